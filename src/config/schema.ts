@@ -1,0 +1,90 @@
+/**
+ * The one configuration schema. CLI flags, the config file and `startSimulator()` options all
+ * pass through `resolveConfig`, which validates once and returns a frozen, fully typed object.
+ * Every message names the field and the rule.
+ */
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { SimError } from '../sim-error.js';
+
+export type TimingMode = 'profile' | 'recorded';
+export type HeadersAt = 'accept' | 'first-token';
+export type LogLevel = 'silent' | 'error' | 'info' | 'debug';
+
+const MiB = 1024 * 1024;
+
+export const configSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1').describe('Address to listen on.'),
+    port: z.number().int().min(0).max(65535).default(8787).describe('Port to listen on; 0 picks a free port (reported on start).'),
+    threads: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .default(() => availableParallelism())
+      .describe('Server threads, each running its own uWS app on the same port (SO_REUSEPORT). Default: the number of cores.'),
+    seed: z.number().int().min(0).max(0xffffffff).default(1).describe('Seed for every random choice; the same seed and requests give the same run.'),
+    corpus: z.string().min(1).optional().describe('Path to a corpus .msgpack file. Default: the embedded corpus.'),
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * MiB)
+      .default(8 * MiB)
+      .describe('Largest request body accepted; larger bodies get 413.'),
+    drainTimeoutMs: z.number().int().min(0).max(600_000).default(10_000).describe('On SIGINT/SIGTERM, how long in-flight responses may run before they are cut.'),
+    apiKeys: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Accepted API keys; empty accepts any key (or none). Wrong keys get the provider\'s 401.'),
+    strictModels: z.boolean().default(false).describe('Answer unknown model ids with 404 model_not_found instead of serving them from the fallback model.'),
+    fallbackModel: z.string().min(1).default('gpt-4o-mini').describe('Corpus model that serves requests for model ids the corpus lacks.'),
+    timing: z.enum(['profile', 'recorded']).default('profile').describe('profile: latencies drawn from the model\'s latency profile; recorded: replay recorded timing where an entry has it.'),
+    speed: z.number().min(0).max(1000).default(1).describe('Multiplier on every delay: 2 is twice as slow, 0.5 twice as fast, 0 sends with no delay (raw throughput).'),
+    headersAt: z
+      .enum(['accept', 'first-token'])
+      .default('accept')
+      .describe('When a stream\'s status and headers go out: on accept (as providers do) or with the first token (so a load tool\'s time-to-first-byte equals TTFT).'),
+    profiles: z.string().min(1).optional().describe('Path to a latency profiles file (JSON or YAML) that replaces the built-in profiles.'),
+    streamBacklogBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * MiB)
+      .default(256 * 1024)
+      .describe('Bytes a slow reader may leave unread before emission pauses for that stream.'),
+    stalledStreamTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(3_600_000)
+      .default(30_000)
+      .describe('A stream paused for backpressure this long is closed.'),
+    logLevel: z.enum(['silent', 'error', 'info', 'debug']).default('info').describe('Log verbosity (logs go to stderr; API keys are never logged).'),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = Readonly<z.output<typeof configSchema>>;
+
+/** Formats the first zod issue as `field: rule`. */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return `${field}: ${issue.message}`;
+}
+
+/** Validates options once; the result is frozen and never re-checked on the hot path. */
+export function resolveConfig(input: unknown): Config {
+  const parsed = configSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const messages = parsed.error.issues.map(describeIssue);
+    throw new SimError('SIM_ERR_CONFIG_INVALID', `invalid configuration: ${messages.join('; ')}`);
+  }
+  const config = parsed.data;
+  if (config.apiKeys.length > 0 && new Set(config.apiKeys).size !== config.apiKeys.length) {
+    throw new SimError('SIM_ERR_CONFIG_INVALID', 'invalid configuration: apiKeys: must not repeat a key');
+  }
+  return Object.freeze({ ...config, apiKeys: Object.freeze([...config.apiKeys]) as string[] });
+}

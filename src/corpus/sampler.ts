@@ -1,0 +1,149 @@
+/**
+ * Seeded sampling of corpus entries by model, kind and length.
+ *
+ * Entries are bucketed at load by (model, kind group) and by (vendor, kind group), each bucket
+ * sorted by length, so a draw is a binary search plus one random index: its cost does not grow
+ * with corpus size beyond log n.
+ */
+import type { SharedCorpus, EntryMeta } from './compiled.js';
+import { decodeEntryMetas } from './compiled.js';
+import type { EntryKind } from './format.js';
+import { vendorOf } from './model-catalog.js';
+import type { SeededRandom } from '../timing/random.js';
+
+/** What a request can be answered with. `chat` is text plus the occasional refusal. */
+export type KindGroup = 'chat' | 'tool_call' | 'json';
+const KIND_GROUP: Readonly<Record<EntryKind, KindGroup>> = {
+  text: 'chat',
+  refusal: 'chat',
+  tool_call: 'tool_call',
+  json: 'json',
+};
+
+class Bucket {
+  readonly indices: Int32Array;
+  readonly lengths: Int32Array;
+
+  constructor(members: number[], metas: readonly EntryMeta[]) {
+    members.sort((a, b) => metas[a]!.tokenCount - metas[b]!.tokenCount || a - b);
+    this.indices = Int32Array.from(members);
+    this.lengths = Int32Array.from(members, (i) => metas[i]!.tokenCount);
+  }
+
+  /**
+   * Prefers entries that fit `maxTokens`; when none does, any entry (the caller then cuts it
+   * at the limit and reports finish_reason "length").
+   */
+  draw(rng: SeededRandom, maxTokens: number | undefined): number {
+    let n = this.indices.length;
+    if (maxTokens !== undefined) {
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.lengths[mid]! <= maxTokens) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo > 0) n = lo;
+    }
+    return this.indices[rng.int(n)]!;
+  }
+}
+
+type KindBuckets = Partial<Record<KindGroup, Bucket>>;
+
+/** How a requested model id maps onto the corpus. */
+export interface ModelResolution {
+  /** Bucket key: a corpus model id, or `vendor:<name>` for a vendor family. */
+  readonly key: string;
+  /** True when the corpus holds the model itself (exactly or as a dated snapshot of it). */
+  readonly known: boolean;
+}
+
+const RESOLUTION_CACHE_LIMIT = 1024;
+
+export class Corpus {
+  readonly bytes: Buffer;
+  readonly offsets: Int32Array;
+  readonly entries: readonly EntryMeta[];
+  /** Distinct corpus model ids, sorted. */
+  readonly models: readonly string[];
+  readonly #buckets: Map<string, KindBuckets>;
+  readonly #all: KindBuckets;
+  readonly #fallbackKey: string;
+  readonly #resolutions: Map<string, ModelResolution>;
+  /** Corpus models, longest first, for matching dated snapshots like gpt-4o-2024-08-06. */
+  readonly #byLength: readonly string[];
+
+  constructor(shared: SharedCorpus, fallbackModel: string) {
+    this.bytes = Buffer.from(shared.bytes);
+    this.offsets = new Int32Array(shared.offsets);
+    this.entries = decodeEntryMetas(shared);
+    const groups = new Map<string, Partial<Record<KindGroup, number[]>>>();
+    const add = (key: string, group: KindGroup, i: number): void => {
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = {}));
+      (g[group] ??= []).push(i);
+    };
+    this.entries.forEach((e, i) => {
+      const group = KIND_GROUP[e.kind];
+      add(e.model, group, i);
+      const vendor = vendorOf(e.model);
+      if (vendor) add(`vendor:${vendor}`, group, i);
+      add('*', group, i);
+    });
+    this.#buckets = new Map();
+    for (const [key, g] of groups) {
+      const kb: KindBuckets = {};
+      for (const group of Object.keys(g) as KindGroup[]) kb[group] = new Bucket(g[group]!, this.entries);
+      this.#buckets.set(key, kb);
+    }
+    this.#all = this.#buckets.get('*') ?? {};
+    this.models = [...new Set(this.entries.map((e) => e.model))].sort();
+    this.#byLength = [...this.models].sort((a, b) => b.length - a.length);
+    this.#resolutions = new Map();
+    const fb = this.#resolveUncached(fallbackModel);
+    this.#fallbackKey = fb.key;
+  }
+
+  /** Maps a requested model id to a bucket; `undefined` when neither the model nor its vendor is in the corpus. */
+  resolveModel(model: string): ModelResolution | undefined {
+    const hit = this.#resolutions.get(model);
+    if (hit !== undefined) return hit;
+    const r = this.#resolveUncached(model);
+    // Model ids arrive from clients: the cache is bounded so hostile ids cannot grow it.
+    if (this.#resolutions.size < RESOLUTION_CACHE_LIMIT) this.#resolutions.set(model, r);
+    return r.key === '' ? undefined : r;
+  }
+
+  #resolveUncached(model: string): ModelResolution {
+    if (this.#buckets.has(model) && model !== '*') return { key: model, known: true };
+    for (const m of this.#byLength) if (model.startsWith(m + '-')) return { key: m, known: true };
+    const vendor = vendorOf(model);
+    if (vendor && this.#buckets.has(`vendor:${vendor}`)) return { key: `vendor:${vendor}`, known: false };
+    return { key: '', known: false };
+  }
+
+  get fallbackKey(): string {
+    return this.#fallbackKey === '' ? '*' : this.#fallbackKey;
+  }
+
+  /**
+   * Draws an entry index for a bucket key and kind group, widening to the vendor family and then
+   * the whole corpus when the bucket lacks that kind. `undefined` when the corpus has none.
+   */
+  sample(rng: SeededRandom, key: string, group: KindGroup, maxTokens: number | undefined): number | undefined {
+    let bucket = this.#buckets.get(key)?.[group];
+    if (bucket === undefined && !key.startsWith('vendor:')) {
+      const vendor = vendorOf(key);
+      if (vendor) bucket = this.#buckets.get(`vendor:${vendor}`)?.[group];
+    }
+    bucket ??= this.#all[group];
+    return bucket?.draw(rng, maxTokens);
+  }
+
+  /** Byte range [start, end) of tokens [from, to) of an entry in `bytes`. */
+  tokenBytes(entry: EntryMeta, from: number, to: number): [number, number] {
+    return [this.offsets[entry.tokenStart + from]!, this.offsets[entry.tokenStart + to]!];
+  }
+}

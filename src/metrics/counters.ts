@@ -1,0 +1,120 @@
+/**
+ * Request counters in shared memory. Each server thread owns one region of a SharedArrayBuffer
+ * and is its only writer (plain Float64 adds, no atomics, no message hop); whichever thread
+ * serves /metrics sums every region. Label sets are closed (routes, status classes, corpus
+ * models), so a hostile client cannot grow them.
+ */
+export const ROUTES = ['chat_completions', 'models', 'model', 'metrics', 'health', 'unrouted'] as const;
+export type RouteId = (typeof ROUTES)[number];
+
+export const STATUSES = [200, 400, 401, 404, 405, 413, 429, 500, 503, 0] as const;
+/** 0 stands for any other status. */
+export type StatusBucket = (typeof STATUSES)[number];
+
+export const ERROR_KINDS = [
+  'invalid_json',
+  'invalid_request',
+  'authentication',
+  'not_found',
+  'method_not_allowed',
+  'body_too_large',
+  'model_not_found',
+  'client_disconnect',
+  'internal',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+const ROUTE_INDEX = new Map<RouteId, number>(ROUTES.map((r, i) => [r, i]));
+const STATUS_INDEX = new Map<number, number>(STATUSES.map((s, i) => [s, i]));
+const ERROR_INDEX = new Map<ErrorKind, number>(ERROR_KINDS.map((e, i) => [e, i]));
+
+/** Region layout, shared by writers and the reader. */
+export class CounterLayout {
+  /** Corpus model ids plus a last "(other)" label for ids served from a fallback. */
+  readonly models: readonly string[];
+  readonly requestsBase = 0;
+  readonly tokensBase: number;
+  readonly errorsBase: number;
+  readonly activeStreamsAt: number;
+  readonly regionLength: number;
+
+  constructor(corpusModels: readonly string[]) {
+    this.models = [...corpusModels, '(other)'];
+    const M = this.models.length;
+    this.tokensBase = ROUTES.length * STATUSES.length * M;
+    this.errorsBase = this.tokensBase + M;
+    this.activeStreamsAt = this.errorsBase + ERROR_KINDS.length;
+    this.regionLength = this.activeStreamsAt + 1;
+  }
+
+  static allocate(layout: CounterLayout, regions: number): SharedArrayBuffer {
+    return new SharedArrayBuffer(layout.regionLength * regions * 8);
+  }
+}
+
+/** One thread's writer over its region. */
+export class CounterWriter {
+  readonly #cells: Float64Array;
+  readonly #layout: CounterLayout;
+  readonly #modelIndex: Map<string, number>;
+
+  constructor(sab: SharedArrayBuffer, layout: CounterLayout, region: number) {
+    this.#cells = new Float64Array(sab, region * layout.regionLength * 8, layout.regionLength);
+    this.#layout = layout;
+    this.#modelIndex = new Map(layout.models.map((m, i) => [m, i]));
+  }
+
+  /** Index of a model label; unknown ids share the "(other)" label. */
+  modelIndex(model: string): number {
+    return this.#modelIndex.get(model) ?? this.#layout.models.length - 1;
+  }
+
+  request(route: RouteId, status: number, modelIndex: number): void {
+    const s = STATUS_INDEX.get(status) ?? STATUSES.length - 1;
+    const r = ROUTE_INDEX.get(route)!;
+    this.#cells[(r * STATUSES.length + s) * this.#layout.models.length + modelIndex]! += 1;
+  }
+
+  tokensOut(modelIndex: number, n: number): void {
+    this.#cells[this.#layout.tokensBase + modelIndex]! += n;
+  }
+
+  error(kind: ErrorKind): void {
+    this.#cells[this.#layout.errorsBase + ERROR_INDEX.get(kind)!]! += 1;
+  }
+
+  activeStreams(delta: number): void {
+    this.#cells[this.#layout.activeStreamsAt]! += delta;
+  }
+}
+
+export interface CounterSnapshot {
+  readonly requests: { route: RouteId; status: number; model: string; value: number }[];
+  readonly tokensOut: { model: string; value: number }[];
+  readonly errors: { kind: ErrorKind; value: number }[];
+  readonly activeStreams: number;
+}
+
+/** Sums every region; runs on a /metrics scrape, never per request. */
+export function readCounters(sab: SharedArrayBuffer, layout: CounterLayout): CounterSnapshot {
+  const all = new Float64Array(sab);
+  const regions = all.length / layout.regionLength;
+  const sum = (i: number): number => {
+    let v = 0;
+    for (let r = 0; r < regions; r++) v += all[r * layout.regionLength + i]!;
+    return v;
+  };
+  const M = layout.models.length;
+  const requests: CounterSnapshot['requests'] = [];
+  ROUTES.forEach((route, r) => {
+    STATUSES.forEach((status, s) => {
+      layout.models.forEach((model, m) => {
+        const value = sum((r * STATUSES.length + s) * M + m);
+        if (value > 0) requests.push({ route, status, model, value });
+      });
+    });
+  });
+  const tokensOut = layout.models.map((model, m) => ({ model, value: sum(layout.tokensBase + m) })).filter((t) => t.value > 0);
+  const errors = ERROR_KINDS.map((kind, e) => ({ kind, value: sum(layout.errorsBase + e) }));
+  return { requests, tokensOut, errors, activeStreams: sum(layout.activeStreamsAt) };
+}

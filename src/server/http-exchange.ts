@@ -1,0 +1,492 @@
+/**
+ * The only module that touches uWS `res`. It copies what it needs from the request
+ * synchronously (uWS frees it when the callback returns), attaches `onAborted` before anything
+ * async, reads bodies under a limit, holds replies back on the thread's timer wheel, paces
+ * streams, and honours backpressure: when a write cannot be flushed, emission pauses until
+ * `onWritable`, and a stream paused past the stall limit is closed. Every write from a timer
+ * happens inside `cork`.
+ *
+ * This file is one state machine (reading → waiting → streaming ⇄ paused → done); its size
+ * follows from that.
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
+import type { Config } from '../config/schema.js';
+import type { CounterWriter, ErrorKind, RouteId } from '../metrics/counters.js';
+import type { Clock } from '../timing/clock.js';
+import type { LatencyModel } from '../timing/latency.js';
+import type { SeededRandom } from '../timing/random.js';
+import type { TimerWheel, WheelTask } from '../timing/timer-wheel.js';
+import { statusLine, type JsonReply, type Reply, type StreamReply } from './reply.js';
+import type { Lane } from './stream-plan.js';
+
+/** Request fields copied out of uWS's stack-allocated request. */
+export interface RequestInfo {
+  readonly method: string;
+  readonly url: string;
+  readonly query: string;
+  readonly params: readonly string[];
+  readonly authorization: string;
+  readonly xApiKey: string;
+  readonly requestId: string;
+  readonly contentType: string;
+}
+
+/** Per-thread collaborators, installed once by the server thread. */
+export interface ExchangeEnv {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly wheel: TimerWheel<Exchange>;
+  readonly counters: CounterWriter;
+  /** Called with the emission lag of every timed write, in ms. */
+  readonly recordLag: (lateMs: number) => void;
+}
+
+let env: ExchangeEnv | null = null;
+let inFlight = 0;
+let draining = false;
+let onIdle: (() => void) | null = null;
+
+export function installExchangeEnv(e: ExchangeEnv): void {
+  env = e;
+}
+
+function currentEnv(): ExchangeEnv {
+  if (env === null) throw new Error('http-exchange: installExchangeEnv() was not called');
+  return env;
+}
+
+export function inFlightCount(): number {
+  return inFlight;
+}
+
+/** Stops taking new work on open connections; `idle` runs once nothing is in flight. */
+export function beginDrain(idle: () => void): void {
+  draining = true;
+  onIdle = idle;
+  if (inFlight === 0) idle();
+}
+
+type Phase = 'reading' | 'waiting' | 'streaming' | 'paused' | 'done';
+
+const SSE_FIRST_BYTE = Buffer.from('\n');
+/**
+ * A lone newline ends uWS's header block (uWS sends the header terminator with the first body
+ * bytes) and is an empty SSE line, which every SSE parser ignores.
+ */
+
+export class Exchange implements WheelTask {
+  wheelDueMs: number;
+  wheelNext: WheelTask | null;
+  wheelPrev: WheelTask | null;
+  wheelSlot: number;
+
+  readonly res: HttpResponse;
+  readonly info: RequestInfo;
+  phase: Phase;
+  route: RouteId;
+  modelIndex: number;
+  errorKind: ErrorKind | null;
+  bodyChunks: Buffer[];
+  bodyBytes: number;
+  // Held JSON reply.
+  json: JsonReply | null;
+  // Stream state.
+  lanes: Lane[];
+  trailer: Buffer | null;
+  headers: readonly string[];
+  headersSent: boolean;
+  rng: SeededRandom | null;
+  latency: LatencyModel | null;
+  speed: number;
+  recordedGaps: readonly number[] | null;
+  gapCursor: number;
+  nextChunk: number;
+  pausedAtMs: number;
+  tokensSent: number;
+
+  constructor(res: HttpResponse, info: RequestInfo) {
+    this.wheelDueMs = 0;
+    this.wheelNext = null;
+    this.wheelPrev = null;
+    this.wheelSlot = -1;
+    this.res = res;
+    this.info = info;
+    this.phase = 'reading';
+    this.route = 'unrouted';
+    this.modelIndex = 0;
+    this.errorKind = null;
+    this.bodyChunks = [];
+    this.bodyBytes = 0;
+    this.json = null;
+    this.lanes = [];
+    this.trailer = null;
+    this.headers = [];
+    this.headersSent = false;
+    this.rng = null;
+    this.latency = null;
+    this.speed = 1;
+    this.recordedGaps = null;
+    this.gapCursor = 0;
+    this.nextChunk = 1;
+    this.pausedAtMs = 0;
+    this.tokensSent = 0;
+  }
+}
+
+function copyRequest(req: HttpRequest, paramCount: number): RequestInfo {
+  const params: string[] = [];
+  for (let i = 0; i < paramCount; i++) params.push(req.getParameter(i));
+  return {
+    method: req.getCaseSensitiveMethod(),
+    url: req.getUrl(),
+    query: req.getQuery() ?? '',
+    params,
+    authorization: req.getHeader('authorization'),
+    xApiKey: req.getHeader('x-api-key'),
+    requestId: req.getHeader('x-request-id'),
+    contentType: req.getHeader('content-type'),
+  };
+}
+
+function finish(ex: Exchange): void {
+  if (ex.phase === 'done') return;
+  const wasStreaming = ex.phase === 'streaming' || ex.phase === 'paused';
+  ex.phase = 'done';
+  ex.lanes = [];
+  ex.trailer = null;
+  ex.json = null;
+  ex.bodyChunks = [];
+  if (wasStreaming) currentEnv().counters.activeStreams(-1);
+  inFlight--;
+  if (draining && inFlight === 0 && onIdle !== null) {
+    const idle = onIdle;
+    onIdle = null;
+    idle();
+  }
+}
+
+function onAborted(ex: Exchange): void {
+  if (ex.phase === 'done') return;
+  const e = currentEnv();
+  // Frees the stream at once: off the wheel, buffers dropped.
+  e.wheel.cancel(ex);
+  e.counters.error('client_disconnect');
+  if (ex.tokensSent > 0) e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
+  finish(ex);
+}
+
+export type PostHandler = (info: RequestInfo, body: Buffer) => Reply;
+export type GetHandler = (info: RequestInfo) => Reply | Promise<Reply>;
+
+function begin(res: HttpResponse, req: HttpRequest, paramCount: number): Exchange {
+  const ex = new Exchange(res, copyRequest(req, paramCount));
+  inFlight++;
+  res.onAborted(() => onAborted(ex));
+  return ex;
+}
+
+/** Registers a POST route whose handler gets the whole body, read under the configured limit. */
+export function postRoute(app: TemplatedApp, pattern: string, paramCount: number, tooLarge: (info: RequestInfo) => JsonReply, handler: PostHandler): void {
+  app.post(pattern, (res, req) => {
+    const ex = begin(res, req, paramCount);
+    const limit = currentEnv().config.bodyLimitBytes;
+    const declared = Number(req.getHeader('content-length') || '0');
+    if (declared > limit) {
+      // The body is never read, so the connection cannot be reused.
+      dispatch(ex, { ...tooLarge(ex.info), close: true });
+      return;
+    }
+    res.onData((chunk, isLast) => {
+      if (ex.phase !== 'reading') return;
+      ex.bodyBytes += chunk.byteLength;
+      if (ex.bodyBytes > limit) {
+        ex.bodyChunks = [];
+        dispatch(ex, { ...tooLarge(ex.info), close: true });
+        return;
+      }
+      // uWS reuses the chunk's memory after this callback, so it is copied.
+      ex.bodyChunks.push(Buffer.from(chunk.slice(0)));
+      if (!isLast) return;
+      const body = ex.bodyChunks.length === 1 ? ex.bodyChunks[0]! : Buffer.concat(ex.bodyChunks, ex.bodyBytes);
+      ex.bodyChunks = [];
+      dispatch(ex, runHandler(() => handler(ex.info, body)));
+    });
+  });
+}
+
+/** Registers a body-less route (any method uWS accepts for `method`). */
+export function getRoute(app: TemplatedApp, method: 'get' | 'any', pattern: string, paramCount: number, handler: GetHandler): void {
+  app[method](pattern, (res, req) => {
+    const ex = begin(res, req, paramCount);
+    let reply: Reply | Promise<Reply>;
+    try {
+      reply = handler(ex.info);
+    } catch (err) {
+      reply = internalError(err);
+    }
+    if (reply instanceof Promise) {
+      reply.then(
+        (r) => dispatch(ex, r),
+        (err: unknown) => dispatch(ex, internalError(err)),
+      );
+    } else dispatch(ex, reply);
+  });
+}
+
+let internalErrorReply: ((err: unknown) => JsonReply) | null = null;
+/** The dialect-specific 500 used when a handler throws (a bug, never client input). */
+export function installInternalErrorReply(fn: (err: unknown) => JsonReply): void {
+  internalErrorReply = fn;
+}
+
+function internalError(err: unknown): JsonReply {
+  if (internalErrorReply === null) throw err;
+  return internalErrorReply(err);
+}
+
+function runHandler(fn: () => Reply): Reply {
+  try {
+    return fn();
+  } catch (err) {
+    return internalError(err);
+  }
+}
+
+function dispatch(ex: Exchange, reply: Reply): void {
+  if (ex.phase !== 'reading') return;
+  ex.route = reply.meta.route;
+  ex.modelIndex = reply.meta.modelIndex;
+  ex.errorKind = reply.meta.errorKind;
+  if (reply.kind === 'json') {
+    ex.json = reply;
+    if (reply.delayMs > 0) {
+      ex.phase = 'waiting';
+      const e = currentEnv();
+      e.wheel.schedule(ex, e.clock.now() + reply.delayMs);
+      return;
+    }
+    ex.res.cork(() => sendJson(ex));
+    return;
+  }
+  startStream(ex, reply);
+}
+
+function writeHead(res: HttpResponse, status: number, contentType: string, headers: readonly string[]): void {
+  res.writeStatus(statusLine(status));
+  res.writeHeader('content-type', contentType);
+  for (let i = 0; i < headers.length; i += 2) res.writeHeader(headers[i]!, headers[i + 1]!);
+}
+
+/** Runs inside a cork. */
+function sendJson(ex: Exchange): void {
+  const r = ex.json!;
+  const e = currentEnv();
+  e.counters.request(ex.route, r.status, ex.modelIndex);
+  if (ex.errorKind !== null) e.counters.error(ex.errorKind);
+  if (r.completionTokens > 0) e.counters.tokensOut(ex.modelIndex, r.completionTokens);
+  writeHead(ex.res, r.status, r.contentType, r.headers);
+  ex.res.end(r.body, r.close === true || draining);
+  finish(ex);
+}
+
+function startStream(ex: Exchange, s: StreamReply): void {
+  const e = currentEnv();
+  ex.phase = 'streaming';
+  ex.lanes = s.lanes;
+  ex.trailer = s.trailer;
+  ex.headers = s.headers;
+  ex.rng = s.timing.rng;
+  ex.latency = s.timing.latency;
+  ex.speed = s.timing.speed;
+  ex.recordedGaps = s.timing.recordedGapsMs;
+  e.counters.activeStreams(1);
+  e.counters.request(ex.route, 200, ex.modelIndex);
+  ex.res.onWritable(() => onWritable(ex));
+  if (e.config.headersAt === 'accept') {
+    ex.res.cork(() => {
+      writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
+      ex.res.write(SSE_FIRST_BYTE);
+    });
+    ex.headersSent = true;
+  }
+  const now = e.clock.now();
+  if (ex.speed === 0) {
+    ex.nextChunk = 1;
+    emitDue(ex, 0);
+    return;
+  }
+  ex.nextChunk = ex.latency.tokensPerChunk(ex.rng);
+  e.wheel.schedule(ex, now + s.timing.ttftMs + chunkDelay(ex, ex.nextChunk - 1));
+}
+
+/** Sum of the gaps before the next `tokens` tokens, from the recording or the model. */
+function chunkDelay(ex: Exchange, tokens: number): number {
+  let ms = 0;
+  const rec = ex.recordedGaps;
+  for (let i = 0; i < tokens; i++) {
+    if (rec !== null && ex.gapCursor < rec.length) ms += rec[ex.gapCursor++]! * ex.speed;
+    else ms += ex.latency!.tokenGapMs(ex.rng!) * ex.speed;
+  }
+  return ms;
+}
+
+/** The wheel's single callback: a held reply is due, a stream's next event is due, or a paused stream stalled too long. */
+export function onWheelDue(ex: Exchange, lateMs: number): void {
+  if (ex.phase === 'waiting') {
+    currentEnv().recordLag(lateMs);
+    ex.res.cork(() => sendJson(ex));
+  } else if (ex.phase === 'streaming') {
+    currentEnv().recordLag(lateMs);
+    emitDue(ex, lateMs);
+  } else if (ex.phase === 'paused') {
+    // Stalled past the limit: a reader this slow is dropped rather than buffered for.
+    ex.res.close();
+  }
+}
+
+// Frames of one event are assembled in a per-thread scratch buffer and written once. Views of
+// it are cached per length, so an event allocates nothing; uWS copies what it is given.
+const SCRATCH_BYTES = 64 * 1024;
+const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+const scratchViews: (Buffer | undefined)[] = [];
+let scratchLength = 0;
+let writeOk = true;
+let target: HttpResponse | null = null;
+
+function flushScratch(): void {
+  if (scratchLength === 0) return;
+  const view = (scratchViews[scratchLength] ??= scratch.subarray(0, scratchLength));
+  scratchLength = 0;
+  if (!target!.write(view)) writeOk = false;
+}
+
+function put(buf: Buffer): void {
+  if (scratchLength + buf.length > SCRATCH_BYTES) {
+    flushScratch();
+    if (buf.length > SCRATCH_BYTES) {
+      if (!target!.write(buf)) writeOk = false;
+      return;
+    }
+  }
+  buf.copy(scratch, scratchLength);
+  scratchLength += buf.length;
+}
+
+function putRange(src: Buffer, start: number, end: number): void {
+  if (scratchLength + (end - start) > SCRATCH_BYTES) {
+    flushScratch();
+    if (end - start > SCRATCH_BYTES) {
+      if (!target!.write(src.subarray(start, end))) writeOk = false;
+      return;
+    }
+  }
+  src.copy(scratch, scratchLength, start, end);
+  scratchLength += end - start;
+}
+
+/** Writes one event of a lane: leading static frames, `k` tokens, and the static frames that follow the lane's last token. Returns tokens sent. */
+function emitLane(lane: Lane, k: number): number {
+  const steps = lane.steps;
+  while (lane.stepIndex < steps.length && steps[lane.stepIndex]!.source === null) put(steps[lane.stepIndex++]!.head);
+  if (lane.stepIndex >= steps.length) return 0;
+  const step = steps[lane.stepIndex]!;
+  const offsets = step.offsets!;
+  const n = Math.min(k, step.count - lane.tokenIndex);
+  const base = step.first + lane.tokenIndex;
+  put(step.head);
+  putRange(step.source!, offsets[base]!, offsets[base + n]!);
+  put(step.tail);
+  lane.tokenIndex += n;
+  if (lane.tokenIndex >= step.count) {
+    lane.stepIndex++;
+    lane.tokenIndex = 0;
+    // Frames between this token step and the next go now only when no tokens remain.
+    let next = lane.stepIndex;
+    while (next < steps.length && steps[next]!.source === null) next++;
+    if (next >= steps.length) while (lane.stepIndex < steps.length) put(steps[lane.stepIndex++]!.head);
+  }
+  return n;
+}
+
+let emitting: Exchange | null = null;
+let emitResult = false;
+
+/** Module-level so `cork` gets the same function every time (no closure per event). */
+function emitCorked(): void {
+  const ex = emitting!;
+  target = ex.res;
+  writeOk = true;
+  if (!ex.headersSent) {
+    // `first-token` mode: the status and headers go out with the first event.
+    writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
+    ex.headersSent = true;
+  }
+  let open = false;
+  let sent = 0;
+  // `--speed 0` sends everything in one go, until the socket pushes back.
+  do {
+    open = false;
+    for (const lane of ex.lanes) {
+      if (lane.done) continue;
+      sent += emitLane(lane, ex.nextChunk);
+      if (!lane.done) open = true;
+    }
+  } while (ex.speed === 0 && open && writeOk && scratchLength < SCRATCH_BYTES / 2);
+  ex.tokensSent += sent;
+  if (!open) {
+    put(ex.trailer!);
+    flushScratch();
+    emitResult = true;
+  } else {
+    flushScratch();
+    emitResult = false;
+  }
+  target = null;
+}
+
+function emitDue(ex: Exchange, _lateMs: number): void {
+  const e = currentEnv();
+  emitting = ex;
+  ex.res.cork(emitCorked);
+  emitting = null;
+  if (ex.phase === 'done') return; // aborted while writing
+  if (emitResult) {
+    e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
+    ex.tokensSent = 0;
+    ex.res.cork(endCorkedFor(ex));
+    return;
+  }
+  if (!writeOk) {
+    ex.phase = 'paused';
+    ex.pausedAtMs = e.clock.now();
+    e.wheel.schedule(ex, ex.pausedAtMs + e.config.stalledStreamTimeoutMs);
+    return;
+  }
+  if (ex.speed === 0) {
+    // Yield to other connections between bursts rather than monopolizing the thread.
+    e.wheel.schedule(ex, e.clock.now());
+    return;
+  }
+  ex.nextChunk = ex.latency!.tokensPerChunk(ex.rng!);
+  // Due times chain from the previous due time, not from now, so lateness never accumulates.
+  e.wheel.schedule(ex, ex.wheelDueMs + chunkDelay(ex, ex.nextChunk));
+}
+
+function endCorkedFor(ex: Exchange): () => void {
+  return () => {
+    ex.res.end(undefined, draining);
+    finish(ex);
+  };
+}
+
+function onWritable(ex: Exchange): boolean {
+  if (ex.phase !== 'paused') return true;
+  const e = currentEnv();
+  e.wheel.cancel(ex);
+  ex.phase = 'streaming';
+  // The time spent paused is lag: the next event is due when it was due, and fires now.
+  const pausedFor = e.clock.now() - ex.pausedAtMs;
+  e.recordLag(pausedFor);
+  e.wheel.schedule(ex, e.clock.now());
+  return true;
+}

@@ -1,0 +1,108 @@
+/**
+ * Chat Completions bytes, streaming and not. Per response, a handful of small buffers are built
+ * (the chunk prefix with id/created/model, one head and tail per lane); token text comes from the
+ * pre-encoded arena, so nothing is JSON-serialized per token.
+ */
+import type { Answer } from '../answer.js';
+import { Lane, Step, sourceSlice, tokenStep } from '../stream-plan.js';
+
+export interface ChatIdentity {
+  readonly id: string;
+  readonly created: number;
+  readonly model: string;
+  readonly systemFingerprint: string;
+}
+
+export interface ChatUsage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+const QUOTE = Buffer.from('"');
+const NULL = Buffer.from('null');
+const EMPTY_STRING = Buffer.from('""');
+export const DONE_FRAME = Buffer.from('data: [DONE]\n\n');
+const TAIL_PLAIN = Buffer.from('"},"logprobs":null,"finish_reason":null}]}\n\n');
+const TAIL_USAGE_NULL = Buffer.from('"},"logprobs":null,"finish_reason":null}],"usage":null}\n\n');
+const TOOL_TAIL_PLAIN = Buffer.from('"}}]},"logprobs":null,"finish_reason":null}]}\n\n');
+const TOOL_TAIL_USAGE_NULL = Buffer.from('"}}]},"logprobs":null,"finish_reason":null}],"usage":null}\n\n');
+
+export function usageObject(u: ChatUsage): Record<string, unknown> {
+  return {
+    prompt_tokens: u.promptTokens,
+    completion_tokens: u.completionTokens,
+    total_tokens: u.promptTokens + u.completionTokens,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+}
+
+function chunkPrefix(who: ChatIdentity): string {
+  return `data: {"id":${JSON.stringify(who.id)},"object":"chat.completion.chunk","created":${who.created},"model":${JSON.stringify(who.model)},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)},"choices":[`;
+}
+
+/** Builds one lane per choice; the usage chunk and `[DONE]` form the trailer. */
+export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], includeUsage: boolean, usage: ChatUsage): { lanes: Lane[]; trailer: Buffer } {
+  const prefix = chunkPrefix(who);
+  const usageNull = includeUsage ? ',"usage":null' : '';
+  const tail = includeUsage ? TAIL_USAGE_NULL : TAIL_PLAIN;
+  const toolTail = includeUsage ? TOOL_TAIL_USAGE_NULL : TOOL_TAIL_PLAIN;
+  const lanes = answers.map((a, index) => {
+    const steps: Step[] = [];
+    const choice = `${prefix}{"index":${index},"delta":`;
+    const close = `,"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
+    const hasText = a.contentCount > 0;
+    if (hasText || a.toolCalls.length === 0) {
+      const role = a.refusal ? '{"role":"assistant","content":null,"refusal":""}' : '{"role":"assistant","content":"","refusal":null}';
+      steps.push(Step.frame(Buffer.from(choice + role + close)));
+      if (hasText) {
+        const key = a.refusal ? 'refusal' : 'content';
+        steps.push(tokenStep(Buffer.from(`${choice}{"${key}":"`), a.content, a.contentCount, tail));
+      }
+    }
+    a.toolCalls.forEach((call, k) => {
+      const role = k === 0 && !hasText ? '"role":"assistant","content":null,' : '';
+      const start = `{${role}"tool_calls":[{"index":${k},"id":${JSON.stringify(call.id)},"type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":""}}]}`;
+      steps.push(Step.frame(Buffer.from(choice + start + close)));
+      if (call.count > 0) {
+        steps.push(tokenStep(Buffer.from(`${choice}{"tool_calls":[{"index":${k},"function":{"arguments":"`), call.args, call.count, toolTail));
+      }
+    });
+    steps.push(Step.frame(Buffer.from(`${choice}{},"logprobs":null,"finish_reason":"${a.finishReason}"}]${usageNull}}\n\n`)));
+    return new Lane(steps);
+  });
+  let trailer = DONE_FRAME;
+  if (includeUsage) {
+    const usageChunk = `data: {"id":${JSON.stringify(who.id)},"object":"chat.completion.chunk","created":${who.created},"model":${JSON.stringify(who.model)},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)},"choices":[],"usage":${JSON.stringify(usageObject(usage))}}\n\n`;
+    trailer = Buffer.concat([Buffer.from(usageChunk), DONE_FRAME]);
+  }
+  return { lanes, trailer };
+}
+
+/** The non-streaming `chat.completion` body; content is spliced from the arena as one slice. */
+export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage): Buffer {
+  const parts: Buffer[] = [
+    Buffer.from(`{"id":${JSON.stringify(who.id)},"object":"chat.completion","created":${who.created},"model":${JSON.stringify(who.model)},"choices":[`),
+  ];
+  answers.forEach((a, index) => {
+    if (index > 0) parts.push(Buffer.from(','));
+    parts.push(Buffer.from(`{"index":${index},"message":{"role":"assistant","content":`));
+    const text = a.contentCount > 0 ? [QUOTE, sourceSlice(a.content, a.contentCount), QUOTE] : [a.toolCalls.length > 0 || a.refusal ? NULL : EMPTY_STRING];
+    if (a.refusal) parts.push(NULL, Buffer.from(',"refusal":'), ...text);
+    else parts.push(...text, Buffer.from(',"refusal":null'));
+    if (a.toolCalls.length > 0) {
+      parts.push(Buffer.from(',"tool_calls":['));
+      a.toolCalls.forEach((c, k) => {
+        parts.push(Buffer.from(`${k > 0 ? ',' : ''}{"id":${JSON.stringify(c.id)},"type":"function","function":{"name":${JSON.stringify(c.name)},"arguments":"`));
+        parts.push(sourceSlice(c.args, c.count), Buffer.from('"}}'));
+      });
+      parts.push(Buffer.from(']'));
+    }
+    parts.push(Buffer.from(`,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}`));
+  });
+  parts.push(
+    Buffer.from(`],"usage":${JSON.stringify(usageObject(usage))},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)}}`),
+  );
+  return Buffer.concat(parts);
+}
+

@@ -1,0 +1,174 @@
+/**
+ * Chat Completions request validation. Unknown fields are accepted (frameworks send vendor
+ * extras); known fields are checked as OpenAI checks them, and the first problem becomes a 400
+ * whose `param` names the field.
+ */
+import { z } from 'zod';
+import { isReasoningModel } from '../../corpus/model-catalog.js';
+import { invalidRequest, type OpenAIError } from './errors.js';
+import { issueToOpenAIError } from './request-issues.js';
+
+export const CHAT_ROLES = ['system', 'assistant', 'user', 'function', 'tool', 'developer'] as const;
+export type ChatRole = (typeof CHAT_ROLES)[number];
+
+const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
+const content = z.union([z.string(), z.array(contentPart)]);
+
+const toolCall = z.looseObject({
+  id: z.string(),
+  type: z.literal('function'),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
+
+const message = z.looseObject({
+  role: z.enum(CHAT_ROLES),
+  content: content.nullable().optional(),
+  name: z.string().optional(),
+  tool_calls: z.array(toolCall).optional(),
+  tool_call_id: z.string().optional(),
+});
+
+const functionTool = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullable().optional(),
+  }),
+});
+
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
+]);
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    json_schema: z.looseObject({
+      name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
+      description: z.string().optional(),
+      schema: z.record(z.string(), z.unknown()).optional(),
+      strict: z.boolean().nullable().optional(),
+    }),
+  }),
+]);
+
+const chatRequest = z.looseObject({
+  model: z.string(),
+  messages: z.array(message).min(1),
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  max_tokens: z.int().min(1).nullable().optional(),
+  max_completion_tokens: z.int().min(1).nullable().optional(),
+  n: z.int().min(1).max(128).nullable().optional(),
+  tools: z.array(functionTool).max(128).optional(),
+  tool_choice: toolChoice.optional(),
+  parallel_tool_calls: z.boolean().optional(),
+  response_format: responseFormat.optional(),
+  seed: z.int().nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  user: z.string().optional(),
+});
+
+export type ChatRequestBody = z.output<typeof chatRequest>;
+export type ChatMessage = z.output<typeof message>;
+export type FunctionTool = z.output<typeof functionTool>;
+
+/** What the chat route needs, normalized. */
+export interface ChatRequest {
+  readonly body: ChatRequestBody;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly maxTokens: number | undefined;
+  readonly n: number;
+  /** Tools the answer may call: empty when none were offered or tool_choice is "none". */
+  readonly callableTools: readonly FunctionTool[];
+  /** The answer must call a tool (tool_choice "required" or a named function). */
+  readonly mustCallTool: boolean;
+  readonly responseFormat: 'text' | 'json_object' | 'json_schema';
+}
+
+function messageText(m: ChatMessage): string {
+  if (typeof m.content === 'string') return m.content;
+  if (Array.isArray(m.content)) return m.content.map((p) => p.text ?? '').join('');
+  return '';
+}
+
+function checkMessages(messages: readonly ChatMessage[]): OpenAIError | undefined {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    const needsContent = m.role !== 'assistant';
+    if (needsContent && (m.content === undefined || m.content === null)) {
+      return invalidRequest(`Missing required parameter: 'messages[${i}].content'.`, `messages[${i}].content`, 'missing_required_parameter');
+    }
+    if (m.role === 'assistant' && (m.content === undefined || m.content === null) && !m.tool_calls?.length) {
+      return invalidRequest(`Invalid value for 'messages[${i}]': an assistant message needs 'content' or 'tool_calls'.`, `messages[${i}].content`, 'invalid_value');
+    }
+    if (m.role === 'tool' && m.tool_call_id === undefined) {
+      return invalidRequest(`Missing required parameter: 'messages[${i}].tool_call_id'.`, `messages[${i}].tool_call_id`, 'missing_required_parameter');
+    }
+  }
+  return undefined;
+}
+
+export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return invalidRequest(`Invalid type for request body: expected an object, but got ${Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
+  }
+  const parsed = chatRequest.safeParse(input, { reportInput: true });
+  if (!parsed.success) return issueToOpenAIError(parsed.error.issues[0]!);
+  const body = parsed.data;
+  const messageError = checkMessages(body.messages);
+  if (messageError) return messageError;
+
+  const stream = body.stream === true;
+  if (body.stream_options != null && !stream) {
+    return invalidRequest("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options', 'invalid_value');
+  }
+  if (body.max_tokens != null && isReasoningModel(body.model)) {
+    return invalidRequest(
+      "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+      'max_tokens',
+      'unsupported_parameter',
+    );
+  }
+  const tools = body.tools ?? [];
+  const choice = body.tool_choice;
+  if (choice !== undefined && choice !== 'none' && choice !== 'auto' && tools.length === 0) {
+    return invalidRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", 'tool_choice', null);
+  }
+  let callableTools: readonly FunctionTool[] = choice === 'none' ? [] : tools;
+  if (typeof choice === 'object') {
+    const named = tools.filter((t) => t.function.name === choice.function.name);
+    if (named.length === 0) {
+      return invalidRequest(`Invalid value for 'tool_choice': function '${choice.function.name}' is not one of the 'tools'.`, 'tool_choice', 'invalid_value');
+    }
+    callableTools = named;
+  }
+  const responseFormat = body.response_format?.type ?? 'text';
+  if (responseFormat === 'json_object' && !body.messages.some((m) => /json/i.test(messageText(m)))) {
+    return invalidRequest(
+      "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+      'messages',
+      null,
+    );
+  }
+  return {
+    body,
+    stream,
+    includeUsage: stream && body.stream_options?.include_usage === true,
+    maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+    n: body.n ?? 1,
+    callableTools,
+    mustCallTool: choice === 'required' || typeof choice === 'object',
+    responseFormat,
+  };
+}
+
+export { messageText };

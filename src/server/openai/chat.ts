@@ -1,0 +1,123 @@
+/**
+ * POST /v1/chat/completions: validate, pick answers, and hand the exchange either a held JSON
+ * body or a stream plan. Timing is decided here from the seeded source; the exchange only paces.
+ */
+import { countTokens } from '../../corpus/tokens.js';
+import { hashString } from '../../timing/random.js';
+import { chooseAnswer, randomId, type Answer, type AnswerRequest } from '../answer.js';
+import type { RequestInfo } from '../http-exchange.js';
+import type { Reply } from '../reply.js';
+import type { ThreadContext } from '../thread-context.js';
+import { parseChatRequest, messageText, type ChatRequest } from './chat-request.js';
+import { chatBody, chatStreamPlan, type ChatIdentity } from './chat-encode.js';
+import { INVALID_JSON, modelNotFound } from './errors.js';
+import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+
+/** OpenAI's chat accounting: ~3 tokens of framing per message, 3 to prime the reply. */
+export function countChatPromptTokens(req: ChatRequest): number {
+  let n = 3;
+  for (const m of req.body.messages) {
+    n += 3 + countTokens(messageText(m));
+    if (m.name !== undefined) n += 1;
+    if (m.tool_calls) for (const c of m.tool_calls) n += countTokens(c.function.name) + countTokens(c.function.arguments) + 3;
+  }
+  if (req.body.tools && req.body.tools.length > 0) n += countTokens(JSON.stringify(req.body.tools));
+  return n;
+}
+
+function systemFingerprint(model: string): string {
+  return `fp_${hashString(model).toString(16).padStart(8, '0')}${(hashString(model, 7) & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
+  const route = 'chat_completions';
+  const other = ctx.counters.modelIndex('');
+  let input: unknown;
+  try {
+    input = JSON.parse(body.toString('utf8'));
+  } catch {
+    const rng = ctx.requestRng(undefined, '');
+    return openAIErrorReply(requestIdFor(info, rng), route, INVALID_JSON, 'invalid_json', other);
+  }
+  const parsed = parseChatRequest(input);
+  const promptKey = 'status' in parsed ? '' : parsed.body.model + '\u0000' + parsed.body.messages.map(messageText).join('\u0000');
+  const rng = ctx.requestRng('status' in parsed ? undefined : parsed.body.seed, promptKey);
+  const requestId = requestIdFor(info, rng);
+  const authError = checkOpenAIAuth(ctx, info);
+  if (authError) return openAIErrorReply(requestId, route, authError, 'authentication', other);
+  if ('status' in parsed) return openAIErrorReply(requestId, route, parsed, 'invalid_request', other);
+  const req = parsed;
+  const model = req.body.model;
+
+  const resolution = ctx.corpus.resolveModel(model);
+  if (ctx.config.strictModels && resolution?.known !== true) {
+    return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
+  }
+  const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;
+  const modelIndex = ctx.counters.modelIndex(bucketKey);
+
+  const promptTokens = countChatPromptTokens(req);
+  const lastRole = req.body.messages[req.body.messages.length - 1]!.role;
+  const format = req.body.response_format;
+  const answerReq: AnswerRequest = {
+    bucketKey,
+    tools: req.callableTools.map((t) => ({ name: t.function.name, parameters: t.function.parameters })),
+    mustCallTool: req.mustCallTool,
+    parallelToolCalls: req.body.parallel_tool_calls !== false,
+    lastIsToolResult: lastRole === 'tool' || lastRole === 'function',
+    json: req.responseFormat === 'json_object' ? 'object' : req.responseFormat === 'json_schema' ? 'schema' : 'none',
+    jsonSchema: format?.type === 'json_schema' ? format.json_schema.schema : undefined,
+    maxTokens: req.maxTokens,
+  };
+  const answers: Answer[] = [];
+  for (let i = 0; i < req.n; i++) answers.push(chooseAnswer(ctx.corpus, answerReq, rng));
+  const completionTokens = answers.reduce((n, a) => n + a.completionTokens, 0);
+  const usage = { promptTokens, completionTokens };
+
+  const latency = ctx.latencyFor(model);
+  const speed = ctx.config.speed;
+  const lead = answers[0]!.entry;
+  const recorded = ctx.config.timing === 'recorded' && lead !== null && lead.ttftMs !== null;
+  const ttftMs = (recorded ? lead.ttftMs! : latency.ttftMs(rng, promptTokens)) * speed;
+  const who: ChatIdentity = {
+    id: randomId(rng, 'chatcmpl-', 29),
+    created: Math.floor(Date.now() / 1000),
+    model,
+    systemFingerprint: systemFingerprint(model),
+  };
+  const groundTruth = ['x-understudy-entry', lead?.id ?? 'synthesized', 'x-understudy-ttft-ms', ttftMs.toFixed(1)];
+  const meta = { route, modelIndex, errorKind: null } as const;
+
+  if (req.stream) {
+    const { lanes, trailer } = chatStreamPlan(who, answers, req.includeUsage, usage);
+    return {
+      kind: 'stream',
+      headers: openAIHeaders(requestId, ttftMs, groundTruth),
+      lanes,
+      trailer,
+      timing: { rng, latency, ttftMs, speed, recordedGapsMs: recorded ? lead.tokenGapsMs : null },
+      entry: lead,
+      meta,
+    };
+  }
+
+  // A non-streaming answer arrives when the longest choice would have finished generating.
+  let delayMs = 0;
+  if (speed > 0) {
+    const longest = answers.reduce((n, a) => Math.max(n, a.completionTokens), 0);
+    let gen = 0;
+    const gaps = recorded ? lead.tokenGapsMs : null;
+    for (let i = 1; i < longest; i++) gen += gaps !== null && i - 1 < gaps.length ? gaps[i - 1]! : latency.tokenGapMs(rng);
+    delayMs = ttftMs + gen * speed;
+  }
+  return {
+    kind: 'json',
+    status: 200,
+    contentType: JSON_TYPE,
+    headers: openAIHeaders(requestId, delayMs, groundTruth),
+    body: chatBody(who, answers, usage),
+    delayMs,
+    completionTokens,
+    meta,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * OpenAI's error shape: `{"error":{"message","type","param","code"}}` with all four keys present.
+ * These are the simulated provider failures a client sees, apart from the simulator's SimError.
+ */
+export type OpenAIErrorType = 'invalid_request_error' | 'server_error' | 'rate_limit_exceeded' | 'insufficient_quota' | 'not_found_error';
+
+export interface OpenAIError {
+  readonly status: number;
+  readonly message: string;
+  readonly type: OpenAIErrorType;
+  readonly param: string | null;
+  readonly code: string | null;
+}
+
+export function openAIErrorBody(e: OpenAIError): string {
+  return JSON.stringify({ error: { message: e.message, type: e.type, param: e.param, code: e.code } });
+}
+
+export const invalidRequest = (message: string, param: string | null, code: string | null): OpenAIError => ({
+  status: 400,
+  message,
+  type: 'invalid_request_error',
+  param,
+  code,
+});
+
+export const INVALID_JSON: OpenAIError = invalidRequest(
+  "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)",
+  null,
+  null,
+);
+
+export const bodyTooLarge = (limitBytes: number): OpenAIError => ({
+  status: 413,
+  message: `Request body too large: the limit is ${limitBytes} bytes.`,
+  type: 'invalid_request_error',
+  param: null,
+  code: 'request_too_large',
+});
+
+export const notFound = (method: string, path: string): OpenAIError => ({
+  status: 404,
+  message: `Invalid URL (${method} ${path})`,
+  type: 'invalid_request_error',
+  param: null,
+  code: null,
+});
+
+export const methodNotAllowed = (method: string, path: string): OpenAIError => ({
+  status: 405,
+  message: `Method not allowed: ${method} ${path}`,
+  type: 'invalid_request_error',
+  param: null,
+  code: 'method_not_allowed',
+});
+
+export const modelNotFound = (model: string): OpenAIError => ({
+  status: 404,
+  message: `The model \`${model}\` does not exist or you do not have access to it.`,
+  type: 'invalid_request_error',
+  param: 'model',
+  code: 'model_not_found',
+});
+
+/** Masks a key as OpenAI does (`sk-abc***wxyz`) so the full key never appears in a body or log. */
+export function maskKey(key: string): string {
+  if (key.length <= 8) return '*'.repeat(key.length);
+  return `${key.slice(0, 3)}${'*'.repeat(Math.min(key.length - 7, 20))}${key.slice(-4)}`;
+}
+
+export const invalidApiKey = (key: string): OpenAIError => ({
+  status: 401,
+  message: `Incorrect API key provided: ${maskKey(key)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+  type: 'invalid_request_error',
+  param: null,
+  code: 'invalid_api_key',
+});
+
+export const MISSING_API_KEY: OpenAIError = {
+  status: 401,
+  message:
+    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+  type: 'invalid_request_error',
+  param: null,
+  code: null,
+};
+
+export const INTERNAL_ERROR: OpenAIError = {
+  status: 500,
+  message: 'The server had an error while processing your request. Sorry about that!',
+  type: 'server_error',
+  param: null,
+  code: null,
+};

@@ -1,0 +1,62 @@
+/** GET /v1/models and GET /v1/models/{id}, listing the corpus models. */
+import { OWNED_BY, vendorOf } from '../../corpus/model-catalog.js';
+import type { RequestInfo } from '../http-exchange.js';
+import type { Reply } from '../reply.js';
+import type { ThreadContext } from '../thread-context.js';
+import { modelNotFound } from './errors.js';
+import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+
+/** A fixed creation time keeps listings identical across runs. */
+const CREATED = 1_735_689_600;
+
+function modelObject(id: string): Record<string, unknown> {
+  const vendor = vendorOf(id);
+  return { id, object: 'model', created: CREATED, owned_by: vendor ? OWNED_BY[vendor] : 'system' };
+}
+
+export function listModels(ctx: ThreadContext, info: RequestInfo): Reply {
+  const rng = ctx.requestRng(undefined, '');
+  const requestId = requestIdFor(info, rng);
+  const other = ctx.counters.modelIndex('');
+  const authError = checkOpenAIAuth(ctx, info);
+  if (authError) return openAIErrorReply(requestId, 'models', authError, 'authentication', other);
+  return {
+    kind: 'json',
+    status: 200,
+    contentType: JSON_TYPE,
+    headers: openAIHeaders(requestId, 0),
+    body: JSON.stringify({ object: 'list', data: ctx.corpus.models.map(modelObject) }),
+    delayMs: 0,
+    completionTokens: 0,
+    meta: { route: 'models', modelIndex: other, errorKind: null },
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+export function retrieveModel(ctx: ThreadContext, info: RequestInfo): Reply {
+  const rng = ctx.requestRng(undefined, '');
+  const requestId = requestIdFor(info, rng);
+  const other = ctx.counters.modelIndex('');
+  const authError = checkOpenAIAuth(ctx, info);
+  if (authError) return openAIErrorReply(requestId, 'model', authError, 'authentication', other);
+  const id = safeDecode(info.params[0] ?? '');
+  const resolution = ctx.corpus.resolveModel(id);
+  if (resolution?.known !== true) return openAIErrorReply(requestId, 'model', modelNotFound(id), 'model_not_found', other);
+  return {
+    kind: 'json',
+    status: 200,
+    contentType: JSON_TYPE,
+    headers: openAIHeaders(requestId, 0),
+    body: JSON.stringify(modelObject(id)),
+    delayMs: 0,
+    completionTokens: 0,
+    meta: { route: 'model', modelIndex: ctx.counters.modelIndex(resolution.key), errorKind: null },
+  };
+}

@@ -1,0 +1,51 @@
+/** OpenAI response headers and error replies. */
+import type { ErrorKind, RouteId } from '../../metrics/counters.js';
+import type { SeededRandom } from '../../timing/random.js';
+import type { RequestInfo } from '../http-exchange.js';
+import type { JsonReply } from '../reply.js';
+import type { ThreadContext } from '../thread-context.js';
+import { invalidApiKey, MISSING_API_KEY, openAIErrorBody, type OpenAIError } from './errors.js';
+
+export const JSON_TYPE = 'application/json';
+
+/** Echoes a well-formed caller request id, or mints one like OpenAI's `req_<32 hex>`. */
+export function requestIdFor(info: RequestInfo, rng: SeededRandom): string {
+  const id = info.requestId;
+  if (id.length > 0 && id.length <= 128 && /^[\x21-\x7e]+$/.test(id)) return id;
+  let hex = 'req_';
+  for (let i = 0; i < 4; i++) hex += rng.nextUint32().toString(16).padStart(8, '0');
+  return hex;
+}
+
+export function openAIHeaders(requestId: string, processingMs: number, extra: readonly string[] = []): string[] {
+  return [
+    'x-request-id', requestId,
+    'openai-version', '2020-10-01',
+    'openai-organization', 'user-understudy',
+    'openai-processing-ms', String(Math.max(0, Math.round(processingMs))),
+    'access-control-expose-headers', 'X-Request-ID',
+    ...extra,
+  ];
+}
+
+export function openAIErrorReply(requestId: string, route: RouteId, err: OpenAIError, kind: ErrorKind, modelIndex: number): JsonReply {
+  return {
+    kind: 'json',
+    status: err.status,
+    contentType: JSON_TYPE,
+    headers: openAIHeaders(requestId, 0),
+    body: openAIErrorBody(err),
+    delayMs: 0,
+    completionTokens: 0,
+    meta: { route, modelIndex, errorKind: kind },
+  };
+}
+
+/** Bearer auth as OpenAI checks it; `undefined` when the request may proceed. */
+export function checkOpenAIAuth(ctx: ThreadContext, info: RequestInfo): OpenAIError | undefined {
+  const header = info.authorization;
+  const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+  const accepted = ctx.keyAccepted(key);
+  if (accepted === undefined || accepted) return undefined;
+  return key.length === 0 ? MISSING_API_KEY : invalidApiKey(key);
+}

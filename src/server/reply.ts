@@ -1,0 +1,77 @@
+/**
+ * What a route hands to the exchange: a JSON reply (possibly held back to simulate generation
+ * time) or a stream plan. Routes never write sockets.
+ */
+import type { EntryMeta } from '../corpus/compiled.js';
+import type { ErrorKind, RouteId } from '../metrics/counters.js';
+import type { LatencyModel } from '../timing/latency.js';
+import type { SeededRandom } from '../timing/random.js';
+import type { Lane } from './stream-plan.js';
+
+export interface ReplyMeta {
+  readonly route: RouteId;
+  /** Counter index of the corpus model serving the request. */
+  readonly modelIndex: number;
+  readonly errorKind: ErrorKind | null;
+}
+
+export interface JsonReply {
+  readonly kind: 'json';
+  readonly status: number;
+  readonly contentType: string;
+  /** Flat header list: name, value, name, value… */
+  readonly headers: readonly string[];
+  readonly body: Buffer | string;
+  /** Held back this long before sending (generation time of a non-streaming answer). */
+  readonly delayMs: number;
+  readonly completionTokens: number;
+  readonly meta: ReplyMeta;
+  /** Close the connection after replying (the body may not have been read). */
+  readonly close?: boolean;
+}
+
+/** Everything the exchange needs to pace a stream. */
+export interface StreamTiming {
+  readonly rng: SeededRandom;
+  readonly latency: LatencyModel;
+  /** Already scaled by --speed. */
+  readonly ttftMs: number;
+  readonly speed: number;
+  /** Recorded gaps before tokens 1..n of lane 0, replayed under `--timing recorded`. */
+  readonly recordedGapsMs: readonly number[] | null;
+}
+
+export interface StreamReply {
+  readonly kind: 'stream';
+  readonly headers: readonly string[];
+  readonly lanes: Lane[];
+  readonly trailer: Buffer;
+  readonly timing: StreamTiming;
+  readonly entry: EntryMeta | null;
+  readonly meta: ReplyMeta;
+}
+
+export type Reply = JsonReply | StreamReply;
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: '200 OK',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  403: '403 Forbidden',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  408: '408 Request Timeout',
+  409: '409 Conflict',
+  413: '413 Payload Too Large',
+  422: '422 Unprocessable Entity',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  502: '502 Bad Gateway',
+  503: '503 Service Unavailable',
+  504: '504 Gateway Timeout',
+  529: '529 Site Overloaded',
+};
+
+export function statusLine(status: number): string {
+  return STATUS_TEXT[status] ?? `${status} Status`;
+}

@@ -1,0 +1,93 @@
+/**
+ * What a response sends, as pre-encoded pieces: the routes build a plan, the exchange writes it.
+ *
+ * A plan has one lane per choice (OpenAI `n`); a lane is a list of steps. A static step is one
+ * ready frame (the role chunk, the finish chunk). A token step sends frames of
+ * `head + arena[tokens i..j] + tail`, where the arena holds JSON-escaped token text prepared at
+ * corpus load (or once per response for synthesized content), so the per-token work is copying
+ * bytes. Static steps ride with the adjacent token event: leading ones with the first token,
+ * trailing ones with the last.
+ */
+export class Step {
+  /** Whole frame for a static step; frame start for a token step. */
+  readonly head: Buffer;
+  /** Escaped token bytes, or null for a static step. */
+  readonly source: Buffer | null;
+  /** Token boundaries into `source` (absolute byte offsets). */
+  readonly offsets: Int32Array | null;
+  /** Index into `offsets` of the first token's start. */
+  readonly first: number;
+  readonly count: number;
+  readonly tail: Buffer;
+
+  constructor(head: Buffer, source: Buffer | null, offsets: Int32Array | null, first: number, count: number, tail: Buffer) {
+    this.head = head;
+    this.source = source;
+    this.offsets = offsets;
+    this.first = first;
+    this.count = count;
+    this.tail = tail;
+  }
+
+  static frame(bytes: Buffer): Step {
+    return new Step(bytes, null, null, 0, 0, EMPTY);
+  }
+}
+
+export const EMPTY = Buffer.alloc(0);
+
+export class Lane {
+  readonly steps: readonly Step[];
+  stepIndex: number;
+  tokenIndex: number;
+
+  constructor(steps: readonly Step[]) {
+    this.steps = steps;
+    this.stepIndex = 0;
+    this.tokenIndex = 0;
+  }
+
+  get done(): boolean {
+    return this.stepIndex >= this.steps.length;
+  }
+
+  /** Tokens this lane still has to send. */
+  remainingTokens(): number {
+    let n = 0;
+    for (let i = this.stepIndex; i < this.steps.length; i++) n += this.steps[i]!.count;
+    return n - this.tokenIndex;
+  }
+}
+
+/**
+ * Pre-encoded content: escaped token bytes and boundaries, from the shared corpus arena or built
+ * once for a synthesized answer (tool arguments, a JSON-schema object).
+ */
+export interface TokenSource {
+  readonly bytes: Buffer;
+  readonly offsets: Int32Array;
+  /** Index into `offsets` of token 0. */
+  readonly first: number;
+  readonly count: number;
+}
+
+export function tokenSourceFromStrings(tokens: readonly string[]): TokenSource {
+  const pieces = tokens.map((t) => Buffer.from(JSON.stringify(t).slice(1, -1), 'utf8'));
+  const offsets = new Int32Array(pieces.length + 1);
+  let at = 0;
+  pieces.forEach((p, i) => {
+    offsets[i] = at;
+    at += p.length;
+  });
+  offsets[pieces.length] = at;
+  return { bytes: Buffer.concat(pieces, at), offsets, first: 0, count: pieces.length };
+}
+
+/** The escaped text of tokens [0, count) as one contiguous slice, for non-streaming bodies. */
+export function sourceSlice(src: TokenSource, count: number): Buffer {
+  return src.bytes.subarray(src.offsets[src.first]!, src.offsets[src.first + count]!);
+}
+
+export function tokenStep(head: Buffer, src: TokenSource, count: number, tail: Buffer): Step {
+  return new Step(head, src.bytes, src.offsets, src.first, count, tail);
+}

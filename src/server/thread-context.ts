@@ -1,0 +1,61 @@
+/**
+ * Everything a server thread's routes share: config, corpus, latency models and counters.
+ * Built once per thread; request handlers read it and never mutate it (except the caches).
+ */
+import type { Config } from '../config/schema.js';
+import type { Corpus } from '../corpus/sampler.js';
+import type { CounterWriter } from '../metrics/counters.js';
+import { ProfileLatency, type LatencyModel } from '../timing/latency.js';
+import { profileNameFor, type ProfileTable } from '../timing/profiles.js';
+import { SeededRandom, combineSeeds, hashString } from '../timing/random.js';
+
+const LATENCY_CACHE_LIMIT = 1024;
+
+export class ThreadContext {
+  readonly config: Config;
+  readonly corpus: Corpus;
+  readonly counters: CounterWriter;
+  readonly #profiles: ProfileTable;
+  readonly #byProfile: Map<string, LatencyModel>;
+  readonly #byModel: Map<string, LatencyModel>;
+  /** Shared across threads: the n-th request of the run gets the n-th random stream, whichever thread takes it. */
+  readonly #arrivals: Int32Array;
+  readonly #apiKeys: ReadonlySet<string>;
+
+  constructor(config: Config, corpus: Corpus, counters: CounterWriter, profiles: ProfileTable, arrivals: SharedArrayBuffer) {
+    this.config = config;
+    this.corpus = corpus;
+    this.counters = counters;
+    this.#profiles = profiles;
+    this.#byProfile = new Map(Object.entries(profiles.profiles).map(([name, p]) => [name, new ProfileLatency(p)]));
+    this.#byModel = new Map();
+    this.#arrivals = new Int32Array(arrivals);
+    this.#apiKeys = new Set(config.apiKeys);
+  }
+
+  latencyFor(model: string): LatencyModel {
+    let m = this.#byModel.get(model);
+    if (m === undefined) {
+      m = this.#byProfile.get(profileNameFor(this.#profiles, model))!;
+      if (this.#byModel.size < LATENCY_CACHE_LIMIT) this.#byModel.set(model, m);
+    }
+    return m;
+  }
+
+  /**
+   * The request's random source. With a request `seed`, it depends only on the run seed, that
+   * seed and the prompt, as OpenAI's best-effort determinism does; otherwise on the arrival index.
+   */
+  requestRng(requestSeed: number | null | undefined, promptKey: string): SeededRandom {
+    if (requestSeed !== null && requestSeed !== undefined) {
+      return new SeededRandom(combineSeeds(this.config.seed, hashString(promptKey, requestSeed >>> 0)));
+    }
+    return new SeededRandom(combineSeeds(this.config.seed, Atomics.add(this.#arrivals, 0, 1)));
+  }
+
+  /** `undefined` when no keys are configured (any key, or none, is accepted). */
+  keyAccepted(key: string): boolean | undefined {
+    if (this.#apiKeys.size === 0) return undefined;
+    return this.#apiKeys.has(key);
+  }
+}

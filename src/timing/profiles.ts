@@ -1,0 +1,92 @@
+/**
+ * Latency profiles are data: `profiles/default.json` (or a user's file) validated once at start.
+ * A model id maps to the first profile whose `prefix` it starts with, so the table lists longer
+ * prefixes first.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { DEFAULT_PROFILES_FILE } from '../package-root.js';
+import { SimError } from '../sim-error.js';
+
+const distribution = z
+  .object({
+    p50Ms: z.number().positive(),
+    p95Ms: z.number().positive(),
+    minMs: z.number().nonnegative(),
+    maxMs: z.number().positive(),
+  })
+  .strict();
+
+const profileSchema = z
+  .object({
+    ttft: distribution,
+    prefillMsPerToken: z.number().nonnegative(),
+    itl: distribution,
+    stall: z.object({ probability: z.number().min(0).max(1), p50Ms: z.number().positive(), p95Ms: z.number().positive() }).strict(),
+    tokensPerChunk: z.object({ min: z.number().int().min(1), max: z.number().int().min(1) }).strict(),
+  })
+  .strict();
+
+const profilesFileSchema = z
+  .object({
+    $comment: z.string().optional(),
+    profiles: z.record(z.string().min(1), profileSchema),
+    models: z.array(z.object({ prefix: z.string(), profile: z.string().min(1) }).strict()).min(1),
+  })
+  .strict();
+
+export type LatencyProfile = z.output<typeof profileSchema>;
+export type ProfileTable = Readonly<z.output<typeof profilesFileSchema>>;
+
+/** Rules that a schema cannot express, written as sentences that name the field. */
+function checkProfileRules(table: ProfileTable, file: string): void {
+  const fail = (msg: string): never => {
+    throw new SimError('SIM_ERR_PROFILE_INVALID', `${file}: ${msg}`);
+  };
+  for (const [name, p] of Object.entries(table.profiles)) {
+    for (const key of ['ttft', 'itl'] as const) {
+      const d = p[key];
+      if (d.p95Ms < d.p50Ms) fail(`profiles.${name}.${key}.p95Ms must be ≥ profiles.${name}.${key}.p50Ms`);
+      if (d.maxMs < d.minMs) fail(`profiles.${name}.${key}.maxMs must be ≥ profiles.${name}.${key}.minMs`);
+    }
+    if (p.stall.p95Ms < p.stall.p50Ms) fail(`profiles.${name}.stall.p95Ms must be ≥ profiles.${name}.stall.p50Ms`);
+    if (p.tokensPerChunk.max < p.tokensPerChunk.min) fail(`profiles.${name}.tokensPerChunk.max must be ≥ profiles.${name}.tokensPerChunk.min`);
+  }
+  table.models.forEach((m, i) => {
+    if (!(m.profile in table.profiles)) fail(`models[${i}].profile names unknown profile "${m.profile}"`);
+  });
+  if (!table.models.some((m) => m.prefix === '')) fail('models must end with a catch-all entry whose prefix is ""');
+}
+
+export function parseProfiles(raw: unknown, file: string): ProfileTable {
+  const parsed = profilesFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SimError('SIM_ERR_PROFILE_INVALID', `${file}: ${issue ? issue.path.join('.') : '?'}: ${issue?.message ?? 'invalid'}`);
+  }
+  checkProfileRules(parsed.data, file);
+  return parsed.data;
+}
+
+export function loadProfiles(file: string = DEFAULT_PROFILES_FILE()): ProfileTable {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new SimError('SIM_ERR_PROFILE_INVALID', `${file}: cannot read profiles file (${(cause as Error).message})`, { cause });
+  }
+  let raw: unknown;
+  try {
+    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (cause) {
+    throw new SimError('SIM_ERR_PROFILE_INVALID', `${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'} (${(cause as Error).message})`, { cause });
+  }
+  return parseProfiles(raw, file);
+}
+
+export function profileNameFor(table: ProfileTable, model: string): string {
+  for (const m of table.models) if (model.startsWith(m.prefix)) return m.profile;
+  // checkProfileRules guarantees a catch-all, so this is unreachable for a validated table.
+  return table.models[table.models.length - 1]!.profile;
+}

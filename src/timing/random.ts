@@ -1,0 +1,100 @@
+/**
+ * Seeded randomness. Every random choice in the simulator (corpus sampling, latencies, ids,
+ * faults) draws from a `SeededRandom` derived from the run seed and something stable about the
+ * request, so a run with the same seed and requests is the same run.
+ */
+
+/** 32-bit FNV-1a over a string's UTF-16 code units; stable across threads and runs. */
+export function hashString(s: string, seed = 0x811c9dc5): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** 32-bit FNV-1a over bytes. */
+export function hashBytes(b: Uint8Array, seed = 0x811c9dc5): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < b.length; i++) {
+    h ^= b[i]!;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Finalizer from murmur3: spreads the bits of a 32-bit value, so adjacent inputs give unrelated outputs. */
+export function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Combines two 32-bit values into one seed. */
+export function combineSeeds(a: number, b: number): number {
+  return mix32((a ^ mix32(b + 0x9e3779b9)) >>> 0);
+}
+
+/**
+ * sfc32: small, fast and passes PractRand to 2^40+ bytes; state is four 32-bit integers, so
+ * creating one per request is cheap. Every field is set in the constructor to keep it monomorphic.
+ */
+export class SeededRandom {
+  #a: number;
+  #b: number;
+  #c: number;
+  #d: number;
+  #spareNormal: number;
+  #hasSpare: boolean;
+
+  constructor(seed: number) {
+    this.#a = 0x9e3779b9;
+    this.#b = 0x243f6a88;
+    this.#c = 0xb7e15162;
+    this.#d = seed >>> 0;
+    this.#spareNormal = 0;
+    this.#hasSpare = false;
+    // Warm-up discards the first outputs, which correlate with the seed.
+    for (let i = 0; i < 12; i++) this.nextUint32();
+  }
+
+  nextUint32(): number {
+    const a = this.#a;
+    const b = this.#b;
+    const c = this.#c;
+    const d = this.#d;
+    const t = (((a + b) | 0) + d) | 0;
+    this.#d = (d + 1) | 0;
+    this.#a = b ^ (b >>> 9);
+    this.#b = (c + (c << 3)) | 0;
+    const r = (c << 21) | (c >>> 11);
+    this.#c = (r + t) | 0;
+    return t >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.nextUint32() / 4294967296;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Standard normal (Box-Muller, caching the second value). */
+  normal(): number {
+    if (this.#hasSpare) {
+      this.#hasSpare = false;
+      return this.#spareNormal;
+    }
+    let u = this.next();
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.#spareNormal = r * Math.sin(2 * Math.PI * v);
+    this.#hasSpare = true;
+    return r * Math.cos(2 * Math.PI * v);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * A server thread: its own uWS app on the shared port (SO_REUSEPORT), its own timer wheel, and
+ * read-only views of the shared corpus. Requests never hop to another thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import { Corpus } from '../corpus/sampler.js';
+import { CounterLayout, CounterWriter } from '../metrics/counters.js';
+import { MetricsExporter } from '../metrics/prometheus.js';
+import { buildApp } from '../server/app.js';
+import { beginDrain, inFlightCount, installExchangeEnv, onWheelDue, type Exchange } from '../server/http-exchange.js';
+import { ThreadContext } from '../server/thread-context.js';
+import { loadUws } from '../server/uws.js';
+import { simErrorCode, SimError } from '../sim-error.js';
+import { MONOTONIC_CLOCK } from '../timing/clock.js';
+import { NODE_TIMER_HOST, TimerWheel } from '../timing/timer-wheel.js';
+import type { FromThread, ServerThreadData, ToThread } from './messages.js';
+
+const data = workerData as ServerThreadData;
+const port = parentPort!;
+const post = (msg: FromThread): void => port.postMessage(msg);
+
+function fail(err: unknown): void {
+  post({ type: 'failed', slot: data.slot, code: simErrorCode(err) ?? 'SIM_ERR_THREAD_START', message: err instanceof Error ? err.message : String(err) });
+}
+
+try {
+  const uws = loadUws();
+  const { config } = data;
+  const corpus = new Corpus(data.corpus, config.fallbackModel);
+  const layout = new CounterLayout(corpus.models);
+  const counters = new CounterWriter(data.counters, layout, data.slot);
+  const ctx = new ThreadContext(config, corpus, counters, data.profiles, data.arrivals);
+  const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST);
+  installExchangeEnv({ config, clock: MONOTONIC_CLOCK, wheel, counters, recordLag: () => {} });
+  const startedAt = Date.now();
+  const app = buildApp(uws.App(), ctx, {
+    metrics: new MetricsExporter(data.counters, layout),
+    health: () => ({ status: 'ok', thread: data.slot, uptimeMs: Date.now() - startedAt, inFlight: inFlightCount(), corpusEntries: corpus.entries.length }),
+  });
+
+  const serve = (listenSocket: us_listen_socket | false, at: number): void => {
+    if (!listenSocket) {
+      fail(new SimError('SIM_ERR_LISTEN', `cannot listen on ${config.host}:${at}`));
+      shutdown();
+      return;
+    }
+    post({ type: 'ready', slot: data.slot, port: uws.us_socket_local_port(listenSocket) });
+    port.on('message', (msg: ToThread) => {
+      if (msg.type !== 'drain') return;
+      // Stop accepting, let in-flight responses finish, cut what is left at the deadline.
+      uws.us_listen_socket_close(listenSocket);
+      let done = false;
+      const complete = (cut: number): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(deadline);
+        post({ type: 'drained', slot: data.slot, cutStreams: cut });
+        shutdown();
+      };
+      const deadline = setTimeout(() => complete(inFlightCount()), msg.deadlineMs);
+      beginDrain(() => complete(0));
+    });
+  };
+  // The thread ends by releasing every handle, never by terminate(): Node aborts the process
+  // when a worker is torn down while uWS still holds a socket.
+  const shutdown = (): void => {
+    wheel.clear();
+    // close() exists in uWS v20.30 but is missing from its typings: it closes every socket.
+    (app as typeof app & { close(): void }).close();
+    port.close();
+  };
+
+  if (data.port === 0) {
+    // A port the kernel assigns for port 0 cannot be shared through SO_REUSEPORT, so the first
+    // thread learns a free port, releases it, and listens on it again as a shareable port.
+    app.listen(config.host, 0, (probe) => {
+      if (!probe) return serve(false, 0);
+      const chosen = uws.us_socket_local_port(probe);
+      uws.us_listen_socket_close(probe);
+      app.listen(config.host, chosen, (ls) => serve(ls, chosen));
+    });
+  } else {
+    app.listen(config.host, data.port, (ls) => serve(ls, data.port));
+  }
+} catch (err) {
+  fail(err);
+}

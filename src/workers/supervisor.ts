@@ -1,0 +1,153 @@
+/**
+ * The main thread: loads config, profiles and corpus once, starts the server threads, restarts
+ * a thread that dies, and drains them on stop.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config/schema.js';
+import { readCorpusFile } from '../corpus/codec.js';
+import { compileCorpus, type SharedCorpus } from '../corpus/compiled.js';
+import type { Logger } from '../log.js';
+import { CounterLayout } from '../metrics/counters.js';
+import { DEFAULT_CORPUS_FILE, packageRoot } from '../package-root.js';
+import { SimError } from '../sim-error.js';
+import { loadProfiles, type ProfileTable } from '../timing/profiles.js';
+import type { FromThread, ServerThreadData, ToThread } from './messages.js';
+
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  readonly threads: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The compiled thread entry. Node 20 worker threads do not run tsx's loader hooks, so code
+ * running from `src/` (vitest, tsx) starts threads from `dist/`, which the test setup builds.
+ */
+function threadEntry(): string {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return fileURLToPath(new URL('./server-thread.js', self));
+  const built = join(packageRoot(), 'dist', 'src', 'workers', 'server-thread.js');
+  if (!existsSync(built)) throw new SimError('SIM_ERR_THREAD_START', `${built} is missing: run \`npm run build\` first`);
+  return built;
+}
+
+interface Shared {
+  readonly config: Config;
+  readonly corpus: SharedCorpus;
+  readonly profiles: ProfileTable;
+  readonly counters: SharedArrayBuffer;
+  readonly arrivals: SharedArrayBuffer;
+}
+
+export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const profiles = loadProfiles(config.profiles);
+  const entries = readCorpusFile(config.corpus ?? DEFAULT_CORPUS_FILE());
+  const corpus = compileCorpus(entries);
+  const layout = new CounterLayout([...new Set(entries.map((e) => e.model))].sort());
+  const shared: Shared = {
+    config,
+    corpus,
+    profiles,
+    counters: CounterLayout.allocate(layout, config.threads),
+    arrivals: new SharedArrayBuffer(4),
+  };
+  log.debug(`corpus: ${entries.length} entries, ${corpus.bytes.byteLength} bytes of token text`);
+
+  const entry = threadEntry();
+  const workers: (Worker | null)[] = new Array<Worker | null>(config.threads).fill(null);
+  let stopping = false;
+  let port = config.port;
+
+  const spawn = (slot: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const data: ServerThreadData = { slot, port, ...shared };
+      const worker = new Worker(entry, { workerData: data });
+      workers[slot] = worker;
+      let ready = false;
+      worker.on('message', (msg: FromThread) => {
+        if (msg.type === 'ready') {
+          ready = true;
+          resolve(msg.port);
+        } else if (msg.type === 'failed') {
+          log.error(`server thread ${slot} failed: ${msg.message}`);
+          reject(new SimError(msg.code, `server thread ${slot}: ${msg.message}`));
+        }
+      });
+      worker.on('error', (err) => {
+        log.error(`server thread ${slot} crashed: ${err.message}`);
+        if (!ready) reject(new SimError('SIM_ERR_THREAD_START', `server thread ${slot} failed to start: ${err.message}`, { cause: err }));
+      });
+      worker.on('exit', (code) => {
+        if (workers[slot] === worker) workers[slot] = null;
+        if (stopping || !ready) return;
+        log.error(`server thread ${slot} exited with code ${code}; restarting it`);
+        setTimeout(() => {
+          if (stopping) return;
+          spawn(slot).then(
+            () => log.info(`server thread ${slot} restarted`),
+            (err: unknown) => log.error(`server thread ${slot} could not restart: ${(err as Error).message}`),
+          );
+        }, 100).unref();
+      });
+    });
+
+  /** Waits for every thread to exit; a thread that ignores its drain past the grace period is terminated. */
+  const awaitExit = async (graceMs: number): Promise<void> => {
+    await Promise.all(
+      workers.map((w) => {
+        if (w === null) return undefined;
+        return new Promise<void>((resolve) => {
+          const timer = setTimeout(() => void w.terminate().then(() => resolve()), graceMs);
+          w.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }),
+    );
+  };
+
+  try {
+    // The first thread resolves port 0 to a real port; the others join it there.
+    port = await spawn(0);
+    await Promise.all(Array.from({ length: config.threads - 1 }, (_, i) => spawn(i + 1)));
+  } catch (err) {
+    stopping = true;
+    for (const w of workers) w?.postMessage({ type: 'drain', deadlineMs: 0 } satisfies ToThread);
+    await awaitExit(2000);
+    throw err;
+  }
+
+  let stopped: Promise<void> | null = null;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      stopping = true;
+      const drained = workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w === null) return resolve();
+            const timer = setTimeout(resolve, config.drainTimeoutMs + 2000);
+            w.on('message', (msg: FromThread) => {
+              if (msg.type !== 'drained') return;
+              if (msg.cutStreams > 0) log.info(`server thread ${msg.slot}: drain deadline cut ${msg.cutStreams} response(s)`);
+              clearTimeout(timer);
+              resolve();
+            });
+            w.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            const drain: ToThread = { type: 'drain', deadlineMs: config.drainTimeoutMs };
+            w.postMessage(drain);
+          }),
+      );
+      await Promise.all(drained);
+      await awaitExit(2000);
+    })());
+
+  return { host: config.host, port, threads: config.threads, stop };
+}
