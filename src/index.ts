@@ -30,7 +30,7 @@ export async function startSimulator(options: ConfigInput = {}): Promise<Simulat
   const config = resolveConfig({ port: 0, logLevel: 'error', ...options });
   const server = await startServer(config, createLogger(config.logLevel));
   const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-  return { url: `http://${host}:${server.port}`, port: server.port, config, stop: server.stop };
+  return { url: `http://${host}:${server.port}`, port: server.port, config, stop: () => server.stop() };
 }
 
 export { resolveConfig, configSchema } from './config/schema.js';

@@ -37,7 +37,7 @@ export class SimError extends Error {
 /** Narrows an unknown thrown value (possibly cloned across a worker boundary) to a coded error. */
 export function simErrorCode(err: unknown): SimErrorCode | undefined {
   if (typeof err === 'object' && err !== null && 'code' in err) {
-    const code = (err as { code: unknown }).code;
+    const code = (err).code;
     if (typeof code === 'string' && code in SIM_ERROR_CODES) return code as SimErrorCode;
   }
   return undefined;

@@ -47,13 +47,6 @@ export const configSchema = z
       .default('accept')
       .describe('When a stream\'s status and headers go out: on accept (as providers do) or with the first token (so a load tool\'s time-to-first-byte equals TTFT).'),
     profiles: z.string().min(1).optional().describe('Path to a latency profiles file (JSON or YAML) that replaces the built-in profiles.'),
-    streamBacklogBytes: z
-      .number()
-      .int()
-      .min(1024)
-      .max(64 * MiB)
-      .default(256 * 1024)
-      .describe('Bytes a slow reader may leave unread before emission pauses for that stream.'),
     stalledStreamTimeoutMs: z
       .number()
       .int()

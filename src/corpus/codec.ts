@@ -66,7 +66,7 @@ function checkEntry(raw: unknown, index: number, file: string): CorpusEntry {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue ? issue.path.join('.') : '?';
-    const id = typeof raw === 'object' && raw !== null && 'id' in raw ? String((raw as { id: unknown }).id) : `#${index}`;
+    const id = typeof raw === 'object' && raw !== null && 'id' in raw ? String((raw).id) : `#${index}`;
     throw new SimError('SIM_ERR_CORPUS_ENTRY', `${file}: entry ${id} (index ${index}): field "${field}": ${issue?.message ?? 'invalid'}`);
   }
   const e = parsed.data;

@@ -109,6 +109,7 @@ export class Corpus {
   /** Maps a requested model id to a bucket; `undefined` when neither the model nor its vendor is in the corpus. */
   resolveModel(model: string): ModelResolution | undefined {
     const hit = this.#resolutions.get(model);
+    // A cached miss is stored as key '' and must read as a miss again, not as bucket ''.
     if (hit !== undefined) return hit;
     const r = this.#resolveUncached(model);
     // Model ids arrive from clients: the cache is bounded so hostile ids cannot grow it.

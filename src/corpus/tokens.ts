@@ -3,7 +3,8 @@
  * usage and prefill latency, so they are counted exactly; a bounded cache makes the repeated
  * prompts of a load test nearly free.
  */
-import { countTokens as bpeCount, decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
+import bpeRanks from 'gpt-tokenizer/bpeRanks/o200k_base';
+import { countTokens as bpeCount, encode } from 'gpt-tokenizer/encoding/o200k_base';
 
 const CACHE_LIMIT = 4096;
 /** Strings longer than this are counted but not cached, so the cache's memory stays bounded. */
@@ -23,23 +24,74 @@ export function countTokens(text: string): number {
   return n;
 }
 
+/*
+ * Splitting reads token bytes from the o200k rank table rather than `decode([id])`:
+ * gpt-tokenizer's `decode` feeds partial tokens through one module-wide streaming TextDecoder,
+ * so a partial token's bytes would leak into whatever is decoded next.
+ */
+export interface TokenizedText {
+  /** Token strings in order; each is whole characters, and they join to the input exactly. */
+  readonly tokens: string[];
+  /** Number of o200k token ids, before partial-character ids were merged. */
+  readonly tokenIdCount: number;
+}
+
+const utf8 = new TextEncoder();
+// fatal: an incomplete sequence throws, which is how a pending merge is detected.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function tokenBytes(id: number): Uint8Array | string {
+  const value = bpeRanks[id];
+  if (value === undefined) throw new RangeError(`o200k token id ${id} is not in the rank table`);
+  return typeof value === 'string' ? value : Uint8Array.from(value);
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function tryDecode(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tokenizes `text` with o200k_base; throws if the pieces do not rebuild the text exactly. */
+export function tokenizeText(text: string): TokenizedText {
+  const ids = encode(text);
+  const tokens: string[] = [];
+  let pending: Uint8Array | undefined;
+  for (const id of ids) {
+    const piece = tokenBytes(id);
+    if (pending === undefined && typeof piece === 'string') {
+      // Most ids are whole characters already: no byte work.
+      tokens.push(piece);
+      continue;
+    }
+    const bytes = typeof piece === 'string' ? utf8.encode(piece) : piece;
+    pending = pending === undefined ? bytes : concatBytes(pending, bytes);
+    const decoded = tryDecode(pending);
+    if (decoded !== undefined) {
+      tokens.push(decoded);
+      pending = undefined;
+    }
+  }
+  if (pending !== undefined || tokens.join('') !== text) {
+    throw new Error(`tokenizeText: o200k pieces do not rebuild the input (${ids.length} ids, starts ${JSON.stringify(text.slice(0, 40))})`);
+  }
+  return { tokens, tokenIdCount: ids.length };
+}
+
 /**
  * Splits text into the token strings a provider would stream. A token that ends inside a
  * multi-byte character is merged with the next, so every piece is valid text and the pieces
  * join back to the input exactly.
  */
 export function splitTokens(text: string): string[] {
-  const ids = encode(text);
-  const out: string[] = [];
-  let pending: number[] = [];
-  for (const id of ids) {
-    pending.push(id);
-    const piece = decode(pending);
-    if (!piece.includes('\uFFFD') || pending.length >= 8) {
-      out.push(piece);
-      pending = [];
-    }
-  }
-  if (pending.length > 0) out.push(decode(pending));
-  return out;
+  return tokenizeText(text).tokens;
 }

@@ -72,7 +72,8 @@ function corpusWords(corpus: Corpus): readonly string[] {
   if (words === undefined) {
     const set = new Set<string>();
     const text = corpus.bytes.toString('utf8', 0, Math.min(corpus.bytes.length, 200_000));
-    for (const w of text.split(/[^A-Za-z]+/)) if (w.length >= 3 && w.length <= 12) set.add(w.toLowerCase());
+    // The arena holds JSON-escaped text: escapes go first, or a backslash-n before "package" gives "npackage".
+    for (const w of text.replace(/\\./g, ' ').split(/[^A-Za-z]+/)) if (w.length >= 3 && w.length <= 12) set.add(w.toLowerCase());
     words = [...set].slice(0, 2000);
     wordCache.set(corpus, words);
   }

@@ -421,7 +421,7 @@ function emitCorked(): void {
     writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
     ex.headersSent = true;
   }
-  let open = false;
+  let open: boolean;
   let sent = 0;
   // `--speed 0` sends everything in one go, until the socket pushes back.
   do {

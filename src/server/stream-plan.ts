@@ -85,7 +85,7 @@ export function tokenSourceFromStrings(tokens: readonly string[]): TokenSource {
 
 /** The escaped text of tokens [0, count) as one contiguous slice, for non-streaming bodies. */
 export function sourceSlice(src: TokenSource, count: number): Buffer {
-  return src.bytes.subarray(src.offsets[src.first]!, src.offsets[src.first + count]!);
+  return src.bytes.subarray(src.offsets[src.first], src.offsets[src.first + count]);
 }
 
 export function tokenStep(head: Buffer, src: TokenSource, count: number, tail: Buffer): Step {

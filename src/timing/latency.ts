@@ -65,9 +65,7 @@ export class ProfileLatency implements LatencyModel {
 
   tokenGapMs(rng: SeededRandom): number {
     const gap = this.#itl.sample(rng);
-    // The stall draw always happens so the random sequence does not depend on the branch.
-    const stalled = rng.next() < this.#stallProbability;
-    return stalled ? gap + this.#stall.sample(rng) : gap;
+    return rng.next() < this.#stallProbability ? gap + this.#stall.sample(rng) : gap;
   }
 
   tokensPerChunk(rng: SeededRandom): number {

@@ -43,7 +43,7 @@ export class TimerWheel<T extends WheelTask> {
   readonly #onDue: (task: T, lateMs: number) => void;
   readonly #clock: Clock;
   readonly #host: TimerHost;
-  /** Next tick (integer ms) not yet processed. */
+  /** First tick (integer ms) not fully processed: the current tick stays open, since tasks due later within it are still pending. */
   #cursor: number;
   #size: number;
   #armed: unknown;
@@ -125,7 +125,9 @@ export class TimerWheel<T extends WheelTask> {
       }
     } finally {
       this.#inAdvance = false;
-      this.#cursor = target + 1;
+      // The current tick is revisited next time: a task due at 1731.3 must not be passed over
+      // by an advance at 1731.1 and wait a whole revolution.
+      this.#cursor = target;
     }
     this.#arm();
   }

@@ -14,7 +14,10 @@ export interface ServerThreadData {
   readonly arrivals: SharedArrayBuffer;
 }
 
-export type ToThread = { readonly type: 'drain'; readonly deadlineMs: number };
+export type ToThread =
+  | { readonly type: 'drain'; readonly deadlineMs: number }
+  /** Makes the thread fail as a bug would; used to test that the supervisor restarts threads. */
+  | { readonly type: 'crash'; readonly reason: string };
 
 export type FromThread =
   | { readonly type: 'ready'; readonly slot: number; readonly port: number }

@@ -71,6 +71,22 @@ try {
     port.close();
   };
 
+  // An uncaught error would make Node tear the thread down with uWS sockets open, which aborts
+  // the whole process; releasing them first lets the thread exit and the supervisor restart it.
+  const die = (err: unknown): void => {
+    process.stderr.write(`understudy: server thread ${data.slot} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    wheel.clear();
+    (app as typeof app & { close(): void }).close();
+    process.exit(1);
+  };
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
+  port.on('message', (msg: ToThread) => {
+    if (msg.type === 'crash') setImmediate(() => {
+      throw new Error(`crash injected by the supervisor (${msg.reason})`);
+    });
+  });
+
   if (data.port === 0) {
     // A port the kernel assigns for port 0 cannot be shared through SO_REUSEPORT, so the first
     // thread learns a free port, releases it, and listens on it again as a shareable port.

@@ -20,6 +20,10 @@ export interface RunningServer {
   readonly host: string;
   readonly port: number;
   readonly threads: number;
+  /** Thread restarts so far (a thread that dies is restarted and logged). */
+  restarts(): number;
+  /** Makes one thread fail as a bug would; for testing restarts. */
+  crashThread(slot: number): void;
   stop(): Promise<void>;
 }
 
@@ -61,6 +65,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const workers: (Worker | null)[] = new Array<Worker | null>(config.threads).fill(null);
   let stopping = false;
   let port = config.port;
+  let restarts = 0;
 
   const spawn = (slot: number): Promise<number> =>
     new Promise((resolve, reject) => {
@@ -88,7 +93,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         setTimeout(() => {
           if (stopping) return;
           spawn(slot).then(
-            () => log.info(`server thread ${slot} restarted`),
+            () => {
+              restarts++;
+              log.info(`server thread ${slot} restarted`);
+            },
             (err: unknown) => log.error(`server thread ${slot} could not restart: ${(err as Error).message}`),
           );
         }, 100).unref();
@@ -99,7 +107,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const awaitExit = async (graceMs: number): Promise<void> => {
     await Promise.all(
       workers.map((w) => {
-        if (w === null) return undefined;
+        if (w === null) return Promise.resolve();
         return new Promise<void>((resolve) => {
           const timer = setTimeout(() => void w.terminate().then(() => resolve()), graceMs);
           w.once('exit', () => {
@@ -149,5 +157,12 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await awaitExit(2000);
     })());
 
-  return { host: config.host, port, threads: config.threads, stop };
+  return {
+    host: config.host,
+    port,
+    threads: config.threads,
+    restarts: () => restarts,
+    crashThread: (slot) => workers[slot]?.postMessage({ type: 'crash', reason: 'test' } satisfies ToThread),
+    stop,
+  };
 }

@@ -78,7 +78,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
   const speed = ctx.config.speed;
   const lead = answers[0]!.entry;
   const recorded = ctx.config.timing === 'recorded' && lead !== null && lead.ttftMs !== null;
-  const ttftMs = (recorded ? lead.ttftMs! : latency.ttftMs(rng, promptTokens)) * speed;
+  const ttftMs = (recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens)) * speed;
   const who: ChatIdentity = {
     id: randomId(rng, 'chatcmpl-', 29),
     created: Math.floor(Date.now() / 1000),

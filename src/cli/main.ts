@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * `understudy` command line. `serve` flags are generated from the config schema; a config file
+ * (`--config`) supplies the same fields, and flags win over the file.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { configFields, type ConfigField } from '../config/fields.js';
+import { readConfigFile } from '../config/file.js';
+import { resolveConfig } from '../config/schema.js';
+import { createLogger } from '../log.js';
+import { simErrorCode } from '../sim-error.js';
+import { startServer } from '../workers/supervisor.js';
+
+function parserFor(field: ConfigField): ((value: string) => unknown) | undefined {
+  switch (field.kind) {
+    case 'integer':
+    case 'number':
+      return (value) => {
+        const n = Number(value);
+        if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number');
+        return n;
+      };
+    case 'string-list':
+      return (value) => value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    default:
+      return undefined;
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('understudy')
+    .description('llm-understudy: a stand-in for the OpenAI, Anthropic and Gemini APIs, serving prerecorded responses at realistic timing.')
+    .showHelpAfterError();
+  const serve = program
+    .command('serve')
+    .description('Start the simulator (the default corpus unless --corpus is given).')
+    .option('--config <file>', 'Config file (JSON, or YAML) with the same fields as the flags; flags win.');
+  for (const field of configFields()) {
+    const value = field.kind === 'boolean' ? '' : field.kind === 'string-list' ? ' <list>' : ` <${field.kind === 'enum' ? 'mode' : field.kind}>`;
+    const note = (field.kind === 'string-list' ? ' Comma-separated.' : '') + (field.defaultText === '' ? '' : ` (default: ${field.defaultText})`);
+    const option = new Option(`${field.flag}${value}`, field.description + note);
+    if (field.kind === 'enum') option.choices(field.choices);
+    const parse = parserFor(field);
+    if (parse) option.argParser(parse);
+    serve.addOption(option);
+  }
+  serve.action(async (flags: Record<string, unknown>) => {
+    const { config: file, ...given } = flags;
+    const fromFile = typeof file === 'string' ? readConfigFile(file) : {};
+    const cleaned = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+    const config = resolveConfig({ ...fromFile, ...cleaned });
+    const log = createLogger(config.logLevel);
+    const server = await startServer(config, log);
+    const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    const base = `http://${host}:${server.port}`;
+    process.stdout.write(
+      [
+        `llm-understudy listening on ${base} (${server.threads} thread${server.threads === 1 ? '' : 's'}, seed ${config.seed}, speed ${config.speed})`,
+        `  OpenAI SDK:  baseURL ${base}/v1   (OPENAI_BASE_URL=${base}/v1)`,
+        `  metrics:     ${base}/metrics   health: ${base}/_understudy/health`,
+        '',
+      ].join('\n'),
+    );
+    let stopping = false;
+    const onSignal = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal}: draining in-flight responses (up to ${config.drainTimeoutMs} ms)`);
+      server.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error(`stop failed: ${(err as Error).message}`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+  });
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    const code = simErrorCode(err);
+    process.stderr.write(`understudy: ${code ? `${code}: ` : ''}${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/timing/clock.js';
+import { initWheelTask, TimerWheel, type TimerHost, type WheelTask } from '../src/timing/timer-wheel.js';
+
+class Task implements WheelTask {
+  wheelDueMs = 0;
+  wheelNext: WheelTask | null = null;
+  wheelPrev: WheelTask | null = null;
+  wheelSlot = -1;
+  constructor(readonly name: string) {
+    initWheelTask(this);
+  }
+}
+
+/** A host timer that records arming and is fired by hand. */
+class ManualHost implements TimerHost {
+  armed: (() => void) | null = null;
+  arms = 0;
+  set(fn: () => void): unknown {
+    this.armed = fn;
+    this.arms++;
+    return fn;
+  }
+  clear(): void {
+    this.armed = null;
+  }
+  fire(): void {
+    const fn = this.armed;
+    this.armed = null;
+    fn?.();
+  }
+}
+
+function setup() {
+  const clock = new ManualClock(1000);
+  const host = new ManualHost();
+  const fired: [string, number, number][] = [];
+  const wheel = new TimerWheel<Task>((t, late) => fired.push([t.name, clock.now(), late]), clock, host);
+  return { clock, host, fired, wheel };
+}
+
+describe('TimerWheel', () => {
+  it('fires each task at its due time, in due order, with its lateness', () => {
+    const { clock, host, fired, wheel } = setup();
+    wheel.schedule(new Task('b'), 1005.5);
+    wheel.schedule(new Task('a'), 1002);
+    wheel.schedule(new Task('c'), 1010);
+    expect(wheel.size).toBe(3);
+    clock.set(1003);
+    host.fire();
+    expect(fired).toEqual([['a', 1003, 1]]);
+    clock.set(1006);
+    host.fire();
+    expect(fired.map((f) => f[0])).toEqual(['a', 'b']);
+    expect(fired[1]![2]).toBeCloseTo(0.5);
+    clock.set(1010);
+    host.fire();
+    expect(fired.map((f) => f[0])).toEqual(['a', 'b', 'c']);
+    expect(wheel.size).toBe(0);
+    expect(host.armed).toBeNull();
+  });
+
+  it('catches up after a late tick: everything due fires once, nothing early', () => {
+    const { clock, host, fired, wheel } = setup();
+    for (let i = 1; i <= 50; i++) wheel.schedule(new Task(`t${i}`), 1000 + i * 10);
+    clock.set(1255); // a 255 ms stall
+    host.fire();
+    expect(fired.length).toBe(25);
+    expect(fired.every(([, , late]) => late >= 0)).toBe(true);
+    expect(fired[0]![2]).toBe(245);
+    clock.set(1500);
+    host.fire();
+    expect(fired.length).toBe(50);
+  });
+
+  it('keeps tasks due beyond one revolution until their round comes', () => {
+    const { clock, host, fired, wheel } = setup();
+    wheel.schedule(new Task('far'), 1000 + 4096 * 2 + 3);
+    for (let t = 1000; t < 1000 + 4096 * 2; t += 500) {
+      clock.set(t);
+      host.fire();
+    }
+    expect(fired).toEqual([]);
+    clock.set(1000 + 4096 * 2 + 3);
+    host.fire();
+    expect(fired.map((f) => f[0])).toEqual(['far']);
+  });
+
+  it('fires a task rescheduled from its own callback on a later advance, not recursively', () => {
+    const clock = new ManualClock(0);
+    const host = new ManualHost();
+    let count = 0;
+    const wheel: TimerWheel<Task> = new TimerWheel<Task>(
+      (t) => {
+        count++;
+        if (count < 3) wheel.schedule(t, clock.now()); // due now: must wait for the next tick
+      },
+      clock,
+      host,
+    );
+    wheel.schedule(new Task('x'), 0);
+    host.fire();
+    expect(count).toBe(1);
+    clock.advance(1);
+    host.fire();
+    expect(count).toBe(2);
+  });
+
+  it('chained due times do not drift when ticks are late', () => {
+    // A stream that emits every 7 ms, scheduling from its previous due time, as the exchange does.
+    const clock = new ManualClock(0);
+    const host = new ManualHost();
+    const dues: number[] = [];
+    const wheel: TimerWheel<Task> = new TimerWheel<Task>(
+      (t) => {
+        dues.push(t.wheelDueMs);
+        if (dues.length < 100) wheel.schedule(t, t.wheelDueMs + 7);
+      },
+      clock,
+      host,
+    );
+    wheel.schedule(new Task('s'), 7);
+    // Ticks arrive irregularly late (1–13 ms apart).
+    let step = 0;
+    while (wheel.size > 0) {
+      clock.advance(1 + ((step++ * 5) % 13));
+      host.fire();
+    }
+    expect(dues).toEqual(Array.from({ length: 100 }, (_, i) => (i + 1) * 7));
+  });
+
+  it('cancel removes a task from anywhere in its slot and clear drops everything', () => {
+    const { clock, host, fired, wheel } = setup();
+    const tasks = ['a', 'b', 'c'].map((n) => new Task(n));
+    for (const t of tasks) wheel.schedule(t, 1004);
+    wheel.cancel(tasks[1]!);
+    wheel.cancel(tasks[1]!); // idempotent
+    expect(wheel.size).toBe(2);
+    clock.set(1004);
+    host.fire();
+    expect(fired.map((f) => f[0]).sort()).toEqual(['a', 'c']);
+    wheel.schedule(new Task('d'), 1100);
+    wheel.clear();
+    expect(wheel.size).toBe(0);
+    clock.set(1200);
+    host.fire();
+    expect(fired.length).toBe(2);
+  });
+});
+
+describe('TimerWheel with fractional due times', () => {
+  it('fires a task due later within the current millisecond on the next advance, not a revolution later', () => {
+    const { clock, host, fired, wheel } = setup();
+    wheel.schedule(new Task('frac'), 1005.7);
+    clock.set(1005.2);
+    host.fire();
+    expect(fired).toEqual([]);
+    clock.set(1005.9);
+    host.fire();
+    expect(fired.map((f) => f[0])).toEqual(['frac']);
+    expect(fired[0]![2]).toBeCloseTo(0.2);
+  });
+
+  it('keeps a chained stream on time when ticks land mid-millisecond', () => {
+    const clock = new ManualClock(0.3);
+    const host = new ManualHost();
+    const times: number[] = [];
+    const wheel: TimerWheel<Task> = new TimerWheel<Task>(
+      (t) => {
+        times.push(clock.now());
+        if (times.length < 20) wheel.schedule(t, t.wheelDueMs + 30.4);
+      },
+      clock,
+      host,
+    );
+    wheel.schedule(new Task('s'), 10.55);
+    while (wheel.size > 0 && clock.now() < 10_000) {
+      clock.advance(0.25);
+      if (host.armed) host.fire();
+    }
+    expect(times.length).toBe(20);
+    times.forEach((t, i) => {
+      const due = 10.55 + i * 30.4;
+      expect(t).toBeGreaterThanOrEqual(due);
+      expect(t - due).toBeLessThan(0.3);
+    });
+  });
+});
