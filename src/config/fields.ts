@@ -36,7 +36,7 @@ export function configFields(): ConfigField[] {
   const json = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as { properties: Record<string, JsonSchemaProp> };
   return Object.entries(json.properties).map(([key, p]) => {
     const kind: FieldKind = p.enum ? 'enum' : p.type === 'array' ? 'string-list' : p.type === 'integer' ? 'integer' : p.type === 'number' ? 'number' : p.type === 'boolean' ? 'boolean' : 'string';
-    const defaultText = DEFAULT_TEXT[key] ?? (p.default === undefined ? '' : Array.isArray(p.default) ? p.default.join(',') || '(none)' : String(p.default));
+    const defaultText = DEFAULT_TEXT[key] ?? (p.default === undefined ? '' : Array.isArray(p.default) ? p.default.join(',') || '(none)' : JSON.stringify(p.default).replace(/^"|"$/g, ''));
     return { key, flag: `--${kebab(key)}`, kind, description: p.description ?? '', defaultText, choices: p.enum ?? [] };
   });
 }

@@ -110,7 +110,7 @@ export class Corpus {
   resolveModel(model: string): ModelResolution | undefined {
     const hit = this.#resolutions.get(model);
     // A cached miss is stored as key '' and must read as a miss again, not as bucket ''.
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return hit.key === '' ? undefined : hit;
     const r = this.#resolveUncached(model);
     // Model ids arrive from clients: the cache is bounded so hostile ids cannot grow it.
     if (this.#resolutions.size < RESOLUTION_CACHE_LIMIT) this.#resolutions.set(model, r);
