@@ -39,7 +39,11 @@ export const configSchema = z
       .default([])
       .describe('Accepted API keys; empty accepts any key (or none). Wrong keys get the provider\'s 401.'),
     strictModels: z.boolean().default(false).describe('Answer unknown model ids with 404 model_not_found instead of serving them from the fallback model.'),
-    fallbackModel: z.string().min(1).default('gpt-4o-mini').describe('Corpus model that serves requests for model ids the corpus lacks.'),
+    fallbackModel: z
+      .string()
+      .min(1)
+      .default('gpt-4o-mini')
+      .describe('Corpus model that serves model ids the corpus lacks whose vendor it also lacks (an unknown gpt-*/claude-*/gemini-*/grok-* id is served from its vendor\'s entries).'),
     timing: z.enum(['profile', 'recorded']).default('profile').describe('profile: latencies drawn from the model\'s latency profile; recorded: replay recorded timing where an entry has it.'),
     speed: z.number().min(0).max(1000).default(1).describe('Multiplier on every delay: 2 is twice as slow, 0.5 twice as fast, 0 sends with no delay (raw throughput).'),
     headersAt: z

@@ -37,12 +37,28 @@ export function escapeJsonString(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }
 
+/** UTF-8 byte length of a string without encoding it. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      // A surrogate pair is one 4-byte character; escaping leaves no lone surrogates.
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 export function compileCorpus(entries: readonly CorpusEntry[]): SharedCorpus {
-  const pieces: Buffer[] = [];
   let totalTokens = 0;
   for (const e of entries) totalTokens += e.tokens.length + 1;
   const offsetsSab = new SharedArrayBuffer(totalTokens * 4);
   const offsets = new Int32Array(offsetsSab);
+  const pieces: string[] = [];
   const metas: EntryMeta[] = [];
   let byteLength = 0;
   let boundary = 0;
@@ -50,9 +66,9 @@ export function compileCorpus(entries: readonly CorpusEntry[]): SharedCorpus {
     const tokenStart = boundary;
     for (const token of e.tokens) {
       offsets[boundary++] = byteLength;
-      const piece = Buffer.from(escapeJsonString(token), 'utf8');
-      pieces.push(piece);
-      byteLength += piece.length;
+      const escaped = escapeJsonString(token);
+      pieces.push(escaped);
+      byteLength += utf8Length(escaped);
     }
     offsets[boundary++] = byteLength;
     metas.push({
@@ -70,12 +86,8 @@ export function compileCorpus(entries: readonly CorpusEntry[]): SharedCorpus {
     });
   }
   const bytesSab = new SharedArrayBuffer(Math.max(1, byteLength));
-  const bytes = Buffer.from(bytesSab);
-  let at = 0;
-  for (const piece of pieces) {
-    piece.copy(bytes, at);
-    at += piece.length;
-  }
+  const written = Buffer.from(bytesSab).write(pieces.join(''), 'utf8');
+  if (written !== byteLength) throw new Error(`compileCorpus: wrote ${written} bytes, expected ${byteLength}`);
   return { bytes: bytesSab, offsets: offsetsSab, meta: metaPackr.pack(metas) };
 }
 

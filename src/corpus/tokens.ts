@@ -11,11 +11,40 @@ const CACHE_LIMIT = 4096;
 const CACHE_MAX_KEY_LENGTH = 16 * 1024;
 const cache = new Map<string, number>();
 
+/*
+ * BPE merging is quadratic in the length of one pre-token, so a client's 1 MB run of letters
+ * (or of punctuation) would hold a server thread for minutes. Runs longer than RUN_SLICE are
+ * counted in slices: exact for ordinary text, off by about a token per slice for such runs.
+ */
+const RUN_SLICE = 512;
+// The lookbehinds start a match only where a run starts, which keeps the scan linear.
+const LONG_RUN = /(?<![\p{L}\p{M}])[\p{L}\p{M}]{513,}|(?<![^\s\p{L}\p{N}])[^\s\p{L}\p{N}]{513,}/gu;
+
+function countSliced(text: string): number {
+  let n = 0;
+  let from = 0;
+  for (const m of text.matchAll(LONG_RUN)) {
+    if (m.index > from) n += bpeCount(text.slice(from, m.index));
+    const end = m.index + m[0].length;
+    for (let i = m.index; i < end; ) {
+      let j = Math.min(i + RUN_SLICE, end);
+      // Never split a surrogate pair.
+      const last = text.charCodeAt(j - 1);
+      if (j < end && last >= 0xd800 && last <= 0xdbff) j++;
+      n += bpeCount(text.slice(i, j));
+      i = j;
+    }
+    from = end;
+  }
+  if (from < text.length) n += bpeCount(text.slice(from));
+  return n;
+}
+
 export function countTokens(text: string): number {
   if (text.length === 0) return 0;
   const hit = cache.get(text);
   if (hit !== undefined) return hit;
-  const n = bpeCount(text);
+  const n = text.length > RUN_SLICE ? countSliced(text) : bpeCount(text);
   if (text.length <= CACHE_MAX_KEY_LENGTH) {
     // Map keeps insertion order: dropping the first key evicts the oldest entry.
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
