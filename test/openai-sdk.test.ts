@@ -1,0 +1,661 @@
+/**
+ * Conformance of the official `openai` SDK against the real server: every call goes through the
+ * SDK's own request building, SSE parsing, stream accumulation and error classes, so a wire-format
+ * slip shows up as the SDK failure a user would see.
+ */
+import { Ajv } from 'ajv';
+import OpenAI from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionFunctionTool,
+  ChatCompletionMessage,
+  ChatCompletionMessageFunctionToolCall,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { startSimulator, type ConfigInput, type Simulator } from '../src/index.js';
+
+const MODEL = 'gpt-4o-mini';
+const HELLO: ChatCompletionMessageParam[] = [{ role: 'user', content: 'Say hello in one sentence.' }];
+
+/** Starts a simulator for the enclosing block; teardown is registered on the next line. */
+function useSimulator(options: ConfigInput = {}): () => Simulator {
+  let sim: Simulator | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator({ threads: 1, speed: 0, seed: 7, ...options });
+  });
+  afterAll(() => sim?.stop());
+  return () => sim!;
+}
+
+function clientFor(sim: Simulator, apiKey = 'sk-test'): OpenAI {
+  return new OpenAI({ baseURL: `${sim.url}/v1`, apiKey, maxRetries: 0 });
+}
+
+/** Awaits a request that must fail with an error of class `type`, and returns that error. */
+async function rejection<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(type);
+    return err as E;
+  }
+  throw new Error(`expected a ${type.name}, but the request succeeded`);
+}
+
+function functionCalls(message: ChatCompletionMessage): ChatCompletionMessageFunctionToolCall[] {
+  const calls = message.tool_calls ?? [];
+  for (const call of calls) expect(call.type).toBe('function');
+  return calls.filter((c): c is ChatCompletionMessageFunctionToolCall => c.type === 'function');
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+
+/** Parameters with required, enum, integer-range and array keywords, so a sloppy instance fails. */
+const WEATHER_PARAMS = {
+  type: 'object',
+  properties: {
+    city: { type: 'string', minLength: 1 },
+    unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+    days: { type: 'integer', minimum: 1, maximum: 7 },
+    fields: { type: 'array', items: { type: 'string', enum: ['temp', 'wind', 'rain'] } },
+  },
+  required: ['city', 'unit', 'days', 'fields'],
+  additionalProperties: false,
+} as const;
+
+const TIME_PARAMS = {
+  type: 'object',
+  properties: { timezone: { type: 'string', pattern: '^[A-Z][a-z]+/[A-Z][a-z]+$' } },
+  required: ['timezone'],
+  additionalProperties: false,
+} as const;
+
+const WEATHER_TOOL: ChatCompletionFunctionTool = {
+  type: 'function',
+  function: { name: 'get_weather', description: 'Forecast for a city', parameters: WEATHER_PARAMS, strict: true },
+};
+const TIME_TOOL: ChatCompletionFunctionTool = {
+  type: 'function',
+  function: { name: 'get_time', description: 'Local time in a timezone', parameters: TIME_PARAMS, strict: true },
+};
+const validateWeather = ajv.compile(WEATHER_PARAMS);
+const validateTime = ajv.compile(TIME_PARAMS);
+const TOOL_PROMPT: ChatCompletionMessageParam[] = [{ role: 'user', content: 'What is the weather and the time in Lisbon?' }];
+
+function expectValidArguments(call: ChatCompletionMessageFunctionToolCall): void {
+  const validate = call.function.name === 'get_weather' ? validateWeather : validateTime;
+  const args: unknown = JSON.parse(call.function.arguments);
+  expect(validate(args), ajv.errorsText(validate.errors)).toBe(true);
+}
+
+describe('openai SDK against the simulator', () => {
+  const sim = useSimulator();
+  let client: OpenAI;
+  beforeAll(() => {
+    client = clientFor(sim());
+  });
+
+  describe('chat.completions.create, non-streaming', () => {
+    it('returns a chat.completion with an assistant message and consistent usage', async () => {
+      const r = await client.chat.completions.create({ model: MODEL, messages: HELLO, seed: 1 });
+      expect(r.id).toMatch(/^chatcmpl-[A-Za-z0-9]+$/);
+      expect(r.object).toBe('chat.completion');
+      expect(r.model).toBe(MODEL);
+      expect(Number.isInteger(r.created)).toBe(true);
+      expect(r.choices).toHaveLength(1);
+      const choice = r.choices[0]!;
+      expect(choice.index).toBe(0);
+      expect(choice.message.role).toBe('assistant');
+      expect(typeof choice.message.content).toBe('string');
+      expect(choice.message.content!.length).toBeGreaterThan(0);
+      expect(choice.message.refusal).toBeNull();
+      expect(choice.finish_reason).toBe('stop');
+      const usage = r.usage!;
+      expect(usage.prompt_tokens).toBeGreaterThan(0);
+      expect(usage.completion_tokens).toBeGreaterThan(0);
+      expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
+    });
+
+    it('counts more prompt tokens for a longer prompt', async () => {
+      const short = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }] });
+      const long = await client.chat.completions.create({
+        model: MODEL,
+        messages: [
+          { role: 'system', content: 'You are a careful assistant who explains things step by step.' },
+          { role: 'user', content: 'Hi. Explain how a hash map handles collisions, with an example in TypeScript.' },
+        ],
+      });
+      expect(long.usage!.prompt_tokens).toBeGreaterThan(short.usage!.prompt_tokens + 20);
+    });
+
+    it('echoes x-request-id and sends the OpenAI headers', async () => {
+      const { data, response, request_id } = await client.chat.completions
+        .create({ model: MODEL, messages: HELLO }, { headers: { 'x-request-id': 'my-id' } })
+        .withResponse();
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-request-id')).toBe('my-id');
+      expect(request_id).toBe('my-id');
+      expect(data.object).toBe('chat.completion');
+      expect(response.headers.get('openai-version')).toBe('2020-10-01');
+      expect(response.headers.get('openai-processing-ms')).toMatch(/^\d+$/);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    });
+
+    it('exposes the request id as _request_id, minting an OpenAI-style one when the caller sends none', async () => {
+      const echoed = await client.chat.completions.create({ model: MODEL, messages: HELLO }, { headers: { 'x-request-id': 'my-id' } });
+      expect(echoed._request_id).toBe('my-id');
+      const minted = await client.chat.completions.create({ model: MODEL, messages: HELLO });
+      expect(minted._request_id).toMatch(/^req_[0-9a-f]{32}$/);
+    });
+  });
+
+  describe('chat.completions.create, streaming', () => {
+    async function collect(params: Omit<ChatCompletionCreateParamsNonStreaming, 'stream'> & { stream_options?: { include_usage: boolean } }): Promise<ChatCompletionChunk[]> {
+      const stream = await client.chat.completions.create({ ...params, stream: true });
+      const chunks: ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      return chunks;
+    }
+
+    it('streams a role chunk, content deltas and exactly one finish chunk, without usage', async () => {
+      const chunks = await collect({ model: MODEL, messages: HELLO, seed: 1 });
+      expect(chunks.length).toBeGreaterThan(2);
+      const first = chunks[0]!;
+      expect(first.object).toBe('chat.completion.chunk');
+      expect(first.id).toMatch(/^chatcmpl-/);
+      expect(first.choices[0]!.delta.role).toBe('assistant');
+      for (const c of chunks) {
+        expect(c.id).toBe(first.id);
+        expect(c.created).toBe(first.created);
+        expect(c.model).toBe(MODEL);
+        expect('usage' in c).toBe(false);
+      }
+      const text = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+      expect(text.length).toBeGreaterThan(0);
+      const finishes = chunks.filter((c) => c.choices[0]?.finish_reason != null);
+      expect(finishes).toHaveLength(1);
+      expect(finishes[0]).toBe(chunks[chunks.length - 1]);
+      expect(finishes[0]!.choices[0]!.finish_reason).toBe('stop');
+      expect(finishes[0]!.choices[0]!.delta).toEqual({});
+    });
+
+    it('streams the same text as the non-streaming answer for the same seed', async () => {
+      const whole = await client.chat.completions.create({ model: MODEL, messages: HELLO, seed: 3 });
+      const chunks = await collect({ model: MODEL, messages: HELLO, seed: 3 });
+      expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe(whole.choices[0]!.message.content);
+    });
+
+    it('with include_usage, sends usage null on every chunk and a final usage chunk with no choices', async () => {
+      const chunks = await collect({ model: MODEL, messages: HELLO, seed: 2, stream_options: { include_usage: true } });
+      const last = chunks[chunks.length - 1]!;
+      for (const c of chunks.slice(0, -1)) {
+        expect(c.usage).toBeNull();
+        expect(c.choices).toHaveLength(1);
+      }
+      expect(last.choices).toEqual([]);
+      const usage = last.usage!;
+      const contentChunks = chunks.filter((c) => (c.choices[0]?.delta.content ?? '').length > 0).length;
+      expect(contentChunks).toBeGreaterThan(0);
+      expect(usage.completion_tokens).toBeGreaterThanOrEqual(contentChunks);
+      expect(usage.prompt_tokens).toBeGreaterThan(0);
+      expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens);
+      // The finish chunk precedes the usage chunk.
+      expect(chunks[chunks.length - 2]!.choices[0]!.finish_reason).toBe('stop');
+    });
+  });
+
+  describe('request seed', () => {
+    const ask = (seed: number, model = MODEL): Promise<ChatCompletion> =>
+      client.chat.completions.create({ model, seed, messages: [{ role: 'user', content: 'Tell me something useful.' }] });
+
+    it('gives the same content for the same seed and messages, with other requests in between', async () => {
+      const a = await ask(42);
+      await client.chat.completions.create({ model: MODEL, messages: HELLO });
+      await ask(43);
+      const b = await ask(42);
+      expect(b.choices[0]!.message.content).toBe(a.choices[0]!.message.content);
+      expect(b.usage).toEqual(a.usage);
+    });
+
+    it('varies the content across seeds', async () => {
+      const contents = new Set<string | null>();
+      for (const seed of [1, 2, 3, 4, 5, 6]) contents.add((await ask(seed)).choices[0]!.message.content);
+      expect(contents.size).toBeGreaterThan(1);
+    });
+
+    it('repeats for a model the corpus lacks, served from the fallback model each time', async () => {
+      const first = await client.chat.completions.create({ model: 'my-finetune', seed: 9, messages: HELLO }).withResponse();
+      const again = await client.chat.completions.create({ model: 'my-finetune', seed: 9, messages: HELLO }).withResponse();
+      expect(again.data.choices[0]!.message.content).toBe(first.data.choices[0]!.message.content);
+      // Ground-truth header: the corpus entry served, named after its model.
+      expect(first.response.headers.get('x-understudy-entry')).toMatch(/^gpt-4o-mini-/);
+      expect(again.response.headers.get('x-understudy-entry')).toBe(first.response.headers.get('x-understudy-entry'));
+    });
+  });
+
+  describe('token limits', () => {
+    // Every gpt-4o-mini text entry is longer than 5 tokens, so each limit cuts; seeds keep the
+    // draws independent of test order.
+    const LIMITS = [1, 2, 3, 4, 5];
+
+    it.each(LIMITS)('max_completion_tokens %i cuts a non-streaming answer with finish_reason length', async (limit) => {
+      const r = await client.chat.completions.create({ model: MODEL, messages: HELLO, seed: limit, max_completion_tokens: limit });
+      const choice = r.choices[0]!;
+      expect(choice.finish_reason).toBe('length');
+      expect(r.usage!.completion_tokens).toBeGreaterThan(0);
+      expect(r.usage!.completion_tokens).toBeLessThanOrEqual(limit);
+      expect(choice.message.content!.length).toBeGreaterThan(0);
+    });
+
+    it.each(LIMITS)('max_completion_tokens %i cuts a streamed answer with finish_reason length', async (limit) => {
+      const stream = await client.chat.completions.create({
+        model: MODEL,
+        messages: HELLO,
+        seed: limit,
+        max_completion_tokens: limit,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      const chunks: ChatCompletionChunk[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      const contentChunks = chunks.filter((c) => (c.choices[0]?.delta.content ?? '').length > 0);
+      expect(contentChunks.length).toBeGreaterThan(0);
+      expect(contentChunks.length).toBeLessThanOrEqual(limit);
+      expect(chunks.filter((c) => c.choices[0]?.finish_reason != null).map((c) => c.choices[0]!.finish_reason)).toEqual(['length']);
+      const usage = chunks[chunks.length - 1]!.usage!;
+      expect(usage.completion_tokens).toBeGreaterThan(0);
+      expect(usage.completion_tokens).toBeLessThanOrEqual(limit);
+    });
+
+    it('accepts max_tokens on a non-reasoning model and cuts there too', async () => {
+      const r = await client.chat.completions.create({ model: MODEL, messages: HELLO, max_tokens: 2 });
+      expect(r.choices[0]!.finish_reason).toBe('length');
+      expect(r.usage!.completion_tokens).toBeLessThanOrEqual(2);
+    });
+  });
+
+  describe('n choices', () => {
+    it('returns n: 3 choices indexed 0..2', async () => {
+      const r = await client.chat.completions.create({ model: MODEL, messages: HELLO, n: 3, seed: 12 });
+      expect(r.choices.map((c) => c.index)).toEqual([0, 1, 2]);
+      for (const c of r.choices) {
+        expect(c.message.role).toBe('assistant');
+        expect(c.finish_reason).toBe('stop');
+        expect(c.message.content!.length).toBeGreaterThan(0);
+      }
+      // Each choice is drawn on its own.
+      expect(new Set(r.choices.map((c) => c.message.content)).size).toBeGreaterThan(1);
+      expect(r.usage!.total_tokens).toBe(r.usage!.prompt_tokens + r.usage!.completion_tokens);
+    });
+
+    it('streams n: 2 that the SDK accumulates into two complete choices', async () => {
+      const stream = client.chat.completions.stream({ model: MODEL, messages: HELLO, n: 2, seed: 12 });
+      const final = await stream.finalChatCompletion();
+      expect(final.choices.map((c) => c.index)).toEqual([0, 1]);
+      for (const c of final.choices) {
+        expect(c.message.role).toBe('assistant');
+        expect(c.finish_reason).toBe('stop');
+        expect(c.message.content!.length).toBeGreaterThan(0);
+      }
+    });
+  });
+
+  describe('tool calls', () => {
+    it("tool_choice 'required' calls an offered tool with arguments valid against its parameters", async () => {
+      const r = await client.chat.completions.create({ model: MODEL, messages: TOOL_PROMPT, tools: [WEATHER_TOOL], tool_choice: 'required' });
+      const choice = r.choices[0]!;
+      expect(choice.finish_reason).toBe('tool_calls');
+      const calls = functionCalls(choice.message);
+      expect(calls.length).toBeGreaterThan(0);
+      const call = calls[0]!;
+      expect(call.id).toMatch(/^call_[A-Za-z0-9]+$/);
+      expect(call.function.name).toBe('get_weather');
+      expectValidArguments(call);
+    });
+
+    it('validates arguments across seeds, where synthesized values vary', async () => {
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const r = await client.chat.completions.create({ model: MODEL, seed, messages: TOOL_PROMPT, tools: [WEATHER_TOOL, TIME_TOOL], tool_choice: 'required' });
+        for (const call of functionCalls(r.choices[0]!.message)) expectValidArguments(call);
+      }
+    });
+
+    it('a named tool_choice calls that tool only', async () => {
+      for (const seed of [1, 2, 3]) {
+        const r = await client.chat.completions.create({
+          model: 'gpt-4o',
+          seed,
+          messages: TOOL_PROMPT,
+          tools: [WEATHER_TOOL, TIME_TOOL],
+          tool_choice: { type: 'function', function: { name: 'get_time' } },
+        });
+        const calls = functionCalls(r.choices[0]!.message);
+        expect(calls.length).toBeGreaterThan(0);
+        for (const call of calls) {
+          expect(call.function.name).toBe('get_time');
+          expectValidArguments(call);
+        }
+      }
+    });
+
+    it("tool_choice 'none' answers in text", async () => {
+      const r = await client.chat.completions.create({ model: MODEL, messages: TOOL_PROMPT, tools: [WEATHER_TOOL, TIME_TOOL], tool_choice: 'none' });
+      const choice = r.choices[0]!;
+      expect(choice.message.tool_calls ?? []).toEqual([]);
+      expect(choice.finish_reason).toBe('stop');
+      expect((choice.message.content ?? choice.message.refusal ?? '').length).toBeGreaterThan(0);
+    });
+
+    it('streams tool calls that the SDK accumulates and parses, firing the arguments.done event', async () => {
+      const stream = client.chat.completions.stream({ model: MODEL, messages: TOOL_PROMPT, tools: [WEATHER_TOOL], tool_choice: 'required' });
+      const done: { name: string; arguments: string; parsed: unknown }[] = [];
+      stream.on('tool_calls.function.arguments.done', (e) => done.push({ name: e.name, arguments: e.arguments, parsed: e.parsed_arguments }));
+      const final = await stream.finalChatCompletion();
+      const choice = final.choices[0]!;
+      expect(choice.finish_reason).toBe('tool_calls');
+      const calls = choice.message.tool_calls ?? [];
+      expect(calls.length).toBeGreaterThan(0);
+      const call = calls[0]!;
+      expect(call.type).toBe('function');
+      if (call.type !== 'function') return;
+      expect(call.id).toMatch(/^call_/);
+      expect(call.function.name).toBe('get_weather');
+      expectValidArguments(call);
+      // Strict tools are auto-parsed by the stream helper.
+      expect(call.function.parsed_arguments).toEqual(JSON.parse(call.function.arguments));
+      expect(done).toHaveLength(calls.length);
+      expect(done[0]).toEqual({ name: 'get_weather', arguments: call.function.arguments, parsed: JSON.parse(call.function.arguments) });
+    });
+
+    it('makes parallel calls with distinct ids to distinct tools for some seeds', async () => {
+      // gpt-4o's corpus holds recorded turns with two and three calls; with two tools offered, a
+      // multi-call turn calls each tool once.
+      let parallel = 0;
+      for (let seed = 1; seed <= 12; seed++) {
+        const r = await client.chat.completions.create({ model: 'gpt-4o', seed, messages: TOOL_PROMPT, tools: [WEATHER_TOOL, TIME_TOOL], tool_choice: 'required' });
+        const calls = functionCalls(r.choices[0]!.message);
+        if (calls.length < 2) continue;
+        parallel++;
+        expect(calls).toHaveLength(2);
+        expect(new Set(calls.map((c) => c.id)).size).toBe(2);
+        expect(calls.map((c) => c.function.name).sort()).toEqual(['get_time', 'get_weather']);
+        for (const call of calls) expectValidArguments(call);
+      }
+      expect(parallel).toBeGreaterThan(0);
+    });
+
+    it('parallel_tool_calls false limits a turn to one call', async () => {
+      for (let seed = 1; seed <= 12; seed++) {
+        const r = await client.chat.completions.create({
+          model: 'gpt-4o',
+          seed,
+          messages: TOOL_PROMPT,
+          tools: [WEATHER_TOOL, TIME_TOOL],
+          tool_choice: 'required',
+          parallel_tool_calls: false,
+        });
+        expect(functionCalls(r.choices[0]!.message)).toHaveLength(1);
+      }
+    });
+
+    it("answers a tool result in text under tool_choice 'auto'", async () => {
+      const first = await client.chat.completions.create({ model: MODEL, messages: TOOL_PROMPT, tools: [WEATHER_TOOL], tool_choice: 'required' });
+      const call = functionCalls(first.choices[0]!.message)[0]!;
+      for (const seed of [1, 2, 3, 4]) {
+        const r = await client.chat.completions.create({
+          model: MODEL,
+          seed,
+          tools: [WEATHER_TOOL],
+          tool_choice: 'auto',
+          messages: [
+            ...TOOL_PROMPT,
+            { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: call.function }] },
+            { role: 'tool', tool_call_id: call.id, content: '{"temp": 19, "wind": "light"}' },
+          ],
+        });
+        const choice = r.choices[0]!;
+        expect(choice.message.tool_calls ?? []).toEqual([]);
+        expect(choice.finish_reason).toBe('stop');
+        expect((choice.message.content ?? choice.message.refusal ?? '').length).toBeGreaterThan(0);
+      }
+    });
+  });
+
+  describe('structured output', () => {
+    const PERSON_SCHEMA = {
+      type: 'object',
+      properties: {
+        name: { type: 'string' },
+        age: { type: 'integer', minimum: 0, maximum: 150 },
+        tags: { type: 'array', items: { type: 'string' } },
+        role: { type: 'string', enum: ['admin', 'member'] },
+        address: {
+          type: 'object',
+          properties: { city: { type: 'string' }, zip: { type: ['string', 'null'] } },
+          required: ['city', 'zip'],
+          additionalProperties: false,
+        },
+      },
+      required: ['name', 'age', 'tags', 'role', 'address'],
+      additionalProperties: false,
+    } as const;
+
+    it('json_object returns a JSON object', async () => {
+      for (const seed of [1, 2, 3]) {
+        const r = await client.chat.completions.create({
+          model: MODEL,
+          seed,
+          messages: [{ role: 'user', content: 'Describe a cat as JSON.' }],
+          response_format: { type: 'json_object' },
+        });
+        const parsed: unknown = JSON.parse(r.choices[0]!.message.content!);
+        expect(parsed).toBeTypeOf('object');
+        expect(parsed).not.toBeNull();
+        expect(Array.isArray(parsed)).toBe(false);
+      }
+    });
+
+    it('json_schema returns content that validates against the strict schema', async () => {
+      const validate = ajv.compile(PERSON_SCHEMA);
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const r = await client.chat.completions.create({
+          model: MODEL,
+          seed,
+          messages: [{ role: 'user', content: 'Invent a person.' }],
+          response_format: { type: 'json_schema', json_schema: { name: 'person', strict: true, schema: PERSON_SCHEMA } },
+        });
+        expect(r.choices[0]!.finish_reason).toBe('stop');
+        const data: unknown = JSON.parse(r.choices[0]!.message.content!);
+        expect(validate(data), ajv.errorsText(validate.errors)).toBe(true);
+      }
+    });
+
+    it('chat.completions.parse with zodResponseFormat yields a parsed object the zod schema accepts', async () => {
+      const Person = z.object({
+        name: z.string(),
+        age: z.number().int(),
+        nickname: z.string().nullable(),
+        pets: z.array(z.object({ kind: z.enum(['cat', 'dog']), name: z.string() })),
+      });
+      const r = await client.chat.completions.parse({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Invent a person with pets.' }],
+        response_format: zodResponseFormat(Person, 'person'),
+      });
+      const message = r.choices[0]!.message;
+      expect(message.parsed).not.toBeNull();
+      expect(Person.safeParse(message.parsed).success).toBe(true);
+      expect(message.parsed).toEqual(JSON.parse(message.content!));
+    });
+
+    it('chat.completions.parse with a plain strict json_schema parses the content', async () => {
+      const validate = ajv.compile(PERSON_SCHEMA);
+      const r = await client.chat.completions.parse({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Invent a person.' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'person', strict: true, schema: PERSON_SCHEMA } },
+      });
+      const parsed = r.choices[0]!.message.parsed;
+      expect(validate(parsed), ajv.errorsText(validate.errors)).toBe(true);
+    });
+
+    it("json_object without the word 'json' in the messages is a BadRequestError", async () => {
+      const e = await rejection(
+        client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Describe a cat.' }], response_format: { type: 'json_object' } }),
+        OpenAI.BadRequestError,
+      );
+      expect(e.status).toBe(400);
+      expect(e.type).toBe('invalid_request_error');
+      expect(e.param).toBe('messages');
+      expect(e.message).toMatch(/json/);
+    });
+  });
+
+  describe('errors as typed SDK errors', () => {
+    it('an invalid role is a BadRequestError naming messages[0].role', async () => {
+      const e = await rejection(
+        client.chat.completions.create({
+          model: MODEL,
+          messages: [
+            {
+              // @ts-expect-error 'wizard' is not a chat role
+              role: 'wizard',
+              content: 'hi',
+            },
+          ],
+        }),
+        OpenAI.BadRequestError,
+      );
+      expect(e.status).toBe(400);
+      expect(e.param).toBe('messages[0].role');
+      expect(e.code).toBe('invalid_value');
+      expect(e.type).toBe('invalid_request_error');
+      expect(e.requestID).toMatch(/^req_/);
+    });
+
+    it('a missing model is a BadRequestError naming model', async () => {
+      // @ts-expect-error model is required
+      const e = await rejection(client.chat.completions.create({ messages: HELLO }), OpenAI.BadRequestError);
+      expect(e.param).toBe('model');
+      expect(e.code).toBe('missing_required_parameter');
+    });
+
+    it.each(['o3', 'gpt-5'])('max_tokens on reasoning model %s is unsupported_parameter', async (model) => {
+      const e = await rejection(client.chat.completions.create({ model, messages: HELLO, max_tokens: 50 }), OpenAI.BadRequestError);
+      expect(e.code).toBe('unsupported_parameter');
+      expect(e.param).toBe('max_tokens');
+      expect(e.message).toContain('max_completion_tokens');
+    });
+
+    it('max_completion_tokens on a reasoning model is accepted', async () => {
+      const r = await client.chat.completions.create({ model: 'o3', messages: HELLO, max_completion_tokens: 3 });
+      expect(r.model).toBe('o3');
+      expect(r.usage!.completion_tokens).toBeLessThanOrEqual(3);
+    });
+  });
+
+  describe('models', () => {
+    it('models.list includes the corpus models with their owners', async () => {
+      const models = [];
+      for await (const m of client.models.list()) models.push(m);
+      const mini = models.find((m) => m.id === MODEL);
+      expect(mini).toMatchObject({ id: MODEL, object: 'model', owned_by: 'openai' });
+      expect(Number.isInteger(mini!.created)).toBe(true);
+      expect(models.find((m) => m.id === 'claude-sonnet-4-6')?.owned_by).toBe('anthropic');
+      expect(models.map((m) => m.id)).toEqual(expect.arrayContaining(['gpt-4o', 'gpt-4.1', 'gpt-5', 'o3', 'gemini-2.5-flash', 'grok-4']));
+    });
+
+    it('models.retrieve returns one model', async () => {
+      const m = await client.models.retrieve(MODEL);
+      expect(m).toMatchObject({ id: MODEL, object: 'model', owned_by: 'openai' });
+    });
+
+    it('models.retrieve of an unknown model is a NotFoundError', async () => {
+      const e = await rejection(client.models.retrieve('gpt-nonexistent-9'), OpenAI.NotFoundError);
+      expect(e.status).toBe(404);
+      expect(e.code).toBe('model_not_found');
+    });
+  });
+
+  describe('models the corpus lacks', () => {
+    it.each(['gpt-4-turbo-preview', 'my-finetune'])('serves %s and echoes the model id', async (model) => {
+      const r = await client.chat.completions.create({ model, messages: HELLO });
+      expect(r.model).toBe(model);
+      expect(r.choices[0]!.message.role).toBe('assistant');
+      expect(r.usage!.completion_tokens).toBeGreaterThan(0);
+    });
+  });
+});
+
+describe('openai SDK against a simulator with api keys and strict models', () => {
+  const sim = useSimulator({ apiKeys: ['sk-good-0123456789'], strictModels: true });
+  const BAD_KEY = 'sk-bad-abcdefghijklmnop';
+
+  it('accepts a configured key', async () => {
+    const r = await clientFor(sim(), 'sk-good-0123456789').chat.completions.create({ model: MODEL, messages: HELLO });
+    expect(r.choices[0]!.message.role).toBe('assistant');
+  });
+
+  it('rejects a wrong key with AuthenticationError invalid_api_key, masking the key', async () => {
+    const e = await rejection(clientFor(sim(), BAD_KEY).chat.completions.create({ model: MODEL, messages: HELLO }), OpenAI.AuthenticationError);
+    expect(e.status).toBe(401);
+    expect(e.code).toBe('invalid_api_key');
+    expect(e.message).toContain('Incorrect API key provided');
+    expect(e.message).not.toContain(BAD_KEY);
+    expect(e.message).toContain(BAD_KEY.slice(-4));
+  });
+
+  it('rejects a wrong key on models.list too', async () => {
+    const e = await rejection(clientFor(sim(), BAD_KEY).models.list(), OpenAI.AuthenticationError);
+    expect(e.code).toBe('invalid_api_key');
+  });
+
+  it.each(['gpt-4-turbo-preview', 'my-finetune'])('answers unknown model %s with NotFoundError model_not_found', async (model) => {
+    const e = await rejection(clientFor(sim(), 'sk-good-0123456789').chat.completions.create({ model, messages: HELLO }), OpenAI.NotFoundError);
+    expect(e.status).toBe(404);
+    expect(e.code).toBe('model_not_found');
+    expect(e.param).toBe('model');
+    expect(e.message).toContain(model);
+  });
+
+  it('still serves dated snapshots of corpus models', async () => {
+    const r = await clientFor(sim(), 'sk-good-0123456789').chat.completions.create({ model: 'gpt-4o-2024-08-06', messages: HELLO });
+    expect(r.model).toBe('gpt-4o-2024-08-06');
+  });
+});
+
+describe('run seed determinism', () => {
+  const sameA = useSimulator({ seed: 7 });
+  const sameB = useSimulator({ seed: 7 });
+  const other = useSimulator({ seed: 8 });
+
+  const REQUESTS: Omit<ChatCompletionCreateParamsNonStreaming, 'model'>[] = [
+    { messages: HELLO },
+    { messages: [{ role: 'user', content: 'Explain recursion briefly.' }], n: 2 },
+    { messages: TOOL_PROMPT, tools: [WEATHER_TOOL, TIME_TOOL] },
+  ];
+
+  /** The observable answer to each request in order: text and tool calls of every choice. */
+  async function run(sim: Simulator): Promise<string[]> {
+    const client = clientFor(sim);
+    const out: string[] = [];
+    for (const req of REQUESTS) {
+      const r = await client.chat.completions.create({ model: MODEL, ...req });
+      out.push(JSON.stringify(r.choices.map((c) => [c.message.content, c.message.tool_calls ?? null, c.finish_reason])));
+    }
+    return out;
+  }
+
+  it('fresh simulators with the same seed answer the same requests identically; another seed differs', async () => {
+    const a = await run(sameA());
+    const b = await run(sameB());
+    const c = await run(other());
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+  });
+});
