@@ -4,7 +4,7 @@
  * serves /metrics sums every region. Label sets are closed (routes, status classes, corpus
  * models), so a hostile client cannot grow them.
  */
-export const ROUTES = ['chat_completions', 'models', 'model', 'metrics', 'health', 'unrouted'] as const;
+export const ROUTES = ['chat_completions', 'models', 'model', 'metrics', 'health', 'stats', 'unrouted'] as const;
 export type RouteId = (typeof ROUTES)[number];
 
 export const STATUSES = [200, 400, 401, 404, 405, 413, 429, 500, 503, 0] as const;
@@ -20,6 +20,7 @@ export const ERROR_KINDS = [
   'body_too_large',
   'model_not_found',
   'client_disconnect',
+  'stalled_stream',
   'internal',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
@@ -36,6 +37,7 @@ export class CounterLayout {
   readonly tokensBase: number;
   readonly errorsBase: number;
   readonly activeStreamsAt: number;
+  readonly pausedStreamsAt: number;
   readonly regionLength: number;
 
   constructor(corpusModels: readonly string[]) {
@@ -44,7 +46,8 @@ export class CounterLayout {
     this.tokensBase = ROUTES.length * STATUSES.length * M;
     this.errorsBase = this.tokensBase + M;
     this.activeStreamsAt = this.errorsBase + ERROR_KINDS.length;
-    this.regionLength = this.activeStreamsAt + 1;
+    this.pausedStreamsAt = this.activeStreamsAt + 1;
+    this.regionLength = this.pausedStreamsAt + 1;
   }
 
   static allocate(layout: CounterLayout, regions: number): SharedArrayBuffer {
@@ -86,6 +89,11 @@ export class CounterWriter {
   activeStreams(delta: number): void {
     this.#cells[this.#layout.activeStreamsAt]! += delta;
   }
+
+  /** Streams paused because their reader is slower than the stream. */
+  pausedStreams(delta: number): void {
+    this.#cells[this.#layout.pausedStreamsAt]! += delta;
+  }
 }
 
 export interface CounterSnapshot {
@@ -93,6 +101,7 @@ export interface CounterSnapshot {
   readonly tokensOut: { model: string; value: number }[];
   readonly errors: { kind: ErrorKind; value: number }[];
   readonly activeStreams: number;
+  readonly pausedStreams: number;
 }
 
 /** Sums every region; runs on a /metrics scrape, never per request. */
@@ -116,5 +125,5 @@ export function readCounters(sab: SharedArrayBuffer, layout: CounterLayout): Cou
   });
   const tokensOut = layout.models.map((model, m) => ({ model, value: sum(layout.tokensBase + m) })).filter((t) => t.value > 0);
   const errors = ERROR_KINDS.map((kind, e) => ({ kind, value: sum(layout.errorsBase + e) }));
-  return { requests, tokensOut, errors, activeStreams: sum(layout.activeStreamsAt) };
+  return { requests, tokensOut, errors, activeStreams: sum(layout.activeStreamsAt), pausedStreams: sum(layout.pausedStreamsAt) };
 }

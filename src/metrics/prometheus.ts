@@ -4,14 +4,57 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import { readCounters, type CounterLayout, type CounterSnapshot } from './counters.js';
+import { HISTOGRAMS, type HistogramName, type HistogramSummary } from './histograms.js';
+
+const QUANTILES = [
+  ['0.5', 'p50'],
+  ['0.9', 'p90'],
+  ['0.99', 'p99'],
+  ['0.999', 'p999'],
+  ['1', 'max'],
+] as const satisfies readonly (readonly [string, keyof HistogramSummary])[];
+
+const HISTOGRAM_METRICS = {
+  emissionLagMs: ['understudy_emission_lag_ms', 'Scheduled-versus-actual emission lag of timed writes (ms), merged over threads.'],
+  ttftMs: ['understudy_ttft_sent_ms', 'Time to first token as actually sent (ms), merged over threads.'],
+  itlMs: ['understudy_itl_sent_ms', 'Inter-token gap as actually sent (ms), merged over threads.'],
+} as const satisfies Record<HistogramName, readonly [string, string]>;
 
 export class MetricsExporter {
   readonly #registry: Registry;
   #snapshot: CounterSnapshot | null;
+  #histograms: Record<HistogramName, HistogramSummary> | null;
+  readonly #fetchHistograms: () => Promise<Record<HistogramName, HistogramSummary>>;
 
-  constructor(sab: SharedArrayBuffer, layout: CounterLayout) {
+  constructor(sab: SharedArrayBuffer, layout: CounterLayout, fetchHistograms: () => Promise<Record<HistogramName, HistogramSummary>>) {
     this.#registry = new Registry();
     this.#snapshot = null;
+    this.#histograms = null;
+    this.#fetchHistograms = fetchHistograms;
+    const hist = (): Record<HistogramName, HistogramSummary> | null => this.#histograms;
+    for (const name of HISTOGRAMS) {
+      const [metric, help] = HISTOGRAM_METRICS[name];
+      new Gauge({
+        name: metric,
+        help,
+        labelNames: ['quantile'] as const,
+        registers: [this.#registry],
+        collect() {
+          const h = hist()?.[name];
+          if (!h) return;
+          for (const [q, key] of QUANTILES) this.set({ quantile: q }, h[key]);
+        },
+      });
+      new Gauge({
+        name: `${metric}_count`,
+        help: `Samples in ${metric}.`,
+        registers: [this.#registry],
+        collect() {
+          const h = hist()?.[name];
+          if (h) this.set(h.count);
+        },
+      });
+    }
     // prom-client calls collect() before rendering each metric; one shared read per scrape.
     const snap = (): CounterSnapshot => (this.#snapshot ??= readCounters(sab, layout));
     new Counter({
@@ -52,6 +95,14 @@ export class MetricsExporter {
         this.set(snap().activeStreams);
       },
     });
+    new Gauge({
+      name: 'understudy_paused_streams',
+      help: 'Streams paused because the client reads slower than the stream is paced (backpressure).',
+      registers: [this.#registry],
+      collect() {
+        this.set(snap().pausedStreams);
+      },
+    });
   }
 
   get contentType(): string {
@@ -60,10 +111,12 @@ export class MetricsExporter {
 
   async render(): Promise<string> {
     this.#snapshot = null;
+    this.#histograms = await this.#fetchHistograms();
     try {
       return await this.#registry.metrics();
     } finally {
       this.#snapshot = null;
+      this.#histograms = null;
     }
   }
 }

@@ -153,3 +153,11 @@ export function chooseAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRand
     completionTokens: contentCount,
   };
 }
+
+/** Token counts of an answer's token steps, in the order a stream sends them (for scheduling). */
+export function laneTokenSteps(a: Answer): number[] {
+  const steps: number[] = [];
+  if (a.contentCount > 0) steps.push(a.contentCount);
+  for (const c of a.toolCalls) if (c.count > 0) steps.push(c.count);
+  return steps;
+}

@@ -3,7 +3,9 @@
  * 404/405 answers for everything else.
  */
 import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
+import { readCounters, type CounterLayout } from '../metrics/counters.js';
 import type { MetricsExporter } from '../metrics/prometheus.js';
+import type { MergedStats } from '../workers/messages.js';
 import { getRoute, installInternalErrorReply, postRoute, type RequestInfo } from './http-exchange.js';
 import { chatCompletions } from './openai/chat.js';
 import { bodyTooLarge, INTERNAL_ERROR, methodNotAllowed, notFound } from './openai/errors.js';
@@ -19,11 +21,17 @@ const KNOWN_PATHS: readonly (readonly [RegExp, string])[] = [
   [/^\/(v1\/)?models\/[^/]+\/?$/, 'GET'],
   [/^\/metrics$/, 'GET'],
   [/^\/_understudy\/health$/, 'GET'],
+  [/^\/_understudy\/stats$/, 'GET'],
+  [/^\/_understudy\/stats\/reset$/, 'POST'],
 ];
 
 export interface AppHooks {
   readonly metrics: MetricsExporter;
   readonly health: () => Record<string, unknown>;
+  /** Histograms merged over every thread; `reset` zeroes them after reading. */
+  readonly stats: (reset: boolean) => Promise<MergedStats>;
+  readonly countersSab: SharedArrayBuffer;
+  readonly countersLayout: CounterLayout;
 }
 
 export function buildApp(app: TemplatedApp, ctx: ThreadContext, hooks: AppHooks): TemplatedApp {
@@ -61,6 +69,23 @@ export function buildApp(app: TemplatedApp, ctx: ThreadContext, hooks: AppHooks)
     meta: { route: 'health', modelIndex: other, errorKind: null },
   }));
 
+  const statsReply = async (reset: boolean): Promise<Reply> => {
+    const merged = await hooks.stats(reset);
+    const counters = readCounters(hooks.countersSab, hooks.countersLayout);
+    return {
+      kind: 'json',
+      status: 200,
+      contentType: 'application/json',
+      headers: [],
+      body: JSON.stringify({ ...merged, activeStreams: counters.activeStreams, tokensOut: counters.tokensOut.reduce((n, t) => n + t.value, 0) }),
+      delayMs: 0,
+      completionTokens: 0,
+      meta: { route: 'stats', modelIndex: other, errorKind: null },
+    };
+  };
+  getRoute(app, 'get', '/_understudy/stats', 0, () => statsReply(false));
+  // Reads and zeroes in one step, so load tools can measure one phase at a time.
+  postRoute(app, '/_understudy/stats/reset', 0, tooLarge, () => statsReply(true));
   getRoute(app, 'any', '/*', 0, (info): Reply => {
     const known = KNOWN_PATHS.find(([re]) => re.test(info.url));
     if (known) {

@@ -13,8 +13,8 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from '@trufflesuite/uws-
 import type { Config } from '../config/schema.js';
 import type { CounterWriter, ErrorKind, RouteId } from '../metrics/counters.js';
 import type { Clock } from '../timing/clock.js';
-import type { LatencyModel } from '../timing/latency.js';
-import type { SeededRandom } from '../timing/random.js';
+import type { ThreadHistograms } from '../metrics/histograms.js';
+import type { EmissionSchedule } from '../timing/schedule.js';
 import type { TimerWheel, WheelTask } from '../timing/timer-wheel.js';
 import { statusLine, type JsonReply, type Reply, type StreamReply } from './reply.js';
 import type { Lane } from './stream-plan.js';
@@ -37,8 +37,8 @@ export interface ExchangeEnv {
   readonly clock: Clock;
   readonly wheel: TimerWheel<Exchange>;
   readonly counters: CounterWriter;
-  /** Called with the emission lag of every timed write, in ms. */
-  readonly recordLag: (lateMs: number) => void;
+  /** Emission lag, TTFT and inter-token gaps as actually sent. */
+  readonly histograms: ThreadHistograms;
 }
 
 let env: ExchangeEnv | null = null;
@@ -95,12 +95,11 @@ export class Exchange implements WheelTask {
   trailer: Buffer | null;
   headers: readonly string[];
   headersSent: boolean;
-  rng: SeededRandom | null;
-  latency: LatencyModel | null;
-  speed: number;
-  recordedGaps: readonly number[] | null;
-  gapCursor: number;
-  nextChunk: number;
+  schedule: EmissionSchedule | null;
+  /** Next event of the schedule to send. */
+  eventIndex: number;
+  acceptedAtMs: number;
+  lastEmitAtMs: number;
   pausedAtMs: number;
   tokensSent: number;
 
@@ -122,12 +121,10 @@ export class Exchange implements WheelTask {
     this.trailer = null;
     this.headers = [];
     this.headersSent = false;
-    this.rng = null;
-    this.latency = null;
-    this.speed = 1;
-    this.recordedGaps = null;
-    this.gapCursor = 0;
-    this.nextChunk = 1;
+    this.schedule = null;
+    this.eventIndex = 0;
+    this.acceptedAtMs = 0;
+    this.lastEmitAtMs = 0;
     this.pausedAtMs = 0;
     this.tokensSent = 0;
   }
@@ -151,9 +148,11 @@ function copyRequest(req: HttpRequest, paramCount: number): RequestInfo {
 function finish(ex: Exchange): void {
   if (ex.phase === 'done') return;
   const wasStreaming = ex.phase === 'streaming' || ex.phase === 'paused';
+  if (ex.phase === 'paused') currentEnv().counters.pausedStreams(-1);
   ex.phase = 'done';
   ex.lanes = [];
   ex.trailer = null;
+  ex.schedule = null;
   ex.json = null;
   ex.bodyChunks = [];
   if (wasStreaming) currentEnv().counters.activeStreams(-1);
@@ -175,7 +174,7 @@ function onAborted(ex: Exchange): void {
   finish(ex);
 }
 
-export type PostHandler = (info: RequestInfo, body: Buffer) => Reply;
+export type PostHandler = (info: RequestInfo, body: Buffer) => Reply | Promise<Reply>;
 export type GetHandler = (info: RequestInfo) => Reply | Promise<Reply>;
 
 function begin(res: HttpResponse, req: HttpRequest, paramCount: number): Exchange {
@@ -209,27 +208,32 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
       if (!isLast) return;
       const body = ex.bodyChunks.length === 1 ? ex.bodyChunks[0]! : Buffer.concat(ex.bodyChunks, ex.bodyBytes);
       ex.bodyChunks = [];
-      dispatch(ex, runHandler(() => handler(ex.info, body)));
+      settle(ex, () => handler(ex.info, body));
     });
   });
+}
+
+/** Runs a handler and dispatches its reply, sync or async; a throw becomes the dialect's 500. */
+function settle(ex: Exchange, run: () => Reply | Promise<Reply>): void {
+  let reply: Reply | Promise<Reply>;
+  try {
+    reply = run();
+  } catch (err) {
+    reply = internalError(err);
+  }
+  if (reply instanceof Promise) {
+    reply.then(
+      (r) => dispatch(ex, r),
+      (err: unknown) => dispatch(ex, internalError(err)),
+    );
+  } else dispatch(ex, reply);
 }
 
 /** Registers a body-less route (any method uWS accepts for `method`). */
 export function getRoute(app: TemplatedApp, method: 'get' | 'any', pattern: string, paramCount: number, handler: GetHandler): void {
   app[method](pattern, (res, req) => {
     const ex = begin(res, req, paramCount);
-    let reply: Reply | Promise<Reply>;
-    try {
-      reply = handler(ex.info);
-    } catch (err) {
-      reply = internalError(err);
-    }
-    if (reply instanceof Promise) {
-      reply.then(
-        (r) => dispatch(ex, r),
-        (err: unknown) => dispatch(ex, internalError(err)),
-      );
-    } else dispatch(ex, reply);
+    settle(ex, () => handler(ex.info));
   });
 }
 
@@ -242,14 +246,6 @@ export function installInternalErrorReply(fn: (err: unknown) => JsonReply): void
 function internalError(err: unknown): JsonReply {
   if (internalErrorReply === null) throw err;
   return internalErrorReply(err);
-}
-
-function runHandler(fn: () => Reply): Reply {
-  try {
-    return fn();
-  } catch (err) {
-    return internalError(err);
-  }
 }
 
 function dispatch(ex: Exchange, reply: Reply): void {
@@ -295,10 +291,8 @@ function startStream(ex: Exchange, s: StreamReply): void {
   ex.lanes = s.lanes;
   ex.trailer = s.trailer;
   ex.headers = s.headers;
-  ex.rng = s.timing.rng;
-  ex.latency = s.timing.latency;
-  ex.speed = s.timing.speed;
-  ex.recordedGaps = s.timing.recordedGapsMs;
+  ex.schedule = s.schedule;
+  ex.acceptedAtMs = e.clock.now();
   e.counters.activeStreams(1);
   e.counters.request(ex.route, 200, ex.modelIndex);
   ex.res.onWritable(() => onWritable(ex));
@@ -309,37 +303,32 @@ function startStream(ex: Exchange, s: StreamReply): void {
     });
     ex.headersSent = true;
   }
-  const now = e.clock.now();
-  if (ex.speed === 0) {
-    ex.nextChunk = 1;
-    emitDue(ex, 0);
-    return;
-  }
-  ex.nextChunk = ex.latency.tokensPerChunk(ex.rng);
-  e.wheel.schedule(ex, now + s.timing.ttftMs + chunkDelay(ex, ex.nextChunk - 1));
+  scheduleNext(ex, e);
 }
 
-/** Sum of the gaps before the next `tokens` tokens, from the recording or the model. */
-function chunkDelay(ex: Exchange, tokens: number): number {
-  let ms = 0;
-  const rec = ex.recordedGaps;
-  for (let i = 0; i < tokens; i++) {
-    if (rec !== null && ex.gapCursor < rec.length) ms += rec[ex.gapCursor++]! * ex.speed;
-    else ms += ex.latency!.tokenGapMs(ex.rng!) * ex.speed;
-  }
-  return ms;
+/** Puts the stream on the wheel for its next event, or sends it now when it is already due. */
+function scheduleNext(ex: Exchange, e: ExchangeEnv): void {
+  const sch = ex.schedule!;
+  const due = ex.acceptedAtMs + (ex.eventIndex < sch.events ? sch.atMs[ex.eventIndex]! : sch.totalMs);
+  if (due <= e.clock.now()) {
+    ex.wheelDueMs = due;
+    emitDue(ex);
+  } else e.wheel.schedule(ex, due);
 }
 
 /** The wheel's single callback: a held reply is due, a stream's next event is due, or a paused stream stalled too long. */
 export function onWheelDue(ex: Exchange, lateMs: number): void {
   if (ex.phase === 'waiting') {
-    currentEnv().recordLag(lateMs);
+    currentEnv().histograms.record('emissionLagMs', lateMs);
     ex.res.cork(() => sendJson(ex));
   } else if (ex.phase === 'streaming') {
-    currentEnv().recordLag(lateMs);
-    emitDue(ex, lateMs);
+    emitDue(ex);
   } else if (ex.phase === 'paused') {
     // Stalled past the limit: a reader this slow is dropped rather than buffered for.
+    const e = currentEnv();
+    e.counters.error('stalled_stream');
+    if (ex.tokensSent > 0) e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
+    finish(ex);
     ex.res.close();
   }
 }
@@ -409,11 +398,17 @@ function emitLane(lane: Lane, k: number): number {
 }
 
 let emitting: Exchange | null = null;
-let emitResult = false;
+let emitFinished = false;
 
-/** Module-level so `cork` gets the same function every time (no closure per event). */
+/**
+ * Module-level so `cork` gets the same function every time (no closure per event). Sends the due
+ * event, then any later events that are already due (a late tick catching up, or `--speed 0`),
+ * until the socket pushes back or the scratch buffer is half full.
+ */
 function emitCorked(): void {
   const ex = emitting!;
+  const e = currentEnv();
+  const sch = ex.schedule!;
   target = ex.res;
   writeOk = true;
   if (!ex.headersSent) {
@@ -421,36 +416,42 @@ function emitCorked(): void {
     writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
     ex.headersSent = true;
   }
-  let open: boolean;
-  let sent = 0;
-  // `--speed 0` sends everything in one go, until the socket pushes back.
-  do {
+  const now = e.clock.now();
+  let open = true;
+  let due = ex.wheelDueMs;
+  for (;;) {
+    const k = ex.eventIndex < sch.events ? sch.chunk[ex.eventIndex]! : 1;
+    let sent = 0;
     open = false;
     for (const lane of ex.lanes) {
       if (lane.done) continue;
-      sent += emitLane(lane, ex.nextChunk);
+      const n = emitLane(lane, k);
+      if (n > sent) sent = n;
       if (!lane.done) open = true;
     }
-  } while (ex.speed === 0 && open && writeOk && scratchLength < SCRATCH_BYTES / 2);
-  ex.tokensSent += sent;
-  if (!open) {
-    put(ex.trailer!);
-    flushScratch();
-    emitResult = true;
-  } else {
-    flushScratch();
-    emitResult = false;
+    e.histograms.record('emissionLagMs', now - due);
+    if (ex.eventIndex === 0) e.histograms.record('ttftMs', now - ex.acceptedAtMs);
+    else if (sent > 0) e.histograms.record('itlMs', (now - ex.lastEmitAtMs) / sent, sent);
+    ex.lastEmitAtMs = now;
+    ex.tokensSent += sent;
+    ex.eventIndex++;
+    if (!open || !writeOk || scratchLength >= SCRATCH_BYTES / 2) break;
+    due = ex.acceptedAtMs + (ex.eventIndex < sch.events ? sch.atMs[ex.eventIndex]! : sch.totalMs);
+    if (due > now) break;
   }
+  if (!open) put(ex.trailer!);
+  flushScratch();
+  emitFinished = !open;
   target = null;
 }
 
-function emitDue(ex: Exchange, _lateMs: number): void {
+function emitDue(ex: Exchange): void {
   const e = currentEnv();
   emitting = ex;
   ex.res.cork(emitCorked);
   emitting = null;
   if (ex.phase === 'done') return; // aborted while writing
-  if (emitResult) {
+  if (emitFinished) {
     e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
     ex.tokensSent = 0;
     ex.res.cork(endCorkedFor(ex));
@@ -458,18 +459,13 @@ function emitDue(ex: Exchange, _lateMs: number): void {
   }
   if (!writeOk) {
     ex.phase = 'paused';
+    e.counters.pausedStreams(1);
     ex.pausedAtMs = e.clock.now();
     e.wheel.schedule(ex, ex.pausedAtMs + e.config.stalledStreamTimeoutMs);
     return;
   }
-  if (ex.speed === 0) {
-    // Yield to other connections between bursts rather than monopolizing the thread.
-    e.wheel.schedule(ex, e.clock.now());
-    return;
-  }
-  ex.nextChunk = ex.latency!.tokensPerChunk(ex.rng!);
-  // Due times chain from the previous due time, not from now, so lateness never accumulates.
-  e.wheel.schedule(ex, ex.wheelDueMs + chunkDelay(ex, ex.nextChunk));
+  // Due times come from the plan, not from now, so lateness never accumulates.
+  scheduleNext(ex, e);
 }
 
 function endCorkedFor(ex: Exchange): () => void {
@@ -483,10 +479,9 @@ function onWritable(ex: Exchange): boolean {
   if (ex.phase !== 'paused') return true;
   const e = currentEnv();
   e.wheel.cancel(ex);
+  e.counters.pausedStreams(-1);
   ex.phase = 'streaming';
-  // The time spent paused is lag: the next event is due when it was due, and fires now.
-  const pausedFor = e.clock.now() - ex.pausedAtMs;
-  e.recordLag(pausedFor);
-  e.wheel.schedule(ex, e.clock.now());
+  // The next event keeps its planned due time, so the time spent paused shows up as its lag.
+  scheduleNext(ex, e);
   return true;
 }

@@ -4,8 +4,7 @@
  */
 import type { EntryMeta } from '../corpus/compiled.js';
 import type { ErrorKind, RouteId } from '../metrics/counters.js';
-import type { LatencyModel } from '../timing/latency.js';
-import type { SeededRandom } from '../timing/random.js';
+import type { EmissionSchedule } from '../timing/schedule.js';
 import type { Lane } from './stream-plan.js';
 
 export interface ReplyMeta {
@@ -30,23 +29,13 @@ export interface JsonReply {
   readonly close?: boolean;
 }
 
-/** Everything the exchange needs to pace a stream. */
-export interface StreamTiming {
-  readonly rng: SeededRandom;
-  readonly latency: LatencyModel;
-  /** Already scaled by --speed. */
-  readonly ttftMs: number;
-  readonly speed: number;
-  /** Recorded gaps before tokens 1..n of lane 0, replayed under `--timing recorded`. */
-  readonly recordedGapsMs: readonly number[] | null;
-}
-
 export interface StreamReply {
   readonly kind: 'stream';
   readonly headers: readonly string[];
   readonly lanes: Lane[];
   readonly trailer: Buffer;
-  readonly timing: StreamTiming;
+  /** When each event goes out, planned from the request's seeded source. */
+  readonly schedule: EmissionSchedule;
   readonly entry: EntryMeta | null;
   readonly meta: ReplyMeta;
 }

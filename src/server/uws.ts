@@ -10,7 +10,12 @@ export type UwsModule = typeof Uws;
 
 /** True when `App` is the native binding's function, not the JS fallback's. */
 export function isNativeUws(mod: Pick<UwsModule, 'App'>): boolean {
-  return typeof mod.App === 'function' && /\{\s*\[native code\]\s*\}/.test(Function.prototype.toString.call(mod.App));
+  // Anchored, and bound functions excluded: a JS body can contain the marker, and a bound JS function prints it.
+  return (
+    typeof mod.App === 'function' &&
+    !mod.App.name.startsWith('bound ') &&
+    /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(mod.App))
+  );
 }
 
 export function loadUws(): UwsModule {

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import { Corpus } from '../corpus/sampler.js';
 import { CounterLayout, CounterWriter } from '../metrics/counters.js';
+import { ThreadHistograms } from '../metrics/histograms.js';
 import { MetricsExporter } from '../metrics/prometheus.js';
 import { buildApp } from '../server/app.js';
 import { beginDrain, inFlightCount, installExchangeEnv, onWheelDue, type Exchange } from '../server/http-exchange.js';
@@ -14,7 +15,7 @@ import { loadUws } from '../server/uws.js';
 import { simErrorCode, SimError } from '../sim-error.js';
 import { MONOTONIC_CLOCK } from '../timing/clock.js';
 import { NODE_TIMER_HOST, TimerWheel } from '../timing/timer-wheel.js';
-import type { FromThread, ServerThreadData, ToThread } from './messages.js';
+import type { FromThread, MergedStats, ServerThreadData, ToThread } from './messages.js';
 
 const data = workerData as ServerThreadData;
 const port = parentPort!;
@@ -32,10 +33,31 @@ try {
   const counters = new CounterWriter(data.counters, layout, data.slot);
   const ctx = new ThreadContext(config, corpus, counters, data.profiles, data.arrivals);
   const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST);
-  installExchangeEnv({ config, clock: MONOTONIC_CLOCK, wheel, counters, recordLag: () => {} });
+  const histograms = new ThreadHistograms();
+  installExchangeEnv({ config, clock: MONOTONIC_CLOCK, wheel, counters, histograms });
   const startedAt = Date.now();
+  let statsSeq = 0;
+  const statsPending = new Map<number, (stats: MergedStats) => void>();
+  const stats = (reset: boolean): Promise<MergedStats> =>
+    new Promise((resolve) => {
+      const requestId = statsSeq++;
+      statsPending.set(requestId, resolve);
+      post({ type: 'stats-request', slot: data.slot, requestId, reset });
+    });
+  port.on('message', (msg: ToThread) => {
+    if (msg.type === 'stats-collect') {
+      post({ type: 'stats-part', slot: data.slot, collectId: msg.collectId, encoded: histograms.encode() });
+      if (msg.reset) histograms.reset();
+    } else if (msg.type === 'stats-result') {
+      statsPending.get(msg.requestId)?.(msg.stats);
+      statsPending.delete(msg.requestId);
+    }
+  });
   const app = buildApp(uws.App(), ctx, {
-    metrics: new MetricsExporter(data.counters, layout),
+    metrics: new MetricsExporter(data.counters, layout, () => stats(false).then((s) => s.histograms)),
+    stats,
+    countersSab: data.counters,
+    countersLayout: layout,
     health: () => ({ status: 'ok', thread: data.slot, uptimeMs: Date.now() - startedAt, inFlight: inFlightCount(), corpusEntries: corpus.entries.length }),
   });
 

@@ -11,6 +11,7 @@ import { readCorpusFile } from '../corpus/codec.js';
 import { compileCorpus, type SharedCorpus } from '../corpus/compiled.js';
 import type { Logger } from '../log.js';
 import { CounterLayout } from '../metrics/counters.js';
+import { mergeHistograms, type HistogramName } from '../metrics/histograms.js';
 import { DEFAULT_CORPUS_FILE, packageRoot } from '../package-root.js';
 import { SimError } from '../sim-error.js';
 import { loadProfiles, type ProfileTable } from '../timing/profiles.js';
@@ -66,6 +67,28 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let stopping = false;
   let port = config.port;
   let restarts = 0;
+  let collectSeq = 0;
+  const collecting = new Map<number, { parts: Record<HistogramName, string>[]; expected: number; done: () => void }>();
+
+  /** Gathers every live thread's histograms and answers the thread that asked. */
+  const gatherStats = (from: number, requestId: number, reset: boolean): void => {
+    const live = workers.filter((w): w is Worker => w !== null);
+    const collectId = collectSeq++;
+    const parts: Record<HistogramName, string>[] = [];
+    let answered = false;
+    const done = (): void => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      collecting.delete(collectId);
+      const reply: ToThread = { type: 'stats-result', requestId, stats: { threads: parts.length, histograms: mergeHistograms(parts) } };
+      workers[from]?.postMessage(reply);
+    };
+    // A thread that died mid-collection must not hold the answer forever.
+    const timer = setTimeout(done, 1000);
+    collecting.set(collectId, { parts, expected: live.length, done });
+    for (const w of live) w.postMessage({ type: 'stats-collect', collectId, reset } satisfies ToThread);
+  };
 
   const spawn = (slot: number): Promise<number> =>
     new Promise((resolve, reject) => {
@@ -74,7 +97,15 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       workers[slot] = worker;
       let ready = false;
       worker.on('message', (msg: FromThread) => {
-        if (msg.type === 'ready') {
+        if (msg.type === 'stats-request') {
+          gatherStats(msg.slot, msg.requestId, msg.reset);
+        } else if (msg.type === 'stats-part') {
+          const c = collecting.get(msg.collectId);
+          if (c) {
+            c.parts.push(msg.encoded);
+            if (c.parts.length >= c.expected) c.done();
+          }
+        } else if (msg.type === 'ready') {
           ready = true;
           resolve(msg.port);
         } else if (msg.type === 'failed') {

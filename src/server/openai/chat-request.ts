@@ -119,7 +119,7 @@ function checkMessages(messages: readonly ChatMessage[]): OpenAIError | undefine
 
 export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return invalidRequest(`Invalid type for request body: expected an object, but got ${Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
+    return invalidRequest(`Invalid type for request body: expected an object, but got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
   }
   const parsed = chatRequest.safeParse(input, { reportInput: true });
   if (!parsed.success) return issueToOpenAIError(parsed.error.issues[0]!);

@@ -4,7 +4,9 @@
  */
 import { countTokens } from '../../corpus/tokens.js';
 import { hashString } from '../../timing/random.js';
-import { chooseAnswer, randomId, type Answer, type AnswerRequest } from '../answer.js';
+import { planSchedule } from '../../timing/schedule.js';
+import { chooseAnswer, laneTokenSteps, randomId, type Answer, type AnswerRequest } from '../answer.js';
+import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -75,48 +77,37 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
   const usage = { promptTokens, completionTokens };
 
   const latency = ctx.latencyFor(model);
-  const speed = ctx.config.speed;
   const lead = answers[0]!.entry;
   const recorded = ctx.config.timing === 'recorded' && lead !== null && lead.ttftMs !== null;
-  const ttftMs = (recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens)) * speed;
+  const schedule = planSchedule({
+    laneSteps: answers.map(laneTokenSteps),
+    latency,
+    rng,
+    ttftMs: recorded ? lead.ttftMs! : latency.ttftMs(rng, promptTokens),
+    speed: ctx.config.speed,
+    recordedGapsMs: recorded ? lead.tokenGapsMs : null,
+  });
   const who: ChatIdentity = {
     id: randomId(rng, 'chatcmpl-', 29),
     created: Math.floor(Date.now() / 1000),
     model,
     systemFingerprint: systemFingerprint(model),
   };
-  const groundTruth = ['x-understudy-entry', lead?.id ?? 'synthesized', 'x-understudy-ttft-ms', ttftMs.toFixed(1)];
+  const groundTruth = groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24));
   const meta = { route, modelIndex, errorKind: null } as const;
 
   if (req.stream) {
     const { lanes, trailer } = chatStreamPlan(who, answers, req.includeUsage, usage);
-    return {
-      kind: 'stream',
-      headers: openAIHeaders(requestId, ttftMs, groundTruth),
-      lanes,
-      trailer,
-      timing: { rng, latency, ttftMs, speed, recordedGapsMs: recorded ? lead.tokenGapsMs : null },
-      entry: lead,
-      meta,
-    };
+    return { kind: 'stream', headers: openAIHeaders(requestId, schedule.ttftMs, groundTruth), lanes, trailer, schedule, entry: lead, meta };
   }
-
-  // A non-streaming answer arrives when the longest choice would have finished generating.
-  let delayMs = 0;
-  if (speed > 0) {
-    const longest = answers.reduce((n, a) => Math.max(n, a.completionTokens), 0);
-    let gen = 0;
-    const gaps = recorded ? lead.tokenGapsMs : null;
-    for (let i = 1; i < longest; i++) gen += gaps !== null && i - 1 < gaps.length ? gaps[i - 1]! : latency.tokenGapMs(rng);
-    delayMs = ttftMs + gen * speed;
-  }
+  // A non-streaming answer arrives when its longest choice would have finished generating.
   return {
     kind: 'json',
     status: 200,
     contentType: JSON_TYPE,
-    headers: openAIHeaders(requestId, delayMs, groundTruth),
+    headers: openAIHeaders(requestId, schedule.totalMs, groundTruth),
     body: chatBody(who, answers, usage),
-    delayMs,
+    delayMs: schedule.totalMs,
     completionTokens,
     meta,
   };

@@ -49,6 +49,8 @@ export function issueToOpenAIError(issue: z.core.$ZodIssue): OpenAIError {
       return invalidRequest(`Invalid type for '${param}': expected ${expected}, but got ${jsonTypeName(issue.input)} instead.`, param, 'invalid_type');
     }
     case 'invalid_value':
+      // An enum field that is absent is reported as missing, not as the value 'undefined'.
+      if (issue.input === undefined) return invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
       return invalidRequest(`Invalid value: '${String(issue.input)}'. Supported values are: ${quoteList(issue.values)}.`, param, 'invalid_value');
     case 'too_small': {
       if (issue.origin === 'array' && Number(issue.minimum) === 1) {

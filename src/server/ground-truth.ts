@@ -1,0 +1,15 @@
+/**
+ * Headers that tell a load tool what the simulator meant, so it can compare with what it saw:
+ * the corpus entry, the planned time to first token and mean inter-token gap, and a trace id.
+ */
+import type { EntryMeta } from '../corpus/compiled.js';
+import type { EmissionSchedule } from '../timing/schedule.js';
+
+export function groundTruthHeaders(entry: EntryMeta | null, schedule: EmissionSchedule, traceId: string): string[] {
+  return [
+    'x-understudy-entry', entry?.id ?? 'synthesized',
+    'x-understudy-ttft-ms', schedule.ttftMs.toFixed(1),
+    'x-understudy-itl-ms', schedule.meanItlMs.toFixed(2),
+    'x-understudy-trace-id', traceId,
+  ];
+}

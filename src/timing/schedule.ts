@@ -1,0 +1,97 @@
+/**
+ * A response's emission schedule, planned when the request is accepted: how many tokens each SSE
+ * event carries and when it is due. Planning up front makes timing a pure function of the
+ * request's seeded source (a replayed run has identical schedules), gives exact ground truth for
+ * the response headers, and leaves the exchange nothing to draw while it paces.
+ *
+ * Events follow the stream writer's rule: each event sends up to `k` tokens from the current token
+ * step of every unfinished lane, never crossing into a lane's next step.
+ */
+import type { LatencyModel } from './latency.js';
+import type { SeededRandom } from './random.js';
+
+export interface EmissionSchedule {
+  /** Due time of each event, ms after the request was accepted. */
+  readonly atMs: Float32Array;
+  /** Tokens per lane each event carries. */
+  readonly chunk: Uint8Array;
+  readonly events: number;
+  /** Time to first token, ms. */
+  readonly ttftMs: number;
+  /** Mean gap between tokens after the first, ms (0 for a single token). */
+  readonly meanItlMs: number;
+  /** When the last event is due: the whole answer's generation time, ms. */
+  readonly totalMs: number;
+}
+
+export interface ScheduleInput {
+  /** Per lane (choice), the token counts of its token steps in order (zero counts omitted). */
+  readonly laneSteps: readonly (readonly number[])[];
+  readonly latency: LatencyModel;
+  readonly rng: SeededRandom;
+  /** Unscaled time to first token (drawn or recorded). */
+  readonly ttftMs: number;
+  readonly speed: number;
+  /** Recorded gaps before tokens 1..n of lane 0, replayed first when present. */
+  readonly recordedGapsMs: readonly number[] | null;
+}
+
+const MAX_CHUNK = 255;
+
+export function planSchedule(input: ScheduleInput): EmissionSchedule {
+  const { laneSteps, latency, rng, speed, recordedGapsMs } = input;
+  const lanes = laneSteps.length;
+  const step = new Int32Array(lanes);
+  const used = new Int32Array(lanes);
+  let longest = 0;
+  for (const s of laneSteps) longest = Math.max(longest, s.reduce((a, b) => a + b, 0));
+  // At most one event per token of the longest lane plus one per step boundary, plus one.
+  let capacity = 1;
+  for (const s of laneSteps) capacity = Math.max(capacity, s.reduce((a, b) => a + b, 0) + s.length + 1);
+  const atMs = new Float32Array(capacity);
+  const chunk = new Uint8Array(capacity);
+
+  let gapIndex = 0;
+  const gaps = (tokens: number): number => {
+    let ms = 0;
+    for (let i = 0; i < tokens; i++) {
+      ms += recordedGapsMs !== null && gapIndex < recordedGapsMs.length ? recordedGapsMs[gapIndex++]! : latency.tokenGapMs(rng);
+    }
+    return ms;
+  };
+
+  const ttftMs = input.ttftMs * speed;
+  let k = Math.min(MAX_CHUNK, latency.tokensPerChunk(rng));
+  let t = ttftMs + gaps(k - 1) * speed;
+  let events = 0;
+  for (;;) {
+    atMs[events] = t;
+    chunk[events] = k;
+    events++;
+    let open = false;
+    for (let l = 0; l < lanes; l++) {
+      const steps = laneSteps[l]!;
+      if (step[l]! >= steps.length) continue;
+      const left = steps[step[l]!]! - used[l]!;
+      const n = Math.min(k, left);
+      used[l] = used[l]! + n;
+      if (used[l] === steps[step[l]!]) {
+        step[l] = step[l]! + 1;
+        used[l] = 0;
+      }
+      if (step[l]! < steps.length) open = true;
+    }
+    if (!open || events >= capacity) break;
+    k = Math.min(MAX_CHUNK, latency.tokensPerChunk(rng));
+    t += gaps(k) * speed;
+  }
+  const totalMs = atMs[events - 1]!;
+  return {
+    atMs,
+    chunk,
+    events,
+    ttftMs,
+    meanItlMs: longest > 1 ? (totalMs - ttftMs) / (longest - 1) : 0,
+    totalMs,
+  };
+}

@@ -1,0 +1,82 @@
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../src/index.js';
+
+/** A large stream: many choices of long answers, sent with no pacing so only backpressure holds it back. */
+const BIG_REQUEST = JSON.stringify({
+  model: 'gpt-4o',
+  messages: [{ role: 'user', content: 'Write a long essay.' }],
+  stream: true,
+  n: 128,
+  seed: 3,
+});
+
+function openStream(port: number): Socket {
+  const socket = connect(port, '127.0.0.1');
+  socket.write(
+    `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(BIG_REQUEST)}\r\n\r\n${BIG_REQUEST}`,
+  );
+  return socket;
+}
+
+/** The body of a raw HTTP/1.1 chunked response. */
+function dechunk(raw: string): string {
+  let rest = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+  let body = '';
+  for (;;) {
+    const eol = rest.indexOf('\r\n');
+    const size = parseInt(rest.slice(0, eol), 16);
+    if (!(size > 0)) return body;
+    body += rest.slice(eol + 2, eol + 2 + size);
+    rest = rest.slice(eol + 2 + size + 2);
+  }
+}
+
+async function metric(sim: Simulator, name: string): Promise<number> {
+  const text = await (await fetch(`${sim.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+
+describe('backpressure', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ threads: 1, speed: 0, stalledStreamTimeoutMs: 1500 });
+  });
+  afterAll(() => sim.stop());
+
+  it('pauses a stream whose client does not read, then closes it at the stall limit', async () => {
+    const socket = openStream(sim.port);
+    socket.pause(); // never read: kernel buffers fill, then uWS reports backpressure
+    await expect.poll(() => metric(sim, 'understudy_paused_streams'), { timeout: 5000 }).toBe(1);
+    expect(await metric(sim, 'understudy_active_streams')).toBe(1);
+    // The server cuts the stream at the stall limit; the paused socket only sees it once read.
+    await expect.poll(() => metric(sim, 'understudy_errors_total{kind="stalled_stream"}'), { timeout: 5000 }).toBe(1);
+    expect(await metric(sim, 'understudy_active_streams')).toBe(0);
+    expect(await metric(sim, 'understudy_paused_streams')).toBe(0);
+    socket.destroy();
+  });
+
+  it('resumes a paused stream when the client reads again, and delivers every frame', async () => {
+    const socket = openStream(sim.port);
+    socket.pause();
+    await expect.poll(() => metric(sim, 'understudy_paused_streams'), { timeout: 5000 }).toBe(1);
+    const chunks: Buffer[] = [];
+    const done = new Promise<string>((resolve) => {
+      let tail = Buffer.alloc(0);
+      socket.on('data', (d: Buffer) => {
+        chunks.push(d);
+        // The terminating chunk may straddle two reads.
+        tail = Buffer.concat([tail, d]).subarray(-16);
+        if (tail.includes('\r\n0\r\n\r\n')) resolve(Buffer.concat(chunks).toString('latin1'));
+      });
+    });
+    socket.resume();
+    const text = dechunk(await done);
+    socket.destroy();
+    const finishes = Buffer.from(text, 'latin1').toString('utf8').match(/"finish_reason":"(stop|length|tool_calls)"/g) ?? [];
+    expect(finishes.length).toBe(128);
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    await expect.poll(() => metric(sim, 'understudy_active_streams')).toBe(0);
+  });
+});

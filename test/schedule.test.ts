@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { LatencyModel } from '../src/timing/latency.js';
+import { ProfileLatency } from '../src/timing/latency.js';
+import { loadProfiles } from '../src/timing/profiles.js';
+import { SeededRandom } from '../src/timing/random.js';
+import { planSchedule } from '../src/timing/schedule.js';
+
+/** A latency model that replays scripted values, so schedules can be asserted exactly. */
+function scripted(chunks: number[], gapMs = 10, ttftMs = 100): LatencyModel {
+  let c = 0;
+  return {
+    ttftMs: () => ttftMs,
+    tokenGapMs: () => gapMs,
+    tokensPerChunk: () => chunks[c++ % chunks.length]!,
+  };
+}
+
+const plan = (laneSteps: number[][], model: LatencyModel, speed = 1, recorded: number[] | null = null) =>
+  planSchedule({ laneSteps, latency: model, rng: new SeededRandom(1), ttftMs: model.ttftMs(new SeededRandom(1), 0), speed, recordedGapsMs: recorded });
+
+describe('planSchedule', () => {
+  it('puts the first event at TTFT plus the gaps of its extra tokens, and chains the rest', () => {
+    const s = plan([[7]], scripted([2, 3, 1, 5]));
+    // events carry 2, 3, 1, then 5 (only 1 left): due at 100+10, +30, +10, +50
+    expect(Array.from(s.chunk.subarray(0, s.events))).toEqual([2, 3, 1, 5]);
+    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([110, 140, 150, 200]);
+    expect(s.ttftMs).toBe(100);
+    expect(s.totalMs).toBe(200);
+    expect(s.meanItlMs).toBeCloseTo((200 - 100) / 6);
+  });
+
+  it('never crosses a step boundary within one event (tool-call arguments start a new event)', () => {
+    const s = plan([[3, 4]], scripted([5]));
+    // 3 content tokens in one event, then 4 argument tokens in the next.
+    expect(s.events).toBe(2);
+  });
+
+  it('lasts as long as the longest choice', () => {
+    const s = plan([[2], [9], [4]], scripted([3]));
+    expect(s.events).toBe(3);
+    expect(s.totalMs).toBe(100 + 20 + 30 + 30);
+  });
+
+  it('gives an answer with no tokens one event at TTFT', () => {
+    const s = plan([[]], scripted([1]));
+    expect(s.events).toBe(1);
+    expect(s.atMs[0]).toBe(100);
+    expect(s.meanItlMs).toBe(0);
+  });
+
+  it('scales every delay by speed, and speed 0 makes every event due at once', () => {
+    expect(plan([[5]], scripted([1]), 2).totalMs).toBe(2 * (100 + 40));
+    const zero = plan([[50]], scripted([2]), 0);
+    expect(zero.events).toBe(25);
+    expect(Array.from(zero.atMs.subarray(0, zero.events)).every((t) => t === 0)).toBe(true);
+  });
+
+  it('replays recorded gaps before drawing from the model', () => {
+    const s = plan([[4]], scripted([1], 10), 1, [1, 2]);
+    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([100, 101, 103, 113]);
+  });
+
+  it('is a pure function of the seed under the real profiles', () => {
+    const profile = new ProfileLatency(loadProfiles().profiles['anthropic-sonnet']!);
+    const make = (seed: number) => {
+      const rng = new SeededRandom(seed);
+      const s = planSchedule({ laneSteps: [[120, 30]], latency: profile, rng, ttftMs: profile.ttftMs(rng, 500), speed: 1, recordedGapsMs: null });
+      return [Array.from(s.atMs.subarray(0, s.events)), Array.from(s.chunk.subarray(0, s.events))];
+    };
+    expect(make(11)).toEqual(make(11));
+    expect(make(11)).not.toEqual(make(12));
+    const [at, chunk] = make(11);
+    expect(chunk!.every((k) => k >= 2 && k <= 8)).toBe(true);
+    expect(at!.every((t, i) => i === 0 || t >= at![i - 1]!)).toBe(true);
+  });
+});
