@@ -1,0 +1,66 @@
+/**
+ * Streaming chat completions at a ramping arrival rate. k6 reads a streamed body only when it
+ * ends, so time to first token is measured as time to first byte: start the simulator with
+ * `--headers-at first-token` and `http_req_waiting` equals TTFT, which this script compares with
+ * the TTFT the simulator planned (`x-understudy-ttft-ms`).
+ *
+ *   understudy serve --port 8787 --headers-at first-token &
+ *   k6 run k6/chat-stream.ts -e BASE_URL=http://127.0.0.1:8787/v1
+ */
+import { check } from 'k6';
+import http from 'k6/http';
+import { Trend, Rate } from 'k6/metrics';
+import type { Options } from 'k6/options';
+
+const BASE_URL = __ENV.BASE_URL ?? 'http://127.0.0.1:8787/v1';
+const MODEL = __ENV.MODEL ?? 'claude-sonnet-4-6';
+
+const ttftSeen = new Trend('ttft_seen_ms', true);
+const ttftPlanned = new Trend('ttft_planned_ms', true);
+/** Seen minus planned TTFT: what the network, the client and the simulator's own lag add. */
+const ttftOverhead = new Trend('ttft_overhead_ms', true);
+const completed = new Rate('stream_completed');
+
+export const options: Options = {
+  scenarios: {
+    streams: {
+      executor: 'ramping-arrival-rate',
+      startRate: 10,
+      timeUnit: '1s',
+      preAllocatedVUs: 200,
+      maxVUs: 5000,
+      stages: [
+        { target: Number(__ENV.PEAK_RATE ?? '200'), duration: '30s' },
+        { target: Number(__ENV.PEAK_RATE ?? '200'), duration: '1m' },
+        { target: 0, duration: '10s' },
+      ],
+    },
+  },
+  thresholds: {
+    stream_completed: ['rate>0.99'],
+    ttft_overhead_ms: ['p(99)<50'],
+    http_req_failed: ['rate<0.01'],
+  },
+};
+
+export default function (): void {
+  const res = http.post(
+    `${BASE_URL}/chat/completions`,
+    JSON.stringify({
+      model: MODEL,
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'Explain backpressure in two paragraphs.' }],
+    }),
+    { headers: { 'content-type': 'application/json' }, timeout: '120s' },
+  );
+  const body = typeof res.body === 'string' ? res.body : '';
+  completed.add(res.status === 200 && body.includes('data: [DONE]'));
+  check(res, { 'status 200': (r) => r.status === 200 });
+  const planned = Number(res.headers['X-Understudy-Ttft-Ms']);
+  if (Number.isFinite(planned)) {
+    ttftSeen.add(res.timings.waiting);
+    ttftPlanned.add(planned);
+    ttftOverhead.add(res.timings.waiting - planned);
+  }
+}
