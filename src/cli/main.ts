@@ -44,6 +44,8 @@ function buildProgram(): Command {
     if (parse) option.argParser(parse);
     serve.addOption(option);
   }
+  // `serve` is the only command, so the top-level help lists its flags too.
+  program.addHelpText('after', () => `\n${serve.helpInformation()}`);
   serve.action(async (flags: Record<string, unknown>) => {
     const { config: file, ...given } = flags;
     const fromFile = typeof file === 'string' ? readConfigFile(file) : {};

@@ -29,6 +29,9 @@ const ROUTE_INDEX = new Map<RouteId, number>(ROUTES.map((r, i) => [r, i]));
 const STATUS_INDEX = new Map<number, number>(STATUSES.map((s, i) => [s, i]));
 const ERROR_INDEX = new Map<ErrorKind, number>(ERROR_KINDS.map((e, i) => [e, i]));
 
+/** Model index for requests no corpus model serves (errors, listings): the "(other)" label. */
+export const OTHER_MODEL = -1;
+
 /** Region layout, shared by writers and the reader. */
 export class CounterLayout {
   /** Corpus model ids plus a last "(other)" label for ids served from a fallback. */
@@ -72,14 +75,16 @@ export class CounterWriter {
     return this.#modelIndex.get(model) ?? this.#layout.models.length - 1;
   }
 
+  /** `modelIndex` is from `modelIndex()`, or OTHER_MODEL when no corpus model applies. */
   request(route: RouteId, status: number, modelIndex: number): void {
     const s = STATUS_INDEX.get(status) ?? STATUSES.length - 1;
     const r = ROUTE_INDEX.get(route)!;
-    this.#cells[(r * STATUSES.length + s) * this.#layout.models.length + modelIndex]! += 1;
+    const m = modelIndex < 0 ? this.#layout.models.length - 1 : modelIndex;
+    this.#cells[(r * STATUSES.length + s) * this.#layout.models.length + m]! += 1;
   }
 
   tokensOut(modelIndex: number, n: number): void {
-    this.#cells[this.#layout.tokensBase + modelIndex]! += n;
+    this.#cells[this.#layout.tokensBase + (modelIndex < 0 ? this.#layout.models.length - 1 : modelIndex)]! += n;
   }
 
   error(kind: ErrorKind): void {

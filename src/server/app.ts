@@ -1,24 +1,25 @@
 /**
- * Builds one thread's uWS app: the provider routes, the simulator's own endpoints, and the
- * 404/405 answers for everything else.
+ * Builds one thread's uWS app: each provider surface's routes, the simulator's own endpoints, and
+ * the 404/405 answers for everything else, in the shape of the surface the path looks like.
  */
 import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
-import { readCounters, type CounterLayout } from '../metrics/counters.js';
+import { OTHER_MODEL, readCounters, type CounterLayout } from '../metrics/counters.js';
 import type { MetricsExporter } from '../metrics/prometheus.js';
 import type { MergedStats } from '../workers/messages.js';
-import { getRoute, installInternalErrorReply, postRoute, type RequestInfo } from './http-exchange.js';
-import { chatCompletions } from './openai/chat.js';
-import { bodyTooLarge, INTERNAL_ERROR, methodNotAllowed, notFound } from './openai/errors.js';
-import { listModels, retrieveModel } from './openai/models.js';
-import { openAIErrorReply } from './openai/reply.js';
-import type { JsonReply, Reply } from './reply.js';
+import { getRoute, postRoute } from './http-exchange.js';
+import { openAISurface } from './openai/surface.js';
+import type { Reply } from './reply.js';
+import { routeErrors, type Surface } from './surface.js';
 import type { ThreadContext } from './thread-context.js';
 
-/** Paths served, with the methods each accepts, for 405 answers. */
-const KNOWN_PATHS: readonly (readonly [RegExp, string])[] = [
-  [/^\/(v1\/)?chat\/completions\/?$/, 'POST'],
-  [/^\/(v1\/)?models\/?$/, 'GET'],
-  [/^\/(v1\/)?models\/[^/]+\/?$/, 'GET'],
+/**
+ * Every surface, most specific first: the last one owns every path, so an unknown path gets its
+ * 404 shape.
+ */
+export const SURFACES: readonly Surface[] = [openAISurface];
+
+/** The simulator's own endpoints. */
+const OWN_PATHS: readonly (readonly [RegExp, string])[] = [
   [/^\/metrics$/, 'GET'],
   [/^\/_understudy\/health$/, 'GET'],
   [/^\/_understudy\/stats$/, 'GET'],
@@ -34,65 +35,42 @@ export interface AppHooks {
   readonly countersLayout: CounterLayout;
 }
 
+function jsonReply(route: 'metrics' | 'health' | 'stats', contentType: string, body: string): Reply {
+  return { kind: 'json', status: 200, contentType, headers: [], body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
+}
+
 export function buildApp(app: TemplatedApp, ctx: ThreadContext, hooks: AppHooks): TemplatedApp {
-  const other = ctx.counters.modelIndex('');
-  let errorSeq = 0;
-  const errorId = (): string => `req_err${(errorSeq++).toString(16).padStart(25, '0')}`;
-  installInternalErrorReply(() => openAIErrorReply(errorId(), 'unrouted', INTERNAL_ERROR, 'internal', other));
-  const tooLarge = (_info: RequestInfo): JsonReply =>
-    openAIErrorReply(errorId(), 'chat_completions', bodyTooLarge(ctx.config.bodyLimitBytes), 'body_too_large', other);
+  for (const surface of SURFACES) surface.register(app, ctx);
 
-  for (const prefix of ['/v1', '']) {
-    postRoute(app, `${prefix}/chat/completions`, 0, tooLarge, (info, body) => chatCompletions(ctx, info, body));
-    getRoute(app, 'get', `${prefix}/models`, 0, (info) => listModels(ctx, info));
-    getRoute(app, 'get', `${prefix}/models/:id`, 1, (info) => retrieveModel(ctx, info));
-  }
-
-  getRoute(app, 'get', '/metrics', 0, async (): Promise<Reply> => ({
-    kind: 'json',
-    status: 200,
-    contentType: hooks.metrics.contentType,
-    headers: [],
-    body: await hooks.metrics.render(),
-    delayMs: 0,
-    completionTokens: 0,
-    meta: { route: 'metrics', modelIndex: other, errorKind: null },
-  }));
-  getRoute(app, 'get', '/_understudy/health', 0, (): Reply => ({
-    kind: 'json',
-    status: 200,
-    contentType: 'application/json',
-    headers: [],
-    body: JSON.stringify(hooks.health()),
-    delayMs: 0,
-    completionTokens: 0,
-    meta: { route: 'health', modelIndex: other, errorKind: null },
-  }));
-
+  const fallback = SURFACES[SURFACES.length - 1]!;
+  const ownErrors = routeErrors(fallback.errors, ctx.config.bodyLimitBytes);
+  getRoute(app, 'get', '/metrics', 0, ownErrors, async () => jsonReply('metrics', hooks.metrics.contentType, await hooks.metrics.render()));
+  getRoute(app, 'get', '/_understudy/health', 0, ownErrors, () => jsonReply('health', 'application/json', JSON.stringify(hooks.health())));
   const statsReply = async (reset: boolean): Promise<Reply> => {
     const merged = await hooks.stats(reset);
     const counters = readCounters(hooks.countersSab, hooks.countersLayout);
-    return {
-      kind: 'json',
-      status: 200,
-      contentType: 'application/json',
-      headers: [],
-      body: JSON.stringify({ ...merged, activeStreams: counters.activeStreams, tokensOut: counters.tokensOut.reduce((n, t) => n + t.value, 0) }),
-      delayMs: 0,
-      completionTokens: 0,
-      meta: { route: 'stats', modelIndex: other, errorKind: null },
-    };
+    const tokensOut = counters.tokensOut.reduce((n, t) => n + t.value, 0);
+    return jsonReply('stats', 'application/json', JSON.stringify({ ...merged, activeStreams: counters.activeStreams, pausedStreams: counters.pausedStreams, tokensOut }));
   };
-  getRoute(app, 'get', '/_understudy/stats', 0, () => statsReply(false));
+  getRoute(app, 'get', '/_understudy/stats', 0, ownErrors, () => statsReply(false));
   // Reads and zeroes in one step, so load tools can measure one phase at a time.
-  postRoute(app, '/_understudy/stats/reset', 0, tooLarge, () => statsReply(true));
-  getRoute(app, 'any', '/*', 0, (info): Reply => {
-    const known = KNOWN_PATHS.find(([re]) => re.test(info.url));
-    if (known) {
-      const reply = openAIErrorReply(errorId(), 'unrouted', methodNotAllowed(info.method, info.url), 'method_not_allowed', other);
-      return { ...reply, headers: [...reply.headers, 'allow', known[1]] };
+  postRoute(app, '/_understudy/stats/reset', 0, ownErrors, () => statsReply(true));
+
+  getRoute(app, 'any', '/*', 0, ownErrors, (info): Reply => {
+    for (const surface of SURFACES) {
+      const known = surface.paths.find(([re]) => re.test(info.url));
+      if (known) {
+        const reply = surface.errors.reply(405, `Method not allowed: ${info.method} ${info.url}`, 'method_not_allowed');
+        return { ...reply, headers: [...reply.headers, 'allow', known[1]] };
+      }
     }
-    return openAIErrorReply(errorId(), 'unrouted', notFound(info.method, info.url), 'not_found', other);
+    const own = OWN_PATHS.find(([re]) => re.test(info.url));
+    if (own) {
+      const reply = fallback.errors.reply(405, `Method not allowed: ${info.method} ${info.url}`, 'method_not_allowed');
+      return { ...reply, headers: [...reply.headers, 'allow', own[1]] };
+    }
+    const owner = SURFACES.find((s) => s.owns(info.url)) ?? fallback;
+    return owner.errors.reply(404, `Invalid URL (${info.method} ${info.url})`, 'not_found');
   });
   return app;
 }

@@ -26,9 +26,21 @@ export interface RequestInfo {
   readonly query: string;
   readonly params: readonly string[];
   readonly authorization: string;
+  /** Anthropic's key header. */
   readonly xApiKey: string;
+  /** Gemini's key header (the key may also come as `?key=`). */
+  readonly xGoogApiKey: string;
+  /** Azure OpenAI's key header. */
+  readonly azureApiKey: string;
+  readonly anthropicVersion: string;
   readonly requestId: string;
   readonly contentType: string;
+}
+
+/** Dialect-shaped replies for what the exchange itself must answer: a body over the limit, a handler bug. */
+export interface RouteErrors {
+  tooLarge(info: RequestInfo): JsonReply;
+  internal(err: unknown): JsonReply;
 }
 
 /** Per-thread collaborators, installed once by the server thread. */
@@ -140,6 +152,9 @@ function copyRequest(req: HttpRequest, paramCount: number): RequestInfo {
     params,
     authorization: req.getHeader('authorization'),
     xApiKey: req.getHeader('x-api-key'),
+    xGoogApiKey: req.getHeader('x-goog-api-key'),
+    azureApiKey: req.getHeader('api-key'),
+    anthropicVersion: req.getHeader('anthropic-version'),
     requestId: req.getHeader('x-request-id'),
     contentType: req.getHeader('content-type'),
   };
@@ -185,14 +200,14 @@ function begin(res: HttpResponse, req: HttpRequest, paramCount: number): Exchang
 }
 
 /** Registers a POST route whose handler gets the whole body, read under the configured limit. */
-export function postRoute(app: TemplatedApp, pattern: string, paramCount: number, tooLarge: (info: RequestInfo) => JsonReply, handler: PostHandler): void {
+export function postRoute(app: TemplatedApp, pattern: string, paramCount: number, errors: RouteErrors, handler: PostHandler): void {
   app.post(pattern, (res, req) => {
     const ex = begin(res, req, paramCount);
     const limit = currentEnv().config.bodyLimitBytes;
     const declared = Number(req.getHeader('content-length') || '0');
     if (declared > limit) {
       // The body is never read, so the connection cannot be reused.
-      dispatch(ex, { ...tooLarge(ex.info), close: true });
+      dispatch(ex, { ...errors.tooLarge(ex.info), close: true });
       return;
     }
     res.onData((chunk, isLast) => {
@@ -200,7 +215,7 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
       ex.bodyBytes += chunk.byteLength;
       if (ex.bodyBytes > limit) {
         ex.bodyChunks = [];
-        dispatch(ex, { ...tooLarge(ex.info), close: true });
+        dispatch(ex, { ...errors.tooLarge(ex.info), close: true });
         return;
       }
       // uWS reuses the chunk's memory after this callback, so it is copied.
@@ -208,44 +223,33 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
       if (!isLast) return;
       const body = ex.bodyChunks.length === 1 ? ex.bodyChunks[0]! : Buffer.concat(ex.bodyChunks, ex.bodyBytes);
       ex.bodyChunks = [];
-      settle(ex, () => handler(ex.info, body));
+      settle(ex, errors, () => handler(ex.info, body));
     });
   });
 }
 
 /** Runs a handler and dispatches its reply, sync or async; a throw becomes the dialect's 500. */
-function settle(ex: Exchange, run: () => Reply | Promise<Reply>): void {
+function settle(ex: Exchange, errors: RouteErrors, run: () => Reply | Promise<Reply>): void {
   let reply: Reply | Promise<Reply>;
   try {
     reply = run();
   } catch (err) {
-    reply = internalError(err);
+    reply = errors.internal(err);
   }
   if (reply instanceof Promise) {
     reply.then(
       (r) => dispatch(ex, r),
-      (err: unknown) => dispatch(ex, internalError(err)),
+      (err: unknown) => dispatch(ex, errors.internal(err)),
     );
   } else dispatch(ex, reply);
 }
 
 /** Registers a body-less route (any method uWS accepts for `method`). */
-export function getRoute(app: TemplatedApp, method: 'get' | 'any', pattern: string, paramCount: number, handler: GetHandler): void {
+export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'any', pattern: string, paramCount: number, errors: RouteErrors, handler: GetHandler): void {
   app[method](pattern, (res, req) => {
     const ex = begin(res, req, paramCount);
-    settle(ex, () => handler(ex.info));
+    settle(ex, errors, () => handler(ex.info));
   });
-}
-
-let internalErrorReply: ((err: unknown) => JsonReply) | null = null;
-/** The dialect-specific 500 used when a handler throws (a bug, never client input). */
-export function installInternalErrorReply(fn: (err: unknown) => JsonReply): void {
-  internalErrorReply = fn;
-}
-
-function internalError(err: unknown): JsonReply {
-  if (internalErrorReply === null) throw err;
-  return internalErrorReply(err);
 }
 
 function dispatch(ex: Exchange, reply: Reply): void {
@@ -417,7 +421,7 @@ function emitCorked(): void {
     ex.headersSent = true;
   }
   const now = e.clock.now();
-  let open = true;
+  let open: boolean;
   let due = ex.wheelDueMs;
   for (;;) {
     const k = ex.eventIndex < sch.events ? sch.chunk[ex.eventIndex]! : 1;
@@ -470,7 +474,9 @@ function emitDue(ex: Exchange): void {
 
 function endCorkedFor(ex: Exchange): () => void {
   return () => {
-    ex.res.end(undefined, draining);
+    // Never closeConnection here: the headers are out, so uWS would write its `Connection: close`
+    // into the chunked body. A draining thread closes the socket when it shuts down.
+    ex.res.end();
     finish(ex);
   };
 }

@@ -81,7 +81,9 @@ try {
         shutdown();
       };
       const deadline = setTimeout(() => complete(inFlightCount()), msg.deadlineMs);
-      beginDrain(() => complete(0));
+      // Deferred: the last response's end() runs inside a cork, and closing the app there
+      // would drop what the cork holds (a stream's final chunk, a whole held JSON reply).
+      beginDrain(() => setImmediate(() => complete(0)));
     });
   };
   // The thread ends by releasing every handle, never by terminate(): Node aborts the process

@@ -83,7 +83,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     laneSteps: answers.map(laneTokenSteps),
     latency,
     rng,
-    ttftMs: recorded ? lead.ttftMs! : latency.ttftMs(rng, promptTokens),
+    ttftMs: recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens),
     speed: ctx.config.speed,
     recordedGapsMs: recorded ? lead.tokenGapsMs : null,
   });

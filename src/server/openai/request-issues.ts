@@ -51,7 +51,7 @@ export function issueToOpenAIError(issue: z.core.$ZodIssue): OpenAIError {
     case 'invalid_value':
       // An enum field that is absent is reported as missing, not as the value 'undefined'.
       if (issue.input === undefined) return invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
-      return invalidRequest(`Invalid value: '${String(issue.input)}'. Supported values are: ${quoteList(issue.values)}.`, param, 'invalid_value');
+      return invalidRequest(`Invalid value: '${typeof issue.input === 'string' ? issue.input : JSON.stringify(issue.input)}'. Supported values are: ${quoteList(issue.values)}.`, param, 'invalid_value');
     case 'too_small': {
       if (issue.origin === 'array' && Number(issue.minimum) === 1) {
         return invalidRequest(`Invalid '${param}': empty array. Expected an array with minimum length 1, but got an empty array instead.`, param, 'empty_array');

@@ -1,0 +1,43 @@
+/** The OpenAI surface: Chat Completions and Models, under `/v1` and without the prefix. */
+import { OTHER_MODEL } from '../../metrics/counters.js';
+import { getRoute, postRoute } from '../http-exchange.js';
+import { routeErrors, type Surface } from '../surface.js';
+import { chatCompletions } from './chat.js';
+import { type OpenAIError } from './errors.js';
+import { listModels, retrieveModel } from './models.js';
+import { openAIErrorReply } from './reply.js';
+
+let errorSeq = 0;
+/** Request ids for replies answered before a request's seeded source exists. */
+export const errorRequestId = (): string => `req_err${(errorSeq++).toString(16).padStart(25, '0')}`;
+
+const ERROR_TYPE: Readonly<Record<number, OpenAIError['type']>> = { 500: 'server_error' };
+const ERROR_CODE: Readonly<Record<number, string>> = { 405: 'method_not_allowed', 413: 'request_too_large' };
+
+export const openAISurface: Surface = {
+  name: 'openai',
+  paths: [
+    [/^\/(v1\/)?chat\/completions\/?$/, 'POST'],
+    [/^\/(v1\/)?models\/?$/, 'GET'],
+    [/^\/(v1\/)?models\/[^/]+\/?$/, 'GET'],
+  ],
+  owns: () => true,
+  errors: {
+    reply: (status, message, kind) =>
+      openAIErrorReply(
+        errorRequestId(),
+        'unrouted',
+        { status, message, type: ERROR_TYPE[status] ?? 'invalid_request_error', param: null, code: ERROR_CODE[status] ?? null },
+        kind,
+        OTHER_MODEL,
+      ),
+  },
+  register(app, ctx) {
+    const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
+    for (const prefix of ['/v1', '']) {
+      postRoute(app, `${prefix}/chat/completions`, 0, errors, (info, body) => chatCompletions(ctx, info, body));
+      getRoute(app, 'get', `${prefix}/models`, 0, errors, (info) => listModels(ctx, info));
+      getRoute(app, 'get', `${prefix}/models/:id`, 1, errors, (info) => retrieveModel(ctx, info));
+    }
+  },
+};
