@@ -4,7 +4,29 @@
  * serves /metrics sums every region. Label sets are closed (routes, status classes, corpus
  * models), so a hostile client cannot grow them.
  */
-export const ROUTES = ['chat_completions', 'models', 'model', 'metrics', 'health', 'stats', 'unrouted'] as const;
+export const ROUTES = [
+  'chat_completions',
+  'responses',
+  'responses_get',
+  'completions',
+  'embeddings',
+  'models',
+  'model',
+  'azure_chat_completions',
+  'azure_embeddings',
+  'anthropic_messages',
+  'anthropic_count_tokens',
+  'anthropic_models',
+  'gemini_generate',
+  'gemini_stream_generate',
+  'gemini_count_tokens',
+  'gemini_embed',
+  'gemini_models',
+  'metrics',
+  'health',
+  'stats',
+  'unrouted',
+] as const;
 export type RouteId = (typeof ROUTES)[number];
 
 export const STATUSES = [200, 400, 401, 404, 405, 413, 429, 500, 503, 0] as const;

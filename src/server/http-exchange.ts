@@ -300,7 +300,7 @@ function startStream(ex: Exchange, s: StreamReply): void {
   e.counters.activeStreams(1);
   e.counters.request(ex.route, 200, ex.modelIndex);
   ex.res.onWritable(() => onWritable(ex));
-  if (e.config.headersAt === 'accept') {
+  if (e.config.headersAt === 'accept' && s.headersAtFirstEvent !== true) {
     ex.res.cork(() => {
       writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
       ex.res.write(SSE_FIRST_BYTE);

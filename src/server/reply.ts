@@ -38,6 +38,11 @@ export interface StreamReply {
   readonly schedule: EmissionSchedule;
   readonly entry: EntryMeta | null;
   readonly meta: ReplyMeta;
+  /**
+   * Hold the status and headers until the first event even when the server sends them on accept:
+   * for dialects whose parsers cannot skip the blank line that flushes headers early (Gemini).
+   */
+  readonly headersAtFirstEvent?: boolean;
 }
 
 export type Reply = JsonReply | StreamReply;
