@@ -16,10 +16,10 @@ export const SIM_ERROR_CODES = {
   SIM_ERR_CORPUS_ENTRY: 'A corpus entry breaks the format rules; the message names the entry and the field.',
   SIM_ERR_CORPUS_EMPTY: 'The corpus holds no entries, so nothing can be served.',
   SIM_ERR_PROFILE_INVALID: 'A latency profile breaks a rule; the message names the profile and the field.',
+  SIM_ERR_QUOTA_INVALID: 'The --quota preset is unknown, or the quota file is unreadable or breaks a rule; the message names the field.',
   SIM_ERR_UWS_FALLBACK: 'The native uWebSockets.js binding did not load; the pure-JS fallback is refused.',
   SIM_ERR_LISTEN: 'A server thread could not listen on the configured host and port.',
   SIM_ERR_THREAD_START: 'A server thread failed before it reported ready.',
-  SIM_ERR_ALREADY_STOPPED: 'stop() was called on a simulator that had already stopped.',
 } as const satisfies Record<`SIM_ERR_${string}`, string>;
 
 export type SimErrorCode = keyof typeof SIM_ERROR_CODES;

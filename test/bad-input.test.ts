@@ -312,6 +312,11 @@ describe('API keys and strict models', () => {
     expect(message).toContain("You didn't provide an API key");
   });
 
+  it('checks the key before reading the body, as OpenAI does: bad JSON without a key is a 401', async () => {
+    const { message } = await expectOpenAIError(await postChat(sim, '{not json'), 401, { param: null, code: null });
+    expect(message).toContain("You didn't provide an API key");
+  });
+
   it('answers a non-Bearer Authorization as a missing key', async () => {
     const { message } = await expectOpenAIError(await postChat(sim, valid, { authorization: `Basic ${KEY}` }), 401, { param: null, code: null });
     expect(message).toContain("You didn't provide an API key");

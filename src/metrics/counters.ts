@@ -43,6 +43,7 @@ export const ERROR_KINDS = [
   'model_not_found',
   'client_disconnect',
   'stalled_stream',
+  'shutting_down',
   'internal',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];

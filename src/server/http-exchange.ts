@@ -17,7 +17,7 @@ import type { ThreadHistograms } from '../metrics/histograms.js';
 import type { EmissionSchedule } from '../timing/schedule.js';
 import type { TimerWheel, WheelTask } from '../timing/timer-wheel.js';
 import { statusLine, type JsonReply, type Reply, type StreamReply } from './reply.js';
-import type { Lane } from './stream-plan.js';
+import type { Lane, Step } from './stream-plan.js';
 
 /** Request fields copied out of uWS's stack-allocated request. */
 export interface RequestInfo {
@@ -41,6 +41,8 @@ export interface RequestInfo {
 export interface RouteErrors {
   tooLarge(info: RequestInfo): JsonReply;
   internal(err: unknown): JsonReply;
+  /** A request arriving on an open keep-alive connection while the thread drains. */
+  shuttingDown(): JsonReply;
 }
 
 /** Per-thread collaborators, installed once by the server thread. */
@@ -114,6 +116,8 @@ export class Exchange implements WheelTask {
   lastEmitAtMs: number;
   pausedAtMs: number;
   tokensSent: number;
+  /** Next `sequence_number` of a stream with numbered frames (OpenAI Responses). */
+  sequence: number;
 
   constructor(res: HttpResponse, info: RequestInfo) {
     this.wheelDueMs = 0;
@@ -139,6 +143,7 @@ export class Exchange implements WheelTask {
     this.lastEmitAtMs = 0;
     this.pausedAtMs = 0;
     this.tokensSent = 0;
+    this.sequence = 0;
   }
 }
 
@@ -203,6 +208,10 @@ function begin(res: HttpResponse, req: HttpRequest, paramCount: number): Exchang
 export function postRoute(app: TemplatedApp, pattern: string, paramCount: number, errors: RouteErrors, handler: PostHandler): void {
   app.post(pattern, (res, req) => {
     const ex = begin(res, req, paramCount);
+    if (draining) {
+      dispatch(ex, { ...errors.shuttingDown(), close: true });
+      return;
+    }
     const limit = currentEnv().config.bodyLimitBytes;
     const declared = Number(req.getHeader('content-length') || '0');
     if (declared > limit) {
@@ -248,6 +257,10 @@ function settle(ex: Exchange, errors: RouteErrors, run: () => Reply | Promise<Re
 export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'any', pattern: string, paramCount: number, errors: RouteErrors, handler: GetHandler): void {
   app[method](pattern, (res, req) => {
     const ex = begin(res, req, paramCount);
+    if (draining) {
+      dispatch(ex, { ...errors.shuttingDown(), close: true });
+      return;
+    }
     settle(ex, errors, () => handler(ex.info));
   });
 }
@@ -345,6 +358,8 @@ const scratchViews: (Buffer | undefined)[] = [];
 let scratchLength = 0;
 let writeOk = true;
 let target: HttpResponse | null = null;
+/** The emitting stream's next sequence number, loaded from and stored back to its exchange. */
+let sequence = 0;
 
 function flushScratch(): void {
   if (scratchLength === 0) return;
@@ -377,10 +392,33 @@ function putRange(src: Buffer, start: number, end: number): void {
   scratchLength += end - start;
 }
 
+/**
+ * Ends a numbered frame: the stream's next sequence number in decimal, written digit by digit
+ * into the scratch buffer (no string per frame), then `end`.
+ */
+function putSequence(end: Buffer): void {
+  let n = sequence++;
+  let digits = 1;
+  for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+  if (scratchLength + digits > SCRATCH_BYTES) flushScratch();
+  let at = scratchLength + digits;
+  scratchLength = at;
+  do {
+    scratch[--at] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  } while (n > 0);
+  put(end);
+}
+
+function putStatic(step: Step): void {
+  put(step.head);
+  if (step.numberedEnd !== null) putSequence(step.numberedEnd);
+}
+
 /** Writes one event of a lane: leading static frames, `k` tokens, and the static frames that follow the lane's last token. Returns tokens sent. */
 function emitLane(lane: Lane, k: number): number {
   const steps = lane.steps;
-  while (lane.stepIndex < steps.length && steps[lane.stepIndex]!.source === null) put(steps[lane.stepIndex++]!.head);
+  while (lane.stepIndex < steps.length && steps[lane.stepIndex]!.source === null) putStatic(steps[lane.stepIndex++]!);
   if (lane.stepIndex >= steps.length) return 0;
   const step = steps[lane.stepIndex]!;
   const offsets = step.offsets!;
@@ -389,6 +427,7 @@ function emitLane(lane: Lane, k: number): number {
   put(step.head);
   putRange(step.source!, offsets[base]!, offsets[base + n]!);
   put(step.tail);
+  if (step.numberedEnd !== null) putSequence(step.numberedEnd);
   lane.tokenIndex += n;
   if (lane.tokenIndex >= step.count) {
     lane.stepIndex++;
@@ -396,7 +435,7 @@ function emitLane(lane: Lane, k: number): number {
     // Frames between this token step and the next go now only when no tokens remain.
     let next = lane.stepIndex;
     while (next < steps.length && steps[next]!.source === null) next++;
-    if (next >= steps.length) while (lane.stepIndex < steps.length) put(steps[lane.stepIndex++]!.head);
+    if (next >= steps.length) while (lane.stepIndex < steps.length) putStatic(steps[lane.stepIndex++]!);
   }
   return n;
 }
@@ -415,6 +454,7 @@ function emitCorked(): void {
   const sch = ex.schedule!;
   target = ex.res;
   writeOk = true;
+  sequence = ex.sequence;
   if (!ex.headersSent) {
     // `first-token` mode: the status and headers go out with the first event.
     writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
@@ -445,6 +485,7 @@ function emitCorked(): void {
   }
   if (!open) put(ex.trailer!);
   flushScratch();
+  ex.sequence = sequence;
   emitFinished = !open;
   target = null;
 }

@@ -30,5 +30,6 @@ export function routeErrors(shape: SurfaceErrorShape, bodyLimitBytes: number): R
   return {
     tooLarge: () => ({ ...shape.reply(413, `Request body too large: the limit is ${bodyLimitBytes} bytes.`, 'body_too_large') }),
     internal: () => shape.reply(500, 'The server had an error while processing your request. Sorry about that!', 'internal'),
+    shuttingDown: () => shape.reply(503, 'The server is shutting down; retry on a new connection.', 'shutting_down'),
   };
 }

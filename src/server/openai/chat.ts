@@ -34,6 +34,9 @@ function systemFingerprint(model: string): string {
 export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
   const route = 'chat_completions';
   const other = ctx.counters.modelIndex('');
+  // Auth comes first, as OpenAI checks the key before reading the body.
+  const authError = checkOpenAIAuth(ctx, info);
+  if (authError) return openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, authError, 'authentication', other);
   let input: unknown;
   try {
     input = JSON.parse(body.toString('utf8'));
@@ -45,8 +48,6 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
   const promptKey = 'status' in parsed ? '' : parsed.body.model + '\u0000' + parsed.body.messages.map(messageText).join('\u0000');
   const rng = ctx.requestRng('status' in parsed ? undefined : parsed.body.seed, promptKey);
   const requestId = requestIdFor(info, rng);
-  const authError = checkOpenAIAuth(ctx, info);
-  if (authError) return openAIErrorReply(requestId, route, authError, 'authentication', other);
   if ('status' in parsed) return openAIErrorReply(requestId, route, parsed, 'invalid_request', other);
   const req = parsed;
   const model = req.body.model;
