@@ -16,6 +16,7 @@ export const SIM_ERROR_CODES = {
   SIM_ERR_CORPUS_ENTRY: 'A corpus entry breaks the format rules; the message names the entry and the field.',
   SIM_ERR_CORPUS_EMPTY: 'The corpus holds no entries, so nothing can be served.',
   SIM_ERR_PROFILE_INVALID: 'A latency profile breaks a rule; the message names the profile and the field.',
+  SIM_ERR_SCENARIO_INVALID: 'A chaos scenario is unknown, unreadable or breaks a rule; the message names the field.',
   SIM_ERR_QUOTA_INVALID: 'The --quota preset is unknown, or the quota file is unreadable or breaks a rule; the message names the field.',
   SIM_ERR_UWS_FALLBACK: 'The native uWebSockets.js binding did not load; the pure-JS fallback is refused.',
   SIM_ERR_LISTEN: 'A server thread could not listen on the configured host and port.',

@@ -1,0 +1,146 @@
+/**
+ * Chaos scenarios: a declarative timeline of phases, each aimed at a slice of traffic and
+ * injecting faults with probabilities. Validated once when loaded (CLI, file or admin API); every
+ * message names the field.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SimError } from '../sim-error.js';
+
+/** Every fault the simulator can inject; the table in ./faults.ts is checked against this union. */
+export const FAULT_KINDS = [
+  'rate_limit',
+  'quota_exhausted',
+  'server_error_500',
+  'bad_gateway_502',
+  'unavailable_503',
+  'gateway_timeout_504',
+  'overloaded_529',
+  'stream_overloaded',
+  'timeout_no_answer',
+  'timeout_slow_answer',
+  'ttft_brownout',
+  'slow_tokens',
+  'disconnect_after_tokens',
+  'malformed_frame',
+  'truncated_json',
+  'missing_done',
+  'empty_200',
+  'reset_before_headers',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export const DIALECTS = ['openai', 'anthropic', 'gemini'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+/** `30s`, `1500ms`, `2m`, or a number of milliseconds. */
+const duration = z.union([
+  z.number().nonnegative(),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration like 500ms, 30s, 2m or 1h')
+    .transform((s) => {
+      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(s)!;
+      const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+      return Number(m[1]) * unit;
+    }),
+], { error: 'must be a duration like 500ms, 30s, 2m or 1h, or a number of ms' });
+
+const faultSchema = z
+  .object({
+    kind: z.enum(FAULT_KINDS),
+    probability: z.number().min(0).max(1).default(1),
+    /** rate_limit, overloaded_529, unavailable_503: the retry-after sent (ms); absent: none. */
+    retryAfterMs: z.number().nonnegative().optional(),
+    /** disconnect_after_tokens, stream_overloaded, malformed_frame: tokens sent before the fault. */
+    afterTokens: z.number().int().nonnegative().default(5),
+    /** timeout_slow_answer: how long the answer is held back (ms). */
+    delayMs: z.number().nonnegative().default(30_000),
+    /** ttft_brownout: TTFT multiplier at the phase start and end (linear ramp). slow_tokens: inter-token multiplier. */
+    factorFrom: z.number().positive().default(1),
+    factorTo: z.number().positive().default(5),
+  })
+  .strict();
+
+const targetSchema = z
+  .object({
+    routes: z.array(z.string().min(1)).optional(),
+    dialects: z.array(z.enum(DIALECTS)).optional(),
+    /** Model id prefixes. */
+    models: z.array(z.string().min(1)).optional(),
+    apiKeys: z.array(z.string().min(1)).optional(),
+    /** A request header that must have this value, e.g. an environment tag. */
+    header: z.object({ name: z.string().min(1), value: z.string() }).strict().optional(),
+  })
+  .strict();
+
+const phaseSchema = z
+  .object({
+    name: z.string().min(1),
+    /** When the phase starts, from scenario load; or after a number of requests. */
+    start: duration.default(0),
+    startAfterRequests: z.number().int().nonnegative().optional(),
+    /** How long it lasts; or for a number of requests. Absent: until the scenario ends. */
+    duration: duration.optional(),
+    requests: z.number().int().positive().optional(),
+    target: targetSchema.default({}),
+    faults: z.array(faultSchema).min(1),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().default(''),
+    /** What this scenario tests in an app, for the library docs. */
+    tests: z.string().default(''),
+    phases: z.array(phaseSchema).min(1),
+  })
+  .strict();
+
+export type Scenario = Readonly<z.output<typeof scenarioSchema>>;
+export type Phase = Scenario['phases'][number];
+export type Fault = Phase['faults'][number];
+
+function rules(s: Scenario, source: string): void {
+  s.phases.forEach((p, i) => {
+    if (p.duration !== undefined && p.requests !== undefined) {
+      throw new SimError('SIM_ERR_SCENARIO_INVALID', `${source}: phases[${i}] sets both duration and requests; a phase ends by one or the other`);
+    }
+    p.faults.forEach((f, j) => {
+      if (f.kind === 'ttft_brownout' || f.kind === 'slow_tokens') {
+        if (p.duration === undefined && p.requests === undefined && f.factorFrom !== f.factorTo) {
+          throw new SimError('SIM_ERR_SCENARIO_INVALID', `${source}: phases[${i}].faults[${j}]: a ramp (factorFrom ≠ factorTo) needs the phase to have a duration or requests`);
+        }
+      }
+    });
+  });
+}
+
+export function parseScenario(raw: unknown, source: string): Scenario {
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue && issue.path.length > 0 ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(root)';
+    throw new SimError('SIM_ERR_SCENARIO_INVALID', `${source}: ${field}: ${issue?.message ?? 'invalid'}`);
+  }
+  rules(parsed.data, source);
+  return parsed.data;
+}
+
+export function readScenarioFile(file: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new SimError('SIM_ERR_SCENARIO_INVALID', `${file}: cannot read scenario (${(cause as Error).message})`, { cause });
+  }
+  let raw: unknown;
+  try {
+    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (cause) {
+    throw new SimError('SIM_ERR_SCENARIO_INVALID', `${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'} (${(cause as Error).message})`, { cause });
+  }
+  return parseScenario(raw, file);
+}

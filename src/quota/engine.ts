@@ -1,0 +1,184 @@
+/**
+ * Admission against the configured rate limits, exact across server threads, and the
+ * rate-limit headers each provider sends with every response.
+ *
+ * Buckets live in one SharedArrayBuffer: a table of slots keyed by a 64-bit hash of
+ * (API key, model), claimed with compare-and-swap, each slot holding one GCRA state per
+ * dimension. A full table degrades to one shared overflow slot rather than failing.
+ */
+import type { Clock } from '../timing/clock.js';
+import { hashString } from '../timing/random.js';
+import { admitShared, refundShared, type Decision, type Limit } from './gcra.js';
+import { limitsFor, type ModelLimits, type QuotaDimension, type QuotaTable } from './limits.js';
+import { goDuration, rfc3339After } from './rate-headers.js';
+
+export type QuotaDialect = 'openai' | 'anthropic' | 'gemini';
+
+/** Dimensions each provider limits, in the order they are checked. */
+const DIALECT_DIMENSIONS: Readonly<Record<QuotaDialect, readonly QuotaDimension[]>> = {
+  openai: ['requests', 'tokens'],
+  anthropic: ['requests', 'input_tokens', 'output_tokens'],
+  gemini: ['requests', 'tokens'],
+};
+
+const DIMENSION_INDEX: Readonly<Record<QuotaDimension, number>> = { requests: 0, tokens: 1, input_tokens: 2, output_tokens: 3 };
+const SLOT_CELLS = 4;
+const SLOTS = 4096;
+const WINDOW_MS = 60_000;
+
+export interface QuotaRequest {
+  readonly dialect: QuotaDialect;
+  readonly apiKey: string;
+  readonly model: string;
+  readonly inputTokens: number;
+  /** The output the request may produce (max_tokens, or the provider's estimate). */
+  readonly maxOutputTokens: number;
+}
+
+export interface QuotaRejection {
+  readonly dimension: QuotaDimension;
+  readonly limit: number;
+  readonly requested: number;
+  /** Units in use in the window (limit minus remaining). */
+  readonly used: number;
+  readonly retryAfterMs: number;
+}
+
+export interface QuotaOutcome {
+  /** Null when admitted. */
+  readonly rejection: QuotaRejection | null;
+  /** The provider's rate-limit headers for this response (flat name, value list). */
+  readonly headers: string[];
+}
+
+/** Shared memory for the buckets; allocate once in the main thread. */
+export function allocateQuotaMemory(): SharedArrayBuffer {
+  // Per slot: two Int32 words of key hash (in a separate view) and four BigInt64 states.
+  return new SharedArrayBuffer(SLOTS * 8 + SLOTS * SLOT_CELLS * 8);
+}
+
+function cost(dimension: QuotaDimension, req: QuotaRequest): number {
+  switch (dimension) {
+    case 'requests':
+      return 1;
+    case 'tokens':
+      return req.inputTokens + req.maxOutputTokens;
+    case 'input_tokens':
+      return req.inputTokens;
+    case 'output_tokens':
+      return req.maxOutputTokens;
+  }
+}
+
+function capacity(limits: ModelLimits, dimension: QuotaDimension): number | undefined {
+  switch (dimension) {
+    case 'requests':
+      return limits.requestsPerMinute;
+    case 'tokens':
+      return limits.tokensPerMinute;
+    case 'input_tokens':
+      return limits.inputTokensPerMinute;
+    case 'output_tokens':
+      return limits.outputTokensPerMinute;
+  }
+}
+
+export class QuotaEngine {
+  readonly #keys: Int32Array;
+  readonly #cells: BigInt64Array;
+  readonly #table: QuotaTable;
+  readonly #clock: Clock;
+  /** Epoch ms at the clock's zero, so shared TATs are comparable across threads. */
+  readonly #epochOffsetMs: number;
+
+  constructor(memory: SharedArrayBuffer, table: QuotaTable, clock: Clock, epochNowMs: () => number = Date.now) {
+    this.#keys = new Int32Array(memory, 0, SLOTS * 2);
+    this.#cells = new BigInt64Array(memory, SLOTS * 8, SLOTS * SLOT_CELLS);
+    this.#table = table;
+    this.#clock = clock;
+    this.#epochOffsetMs = epochNowMs() - clock.now();
+  }
+
+  /** Slot index for a key; claims an empty slot with CAS, probing linearly. */
+  #slot(apiKey: string, model: string): number {
+    const id = `${apiKey}\u0000${model}`;
+    // Zero marks an empty slot, so hashes are forced odd.
+    const a = hashString(id) | 1;
+    const b = hashString(id, 0x5bd1e995) | 1;
+    const start = (a >>> 0) % (SLOTS - 1);
+    for (let probe = 0; probe < 64; probe++) {
+      const slot = (start + probe) % (SLOTS - 1);
+      const at = slot * 2;
+      const seen = Atomics.compareExchange(this.#keys, at, 0, a);
+      if (seen === 0) {
+        Atomics.store(this.#keys, at + 1, b);
+        return slot;
+      }
+      if (seen === a) {
+        // The claimant may not have written the second word yet; wait for it.
+        let second = Atomics.load(this.#keys, at + 1);
+        while (second === 0) second = Atomics.load(this.#keys, at + 1);
+        if (second === b) return slot;
+      }
+    }
+    return SLOTS - 1;
+  }
+
+  admit(req: QuotaRequest): QuotaOutcome {
+    const limits = limitsFor(this.#table, req.model);
+    const slot = this.#slot(req.apiKey, req.model);
+    const nowUs = (this.#clock.now() + this.#epochOffsetMs) * 1000;
+    const admitted: [QuotaDimension, Limit, number][] = [];
+    const decisions = new Map<QuotaDimension, [Limit, Decision]>();
+    for (const dimension of DIALECT_DIMENSIONS[req.dialect]) {
+      const cap = capacity(limits, dimension);
+      if (cap === undefined) continue;
+      const limit: Limit = { capacity: cap, windowMs: WINDOW_MS };
+      const c = cost(dimension, req);
+      const decision = admitShared(this.#cells, slot * SLOT_CELLS + DIMENSION_INDEX[dimension], nowUs, c, limit);
+      decisions.set(dimension, [limit, decision]);
+      if (!decision.admitted) {
+        // A refusal on one dimension takes back the charges already made on the others.
+        for (const [d, l, charged] of admitted) refundShared(this.#cells, slot * SLOT_CELLS + DIMENSION_INDEX[d], nowUs, charged, l);
+        const rejection: QuotaRejection = { dimension, limit: cap, requested: c, used: cap - decision.remaining, retryAfterMs: decision.retryAfterMs };
+        return { rejection, headers: this.#headers(req.dialect, decisions, rejection) };
+      }
+      admitted.push([dimension, limit, c]);
+    }
+    return { rejection: null, headers: this.#headers(req.dialect, decisions, null) };
+  }
+
+  #headers(dialect: QuotaDialect, decisions: Map<QuotaDimension, [Limit, Decision]>, rejection: QuotaRejection | null): string[] {
+    const out: string[] = [];
+    if (dialect === 'openai') {
+      for (const [dimension, name] of [
+        ['requests', 'requests'],
+        ['tokens', 'tokens'],
+      ] as const) {
+        const d = decisions.get(dimension);
+        if (!d) continue;
+        out.push(`x-ratelimit-limit-${name}`, String(d[0].capacity));
+        out.push(`x-ratelimit-remaining-${name}`, String(d[1].remaining));
+        out.push(`x-ratelimit-reset-${name}`, goDuration(d[1].resetMs));
+      }
+    } else if (dialect === 'anthropic') {
+      const now = this.#clock.now() + this.#epochOffsetMs;
+      for (const [dimension, name] of [
+        ['requests', 'requests'],
+        ['input_tokens', 'input-tokens'],
+        ['output_tokens', 'output-tokens'],
+      ] as const) {
+        const d = decisions.get(dimension);
+        if (!d) continue;
+        out.push(`anthropic-ratelimit-${name}-limit`, String(d[0].capacity));
+        out.push(`anthropic-ratelimit-${name}-remaining`, String(d[1].remaining));
+        out.push(`anthropic-ratelimit-${name}-reset`, rfc3339After(now, d[1].resetMs));
+      }
+    }
+    if (rejection !== null && Number.isFinite(rejection.retryAfterMs)) {
+      out.push('retry-after', String(Math.max(1, Math.ceil(rejection.retryAfterMs / 1000))));
+      out.push('retry-after-ms', String(Math.ceil(rejection.retryAfterMs)));
+    }
+    return out;
+  }
+}

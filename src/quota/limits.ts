@@ -1,0 +1,116 @@
+/**
+ * Rate limits per API key and model, from a named preset resembling a provider usage tier or
+ * from a file. OpenAI and Gemini limit requests and tokens per minute; Anthropic limits
+ * requests, input tokens and output tokens per minute.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SimError } from '../sim-error.js';
+
+export type QuotaDimension = 'requests' | 'tokens' | 'input_tokens' | 'output_tokens';
+export const QUOTA_DIMENSIONS = ['requests', 'tokens', 'input_tokens', 'output_tokens'] as const satisfies readonly QuotaDimension[];
+
+const limitsSchema = z
+  .object({
+    requestsPerMinute: z.number().int().positive().optional(),
+    tokensPerMinute: z.number().int().positive().optional(),
+    inputTokensPerMinute: z.number().int().positive().optional(),
+    outputTokensPerMinute: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export type ModelLimits = z.output<typeof limitsSchema>;
+
+const quotaFileSchema = z
+  .object({
+    $comment: z.string().optional(),
+    /** Limits for any model without a more specific entry. */
+    defaults: limitsSchema,
+    /** Limits by model-id prefix; the longest matching prefix wins. */
+    models: z.record(z.string().min(1), limitsSchema).default({}),
+  })
+  .strict();
+
+export type QuotaTable = Readonly<z.output<typeof quotaFileSchema>>;
+
+/**
+ * Presets modelled on the providers' published usage tiers (late 2026 figures rounded); per
+ * model where the provider differs by model.
+ */
+export const QUOTA_PRESETS = {
+  'openai-tier-1': {
+    defaults: { requestsPerMinute: 500, tokensPerMinute: 200_000 },
+    models: { 'gpt-4o': { requestsPerMinute: 500, tokensPerMinute: 30_000 }, 'gpt-4.1': { requestsPerMinute: 500, tokensPerMinute: 30_000 }, o3: { requestsPerMinute: 500, tokensPerMinute: 30_000 }, 'gpt-5': { requestsPerMinute: 500, tokensPerMinute: 500_000 } },
+  },
+  'openai-tier-3': {
+    defaults: { requestsPerMinute: 5_000, tokensPerMinute: 4_000_000 },
+    models: { 'gpt-4o': { requestsPerMinute: 5_000, tokensPerMinute: 800_000 } },
+  },
+  'openai-tier-5': {
+    defaults: { requestsPerMinute: 30_000, tokensPerMinute: 150_000_000 },
+    models: { 'gpt-4o': { requestsPerMinute: 10_000, tokensPerMinute: 30_000_000 } },
+  },
+  'anthropic-tier-1': {
+    defaults: { requestsPerMinute: 50, inputTokensPerMinute: 30_000, outputTokensPerMinute: 8_000 },
+    models: { 'claude-haiku': { requestsPerMinute: 50, inputTokensPerMinute: 50_000, outputTokensPerMinute: 10_000 } },
+  },
+  'anthropic-tier-4': {
+    defaults: { requestsPerMinute: 4_000, inputTokensPerMinute: 2_000_000, outputTokensPerMinute: 400_000 },
+    models: {},
+  },
+  'gemini-free': {
+    defaults: { requestsPerMinute: 10, tokensPerMinute: 250_000 },
+    models: { 'gemini-2.5-flash-lite': { requestsPerMinute: 15, tokensPerMinute: 250_000 }, 'gemini-2.5-pro': { requestsPerMinute: 5, tokensPerMinute: 250_000 } },
+  },
+  'gemini-tier-1': {
+    defaults: { requestsPerMinute: 1_000, tokensPerMinute: 1_000_000 },
+    models: { 'gemini-2.5-pro': { requestsPerMinute: 150, tokensPerMinute: 2_000_000 } },
+  },
+} as const satisfies Record<string, { defaults: ModelLimits; models: Record<string, ModelLimits> }>;
+
+export type QuotaPreset = keyof typeof QUOTA_PRESETS;
+
+export function isQuotaPreset(name: string): name is QuotaPreset {
+  return Object.hasOwn(QUOTA_PRESETS, name);
+}
+
+export function parseQuotaTable(raw: unknown, source: string): QuotaTable {
+  const parsed = quotaFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SimError('SIM_ERR_QUOTA_INVALID', `${source}: ${issue ? issue.path.join('.') || '(root)' : '?'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+/** A preset name, or a JSON/YAML file with `defaults` and `models`. */
+export function loadQuota(spec: string): QuotaTable {
+  if (isQuotaPreset(spec)) return parseQuotaTable(structuredClone(QUOTA_PRESETS[spec]), `quota preset ${spec}`);
+  let text: string;
+  try {
+    text = readFileSync(spec, 'utf8');
+  } catch (cause) {
+    throw new SimError(
+      'SIM_ERR_QUOTA_INVALID',
+      `${spec}: neither a quota preset (${Object.keys(QUOTA_PRESETS).join(', ')}) nor a readable file (${(cause as Error).message})`,
+      { cause },
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = spec.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (cause) {
+    throw new SimError('SIM_ERR_QUOTA_INVALID', `${spec}: not valid ${spec.endsWith('.json') ? 'JSON' : 'YAML'} (${(cause as Error).message})`, { cause });
+  }
+  return parseQuotaTable(raw, spec);
+}
+
+/** The limits for a model: the longest matching prefix in `models`, else `defaults`. */
+export function limitsFor(table: QuotaTable, model: string): ModelLimits {
+  let best: string | undefined;
+  for (const prefix of Object.keys(table.models)) {
+    if (model.startsWith(prefix) && (best === undefined || prefix.length > best.length)) best = prefix;
+  }
+  return best === undefined ? table.defaults : table.models[best]!;
+}
