@@ -49,7 +49,8 @@ function buildProgram(): Command {
   serve.action(async (flags: Record<string, unknown>) => {
     const { config: file, ...given } = flags;
     const fromFile = typeof file === 'string' ? readConfigFile(file) : {};
-    const cleaned = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+    // Only flags actually given override the file (commander fills defaults for `--no-…` switches).
+    const cleaned = Object.fromEntries(Object.entries(given).filter(([k, v]) => v !== undefined && serve.getOptionValueSource(k) === 'cli'));
     const config = resolveConfig({ ...fromFile, ...cleaned });
     const log = createLogger(config.logLevel);
     const server = await startServer(config, log);
@@ -59,6 +60,8 @@ function buildProgram(): Command {
       [
         `llm-understudy listening on ${base} (${server.threads} thread${server.threads === 1 ? '' : 's'}, seed ${config.seed}, speed ${config.speed})`,
         `  OpenAI SDK:  baseURL ${base}/v1   (OPENAI_BASE_URL=${base}/v1)`,
+        `  Anthropic SDK: baseURL ${base}   (ANTHROPIC_BASE_URL=${base})`,
+        `  Gemini SDK:  httpOptions.baseUrl ${base}   (GOOGLE_GEMINI_BASE_URL=${base})`,
         `  metrics:     ${base}/metrics   health: ${base}/_understudy/health`,
         '',
       ].join('\n'),

@@ -37,7 +37,9 @@ export function configFields(): ConfigField[] {
   return Object.entries(json.properties).map(([key, p]) => {
     const kind: FieldKind = p.enum ? 'enum' : p.type === 'array' ? 'string-list' : p.type === 'integer' ? 'integer' : p.type === 'number' ? 'number' : p.type === 'boolean' ? 'boolean' : 'string';
     const defaultText = DEFAULT_TEXT[key] ?? (p.default === undefined ? '' : Array.isArray(p.default) ? p.default.join(',') || '(none)' : JSON.stringify(p.default).replace(/^"|"$/g, ''));
-    return { key, flag: `--${kebab(key)}`, kind, description: p.description ?? '', defaultText, choices: p.enum ?? [] };
+    // A switch that is on by default is turned off with `--no-…`.
+    const flag = kind === 'boolean' && p.default === true ? `--no-${kebab(key)}` : `--${kebab(key)}`;
+    return { key, flag, kind, description: p.description ?? '', defaultText, choices: p.enum ?? [] };
   });
 }
 

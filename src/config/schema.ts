@@ -58,6 +58,25 @@ export const configSchema = z
       .max(3_600_000)
       .default(30_000)
       .describe('A stream paused for backpressure this long is closed.'),
+    quota: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Rate limits per API key and model: a preset (openai-tier-1, openai-tier-3, openai-tier-5, anthropic-tier-1, anthropic-tier-4, gemini-free, gemini-tier-1) or a JSON/YAML file. Default: no limits.'),
+    scenario: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Chaos scenario: a name from scenarios/ (rate-limit-storm, provider-brownout, flaky-streams, overload-529, quota-exhaustion) or a JSON/YAML file. Default: none.'),
+    overrideHeaders: z
+      .boolean()
+      .default(true)
+      .describe('Honour per-request x-understudy-fault / -ttft-ms / -entry headers (for unit tests); turn off for load tests with --no-override-headers.'),
+    adminToken: z
+      .string()
+      .min(8)
+      .optional()
+      .describe('Bearer token for the admin API under /_understudy/ (scenario and quota control). Required to use it when --host is not a loopback address.'),
     logLevel: z.enum(['silent', 'error', 'info', 'debug']).default('info').describe('Log verbosity (logs go to stderr; API keys are never logged).'),
   })
   .strict();

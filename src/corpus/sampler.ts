@@ -72,6 +72,7 @@ export class Corpus {
   readonly #all: KindBuckets;
   readonly #fallbackKey: string;
   readonly #resolutions: Map<string, ModelResolution>;
+  readonly #byId: Map<string, number>;
   /** Corpus models, longest first, for matching dated snapshots like gpt-4o-2024-08-06. */
   readonly #byLength: readonly string[];
 
@@ -102,6 +103,7 @@ export class Corpus {
     this.models = [...new Set(this.entries.map((e) => e.model))].sort();
     this.#byLength = [...this.models].sort((a, b) => b.length - a.length);
     this.#resolutions = new Map();
+    this.#byId = new Map(this.entries.map((e, i) => [e.id, i]));
     const fb = this.#resolveUncached(fallbackModel);
     this.#fallbackKey = fb.key;
   }
@@ -141,6 +143,11 @@ export class Corpus {
     }
     bucket ??= this.#all[group];
     return bucket?.draw(rng, maxTokens);
+  }
+
+  /** Index of the entry with this id (the x-understudy-entry override), if any. */
+  indexOf(id: string): number | undefined {
+    return this.#byId.get(id);
   }
 
   /** Byte range [start, end) of tokens [from, to) of an entry in `bytes`. */

@@ -48,6 +48,9 @@ export const ERROR_KINDS = [
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
+import { FAULT_KINDS, type FaultKind } from '../chaos/scenario.js';
+import { QUOTA_DIMENSIONS, type QuotaDimension } from '../quota/limits.js';
+
 const ROUTE_INDEX = new Map<RouteId, number>(ROUTES.map((r, i) => [r, i]));
 const STATUS_INDEX = new Map<number, number>(STATUSES.map((s, i) => [s, i]));
 const ERROR_INDEX = new Map<ErrorKind, number>(ERROR_KINDS.map((e, i) => [e, i]));
@@ -64,6 +67,8 @@ export class CounterLayout {
   readonly errorsBase: number;
   readonly activeStreamsAt: number;
   readonly pausedStreamsAt: number;
+  readonly faultsBase: number;
+  readonly quotaBase: number;
   readonly regionLength: number;
 
   constructor(corpusModels: readonly string[]) {
@@ -73,7 +78,9 @@ export class CounterLayout {
     this.errorsBase = this.tokensBase + M;
     this.activeStreamsAt = this.errorsBase + ERROR_KINDS.length;
     this.pausedStreamsAt = this.activeStreamsAt + 1;
-    this.regionLength = this.pausedStreamsAt + 1;
+    this.faultsBase = this.pausedStreamsAt + 1;
+    this.quotaBase = this.faultsBase + FAULT_KINDS.length;
+    this.regionLength = this.quotaBase + QUOTA_DIMENSIONS.length;
   }
 
   static allocate(layout: CounterLayout, regions: number): SharedArrayBuffer {
@@ -118,6 +125,14 @@ export class CounterWriter {
     this.#cells[this.#layout.activeStreamsAt]! += delta;
   }
 
+  faultInjected(kind: FaultKind): void {
+    this.#cells[this.#layout.faultsBase + FAULT_KINDS.indexOf(kind)]! += 1;
+  }
+
+  quotaRejected(dimension: QuotaDimension): void {
+    this.#cells[this.#layout.quotaBase + QUOTA_DIMENSIONS.indexOf(dimension)]! += 1;
+  }
+
   /** Streams paused because their reader is slower than the stream. */
   pausedStreams(delta: number): void {
     this.#cells[this.#layout.pausedStreamsAt]! += delta;
@@ -130,6 +145,8 @@ export interface CounterSnapshot {
   readonly errors: { kind: ErrorKind; value: number }[];
   readonly activeStreams: number;
   readonly pausedStreams: number;
+  readonly faults: { kind: FaultKind; value: number }[];
+  readonly quotaRejections: { dimension: QuotaDimension; value: number }[];
 }
 
 /** Sums every region; runs on a /metrics scrape, never per request. */
@@ -153,5 +170,7 @@ export function readCounters(sab: SharedArrayBuffer, layout: CounterLayout): Cou
   });
   const tokensOut = layout.models.map((model, m) => ({ model, value: sum(layout.tokensBase + m) })).filter((t) => t.value > 0);
   const errors = ERROR_KINDS.map((kind, e) => ({ kind, value: sum(layout.errorsBase + e) }));
-  return { requests, tokensOut, errors, activeStreams: sum(layout.activeStreamsAt), pausedStreams: sum(layout.pausedStreamsAt) };
+    const faults = FAULT_KINDS.map((kind, i) => ({ kind, value: sum(layout.faultsBase + i) }));
+  const quotaRejections = QUOTA_DIMENSIONS.map((dimension, i) => ({ dimension, value: sum(layout.quotaBase + i) }));
+  return { requests, tokensOut, errors, activeStreams: sum(layout.activeStreamsAt), pausedStreams: sum(layout.pausedStreamsAt), faults, quotaRejections };
 }

@@ -95,6 +95,26 @@ export class MetricsExporter {
         this.set(snap().activeStreams);
       },
     });
+    new Counter({
+      name: 'understudy_faults_injected_total',
+      help: 'Faults injected by the chaos scenario or override headers, by kind.',
+      labelNames: ['kind'] as const,
+      registers: [this.#registry],
+      collect() {
+        this.reset();
+        for (const f of snap().faults) this.inc({ kind: f.kind }, f.value);
+      },
+    });
+    new Counter({
+      name: 'understudy_quota_rejections_total',
+      help: 'Requests refused by the rate limits, by the dimension that ran out.',
+      labelNames: ['dimension'] as const,
+      registers: [this.#registry],
+      collect() {
+        this.reset();
+        for (const q of snap().quotaRejections) this.inc({ dimension: q.dimension }, q.value);
+      },
+    });
     new Gauge({
       name: 'understudy_paused_streams',
       help: 'Streams paused because the client reads slower than the stream is paced (backpressure).',

@@ -28,6 +28,8 @@ export interface AnswerRequest {
   readonly json: 'none' | 'object' | 'schema';
   readonly jsonSchema: unknown;
   readonly maxTokens: number | undefined;
+  /** Answer with this corpus entry (the x-understudy-entry override) when it exists. */
+  readonly forceEntryId?: string | null;
 }
 
 export interface AnswerToolCall {
@@ -133,7 +135,8 @@ export function chooseAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRand
     return { entry: null, refusal: false, content, contentCount, toolCalls: [], finishReason: cut ? 'length' : 'stop', completionTokens: contentCount };
   }
 
-  const index = corpus.sample(rng, req.bucketKey, group, req.maxTokens);
+  const forced = req.forceEntryId ? corpus.indexOf(req.forceEntryId) : undefined;
+  const index = forced ?? corpus.sample(rng, req.bucketKey, group, req.maxTokens);
   if (index === undefined) {
     // A user corpus without entries of this kind: synthesize a small JSON object or an empty reply.
     const content = group === 'json' ? synthesizedTokens({ result: 'ok' }) : NO_TOKENS;

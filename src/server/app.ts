@@ -6,6 +6,10 @@ import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import { OTHER_MODEL, readCounters, type CounterLayout } from '../metrics/counters.js';
 import type { MetricsExporter } from '../metrics/prometheus.js';
 import type { MergedStats } from '../workers/messages.js';
+import { anthropicSurface } from './anthropic/surface.js';
+import { azureSurface } from './azure/surface.js';
+import { geminiSurface } from './gemini/surface.js';
+import { registerAdmin, type AdminHooks } from './admin.js';
 import { getRoute, postRoute } from './http-exchange.js';
 import { openAISurface } from './openai/surface.js';
 import type { Reply } from './reply.js';
@@ -16,7 +20,7 @@ import type { ThreadContext } from './thread-context.js';
  * Every surface, most specific first: the last one owns every path, so an unknown path gets its
  * 404 shape.
  */
-export const SURFACES: readonly Surface[] = [openAISurface];
+export const SURFACES: readonly Surface[] = [anthropicSurface, azureSurface, geminiSurface, openAISurface];
 
 /** The simulator's own endpoints. */
 const OWN_PATHS: readonly (readonly [RegExp, string])[] = [
@@ -24,6 +28,7 @@ const OWN_PATHS: readonly (readonly [RegExp, string])[] = [
   [/^\/_understudy\/health$/, 'GET'],
   [/^\/_understudy\/stats$/, 'GET'],
   [/^\/_understudy\/stats\/reset$/, 'POST'],
+  [/^\/_understudy\/(scenario|quota)$/, 'GET, POST, DELETE'],
 ];
 
 export interface AppHooks {
@@ -33,6 +38,7 @@ export interface AppHooks {
   readonly stats: (reset: boolean) => Promise<MergedStats>;
   readonly countersSab: SharedArrayBuffer;
   readonly countersLayout: CounterLayout;
+  readonly admin: AdminHooks;
 }
 
 function jsonReply(route: 'metrics' | 'health' | 'stats', contentType: string, body: string): Reply {
@@ -55,6 +61,7 @@ export function buildApp(app: TemplatedApp, ctx: ThreadContext, hooks: AppHooks)
   getRoute(app, 'get', '/_understudy/stats', 0, ownErrors, () => statsReply(false));
   // Reads and zeroes in one step, so load tools can measure one phase at a time.
   postRoute(app, '/_understudy/stats/reset', 0, ownErrors, () => statsReply(true));
+  registerAdmin(app, ctx, hooks.admin, ownErrors);
 
   getRoute(app, 'any', '/*', 0, ownErrors, (info): Reply => {
     for (const surface of SURFACES) {

@@ -16,7 +16,7 @@ import type { Clock } from '../timing/clock.js';
 import type { ThreadHistograms } from '../metrics/histograms.js';
 import type { EmissionSchedule } from '../timing/schedule.js';
 import type { TimerWheel, WheelTask } from '../timing/timer-wheel.js';
-import { statusLine, type JsonReply, type Reply, type StreamReply } from './reply.js';
+import { statusLine, type JsonReply, type Reply, type StreamFault, type StreamReply } from './reply.js';
 import type { Lane, Step } from './stream-plan.js';
 
 /** Request fields copied out of uWS's stack-allocated request. */
@@ -35,6 +35,18 @@ export interface RequestInfo {
   readonly anthropicVersion: string;
   readonly requestId: string;
   readonly contentType: string;
+  /** Per-request overrides for unit tests (`x-understudy-fault`, `-ttft-ms`, `-entry`); '' when absent. */
+  readonly overrideFault: string;
+  readonly overrideTtftMs: string;
+  readonly overrideEntry: string;
+  /** Values of the headers a chaos scenario targets (lower-case names). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Header names chaos scenarios target; copied from each request, since uWS frees it. */
+let tagHeaders: readonly string[] = [];
+export function setTagHeaders(names: readonly string[]): void {
+  tagHeaders = names.map((n) => n.toLowerCase());
 }
 
 /** Dialect-shaped replies for what the exchange itself must answer: a body over the limit, a handler bug. */
@@ -116,6 +128,8 @@ export class Exchange implements WheelTask {
   lastEmitAtMs: number;
   pausedAtMs: number;
   tokensSent: number;
+  /** A mid-stream chaos fault still to strike. */
+  fault: StreamFault | null;
   /** Next `sequence_number` of a stream with numbered frames (OpenAI Responses). */
   sequence: number;
 
@@ -143,9 +157,12 @@ export class Exchange implements WheelTask {
     this.lastEmitAtMs = 0;
     this.pausedAtMs = 0;
     this.tokensSent = 0;
+    this.fault = null;
     this.sequence = 0;
   }
 }
+
+const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
 
 function copyRequest(req: HttpRequest, paramCount: number): RequestInfo {
   const params: string[] = [];
@@ -162,6 +179,10 @@ function copyRequest(req: HttpRequest, paramCount: number): RequestInfo {
     anthropicVersion: req.getHeader('anthropic-version'),
     requestId: req.getHeader('x-request-id'),
     contentType: req.getHeader('content-type'),
+    overrideFault: req.getHeader('x-understudy-fault'),
+    overrideTtftMs: req.getHeader('x-understudy-ttft-ms'),
+    overrideEntry: req.getHeader('x-understudy-entry'),
+    tags: tagHeaders.length === 0 ? NO_TAGS : Object.fromEntries(tagHeaders.map((n) => [n, req.getHeader(n)])),
   };
 }
 
@@ -270,6 +291,18 @@ function dispatch(ex: Exchange, reply: Reply): void {
   ex.route = reply.meta.route;
   ex.modelIndex = reply.meta.modelIndex;
   ex.errorKind = reply.meta.errorKind;
+  if (reply.kind === 'hold') {
+    // Accepted and never answered: only the client's timeout (or the drain deadline) ends it.
+    currentEnv().counters.request(ex.route, 0, ex.modelIndex);
+    ex.phase = 'waiting';
+    return;
+  }
+  if (reply.kind === 'reset') {
+    currentEnv().counters.request(ex.route, 0, ex.modelIndex);
+    finish(ex);
+    ex.res.close();
+    return;
+  }
   if (reply.kind === 'json') {
     ex.json = reply;
     if (reply.delayMs > 0) {
@@ -298,6 +331,14 @@ function sendJson(ex: Exchange): void {
   if (ex.errorKind !== null) e.counters.error(ex.errorKind);
   if (r.completionTokens > 0) e.counters.tokensOut(ex.modelIndex, r.completionTokens);
   writeHead(ex.res, r.status, r.contentType, r.headers);
+  if (r.truncate === true) {
+    // A body cut mid-JSON, then the connection closes: what a proxy timeout does to a reply.
+    const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+    ex.res.write(body.subarray(0, body.length >> 1));
+    finish(ex);
+    ex.res.close();
+    return;
+  }
   ex.res.end(r.body, r.close === true || draining);
   finish(ex);
 }
@@ -309,6 +350,7 @@ function startStream(ex: Exchange, s: StreamReply): void {
   ex.trailer = s.trailer;
   ex.headers = s.headers;
   ex.schedule = s.schedule;
+  ex.fault = s.fault ?? null;
   ex.acceptedAtMs = e.clock.now();
   e.counters.activeStreams(1);
   e.counters.request(ex.route, 200, ex.modelIndex);
@@ -435,13 +477,46 @@ function emitLane(lane: Lane, k: number): number {
     // Frames between this token step and the next go now only when no tokens remain.
     let next = lane.stepIndex;
     while (next < steps.length && steps[next]!.source === null) next++;
-    if (next >= steps.length) while (lane.stepIndex < steps.length) putStatic(steps[lane.stepIndex++]!);
+    if (next >= steps.length) {
+      // A missing_done fault drops the lane's closing frames (finish chunk, message_stop).
+      if (suppressTail) lane.stepIndex = steps.length;
+      else while (lane.stepIndex < steps.length) putStatic(steps[lane.stepIndex++]!);
+    }
   }
   return n;
 }
 
 let emitting: Exchange | null = null;
 let emitFinished = false;
+let suppressTail = false;
+/** Set when a fault cut the stream inside the cork; the connection is closed after it. */
+let emitCut = false;
+
+/** Bytes a malformed_frame fault sends: an SSE event whose data is not JSON. */
+const MALFORMED_FRAME = Buffer.from('data: {"id":"broken","choices":[{"delta":{"content":"unterminated\n\n');
+/** What truncated_json leaves of a stream: half an event, no blank line. */
+const HALF_FRAME = Buffer.from('data: {"id":"cut","choi');
+
+/** Applies a due mid-stream fault inside the cork; true when it ended the stream. */
+function strike(ex: Exchange, fault: StreamFault): boolean {
+  switch (fault.kind) {
+    case 'missing_done':
+      return false;
+    case 'malformed_frame':
+      put(MALFORMED_FRAME);
+      return true;
+    case 'stream_overloaded':
+      if (fault.errorFrame !== null) put(fault.errorFrame);
+      return true;
+    case 'truncated_json':
+      put(HALF_FRAME);
+      emitCut = true;
+      return true;
+    case 'disconnect_after_tokens':
+      emitCut = true;
+      return true;
+  }
+}
 
 /**
  * Module-level so `cork` gets the same function every time (no closure per event). Sends the due
@@ -463,7 +538,16 @@ function emitCorked(): void {
   const now = e.clock.now();
   let open: boolean;
   let due = ex.wheelDueMs;
+  const fault = ex.fault;
+  suppressTail = fault !== null && fault.kind === 'missing_done';
+  emitCut = false;
+  let struck = false;
   for (;;) {
+    if (fault !== null && fault.kind !== 'missing_done' && ex.tokensSent >= fault.afterTokens && strike(ex, fault)) {
+      open = false;
+      struck = true;
+      break;
+    }
     const k = ex.eventIndex < sch.events ? sch.chunk[ex.eventIndex]! : 1;
     let sent = 0;
     open = false;
@@ -483,7 +567,8 @@ function emitCorked(): void {
     due = ex.acceptedAtMs + (ex.eventIndex < sch.events ? sch.atMs[ex.eventIndex]! : sch.totalMs);
     if (due > now) break;
   }
-  if (!open) put(ex.trailer!);
+  // A struck stream, or one missing its end, sends no trailer ([DONE], the usage chunk).
+  if (!open && !struck && !suppressTail) put(ex.trailer!);
   flushScratch();
   ex.sequence = sequence;
   emitFinished = !open;
@@ -496,6 +581,14 @@ function emitDue(ex: Exchange): void {
   ex.res.cork(emitCorked);
   emitting = null;
   if (ex.phase === 'done') return; // aborted while writing
+  if (emitCut) {
+    // The fault drops the connection mid-stream, as a failing proxy would.
+    e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
+    ex.tokensSent = 0;
+    finish(ex);
+    ex.res.close();
+    return;
+  }
   if (emitFinished) {
     e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
     ex.tokensSent = 0;

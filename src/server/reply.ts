@@ -27,6 +27,8 @@ export interface JsonReply {
   readonly meta: ReplyMeta;
   /** Close the connection after replying (the body may not have been read). */
   readonly close?: boolean;
+  /** A chaos fault: send only the first half of the body, then close. */
+  readonly truncate?: boolean;
 }
 
 export interface StreamReply {
@@ -43,9 +45,32 @@ export interface StreamReply {
    * for dialects whose parsers cannot skip the blank line that flushes headers early (Gemini).
    */
   readonly headersAtFirstEvent?: boolean;
+  /** A mid-stream fault to apply, from the chaos scenario or an override header. */
+  readonly fault?: StreamFault | null;
 }
 
-export type Reply = JsonReply | StreamReply;
+/** A chaos fault: the request is held and never answered (the client's timeout must fire). */
+export interface HoldReply {
+  readonly kind: 'hold';
+  readonly meta: ReplyMeta;
+}
+
+/** A chaos fault: the connection is cut before any response byte. */
+export interface ResetReply {
+  readonly kind: 'reset';
+  readonly meta: ReplyMeta;
+}
+
+/** Mid-stream faults the exchange applies while sending. */
+export interface StreamFault {
+  readonly kind: 'disconnect_after_tokens' | 'malformed_frame' | 'missing_done' | 'stream_overloaded' | 'truncated_json';
+  /** Tokens sent before it strikes. */
+  readonly afterTokens: number;
+  /** For stream_overloaded: the dialect's in-stream error event. */
+  readonly errorFrame: Buffer | null;
+}
+
+export type Reply = JsonReply | StreamReply | HoldReply | ResetReply;
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: '200 OK',

@@ -7,6 +7,11 @@
  * corpus load (or once per response for synthesized content), so the per-token work is copying
  * bytes. Static steps ride with the adjacent token event: leading ones with the first token,
  * trailing ones with the last.
+ *
+ * A numbered step (OpenAI Responses' `sequence_number`) ends each of its frames with a number the
+ * writer supplies: after `head` (static) or `head + tokens + tail` (token step), the writer puts
+ * the stream's next sequence number in decimal, then `numberedEnd`. The number is per stream and
+ * counts every numbered frame in send order, so frames stay immutable and shareable.
  */
 export class Step {
   /** Whole frame for a static step; frame start for a token step. */
@@ -19,18 +24,26 @@ export class Step {
   readonly first: number;
   readonly count: number;
   readonly tail: Buffer;
+  /** Null for an unnumbered frame; else the bytes after the frame's sequence number. */
+  readonly numberedEnd: Buffer | null;
 
-  constructor(head: Buffer, source: Buffer | null, offsets: Int32Array | null, first: number, count: number, tail: Buffer) {
+  constructor(head: Buffer, source: Buffer | null, offsets: Int32Array | null, first: number, count: number, tail: Buffer, numberedEnd: Buffer | null = null) {
     this.head = head;
     this.source = source;
     this.offsets = offsets;
     this.first = first;
     this.count = count;
     this.tail = tail;
+    this.numberedEnd = numberedEnd;
   }
 
   static frame(bytes: Buffer): Step {
     return new Step(bytes, null, null, 0, 0, EMPTY);
+  }
+
+  /** A static frame sent as `head + <sequence number> + end`. */
+  static numberedFrame(head: Buffer, end: Buffer): Step {
+    return new Step(head, null, null, 0, 0, EMPTY, end);
   }
 }
 
@@ -88,6 +101,7 @@ export function sourceSlice(src: TokenSource, count: number): Buffer {
   return src.bytes.subarray(src.offsets[src.first], src.offsets[src.first + count]);
 }
 
-export function tokenStep(head: Buffer, src: TokenSource, count: number, tail: Buffer): Step {
-  return new Step(head, src.bytes, src.offsets, src.first, count, tail);
+/** Frames of `head + tokens + tail`, each followed by the stream's sequence number and `numberedEnd` when that is given. */
+export function tokenStep(head: Buffer, src: TokenSource, count: number, tail: Buffer, numberedEnd: Buffer | null = null): Step {
+  return new Step(head, src.bytes, src.offsets, src.first, count, tail, numberedEnd);
 }

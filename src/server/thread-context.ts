@@ -4,7 +4,9 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Corpus } from '../corpus/sampler.js';
+import type { Scenario } from '../chaos/scenario.js';
 import type { CounterWriter } from '../metrics/counters.js';
+import type { QuotaEngine } from '../quota/engine.js';
 import { ProfileLatency, type LatencyModel } from '../timing/latency.js';
 import { profileNameFor, type ProfileTable } from '../timing/profiles.js';
 import { SeededRandom, combineSeeds, hashString } from '../timing/random.js';
@@ -21,6 +23,11 @@ export class ThreadContext {
   /** Shared across threads: the n-th request of the run gets the n-th random stream, whichever thread takes it. */
   readonly #arrivals: Int32Array;
   readonly #apiKeys: ReadonlySet<string>;
+  /** Rate limits, exact across threads; null when none are configured. */
+  quota: QuotaEngine | null;
+  /** The chaos scenario in force and when it was loaded (epoch ms); replaced through the admin API. */
+  scenario: Scenario | null;
+  scenarioLoadedAtMs: number;
 
   constructor(config: Config, corpus: Corpus, counters: CounterWriter, profiles: ProfileTable, arrivals: SharedArrayBuffer) {
     this.config = config;
@@ -29,8 +36,17 @@ export class ThreadContext {
     this.#profiles = profiles;
     this.#byProfile = new Map(Object.entries(profiles.profiles).map(([name, p]) => [name, new ProfileLatency(p)]));
     this.#byModel = new Map();
-    this.#arrivals = new Int32Array(arrivals);
+    // [0]: random-stream index; [1]: arrival index for fault decisions.
+    this.#arrivals = new Int32Array(arrivals, 0, 2);
     this.#apiKeys = new Set(config.apiKeys);
+    this.quota = null;
+    this.scenario = null;
+    this.scenarioLoadedAtMs = 0;
+  }
+
+  /** Position of a request in the run across all threads, for fault decisions. */
+  nextArrival(): number {
+    return Atomics.add(this.#arrivals, 1, 1);
   }
 
   latencyFor(model: string): LatencyModel {

@@ -34,6 +34,11 @@ export interface ScheduleInput {
   readonly speed: number;
   /** Recorded gaps before tokens 1..n of lane 0, replayed first when present. */
   readonly recordedGapsMs: readonly number[] | null;
+  /** Chaos latency faults: multipliers on TTFT and on the gaps (default 1). */
+  readonly ttftFactor?: number;
+  readonly itlFactor?: number;
+  /** A slow-answer fault: extra wait before the first event, ms (not scaled by speed). */
+  readonly holdMs?: number;
 }
 
 const MAX_CHUNK = 255;
@@ -60,9 +65,10 @@ export function planSchedule(input: ScheduleInput): EmissionSchedule {
     return ms;
   };
 
-  const ttftMs = input.ttftMs * speed;
+  const ttftMs = input.ttftMs * speed * (input.ttftFactor ?? 1) + (input.holdMs ?? 0);
+  const gapScale = speed * (input.itlFactor ?? 1);
   let k = Math.min(MAX_CHUNK, latency.tokensPerChunk(rng));
-  let t = ttftMs + gaps(k - 1) * speed;
+  let t = ttftMs + gaps(k - 1) * gapScale;
   let events = 0;
   for (;;) {
     atMs[events] = t;
@@ -83,7 +89,7 @@ export function planSchedule(input: ScheduleInput): EmissionSchedule {
     }
     if (!open || events >= capacity) break;
     k = Math.min(MAX_CHUNK, latency.tokensPerChunk(rng));
-    t += gaps(k) * speed;
+    t += gaps(k) * gapScale;
   }
   const totalMs = atMs[events - 1]!;
   return {

@@ -1,5 +1,7 @@
 /** Messages between the main thread and server threads: discriminated unions, never `any`. */
+import type { Scenario } from '../chaos/scenario.js';
 import type { Config } from '../config/schema.js';
+import type { QuotaTable } from '../quota/limits.js';
 import type { HistogramName, HistogramSummary } from '../metrics/histograms.js';
 import type { SharedCorpus } from '../corpus/compiled.js';
 import type { SimErrorCode } from '../sim-error.js';
@@ -13,6 +15,18 @@ export interface ServerThreadData {
   readonly profiles: ProfileTable;
   readonly counters: SharedArrayBuffer;
   readonly arrivals: SharedArrayBuffer;
+  readonly quotaMemory: SharedArrayBuffer;
+  readonly policy: Policy;
+}
+
+/** Rate limits and chaos in force; the same on every thread. */
+export interface Policy {
+  readonly quota: QuotaTable | null;
+  /** The spec it came from (preset name or file), for the admin API's report. */
+  readonly quotaSource: string | null;
+  readonly scenario: Scenario | null;
+  /** When the scenario was loaded (epoch ms): phase times count from here. */
+  readonly scenarioLoadedAtMs: number;
 }
 
 export type ToThread =
@@ -21,7 +35,9 @@ export type ToThread =
   | { readonly type: 'crash'; readonly reason: string }
   /** Asks for the thread's histograms (and to zero them after, with `reset`). */
   | { readonly type: 'stats-collect'; readonly collectId: number; readonly reset: boolean }
-  | { readonly type: 'stats-result'; readonly requestId: number; readonly stats: MergedStats };
+  | { readonly type: 'stats-result'; readonly requestId: number; readonly stats: MergedStats }
+  /** The policy every thread now applies (after an admin change). */
+  | { readonly type: 'policy'; readonly policy: Policy; readonly requestId: number | null; readonly origin: number };
 
 /** Histograms merged over every thread that answered. */
 export interface MergedStats {
@@ -35,4 +51,6 @@ export type FromThread =
   | { readonly type: 'drained'; readonly slot: number; readonly cutStreams: number }
   /** A thread serving /_understudy/stats or /metrics asks the main thread to gather every thread's histograms. */
   | { readonly type: 'stats-request'; readonly slot: number; readonly requestId: number; readonly reset: boolean }
-  | { readonly type: 'stats-part'; readonly slot: number; readonly collectId: number; readonly encoded: Record<HistogramName, string> };
+  | { readonly type: 'stats-part'; readonly slot: number; readonly collectId: number; readonly encoded: Record<HistogramName, string> }
+  /** An admin request on one thread changes the policy for all: the main thread broadcasts it. */
+  | { readonly type: 'policy-set'; readonly slot: number; readonly requestId: number; readonly policy: Policy; readonly resetQuota: boolean };

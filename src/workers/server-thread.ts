@@ -9,12 +9,14 @@ import { CounterLayout, CounterWriter } from '../metrics/counters.js';
 import { ThreadHistograms } from '../metrics/histograms.js';
 import { MetricsExporter } from '../metrics/prometheus.js';
 import { buildApp } from '../server/app.js';
-import { beginDrain, inFlightCount, installExchangeEnv, onWheelDue, type Exchange } from '../server/http-exchange.js';
+import { beginDrain, inFlightCount, installExchangeEnv, onWheelDue, setTagHeaders, type Exchange } from '../server/http-exchange.js';
+import { QuotaEngine } from '../quota/engine.js';
 import { ThreadContext } from '../server/thread-context.js';
 import { loadUws } from '../server/uws.js';
 import { simErrorCode, SimError } from '../sim-error.js';
 import { MONOTONIC_CLOCK } from '../timing/clock.js';
 import { NODE_TIMER_HOST, TimerWheel } from '../timing/timer-wheel.js';
+import { destroyEmbeddingPool } from './embedding-pool.js';
 import type { FromThread, MergedStats, ServerThreadData, ToThread } from './messages.js';
 
 const data = workerData as ServerThreadData;
@@ -33,6 +35,17 @@ try {
   const counters = new CounterWriter(data.counters, layout, data.slot);
   const ctx = new ThreadContext(config, corpus, counters, data.profiles, data.arrivals);
   const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST);
+  let policy = data.policy;
+  const applyPolicy = (p: typeof policy): void => {
+    policy = p;
+    ctx.quota = p.quota === null ? null : new QuotaEngine(data.quotaMemory, p.quota, MONOTONIC_CLOCK);
+    ctx.scenario = p.scenario;
+    ctx.scenarioLoadedAtMs = p.scenarioLoadedAtMs;
+    setTagHeaders(p.scenario?.phases.flatMap((ph) => (ph.target.header ? [ph.target.header.name] : [])) ?? []);
+  };
+  applyPolicy(policy);
+  let policySeq = 0;
+  const policyPending = new Map<number, (p: typeof policy) => void>();
   const histograms = new ThreadHistograms();
   installExchangeEnv({ config, clock: MONOTONIC_CLOCK, wheel, counters, histograms });
   const startedAt = Date.now();
@@ -48,6 +61,12 @@ try {
     if (msg.type === 'stats-collect') {
       post({ type: 'stats-part', slot: data.slot, collectId: msg.collectId, encoded: histograms.encode() });
       if (msg.reset) histograms.reset();
+    } else if (msg.type === 'policy') {
+      applyPolicy(msg.policy);
+      if (msg.requestId !== null) {
+        policyPending.get(msg.requestId)?.(msg.policy);
+        policyPending.delete(msg.requestId);
+      }
     } else if (msg.type === 'stats-result') {
       statsPending.get(msg.requestId)?.(msg.stats);
       statsPending.delete(msg.requestId);
@@ -58,6 +77,15 @@ try {
     stats,
     countersSab: data.counters,
     countersLayout: layout,
+    admin: {
+      policy: () => policy,
+      setPolicy: (next, resetQuota) =>
+        new Promise((resolve) => {
+          const requestId = policySeq++;
+          policyPending.set(requestId, resolve);
+          post({ type: 'policy-set', slot: data.slot, requestId, policy: next, resetQuota });
+        }),
+    },
     health: () => ({ status: 'ok', thread: data.slot, uptimeMs: Date.now() - startedAt, inFlight: inFlightCount(), corpusEntries: corpus.entries.length }),
   });
 
@@ -93,6 +121,8 @@ try {
     // close() exists in uWS v20.30 but is missing from its typings: it closes every socket.
     (app as typeof app & { close(): void }).close();
     port.close();
+    // Pool workers would keep the thread alive; a failure to stop them cannot matter at exit.
+    destroyEmbeddingPool().catch(() => undefined);
   };
 
   // An uncaught error would make Node tear the thread down with uWS sockets open, which aborts

@@ -15,7 +15,10 @@ import { mergeHistograms, type HistogramName } from '../metrics/histograms.js';
 import { DEFAULT_CORPUS_FILE, packageRoot } from '../package-root.js';
 import { SimError } from '../sim-error.js';
 import { loadProfiles, type ProfileTable } from '../timing/profiles.js';
-import type { FromThread, ServerThreadData, ToThread } from './messages.js';
+import { loadScenario } from '../chaos/library.js';
+import { allocateQuotaMemory } from '../quota/engine.js';
+import { loadQuota } from '../quota/limits.js';
+import type { FromThread, Policy, ServerThreadData, ToThread } from './messages.js';
 
 export interface RunningServer {
   readonly host: string;
@@ -50,6 +53,13 @@ interface Shared {
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const profiles = loadProfiles(config.profiles);
+  let policy: Policy = {
+    quota: config.quota === undefined ? null : loadQuota(config.quota),
+    quotaSource: config.quota ?? null,
+    scenario: config.scenario === undefined ? null : loadScenario(config.scenario),
+    scenarioLoadedAtMs: Date.now(),
+  };
+  const quotaMemory = allocateQuotaMemory();
   const entries = readCorpusFile(config.corpus ?? DEFAULT_CORPUS_FILE());
   const corpus = compileCorpus(entries);
   const layout = new CounterLayout([...new Set(entries.map((e) => e.model))].sort());
@@ -58,7 +68,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     corpus,
     profiles,
     counters: CounterLayout.allocate(layout, config.threads),
-    arrivals: new SharedArrayBuffer(4),
+    arrivals: new SharedArrayBuffer(8),
   };
   log.debug(`corpus: ${entries.length} entries, ${corpus.bytes.byteLength} bytes of token text`);
 
@@ -92,12 +102,17 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   const spawn = (slot: number): Promise<number> =>
     new Promise((resolve, reject) => {
-      const data: ServerThreadData = { slot, port, ...shared };
+      const data: ServerThreadData = { slot, port, ...shared, quotaMemory, policy };
       const worker = new Worker(entry, { workerData: data });
       workers[slot] = worker;
       let ready = false;
       worker.on('message', (msg: FromThread) => {
-        if (msg.type === 'stats-request') {
+        if (msg.type === 'policy-set') {
+          // Fresh buckets when the limits change, so old charges do not carry over.
+          if (msg.resetQuota) new Uint8Array(quotaMemory).fill(0);
+          policy = msg.policy;
+          for (const [i, w] of workers.entries()) w?.postMessage({ type: 'policy', policy, requestId: i === msg.slot ? msg.requestId : null, origin: msg.slot } satisfies ToThread);
+        } else if (msg.type === 'stats-request') {
           gatherStats(msg.slot, msg.requestId, msg.reset);
         } else if (msg.type === 'stats-part') {
           const c = collecting.get(msg.collectId);

@@ -13,7 +13,15 @@ import type { ThreadContext } from '../thread-context.js';
 import { parseChatRequest, messageText, type ChatRequest } from './chat-request.js';
 import { chatBody, chatStreamPlan, type ChatIdentity } from './chat-encode.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
-import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { OPENAI_FAULTS, OPENAI_STREAM_ERROR } from './faults.js';
+import { admit, isAdmission, scheduleTiming, streamFaultKind } from '../policy.js';
+
+/** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
+const DEFAULT_OUTPUT_ESTIMATE = 1024;
+import { withRouteModel, type RouteVariant } from './route-variant.js';
+
+export const OPENAI_CHAT: RouteVariant<'chat_completions'> = { route: 'chat_completions', model: undefined, authChecked: false };
 
 /** OpenAI's chat accounting: ~3 tokens of framing per message, 3 to prime the reply. */
 export function countChatPromptTokens(req: ChatRequest): number {
@@ -27,15 +35,15 @@ export function countChatPromptTokens(req: ChatRequest): number {
   return n;
 }
 
-function systemFingerprint(model: string): string {
+export function systemFingerprint(model: string): string {
   return `fp_${hashString(model).toString(16).padStart(8, '0')}${(hashString(model, 7) & 0xff).toString(16).padStart(2, '0')}`;
 }
 
-export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
-  const route = 'chat_completions';
+export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buffer, variant: RouteVariant = OPENAI_CHAT): Reply {
+  const route = variant.route;
   const other = ctx.counters.modelIndex('');
   // Auth comes first, as OpenAI checks the key before reading the body.
-  const authError = checkOpenAIAuth(ctx, info);
+  const authError = variant.authChecked ? undefined : checkOpenAIAuth(ctx, info);
   if (authError) return openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, authError, 'authentication', other);
   let input: unknown;
   try {
@@ -44,7 +52,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     const rng = ctx.requestRng(undefined, '');
     return openAIErrorReply(requestIdFor(info, rng), route, INVALID_JSON, 'invalid_json', other);
   }
-  const parsed = parseChatRequest(input);
+  const parsed = parseChatRequest(withRouteModel(input, variant));
   const promptKey = 'status' in parsed ? '' : parsed.body.model + '\u0000' + parsed.body.messages.map(messageText).join('\u0000');
   const rng = ctx.requestRng('status' in parsed ? undefined : parsed.body.seed, promptKey);
   const requestId = requestIdFor(info, rng);
@@ -60,6 +68,13 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
   const modelIndex = ctx.counters.modelIndex(bucketKey);
 
   const promptTokens = countChatPromptTokens(req);
+  const meta = { route, modelIndex, errorKind: null } as const;
+  const admission = admit(
+    ctx,
+    { route, dialect: 'openai', model, apiKey: bearerKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE, meta },
+    OPENAI_FAULTS,
+  );
+  if (!isAdmission(admission)) return admission;
   const lastRole = req.body.messages[req.body.messages.length - 1]!.role;
   const format = req.body.response_format;
   const answerReq: AnswerRequest = {
@@ -71,6 +86,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     json: req.responseFormat === 'json_object' ? 'object' : req.responseFormat === 'json_schema' ? 'schema' : 'none',
     jsonSchema: format?.type === 'json_schema' ? format.json_schema.schema : undefined,
     maxTokens: req.maxTokens,
+    forceEntryId: admission.entryId,
   };
   const answers: Answer[] = [];
   for (let i = 0; i < req.n; i++) answers.push(chooseAnswer(ctx.corpus, answerReq, rng));
@@ -84,7 +100,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     laneSteps: answers.map(laneTokenSteps),
     latency,
     rng,
-    ttftMs: recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens),
+    ...scheduleTiming(admission, recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens)),
     speed: ctx.config.speed,
     recordedGapsMs: recorded ? lead.tokenGapsMs : null,
   });
@@ -94,12 +110,22 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     model,
     systemFingerprint: systemFingerprint(model),
   };
-  const groundTruth = groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24));
-  const meta = { route, modelIndex, errorKind: null } as const;
+  const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
+  const fault = admission.faults.stream;
 
   if (req.stream) {
     const { lanes, trailer } = chatStreamPlan(who, answers, req.includeUsage, usage);
-    return { kind: 'stream', headers: openAIHeaders(requestId, schedule.ttftMs, groundTruth), lanes, trailer, schedule, entry: lead, meta };
+    return {
+      kind: 'stream',
+      headers: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
+      lanes,
+      trailer,
+      schedule,
+      entry: lead,
+      meta,
+      headersAtFirstEvent: admission.holdMs > 0,
+      fault: fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame: OPENAI_STREAM_ERROR },
+    };
   }
   // A non-streaming answer arrives when its longest choice would have finished generating.
   return {
@@ -111,5 +137,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     delayMs: schedule.totalMs,
     completionTokens,
     meta,
+    // Any mid-stream fault on a non-streaming answer cuts its body.
+    truncate: fault !== null,
   };
 }

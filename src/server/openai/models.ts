@@ -1,5 +1,6 @@
 /** GET /v1/models and GET /v1/models/{id}, listing the corpus models. */
 import { OWNED_BY, vendorOf } from '../../corpus/model-catalog.js';
+import { listAnthropicModels, retrieveAnthropicModel } from '../anthropic/models.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -15,6 +16,8 @@ function modelObject(id: string): Record<string, unknown> {
 }
 
 export function listModels(ctx: ThreadContext, info: RequestInfo): Reply {
+  // Anthropic's SDK lists models at this same path; its anthropic-version header tells them apart.
+  if (info.anthropicVersion !== '') return listAnthropicModels(ctx, info);
   const rng = ctx.requestRng(undefined, '');
   const requestId = requestIdFor(info, rng);
   const other = ctx.counters.modelIndex('');
@@ -41,6 +44,7 @@ function safeDecode(segment: string): string {
 }
 
 export function retrieveModel(ctx: ThreadContext, info: RequestInfo): Reply {
+  if (info.anthropicVersion !== '') return retrieveAnthropicModel(ctx, info);
   const rng = ctx.requestRng(undefined, '');
   const requestId = requestIdFor(info, rng);
   const other = ctx.counters.modelIndex('');

@@ -42,9 +42,14 @@ export function openAIErrorReply(requestId: string, route: RouteId, err: OpenAIE
 }
 
 /** Bearer auth as OpenAI checks it; `undefined` when the request may proceed. */
-export function checkOpenAIAuth(ctx: ThreadContext, info: RequestInfo): OpenAIError | undefined {
+/** The key from `Authorization: Bearer …`, or '' without one. */
+export function bearerKey(info: RequestInfo): string {
   const header = info.authorization;
-  const key = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+  return header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+}
+
+export function checkOpenAIAuth(ctx: ThreadContext, info: RequestInfo): OpenAIError | undefined {
+  const key = bearerKey(info);
   const accepted = ctx.keyAccepted(key);
   if (accepted === undefined || accepted) return undefined;
   return key.length === 0 ? MISSING_API_KEY : invalidApiKey(key);

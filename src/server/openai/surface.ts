@@ -1,15 +1,18 @@
-/** The OpenAI surface: Chat Completions and Models, under `/v1` and without the prefix. */
+/** The OpenAI surface: Chat Completions, legacy Completions, Embeddings and Models, under `/v1` and without the prefix. */
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { getRoute, postRoute } from '../http-exchange.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { chatCompletions } from './chat.js';
+import { completions } from './completions.js';
+import { embeddings } from './embeddings.js';
 import { type OpenAIError } from './errors.js';
 import { listModels, retrieveModel } from './models.js';
 import { openAIErrorReply } from './reply.js';
+import { createResponse, deleteResponse, retrieveResponse } from './responses.js';
 
-let errorSeq = 0;
-/** Request ids for replies answered before a request's seeded source exists. */
-export const errorRequestId = (): string => `req_err${(errorSeq++).toString(16).padStart(25, '0')}`;
+import { errorRequestId } from './surface-ids.js';
+
+export { errorRequestId };
 
 const ERROR_TYPE: Readonly<Record<number, OpenAIError['type']>> = { 500: 'server_error' };
 const ERROR_CODE: Readonly<Record<number, string>> = { 405: 'method_not_allowed', 413: 'request_too_large' };
@@ -18,8 +21,12 @@ export const openAISurface: Surface = {
   name: 'openai',
   paths: [
     [/^\/(v1\/)?chat\/completions\/?$/, 'POST'],
+    [/^\/(v1\/)?completions\/?$/, 'POST'],
+    [/^\/(v1\/)?embeddings\/?$/, 'POST'],
     [/^\/(v1\/)?models\/?$/, 'GET'],
     [/^\/(v1\/)?models\/[^/]+\/?$/, 'GET'],
+    [/^\/(v1\/)?responses\/?$/, 'POST'],
+    [/^\/(v1\/)?responses\/[^/]+\/?$/, 'GET, DELETE'],
   ],
   owns: () => true,
   errors: {
@@ -36,8 +43,13 @@ export const openAISurface: Surface = {
     const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
     for (const prefix of ['/v1', '']) {
       postRoute(app, `${prefix}/chat/completions`, 0, errors, (info, body) => chatCompletions(ctx, info, body));
+      postRoute(app, `${prefix}/completions`, 0, errors, (info, body) => completions(ctx, info, body));
+      postRoute(app, `${prefix}/embeddings`, 0, errors, (info, body) => embeddings(ctx, info, body));
       getRoute(app, 'get', `${prefix}/models`, 0, errors, (info) => listModels(ctx, info));
       getRoute(app, 'get', `${prefix}/models/:id`, 1, errors, (info) => retrieveModel(ctx, info));
+      postRoute(app, `${prefix}/responses`, 0, errors, (info, body) => createResponse(ctx, info, body));
+      getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => retrieveResponse(ctx, info));
+      getRoute(app, 'del', `${prefix}/responses/:id`, 1, errors, (info) => deleteResponse(ctx, info));
     }
   },
 };

@@ -1,0 +1,22 @@
+/** Resolves `--scenario`: a name from the shipped library (`scenarios/<name>.yaml`) or a file path. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
+import { readScenarioFile, type Scenario } from './scenario.js';
+
+export function libraryDir(): string {
+  return join(packageRoot(), 'scenarios');
+}
+
+export function libraryNames(): string[] {
+  return readdirSync(libraryDir())
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
+}
+
+export function loadScenario(spec: string): Scenario {
+  const named = join(libraryDir(), `${spec}.yaml`);
+  if (/^[a-z0-9-]+$/.test(spec) && existsSync(named)) return readScenarioFile(named);
+  return readScenarioFile(spec);
+}

@@ -1,0 +1,122 @@
+/**
+ * The admin API under /_understudy/: load, replace and clear the chaos scenario and the rate
+ * limits at run time, and report them. A change made on one thread reaches every thread through
+ * the main thread. When the server listens beyond loopback, the API requires `--admin-token`.
+ */
+import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
+import { loadScenario } from '../chaos/library.js';
+import { parseScenario } from '../chaos/scenario.js';
+import { OTHER_MODEL } from '../metrics/counters.js';
+import { isQuotaPreset, loadQuota, parseQuotaTable } from '../quota/limits.js';
+import { simErrorCode } from '../sim-error.js';
+import type { Policy } from '../workers/messages.js';
+import { getRoute, postRoute, type RequestInfo, type RouteErrors } from './http-exchange.js';
+import type { JsonReply, Reply } from './reply.js';
+import type { ThreadContext } from './thread-context.js';
+
+export interface AdminHooks {
+  policy(): Policy;
+  /** Applies a new policy on every thread; resolves once this thread has it. */
+  setPolicy(policy: Policy, resetQuota: boolean): Promise<Policy>;
+}
+
+const LOOPBACK = /^(127\.|localhost$|::1$|\[::1\]$)/;
+
+function json(status: number, body: unknown): JsonReply {
+  return { kind: 'json', status, contentType: 'application/json', headers: [], body: JSON.stringify(body), delayMs: 0, completionTokens: 0, meta: { route: 'unrouted', modelIndex: OTHER_MODEL, errorKind: status >= 400 ? 'invalid_request' : null } };
+}
+
+function adminError(status: number, code: string, message: string): JsonReply {
+  return json(status, { error: { code, message } });
+}
+
+/** `undefined` when the caller may use the admin API. */
+function checkAdmin(ctx: ThreadContext, info: RequestInfo): JsonReply | undefined {
+  const token = ctx.config.adminToken;
+  if (token === undefined) {
+    if (LOOPBACK.test(ctx.config.host)) return undefined;
+    return adminError(403, 'admin_disabled', 'The admin API is disabled on a non-loopback address; start with --admin-token to enable it.');
+  }
+  return info.authorization === `Bearer ${token}` ? undefined : adminError(401, 'admin_unauthorized', 'Send the admin token as Authorization: Bearer <token>.');
+}
+
+function scenarioState(p: Policy): unknown {
+  return { scenario: p.scenario, loadedAt: p.scenario ? new Date(p.scenarioLoadedAtMs).toISOString() : null, elapsedMs: p.scenario ? Date.now() - p.scenarioLoadedAtMs : null };
+}
+
+function quotaState(p: Policy): unknown {
+  return { source: p.quotaSource, limits: p.quota };
+}
+
+function parseBody(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function invalid(err: unknown): JsonReply {
+  const code = simErrorCode(err);
+  if (code === undefined) throw err;
+  return adminError(400, code, (err as Error).message);
+}
+
+export function registerAdmin(app: TemplatedApp, ctx: ThreadContext, hooks: AdminHooks, errors: RouteErrors): void {
+  const guarded =
+    (run: (info: RequestInfo, body: Buffer) => Reply | Promise<Reply>) =>
+    (info: RequestInfo, body: Buffer = Buffer.alloc(0)): Reply | Promise<Reply> =>
+      checkAdmin(ctx, info) ?? run(info, body);
+
+  getRoute(app, 'get', '/_understudy/scenario', 0, errors, guarded(() => json(200, scenarioState(hooks.policy()))));
+  postRoute(
+    app,
+    '/_understudy/scenario',
+    0,
+    errors,
+    guarded(async (_info, body) => {
+      const raw = parseBody(body);
+      if (raw === undefined) return adminError(400, 'invalid_json', 'The body is not JSON.');
+      let scenario;
+      try {
+        // {"name": "<library scenario>"} loads from the library; anything else is a scenario.
+        const named = typeof raw === 'object' && raw !== null && Object.keys(raw).length === 1 && typeof (raw as { name?: unknown }).name === 'string';
+        scenario = named ? loadScenario((raw as { name: string }).name) : parseScenario(raw, 'request body');
+      } catch (err) {
+        return invalid(err);
+      }
+      const next = await hooks.setPolicy({ ...hooks.policy(), scenario, scenarioLoadedAtMs: Date.now() }, false);
+      return json(200, scenarioState(next));
+    }),
+  );
+  getRoute(app, 'del', '/_understudy/scenario', 0, errors, guarded(async () => json(200, scenarioState(await hooks.setPolicy({ ...hooks.policy(), scenario: null }, false)))));
+
+  getRoute(app, 'get', '/_understudy/quota', 0, errors, guarded(() => json(200, quotaState(hooks.policy()))));
+  postRoute(
+    app,
+    '/_understudy/quota',
+    0,
+    errors,
+    guarded(async (_info, body) => {
+      const raw = parseBody(body);
+      if (raw === undefined) return adminError(400, 'invalid_json', 'The body is not JSON.');
+      let quota;
+      let source: string;
+      try {
+        const preset = typeof raw === 'object' && raw !== null ? (raw as { preset?: unknown }).preset : undefined;
+        if (typeof preset === 'string') {
+          if (!isQuotaPreset(preset)) return adminError(400, 'SIM_ERR_QUOTA_INVALID', `preset: unknown quota preset "${preset}"`);
+          quota = loadQuota(preset);
+          source = preset;
+        } else {
+          quota = parseQuotaTable(raw, 'request body');
+          source = 'admin API';
+        }
+      } catch (err) {
+        return invalid(err);
+      }
+      return json(200, quotaState(await hooks.setPolicy({ ...hooks.policy(), quota, quotaSource: source }, true)));
+    }),
+  );
+  getRoute(app, 'del', '/_understudy/quota', 0, errors, guarded(async () => json(200, quotaState(await hooks.setPolicy({ ...hooks.policy(), quota: null, quotaSource: null }, true)))));
+}

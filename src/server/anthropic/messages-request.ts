@@ -1,0 +1,205 @@
+/**
+ * Messages request validation, for `POST /v1/messages` and `/v1/messages/count_tokens`. Unknown
+ * fields and unknown content-block types are accepted (SDKs add new ones faster than a simulator
+ * can follow); known fields are checked as Anthropic checks them, and the first problem becomes a
+ * 400 worded like Anthropic's (`max_tokens: Field required`).
+ */
+import { z } from 'zod';
+import { invalidRequest, type AnthropicError } from './errors.js';
+import { issueMessage } from './request-issues.js';
+
+const block = z.looseObject({ type: z.string() });
+export type ContentBlock = z.output<typeof block>;
+
+const textBlock = z.looseObject({ type: z.literal('text'), text: z.string() });
+
+const message = z.looseObject({
+  role: z.enum(['user', 'assistant']),
+  content: z.union([z.string(), z.array(block)]),
+});
+export type MessageParam = z.output<typeof message>;
+
+const tool = z.looseObject({ name: z.string(), type: z.string().nullish() });
+
+/** A tool the caller defines (as opposed to Anthropic's server tools such as web search). */
+const customTool = z.looseObject({
+  name: z.string().regex(/^[a-zA-Z0-9_-]{1,128}$/),
+  description: z.string().optional(),
+  input_schema: z.looseObject({ type: z.literal('object') }),
+});
+export type CustomTool = z.output<typeof customTool>;
+
+const toolChoice = z.looseObject({
+  type: z.enum(['auto', 'any', 'tool', 'none']),
+  name: z.string().optional(),
+  disable_parallel_tool_use: z.boolean().optional(),
+});
+
+const thinking = z.looseObject({
+  type: z.enum(['enabled', 'disabled', 'adaptive', 'between_tools']),
+  budget_tokens: z.int().optional(),
+});
+
+const shape = {
+  model: z.string().min(1),
+  messages: z.array(message),
+  max_tokens: z.int().min(1),
+  system: z.union([z.string(), z.array(textBlock)]).optional(),
+  stream: z.boolean().nullish(),
+  tools: z.array(tool).optional(),
+  tool_choice: toolChoice.optional(),
+  thinking: thinking.optional(),
+  output_config: z
+    .looseObject({ format: z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).nullish() })
+    .nullish(),
+  temperature: z.number().min(0).max(1).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  top_k: z.int().min(0).nullish(),
+  stop_sequences: z.array(z.string()).nullish(),
+  metadata: z.looseObject({ user_id: z.string().nullish() }).nullish(),
+};
+const messagesRequest = z.looseObject(shape);
+const countTokensRequest = z.looseObject({ ...shape, max_tokens: shape.max_tokens.optional() });
+export type MessagesBody = z.output<typeof countTokensRequest>;
+
+/** Required fields of the content blocks the simulator reads; other block types pass as they are. */
+const BLOCKS: Readonly<Record<string, z.ZodType>> = {
+  text: z.looseObject({ text: z.string() }),
+  image: z.looseObject({ source: z.looseObject({ type: z.string() }) }),
+  document: z.looseObject({ source: z.looseObject({ type: z.string() }) }),
+  tool_use: z.looseObject({ id: z.string(), name: z.string(), input: z.record(z.string(), z.unknown()) }),
+  tool_result: z.looseObject({ tool_use_id: z.string(), content: z.union([z.string(), z.array(block)]).optional(), is_error: z.boolean().optional() }),
+  thinking: z.looseObject({ thinking: z.string(), signature: z.string() }),
+  redacted_thinking: z.looseObject({ data: z.string() }),
+};
+
+const THINKING_MIN_BUDGET = 1024;
+
+/** What the messages route needs, normalized. */
+export interface MessagesRequest {
+  readonly body: MessagesBody;
+  readonly stream: boolean;
+  /** `max_tokens` (absent only for count_tokens). */
+  readonly maxTokens: number | undefined;
+  /** Tools the answer may call: the caller's own tools, narrowed by `tool_choice`. */
+  readonly callableTools: readonly CustomTool[];
+  /** `tool_choice` `any` or a named tool. */
+  readonly mustCallTool: boolean;
+  readonly parallelToolCalls: boolean;
+  /** Tokens of thinking the answer may spend before its text; null when thinking is off. */
+  readonly thinkingBudget: number | null;
+  readonly lastIsToolResult: boolean;
+  /** `output_config.format.schema` when the caller asks for structured JSON output. */
+  readonly jsonSchema: Record<string, unknown> | undefined;
+}
+
+function checkBlocks(blocks: readonly ContentBlock[], at: readonly PropertyKey[]): AnthropicError | undefined {
+  for (let j = 0; j < blocks.length; j++) {
+    const b = blocks[j]!;
+    const schema = BLOCKS[b.type];
+    if (schema === undefined) continue;
+    const where = [...at, j, b.type];
+    const parsed = schema.safeParse(b, { reportInput: true });
+    if (!parsed.success) return invalidRequest(issueMessage(parsed.error.issues[0]!, where));
+    if (b.type === 'tool_result' && Array.isArray(b.content)) {
+      const nested = checkBlocks(b.content as ContentBlock[], [...where, 'content']);
+      if (nested) return nested;
+    }
+  }
+  return undefined;
+}
+
+function checkMessages(messages: readonly MessageParam[]): AnthropicError | undefined {
+  if (messages.length === 0) return invalidRequest('messages: at least one message is required');
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    const finalAssistant = i === messages.length - 1 && m.role === 'assistant';
+    if (m.content.length === 0 && !finalAssistant) {
+      return invalidRequest(`messages.${i}: all messages must have non-empty content except for the optional final assistant message`);
+    }
+    if (Array.isArray(m.content)) {
+      const err = checkBlocks(m.content, ['messages', i, 'content']);
+      if (err) return err;
+    }
+  }
+  return undefined;
+}
+
+function customTools(tools: readonly z.output<typeof tool>[]): CustomTool[] | AnthropicError {
+  const out: CustomTool[] = [];
+  for (let i = 0; i < tools.length; i++) {
+    const t = tools[i]!;
+    // Server tools (`web_search_20250305`, …) run on Anthropic's side; the simulator never calls them.
+    if (t.type !== undefined && t.type !== null && t.type !== 'custom') continue;
+    const parsed = customTool.safeParse(t, { reportInput: true });
+    if (!parsed.success) return invalidRequest(issueMessage(parsed.error.issues[0]!, ['tools', i, 'custom']));
+    out.push(parsed.data);
+  }
+  return out;
+}
+
+function isToolResultTurn(messages: readonly MessageParam[]): boolean {
+  const last = messages[messages.length - 1]!;
+  return last.role === 'user' && Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result');
+}
+
+/**
+ * Thinking budget: `enabled` spends up to `budget_tokens`; `adaptive` lets the model decide, here
+ * a quarter of `max_tokens`. Either way it leaves at least one token for the answer.
+ */
+function thinkingBudgetFor(t: z.output<typeof thinking> | undefined, maxTokens: number | undefined): number | null {
+  if (t === undefined || (t.type !== 'enabled' && t.type !== 'adaptive')) return null;
+  const limit = maxTokens === undefined ? Number.POSITIVE_INFINITY : maxTokens - 1;
+  const budget = t.type === 'enabled' ? t.budget_tokens! : Math.floor((maxTokens ?? 4 * THINKING_MIN_BUDGET) / 4);
+  return Math.max(0, Math.min(budget, limit));
+}
+
+export function parseMessagesRequest(input: unknown, forCount: boolean): MessagesRequest | AnthropicError {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return invalidRequest('Input should be a valid dictionary');
+  const parsed = (forCount ? countTokensRequest : messagesRequest).safeParse(input, { reportInput: true });
+  if (!parsed.success) return invalidRequest(issueMessage(parsed.error.issues[0]!));
+  const body: MessagesBody = parsed.data;
+  const messageError = checkMessages(body.messages);
+  if (messageError) return messageError;
+
+  const tools = customTools(body.tools ?? []);
+  if (!Array.isArray(tools)) return tools;
+  const choice = body.tool_choice;
+  if (choice?.type === 'tool' && choice.name === undefined) return invalidRequest('tool_choice.tool.name: Field required');
+  if (choice !== undefined && choice.type !== 'none' && (body.tools ?? []).length === 0) {
+    return invalidRequest('tool_choice may only be specified while providing tools.');
+  }
+  let callableTools: readonly CustomTool[] = choice?.type === 'none' ? [] : tools;
+  if (choice?.type === 'tool') {
+    callableTools = tools.filter((t) => t.name === choice.name);
+    if (callableTools.length === 0) return invalidRequest(`tool_choice: tool '${choice.name}' is not one of the provided tools`);
+  }
+  const mustCallTool = choice?.type === 'any' || choice?.type === 'tool';
+
+  const t = body.thinking;
+  if (t?.type === 'enabled') {
+    if (t.budget_tokens === undefined) return invalidRequest('thinking.enabled.budget_tokens: Field required');
+    if (t.budget_tokens < THINKING_MIN_BUDGET) {
+      return invalidRequest(`thinking.enabled.budget_tokens: Input should be greater than or equal to ${THINKING_MIN_BUDGET}`);
+    }
+    if (body.max_tokens !== undefined && body.max_tokens <= t.budget_tokens) {
+      return invalidRequest(
+        '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size',
+      );
+    }
+  }
+  const thinkingBudget = thinkingBudgetFor(t, body.max_tokens);
+  if (thinkingBudget !== null && mustCallTool) return invalidRequest('Thinking may not be enabled when tool_choice forces tool use.');
+
+  return {
+    body,
+    stream: body.stream === true,
+    maxTokens: body.max_tokens,
+    callableTools,
+    mustCallTool,
+    parallelToolCalls: choice?.disable_parallel_tool_use !== true,
+    thinkingBudget,
+    lastIsToolResult: isToolResultTurn(body.messages),
+    jsonSchema: body.output_config?.format?.schema ?? undefined,
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * POST /v1/messages and /v1/messages/count_tokens: validate, pick the answer (and a thinking
+ * block when thinking is on), plan its timing from the request's seeded source, and hand the
+ * exchange a held JSON body or a stream plan.
+ */
+import type { Corpus } from '../../corpus/sampler.js';
+import type { RouteId } from '../../metrics/counters.js';
+import type { SeededRandom } from '../../timing/random.js';
+import { planSchedule } from '../../timing/schedule.js';
+import { chooseAnswer, laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
+import { groundTruthHeaders } from '../ground-truth.js';
+import type { RequestInfo } from '../http-exchange.js';
+import type { Reply } from '../reply.js';
+import type { ThreadContext } from '../thread-context.js';
+import { invalidJson, modelNotFound } from './errors.js';
+import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type MessageIdentity, type ThinkingPart } from './messages-encode.js';
+import { parseMessagesRequest, type MessagesRequest } from './messages-request.js';
+import { countInputTokens } from './prompt-tokens.js';
+import { anthropicErrorReply, anthropicHeaders, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
+
+const SIGNATURE_LENGTH = 96;
+
+interface Accepted {
+  readonly req: MessagesRequest;
+  readonly rng: SeededRandom;
+  readonly requestId: string;
+  readonly bucketKey: string;
+  readonly modelIndex: number;
+}
+
+/** The steps both routes share: auth, JSON, schema, model. A Reply is an error to send as is. */
+function accept(ctx: ThreadContext, info: RequestInfo, body: Buffer, route: RouteId): Accepted | Reply {
+  const other = ctx.counters.modelIndex('');
+  // Anthropic has no request seed: every request draws from the run's arrival-ordered streams.
+  const rng = ctx.requestRng(undefined, '');
+  const requestId = anthropicRequestId(rng);
+  const authError = checkAnthropicAuth(ctx, info);
+  if (authError) return anthropicErrorReply(requestId, route, authError, 'authentication', other);
+  let input: unknown;
+  try {
+    input = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    return anthropicErrorReply(requestId, route, invalidJson(err), 'invalid_json', other);
+  }
+  const parsed = parseMessagesRequest(input, route === 'anthropic_count_tokens');
+  if ('status' in parsed) return anthropicErrorReply(requestId, route, parsed, 'invalid_request', other);
+  const model = parsed.body.model;
+  const resolution = ctx.corpus.resolveModel(model);
+  if (ctx.config.strictModels && resolution?.known !== true) {
+    return anthropicErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
+  }
+  const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;
+  return { req: parsed, rng, requestId, bucketKey, modelIndex: ctx.counters.modelIndex(bucketKey) };
+}
+
+/**
+ * The thinking text is another short corpus answer of the same model, cut at the budget: real
+ * thinking is not recorded in the corpus, and any prose streams with the right timing and size.
+ */
+function thinkingPart(corpus: Corpus, bucketKey: string, budget: number, rng: SeededRandom): ThinkingPart {
+  const index = budget > 0 ? corpus.sample(rng, bucketKey, 'chat', budget) : undefined;
+  const entry = index === undefined ? undefined : corpus.entries[index]!;
+  const source = { bytes: corpus.bytes, offsets: corpus.offsets, first: entry?.tokenStart ?? 0, count: entry?.tokenCount ?? 0 };
+  return { source, count: Math.min(source.count, budget), signature: randomId(rng, 'Eq', SIGNATURE_LENGTH) };
+}
+
+export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
+  const accepted = accept(ctx, info, body, 'anthropic_messages');
+  if (!('req' in accepted)) return accepted;
+  const { req, rng, requestId, bucketKey, modelIndex } = accepted;
+  const model = req.body.model;
+  const inputTokens = countInputTokens(req);
+
+  const thinking = req.thinkingBudget === null ? null : thinkingPart(ctx.corpus, bucketKey, req.thinkingBudget, rng);
+  const thinkingTokens = thinking?.count ?? 0;
+  const answerReq: AnswerRequest = {
+    bucketKey,
+    tools: req.callableTools.map((t) => ({ name: t.name, parameters: t.input_schema })),
+    mustCallTool: req.mustCallTool,
+    parallelToolCalls: req.parallelToolCalls,
+    lastIsToolResult: req.lastIsToolResult,
+    json: req.jsonSchema === undefined ? 'none' : 'schema',
+    jsonSchema: req.jsonSchema,
+    // max_tokens covers thinking and answer together.
+    maxTokens: req.maxTokens === undefined ? undefined : req.maxTokens - thinkingTokens,
+  };
+  const drawn = chooseAnswer(ctx.corpus, answerReq, rng);
+  // A forced tool_choice prefills the turn, so the model goes straight to tool_use, with no text first.
+  const answer =
+    req.mustCallTool && drawn.toolCalls.length > 0 && drawn.contentCount > 0
+      ? { ...drawn, contentCount: 0, completionTokens: drawn.completionTokens - drawn.contentCount }
+      : drawn;
+  const content: MessageContent = {
+    thinking,
+    answer,
+    toolIds: answer.toolCalls.map(() => randomId(rng, 'toolu_01', 22)),
+    stopReason: STOP_REASON[answer.finishReason],
+    inputTokens,
+    outputTokens: thinkingTokens + answer.completionTokens,
+  };
+
+  const latency = ctx.latencyFor(model);
+  const lead = answer.entry;
+  const recorded = ctx.config.timing === 'recorded' && lead !== null && lead.ttftMs !== null && thinking === null;
+  const laneSteps = laneTokenSteps(answer);
+  if (thinkingTokens > 0) laneSteps.unshift(thinkingTokens);
+  const schedule = planSchedule({
+    laneSteps: [laneSteps],
+    latency,
+    rng,
+    ttftMs: recorded ? lead.ttftMs : latency.ttftMs(rng, inputTokens),
+    speed: ctx.config.speed,
+    recordedGapsMs: recorded ? lead.tokenGapsMs : null,
+  });
+  const who: MessageIdentity = { id: randomId(rng, 'msg_01', 22), model };
+  const headers = anthropicHeaders(requestId, groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)));
+  const meta = { route: 'anthropic_messages', modelIndex, errorKind: null } as const;
+
+  if (req.stream) {
+    const { lanes, trailer } = messageStreamPlan(who, content);
+    return { kind: 'stream', headers, lanes, trailer, schedule, entry: lead, meta };
+  }
+  // A non-streaming answer arrives when its last token would have been generated.
+  return {
+    kind: 'json',
+    status: 200,
+    contentType: JSON_TYPE,
+    headers,
+    body: messageBody(who, content),
+    delayMs: schedule.totalMs,
+    completionTokens: content.outputTokens,
+    meta,
+  };
+}
+
+export function countMessageTokens(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
+  const accepted = accept(ctx, info, body, 'anthropic_count_tokens');
+  if (!('req' in accepted)) return accepted;
+  return {
+    kind: 'json',
+    status: 200,
+    contentType: JSON_TYPE,
+    headers: anthropicHeaders(accepted.requestId),
+    body: JSON.stringify({ input_tokens: countInputTokens(accepted.req) }),
+    delayMs: 0,
+    completionTokens: 0,
+    meta: { route: 'anthropic_count_tokens', modelIndex: accepted.modelIndex, errorKind: null },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Anthropic's GET /v1/models and /v1/models/{id}. The path is OpenAI's too: the OpenAI model
+ * routes hand a request here when it carries `anthropic-version`, which Anthropic's SDK always
+ * sends. Lists the corpus's Claude models (every corpus model when it has none), paginated with
+ * `limit`, `after_id` and `before_id` as Anthropic pages.
+ */
+import { vendorOf } from '../../corpus/model-catalog.js';
+import type { RequestInfo } from '../http-exchange.js';
+import type { Reply } from '../reply.js';
+import type { ThreadContext } from '../thread-context.js';
+import { invalidRequest, modelNotFound } from './errors.js';
+import { anthropicErrorReply, anthropicHeaders, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
+
+/** A fixed creation time keeps listings identical across runs. */
+const CREATED_AT = '2025-01-01T00:00:00Z';
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 1000;
+
+/** `claude-sonnet-4-5` → `Claude Sonnet 4.5`, as Anthropic names its models. */
+export function displayName(id: string): string {
+  return id
+    .replace(/-(\d+)-(\d{1,2})(?=-|$)/g, '-$1.$2')
+    .split('-')
+    .map((w) => (w.length > 0 ? w[0]!.toUpperCase() + w.slice(1) : w))
+    .join(' ');
+}
+
+function modelInfo(id: string): Record<string, unknown> {
+  return { type: 'model', id, display_name: displayName(id), created_at: CREATED_AT };
+}
+
+function listed(ctx: ThreadContext): readonly string[] {
+  const claude = ctx.corpus.models.filter((m) => vendorOf(m) === 'anthropic');
+  return claude.length > 0 ? claude : ctx.corpus.models;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+export function listAnthropicModels(ctx: ThreadContext, info: RequestInfo): Reply {
+  const route = 'anthropic_models';
+  const other = ctx.counters.modelIndex('');
+  const requestId = anthropicRequestId(ctx.requestRng(undefined, ''));
+  const authError = checkAnthropicAuth(ctx, info);
+  if (authError) return anthropicErrorReply(requestId, route, authError, 'authentication', other);
+  const query = new URLSearchParams(info.query);
+  const limitText = query.get('limit');
+  const limit = limitText === null ? DEFAULT_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    return anthropicErrorReply(requestId, route, invalidRequest(`limit: Input should be an integer between 1 and ${MAX_LIMIT}`), 'invalid_request', other);
+  }
+  const all = listed(ctx);
+  const after = query.get('after_id');
+  const before = query.get('before_id');
+  let from = 0;
+  let to = all.length;
+  if (after !== null) from = all.indexOf(after) + 1;
+  if (before !== null) to = Math.max(0, all.indexOf(before));
+  // Paging backwards (before_id) takes the page that ends just before the cursor.
+  const page = before !== null && after === null ? all.slice(Math.max(from, to - limit), to) : all.slice(from, Math.min(to, from + limit));
+  const start = all.indexOf(page[0] ?? '');
+  const hasMore = before !== null && after === null ? start > from : start + page.length < to;
+  return {
+    kind: 'json',
+    status: 200,
+    contentType: JSON_TYPE,
+    headers: anthropicHeaders(requestId),
+    body: JSON.stringify({ data: page.map(modelInfo), has_more: page.length > 0 && hasMore, first_id: page[0] ?? null, last_id: page[page.length - 1] ?? null }),
+    delayMs: 0,
+    completionTokens: 0,
+    meta: { route, modelIndex: other, errorKind: null },
+  };
+}
+
+export function retrieveAnthropicModel(ctx: ThreadContext, info: RequestInfo): Reply {
+  const route = 'anthropic_models';
+  const other = ctx.counters.modelIndex('');
+  const requestId = anthropicRequestId(ctx.requestRng(undefined, ''));
+  const authError = checkAnthropicAuth(ctx, info);
+  if (authError) return anthropicErrorReply(requestId, route, authError, 'authentication', other);
+  const id = safeDecode(info.params[0] ?? '');
+  const resolution = ctx.corpus.resolveModel(id);
+  if (resolution?.known !== true) return anthropicErrorReply(requestId, route, modelNotFound(id), 'model_not_found', other);
+  return {
+    kind: 'json',
+    status: 200,
+    contentType: JSON_TYPE,
+    headers: anthropicHeaders(requestId),
+    body: JSON.stringify(modelInfo(id)),
+    delayMs: 0,
+    completionTokens: 0,
+    meta: { route, modelIndex: ctx.counters.modelIndex(resolution.key), errorKind: null },
+  };
+}

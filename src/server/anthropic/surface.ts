@@ -1,0 +1,37 @@
+/**
+ * The Anthropic surface: Messages and token counting under `/v1` (the official SDK's base URL has
+ * no `/v1`) and without it (`@ai-sdk/anthropic` puts `/v1` in the base URL). Anthropic's model
+ * listing shares OpenAI's `/v1/models` path; see `models.ts`.
+ */
+import { OTHER_MODEL } from '../../metrics/counters.js';
+import { postRoute } from '../http-exchange.js';
+import { routeErrors, type Surface } from '../surface.js';
+import { errorTypeFor } from './errors.js';
+import { countMessageTokens, createMessage } from './messages.js';
+import { anthropicErrorReply, errorRequestId } from './reply.js';
+
+export const anthropicSurface: Surface = {
+  name: 'anthropic',
+  paths: [
+    [/^\/(v1\/)?messages$/, 'POST'],
+    [/^\/(v1\/)?messages\/count_tokens$/, 'POST'],
+  ],
+  owns: (path) => /^\/(v1\/)?messages(\/|$)/.test(path),
+  errors: {
+    reply: (status, message, kind) =>
+      anthropicErrorReply(
+        errorRequestId(),
+        'unrouted',
+        { status, type: errorTypeFor(status), message: status === 500 ? 'Internal server error' : message },
+        kind,
+        OTHER_MODEL,
+      ),
+  },
+  register(app, ctx) {
+    const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
+    for (const prefix of ['/v1', '']) {
+      postRoute(app, `${prefix}/messages`, 0, errors, (info, body) => createMessage(ctx, info, body));
+      postRoute(app, `${prefix}/messages/count_tokens`, 0, errors, (info, body) => countMessageTokens(ctx, info, body));
+    }
+  },
+};

@@ -1,0 +1,77 @@
+/**
+ * Azure OpenAI requests, answered by the OpenAI handlers. Azure's gateway steps come first, as
+ * they do there: a deployment URL without `?api-version=` matches no operation (404 "Resource not
+ * found"), then the key (`api-key` header, or an Entra token as Bearer) is checked, with Azure's
+ * 401 body. The deployment name is the model: it replaces the body's `model`. The `/openai/v1/…`
+ * routes (Azure's v1 API) take the model from the body and need no api-version.
+ */
+import type { RouteId } from '../../metrics/counters.js';
+import type { RequestInfo } from '../http-exchange.js';
+import { chatCompletions } from '../openai/chat.js';
+import { completions } from '../openai/completions.js';
+import { embeddings } from '../openai/embeddings.js';
+import { requestIdFor } from '../openai/reply.js';
+import type { RouteVariant } from '../openai/route-variant.js';
+import type { Reply } from '../reply.js';
+import type { ThreadContext } from '../thread-context.js';
+import { azureErrorReply, azureHeaders, INVALID_KEY, MISSING_KEY, RESOURCE_NOT_FOUND } from './errors.js';
+
+export type AzureOperation = 'chat' | 'completions' | 'embeddings';
+
+type Handler = (ctx: ThreadContext, info: RequestInfo, body: Buffer, variant: RouteVariant) => Reply | Promise<Reply>;
+
+const OPERATIONS = {
+  chat: { route: 'azure_chat_completions', handler: chatCompletions },
+  // No Azure-specific counter label exists for legacy completions; they count with OpenAI's.
+  completions: { route: 'completions', handler: completions },
+  embeddings: { route: 'azure_embeddings', handler: embeddings },
+} as const satisfies Record<AzureOperation, { route: RouteId; handler: Handler }>;
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function hasApiVersion(query: string): boolean {
+  return (new URLSearchParams(query).get('api-version') ?? '').length > 0;
+}
+
+/** The caller's key: Azure's `api-key` header, else a Bearer token. */
+function azureKey(info: RequestInfo): string {
+  if (info.azureApiKey.length > 0) return info.azureApiKey;
+  return info.authorization.startsWith('Bearer ') ? info.authorization.slice(7).trim() : '';
+}
+
+function withAzureHeaders(reply: Reply): Reply {
+  if (!('headers' in reply)) return reply;
+  const requestId = headerValue(reply.headers, 'x-request-id') ?? '';
+  return { ...reply, headers: [...reply.headers, ...azureHeaders(requestId)] };
+}
+
+function headerValue(headers: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1];
+  return undefined;
+}
+
+/**
+ * Answers one Azure request. `deployment` is the URL's deployment segment (raw), or undefined on
+ * the `/openai/v1/…` routes.
+ */
+export function azureRequest(ctx: ThreadContext, info: RequestInfo, body: Buffer, operation: AzureOperation, deployment: string | undefined): Reply | Promise<Reply> {
+  const { route, handler } = OPERATIONS[operation];
+  const other = ctx.counters.modelIndex('');
+  if (deployment !== undefined && !hasApiVersion(info.query)) {
+    return azureErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, RESOURCE_NOT_FOUND, 'not_found', other);
+  }
+  const key = azureKey(info);
+  const accepted = ctx.keyAccepted(key);
+  if (accepted === false) {
+    return azureErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, key.length === 0 ? MISSING_KEY : INVALID_KEY, 'authentication', other);
+  }
+  const variant: RouteVariant = { route, model: deployment === undefined ? undefined : safeDecode(deployment), authChecked: true };
+  const reply = handler(ctx, info, body, variant);
+  return reply instanceof Promise ? reply.then(withAzureHeaders) : withAzureHeaders(reply);
+}

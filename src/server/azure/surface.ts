@@ -1,0 +1,45 @@
+/**
+ * The Azure OpenAI surface: deployment routes (`/openai/deployments/{deployment}/…?api-version=`,
+ * what `AzureOpenAI` from the openai SDK calls) and the v1 routes (`/openai/v1/…`, model in the
+ * body). Every path under `/openai/` is Azure's, so unknown ones get Azure's 404.
+ */
+import { OTHER_MODEL } from '../../metrics/counters.js';
+import { postRoute } from '../http-exchange.js';
+import { routeErrors, type Surface } from '../surface.js';
+import { azureErrorReply, RESOURCE_NOT_FOUND } from './errors.js';
+import { azureRequest, type AzureOperation } from './routes.js';
+
+let errorSeq = 0;
+const errorRequestId = (): string => `azr_err${(errorSeq++).toString(16).padStart(24, '0')}`;
+
+const DEPLOYMENT_PATHS: readonly (readonly [string, AzureOperation])[] = [
+  ['chat/completions', 'chat'],
+  ['completions', 'completions'],
+  ['embeddings', 'embeddings'],
+];
+const V1_PATHS: readonly (readonly [string, AzureOperation])[] = [
+  ['chat/completions', 'chat'],
+  ['embeddings', 'embeddings'],
+];
+
+export const azureSurface: Surface = {
+  name: 'azure',
+  paths: [
+    [/^\/openai\/deployments\/[^/]+\/(chat\/completions|completions|embeddings)\/?$/, 'POST'],
+    [/^\/openai\/v1\/(chat\/completions|embeddings)\/?$/, 'POST'],
+  ],
+  owns: (path) => path.startsWith('/openai/'),
+  errors: {
+    reply: (status, message, kind) =>
+      azureErrorReply(errorRequestId(), 'unrouted', status === 404 ? RESOURCE_NOT_FOUND : { status, code: String(status), message }, kind, OTHER_MODEL),
+  },
+  register(app, ctx) {
+    const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
+    for (const [path, operation] of DEPLOYMENT_PATHS) {
+      postRoute(app, `/openai/deployments/:deployment/${path}`, 1, errors, (info, body) => azureRequest(ctx, info, body, operation, info.params[0] ?? ''));
+    }
+    for (const [path, operation] of V1_PATHS) {
+      postRoute(app, `/openai/v1/${path}`, 0, errors, (info, body) => azureRequest(ctx, info, body, operation, undefined));
+    }
+  },
+};

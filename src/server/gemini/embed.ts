@@ -1,0 +1,125 @@
+/**
+ * POST /v1beta/models/{model}:embedContent → `{embedding:{values}}` and :batchEmbedContents →
+ * `{embeddings:[{values}]}` (what `@google/genai`'s `models.embedContent` calls, even for one
+ * input). Vectors are the deterministic unit vectors of `embedText`, `outputDimensionality` long
+ * (default: the model's full size). Generation time is one prefill: the model's time to first token.
+ */
+import { embedText } from '../../corpus/embedding.js';
+import { countTokens } from '../../corpus/tokens.js';
+import { OTHER_MODEL } from '../../metrics/counters.js';
+import type { RequestInfo } from '../http-exchange.js';
+import type { Reply } from '../reply.js';
+import type { ThreadContext } from '../thread-context.js';
+import { INVALID_JSON, modelNotFound, type GeminiError } from './errors.js';
+import { parseJsonBody } from './generate.js';
+import { bareModel, type ModelPath } from './path.js';
+import { partText } from './prompt.js';
+import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
+import { parseBatchEmbedRequest, parseEmbedRequest, type EmbedRequest } from './request.js';
+import { ruleViolation, type RequestName } from './request-issues.js';
+
+export interface EmbeddingModel {
+  /** Vector length when the request names no `outputDimensionality`. */
+  readonly defaultDims: number;
+  /** Largest `outputDimensionality` accepted. */
+  readonly maxDims: number;
+  readonly inputTokenLimit: number;
+  readonly displayName: string;
+}
+
+/** The Gemini API's embedding models. gemini-embedding-001 truncates (MRL) from 3072; the older ones are 768. */
+export const EMBEDDING_MODELS: Readonly<Record<string, EmbeddingModel>> = {
+  'gemini-embedding-001': { defaultDims: 3072, maxDims: 3072, inputTokenLimit: 2048, displayName: 'Gemini Embedding 001' },
+  'text-embedding-004': { defaultDims: 768, maxDims: 768, inputTokenLimit: 2048, displayName: 'Text Embedding 004' },
+  'embedding-001': { defaultDims: 768, maxDims: 768, inputTokenLimit: 2048, displayName: 'Embedding 001' },
+};
+
+/** Models outside the table (served when strictModels is off) get gemini-embedding-001's sizes. */
+const DEFAULT_EMBEDDING_MODEL = EMBEDDING_MODELS['gemini-embedding-001']!;
+
+/** One text to embed and its vector length. */
+export interface EmbedInput {
+  readonly text: string;
+  readonly dims: number;
+}
+
+/**
+ * The one place vectors are computed; a worker pool can take it over for large batches (the
+ * handler already accepts a promise of the reply).
+ */
+export function computeEmbeddings(inputs: readonly EmbedInput[]): Float32Array[] {
+  return inputs.map((input) => embedText(input.text, new Float32Array(input.dims)));
+}
+
+/** `{"values":[…]}`; a float32's shortest decimal form is what JSON.stringify writes for it as a number. */
+function valuesJson(v: Float32Array): string {
+  let s = '{"values":[';
+  for (let i = 0; i < v.length; i++) s += (i > 0 ? ',' : '') + String(v[i]);
+  return s + ']}';
+}
+
+function inputFor(req: EmbedRequest, model: EmbeddingModel, field: string, request: RequestName): EmbedInput | GeminiError {
+  const dims = req.outputDimensionality ?? model.defaultDims;
+  if (dims > model.maxDims) return ruleViolation(request, `${field}output_dimensionality`, `output_dimensionality must be at most ${model.maxDims} for this model.`);
+  return { text: req.content.parts.map(partText).join('\n'), dims };
+}
+
+export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: Buffer, path: ModelPath, batch: boolean): Reply {
+  const route = 'gemini_embed';
+  const method = batch ? 'batchEmbedContents' : 'embedContent';
+  const authError = checkGeminiAuth(ctx, info, queryOf(info));
+  if (authError) return geminiErrorReply(route, authError, 'authentication', OTHER_MODEL);
+  const json = parseJsonBody(body);
+  if (!json.ok) return geminiErrorReply(route, INVALID_JSON, 'invalid_json', OTHER_MODEL);
+
+  let requests: readonly EmbedRequest[];
+  if (batch) {
+    const parsed = parseBatchEmbedRequest(json.value);
+    if (parsed.error) return geminiErrorReply(route, parsed.error, 'invalid_request', OTHER_MODEL);
+    requests = parsed.body.requests;
+  } else {
+    const parsed = parseEmbedRequest(json.value);
+    if (parsed.error) return geminiErrorReply(route, parsed.error, 'invalid_request', OTHER_MODEL);
+    requests = [parsed.body];
+  }
+
+  const known = EMBEDDING_MODELS[path.model];
+  if (known === undefined && ctx.config.strictModels) {
+    return geminiErrorReply(route, modelNotFound(path.model, path.apiVersion, method), 'model_not_found', OTHER_MODEL);
+  }
+  const model = known ?? DEFAULT_EMBEDDING_MODEL;
+  const request: RequestName = batch ? 'BatchEmbedContentsRequest' : 'EmbedContentRequest';
+  const inputs: EmbedInput[] = [];
+  for (let i = 0; i < requests.length; i++) {
+    const r = requests[i]!;
+    const field = batch ? `requests[${i}].` : '';
+    if (batch && r.model !== undefined && bareModel(r.model) !== path.model) {
+      return geminiErrorReply(
+        route,
+        ruleViolation(request, `${field}model`, `Model in the request (${r.model}) does not match the model in the URL (models/${path.model}).`),
+        'invalid_request',
+        OTHER_MODEL,
+      );
+    }
+    const input = inputFor(r, model, field, request);
+    if ('code' in input) return geminiErrorReply(route, input, 'invalid_request', OTHER_MODEL);
+    inputs.push(input);
+  }
+
+  const vectors = computeEmbeddings(inputs);
+  let tokens = 0;
+  for (const input of inputs) tokens += countTokens(input.text);
+  const rng = ctx.requestRng(undefined, '');
+  const delayMs = ctx.latencyFor(path.model).ttftMs(rng, tokens) * ctx.config.speed;
+  const out = batch ? `{"embeddings":[${vectors.map(valuesJson).join(',')}]}` : `{"embedding":${valuesJson(vectors[0]!)}}`;
+  return {
+    kind: 'json',
+    status: 200,
+    contentType: JSON_TYPE,
+    headers: geminiHeaders(delayMs),
+    body: out,
+    delayMs,
+    completionTokens: 0,
+    meta: { route, modelIndex: OTHER_MODEL, errorKind: null },
+  };
+}

@@ -1,0 +1,222 @@
+/**
+ * GenerateContentResponse bytes, streaming and not.
+ *
+ * A Gemini stream repeats `usageMetadata` on every chunk with the cumulative
+ * `candidatesTokenCount`, so a chunk's tail depends on how many tokens went out before it. The
+ * emission schedule is planned before the first byte, so the count each event carries is known:
+ * each lane's text is split into one token step per event, and each step gets its own small tail
+ * with the running count spliced in. That is one short string per event (not per token), built
+ * once per response; the per-token path stays a copy of escaped bytes from the arena.
+ *
+ * A function call is whole in one chunk (`args` is an object, never streamed as deltas). It is a
+ * token step over a source whose tokens are empty but the last, which holds the entire frame: the
+ * writer paces the call's tokens like any others and the frame goes out with its last token, as
+ * the real API sends a call once it is generated.
+ */
+import type { FinishReason } from '../../corpus/format.js';
+import type { EmissionSchedule } from '../../timing/schedule.js';
+import type { Answer, AnswerToolCall } from '../answer.js';
+import { EMPTY, Lane, Step, sourceSlice, tokenStep, type TokenSource } from '../stream-plan.js';
+
+export interface GeminiIdentity {
+  /** `modelVersion`: the model id as requested. */
+  readonly modelVersion: string;
+  readonly responseId: string;
+}
+
+/** What one candidate sends: its text tokens, then its complete function calls. */
+export interface CandidatePlan {
+  readonly answer: Answer;
+  readonly textCount: number;
+  /** Calls cut at the token limit are dropped: half an `args` object cannot be sent. */
+  readonly calls: readonly AnswerToolCall[];
+  readonly tokens: number;
+  readonly finishReason: GeminiFinishReason;
+}
+
+export type GeminiFinishReason = 'STOP' | 'MAX_TOKENS' | 'SAFETY';
+
+const FINISH: Readonly<Record<FinishReason, GeminiFinishReason>> = {
+  stop: 'STOP',
+  tool_calls: 'STOP',
+  length: 'MAX_TOKENS',
+  content_filter: 'SAFETY',
+};
+
+export function candidatePlan(a: Answer): CandidatePlan {
+  const calls = a.toolCalls.filter((c) => c.count > 0 && c.count === c.args.count);
+  const tokens = a.contentCount + calls.reduce((n, c) => n + c.count, 0);
+  return { answer: a, textCount: a.contentCount, calls, tokens, finishReason: FINISH[a.finishReason] };
+}
+
+/** Token counts of a candidate's steps in stream order, for the scheduler. */
+export function candidateSteps(c: CandidatePlan): number[] {
+  const steps: number[] = [];
+  if (c.textCount > 0) steps.push(c.textCount);
+  for (const call of c.calls) steps.push(call.count);
+  return steps;
+}
+
+/** The `usageMetadata` object; zero counts are left out, as proto3 JSON leaves out defaults. */
+function usageJson(promptTokens: number, candidateTokens: number): string {
+  let s = '{';
+  if (promptTokens > 0) s += `"promptTokenCount":${promptTokens},`;
+  if (candidateTokens > 0) s += `"candidatesTokenCount":${candidateTokens},`;
+  s += `"totalTokenCount":${promptTokens + candidateTokens}`;
+  if (promptTokens > 0) s += `,"promptTokensDetails":[{"modality":"TEXT","tokenCount":${promptTokens}}]`;
+  return s + '}';
+}
+
+/** `args` as raw JSON: the synthesized arguments are stored JSON-string-escaped, so they are unescaped once. */
+function callArgsJson(call: AnswerToolCall): string {
+  return JSON.parse(`"${sourceSlice(call.args, call.count).toString('utf8')}"`) as string;
+}
+
+function functionCallPart(call: AnswerToolCall): string {
+  return `{"functionCall":{"name":${JSON.stringify(call.name)},"args":${callArgsJson(call)}}}`;
+}
+
+const TEXT_OPEN = '{"candidates":[{"content":{"parts":[{"text":"';
+
+/** One chunk of the stream: JSON text, with escaped token bytes in the middle for a text chunk. */
+interface Piece {
+  readonly event: number;
+  readonly lane: number;
+  readonly open: string;
+  /** Text tokens (a window of the answer's source) or null for a whole-JSON chunk. */
+  readonly src: TokenSource | null;
+  readonly close: string;
+  /** For a function call: the tokens it spans (its frame goes with the last). */
+  readonly callTokens: number;
+}
+
+/** Per event, tokens sent by every lane together, replaying the stream writer's rule on the schedule. */
+function walkSchedule(schedule: EmissionSchedule, laneSteps: readonly (readonly number[])[], visit: (lane: number, step: number, event: number, n: number) => void): number[] {
+  const lanes = laneSteps.length;
+  const step = new Int32Array(lanes);
+  const used = new Int32Array(lanes);
+  const sent: number[] = [];
+  for (let e = 0; ; e++) {
+    const k = e < schedule.events ? schedule.chunk[e]! : 1;
+    let open = false;
+    let tokens = 0;
+    for (let l = 0; l < lanes; l++) {
+      const steps = laneSteps[l]!;
+      if (step[l]! >= steps.length) continue;
+      const n = Math.min(k, steps[step[l]!]! - used[l]!);
+      visit(l, step[l]!, e, n);
+      tokens += n;
+      used[l] = used[l]! + n;
+      if (used[l] === steps[step[l]!]) {
+        step[l] = step[l]! + 1;
+        used[l] = 0;
+      }
+      if (step[l]! < steps.length) open = true;
+    }
+    sent.push(tokens);
+    if (!open) return sent;
+  }
+}
+
+/** Every chunk of the stream, in lane order and, within a lane, in send order. */
+function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number, schedule: EmissionSchedule): Piece[][] {
+  const laneSteps = plans.map(candidateSteps);
+  const visits: { step: number; event: number; n: number }[][] = plans.map(() => []);
+  const sent = walkSchedule(schedule, laneSteps, (lane, step, event, n) => visits[lane]!.push({ step, event, n }));
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const n of sent) cumulative.push((total += n));
+  const suffix = `,"modelVersion":${JSON.stringify(who.modelVersion)},"responseId":${JSON.stringify(who.responseId)}}`;
+  const close = (lane: number, event: number, last: boolean, finish: GeminiFinishReason): string =>
+    `],"role":"model"}${last ? `,"finishReason":"${finish}"` : ''},"index":${lane}}],"usageMetadata":${usageJson(promptTokens, cumulative[event]!)}${suffix}`;
+
+  return plans.map((plan, lane) => {
+    const pieces: Piece[] = [];
+    const laneVisits = visits[lane]!;
+    if (laneVisits.length === 0) {
+      // Nothing to send but the finish: content without parts, as the API answers an empty turn.
+      pieces.push({ event: 0, lane, open: `{"candidates":[{"content":{"role":"model"},"finishReason":"${plan.finishReason}","index":${lane}}],"usageMetadata":${usageJson(promptTokens, cumulative[0]!)}${suffix}`, src: null, close: '', callTokens: 0 });
+      return pieces;
+    }
+    const src = plan.answer.content;
+    const hasText = plan.textCount > 0;
+    let at = 0;
+    laneVisits.forEach((v, i) => {
+      const last = i === laneVisits.length - 1;
+      if (hasText && v.step === 0) {
+        const window: TokenSource = { bytes: src.bytes, offsets: src.offsets, first: src.first + at, count: v.n };
+        at += v.n;
+        pieces.push({ event: v.event, lane, open: TEXT_OPEN, src: window, close: '"}' + close(lane, v.event, last, plan.finishReason), callTokens: 0 });
+        return;
+      }
+      const next = laneVisits[i + 1];
+      if (next !== undefined && next.step === v.step) return; // the call's frame goes with its last token
+      const call = plan.calls[v.step - (hasText ? 1 : 0)]!;
+      const json = `{"candidates":[{"content":{"parts":[${functionCallPart(call)}` + close(lane, v.event, last, plan.finishReason);
+      pieces.push({ event: v.event, lane, open: json, src: null, close: '', callTokens: call.count });
+    });
+    return pieces;
+  });
+}
+
+const SSE_OPEN = 'data: ';
+const SSE_CLOSE = '\r\n\r\n';
+
+/** A source of `count` tokens that are empty but the last, which is the whole frame. */
+function wholeFrameSource(frame: Buffer, count: number): TokenSource {
+  const offsets = new Int32Array(count + 1);
+  offsets[count] = frame.length;
+  return { bytes: frame, offsets, first: 0, count };
+}
+
+/**
+ * The SSE plan: one lane per candidate, frames `data: <one-line JSON>\r\n\r\n` only (no `event:`,
+ * no comments, no `[DONE]`: `@google/genai` would parse `[DONE]` as JSON), so the trailer is empty.
+ */
+export function geminiStreamPlan(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number, schedule: EmissionSchedule): { lanes: Lane[]; trailer: Buffer } {
+  const textHead = Buffer.from(SSE_OPEN + TEXT_OPEN);
+  const lanes = streamPieces(who, plans, promptTokens, schedule).map((pieces) => {
+    const steps = pieces.map((p): Step => {
+      if (p.src !== null) return tokenStep(textHead, p.src, p.src.count, Buffer.from(p.close + SSE_CLOSE));
+      const frame = Buffer.from(SSE_OPEN + p.open + SSE_CLOSE);
+      return p.callTokens > 0 ? tokenStep(EMPTY, wholeFrameSource(frame, p.callTokens), p.callTokens, EMPTY) : Step.frame(frame);
+    });
+    return new Lane(steps);
+  });
+  return { lanes, trailer: EMPTY };
+}
+
+/**
+ * `streamGenerateContent` without `alt=sse`: the API streams one JSON array of the same chunks.
+ * Sent whole once generated, since the exchange's streams are SSE.
+ */
+export function geminiChunkArray(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number, schedule: EmissionSchedule): Buffer {
+  const pieces = streamPieces(who, plans, promptTokens, schedule).flat();
+  pieces.sort((a, b) => a.event - b.event || a.lane - b.lane);
+  const parts: Buffer[] = [Buffer.from('[')];
+  pieces.forEach((p, i) => {
+    parts.push(Buffer.from((i > 0 ? ',\r\n' : '') + p.open));
+    if (p.src !== null) parts.push(sourceSlice(p.src, p.src.count), Buffer.from(p.close));
+  });
+  parts.push(Buffer.from(']'));
+  return Buffer.concat(parts);
+}
+
+/** The non-streaming GenerateContentResponse; each candidate's text is one slice of the arena. */
+export function geminiBody(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number): Buffer {
+  const parts: Buffer[] = [Buffer.from('{"candidates":[')];
+  let total = 0;
+  plans.forEach((plan, index) => {
+    total += plan.tokens;
+    const callParts = plan.calls.map(functionCallPart).join(',');
+    const content = plan.textCount > 0 || callParts.length > 0 ? '{"parts":[' : '{"role":"model"}';
+    parts.push(Buffer.from(`${index > 0 ? ',' : ''}{"content":${content}`));
+    if (plan.textCount > 0) parts.push(Buffer.from('{"text":"'), sourceSlice(plan.answer.content, plan.textCount), Buffer.from('"}'));
+    if (plan.textCount > 0 || callParts.length > 0) parts.push(Buffer.from(`${plan.textCount > 0 && callParts.length > 0 ? ',' : ''}${callParts}],"role":"model"}`));
+    parts.push(Buffer.from(`,"finishReason":"${plan.finishReason}","index":${index}}`));
+  });
+  parts.push(
+    Buffer.from(`],"usageMetadata":${usageJson(promptTokens, total)},"modelVersion":${JSON.stringify(who.modelVersion)},"responseId":${JSON.stringify(who.responseId)}}`),
+  );
+  return Buffer.concat(parts);
+}

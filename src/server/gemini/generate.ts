@@ -1,0 +1,133 @@
+/**
+ * POST /v1beta/models/{model}:generateContent and :streamGenerateContent: validate, pick one answer
+ * per candidate, plan the timing from the seeded source, and hand the exchange a held JSON body or
+ * an SSE plan. Gemini streams hold their headers until the first event (see docs/surfaces.md).
+ */
+import { splitTokens } from '../../corpus/tokens.js';
+import type { SeededRandom } from '../../timing/random.js';
+import { planSchedule } from '../../timing/schedule.js';
+import { chooseAnswer, randomId, type Answer, type AnswerRequest, type OfferedTool } from '../answer.js';
+import { groundTruthHeaders } from '../ground-truth.js';
+import type { RequestInfo } from '../http-exchange.js';
+import type { Reply } from '../reply.js';
+import { tokenSourceFromStrings } from '../stream-plan.js';
+import type { ThreadContext } from '../thread-context.js';
+import { INVALID_JSON, modelNotFound } from './errors.js';
+import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiIdentity } from './generate-encode.js';
+import type { ModelPath } from './path.js';
+import { countPromptTokens, promptKey } from './prompt.js';
+import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
+import { parseGenerateRequest, type GenerateRequest } from './request.js';
+
+/** Parses a request body as JSON; an empty body reads as `{}`, as the API's proto-JSON parser reads it. */
+export function parseJsonBody(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+  if (body.length === 0) return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** The tools the answer may call, and whether it must call one, from `tools` and `toolConfig`. */
+function callableTools(req: GenerateRequest): { tools: OfferedTool[]; mustCall: boolean } {
+  const fcc = req.toolConfig?.functionCallingConfig;
+  const mode = fcc?.mode ?? 'AUTO';
+  if (mode === 'NONE') return { tools: [], mustCall: false };
+  const allowed = fcc?.allowedFunctionNames;
+  const tools: OfferedTool[] = [];
+  for (const t of req.tools ?? []) {
+    for (const d of t.functionDeclarations ?? []) {
+      if (allowed !== undefined && allowed.length > 0 && !allowed.includes(d.name)) continue;
+      tools.push({ name: d.name, parameters: d.parameters ?? d.parametersJsonSchema });
+    }
+  }
+  return { tools, mustCall: mode === 'ANY' && tools.length > 0 };
+}
+
+/** `text/x.enum`: the text is one of the schema's enum values, bare (not a JSON string). */
+function enumAnswer(schema: unknown, rng: SeededRandom, maxTokens: number | undefined): Answer | null {
+  if (typeof schema !== 'object' || schema === null) return null;
+  const values = (schema as { enum?: unknown }).enum;
+  if (!Array.isArray(values) || values.length === 0) return null;
+  const content = tokenSourceFromStrings(splitTokens(String(values[rng.int(values.length)])));
+  const contentCount = Math.min(content.count, maxTokens ?? content.count);
+  const cut = contentCount < content.count;
+  return { entry: null, refusal: false, content, contentCount, toolCalls: [], finishReason: cut ? 'length' : 'stop', completionTokens: contentCount };
+}
+
+export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buffer, path: ModelPath, stream: boolean): Reply {
+  const route = stream ? 'gemini_stream_generate' : 'gemini_generate';
+  const other = ctx.counters.modelIndex('');
+  const query = queryOf(info);
+  const authError = checkGeminiAuth(ctx, info, query);
+  if (authError) return geminiErrorReply(route, authError, 'authentication', other);
+  const json = parseJsonBody(body);
+  if (!json.ok) return geminiErrorReply(route, INVALID_JSON, 'invalid_json', other);
+  const parsed = parseGenerateRequest(json.value);
+  if (parsed.error) return geminiErrorReply(route, parsed.error, 'invalid_request', other);
+  const req = parsed.body;
+  const model = path.model;
+
+  const resolution = ctx.corpus.resolveModel(model);
+  if (ctx.config.strictModels && resolution?.known !== true) {
+    return geminiErrorReply(route, modelNotFound(model, path.apiVersion, stream ? 'streamGenerateContent' : 'generateContent'), 'model_not_found', other);
+  }
+  const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;
+  const modelIndex = ctx.counters.modelIndex(bucketKey);
+  const rng = ctx.requestRng(req.generationConfig?.seed, promptKey(model, req));
+
+  const promptTokens = countPromptTokens(req);
+  const gc = req.generationConfig;
+  const schema = gc?.responseSchema ?? gc?.responseJsonSchema;
+  const { tools, mustCall } = callableTools(req);
+  const lastTurn = req.contents[req.contents.length - 1]!;
+  const answerReq: AnswerRequest = {
+    bucketKey,
+    tools,
+    mustCallTool: mustCall,
+    parallelToolCalls: true,
+    lastIsToolResult: lastTurn.parts.some((p) => p.functionResponse !== undefined),
+    json: gc?.responseMimeType === 'application/json' ? (schema !== undefined ? 'schema' : 'object') : 'none',
+    jsonSchema: schema,
+    maxTokens: gc?.maxOutputTokens,
+  };
+  const answers: Answer[] = [];
+  for (let i = 0; i < (gc?.candidateCount ?? 1); i++) {
+    const picked = gc?.responseMimeType === 'text/x.enum' ? enumAnswer(schema, rng, answerReq.maxTokens) : null;
+    answers.push(picked ?? chooseAnswer(ctx.corpus, answerReq, rng));
+  }
+  const plans = answers.map(candidatePlan);
+  const completionTokens = plans.reduce((n, p) => n + p.tokens, 0);
+
+  const latency = ctx.latencyFor(model);
+  const lead = answers[0]!.entry;
+  const recorded = ctx.config.timing === 'recorded' && lead !== null && lead.ttftMs !== null;
+  const schedule = planSchedule({
+    laneSteps: plans.map(candidateSteps),
+    latency,
+    rng,
+    ttftMs: recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens),
+    speed: ctx.config.speed,
+    recordedGapsMs: recorded ? lead.tokenGapsMs : null,
+  });
+  const who: GeminiIdentity = { modelVersion: model, responseId: randomId(rng, '', 23) };
+  const groundTruth = groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24));
+  const meta = { route, modelIndex, errorKind: null } as const;
+
+  if (stream && query.get('alt') === 'sse') {
+    const { lanes, trailer } = geminiStreamPlan(who, plans, promptTokens, schedule);
+    return { kind: 'stream', headers: geminiHeaders(schedule.ttftMs, groundTruth), lanes, trailer, schedule, entry: lead, meta, headersAtFirstEvent: true };
+  }
+  // A non-streaming answer (or the JSON-array stream) arrives when the longest candidate has finished generating.
+  return {
+    kind: 'json',
+    status: 200,
+    contentType: JSON_TYPE,
+    headers: geminiHeaders(schedule.totalMs, groundTruth),
+    body: stream ? geminiChunkArray(who, plans, promptTokens, schedule) : geminiBody(who, plans, promptTokens),
+    delayMs: schedule.totalMs,
+    completionTokens,
+    meta,
+  };
+}

@@ -1,0 +1,48 @@
+/** Gemini response headers, error replies and the API-key check. */
+import type { ErrorKind, RouteId } from '../../metrics/counters.js';
+import type { RequestInfo } from '../http-exchange.js';
+import type { JsonReply } from '../reply.js';
+import type { ThreadContext } from '../thread-context.js';
+import { API_KEY_INVALID, API_KEY_MISSING, geminiErrorBody, type GeminiError } from './errors.js';
+
+/** The content type Google's front end sends with JSON bodies. */
+export const JSON_TYPE = 'application/json; charset=UTF-8';
+
+/** Headers the Gemini API sends (it has no request-id header); `server-timing` carries the processing time. */
+export function geminiHeaders(processingMs: number, extra: readonly string[] = []): string[] {
+  return [
+    'vary', 'Origin, X-Origin, Referer',
+    'server-timing', `gfet4t7; dur=${Math.max(0, Math.round(processingMs))}`,
+    'x-content-type-options', 'nosniff',
+    ...extra,
+  ];
+}
+
+export function geminiErrorReply(route: RouteId, err: GeminiError, kind: ErrorKind, modelIndex: number): JsonReply {
+  return {
+    kind: 'json',
+    status: err.code,
+    contentType: JSON_TYPE,
+    headers: geminiHeaders(0),
+    body: geminiErrorBody(err),
+    delayMs: 0,
+    completionTokens: 0,
+    meta: { route, modelIndex, errorKind: kind },
+  };
+}
+
+/** The request's query string, parsed once per request. */
+export function queryOf(info: RequestInfo): URLSearchParams {
+  return new URLSearchParams(info.query);
+}
+
+/**
+ * The key comes in `x-goog-api-key` (every SDK) or `?key=` (REST examples); the header wins.
+ * `undefined` when the request may proceed. The key is never logged or echoed.
+ */
+export function checkGeminiAuth(ctx: ThreadContext, info: RequestInfo, query: URLSearchParams): GeminiError | undefined {
+  const key = info.xGoogApiKey.length > 0 ? info.xGoogApiKey : (query.get('key') ?? '');
+  const accepted = ctx.keyAccepted(key);
+  if (accepted === undefined || accepted) return undefined;
+  return key.length === 0 ? API_KEY_MISSING : API_KEY_INVALID;
+}

@@ -1,0 +1,87 @@
+/**
+ * The Gemini surface (Generative Language API): `/v1beta/models/{model}:{method}` for generation,
+ * token counting and embeddings, and `/v1beta/models[/{model}]` listings. The same methods answer
+ * under `/v1/models/{model}:{method}` (`httpOptions.apiVersion: 'v1'`); a POST there cannot be
+ * OpenAI's, whose `/v1/models/{id}` is GET only. `GET /v1/models` stays OpenAI's.
+ */
+import { OTHER_MODEL } from '../../metrics/counters.js';
+import { getRoute, postRoute, type RequestInfo, type RouteErrors } from '../http-exchange.js';
+import type { Reply } from '../reply.js';
+import { routeErrors, type Surface } from '../surface.js';
+import type { ThreadContext } from '../thread-context.js';
+import { countTokensRoute } from './count-tokens.js';
+import { embedRoute } from './embed.js';
+import { geminiError, INTERNAL_ERROR } from './errors.js';
+import { generateContent } from './generate.js';
+import { getGeminiModel, listGeminiModels } from './models.js';
+import { GEMINI_METHODS, parseModelPath } from './path.js';
+import { geminiErrorReply } from './reply.js';
+
+function notFound(info: RequestInfo): Reply {
+  return geminiErrorReply('unrouted', geminiError(404, `Invalid URL (${info.method} ${info.url})`), 'not_found', OTHER_MODEL);
+}
+
+function methodNotAllowed(info: RequestInfo, allow: string): Reply {
+  const reply = geminiErrorReply('unrouted', geminiError(405, `Method not allowed: ${info.method} ${info.url}`), 'method_not_allowed', OTHER_MODEL);
+  return { ...reply, headers: [...reply.headers, 'allow', allow] };
+}
+
+/** POST `/{version}/models/{model}:{method}`. */
+function modelMethod(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
+  const path = parseModelPath(info.url);
+  if (path === null) return notFound(info);
+  switch (path.method) {
+    case null:
+      return methodNotAllowed(info, 'GET');
+    case 'generateContent':
+      return generateContent(ctx, info, body, path, false);
+    case 'streamGenerateContent':
+      return generateContent(ctx, info, body, path, true);
+    case 'countTokens':
+      return countTokensRoute(ctx, info, body, path);
+    case 'embedContent':
+      return embedRoute(ctx, info, body, path, false);
+    case 'batchEmbedContents':
+      return embedRoute(ctx, info, body, path, true);
+    default:
+      return geminiErrorReply(
+        'unrouted',
+        geminiError(404, `Method not found: ${path.method}. The methods on models/${path.model} are ${GEMINI_METHODS.join(', ')}.`),
+        'not_found',
+        OTHER_MODEL,
+      );
+  }
+}
+
+/** GET `/v1beta/models/{model}`. */
+function modelGet(ctx: ThreadContext, info: RequestInfo): Reply {
+  if (info.url === '/v1beta/models/') return listGeminiModels(ctx, info);
+  const path = parseModelPath(info.url);
+  if (path === null) return notFound(info);
+  if (path.method !== null) return methodNotAllowed(info, 'POST');
+  return getGeminiModel(ctx, info, path);
+}
+
+export const geminiSurface: Surface = {
+  name: 'gemini',
+  paths: [
+    [/^\/(v1beta|v1)\/models\/[^/]+:[A-Za-z]+$/, 'POST'],
+    [/^\/v1beta\/models\/?$/, 'GET'],
+    [/^\/v1beta\/models\/[^/:]+$/, 'GET'],
+  ],
+  owns: (path) => /^\/v1beta(\/|$)/.test(path) || /^\/v1\/models\/[^/]+:[A-Za-z]+$/.test(path),
+  errors: {
+    reply: (status, message, kind) =>
+      geminiErrorReply('unrouted', status === 500 ? INTERNAL_ERROR : geminiError(status, message), kind, OTHER_MODEL),
+  },
+  register(app, ctx) {
+    const limit = ctx.config.bodyLimitBytes;
+    // The API's own wording for an oversized payload; the status stays 413 like every surface's.
+    const tooLarge = geminiError(413, `Request payload size exceeds the limit: ${limit} bytes.`);
+    const errors: RouteErrors = { ...routeErrors(this.errors, limit), tooLarge: () => geminiErrorReply('unrouted', tooLarge, 'body_too_large', OTHER_MODEL) };
+    // uWS parameters cannot split `{model}:{method}`, so the model routes are wildcards parsed in `path.ts`.
+    for (const version of ['/v1beta', '/v1']) postRoute(app, `${version}/models/*`, 0, errors, (info, body) => modelMethod(ctx, info, body));
+    getRoute(app, 'get', '/v1beta/models', 0, errors, (info) => listGeminiModels(ctx, info));
+    getRoute(app, 'get', '/v1beta/models/*', 0, errors, (info) => modelGet(ctx, info));
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * Legacy Completions bytes, streaming and not. Streamed and whole objects share one shape
+ * (`object: "text_completion"`). As in OpenAI's recordings, `finish_reason` rides on the last
+ * text chunk rather than a separate empty chunk, so a lane's last token is its own token step
+ * with a finishing tail. Token text is copied from the pre-encoded arena; per response only the
+ * chunk prefix and a few tails are built.
+ */
+import type { Answer } from '../answer.js';
+import { Lane, Step, sourceSlice, tokenStep, type TokenSource } from '../stream-plan.js';
+import { DONE_FRAME } from './chat-encode.js';
+
+export interface CompletionIdentity {
+  readonly id: string;
+  readonly created: number;
+  readonly model: string;
+  readonly systemFingerprint: string;
+}
+
+export interface CompletionUsage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+}
+
+/** One choice: its answer and, with `echo`, the JSON-escaped prompt text sent before it. */
+export interface CompletionChoice {
+  readonly answer: Answer;
+  readonly echo: Buffer | null;
+}
+
+const QUOTE = Buffer.from('"');
+
+export function escapeJsonText(text: string): Buffer {
+  return Buffer.from(JSON.stringify(text).slice(1, -1), 'utf8');
+}
+
+function usageJson(u: CompletionUsage): string {
+  return `{"prompt_tokens":${u.promptTokens},"completion_tokens":${u.completionTokens},"total_tokens":${u.promptTokens + u.completionTokens}}`;
+}
+
+/** Token counts of a choice's token steps, as the stream sends them (for scheduling). */
+export function completionLaneSteps(a: Answer): number[] {
+  if (a.contentCount === 0) return [];
+  return a.contentCount === 1 ? [1] : [a.contentCount - 1, 1];
+}
+
+function tokensFrom(src: TokenSource, from: number, count: number): TokenSource {
+  return { bytes: src.bytes, offsets: src.offsets, first: src.first + from, count };
+}
+
+/** One lane per choice; the usage chunk (with `include_usage`) and `[DONE]` form the trailer. */
+export function completionsStreamPlan(who: CompletionIdentity, choices: readonly CompletionChoice[], includeUsage: boolean, usage: CompletionUsage): { lanes: Lane[]; trailer: Buffer } {
+  const head = Buffer.from(`data: {"id":${JSON.stringify(who.id)},"object":"text_completion","created":${who.created},"choices":[{"text":"`);
+  const model = JSON.stringify(who.model);
+  const usageNull = includeUsage ? ',"usage":null' : '';
+  const lanes = choices.map(({ answer: a, echo }, index) => {
+    const open = Buffer.from(`","index":${index},"logprobs":null,"finish_reason":null}],"model":${model}${usageNull}}\n\n`);
+    const last = Buffer.from(`","index":${index},"logprobs":null,"finish_reason":"${a.finishReason}"}],"model":${model}${usageNull}}\n\n`);
+    const steps: Step[] = [];
+    if (echo !== null && echo.length > 0) steps.push(Step.frame(Buffer.concat([head, echo, open])));
+    const n = a.contentCount;
+    if (n === 0) steps.push(Step.frame(Buffer.concat([head, last])));
+    else {
+      if (n > 1) steps.push(tokenStep(head, tokensFrom(a.content, 0, n - 1), n - 1, open));
+      steps.push(tokenStep(head, tokensFrom(a.content, n - 1, 1), 1, last));
+    }
+    return new Lane(steps);
+  });
+  let trailer = DONE_FRAME;
+  if (includeUsage) {
+    const usageChunk = `data: {"id":${JSON.stringify(who.id)},"object":"text_completion","created":${who.created},"model":${model},"usage":${usageJson(usage)},"choices":[]}\n\n`;
+    trailer = Buffer.concat([Buffer.from(usageChunk), DONE_FRAME]);
+  }
+  return { lanes, trailer };
+}
+
+/** The non-streaming `text_completion` body; each choice's text is spliced from the arena as one slice. */
+export function completionsBody(who: CompletionIdentity, choices: readonly CompletionChoice[], usage: CompletionUsage): Buffer {
+  const parts: Buffer[] = [
+    Buffer.from(`{"id":${JSON.stringify(who.id)},"object":"text_completion","created":${who.created},"model":${JSON.stringify(who.model)},"system_fingerprint":${JSON.stringify(who.systemFingerprint)},"choices":[`),
+  ];
+  choices.forEach(({ answer: a, echo }, index) => {
+    parts.push(Buffer.from(index > 0 ? ',{"text":"' : '{"text":"'));
+    if (echo !== null) parts.push(echo);
+    parts.push(sourceSlice(a.content, a.contentCount), QUOTE, Buffer.from(`,"index":${index},"logprobs":null,"finish_reason":"${a.finishReason}"}`));
+  });
+  parts.push(Buffer.from(`],"usage":${usageJson(usage)}}`));
+  return Buffer.concat(parts);
+}

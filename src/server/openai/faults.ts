@@ -1,0 +1,89 @@
+/**
+ * OpenAI's answers to rate limits and injected faults: the 429 bodies (`rate_limit_exceeded` with
+ * type `requests` / `tokens`, `insufficient_quota`), 5xx bodies, and the HTML pages an edge proxy
+ * returns for 502 and 504, which the SDK surfaces as raw text.
+ */
+import type { Fault } from '../../chaos/scenario.js';
+import type { QuotaRejection } from '../../quota/engine.js';
+import type { DialectFaults } from '../policy.js';
+import type { JsonReply, ReplyMeta } from '../reply.js';
+import { openAIErrorBody, type OpenAIError } from './errors.js';
+import { JSON_TYPE, openAIHeaders } from './reply.js';
+import { errorRequestId } from './surface-ids.js';
+
+/** "644ms" below a second, "9.816s" above, as OpenAI's 429 messages phrase it. */
+export function tryAgainIn(ms: number): string {
+  return ms < 1000 ? `${Math.max(1, Math.ceil(ms))}ms` : `${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}s`;
+}
+
+const DIMENSION_TEXT = { requests: ['requests per min (RPM)', 'requests'], tokens: ['tokens per min (TPM)', 'tokens'] } as const;
+
+function reply(status: number, body: string, headers: readonly string[], meta: ReplyMeta, contentType = JSON_TYPE): JsonReply {
+  return {
+    kind: 'json',
+    status,
+    contentType,
+    headers: [...openAIHeaders(errorRequestId(), 0), ...headers],
+    body,
+    delayMs: 0,
+    completionTokens: 0,
+    meta: { ...meta, errorKind: null },
+  };
+}
+
+const err = (status: number, message: string, type: OpenAIError['type'] | 'requests' | 'tokens' | 'server_error', code: string | null): string =>
+  openAIErrorBody({ status, message, type: type as OpenAIError['type'], param: null, code });
+
+function html(status: number, title: string): string {
+  return `<html>\r\n<head><title>${status} ${title}</title></head>\r\n<body>\r\n<center><h1>${status} ${title}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n`;
+}
+
+function retryHeaders(ms: number | undefined): string[] {
+  return ms === undefined ? [] : ['retry-after', String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms', String(Math.ceil(ms))];
+}
+
+export const OPENAI_FAULTS: DialectFaults = {
+  rateLimited(r: QuotaRejection, model, headers, meta) {
+    const [unit, type] = r.dimension === 'requests' ? DIMENSION_TEXT.requests : DIMENSION_TEXT.tokens;
+    const message = Number.isFinite(r.retryAfterMs)
+      ? `Rate limit reached for ${model} in organization org-understudy on ${unit}: Limit ${r.limit}, Used ${r.used}, Requested ${r.requested}. Please try again in ${tryAgainIn(r.retryAfterMs)}. Visit https://platform.openai.com/account/rate-limits to learn more.`
+      : `Request too large for ${model} in organization org-understudy on ${unit}: Limit ${r.limit}, Requested ${r.requested}. The input or output tokens must be reduced in order to run successfully. Visit https://platform.openai.com/account/rate-limits to learn more.`;
+    return reply(429, err(429, message, type, 'rate_limit_exceeded'), headers, meta);
+  },
+
+  faultReply(fault: Fault, status, model, meta) {
+    switch (fault.kind) {
+      case 'rate_limit':
+        return reply(
+          429,
+          err(429, `Rate limit reached for ${model} in organization org-understudy on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in ${tryAgainIn(fault.retryAfterMs ?? 1000)}. Visit https://platform.openai.com/account/rate-limits to learn more.`, 'requests', 'rate_limit_exceeded'),
+          retryHeaders(fault.retryAfterMs),
+          meta,
+        );
+      case 'quota_exhausted':
+        // Retrying cannot help: the SDKs obey x-should-retry before the status.
+        return reply(
+          429,
+          err(429, 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.', 'insufficient_quota', 'insufficient_quota'),
+          ['x-should-retry', 'false'],
+          meta,
+        );
+      case 'bad_gateway_502':
+        return reply(502, html(502, 'Bad Gateway'), [], meta, 'text/html');
+      case 'gateway_timeout_504':
+        return reply(504, html(504, 'Gateway Time-out'), [], meta, 'text/html');
+      case 'unavailable_503':
+      case 'overloaded_529':
+        return reply(503, err(503, 'The engine is currently overloaded, please try again later', 'server_error', null), retryHeaders(fault.retryAfterMs), meta);
+      case 'empty_200':
+        return reply(200, '', [], meta);
+      default:
+        return reply(status >= 400 ? status : 500, err(500, 'The server had an error while processing your request. Sorry about that!', 'server_error', null), [], meta);
+    }
+  },
+};
+
+/** What openai-node turns into an APIError mid-stream: an event whose data has a top-level `error`. */
+export const OPENAI_STREAM_ERROR = Buffer.from(
+  `data: ${openAIErrorBody({ status: 500, message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', param: null, code: null })}\n\n`,
+);

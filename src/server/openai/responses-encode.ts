@@ -1,0 +1,239 @@
+/**
+ * Responses API bytes: the Response object (the non-streaming body, the stored copy, and the
+ * payload of `response.completed`) and the typed event stream.
+ *
+ * Every stream frame is `event: <type>\ndata: {"type":"<type>",…,"sequence_number":N}\n\n`. The
+ * frames are numbered steps (`src/server/stream-plan.ts`): each is built once per response up to
+ * `"sequence_number":`, and the writer appends the stream's running number and `}\n\n`, so the
+ * number can sit in immutable, pre-encoded frames. Token text and tool arguments come from the
+ * pre-escaped arena; the full text appears in a few per-response frames (`output_text.done`,
+ * `content_part.done`, `output_item.done`, `response.completed`), spliced as slices.
+ */
+import type { Answer, AnswerToolCall } from '../answer.js';
+import { EMPTY, Lane, Step, sourceSlice, tokenStep } from '../stream-plan.js';
+
+export interface ResponseIdentity {
+  /** `resp_…` */
+  readonly id: string;
+  readonly createdAt: number;
+  /** When the answer finishes generating, in epoch seconds. */
+  readonly completedAt: number;
+  readonly model: string;
+  /** `msg_…` of the message item. */
+  readonly messageId: string;
+  /** `fc_…` per tool call of the answer. */
+  readonly callItemIds: readonly string[];
+}
+
+export interface ResponseUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/**
+ * Request settings the Response object echoes, as JSON values, in the API's field order: those
+ * that precede `output` and those that follow it.
+ */
+export interface ResponseEcho {
+  readonly instructions: string | null;
+  readonly maxOutputTokens: number | null;
+  readonly after: Readonly<{
+    parallel_tool_calls: boolean;
+    previous_response_id: string | null;
+    reasoning: unknown;
+    store: boolean;
+    temperature: number;
+    text: unknown;
+    tool_choice: unknown;
+    tools: unknown;
+    top_p: number;
+    truncation: string;
+    user: string | null;
+    metadata: Readonly<Record<string, string>>;
+  }>;
+}
+
+export interface ResponseParts {
+  readonly who: ResponseIdentity;
+  readonly echo: ResponseEcho;
+  readonly answer: Answer;
+  readonly usage: ResponseUsage;
+}
+
+const SEQUENCE = Buffer.from(',"sequence_number":');
+const FRAME_END = Buffer.from('}\n\n');
+const QUOTE = Buffer.from('"');
+const COMMA = Buffer.from(',');
+const CLOSE_ARRAY = Buffer.from(']');
+const EMPTY_OUTPUT = Buffer.from('[]');
+const TEXT_DELTA_TAIL = Buffer.from('","logprobs":[]' + ',"sequence_number":');
+const ARGS_DELTA_TAIL = Buffer.from('"' + ',"sequence_number":');
+
+type OutputItem = { readonly kind: 'message' } | { readonly kind: 'call'; readonly call: AnswerToolCall; readonly itemId: string };
+
+/**
+ * The answer's output items in order: a message when there is text (or nothing else), then one
+ * function call per tool call that got any argument tokens before the limit.
+ */
+function outputItems(p: ResponseParts): OutputItem[] {
+  const items: OutputItem[] = [];
+  const a = p.answer;
+  a.toolCalls.forEach((call, k) => {
+    if (call.count > 0) items.push({ kind: 'call', call, itemId: p.who.callItemIds[k]! });
+  });
+  if (a.contentCount > 0 || items.length === 0) items.unshift({ kind: 'message' });
+  return items;
+}
+
+/** Whether the answer was cut at `max_output_tokens`. */
+function isCut(a: Answer): boolean {
+  return a.finishReason === 'length';
+}
+
+function quoted(text: Buffer): Buffer[] {
+  return [QUOTE, text, QUOTE];
+}
+
+/** The escaped text of the message (all of it that was sent). */
+function messageText(a: Answer): Buffer {
+  return sourceSlice(a.content, a.contentCount);
+}
+
+/** The finished content part: output text, or a refusal. */
+function contentPart(a: Answer): Buffer[] {
+  if (a.refusal) return [Buffer.from('{"type":"refusal","refusal":'), ...quoted(messageText(a)), Buffer.from('}')];
+  return [Buffer.from('{"type":"output_text","annotations":[],"logprobs":[],"text":'), ...quoted(messageText(a)), Buffer.from('}')];
+}
+
+function messageItem(p: ResponseParts): Buffer[] {
+  const status = p.answer.contentCount < p.answer.content.count ? 'incomplete' : 'completed';
+  return [
+    Buffer.from(`{"id":${JSON.stringify(p.who.messageId)},"type":"message","status":"${status}","content":[`),
+    ...contentPart(p.answer),
+    Buffer.from('],"role":"assistant"}'),
+  ];
+}
+
+function callItem(call: AnswerToolCall, itemId: string): Buffer[] {
+  const status = call.count < call.args.count ? 'incomplete' : 'completed';
+  return [
+    Buffer.from(`{"id":${JSON.stringify(itemId)},"type":"function_call","status":"${status}","arguments":`),
+    ...quoted(sourceSlice(call.args, call.count)),
+    Buffer.from(`,"call_id":${JSON.stringify(call.id)},"name":${JSON.stringify(call.name)}}`),
+  ];
+}
+
+function finishedItem(p: ResponseParts, item: OutputItem): Buffer[] {
+  return item.kind === 'message' ? messageItem(p) : callItem(item.call, item.itemId);
+}
+
+function usageObject(u: ResponseUsage): Record<string, unknown> {
+  return {
+    input_tokens: u.inputTokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: u.outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: u.inputTokens + u.outputTokens,
+  };
+}
+
+/** The Response object as pieces: in progress (no output, no usage) or final. */
+function responseObject(p: ResponseParts, final: boolean, output: readonly Buffer[]): Buffer[] {
+  const cut = final && isCut(p.answer);
+  const head = JSON.stringify({
+    id: p.who.id,
+    object: 'response',
+    created_at: p.who.createdAt,
+    status: final ? (cut ? 'incomplete' : 'completed') : 'in_progress',
+    background: false,
+    completed_at: final && !cut ? p.who.completedAt : null,
+    error: null,
+    incomplete_details: cut ? { reason: 'max_output_tokens' } : null,
+    instructions: p.echo.instructions,
+    max_output_tokens: p.echo.maxOutputTokens,
+    max_tool_calls: null,
+    model: p.who.model,
+  });
+  const tail = JSON.stringify({
+    ...p.echo.after,
+    prompt_cache_key: null,
+    safety_identifier: null,
+    service_tier: 'default',
+    top_logprobs: 0,
+    usage: final ? usageObject(p.usage) : null,
+  });
+  return [Buffer.from(head.slice(0, -1) + ',"output":'), ...output, Buffer.from(',' + tail.slice(1))];
+}
+
+function finalOutput(p: ResponseParts, items: readonly OutputItem[]): Buffer[] {
+  const out: Buffer[] = [Buffer.from('[')];
+  items.forEach((item, i) => {
+    if (i > 0) out.push(COMMA);
+    out.push(...finishedItem(p, item));
+  });
+  out.push(CLOSE_ARRAY);
+  return out;
+}
+
+/** The final Response object: the non-streaming body and what GET /v1/responses/{id} returns. */
+export function responseBody(p: ResponseParts): Buffer {
+  return Buffer.concat(responseObject(p, true, finalOutput(p, outputItems(p))));
+}
+
+function eventHead(type: string): string {
+  return `event: ${type}\ndata: {"type":"${type}",`;
+}
+
+/** A static event: its fields as JSON pieces, numbered by the writer. */
+function eventFrame(type: string, fields: readonly (Buffer | string)[]): Step {
+  const pieces: Buffer[] = [Buffer.from(eventHead(type))];
+  for (const f of fields) pieces.push(typeof f === 'string' ? Buffer.from(f) : f);
+  pieces.push(SEQUENCE);
+  return Step.numberedFrame(Buffer.concat(pieces), FRAME_END);
+}
+
+/**
+ * The whole event stream as one lane: lifecycle events, then per output item its added, delta
+ * and done events, then `response.completed` (or `response.incomplete` when cut at the limit).
+ * No trailer: the stream ends after the last event, with no `[DONE]`.
+ */
+export function responseStreamPlan(p: ResponseParts): { lanes: Lane[]; trailer: Buffer } {
+  const steps: Step[] = [];
+  const started = responseObject(p, false, [EMPTY_OUTPUT]);
+  steps.push(eventFrame('response.created', ['"response":', ...started]));
+  steps.push(eventFrame('response.in_progress', ['"response":', ...started]));
+  const a = p.answer;
+  const items = outputItems(p);
+  items.forEach((item, index) => {
+    if (item.kind === 'message') {
+      const id = JSON.stringify(p.who.messageId);
+      const at = `"item_id":${id},"output_index":${index},"content_index":0`;
+      steps.push(eventFrame('response.output_item.added', [`"output_index":${index},"item":{"id":${id},"type":"message","status":"in_progress","content":[],"role":"assistant"}`]));
+      const emptyPart = a.refusal ? '{"type":"refusal","refusal":""}' : '{"type":"output_text","annotations":[],"logprobs":[],"text":""}';
+      steps.push(eventFrame('response.content_part.added', [`${at},"part":${emptyPart}`]));
+      const kind = a.refusal ? 'refusal' : 'output_text';
+      if (a.contentCount > 0) {
+        const tail = a.refusal ? ARGS_DELTA_TAIL : TEXT_DELTA_TAIL;
+        steps.push(tokenStep(Buffer.from(`${eventHead(`response.${kind}.delta`)}${at},"delta":"`), a.content, a.contentCount, tail, FRAME_END));
+      }
+      const done = a.refusal ? [`${at},"refusal":`, ...quoted(messageText(a))] : [`${at},"text":`, ...quoted(messageText(a)), ',"logprobs":[]'];
+      steps.push(eventFrame(`response.${kind}.done`, done));
+      steps.push(eventFrame('response.content_part.done', [`${at},"part":`, ...contentPart(a)]));
+    } else {
+      const { call, itemId } = item;
+      const id = JSON.stringify(itemId);
+      const name = JSON.stringify(call.name);
+      steps.push(
+        eventFrame('response.output_item.added', [
+          `"output_index":${index},"item":{"id":${id},"type":"function_call","status":"in_progress","arguments":"","call_id":${JSON.stringify(call.id)},"name":${name}}`,
+        ]),
+      );
+      steps.push(tokenStep(Buffer.from(`${eventHead('response.function_call_arguments.delta')}"item_id":${id},"output_index":${index},"delta":"`), call.args, call.count, ARGS_DELTA_TAIL, FRAME_END));
+      steps.push(eventFrame('response.function_call_arguments.done', [`"item_id":${id},"name":${name},"output_index":${index},"arguments":`, ...quoted(sourceSlice(call.args, call.count))]));
+    }
+    steps.push(eventFrame('response.output_item.done', [`"output_index":${index},"item":`, ...finishedItem(p, item)]));
+  });
+  const final = isCut(a) ? 'response.incomplete' : 'response.completed';
+  steps.push(eventFrame(final, ['"response":', ...responseObject(p, true, finalOutput(p, items))]));
+  return { lanes: [new Lane(steps)], trailer: EMPTY };
+}

@@ -1,0 +1,230 @@
+/**
+ * Responses API request validation. Unknown fields and item types are accepted (frameworks send
+ * vendor extras, and the API grows item and tool types faster than a simulator); the fields the
+ * simulator acts on are checked as OpenAI checks them, and the first problem becomes a 400 whose
+ * `param` names the field (`input[2].call_id`, `tools[0].name`).
+ */
+import { z } from 'zod';
+import { invalidRequest, type OpenAIError } from './errors.js';
+import { issueToOpenAIError } from './request-issues.js';
+
+const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+const contentPart = z.looseObject({ type: z.string(), text: z.string().optional(), refusal: z.string().optional() });
+const content = z.union([z.string(), z.array(contentPart)]);
+
+const messageItem = z.looseObject({
+  type: z.literal('message').optional(),
+  role: z.enum(['user', 'system', 'developer', 'assistant']),
+  content,
+});
+const functionCallItem = z.looseObject({
+  type: z.literal('function_call'),
+  call_id: z.string(),
+  name: z.string(),
+  arguments: z.string(),
+});
+const functionCallOutputItem = z.looseObject({
+  type: z.literal('function_call_output'),
+  call_id: z.string(),
+  output: content,
+});
+/** Reasoning items, item references, hosted-tool calls and their outputs: passed through. */
+const otherItem = z.looseObject({ type: z.string() });
+
+const functionTool = z.looseObject({
+  type: z.literal('function'),
+  name: z.string().regex(NAME),
+  description: z.string().nullable().optional(),
+  parameters: z.record(z.string(), z.unknown()).nullable().optional(),
+  strict: z.boolean().nullable().optional(),
+});
+
+const textFormat = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('text') }),
+  z.looseObject({ type: z.literal('json_object') }),
+  z.looseObject({
+    type: z.literal('json_schema'),
+    name: z.string().regex(NAME),
+    description: z.string().optional(),
+    schema: z.record(z.string(), z.unknown()),
+    strict: z.boolean().nullable().optional(),
+  }),
+]);
+
+const toolChoice = z.union([
+  z.enum(['none', 'auto', 'required']),
+  // `{type:'function', name}`, `{type:'allowed_tools', mode, tools}` or a hosted tool type; checked below.
+  z.looseObject({ type: z.string(), name: z.string().optional(), mode: z.enum(['auto', 'required']).optional(), tools: z.array(z.looseObject({ type: z.string(), name: z.string().optional() })).optional() }),
+]);
+
+const responsesRequest = z.looseObject({
+  model: z.string(),
+  input: z.union([z.string(), z.array(z.unknown())]).optional(),
+  instructions: z.string().nullable().optional(),
+  max_output_tokens: z.int().min(16).nullable().optional(),
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  top_p: z.number().min(0).max(1).nullable().optional(),
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.looseObject({ include_obfuscation: z.boolean().optional() }).nullable().optional(),
+  store: z.boolean().nullable().optional(),
+  previous_response_id: z.string().nullable().optional(),
+  tools: z.array(z.looseObject({ type: z.string() })).max(128).optional(),
+  tool_choice: toolChoice.optional(),
+  parallel_tool_calls: z.boolean().nullable().optional(),
+  text: z.looseObject({ format: textFormat.optional(), verbosity: z.enum(['low', 'medium', 'high']).nullable().optional() }).nullable().optional(),
+  reasoning: z.looseObject({ effort: z.string().nullable().optional(), summary: z.string().nullable().optional() }).nullable().optional(),
+  truncation: z.enum(['auto', 'disabled']).nullable().optional(),
+  metadata: z.record(z.string(), z.string()).nullable().optional(),
+  user: z.string().optional(),
+  service_tier: z.string().nullable().optional(),
+});
+
+export type ResponsesRequestBody = z.output<typeof responsesRequest>;
+export type ResponseFunctionTool = z.output<typeof functionTool>;
+export type ResponseTextFormat = z.output<typeof textFormat>;
+
+/** One input item, reduced to what token counting and answer selection need. */
+export interface InputTurn {
+  /** Item type (`message` for role-bearing items). */
+  readonly type: string;
+  /** The text the item carries (message text, call name and arguments, tool output). */
+  readonly text: string;
+}
+
+/** What the responses route needs, normalized. */
+export interface ResponsesRequest {
+  readonly body: ResponsesRequestBody;
+  readonly turns: readonly InputTurn[];
+  readonly stream: boolean;
+  readonly store: boolean;
+  /** Every tool, function tools validated and with `strict` defaulted, as the response echoes them. */
+  readonly tools: readonly Record<string, unknown>[];
+  /** Function tools the answer may call: none when tool_choice is "none" or names hosted tools only. */
+  readonly callableTools: readonly ResponseFunctionTool[];
+  /** The answer must call a function (tool_choice "required", a named function, allowed_tools "required"). */
+  readonly mustCallTool: boolean;
+  readonly format: ResponseTextFormat;
+  /** The last input item is a tool's output: models answer it in text. */
+  readonly lastIsToolResult: boolean;
+}
+
+function prefixed(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): OpenAIError {
+  return issueToOpenAIError({ ...issue, path: [...prefix, ...issue.path] });
+}
+
+function partsText(c: z.output<typeof content>): string {
+  if (typeof c === 'string') return c;
+  let s = '';
+  for (const p of c) s += p.text ?? p.refusal ?? '';
+  return s;
+}
+
+function parseItem(raw: unknown, index: number): InputTurn | OpenAIError {
+  const type = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { type?: unknown }).type : undefined;
+  if (type === 'function_call') {
+    const r = functionCallItem.safeParse(raw, { reportInput: true });
+    return r.success ? { type, text: `${r.data.name}\n${r.data.arguments}` } : prefixed(r.error.issues[0]!, ['input', index]);
+  }
+  if (type === 'function_call_output') {
+    const r = functionCallOutputItem.safeParse(raw, { reportInput: true });
+    return r.success ? { type, text: partsText(r.data.output) } : prefixed(r.error.issues[0]!, ['input', index]);
+  }
+  if (typeof type === 'string' && type !== 'message') {
+    const r = otherItem.safeParse(raw, { reportInput: true });
+    return r.success ? { type, text: '' } : prefixed(r.error.issues[0]!, ['input', index]);
+  }
+  const r = messageItem.safeParse(raw, { reportInput: true });
+  return r.success ? { type: 'message', text: partsText(r.data.content) } : prefixed(r.error.issues[0]!, ['input', index]);
+}
+
+function parseTools(raw: readonly Record<string, unknown>[]): { tools: Record<string, unknown>[]; functions: ResponseFunctionTool[] } | OpenAIError {
+  const tools: Record<string, unknown>[] = [];
+  const functions: ResponseFunctionTool[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const t = raw[i]!;
+    if (t.type !== 'function') {
+      tools.push(t);
+      continue;
+    }
+    const r = functionTool.safeParse(t, { reportInput: true });
+    if (!r.success) return prefixed(r.error.issues[0]!, ['tools', i]);
+    const tool = { ...r.data, description: r.data.description ?? null, parameters: r.data.parameters ?? null, strict: r.data.strict ?? true };
+    tools.push(tool);
+    functions.push(tool);
+  }
+  return { tools, functions };
+}
+
+const TEXT_FORMAT: ResponseTextFormat = { type: 'text' };
+
+export function parseResponsesRequest(input: unknown): ResponsesRequest | OpenAIError {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return invalidRequest(`Invalid type for request body: expected an object, but got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
+  }
+  const parsed = responsesRequest.safeParse(input, { reportInput: true });
+  if (!parsed.success) return issueToOpenAIError(parsed.error.issues[0]!);
+  const body = parsed.data;
+
+  if (body.input === undefined) return invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+  const turns: InputTurn[] = [];
+  if (typeof body.input === 'string') turns.push({ type: 'message', text: body.input });
+  else {
+    if (body.input.length === 0 && body.previous_response_id == null) {
+      return invalidRequest("Invalid 'input': empty array. Expected an array with minimum length 1, but got an empty array instead.", 'input', 'empty_array');
+    }
+    for (let i = 0; i < body.input.length; i++) {
+      const turn = parseItem(body.input[i], i);
+      if ('status' in turn) return turn;
+      turns.push(turn);
+    }
+  }
+
+  const stream = body.stream === true;
+  if (body.stream_options != null && !stream) {
+    return invalidRequest("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options', 'invalid_value');
+  }
+
+  const toolSet = parseTools(body.tools ?? []);
+  if ('status' in toolSet) return toolSet;
+  const choice = body.tool_choice;
+  if (choice !== undefined && choice !== 'none' && choice !== 'auto' && toolSet.tools.length === 0) {
+    return invalidRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", 'tool_choice', null);
+  }
+  let callableTools: readonly ResponseFunctionTool[] = choice === 'none' ? [] : toolSet.functions;
+  let mustCallTool = choice === 'required';
+  if (typeof choice === 'object') {
+    if (choice.type === 'function') {
+      if (choice.name === undefined) return invalidRequest("Missing required parameter: 'tool_choice.name'.", 'tool_choice.name', 'missing_required_parameter');
+      callableTools = toolSet.functions.filter((t) => t.name === choice.name);
+      if (callableTools.length === 0) {
+        return invalidRequest(`Tool choice 'function' not found in 'tools' parameter: no function named '${choice.name}'.`, 'tool_choice', 'invalid_value');
+      }
+      mustCallTool = true;
+    } else if (choice.type === 'allowed_tools') {
+      const allowed = new Set((choice.tools ?? []).filter((t) => t.type === 'function').map((t) => t.name));
+      callableTools = toolSet.functions.filter((t) => allowed.has(t.name));
+      mustCallTool = choice.mode === 'required';
+    } else {
+      // A hosted tool (web search, file search, …): the simulator has no such tool to run.
+      callableTools = [];
+    }
+  }
+
+  const format = body.text?.format ?? TEXT_FORMAT;
+  if (format.type === 'json_object' && !/json/i.test((body.instructions ?? '') + turns.map((t) => t.text).join('\n'))) {
+    return invalidRequest("Response input messages must contain the word 'json' in some form to use 'text.format' of type 'json_object'.", 'input', null);
+  }
+  const last = turns[turns.length - 1];
+  return {
+    body,
+    turns,
+    stream,
+    store: body.store !== false,
+    tools: toolSet.tools,
+    callableTools,
+    mustCallTool: mustCallTool && callableTools.length > 0,
+    format,
+    lastIsToolResult: last !== undefined && last.type !== 'message' && last.type.endsWith('_output'),
+  };
+}

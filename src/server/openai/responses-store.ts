@@ -1,0 +1,76 @@
+/**
+ * Stored responses for `GET /v1/responses/{id}` and `DELETE /v1/responses/{id}`: the final
+ * Response object's bytes, in a bounded least-recently-used map, one per server thread.
+ *
+ * Per thread, not shared. Each thread is its own uWS app on the shared port (SO_REUSEPORT), and
+ * the kernel picks the thread per connection, so a retrieve finds a response only when it arrives
+ * on a connection the same thread accepted. A client reusing its keep-alive connection (what
+ * openai-node does for sequential calls) stays on one thread; with `--threads 1` every retrieve
+ * finds its response. Sharing would need a cross-thread store (shared memory with its own
+ * allocator, or a message hop to the owning thread on every miss) for a feature load tests rarely
+ * use; a miss answers 404 as OpenAI does for an unknown id.
+ */
+import type { ThreadContext } from '../thread-context.js';
+
+export const STORE_MAX_ENTRIES = 1000;
+export const STORE_MAX_BYTES = 64 * 1024 * 1024;
+
+export class ResponseStore {
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
+  /** Insertion order is recency order: a hit moves its entry to the end. */
+  readonly #entries: Map<string, Buffer>;
+  #bytes: number;
+
+  constructor(maxEntries = STORE_MAX_ENTRIES, maxBytes = STORE_MAX_BYTES) {
+    this.#maxEntries = maxEntries;
+    this.#maxBytes = maxBytes;
+    this.#entries = new Map();
+    this.#bytes = 0;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  put(id: string, body: Buffer): void {
+    this.delete(id);
+    if (body.length > this.#maxBytes) return;
+    this.#entries.set(id, body);
+    this.#bytes += body.length;
+    for (const [oldest, old] of this.#entries) {
+      if (this.#entries.size <= this.#maxEntries && this.#bytes <= this.#maxBytes) break;
+      this.#entries.delete(oldest);
+      this.#bytes -= old.length;
+    }
+  }
+
+  get(id: string): Buffer | undefined {
+    const body = this.#entries.get(id);
+    if (body !== undefined) {
+      this.#entries.delete(id);
+      this.#entries.set(id, body);
+    }
+    return body;
+  }
+
+  delete(id: string): boolean {
+    const body = this.#entries.get(id);
+    if (body === undefined) return false;
+    this.#entries.delete(id);
+    this.#bytes -= body.length;
+    return true;
+  }
+}
+
+const stores = new WeakMap<ThreadContext, ResponseStore>();
+
+/** The thread's store (one per thread context, created on first use). */
+export function responseStoreFor(ctx: ThreadContext): ResponseStore {
+  let store = stores.get(ctx);
+  if (store === undefined) {
+    store = new ResponseStore();
+    stores.set(ctx, store);
+  }
+  return store;
+}

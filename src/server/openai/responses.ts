@@ -1,0 +1,183 @@
+/**
+ * POST /v1/responses (the Responses API), and GET / DELETE /v1/responses/{id} on the thread's
+ * store. Create validates, picks the answer, plans its timing from the seeded source and hands the
+ * exchange a held JSON body or a stream plan, as Chat Completions does.
+ */
+import { countTokens } from '../../corpus/tokens.js';
+import { OTHER_MODEL } from '../../metrics/counters.js';
+import { planSchedule } from '../../timing/schedule.js';
+import { chooseAnswer, laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
+import { groundTruthHeaders } from '../ground-truth.js';
+import type { RequestInfo } from '../http-exchange.js';
+import type { Reply } from '../reply.js';
+import type { ThreadContext } from '../thread-context.js';
+import { INVALID_JSON, invalidRequest, modelNotFound, type OpenAIError } from './errors.js';
+import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
+import { parseResponsesRequest, type ResponsesRequest } from './responses-request.js';
+import { responseStoreFor } from './responses-store.js';
+
+/** Input tokens as the Responses API bills them: ~3 tokens of framing per item, 3 to prime the reply. */
+export function countResponsesInputTokens(req: ResponsesRequest): number {
+  let n = 3;
+  if (req.body.instructions) n += 3 + countTokens(req.body.instructions);
+  for (const t of req.turns) n += 3 + countTokens(t.text);
+  if (req.tools.length > 0) n += countTokens(JSON.stringify(req.tools));
+  return n;
+}
+
+function echoOf(req: ResponsesRequest): ResponseEcho {
+  const b = req.body;
+  return {
+    instructions: b.instructions ?? null,
+    maxOutputTokens: b.max_output_tokens ?? null,
+    after: {
+      parallel_tool_calls: b.parallel_tool_calls !== false,
+      previous_response_id: b.previous_response_id ?? null,
+      reasoning: { effort: b.reasoning?.effort ?? null, summary: b.reasoning?.summary ?? null },
+      store: req.store,
+      temperature: b.temperature ?? 1,
+      text: { format: req.format, verbosity: b.text?.verbosity ?? 'medium' },
+      tool_choice: b.tool_choice ?? 'auto',
+      tools: req.tools,
+      top_p: b.top_p ?? 1,
+      truncation: b.truncation ?? 'disabled',
+      user: b.user ?? null,
+      metadata: b.metadata ?? {},
+    },
+  };
+}
+
+export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
+  const route = 'responses';
+  const other = ctx.counters.modelIndex('');
+  // Auth comes first, as OpenAI checks the key before reading the body.
+  const authError = checkOpenAIAuth(ctx, info);
+  if (authError) return openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, authError, 'authentication', other);
+  let input: unknown;
+  try {
+    input = JSON.parse(body.toString('utf8'));
+  } catch {
+    return openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, INVALID_JSON, 'invalid_json', other);
+  }
+  const parsed = parseResponsesRequest(input);
+  const promptKey = 'status' in parsed ? '' : `${parsed.body.model}\u0000${parsed.body.instructions ?? ''}\u0000${parsed.turns.map((t) => t.text).join('\u0000')}`;
+  // The Responses API has no `seed`: every request draws from the run's arrival-indexed source.
+  const rng = ctx.requestRng(undefined, promptKey);
+  const requestId = requestIdFor(info, rng);
+  if ('status' in parsed) return openAIErrorReply(requestId, route, parsed, 'invalid_request', other);
+  const req = parsed;
+  const model = req.body.model;
+
+  const resolution = ctx.corpus.resolveModel(model);
+  if (ctx.config.strictModels && resolution?.known !== true) {
+    return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
+  }
+  const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;
+  const modelIndex = ctx.counters.modelIndex(bucketKey);
+
+  const inputTokens = countResponsesInputTokens(req);
+  const format = req.format;
+  const answerReq: AnswerRequest = {
+    bucketKey,
+    tools: req.callableTools.map((t) => ({ name: t.name, parameters: t.parameters })),
+    mustCallTool: req.mustCallTool,
+    parallelToolCalls: req.body.parallel_tool_calls !== false,
+    lastIsToolResult: req.lastIsToolResult,
+    json: format.type === 'json_object' ? 'object' : format.type === 'json_schema' ? 'schema' : 'none',
+    jsonSchema: format.type === 'json_schema' ? format.schema : undefined,
+    maxTokens: req.body.max_output_tokens ?? undefined,
+  };
+  const answer = chooseAnswer(ctx.corpus, answerReq, rng);
+
+  const latency = ctx.latencyFor(model);
+  const lead = answer.entry;
+  const recorded = ctx.config.timing === 'recorded' && lead !== null && lead.ttftMs !== null;
+  const schedule = planSchedule({
+    laneSteps: [laneTokenSteps(answer)],
+    latency,
+    rng,
+    ttftMs: recorded ? lead.ttftMs : latency.ttftMs(rng, inputTokens),
+    speed: ctx.config.speed,
+    recordedGapsMs: recorded ? lead.tokenGapsMs : null,
+  });
+  const createdAt = Math.floor(Date.now() / 1000);
+  const parts: ResponseParts = {
+    who: {
+      id: randomId(rng, 'resp_', 48),
+      createdAt,
+      completedAt: createdAt + Math.ceil(schedule.totalMs / 1000),
+      model,
+      messageId: randomId(rng, 'msg_', 48),
+      callItemIds: answer.toolCalls.map(() => randomId(rng, 'fc_', 48)),
+    },
+    echo: echoOf(req),
+    answer,
+    usage: { inputTokens, outputTokens: answer.completionTokens },
+  };
+  const groundTruth = groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24));
+  const meta = { route, modelIndex, errorKind: null } as const;
+
+  // Stored when accepted, as its final object: a retrieve during generation sees the finished response.
+  const final = responseBody(parts);
+  if (req.store) responseStoreFor(ctx).put(parts.who.id, final);
+
+  if (req.stream) {
+    const { lanes, trailer } = responseStreamPlan(parts);
+    return { kind: 'stream', headers: openAIHeaders(requestId, schedule.ttftMs, groundTruth), lanes, trailer, schedule, entry: lead, meta };
+  }
+  return {
+    kind: 'json',
+    status: 200,
+    contentType: JSON_TYPE,
+    headers: openAIHeaders(requestId, schedule.totalMs, groundTruth),
+    body: final,
+    delayMs: schedule.totalMs,
+    completionTokens: answer.completionTokens,
+    meta,
+  };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+const responseNotFound = (id: string): OpenAIError => ({
+  status: 404,
+  message: `Response with id '${id}' not found.`,
+  type: 'invalid_request_error',
+  param: null,
+  code: null,
+});
+
+/** Shared by GET and DELETE: auth, then the id. */
+function storedRequest(ctx: ThreadContext, info: RequestInfo): { requestId: string; id: string; error: OpenAIError | undefined } {
+  const requestId = requestIdFor(info, ctx.requestRng(undefined, ''));
+  return { requestId, id: safeDecode(info.params[0] ?? ''), error: checkOpenAIAuth(ctx, info) };
+}
+
+export function retrieveResponse(ctx: ThreadContext, info: RequestInfo): Reply {
+  const route = 'responses_get';
+  const { requestId, id, error } = storedRequest(ctx, info);
+  if (error) return openAIErrorReply(requestId, route, error, 'authentication', OTHER_MODEL);
+  if (/(?:^|&)stream=true(?:&|$)/.test(info.query)) {
+    const unsupported = invalidRequest('Streaming a stored response is only supported for responses created with background=true.', 'stream', 'invalid_value');
+    return openAIErrorReply(requestId, route, unsupported, 'invalid_request', OTHER_MODEL);
+  }
+  const body = responseStoreFor(ctx).get(id);
+  if (body === undefined) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
+  return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
+}
+
+export function deleteResponse(ctx: ThreadContext, info: RequestInfo): Reply {
+  const route = 'responses_get';
+  const { requestId, id, error } = storedRequest(ctx, info);
+  if (error) return openAIErrorReply(requestId, route, error, 'authentication', OTHER_MODEL);
+  if (!responseStoreFor(ctx).delete(id)) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
+  const body = JSON.stringify({ id, object: 'response', deleted: true });
+  return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
+}

@@ -1,0 +1,136 @@
+/**
+ * What production does to a request before it is answered: the rate limits (exact across
+ * threads), the chaos scenario's faults, and per-request override headers for unit tests. Every
+ * surface calls `admit` once it knows the model, key and token counts, and turns a refusal or a
+ * fault into its own dialect through `DialectFaults`.
+ */
+import { decideFaults, NO_FAULTS, type FaultPlan } from '../chaos/decide.js';
+import { FAULTS } from '../chaos/faults.js';
+import { FAULT_KINDS, type Dialect, type Fault, type FaultKind } from '../chaos/scenario.js';
+import type { RouteId } from '../metrics/counters.js';
+import type { QuotaRejection } from '../quota/engine.js';
+import type { RequestInfo } from './http-exchange.js';
+import type { JsonReply, Reply, ReplyMeta, StreamFault } from './reply.js';
+import type { ThreadContext } from './thread-context.js';
+
+export interface PolicyRequest {
+  readonly route: RouteId;
+  readonly dialect: Dialect;
+  readonly model: string;
+  readonly apiKey: string;
+  readonly info: RequestInfo;
+  readonly inputTokens: number;
+  readonly maxOutputTokens: number;
+  readonly meta: ReplyMeta;
+}
+
+/** How a surface answers refusals and faults in its own shape. */
+export interface DialectFaults {
+  /** 429 for a rate limit the quota engine refused (`headers` carry retry-after and the limit headers). */
+  rateLimited(rejection: QuotaRejection, model: string, headers: readonly string[], meta: ReplyMeta): JsonReply;
+  /** An injected error reply: `status` from the fault table (429 quota / 500 / 502 / 503 / 504 / 529 / empty 200). */
+  faultReply(fault: Fault, status: number, model: string, meta: ReplyMeta): JsonReply;
+}
+
+/** A request that may proceed, with what the policies add to its answer. */
+export interface Admission {
+  /** Rate-limit headers for the response. */
+  readonly headers: readonly string[];
+  readonly faults: FaultPlan;
+  /** Extra wait before the answer starts (a slow-answer timeout fault), ms. */
+  readonly holdMs: number;
+  /** x-understudy-ttft-ms override, ms; null when not overridden. */
+  readonly ttftMs: number | null;
+  /** x-understudy-entry override: the corpus entry id to answer with. */
+  readonly entryId: string | null;
+}
+
+const OVERRIDABLE = new Set<string>(FAULT_KINDS);
+
+/** A fault forced by the `x-understudy-fault` header, with default parameters. */
+function overrideFault(kind: string): Fault | null {
+  if (!OVERRIDABLE.has(kind)) return null;
+  return { kind: kind as FaultKind, probability: 1, afterTokens: 5, delayMs: 30_000, factorFrom: 5, factorTo: 5 };
+}
+
+function planFromOverride(fault: Fault): FaultPlan {
+  const effect = FAULTS[fault.kind].effect;
+  if (effect === 'latency') {
+    return { ...NO_FAULTS, ttftFactor: fault.kind === 'ttft_brownout' ? fault.factorTo : 1, itlFactor: fault.kind === 'slow_tokens' ? fault.factorTo : 1, fired: [fault] };
+  }
+  if (effect === 'stream') return { ...NO_FAULTS, stream: fault, fired: [fault] };
+  return { ...NO_FAULTS, terminal: fault, fired: [fault] };
+}
+
+export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFaults): Reply | Admission {
+  const overrides = ctx.config.overrideHeaders;
+  const forced = overrides && req.info.overrideFault !== '' ? overrideFault(req.info.overrideFault) : null;
+  const plan =
+    forced !== null
+      ? planFromOverride(forced)
+      : decideFaults(ctx.scenario, ctx.config.seed, {
+          arrivalIndex: ctx.scenario === null ? 0 : ctx.nextArrival(),
+          elapsedMs: Date.now() - ctx.scenarioLoadedAtMs,
+          route: req.route,
+          dialect: req.dialect,
+          model: req.model,
+          apiKey: req.apiKey,
+          header: (name) => req.info.tags[name] ?? '',
+        });
+  for (const f of plan.fired) ctx.counters.faultInjected(f.kind);
+
+  const terminal = plan.terminal;
+  if (terminal !== null) {
+    const spec = FAULTS[terminal.kind];
+    if (spec.effect === 'reply') return dialect.faultReply(terminal, spec.status, req.model, req.meta);
+    if (spec.effect === 'socket') return { kind: 'reset', meta: req.meta };
+    if (terminal.kind === 'timeout_no_answer') return { kind: 'hold', meta: req.meta };
+  }
+
+  let headers: readonly string[] = [];
+  if (ctx.quota !== null) {
+    const outcome = ctx.quota.admit({ dialect: req.dialect, apiKey: req.apiKey, model: req.model, inputTokens: req.inputTokens, maxOutputTokens: req.maxOutputTokens });
+    if (outcome.rejection !== null) {
+      ctx.counters.quotaRejected(outcome.rejection.dimension);
+      return dialect.rateLimited(outcome.rejection, req.model, outcome.headers, req.meta);
+    }
+    headers = outcome.headers;
+  }
+
+  const ttftOverride = overrides && req.info.overrideTtftMs !== '' ? Number(req.info.overrideTtftMs) : NaN;
+  return {
+    headers,
+    faults: plan,
+    holdMs: terminal?.kind === 'timeout_slow_answer' ? terminal.delayMs : 0,
+    ttftMs: Number.isFinite(ttftOverride) && ttftOverride >= 0 ? ttftOverride : null,
+    entryId: overrides && req.info.overrideEntry !== '' ? req.info.overrideEntry : null,
+  };
+}
+
+export function isAdmission(r: Reply | Admission): r is Admission {
+  return !('kind' in r);
+}
+
+/**
+ * The timing fields of a schedule for an admitted request: the drawn TTFT, or the
+ * x-understudy-ttft-ms override (exact, not scaled by --speed), plus latency faults.
+ */
+export function scheduleTiming(a: Admission, drawnTtftMs: number): { ttftMs: number; ttftFactor: number; itlFactor: number; holdMs: number } {
+  return a.ttftMs === null
+    ? { ttftMs: drawnTtftMs, ttftFactor: a.faults.ttftFactor, itlFactor: a.faults.itlFactor, holdMs: a.holdMs }
+    : { ttftMs: 0, ttftFactor: 1, itlFactor: a.faults.itlFactor, holdMs: a.holdMs + a.ttftMs };
+}
+
+/** Narrows a fired fault of effect `stream` to the exchange's mid-stream fault kinds. */
+export function streamFaultKind(kind: FaultKind): StreamFault['kind'] {
+  switch (kind) {
+    case 'disconnect_after_tokens':
+    case 'malformed_frame':
+    case 'missing_done':
+    case 'stream_overloaded':
+    case 'truncated_json':
+      return kind;
+    default:
+      return 'disconnect_after_tokens';
+  }
+}

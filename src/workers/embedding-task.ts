@@ -1,0 +1,93 @@
+/**
+ * The embedding pool's task: count each input's tokens, compute the deterministic vectors into
+ * one Float32Array, and either return them or encode a whole OpenAI response body. Runs in a
+ * piscina worker for large batches and inline for small ones (`runEmbeddingJob` is pure), so both
+ * paths give identical bytes. Results travel back as transferred buffers, never copied.
+ *
+ * Loaded by piscina from `dist/` (Node 20 workers cannot load TypeScript), like the server threads.
+ */
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { embedText, embedTokenIds } from '../corpus/embedding.js';
+import { countTokens } from '../corpus/tokens.js';
+import { embeddingsBody, type EmbeddingEncoding } from '../server/openai/embeddings-encode.js';
+
+/** A batch's inputs: texts, or pre-tokenized id arrays (OpenAI accepts both). */
+export type EmbeddingInputs =
+  | { readonly kind: 'text'; readonly texts: readonly string[] }
+  | { readonly kind: 'tokens'; readonly ids: readonly (readonly number[])[] };
+
+/** What comes back: the raw vectors, or an OpenAI embeddings response body. */
+export type EmbeddingOutput =
+  | { readonly kind: 'vectors' }
+  | { readonly kind: 'openai'; readonly encoding: EmbeddingEncoding; readonly modelJson: string };
+
+export interface EmbeddingJob {
+  readonly inputs: EmbeddingInputs;
+  readonly dimensions: number;
+  readonly output: EmbeddingOutput;
+  /** An input longer than this many tokens stops the job before any vector is computed. */
+  readonly maxInputTokens: number;
+  /** So does a batch whose inputs sum to more than this. */
+  readonly maxRequestTokens: number;
+}
+
+export type EmbeddingResult =
+  /** `vectors` holds `tokens.length` vectors of `dimensions` floats, end to end. */
+  | { readonly kind: 'vectors'; readonly vectors: Float32Array; readonly tokens: Int32Array }
+  | { readonly kind: 'openai'; readonly body: Uint8Array; readonly promptTokens: number }
+  | { readonly kind: 'input_too_long'; readonly index: number; readonly tokens: number }
+  | { readonly kind: 'request_too_large'; readonly tokens: number };
+
+export function inputCount(inputs: EmbeddingInputs): number {
+  return inputs.kind === 'text' ? inputs.texts.length : inputs.ids.length;
+}
+
+/** Computes a job on the calling thread. */
+export function runEmbeddingJob(job: EmbeddingJob): EmbeddingResult {
+  const { inputs, dimensions } = job;
+  const count = inputCount(inputs);
+  const tokens = new Int32Array(count);
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const n = inputs.kind === 'text' ? countTokens(inputs.texts[i]!) : inputs.ids[i]!.length;
+    if (n > job.maxInputTokens) return { kind: 'input_too_long', index: i, tokens: n };
+    tokens[i] = n;
+    total += n;
+  }
+  if (total > job.maxRequestTokens) return { kind: 'request_too_large', tokens: total };
+  const vectors = new Float32Array(count * dimensions);
+  for (let i = 0; i < count; i++) {
+    const out = vectors.subarray(i * dimensions, (i + 1) * dimensions);
+    if (inputs.kind === 'text') embedText(inputs.texts[i]!, out);
+    else embedTokenIds(inputs.ids[i]!, out);
+  }
+  if (job.output.kind === 'vectors') return { kind: 'vectors', vectors, tokens };
+  return { kind: 'openai', body: embeddingsBody(vectors, count, dimensions, job.output.encoding, job.output.modelJson, total), promptTokens: total };
+}
+
+/** Piscina's Transferable: the result is posted with its buffers moved, not cloned. */
+class MovedResult {
+  readonly #value: EmbeddingResult;
+  readonly #buffers: ArrayBufferLike[];
+
+  constructor(value: EmbeddingResult, buffers: ArrayBufferLike[]) {
+    this.#value = value;
+    this.#buffers = buffers;
+  }
+
+  get [transferableSymbol](): object {
+    return this.#buffers;
+  }
+
+  get [valueSymbol](): EmbeddingResult {
+    return this.#value;
+  }
+}
+
+/** The pool's entry point. */
+export default function embeddingTask(job: EmbeddingJob): unknown {
+  const result = runEmbeddingJob(job);
+  if (result.kind === 'vectors') return move(new MovedResult(result, [result.vectors.buffer, result.tokens.buffer]));
+  if (result.kind === 'openai') return move(new MovedResult(result, [result.body.buffer]));
+  return result;
+}

@@ -1,0 +1,468 @@
+/**
+ * Conformance of the official `@google/genai` SDK against the real server: every call goes through
+ * the SDK's own request building, SSE parsing and error handling, so a wire-format slip shows up as
+ * the SDK failure a user would see.
+ */
+import { ApiError, FinishReason, FunctionCallingConfigMode, GoogleGenAI, Type, type Content, type FunctionDeclaration, type GenerateContentResponse } from '@google/genai';
+import { Ajv } from 'ajv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type ConfigInput, type Simulator } from '../src/index.js';
+
+const MODEL = 'gemini-2.5-flash';
+const HELLO = 'Say hello in one sentence.';
+
+/** Starts a simulator for the enclosing block; teardown is registered on the next line. */
+function useSimulator(options: ConfigInput = {}): () => Simulator {
+  let sim: Simulator | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator({ threads: 1, speed: 0, seed: 7, ...options });
+  });
+  afterAll(() => sim?.stop());
+  return () => sim!;
+}
+
+function clientFor(sim: Simulator, apiKey = 'k'): GoogleGenAI {
+  return new GoogleGenAI({ apiKey, httpOptions: { baseUrl: sim.url } });
+}
+
+/** Awaits a request that must fail with an ApiError, and returns it with its parsed google.rpc.Status body. */
+async function apiError(promise: Promise<unknown>): Promise<{ status: number; body: { error: { code: number; message: string; status: string; details?: Record<string, unknown>[] } } }> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApiError);
+    const e = err as ApiError;
+    return { status: e.status, body: JSON.parse(e.message) as { error: { code: number; message: string; status: string } } };
+  }
+  throw new Error('expected an ApiError, but the request succeeded');
+}
+
+/** Gemini schemas use OpenAPI's uppercase type names; JSON Schema validators want lowercase. */
+function lowerTypes(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(lowerTypes);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) out[k] = k === 'type' && typeof v === 'string' ? v.toLowerCase() : lowerTypes(v);
+  return out;
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true, formats: { enum: true } });
+
+const WEATHER_PARAMS = {
+  type: Type.OBJECT,
+  properties: {
+    city: { type: Type.STRING },
+    unit: { type: Type.STRING, enum: ['celsius', 'fahrenheit'], format: 'enum' },
+    days: { type: Type.INTEGER, minimum: 1, maximum: 7 },
+    fields: { type: Type.ARRAY, items: { type: Type.STRING, enum: ['temp', 'wind', 'rain'], format: 'enum' } },
+  },
+  required: ['city', 'unit', 'days', 'fields'],
+};
+const TIME_PARAMS = { type: Type.OBJECT, properties: { timezone: { type: Type.STRING } }, required: ['timezone'] };
+const WEATHER: FunctionDeclaration = { name: 'get_weather', description: 'Forecast for a city', parameters: WEATHER_PARAMS };
+const TIME: FunctionDeclaration = { name: 'get_time', description: 'Local time in a timezone', parameters: TIME_PARAMS };
+const validators: Record<string, ReturnType<typeof ajv.compile>> = {
+  get_weather: ajv.compile({ ...(lowerTypes(WEATHER_PARAMS) as object), additionalProperties: false }),
+  get_time: ajv.compile({ ...(lowerTypes(TIME_PARAMS) as object), additionalProperties: false }),
+};
+const TOOL_PROMPT = 'What is the weather and the time in Lisbon?';
+
+function expectValidCall(call: { name?: string; args?: Record<string, unknown> }): void {
+  const validate = validators[call.name ?? '']!;
+  expect(validate, `unexpected function ${call.name}`).toBeDefined();
+  expect(validate(call.args), ajv.errorsText(validate.errors)).toBe(true);
+}
+
+describe('@google/genai against the simulator', () => {
+  const sim = useSimulator();
+  let ai: GoogleGenAI;
+  beforeAll(() => {
+    ai = clientFor(sim());
+  });
+
+  describe('models.generateContent', () => {
+    it('returns text, finishReason STOP, consistent usageMetadata, modelVersion and a responseId', async () => {
+      const r = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { seed: 1 } });
+      expect(r.text!.length).toBeGreaterThan(0);
+      expect(r.candidates).toHaveLength(1);
+      const c = r.candidates![0]!;
+      expect(c.index).toBe(0);
+      expect(c.content!.role).toBe('model');
+      expect(c.finishReason).toBe(FinishReason.STOP);
+      const u = r.usageMetadata!;
+      expect(u.promptTokenCount).toBeGreaterThan(0);
+      expect(u.candidatesTokenCount).toBeGreaterThan(0);
+      expect(u.totalTokenCount).toBe(u.promptTokenCount! + u.candidatesTokenCount!);
+      expect(r.modelVersion).toBe(MODEL);
+      expect(r.responseId).toMatch(/^[A-Za-z0-9]{20,}$/);
+    });
+
+    it('gives the same answer for the same seed and prompt', async () => {
+      const a = await ai.models.generateContent({ model: MODEL, contents: 'Tell me something useful.', config: { seed: 42 } });
+      await ai.models.generateContent({ model: MODEL, contents: HELLO });
+      const b = await ai.models.generateContent({ model: MODEL, contents: 'Tell me something useful.', config: { seed: 42 } });
+      expect(b.text).toBe(a.text);
+      expect(b.usageMetadata).toEqual(a.usageMetadata);
+    });
+
+    it('counts a systemInstruction into the prompt', async () => {
+      const plain = await ai.models.generateContent({ model: MODEL, contents: HELLO });
+      const withSystem = await ai.models.generateContent({
+        model: MODEL,
+        contents: HELLO,
+        config: { systemInstruction: 'You are a careful assistant who explains every step in plain, friendly language.' },
+      });
+      expect(withSystem.text!.length).toBeGreaterThan(0);
+      expect(withSystem.usageMetadata!.promptTokenCount).toBeGreaterThan(plain.usageMetadata!.promptTokenCount! + 10);
+    });
+
+    it.each([1, 3, 8])('maxOutputTokens %i cuts the answer with finishReason MAX_TOKENS', async (limit) => {
+      const r = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { maxOutputTokens: limit, seed: limit } });
+      expect(r.candidates![0]!.finishReason).toBe(FinishReason.MAX_TOKENS);
+      expect(r.usageMetadata!.candidatesTokenCount).toBeGreaterThan(0);
+      expect(r.usageMetadata!.candidatesTokenCount).toBeLessThanOrEqual(limit);
+      expect(r.text!.length).toBeGreaterThan(0);
+    });
+
+    it('candidateCount 2 returns two candidates indexed 0 and 1', async () => {
+      const r = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { candidateCount: 2, seed: 12 } });
+      expect(r.candidates!.map((c) => c.index)).toEqual([0, 1]);
+      for (const c of r.candidates!) {
+        expect(c.finishReason).toBe(FinishReason.STOP);
+        expect(c.content!.parts![0]!.text!.length).toBeGreaterThan(0);
+      }
+      const u = r.usageMetadata!;
+      expect(u.totalTokenCount).toBe(u.promptTokenCount! + u.candidatesTokenCount!);
+    });
+  });
+
+  describe('models.generateContentStream', () => {
+    async function collect(contents: string, config: Record<string, unknown> = {}): Promise<GenerateContentResponse[]> {
+      const stream = await ai.models.generateContentStream({ model: MODEL, contents, config });
+      const chunks: GenerateContentResponse[] = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      return chunks;
+    }
+
+    it('streams chunks whose text concatenates to the non-streaming answer, finishReason on the last only', async () => {
+      const chunks = await collect(HELLO, { seed: 3 });
+      const whole = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { seed: 3 } });
+      expect(chunks.length).toBeGreaterThan(0);
+      expect(chunks.map((c) => c.text ?? '').join('')).toBe(whole.text);
+      const finishes = chunks.filter((c) => c.candidates?.[0]?.finishReason !== undefined);
+      expect(finishes).toEqual([chunks[chunks.length - 1]]);
+      expect(finishes[0]!.candidates![0]!.finishReason).toBe(FinishReason.STOP);
+      for (const c of chunks) {
+        expect(c.responseId).toBe(chunks[0]!.responseId);
+        expect(c.modelVersion).toBe(MODEL);
+      }
+    });
+
+    it('repeats usageMetadata on every chunk with a cumulative candidatesTokenCount', async () => {
+      const chunks = await collect('Explain how a hash map handles collisions, in detail.', { seed: 5 });
+      expect(chunks.length).toBeGreaterThan(1);
+      let previous = 0;
+      for (const c of chunks) {
+        const u = c.usageMetadata!;
+        expect(u.promptTokenCount).toBeGreaterThan(0);
+        expect(u.candidatesTokenCount).toBeGreaterThan(previous);
+        expect(u.totalTokenCount).toBe(u.promptTokenCount! + u.candidatesTokenCount!);
+        previous = u.candidatesTokenCount!;
+      }
+      const whole = await ai.models.generateContent({ model: MODEL, contents: 'Explain how a hash map handles collisions, in detail.', config: { seed: 5 } });
+      expect(previous).toBe(whole.usageMetadata!.candidatesTokenCount);
+    });
+
+    it('ends a cut stream with MAX_TOKENS', async () => {
+      const chunks = await collect(HELLO, { maxOutputTokens: 4, seed: 4 });
+      expect(chunks[chunks.length - 1]!.candidates![0]!.finishReason).toBe(FinishReason.MAX_TOKENS);
+      expect(chunks[chunks.length - 1]!.usageMetadata!.candidatesTokenCount).toBeLessThanOrEqual(4);
+    });
+
+    it('sends a function call whole in one chunk, args an object', async () => {
+      const stream = await ai.models.generateContentStream({
+        model: MODEL,
+        contents: TOOL_PROMPT,
+        config: { tools: [{ functionDeclarations: [WEATHER] }], toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY } } },
+      });
+      const calls = [];
+      let last: GenerateContentResponse | undefined;
+      for await (const chunk of stream) {
+        calls.push(...(chunk.functionCalls ?? []));
+        last = chunk;
+      }
+      expect(calls.length).toBeGreaterThan(0);
+      for (const call of calls) {
+        expect(call.name).toBe('get_weather');
+        expectValidCall(call);
+      }
+      expect(last!.candidates![0]!.finishReason).toBe(FinishReason.STOP);
+    });
+  });
+
+  describe('structured output', () => {
+    const PERSON = {
+      type: Type.OBJECT,
+      properties: {
+        name: { type: Type.STRING },
+        age: { type: Type.INTEGER, minimum: 0, maximum: 150 },
+        tags: { type: Type.ARRAY, items: { type: Type.STRING } },
+        role: { type: Type.STRING, enum: ['admin', 'member'], format: 'enum' },
+        nickname: { type: Type.STRING, nullable: true },
+      },
+      required: ['name', 'age', 'tags', 'role', 'nickname'],
+      propertyOrdering: ['name', 'age', 'tags', 'role', 'nickname'],
+    };
+
+    it('responseSchema (uppercase OpenAPI types) gives JSON text that validates', async () => {
+      const validate = ajv.compile({ ...(lowerTypes(PERSON) as object), properties: { ...(lowerTypes(PERSON.properties) as object), nickname: { type: ['string', 'null'] } }, additionalProperties: false });
+      for (const seed of [1, 2, 3, 4]) {
+        const r = await ai.models.generateContent({ model: MODEL, contents: 'Invent a person.', config: { seed, responseMimeType: 'application/json', responseSchema: PERSON } });
+        expect(r.candidates![0]!.finishReason).toBe(FinishReason.STOP);
+        const data: unknown = JSON.parse(r.text!);
+        expect(validate(data), ajv.errorsText(validate.errors)).toBe(true);
+      }
+    });
+
+    it('responseJsonSchema (JSON Schema) gives JSON text that validates, streamed too', async () => {
+      const schema = { type: 'object', properties: { n: { type: 'integer', minimum: 1, maximum: 9 }, word: { type: 'string' } }, required: ['n', 'word'], additionalProperties: false };
+      const validate = ajv.compile(schema);
+      const stream = await ai.models.generateContentStream({ model: MODEL, contents: 'Pick a number.', config: { responseMimeType: 'application/json', responseJsonSchema: schema } });
+      let text = '';
+      for await (const chunk of stream) text += chunk.text ?? '';
+      const data: unknown = JSON.parse(text);
+      expect(validate(data), ajv.errorsText(validate.errors)).toBe(true);
+    });
+
+    it('application/json without a schema gives a JSON value', async () => {
+      const r = await ai.models.generateContent({ model: MODEL, contents: 'Describe a cat as JSON.', config: { responseMimeType: 'application/json' } });
+      expect(() => JSON.parse(r.text!) as unknown).not.toThrow();
+    });
+
+    it('text/x.enum answers with one of the enum values, bare', async () => {
+      const r = await ai.models.generateContent({
+        model: MODEL,
+        contents: 'Which instrument?',
+        config: { responseMimeType: 'text/x.enum', responseSchema: { type: Type.STRING, format: 'enum', enum: ['Percussion', 'String', 'Woodwind'] } },
+      });
+      expect(['Percussion', 'String', 'Woodwind']).toContain(r.text);
+    });
+  });
+
+  describe('function calling', () => {
+    it('mode ANY calls a declared function with args valid against its parameters', async () => {
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const r = await ai.models.generateContent({
+          model: MODEL,
+          contents: TOOL_PROMPT,
+          config: { seed, tools: [{ functionDeclarations: [WEATHER, TIME] }], toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY } } },
+        });
+        const calls = r.functionCalls ?? [];
+        expect(calls.length).toBeGreaterThan(0);
+        for (const call of calls) {
+          expect(typeof call.args).toBe('object');
+          expectValidCall(call);
+        }
+        expect(r.candidates![0]!.finishReason).toBe(FinishReason.STOP);
+      }
+    });
+
+    it('allowedFunctionNames limits the calls to those names', async () => {
+      for (const seed of [1, 2, 3]) {
+        const r = await ai.models.generateContent({
+          model: MODEL,
+          contents: TOOL_PROMPT,
+          config: {
+            seed,
+            tools: [{ functionDeclarations: [WEATHER, TIME] }],
+            toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY, allowedFunctionNames: ['get_time'] } },
+          },
+        });
+        expect(r.functionCalls!.length).toBeGreaterThan(0);
+        for (const call of r.functionCalls!) expect(call.name).toBe('get_time');
+      }
+    });
+
+    it('mode NONE answers in text', async () => {
+      const r = await ai.models.generateContent({
+        model: MODEL,
+        contents: TOOL_PROMPT,
+        config: { tools: [{ functionDeclarations: [WEATHER] }], toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.NONE } } },
+      });
+      expect(r.functionCalls).toBeUndefined();
+      expect(r.text!.length).toBeGreaterThan(0);
+    });
+
+    it('answers a functionResponse turn in text', async () => {
+      const first = await ai.models.generateContent({
+        model: MODEL,
+        contents: TOOL_PROMPT,
+        config: { tools: [{ functionDeclarations: [WEATHER] }], toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY } } },
+      });
+      const call = first.functionCalls![0]!;
+      for (const seed of [1, 2, 3, 4]) {
+        const contents: Content[] = [
+          { role: 'user', parts: [{ text: TOOL_PROMPT }] },
+          { role: 'model', parts: [{ functionCall: call }] },
+          { role: 'user', parts: [{ functionResponse: { name: call.name!, response: { temp: 19, wind: 'light' } } }] },
+        ];
+        const r = await ai.models.generateContent({ model: MODEL, contents, config: { seed, tools: [{ functionDeclarations: [WEATHER] }] } });
+        expect(r.functionCalls).toBeUndefined();
+        expect(r.text!.length).toBeGreaterThan(0);
+        expect(r.candidates![0]!.finishReason).toBe(FinishReason.STOP);
+      }
+    });
+  });
+
+  describe('models.embedContent', () => {
+    const norm = (v: readonly number[]): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+
+    it('embeds one content with gemini-embedding-001 at 3072 dimensions, unit length', async () => {
+      const r = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: 'hello world' });
+      expect(r.embeddings).toHaveLength(1);
+      const values = r.embeddings![0]!.values!;
+      expect(values).toHaveLength(3072);
+      expect(norm(values)).toBeCloseTo(1, 4);
+    });
+
+    it('embeds several contents with text-embedding-004 at 768 dimensions, deterministically', async () => {
+      const contents = ['the cat sat on the mat', 'quarterly revenue grew', 'the cat sat on the mat'];
+      const a = await ai.models.embedContent({ model: 'text-embedding-004', contents });
+      const b = await ai.models.embedContent({ model: 'text-embedding-004', contents });
+      expect(a.embeddings).toHaveLength(3);
+      for (const e of a.embeddings!) expect(e.values).toHaveLength(768);
+      expect(a.embeddings).toEqual(b.embeddings);
+      expect(a.embeddings![0]!.values).toEqual(a.embeddings![2]!.values);
+      expect(a.embeddings![0]!.values).not.toEqual(a.embeddings![1]!.values);
+    });
+
+    it('honours outputDimensionality', async () => {
+      const r = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: ['a', 'b'], config: { outputDimensionality: 256, taskType: 'RETRIEVAL_DOCUMENT' } });
+      for (const e of r.embeddings!) {
+        expect(e.values).toHaveLength(256);
+        expect(norm(e.values!)).toBeCloseTo(1, 4);
+      }
+    });
+  });
+
+  describe('models.countTokens', () => {
+    it('counts what generateContent reports as promptTokenCount, more for longer text', async () => {
+      const short = await ai.models.countTokens({ model: MODEL, contents: 'Hi' });
+      const long = await ai.models.countTokens({ model: MODEL, contents: 'Explain how a hash map handles collisions, with an example in TypeScript.' });
+      expect(short.totalTokens).toBeGreaterThan(0);
+      expect(long.totalTokens).toBeGreaterThan(short.totalTokens! + 5);
+      const r = await ai.models.generateContent({ model: MODEL, contents: 'Explain how a hash map handles collisions, with an example in TypeScript.' });
+      expect(r.usageMetadata!.promptTokenCount).toBe(long.totalTokens);
+    });
+  });
+
+  describe('models.list and models.get', () => {
+    it('lists the corpus models and the embedding models through the pager', async () => {
+      const names: string[] = [];
+      const pager = await ai.models.list({ config: { pageSize: 5 } });
+      for await (const m of pager) names.push(m.name!);
+      expect(names).toContain(`models/${MODEL}`);
+      expect(names).toContain('models/gemini-embedding-001');
+      expect(new Set(names).size).toBe(names.length);
+      expect(names.length).toBeGreaterThan(5);
+    });
+
+    it('gets one model with its limits and supported actions', async () => {
+      const m = await ai.models.get({ model: MODEL });
+      expect(m.name).toBe(`models/${MODEL}`);
+      expect(m.displayName).toBe('Gemini 2.5 Flash');
+      expect(m.inputTokenLimit).toBeGreaterThan(0);
+      expect(m.outputTokenLimit).toBeGreaterThan(0);
+      expect(m.supportedActions).toContain('generateContent');
+    });
+  });
+
+  describe('raw stream bytes', () => {
+    it('are data-only frames of one-line JSON ending in CRLF CRLF, with no event lines and no [DONE]', async () => {
+      const res = await fetch(`${sim().url}/v1beta/models/${MODEL}:streamGenerateContent?alt=sse`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: HELLO }] }], generationConfig: { candidateCount: 2 } }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect(String.fromCharCode(bytes[0]!)).toBe('d');
+      const text = bytes.toString('utf8');
+      expect(text).not.toMatch(/^event:/m);
+      expect(text).not.toMatch(/^:/m);
+      expect(text).not.toContain('[DONE]');
+      expect(text.endsWith('\r\n\r\n')).toBe(true);
+      const frames = text.slice(0, -4).split('\r\n\r\n');
+      expect(frames.length).toBeGreaterThan(1);
+      const lanes = new Set<number>();
+      for (const frame of frames) {
+        expect(frame).toMatch(/^data: \{[^\r\n]*\}$/);
+        const chunk = JSON.parse(frame.slice(6)) as { candidates: { index: number }[] };
+        lanes.add(chunk.candidates[0]!.index);
+      }
+      expect([...lanes].sort()).toEqual([0, 1]);
+    });
+  });
+});
+
+describe('@google/genai errors', () => {
+  describe('with apiKeys configured', () => {
+    const sim = useSimulator({ apiKeys: ['good-key'] });
+
+    it('a wrong key is ApiError 400 INVALID_ARGUMENT with ErrorInfo API_KEY_INVALID', async () => {
+      const { status, body } = await apiError(clientFor(sim(), 'bad-key').models.generateContent({ model: MODEL, contents: HELLO }));
+      expect(status).toBe(400);
+      expect(body.error.code).toBe(400);
+      expect(body.error.status).toBe('INVALID_ARGUMENT');
+      expect(body.error.message).toBe('API key not valid. Please pass a valid API key.');
+      expect(body.error.details).toContainEqual(expect.objectContaining({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }));
+    });
+
+    it('a wrong key fails a stream before it starts', async () => {
+      const { status, body } = await apiError(clientFor(sim(), 'bad-key').models.generateContentStream({ model: MODEL, contents: HELLO }));
+      expect(status).toBe(400);
+      expect(body.error.status).toBe('INVALID_ARGUMENT');
+    });
+
+    it('the right key works', async () => {
+      const r = await clientFor(sim(), 'good-key').models.generateContent({ model: MODEL, contents: HELLO });
+      expect(r.text!.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('with strictModels', () => {
+    const sim = useSimulator({ strictModels: true });
+
+    it('an unknown model is ApiError 404 NOT_FOUND naming the model and method', async () => {
+      const { status, body } = await apiError(clientFor(sim()).models.generateContent({ model: 'gemini-1.0-nope', contents: HELLO }));
+      expect(status).toBe(404);
+      expect(body.error.status).toBe('NOT_FOUND');
+      expect(body.error.message).toBe(
+        'models/gemini-1.0-nope is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.',
+      );
+    });
+
+    it('an unknown embedding model is 404 too', async () => {
+      const { status, body } = await apiError(clientFor(sim()).models.embedContent({ model: 'my-embedder', contents: 'x' }));
+      expect(status).toBe(404);
+      expect(body.error.message).toMatch(/^models\/my-embedder is not found .* batchEmbedContents/);
+    });
+
+    it('a corpus model still works', async () => {
+      const r = await clientFor(sim()).models.generateContent({ model: MODEL, contents: HELLO });
+      expect(r.text!.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('invalid requests', () => {
+    const sim = useSimulator();
+
+    it('a bad role is ApiError 400 INVALID_ARGUMENT', async () => {
+      const { status, body } = await apiError(clientFor(sim()).models.generateContent({ model: MODEL, contents: [{ role: 'assistant', parts: [{ text: 'hi' }] }] }));
+      expect(status).toBe(400);
+      expect(body.error.status).toBe('INVALID_ARGUMENT');
+      expect(body.error.message).toBe('Please use a valid role: user, model.');
+    });
+  });
+});

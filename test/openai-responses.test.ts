@@ -1,0 +1,584 @@
+/**
+ * The Responses API against the official `openai` SDK and the real server: the SDK's request
+ * building, SSE parsing, strict stream accumulator (`responses.stream()`), parsing helpers and
+ * error classes all run, so a wire-format slip fails as it would for a user. The raw-wire tests
+ * check what the SDK does not: `event:` lines, frame endings and the writer's sequence numbers.
+ */
+import { Ajv } from 'ajv';
+import OpenAI from 'openai';
+import { zodTextFormat } from 'openai/helpers/zod';
+import type { FunctionTool, Response, ResponseFunctionToolCall, ResponseInputItem, ResponseStreamEvent } from 'openai/resources/responses/responses';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { startSimulator, type ConfigInput, type Simulator } from '../src/index.js';
+import { ResponseStore } from '../src/server/openai/responses-store.js';
+import { entry, writeTempCorpus } from './fixtures/corpus.js';
+
+const MODEL = 'gpt-4o';
+
+/** Starts a simulator for the enclosing block; teardown is registered on the next line. */
+function useSimulator(options: ConfigInput = {}): () => Simulator {
+  let sim: Simulator | undefined;
+  beforeAll(async () => {
+    sim = await startSimulator({ threads: 1, speed: 0, seed: 11, ...options });
+  });
+  afterAll(() => sim?.stop());
+  return () => sim!;
+}
+
+function clientFor(sim: Simulator, apiKey = 'sk-test'): OpenAI {
+  return new OpenAI({ baseURL: `${sim.url}/v1`, apiKey, maxRetries: 0 });
+}
+
+/** Awaits a request that must fail with an error of class `type`, and returns that error. */
+async function rejection<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(type);
+    return err as E;
+  }
+  throw new Error(`expected a ${type.name}, but the request succeeded`);
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+
+const WEATHER_PARAMS = {
+  type: 'object',
+  properties: {
+    city: { type: 'string', minLength: 1 },
+    unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
+    days: { type: 'integer', minimum: 1, maximum: 7 },
+    fields: { type: 'array', items: { type: 'string', enum: ['temp', 'wind', 'rain'] } },
+  },
+  required: ['city', 'unit', 'days', 'fields'],
+  additionalProperties: false,
+} as const;
+const validateWeather = ajv.compile(WEATHER_PARAMS);
+const WEATHER_TOOL: FunctionTool = { type: 'function', name: 'get_weather', description: 'Forecast for a city', parameters: WEATHER_PARAMS, strict: true };
+
+function functionCalls(r: Response): ResponseFunctionToolCall[] {
+  return r.output.filter((o): o is ResponseFunctionToolCall => o.type === 'function_call');
+}
+
+function expectValidWeatherArgs(call: ResponseFunctionToolCall): void {
+  expect(call.name).toBe('get_weather');
+  const args: unknown = JSON.parse(call.arguments);
+  expect(validateWeather(args), ajv.errorsText(validateWeather.errors)).toBe(true);
+}
+
+/** Raw SSE frames of a stream: each frame's event name, parsed data and whether it ended with a blank line. */
+interface RawFrame {
+  readonly event: string | undefined;
+  readonly data: Record<string, unknown>;
+}
+
+function parseSse(text: string): RawFrame[] {
+  expect(text.endsWith('\n\n')).toBe(true);
+  const frames: RawFrame[] = [];
+  for (const block of text.split('\n\n')) {
+    const lines = block.split('\n').filter((l) => l.length > 0);
+    if (lines.length === 0) continue;
+    const event = lines.find((l) => l.startsWith('event: '))?.slice(7);
+    const data = lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+    expect(data).toHaveLength(1);
+    frames.push({ event, data: JSON.parse(data[0]!) as Record<string, unknown> });
+  }
+  return frames;
+}
+
+async function rawPost(sim: Simulator, path: string, body: unknown): Promise<globalThis.Response> {
+  return fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+describe('openai SDK responses against the simulator', () => {
+  const sim = useSimulator();
+  let client: OpenAI;
+  beforeAll(() => {
+    client = clientFor(sim());
+  });
+
+  describe('responses.create, non-streaming', () => {
+    it('returns a completed Response with a message, output_text and consistent usage', async () => {
+      const { data: r, response } = await client.responses.create({ model: MODEL, input: 'Say hello in one sentence.' }).withResponse();
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+      expect(r.id).toMatch(/^resp_[A-Za-z0-9]+$/);
+      expect(r.object).toBe('response');
+      expect(r.status).toBe('completed');
+      expect(r.model).toBe(MODEL);
+      expect(Number.isInteger(r.created_at)).toBe(true);
+      expect(r.error).toBeNull();
+      expect(r.incomplete_details).toBeNull();
+      expect(r.output).toHaveLength(1);
+      const message = r.output[0]!;
+      if (message.type !== 'message') throw new Error(`expected a message, got ${message.type}`);
+      expect(message.id).toMatch(/^msg_/);
+      expect(message.role).toBe('assistant');
+      expect(message.status).toBe('completed');
+      expect(message.content).toHaveLength(1);
+      const part = message.content[0]!;
+      if (part.type !== 'output_text') throw new Error(`expected output_text, got ${part.type}`);
+      expect(part.annotations).toEqual([]);
+      expect(r.output_text.length).toBeGreaterThan(0);
+      expect(r.output_text).toBe(part.text);
+      const usage = r.usage!;
+      expect(usage.input_tokens).toBeGreaterThan(0);
+      expect(usage.output_tokens).toBeGreaterThan(0);
+      expect(usage.total_tokens).toBe(usage.input_tokens + usage.output_tokens);
+      expect(usage.input_tokens_details.cached_tokens).toBe(0);
+      expect(usage.output_tokens_details.reasoning_tokens).toBe(0);
+      // `store` is on the wire though this SDK version's Response type omits it.
+      expect(r).toMatchObject({ store: true });
+      expect(r.text?.format).toEqual({ type: 'text' });
+      expect(r.tools).toEqual([]);
+      expect(r.tool_choice).toBe('auto');
+    });
+
+    it('echoes instructions, metadata and settings, and counts instructions as input', async () => {
+      const bare = await client.responses.create({ model: MODEL, input: 'Hi' });
+      const r = await client.responses.create({
+        model: MODEL,
+        input: [{ role: 'user', content: [{ type: 'input_text', text: 'Hi' }] }],
+        instructions: 'You are a careful assistant who explains things step by step, with examples.',
+        metadata: { run: 'r1' },
+        temperature: 0.2,
+        parallel_tool_calls: false,
+      });
+      expect(r.instructions).toBe('You are a careful assistant who explains things step by step, with examples.');
+      expect(r.metadata).toEqual({ run: 'r1' });
+      expect(r.temperature).toBe(0.2);
+      expect(r.parallel_tool_calls).toBe(false);
+      expect(r.usage!.input_tokens).toBeGreaterThan(bare.usage!.input_tokens + 10);
+    });
+
+    it('is also served without the /v1 prefix', async () => {
+      const res = await rawPost(sim(), '/responses', { model: MODEL, input: 'Hi' });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { object: string }).object).toBe('response');
+    });
+  });
+
+  describe('responses.create, streaming', () => {
+    async function events(params: Omit<OpenAI.Responses.ResponseCreateParamsStreaming, 'stream'>): Promise<ResponseStreamEvent[]> {
+      const stream = await client.responses.create({ ...params, stream: true });
+      const out: ResponseStreamEvent[] = [];
+      for await (const e of stream) out.push(e);
+      return out;
+    }
+
+    it('sends the typed events in order, numbered 0, 1, 2, … with matching item ids', async () => {
+      const all = await events({ model: MODEL, input: 'Say hello.' });
+      expect(all.map((e) => e.sequence_number)).toEqual(all.map((_, i) => i));
+      const types = all.map((e) => e.type);
+      const deltas = types.filter((t) => t === 'response.output_text.delta').length;
+      expect(deltas).toBeGreaterThan(0);
+      expect(types).toEqual([
+        'response.created',
+        'response.in_progress',
+        'response.output_item.added',
+        'response.content_part.added',
+        ...Array<string>(deltas).fill('response.output_text.delta'),
+        'response.output_text.done',
+        'response.content_part.done',
+        'response.output_item.done',
+        'response.completed',
+      ]);
+      const created = all[0]!;
+      if (created.type !== 'response.created') throw new Error('first event must be response.created');
+      expect(created.response.status).toBe('in_progress');
+      expect(created.response.output).toEqual([]);
+      const added = all[2]!;
+      if (added.type !== 'response.output_item.added' || added.item.type !== 'message') throw new Error('expected a message item');
+      expect(added.item).toEqual({ id: added.item.id, type: 'message', status: 'in_progress', role: 'assistant', content: [] });
+      const itemId = added.item.id;
+      let text = '';
+      for (const e of all) {
+        if (e.type === 'response.output_text.delta') {
+          expect(e.item_id).toBe(itemId);
+          expect(e.output_index).toBe(0);
+          expect(e.content_index).toBe(0);
+          expect(e.logprobs).toEqual([]);
+          text += e.delta;
+        }
+      }
+      const done = all.find((e) => e.type === 'response.output_text.done');
+      if (done?.type !== 'response.output_text.done') throw new Error('missing output_text.done');
+      expect(done.item_id).toBe(itemId);
+      expect(done.text).toBe(text);
+      const completed = all[all.length - 1]!;
+      if (completed.type !== 'response.completed') throw new Error('last event must be response.completed');
+      expect(completed.response.id).toBe(created.response.id);
+      expect(completed.response.status).toBe('completed');
+      const message = completed.response.output[0]!;
+      if (message.type !== 'message' || message.content[0]?.type !== 'output_text') throw new Error('expected a text message');
+      expect(message.id).toBe(itemId);
+      expect(message.content[0].text).toBe(text);
+      expect(completed.response.usage!.total_tokens).toBe(completed.response.usage!.input_tokens + completed.response.usage!.output_tokens);
+    });
+
+    it('responses.stream() accumulates a final response equal to the streamed text', async () => {
+      const stream = client.responses.stream({ model: MODEL, input: 'Tell me something useful.' });
+      let text = '';
+      stream.on('response.output_text.delta', (e) => {
+        text += e.delta;
+        expect(e.snapshot).toBe(text);
+      });
+      const final = await stream.finalResponse();
+      expect(final.status).toBe('completed');
+      expect(final.output_text.length).toBeGreaterThan(0);
+      expect(final.output_text).toBe(text);
+      expect(final.usage!.output_tokens).toBeGreaterThan(0);
+    });
+
+    it('numbers each concurrent stream from 0', async () => {
+      const [a, b] = await Promise.all([events({ model: MODEL, input: 'One' }), events({ model: MODEL, input: 'Two' })]);
+      for (const all of [a, b]) expect(all.map((e) => e.sequence_number)).toEqual(all.map((_, i) => i));
+    });
+  });
+
+  describe('function calling', () => {
+    it('with tool_choice required, returns function_call items whose arguments validate', async () => {
+      const r = await client.responses.create({ model: MODEL, input: 'Weather in Lisbon?', tools: [WEATHER_TOOL], tool_choice: 'required' });
+      const calls = functionCalls(r);
+      expect(calls.length).toBeGreaterThan(0);
+      for (const call of calls) {
+        expect(call.id).toMatch(/^fc_/);
+        expect(call.call_id).toMatch(/^call_/);
+        expect(call.status).toBe('completed');
+        expectValidWeatherArgs(call);
+      }
+      expect(r.tools).toEqual([WEATHER_TOOL]);
+      expect(r.tool_choice).toBe('required');
+    });
+
+    it('streams argument deltas that reassemble into the item, and the stream helper parses them', async () => {
+      const stream = client.responses.stream({ model: MODEL, input: 'Weather in Lisbon?', tools: [WEATHER_TOOL], tool_choice: { type: 'function', name: 'get_weather' } });
+      const deltas = new Map<string, string>();
+      const done = new Map<string, string>();
+      const seen: number[] = [];
+      stream.on('event', (e) => seen.push(e.sequence_number));
+      stream.on('response.function_call_arguments.delta', (e) => deltas.set(e.item_id, (deltas.get(e.item_id) ?? '') + e.delta));
+      stream.on('response.function_call_arguments.done', (e) => done.set(e.item_id, e.arguments));
+      const final = await stream.finalResponse();
+      expect(seen).toEqual(seen.map((_, i) => i));
+      const calls = final.output.filter((o) => o.type === 'function_call');
+      expect(calls.length).toBeGreaterThan(0);
+      for (const call of calls) {
+        expect(deltas.get(call.id!)).toBe(call.arguments);
+        expect(done.get(call.id!)).toBe(call.arguments);
+        expectValidWeatherArgs(call);
+        // Strict function tools are parsed by the SDK helper.
+        expect(call.parsed_arguments).toEqual(JSON.parse(call.arguments));
+      }
+    });
+
+    it('answers a function_call_output turn in text', async () => {
+      const first = await client.responses.create({ model: MODEL, input: 'Weather in Lisbon?', tools: [WEATHER_TOOL], tool_choice: 'required' });
+      const call = functionCalls(first)[0]!;
+      const input: ResponseInputItem[] = [
+        { role: 'user', content: 'Weather in Lisbon?' },
+        { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments },
+        { type: 'function_call_output', call_id: call.call_id, output: '{"temp":21}' },
+      ];
+      for (let i = 0; i < 3; i++) {
+        const r = await client.responses.create({ model: MODEL, input, tools: [WEATHER_TOOL] });
+        expect(functionCalls(r)).toEqual([]);
+        expect(r.output_text.length).toBeGreaterThan(0);
+      }
+    });
+
+    it('accepts the previous output items fed back as input, with previous_response_id', async () => {
+      const first = await client.responses.create({ model: MODEL, input: 'Weather in Lisbon?', tools: [WEATHER_TOOL], tool_choice: 'required' });
+      const call = functionCalls(first)[0]!;
+      const r = await client.responses.create({
+        model: MODEL,
+        previous_response_id: first.id,
+        input: [...(first.output as ResponseInputItem[]), { type: 'function_call_output', call_id: call.call_id, output: 'sunny' }],
+        tools: [WEATHER_TOOL],
+      });
+      expect(r.previous_response_id).toBe(first.id);
+      expect(r.output_text.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('text.format', () => {
+    const Plan = z.object({ title: z.string(), steps: z.array(z.object({ order: z.number().int(), action: z.string() })), urgent: z.boolean() });
+
+    it('json_schema: output_text validates against the schema', async () => {
+      const schema = {
+        type: 'object',
+        properties: {
+          title: { type: 'string', minLength: 1 },
+          priority: { type: 'string', enum: ['low', 'high'] },
+          steps: { type: 'array', minItems: 1, items: { type: 'object', properties: { order: { type: 'integer', minimum: 1 }, action: { type: 'string' } }, required: ['order', 'action'], additionalProperties: false } },
+        },
+        required: ['title', 'priority', 'steps'],
+        additionalProperties: false,
+      };
+      const r = await client.responses.create({ model: MODEL, input: 'Plan a release.', text: { format: { type: 'json_schema', name: 'plan', schema, strict: true } } });
+      const validate = ajv.compile(schema);
+      const value: unknown = JSON.parse(r.output_text);
+      expect(validate(value), ajv.errorsText(validate.errors)).toBe(true);
+      expect(r.text?.format).toMatchObject({ type: 'json_schema', name: 'plan' });
+    });
+
+    it('responses.parse() with zodTextFormat gives output_parsed', async () => {
+      const r = await client.responses.parse({ model: MODEL, input: 'Plan a release.', text: { format: zodTextFormat(Plan, 'plan') } });
+      expect(Plan.parse(r.output_parsed)).toEqual(r.output_parsed);
+    });
+
+    it('json_object: output_text is a JSON object', async () => {
+      const r = await client.responses.create({ model: MODEL, input: 'Reply in json.', text: { format: { type: 'json_object' } } });
+      const value: unknown = JSON.parse(r.output_text);
+      expect(typeof value).toBe('object');
+    });
+  });
+
+  describe('max_output_tokens', () => {
+    it('cuts a non-streaming answer: status incomplete with reason max_output_tokens', async () => {
+      const r = await client.responses.create({ model: MODEL, input: 'Write an essay.', max_output_tokens: 16 });
+      expect(r.status).toBe('incomplete');
+      expect(r.incomplete_details).toEqual({ reason: 'max_output_tokens' });
+      expect(r.max_output_tokens).toBe(16);
+      expect(r.usage!.output_tokens).toBe(16);
+      expect(r.output_text.length).toBeGreaterThan(0);
+      expect(r.output[0]!.type === 'message' && r.output[0].status).toBe('incomplete');
+    });
+
+    it('ends a cut stream with response.incomplete, which the stream helper accepts', async () => {
+      const stream = client.responses.stream({ model: MODEL, input: 'Write an essay.', max_output_tokens: 16 });
+      const types: string[] = [];
+      stream.on('event', (e) => types.push(e.type));
+      const final = await stream.finalResponse();
+      expect(types[types.length - 1]).toBe('response.incomplete');
+      expect(types).not.toContain('response.completed');
+      expect(final.status).toBe('incomplete');
+      expect(final.incomplete_details?.reason).toBe('max_output_tokens');
+      expect(final.output_text.length).toBeGreaterThan(0);
+    });
+
+    it('cuts a synthesized json_schema object too', async () => {
+      const schema = { type: 'object', properties: { items: { type: 'array', minItems: 20, items: { type: 'string' } } }, required: ['items'], additionalProperties: false };
+      const r = await client.responses.create({ model: MODEL, input: 'List things.', max_output_tokens: 16, text: { format: { type: 'json_schema', name: 'list', schema, strict: true } } });
+      expect(r.status).toBe('incomplete');
+      expect(r.usage!.output_tokens).toBe(16);
+    });
+  });
+
+  describe('stored responses', () => {
+    it('retrieve() returns the created response', async () => {
+      const created = await client.responses.create({ model: MODEL, input: 'Remember me.' });
+      const got = await client.responses.retrieve(created.id);
+      expect(got).toEqual(created);
+    });
+
+    it('stores streamed responses as their final object', async () => {
+      const final = await client.responses.stream({ model: MODEL, input: 'Remember me.' }).finalResponse();
+      const got = await client.responses.retrieve(final.id);
+      expect(got.status).toBe('completed');
+      expect(got.output_text).toBe(final.output_text);
+    });
+
+    it('with store:false, retrieve() is a NotFoundError', async () => {
+      const created = await client.responses.create({ model: MODEL, input: 'Forget me.', store: false });
+      expect(created).toMatchObject({ store: false });
+      const e = await rejection(client.responses.retrieve(created.id), OpenAI.NotFoundError);
+      expect(e.status).toBe(404);
+      expect(e.type).toBe('invalid_request_error');
+      expect(e.message).toContain(created.id);
+    });
+
+    it('delete() removes a stored response', async () => {
+      const created = await client.responses.create({ model: MODEL, input: 'Delete me.' });
+      const res = await fetch(`${sim().url}/v1/responses/${created.id}`, { method: 'DELETE' });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ id: created.id, object: 'response', deleted: true });
+      await rejection(client.responses.retrieve(created.id), OpenAI.NotFoundError);
+      await rejection(client.responses.delete(created.id), OpenAI.NotFoundError);
+    });
+
+    it('an unknown id is a NotFoundError', async () => {
+      await rejection(client.responses.retrieve('resp_nope'), OpenAI.NotFoundError);
+    });
+  });
+
+  describe('bad requests', () => {
+    it('missing model is a BadRequestError naming model', async () => {
+      // The SDK types leave model optional (a stored prompt may supply it); the API requires it here.
+      const e = await rejection(client.responses.create({ input: 'Hi' }), OpenAI.BadRequestError);
+      expect(e.param).toBe('model');
+      expect(e.code).toBe('missing_required_parameter');
+      expect(e.message).toContain("Missing required parameter: 'model'.");
+    });
+
+    it('missing input is a BadRequestError naming input', async () => {
+      const e = await rejection(client.responses.create({ model: MODEL }), OpenAI.BadRequestError);
+      expect(e.param).toBe('input');
+    });
+
+    it('names the field of a bad input item', async () => {
+      // @ts-expect-error: a function_call_output needs call_id
+      const e = await rejection(client.responses.create({ model: MODEL, input: [{ type: 'function_call_output', output: 'x' }] }), OpenAI.BadRequestError);
+      expect(e.param).toBe('input[0].call_id');
+      // @ts-expect-error: not a role
+      const role = await rejection(client.responses.create({ model: MODEL, input: [{ role: 'robot', content: 'x' }] }), OpenAI.BadRequestError);
+      expect(role.param).toBe('input[0].role');
+    });
+
+    it('rejects a Chat-shaped tool, naming the missing name', async () => {
+      const e = await rejection(
+        // @ts-expect-error: the Responses API takes flat function tools
+        client.responses.create({ model: MODEL, input: 'Hi', tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }),
+        OpenAI.BadRequestError,
+      );
+      expect(e.param).toBe('tools[0].name');
+    });
+
+    it('rejects tool_choice naming a function that is not offered', async () => {
+      const e = await rejection(client.responses.create({ model: MODEL, input: 'Hi', tools: [WEATHER_TOOL], tool_choice: { type: 'function', name: 'nope' } }), OpenAI.BadRequestError);
+      expect(e.param).toBe('tool_choice');
+    });
+
+    it('rejects max_output_tokens below 16', async () => {
+      const e = await rejection(client.responses.create({ model: MODEL, input: 'Hi', max_output_tokens: 5 }), OpenAI.BadRequestError);
+      expect(e.param).toBe('max_output_tokens');
+      expect(e.code).toBe('integer_below_min_value');
+    });
+
+    it('rejects json_object without the word json in the input', async () => {
+      const e = await rejection(client.responses.create({ model: MODEL, input: 'Hi', text: { format: { type: 'json_object' } } }), OpenAI.BadRequestError);
+      expect(e.param).toBe('input');
+    });
+
+    it('rejects a body that is not JSON', async () => {
+      const res = await fetch(`${sim().url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { type: string } };
+      expect(body.error.type).toBe('invalid_request_error');
+    });
+
+    it('answers a wrong method with 405 and the allowed methods', async () => {
+      const put = await fetch(`${sim().url}/v1/responses`, { method: 'PUT' });
+      expect(put.status).toBe(405);
+      expect(put.headers.get('allow')).toBe('POST');
+      const post = await fetch(`${sim().url}/v1/responses/resp_x`, { method: 'POST' });
+      expect(post.status).toBe(405);
+      expect(post.headers.get('allow')).toBe('GET, DELETE');
+    });
+  });
+
+  describe('wire format and the stream writer', () => {
+    it('sends event lines equal to data.type, consecutive sequence numbers and no [DONE]', async () => {
+      const res = await rawPost(sim(), '/v1/responses', { model: MODEL, input: 'Weather?', stream: true, tools: [WEATHER_TOOL], tool_choice: 'required' });
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const text = await res.text();
+      expect(text).not.toContain('[DONE]');
+      const frames = parseSse(text);
+      frames.forEach((f, i) => {
+        expect(f.event).toBe(f.data.type);
+        expect(f.data.sequence_number).toBe(i);
+      });
+      expect(frames[frames.length - 1]!.event).toBe('response.completed');
+      expect(frames.some((f) => f.event === 'response.function_call_arguments.delta')).toBe(true);
+    });
+
+    it('keeps numbering across writer calls: a stream longer than the 64 KiB scratch buffer', async () => {
+      // At --speed 0 the writer sends until its scratch buffer is half full, then continues in a
+      // later call, so a long stream exercises the per-exchange counter being saved and restored.
+      let longest = 0;
+      for (let i = 0; i < 20 && longest < 96 * 1024; i++) {
+        const res = await rawPost(sim(), '/v1/responses', { model: MODEL, input: 'Write a long essay.', stream: true });
+        const text = await res.text();
+        const frames = parseSse(text);
+        expect(frames.map((f) => f.data.sequence_number)).toEqual(frames.map((_, j) => j));
+        longest = Math.max(longest, Buffer.byteLength(text));
+      }
+      expect(longest).toBeGreaterThanOrEqual(96 * 1024);
+    });
+
+    it('leaves other dialects unnumbered', async () => {
+      const res = await rawPost(sim(), '/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content: 'Hi' }], stream: true });
+      expect(await res.text()).not.toContain('sequence_number');
+    });
+  });
+});
+
+describe('responses with keys and strict models', () => {
+  const sim = useSimulator({ apiKeys: ['sk-good-0123456789'], strictModels: true });
+
+  it('rejects a wrong key with AuthenticationError', async () => {
+    const e = await rejection(clientFor(sim(), 'sk-bad-0123456789').responses.create({ model: MODEL, input: 'Hi' }), OpenAI.AuthenticationError);
+    expect(e.code).toBe('invalid_api_key');
+    await rejection(clientFor(sim(), 'sk-bad-0123456789').responses.retrieve('resp_x'), OpenAI.AuthenticationError);
+  });
+
+  it('answers an unknown model with NotFoundError model_not_found', async () => {
+    const e = await rejection(clientFor(sim(), 'sk-good-0123456789').responses.create({ model: 'gpt-nope', input: 'Hi' }), OpenAI.NotFoundError);
+    expect(e.code).toBe('model_not_found');
+  });
+});
+
+describe('responses from a hand-made corpus', () => {
+  const TRICKY = 'Hello there! A "quoted" line\nand émoji 🌍 and CJK 漢字, a \\ backslash.';
+  const sim = useSimulator({
+    corpus: writeTempCorpus([entry('r1', 'gpt-4o-mini', 'refusal', "I'm sorry, but I can't help with that."), entry('t1', 'gpt-4.1', 'text', TRICKY)]),
+  });
+
+  it('streams a refusal as refusal events the stream helper accepts', async () => {
+    const stream = clientFor(sim()).responses.stream({ model: 'gpt-4o-mini', input: 'Do something bad.' });
+    const types: string[] = [];
+    let refusal = '';
+    stream.on('event', (e) => types.push(e.type));
+    stream.on('response.refusal.delta', (e) => (refusal += e.delta));
+    const final = await stream.finalResponse();
+    expect(types).toContain('response.refusal.done');
+    expect(types).not.toContain('response.output_text.delta');
+    const message = final.output[0]!;
+    if (message.type !== 'message') throw new Error('expected a message');
+    expect(message.content).toEqual([{ type: 'refusal', refusal: "I'm sorry, but I can't help with that.", parsed: null }]);
+    expect(refusal).toBe("I'm sorry, but I can't help with that.");
+    expect(final.output_text).toBe('');
+  });
+
+  it('keeps quotes, newlines, backslashes and non-ASCII text intact in every frame', async () => {
+    const client = clientFor(sim());
+    const whole = await client.responses.create({ model: 'gpt-4.1', input: 'Hi' });
+    expect(whole.output_text).toBe(TRICKY);
+    const stream = client.responses.stream({ model: 'gpt-4.1', input: 'Hi' });
+    let text = '';
+    let done = '';
+    stream.on('response.output_text.delta', (e) => (text += e.delta));
+    stream.on('response.output_text.done', (e) => (done = e.text));
+    const final = await stream.finalResponse();
+    expect(text).toBe(TRICKY);
+    expect(done).toBe(TRICKY);
+    expect(final.output_text).toBe(TRICKY);
+  });
+});
+
+describe('ResponseStore', () => {
+  it('evicts the least recently used entry past its entry limit', () => {
+    const store = new ResponseStore(2, 1024);
+    store.put('a', Buffer.from('A'));
+    store.put('b', Buffer.from('B'));
+    expect(store.get('a')?.toString()).toBe('A');
+    store.put('c', Buffer.from('C'));
+    expect(store.get('b')).toBeUndefined();
+    expect(store.get('a')?.toString()).toBe('A');
+    expect(store.size).toBe(2);
+  });
+
+  it('evicts by bytes and refuses a body larger than the whole store', () => {
+    const store = new ResponseStore(10, 8);
+    store.put('a', Buffer.alloc(5));
+    store.put('b', Buffer.alloc(5));
+    expect(store.get('a')).toBeUndefined();
+    expect(store.get('b')).toBeDefined();
+    store.put('huge', Buffer.alloc(9));
+    expect(store.get('huge')).toBeUndefined();
+    expect(store.delete('b')).toBe(true);
+    expect(store.delete('b')).toBe(false);
+    expect(store.size).toBe(0);
+  });
+});

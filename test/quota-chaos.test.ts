@@ -1,0 +1,247 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../src/index.js';
+
+const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 20 };
+
+function tempFile(name: string, content: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'understudy-')), name);
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+}
+
+async function metric(sim: Simulator, line: string): Promise<number> {
+  const text = await (await fetch(`${sim.url}/metrics`)).text();
+  const found = text.split('\n').find((l) => l.startsWith(line + ' '));
+  return found ? Number(found.split(' ').pop()) : 0;
+}
+
+const post = (sim: Simulator, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-a', ...headers }, body: JSON.stringify(body) });
+
+describe('rate limits', () => {
+  it('admits exactly the limit across two threads, then 429s in OpenAI shape with retry headers', async () => {
+    const quota = tempFile('q.json', { defaults: { requestsPerMinute: 20, tokensPerMinute: 10_000_000 } });
+    const sim = await startSimulator({ threads: 2, speed: 0, quota });
+    try {
+      // Fresh connections spread over both threads.
+      const statuses = await Promise.all(Array.from({ length: 40 }, () => post(sim, CHAT, { connection: 'close' }).then(async (r) => [r.status, r.headers, await r.text()] as const)));
+      expect(statuses.filter(([s]) => s === 200).length).toBe(20);
+      const refused = statuses.filter(([s]) => s === 429);
+      expect(refused.length).toBe(20);
+      const [, headers, body] = refused[0]!;
+      expect(JSON.parse(body)).toMatchObject({ error: { type: 'requests', code: 'rate_limit_exceeded', param: null } });
+      expect(JSON.parse(body).error.message).toMatch(/Rate limit reached for gpt-4o-mini .* on requests per min \(RPM\): Limit 20, Used 20, Requested 1\. Please try again in \d+(\.\d+)?m?s\./);
+      expect(Number(headers.get('retry-after-ms'))).toBeGreaterThan(0);
+      expect(Number(headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(await metric(sim, 'understudy_quota_rejections_total{dimension="requests"}')).toBe(20);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('counts the headers down and reports resets as Go durations', async () => {
+    const sim = await startSimulator({ threads: 1, speed: 0, quota: 'openai-tier-1' });
+    try {
+      const seen: [string | null, string | null, string | null][] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await post(sim, { ...CHAT, model: 'gpt-4o', max_tokens: 100 });
+        await r.text();
+        seen.push([r.headers.get('x-ratelimit-remaining-requests'), r.headers.get('x-ratelimit-remaining-tokens'), r.headers.get('x-ratelimit-reset-requests')]);
+        expect(r.headers.get('x-ratelimit-limit-requests')).toBe('500');
+        expect(r.headers.get('x-ratelimit-limit-tokens')).toBe('30000');
+      }
+      expect(seen.map((s) => s[0])).toEqual(['499', '498', '497']);
+      const tokens = seen.map((s) => Number(s[1]));
+      expect(tokens[0]).toBeGreaterThan(tokens[1]!);
+      expect(tokens[1]).toBeGreaterThan(tokens[2]!);
+      for (const [, , reset] of seen) expect(reset).toMatch(/^(\d+(\.\d+)?ms|\d+(\.\d+)?s|\d+m\d+(\.\d+)?s)$/);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('refuses a request larger than the whole token bucket without a retry-after', async () => {
+    const quota = tempFile('q.json', { defaults: { requestsPerMinute: 100, tokensPerMinute: 500 } });
+    const sim = await startSimulator({ threads: 1, speed: 0, quota });
+    try {
+      const r = await post(sim, { ...CHAT, max_tokens: 1000 });
+      expect(r.status).toBe(429);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/^Request too large for gpt-4o-mini .* Limit 500, Requested \d+\./);
+      expect(r.headers.get('retry-after')).toBeNull();
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+describe('chaos through the openai SDK', () => {
+  it('retries a 429 storm honouring retry-after-ms and succeeds when it ends', async () => {
+    const scenario = tempFile('s.json', { name: 'short-storm', phases: [{ name: 'storm', startAfterRequests: 0, requests: 2, faults: [{ kind: 'rate_limit', retryAfterMs: 30 }] }] });
+    const sim = await startSimulator({ threads: 1, speed: 0, scenario });
+    try {
+      const client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-a', maxRetries: 2 });
+      const reply = await client.chat.completions.create(CHAT);
+      expect(reply.choices[0]!.message.content!.length).toBeGreaterThan(0);
+      expect(await metric(sim, 'understudy_faults_injected_total{kind="rate_limit"}')).toBe(2);
+      expect(await metric(sim, 'understudy_requests_total{route="chat_completions",status="429",model="(other)"}')).toBe(0);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('does not retry insufficient_quota: x-should-retry false', async () => {
+    const sim = await startSimulator({ threads: 1, speed: 0, scenario: 'quota-exhaustion' });
+    try {
+      const client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-a', maxRetries: 2 });
+      const { data, response } = await client.chat.completions.create(CHAT).withResponse();
+      expect(response.status).toBe(200);
+      expect(data.choices).toHaveLength(1);
+      // Past the scenario's 200-request budget every request fails, once.
+      const admin = await fetch(`${sim.url}/_understudy/scenario`, {
+        method: 'POST',
+        body: JSON.stringify({ name: 'x', phases: [{ name: 'broke', faults: [{ kind: 'quota_exhausted' }] }] }),
+      });
+      expect(admin.status).toBe(200);
+      const err = await client.chat.completions.create(CHAT).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+      expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('insufficient_quota');
+      expect(await metric(sim, 'understudy_faults_injected_total{kind="quota_exhausted"}')).toBe(1);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('gives the same fault sequence for the same seed, and another for another seed', async () => {
+    const scenario = { name: 'coin', phases: [{ name: 'p', faults: [{ kind: 'server_error_500', probability: 0.5 }] }] };
+    const run = async (seed: number): Promise<number[]> => {
+      const sim = await startSimulator({ threads: 2, speed: 0, seed, scenario: tempFile('c.json', scenario) });
+      try {
+        const out: number[] = [];
+        for (let i = 0; i < 24; i++) {
+          const r = await post(sim, CHAT, { connection: 'close' });
+          await r.text();
+          out.push(r.status);
+        }
+        return out;
+      } finally {
+        await sim.stop();
+      }
+    };
+    const a = await run(5);
+    expect(a).toEqual(await run(5));
+    expect(a).not.toEqual(await run(6));
+    expect(new Set(a)).toEqual(new Set([200, 500]));
+  });
+});
+
+describe('per-request overrides and mid-stream faults', () => {
+  let sim: Simulator;
+  let client: OpenAI;
+  beforeAll(async () => {
+    sim = await startSimulator({ threads: 1, speed: 0 });
+    client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-a', maxRetries: 0 });
+  });
+  afterAll(() => sim.stop());
+
+  it('forces a fault, a corpus entry and a TTFT', async () => {
+    await expect(client.chat.completions.create(CHAT, { headers: { 'x-understudy-fault': 'server_error_500' } })).rejects.toBeInstanceOf(OpenAI.InternalServerError);
+    await expect(client.chat.completions.create(CHAT, { headers: { 'x-understudy-fault': 'bad_gateway_502' } })).rejects.toThrow(/502/);
+    const { response } = await client.chat.completions.create({ ...CHAT, max_tokens: undefined }, { headers: { 'x-understudy-entry': 'gpt-4o-text-001', 'x-understudy-ttft-ms': '25' } }).withResponse();
+    expect(response.headers.get('x-understudy-entry')).toBe('gpt-4o-text-001');
+    expect(response.headers.get('x-understudy-ttft-ms')).toBe('25.0');
+  });
+
+  it('ends a stream without its finish chunk and [DONE]: the SDK helper reports it', async () => {
+    const stream = client.chat.completions.stream({ ...CHAT, stream: true }, { headers: { 'x-understudy-fault': 'missing_done' } });
+    await expect(stream.finalChatCompletion()).rejects.toThrow(/missing finish_reason/);
+  });
+
+  it('sends a malformed frame that the SDK refuses to parse', async () => {
+    const stream = await client.chat.completions.create({ ...CHAT, stream: true }, { headers: { 'x-understudy-fault': 'malformed_frame' } });
+    await expect(
+      (async () => {
+        for await (const _ of stream) void _;
+      })(),
+    ).rejects.toThrow();
+  });
+
+  it('drops the connection mid-stream, and cuts a non-streaming body', async () => {
+    // The drop can surface before or after the headers arrive: either way no complete stream.
+    const text = await post(sim, { ...CHAT, stream: true, max_tokens: 50 }, { 'x-understudy-fault': 'disconnect_after_tokens' })
+      .then((r) => r.text())
+      .catch(() => 'cut');
+    expect(text).not.toContain('[DONE]');
+    expect(await metric(sim, 'understudy_faults_injected_total{kind="disconnect_after_tokens"}')).toBe(1);
+    await expect(client.chat.completions.create(CHAT, { headers: { 'x-understudy-fault': 'truncated_json' } })).rejects.toThrow();
+  });
+
+  it('sends an in-stream error event that the SDK raises as an APIError', async () => {
+    const stream = await client.chat.completions.create({ ...CHAT, stream: true, max_tokens: 50 }, { headers: { 'x-understudy-fault': 'stream_overloaded' } });
+    await expect(
+      (async () => {
+        for await (const _ of stream) void _;
+      })(),
+    ).rejects.toBeInstanceOf(OpenAI.APIError);
+  });
+
+  it('ignores override headers when they are switched off', async () => {
+    const strict = await startSimulator({ threads: 1, speed: 0, overrideHeaders: false });
+    try {
+      const r = await post(strict, CHAT, { 'x-understudy-fault': 'server_error_500' });
+      expect(r.status).toBe(200);
+      await r.text();
+    } finally {
+      await strict.stop();
+    }
+  });
+});
+
+describe('admin API', () => {
+  it('loads, reports and clears scenarios and quotas', async () => {
+    const sim = await startSimulator({ threads: 2, speed: 0 });
+    try {
+      const put = await fetch(`${sim.url}/_understudy/scenario`, { method: 'POST', body: JSON.stringify({ name: 'rate-limit-storm' }) });
+      expect(put.status).toBe(200);
+      expect(((await put.json()) as { scenario: { name: string } }).scenario.name).toBe('rate-limit-storm');
+      const state = (await (await fetch(`${sim.url}/_understudy/scenario`)).json()) as { scenario: { phases: unknown[] } };
+      expect(state.scenario.phases).toHaveLength(3);
+      const bad = await fetch(`${sim.url}/_understudy/scenario`, { method: 'POST', body: JSON.stringify({ name: 'x', phases: [{ name: 'p', faults: [{ kind: 'nope' }] }] }) });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: unknown }).error).toMatchObject({ code: 'SIM_ERR_SCENARIO_INVALID', message: expect.stringMatching(/phases\[0\]\.faults\[0\]\.kind/) });
+      const cleared = (await (await fetch(`${sim.url}/_understudy/scenario`, { method: 'DELETE' })).json()) as { scenario: unknown };
+      expect(cleared.scenario).toBeNull();
+
+      const quota = await fetch(`${sim.url}/_understudy/quota`, { method: 'POST', body: JSON.stringify({ preset: 'openai-tier-1' }) });
+      expect(((await quota.json()) as { source: string }).source).toBe('openai-tier-1');
+      const r = await post(sim, CHAT);
+      await r.text();
+      expect(r.headers.get('x-ratelimit-limit-requests')).toBe('500');
+      await fetch(`${sim.url}/_understudy/quota`, { method: 'DELETE' });
+      const free = await post(sim, CHAT);
+      await free.text();
+      expect(free.headers.get('x-ratelimit-limit-requests')).toBeNull();
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('requires the token when one is set, and is off beyond loopback without one', async () => {
+    const guarded = await startSimulator({ threads: 1, speed: 0, adminToken: 'secret-token' });
+    try {
+      expect((await fetch(`${guarded.url}/_understudy/quota`)).status).toBe(401);
+      expect((await fetch(`${guarded.url}/_understudy/quota`, { headers: { authorization: 'Bearer secret-token' } })).status).toBe(200);
+    } finally {
+      await guarded.stop();
+    }
+    const open = await startSimulator({ threads: 1, speed: 0, host: '0.0.0.0' });
+    try {
+      expect((await fetch(`${open.url}/_understudy/scenario`)).status).toBe(403);
+    } finally {
+      await open.stop();
+    }
+  });
+});
