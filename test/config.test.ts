@@ -45,9 +45,12 @@ describe('resolveConfig defaults', () => {
       speed: 1,
       headersAt: 'accept',
       stalledStreamTimeoutMs: 30_000,
+      overrideHeaders: true,
       logLevel: 'info',
     });
     expect(config.corpus).toBeUndefined();
+    expect(config.quota).toBeUndefined();
+    expect(config.scenario).toBeUndefined();
     expect(config.profiles).toBeUndefined();
   });
 
@@ -73,6 +76,10 @@ describe('resolveConfig defaults', () => {
       headersAt: 'first-token',
       profiles: '/tmp/p.yaml',
       stalledStreamTimeoutMs: 100,
+      quota: 'openai-tier-1',
+      scenario: 'flaky-streams',
+      overrideHeaders: false,
+      adminToken: 'token-123456',
       logLevel: 'silent',
     } as const;
     expect(resolveConfig(given)).toEqual(given);
@@ -133,6 +140,10 @@ const RULES: readonly (readonly [string, unknown, RegExp, unknown])[] = [
   ['stalledStreamTimeoutMs', 99, />=100/, 100],
   ['stalledStreamTimeoutMs', 3_600_001, /<=3600000/, 3_600_000],
   ['logLevel', 'warn', /expected one of/i, 'debug'],
+  ['quota', '', /too small|>=1/i, 'openai-tier-1'],
+  ['scenario', '', /too small|>=1/i, 'rate-limit-storm'],
+  ['overrideHeaders', 'no', /expected boolean/i, false],
+  ['adminToken', 'short', /too small|>=8/i, 'eight-chars'],
 ];
 
 describe('resolveConfig rules', () => {
@@ -286,7 +297,8 @@ describe('configFields', () => {
   it('derives kebab-case flags', () => {
     expect(kebab('bodyLimitBytes')).toBe('body-limit-bytes');
     for (const f of fields) {
-      expect(f.flag).toBe(`--${kebab(f.key)}`);
+      // A switch that is on by default is turned off with --no-….
+      expect(f.flag).toBe(f.kind === 'boolean' && f.defaultText === 'true' ? `--no-${kebab(f.key)}` : `--${kebab(f.key)}`);
       expect(f.flag).toMatch(/^--[a-z]+(-[a-z]+)*$/);
       expect(f.description.length).toBeGreaterThan(10);
     }
@@ -311,6 +323,10 @@ describe('configFields', () => {
       headersAt: 'enum',
       profiles: 'string',
       stalledStreamTimeoutMs: 'integer',
+      quota: 'string',
+      scenario: 'string',
+      overrideHeaders: 'boolean',
+      adminToken: 'string',
       logLevel: 'enum',
     });
   });

@@ -9,6 +9,7 @@ import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTokens } from '../src/corpus/tokens.js';
 import { startSimulator, type Simulator } from '../src/index.js';
+import { loadProfiles, profileNameFor } from '../src/timing/profiles.js';
 import { computeEmbeddings, destroyEmbeddingPool } from '../src/workers/embedding-pool.js';
 import { runEmbeddingJob, type EmbeddingJob } from '../src/workers/embedding-task.js';
 
@@ -241,5 +242,22 @@ describe('embedding jobs', () => {
     const floats = (JSON.parse(Buffer.from(f.body).toString()) as CreateEmbeddingResponse).data[0]!.embedding;
     const raw = Buffer.from((JSON.parse(Buffer.from(b.body).toString()) as { data: { embedding: string }[] }).data[0]!.embedding, 'base64');
     expect(Array.from(new Float32Array(raw.buffer, raw.byteOffset, 8))).toEqual(floats);
+  });
+});
+
+describe('embedding latency profiles', () => {
+  const table = loadProfiles();
+
+  it('maps OpenAI embedding models to the embedding profiles, leaving Gemini’s text-embedding-004 alone', () => {
+    expect(profileNameFor(table, 'text-embedding-3-large')).toBe('openai-embedding-large');
+    expect(profileNameFor(table, 'text-embedding-3-small')).toBe('openai-embedding');
+    expect(profileNameFor(table, 'text-embedding-ada-002')).toBe('openai-embedding');
+    expect(profileNameFor(table, 'text-embedding-004')).not.toMatch(/^openai-embedding/);
+  });
+
+  it('makes a larger batch take longer: per-token time on top of the base draw', () => {
+    const p = table.profiles['openai-embedding']!;
+    expect(p.prefillMsPerToken).toBeGreaterThan(0);
+    expect(p.ttft.p50Ms).toBeLessThan(p.ttft.p95Ms);
   });
 });

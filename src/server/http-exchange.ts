@@ -65,6 +65,8 @@ export interface ExchangeEnv {
   readonly counters: CounterWriter;
   /** Emission lag, TTFT and inter-token gaps as actually sent. */
   readonly histograms: ThreadHistograms;
+  /** Frees a saturation slot when the request it was taken for finishes. */
+  readonly releaseSlot: (slot: number) => void;
 }
 
 let env: ExchangeEnv | null = null;
@@ -130,6 +132,8 @@ export class Exchange implements WheelTask {
   tokensSent: number;
   /** A mid-stream chaos fault still to strike. */
   fault: StreamFault | null;
+  /** Saturation slot held until the exchange finishes; -1 for none. */
+  saturationSlot: number;
   /** Next `sequence_number` of a stream with numbered frames (OpenAI Responses). */
   sequence: number;
 
@@ -158,6 +162,7 @@ export class Exchange implements WheelTask {
     this.pausedAtMs = 0;
     this.tokensSent = 0;
     this.fault = null;
+    this.saturationSlot = -1;
     this.sequence = 0;
   }
 }
@@ -191,6 +196,10 @@ function finish(ex: Exchange): void {
   const wasStreaming = ex.phase === 'streaming' || ex.phase === 'paused';
   if (ex.phase === 'paused') currentEnv().counters.pausedStreams(-1);
   ex.phase = 'done';
+  if (ex.saturationSlot >= 0) {
+    currentEnv().releaseSlot(ex.saturationSlot);
+    ex.saturationSlot = -1;
+  }
   ex.lanes = [];
   ex.trailer = null;
   ex.schedule = null;
@@ -290,6 +299,7 @@ function dispatch(ex: Exchange, reply: Reply): void {
   if (ex.phase !== 'reading') return;
   ex.route = reply.meta.route;
   ex.modelIndex = reply.meta.modelIndex;
+  ex.saturationSlot = reply.meta.saturationSlot ?? -1;
   ex.errorKind = reply.meta.errorKind;
   if (reply.kind === 'hold') {
     // Accepted and never answered: only the client's timeout (or the drain deadline) ends it.
@@ -507,6 +517,7 @@ function strike(ex: Exchange, fault: StreamFault): boolean {
       return true;
     case 'stream_overloaded':
       if (fault.errorFrame !== null) put(fault.errorFrame);
+      if (fault.errorEnd != null) putSequence(fault.errorEnd);
       return true;
     case 'truncated_json':
       put(HALF_FRAME);

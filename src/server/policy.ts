@@ -11,6 +11,7 @@ import type { RouteId } from '../metrics/counters.js';
 import type { QuotaRejection } from '../quota/engine.js';
 import type { RequestInfo } from './http-exchange.js';
 import type { JsonReply, Reply, ReplyMeta, StreamFault } from './reply.js';
+import { UNSATURATED } from '../timing/saturation.js';
 import type { ThreadContext } from './thread-context.js';
 
 export interface PolicyRequest {
@@ -43,6 +44,8 @@ export interface Admission {
   readonly ttftMs: number | null;
   /** x-understudy-entry override: the corpus entry id to answer with. */
   readonly entryId: string | null;
+  /** Saturation slot taken; put it in the reply's meta so the exchange frees it. */
+  readonly saturationSlot: number;
 }
 
 const OVERRIDABLE = new Set<string>(FAULT_KINDS);
@@ -87,10 +90,24 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
     if (terminal.kind === 'timeout_no_answer') return { kind: 'hold', meta: req.meta };
   }
 
+  // Saturation: past the profile's hard limit a saturated provider queues, then refuses.
+  let saturation = UNSATURATED;
+  if (ctx.saturation !== null) {
+    const { slot, capacity } = ctx.capacityFor(req.model);
+    saturation = ctx.saturation.acquire(slot, capacity);
+    if (saturation.overflow !== null) {
+      const kind = saturation.overflow.status === 429 ? 'rate_limit' : 'unavailable_503';
+      const fault: Fault = { kind, probability: 1, retryAfterMs: 1000, afterTokens: 0, delayMs: 0, factorFrom: 1, factorTo: 1 };
+      return { ...dialect.faultReply(fault, saturation.overflow.status, req.model, req.meta), delayMs: saturation.overflow.queueMs };
+    }
+  }
+  const release = (): void => ctx.saturation?.release(saturation.slot);
+
   let headers: readonly string[] = [];
   if (ctx.quota !== null) {
     const outcome = ctx.quota.admit({ dialect: req.dialect, apiKey: req.apiKey, model: req.model, inputTokens: req.inputTokens, maxOutputTokens: req.maxOutputTokens });
     if (outcome.rejection !== null) {
+      release();
       ctx.counters.quotaRejected(outcome.rejection.dimension);
       return dialect.rateLimited(outcome.rejection, req.model, outcome.headers, req.meta);
     }
@@ -100,7 +117,8 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   const ttftOverride = overrides && req.info.overrideTtftMs !== '' ? Number(req.info.overrideTtftMs) : NaN;
   return {
     headers,
-    faults: plan,
+    faults: saturation.slot < 0 ? plan : { ...plan, ttftFactor: plan.ttftFactor * saturation.ttftFactor, itlFactor: plan.itlFactor * saturation.itlFactor },
+    saturationSlot: saturation.slot,
     holdMs: terminal?.kind === 'timeout_slow_answer' ? terminal.delayMs : 0,
     ttftMs: Number.isFinite(ttftOverride) && ttftOverride >= 0 ? ttftOverride : null,
     entryId: overrides && req.info.overrideEntry !== '' ? req.info.overrideEntry : null,

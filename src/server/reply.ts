@@ -9,6 +9,8 @@ import type { Lane } from './stream-plan.js';
 
 export interface ReplyMeta {
   readonly route: RouteId;
+  /** Saturation slot held while the request is in flight (released when it finishes); absent: none. */
+  readonly saturationSlot?: number;
   /** Counter index of the corpus model serving the request. */
   readonly modelIndex: number;
   readonly errorKind: ErrorKind | null;
@@ -68,6 +70,11 @@ export interface StreamFault {
   readonly afterTokens: number;
   /** For stream_overloaded: the dialect's in-stream error event. */
   readonly errorFrame: Buffer | null;
+  /**
+   * For a numbered stream (OpenAI Responses): `errorFrame` ends at its sequence number, which the
+   * writer puts next, then these bytes. Absent or null: `errorFrame` is the whole event.
+   */
+  readonly errorEnd?: Buffer | null;
 }
 
 export type Reply = JsonReply | StreamReply | HoldReply | ResetReply;

@@ -7,6 +7,7 @@ import type { Corpus } from '../corpus/sampler.js';
 import type { Scenario } from '../chaos/scenario.js';
 import type { CounterWriter } from '../metrics/counters.js';
 import type { QuotaEngine } from '../quota/engine.js';
+import type { Capacity, SaturationTracker } from '../timing/saturation.js';
 import { ProfileLatency, type LatencyModel } from '../timing/latency.js';
 import { profileNameFor, type ProfileTable } from '../timing/profiles.js';
 import { SeededRandom, combineSeeds, hashString } from '../timing/random.js';
@@ -23,6 +24,9 @@ export class ThreadContext {
   /** Shared across threads: the n-th request of the run gets the n-th random stream, whichever thread takes it. */
   readonly #arrivals: Int32Array;
   readonly #apiKeys: ReadonlySet<string>;
+  readonly #profileSlots: Map<string, number>;
+  /** Requests in flight per latency profile, across threads; null when no profile has a capacity. */
+  saturation: SaturationTracker | null;
   /** Rate limits, exact across threads; null when none are configured. */
   quota: QuotaEngine | null;
   /** The chaos scenario in force and when it was loaded (epoch ms); replaced through the admin API. */
@@ -40,6 +44,8 @@ export class ThreadContext {
     this.#arrivals = new Int32Array(arrivals, 0, 2);
     this.#apiKeys = new Set(config.apiKeys);
     this.quota = null;
+    this.#profileSlots = new Map(Object.keys(profiles.profiles).map((name, i) => [name, i]));
+    this.saturation = null;
     this.scenario = null;
     this.scenarioLoadedAtMs = 0;
   }
@@ -47,6 +53,12 @@ export class ThreadContext {
   /** Position of a request in the run across all threads, for fault decisions. */
   nextArrival(): number {
     return Atomics.add(this.#arrivals, 1, 1);
+  }
+
+  /** The saturation slot and capacity of a model's profile (capacity undefined: never saturates). */
+  capacityFor(model: string): { slot: number; capacity: Capacity | undefined } {
+    const name = profileNameFor(this.#profiles, model);
+    return { slot: this.#profileSlots.get(name)!, capacity: this.#profiles.profiles[name]!.capacity };
   }
 
   latencyFor(model: string): LatencyModel {

@@ -25,6 +25,23 @@ const profileSchema = z
     itl: distribution,
     stall: z.object({ probability: z.number().min(0).max(1), p50Ms: z.number().positive(), p95Ms: z.number().positive() }).strict(),
     tokensPerChunk: z.object({ min: z.number().int().min(1), max: z.number().int().min(1) }).strict(),
+    /**
+     * Concurrency capacity (optional): past `knee` requests in flight for this profile, TTFT and
+     * inter-token gaps grow by `slope × ((inFlight − knee) / knee)^exponent`; past `hardLimit`,
+     * requests wait `queueMs` and are refused with `overflowStatus`, as a saturated provider does.
+     */
+    capacity: z
+      .object({
+        knee: z.number().int().positive(),
+        hardLimit: z.number().int().positive(),
+        ttftSlope: z.number().nonnegative().default(2),
+        itlSlope: z.number().nonnegative().default(0.5),
+        exponent: z.number().positive().default(1.5),
+        queueMs: z.number().nonnegative().default(2000),
+        overflowStatus: z.union([z.literal(429), z.literal(503)]).default(429),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -52,6 +69,7 @@ function checkProfileRules(table: ProfileTable, file: string): void {
     }
     if (p.stall.p95Ms < p.stall.p50Ms) fail(`profiles.${name}.stall.p95Ms must be ≥ profiles.${name}.stall.p50Ms`);
     if (p.tokensPerChunk.max < p.tokensPerChunk.min) fail(`profiles.${name}.tokensPerChunk.max must be ≥ profiles.${name}.tokensPerChunk.min`);
+    if (p.capacity && p.capacity.hardLimit < p.capacity.knee) fail(`profiles.${name}.capacity.hardLimit must be ≥ profiles.${name}.capacity.knee`);
   }
   table.models.forEach((m, i) => {
     if (!(m.profile in table.profiles)) fail(`models[${i}].profile names unknown profile "${m.profile}"`);

@@ -16,6 +16,8 @@ export interface ServerThreadData {
   readonly counters: SharedArrayBuffer;
   readonly arrivals: SharedArrayBuffer;
   readonly quotaMemory: SharedArrayBuffer;
+  /** One Int32 per latency profile: requests in flight, for saturation. */
+  readonly saturationMemory: SharedArrayBuffer;
   readonly policy: Policy;
 }
 

@@ -11,6 +11,7 @@ import { MetricsExporter } from '../metrics/prometheus.js';
 import { buildApp } from '../server/app.js';
 import { beginDrain, inFlightCount, installExchangeEnv, onWheelDue, setTagHeaders, type Exchange } from '../server/http-exchange.js';
 import { QuotaEngine } from '../quota/engine.js';
+import { SaturationTracker } from '../timing/saturation.js';
 import { ThreadContext } from '../server/thread-context.js';
 import { loadUws } from '../server/uws.js';
 import { simErrorCode, SimError } from '../sim-error.js';
@@ -47,7 +48,9 @@ try {
   let policySeq = 0;
   const policyPending = new Map<number, (p: typeof policy) => void>();
   const histograms = new ThreadHistograms();
-  installExchangeEnv({ config, clock: MONOTONIC_CLOCK, wheel, counters, histograms });
+  // Saturation is tracked only when some profile declares a capacity.
+  if (Object.values(data.profiles.profiles).some((p) => p.capacity !== undefined)) ctx.saturation = new SaturationTracker(data.saturationMemory);
+  installExchangeEnv({ config, clock: MONOTONIC_CLOCK, wheel, counters, histograms, releaseSlot: (slot) => ctx.saturation?.release(slot) });
   const startedAt = Date.now();
   let statsSeq = 0;
   const statsPending = new Map<number, (stats: MergedStats) => void>();

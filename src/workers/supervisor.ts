@@ -15,6 +15,7 @@ import { mergeHistograms, type HistogramName } from '../metrics/histograms.js';
 import { DEFAULT_CORPUS_FILE, packageRoot } from '../package-root.js';
 import { SimError } from '../sim-error.js';
 import { loadProfiles, type ProfileTable } from '../timing/profiles.js';
+import { SaturationTracker } from '../timing/saturation.js';
 import { loadScenario } from '../chaos/library.js';
 import { allocateQuotaMemory } from '../quota/engine.js';
 import { loadQuota } from '../quota/limits.js';
@@ -60,6 +61,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     scenarioLoadedAtMs: Date.now(),
   };
   const quotaMemory = allocateQuotaMemory();
+  const saturationMemory = SaturationTracker.allocate(Object.keys(profiles.profiles).length);
   const entries = readCorpusFile(config.corpus ?? DEFAULT_CORPUS_FILE());
   const corpus = compileCorpus(entries);
   const layout = new CounterLayout([...new Set(entries.map((e) => e.model))].sort());
@@ -102,7 +104,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   const spawn = (slot: number): Promise<number> =>
     new Promise((resolve, reject) => {
-      const data: ServerThreadData = { slot, port, ...shared, quotaMemory, policy };
+      const data: ServerThreadData = { slot, port, ...shared, quotaMemory, saturationMemory, policy };
       const worker = new Worker(entry, { workerData: data });
       workers[slot] = worker;
       let ready = false;

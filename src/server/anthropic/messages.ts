@@ -12,11 +12,13 @@ import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
+import { admit, isAdmission, scheduleTiming, streamFaultKind } from '../policy.js';
 import { invalidJson, modelNotFound } from './errors.js';
+import { ANTHROPIC_FAULTS, ANTHROPIC_STREAM_OVERLOADED } from './faults.js';
 import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type MessageIdentity, type ThinkingPart } from './messages-encode.js';
 import { parseMessagesRequest, type MessagesRequest } from './messages-request.js';
 import { countInputTokens } from './prompt-tokens.js';
-import { anthropicErrorReply, anthropicHeaders, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
+import { anthropicErrorReply, anthropicHeaders, anthropicKey, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
 
 const SIGNATURE_LENGTH = 96;
 
@@ -70,6 +72,16 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffe
   const { req, rng, requestId, bucketKey, modelIndex } = accepted;
   const model = req.body.model;
   const inputTokens = countInputTokens(req);
+  const route = 'anthropic_messages';
+  const meta = { route, modelIndex, errorKind: null } as const;
+  const admission = admit(
+    ctx,
+    // Anthropic charges max_tokens against the output-token limit when the request is admitted.
+    { route, dialect: 'anthropic', model, apiKey: anthropicKey(info), info, inputTokens, maxOutputTokens: req.maxTokens ?? 0, meta },
+    ANTHROPIC_FAULTS,
+  );
+  if (!isAdmission(admission)) return admission;
+  const held = { ...meta, saturationSlot: admission.saturationSlot };
 
   const thinking = req.thinkingBudget === null ? null : thinkingPart(ctx.corpus, bucketKey, req.thinkingBudget, rng);
   const thinkingTokens = thinking?.count ?? 0;
@@ -83,6 +95,7 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffe
     jsonSchema: req.jsonSchema,
     // max_tokens covers thinking and answer together.
     maxTokens: req.maxTokens === undefined ? undefined : req.maxTokens - thinkingTokens,
+    forceEntryId: admission.entryId,
   };
   const drawn = chooseAnswer(ctx.corpus, answerReq, rng);
   // A forced tool_choice prefills the turn, so the model goes straight to tool_use, with no text first.
@@ -108,17 +121,28 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffe
     laneSteps: [laneSteps],
     latency,
     rng,
-    ttftMs: recorded ? lead.ttftMs : latency.ttftMs(rng, inputTokens),
+    ...scheduleTiming(admission, recorded ? lead.ttftMs : latency.ttftMs(rng, inputTokens)),
     speed: ctx.config.speed,
     recordedGapsMs: recorded ? lead.tokenGapsMs : null,
   });
   const who: MessageIdentity = { id: randomId(rng, 'msg_01', 22), model };
-  const headers = anthropicHeaders(requestId, groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)));
-  const meta = { route: 'anthropic_messages', modelIndex, errorKind: null } as const;
+  const rateLimits = ctx.quota === null ? undefined : admission.headers;
+  const headers = anthropicHeaders(requestId, groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), rateLimits);
+  const fault = admission.faults.stream;
 
   if (req.stream) {
     const { lanes, trailer } = messageStreamPlan(who, content);
-    return { kind: 'stream', headers, lanes, trailer, schedule, entry: lead, meta };
+    return {
+      kind: 'stream',
+      headers,
+      lanes,
+      trailer,
+      schedule,
+      entry: lead,
+      meta: held,
+      headersAtFirstEvent: admission.holdMs > 0,
+      fault: fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame: ANTHROPIC_STREAM_OVERLOADED },
+    };
   }
   // A non-streaming answer arrives when its last token would have been generated.
   return {
@@ -129,7 +153,9 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffe
     body: messageBody(who, content),
     delayMs: schedule.totalMs,
     completionTokens: content.outputTokens,
-    meta,
+    meta: held,
+    // Any mid-stream fault on a non-streaming answer cuts its body.
+    truncate: fault !== null,
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Anthropic's `anthropic-ratelimit-*` headers. For now the limits are static and generous and
- * never run down; a quota engine replaces `rateLimitHeaders` when it lands. Reset times are
+ * Anthropic's `anthropic-ratelimit-*` headers when no quota is configured: static, generous limits
+ * that never run down (with a quota, the engine's headers replace these). Reset times are
  * RFC 3339 timestamps (unlike OpenAI's durations), so the list is rebuilt once per second.
  */
 const REQUESTS_LIMIT = 4_000;

@@ -9,7 +9,7 @@ import { anthropicErrorBody, INVALID_API_KEY, MISSING_API_KEY, type AnthropicErr
 import { rateLimitHeaders } from './rate-limit-headers.js';
 
 export const JSON_TYPE = 'application/json';
-const ORGANIZATION_ID = '6f1c1a52-0d5e-4c71-9a3e-0000000000a1';
+export const ORGANIZATION_ID = '6f1c1a52-0d5e-4c71-9a3e-0000000000a1';
 
 /** A request id like Anthropic's `req_011CSLsW7mFqvHHnzrKdKjAE`, drawn from the request's source. */
 export function anthropicRequestId(rng: SeededRandom): string {
@@ -20,8 +20,9 @@ let errorSeq = 0;
 /** Request ids for replies answered before a request's seeded source exists. */
 export const errorRequestId = (): string => `req_011E${(errorSeq++).toString(16).padStart(20, '0')}`;
 
-export function anthropicHeaders(requestId: string, extra: readonly string[] = []): string[] {
-  return ['request-id', requestId, 'anthropic-organization-id', ORGANIZATION_ID, ...rateLimitHeaders(Date.now()), ...extra];
+/** `rateLimits`: the quota engine's headers when a quota is configured; else the static, generous ones. */
+export function anthropicHeaders(requestId: string, extra: readonly string[] = [], rateLimits: readonly string[] = rateLimitHeaders(Date.now())): string[] {
+  return ['request-id', requestId, 'anthropic-organization-id', ORGANIZATION_ID, ...rateLimits, ...extra];
 }
 
 /** Anthropic tells its SDK not to retry a request that can only fail again. */
@@ -43,9 +44,13 @@ export function anthropicErrorReply(requestId: string, route: RouteId, err: Anth
 }
 
 /** The key comes as `x-api-key` (the SDK's `apiKey`) or as a bearer token (its `authToken`). */
+export function anthropicKey(info: RequestInfo): string {
+  if (info.xApiKey.length > 0) return info.xApiKey;
+  return info.authorization.startsWith('Bearer ') ? info.authorization.slice(7).trim() : '';
+}
+
 export function checkAnthropicAuth(ctx: ThreadContext, info: RequestInfo): AnthropicError | undefined {
-  const bearer = info.authorization.startsWith('Bearer ') ? info.authorization.slice(7).trim() : '';
-  const key = info.xApiKey.length > 0 ? info.xApiKey : bearer;
+  const key = anthropicKey(info);
   const accepted = ctx.keyAccepted(key);
   if (accepted === undefined || accepted) return undefined;
   return key.length === 0 ? MISSING_API_KEY : INVALID_API_KEY;

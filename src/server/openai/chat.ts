@@ -75,6 +75,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     OPENAI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
+  const held = { ...meta, saturationSlot: admission.saturationSlot };
   const lastRole = req.body.messages[req.body.messages.length - 1]!.role;
   const format = req.body.response_format;
   const answerReq: AnswerRequest = {
@@ -122,7 +123,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
       trailer,
       schedule,
       entry: lead,
-      meta,
+      meta: held,
       headersAtFirstEvent: admission.holdMs > 0,
       fault: fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame: OPENAI_STREAM_ERROR },
     };
@@ -136,7 +137,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     body: chatBody(who, answers, usage),
     delayMs: schedule.totalMs,
     completionTokens,
-    meta,
+    meta: held,
     // Any mid-stream fault on a non-streaming answer cuts its body.
     truncate: fault !== null,
   };

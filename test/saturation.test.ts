@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startSimulator } from '../src/index.js';
+import { parseProfiles } from '../src/timing/profiles.js';
+import { SaturationTracker, slowdown, type Capacity } from '../src/timing/saturation.js';
+
+const CAP: Capacity = { knee: 10, hardLimit: 20, ttftSlope: 2, itlSlope: 0.5, exponent: 1, queueMs: 50, overflowStatus: 429 };
+
+describe('saturation curve', () => {
+  it('is flat up to the knee and grows past it', () => {
+    expect(slowdown(CAP, 10)).toEqual({ ttft: 1, itl: 1 });
+    expect(slowdown(CAP, 15)).toEqual({ ttft: 2, itl: 1.25 });
+    expect(slowdown(CAP, 20)).toEqual({ ttft: 3, itl: 1.5 });
+  });
+
+  it('counts requests in flight and refuses past the hard limit until slots are released', () => {
+    const t = new SaturationTracker(SaturationTracker.allocate(2));
+    const taken = Array.from({ length: 20 }, () => t.acquire(1, CAP));
+    expect(taken.every((d) => d.overflow === null && d.slot === 1)).toBe(true);
+    expect(taken[19]!.ttftFactor).toBe(3);
+    expect(t.acquire(1, CAP).overflow).toEqual({ status: 429, queueMs: 50 });
+    expect(t.inFlight(1)).toBe(20);
+    t.release(1);
+    expect(t.acquire(1, CAP).overflow).toBeNull();
+    expect(t.acquire(0, undefined).slot).toBe(-1);
+  });
+
+  it('validates a capacity, naming the field', () => {
+    const table = JSON.parse(readFileSync(new URL('../profiles/default.json', import.meta.url), 'utf8')) as { profiles: Record<string, Record<string, unknown>> };
+    table.profiles['openai-fast']!.capacity = { knee: 10, hardLimit: 5 };
+    expect(() => parseProfiles(table, 'p.json')).toThrow(/profiles\.openai-fast\.capacity\.hardLimit must be ≥ profiles\.openai-fast\.capacity\.knee/);
+  });
+});
+
+describe('a saturated provider', () => {
+  it('answers past the hard limit with 429 after queueing, and frees slots as requests finish', async () => {
+    const table = JSON.parse(readFileSync(new URL('../profiles/default.json', import.meta.url), 'utf8')) as { profiles: Record<string, Record<string, unknown>> };
+    table.profiles['openai-fast']!.capacity = { knee: 2, hardLimit: 4, queueMs: 20, overflowStatus: 429 };
+    const file = join(mkdtempSync(join(tmpdir(), 'understudy-')), 'profiles.json');
+    writeFileSync(file, JSON.stringify(table));
+    const sim = await startSimulator({ threads: 2, speed: 0.3, profiles: file });
+    try {
+      const ask = () =>
+        fetch(`${sim.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', connection: 'close' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 30 }),
+        }).then(async (r) => [r.status, await r.text()] as const);
+      const first = await Promise.all(Array.from({ length: 7 }, ask));
+      expect(first.filter(([s]) => s === 200).length).toBe(4);
+      const refused = first.filter(([s]) => s === 429);
+      expect(refused.length).toBe(3);
+      expect(JSON.parse(refused[0]![1])).toMatchObject({ error: { code: 'rate_limit_exceeded' } });
+      // Everything finished: the slots are free again.
+      const second = await Promise.all(Array.from({ length: 4 }, ask));
+      expect(second.every(([s]) => s === 200)).toBe(true);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
