@@ -3,9 +3,8 @@
  * injecting faults with probabilities. Validated once when loaded (CLI, file or admin API); every
  * message names the field.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { readDataFile } from '../config/data-file.js';
 import { SimError } from '../sim-error.js';
 
 /** Every fault the simulator can inject; the table in ./faults.ts is checked against this union. */
@@ -130,17 +129,5 @@ export function parseScenario(raw: unknown, source: string): Scenario {
 }
 
 export function readScenarioFile(file: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new SimError('SIM_ERR_SCENARIO_INVALID', `${file}: cannot read scenario (${(cause as Error).message})`, { cause });
-  }
-  let raw: unknown;
-  try {
-    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (cause) {
-    throw new SimError('SIM_ERR_SCENARIO_INVALID', `${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'} (${(cause as Error).message})`, { cause });
-  }
-  return parseScenario(raw, file);
+  return parseScenario(readDataFile(file, 'SIM_ERR_SCENARIO_INVALID', 'scenario'), file);
 }

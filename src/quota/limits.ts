@@ -3,9 +3,9 @@
  * from a file. OpenAI and Gemini limit requests and tokens per minute; Anthropic limits
  * requests, input tokens and output tokens per minute.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { readDataFile } from '../config/data-file.js';
 import { SimError } from '../sim-error.js';
 
 export type QuotaDimension = 'requests' | 'tokens' | 'input_tokens' | 'output_tokens';
@@ -87,22 +87,10 @@ export function parseQuotaTable(raw: unknown, source: string): QuotaTable {
 /** A preset name, or a JSON/YAML file with `defaults` and `models`. */
 export function loadQuota(spec: string): QuotaTable {
   if (isQuotaPreset(spec)) return parseQuotaTable(structuredClone(QUOTA_PRESETS[spec]), `quota preset ${spec}`);
-  let text: string;
-  try {
-    text = readFileSync(spec, 'utf8');
-  } catch (cause) {
-    throw new SimError(
-      'SIM_ERR_QUOTA_INVALID',
-      `${spec}: neither a quota preset (${Object.keys(QUOTA_PRESETS).join(', ')}) nor a readable file (${(cause as Error).message})`,
-      { cause },
-    );
+  if (!existsSync(spec)) {
+    throw new SimError('SIM_ERR_QUOTA_INVALID', `${spec}: neither a quota preset (${Object.keys(QUOTA_PRESETS).join(', ')}) nor an existing file`);
   }
-  let raw: unknown;
-  try {
-    raw = spec.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (cause) {
-    throw new SimError('SIM_ERR_QUOTA_INVALID', `${spec}: not valid ${spec.endsWith('.json') ? 'JSON' : 'YAML'} (${(cause as Error).message})`, { cause });
-  }
+  const raw = readDataFile(spec, 'SIM_ERR_QUOTA_INVALID', 'quota file');
   return parseQuotaTable(raw, spec);
 }
 

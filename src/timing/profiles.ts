@@ -3,9 +3,8 @@
  * A model id maps to the first profile whose `prefix` it starts with, so the table lists longer
  * prefixes first.
  */
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { readDataFile } from '../config/data-file.js';
 import { DEFAULT_PROFILES_FILE } from '../package-root.js';
 import { SimError } from '../sim-error.js';
 
@@ -88,19 +87,7 @@ export function parseProfiles(raw: unknown, file: string): ProfileTable {
 }
 
 export function loadProfiles(file: string = DEFAULT_PROFILES_FILE()): ProfileTable {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new SimError('SIM_ERR_PROFILE_INVALID', `${file}: cannot read profiles file (${(cause as Error).message})`, { cause });
-  }
-  let raw: unknown;
-  try {
-    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (cause) {
-    throw new SimError('SIM_ERR_PROFILE_INVALID', `${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'} (${(cause as Error).message})`, { cause });
-  }
-  return parseProfiles(raw, file);
+  return parseProfiles(readDataFile(file, 'SIM_ERR_PROFILE_INVALID', 'profiles file'), file);
 }
 
 export function profileNameFor(table: ProfileTable, model: string): string {
