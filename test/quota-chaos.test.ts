@@ -188,6 +188,46 @@ describe('per-request overrides and mid-stream faults', () => {
     ).rejects.toBeInstanceOf(OpenAI.APIError);
   });
 
+  it('holds a request without answering until the client times out', async () => {
+    const quick = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-a', maxRetries: 0, timeout: 300 });
+    await expect(quick.chat.completions.create(CHAT, { headers: { 'x-understudy-fault': 'timeout_no_answer' } })).rejects.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+    await expect.poll(() => metric(sim, 'understudy_faults_injected_total{kind="timeout_no_answer"}')).toBe(1);
+  });
+
+  it('holds the answer back for a slow-answer fault', async () => {
+    const scenario = tempFile('slow.json', { name: 'slow', phases: [{ name: 'p', faults: [{ kind: 'timeout_slow_answer', delayMs: 200 }] }] });
+    const slow = await startSimulator({ threads: 1, speed: 0, scenario });
+    try {
+      const r = await post(slow, CHAT);
+      await r.text();
+      // The planned time to first token is the hold (speed 0 leaves nothing else).
+      expect(Number(r.headers.get('x-understudy-ttft-ms'))).toBe(200);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it('resets the connection before any byte, and sends an empty 200', async () => {
+    await expect(post(sim, CHAT, { 'x-understudy-fault': 'reset_before_headers' })).rejects.toThrow();
+    const empty = await post(sim, CHAT, { 'x-understudy-fault': 'empty_200' });
+    expect(empty.status).toBe(200);
+    expect(await empty.text()).toBe('');
+  });
+
+  it('multiplies the time to first token in a brownout', async () => {
+    const slow = await startSimulator({ threads: 1, speed: 0.001 });
+    try {
+      const plain = await post(slow, { ...CHAT, seed: 9 });
+      await plain.text();
+      const brown = await post(slow, { ...CHAT, seed: 9 }, { 'x-understudy-fault': 'ttft_brownout' });
+      await brown.text();
+      const ratio = Number(brown.headers.get('x-understudy-ttft-ms')) / Number(plain.headers.get('x-understudy-ttft-ms'));
+      expect(ratio).toBeCloseTo(5, 1);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('ignores override headers when they are switched off', async () => {
     const strict = await startSimulator({ threads: 1, speed: 0, overrideHeaders: false });
     try {
