@@ -8,13 +8,15 @@ import { embedText } from '../../corpus/embedding.js';
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
+import { admit, isAdmission, scheduleTiming } from '../policy.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, modelNotFound, type GeminiError } from './errors.js';
+import { GEMINI_FAULTS } from './faults.js';
 import { parseJsonBody } from './generate.js';
 import { bareModel, type ModelPath } from './path.js';
 import { partText } from './prompt.js';
-import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
+import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseBatchEmbedRequest, parseEmbedRequest, type EmbedRequest } from './request.js';
 import { ruleViolation, type RequestName } from './request-issues.js';
 
@@ -67,7 +69,8 @@ function inputFor(req: EmbedRequest, model: EmbeddingModel, field: string, reque
 export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: Buffer, path: ModelPath, batch: boolean): Reply {
   const route = 'gemini_embed';
   const method = batch ? 'batchEmbedContents' : 'embedContent';
-  const authError = checkGeminiAuth(ctx, info, queryOf(info));
+  const query = queryOf(info);
+  const authError = checkGeminiAuth(ctx, info, query);
   if (authError) return geminiErrorReply(route, authError, 'authentication', OTHER_MODEL);
   const json = parseJsonBody(body);
   if (!json.ok) return geminiErrorReply(route, INVALID_JSON, 'invalid_json', OTHER_MODEL);
@@ -106,20 +109,28 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: Buffer, 
     inputs.push(input);
   }
 
-  const vectors = computeEmbeddings(inputs);
   let tokens = 0;
   for (const input of inputs) tokens += countTokens(input.text);
+  // Embeddings count requests and input tokens; they produce no output tokens.
+  const meta = { route, modelIndex: OTHER_MODEL, errorKind: null } as const;
+  const admission = admit(ctx, { route, dialect: 'gemini', model: path.model, apiKey: geminiKey(info, query), info, inputTokens: tokens, maxOutputTokens: 0, meta }, GEMINI_FAULTS);
+  if (!isAdmission(admission)) return admission;
+
+  const vectors = computeEmbeddings(inputs);
   const rng = ctx.requestRng(undefined, '');
-  const delayMs = ctx.latencyFor(path.model).ttftMs(rng, tokens) * ctx.config.speed;
+  const timing = scheduleTiming(admission, ctx.latencyFor(path.model).ttftMs(rng, tokens));
+  const delayMs = timing.ttftMs * ctx.config.speed * timing.ttftFactor + timing.holdMs;
   const out = batch ? `{"embeddings":[${vectors.map(valuesJson).join(',')}]}` : `{"embedding":${valuesJson(vectors[0]!)}}`;
   return {
     kind: 'json',
     status: 200,
     contentType: JSON_TYPE,
-    headers: geminiHeaders(delayMs),
+    headers: geminiHeaders(delayMs, admission.headers),
     body: out,
     delayMs,
     completionTokens: 0,
-    meta: { route, modelIndex: OTHER_MODEL, errorKind: null },
+    meta: { ...meta, saturationSlot: admission.saturationSlot },
+    // A mid-stream fault on a one-shot body cuts it.
+    truncate: admission.faults.stream !== null,
   };
 }

@@ -9,15 +9,20 @@ import { planSchedule } from '../../timing/schedule.js';
 import { chooseAnswer, randomId, type Answer, type AnswerRequest, type OfferedTool } from '../answer.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
+import { admit, isAdmission, scheduleTiming, streamFaultKind } from '../policy.js';
 import type { Reply } from '../reply.js';
 import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
+import { GEMINI_FAULTS, GEMINI_STREAM_ERROR } from './faults.js';
 import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
 import { countPromptTokens, promptKey } from './prompt.js';
-import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
+import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, type GenerateRequest } from './request.js';
+
+/** Output charged against the token limit when the request sets no maxOutputTokens. */
+const DEFAULT_OUTPUT_ESTIMATE = 1024;
 
 /** Parses a request body as JSON; an empty body reads as `{}`, as the API's proto-JSON parser reads it. */
 export function parseJsonBody(body: Buffer): { ok: true; value: unknown } | { ok: false } {
@@ -79,6 +84,14 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
 
   const promptTokens = countPromptTokens(req);
   const gc = req.generationConfig;
+  const meta = { route, modelIndex, errorKind: null } as const;
+  const admission = admit(
+    ctx,
+    { route, dialect: 'gemini', model, apiKey: geminiKey(info, query), info, inputTokens: promptTokens, maxOutputTokens: gc?.maxOutputTokens ?? DEFAULT_OUTPUT_ESTIMATE, meta },
+    GEMINI_FAULTS,
+  );
+  if (!isAdmission(admission)) return admission;
+  const held = { ...meta, saturationSlot: admission.saturationSlot };
   const schema = gc?.responseSchema ?? gc?.responseJsonSchema;
   const { tools, mustCall } = callableTools(req);
   const lastTurn = req.contents[req.contents.length - 1]!;
@@ -91,6 +104,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
     json: gc?.responseMimeType === 'application/json' ? (schema !== undefined ? 'schema' : 'object') : 'none',
     jsonSchema: schema,
     maxTokens: gc?.maxOutputTokens,
+    forceEntryId: admission.entryId,
   };
   const answers: Answer[] = [];
   for (let i = 0; i < (gc?.candidateCount ?? 1); i++) {
@@ -107,17 +121,27 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
     laneSteps: plans.map(candidateSteps),
     latency,
     rng,
-    ttftMs: recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens),
+    ...scheduleTiming(admission, recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens)),
     speed: ctx.config.speed,
     recordedGapsMs: recorded ? lead.tokenGapsMs : null,
   });
   const who: GeminiIdentity = { modelVersion: model, responseId: randomId(rng, '', 23) };
-  const groundTruth = groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24));
-  const meta = { route, modelIndex, errorKind: null } as const;
+  const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
+  const fault = admission.faults.stream;
 
   if (stream && query.get('alt') === 'sse') {
     const { lanes, trailer } = geminiStreamPlan(who, plans, promptTokens, schedule);
-    return { kind: 'stream', headers: geminiHeaders(schedule.ttftMs, groundTruth), lanes, trailer, schedule, entry: lead, meta, headersAtFirstEvent: true };
+    return {
+      kind: 'stream',
+      headers: geminiHeaders(schedule.ttftMs, groundTruth),
+      lanes,
+      trailer,
+      schedule,
+      entry: lead,
+      meta: held,
+      headersAtFirstEvent: true,
+      fault: fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame: GEMINI_STREAM_ERROR },
+    };
   }
   // A non-streaming answer (or the JSON-array stream) arrives when the longest candidate has finished generating.
   return {
@@ -128,6 +152,8 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
     body: stream ? geminiChunkArray(who, plans, promptTokens, schedule) : geminiBody(who, plans, promptTokens),
     delayMs: schedule.totalMs,
     completionTokens,
-    meta,
+    meta: held,
+    // Any mid-stream fault on a non-streaming answer (or the JSON-array stream) cuts its body.
+    truncate: fault !== null,
   };
 }

@@ -36,12 +36,17 @@ export function queryOf(info: RequestInfo): URLSearchParams {
   return new URLSearchParams(info.query);
 }
 
+/** The caller's key: `x-goog-api-key`, else `?key=`; limits are counted per key. */
+export function geminiKey(info: RequestInfo, query: URLSearchParams): string {
+  return info.xGoogApiKey.length > 0 ? info.xGoogApiKey : (query.get('key') ?? '');
+}
+
 /**
  * The key comes in `x-goog-api-key` (every SDK) or `?key=` (REST examples); the header wins.
  * `undefined` when the request may proceed. The key is never logged or echoed.
  */
 export function checkGeminiAuth(ctx: ThreadContext, info: RequestInfo, query: URLSearchParams): GeminiError | undefined {
-  const key = info.xGoogApiKey.length > 0 ? info.xGoogApiKey : (query.get('key') ?? '');
+  const key = geminiKey(info, query);
   const accepted = ctx.keyAccepted(key);
   if (accepted === undefined || accepted) return undefined;
   return key.length === 0 ? API_KEY_MISSING : API_KEY_INVALID;

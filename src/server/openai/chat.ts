@@ -13,7 +13,7 @@ import type { ThreadContext } from '../thread-context.js';
 import { parseChatRequest, messageText, type ChatRequest } from './chat-request.js';
 import { chatBody, chatStreamPlan, type ChatIdentity } from './chat-encode.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
-import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, quotaKey, requestIdFor } from './reply.js';
 import { OPENAI_FAULTS, OPENAI_STREAM_ERROR } from './faults.js';
 import { admit, isAdmission, scheduleTiming, streamFaultKind } from '../policy.js';
 
@@ -71,7 +71,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
   const meta = { route, modelIndex, errorKind: null } as const;
   const admission = admit(
     ctx,
-    { route, dialect: 'openai', model, apiKey: bearerKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE, meta },
+    { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE, meta },
     OPENAI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;

@@ -8,13 +8,15 @@ import { planSchedule } from '../../timing/schedule.js';
 import { chooseAnswer, randomId, type Answer, type AnswerRequest } from '../answer.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
+import { admit, isAdmission, scheduleTiming, streamFaultKind } from '../policy.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { systemFingerprint } from './chat.js';
 import { completionLaneSteps, completionsBody, completionsStreamPlan, escapeJsonText, type CompletionChoice, type CompletionIdentity } from './completions-encode.js';
 import { parseCompletionsRequest } from './completions-request.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
-import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { OPENAI_FAULTS, OPENAI_STREAM_ERROR } from './faults.js';
+import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, quotaKey, requestIdFor } from './reply.js';
 import { withRouteModel, type RouteVariant } from './route-variant.js';
 
 export const OPENAI_COMPLETIONS: RouteVariant<'completions'> = { route: 'completions', model: undefined, authChecked: false };
@@ -53,6 +55,14 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
   const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;
   const modelIndex = ctx.counters.modelIndex(bucketKey);
 
+  let promptTokens = 0;
+  for (const prompt of req.prompts) promptTokens += prompt.tokens;
+  const meta = { route, modelIndex, errorKind: null } as const;
+  // Charged as chat is: the prompt plus max_tokens (16 when unset).
+  const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens, meta }, OPENAI_FAULTS);
+  if (!isAdmission(admission)) return admission;
+  const held = { ...meta, saturationSlot: admission.saturationSlot };
+
   const answerReq: AnswerRequest = {
     bucketKey,
     tools: [],
@@ -62,11 +72,10 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
     json: 'none',
     jsonSchema: undefined,
     maxTokens: req.maxTokensGiven ? req.maxTokens : undefined,
+    forceEntryId: admission.entryId,
   };
   const choices: CompletionChoice[] = [];
-  let promptTokens = 0;
   for (const prompt of req.prompts) {
-    promptTokens += prompt.tokens;
     const echo = req.echo ? escapeJsonText(prompt.text) : null;
     for (let i = 0; i < req.n; i++) choices.push({ answer: cutAnswer(chooseAnswer(ctx.corpus, answerReq, rng), req.maxTokens), echo });
   }
@@ -80,7 +89,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
     laneSteps: choices.map((c) => completionLaneSteps(c.answer)),
     latency,
     rng,
-    ttftMs: recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens),
+    ...scheduleTiming(admission, recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens)),
     speed: ctx.config.speed,
     recordedGapsMs: recorded ? lead.tokenGapsMs : null,
   });
@@ -90,12 +99,22 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
     model,
     systemFingerprint: systemFingerprint(model),
   };
-  const groundTruth = groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24));
-  const meta = { route, modelIndex, errorKind: null } as const;
+  const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
+  const fault = admission.faults.stream;
 
   if (req.stream) {
     const { lanes, trailer } = completionsStreamPlan(who, choices, req.includeUsage, usage);
-    return { kind: 'stream', headers: openAIHeaders(requestId, schedule.ttftMs, groundTruth), lanes, trailer, schedule, entry: lead, meta };
+    return {
+      kind: 'stream',
+      headers: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
+      lanes,
+      trailer,
+      schedule,
+      entry: lead,
+      meta: held,
+      headersAtFirstEvent: admission.holdMs > 0,
+      fault: fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame: OPENAI_STREAM_ERROR },
+    };
   }
   return {
     kind: 'json',
@@ -105,6 +124,8 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
     body: completionsBody(who, choices, usage),
     delayMs: schedule.totalMs,
     completionTokens,
-    meta,
+    meta: held,
+    // Any mid-stream fault on a non-streaming answer cuts its body.
+    truncate: fault !== null,
   };
 }

@@ -12,11 +12,13 @@ import { performance } from 'node:perf_hooks';
 import { computeEmbeddings, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
 import type { EmbeddingResult } from '../../workers/embedding-task.js';
 import type { RequestInfo } from '../http-exchange.js';
+import { admit, isAdmission, scheduleTiming } from '../policy.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { dimensionsFor, embeddingModel, inputTooLong, MAX_INPUT_TOKENS, MAX_REQUEST_TOKENS, parseEmbeddingsRequest, requestTooLarge } from './embeddings-request.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
-import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { OPENAI_FAULTS } from './faults.js';
+import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, quotaKey, requestIdFor } from './reply.js';
 import { withRouteModel, type RouteVariant } from './route-variant.js';
 
 export const OPENAI_EMBEDDINGS: RouteVariant<'embeddings'> = { route: 'embeddings', model: undefined, authChecked: false };
@@ -51,17 +53,24 @@ export function embeddings(ctx: ThreadContext, info: RequestInfo, body: Buffer, 
     }
     if (result.kind === 'request_too_large') return openAIErrorReply(requestId, route, requestTooLarge(result.tokens, MAX_REQUEST_TOKENS), 'invalid_request', other);
     if (result.kind !== 'openai') throw new Error(`embeddings: the job returned ${result.kind}, not a response body`);
-    const plannedMs = ctx.latencyFor(req.model).ttftMs(rng, result.promptTokens) * ctx.config.speed;
+    // Admitted once the exact token count is known (the pool counts it); embeddings produce no output tokens.
+    const meta = { route, modelIndex, errorKind: null } as const;
+    const admission = admit(ctx, { route, dialect: 'openai', model: req.model, apiKey: quotaKey(info), info, inputTokens: result.promptTokens, maxOutputTokens: 0, meta }, OPENAI_FAULTS);
+    if (!isAdmission(admission)) return admission;
+    const timing = scheduleTiming(admission, ctx.latencyFor(req.model).ttftMs(rng, result.promptTokens));
+    const plannedMs = timing.ttftMs * ctx.config.speed * timing.ttftFactor + timing.holdMs;
     return {
       kind: 'json',
       status: 200,
       contentType: JSON_TYPE,
-      headers: openAIHeaders(requestId, plannedMs, ['openai-model', req.model]),
+      headers: openAIHeaders(requestId, plannedMs, ['openai-model', req.model, ...admission.headers]),
       // A body computed in the pool arrives as a plain Uint8Array over a transferred buffer.
       body: Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength),
       delayMs: Math.max(0, plannedMs - (performance.now() - acceptedAtMs)),
       completionTokens: 0,
-      meta: { route, modelIndex, errorKind: null },
+      meta: { ...meta, saturationSlot: admission.saturationSlot },
+      // Embeddings never stream: a mid-stream fault cuts the body.
+      truncate: admission.faults.stream !== null,
     };
   };
   const result = computeEmbeddings(

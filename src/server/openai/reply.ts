@@ -41,13 +41,19 @@ export function openAIErrorReply(requestId: string, route: RouteId, err: OpenAIE
   };
 }
 
-/** Bearer auth as OpenAI checks it; `undefined` when the request may proceed. */
 /** The key from `Authorization: Bearer …`, or '' without one. */
 export function bearerKey(info: RequestInfo): string {
   const header = info.authorization;
   return header.startsWith('Bearer ') ? header.slice(7).trim() : '';
 }
 
+/** The key rate limits are counted against: the Bearer token, else Azure's `api-key` header. */
+export function quotaKey(info: RequestInfo): string {
+  const bearer = bearerKey(info);
+  return bearer.length > 0 ? bearer : info.azureApiKey;
+}
+
+/** Bearer auth as OpenAI checks it; `undefined` when the request may proceed. */
 export function checkOpenAIAuth(ctx: ThreadContext, info: RequestInfo): OpenAIError | undefined {
   const key = bearerKey(info);
   const accepted = ctx.keyAccepted(key);

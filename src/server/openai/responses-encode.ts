@@ -69,6 +69,15 @@ const EMPTY_OUTPUT = Buffer.from('[]');
 const TEXT_DELTA_TAIL = Buffer.from('","logprobs":[]' + ',"sequence_number":');
 const ARGS_DELTA_TAIL = Buffer.from('"' + ',"sequence_number":');
 
+/**
+ * The in-stream failure (the spec's flat `ResponseErrorEvent`), numbered like every other frame:
+ * the writer puts the stream's next sequence number between the two parts.
+ */
+export const RESPONSE_STREAM_ERROR = Buffer.from(
+  `${eventHead('error')}"code":"server_error","message":"The server had an error while processing your request. Sorry about that!","param":null${SEQUENCE.toString()}`,
+);
+export const RESPONSE_STREAM_ERROR_END = FRAME_END;
+
 type OutputItem = { readonly kind: 'message' } | { readonly kind: 'call'; readonly call: AnswerToolCall; readonly itemId: string };
 
 /**

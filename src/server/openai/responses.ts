@@ -11,11 +11,16 @@ import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
+import { admit, isAdmission, scheduleTiming, streamFaultKind } from '../policy.js';
 import { INVALID_JSON, invalidRequest, modelNotFound, type OpenAIError } from './errors.js';
-import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
-import { responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
+import { OPENAI_FAULTS } from './faults.js';
+import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type ResponsesRequest } from './responses-request.js';
 import { responseStoreFor } from './responses-store.js';
+
+/** Output charged against a token rate limit when the request sets no max_output_tokens. */
+const DEFAULT_OUTPUT_ESTIMATE = 1024;
 
 /** Input tokens as the Responses API bills them: ~3 tokens of framing per item, 3 to prime the reply. */
 export function countResponsesInputTokens(req: ResponsesRequest): number {
@@ -77,6 +82,14 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
   const modelIndex = ctx.counters.modelIndex(bucketKey);
 
   const inputTokens = countResponsesInputTokens(req);
+  const meta = { route, modelIndex, errorKind: null } as const;
+  const admission = admit(
+    ctx,
+    { route, dialect: 'openai', model, apiKey: bearerKey(info), info, inputTokens, maxOutputTokens: req.body.max_output_tokens ?? DEFAULT_OUTPUT_ESTIMATE, meta },
+    OPENAI_FAULTS,
+  );
+  if (!isAdmission(admission)) return admission;
+  const held = { ...meta, saturationSlot: admission.saturationSlot };
   const format = req.format;
   const answerReq: AnswerRequest = {
     bucketKey,
@@ -87,6 +100,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
     json: format.type === 'json_object' ? 'object' : format.type === 'json_schema' ? 'schema' : 'none',
     jsonSchema: format.type === 'json_schema' ? format.schema : undefined,
     maxTokens: req.body.max_output_tokens ?? undefined,
+    forceEntryId: admission.entryId,
   };
   const answer = chooseAnswer(ctx.corpus, answerReq, rng);
 
@@ -97,7 +111,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
     laneSteps: [laneTokenSteps(answer)],
     latency,
     rng,
-    ttftMs: recorded ? lead.ttftMs : latency.ttftMs(rng, inputTokens),
+    ...scheduleTiming(admission, recorded ? lead.ttftMs : latency.ttftMs(rng, inputTokens)),
     speed: ctx.config.speed,
     recordedGapsMs: recorded ? lead.tokenGapsMs : null,
   });
@@ -115,8 +129,8 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
     answer,
     usage: { inputTokens, outputTokens: answer.completionTokens },
   };
-  const groundTruth = groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24));
-  const meta = { route, modelIndex, errorKind: null } as const;
+  const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
+  const fault = admission.faults.stream;
 
   // Stored when accepted, as its final object: a retrieve during generation sees the finished response.
   const final = responseBody(parts);
@@ -124,7 +138,20 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
 
   if (req.stream) {
     const { lanes, trailer } = responseStreamPlan(parts);
-    return { kind: 'stream', headers: openAIHeaders(requestId, schedule.ttftMs, groundTruth), lanes, trailer, schedule, entry: lead, meta };
+    return {
+      kind: 'stream',
+      headers: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
+      lanes,
+      trailer,
+      schedule,
+      entry: lead,
+      meta: held,
+      headersAtFirstEvent: admission.holdMs > 0,
+      fault:
+        fault === null
+          ? null
+          : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END },
+    };
   }
   return {
     kind: 'json',
@@ -134,7 +161,9 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
     body: final,
     delayMs: schedule.totalMs,
     completionTokens: answer.completionTokens,
-    meta,
+    meta: held,
+    // Any mid-stream fault on a non-streaming answer cuts its body.
+    truncate: fault !== null,
   };
 }
 
