@@ -120,7 +120,8 @@ async function openStream(sim: Sim): Promise<{ socket: Socket; first: string }> 
   const socket = await rawSocket(sim);
   socket.on('error', () => {});
   const first = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('latin1'))));
-  socket.write(httpRequest('/v1/chat/completions', JSON.stringify({ ...valid, stream: true })));
+  // A long planned TTFT keeps the stream open until the client leaves, however slow the machine.
+  socket.write(httpRequest('/v1/chat/completions', JSON.stringify({ ...valid, stream: true }), { 'x-understudy-ttft-ms': '60000' }));
   return { socket, first: await first };
 }
 
