@@ -343,7 +343,8 @@ describe('openai SDK responses against the simulator', () => {
       expect(r.max_output_tokens).toBe(16);
       expect(r.usage!.output_tokens).toBe(16);
       expect(r.output_text.length).toBeGreaterThan(0);
-      expect(r.output[0]!.type === 'message' && r.output[0].status).toBe('incomplete');
+      const first = r.output[0]!;
+      expect(first.type === 'message' && first.status).toBe('incomplete');
     });
 
     it('ends a cut stream with response.incomplete, which the stream helper accepts', async () => {
