@@ -6,13 +6,13 @@
 import type { Corpus } from '../../corpus/sampler.js';
 import type { RouteId } from '../../metrics/counters.js';
 import type { SeededRandom } from '../../timing/random.js';
-import { planSchedule } from '../../timing/schedule.js';
 import { chooseAnswer, laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
-import { admit, isAdmission, scheduleTiming, streamFaultKind } from '../policy.js';
+import { admit, isAdmission } from '../policy.js';
+import { planAnswerSchedule, servingBucket, streamFaultOf } from '../answer-plan.js';
 import { invalidJson, modelNotFound } from './errors.js';
 import { ANTHROPIC_FAULTS, ANTHROPIC_STREAM_OVERLOADED } from './faults.js';
 import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type MessageIdentity, type ThinkingPart } from './messages-encode.js';
@@ -47,12 +47,10 @@ function accept(ctx: ThreadContext, info: RequestInfo, body: Buffer, route: Rout
   const parsed = parseMessagesRequest(input, route === 'anthropic_count_tokens');
   if ('status' in parsed) return anthropicErrorReply(requestId, route, parsed, 'invalid_request', other);
   const model = parsed.body.model;
-  const resolution = ctx.corpus.resolveModel(model);
-  if (ctx.config.strictModels && resolution?.known !== true) {
-    return anthropicErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
-  }
-  const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;
-  return { req: parsed, rng, requestId, bucketKey, modelIndex: ctx.counters.modelIndex(bucketKey) };
+  const serving = servingBucket(ctx, model);
+  if (serving === null) return anthropicErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
+  const { bucketKey } = serving;
+  return { req: parsed, rng, requestId, bucketKey, modelIndex: serving.modelIndex };
 }
 
 /**
@@ -112,19 +110,10 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffe
     outputTokens: thinkingTokens + answer.completionTokens,
   };
 
-  const latency = ctx.latencyFor(model);
   const lead = answer.entry;
-  const recorded = ctx.config.timing === 'recorded' && lead !== null && lead.ttftMs !== null && thinking === null;
   const laneSteps = laneTokenSteps(answer);
   if (thinkingTokens > 0) laneSteps.unshift(thinkingTokens);
-  const schedule = planSchedule({
-    laneSteps: [laneSteps],
-    latency,
-    rng,
-    ...scheduleTiming(admission, recorded ? lead.ttftMs : latency.ttftMs(rng, inputTokens)),
-    speed: ctx.config.speed,
-    recordedGapsMs: recorded ? lead.tokenGapsMs : null,
-  });
+  const schedule = planAnswerSchedule(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: thinking === null });
   const who: MessageIdentity = { id: randomId(rng, 'msg_01', 22), model };
   const rateLimits = ctx.quota === null ? undefined : admission.headers;
   const headers = anthropicHeaders(requestId, groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), rateLimits);
@@ -141,7 +130,7 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffe
       entry: lead,
       meta: held,
       headersAtFirstEvent: admission.holdMs > 0,
-      fault: fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame: ANTHROPIC_STREAM_OVERLOADED },
+      fault: streamFaultOf(admission, ANTHROPIC_STREAM_OVERLOADED),
     };
   }
   // A non-streaming answer arrives when its last token would have been generated.

@@ -5,11 +5,11 @@
  */
 import { splitTokens } from '../../corpus/tokens.js';
 import type { SeededRandom } from '../../timing/random.js';
-import { planSchedule } from '../../timing/schedule.js';
 import { chooseAnswer, randomId, type Answer, type AnswerRequest, type OfferedTool } from '../answer.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
-import { admit, isAdmission, scheduleTiming, streamFaultKind } from '../policy.js';
+import { admit, isAdmission } from '../policy.js';
+import { planAnswerSchedule, servingBucket, streamFaultOf } from '../answer-plan.js';
 import type { Reply } from '../reply.js';
 import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -74,12 +74,10 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
   const req = parsed.body;
   const model = path.model;
 
-  const resolution = ctx.corpus.resolveModel(model);
-  if (ctx.config.strictModels && resolution?.known !== true) {
-    return geminiErrorReply(route, modelNotFound(model, path.apiVersion, stream ? 'streamGenerateContent' : 'generateContent'), 'model_not_found', other);
-  }
-  const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;
-  const modelIndex = ctx.counters.modelIndex(bucketKey);
+  const serving = servingBucket(ctx, model);
+  if (serving === null) return geminiErrorReply(route, modelNotFound(model, path.apiVersion, stream ? 'streamGenerateContent' : 'generateContent'), 'model_not_found', other);
+  const { bucketKey } = serving;
+  const { modelIndex } = serving;
   const rng = ctx.requestRng(req.generationConfig?.seed, promptKey(model, req));
 
   const promptTokens = countPromptTokens(req);
@@ -114,17 +112,8 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
   const plans = answers.map(candidatePlan);
   const completionTokens = plans.reduce((n, p) => n + p.tokens, 0);
 
-  const latency = ctx.latencyFor(model);
   const lead = answers[0]!.entry;
-  const recorded = ctx.config.timing === 'recorded' && lead !== null && lead.ttftMs !== null;
-  const schedule = planSchedule({
-    laneSteps: plans.map(candidateSteps),
-    latency,
-    rng,
-    ...scheduleTiming(admission, recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens)),
-    speed: ctx.config.speed,
-    recordedGapsMs: recorded ? lead.tokenGapsMs : null,
-  });
+  const schedule = planAnswerSchedule(ctx, { model, laneSteps: plans.map(candidateSteps), rng, promptTokens: promptTokens, admission, lead });
   const who: GeminiIdentity = { modelVersion: model, responseId: randomId(rng, '', 23) };
   const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
   const fault = admission.faults.stream;
@@ -140,7 +129,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
       entry: lead,
       meta: held,
       headersAtFirstEvent: true,
-      fault: fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame: GEMINI_STREAM_ERROR },
+      fault: streamFaultOf(admission, GEMINI_STREAM_ERROR),
     };
   }
   // A non-streaming answer (or the JSON-array stream) arrives when the longest candidate has finished generating.

@@ -4,7 +4,6 @@
  */
 import { countTokens } from '../../corpus/tokens.js';
 import { hashString } from '../../timing/random.js';
-import { planSchedule } from '../../timing/schedule.js';
 import { chooseAnswer, laneTokenSteps, randomId, type Answer, type AnswerRequest } from '../answer.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
@@ -15,7 +14,8 @@ import { chatBody, chatStreamPlan, type ChatIdentity } from './chat-encode.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, quotaKey, requestIdFor } from './reply.js';
 import { OPENAI_FAULTS, OPENAI_STREAM_ERROR } from './faults.js';
-import { admit, isAdmission, scheduleTiming, streamFaultKind } from '../policy.js';
+import { admit, isAdmission } from '../policy.js';
+import { planAnswerSchedule, servingBucket, streamFaultOf } from '../answer-plan.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -60,12 +60,10 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
   const req = parsed;
   const model = req.body.model;
 
-  const resolution = ctx.corpus.resolveModel(model);
-  if (ctx.config.strictModels && resolution?.known !== true) {
-    return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
-  }
-  const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;
-  const modelIndex = ctx.counters.modelIndex(bucketKey);
+  const serving = servingBucket(ctx, model);
+  if (serving === null) return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
+  const { bucketKey } = serving;
+  const { modelIndex } = serving;
 
   const promptTokens = countChatPromptTokens(req);
   const meta = { route, modelIndex, errorKind: null } as const;
@@ -94,17 +92,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
   const completionTokens = answers.reduce((n, a) => n + a.completionTokens, 0);
   const usage = { promptTokens, completionTokens };
 
-  const latency = ctx.latencyFor(model);
   const lead = answers[0]!.entry;
-  const recorded = ctx.config.timing === 'recorded' && lead !== null && lead.ttftMs !== null;
-  const schedule = planSchedule({
-    laneSteps: answers.map(laneTokenSteps),
-    latency,
-    rng,
-    ...scheduleTiming(admission, recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens)),
-    speed: ctx.config.speed,
-    recordedGapsMs: recorded ? lead.tokenGapsMs : null,
-  });
+  const schedule = planAnswerSchedule(ctx, { model, laneSteps: answers.map(laneTokenSteps), rng, promptTokens: promptTokens, admission, lead });
   const who: ChatIdentity = {
     id: randomId(rng, 'chatcmpl-', 29),
     created: Math.floor(Date.now() / 1000),
@@ -125,7 +114,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
       entry: lead,
       meta: held,
       headersAtFirstEvent: admission.holdMs > 0,
-      fault: fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame: OPENAI_STREAM_ERROR },
+      fault: streamFaultOf(admission, OPENAI_STREAM_ERROR),
     };
   }
   // A non-streaming answer arrives when its longest choice would have finished generating.

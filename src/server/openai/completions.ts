@@ -4,11 +4,11 @@
  * drawn without regard to that default (a model is not told it), so most replies end with
  * `finish_reason: "length"`, as they do from OpenAI.
  */
-import { planSchedule } from '../../timing/schedule.js';
 import { chooseAnswer, randomId, type Answer, type AnswerRequest } from '../answer.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
-import { admit, isAdmission, scheduleTiming, streamFaultKind } from '../policy.js';
+import { admit, isAdmission } from '../policy.js';
+import { planAnswerSchedule, servingBucket, streamFaultOf } from '../answer-plan.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { systemFingerprint } from './chat.js';
@@ -48,12 +48,10 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
   const req = parsed;
   const model = req.body.model;
 
-  const resolution = ctx.corpus.resolveModel(model);
-  if (ctx.config.strictModels && resolution?.known !== true) {
-    return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
-  }
-  const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;
-  const modelIndex = ctx.counters.modelIndex(bucketKey);
+  const serving = servingBucket(ctx, model);
+  if (serving === null) return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
+  const { bucketKey } = serving;
+  const { modelIndex } = serving;
 
   let promptTokens = 0;
   for (const prompt of req.prompts) promptTokens += prompt.tokens;
@@ -82,17 +80,8 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
   const completionTokens = choices.reduce((n, c) => n + c.answer.completionTokens, 0);
   const usage = { promptTokens, completionTokens };
 
-  const latency = ctx.latencyFor(model);
   const lead = choices[0]!.answer.entry;
-  const recorded = ctx.config.timing === 'recorded' && lead !== null && lead.ttftMs !== null;
-  const schedule = planSchedule({
-    laneSteps: choices.map((c) => completionLaneSteps(c.answer)),
-    latency,
-    rng,
-    ...scheduleTiming(admission, recorded ? lead.ttftMs : latency.ttftMs(rng, promptTokens)),
-    speed: ctx.config.speed,
-    recordedGapsMs: recorded ? lead.tokenGapsMs : null,
-  });
+  const schedule = planAnswerSchedule(ctx, { model, laneSteps: choices.map((c) => completionLaneSteps(c.answer)), rng, promptTokens: promptTokens, admission, lead });
   const who: CompletionIdentity = {
     id: randomId(rng, 'cmpl-', 29),
     created: Math.floor(Date.now() / 1000),
@@ -113,7 +102,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
       entry: lead,
       meta: held,
       headersAtFirstEvent: admission.holdMs > 0,
-      fault: fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame: OPENAI_STREAM_ERROR },
+      fault: streamFaultOf(admission, OPENAI_STREAM_ERROR),
     };
   }
   return {

@@ -5,13 +5,13 @@
  */
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { planSchedule } from '../../timing/schedule.js';
 import { chooseAnswer, laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
-import { admit, isAdmission, scheduleTiming, streamFaultKind } from '../policy.js';
+import { admit, isAdmission } from '../policy.js';
+import { planAnswerSchedule, servingBucket, streamFaultOf } from '../answer-plan.js';
 import { INVALID_JSON, invalidRequest, modelNotFound, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
@@ -74,12 +74,10 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
   const req = parsed;
   const model = req.body.model;
 
-  const resolution = ctx.corpus.resolveModel(model);
-  if (ctx.config.strictModels && resolution?.known !== true) {
-    return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
-  }
-  const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;
-  const modelIndex = ctx.counters.modelIndex(bucketKey);
+  const serving = servingBucket(ctx, model);
+  if (serving === null) return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
+  const { bucketKey } = serving;
+  const { modelIndex } = serving;
 
   const inputTokens = countResponsesInputTokens(req);
   const meta = { route, modelIndex, errorKind: null } as const;
@@ -104,17 +102,8 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
   };
   const answer = chooseAnswer(ctx.corpus, answerReq, rng);
 
-  const latency = ctx.latencyFor(model);
   const lead = answer.entry;
-  const recorded = ctx.config.timing === 'recorded' && lead !== null && lead.ttftMs !== null;
-  const schedule = planSchedule({
-    laneSteps: [laneTokenSteps(answer)],
-    latency,
-    rng,
-    ...scheduleTiming(admission, recorded ? lead.ttftMs : latency.ttftMs(rng, inputTokens)),
-    speed: ctx.config.speed,
-    recordedGapsMs: recorded ? lead.tokenGapsMs : null,
-  });
+  const schedule = planAnswerSchedule(ctx, { model, laneSteps: [laneTokenSteps(answer)], rng, promptTokens: inputTokens, admission, lead });
   const createdAt = Math.floor(Date.now() / 1000);
   const parts: ResponseParts = {
     who: {
@@ -147,10 +136,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
       entry: lead,
       meta: held,
       headersAtFirstEvent: admission.holdMs > 0,
-      fault:
-        fault === null
-          ? null
-          : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END },
+      fault: streamFaultOf(admission, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END),
     };
   }
   return {

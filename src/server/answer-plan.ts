@@ -1,0 +1,51 @@
+/**
+ * Steps every surface's handler takes the same way: which corpus bucket serves a model id, the
+ * emission schedule of an admitted answer, and the mid-stream fault in the dialect's bytes.
+ */
+import type { EntryMeta } from '../corpus/compiled.js';
+import type { SeededRandom } from '../timing/random.js';
+import { planSchedule, type EmissionSchedule } from '../timing/schedule.js';
+import { scheduleTiming, streamFaultKind, type Admission } from './policy.js';
+import type { StreamFault } from './reply.js';
+import type { ThreadContext } from './thread-context.js';
+
+/** The corpus bucket that serves `model`; null under --strict-models when the corpus lacks the model. */
+export function servingBucket(ctx: ThreadContext, model: string): { bucketKey: string; modelIndex: number } | null {
+  const resolution = ctx.corpus.resolveModel(model);
+  if (ctx.config.strictModels && resolution?.known !== true) return null;
+  const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;
+  return { bucketKey, modelIndex: ctx.counters.modelIndex(bucketKey) };
+}
+
+export interface AnswerTiming {
+  readonly model: string;
+  readonly laneSteps: readonly (readonly number[])[];
+  readonly rng: SeededRandom;
+  readonly promptTokens: number;
+  readonly admission: Admission;
+  /** The corpus entry leading the answer: its recorded timing replays under `--timing recorded`. */
+  readonly lead: EntryMeta | null;
+  /** False when the recording does not describe this answer (e.g. a thinking block goes first). */
+  readonly recordingApplies?: boolean;
+}
+
+/** Plans when each event of an admitted answer goes out. */
+export function planAnswerSchedule(ctx: ThreadContext, t: AnswerTiming): EmissionSchedule {
+  const latency = ctx.latencyFor(t.model);
+  const lead = t.lead;
+  const recorded = ctx.config.timing === 'recorded' && t.recordingApplies !== false && lead !== null && lead.ttftMs !== null;
+  return planSchedule({
+    laneSteps: t.laneSteps,
+    latency,
+    rng: t.rng,
+    ...scheduleTiming(t.admission, recorded ? lead.ttftMs : latency.ttftMs(t.rng, t.promptTokens)),
+    speed: ctx.config.speed,
+    recordedGapsMs: recorded ? lead.tokenGapsMs : null,
+  });
+}
+
+/** The admission's mid-stream fault, carrying the dialect's in-stream error event; null for none. */
+export function streamFaultOf(admission: Admission, errorFrame: Buffer, errorEnd: Buffer | null = null): StreamFault | null {
+  const fault = admission.faults.stream;
+  return fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame, errorEnd };
+}
