@@ -54,10 +54,14 @@ describe('rate limits', () => {
         expect(r.headers.get('x-ratelimit-limit-requests')).toBe('500');
         expect(r.headers.get('x-ratelimit-limit-tokens')).toBe('30000');
       }
-      expect(seen.map((s) => s[0])).toEqual(['499', '498', '497']);
-      const tokens = seen.map((s) => Number(s[1]));
-      expect(tokens[0]).toBeGreaterThan(tokens[1]!);
-      expect(tokens[1]).toBeGreaterThan(tokens[2]!);
+      // Exact for a fresh bucket; after that the continuous refill (one request per 120 ms at
+      // 500 RPM) may give back a charge between two requests on a slow machine.
+      expect(seen[0]![0]).toBe('499');
+      for (let i = 1; i < 3; i++) {
+        const [prev, cur] = [Number(seen[i - 1]![0]), Number(seen[i]![0])];
+        expect(cur === prev - 1 || cur === prev).toBe(true);
+      }
+      expect(Number(seen[0]![1])).toBeLessThan(30_000);
       for (const [, , reset] of seen) expect(reset).toMatch(/^(\d+(\.\d+)?ms|\d+(\.\d+)?s|\d+m\d+(\.\d+)?s)$/);
     } finally {
       await sim.stop();

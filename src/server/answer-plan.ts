@@ -6,7 +6,8 @@ import type { EntryMeta } from '../corpus/compiled.js';
 import type { SeededRandom } from '../timing/random.js';
 import { planSchedule, type EmissionSchedule } from '../timing/schedule.js';
 import { scheduleTiming, streamFaultKind, type Admission } from './policy.js';
-import type { StreamFault } from './reply.js';
+import type { Lane } from './stream-plan.js';
+import type { Reply, ReplyMeta, StreamFault } from './reply.js';
 import type { ThreadContext } from './thread-context.js';
 
 /** The corpus bucket that serves `model`; null under --strict-models when the corpus lacks the model. */
@@ -48,4 +49,55 @@ export function planAnswerSchedule(ctx: ThreadContext, t: AnswerTiming): Emissio
 export function streamFaultOf(admission: Admission, errorFrame: Buffer, errorEnd: Buffer | null = null): StreamFault | null {
   const fault = admission.faults.stream;
   return fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame, errorEnd };
+}
+
+export interface AnswerReply {
+  readonly stream: boolean;
+  readonly schedule: EmissionSchedule;
+  readonly admission: Admission;
+  readonly lead: EntryMeta | null;
+  /** The reply's meta, with the admission's saturation slot. */
+  readonly meta: ReplyMeta;
+  /** Headers for the stream and for the JSON body (OpenAI's processing time differs between them). */
+  readonly streamHeaders: readonly string[];
+  readonly jsonHeaders: readonly string[];
+  readonly contentType: string;
+  /** The dialect's in-stream error event (and its numbered end) for a stream_overloaded fault. */
+  readonly errorFrame: Buffer;
+  readonly errorEnd?: Buffer | null;
+  readonly plan: () => { lanes: Lane[]; trailer: Buffer };
+  readonly body: () => Buffer | string;
+  readonly completionTokens: number;
+}
+
+/**
+ * The reply for an admitted answer: a paced stream, or a JSON body held back until the answer's
+ * last token would have been generated. Any mid-stream fault on a non-streaming answer cuts its body.
+ */
+export function answerReply(a: AnswerReply): Reply {
+  if (a.stream) {
+    const { lanes, trailer } = a.plan();
+    return {
+      kind: 'stream',
+      headers: a.streamHeaders,
+      lanes,
+      trailer,
+      schedule: a.schedule,
+      entry: a.lead,
+      meta: a.meta,
+      headersAtFirstEvent: a.admission.holdMs > 0,
+      fault: streamFaultOf(a.admission, a.errorFrame, a.errorEnd ?? null),
+    };
+  }
+  return {
+    kind: 'json',
+    status: 200,
+    contentType: a.contentType,
+    headers: a.jsonHeaders,
+    body: a.body(),
+    delayMs: a.schedule.totalMs,
+    completionTokens: a.completionTokens,
+    meta: a.meta,
+    truncate: a.admission.faults.stream !== null,
+  };
 }

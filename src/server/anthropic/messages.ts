@@ -12,7 +12,7 @@ import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
-import { planAnswerSchedule, servingBucket, streamFaultOf } from '../answer-plan.js';
+import { answerReply, planAnswerSchedule, servingBucket } from '../answer-plan.js';
 import { invalidJson, modelNotFound } from './errors.js';
 import { ANTHROPIC_FAULTS, ANTHROPIC_STREAM_OVERLOADED } from './faults.js';
 import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type MessageIdentity, type ThinkingPart } from './messages-encode.js';
@@ -117,35 +117,21 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffe
   const who: MessageIdentity = { id: randomId(rng, 'msg_01', 22), model };
   const rateLimits = ctx.quota === null ? undefined : admission.headers;
   const headers = anthropicHeaders(requestId, groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), rateLimits);
-  const fault = admission.faults.stream;
 
-  if (req.stream) {
-    const { lanes, trailer } = messageStreamPlan(who, content);
-    return {
-      kind: 'stream',
-      headers,
-      lanes,
-      trailer,
-      schedule,
-      entry: lead,
-      meta: held,
-      headersAtFirstEvent: admission.holdMs > 0,
-      fault: streamFaultOf(admission, ANTHROPIC_STREAM_OVERLOADED),
-    };
-  }
-  // A non-streaming answer arrives when its last token would have been generated.
-  return {
-    kind: 'json',
-    status: 200,
-    contentType: JSON_TYPE,
-    headers,
-    body: messageBody(who, content),
-    delayMs: schedule.totalMs,
-    completionTokens: content.outputTokens,
+  return answerReply({
+    stream: req.stream,
+    schedule,
+    admission,
+    lead,
     meta: held,
-    // Any mid-stream fault on a non-streaming answer cuts its body.
-    truncate: fault !== null,
-  };
+    streamHeaders: headers,
+    jsonHeaders: headers,
+    contentType: JSON_TYPE,
+    errorFrame: ANTHROPIC_STREAM_OVERLOADED,
+    plan: () => messageStreamPlan(who, content),
+    body: () => messageBody(who, content),
+    completionTokens: content.outputTokens,
+  });
 }
 
 export function countMessageTokens(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {

@@ -15,7 +15,7 @@ import { INVALID_JSON, modelNotFound } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, quotaKey, requestIdFor } from './reply.js';
 import { OPENAI_FAULTS, OPENAI_STREAM_ERROR } from './faults.js';
 import { admit, isAdmission } from '../policy.js';
-import { planAnswerSchedule, servingBucket, streamFaultOf } from '../answer-plan.js';
+import { answerReply, planAnswerSchedule, servingBucket } from '../answer-plan.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -101,33 +101,19 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     systemFingerprint: systemFingerprint(model),
   };
   const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
-  const fault = admission.faults.stream;
 
-  if (req.stream) {
-    const { lanes, trailer } = chatStreamPlan(who, answers, req.includeUsage, usage);
-    return {
-      kind: 'stream',
-      headers: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
-      lanes,
-      trailer,
-      schedule,
-      entry: lead,
-      meta: held,
-      headersAtFirstEvent: admission.holdMs > 0,
-      fault: streamFaultOf(admission, OPENAI_STREAM_ERROR),
-    };
-  }
-  // A non-streaming answer arrives when its longest choice would have finished generating.
-  return {
-    kind: 'json',
-    status: 200,
-    contentType: JSON_TYPE,
-    headers: openAIHeaders(requestId, schedule.totalMs, groundTruth),
-    body: chatBody(who, answers, usage),
-    delayMs: schedule.totalMs,
-    completionTokens,
+  return answerReply({
+    stream: req.stream,
+    schedule,
+    admission,
+    lead,
     meta: held,
-    // Any mid-stream fault on a non-streaming answer cuts its body.
-    truncate: fault !== null,
-  };
+    streamHeaders: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
+    jsonHeaders: openAIHeaders(requestId, schedule.totalMs, groundTruth),
+    contentType: JSON_TYPE,
+    errorFrame: OPENAI_STREAM_ERROR,
+    plan: () => chatStreamPlan(who, answers, req.includeUsage, usage),
+    body: () => chatBody(who, answers, usage),
+    completionTokens: completionTokens,
+  });
 }

@@ -8,7 +8,7 @@ import { chooseAnswer, randomId, type Answer, type AnswerRequest } from '../answ
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
-import { planAnswerSchedule, servingBucket, streamFaultOf } from '../answer-plan.js';
+import { answerReply, planAnswerSchedule, servingBucket } from '../answer-plan.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { systemFingerprint } from './chat.js';
@@ -89,32 +89,19 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
     systemFingerprint: systemFingerprint(model),
   };
   const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
-  const fault = admission.faults.stream;
 
-  if (req.stream) {
-    const { lanes, trailer } = completionsStreamPlan(who, choices, req.includeUsage, usage);
-    return {
-      kind: 'stream',
-      headers: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
-      lanes,
-      trailer,
-      schedule,
-      entry: lead,
-      meta: held,
-      headersAtFirstEvent: admission.holdMs > 0,
-      fault: streamFaultOf(admission, OPENAI_STREAM_ERROR),
-    };
-  }
-  return {
-    kind: 'json',
-    status: 200,
-    contentType: JSON_TYPE,
-    headers: openAIHeaders(requestId, schedule.totalMs, groundTruth),
-    body: completionsBody(who, choices, usage),
-    delayMs: schedule.totalMs,
-    completionTokens,
+  return answerReply({
+    stream: req.stream,
+    schedule,
+    admission,
+    lead,
     meta: held,
-    // Any mid-stream fault on a non-streaming answer cuts its body.
-    truncate: fault !== null,
-  };
+    streamHeaders: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
+    jsonHeaders: openAIHeaders(requestId, schedule.totalMs, groundTruth),
+    contentType: JSON_TYPE,
+    errorFrame: OPENAI_STREAM_ERROR,
+    plan: () => completionsStreamPlan(who, choices, req.includeUsage, usage),
+    body: () => completionsBody(who, choices, usage),
+    completionTokens: completionTokens,
+  });
 }

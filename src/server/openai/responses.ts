@@ -11,7 +11,7 @@ import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
-import { planAnswerSchedule, servingBucket, streamFaultOf } from '../answer-plan.js';
+import { answerReply, planAnswerSchedule, servingBucket } from '../answer-plan.js';
 import { INVALID_JSON, invalidRequest, modelNotFound, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
@@ -119,38 +119,26 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
     usage: { inputTokens, outputTokens: answer.completionTokens },
   };
   const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
-  const fault = admission.faults.stream;
 
   // Stored when accepted, as its final object: a retrieve during generation sees the finished response.
   const final = responseBody(parts);
   if (req.store) responseStoreFor(ctx).put(parts.who.id, final);
 
-  if (req.stream) {
-    const { lanes, trailer } = responseStreamPlan(parts);
-    return {
-      kind: 'stream',
-      headers: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
-      lanes,
-      trailer,
-      schedule,
-      entry: lead,
-      meta: held,
-      headersAtFirstEvent: admission.holdMs > 0,
-      fault: streamFaultOf(admission, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END),
-    };
-  }
-  return {
-    kind: 'json',
-    status: 200,
-    contentType: JSON_TYPE,
-    headers: openAIHeaders(requestId, schedule.totalMs, groundTruth),
-    body: final,
-    delayMs: schedule.totalMs,
-    completionTokens: answer.completionTokens,
+  return answerReply({
+    stream: req.stream,
+    schedule,
+    admission,
+    lead,
     meta: held,
-    // Any mid-stream fault on a non-streaming answer cuts its body.
-    truncate: fault !== null,
-  };
+    streamHeaders: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
+    jsonHeaders: openAIHeaders(requestId, schedule.totalMs, groundTruth),
+    contentType: JSON_TYPE,
+    errorFrame: RESPONSE_STREAM_ERROR,
+    errorEnd: RESPONSE_STREAM_ERROR_END,
+    plan: () => responseStreamPlan(parts),
+    body: () => final,
+    completionTokens: answer.completionTokens,
+  });
 }
 
 function safeDecode(segment: string): string {
