@@ -57,7 +57,10 @@ export function planSchedule(input: ScheduleInput): EmissionSchedule {
   const chunk = new Uint8Array(capacity);
 
   let gapIndex = 0;
+  const gapScale = speed * (input.itlFactor ?? 1);
   const gaps = (tokens: number): number => {
+    // With no delay (--speed 0) the gaps are all zero: skip drawing them (chunk sizes still are).
+    if (gapScale === 0) return 0;
     let ms = 0;
     for (let i = 0; i < tokens; i++) {
       ms += recordedGapsMs !== null && gapIndex < recordedGapsMs.length ? recordedGapsMs[gapIndex++]! : latency.tokenGapMs(rng);
@@ -66,7 +69,6 @@ export function planSchedule(input: ScheduleInput): EmissionSchedule {
   };
 
   const ttftMs = input.ttftMs * speed * (input.ttftFactor ?? 1) + (input.holdMs ?? 0);
-  const gapScale = speed * (input.itlFactor ?? 1);
   let k = Math.min(MAX_CHUNK, latency.tokensPerChunk(rng));
   let t = ttftMs + gaps(k - 1) * gapScale;
   let events = 0;

@@ -18,24 +18,12 @@ export interface ChatUsage {
   readonly completionTokens: number;
 }
 
-const QUOTE = Buffer.from('"');
-const NULL = Buffer.from('null');
-const EMPTY_STRING = Buffer.from('""');
 export const DONE_FRAME = Buffer.from('data: [DONE]\n\n');
 const TAIL_PLAIN = Buffer.from('"},"logprobs":null,"finish_reason":null}]}\n\n');
 const TAIL_USAGE_NULL = Buffer.from('"},"logprobs":null,"finish_reason":null}],"usage":null}\n\n');
 const TOOL_TAIL_PLAIN = Buffer.from('"}}]},"logprobs":null,"finish_reason":null}]}\n\n');
 const TOOL_TAIL_USAGE_NULL = Buffer.from('"}}]},"logprobs":null,"finish_reason":null}],"usage":null}\n\n');
 
-export function usageObject(u: ChatUsage): Record<string, unknown> {
-  return {
-    prompt_tokens: u.promptTokens,
-    completion_tokens: u.completionTokens,
-    total_tokens: u.promptTokens + u.completionTokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
-  };
-}
 
 function chunkPrefix(who: ChatIdentity): string {
   return `data: {"id":${JSON.stringify(who.id)},"object":"chat.completion.chunk","created":${who.created},"model":${JSON.stringify(who.model)},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)},"choices":[`;
@@ -71,38 +59,51 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
     steps.push(Step.frame(Buffer.from(`${choice}{},"logprobs":null,"finish_reason":"${a.finishReason}"}]${usageNull}}\n\n`)));
     return new Lane(steps);
   });
-  let trailer = DONE_FRAME;
+  let trailer: Buffer = DONE_FRAME;
   if (includeUsage) {
-    const usageChunk = `data: {"id":${JSON.stringify(who.id)},"object":"chat.completion.chunk","created":${who.created},"model":${JSON.stringify(who.model)},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)},"choices":[],"usage":${JSON.stringify(usageObject(usage))}}\n\n`;
-    trailer = Buffer.concat([Buffer.from(usageChunk), DONE_FRAME]);
+    const usageChunk = `data: {"id":${JSON.stringify(who.id)},"object":"chat.completion.chunk","created":${who.created},"model":${JSON.stringify(who.model)},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)},"choices":[],"usage":${usageJson(usage)}}\n\n`;
+    trailer = joinPieces([usageChunk, DONE_FRAME]);
   }
   return { lanes, trailer };
 }
 
+/** Joins text and byte pieces into one buffer with a single allocation. */
+export function joinPieces(parts: readonly (string | Buffer)[]): Buffer {
+  let size = 0;
+  for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const p of parts) at += typeof p === 'string' ? out.write(p, at) : p.copy(out, at);
+  return out;
+}
+
+function usageJson(u: ChatUsage): string {
+  return `{"prompt_tokens":${u.promptTokens},"completion_tokens":${u.completionTokens},"total_tokens":${u.promptTokens + u.completionTokens},"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`;
+}
+
 /** The non-streaming `chat.completion` body; content is spliced from the arena as one slice. */
 export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage): Buffer {
-  const parts: Buffer[] = [
-    Buffer.from(`{"id":${JSON.stringify(who.id)},"object":"chat.completion","created":${who.created},"model":${JSON.stringify(who.model)},"choices":[`),
+  const parts: (string | Buffer)[] = [
+    `{"id":${JSON.stringify(who.id)},"object":"chat.completion","created":${who.created},"model":${JSON.stringify(who.model)},"choices":[`,
   ];
   answers.forEach((a, index) => {
-    if (index > 0) parts.push(Buffer.from(','));
-    parts.push(Buffer.from(`{"index":${index},"message":{"role":"assistant","content":`));
-    const text = a.contentCount > 0 ? [QUOTE, sourceSlice(a.content, a.contentCount), QUOTE] : [a.toolCalls.length > 0 || a.refusal ? NULL : EMPTY_STRING];
-    if (a.refusal) parts.push(NULL, Buffer.from(',"refusal":'), ...text);
-    else parts.push(...text, Buffer.from(',"refusal":null'));
+    parts.push(`${index > 0 ? ',' : ''}{"index":${index},"message":{"role":"assistant","content":`);
+    const empty = a.toolCalls.length > 0 || a.refusal ? 'null' : '""';
+    if (a.refusal) parts.push('null,"refusal":');
+    if (a.contentCount > 0) parts.push('"', sourceSlice(a.content, a.contentCount), '"');
+    else parts.push(empty);
+    if (!a.refusal) parts.push(',"refusal":null');
     if (a.toolCalls.length > 0) {
-      parts.push(Buffer.from(',"tool_calls":['));
+      parts.push(',"tool_calls":[');
       a.toolCalls.forEach((c, k) => {
-        parts.push(Buffer.from(`${k > 0 ? ',' : ''}{"id":${JSON.stringify(c.id)},"type":"function","function":{"name":${JSON.stringify(c.name)},"arguments":"`));
-        parts.push(sourceSlice(c.args, c.count), Buffer.from('"}}'));
+        parts.push(`${k > 0 ? ',' : ''}{"id":${JSON.stringify(c.id)},"type":"function","function":{"name":${JSON.stringify(c.name)},"arguments":"`);
+        parts.push(sourceSlice(c.args, c.count), '"}}');
       });
-      parts.push(Buffer.from(']'));
+      parts.push(']');
     }
-    parts.push(Buffer.from(`,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}`));
+    parts.push(`,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}`);
   });
-  parts.push(
-    Buffer.from(`],"usage":${JSON.stringify(usageObject(usage))},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)}}`),
-  );
-  return Buffer.concat(parts);
+  parts.push(`],"usage":${usageJson(usage)},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)}}`);
+  return joinPieces(parts);
 }
 
