@@ -1,0 +1,168 @@
+/**
+ * Micro cases for SSE frame assembly: one event written from pre-encoded pieces into a 64 KiB
+ * scratch buffer (as the server's `emitLane` does), the naive per-event JSON encoding that design
+ * avoids, and the per-response plan that makes the pieces.
+ */
+import type { Corpus } from '../src/corpus/sampler.js';
+import { chooseAnswer, type Answer, type AnswerRequest } from '../src/server/answer.js';
+import { chatStreamPlan, type ChatIdentity } from '../src/server/openai/chat-encode.js';
+import type { Lane } from '../src/server/stream-plan.js';
+import { SeededRandom } from '../src/timing/random.js';
+import { sink, type Body, type Pair } from './micro-harness.js';
+
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
+let scratchLength = 0;
+
+function put(buf: Buffer): void {
+  if (scratchLength + buf.length > SCRATCH.length) scratchLength = 0;
+  buf.copy(SCRATCH, scratchLength);
+  scratchLength += buf.length;
+}
+
+function putRange(src: Buffer, start: number, end: number): void {
+  if (scratchLength + (end - start) > SCRATCH.length) scratchLength = 0;
+  src.copy(SCRATCH, scratchLength, start, end);
+  scratchLength += end - start;
+}
+
+/** One event of a lane into the scratch buffer, as the server's `emitLane` writes it. */
+function emitLane(lane: Lane, k: number): number {
+  const steps = lane.steps;
+  while (lane.stepIndex < steps.length && steps[lane.stepIndex]!.source === null) put(steps[lane.stepIndex++]!.head);
+  if (lane.stepIndex >= steps.length) return 0;
+  const step = steps[lane.stepIndex]!;
+  const offsets = step.offsets!;
+  const n = Math.min(k, step.count - lane.tokenIndex);
+  const base = step.first + lane.tokenIndex;
+  put(step.head);
+  putRange(step.source!, offsets[base]!, offsets[base + n]!);
+  put(step.tail);
+  lane.tokenIndex += n;
+  if (lane.tokenIndex >= step.count) {
+    lane.stepIndex++;
+    lane.tokenIndex = 0;
+    let next = lane.stepIndex;
+    while (next < steps.length && steps[next]!.source === null) next++;
+    if (next >= steps.length) while (lane.stepIndex < steps.length) put(steps[lane.stepIndex++]!.head);
+  }
+  return n;
+}
+
+export const ANSWER_REQUEST: AnswerRequest = {
+  bucketKey: 'gpt-4o-mini',
+  tools: [],
+  mustCallTool: false,
+  parallelToolCalls: true,
+  lastIsToolResult: false,
+  json: 'none',
+  jsonSchema: undefined,
+  maxTokens: 200,
+};
+
+function identity(i: number): ChatIdentity {
+  return { id: `chatcmpl-${String(i).padStart(29, '0')}`, created: 1_700_000_000 + i, model: 'gpt-4o-mini', systemFingerprint: 'fp_0123456789' };
+}
+
+export function framePairs(corpus: Corpus, seed: number): Pair[] {
+  const rng = new SeededRandom(seed);
+  const answers: Answer[] = [];
+  for (let i = 0; i < 64; i++) answers.push(chooseAnswer(corpus, ANSWER_REQUEST, rng));
+  const usage = (a: Answer): { promptTokens: number; completionTokens: number } => ({ promptTokens: 20, completionTokens: a.completionTokens });
+  const plans = answers.map((a, i) => chatStreamPlan(identity(i), [a], true, usage(a)).lanes[0]!);
+
+  // Mean bytes per event, so the copy baseline moves the same bytes.
+  let events = 0;
+  let bytes = 0;
+  for (const lane of plans) {
+    while (!lane.done) {
+      scratchLength = 0;
+      emitLane(lane, 1 + (events & 1));
+      bytes += scratchLength;
+      events++;
+    }
+    lane.stepIndex = 0;
+    lane.tokenIndex = 0;
+  }
+  scratchLength = 0;
+  const eventBytes = Math.round(bytes / events);
+  const source = Buffer.alloc(eventBytes, 'x');
+  const copyOne: Body = (ops) => {
+    for (let i = 0; i < ops; i++) {
+      source.copy(SCRATCH, (i & 63) * 512, 0, eventBytes);
+      sink.value += SCRATCH[i & 63]!;
+    }
+    return ops;
+  };
+
+  let lane = 0;
+  const emitOne: Body = (ops) => {
+    for (let i = 0; i < ops; i++) {
+      let l = plans[lane]!;
+      if (l.done) {
+        l.stepIndex = 0;
+        l.tokenIndex = 0;
+        lane = (lane + 1) & 63;
+        l = plans[lane]!;
+      }
+      sink.value += emitLane(l, 1 + (i & 1));
+    }
+    return ops;
+  };
+
+  // What the pre-encoded design avoids: serializing a chunk object per event.
+  const who = identity(0);
+  const naiveOne: Body = (ops) => {
+    for (let i = 0; i < ops; i++) {
+      const chunk = {
+        id: who.id,
+        object: 'chat.completion.chunk',
+        created: who.created,
+        model: who.model,
+        service_tier: 'default',
+        system_fingerprint: who.systemFingerprint,
+        choices: [{ index: 0, delta: { content: ' token' }, logprobs: null, finish_reason: null }],
+        usage: null,
+      };
+      const b = Buffer.from(`data: ${JSON.stringify(chunk)}\n\n`);
+      put(b);
+      sink.value += b.length;
+    }
+    return ops;
+  };
+
+  let planIndex = 0;
+  const planOne: Body = (ops) => {
+    for (let i = 0; i < ops; i++) {
+      const a = answers[planIndex++ & 63]!;
+      sink.value += chatStreamPlan(identity(i), [a], true, usage(a)).lanes.length;
+    }
+    return ops;
+  };
+
+  return [
+    {
+      name: 'frame: emit one SSE event (pre-encoded head + token slice + tail)',
+      baseline: `Buffer.copy of ${eventBytes} B`,
+      note: `${(events / plans.length).toFixed(0)} events per response on average, ${eventBytes} B each`,
+      ops: 2_000_000,
+      run: emitOne,
+      base: copyOne,
+    },
+    {
+      name: 'frame: naive event (JSON.stringify + Buffer.from)',
+      baseline: `Buffer.copy of ${eventBytes} B`,
+      note: 'what pre-encoding avoids',
+      ops: 500_000,
+      run: naiveOne,
+      base: copyOne,
+    },
+    {
+      name: 'frame: chatStreamPlan per response',
+      baseline: 'naive event encode',
+      note: 'built once per response, then sliced per event',
+      ops: 200_000,
+      run: planOne,
+      base: naiveOne,
+    },
+  ];
+}

@@ -1,0 +1,331 @@
+/**
+ * `npm run bench`: one process runs every section and prints every figure. Servers run in worker
+ * threads (one uWS thread each), the load generator in this main thread, so on a two-core machine
+ * each gets a core. Results go to bench/results/latest.json (and --json FILE); the lag chart to
+ * bench/results/lag-vs-concurrency.svg.
+ *
+ *   node dist/bench/run.js [--only nonstream,stream,micro] [--quick] [--concurrency 1000,2000]
+ *                          [--duration S] [--seed N] [--json out.json] [--profile] [--wait-quiet S]
+ *
+ * --wait-quiet S: before each measured phase, wait up to S seconds for other processes to leave
+ * the machine idle (shared machines); --profile: CPU-profile the server thread in each window.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CHART_FILE, RESULTS_DIR, writeLagChart } from './chart.js';
+import { runMicro, type MicroResult } from './micro.js';
+import { runNonStream, type NonStreamResult } from './nonstream.js';
+import { packageRoot } from '../src/package-root.js';
+import { runStream, type StreamResult } from './stream.js';
+import { fmt, kib, pct, printTable, progress } from './table.js';
+import { machineNoise, openFileLimit, outsideShare, waitForQuiet } from './thread-cpu.js';
+import { ThreadInspector } from './thread-inspector.js';
+import { evaluateTargets, type TargetVerdict } from './targets.js';
+
+const SECTIONS = ['nonstream', 'stream', 'micro'] as const;
+type Section = (typeof SECTIONS)[number];
+
+export interface BenchMeta {
+  readonly date: string;
+  readonly node: string;
+  readonly cpu: string;
+  readonly cores: number;
+  readonly fdLimit: number | undefined;
+  readonly commit: string;
+  readonly seed: number;
+  readonly quick: boolean;
+  readonly command: string;
+  /** Share of the machine's CPU other processes used in the second before the run. */
+  readonly noiseAtStart: number;
+}
+
+export interface BenchResults {
+  readonly meta: BenchMeta;
+  readonly nonstream?: NonStreamResult;
+  readonly stream?: StreamResult;
+  readonly micro?: readonly MicroResult[];
+  readonly targets: readonly TargetVerdict[];
+}
+
+interface Flags {
+  readonly only: readonly Section[];
+  readonly quick: boolean;
+  readonly concurrency: readonly number[];
+  readonly durationS: number | undefined;
+  readonly seed: number;
+  readonly json: string | undefined;
+  readonly profile: boolean;
+  readonly waitQuietS: number;
+}
+
+function fail(msg: string): never {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+}
+
+function readFlags(argv: readonly string[]): Flags {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      concurrency: { type: 'string' },
+      duration: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      json: { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      'wait-quiet': { type: 'string', default: '0' },
+    },
+    strict: true,
+  });
+  const only = (values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim());
+  for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) fail(`--only takes ${SECTIONS.join(', ')}; got "${s}"`);
+  const quick = values.quick;
+  const concurrency = (values.concurrency ?? (quick ? '1000,2000' : '1000,2000,5000,10000')).split(',').map(Number);
+  if (concurrency.some((n) => !Number.isInteger(n) || n < 1)) fail(`--concurrency must be positive integers separated by commas; got "${values.concurrency}"`);
+  const durationS = values.duration === undefined ? undefined : Number(values.duration);
+  if (durationS !== undefined && !(durationS > 0)) fail(`--duration must be a positive number of seconds; got "${values.duration}"`);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail(`--seed must be an integer in [0, 2^32); got "${values.seed}"`);
+  const waitQuietS = Number(values['wait-quiet']);
+  if (!(waitQuietS >= 0)) fail(`--wait-quiet must be a number of seconds ≥ 0; got "${values['wait-quiet']}"`);
+  return { only: only as Section[], quick, concurrency, durationS, seed, json: values.json, profile: values.profile, waitQuietS };
+}
+
+function cpuModel(): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'latin1')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
+    return line?.split(':')[1]?.trim() ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function commit(): string {
+  try {
+    const opts = { cwd: packageRoot(), encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'ignore'] as ('ignore' | 'pipe')[] };
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], opts).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src'], opts).trim() !== '';
+    return dirty ? `${sha} (src modified)` : sha;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function printNonStream(r: NonStreamResult): void {
+  const row = (name: string, f: NonStreamResult['simulator']): (string | number | undefined)[] => [
+    name,
+    f.reqPerSec,
+    fmt(f.latencyP50Ms),
+    fmt(f.latencyP99Ms),
+    f.errors + f.non2xx,
+    fmt(f.serverCpuUsPerReq),
+    pct(f.serverElu),
+    pct(f.cpu.mainMs / f.cpu.wallMs),
+    pct(outsideShare(f.cpu)),
+  ];
+  printTable(
+    `Non-streaming: autocannon, ${r.connections} connections, pipelining 1, ${r.durationS} s; response body ${r.responseBytes} B`,
+    ['server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/req', 'server thread busy', 'load gen CPU', 'other processes'],
+    [row('simulator (speed 0, 1 thread)', r.simulator), row('bare uWS thread (static body)', r.bare)],
+  );
+  process.stdout.write(`ratio simulator/bare: ${r.ratio.toFixed(3)} by req/s, ${r.cpuRatio.toFixed(3)} by server CPU per request\n`);
+}
+
+/** Server-thread CPU per delivered SSE event: the cost figure that load from other processes disturbs least. */
+function usPerEvent(serverMs: number, events: number): number {
+  return events > 0 ? (serverMs * 1000) / events : Number.NaN;
+}
+
+function printStream(r: StreamResult): void {
+  if (r.raw !== undefined) {
+    const { client, server } = r.raw;
+    printTable(
+      `Raw streaming throughput: speed 0, ${r.raw.concurrency} concurrent streams, one server thread, ${(client.windowMs / 1000).toFixed(0)} s`,
+      ['streams', 'SSE events/s', 'MB/s', 'streams/s', 'server µs/event', 'server thread busy', 'server CPU', 'load gen busy', 'other processes', 'errors'],
+      [
+        [
+          String(r.raw.concurrency),
+          client.eventsPerSec,
+          fmt(client.bytesPerSec / 1e6),
+          client.streamsPerSec,
+          fmt(usPerEvent(server.cpu.serverMs, client.events)),
+          pct(server.elu),
+          pct(server.cpu.serverMs / server.cpu.wallMs),
+          pct(client.clientElu),
+          pct(outsideShare(server.cpu)),
+          client.errors + client.non200,
+        ],
+      ],
+    );
+  }
+  if (r.levels.length === 0) return;
+  const lag = (l: StreamResult['levels'][number]): StreamResult['levels'][number]['server']['stats'] => l.server.stats;
+  printTable(
+    'Realistic streaming (speed 1, one server thread): throughput and server emission lag',
+    ['streams', 'open (server)', 'SSE events/s', 'streams/s', 'lag p50 ms', 'lag p99 ms', 'lag p99.9 ms', 'lag max ms', 'server µs/event', 'server busy', 'load gen busy', 'errors'],
+    r.levels.map((l) => [
+      l.concurrency === l.requested ? l.concurrency : `${l.concurrency} (asked ${l.requested})`,
+      l.server.activeStreams,
+      l.client.eventsPerSec,
+      l.client.streamsPerSec,
+      fmt(lag(l)?.histograms.emissionLagMs.p50),
+      fmt(lag(l)?.histograms.emissionLagMs.p99),
+      fmt(lag(l)?.histograms.emissionLagMs.p999),
+      fmt(lag(l)?.histograms.emissionLagMs.max),
+      fmt(usPerEvent(l.server.cpu.serverMs, l.client.events)),
+      pct(l.server.elu),
+      pct(l.client.clientElu),
+      l.client.errors + l.client.non200,
+    ]),
+  );
+  const pair = (a: number | undefined, b: number | undefined): string => `${fmt(a, 1)} / ${fmt(b, 1)}`;
+  printTable(
+    'Realistic streaming: timing fidelity, client-observed vs meant (p50 / p99, ms)',
+    ['streams', 'TTFT client', 'TTFT header', 'TTFT client−header', 'TTFT server', 'event gap client', 'ITL client', 'ITL header', 'ITL server'],
+    r.levels.map((l) => [
+      l.concurrency,
+      pair(l.client.clientTtftMs.p50, l.client.clientTtftMs.p99),
+      pair(l.client.headerTtftMs.p50, l.client.headerTtftMs.p99),
+      pair(l.client.ttftExcessMs.p50, l.client.ttftExcessMs.p99),
+      pair(lag(l)?.histograms.ttftMs.p50, lag(l)?.histograms.ttftMs.p99),
+      pair(l.client.eventGapMs.p50, l.client.eventGapMs.p99),
+      pair(l.client.clientItlMs.p50, l.client.clientItlMs.p99),
+      pair(l.client.headerItlMs.p50, l.client.headerItlMs.p99),
+      pair(lag(l)?.histograms.itlMs.p50, lag(l)?.histograms.itlMs.p99),
+    ]),
+  );
+  printTable(
+    'Realistic streaming: memory per open stream and CPU',
+    ['streams', 'server heap/stream', 'RSS/stream', 'client-only RSS/socket', 'server RSS/stream (est.)', 'load gen heap/stream', 'server CPU', 'load gen CPU', 'other threads', 'other processes'],
+    r.levels.map((l) => [
+      l.concurrency,
+      kib(l.memory.serverHeapPerStreamBytes),
+      kib(l.memory.rssPerStreamBytes),
+      kib(l.memory.clientBaselinePerSocketBytes),
+      kib(l.memory.serverRssPerStreamBytes),
+      kib(l.memory.clientHeapPerStreamBytes),
+      pct(l.server.cpu.serverMs / l.server.cpu.wallMs),
+      pct(l.server.cpu.mainMs / l.server.cpu.wallMs),
+      pct(l.server.cpu.otherMs / l.server.cpu.wallMs),
+      pct(outsideShare(l.server.cpu)),
+    ]),
+  );
+  for (const l of r.levels) if (l.cappedBecause !== undefined) process.stdout.write(`note: ${l.requested} streams capped at ${l.concurrency}: ${l.cappedBecause}\n`);
+  if (r.levels.some((l) => l.server.stats === undefined)) {
+    process.stdout.write('note: GET /_understudy/stats is missing or malformed on this build: server lag, TTFT and ITL print n/a\n');
+  }
+}
+
+function printProfiles(results: BenchResults): void {
+  const profiles: [string, readonly { name: string; share: number }[] | undefined][] = [
+    ['non-streaming simulator', results.nonstream?.simulator.profile],
+    ['raw streaming', results.stream?.raw?.server.profile],
+    ...(results.stream?.levels ?? []).map((l): [string, readonly { name: string; share: number }[] | undefined] => [`realistic ${l.concurrency}`, l.server.profile]),
+  ];
+  for (const [name, p] of profiles) {
+    if (p === undefined) continue;
+    printTable(`Server thread CPU profile, self time: ${name}`, ['function', 'share'], p.map((e) => [e.name, pct(e.share)]));
+  }
+}
+
+function printMicro(r: readonly MicroResult[]): void {
+  printTable(
+    'Micro benchmarks (main thread, median of rounds)',
+    ['case', 'ns/op', 'baseline', 'baseline ns/op', 'ratio', 'note'],
+    r.map((m) => [m.name, fmt(m.nsPerOp, 1), m.baseline, fmt(m.baselineNsPerOp, 1), `${m.ratio.toFixed(2)}×`, m.note]),
+  );
+}
+
+function printTargets(t: readonly TargetVerdict[]): void {
+  printTable('Targets', ['target', 'figure', 'verdict'], t.map((v) => [v.target, v.figure, v.verdict]));
+}
+
+async function main(): Promise<void> {
+  const flags = readFlags(process.argv.slice(2));
+  const started = performance.now();
+  const meta: BenchMeta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpuModel(),
+    cores: availableParallelism(),
+    fdLimit: openFileLimit(),
+    commit: commit(),
+    seed: flags.seed,
+    quick: flags.quick,
+    command: ['node', 'dist/bench/run.js', ...process.argv.slice(2)].join(' '),
+    noiseAtStart: await machineNoise(1000),
+  };
+  process.stdout.write(`llm-understudy bench: ${meta.cpu}, ${meta.cores} cores, Node ${meta.node}, ulimit -n ${meta.fdLimit ?? '?'}, commit ${meta.commit}, seed ${meta.seed}${meta.quick ? ', --quick' : ''}\n`);
+  if (meta.noiseAtStart > 0.05) {
+    process.stdout.write(`warning: other processes use ${pct(meta.noiseAtStart)} of this machine's CPU; figures will be noisy (see the "other processes" columns)\n`);
+  }
+  const beforePhase = async (label: string): Promise<void> => {
+    if (flags.waitQuietS <= 0) return;
+    const noise = await waitForQuiet(flags.waitQuietS * 1000);
+    if (noise > 0.1) progress(`${label}: machine still busy (${pct(noise)} used by other processes) after waiting ${flags.waitQuietS} s; measuring anyway`);
+  };
+  const inspector = await ThreadInspector.open();
+  let nonstream: NonStreamResult | undefined;
+  let stream: StreamResult | undefined;
+  let micro: MicroResult[] | undefined;
+  try {
+    if (flags.only.includes('nonstream')) {
+      nonstream = await runNonStream(inspector, {
+        seed: flags.seed,
+        durationS: flags.durationS ?? (flags.quick ? 3 : 10),
+        warmupS: flags.quick ? 1 : 2,
+        connections: 100,
+        profile: flags.profile,
+        beforePhase,
+      });
+      printNonStream(nonstream);
+    }
+    if (flags.only.includes('stream')) {
+      stream = await runStream(inspector, {
+        seed: flags.seed,
+        concurrency: flags.concurrency,
+        windowS: flags.durationS ?? (flags.quick ? 3 : 15),
+        settleS: flags.quick ? 1 : 2,
+        rampPerSec: 2000,
+        rawConcurrency: 200,
+        rawWindowS: flags.durationS ?? (flags.quick ? 2 : 10),
+        profile: flags.profile,
+        raw: true,
+        beforePhase,
+      });
+      printStream(stream);
+    }
+    if (flags.only.includes('micro')) {
+      micro = runMicro({ seed: flags.seed, scale: flags.quick ? 0.2 : 1, rounds: flags.quick ? 3 : 7 });
+      printMicro(micro);
+    }
+  } finally {
+    inspector.close();
+  }
+  const partial = { meta, ...(nonstream ? { nonstream } : {}), ...(stream ? { stream } : {}), ...(micro ? { micro } : {}) };
+  const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
+  printProfiles(results);
+  printTargets(results.targets);
+
+  mkdirSync(RESULTS_DIR(), { recursive: true });
+  const text = JSON.stringify(results, null, 2) + '\n';
+  writeFileSync(join(RESULTS_DIR(), 'latest.json'), text);
+  if (flags.json !== undefined) writeFileSync(flags.json, text);
+  if (stream !== undefined && writeLagChart(results)) progress(`wrote ${CHART_FILE()}`);
+  progress(`done in ${fmt((performance.now() - started) / 1000, 0)} s; results in ${join(RESULTS_DIR(), 'latest.json')}${flags.json ? ` and ${flags.json}` : ''}`);
+}
+
+main().then(
+  // Exits at once: a keep-alive socket of fetch's pool must not hold the process open.
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,226 @@
+/**
+ * Streaming: N concurrent SSE streams at realistic timing (`speed: 1`, one server thread) for
+ * each concurrency level, and raw streaming throughput (`speed: 0`, ~200 streams). Each level gets
+ * a fresh simulator: ramp up, settle, reset the server's histograms, measure a window, then read
+ * the server's stats, its thread's heap and the process's memory with every stream still open.
+ *
+ * Memory per open stream comes two ways. Exact but partial: the server thread's V8 heap (after a
+ * forced GC) with N streams open minus idle, ÷ N; it leaves out uWS's native buffers and Buffer
+ * backing stores. Whole but estimated: the process RSS delta ÷ N, minus a client-only baseline
+ * measured by holding N idle sockets to the bare uWS thread (the client's sockets live in this
+ * process too).
+ */
+import { startBareUnderTest, startSimulatorUnderTest, type ServerUnderTest } from './servers.js';
+import { readActiveStreams, readServerStats, resetServerStats, type ServerStats } from './sim-stats.js';
+import { StreamLoad, httpPost, type WindowResult } from './stream-client.js';
+import { progress } from './table.js';
+import { cpuSnapshot, openFileCount, openFileLimit, splitCpu, type CpuSplit } from './thread-cpu.js';
+import { topSelfTime, utilizationBetween, type ThreadInspector } from './thread-inspector.js';
+import { CHAT_PATH, CHAT_REQUEST } from './nonstream.js';
+
+export interface StreamOptions {
+  readonly seed: number;
+  readonly concurrency: readonly number[];
+  readonly windowS: number;
+  readonly settleS: number;
+  readonly rampPerSec: number;
+  readonly rawConcurrency: number;
+  readonly rawWindowS: number;
+  readonly profile: boolean;
+  readonly raw: boolean;
+  /** Runs before each measured phase (waits for a quiet machine when asked to). */
+  readonly beforePhase: (label: string) => Promise<void>;
+}
+
+export interface ServerFigures {
+  /** `/_understudy/stats` at the end of the window; undefined when the endpoint is missing. */
+  readonly stats: ServerStats | undefined;
+  readonly statsReset: boolean;
+  /** `understudy_active_streams` at the end of the window. */
+  readonly activeStreams: number | undefined;
+  readonly elu: number | undefined;
+  readonly cpu: CpuSplit;
+  readonly profile?: readonly { readonly name: string; readonly share: number }[];
+}
+
+export interface MemoryFigures {
+  /** Server thread V8 heap used (after GC), N open minus idle, ÷ N. */
+  readonly serverHeapPerStreamBytes: number | undefined;
+  /** Streams open at the server when memory was read (the divisor), and sockets the client held. */
+  readonly openStreams: number;
+  readonly clientSockets: number;
+  /** Process RSS, N open minus idle, ÷ N (server and client together). */
+  readonly rssPerStreamBytes: number;
+  /** Process RSS per idle socket held to the bare uWS thread (client + bare server). */
+  readonly clientBaselinePerSocketBytes: number | undefined;
+  /** (RSS delta − client-only baseline × client sockets) ÷ open streams: the server's whole cost of a stream, estimated. */
+  readonly serverRssPerStreamBytes: number | undefined;
+  /** Main-thread (load generator) V8 heap per open stream. */
+  readonly clientHeapPerStreamBytes: number;
+}
+
+export interface StreamLevelResult {
+  readonly requested: number;
+  readonly concurrency: number;
+  readonly cappedBecause?: string;
+  readonly client: WindowResult;
+  readonly server: ServerFigures;
+  readonly memory: MemoryFigures;
+}
+
+export interface RawStreamResult {
+  readonly concurrency: number;
+  readonly client: WindowResult;
+  readonly server: ServerFigures;
+}
+
+export interface StreamResult {
+  readonly fdLimit: number | undefined;
+  readonly levels: readonly StreamLevelResult[];
+  readonly raw: RawStreamResult | undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function streamRequest(port: number): Buffer {
+  return httpPost(port, CHAT_PATH, JSON.stringify({ ...CHAT_REQUEST, stream: true, stream_options: { include_usage: true } }));
+}
+
+/** Streams this process can hold: each takes a client and a server socket, under one fd limit. */
+function maxStreams(): { max: number; limit: number | undefined } {
+  const limit = openFileLimit();
+  if (limit === undefined) return { max: Number.POSITIVE_INFINITY, limit };
+  // Headroom for the threads' own descriptors (epoll, eventfds, files) and sockets in closing.
+  return { max: Math.floor((limit - openFileCount() - 256) / 2 / 100) * 100, limit };
+}
+
+async function rssAfterGc(inspector: ThreadInspector): Promise<{ rss: number; heapUsed: number }> {
+  await inspector.collectMainGarbage();
+  await sleep(50);
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed };
+}
+
+/** RSS per idle socket held by this process to the bare uWS thread. */
+async function clientBaseline(inspector: ThreadInspector, n: number): Promise<number | undefined> {
+  const bare = await startBareUnderTest(inspector, 64);
+  try {
+    const before = await rssAfterGc(inspector);
+    const load = new StreamLoad({ port: bare.port, request: Buffer.alloc(0), concurrency: n, rampPerSec: 5000, send: false });
+    await load.start(30_000);
+    const connected = load.connected;
+    await sleep(200);
+    const after = await rssAfterGc(inspector);
+    await load.stop();
+    return connected > 0 ? (after.rss - before.rss) / connected : undefined;
+  } finally {
+    await bare.stop();
+  }
+}
+
+/** Ramp, settle, reset, window; returns the client's and the server's figures for the window. */
+async function measureWindow(
+  server: ServerUnderTest,
+  load: StreamLoad,
+  opts: { readonly settleS: number; readonly windowS: number; readonly profile: boolean; readonly label: string; readonly concurrency: number; readonly rampPerSec: number },
+): Promise<{ client: WindowResult; server: ServerFigures }> {
+  progress(`${opts.label}: ramping to ${opts.concurrency} streams`);
+  await load.start(Math.max(10_000, (opts.concurrency / opts.rampPerSec) * 3000));
+  if (load.connected < opts.concurrency) progress(`${opts.label}: only ${load.connected} of ${opts.concurrency} connected`);
+  await sleep(opts.settleS * 1000);
+  const statsReset = await resetServerStats(server.url);
+  const elu0 = await server.session?.eventLoopUtilization();
+  if (opts.profile) await server.session?.startProfile();
+  const cpu0 = cpuSnapshot();
+  const t0 = performance.now();
+  load.beginWindow();
+  progress(`${opts.label}: measuring ${opts.windowS} s`);
+  await sleep(opts.windowS * 1000);
+  const client = load.endWindow();
+  const cpu = splitCpu(cpu0, cpuSnapshot(), server.threadIds, performance.now() - t0);
+  const profile = opts.profile && server.session ? topSelfTime(await server.session.stopProfile(), 12) : undefined;
+  const elu1 = await server.session?.eventLoopUtilization();
+  const [stats, activeStreams] = await Promise.all([readServerStats(server.url), readActiveStreams(server.url)]);
+  return {
+    client,
+    server: {
+      stats,
+      statsReset,
+      activeStreams,
+      elu: elu0 && elu1 ? utilizationBetween(elu0, elu1) : undefined,
+      cpu,
+      ...(profile ? { profile } : {}),
+    },
+  };
+}
+
+async function runLevel(inspector: ThreadInspector, opts: StreamOptions, requested: number, n: number, cappedBecause: string | undefined): Promise<StreamLevelResult> {
+  const label = `streaming ${n}`;
+  await opts.beforePhase(label);
+  progress(`${label}: client-only memory baseline (${n} idle sockets to bare uWS)`);
+  const clientBaselinePerSocketBytes = await clientBaseline(inspector, n);
+  const sim = await startSimulatorUnderTest(inspector, { speed: 1, seed: opts.seed });
+  try {
+    const heapIdle = await sim.session?.heapUsedBytes(true);
+    const idle = await rssAfterGc(inspector);
+    const load = new StreamLoad({ port: sim.port, request: streamRequest(sim.port), concurrency: n, rampPerSec: opts.rampPerSec, send: true });
+    const measured = await measureWindow(sim, load, { ...opts, label, concurrency: n });
+    // Memory with every stream still open; the forced GC in the server thread comes after the window.
+    const heapOpen = await sim.session?.heapUsedBytes(true);
+    const open = await rssAfterGc(inspector);
+    const streams = measured.server.activeStreams ?? load.open;
+    const clientSockets = load.connected;
+    await load.stop();
+    const rssDelta = open.rss - idle.rss;
+    return {
+      requested,
+      concurrency: n,
+      ...(cappedBecause === undefined ? {} : { cappedBecause }),
+      ...measured,
+      memory: {
+        serverHeapPerStreamBytes: heapIdle !== undefined && heapOpen !== undefined ? (heapOpen - heapIdle) / streams : undefined,
+        openStreams: streams,
+        clientSockets,
+        rssPerStreamBytes: rssDelta / streams,
+        clientBaselinePerSocketBytes,
+        serverRssPerStreamBytes: clientBaselinePerSocketBytes === undefined ? undefined : (rssDelta - clientBaselinePerSocketBytes * clientSockets) / streams,
+        clientHeapPerStreamBytes: (open.heapUsed - idle.heapUsed) / streams,
+      },
+    };
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function runRaw(inspector: ThreadInspector, opts: StreamOptions): Promise<RawStreamResult> {
+  await opts.beforePhase(`raw streaming ${opts.rawConcurrency}`);
+  const sim = await startSimulatorUnderTest(inspector, { speed: 0, seed: opts.seed });
+  try {
+    const load = new StreamLoad({ port: sim.port, request: streamRequest(sim.port), concurrency: opts.rawConcurrency, rampPerSec: 20_000, send: true });
+    const measured = await measureWindow(sim, load, {
+      settleS: 1,
+      windowS: opts.rawWindowS,
+      profile: opts.profile,
+      label: `raw streaming ${opts.rawConcurrency}`,
+      concurrency: opts.rawConcurrency,
+      rampPerSec: 20_000,
+    });
+    await load.stop();
+    return { concurrency: opts.rawConcurrency, ...measured };
+  } finally {
+    await sim.stop();
+  }
+}
+
+export async function runStream(inspector: ThreadInspector, opts: StreamOptions): Promise<StreamResult> {
+  const raw = opts.raw ? await runRaw(inspector, opts) : undefined;
+  const levels: StreamLevelResult[] = [];
+  for (const requested of opts.concurrency) {
+    const { max, limit } = maxStreams();
+    const n = Math.min(requested, max);
+    const cappedBecause = n < requested ? `ulimit -n is ${limit}: client and server sockets share this process, so at most ${max} streams fit` : undefined;
+    if (cappedBecause !== undefined) progress(`streaming ${requested}: capped at ${n} (${cappedBecause})`);
+    levels.push(await runLevel(inspector, opts, requested, n, cappedBecause));
+  }
+  return { fdLimit: openFileLimit(), levels, raw };
+}
