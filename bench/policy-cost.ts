@@ -16,6 +16,8 @@ import { cpuSnapshot, splitCpu } from './thread-cpu.js';
 import { progress } from './table.js';
 import type { ThreadInspector } from './thread-inspector.js';
 
+const ROUNDS = 5;
+
 export interface PolicyCostResult {
   readonly off: { readonly reqPerSec: number; readonly serverCpuUsPerReq: number };
   readonly on: { readonly reqPerSec: number; readonly serverCpuUsPerReq: number };
@@ -30,7 +32,7 @@ function policyFiles(): { quota: string; scenario: string } {
   const quota = join(dir, 'quota.json');
   writeFileSync(quota, JSON.stringify({ defaults: { requestsPerMinute: 1e9, tokensPerMinute: 1e12 } }));
   const scenario = join(dir, 'scenario.json');
-  const faults = ['rate_limit', 'server_error_500', 'disconnect_after_tokens', 'ttft_brownout'].map((kind) => ({ kind, probability: 0 }));
+  const faults = ['rate_limit', 'server_error_500', 'disconnect_after_tokens', 'ttft_brownout'].map((kind) => ({ kind, probability: 0, factorFrom: 1, factorTo: 1 }));
   writeFileSync(scenario, JSON.stringify({ name: 'bench', phases: [{ name: 'all', target: { models: ['gpt-'] }, faults }, { name: 'second', faults }] }));
   return { quota, scenario };
 }
@@ -53,24 +55,36 @@ async function phase(server: ServerUnderTest, connections: number, durationS: nu
 
 export async function runPolicyCost(inspector: ThreadInspector, opts: { seed: number; durationS: number; connections: number }): Promise<PolicyCostResult> {
   const files = policyFiles();
+  // Every started simulator is stopped: a process that exits with uWS threads running aborts.
   const off = await startSimulatorUnderTest(inspector, { speed: 0, seed: opts.seed, overrideHeaders: false });
-  const on = await startSimulatorUnderTest(inspector, { speed: 0, seed: opts.seed, overrideHeaders: false, quota: files.quota, scenario: files.scenario });
+  let on: ServerUnderTest;
+  try {
+    on = await startSimulatorUnderTest(inspector, { speed: 0, seed: opts.seed, overrideHeaders: false, quota: files.quota, scenario: files.scenario });
+  } catch (err) {
+    await off.stop();
+    throw err;
+  }
   try {
     await phase(off, opts.connections, 2);
     await phase(on, opts.connections, 2);
     const runs = { off: [] as { reqPerSec: number; serverCpuUsPerReq: number }[], on: [] as { reqPerSec: number; serverCpuUsPerReq: number }[] };
-    for (let i = 0; i < 2; i++) {
+    // Alternating rounds and medians: this figure is a difference of two noisy measurements.
+    for (let i = 0; i < ROUNDS; i++) {
       progress(`policy cost: off, round ${i + 1}`);
       runs.off.push(await phase(off, opts.connections, opts.durationS));
       progress(`policy cost: on, round ${i + 1}`);
       runs.on.push(await phase(on, opts.connections, opts.durationS));
     }
-    const mean = (xs: { reqPerSec: number; serverCpuUsPerReq: number }[]) => ({
-      reqPerSec: Math.round(xs.reduce((s, x) => s + x.reqPerSec, 0) / xs.length),
-      serverCpuUsPerReq: xs.reduce((s, x) => s + x.serverCpuUsPerReq, 0) / xs.length,
+    const median = (xs: number[]): number => {
+      const s = [...xs].sort((p, q) => p - q);
+      return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+    };
+    const summary = (xs: { reqPerSec: number; serverCpuUsPerReq: number }[]) => ({
+      reqPerSec: Math.round(median(xs.map((x) => x.reqPerSec))),
+      serverCpuUsPerReq: median(xs.map((x) => x.serverCpuUsPerReq)),
     });
-    const a = mean(runs.off);
-    const b = mean(runs.on);
+    const a = summary(runs.off);
+    const b = summary(runs.on);
     return { off: a, on: b, cpuOverhead: b.serverCpuUsPerReq / a.serverCpuUsPerReq - 1, throughputLoss: 1 - b.reqPerSec / a.reqPerSec };
   } finally {
     await off.stop();

@@ -4,7 +4,7 @@
  * each gets a core. Results go to bench/results/latest.json (and --json FILE); the lag chart to
  * bench/results/lag-vs-concurrency.svg.
  *
- *   node dist/bench/run.js [--only nonstream,stream,micro] [--quick] [--concurrency 1000,2000]
+ *   node dist/bench/run.js [--only nonstream,stream,micro,policy] [--quick] [--concurrency 1000,2000]
  *                          [--duration S] [--seed N] [--json out.json] [--profile] [--wait-quiet S]
  *
  * --wait-quiet S: before each measured phase, wait up to S seconds for other processes to leave
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHART_FILE, RESULTS_DIR, writeLagChart } from './chart.js';
 import { runMicro, type MicroResult } from './micro.js';
+import { runPolicyCost, type PolicyCostResult } from './policy-cost.js';
 import { runNonStream, type NonStreamResult } from './nonstream.js';
 import { packageRoot } from '../src/package-root.js';
 import { runStream, type StreamResult } from './stream.js';
@@ -25,7 +26,7 @@ import { machineNoise, openFileLimit, outsideShare, waitForQuiet } from './threa
 import { ThreadInspector } from './thread-inspector.js';
 import { evaluateTargets, type TargetVerdict } from './targets.js';
 
-const SECTIONS = ['nonstream', 'stream', 'micro'] as const;
+const SECTIONS = ['nonstream', 'stream', 'micro', 'policy'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export interface BenchMeta {
@@ -47,6 +48,7 @@ export interface BenchResults {
   readonly nonstream?: NonStreamResult;
   readonly stream?: StreamResult;
   readonly micro?: readonly MicroResult[];
+  readonly policy?: PolicyCostResult;
   readonly targets: readonly TargetVerdict[];
 }
 
@@ -246,6 +248,14 @@ function printTargets(t: readonly TargetVerdict[]): void {
   printTable('Targets', ['target', 'figure', 'verdict'], t.map((v) => [v.target, v.figure, v.verdict]));
 }
 
+function readPrevious(): Partial<BenchResults> {
+  try {
+    return JSON.parse(readFileSync(join(RESULTS_DIR(), 'latest.json'), 'utf8')) as Partial<BenchResults>;
+  } catch {
+    return {};
+  }
+}
+
 async function main(): Promise<void> {
   const flags = readFlags(process.argv.slice(2));
   const started = performance.now();
@@ -274,6 +284,7 @@ async function main(): Promise<void> {
   let nonstream: NonStreamResult | undefined;
   let stream: StreamResult | undefined;
   let micro: MicroResult[] | undefined;
+  let policy: PolicyCostResult | undefined;
   try {
     if (flags.only.includes('nonstream')) {
       nonstream = await runNonStream(inspector, {
@@ -305,10 +316,32 @@ async function main(): Promise<void> {
       micro = runMicro({ seed: flags.seed, scale: flags.quick ? 0.2 : 1, rounds: flags.quick ? 3 : 7 });
       printMicro(micro);
     }
+    if (flags.only.includes('policy')) {
+      await beforePhase('policy cost');
+      policy = await runPolicyCost(inspector, { seed: flags.seed, durationS: flags.durationS ?? (flags.quick ? 2 : 5), connections: 100 });
+      printTable(
+        'Cost of quotas and chaos (non-streaming, speed 0, every request through both; target < 10%)',
+        ['policies', 'req/s', 'server CPU µs/req'],
+        [
+          ['off', policy.off.reqPerSec, fmt(policy.off.serverCpuUsPerReq)],
+          ['on', policy.on.reqPerSec, fmt(policy.on.serverCpuUsPerReq)],
+          ['overhead', pct(policy.throughputLoss), pct(policy.cpuOverhead)],
+        ],
+      );
+    }
   } finally {
     inspector.close();
   }
-  const partial = { meta, ...(nonstream ? { nonstream } : {}), ...(stream ? { stream } : {}), ...(micro ? { micro } : {}) };
+  // A partial run (--only) keeps the other sections of the last results file.
+  const previous = readPrevious();
+  const partial = {
+    ...previous,
+    meta,
+    ...(nonstream ? { nonstream } : {}),
+    ...(stream ? { stream } : {}),
+    ...(micro ? { micro } : {}),
+    ...(policy ? { policy } : {}),
+  };
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
   printProfiles(results);
   printTargets(results.targets);

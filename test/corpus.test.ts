@@ -60,6 +60,8 @@ describe('corpus file format', () => {
     expect(() => decodeCorpus(encodeCorpus([noCalls], { createdBy: 't' }), 'c')).toThrow(/entry tc: field "toolCalls"/);
     const gaps = { ...entry('g', 'gpt-4o', 'text', 'one two three'), timing: { ttftMs: 1, tokenGapsMs: [1] } };
     expect(() => decodeCorpus(encodeCorpus([gaps], { createdBy: 't' }), 'c')).toThrow(/timing\.tokenGapsMs/);
+    const injected = entry('bad\r\nx-evil: 1', 'gpt-4o', 'text', 'a');
+    expect(() => decodeCorpus(encodeCorpus([injected], { createdBy: 't' }), 'c')).toThrow(/field "id": must be 1-200 printable ASCII/);
     const dup = [entry('same', 'gpt-4o', 'text', 'a'), entry('same', 'gpt-4o', 'text', 'b')];
     expect(() => decodeCorpus(encodeCorpus(dup, { createdBy: 't' }), 'c')).toThrow(/duplicate id/);
   });

@@ -69,28 +69,32 @@ export function decideFaults(scenario: Scenario | null, seed: number, facts: Req
   let stream: Fault | null = null;
   let ttftFactor = 1;
   let itlFactor = 1;
-  const fired: Fault[] = [];
-  scenario.phases.forEach((phase, p) => {
+  // Allocated only when something fires: the common request pays for draws, nothing else.
+  let fired: Fault[] | null = null;
+  const phases = scenario.phases;
+  for (let p = 0; p < phases.length; p++) {
+    const phase = phases[p]!;
     const at = progress(phase, facts);
-    if (at === undefined || !targets(phase, facts)) return;
-    phase.faults.forEach((fault, f) => {
-      if (draw(seed, facts.arrivalIndex, p, f) >= fault.probability) return;
+    if (at === undefined || !targets(phase, facts)) continue;
+    const faults = phase.faults;
+    for (let f = 0; f < faults.length; f++) {
+      const fault = faults[f]!;
+      if (fault.probability === 0 || draw(seed, facts.arrivalIndex, p, f) >= fault.probability) continue;
       const effect = FAULTS[fault.kind].effect;
       if (effect === 'latency') {
         const factor = fault.factorFrom + (fault.factorTo - fault.factorFrom) * at;
         if (fault.kind === 'ttft_brownout') ttftFactor *= factor;
         else itlFactor *= factor;
-        fired.push(fault);
       } else if (effect === 'stream') {
-        if (stream === null && terminal === null) {
-          stream = fault;
-          fired.push(fault);
-        }
-      } else if (terminal === null) {
+        if (stream !== null || terminal !== null) continue;
+        stream = fault;
+      } else {
+        if (terminal !== null) continue;
         terminal = fault;
-        fired.push(fault);
       }
-    });
-  });
+      (fired ??= []).push(fault);
+    }
+  }
+  if (fired === null) return NO_FAULTS;
   return { terminal, stream, ttftFactor, itlFactor, fired };
 }

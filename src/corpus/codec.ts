@@ -20,7 +20,8 @@ import {
 const packr = new Packr({ useRecords: true, moreTypes: false });
 
 const entrySchema = z.object({
-  id: z.string().min(1),
+  // Ids go out in a response header, so they are printable ASCII without spaces.
+  id: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters without spaces'),
   model: z.string().min(1),
   kind: z.enum(ENTRY_KINDS),
   tokens: z.array(z.string()),

@@ -25,6 +25,7 @@ const DIMENSION_INDEX: Readonly<Record<QuotaDimension, number>> = { requests: 0,
 const SLOT_CELLS = 4;
 const SLOTS = 4096;
 const WINDOW_MS = 60_000;
+const KNOWN_LIMIT = 10_000;
 
 export interface QuotaRequest {
   readonly dialect: QuotaDialect;
@@ -33,6 +34,13 @@ export interface QuotaRequest {
   readonly inputTokens: number;
   /** The output the request may produce (max_tokens, or the provider's estimate). */
   readonly maxOutputTokens: number;
+}
+
+interface Decided {
+  readonly dimension: QuotaDimension;
+  readonly limit: Limit;
+  readonly cost: number;
+  readonly decision: Decision;
 }
 
 export interface QuotaRejection {
@@ -90,6 +98,11 @@ export class QuotaEngine {
   readonly #clock: Clock;
   /** Epoch ms at the clock's zero, so shared TATs are comparable across threads. */
   readonly #epochOffsetMs: number;
+  /** Per (key, model): the bucket slot and limits, so a repeat caller costs one Map lookup. */
+  readonly #known: Map<string, { slot: number; limits: ModelLimits }>;
+  /** This admission's decisions, reused across requests (a thread admits one request at a time). */
+  readonly #decided: Decided[];
+  readonly #limits: Map<number, Limit>;
 
   constructor(memory: SharedArrayBuffer, table: QuotaTable, clock: Clock, epochNowMs: () => number = Date.now) {
     this.#keys = new Int32Array(memory, 0, SLOTS * 2);
@@ -97,11 +110,24 @@ export class QuotaEngine {
     this.#table = table;
     this.#clock = clock;
     this.#epochOffsetMs = epochNowMs() - clock.now();
+    this.#known = new Map();
+    this.#decided = [];
+    this.#limits = new Map();
+  }
+
+  #bucket(apiKey: string, model: string): { slot: number; limits: ModelLimits } {
+    const id = `${apiKey}\u0000${model}`;
+    let b = this.#known.get(id);
+    if (b === undefined) {
+      b = { slot: this.#slot(id), limits: limitsFor(this.#table, model) };
+      // Keys and models come from clients: the cache is bounded.
+      if (this.#known.size < KNOWN_LIMIT) this.#known.set(id, b);
+    }
+    return b;
   }
 
   /** Slot index for a key; claims an empty slot with CAS, probing linearly. */
-  #slot(apiKey: string, model: string): number {
-    const id = `${apiKey}\u0000${model}`;
+  #slot(id: string): number {
     // Zero marks an empty slot, so hashes are forced odd.
     const a = hashString(id) | 1;
     const b = hashString(id, 0x5bd1e995) | 1;
@@ -125,60 +151,55 @@ export class QuotaEngine {
   }
 
   admit(req: QuotaRequest): QuotaOutcome {
-    const limits = limitsFor(this.#table, req.model);
-    const slot = this.#slot(req.apiKey, req.model);
+    const { slot, limits } = this.#bucket(req.apiKey, req.model);
     const nowUs = (this.#clock.now() + this.#epochOffsetMs) * 1000;
-    const admitted: [QuotaDimension, Limit, number][] = [];
-    const decisions = new Map<QuotaDimension, [Limit, Decision]>();
-    for (const dimension of DIALECT_DIMENSIONS[req.dialect]) {
+    const dims = DIALECT_DIMENSIONS[req.dialect];
+    const decided = this.#decided;
+    decided.length = 0;
+    for (let i = 0; i < dims.length; i++) {
+      const dimension = dims[i]!;
       const cap = capacity(limits, dimension);
       if (cap === undefined) continue;
-      const limit: Limit = { capacity: cap, windowMs: WINDOW_MS };
+      const limit = this.#limit(cap);
       const c = cost(dimension, req);
       const decision = admitShared(this.#cells, slot * SLOT_CELLS + DIMENSION_INDEX[dimension], nowUs, c, limit);
-      decisions.set(dimension, [limit, decision]);
       if (!decision.admitted) {
         // A refusal on one dimension takes back the charges already made on the others.
-        for (const [d, l, charged] of admitted) refundShared(this.#cells, slot * SLOT_CELLS + DIMENSION_INDEX[d], nowUs, charged, l);
+        for (const d of decided) refundShared(this.#cells, slot * SLOT_CELLS + DIMENSION_INDEX[d.dimension], nowUs, d.cost, d.limit);
+        decided.push({ dimension, limit, cost: c, decision });
         const rejection: QuotaRejection = { dimension, limit: cap, requested: c, used: cap - decision.remaining, retryAfterMs: decision.retryAfterMs };
-        return { rejection, headers: this.#headers(req.dialect, decisions, rejection) };
+        return { rejection, headers: this.#headers(req.dialect, decided, rejection) };
       }
-      admitted.push([dimension, limit, c]);
+      decided.push({ dimension, limit, cost: c, decision });
     }
-    return { rejection: null, headers: this.#headers(req.dialect, decisions, null) };
+    return { rejection: null, headers: this.#headers(req.dialect, decided, null) };
   }
 
-  #headers(dialect: QuotaDialect, decisions: Map<QuotaDimension, [Limit, Decision]>, rejection: QuotaRejection | null): string[] {
+  /** Limits are shared objects per capacity, so admission allocates none. */
+  #limit(cap: number): Limit {
+    let l = this.#limits.get(cap);
+    if (l === undefined) this.#limits.set(cap, (l = { capacity: cap, windowMs: WINDOW_MS }));
+    return l;
+  }
+
+  #headers(dialect: QuotaDialect, decided: readonly Decided[], rejection: QuotaRejection | null): string[] {
     const out: string[] = [];
     if (dialect === 'openai') {
-      for (const [dimension, name] of [
-        ['requests', 'requests'],
-        ['tokens', 'tokens'],
-      ] as const) {
-        const d = decisions.get(dimension);
-        if (!d) continue;
-        out.push(`x-ratelimit-limit-${name}`, String(d[0].capacity));
-        out.push(`x-ratelimit-remaining-${name}`, String(d[1].remaining));
-        out.push(`x-ratelimit-reset-${name}`, goDuration(d[1].resetMs));
+      for (const d of decided) {
+        const name = d.dimension === 'requests' ? 'requests' : 'tokens';
+        out.push(`x-ratelimit-limit-${name}`, String(d.limit.capacity), `x-ratelimit-remaining-${name}`, String(d.decision.remaining), `x-ratelimit-reset-${name}`, goDuration(d.decision.resetMs));
       }
     } else if (dialect === 'anthropic') {
       const now = this.#clock.now() + this.#epochOffsetMs;
-      for (const [dimension, name] of [
-        ['requests', 'requests'],
-        ['input_tokens', 'input-tokens'],
-        ['output_tokens', 'output-tokens'],
-      ] as const) {
-        const d = decisions.get(dimension);
-        if (!d) continue;
-        out.push(`anthropic-ratelimit-${name}-limit`, String(d[0].capacity));
-        out.push(`anthropic-ratelimit-${name}-remaining`, String(d[1].remaining));
-        out.push(`anthropic-ratelimit-${name}-reset`, rfc3339After(now, d[1].resetMs));
+      for (const d of decided) {
+        const name = d.dimension === 'requests' ? 'requests' : d.dimension === 'input_tokens' ? 'input-tokens' : 'output-tokens';
+        out.push(`anthropic-ratelimit-${name}-limit`, String(d.limit.capacity), `anthropic-ratelimit-${name}-remaining`, String(d.decision.remaining), `anthropic-ratelimit-${name}-reset`, rfc3339After(now, d.decision.resetMs));
       }
     }
     if (rejection !== null && Number.isFinite(rejection.retryAfterMs)) {
-      out.push('retry-after', String(Math.max(1, Math.ceil(rejection.retryAfterMs / 1000))));
-      out.push('retry-after-ms', String(Math.ceil(rejection.retryAfterMs)));
+      out.push('retry-after', String(Math.max(1, Math.ceil(rejection.retryAfterMs / 1000))), 'retry-after-ms', String(Math.ceil(rejection.retryAfterMs)));
     }
     return out;
   }
+
 }
