@@ -109,6 +109,14 @@ describe('mid-stream overload and override headers', () => {
     expect(err.error).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
   });
 
+  it('sends a malformed frame as a named Anthropic event, so the SDK sees it and fails to parse it', async () => {
+    const stream = client.messages.stream(BASE, { headers: { 'x-understudy-fault': 'malformed_frame' } });
+    await expect(stream.finalMessage()).rejects.toThrow(/JSON|Unexpected|parse/i);
+    const raw = await (await post(sim, { ...BASE, stream: true }, { 'x-understudy-fault': 'malformed_frame' })).text();
+    expect(raw).toContain('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"unterminated');
+    expect(raw).not.toContain('message_stop');
+  });
+
   it('makes the raw iterator throw the same error after some text', async () => {
     const stream = await client.messages.create({ ...BASE, stream: true }, { headers: { 'x-understudy-fault': 'stream_overloaded' } });
     const seen: string[] = [];

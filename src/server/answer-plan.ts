@@ -45,10 +45,27 @@ export function planAnswerSchedule(ctx: ThreadContext, t: AnswerTiming): Emissio
   });
 }
 
-/** The admission's mid-stream fault, carrying the dialect's in-stream error event; null for none. */
-export function streamFaultOf(admission: Admission, errorFrame: Buffer, errorEnd: Buffer | null = null): StreamFault | null {
+/** A dialect's bytes for mid-stream faults: its in-stream error event, and optionally its own broken frames. */
+export interface DialectStreamFrames {
+  readonly error: Buffer;
+  /** For numbered streams: what follows the error event's sequence number. */
+  readonly errorEnd?: Buffer | null;
+  readonly malformed?: Buffer;
+  readonly half?: Buffer;
+}
+
+/** The admission's mid-stream fault in the dialect's bytes; null for none. */
+export function streamFaultOf(admission: Admission, frames: DialectStreamFrames): StreamFault | null {
   const fault = admission.faults.stream;
-  return fault === null ? null : { kind: streamFaultKind(fault.kind), afterTokens: fault.afterTokens, errorFrame, errorEnd };
+  if (fault === null) return null;
+  return {
+    kind: streamFaultKind(fault.kind),
+    afterTokens: fault.afterTokens,
+    errorFrame: frames.error,
+    errorEnd: frames.errorEnd ?? null,
+    ...(frames.malformed ? { malformedFrame: frames.malformed } : {}),
+    ...(frames.half ? { halfFrame: frames.half } : {}),
+  };
 }
 
 export interface AnswerReply {
@@ -62,9 +79,8 @@ export interface AnswerReply {
   readonly streamHeaders: readonly string[];
   readonly jsonHeaders: readonly string[];
   readonly contentType: string;
-  /** The dialect's in-stream error event (and its numbered end) for a stream_overloaded fault. */
-  readonly errorFrame: Buffer;
-  readonly errorEnd?: Buffer | null;
+  /** The dialect's bytes for mid-stream faults. */
+  readonly faultFrames: DialectStreamFrames;
   readonly plan: () => { lanes: Lane[]; trailer: Buffer };
   readonly body: () => Buffer | string;
   readonly completionTokens: number;
@@ -86,7 +102,7 @@ export function answerReply(a: AnswerReply): Reply {
       entry: a.lead,
       meta: a.meta,
       headersAtFirstEvent: a.admission.holdMs > 0,
-      fault: streamFaultOf(a.admission, a.errorFrame, a.errorEnd ?? null),
+      fault: streamFaultOf(a.admission, a.faultFrames),
     };
   }
   return {

@@ -520,14 +520,14 @@ function strike(ex: Exchange, fault: StreamFault): boolean {
     case 'missing_done':
       return false;
     case 'malformed_frame':
-      put(MALFORMED_FRAME);
+      put(fault.malformedFrame ?? MALFORMED_FRAME);
       return true;
     case 'stream_overloaded':
       if (fault.errorFrame !== null) put(fault.errorFrame);
       if (fault.errorEnd != null) putSequence(fault.errorEnd);
       return true;
     case 'truncated_json':
-      put(HALF_FRAME);
+      put(fault.halfFrame ?? HALF_FRAME);
       emitCut = true;
       return true;
     case 'disconnect_after_tokens':

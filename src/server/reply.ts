@@ -70,6 +70,10 @@ export interface StreamFault {
   readonly afterTokens: number;
   /** For stream_overloaded: the dialect's in-stream error event. */
   readonly errorFrame: Buffer | null;
+  /** For malformed_frame: an event of the dialect's shape whose data is not JSON. */
+  readonly malformedFrame?: Buffer;
+  /** For truncated_json: the start of one of the dialect's events, cut short. */
+  readonly halfFrame?: Buffer;
   /**
    * For a numbered stream (OpenAI Responses): `errorFrame` ends at its sequence number, which the
    * writer puts next, then these bytes. Absent or null: `errorFrame` is the whole event.

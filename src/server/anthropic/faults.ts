@@ -83,3 +83,8 @@ export const ANTHROPIC_FAULTS: DialectFaults = {
 
 /** Anthropic's in-stream failure after a 200: the SDK throws an APIError of the event's error type. */
 export const ANTHROPIC_STREAM_OVERLOADED = Buffer.from('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n');
+
+/** malformed_frame: a named content_block_delta event (the SDK dispatches it) whose data is not JSON. */
+export const ANTHROPIC_MALFORMED_FRAME = Buffer.from('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"unterminated\n\n');
+/** truncated_json: half a content_block_delta event, then the connection drops. */
+export const ANTHROPIC_HALF_FRAME = Buffer.from('event: content_block_delta\ndata: {"type":"content_bl');

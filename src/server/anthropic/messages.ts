@@ -14,7 +14,7 @@ import type { ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
 import { answerReply, planAnswerSchedule, servingBucket } from '../answer-plan.js';
 import { invalidJson, modelNotFound } from './errors.js';
-import { ANTHROPIC_FAULTS, ANTHROPIC_STREAM_OVERLOADED } from './faults.js';
+import { ANTHROPIC_FAULTS, ANTHROPIC_HALF_FRAME, ANTHROPIC_MALFORMED_FRAME, ANTHROPIC_STREAM_OVERLOADED } from './faults.js';
 import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type MessageIdentity, type ThinkingPart } from './messages-encode.js';
 import { parseMessagesRequest, type MessagesRequest } from './messages-request.js';
 import { countInputTokens } from './prompt-tokens.js';
@@ -127,7 +127,7 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffe
     streamHeaders: headers,
     jsonHeaders: headers,
     contentType: JSON_TYPE,
-    errorFrame: ANTHROPIC_STREAM_OVERLOADED,
+    faultFrames: { error: ANTHROPIC_STREAM_OVERLOADED, malformed: ANTHROPIC_MALFORMED_FRAME, half: ANTHROPIC_HALF_FRAME },
     plan: () => messageStreamPlan(who, content),
     body: () => messageBody(who, content),
     completionTokens: content.outputTokens,

@@ -128,3 +128,8 @@ export const GEMINI_FAULTS: DialectFaults = {
  * google.rpc.Status. `@google/genai` throws it as an ApiError with the frame's `code`.
  */
 export const GEMINI_STREAM_ERROR = Buffer.from(`data: ${geminiErrorBody(OVERLOADED)}\r\n\r\n`);
+
+/** malformed_frame: a Gemini data frame (one line, CRLF-terminated) whose JSON is cut off. */
+export const GEMINI_MALFORMED_FRAME = Buffer.from('data: {"candidates":[{"content":{"parts":[{"text":"unterminated\r\n\r\n');
+/** truncated_json: half a Gemini frame, then the connection drops. */
+export const GEMINI_HALF_FRAME = Buffer.from('data: {"candidates":[{"conte');

@@ -14,7 +14,7 @@ import type { Reply } from '../reply.js';
 import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
-import { GEMINI_FAULTS, GEMINI_STREAM_ERROR } from './faults.js';
+import { GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
 import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
 import { countPromptTokens, promptKey } from './prompt.js';
@@ -129,7 +129,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
       entry: lead,
       meta: held,
       headersAtFirstEvent: true,
-      fault: streamFaultOf(admission, GEMINI_STREAM_ERROR),
+      fault: streamFaultOf(admission, { error: GEMINI_STREAM_ERROR, malformed: GEMINI_MALFORMED_FRAME, half: GEMINI_HALF_FRAME }),
     };
   }
   // A non-streaming answer (or the JSON-array stream) arrives when the longest candidate has finished generating.

@@ -111,7 +111,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     streamHeaders: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
     jsonHeaders: openAIHeaders(requestId, schedule.totalMs, groundTruth),
     contentType: JSON_TYPE,
-    errorFrame: OPENAI_STREAM_ERROR,
+    faultFrames: { error: OPENAI_STREAM_ERROR },
     plan: () => chatStreamPlan(who, answers, req.includeUsage, usage),
     body: () => chatBody(who, answers, usage),
     completionTokens: completionTokens,

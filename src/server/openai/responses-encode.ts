@@ -246,3 +246,6 @@ export function responseStreamPlan(p: ResponseParts): { lanes: Lane[]; trailer: 
   steps.push(eventFrame(final, ['"response":', ...responseObject(p, true, finalOutput(p, items))]));
   return { lanes: [new Lane(steps)], trailer: EMPTY };
 }
+
+/** malformed_frame: a named output_text.delta event whose data is not JSON (the SDK raises a parse error). */
+export const RESPONSE_MALFORMED_FRAME = Buffer.from('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"unterminated\n\n');

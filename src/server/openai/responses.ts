@@ -15,7 +15,7 @@ import { answerReply, planAnswerSchedule, servingBucket } from '../answer-plan.j
 import { INVALID_JSON, invalidRequest, modelNotFound, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
-import { RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
+import { RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type ResponsesRequest } from './responses-request.js';
 import { responseStoreFor } from './responses-store.js';
 
@@ -133,8 +133,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
     streamHeaders: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
     jsonHeaders: openAIHeaders(requestId, schedule.totalMs, groundTruth),
     contentType: JSON_TYPE,
-    errorFrame: RESPONSE_STREAM_ERROR,
-    errorEnd: RESPONSE_STREAM_ERROR_END,
+    faultFrames: { error: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END, malformed: RESPONSE_MALFORMED_FRAME },
     plan: () => responseStreamPlan(parts),
     body: () => final,
     completionTokens: answer.completionTokens,
