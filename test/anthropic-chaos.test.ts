@@ -4,43 +4,18 @@
  * retry-after), its error classes (529 is an OverloadedError) and its in-stream `error` handling
  * see exactly what a user's app would.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
+import { metric, rejection, tempFile } from './fixtures/sim.js';
 
 const BASE: MessageCreateParamsNonStreaming = { model: 'claude-sonnet-4-6', max_tokens: 1024, messages: [{ role: 'user', content: 'Say hello in one sentence.' }] };
 const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const OVERLOADED_FRAME = 'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n';
 
-function tempFile(name: string, content: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'understudy-')), name);
-  writeFileSync(file, JSON.stringify(content));
-  return file;
-}
-
-async function metric(sim: Simulator, line: string): Promise<number> {
-  const text = await (await fetch(`${sim.url}/metrics`)).text();
-  const found = text.split('\n').find((l) => l.startsWith(line + ' '));
-  return found ? Number(found.split(' ').pop()) : 0;
-}
-
 function clientFor(sim: Simulator, maxRetries: number): Anthropic {
   return new Anthropic({ baseURL: sim.url, apiKey: 'k', maxRetries });
-}
-
-/** Awaits a request that must fail with an error of class `type`, and returns that error. */
-async function rejection<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(type);
-    return err as E;
-  }
-  throw new Error(`expected a ${type.name}, but the request succeeded`);
 }
 
 const post = (sim: Simulator, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>

@@ -10,6 +10,7 @@ import type { Message, MessageCreateParamsNonStreaming, MessageParam, RawMessage
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type ConfigInput, type Simulator } from '../src/index.js';
+import { rejection } from './fixtures/sim.js';
 
 const MODEL = 'claude-sonnet-4-6';
 const HELLO: MessageParam[] = [{ role: 'user', content: 'Say hello in one sentence.' }];
@@ -27,17 +28,6 @@ function useSimulator(options: ConfigInput = {}): () => Simulator {
 
 function clientFor(sim: Simulator, apiKey = 'k'): Anthropic {
   return new Anthropic({ baseURL: sim.url, apiKey, maxRetries: 0 });
-}
-
-/** Awaits a request that must fail with an error of class `type`, and returns that error. */
-async function rejection<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(type);
-    return err as E;
-  }
-  throw new Error(`expected a ${type.name}, but the request succeeded`);
 }
 
 function textOf(message: Message): string {

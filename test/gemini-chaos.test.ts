@@ -3,12 +3,10 @@
  * against the real server: refusals in `google.rpc.Status` shape (RESOURCE_EXHAUSTED with
  * QuotaFailure / Help / RetryInfo), the SDK's opt-in retries, and a stream broken by an error frame.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ApiError, GoogleGenAI, type GenerateContentResponse, type HttpOptions } from '@google/genai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
+import { metric, tempFile } from './fixtures/sim.js';
 
 const MODEL = 'gemini-2.5-flash';
 const EMBEDDER = 'gemini-embedding-001';
@@ -16,18 +14,6 @@ const HELLO = 'Say hello in one sentence.';
 
 interface RpcStatus {
   error: { code: number; message: string; status: string; details?: ({ '@type': string } & Record<string, unknown>)[] };
-}
-
-function tempFile(name: string, content: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'understudy-')), name);
-  writeFileSync(file, JSON.stringify(content));
-  return file;
-}
-
-async function metric(sim: Simulator, line: string): Promise<number> {
-  const text = await (await fetch(`${sim.url}/metrics`)).text();
-  const found = text.split('\n').find((l) => l.startsWith(line + ' '));
-  return found ? Number(found.split(' ').pop()) : 0;
 }
 
 const clientFor = (sim: Simulator, apiKey = 'k', httpOptions: HttpOptions = {}): GoogleGenAI => new GoogleGenAI({ apiKey, httpOptions: { baseUrl: sim.url, ...httpOptions } });

@@ -5,21 +5,12 @@
  */
 import { ApiError, FinishReason, FunctionCallingConfigMode, GoogleGenAI, Type, type Content, type FunctionDeclaration, type GenerateContentResponse } from '@google/genai';
 import { Ajv } from 'ajv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type ConfigInput, type Simulator } from '../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Simulator } from '../src/index.js';
+import { useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'gemini-2.5-flash';
 const HELLO = 'Say hello in one sentence.';
-
-/** Starts a simulator for the enclosing block; teardown is registered on the next line. */
-function useSimulator(options: ConfigInput = {}): () => Simulator {
-  let sim: Simulator | undefined;
-  beforeAll(async () => {
-    sim = await startSimulator({ threads: 1, speed: 0, seed: 7, ...options });
-  });
-  afterAll(() => sim?.stop());
-  return () => sim!;
-}
 
 function clientFor(sim: Simulator, apiKey = 'k'): GoogleGenAI {
   return new GoogleGenAI({ apiKey, httpOptions: { baseUrl: sim.url } });

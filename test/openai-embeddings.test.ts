@@ -12,6 +12,7 @@ import { startSimulator, type Simulator } from '../src/index.js';
 import { loadProfiles, profileNameFor } from '../src/timing/profiles.js';
 import { computeEmbeddings, destroyEmbeddingPool } from '../src/workers/embedding-pool.js';
 import { runEmbeddingJob, type EmbeddingJob } from '../src/workers/embedding-task.js';
+import { rejection } from './fixtures/sim.js';
 
 function norm(v: readonly number[]): number {
   return Math.sqrt(v.reduce((s, x) => s + x * x, 0));
@@ -21,17 +22,6 @@ function cosine(a: readonly number[], b: readonly number[]): number {
   let dot = 0;
   for (let i = 0; i < a.length; i++) dot += a[i]! * b[i]!;
   return dot / (norm(a) * norm(b));
-}
-
-/** Awaits a request that must fail with an error of class `type`, and returns that error. */
-async function rejection<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(type);
-    return err as E;
-  }
-  throw new Error(`expected a ${type.name}, but the request succeeded`);
 }
 
 const INVALID_INPUT = "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.";

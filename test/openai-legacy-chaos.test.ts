@@ -2,29 +2,15 @@
  * Rate limits, chaos faults and override headers on legacy completions and embeddings, and on
  * Azure OpenAI, which reuses the same handlers: through the openai SDK against the real server.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
+import { metric, tempFile } from './fixtures/sim.js';
 
 const INSTRUCT = 'gpt-3.5-turbo-instruct';
 const EMBEDDER = 'text-embedding-3-small';
 const COMPLETION = { model: INSTRUCT, prompt: 'Say this is a test', max_tokens: 20 };
 const EMBEDDING = { model: EMBEDDER, input: ['alpha', 'beta'] };
-
-function tempFile(name: string, content: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'understudy-')), name);
-  writeFileSync(file, JSON.stringify(content));
-  return file;
-}
-
-async function metric(sim: Simulator, line: string): Promise<number> {
-  const text = await (await fetch(`${sim.url}/metrics`)).text();
-  const found = text.split('\n').find((l) => l.startsWith(line + ' '));
-  return found ? Number(found.split(' ').pop()) : 0;
-}
 
 /**
  * A 429 storm that each call meets on its first two attempts: the SDK numbers its attempts in

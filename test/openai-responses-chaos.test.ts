@@ -3,28 +3,14 @@
  * `openai` SDK (`responses.create`, `responses.stream()`), plus the raw wire where the SDK hides
  * what matters: the in-stream `error` event is numbered in sequence with the frames before it.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { ResponseCreateParamsNonStreaming, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
+import { metric, tempFile } from './fixtures/sim.js';
 
 const BASE: ResponseCreateParamsNonStreaming = { model: 'gpt-4o', input: 'Say hello in one sentence.', max_output_tokens: 200 };
 const SERVER_ERROR = 'The server had an error while processing your request. Sorry about that!';
-
-function tempFile(name: string, content: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'understudy-')), name);
-  writeFileSync(file, JSON.stringify(content));
-  return file;
-}
-
-async function metric(sim: Simulator, line: string): Promise<number> {
-  const text = await (await fetch(`${sim.url}/metrics`)).text();
-  const found = text.split('\n').find((l) => l.startsWith(line + ' '));
-  return found ? Number(found.split(' ').pop()) : 0;
-}
 
 function clientFor(sim: Simulator, maxRetries: number): OpenAI {
   return new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-a', maxRetries });

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { startSimulator, type ConfigInput, type Simulator } from '../src/index.js';
 import { ResponseStore } from '../src/server/openai/responses-store.js';
 import { entry, writeTempCorpus } from './fixtures/corpus.js';
+import { rejection } from './fixtures/sim.js';
 
 const MODEL = 'gpt-4o';
 
@@ -28,17 +29,6 @@ function useSimulator(options: ConfigInput = {}): () => Simulator {
 
 function clientFor(sim: Simulator, apiKey = 'sk-test'): OpenAI {
   return new OpenAI({ baseURL: `${sim.url}/v1`, apiKey, maxRetries: 0 });
-}
-
-/** Awaits a request that must fail with an error of class `type`, and returns that error. */
-async function rejection<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(type);
-    return err as E;
-  }
-  throw new Error(`expected a ${type.name}, but the request succeeded`);
 }
 
 const ajv = new Ajv({ strict: false, allErrors: true });

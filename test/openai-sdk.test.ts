@@ -15,36 +15,16 @@ import type {
   ChatCompletionMessageFunctionToolCall,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startSimulator, type ConfigInput, type Simulator } from '../src/index.js';
+import { type Simulator } from '../src/index.js';
+import { rejection, useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'gpt-4o-mini';
 const HELLO: ChatCompletionMessageParam[] = [{ role: 'user', content: 'Say hello in one sentence.' }];
 
-/** Starts a simulator for the enclosing block; teardown is registered on the next line. */
-function useSimulator(options: ConfigInput = {}): () => Simulator {
-  let sim: Simulator | undefined;
-  beforeAll(async () => {
-    sim = await startSimulator({ threads: 1, speed: 0, seed: 7, ...options });
-  });
-  afterAll(() => sim?.stop());
-  return () => sim!;
-}
-
 function clientFor(sim: Simulator, apiKey = 'sk-test'): OpenAI {
   return new OpenAI({ baseURL: `${sim.url}/v1`, apiKey, maxRetries: 0 });
-}
-
-/** Awaits a request that must fail with an error of class `type`, and returns that error. */
-async function rejection<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => E): Promise<E> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(type);
-    return err as E;
-  }
-  throw new Error(`expected a ${type.name}, but the request succeeded`);
 }
 
 function functionCalls(message: ChatCompletionMessage): ChatCompletionMessageFunctionToolCall[] {

@@ -1,23 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
+import { metric, tempFile } from './fixtures/sim.js';
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 20 };
-
-function tempFile(name: string, content: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'understudy-')), name);
-  writeFileSync(file, JSON.stringify(content));
-  return file;
-}
-
-async function metric(sim: Simulator, line: string): Promise<number> {
-  const text = await (await fetch(`${sim.url}/metrics`)).text();
-  const found = text.split('\n').find((l) => l.startsWith(line + ' '));
-  return found ? Number(found.split(' ').pop()) : 0;
-}
 
 const post = (sim: Simulator, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-a', ...headers }, body: JSON.stringify(body) });
