@@ -17,3 +17,11 @@ describe('scenario library', () => {
     expect(s.tests.length).toBeGreaterThan(20);
   });
 });
+
+describe('loading a scenario by name', () => {
+  it('names the library when neither a library scenario nor a file matches', async () => {
+    const { loadScenario } = await import('../src/chaos/library.js');
+    expect(loadScenario('overload-529').name).toBe('overload-529');
+    expect(() => loadScenario('thunderstorm')).toThrow(/thunderstorm: neither a library scenario \(flaky-streams, overload-529, provider-brownout, quota-exhaustion, rate-limit-storm\) nor an existing file/);
+  });
+});

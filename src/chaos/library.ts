@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
+import { SimError } from '../sim-error.js';
 import { readScenarioFile, type Scenario } from './scenario.js';
 
 export function libraryDir(): string {
@@ -18,5 +19,8 @@ export function libraryNames(): string[] {
 export function loadScenario(spec: string): Scenario {
   const named = join(libraryDir(), `${spec}.yaml`);
   if (/^[a-z0-9-]+$/.test(spec) && existsSync(named)) return readScenarioFile(named);
+  if (!existsSync(spec)) {
+    throw new SimError('SIM_ERR_SCENARIO_INVALID', `${spec}: neither a library scenario (${libraryNames().join(', ')}) nor an existing file`);
+  }
   return readScenarioFile(spec);
 }

@@ -64,12 +64,6 @@ export class Lane {
     return this.stepIndex >= this.steps.length;
   }
 
-  /** Tokens this lane still has to send. */
-  remainingTokens(): number {
-    let n = 0;
-    for (let i = this.stepIndex; i < this.steps.length; i++) n += this.steps[i]!.count;
-    return n - this.tokenIndex;
-  }
 }
 
 /**
