@@ -63,7 +63,6 @@ export class Lane {
   get done(): boolean {
     return this.stepIndex >= this.steps.length;
   }
-
 }
 
 /**
