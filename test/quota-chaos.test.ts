@@ -247,13 +247,19 @@ describe('admin API', () => {
 
       const quota = await fetch(`${sim.url}/_understudy/quota`, { method: 'POST', body: JSON.stringify({ preset: 'openai-tier-1' }) });
       expect(((await quota.json()) as { source: string }).source).toBe('openai-tier-1');
-      const r = await post(sim, CHAT);
-      await r.text();
-      expect(r.headers.get('x-ratelimit-limit-requests')).toBe('500');
+      // Once the admin call returns, every thread applies the change: fresh connections spread
+      // over both threads all see it.
+      const limits = async (): Promise<(string | null)[]> =>
+        Promise.all(
+          Array.from({ length: 10 }, async () => {
+            const r = await post(sim, CHAT, { connection: 'close' });
+            await r.text();
+            return r.headers.get('x-ratelimit-limit-requests');
+          }),
+        );
+      expect(await limits()).toEqual(Array(10).fill('500'));
       await fetch(`${sim.url}/_understudy/quota`, { method: 'DELETE' });
-      const free = await post(sim, CHAT);
-      await free.text();
-      expect(free.headers.get('x-ratelimit-limit-requests')).toBeNull();
+      expect(await limits()).toEqual(Array(10).fill(null));
     } finally {
       await sim.stop();
     }

@@ -38,8 +38,10 @@ export type ToThread =
   /** Asks for the thread's histograms (and to zero them after, with `reset`). */
   | { readonly type: 'stats-collect'; readonly collectId: number; readonly reset: boolean }
   | { readonly type: 'stats-result'; readonly requestId: number; readonly stats: MergedStats }
-  /** The policy every thread now applies (after an admin change). */
-  | { readonly type: 'policy'; readonly policy: Policy; readonly requestId: number | null; readonly origin: number };
+  /** The policy every thread now applies (after an admin change); the thread acknowledges it. */
+  | { readonly type: 'policy'; readonly policy: Policy; readonly applyId: number }
+  /** Every live thread has applied the change the admin request `requestId` asked for. */
+  | { readonly type: 'policy-done'; readonly requestId: number; readonly policy: Policy };
 
 /** Histograms merged over every thread that answered. */
 export interface MergedStats {
@@ -55,4 +57,5 @@ export type FromThread =
   | { readonly type: 'stats-request'; readonly slot: number; readonly requestId: number; readonly reset: boolean }
   | { readonly type: 'stats-part'; readonly slot: number; readonly collectId: number; readonly encoded: Record<HistogramName, string> }
   /** An admin request on one thread changes the policy for all: the main thread broadcasts it. */
-  | { readonly type: 'policy-set'; readonly slot: number; readonly requestId: number; readonly policy: Policy; readonly resetQuota: boolean };
+  | { readonly type: 'policy-set'; readonly slot: number; readonly requestId: number; readonly policy: Policy; readonly resetQuota: boolean }
+  | { readonly type: 'policy-applied'; readonly slot: number; readonly applyId: number };

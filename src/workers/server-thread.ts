@@ -66,10 +66,10 @@ try {
       if (msg.reset) histograms.reset();
     } else if (msg.type === 'policy') {
       applyPolicy(msg.policy);
-      if (msg.requestId !== null) {
-        policyPending.get(msg.requestId)?.(msg.policy);
-        policyPending.delete(msg.requestId);
-      }
+      post({ type: 'policy-applied', slot: data.slot, applyId: msg.applyId });
+    } else if (msg.type === 'policy-done') {
+      policyPending.get(msg.requestId)?.(msg.policy);
+      policyPending.delete(msg.requestId);
     } else if (msg.type === 'stats-result') {
       statsPending.get(msg.requestId)?.(msg.stats);
       statsPending.delete(msg.requestId);

@@ -80,6 +80,29 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   let port = config.port;
   let restarts = 0;
   let collectSeq = 0;
+  let applySeq = 0;
+  const applying = new Map<number, { left: number; done: () => void }>();
+
+  /**
+   * Sends the policy to every thread and answers the admin request once all have applied it, so a
+   * request made after the admin reply meets the new policy on whichever thread takes it.
+   */
+  const broadcastPolicy = (origin: number, requestId: number): void => {
+    const live = workers.filter((w): w is Worker => w !== null);
+    const applyId = applySeq++;
+    let answered = false;
+    const done = (): void => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      applying.delete(applyId);
+      workers[origin]?.postMessage({ type: 'policy-done', requestId, policy } satisfies ToThread);
+    };
+    // A thread that died meanwhile must not hold the admin reply forever.
+    const timer = setTimeout(done, 1000);
+    applying.set(applyId, { left: live.length, done });
+    for (const w of live) w.postMessage({ type: 'policy', policy, applyId } satisfies ToThread);
+  };
   const collecting = new Map<number, { parts: Record<HistogramName, string>[]; expected: number; done: () => void }>();
 
   /** Gathers every live thread's histograms and answers the thread that asked. */
@@ -113,7 +136,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
           // Fresh buckets when the limits change, so old charges do not carry over.
           if (msg.resetQuota) new Uint8Array(quotaMemory).fill(0);
           policy = msg.policy;
-          for (const [i, w] of workers.entries()) w?.postMessage({ type: 'policy', policy, requestId: i === msg.slot ? msg.requestId : null, origin: msg.slot } satisfies ToThread);
+          broadcastPolicy(msg.slot, msg.requestId);
+        } else if (msg.type === 'policy-applied') {
+          const waiting = applying.get(msg.applyId);
+          if (waiting && --waiting.left === 0) waiting.done();
         } else if (msg.type === 'stats-request') {
           gatherStats(msg.slot, msg.requestId, msg.reset);
         } else if (msg.type === 'stats-part') {
