@@ -3,21 +3,14 @@
  * rejection has Anthropic's status and `{"type":"error","error":{"type","message"},"request_id"}`
  * body, and nothing a client sends takes a thread down.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type ConfigInput, type Simulator } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { type Simulator } from '../src/index.js';
+import { useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'claude-sonnet-4-6';
 const valid = { model: MODEL, max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] };
 const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' };
 
-function useSimulator(options: ConfigInput = {}): () => Simulator {
-  let sim: Simulator | undefined;
-  beforeAll(async () => {
-    sim = await startSimulator({ threads: 1, speed: 0, ...options });
-  });
-  afterAll(() => sim?.stop());
-  return () => sim!;
-}
 
 async function post(sim: Simulator, body: unknown, path = '/v1/messages', headers: Record<string, string> = HEADERS): Promise<Response> {
   const payload = typeof body === 'string' ? body : JSON.stringify(body);

@@ -8,23 +8,18 @@ import Anthropic from '@anthropic-ai/sdk';
 import { Stream } from '@anthropic-ai/sdk/core/streaming';
 import type { Message, MessageCreateParamsNonStreaming, MessageParam, RawMessageStreamEvent, TextBlock, Tool, ToolUseBlock } from '@anthropic-ai/sdk/resources/messages';
 import { Ajv } from 'ajv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type ConfigInput, type Simulator } from '../src/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ConfigInput, type Simulator } from '../src/index.js';
 import { rejection } from './fixtures/sim.js';
+import { WEATHER_PARAMS } from './fixtures/schemas.js';
+import { useSimulator as useSharedSimulator } from './fixtures/sim.js';
 
 const MODEL = 'claude-sonnet-4-6';
 const HELLO: MessageParam[] = [{ role: 'user', content: 'Say hello in one sentence.' }];
 const BASE: MessageCreateParamsNonStreaming = { model: MODEL, max_tokens: 1024, messages: HELLO };
 
-/** Starts a simulator for the enclosing block; teardown is registered on the next line. */
-function useSimulator(options: ConfigInput = {}): () => Simulator {
-  let sim: Simulator | undefined;
-  beforeAll(async () => {
-    sim = await startSimulator({ threads: 1, speed: 0, seed: 11, ...options });
-  });
-  afterAll(() => sim?.stop());
-  return () => sim!;
-}
+/** This file's simulators pin seed 11. */
+const useSimulator = (options: ConfigInput = {}): (() => Simulator) => useSharedSimulator({ seed: 11, ...options });
 
 function clientFor(sim: Simulator, apiKey = 'k'): Anthropic {
   return new Anthropic({ baseURL: sim.url, apiKey, maxRetries: 0 });
@@ -43,18 +38,7 @@ function toolUses(message: Message): ToolUseBlock[] {
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 
-/** An input schema with required, enum, integer-range and array keywords, so a sloppy instance fails. */
-const WEATHER_SCHEMA: Tool.InputSchema = {
-  type: 'object',
-  properties: {
-    city: { type: 'string', minLength: 1 },
-    unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
-    days: { type: 'integer', minimum: 1, maximum: 7 },
-    fields: { type: 'array', items: { type: 'string', enum: ['temp', 'wind', 'rain'] } },
-  },
-  required: ['city', 'unit', 'days', 'fields'],
-  additionalProperties: false,
-};
+const WEATHER_SCHEMA: Tool.InputSchema = WEATHER_PARAMS;
 const TIME_SCHEMA: Tool.InputSchema = {
   type: 'object',
   properties: { timezone: { type: 'string', pattern: '^[A-Z][a-z]+/[A-Z][a-z]+$' } },

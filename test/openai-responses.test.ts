@@ -8,24 +8,19 @@ import { Ajv } from 'ajv';
 import OpenAI from 'openai';
 import { zodTextFormat } from 'openai/helpers/zod';
 import type { FunctionTool, Response, ResponseFunctionToolCall, ResponseInputItem, ResponseStreamEvent } from 'openai/resources/responses/responses';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { startSimulator, type ConfigInput, type Simulator } from '../src/index.js';
+import { type ConfigInput, type Simulator } from '../src/index.js';
 import { ResponseStore } from '../src/server/openai/responses-store.js';
 import { entry, writeTempCorpus } from './fixtures/corpus.js';
 import { rejection } from './fixtures/sim.js';
+import { WEATHER_PARAMS } from './fixtures/schemas.js';
+import { useSimulator as useSharedSimulator } from './fixtures/sim.js';
 
 const MODEL = 'gpt-4o';
 
-/** Starts a simulator for the enclosing block; teardown is registered on the next line. */
-function useSimulator(options: ConfigInput = {}): () => Simulator {
-  let sim: Simulator | undefined;
-  beforeAll(async () => {
-    sim = await startSimulator({ threads: 1, speed: 0, seed: 11, ...options });
-  });
-  afterAll(() => sim?.stop());
-  return () => sim!;
-}
+/** This file's simulators pin seed 11. */
+const useSimulator = (options: ConfigInput = {}): (() => Simulator) => useSharedSimulator({ seed: 11, ...options });
 
 function clientFor(sim: Simulator, apiKey = 'sk-test'): OpenAI {
   return new OpenAI({ baseURL: `${sim.url}/v1`, apiKey, maxRetries: 0 });
@@ -33,17 +28,6 @@ function clientFor(sim: Simulator, apiKey = 'sk-test'): OpenAI {
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 
-const WEATHER_PARAMS = {
-  type: 'object',
-  properties: {
-    city: { type: 'string', minLength: 1 },
-    unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
-    days: { type: 'integer', minimum: 1, maximum: 7 },
-    fields: { type: 'array', items: { type: 'string', enum: ['temp', 'wind', 'rain'] } },
-  },
-  required: ['city', 'unit', 'days', 'fields'],
-  additionalProperties: false,
-} as const;
 const validateWeather = ajv.compile(WEATHER_PARAMS);
 const WEATHER_TOOL: FunctionTool = { type: 'function', name: 'get_weather', description: 'Forecast for a city', parameters: WEATHER_PARAMS, strict: true };
 

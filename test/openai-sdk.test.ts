@@ -19,6 +19,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type Simulator } from '../src/index.js';
 import { rejection, useSimulator } from './fixtures/sim.js';
+import { WEATHER_PARAMS } from './fixtures/schemas.js';
 
 const MODEL = 'gpt-4o-mini';
 const HELLO: ChatCompletionMessageParam[] = [{ role: 'user', content: 'Say hello in one sentence.' }];
@@ -35,18 +36,6 @@ function functionCalls(message: ChatCompletionMessage): ChatCompletionMessageFun
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 
-/** Parameters with required, enum, integer-range and array keywords, so a sloppy instance fails. */
-const WEATHER_PARAMS = {
-  type: 'object',
-  properties: {
-    city: { type: 'string', minLength: 1 },
-    unit: { type: 'string', enum: ['celsius', 'fahrenheit'] },
-    days: { type: 'integer', minimum: 1, maximum: 7 },
-    fields: { type: 'array', items: { type: 'string', enum: ['temp', 'wind', 'rain'] } },
-  },
-  required: ['city', 'unit', 'days', 'fields'],
-  additionalProperties: false,
-} as const;
 
 const TIME_PARAMS = {
   type: 'object',

@@ -76,8 +76,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
 
   const serving = servingBucket(ctx, model);
   if (serving === null) return geminiErrorReply(route, modelNotFound(model, path.apiVersion, stream ? 'streamGenerateContent' : 'generateContent'), 'model_not_found', other);
-  const { bucketKey } = serving;
-  const { modelIndex } = serving;
+  const { bucketKey, modelIndex } = serving;
   const rng = ctx.requestRng(req.generationConfig?.seed, promptKey(model, req));
 
   const promptTokens = countPromptTokens(req);
@@ -113,7 +112,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
   const completionTokens = plans.reduce((n, p) => n + p.tokens, 0);
 
   const lead = answers[0]!.entry;
-  const schedule = planAnswerSchedule(ctx, { model, laneSteps: plans.map(candidateSteps), rng, promptTokens: promptTokens, admission, lead });
+  const schedule = planAnswerSchedule(ctx, { model, laneSteps: plans.map(candidateSteps), rng, promptTokens, admission, lead });
   const who: GeminiIdentity = { modelVersion: model, responseId: randomId(rng, '', 23) };
   const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
   const fault = admission.faults.stream;

@@ -5,17 +5,17 @@
 import { countTokens } from '../../corpus/tokens.js';
 import { hashString } from '../../timing/random.js';
 import { chooseAnswer, laneTokenSteps, randomId, type Answer, type AnswerRequest } from '../answer.js';
-import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { parseChatRequest, messageText, type ChatRequest } from './chat-request.js';
 import { chatBody, chatStreamPlan, type ChatIdentity } from './chat-encode.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
-import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, quotaKey, requestIdFor } from './reply.js';
-import { OPENAI_FAULTS, OPENAI_STREAM_ERROR } from './faults.js';
+import { checkOpenAIAuth, openAIErrorReply, quotaKey, requestIdFor } from './reply.js';
+import { OPENAI_FAULTS } from './faults.js';
 import { admit, isAdmission } from '../policy.js';
-import { answerReply, planAnswerSchedule, servingBucket } from '../answer-plan.js';
+import { planAnswerSchedule, servingBucket } from '../answer-plan.js';
+import { openAIAnswerReply } from './answer-reply.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -62,8 +62,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
 
   const serving = servingBucket(ctx, model);
   if (serving === null) return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
-  const { bucketKey } = serving;
-  const { modelIndex } = serving;
+  const { bucketKey, modelIndex } = serving;
 
   const promptTokens = countChatPromptTokens(req);
   const meta = { route, modelIndex, errorKind: null } as const;
@@ -93,27 +92,24 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
   const usage = { promptTokens, completionTokens };
 
   const lead = answers[0]!.entry;
-  const schedule = planAnswerSchedule(ctx, { model, laneSteps: answers.map(laneTokenSteps), rng, promptTokens: promptTokens, admission, lead });
+  const schedule = planAnswerSchedule(ctx, { model, laneSteps: answers.map(laneTokenSteps), rng, promptTokens, admission, lead });
   const who: ChatIdentity = {
     id: randomId(rng, 'chatcmpl-', 29),
     created: Math.floor(Date.now() / 1000),
     model,
     systemFingerprint: systemFingerprint(model),
   };
-  const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
 
-  return answerReply({
+  return openAIAnswerReply({
+    rng,
+    requestId,
     stream: req.stream,
     schedule,
     admission,
     lead,
     meta: held,
-    streamHeaders: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
-    jsonHeaders: openAIHeaders(requestId, schedule.totalMs, groundTruth),
-    contentType: JSON_TYPE,
-    faultFrames: { error: OPENAI_STREAM_ERROR },
     plan: () => chatStreamPlan(who, answers, req.includeUsage, usage),
     body: () => chatBody(who, answers, usage),
-    completionTokens: completionTokens,
+    completionTokens,
   });
 }

@@ -5,18 +5,18 @@
  * `finish_reason: "length"`, as they do from OpenAI.
  */
 import { chooseAnswer, randomId, type Answer, type AnswerRequest } from '../answer.js';
-import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
-import { answerReply, planAnswerSchedule, servingBucket } from '../answer-plan.js';
+import { planAnswerSchedule, servingBucket } from '../answer-plan.js';
+import { openAIAnswerReply } from './answer-reply.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { systemFingerprint } from './chat.js';
 import { completionLaneSteps, completionsBody, completionsStreamPlan, escapeJsonText, type CompletionChoice, type CompletionIdentity } from './completions-encode.js';
 import { parseCompletionsRequest } from './completions-request.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
-import { OPENAI_FAULTS, OPENAI_STREAM_ERROR } from './faults.js';
-import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, quotaKey, requestIdFor } from './reply.js';
+import { OPENAI_FAULTS } from './faults.js';
+import { checkOpenAIAuth, openAIErrorReply, quotaKey, requestIdFor } from './reply.js';
 import { withRouteModel, type RouteVariant } from './route-variant.js';
 
 export const OPENAI_COMPLETIONS: RouteVariant<'completions'> = { route: 'completions', model: undefined, authChecked: false };
@@ -50,8 +50,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
 
   const serving = servingBucket(ctx, model);
   if (serving === null) return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
-  const { bucketKey } = serving;
-  const { modelIndex } = serving;
+  const { bucketKey, modelIndex } = serving;
 
   let promptTokens = 0;
   for (const prompt of req.prompts) promptTokens += prompt.tokens;
@@ -81,27 +80,24 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
   const usage = { promptTokens, completionTokens };
 
   const lead = choices[0]!.answer.entry;
-  const schedule = planAnswerSchedule(ctx, { model, laneSteps: choices.map((c) => completionLaneSteps(c.answer)), rng, promptTokens: promptTokens, admission, lead });
+  const schedule = planAnswerSchedule(ctx, { model, laneSteps: choices.map((c) => completionLaneSteps(c.answer)), rng, promptTokens, admission, lead });
   const who: CompletionIdentity = {
     id: randomId(rng, 'cmpl-', 29),
     created: Math.floor(Date.now() / 1000),
     model,
     systemFingerprint: systemFingerprint(model),
   };
-  const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
 
-  return answerReply({
+  return openAIAnswerReply({
+    rng,
+    requestId,
     stream: req.stream,
     schedule,
     admission,
     lead,
     meta: held,
-    streamHeaders: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
-    jsonHeaders: openAIHeaders(requestId, schedule.totalMs, groundTruth),
-    contentType: JSON_TYPE,
-    faultFrames: { error: OPENAI_STREAM_ERROR },
     plan: () => completionsStreamPlan(who, choices, req.includeUsage, usage),
     body: () => completionsBody(who, choices, usage),
-    completionTokens: completionTokens,
+    completionTokens,
   });
 }

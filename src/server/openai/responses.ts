@@ -6,12 +6,12 @@
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { chooseAnswer, laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
-import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
-import { answerReply, planAnswerSchedule, servingBucket } from '../answer-plan.js';
+import { planAnswerSchedule, servingBucket } from '../answer-plan.js';
+import { openAIAnswerReply } from './answer-reply.js';
 import { INVALID_JSON, invalidRequest, modelNotFound, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
@@ -76,8 +76,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
 
   const serving = servingBucket(ctx, model);
   if (serving === null) return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
-  const { bucketKey } = serving;
-  const { modelIndex } = serving;
+  const { bucketKey, modelIndex } = serving;
 
   const inputTokens = countResponsesInputTokens(req);
   const meta = { route, modelIndex, errorKind: null } as const;
@@ -118,21 +117,19 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
     answer,
     usage: { inputTokens, outputTokens: answer.completionTokens },
   };
-  const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
 
   // Stored when accepted, as its final object: a retrieve during generation sees the finished response.
   const final = responseBody(parts);
   if (req.store) responseStoreFor(ctx).put(parts.who.id, final);
 
-  return answerReply({
+  return openAIAnswerReply({
+    rng,
+    requestId,
     stream: req.stream,
     schedule,
     admission,
     lead,
     meta: held,
-    streamHeaders: openAIHeaders(requestId, schedule.ttftMs, groundTruth),
-    jsonHeaders: openAIHeaders(requestId, schedule.totalMs, groundTruth),
-    contentType: JSON_TYPE,
     faultFrames: { error: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END, malformed: RESPONSE_MALFORMED_FRAME },
     plan: () => responseStreamPlan(parts),
     body: () => final,

@@ -1,0 +1,50 @@
+/**
+ * The reply for an admitted OpenAI answer (chat, legacy completions, Responses): OpenAI's headers
+ * with the ground truth and rate-limit headers, around the shared `answerReply`.
+ */
+import type { EntryMeta } from '../../corpus/compiled.js';
+import type { SeededRandom } from '../../timing/random.js';
+import type { EmissionSchedule } from '../../timing/schedule.js';
+import { randomId } from '../answer.js';
+import { answerReply, type DialectStreamFrames } from '../answer-plan.js';
+import { groundTruthHeaders } from '../ground-truth.js';
+import type { Admission } from '../policy.js';
+import type { Lane } from '../stream-plan.js';
+import type { Reply, ReplyMeta } from '../reply.js';
+import { OPENAI_STREAM_ERROR } from './faults.js';
+import { JSON_TYPE, openAIHeaders } from './reply.js';
+
+export interface OpenAIAnswer {
+  /** Draws the trace id, after the response's own ids, so the sequence of draws stays fixed. */
+  readonly rng: SeededRandom;
+  readonly requestId: string;
+  readonly stream: boolean;
+  readonly schedule: EmissionSchedule;
+  readonly admission: Admission;
+  readonly lead: EntryMeta | null;
+  readonly meta: ReplyMeta;
+  readonly plan: () => { lanes: Lane[]; trailer: Buffer };
+  readonly body: () => Buffer | string;
+  readonly completionTokens: number;
+  /** Default: Chat Completions' in-stream error event. */
+  readonly faultFrames?: DialectStreamFrames;
+}
+
+export function openAIAnswerReply(a: OpenAIAnswer): Reply {
+  const extra = [...groundTruthHeaders(a.lead, a.schedule, randomId(a.rng, 'trc_', 24)), ...a.admission.headers];
+  return answerReply({
+    stream: a.stream,
+    schedule: a.schedule,
+    admission: a.admission,
+    lead: a.lead,
+    meta: a.meta,
+    // openai-processing-ms: time to the headers for a stream, to the whole body otherwise.
+    streamHeaders: openAIHeaders(a.requestId, a.schedule.ttftMs, extra),
+    jsonHeaders: openAIHeaders(a.requestId, a.schedule.totalMs, extra),
+    contentType: JSON_TYPE,
+    faultFrames: a.faultFrames ?? { error: OPENAI_STREAM_ERROR },
+    plan: a.plan,
+    body: a.body,
+    completionTokens: a.completionTokens,
+  });
+}
