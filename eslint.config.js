@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'k6/**', 'corpus/**', 'coverage/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', '.bench-out/**', 'node_modules/**', 'k6/**', 'corpus/**', 'coverage/**', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

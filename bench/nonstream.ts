@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 import { cpuSnapshot, splitCpu, type CpuSplit } from './thread-cpu.js';
 import { startBareUnderTest, startSimulatorUnderTest, type ServerUnderTest } from './servers.js';
 import { progress } from './table.js';
-import { topSelfTime, utilizationBetween, type ThreadInspector } from './thread-inspector.js';
+import { keepProfile, utilizationBetween, type ThreadInspector } from './thread-inspector.js';
 
 export interface NonStreamOptions {
   readonly seed: number;
@@ -91,7 +91,7 @@ async function measure(server: ServerUnderTest, opts: NonStreamOptions, label: s
   const t0 = performance.now();
   const r = await cannon(server.url, opts.connections, opts.durationS);
   const cpu = splitCpu(cpu0, cpuSnapshot(), server.threadIds, performance.now() - t0);
-  const profile = opts.profile && server.session ? topSelfTime(await server.session.stopProfile(), 12) : undefined;
+  const profile = opts.profile && server.session ? await keepProfile(server.session, `nonstream-${label}`) : undefined;
   const elu1 = await server.session?.eventLoopUtilization();
   const requests = r.requests.total;
   return {

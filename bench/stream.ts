@@ -15,7 +15,7 @@ import { readActiveStreams, readServerStats, resetServerStats, type ServerStats 
 import { StreamLoad, httpPost, type WindowResult } from './stream-client.js';
 import { progress } from './table.js';
 import { cpuSnapshot, openFileCount, openFileLimit, splitCpu, type CpuSplit } from './thread-cpu.js';
-import { topSelfTime, utilizationBetween, type ThreadInspector } from './thread-inspector.js';
+import { keepProfile, utilizationBetween, type ThreadInspector } from './thread-inspector.js';
 import { CHAT_PATH, CHAT_REQUEST } from './nonstream.js';
 
 export interface StreamOptions {
@@ -138,7 +138,7 @@ async function measureWindow(
   await sleep(opts.windowS * 1000);
   const client = load.endWindow();
   const cpu = splitCpu(cpu0, cpuSnapshot(), server.threadIds, performance.now() - t0);
-  const profile = opts.profile && server.session ? topSelfTime(await server.session.stopProfile(), 12) : undefined;
+  const profile = opts.profile && server.session ? await keepProfile(server.session, `stream-${opts.label}`) : undefined;
   const elu1 = await server.session?.eventLoopUtilization();
   const [stats, activeStreams] = await Promise.all([readServerStats(server.url), readActiveStreams(server.url)]);
   return {

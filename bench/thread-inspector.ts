@@ -4,7 +4,9 @@
  * forced GC, for memory per open stream), its event-loop utilization (how busy the thread was)
  * and, on request, a CPU profile of it (where the time goes).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import type { NodeWorker, Profiler } from 'node:inspector';
 
 interface Pending {
@@ -163,6 +165,20 @@ export class ThreadInspector {
     this.#pending.clear();
     this.#session.disconnect();
   }
+}
+
+/** Where `--profile` keeps each window's whole profile, for Chrome DevTools or `node --cpu-prof` viewers. */
+export const PROFILE_DIR = '.bench-out/profiles';
+
+/**
+ * Stops the server thread's profile, writes it whole to PROFILE_DIR/<label>.cpuprofile (inclusive
+ * times need the whole tree) and returns its top self-time functions for the table.
+ */
+export async function keepProfile(session: WorkerSession, label: string, limit = 12): Promise<ReturnType<typeof topSelfTime>> {
+  const profile = await session.stopProfile();
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  writeFileSync(join(PROFILE_DIR, `${label.replace(/[^\w.-]+/g, '-')}.cpuprofile`), JSON.stringify(profile));
+  return topSelfTime(profile, limit);
 }
 
 /** Self time per function in a CPU profile, largest first, as shares of all samples. */

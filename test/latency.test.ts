@@ -78,3 +78,15 @@ describe('latency profiles', () => {
     }
   });
 });
+
+describe('seeded random', () => {
+  it('hex(n) spells n draws as zero-padded hex, most significant first', () => {
+    const a = new SeededRandom(99);
+    const b = new SeededRandom(99);
+    let expected = '';
+    for (let i = 0; i < 6; i++) expected += b.nextUint32().toString(16).padStart(8, '0');
+    expect(a.hex(6)).toBe(expected);
+    expect(a.nextUint32()).toBe(b.nextUint32());
+    expect(new SeededRandom(7).hex(4)).toMatch(/^[0-9a-f]{32}$/);
+  });
+});

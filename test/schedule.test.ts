@@ -3,7 +3,7 @@ import type { LatencyModel } from '../src/timing/latency.js';
 import { ProfileLatency } from '../src/timing/latency.js';
 import { loadProfiles } from '../src/timing/profiles.js';
 import { SeededRandom } from '../src/timing/random.js';
-import { planSchedule } from '../src/timing/schedule.js';
+import { planSchedule, planTotals } from '../src/timing/schedule.js';
 
 /** A latency model that replays scripted values, so schedules can be asserted exactly. */
 function scripted(chunks: number[], gapMs = 10, ttftMs = 100): LatencyModel {
@@ -72,5 +72,42 @@ describe('planSchedule', () => {
     const [at, chunk] = make(11);
     expect(chunk!.every((k) => k >= 2 && k <= 8)).toBe(true);
     expect(at!.every((t, i) => i === 0 || t >= at![i - 1]!)).toBe(true);
+  });
+});
+
+describe('planTotals (answers sent whole)', () => {
+  const totals = (tokens: number, model: LatencyModel, speed = 1, recorded: number[] | null = null, extra = {}) =>
+    planTotals({ tokens, latency: model, rng: new SeededRandom(1), ttftMs: model.ttftMs(new SeededRandom(1), 0), speed, recordedGapsMs: recorded, ...extra });
+
+  it('is TTFT plus one gap per token after the first, with no chunking', () => {
+    const t = totals(7, scripted([3]));
+    expect(t).toEqual({ ttftMs: 100, totalMs: 100 + 6 * 10, meanItlMs: 10 });
+  });
+
+  it('gives a single token, or none, its TTFT alone', () => {
+    expect(totals(1, scripted([1]))).toEqual({ ttftMs: 100, totalMs: 100, meanItlMs: 0 });
+    expect(totals(0, scripted([1]))).toEqual({ ttftMs: 100, totalMs: 100, meanItlMs: 0 });
+  });
+
+  it('scales by speed and the chaos factors, adds a hold unscaled, and is all zero at speed 0', () => {
+    expect(totals(5, scripted([1]), 2).totalMs).toBe(2 * (100 + 40));
+    expect(totals(5, scripted([1]), 1, null, { ttftFactor: 3, itlFactor: 2, holdMs: 7 })).toEqual({ ttftMs: 307, totalMs: 307 + 80, meanItlMs: 20 });
+    expect(totals(50, scripted([1]), 0)).toEqual({ ttftMs: 0, totalMs: 0, meanItlMs: 0 });
+  });
+
+  it('replays recorded gaps before drawing from the model, as planSchedule does', () => {
+    expect(totals(4, scripted([1], 10), 1, [1, 2]).totalMs).toBe(113);
+    expect(totals(4, scripted([1], 10), 1, [1, 2]).totalMs).toBe(plan([[4]], scripted([1], 10), 1, [1, 2]).totalMs);
+  });
+
+  it('is a pure function of the seed under the real profiles, near the streamed total', () => {
+    const profile = new ProfileLatency(loadProfiles().profiles['anthropic-sonnet']!);
+    const make = (seed: number) => {
+      const rng = new SeededRandom(seed);
+      return planTotals({ tokens: 150, latency: profile, rng, ttftMs: profile.ttftMs(rng, 500), speed: 1, recordedGapsMs: null });
+    };
+    expect(make(11)).toEqual(make(11));
+    expect(make(11)).not.toEqual(make(12));
+    expect(make(11).meanItlMs).toBeGreaterThan(0);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { EntryMeta } from '../corpus/compiled.js';
 import type { SeededRandom } from '../timing/random.js';
-import { planSchedule, type EmissionSchedule } from '../timing/schedule.js';
+import { planSchedule, planTotals, type EmissionSchedule, type ScheduleSummary } from '../timing/schedule.js';
 import { scheduleTiming, streamFaultKind, type Admission } from './policy.js';
 import type { Lane } from './stream-plan.js';
 import type { Reply, ReplyMeta, StreamFault } from './reply.js';
@@ -18,7 +18,7 @@ export function servingBucket(ctx: ThreadContext, model: string): { bucketKey: s
   return { bucketKey, modelIndex: ctx.counters.modelIndex(bucketKey) };
 }
 
-export interface AnswerTiming {
+export interface TimingInput {
   readonly model: string;
   readonly laneSteps: readonly (readonly number[])[];
   readonly rng: SeededRandom;
@@ -30,19 +30,28 @@ export interface AnswerTiming {
   readonly recordingApplies?: boolean;
 }
 
-/** Plans when each event of an admitted answer goes out. */
-export function planAnswerSchedule(ctx: ThreadContext, t: AnswerTiming): EmissionSchedule {
+/** A streamed answer is planned event by event; one sent whole needs only its totals. */
+export type PlannedTiming = { readonly stream: true; readonly schedule: EmissionSchedule } | { readonly stream: false; readonly schedule: ScheduleSummary };
+
+/** Plans the timing of an admitted answer: when each event goes out, or for a body only when it is done. */
+export function planAnswerTiming(ctx: ThreadContext, t: TimingInput, stream: boolean): PlannedTiming {
   const latency = ctx.latencyFor(t.model);
   const lead = t.lead;
   const recorded = ctx.config.timing === 'recorded' && t.recordingApplies !== false && lead !== null && lead.ttftMs !== null;
-  return planSchedule({
-    laneSteps: t.laneSteps,
-    latency,
-    rng: t.rng,
-    ...scheduleTiming(t.admission, recorded ? lead.ttftMs : latency.ttftMs(t.rng, t.promptTokens)),
-    speed: ctx.config.speed,
-    recordedGapsMs: recorded ? lead.tokenGapsMs : null,
-  });
+  const { ttftMs, ttftFactor, itlFactor, holdMs } = scheduleTiming(t.admission, recorded ? lead.ttftMs : latency.ttftMs(t.rng, t.promptTokens));
+  const speed = ctx.config.speed;
+  const recordedGapsMs = recorded ? lead.tokenGapsMs : null;
+  // Literal inputs rather than spreads: this runs per request.
+  if (stream) {
+    return { stream, schedule: planSchedule({ laneSteps: t.laneSteps, latency, rng: t.rng, ttftMs, ttftFactor, itlFactor, holdMs, speed, recordedGapsMs }) };
+  }
+  let tokens = 0;
+  for (const steps of t.laneSteps) {
+    let n = 0;
+    for (const k of steps) n += k;
+    if (n > tokens) tokens = n;
+  }
+  return { stream, schedule: planTotals({ tokens, latency, rng: t.rng, ttftMs, ttftFactor, itlFactor, holdMs, speed, recordedGapsMs }) };
 }
 
 /** A dialect's bytes for mid-stream faults: its in-stream error event, and optionally its own broken frames. */
@@ -69,15 +78,13 @@ export function streamFaultOf(admission: Admission, frames: DialectStreamFrames)
 }
 
 export interface AnswerReply {
-  readonly stream: boolean;
-  readonly schedule: EmissionSchedule;
+  readonly timing: PlannedTiming;
   readonly admission: Admission;
   readonly lead: EntryMeta | null;
   /** The reply's meta, with the admission's saturation slot. */
   readonly meta: ReplyMeta;
-  /** Headers for the stream and for the JSON body (OpenAI's processing time differs between them). */
-  readonly streamHeaders: readonly string[];
-  readonly jsonHeaders: readonly string[];
+  /** Headers for the reply `stream` chooses (OpenAI's processing time differs between the two). */
+  readonly headers: readonly string[];
   readonly contentType: string;
   /** The dialect's bytes for mid-stream faults. */
   readonly faultFrames: DialectStreamFrames;
@@ -91,14 +98,15 @@ export interface AnswerReply {
  * last token would have been generated. Any mid-stream fault on a non-streaming answer cuts its body.
  */
 export function answerReply(a: AnswerReply): Reply {
-  if (a.stream) {
+  const timing = a.timing;
+  if (timing.stream) {
     const { lanes, trailer } = a.plan();
     return {
       kind: 'stream',
-      headers: a.streamHeaders,
+      headers: a.headers,
       lanes,
       trailer,
-      schedule: a.schedule,
+      schedule: timing.schedule,
       entry: a.lead,
       meta: a.meta,
       headersAtFirstEvent: a.admission.holdMs > 0,
@@ -109,9 +117,9 @@ export function answerReply(a: AnswerReply): Reply {
     kind: 'json',
     status: 200,
     contentType: a.contentType,
-    headers: a.jsonHeaders,
+    headers: a.headers,
     body: a.body(),
-    delayMs: a.schedule.totalMs,
+    delayMs: timing.schedule.totalMs,
     completionTokens: a.completionTokens,
     meta: a.meta,
     truncate: a.admission.faults.stream !== null,

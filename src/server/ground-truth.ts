@@ -3,9 +3,9 @@
  * the corpus entry, the planned time to first token and mean inter-token gap, and a trace id.
  */
 import type { EntryMeta } from '../corpus/compiled.js';
-import type { EmissionSchedule } from '../timing/schedule.js';
+import type { ScheduleSummary } from '../timing/schedule.js';
 
-export function groundTruthHeaders(entry: EntryMeta | null, schedule: EmissionSchedule, traceId: string): string[] {
+export function groundTruthHeaders(entry: EntryMeta | null, schedule: ScheduleSummary, traceId: string): string[] {
   return [
     'x-understudy-entry', entry?.id ?? 'synthesized',
     'x-understudy-ttft-ms', schedule.ttftMs.toFixed(1),

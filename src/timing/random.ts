@@ -36,6 +36,8 @@ export function combineSeeds(a: number, b: number): number {
   return mix32((a ^ mix32(b + 0x9e3779b9)) >>> 0);
 }
 
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /**
  * sfc32: small, fast and passes PractRand to 2^40+ bytes; state is four 32-bit integers, so
  * creating one per request is cheap. Every field is set in the constructor to keep it monomorphic.
@@ -81,6 +83,17 @@ export class SeededRandom {
   /** Uniform integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);
+  }
+
+  /** `words` draws as 8·words lower-case hex digits, most significant first (ids like `req_<32 hex>`). */
+  hex(words: number): string {
+    let s = '';
+    for (let i = 0; i < words; i++) {
+      const u = this.nextUint32();
+      // A byte table, because toString(16) + padStart per draw showed up in request profiles.
+      s += HEX_BYTE[u >>> 24]! + HEX_BYTE[(u >>> 16) & 0xff]! + HEX_BYTE[(u >>> 8) & 0xff]! + HEX_BYTE[u & 0xff]!;
+    }
+    return s;
   }
 
   /** Standard normal (Box-Muller, caching the second value). */

@@ -10,18 +10,23 @@
 import type { LatencyModel } from './latency.js';
 import type { SeededRandom } from './random.js';
 
-export interface EmissionSchedule {
+/** An answer's timing as a whole: what a JSON body needs, and what the ground-truth headers report. */
+export interface ScheduleSummary {
+  /** Time to first token, ms. */
+  readonly ttftMs: number;
+  /** Mean gap between tokens after the first, ms (0 for a single token). */
+  readonly meanItlMs: number;
+  /** When the last token is generated: the whole answer's generation time, ms. */
+  readonly totalMs: number;
+}
+
+/** A streamed answer's timing, event by event. */
+export interface EmissionSchedule extends ScheduleSummary {
   /** Due time of each event, ms after the request was accepted. */
   readonly atMs: Float32Array;
   /** Tokens per lane each event carries. */
   readonly chunk: Uint8Array;
   readonly events: number;
-  /** Time to first token, ms. */
-  readonly ttftMs: number;
-  /** Mean gap between tokens after the first, ms (0 for a single token). */
-  readonly meanItlMs: number;
-  /** When the last event is due: the whole answer's generation time, ms. */
-  readonly totalMs: number;
 }
 
 export interface ScheduleInput {
@@ -42,6 +47,30 @@ export interface ScheduleInput {
 }
 
 const MAX_CHUNK = 255;
+
+/** What `planTotals` needs: the schedule input without the event structure. */
+export type TotalsInput = Omit<ScheduleInput, 'laneSteps'> & {
+  /** Tokens in the longest lane: lanes generate side by side, so it sets the total. */
+  readonly tokens: number;
+};
+
+/**
+ * The timing of an answer sent whole (a JSON body): the time to first token, then one gap per
+ * further token of the longest lane. Same models and scaling as `planSchedule`, without drawing
+ * chunk sizes or storing events, since a body has none.
+ */
+export function planTotals(input: TotalsInput): ScheduleSummary {
+  const { latency, rng, speed, recordedGapsMs, tokens } = input;
+  const ttftMs = input.ttftMs * speed * (input.ttftFactor ?? 1) + (input.holdMs ?? 0);
+  const gapScale = speed * (input.itlFactor ?? 1);
+  let gapsMs = 0;
+  // With no delay (--speed 0) the gaps are all zero: skip drawing them.
+  if (gapScale !== 0) {
+    for (let i = 1; i < tokens; i++) gapsMs += recordedGapsMs !== null && i <= recordedGapsMs.length ? recordedGapsMs[i - 1]! : latency.tokenGapMs(rng);
+  }
+  const totalMs = ttftMs + gapsMs * gapScale;
+  return { ttftMs, meanItlMs: tokens > 1 ? (totalMs - ttftMs) / (tokens - 1) : 0, totalMs };
+}
 
 export function planSchedule(input: ScheduleInput): EmissionSchedule {
   const { laneSteps, latency, rng, speed, recordedGapsMs } = input;

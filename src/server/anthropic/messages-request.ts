@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { invalidRequest, type AnthropicError } from './errors.js';
 import { issueMessage } from './request-issues.js';
+import { parseReportingInput } from '../request-schema.js';
 
 const block = z.looseObject({ type: z.string() });
 export type ContentBlock = z.output<typeof block>;
@@ -99,7 +100,7 @@ function checkBlocks(blocks: readonly ContentBlock[], at: readonly PropertyKey[]
     const schema = BLOCKS[b.type];
     if (schema === undefined) continue;
     const where = [...at, j, b.type];
-    const parsed = schema.safeParse(b, { reportInput: true });
+    const parsed = parseReportingInput(schema, b);
     if (!parsed.success) return invalidRequest(issueMessage(parsed.error.issues[0]!, where));
     if (b.type === 'tool_result' && Array.isArray(b.content)) {
       const nested = checkBlocks(b.content as ContentBlock[], [...where, 'content']);
@@ -131,7 +132,7 @@ function customTools(tools: readonly z.output<typeof tool>[]): CustomTool[] | An
     const t = tools[i]!;
     // Server tools (`web_search_20250305`, …) run on Anthropic's side; the simulator never calls them.
     if (t.type !== undefined && t.type !== null && t.type !== 'custom') continue;
-    const parsed = customTool.safeParse(t, { reportInput: true });
+    const parsed = parseReportingInput(customTool, t);
     if (!parsed.success) return invalidRequest(issueMessage(parsed.error.issues[0]!, ['tools', i, 'custom']));
     out.push(parsed.data);
   }
@@ -156,7 +157,7 @@ function thinkingBudgetFor(t: z.output<typeof thinking> | undefined, maxTokens: 
 
 export function parseMessagesRequest(input: unknown, forCount: boolean): MessagesRequest | AnthropicError {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return invalidRequest('Input should be a valid dictionary');
-  const parsed = (forCount ? countTokensRequest : messagesRequest).safeParse(input, { reportInput: true });
+  const parsed = parseReportingInput(forCount ? countTokensRequest : messagesRequest, input);
   if (!parsed.success) return invalidRequest(issueMessage(parsed.error.issues[0]!));
   const body: MessagesBody = parsed.data;
   const messageError = checkMessages(body.messages);

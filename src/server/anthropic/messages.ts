@@ -10,9 +10,10 @@ import { chooseAnswer, laneTokenSteps, randomId, type AnswerRequest } from '../a
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
+import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
-import { answerReply, planAnswerSchedule, servingBucket } from '../answer-plan.js';
+import { answerReply, planAnswerTiming, servingBucket } from '../answer-plan.js';
 import { invalidJson, modelNotFound } from './errors.js';
 import { ANTHROPIC_FAULTS, ANTHROPIC_HALF_FRAME, ANTHROPIC_MALFORMED_FRAME, ANTHROPIC_STREAM_OVERLOADED } from './faults.js';
 import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type MessageIdentity, type ThinkingPart } from './messages-encode.js';
@@ -79,7 +80,7 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffe
     ANTHROPIC_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
-  const held = { ...meta, saturationSlot: admission.saturationSlot };
+  const held = heldMeta(meta, admission.saturationSlot);
 
   const thinking = req.thinkingBudget === null ? null : thinkingPart(ctx.corpus, bucketKey, req.thinkingBudget, rng);
   const thinkingTokens = thinking?.count ?? 0;
@@ -113,19 +114,17 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffe
   const lead = answer.entry;
   const laneSteps = laneTokenSteps(answer);
   if (thinkingTokens > 0) laneSteps.unshift(thinkingTokens);
-  const schedule = planAnswerSchedule(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: thinking === null });
+  const timing = planAnswerTiming(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: thinking === null }, req.stream);
   const who: MessageIdentity = { id: randomId(rng, 'msg_01', 22), model };
   const rateLimits = ctx.quota === null ? undefined : admission.headers;
-  const headers = anthropicHeaders(requestId, groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), rateLimits);
+  const headers = anthropicHeaders(requestId, groundTruthHeaders(lead, timing.schedule, randomId(rng, 'trc_', 24)), rateLimits);
 
   return answerReply({
-    stream: req.stream,
-    schedule,
+    timing,
     admission,
     lead,
     meta: held,
-    streamHeaders: headers,
-    jsonHeaders: headers,
+    headers,
     contentType: JSON_TYPE,
     faultFrames: { error: ANTHROPIC_STREAM_OVERLOADED, malformed: ANTHROPIC_MALFORMED_FRAME, half: ANTHROPIC_HALF_FRAME },
     plan: () => messageStreamPlan(who, content),

@@ -10,6 +10,7 @@ import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission, scheduleTiming } from '../policy.js';
 import type { Reply } from '../reply.js';
+import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, modelNotFound, type GeminiError } from './errors.js';
 import { GEMINI_FAULTS } from './faults.js';
@@ -129,7 +130,7 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: Buffer, 
     body: out,
     delayMs,
     completionTokens: 0,
-    meta: { ...meta, saturationSlot: admission.saturationSlot },
+    meta: heldMeta(meta, admission.saturationSlot),
     // A mid-stream fault on a one-shot body cuts it.
     truncate: admission.faults.stream !== null,
   };

@@ -9,8 +9,9 @@ import { chooseAnswer, randomId, type Answer, type AnswerRequest, type OfferedTo
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
-import { planAnswerSchedule, servingBucket, streamFaultOf } from '../answer-plan.js';
+import { planAnswerTiming, servingBucket, streamFaultOf } from '../answer-plan.js';
 import type { Reply } from '../reply.js';
+import { heldMeta } from '../reply.js';
 import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
@@ -88,7 +89,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
     GEMINI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
-  const held = { ...meta, saturationSlot: admission.saturationSlot };
+  const held = heldMeta(meta, admission.saturationSlot);
   const schema = gc?.responseSchema ?? gc?.responseJsonSchema;
   const { tools, mustCall } = callableTools(req);
   const lastTurn = req.contents[req.contents.length - 1]!;
@@ -112,19 +113,21 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
   const completionTokens = plans.reduce((n, p) => n + p.tokens, 0);
 
   const lead = answers[0]!.entry;
-  const schedule = planAnswerSchedule(ctx, { model, laneSteps: plans.map(candidateSteps), rng, promptTokens, admission, lead });
+  // Both stream forms (SSE, and the JSON array without alt=sse) are chunked by the event schedule.
+  const timing = planAnswerTiming(ctx, { model, laneSteps: plans.map(candidateSteps), rng, promptTokens, admission, lead }, stream);
+  const schedule = timing.schedule;
   const who: GeminiIdentity = { modelVersion: model, responseId: randomId(rng, '', 23) };
   const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
   const fault = admission.faults.stream;
 
-  if (stream && query.get('alt') === 'sse') {
-    const { lanes, trailer } = geminiStreamPlan(who, plans, promptTokens, schedule);
+  if (timing.stream && query.get('alt') === 'sse') {
+    const { lanes, trailer } = geminiStreamPlan(who, plans, promptTokens, timing.schedule);
     return {
       kind: 'stream',
       headers: geminiHeaders(schedule.ttftMs, groundTruth),
       lanes,
       trailer,
-      schedule,
+      schedule: timing.schedule,
       entry: lead,
       meta: held,
       headersAtFirstEvent: true,
@@ -137,7 +140,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buf
     status: 200,
     contentType: JSON_TYPE,
     headers: geminiHeaders(schedule.totalMs, groundTruth),
-    body: stream ? geminiChunkArray(who, plans, promptTokens, schedule) : geminiBody(who, plans, promptTokens),
+    body: timing.stream ? geminiChunkArray(who, plans, promptTokens, timing.schedule) : geminiBody(who, plans, promptTokens),
     delayMs: schedule.totalMs,
     completionTokens,
     meta: held,

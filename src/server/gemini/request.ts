@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { ROOT_NOT_OBJECT, type GeminiError } from './errors.js';
 import { fieldPath, issueToGeminiError, ruleViolation, type RequestName } from './request-issues.js';
+import { parseReportingInput } from '../request-schema.js';
 
 /** Renames snake_case keys of one object level to camelCase; values (user schemas, arguments) are left alone. */
 function camelKeys(v: unknown): unknown {
@@ -233,7 +234,7 @@ function isMessage(input: unknown): input is Record<string, unknown> {
 
 export function parseGenerateRequest(input: unknown): Parsed<GenerateRequest> {
   if (!isMessage(input)) return fail(ROOT_NOT_OBJECT);
-  const parsed = generateRequest.safeParse(input, { reportInput: true });
+  const parsed = parseReportingInput(generateRequest, input);
   if (!parsed.success) return fail(issueToGeminiError(parsed.error.issues[0]!, 'GenerateContentRequest'));
   const err = checkGenerate(parsed.data, 'GenerateContentRequest', '');
   return err ? fail(err) : ok(parsed.data);
@@ -241,7 +242,7 @@ export function parseGenerateRequest(input: unknown): Parsed<GenerateRequest> {
 
 export function parseCountTokensRequest(input: unknown): Parsed<CountTokensRequest> {
   if (!isMessage(input)) return fail(ROOT_NOT_OBJECT);
-  const parsed = countTokensRequest.safeParse(input, { reportInput: true });
+  const parsed = parseReportingInput(countTokensRequest, input);
   if (!parsed.success) return fail(issueToGeminiError(parsed.error.issues[0]!, 'CountTokensRequest'));
   const body = parsed.data;
   if (body.contents !== undefined && body.generateContentRequest !== undefined) {
@@ -258,7 +259,7 @@ export function parseCountTokensRequest(input: unknown): Parsed<CountTokensReque
 
 export function parseEmbedRequest(input: unknown): Parsed<EmbedRequest> {
   if (!isMessage(input)) return fail(ROOT_NOT_OBJECT);
-  const parsed = embedRequest.safeParse(input, { reportInput: true });
+  const parsed = parseReportingInput(embedRequest, input);
   if (!parsed.success) return fail(issueToGeminiError(parsed.error.issues[0]!, 'EmbedContentRequest'));
   const err = checkParts(parsed.data.content, 'content', 'EmbedContentRequest');
   return err ? fail(err) : ok(parsed.data);
@@ -266,7 +267,7 @@ export function parseEmbedRequest(input: unknown): Parsed<EmbedRequest> {
 
 export function parseBatchEmbedRequest(input: unknown): Parsed<BatchEmbedRequest> {
   if (!isMessage(input)) return fail(ROOT_NOT_OBJECT);
-  const parsed = batchEmbedRequest.safeParse(input, { reportInput: true });
+  const parsed = parseReportingInput(batchEmbedRequest, input);
   if (!parsed.success) return fail(issueToGeminiError(parsed.error.issues[0]!, 'BatchEmbedContentsRequest'));
   const requests = parsed.data.requests;
   for (let i = 0; i < requests.length; i++) {

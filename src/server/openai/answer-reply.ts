@@ -4,9 +4,8 @@
  */
 import type { EntryMeta } from '../../corpus/compiled.js';
 import type { SeededRandom } from '../../timing/random.js';
-import type { EmissionSchedule } from '../../timing/schedule.js';
 import { randomId } from '../answer.js';
-import { answerReply, type DialectStreamFrames } from '../answer-plan.js';
+import { answerReply, type DialectStreamFrames, type PlannedTiming } from '../answer-plan.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { Admission } from '../policy.js';
 import type { Lane } from '../stream-plan.js';
@@ -18,8 +17,7 @@ export interface OpenAIAnswer {
   /** Draws the trace id, after the response's own ids, so the sequence of draws stays fixed. */
   readonly rng: SeededRandom;
   readonly requestId: string;
-  readonly stream: boolean;
-  readonly schedule: EmissionSchedule;
+  readonly timing: PlannedTiming;
   readonly admission: Admission;
   readonly lead: EntryMeta | null;
   readonly meta: ReplyMeta;
@@ -31,16 +29,15 @@ export interface OpenAIAnswer {
 }
 
 export function openAIAnswerReply(a: OpenAIAnswer): Reply {
-  const extra = [...groundTruthHeaders(a.lead, a.schedule, randomId(a.rng, 'trc_', 24)), ...a.admission.headers];
+  const { stream, schedule } = a.timing;
+  const truth = groundTruthHeaders(a.lead, schedule, randomId(a.rng, 'trc_', 24));
   return answerReply({
-    stream: a.stream,
-    schedule: a.schedule,
+    timing: a.timing,
     admission: a.admission,
     lead: a.lead,
     meta: a.meta,
     // openai-processing-ms: time to the headers for a stream, to the whole body otherwise.
-    streamHeaders: openAIHeaders(a.requestId, a.schedule.ttftMs, extra),
-    jsonHeaders: openAIHeaders(a.requestId, a.schedule.totalMs, extra),
+    headers: openAIHeaders(a.requestId, stream ? schedule.ttftMs : schedule.totalMs, truth, a.admission.headers),
     contentType: JSON_TYPE,
     faultFrames: a.faultFrames ?? { error: OPENAI_STREAM_ERROR },
     plan: a.plan,

@@ -83,27 +83,38 @@ function usageJson(u: ChatUsage): string {
 
 /** The non-streaming `chat.completion` body; content is spliced from the arena as one slice. */
 export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage): Buffer {
-  const parts: (string | Buffer)[] = [
-    `{"id":${JSON.stringify(who.id)},"object":"chat.completion","created":${who.created},"model":${JSON.stringify(who.model)},"choices":[`,
-  ];
-  answers.forEach((a, index) => {
-    parts.push(`${index > 0 ? ',' : ''}{"index":${index},"message":{"role":"assistant","content":`);
-    const empty = a.toolCalls.length > 0 || a.refusal ? 'null' : '""';
-    if (a.refusal) parts.push('null,"refusal":');
-    if (a.contentCount > 0) parts.push('"', sourceSlice(a.content, a.contentCount), '"');
-    else parts.push(empty);
-    if (!a.refusal) parts.push(',"refusal":null');
-    if (a.toolCalls.length > 0) {
-      parts.push(',"tool_calls":[');
-      a.toolCalls.forEach((c, k) => {
-        parts.push(`${k > 0 ? ',' : ''}{"id":${JSON.stringify(c.id)},"type":"function","function":{"name":${JSON.stringify(c.name)},"arguments":"`);
-        parts.push(sourceSlice(c.args, c.count), '"}}');
-      });
-      parts.push(']');
+  // Text accumulates in one string between arena slices: each piece costs a native write.
+  const parts: (string | Buffer)[] = [];
+  let text = `{"id":${JSON.stringify(who.id)},"object":"chat.completion","created":${who.created},"model":${JSON.stringify(who.model)},"choices":[`;
+  const slice = (bytes: Buffer): void => {
+    parts.push(text, bytes);
+    text = '';
+  };
+  for (let index = 0; index < answers.length; index++) {
+    const a = answers[index]!;
+    text += `${index > 0 ? ',' : ''}{"index":${index},"message":{"role":"assistant","content":`;
+    if (a.refusal) text += 'null,"refusal":';
+    if (a.contentCount > 0) {
+      text += '"';
+      slice(sourceSlice(a.content, a.contentCount));
+      text += '"';
+    } else {
+      text += a.toolCalls.length > 0 || a.refusal ? 'null' : '""';
     }
-    parts.push(`,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}`);
-  });
-  parts.push(`],"usage":${usageJson(usage)},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)}}`);
+    if (!a.refusal) text += ',"refusal":null';
+    if (a.toolCalls.length > 0) {
+      text += ',"tool_calls":[';
+      a.toolCalls.forEach((c, k) => {
+        text += `${k > 0 ? ',' : ''}{"id":${JSON.stringify(c.id)},"type":"function","function":{"name":${JSON.stringify(c.name)},"arguments":"`;
+        slice(sourceSlice(c.args, c.count));
+        text += '"}}';
+      });
+      text += ']';
+    }
+    text += `,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}`;
+  }
+  text += `],"usage":${usageJson(usage)},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)}}`;
+  parts.push(text);
   return joinPieces(parts);
 }
 

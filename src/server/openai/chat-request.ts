@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { isReasoningModel } from '../../corpus/model-catalog.js';
 import { invalidRequest, type OpenAIError } from './errors.js';
 import { issueToOpenAIError } from './request-issues.js';
+import { parseReportingInput } from '../request-schema.js';
 
 export const CHAT_ROLES = ['system', 'assistant', 'user', 'function', 'tool', 'developer'] as const;
 export type ChatRole = (typeof CHAT_ROLES)[number];
@@ -121,7 +122,7 @@ export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return invalidRequest(`Invalid type for request body: expected an object, but got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
   }
-  const parsed = chatRequest.safeParse(input, { reportInput: true });
+  const parsed = parseReportingInput(chatRequest, input);
   if (!parsed.success) return issueToOpenAIError(parsed.error.issues[0]!);
   const body = parsed.data;
   const messageError = checkMessages(body.messages);

@@ -7,6 +7,7 @@ import { hashString } from '../../timing/random.js';
 import { chooseAnswer, laneTokenSteps, randomId, type Answer, type AnswerRequest } from '../answer.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
+import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { parseChatRequest, messageText, type ChatRequest } from './chat-request.js';
 import { chatBody, chatStreamPlan, type ChatIdentity } from './chat-encode.js';
@@ -14,7 +15,7 @@ import { INVALID_JSON, modelNotFound } from './errors.js';
 import { checkOpenAIAuth, openAIErrorReply, quotaKey, requestIdFor } from './reply.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { admit, isAdmission } from '../policy.js';
-import { planAnswerSchedule, servingBucket } from '../answer-plan.js';
+import { planAnswerTiming, servingBucket } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
@@ -35,8 +36,17 @@ export function countChatPromptTokens(req: ChatRequest): number {
   return n;
 }
 
+const fingerprints = new Map<string, string>();
+const FINGERPRINT_CACHE_LIMIT = 1024;
+
 export function systemFingerprint(model: string): string {
-  return `fp_${hashString(model).toString(16).padStart(8, '0')}${(hashString(model, 7) & 0xff).toString(16).padStart(2, '0')}`;
+  let fp = fingerprints.get(model);
+  if (fp === undefined) {
+    fp = `fp_${hashString(model).toString(16).padStart(8, '0')}${(hashString(model, 7) & 0xff).toString(16).padStart(2, '0')}`;
+    // Bounded: model ids come from requests.
+    if (fingerprints.size < FINGERPRINT_CACHE_LIMIT) fingerprints.set(model, fp);
+  }
+  return fp;
 }
 
 export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buffer, variant: RouteVariant = OPENAI_CHAT): Reply {
@@ -53,8 +63,10 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     return openAIErrorReply(requestIdFor(info, rng), route, INVALID_JSON, 'invalid_json', other);
   }
   const parsed = parseChatRequest(withRouteModel(input, variant));
-  const promptKey = 'status' in parsed ? '' : parsed.body.model + '\u0000' + parsed.body.messages.map(messageText).join('\u0000');
-  const rng = ctx.requestRng('status' in parsed ? undefined : parsed.body.seed, promptKey);
+  const seed = 'status' in parsed ? undefined : parsed.body.seed;
+  // The prompt keys the random stream only when the request sets a seed; building it costs.
+  const promptKey = seed == null || 'status' in parsed ? '' : parsed.body.model + '\u0000' + parsed.body.messages.map(messageText).join('\u0000');
+  const rng = ctx.requestRng(seed, promptKey);
   const requestId = requestIdFor(info, rng);
   if ('status' in parsed) return openAIErrorReply(requestId, route, parsed, 'invalid_request', other);
   const req = parsed;
@@ -72,7 +84,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
     OPENAI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
-  const held = { ...meta, saturationSlot: admission.saturationSlot };
+  const held = heldMeta(meta, admission.saturationSlot);
   const lastRole = req.body.messages[req.body.messages.length - 1]!.role;
   const format = req.body.response_format;
   const answerReq: AnswerRequest = {
@@ -92,7 +104,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
   const usage = { promptTokens, completionTokens };
 
   const lead = answers[0]!.entry;
-  const schedule = planAnswerSchedule(ctx, { model, laneSteps: answers.map(laneTokenSteps), rng, promptTokens, admission, lead });
+  const timing = planAnswerTiming(ctx, { model, laneSteps: answers.map(laneTokenSteps), rng, promptTokens, admission, lead }, req.stream);
   const who: ChatIdentity = {
     id: randomId(rng, 'chatcmpl-', 29),
     created: Math.floor(Date.now() / 1000),
@@ -103,8 +115,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buf
   return openAIAnswerReply({
     rng,
     requestId,
-    stream: req.stream,
-    schedule,
+    timing,
     admission,
     lead,
     meta: held,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { countTokens } from '../../corpus/tokens.js';
 import { invalidRequest, type OpenAIError } from './errors.js';
 import { issueToOpenAIError } from './request-issues.js';
+import { parseReportingInput } from '../request-schema.js';
 
 /** OpenAI's default when `max_tokens` is absent or null. */
 export const DEFAULT_MAX_TOKENS = 16;
@@ -97,7 +98,7 @@ export function parseCompletionsRequest(input: unknown): CompletionsRequest | Op
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return invalidRequest(`Invalid type for request body: expected an object, but got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
   }
-  const parsed = completionsRequest.safeParse(input, { reportInput: true });
+  const parsed = parseReportingInput(completionsRequest, input);
   if (!parsed.success) return issueToOpenAIError(parsed.error.issues[0]!);
   const body = parsed.data;
   const stream = body.stream === true;

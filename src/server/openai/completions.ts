@@ -7,9 +7,10 @@
 import { chooseAnswer, randomId, type Answer, type AnswerRequest } from '../answer.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
-import { planAnswerSchedule, servingBucket } from '../answer-plan.js';
+import { planAnswerTiming, servingBucket } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import type { Reply } from '../reply.js';
+import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { systemFingerprint } from './chat.js';
 import { completionLaneSteps, completionsBody, completionsStreamPlan, escapeJsonText, type CompletionChoice, type CompletionIdentity } from './completions-encode.js';
@@ -58,7 +59,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
   // Charged as chat is: the prompt plus max_tokens (16 when unset).
   const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens, meta }, OPENAI_FAULTS);
   if (!isAdmission(admission)) return admission;
-  const held = { ...meta, saturationSlot: admission.saturationSlot };
+  const held = heldMeta(meta, admission.saturationSlot);
 
   const answerReq: AnswerRequest = {
     bucketKey,
@@ -80,7 +81,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
   const usage = { promptTokens, completionTokens };
 
   const lead = choices[0]!.answer.entry;
-  const schedule = planAnswerSchedule(ctx, { model, laneSteps: choices.map((c) => completionLaneSteps(c.answer)), rng, promptTokens, admission, lead });
+  const timing = planAnswerTiming(ctx, { model, laneSteps: choices.map((c) => completionLaneSteps(c.answer)), rng, promptTokens, admission, lead }, req.stream);
   const who: CompletionIdentity = {
     id: randomId(rng, 'cmpl-', 29),
     created: Math.floor(Date.now() / 1000),
@@ -91,8 +92,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer,
   return openAIAnswerReply({
     rng,
     requestId,
-    stream: req.stream,
-    schedule,
+    timing,
     admission,
     lead,
     meta: held,

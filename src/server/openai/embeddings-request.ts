@@ -8,6 +8,7 @@ import type { EmbeddingInputs } from '../../workers/embedding-task.js';
 import type { EmbeddingEncoding } from './embeddings-encode.js';
 import { invalidRequest, type OpenAIError } from './errors.js';
 import { issueToOpenAIError } from './request-issues.js';
+import { parseReportingInput } from '../request-schema.js';
 
 /** Inputs per request, and tokens per input and per request, as OpenAI documents them. */
 export const MAX_INPUTS = 2048;
@@ -93,7 +94,7 @@ export function parseEmbeddingsRequest(input: unknown): EmbeddingsRequest | Open
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return invalidRequest(`Invalid type for request body: expected an object, but got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
   }
-  const parsed = embeddingsRequest.safeParse(input, { reportInput: true });
+  const parsed = parseReportingInput(embeddingsRequest, input);
   if (!parsed.success) return issueToOpenAIError(parsed.error.issues[0]!);
   const body = parsed.data;
   if (body.input === undefined) return invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');

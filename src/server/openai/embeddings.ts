@@ -14,6 +14,7 @@ import type { EmbeddingResult } from '../../workers/embedding-task.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission, scheduleTiming } from '../policy.js';
 import type { Reply } from '../reply.js';
+import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { dimensionsFor, embeddingModel, inputTooLong, MAX_INPUT_TOKENS, MAX_REQUEST_TOKENS, parseEmbeddingsRequest, requestTooLarge } from './embeddings-request.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
@@ -68,7 +69,7 @@ export function embeddings(ctx: ThreadContext, info: RequestInfo, body: Buffer, 
       body: Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength),
       delayMs: Math.max(0, plannedMs - (performance.now() - acceptedAtMs)),
       completionTokens: 0,
-      meta: { ...meta, saturationSlot: admission.saturationSlot },
+      meta: heldMeta(meta, admission.saturationSlot),
       // Embeddings never stream: a mid-stream fault cuts the body.
       truncate: admission.faults.stream !== null,
     };

@@ -12,20 +12,21 @@ export const JSON_TYPE = 'application/json';
 export function requestIdFor(info: RequestInfo, rng: SeededRandom): string {
   const id = info.requestId;
   if (id.length > 0 && id.length <= 128 && /^[\x21-\x7e]+$/.test(id)) return id;
-  let hex = 'req_';
-  for (let i = 0; i < 4; i++) hex += rng.nextUint32().toString(16).padStart(8, '0');
-  return hex;
+  return 'req_' + rng.hex(4);
 }
 
-export function openAIHeaders(requestId: string, processingMs: number, extra: readonly string[] = []): string[] {
-  return [
+/** OpenAI's response headers, then each list of `extras` (name, value pairs) appended in order. */
+export function openAIHeaders(requestId: string, processingMs: number, ...extras: readonly (readonly string[])[]): string[] {
+  const headers = [
     'x-request-id', requestId,
     'openai-version', '2020-10-01',
     'openai-organization', 'user-understudy',
     'openai-processing-ms', String(Math.max(0, Math.round(processingMs))),
     'access-control-expose-headers', 'X-Request-ID',
-    ...extra,
   ];
+  // Pushed, not spread: this runs per request.
+  for (const extra of extras) for (let i = 0; i < extra.length; i++) headers.push(extra[i]!);
+  return headers;
 }
 
 export function openAIErrorReply(requestId: string, route: RouteId, err: OpenAIError, kind: ErrorKind, modelIndex: number): JsonReply {

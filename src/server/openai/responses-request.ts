@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { invalidRequest, type OpenAIError } from './errors.js';
 import { issueToOpenAIError } from './request-issues.js';
+import { parseReportingInput } from '../request-schema.js';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -123,18 +124,18 @@ function partsText(c: z.output<typeof content>): string {
 function parseItem(raw: unknown, index: number): InputTurn | OpenAIError {
   const type = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { type?: unknown }).type : undefined;
   if (type === 'function_call') {
-    const r = functionCallItem.safeParse(raw, { reportInput: true });
+    const r = parseReportingInput(functionCallItem, raw);
     return r.success ? { type, text: `${r.data.name}\n${r.data.arguments}` } : prefixed(r.error.issues[0]!, ['input', index]);
   }
   if (type === 'function_call_output') {
-    const r = functionCallOutputItem.safeParse(raw, { reportInput: true });
+    const r = parseReportingInput(functionCallOutputItem, raw);
     return r.success ? { type, text: partsText(r.data.output) } : prefixed(r.error.issues[0]!, ['input', index]);
   }
   if (typeof type === 'string' && type !== 'message') {
-    const r = otherItem.safeParse(raw, { reportInput: true });
+    const r = parseReportingInput(otherItem, raw);
     return r.success ? { type, text: '' } : prefixed(r.error.issues[0]!, ['input', index]);
   }
-  const r = messageItem.safeParse(raw, { reportInput: true });
+  const r = parseReportingInput(messageItem, raw);
   return r.success ? { type: 'message', text: partsText(r.data.content) } : prefixed(r.error.issues[0]!, ['input', index]);
 }
 
@@ -147,7 +148,7 @@ function parseTools(raw: readonly Record<string, unknown>[]): { tools: Record<st
       tools.push(t);
       continue;
     }
-    const r = functionTool.safeParse(t, { reportInput: true });
+    const r = parseReportingInput(functionTool, t);
     if (!r.success) return prefixed(r.error.issues[0]!, ['tools', i]);
     const tool = { ...r.data, description: r.data.description ?? null, parameters: r.data.parameters ?? null, strict: r.data.strict ?? true };
     tools.push(tool);
@@ -162,7 +163,7 @@ export function parseResponsesRequest(input: unknown): ResponsesRequest | OpenAI
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return invalidRequest(`Invalid type for request body: expected an object, but got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
   }
-  const parsed = responsesRequest.safeParse(input, { reportInput: true });
+  const parsed = parseReportingInput(responsesRequest, input);
   if (!parsed.success) return issueToOpenAIError(parsed.error.issues[0]!);
   const body = parsed.data;
 

@@ -8,9 +8,10 @@ import { OTHER_MODEL } from '../../metrics/counters.js';
 import { chooseAnswer, laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
+import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
-import { planAnswerSchedule, servingBucket } from '../answer-plan.js';
+import { planAnswerTiming, servingBucket } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import { INVALID_JSON, invalidRequest, modelNotFound, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
@@ -86,7 +87,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
     OPENAI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
-  const held = { ...meta, saturationSlot: admission.saturationSlot };
+  const held = heldMeta(meta, admission.saturationSlot);
   const format = req.format;
   const answerReq: AnswerRequest = {
     bucketKey,
@@ -102,13 +103,13 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
   const answer = chooseAnswer(ctx.corpus, answerReq, rng);
 
   const lead = answer.entry;
-  const schedule = planAnswerSchedule(ctx, { model, laneSteps: [laneTokenSteps(answer)], rng, promptTokens: inputTokens, admission, lead });
+  const timing = planAnswerTiming(ctx, { model, laneSteps: [laneTokenSteps(answer)], rng, promptTokens: inputTokens, admission, lead }, req.stream);
   const createdAt = Math.floor(Date.now() / 1000);
   const parts: ResponseParts = {
     who: {
       id: randomId(rng, 'resp_', 48),
       createdAt,
-      completedAt: createdAt + Math.ceil(schedule.totalMs / 1000),
+      completedAt: createdAt + Math.ceil(timing.schedule.totalMs / 1000),
       model,
       messageId: randomId(rng, 'msg_', 48),
       callItemIds: answer.toolCalls.map(() => randomId(rng, 'fc_', 48)),
@@ -125,8 +126,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buff
   return openAIAnswerReply({
     rng,
     requestId,
-    stream: req.stream,
-    schedule,
+    timing,
     admission,
     lead,
     meta: held,
