@@ -2,6 +2,8 @@
 export interface BareThreadData {
   /** Length of the static response body. */
   readonly bodyBytes: number;
+  /** Extra response headers as name, value pairs (empty: content-type alone). */
+  readonly headers: readonly string[];
 }
 
 export type BareToThread = { readonly type: 'stop' };

@@ -1,7 +1,8 @@
 /**
  * The baseline server: one uWS thread that answers every chat completion POST with a static body,
  * started exactly like a simulator server thread (a worker that owns one uWS app), so the
- * non-streaming ratio compares the simulator's work per request with uWS's alone.
+ * non-streaming ratio compares the simulator's work per request with uWS's alone. Optionally it
+ * also sends a fixed copy of the simulator's headers, so the response bytes match too.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
@@ -18,10 +19,14 @@ const BODY = Buffer.alloc(data.bodyBytes, 'x');
 BODY.write('{"pad":"', 0, 'latin1');
 BODY.write('"}', data.bodyBytes - 2, 'latin1');
 
+// With extra headers, the whole block goes in one writeHeader call, as the simulator writes it.
+let HEAD = 'application/json';
+for (let i = 0; i < data.headers.length; i += 2) HEAD += `\r\n${data.headers[i]!}: ${data.headers[i + 1]!}`;
+
 let reply: HttpResponse | null = null;
 /** Module-level so `cork` gets the same function every time. */
 function sendCorked(): void {
-  reply!.writeHeader('content-type', 'application/json').end(BODY);
+  reply!.writeHeader('content-type', HEAD).end(BODY);
 }
 
 const app = uws.App();

@@ -10,8 +10,8 @@ export interface BareServer {
   stop(): Promise<void>;
 }
 
-export async function startBareUws(bodyBytes: number): Promise<BareServer> {
-  const data: BareThreadData = { bodyBytes: Math.max(16, bodyBytes) };
+export async function startBareUws(bodyBytes: number, headers: readonly string[] = []): Promise<BareServer> {
+  const data: BareThreadData = { bodyBytes: Math.max(16, bodyBytes), headers };
   const worker = new Worker(fileURLToPath(new URL('./bare-uws-thread.js', import.meta.url)), { workerData: data });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);

@@ -6,7 +6,6 @@
  * server-thread CPU per request with policies on ÷ off, which does not depend on the client; req/s
  * is reported beside it. Phases alternate (off, on, off, on) so drift hits both.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,18 +53,6 @@ async function phase(server: ServerUnderTest, connections: number, durationS: nu
   return { reqPerSec: r.requests.total / r.duration, serverCpuUsPerReq: (cpu.serverMs * 1000) / r.requests.total };
 }
 
-/**
- * Pins the load generator (this process's main thread) to CPU 0 and the servers' threads to CPU 1,
- * when there are two CPUs and `taskset` exists: otherwise the scheduler moves them around and the
- * difference between two runs is mostly placement. Returns whether it pinned.
- */
-function pin(servers: readonly ServerUnderTest[]): boolean {
-  const probe = spawnSync('taskset', ['-pc', '0', String(process.pid)], { encoding: 'utf8' });
-  if (probe.status !== 0) return false;
-  for (const s of servers) for (const tid of s.threadIds) spawnSync('taskset', ['-pc', '1', String(tid)]);
-  return true;
-}
-
 export async function runPolicyCost(inspector: ThreadInspector, opts: { seed: number; durationS: number; connections: number }): Promise<PolicyCostResult> {
   const files = policyFiles();
   // Every started simulator is stopped: a process that exits with uWS threads running aborts.
@@ -78,8 +65,7 @@ export async function runPolicyCost(inspector: ThreadInspector, opts: { seed: nu
     throw err;
   }
   try {
-    const pinned = pin([off, on]);
-    progress(`policy cost: ${pinned ? 'load generator on CPU 0, servers on CPU 1' : 'threads not pinned (no taskset)'}`);
+    progress(`policy cost: ${off.pinned && on.pinned ? 'load generator on CPU 0, servers on CPU 1' : 'threads not pinned (no taskset)'}`);
     await phase(off, opts.connections, 2);
     await phase(on, opts.connections, 2);
     const runs = { off: [] as { reqPerSec: number; serverCpuUsPerReq: number }[], on: [] as { reqPerSec: number; serverCpuUsPerReq: number }[] };

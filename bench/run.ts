@@ -132,11 +132,16 @@ function printNonStream(r: NonStreamResult): void {
     pct(outsideShare(f.cpu)),
   ];
   printTable(
-    `Non-streaming: autocannon, ${r.connections} connections, pipelining 1, ${r.durationS} s; response body ${r.responseBytes} B`,
+    `Non-streaming: autocannon, ${r.connections} connections, pipelining 1, ${r.durationS} s; response body ${r.responseBytes} B, ${r.headerCount} headers of the simulator's own (${r.headerBytes} B)`,
     ['server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/req', 'server thread busy', 'load gen CPU', 'other processes'],
-    [row('simulator (speed 0, 1 thread)', r.simulator), row('bare uWS thread (static body)', r.bare)],
+    [
+      row('simulator (speed 0, 1 thread)', r.simulator),
+      row('bare uWS thread (static body)', r.bare),
+      row('bare uWS thread (static body + same headers)', r.bareSameHeaders),
+    ],
   );
   process.stdout.write(`ratio simulator/bare: ${r.ratio.toFixed(3)} by req/s, ${r.cpuRatio.toFixed(3)} by server CPU per request\n`);
+  process.stdout.write(`ratio simulator/bare with the same headers: ${r.ratioSameHeaders.toFixed(3)} by req/s, ${r.cpuRatioSameHeaders.toFixed(3)} by server CPU per request\n`);
 }
 
 /** Server-thread CPU per delivered SSE event: the cost figure that load from other processes disturbs least. */

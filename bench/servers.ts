@@ -4,6 +4,7 @@
  * process (for per-thread CPU) and an inspector session with its server thread (heap, event-loop
  * utilization, CPU profile).
  */
+import { spawnSync } from 'node:child_process';
 import type { ConfigInput } from '../src/config/schema.js';
 import { startSimulator } from '../src/index.js';
 import { startBareUws } from './bare-uws.js';
@@ -17,7 +18,22 @@ export interface ServerUnderTest {
   readonly threadIds: readonly number[];
   /** Inspector session with the server's uWS thread, when it attached. */
   readonly session: WorkerSession | undefined;
+  /** Whether its threads run on CPU 1 with the load generator on CPU 0 (see `pinToServerCpu`). */
+  readonly pinned: boolean;
   stop(): Promise<void>;
+}
+
+/**
+ * Pins the load generator (this process's main thread) to CPU 0 and a server's threads to CPU 1,
+ * as the targets are defined (server on one core, load generator on the other), when `taskset`
+ * exists. Unpinned, the scheduler moves the threads around and a run measures placement as much
+ * as code. Returns whether it pinned.
+ */
+function pinToServerCpu(serverThreads: readonly number[]): boolean {
+  const probe = spawnSync('taskset', ['-pc', '0', String(process.pid)], { encoding: 'utf8' });
+  if (probe.status !== 0) return false;
+  for (const tid of serverThreads) spawnSync('taskset', ['-pc', '1', String(tid)]);
+  return true;
 }
 
 export async function startSimulatorUnderTest(inspector: ThreadInspector, options: ConfigInput): Promise<ServerUnderTest> {
@@ -25,25 +41,29 @@ export async function startSimulatorUnderTest(inspector: ThreadInspector, option
   const known = new Set(inspector.workers('').map((w) => w.sessionId));
   const sim = await startSimulator({ threads: 1, logLevel: 'silent', ...options });
   const session = await inspector.newestWorker('/server-thread.js', known);
+  const added = threadIds().filter((t) => !before.has(t));
   return {
     url: sim.url,
     port: sim.port,
-    threadIds: threadIds().filter((t) => !before.has(t)),
+    threadIds: added,
     session,
+    pinned: pinToServerCpu(added),
     stop: () => sim.stop(),
   };
 }
 
-export async function startBareUnderTest(inspector: ThreadInspector, bodyBytes: number): Promise<ServerUnderTest> {
+export async function startBareUnderTest(inspector: ThreadInspector, bodyBytes: number, headers: readonly string[] = []): Promise<ServerUnderTest> {
   const before = new Set(threadIds());
   const known = new Set(inspector.workers('').map((w) => w.sessionId));
-  const bare = await startBareUws(bodyBytes);
+  const bare = await startBareUws(bodyBytes, headers);
   const session = await inspector.newestWorker('/bare-uws-thread.js', known);
+  const added = threadIds().filter((t) => !before.has(t));
   return {
     url: bare.url,
     port: bare.port,
-    threadIds: threadIds().filter((t) => !before.has(t)),
+    threadIds: added,
     session,
+    pinned: pinToServerCpu(added),
     stop: () => bare.stop(),
   };
 }

@@ -32,7 +32,10 @@ export function evaluateTargets(m: Measured): TargetVerdict[] {
   const ns = m.nonstream;
   out.push({
     target: `non-streaming req/s ≥ ${NON_STREAM_RATIO * 100}% of bare uWS`,
-    figure: ns ? `${(ns.ratio * 100).toFixed(1)}% (${ns.simulator.reqPerSec.toLocaleString('en-US')} vs ${ns.bare.reqPerSec.toLocaleString('en-US')} req/s; by server CPU/req ${(ns.cpuRatio * 100).toFixed(1)}%)` : 'n/a',
+    figure: ns
+      ? `${(ns.ratio * 100).toFixed(1)}% (${ns.simulator.reqPerSec.toLocaleString('en-US')} vs ${ns.bare.reqPerSec.toLocaleString('en-US')} req/s; by server CPU/req ${(ns.cpuRatio * 100).toFixed(1)}%)` +
+        (ns.ratioSameHeaders === undefined ? '' : `; with the same headers ${(ns.ratioSameHeaders * 100).toFixed(1)}%`)
+      : 'n/a',
     verdict: ns ? verdict(ns.ratio >= NON_STREAM_RATIO) : 'not measured',
   });
   const raw = m.stream?.raw;

@@ -258,9 +258,13 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
         return;
       }
       // uWS reuses the chunk's memory after this callback, so it is copied.
-      ex.bodyChunks.push(Buffer.from(chunk.slice(0)));
-      if (!isLast) return;
-      const body = ex.bodyChunks.length === 1 ? ex.bodyChunks[0]! : Buffer.concat(ex.bodyChunks, ex.bodyBytes);
+      const copy = Buffer.from(chunk.slice(0));
+      if (!isLast) {
+        ex.bodyChunks.push(copy);
+        return;
+      }
+      // Most bodies arrive in one chunk: no list, no concat.
+      const body = ex.bodyChunks.length === 0 ? copy : Buffer.concat([...ex.bodyChunks, copy], ex.bodyBytes);
       ex.bodyChunks = [];
       settle(ex, errors, () => handler(ex.info, body));
     });
@@ -334,7 +338,8 @@ function dispatch(ex: Exchange, reply: Reply): void {
  * simulator's own, and the echoed x-request-id is checked to be printable ASCII.
  */
 function writeHead(res: HttpResponse, status: number, contentType: string, headers: readonly string[]): void {
-  res.writeStatus(statusLine(status));
+  // uWS writes "200 OK" itself when no status was written: one native call fewer for most replies.
+  if (status !== 200) res.writeStatus(statusLine(status));
   let block = contentType;
   for (let i = 0; i < headers.length; i += 2) block += `\r\n${headers[i]!}: ${headers[i + 1]!}`;
   res.writeHeader('content-type', block);

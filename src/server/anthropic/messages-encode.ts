@@ -9,6 +9,7 @@
 import type { FinishReason } from '../../corpus/format.js';
 import type { Answer, AnswerToolCall } from '../answer.js';
 import { EMPTY, Lane, Step, sourceSlice, tokenStep, type TokenSource } from '../stream-plan.js';
+import { jsonQuote } from '../json-quote.js';
 
 export interface MessageIdentity {
   readonly id: string;
@@ -122,7 +123,7 @@ export function messageStreamPlan(who: MessageIdentity, c: MessageContent): { la
   plan.frame(
     event(
       'message_start',
-      `{"type":"message_start","message":{"id":${JSON.stringify(who.id)},"type":"message","role":"assistant","model":${JSON.stringify(who.model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":${usageObject(c.inputTokens, Math.min(1, c.outputTokens))}}}`,
+      `{"type":"message_start","message":{"id":${jsonQuote(who.id)},"type":"message","role":"assistant","model":${jsonQuote(who.model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":${usageObject(c.inputTokens, Math.min(1, c.outputTokens))}}}`,
     ),
   );
   let index = 0;
@@ -144,7 +145,7 @@ export function messageStreamPlan(who: MessageIdentity, c: MessageContent): { la
     plan.frame(blockStop(index++));
   }
   a.toolCalls.forEach((call, k) => {
-    open(blockStart(index, `{"type":"tool_use","id":${JSON.stringify(c.toolIds[k])},"name":${JSON.stringify(call.name)},"input":{}}`));
+    open(blockStart(index, `{"type":"tool_use","id":${JSON.stringify(c.toolIds[k])},"name":${jsonQuote(call.name)},"input":{}}`));
     plan.frame(emptyJsonDelta(index));
     plan.tokens(deltaHead('input_json_delta', index), call.args, call.count);
     plan.frame(blockStop(index++));
@@ -172,7 +173,7 @@ function toolInput(call: AnswerToolCall): string {
 /** The non-streaming `message` body; text is spliced from the arena as one slice per block. */
 export function messageBody(who: MessageIdentity, c: MessageContent): Buffer {
   const parts: Buffer[] = [
-    Buffer.from(`{"id":${JSON.stringify(who.id)},"type":"message","role":"assistant","model":${JSON.stringify(who.model)},"content":[`),
+    Buffer.from(`{"id":${jsonQuote(who.id)},"type":"message","role":"assistant","model":${jsonQuote(who.model)},"content":[`),
   ];
   let sep = '';
   const a = c.answer;
@@ -186,7 +187,7 @@ export function messageBody(who: MessageIdentity, c: MessageContent): Buffer {
     sep = ',';
   }
   a.toolCalls.forEach((call, k) => {
-    parts.push(Buffer.from(`${sep}{"type":"tool_use","id":${JSON.stringify(c.toolIds[k])},"name":${JSON.stringify(call.name)},"input":${toolInput(call)}}`));
+    parts.push(Buffer.from(`${sep}{"type":"tool_use","id":${JSON.stringify(c.toolIds[k])},"name":${jsonQuote(call.name)},"input":${toolInput(call)}}`));
     sep = ',';
   });
   parts.push(Buffer.from(`],"stop_reason":"${c.stopReason}","stop_sequence":null,"usage":${usageObject(c.inputTokens, c.outputTokens)}}`));

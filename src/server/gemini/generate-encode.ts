@@ -17,6 +17,7 @@ import type { FinishReason } from '../../corpus/format.js';
 import type { EmissionSchedule } from '../../timing/schedule.js';
 import type { Answer, AnswerToolCall } from '../answer.js';
 import { EMPTY, Lane, Step, sourceSlice, tokenStep, type TokenSource } from '../stream-plan.js';
+import { jsonQuote } from '../json-quote.js';
 
 export interface GeminiIdentity {
   /** `modelVersion`: the model id as requested. */
@@ -73,7 +74,7 @@ function callArgsJson(call: AnswerToolCall): string {
 }
 
 function functionCallPart(call: AnswerToolCall): string {
-  return `{"functionCall":{"name":${JSON.stringify(call.name)},"args":${callArgsJson(call)}}}`;
+  return `{"functionCall":{"name":${jsonQuote(call.name)},"args":${callArgsJson(call)}}}`;
 }
 
 const TEXT_OPEN = '{"candidates":[{"content":{"parts":[{"text":"';
@@ -126,7 +127,7 @@ function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], prom
   const cumulative: number[] = [];
   let total = 0;
   for (const n of sent) cumulative.push((total += n));
-  const suffix = `,"modelVersion":${JSON.stringify(who.modelVersion)},"responseId":${JSON.stringify(who.responseId)}}`;
+  const suffix = `,"modelVersion":${jsonQuote(who.modelVersion)},"responseId":${jsonQuote(who.responseId)}}`;
   const close = (lane: number, event: number, last: boolean, finish: GeminiFinishReason): string =>
     `],"role":"model"}${last ? `,"finishReason":"${finish}"` : ''},"index":${lane}}],"usageMetadata":${usageJson(promptTokens, cumulative[event]!)}${suffix}`;
 
@@ -216,7 +217,7 @@ export function geminiBody(who: GeminiIdentity, plans: readonly CandidatePlan[],
     parts.push(Buffer.from(`,"finishReason":"${plan.finishReason}","index":${index}}`));
   });
   parts.push(
-    Buffer.from(`],"usageMetadata":${usageJson(promptTokens, total)},"modelVersion":${JSON.stringify(who.modelVersion)},"responseId":${JSON.stringify(who.responseId)}}`),
+    Buffer.from(`],"usageMetadata":${usageJson(promptTokens, total)},"modelVersion":${jsonQuote(who.modelVersion)},"responseId":${jsonQuote(who.responseId)}}`),
   );
   return Buffer.concat(parts);
 }

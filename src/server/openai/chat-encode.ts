@@ -5,6 +5,7 @@
  */
 import type { Answer } from '../answer.js';
 import { Lane, Step, sourceSlice, tokenStep } from '../stream-plan.js';
+import { jsonQuote } from '../json-quote.js';
 
 export interface ChatIdentity {
   readonly id: string;
@@ -26,7 +27,7 @@ const TOOL_TAIL_USAGE_NULL = Buffer.from('"}}]},"logprobs":null,"finish_reason":
 
 
 function chunkPrefix(who: ChatIdentity): string {
-  return `data: {"id":${JSON.stringify(who.id)},"object":"chat.completion.chunk","created":${who.created},"model":${JSON.stringify(who.model)},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)},"choices":[`;
+  return `data: {"id":${jsonQuote(who.id)},"object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"default","system_fingerprint":${jsonQuote(who.systemFingerprint)},"choices":[`;
 }
 
 /** Builds one lane per choice; the usage chunk and `[DONE]` form the trailer. */
@@ -50,7 +51,7 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
     }
     a.toolCalls.forEach((call, k) => {
       const role = k === 0 && !hasText ? '"role":"assistant","content":null,' : '';
-      const start = `{${role}"tool_calls":[{"index":${k},"id":${JSON.stringify(call.id)},"type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":""}}]}`;
+      const start = `{${role}"tool_calls":[{"index":${k},"id":${jsonQuote(call.id)},"type":"function","function":{"name":${jsonQuote(call.name)},"arguments":""}}]}`;
       steps.push(Step.frame(Buffer.from(choice + start + close)));
       if (call.count > 0) {
         steps.push(tokenStep(Buffer.from(`${choice}{"tool_calls":[{"index":${k},"function":{"arguments":"`), call.args, call.count, toolTail));
@@ -61,7 +62,7 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
   });
   let trailer: Buffer = DONE_FRAME;
   if (includeUsage) {
-    const usageChunk = `data: {"id":${JSON.stringify(who.id)},"object":"chat.completion.chunk","created":${who.created},"model":${JSON.stringify(who.model)},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)},"choices":[],"usage":${usageJson(usage)}}\n\n`;
+    const usageChunk = `data: {"id":${jsonQuote(who.id)},"object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"default","system_fingerprint":${jsonQuote(who.systemFingerprint)},"choices":[],"usage":${usageJson(usage)}}\n\n`;
     trailer = joinPieces([usageChunk, DONE_FRAME]);
   }
   return { lanes, trailer };
@@ -85,7 +86,7 @@ function usageJson(u: ChatUsage): string {
 export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage): Buffer {
   // Text accumulates in one string between arena slices: each piece costs a native write.
   const parts: (string | Buffer)[] = [];
-  let text = `{"id":${JSON.stringify(who.id)},"object":"chat.completion","created":${who.created},"model":${JSON.stringify(who.model)},"choices":[`;
+  let text = `{"id":${jsonQuote(who.id)},"object":"chat.completion","created":${who.created},"model":${jsonQuote(who.model)},"choices":[`;
   const slice = (bytes: Buffer): void => {
     parts.push(text, bytes);
     text = '';
@@ -105,7 +106,7 @@ export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: C
     if (a.toolCalls.length > 0) {
       text += ',"tool_calls":[';
       a.toolCalls.forEach((c, k) => {
-        text += `${k > 0 ? ',' : ''}{"id":${JSON.stringify(c.id)},"type":"function","function":{"name":${JSON.stringify(c.name)},"arguments":"`;
+        text += `${k > 0 ? ',' : ''}{"id":${jsonQuote(c.id)},"type":"function","function":{"name":${jsonQuote(c.name)},"arguments":"`;
         slice(sourceSlice(c.args, c.count));
         text += '"}}';
       });
@@ -113,7 +114,7 @@ export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: C
     }
     text += `,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}`;
   }
-  text += `],"usage":${usageJson(usage)},"service_tier":"default","system_fingerprint":${JSON.stringify(who.systemFingerprint)}}`;
+  text += `],"usage":${usageJson(usage)},"service_tier":"default","system_fingerprint":${jsonQuote(who.systemFingerprint)}}`;
   parts.push(text);
   return joinPieces(parts);
 }

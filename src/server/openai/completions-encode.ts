@@ -8,6 +8,7 @@
 import type { Answer } from '../answer.js';
 import { Lane, Step, sourceSlice, tokenStep, type TokenSource } from '../stream-plan.js';
 import { DONE_FRAME } from './chat-encode.js';
+import { jsonQuote } from '../json-quote.js';
 
 export interface CompletionIdentity {
   readonly id: string;
@@ -49,8 +50,8 @@ function tokensFrom(src: TokenSource, from: number, count: number): TokenSource 
 
 /** One lane per choice; the usage chunk (with `include_usage`) and `[DONE]` form the trailer. */
 export function completionsStreamPlan(who: CompletionIdentity, choices: readonly CompletionChoice[], includeUsage: boolean, usage: CompletionUsage): { lanes: Lane[]; trailer: Buffer } {
-  const head = Buffer.from(`data: {"id":${JSON.stringify(who.id)},"object":"text_completion","created":${who.created},"choices":[{"text":"`);
-  const model = JSON.stringify(who.model);
+  const head = Buffer.from(`data: {"id":${jsonQuote(who.id)},"object":"text_completion","created":${who.created},"choices":[{"text":"`);
+  const model = jsonQuote(who.model);
   const usageNull = includeUsage ? ',"usage":null' : '';
   const lanes = choices.map(({ answer: a, echo }, index) => {
     const open = Buffer.from(`","index":${index},"logprobs":null,"finish_reason":null}],"model":${model}${usageNull}}\n\n`);
@@ -67,7 +68,7 @@ export function completionsStreamPlan(who: CompletionIdentity, choices: readonly
   });
   let trailer = DONE_FRAME;
   if (includeUsage) {
-    const usageChunk = `data: {"id":${JSON.stringify(who.id)},"object":"text_completion","created":${who.created},"model":${model},"usage":${usageJson(usage)},"choices":[]}\n\n`;
+    const usageChunk = `data: {"id":${jsonQuote(who.id)},"object":"text_completion","created":${who.created},"model":${model},"usage":${usageJson(usage)},"choices":[]}\n\n`;
     trailer = Buffer.concat([Buffer.from(usageChunk), DONE_FRAME]);
   }
   return { lanes, trailer };
@@ -76,7 +77,7 @@ export function completionsStreamPlan(who: CompletionIdentity, choices: readonly
 /** The non-streaming `text_completion` body; each choice's text is spliced from the arena as one slice. */
 export function completionsBody(who: CompletionIdentity, choices: readonly CompletionChoice[], usage: CompletionUsage): Buffer {
   const parts: Buffer[] = [
-    Buffer.from(`{"id":${JSON.stringify(who.id)},"object":"text_completion","created":${who.created},"model":${JSON.stringify(who.model)},"system_fingerprint":${JSON.stringify(who.systemFingerprint)},"choices":[`),
+    Buffer.from(`{"id":${jsonQuote(who.id)},"object":"text_completion","created":${who.created},"model":${jsonQuote(who.model)},"system_fingerprint":${jsonQuote(who.systemFingerprint)},"choices":[`),
   ];
   choices.forEach(({ answer: a, echo }, index) => {
     parts.push(Buffer.from(index > 0 ? ',{"text":"' : '{"text":"'));

@@ -11,6 +11,7 @@
  */
 import type { Answer, AnswerToolCall } from '../answer.js';
 import { EMPTY, Lane, Step, sourceSlice, tokenStep } from '../stream-plan.js';
+import { jsonQuote } from '../json-quote.js';
 
 export interface ResponseIdentity {
   /** `resp_…` */
@@ -128,7 +129,7 @@ function callItem(call: AnswerToolCall, itemId: string): Buffer[] {
   return [
     Buffer.from(`{"id":${JSON.stringify(itemId)},"type":"function_call","status":"${status}","arguments":`),
     ...quoted(sourceSlice(call.args, call.count)),
-    Buffer.from(`,"call_id":${JSON.stringify(call.id)},"name":${JSON.stringify(call.name)}}`),
+    Buffer.from(`,"call_id":${jsonQuote(call.id)},"name":${jsonQuote(call.name)}}`),
   ];
 }
 
@@ -231,10 +232,10 @@ export function responseStreamPlan(p: ResponseParts): { lanes: Lane[]; trailer: 
     } else {
       const { call, itemId } = item;
       const id = JSON.stringify(itemId);
-      const name = JSON.stringify(call.name);
+      const name = jsonQuote(call.name);
       steps.push(
         eventFrame('response.output_item.added', [
-          `"output_index":${index},"item":{"id":${id},"type":"function_call","status":"in_progress","arguments":"","call_id":${JSON.stringify(call.id)},"name":${name}}`,
+          `"output_index":${index},"item":{"id":${id},"type":"function_call","status":"in_progress","arguments":"","call_id":${jsonQuote(call.id)},"name":${name}}`,
         ]),
       );
       steps.push(tokenStep(Buffer.from(`${eventHead('response.function_call_arguments.delta')}"item_id":${id},"output_index":${index},"delta":"`), call.args, call.count, ARGS_DELTA_TAIL, FRAME_END));
