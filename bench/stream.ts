@@ -28,6 +28,8 @@ export interface StreamOptions {
   readonly rawWindowS: number;
   readonly profile: boolean;
   readonly raw: boolean;
+  /** The simulator's `pacing` at realistic speed: poll (the default) for lag, sleep for CPU per event. */
+  readonly pacing: 'poll' | 'sleep';
   /** Runs before each measured phase (waits for a quiet machine when asked to). */
   readonly beforePhase: (label: string) => Promise<void>;
 }
@@ -76,6 +78,8 @@ export interface RawStreamResult {
 
 export interface StreamResult {
   readonly fdLimit: number | undefined;
+  /** The simulator's pacing in the realistic levels. */
+  readonly pacing?: 'poll' | 'sleep';
   readonly levels: readonly StreamLevelResult[];
   readonly raw: RawStreamResult | undefined;
 }
@@ -159,7 +163,7 @@ async function runLevel(inspector: ThreadInspector, opts: StreamOptions, request
   await opts.beforePhase(label);
   progress(`${label}: client-only memory baseline (${n} idle sockets to bare uWS)`);
   const clientBaselinePerSocketBytes = await clientBaseline(inspector, n);
-  const sim = await startSimulatorUnderTest(inspector, { speed: 1, seed: opts.seed });
+  const sim = await startSimulatorUnderTest(inspector, { speed: 1, seed: opts.seed, pacing: opts.pacing });
   try {
     const heapIdle = await sim.session?.heapUsedBytes(true);
     const idle = await rssAfterGc(inspector);
@@ -222,5 +226,5 @@ export async function runStream(inspector: ThreadInspector, opts: StreamOptions)
     if (cappedBecause !== undefined) progress(`streaming ${requested}: capped at ${n} (${cappedBecause})`);
     levels.push(await runLevel(inspector, opts, requested, n, cappedBecause));
   }
-  return { fdLimit: openFileLimit(), levels, raw };
+  return { fdLimit: openFileLimit(), pacing: opts.pacing, levels, raw };
 }

@@ -16,9 +16,11 @@ class Task implements WheelTask {
 class ManualHost implements TimerHost {
   armed: (() => void) | null = null;
   arms = 0;
-  set(fn: () => void): unknown {
+  lastDelayMs = -1;
+  set(fn: () => void, delayMs: number): unknown {
     this.armed = fn;
     this.arms++;
+    this.lastDelayMs = delayMs;
     return fn;
   }
   clear(): void {
@@ -184,5 +186,41 @@ describe('TimerWheel with fractional due times', () => {
       expect(t).toBeGreaterThanOrEqual(due);
       expect(t - due).toBeLessThan(0.3);
     });
+  });
+
+  it('when polling, turns the loop (delay 0) only while a task is due in this tick or the next', () => {
+    const clock = new ManualClock(1000);
+    const host = new ManualHost();
+    const fired: string[] = [];
+    const wheel = new TimerWheel<Task>((t) => fired.push(t.name), clock, host, true);
+    wheel.schedule(new Task('far'), 1010);
+    expect(host.lastDelayMs).toBe(1);
+    clock.set(1008.5);
+    host.fire();
+    // Due two ticks on: still sleeping.
+    expect(host.lastDelayMs).toBe(1);
+    clock.set(1009.1);
+    host.fire();
+    // Due in the next tick: the wheel polls.
+    expect(host.lastDelayMs).toBe(0);
+    clock.set(1009.6);
+    host.fire();
+    expect(fired).toEqual([]);
+    expect(host.lastDelayMs).toBe(0);
+    clock.set(1010.01);
+    host.fire();
+    expect(fired).toEqual(['far']);
+    expect(host.armed).toBeNull();
+    wheel.schedule(new Task('soon'), 1010.6);
+    expect(host.lastDelayMs).toBe(0);
+  });
+
+  it('without polling, always sleeps on the 1 ms timer', () => {
+    const { clock, host, wheel } = setup();
+    wheel.schedule(new Task('soon'), 1000.5);
+    expect(host.lastDelayMs).toBe(1);
+    clock.set(1000.2);
+    host.fire();
+    expect(host.lastDelayMs).toBe(1);
   });
 });

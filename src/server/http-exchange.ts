@@ -595,6 +595,10 @@ function emitCorked(): void {
   flushScratch();
   ex.sequence = sequence;
   emitFinished = !open;
+  // A finished stream ends in this cork, so its last event and the chunked terminator leave in
+  // one send. Never closeConnection here: the headers are out, so uWS would write its
+  // `Connection: close` into the chunked body. A draining thread closes the socket when it shuts down.
+  if (emitFinished && !emitCut) ex.res.end();
   target = null;
 }
 
@@ -613,9 +617,10 @@ function emitDue(ex: Exchange): void {
     return;
   }
   if (emitFinished) {
+    // emitCorked has ended the response.
     e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
     ex.tokensSent = 0;
-    ex.res.cork(endCorkedFor(ex));
+    finish(ex);
     return;
   }
   if (!writeOk) {
@@ -627,15 +632,6 @@ function emitDue(ex: Exchange): void {
   }
   // Due times come from the plan, not from now, so lateness never accumulates.
   scheduleNext(ex, e);
-}
-
-function endCorkedFor(ex: Exchange): () => void {
-  return () => {
-    // Never closeConnection here: the headers are out, so uWS would write its `Connection: close`
-    // into the chunked body. A draining thread closes the socket when it shuts down.
-    ex.res.end();
-    finish(ex);
-  };
 }
 
 function onWritable(ex: Exchange): boolean {

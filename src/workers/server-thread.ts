@@ -35,7 +35,7 @@ try {
   const layout = new CounterLayout(corpus.models);
   const counters = new CounterWriter(data.counters, layout, data.slot);
   const ctx = new ThreadContext(config, corpus, counters, data.profiles, data.arrivals);
-  const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST);
+  const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST, config.pacing === 'poll');
   let policy = data.policy;
   const applyPolicy = (p: typeof policy): void => {
     policy = p;
