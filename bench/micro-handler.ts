@@ -5,12 +5,16 @@
  * any JSON API does per request: `JSON.parse` of the same body and `JSON.stringify` of a reply
  * of the same size.
  */
+import { parseScenario } from '../src/chaos/scenario.js';
 import { resolveConfig } from '../src/config/schema.js';
 import type { Corpus } from '../src/corpus/sampler.js';
 import { CounterLayout, CounterWriter } from '../src/metrics/counters.js';
 import type { RequestInfo } from '../src/server/http-exchange.js';
 import { chatCompletions } from '../src/server/openai/chat.js';
 import { ThreadContext } from '../src/server/thread-context.js';
+import { allocateQuotaMemory, QuotaEngine } from '../src/quota/engine.js';
+import { parseQuotaTable } from '../src/quota/limits.js';
+import { MONOTONIC_CLOCK } from '../src/timing/clock.js';
 import { loadProfiles } from '../src/timing/profiles.js';
 import { sink, type Pair } from './micro-harness.js';
 import { CHAT_PATH, CHAT_REQUEST } from './nonstream.js';
@@ -33,27 +37,45 @@ const INFO: RequestInfo = {
   tags: {},
 };
 
-export function handlerPairs(corpus: Corpus, seed: number): Pair[] {
+function handlerContext(corpus: Corpus, seed: number): ThreadContext {
   const config = resolveConfig({ seed, speed: 0 });
   const layout = new CounterLayout(corpus.models);
-  const ctx = new ThreadContext(config, corpus, new CounterWriter(CounterLayout.allocate(layout, 1), layout, 0), loadProfiles(), new SharedArrayBuffer(8));
+  return new ThreadContext(config, corpus, new CounterWriter(CounterLayout.allocate(layout, 1), layout, 0), loadProfiles(), new SharedArrayBuffer(8));
+}
+
+/**
+ * The policies of the policy-cost bench, in force for every request: a rate limit too large to
+ * refuse anything, and a scenario phase that matches and draws each fault at probability 0.
+ */
+function withPolicies(ctx: ThreadContext): ThreadContext {
+  ctx.quota = new QuotaEngine(allocateQuotaMemory(), parseQuotaTable({ defaults: { requestsPerMinute: 1e9, tokensPerMinute: 1e12 } }, 'bench'), MONOTONIC_CLOCK);
+  const faults = ['rate_limit', 'server_error_500', 'disconnect_after_tokens', 'ttft_brownout'].map((kind) => ({ kind, probability: 0, factorFrom: 1, factorTo: 1 }));
+  ctx.scenario = parseScenario({ name: 'bench', phases: [{ name: 'all', target: { models: ['gpt-'] }, faults }, { name: 'second', faults }] }, 'bench');
+  ctx.scenarioLoadedAtMs = Date.now();
+  return ctx;
+}
+
+export function handlerPairs(corpus: Corpus, seed: number): Pair[] {
+  const ctx = handlerContext(corpus, seed);
+  const policed = withPolicies(handlerContext(corpus, seed));
   const body = Buffer.from(JSON.stringify(CHAT_REQUEST));
   const probe = chatCompletions(ctx, INFO, body);
   if (probe.kind !== 'json') throw new Error(`bench: the handler answered ${probe.kind}, not a JSON body`);
   const replyObject: unknown = JSON.parse(String(probe.body));
+  const handle = (c: ThreadContext) => (ops: number): number => {
+    for (let i = 0; i < ops; i++) {
+      const r = chatCompletions(c, INFO, body);
+      if (r.kind === 'json') sink.value += r.body.length;
+    }
+    return ops;
+  };
   return [
     {
       name: 'handler: chat completion, request bytes to reply (non-streaming)',
       baseline: 'JSON.parse request + JSON.stringify reply',
       note: 'parse, validate, admit, choose, plan timing, encode body and headers',
       ops: 100_000,
-      run: (ops) => {
-        for (let i = 0; i < ops; i++) {
-          const r = chatCompletions(ctx, INFO, body);
-          if (r.kind === 'json') sink.value += r.body.length;
-        }
-        return ops;
-      },
+      run: handle(ctx),
       base: (ops) => {
         for (let i = 0; i < ops; i++) {
           sink.value += (JSON.parse(body.toString('utf8')) as { max_tokens: number }).max_tokens;
@@ -61,6 +83,14 @@ export function handlerPairs(corpus: Corpus, seed: number): Pair[] {
         }
         return ops;
       },
+    },
+    {
+      name: 'handler: the same with quotas and chaos in force (policy cost)',
+      baseline: 'the handler without them',
+      note: 'quota admission on two buckets with its headers, scenario phase match and fault draws',
+      ops: 100_000,
+      run: handle(policed),
+      base: handle(handlerContext(corpus, seed)),
     },
   ];
 }

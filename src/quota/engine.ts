@@ -91,6 +91,20 @@ function capacity(limits: ModelLimits, dimension: QuotaDimension): number | unde
   }
 }
 
+/** Limit, remaining and reset header names per dimension, built once rather than per response. */
+const OPENAI_HEADER_NAMES: Readonly<Record<QuotaDimension, readonly [string, string, string]>> = {
+  requests: ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
+  tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+  input_tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+  output_tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+};
+const ANTHROPIC_HEADER_NAMES: Readonly<Record<QuotaDimension, readonly [string, string, string]>> = {
+  requests: ['anthropic-ratelimit-requests-limit', 'anthropic-ratelimit-requests-remaining', 'anthropic-ratelimit-requests-reset'],
+  tokens: ['anthropic-ratelimit-output-tokens-limit', 'anthropic-ratelimit-output-tokens-remaining', 'anthropic-ratelimit-output-tokens-reset'],
+  input_tokens: ['anthropic-ratelimit-input-tokens-limit', 'anthropic-ratelimit-input-tokens-remaining', 'anthropic-ratelimit-input-tokens-reset'],
+  output_tokens: ['anthropic-ratelimit-output-tokens-limit', 'anthropic-ratelimit-output-tokens-remaining', 'anthropic-ratelimit-output-tokens-reset'],
+};
+
 export class QuotaEngine {
   readonly #keys: Int32Array;
   readonly #cells: BigInt64Array;
@@ -103,6 +117,10 @@ export class QuotaEngine {
   /** This admission's decisions, reused across requests (a thread admits one request at a time). */
   readonly #decided: Decided[];
   readonly #limits: Map<number, Limit>;
+  readonly #capacityTexts: Map<number, string>;
+  #lastKey: string;
+  #lastModel: string;
+  #lastBucket: { slot: number; limits: ModelLimits } | null;
 
   constructor(memory: SharedArrayBuffer, table: QuotaTable, clock: Clock, epochNowMs: () => number = Date.now) {
     this.#keys = new Int32Array(memory, 0, SLOTS * 2);
@@ -113,9 +131,23 @@ export class QuotaEngine {
     this.#known = new Map();
     this.#decided = [];
     this.#limits = new Map();
+    this.#capacityTexts = new Map();
+    this.#lastKey = '';
+    this.#lastModel = '';
+    this.#lastBucket = null;
   }
 
   #bucket(apiKey: string, model: string): { slot: number; limits: ModelLimits } {
+    // A load test sends one key and model over and over: the last pair skips the key string and the Map.
+    if (apiKey === this.#lastKey && model === this.#lastModel && this.#lastBucket !== null) return this.#lastBucket;
+    const b = this.#bucketFor(apiKey, model);
+    this.#lastKey = apiKey;
+    this.#lastModel = model;
+    this.#lastBucket = b;
+    return b;
+  }
+
+  #bucketFor(apiKey: string, model: string): { slot: number; limits: ModelLimits } {
     const id = `${apiKey}\u0000${model}`;
     let b = this.#known.get(id);
     if (b === undefined) {
@@ -175,6 +207,13 @@ export class QuotaEngine {
     return { rejection: null, headers: this.#headers(req.dialect, decided, null) };
   }
 
+  /** A limit's header value, formatted once per capacity: it goes out on every response. */
+  #capacityText(cap: number): string {
+    let text = this.#capacityTexts.get(cap);
+    if (text === undefined) this.#capacityTexts.set(cap, (text = String(cap)));
+    return text;
+  }
+
   /** Limits are shared objects per capacity, so admission allocates none. */
   #limit(cap: number): Limit {
     let l = this.#limits.get(cap);
@@ -186,14 +225,14 @@ export class QuotaEngine {
     const out: string[] = [];
     if (dialect === 'openai') {
       for (const d of decided) {
-        const name = d.dimension === 'requests' ? 'requests' : 'tokens';
-        out.push(`x-ratelimit-limit-${name}`, String(d.limit.capacity), `x-ratelimit-remaining-${name}`, String(d.decision.remaining), `x-ratelimit-reset-${name}`, goDuration(d.decision.resetMs));
+        const names = OPENAI_HEADER_NAMES[d.dimension];
+        out.push(names[0], this.#capacityText(d.limit.capacity), names[1], String(d.decision.remaining), names[2], goDuration(d.decision.resetMs));
       }
     } else if (dialect === 'anthropic') {
       const now = this.#clock.now() + this.#epochOffsetMs;
       for (const d of decided) {
-        const name = d.dimension === 'requests' ? 'requests' : d.dimension === 'input_tokens' ? 'input-tokens' : 'output-tokens';
-        out.push(`anthropic-ratelimit-${name}-limit`, String(d.limit.capacity), `anthropic-ratelimit-${name}-remaining`, String(d.decision.remaining), `anthropic-ratelimit-${name}-reset`, rfc3339After(now, d.decision.resetMs));
+        const names = ANTHROPIC_HEADER_NAMES[d.dimension];
+        out.push(names[0], this.#capacityText(d.limit.capacity), names[1], String(d.decision.remaining), names[2], rfc3339After(now, d.decision.resetMs));
       }
     }
     if (rejection !== null && Number.isFinite(rejection.retryAfterMs)) {
