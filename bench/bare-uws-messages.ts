@@ -4,6 +4,14 @@ export interface BareThreadData {
   readonly bodyBytes: number;
   /** Extra response headers as name, value pairs (empty: content-type alone). */
   readonly headers: readonly string[];
+  /**
+   * Streaming mode: every chat request gets an SSE stream that never ends, and the thread writes
+   * `event` to its streams round-robin, one write each, `eventsPerSec` in all, from a 1 ms
+   * interval. The floor the simulator's realistic streaming is compared with.
+   */
+  readonly sse?: { readonly eventsPerSec: number; readonly event: string };
+  /** Int32 [0]: writes made in streaming mode, read by the bench. */
+  readonly writes: SharedArrayBuffer;
 }
 
 export type BareToThread = { readonly type: 'stop' };

@@ -30,15 +30,60 @@ function sendCorked(): void {
 }
 
 const app = uws.App();
-app.post('/v1/chat/completions', (res) => {
-  res.onAborted(() => {});
-  res.onData((_chunk, last) => {
-    if (!last) return;
-    reply = res;
-    res.cork(sendCorked);
-    reply = null;
+if (data.sse === undefined) {
+  app.post('/v1/chat/completions', (res) => {
+    res.onAborted(() => {});
+    res.onData((_chunk, last) => {
+      if (!last) return;
+      reply = res;
+      res.cork(sendCorked);
+      reply = null;
+    });
   });
-});
+} else serveStreams(data.sse);
+
+/** Streaming mode (see `BareThreadData.sse`): the least a server can do per SSE event. */
+function serveStreams(sse: NonNullable<BareThreadData['sse']>): void {
+  const event = Buffer.from(sse.event);
+  const writes = new Int32Array(data.writes);
+  const open: HttpResponse[] = [];
+  const gone = new WeakSet<HttpResponse>();
+  app.post('/v1/chat/completions', (res) => {
+    res.onAborted(() => gone.add(res));
+    res.onData((_chunk, last) => {
+      if (!last) return;
+      res.cork(() => res.writeHeader('content-type', 'text/event-stream').write('\n'));
+      open.push(res);
+    });
+  });
+  let target: HttpResponse | null = null;
+  const writeEvent = (): void => {
+    target!.write(event);
+  };
+  let next = 0;
+  let owed = 0;
+  let last = performance.now();
+  setInterval(() => {
+    const now = performance.now();
+    owed += ((now - last) * sse.eventsPerSec) / 1000;
+    last = now;
+    let n = Math.floor(owed);
+    owed -= n;
+    let skipped = 0;
+    while (n > 0 && open.length > 0 && skipped < open.length) {
+      const res = open[next++ % open.length]!;
+      if (gone.has(res)) {
+        skipped++;
+        continue;
+      }
+      target = res;
+      res.cork(writeEvent);
+      target = null;
+      Atomics.add(writes, 0, 1);
+      n--;
+    }
+  }, 1);
+}
 
 app.listen('127.0.0.1', 0, (ls) => {
   if (!ls) {

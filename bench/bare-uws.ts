@@ -7,11 +7,14 @@ export interface BareServer {
   readonly url: string;
   readonly port: number;
   readonly worker: Worker;
+  /** Writes made so far in streaming mode. */
+  writes(): number;
   stop(): Promise<void>;
 }
 
-export async function startBareUws(bodyBytes: number, headers: readonly string[] = []): Promise<BareServer> {
-  const data: BareThreadData = { bodyBytes: Math.max(16, bodyBytes), headers };
+export async function startBareUws(bodyBytes: number, headers: readonly string[] = [], sse?: BareThreadData['sse']): Promise<BareServer> {
+  const writes = new SharedArrayBuffer(4);
+  const data: BareThreadData = { bodyBytes: Math.max(16, bodyBytes), headers, writes, ...(sse ? { sse } : {}) };
   const worker = new Worker(fileURLToPath(new URL('./bare-uws-thread.js', import.meta.url)), { workerData: data });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
@@ -26,6 +29,7 @@ export async function startBareUws(bodyBytes: number, headers: readonly string[]
     url: `http://127.0.0.1:${port}`,
     port,
     worker,
+    writes: () => Atomics.load(new Int32Array(writes), 0),
     stop: () =>
       (stopped ??= (async () => {
         worker.postMessage({ type: 'stop' } satisfies BareToThread);

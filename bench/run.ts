@@ -182,7 +182,7 @@ function printStream(r: StreamResult): void {
   const lag = (l: StreamResult['levels'][number]): StreamResult['levels'][number]['server']['stats'] => l.server.stats;
   printTable(
     `Realistic streaming (speed 1, one server thread, pacing ${r.pacing ?? 'sleep'}): throughput and server emission lag${r.pacing === 'poll' ? '; with poll pacing the thread stays busy while streams are dense, so its µs/event is an upper bound' : ''}`,
-    ['streams', 'open (server)', 'SSE events/s', 'streams/s', 'lag p50 ms', 'lag p99 ms', 'lag p99.9 ms', 'lag max ms', 'server µs/event', 'server busy', 'load gen busy', 'errors'],
+    ['streams', 'open (server)', 'SSE events/s', 'streams/s', 'lag p50 ms', 'lag p99 ms', 'lag p99.9 ms', 'lag max ms', 'server µs/event', 'server busy', 'bare uWS µs/write', 'bare busy', 'load gen busy', 'errors'],
     r.levels.map((l) => [
       l.concurrency === l.requested ? l.concurrency : `${l.concurrency} (asked ${l.requested})`,
       l.server.activeStreams,
@@ -194,6 +194,8 @@ function printStream(r: StreamResult): void {
       fmt(lag(l)?.histograms.emissionLagMs.max),
       fmt(usPerEvent(l.server.cpu.serverMs, l.client.events)),
       pct(l.server.elu),
+      fmt(l.floor?.usPerWrite),
+      pct(l.floor?.busy),
       pct(l.client.clientElu),
       l.client.errors + l.client.non200,
     ]),

@@ -20,6 +20,8 @@ export interface ServerUnderTest {
   readonly session: WorkerSession | undefined;
   /** Whether its threads run on CPU 1 with the load generator on CPU 0 (see `pinToServerCpu`). */
   readonly pinned: boolean;
+  /** Socket writes so far, where the server counts them (the bare thread in streaming mode). */
+  readonly writes?: () => number;
   stop(): Promise<void>;
 }
 
@@ -52,10 +54,15 @@ export async function startSimulatorUnderTest(inspector: ThreadInspector, option
   };
 }
 
-export async function startBareUnderTest(inspector: ThreadInspector, bodyBytes: number, headers: readonly string[] = []): Promise<ServerUnderTest> {
+export async function startBareUnderTest(
+  inspector: ThreadInspector,
+  bodyBytes: number,
+  headers: readonly string[] = [],
+  sse?: { readonly eventsPerSec: number; readonly event: string },
+): Promise<ServerUnderTest> {
   const before = new Set(threadIds());
   const known = new Set(inspector.workers('').map((w) => w.sessionId));
-  const bare = await startBareUws(bodyBytes, headers);
+  const bare = await startBareUws(bodyBytes, headers, sse);
   const session = await inspector.newestWorker('/bare-uws-thread.js', known);
   const added = threadIds().filter((t) => !before.has(t));
   return {
@@ -64,6 +71,7 @@ export async function startBareUnderTest(inspector: ThreadInspector, bodyBytes: 
     threadIds: added,
     session,
     pinned: pinToServerCpu(added),
+    writes: () => bare.writes(),
     stop: () => bare.stop(),
   };
 }

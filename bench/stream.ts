@@ -61,6 +61,20 @@ export interface MemoryFigures {
   readonly clientHeapPerStreamBytes: number;
 }
 
+/**
+ * The same level served by the bare uWS thread in streaming mode: as many sockets, the simulator's
+ * events/s written one per write from a 1 ms interval, events of the simulator's mean size. Its
+ * CPU per write is the floor under the simulator's CPU per event on this machine.
+ */
+export interface WriteFloor {
+  readonly eventsPerSec: number;
+  readonly eventBytes: number;
+  readonly writesPerSec: number;
+  readonly usPerWrite: number;
+  /** Share of the window the bare thread was on CPU. */
+  readonly busy: number;
+}
+
 export interface StreamLevelResult {
   readonly requested: number;
   readonly concurrency: number;
@@ -68,6 +82,7 @@ export interface StreamLevelResult {
   readonly client: WindowResult;
   readonly server: ServerFigures;
   readonly memory: MemoryFigures;
+  readonly floor?: WriteFloor;
 }
 
 export interface RawStreamResult {
@@ -158,6 +173,33 @@ async function measureWindow(
   };
 }
 
+/** An SSE chunk of `bytes` bytes shaped like the simulator's. */
+function floorEvent(bytes: number): string {
+  const head = 'data: {"id":"chatcmpl-floor","object":"chat.completion.chunk","created":0,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"';
+  const tail = '"},"logprobs":null,"finish_reason":null}]}\n\n';
+  return head + 'x'.repeat(Math.max(1, bytes - head.length - tail.length)) + tail;
+}
+
+async function measureFloor(inspector: ThreadInspector, n: number, eventsPerSec: number, eventBytes: number, windowS: number): Promise<WriteFloor> {
+  const bare = await startBareUnderTest(inspector, 64, [], { eventsPerSec, event: floorEvent(eventBytes) });
+  try {
+    const load = new StreamLoad({ port: bare.port, request: streamRequest(bare.port), concurrency: n, rampPerSec: 5000, send: true });
+    await load.start(30_000);
+    await sleep(1000);
+    const w0 = bare.writes!();
+    const cpu0 = cpuSnapshot();
+    const t0 = performance.now();
+    await sleep(windowS * 1000);
+    const wallMs = performance.now() - t0;
+    const cpu = splitCpu(cpu0, cpuSnapshot(), bare.threadIds, wallMs);
+    const writes = bare.writes!() - w0;
+    await load.stop();
+    return { eventsPerSec, eventBytes, writesPerSec: (writes * 1000) / wallMs, usPerWrite: writes > 0 ? (cpu.serverMs * 1000) / writes : Number.NaN, busy: cpu.serverMs / wallMs };
+  } finally {
+    await bare.stop();
+  }
+}
+
 async function runLevel(inspector: ThreadInspector, opts: StreamOptions, requested: number, n: number, cappedBecause: string | undefined): Promise<StreamLevelResult> {
   const label = `streaming ${n}`;
   await opts.beforePhase(label);
@@ -175,12 +217,17 @@ async function runLevel(inspector: ThreadInspector, opts: StreamOptions, request
     const streams = measured.server.activeStreams ?? load.open;
     const clientSockets = load.connected;
     await load.stop();
+    await sim.stop();
+    const events = measured.client.eventsPerSec;
+    progress(`${label}: floor: bare uWS writing ${Math.round(events)} events/s to ${n} streams`);
+    const floor = events > 0 ? await measureFloor(inspector, n, events, measured.client.bytesPerSec / events, Math.max(3, Math.round(opts.windowS / 3))) : undefined;
     const rssDelta = open.rss - idle.rss;
     return {
       requested,
       concurrency: n,
       ...(cappedBecause === undefined ? {} : { cappedBecause }),
       ...measured,
+      ...(floor ? { floor } : {}),
       memory: {
         serverHeapPerStreamBytes: heapIdle !== undefined && heapOpen !== undefined ? (heapOpen - heapIdle) / streams : undefined,
         openStreams: streams,

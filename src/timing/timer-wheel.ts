@@ -147,7 +147,8 @@ export class TimerWheel<T extends WheelTask> {
     // A 1 ms host timer fires 1–2 ms late, which would be most of an event's lag. When polling,
     // with a task due in this tick or the next, the wheel is advanced on every loop turn instead:
     // sub-millisecond emission while streams are dense, for CPU that would otherwise sit idle.
-    // With nothing due that soon it sleeps on the timer either way.
+    // With nothing due that soon it sleeps on the timer either way. (A task a whole revolution
+    // away, 4.1 s or more, shares its slot with nearer ones and can cause a spin of up to 2 ms.)
     const soon = this.#poll && (this.#slots[this.#cursor & SLOT_MASK] !== null || this.#slots[(this.#cursor + 1) & SLOT_MASK] !== null);
     this.#armed = this.#host.set(this.#advanceBound, soon ? 0 : 1);
   }
