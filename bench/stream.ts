@@ -173,6 +173,13 @@ async function measureWindow(
   };
 }
 
+/**
+ * Levels above this get no floor: at 9,800 streams, right after the simulator's sockets close,
+ * the bare thread's uWS aborted the process ("returning from a request handler without
+ * responding"), most likely descriptors not yet released under the 20,000 fd limit.
+ */
+const FLOOR_MAX_STREAMS = 5000;
+
 /** An SSE chunk of `bytes` bytes shaped like the simulator's. */
 function floorEvent(bytes: number): string {
   const head = 'data: {"id":"chatcmpl-floor","object":"chat.completion.chunk","created":0,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"';
@@ -219,8 +226,11 @@ async function runLevel(inspector: ThreadInspector, opts: StreamOptions, request
     await load.stop();
     await sim.stop();
     const events = measured.client.eventsPerSec;
-    progress(`${label}: floor: bare uWS writing ${Math.round(events)} events/s to ${n} streams`);
-    const floor = events > 0 ? await measureFloor(inspector, n, events, measured.client.bytesPerSec / events, Math.max(3, Math.round(opts.windowS / 3))) : undefined;
+    progress(
+      n <= FLOOR_MAX_STREAMS ? `${label}: floor: bare uWS writing ${Math.round(events)} events/s to ${n} streams` : `${label}: no floor above ${FLOOR_MAX_STREAMS} streams`,
+    );
+    const floor =
+      events > 0 && n <= FLOOR_MAX_STREAMS ? await measureFloor(inspector, n, events, measured.client.bytesPerSec / events, Math.max(3, Math.round(opts.windowS / 3))) : undefined;
     const rssDelta = open.rss - idle.rss;
     return {
       requested,
