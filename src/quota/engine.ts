@@ -36,9 +36,32 @@ export interface QuotaRequest {
   readonly maxOutputTokens: number;
 }
 
-interface Decided {
+/** How a dimension charges a request. */
+type Charge = 'request' | 'input_and_output' | 'input' | 'output';
+
+/**
+ * One limited dimension of a bucket for one dialect, resolved once per (key, model, dialect):
+ * where its state lives, what it allows, and its header names and limit value, so admitting a
+ * request resolves nothing by name.
+ */
+interface DimensionPlan {
   readonly dimension: QuotaDimension;
+  readonly charge: Charge;
+  readonly cell: number;
   readonly limit: Limit;
+  readonly capacityText: string;
+  /** Limit, remaining and reset header names; null where the provider sends none (Gemini). */
+  readonly names: readonly [string, string, string] | null;
+}
+
+interface Bucket {
+  readonly slot: number;
+  readonly limits: ModelLimits;
+  readonly plans: { [D in QuotaDialect]?: readonly DimensionPlan[] };
+}
+
+interface Decided {
+  readonly plan: DimensionPlan;
   readonly cost: number;
   readonly decision: Decision;
 }
@@ -65,15 +88,17 @@ export function allocateQuotaMemory(): SharedArrayBuffer {
   return new SharedArrayBuffer(SLOTS * 8 + SLOTS * SLOT_CELLS * 8);
 }
 
-function cost(dimension: QuotaDimension, req: QuotaRequest): number {
-  switch (dimension) {
-    case 'requests':
+const CHARGE: Readonly<Record<QuotaDimension, Charge>> = { requests: 'request', tokens: 'input_and_output', input_tokens: 'input', output_tokens: 'output' };
+
+function cost(charge: Charge, req: QuotaRequest): number {
+  switch (charge) {
+    case 'request':
       return 1;
-    case 'tokens':
+    case 'input_and_output':
       return req.inputTokens + req.maxOutputTokens;
-    case 'input_tokens':
+    case 'input':
       return req.inputTokens;
-    case 'output_tokens':
+    case 'output':
       return req.maxOutputTokens;
   }
 }
@@ -113,14 +138,13 @@ export class QuotaEngine {
   /** Epoch ms at the clock's zero, so shared TATs are comparable across threads. */
   readonly #epochOffsetMs: number;
   /** Per (key, model): the bucket slot and limits, so a repeat caller costs one Map lookup. */
-  readonly #known: Map<string, { slot: number; limits: ModelLimits }>;
+  readonly #known: Map<string, Bucket>;
   /** This admission's decisions, reused across requests (a thread admits one request at a time). */
   readonly #decided: Decided[];
   readonly #limits: Map<number, Limit>;
-  readonly #capacityTexts: Map<number, string>;
   #lastKey: string;
   #lastModel: string;
-  #lastBucket: { slot: number; limits: ModelLimits } | null;
+  #lastBucket: Bucket | null;
 
   constructor(memory: SharedArrayBuffer, table: QuotaTable, clock: Clock, epochNowMs: () => number = Date.now) {
     this.#keys = new Int32Array(memory, 0, SLOTS * 2);
@@ -131,13 +155,12 @@ export class QuotaEngine {
     this.#known = new Map();
     this.#decided = [];
     this.#limits = new Map();
-    this.#capacityTexts = new Map();
     this.#lastKey = '';
     this.#lastModel = '';
     this.#lastBucket = null;
   }
 
-  #bucket(apiKey: string, model: string): { slot: number; limits: ModelLimits } {
+  #bucket(apiKey: string, model: string): Bucket {
     // A load test sends one key and model over and over: the last pair skips the key string and the Map.
     if (apiKey === this.#lastKey && model === this.#lastModel && this.#lastBucket !== null) return this.#lastBucket;
     const b = this.#bucketFor(apiKey, model);
@@ -147,11 +170,11 @@ export class QuotaEngine {
     return b;
   }
 
-  #bucketFor(apiKey: string, model: string): { slot: number; limits: ModelLimits } {
+  #bucketFor(apiKey: string, model: string): Bucket {
     const id = `${apiKey}\u0000${model}`;
     let b = this.#known.get(id);
     if (b === undefined) {
-      b = { slot: this.#slot(id), limits: limitsFor(this.#table, model) };
+      b = { slot: this.#slot(id), limits: limitsFor(this.#table, model), plans: {} };
       // Keys and models come from clients: the cache is bounded.
       if (this.#known.size < KNOWN_LIMIT) this.#known.set(id, b);
     }
@@ -182,36 +205,45 @@ export class QuotaEngine {
     return SLOTS - 1;
   }
 
-  admit(req: QuotaRequest): QuotaOutcome {
-    const { slot, limits } = this.#bucket(req.apiKey, req.model);
-    const nowUs = (this.#clock.now() + this.#epochOffsetMs) * 1000;
-    const dims = DIALECT_DIMENSIONS[req.dialect];
-    const decided = this.#decided;
-    decided.length = 0;
-    for (let i = 0; i < dims.length; i++) {
-      const dimension = dims[i]!;
-      const cap = capacity(limits, dimension);
+  /** The dimensions `dialect` limits on a bucket, in the order they are checked. */
+  #planFor(bucket: Bucket, dialect: QuotaDialect): readonly DimensionPlan[] {
+    const plans: DimensionPlan[] = [];
+    for (const dimension of DIALECT_DIMENSIONS[dialect]) {
+      const cap = capacity(bucket.limits, dimension);
       if (cap === undefined) continue;
-      const limit = this.#limit(cap);
-      const c = cost(dimension, req);
-      const decision = admitShared(this.#cells, slot * SLOT_CELLS + DIMENSION_INDEX[dimension], nowUs, c, limit);
-      if (!decision.admitted) {
-        // A refusal on one dimension takes back the charges already made on the others.
-        for (const d of decided) refundShared(this.#cells, slot * SLOT_CELLS + DIMENSION_INDEX[d.dimension], nowUs, d.cost, d.limit);
-        decided.push({ dimension, limit, cost: c, decision });
-        const rejection: QuotaRejection = { dimension, limit: cap, requested: c, used: cap - decision.remaining, retryAfterMs: decision.retryAfterMs };
-        return { rejection, headers: this.#headers(req.dialect, decided, rejection) };
-      }
-      decided.push({ dimension, limit, cost: c, decision });
+      plans.push({
+        dimension,
+        charge: CHARGE[dimension],
+        cell: bucket.slot * SLOT_CELLS + DIMENSION_INDEX[dimension],
+        limit: this.#limit(cap),
+        capacityText: String(cap),
+        names: dialect === 'openai' ? OPENAI_HEADER_NAMES[dimension] : dialect === 'anthropic' ? ANTHROPIC_HEADER_NAMES[dimension] : null,
+      });
     }
-    return { rejection: null, headers: this.#headers(req.dialect, decided, null) };
+    return plans;
   }
 
-  /** A limit's header value, formatted once per capacity: it goes out on every response. */
-  #capacityText(cap: number): string {
-    let text = this.#capacityTexts.get(cap);
-    if (text === undefined) this.#capacityTexts.set(cap, (text = String(cap)));
-    return text;
+  admit(req: QuotaRequest): QuotaOutcome {
+    const bucket = this.#bucket(req.apiKey, req.model);
+    const plans = (bucket.plans[req.dialect] ??= this.#planFor(bucket, req.dialect));
+    const nowUs = (this.#clock.now() + this.#epochOffsetMs) * 1000;
+    const decided = this.#decided;
+    decided.length = 0;
+    for (let i = 0; i < plans.length; i++) {
+      const plan = plans[i]!;
+      const c = cost(plan.charge, req);
+      const decision = admitShared(this.#cells, plan.cell, nowUs, c, plan.limit);
+      if (!decision.admitted) {
+        // A refusal on one dimension takes back the charges already made on the others.
+        for (const d of decided) refundShared(this.#cells, d.plan.cell, nowUs, d.cost, d.plan.limit);
+        decided.push({ plan, cost: c, decision });
+        const cap = plan.limit.capacity;
+        const rejection: QuotaRejection = { dimension: plan.dimension, limit: cap, requested: c, used: cap - decision.remaining, retryAfterMs: decision.retryAfterMs };
+        return { rejection, headers: this.#headers(req.dialect, decided, rejection) };
+      }
+      decided.push({ plan, cost: c, decision });
+    }
+    return { rejection: null, headers: this.#headers(req.dialect, decided, null) };
   }
 
   /** Limits are shared objects per capacity, so admission allocates none. */
@@ -225,14 +257,14 @@ export class QuotaEngine {
     const out: string[] = [];
     if (dialect === 'openai') {
       for (const d of decided) {
-        const names = OPENAI_HEADER_NAMES[d.dimension];
-        out.push(names[0], this.#capacityText(d.limit.capacity), names[1], String(d.decision.remaining), names[2], goDuration(d.decision.resetMs));
+        const names = d.plan.names!;
+        out.push(names[0], d.plan.capacityText, names[1], String(d.decision.remaining), names[2], goDuration(d.decision.resetMs));
       }
     } else if (dialect === 'anthropic') {
       const now = this.#clock.now() + this.#epochOffsetMs;
       for (const d of decided) {
-        const names = ANTHROPIC_HEADER_NAMES[d.dimension];
-        out.push(names[0], this.#capacityText(d.limit.capacity), names[1], String(d.decision.remaining), names[2], rfc3339After(now, d.decision.resetMs));
+        const names = d.plan.names!;
+        out.push(names[0], d.plan.capacityText, names[1], String(d.decision.remaining), names[2], rfc3339After(now, d.decision.resetMs));
       }
     }
     if (rejection !== null && Number.isFinite(rejection.retryAfterMs)) {
