@@ -6,8 +6,9 @@
  * probability 0 so none fires). Rounds alternate (off, on, off, on), so drift hits both. One
  * server thread serves both sides: two simulators would be two V8 isolates whose JIT outcomes
  * differ by more than the effect measured (the same handler ran 9.2 or 11.5–14.6 µs in different
- * processes). The figure is server-thread CPU per request with policies on ÷ off, which does not
- * depend on the client; req/s is reported beside it.
+ * processes). The figure is the median over adjacent (off, on) pairs of server-thread CPU per
+ * request on ÷ off, which does not depend on the client; req/s is reported beside it the same way.
+ * Pairing matters on a noisy VM: one configuration alone varied ±13% between consecutive rounds.
  */
 import autocannon from 'autocannon';
 import { CHAT_PATH, CHAT_REQUEST } from './nonstream.js';
@@ -16,14 +17,15 @@ import { cpuSnapshot, splitCpu } from './thread-cpu.js';
 import { progress } from './table.js';
 import type { ThreadInspector } from './thread-inspector.js';
 
-const ROUNDS = 5;
+/** Pairs of (off, on) rounds; their order alternates (off-on, on-off, ...) so a linear drift cancels. */
+const PAIRS = 8;
 
 export interface PolicyCostResult {
   readonly off: { readonly reqPerSec: number; readonly serverCpuUsPerReq: number };
   readonly on: { readonly reqPerSec: number; readonly serverCpuUsPerReq: number };
-  /** Server CPU per request, on ÷ off, minus one: the overhead (target < 0.10). */
+  /** Median over paired rounds of server CPU per request, on ÷ off, minus one: the overhead (target < 0.10). */
   readonly cpuOverhead: number;
-  /** Req/s lost with policies on (1 − on ÷ off). */
+  /** Req/s lost with policies on: 1 − the median over paired rounds of on ÷ off. */
   readonly throughputLoss: number;
 }
 
@@ -70,27 +72,29 @@ export async function runPolicyCost(inspector: ThreadInspector, opts: { seed: nu
     await phase(server, opts.connections, 2);
     await setPolicies(server, true);
     await phase(server, opts.connections, 2);
-    const runs = { off: [] as { reqPerSec: number; serverCpuUsPerReq: number }[], on: [] as { reqPerSec: number; serverCpuUsPerReq: number }[] };
-    // Alternating rounds and medians: this figure is a difference of two noisy measurements.
-    for (let i = 0; i < ROUNDS; i++) {
-      progress(`policy cost: off, round ${i + 1}`);
-      await setPolicies(server, false);
-      runs.off.push(await phase(server, opts.connections, opts.durationS));
-      progress(`policy cost: on, round ${i + 1}`);
-      await setPolicies(server, true);
-      runs.on.push(await phase(server, opts.connections, opts.durationS));
+    type Round = { reqPerSec: number; serverCpuUsPerReq: number };
+    const runs = { off: [] as Round[], on: [] as Round[] };
+    const round = async (on: boolean, i: number): Promise<void> => {
+      progress(`policy cost: ${on ? 'on' : 'off'}, pair ${i + 1} of ${PAIRS}`);
+      await setPolicies(server, on);
+      (on ? runs.on : runs.off).push(await phase(server, opts.connections, opts.durationS));
+    };
+    for (let i = 0; i < PAIRS; i++) {
+      const onFirst = i % 2 === 1;
+      await round(onFirst, i);
+      await round(!onFirst, i);
     }
     const median = (xs: number[]): number => {
       const s = [...xs].sort((p, q) => p - q);
       return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
     };
-    const summary = (xs: { reqPerSec: number; serverCpuUsPerReq: number }[]) => ({
+    const summary = (xs: Round[]) => ({
       reqPerSec: Math.round(median(xs.map((x) => x.reqPerSec))),
       serverCpuUsPerReq: median(xs.map((x) => x.serverCpuUsPerReq)),
     });
-    const a = summary(runs.off);
-    const b = summary(runs.on);
-    return { off: a, on: b, cpuOverhead: b.serverCpuUsPerReq / a.serverCpuUsPerReq - 1, throughputLoss: 1 - b.reqPerSec / a.reqPerSec };
+    const cpuRatios = runs.on.map((r, i) => r.serverCpuUsPerReq / runs.off[i]!.serverCpuUsPerReq);
+    const rateRatios = runs.on.map((r, i) => r.reqPerSec / runs.off[i]!.reqPerSec);
+    return { off: summary(runs.off), on: summary(runs.on), cpuOverhead: median(cpuRatios) - 1, throughputLoss: 1 - median(rateRatios) };
   } finally {
     await server.stop();
   }

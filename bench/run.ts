@@ -333,7 +333,7 @@ async function main(): Promise<void> {
     }
     if (flags.only.includes('policy')) {
       await beforePhase('policy cost');
-      policy = await runPolicyCost(inspector, { seed: flags.seed, durationS: flags.durationS ?? (flags.quick ? 2 : 5), connections: 100 });
+      policy = await runPolicyCost(inspector, { seed: flags.seed, durationS: flags.durationS ?? (flags.quick ? 2 : 3), connections: 100 });
       printTable(
         'Cost of quotas and chaos (non-streaming, speed 0, every request through both; target < 10%)',
         ['policies', 'req/s', 'server CPU µs/req'],

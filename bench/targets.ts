@@ -1,5 +1,6 @@
 /** The project's performance targets, each checked against the figures of one run. */
 import type { NonStreamResult } from './nonstream.js';
+import type { PolicyCostResult } from './policy-cost.js';
 import type { StreamLevelResult, StreamResult } from './stream.js';
 
 export interface TargetVerdict {
@@ -11,11 +12,13 @@ export interface TargetVerdict {
 interface Measured {
   readonly nonstream?: NonStreamResult;
   readonly stream?: StreamResult;
+  readonly policy?: PolicyCostResult;
 }
 
 const NON_STREAM_RATIO = 0.85;
 const RAW_EVENTS_PER_SEC = 100_000;
 const STREAM_KIB = 20;
+const POLICY_OVERHEAD = 0.1;
 const LAG_TARGETS = [
   { streams: 2000, p99Ms: 2 },
   { streams: 10_000, p99Ms: 10 },
@@ -68,6 +71,12 @@ export function evaluateTargets(m: Measured): TargetVerdict[] {
         ? `${(est / 1024).toFixed(1)} KiB RSS (est.), ${heap === undefined ? 'n/a' : (heap / 1024).toFixed(1)} KiB V8 heap, at ${largest.concurrency} streams (${largest.server.activeStreams ?? '?'} open)`
         : 'n/a',
     verdict: est !== undefined ? verdict(est <= STREAM_KIB * 1024) : 'not measured',
+  });
+  const policy = m.policy;
+  out.push({
+    target: `quotas and chaos cost < ${POLICY_OVERHEAD * 100}% (server CPU per request)`,
+    figure: policy ? `${(policy.cpuOverhead * 100).toFixed(1)}% CPU, ${(policy.throughputLoss * 100).toFixed(1)}% req/s (medians over paired rounds)` : 'n/a',
+    verdict: policy ? verdict(policy.cpuOverhead < POLICY_OVERHEAD) : 'not measured',
   });
   return out;
 }
