@@ -598,7 +598,8 @@ function emitCorked(): void {
   // A finished stream ends in this cork, so its last event and the chunked terminator leave in
   // one send. Never closeConnection here: the headers are out, so uWS would write its
   // `Connection: close` into the chunked body. A draining thread closes the socket when it shuts down.
-  if (emitFinished && !emitCut) ex.res.end();
+  // A client gone during the writes above has already run onAborted: its response is discarded.
+  if (emitFinished && !emitCut && ex.phase !== 'done') ex.res.end();
   target = null;
 }
 
