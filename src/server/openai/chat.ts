@@ -11,16 +11,16 @@ import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { parseChatRequest, messageText, type ChatRequest } from './chat-request.js';
 import { chatBody, chatStreamPlan, type ChatIdentity } from './chat-encode.js';
-import { INVALID_JSON, modelNotFound } from './errors.js';
-import { checkOpenAIAuth, openAIErrorReply, quotaKey, requestIdFor } from './reply.js';
+import { quotaKey } from './reply.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { admit, isAdmission } from '../policy.js';
-import { planAnswerTiming, servingBucket } from '../answer-plan.js';
+import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
-import { withRouteModel, type RouteVariant } from './route-variant.js';
+import { type RouteVariant } from './route-variant.js';
+import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 
 export const OPENAI_CHAT: RouteVariant<'chat_completions'> = { route: 'chat_completions', model: undefined, authChecked: false };
 
@@ -49,32 +49,16 @@ export function systemFingerprint(model: string): string {
   return fp;
 }
 
-export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buffer, variant: RouteVariant = OPENAI_CHAT): Reply {
-  const route = variant.route;
-  const other = ctx.counters.modelIndex('');
-  // Auth comes first, as OpenAI checks the key before reading the body.
-  const authError = variant.authChecked ? undefined : checkOpenAIAuth(ctx, info);
-  if (authError) return openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, authError, 'authentication', other);
-  let input: unknown;
-  try {
-    input = JSON.parse(body.toString('utf8'));
-  } catch {
-    const rng = ctx.requestRng(undefined, '');
-    return openAIErrorReply(requestIdFor(info, rng), route, INVALID_JSON, 'invalid_json', other);
-  }
-  const parsed = parseChatRequest(withRouteModel(input, variant));
-  const seed = 'status' in parsed ? undefined : parsed.body.seed;
-  // The prompt keys the random stream only when the request sets a seed; building it costs.
-  const promptKey = seed == null || 'status' in parsed ? '' : parsed.body.model + '\u0000' + parsed.body.messages.map(messageText).join('\u0000');
-  const rng = ctx.requestRng(seed, promptKey);
-  const requestId = requestIdFor(info, rng);
-  if ('status' in parsed) return openAIErrorReply(requestId, route, parsed, 'invalid_request', other);
-  const req = parsed;
-  const model = req.body.model;
+const CHAT_SEEDING: RequestSeeding<ChatRequest> = {
+  seed: (req) => req.body.seed,
+  promptKey: (req) => req.body.model + '\u0000' + req.body.messages.map(messageText).join('\u0000'),
+};
 
-  const serving = servingBucket(ctx, model);
-  if (serving === null) return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
-  const { bucketKey, modelIndex } = serving;
+export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buffer, variant: RouteVariant = OPENAI_CHAT): Reply {
+  const accepted = acceptOpenAI(ctx, info, body, variant, parseChatRequest, CHAT_SEEDING);
+  if (!isAccepted(accepted)) return accepted;
+  const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
+  const route = variant.route;
 
   const promptTokens = countChatPromptTokens(req);
   const meta = { route, modelIndex, errorKind: null } as const;

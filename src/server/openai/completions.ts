@@ -7,18 +7,18 @@
 import { chooseAnswer, randomId, type Answer, type AnswerRequest } from '../answer.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
-import { planAnswerTiming, servingBucket } from '../answer-plan.js';
+import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { systemFingerprint } from './chat.js';
 import { completionLaneSteps, completionsBody, completionsStreamPlan, escapeJsonText, type CompletionChoice, type CompletionIdentity } from './completions-encode.js';
-import { parseCompletionsRequest } from './completions-request.js';
-import { INVALID_JSON, modelNotFound } from './errors.js';
+import { parseCompletionsRequest, type CompletionsRequest } from './completions-request.js';
 import { OPENAI_FAULTS } from './faults.js';
-import { checkOpenAIAuth, openAIErrorReply, quotaKey, requestIdFor } from './reply.js';
-import { withRouteModel, type RouteVariant } from './route-variant.js';
+import { quotaKey } from './reply.js';
+import { type RouteVariant } from './route-variant.js';
+import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 
 export const OPENAI_COMPLETIONS: RouteVariant<'completions'> = { route: 'completions', model: undefined, authChecked: false };
 
@@ -28,30 +28,16 @@ function cutAnswer(a: Answer, limit: number): Answer {
   return { ...a, contentCount: limit, completionTokens: limit, finishReason: 'length' };
 }
 
-export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer, variant: RouteVariant = OPENAI_COMPLETIONS): Reply {
-  const route = variant.route;
-  const other = ctx.counters.modelIndex('');
-  // Auth comes first, as OpenAI checks the key before reading the body.
-  const authError = variant.authChecked ? undefined : checkOpenAIAuth(ctx, info);
-  if (authError) return openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, authError, 'authentication', other);
-  let input: unknown;
-  try {
-    input = JSON.parse(body.toString('utf8'));
-  } catch {
-    const rng = ctx.requestRng(undefined, '');
-    return openAIErrorReply(requestIdFor(info, rng), route, INVALID_JSON, 'invalid_json', other);
-  }
-  const parsed = parseCompletionsRequest(withRouteModel(input, variant));
-  const promptKey = 'status' in parsed ? '' : parsed.body.model + '\u0000' + parsed.prompts.map((p) => p.text).join('\u0000');
-  const rng = ctx.requestRng('status' in parsed ? undefined : parsed.body.seed, promptKey);
-  const requestId = requestIdFor(info, rng);
-  if ('status' in parsed) return openAIErrorReply(requestId, route, parsed, 'invalid_request', other);
-  const req = parsed;
-  const model = req.body.model;
+const COMPLETIONS_SEEDING: RequestSeeding<CompletionsRequest> = {
+  seed: (req) => req.body.seed,
+  promptKey: (req) => req.body.model + '\u0000' + req.prompts.map((p) => p.text).join('\u0000'),
+};
 
-  const serving = servingBucket(ctx, model);
-  if (serving === null) return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
-  const { bucketKey, modelIndex } = serving;
+export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer, variant: RouteVariant = OPENAI_COMPLETIONS): Reply {
+  const accepted = acceptOpenAI(ctx, info, body, variant, parseCompletionsRequest, COMPLETIONS_SEEDING);
+  if (!isAccepted(accepted)) return accepted;
+  const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
+  const route = variant.route;
 
   let promptTokens = 0;
   for (const prompt of req.prompts) promptTokens += prompt.tokens;

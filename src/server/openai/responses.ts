@@ -11,14 +11,16 @@ import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
-import { planAnswerTiming, servingBucket } from '../answer-plan.js';
+import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
-import { INVALID_JSON, invalidRequest, modelNotFound, type OpenAIError } from './errors.js';
+import { invalidRequest, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type ResponsesRequest } from './responses-request.js';
 import { responseStoreFor } from './responses-store.js';
+import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
+import type { RouteVariant } from './route-variant.js';
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -54,30 +56,16 @@ function echoOf(req: ResponsesRequest): ResponseEcho {
   };
 }
 
-export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
-  const route = 'responses';
-  const other = ctx.counters.modelIndex('');
-  // Auth comes first, as OpenAI checks the key before reading the body.
-  const authError = checkOpenAIAuth(ctx, info);
-  if (authError) return openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, authError, 'authentication', other);
-  let input: unknown;
-  try {
-    input = JSON.parse(body.toString('utf8'));
-  } catch {
-    return openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, INVALID_JSON, 'invalid_json', other);
-  }
-  const parsed = parseResponsesRequest(input);
-  const promptKey = 'status' in parsed ? '' : `${parsed.body.model}\u0000${parsed.body.instructions ?? ''}\u0000${parsed.turns.map((t) => t.text).join('\u0000')}`;
-  // The Responses API has no `seed`: every request draws from the run's arrival-indexed source.
-  const rng = ctx.requestRng(undefined, promptKey);
-  const requestId = requestIdFor(info, rng);
-  if ('status' in parsed) return openAIErrorReply(requestId, route, parsed, 'invalid_request', other);
-  const req = parsed;
-  const model = req.body.model;
+const OPENAI_RESPONSES: RouteVariant<'responses'> = { route: 'responses', model: undefined, authChecked: false };
 
-  const serving = servingBucket(ctx, model);
-  if (serving === null) return openAIErrorReply(requestId, route, modelNotFound(model), 'model_not_found', other);
-  const { bucketKey, modelIndex } = serving;
+/** The Responses API has no `seed`: every request draws from the run's arrival-indexed source. */
+const RESPONSES_SEEDING: RequestSeeding<ResponsesRequest> = { seed: () => undefined, promptKey: () => '' };
+
+export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
+  const accepted = acceptOpenAI(ctx, info, body, OPENAI_RESPONSES, parseResponsesRequest, RESPONSES_SEEDING);
+  if (!isAccepted(accepted)) return accepted;
+  const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
+  const route = OPENAI_RESPONSES.route;
 
   const inputTokens = countResponsesInputTokens(req);
   const meta = { route, modelIndex, errorKind: null } as const;
