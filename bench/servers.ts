@@ -38,20 +38,26 @@ function pinToServerCpu(serverThreads: readonly number[]): boolean {
   return true;
 }
 
-export async function startSimulatorUnderTest(inspector: ThreadInspector, options: ConfigInput): Promise<ServerUnderTest> {
+/**
+ * Starts a server in worker threads of this process and takes hold of them: the threads it added
+ * (for CPU), an inspector session with the one running `threadScript`, and their pinning.
+ */
+async function underTest<S extends { url: string; port: number; stop(): Promise<void> }>(
+  inspector: ThreadInspector,
+  threadScript: string,
+  start: () => Promise<S>,
+): Promise<{ server: S; threadIds: number[]; session: WorkerSession | undefined; pinned: boolean }> {
   const before = new Set(threadIds());
   const known = new Set(inspector.workers('').map((w) => w.sessionId));
-  const sim = await startSimulator({ threads: 1, logLevel: 'silent', ...options });
-  const session = await inspector.newestWorker('/server-thread.js', known);
+  const server = await start();
+  const session = await inspector.newestWorker(threadScript, known);
   const added = threadIds().filter((t) => !before.has(t));
-  return {
-    url: sim.url,
-    port: sim.port,
-    threadIds: added,
-    session,
-    pinned: pinToServerCpu(added),
-    stop: () => sim.stop(),
-  };
+  return { server, threadIds: added, session, pinned: pinToServerCpu(added) };
+}
+
+export async function startSimulatorUnderTest(inspector: ThreadInspector, options: ConfigInput): Promise<ServerUnderTest> {
+  const t = await underTest(inspector, '/server-thread.js', () => startSimulator({ threads: 1, logLevel: 'silent', ...options }));
+  return { url: t.server.url, port: t.server.port, threadIds: t.threadIds, session: t.session, pinned: t.pinned, stop: () => t.server.stop() };
 }
 
 export async function startBareUnderTest(
@@ -60,18 +66,7 @@ export async function startBareUnderTest(
   headers: readonly string[] = [],
   sse?: { readonly eventsPerSec: number; readonly event: string },
 ): Promise<ServerUnderTest> {
-  const before = new Set(threadIds());
-  const known = new Set(inspector.workers('').map((w) => w.sessionId));
-  const bare = await startBareUws(bodyBytes, headers, sse);
-  const session = await inspector.newestWorker('/bare-uws-thread.js', known);
-  const added = threadIds().filter((t) => !before.has(t));
-  return {
-    url: bare.url,
-    port: bare.port,
-    threadIds: added,
-    session,
-    pinned: pinToServerCpu(added),
-    writes: () => bare.writes(),
-    stop: () => bare.stop(),
-  };
+  const t = await underTest(inspector, '/bare-uws-thread.js', () => startBareUws(bodyBytes, headers, sse));
+  const bare = t.server;
+  return { url: bare.url, port: bare.port, threadIds: t.threadIds, session: t.session, pinned: t.pinned, writes: () => bare.writes(), stop: () => bare.stop() };
 }

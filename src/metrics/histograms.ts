@@ -12,14 +12,19 @@ export type HistogramName = (typeof HISTOGRAMS)[number];
 /** One hour in µs: anything longer is clamped rather than dropped. */
 const HIGHEST_US = 3_600_000_000;
 
-function build(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+/** A histogram of integer µs up to `highestUs`, as every timing histogram here (the bench's too) is kept. */
+export function buildUsHistogram(highestUs: number = HIGHEST_US): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: highestUs, numberOfSignificantValueDigits: 3, useWebAssembly: false });
 }
 
-function toUs(ms: number): number {
+/** A duration in ms as integer µs, clamped to [0, highestUs] rather than dropped. */
+export function msToUs(ms: number, highestUs: number = HIGHEST_US): number {
   const us = Math.round(ms * 1000);
-  return us < 0 ? 0 : us > HIGHEST_US ? HIGHEST_US : us;
+  return us < 0 ? 0 : us > highestUs ? highestUs : us;
 }
+
+const build = (): hdr.Histogram => buildUsHistogram();
+const toUs = (ms: number): number => msToUs(ms);
 
 /**
  * Values below this many µs are counted in a plain array and handed to hdr in bulk when read.
@@ -108,23 +113,30 @@ export interface HistogramSummary {
 
 const round3 = (us: number): number => Math.round(us) / 1000;
 
+/** A µs histogram's summary in ms (three decimals); all zero when empty. */
+export function summarizeUs(h: hdr.Histogram): HistogramSummary {
+  const count = h.totalCount;
+  if (count === 0) return { count, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  return {
+    count,
+    // Percentile 0 is the least value recorded, zero included (a lag of 0 is a real minimum).
+    min: round3(h.getValueAtPercentile(0)),
+    mean: round3(h.mean),
+    p50: round3(h.getValueAtPercentile(50)),
+    p90: round3(h.getValueAtPercentile(90)),
+    p99: round3(h.getValueAtPercentile(99)),
+    p999: round3(h.getValueAtPercentile(99.9)),
+    max: round3(h.maxValue),
+  };
+}
+
 /** Merges per-thread encodings into one summary per histogram, in ms. */
 export function mergeHistograms(parts: readonly Record<HistogramName, string>[]): Record<HistogramName, HistogramSummary> {
   const out = {} as Record<HistogramName, HistogramSummary>;
   for (const name of HISTOGRAMS) {
     const merged = build();
     for (const part of parts) merged.add(hdr.decodeFromCompressedBase64(part[name], 32, false));
-    const count = merged.totalCount;
-    out[name] = {
-      count,
-      min: count === 0 ? 0 : round3(merged.minNonZeroValue),
-      mean: count === 0 ? 0 : round3(merged.mean),
-      p50: round3(merged.getValueAtPercentile(50)),
-      p90: round3(merged.getValueAtPercentile(90)),
-      p99: round3(merged.getValueAtPercentile(99)),
-      p999: round3(merged.getValueAtPercentile(99.9)),
-      max: round3(merged.maxValue),
-    };
+    out[name] = summarizeUs(merged);
   }
   return out;
 }
