@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/timing/clock.js';
-import { initWheelTask, TimerWheel, type TimerHost, type WheelTask } from '../src/timing/timer-wheel.js';
+import { ManualClock, MONOTONIC_CLOCK } from '../src/timing/clock.js';
+import { initWheelTask, NODE_TIMER_HOST, TimerWheel, type TimerHost, type WheelTask } from '../src/timing/timer-wheel.js';
 
 class Task implements WheelTask {
   wheelDueMs = 0;
@@ -222,5 +222,21 @@ describe('TimerWheel with fractional due times', () => {
     clock.set(1000.2);
     host.fire();
     expect(host.lastDelayMs).toBe(1);
+  });
+
+  it("clears the Node host's immediate and its timer, whichever was armed", async () => {
+    let ran = 0;
+    const counting: TimerHost = { set: (fn, delayMs) => NODE_TIMER_HOST.set(() => (ran++, fn()), delayMs), clear: NODE_TIMER_HOST.clear };
+    const armed: number[] = [];
+    const spy: TimerHost = { set: (fn, delayMs) => (armed.push(delayMs), counting.set(fn, delayMs)), clear: counting.clear };
+    const soon = new TimerWheel<Task>(() => {}, MONOTONIC_CLOCK, spy, true);
+    soon.schedule(new Task('now'), MONOTONIC_CLOCK.now());
+    const later = new TimerWheel<Task>(() => {}, MONOTONIC_CLOCK, spy, true);
+    later.schedule(new Task('later'), MONOTONIC_CLOCK.now() + 60_000);
+    expect(armed).toEqual([0, 1]);
+    soon.clear();
+    later.clear();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(ran).toBe(0);
   });
 });

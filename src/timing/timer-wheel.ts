@@ -28,17 +28,15 @@ export function initWheelTask(task: WheelTask): void {
 export interface TimerHost {
   /** Calls `fn` after `delayMs`; 0 means on the event loop's next turn, after pending I/O. */
   set(fn: () => void, delayMs: number): unknown;
-  clear(handle: unknown): void;
+  /** Cancels what `set` returned; `delayMs` is the delay it was set with. */
+  clear(handle: unknown, delayMs: number): void;
 }
 
-type NodeTimer = { readonly immediate: true; readonly handle: NodeJS.Immediate } | { readonly immediate: false; readonly handle: NodeJS.Timeout };
-
 export const NODE_TIMER_HOST: TimerHost = {
-  set: (fn, delayMs): NodeTimer => (delayMs === 0 ? { immediate: true, handle: setImmediate(fn) } : { immediate: false, handle: setTimeout(fn, delayMs) }),
-  clear: (timer) => {
-    const t = timer as NodeTimer;
-    if (t.immediate) clearImmediate(t.handle);
-    else clearTimeout(t.handle);
+  set: (fn, delayMs) => (delayMs === 0 ? setImmediate(fn) : setTimeout(fn, delayMs)),
+  clear: (handle, delayMs) => {
+    if (delayMs === 0) clearImmediate(handle as NodeJS.Immediate);
+    else clearTimeout(handle as NodeJS.Timeout);
   },
 };
 
@@ -54,6 +52,8 @@ export class TimerWheel<T extends WheelTask> {
   #cursor: number;
   #size: number;
   #armed: unknown;
+  /** The delay `#armed` was set with (0: an immediate). */
+  #armedDelayMs: number;
   #inAdvance: boolean;
   readonly #poll: boolean;
   readonly #advanceBound: () => void;
@@ -67,6 +67,7 @@ export class TimerWheel<T extends WheelTask> {
     this.#cursor = Math.floor(clock.now());
     this.#size = 0;
     this.#armed = null;
+    this.#armedDelayMs = 1;
     this.#inAdvance = false;
     this.#poll = poll;
     this.#advanceBound = () => {
@@ -150,7 +151,8 @@ export class TimerWheel<T extends WheelTask> {
     // With nothing due that soon it sleeps on the timer either way. (A task a whole revolution
     // away, 4.1 s or more, shares its slot with nearer ones and can cause a spin of up to 2 ms.)
     const soon = this.#poll && (this.#slots[this.#cursor & SLOT_MASK] !== null || this.#slots[(this.#cursor + 1) & SLOT_MASK] !== null);
-    this.#armed = this.#host.set(this.#advanceBound, soon ? 0 : 1);
+    this.#armedDelayMs = soon ? 0 : 1;
+    this.#armed = this.#host.set(this.#advanceBound, this.#armedDelayMs);
   }
 
   /** Drops every task and the host timer (thread shutdown). */
@@ -167,7 +169,7 @@ export class TimerWheel<T extends WheelTask> {
       this.#slots[i] = null;
     }
     this.#size = 0;
-    if (this.#armed !== null) this.#host.clear(this.#armed);
+    if (this.#armed !== null) this.#host.clear(this.#armed, this.#armedDelayMs);
     this.#armed = null;
   }
 }
