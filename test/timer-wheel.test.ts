@@ -226,9 +226,9 @@ describe('TimerWheel with fractional due times', () => {
 
   it("clears the Node host's immediate and its timer, whichever was armed", async () => {
     let ran = 0;
-    const counting: TimerHost = { set: (fn, delayMs) => NODE_TIMER_HOST.set(() => (ran++, fn()), delayMs), clear: NODE_TIMER_HOST.clear };
+    const counting: TimerHost = { set: (fn, delayMs) => NODE_TIMER_HOST.set(() => (ran++, fn()), delayMs), clear: (h, d) => NODE_TIMER_HOST.clear(h, d) };
     const armed: number[] = [];
-    const spy: TimerHost = { set: (fn, delayMs) => (armed.push(delayMs), counting.set(fn, delayMs)), clear: counting.clear };
+    const spy: TimerHost = { set: (fn, delayMs) => (armed.push(delayMs), counting.set(fn, delayMs)), clear: (h, d) => counting.clear(h, d) };
     const soon = new TimerWheel<Task>(() => {}, MONOTONIC_CLOCK, spy, true);
     soon.schedule(new Task('now'), MONOTONIC_CLOCK.now());
     const later = new TimerWheel<Task>(() => {}, MONOTONIC_CLOCK, spy, true);
