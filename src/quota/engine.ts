@@ -4,11 +4,12 @@
  *
  * Buckets live in one SharedArrayBuffer: a table of slots keyed by a 64-bit hash of
  * (API key, model), claimed with compare-and-swap, each slot holding one GCRA state per
- * dimension. A full table degrades to one shared overflow slot rather than failing.
+ * dimension under one lock, so a request is charged on every dimension or on none. A full
+ * table degrades to one shared overflow slot rather than failing.
  */
 import type { Clock } from '../timing/clock.js';
 import { hashString } from '../timing/random.js';
-import { admitShared, refundShared, type Decision, type Limit } from './gcra.js';
+import { DecisionSlot, gcraStep, SharedBuckets, type Limit } from './gcra.js';
 import { limitsFor, type ModelLimits, type QuotaDimension, type QuotaTable } from './limits.js';
 import { goDuration, rfc3339After } from './rate-headers.js';
 
@@ -47,6 +48,7 @@ type Charge = 'request' | 'input_and_output' | 'input' | 'output';
 interface DimensionPlan {
   readonly dimension: QuotaDimension;
   readonly charge: Charge;
+  /** The dimension's state within its bucket's slot. */
   readonly cell: number;
   readonly limit: Limit;
   readonly capacityText: string;
@@ -58,12 +60,6 @@ interface Bucket {
   readonly slot: number;
   readonly limits: ModelLimits;
   readonly plans: { [D in QuotaDialect]?: readonly DimensionPlan[] };
-}
-
-interface Decided {
-  readonly plan: DimensionPlan;
-  readonly cost: number;
-  readonly decision: Decision;
 }
 
 export interface QuotaRejection {
@@ -82,10 +78,14 @@ export interface QuotaOutcome {
   readonly headers: string[];
 }
 
+/** Per slot, two Int32 words of key hash, ahead of the buckets. */
+const KEY_TABLE_BYTES = SLOTS * 8;
+
 /** Shared memory for the buckets; allocate once in the main thread. */
-export function allocateQuotaMemory(): SharedArrayBuffer {
-  // Per slot: two Int32 words of key hash (in a separate view) and four BigInt64 states.
-  return new SharedArrayBuffer(SLOTS * 8 + SLOTS * SLOT_CELLS * 8);
+export function allocateQuotaMemory(epochNowMs: number = Date.now()): SharedArrayBuffer {
+  const memory = new SharedArrayBuffer(KEY_TABLE_BYTES + SharedBuckets.bytes(SLOTS, SLOT_CELLS));
+  SharedBuckets.init(memory, KEY_TABLE_BYTES, epochNowMs);
+  return memory;
 }
 
 const CHARGE: Readonly<Record<QuotaDimension, Charge>> = { requests: 'request', tokens: 'input_and_output', input_tokens: 'input', output_tokens: 'output' };
@@ -132,15 +132,16 @@ const ANTHROPIC_HEADER_NAMES: Readonly<Record<QuotaDimension, readonly [string, 
 
 export class QuotaEngine {
   readonly #keys: Int32Array;
-  readonly #cells: BigInt64Array;
+  readonly #buckets: SharedBuckets;
   readonly #table: QuotaTable;
   readonly #clock: Clock;
   /** Epoch ms at the clock's zero, so shared TATs are comparable across threads. */
   readonly #epochOffsetMs: number;
   /** Per (key, model): the bucket slot and limits, so a repeat caller costs one Map lookup. */
   readonly #known: Map<string, Bucket>;
-  /** This admission's decisions, reused across requests (a thread admits one request at a time). */
-  readonly #decided: Decided[];
+  /** This admission's decisions and next states per dimension, reused (a thread admits one request at a time). */
+  readonly #decisions: DecisionSlot[];
+  readonly #next: Float64Array;
   readonly #limits: Map<number, Limit>;
   #lastKey: string;
   #lastModel: string;
@@ -148,12 +149,13 @@ export class QuotaEngine {
 
   constructor(memory: SharedArrayBuffer, table: QuotaTable, clock: Clock, epochNowMs: () => number = Date.now) {
     this.#keys = new Int32Array(memory, 0, SLOTS * 2);
-    this.#cells = new BigInt64Array(memory, SLOTS * 8, SLOTS * SLOT_CELLS);
+    this.#buckets = new SharedBuckets(memory, KEY_TABLE_BYTES, SLOTS, SLOT_CELLS);
     this.#table = table;
     this.#clock = clock;
     this.#epochOffsetMs = epochNowMs() - clock.now();
     this.#known = new Map();
-    this.#decided = [];
+    this.#decisions = Array.from({ length: SLOT_CELLS }, () => new DecisionSlot());
+    this.#next = new Float64Array(SLOT_CELLS);
     this.#limits = new Map();
     this.#lastKey = '';
     this.#lastModel = '';
@@ -214,7 +216,7 @@ export class QuotaEngine {
       plans.push({
         dimension,
         charge: CHARGE[dimension],
-        cell: bucket.slot * SLOT_CELLS + DIMENSION_INDEX[dimension],
+        cell: DIMENSION_INDEX[dimension],
         limit: this.#limit(cap),
         capacityText: String(cap),
         names: dialect === 'openai' ? OPENAI_HEADER_NAMES[dimension] : dialect === 'anthropic' ? ANTHROPIC_HEADER_NAMES[dimension] : null,
@@ -226,24 +228,36 @@ export class QuotaEngine {
   admit(req: QuotaRequest): QuotaOutcome {
     const bucket = this.#bucket(req.apiKey, req.model);
     const plans = (bucket.plans[req.dialect] ??= this.#planFor(bucket, req.dialect));
-    const nowUs = (this.#clock.now() + this.#epochOffsetMs) * 1000;
-    const decided = this.#decided;
-    decided.length = 0;
-    for (let i = 0; i < plans.length; i++) {
-      const plan = plans[i]!;
-      const c = cost(plan.charge, req);
-      const decision = admitShared(this.#cells, plan.cell, nowUs, c, plan.limit);
-      if (!decision.admitted) {
-        // A refusal on one dimension takes back the charges already made on the others.
-        for (const d of decided) refundShared(this.#cells, d.plan.cell, nowUs, d.cost, d.plan.limit);
-        decided.push({ plan, cost: c, decision });
-        const cap = plan.limit.capacity;
-        const rejection: QuotaRejection = { dimension: plan.dimension, limit: cap, requested: c, used: cap - decision.remaining, retryAfterMs: decision.retryAfterMs };
-        return { rejection, headers: this.#headers(req.dialect, decided, rejection) };
+    const buckets = this.#buckets;
+    const nowUs = (this.#clock.now() + this.#epochOffsetMs - buckets.baseEpochMs) * 1000;
+    const decisions = this.#decisions;
+    const next = this.#next;
+    const slot = bucket.slot;
+    let refused = -1;
+    let refusedCost = 0;
+    buckets.lock(slot);
+    try {
+      for (let i = 0; i < plans.length; i++) {
+        const plan = plans[i]!;
+        const c = cost(plan.charge, req);
+        next[i] = gcraStep(buckets.tat(slot, plan.cell), nowUs, c, plan.limit, decisions[i]!);
+        if (!decisions[i]!.admitted) {
+          refused = i;
+          refusedCost = c;
+          break;
+        }
       }
-      decided.push({ plan, cost: c, decision });
+      // All or nothing: a refusal on one dimension charges none of them.
+      if (refused < 0) for (let i = 0; i < plans.length; i++) buckets.setTat(slot, plans[i]!.cell, next[i]!);
+    } finally {
+      buckets.unlock(slot);
     }
-    return { rejection: null, headers: this.#headers(req.dialect, decided, null) };
+    if (refused < 0) return { rejection: null, headers: this.#headers(req.dialect, plans, plans.length, null) };
+    const plan = plans[refused]!;
+    const decision = decisions[refused]!;
+    const cap = plan.limit.capacity;
+    const rejection: QuotaRejection = { dimension: plan.dimension, limit: cap, requested: refusedCost, used: cap - decision.remaining, retryAfterMs: decision.retryAfterMs };
+    return { rejection, headers: this.#headers(req.dialect, plans, refused + 1, rejection) };
   }
 
   /** Limits are shared objects per capacity, so admission allocates none. */
@@ -253,18 +267,22 @@ export class QuotaEngine {
     return l;
   }
 
-  #headers(dialect: QuotaDialect, decided: readonly Decided[], rejection: QuotaRejection | null): string[] {
+  /** Headers for the first `count` dimensions decided (through the refused one, on a refusal). */
+  #headers(dialect: QuotaDialect, plans: readonly DimensionPlan[], count: number, rejection: QuotaRejection | null): string[] {
     const out: string[] = [];
+    const decisions = this.#decisions;
     if (dialect === 'openai') {
-      for (const d of decided) {
-        const names = d.plan.names!;
-        out.push(names[0], d.plan.capacityText, names[1], String(d.decision.remaining), names[2], goDuration(d.decision.resetMs));
+      for (let i = 0; i < count; i++) {
+        const names = plans[i]!.names!;
+        const d = decisions[i]!;
+        out.push(names[0], plans[i]!.capacityText, names[1], String(d.remaining), names[2], goDuration(d.resetMs));
       }
     } else if (dialect === 'anthropic') {
       const now = this.#clock.now() + this.#epochOffsetMs;
-      for (const d of decided) {
-        const names = d.plan.names!;
-        out.push(names[0], d.plan.capacityText, names[1], String(d.decision.remaining), names[2], rfc3339After(now, d.decision.resetMs));
+      for (let i = 0; i < count; i++) {
+        const names = plans[i]!.names!;
+        const d = decisions[i]!;
+        out.push(names[0], plans[i]!.capacityText, names[1], String(d.remaining), names[2], rfc3339After(now, d.resetMs));
       }
     }
     if (rejection !== null && Number.isFinite(rejection.retryAfterMs)) {
@@ -272,5 +290,4 @@ export class QuotaEngine {
     }
     return out;
   }
-
 }

@@ -4,8 +4,13 @@
  *
  * A bucket's whole state is one number, its theoretical arrival time (TAT, µs): admitting a cost
  * `c` moves it `c × interval` forward; a request is refused when that would put it more than one
- * window ahead of now. One number per bucket means a compare-and-swap on a shared BigInt64Array
- * updates it exactly across threads, with no lock and no message.
+ * window ahead of now.
+ *
+ * Across threads, the buckets of one (key, model) live in shared memory behind one lock word:
+ * a thread takes the lock, decides every dimension (requests, tokens…), writes them all or none,
+ * and lets go. Plain Float64 states under a lock replaced a compare-and-swap per dimension on a
+ * BigInt64Array: every BigInt load and store allocated, and a refusal on a later dimension had to
+ * refund the earlier ones, which other threads could briefly see charged.
  */
 
 export interface Limit {
@@ -25,11 +30,19 @@ export interface Decision {
   readonly retryAfterMs: number;
 }
 
+/** A decision written in place, so admission allocates nothing. */
+export class DecisionSlot implements Decision {
+  admitted = false;
+  remaining = 0;
+  resetMs = 0;
+  retryAfterMs = 0;
+}
+
 /**
- * Pure GCRA step. `tatUs` is the stored state (0 for a fresh bucket); returns the decision and
- * the new state to store (unchanged when refused).
+ * Pure GCRA step. `tatUs` is the stored state (0 for a fresh bucket); writes the decision into
+ * `out` and returns the state to store (unchanged when refused).
  */
-export function gcraStep(tatUs: number, nowUs: number, cost: number, limit: Limit): { decision: Decision; tatUs: number } {
+export function gcraStep(tatUs: number, nowUs: number, cost: number, limit: Limit, out: DecisionSlot): number {
   const windowUs = limit.windowMs * 1000;
   const intervalUs = windowUs / limit.capacity;
   const base = tatUs > nowUs ? tatUs : nowUs;
@@ -37,46 +50,75 @@ export function gcraStep(tatUs: number, nowUs: number, cost: number, limit: Limi
   const ahead = next - nowUs;
   if (cost > limit.capacity || ahead > windowUs) {
     const backlog = base - nowUs;
-    const retryUs = cost > limit.capacity ? Number.POSITIVE_INFINITY : ahead - windowUs;
-    return {
-      decision: {
-        admitted: false,
-        remaining: Math.max(0, Math.floor((windowUs - backlog) / intervalUs)),
-        resetMs: backlog / 1000,
-        retryAfterMs: retryUs / 1000,
-      },
-      tatUs,
-    };
+    out.admitted = false;
+    out.remaining = Math.max(0, Math.floor((windowUs - backlog) / intervalUs));
+    out.resetMs = backlog / 1000;
+    out.retryAfterMs = cost > limit.capacity ? Number.POSITIVE_INFINITY : (ahead - windowUs) / 1000;
+    return tatUs;
   }
-  return {
-    decision: { admitted: true, remaining: Math.max(0, Math.floor((windowUs - ahead) / intervalUs)), resetMs: ahead / 1000, retryAfterMs: 0 },
-    tatUs: next,
-  };
+  out.admitted = true;
+  out.remaining = Math.max(0, Math.floor((windowUs - ahead) / intervalUs));
+  out.resetMs = ahead / 1000;
+  out.retryAfterMs = 0;
+  return next;
 }
 
-/**
- * Admits `cost` against a bucket stored at `cells[index]` (BigInt64Array over shared memory),
- * exactly across threads: the TAT is updated with compare-and-swap and retried on contention.
- */
-export function admitShared(cells: BigInt64Array, index: number, nowUs: number, cost: number, limit: Limit): Decision {
-  for (;;) {
-    const stored = Atomics.load(cells, index);
-    const { decision, tatUs } = gcraStep(Number(stored), nowUs, cost, limit);
-    if (!decision.admitted) return decision;
-    const next = BigInt(Math.ceil(tatUs));
-    if (Atomics.compareExchange(cells, index, stored, next) === stored) return decision;
-  }
-}
+const UNLOCKED = 0;
+const LOCKED = 1;
+/** Spins before sleeping: a holder runs a few dozen instructions, unless its thread was descheduled. */
+const SPINS = 1000;
 
 /**
- * Refunds `cost` to a bucket (a request admitted on one dimension but refused on another must
- * not keep its charge on the first). Never moves the TAT behind now.
+ * Bucket states in shared memory: one lock word per slot and `cellsPerSlot` TATs under it.
+ * TATs count µs from the epoch written into the memory when it was allocated, so every thread
+ * reads the same time scale and small increments (a 0.06 µs token interval) are not lost to
+ * the rounding of a 1.7e15 µs epoch time.
  */
-export function refundShared(cells: BigInt64Array, index: number, nowUs: number, cost: number, limit: Limit): void {
-  const intervalUs = (limit.windowMs * 1000) / limit.capacity;
-  for (;;) {
-    const stored = Atomics.load(cells, index);
-    const next = BigInt(Math.ceil(Math.max(nowUs, Number(stored) - cost * intervalUs)));
-    if (Atomics.compareExchange(cells, index, stored, next) === stored) return;
+export class SharedBuckets {
+  readonly #locks: Int32Array;
+  readonly #tats: Float64Array;
+  readonly #cellsPerSlot: number;
+  /** Epoch ms that TATs count from. */
+  readonly baseEpochMs: number;
+
+  /** Bytes the buckets of `slots` slots take (a multiple of 8). */
+  static bytes(slots: number, cellsPerSlot: number): number {
+    return 8 + slots * cellsPerSlot * 8 + Math.ceil(slots / 2) * 8;
+  }
+
+  /** Prepares fresh memory at `byteOffset` (a multiple of 8); once, in the main thread, before any thread reads it. */
+  static init(memory: SharedArrayBuffer, byteOffset: number, epochNowMs: number): void {
+    new Float64Array(memory, byteOffset, 1)[0] = epochNowMs;
+  }
+
+  constructor(memory: SharedArrayBuffer, byteOffset: number, slots: number, cellsPerSlot: number) {
+    this.baseEpochMs = new Float64Array(memory, byteOffset, 1)[0]!;
+    this.#tats = new Float64Array(memory, byteOffset + 8, slots * cellsPerSlot);
+    this.#locks = new Int32Array(memory, byteOffset + 8 + slots * cellsPerSlot * 8, slots);
+    this.#cellsPerSlot = cellsPerSlot;
+  }
+
+  lock(slot: number): void {
+    const locks = this.#locks;
+    if (Atomics.compareExchange(locks, slot, UNLOCKED, LOCKED) === UNLOCKED) return;
+    for (let spins = 0; ; spins++) {
+      if (Atomics.load(locks, slot) === UNLOCKED && Atomics.compareExchange(locks, slot, UNLOCKED, LOCKED) === UNLOCKED) return;
+      // The holder's thread was descheduled mid-section: sleep rather than burn the core it needs.
+      if (spins >= SPINS) Atomics.wait(locks, slot, LOCKED, 0.1);
+    }
+  }
+
+  unlock(slot: number): void {
+    // A sequentially consistent store: the TATs written under the lock are visible to the next holder.
+    Atomics.store(this.#locks, slot, UNLOCKED);
+  }
+
+  /** Read or write only under the slot's lock. */
+  tat(slot: number, cell: number): number {
+    return this.#tats[slot * this.#cellsPerSlot + cell]!;
+  }
+
+  setTat(slot: number, cell: number, tatUs: number): void {
+    this.#tats[slot * this.#cellsPerSlot + cell] = tatUs;
   }
 }
