@@ -58,13 +58,15 @@ function withPolicies(ctx: ThreadContext): ThreadContext {
 export function handlerPairs(corpus: Corpus, seed: number): Pair[] {
   const ctx = handlerContext(corpus, seed);
   const policed = withPolicies(handlerContext(corpus, seed));
-  const body = Buffer.from(JSON.stringify(CHAT_REQUEST));
-  const probe = chatCompletions(ctx, INFO, body);
+  const bytes = Buffer.from(JSON.stringify(CHAT_REQUEST));
+  // The exchange decodes the body from uWS's bytes before the handler runs; the case includes it.
+  const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+  const probe = chatCompletions(ctx, INFO, utf8.decode(bytes));
   if (probe.kind !== 'json') throw new Error(`bench: the handler answered ${probe.kind}, not a JSON body`);
   const replyObject: unknown = JSON.parse(String(probe.body));
   const handle = (c: ThreadContext) => (ops: number): number => {
     for (let i = 0; i < ops; i++) {
-      const r = chatCompletions(c, INFO, body);
+      const r = chatCompletions(c, INFO, utf8.decode(bytes));
       if (r.kind === 'json') sink.value += r.body.length;
     }
     return ops;
@@ -78,7 +80,7 @@ export function handlerPairs(corpus: Corpus, seed: number): Pair[] {
       run: handle(ctx),
       base: (ops) => {
         for (let i = 0; i < ops; i++) {
-          sink.value += (JSON.parse(body.toString('utf8')) as { max_tokens: number }).max_tokens;
+          sink.value += (JSON.parse(bytes.toString('utf8')) as { max_tokens: number }).max_tokens;
           sink.value += JSON.stringify(replyObject).length;
         }
         return ops;

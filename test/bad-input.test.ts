@@ -295,6 +295,40 @@ describe('body limit', () => {
     expect(((await res.json()) as { object: string }).object).toBe('chat.completion');
   });
 
+  it('decodes a body split inside a UTF-8 character as the whole text', async () => {
+    // With a seed, the answer is keyed by the prompt text: a character broken at the chunk
+    // boundary (two U+FFFD) would give another answer and another prompt token count.
+    const request = JSON.stringify({ ...valid, seed: 7, messages: [{ role: 'user', content: 'café 日本語 naïve' }] });
+    const bytes = new TextEncoder().encode(request);
+    const cut = bytes.indexOf(0xe6) + 1; // inside the three bytes of 日
+    const send = async (parts: Uint8Array[]) => {
+      const body = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          for (const p of parts) {
+            controller.enqueue(p);
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          controller.close();
+        },
+      });
+      const res = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { choices: { message: { content: string } }[]; usage: { prompt_tokens: number } };
+    };
+    const whole = await send([bytes]);
+    const split = await send([bytes.subarray(0, cut), bytes.subarray(cut)]);
+    expect(split.usage.prompt_tokens).toBe(whole.usage.prompt_tokens);
+    expect(split.choices[0]!.message.content).toBe(whole.choices[0]!.message.content);
+    // And a prompt that really differs there does change the answer: the comparison can fail.
+    const other = await send([new TextEncoder().encode(request.replace('日', '\uFFFD\uFFFD'))]);
+    expect(other.choices[0]!.message.content).not.toBe(whole.choices[0]!.message.content);
+  });
+
+  it('refuses a body that starts with a byte-order mark, as invalid JSON', async () => {
+    const res = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(valid))]) });
+    expect(res.status).toBe(400);
+  });
+
   it('keeps serving after 413s', async () => {
     await expectAlive(sim);
   });

@@ -48,9 +48,9 @@ function quotaState(p: Policy): unknown {
   return { source: p.quotaSource, limits: p.quota };
 }
 
-function parseBody(body: Buffer): unknown {
+function parseBody(body: string): unknown {
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(body);
   } catch {
     return undefined;
   }
@@ -64,8 +64,8 @@ function invalid(err: unknown): JsonReply {
 
 export function registerAdmin(app: TemplatedApp, ctx: ThreadContext, hooks: AdminHooks, errors: RouteErrors): void {
   const guarded =
-    (run: (info: RequestInfo, body: Buffer) => Reply | Promise<Reply>) =>
-    (info: RequestInfo, body: Buffer = Buffer.alloc(0)): Reply | Promise<Reply> =>
+    (run: (info: RequestInfo, body: string) => Reply | Promise<Reply>) =>
+    (info: RequestInfo, body = ''): Reply | Promise<Reply> =>
       checkAdmin(ctx, info) ?? run(info, body);
 
   getRoute(app, 'get', '/_understudy/scenario', 0, errors, guarded(() => json(200, scenarioState(hooks.policy()))));

@@ -224,7 +224,11 @@ function onAborted(ex: Exchange): void {
   finish(ex);
 }
 
-export type PostHandler = (info: RequestInfo, body: Buffer) => Reply | Promise<Reply>;
+/** `body` is the request body decoded as UTF-8 (malformed bytes become U+FFFD, a BOM is kept). */
+export type PostHandler = (info: RequestInfo, body: string) => Reply | Promise<Reply>;
+
+// ignoreBOM keeps a leading BOM in the text, so JSON.parse refuses it as the providers do.
+const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
 export type GetHandler = (info: RequestInfo) => Reply | Promise<Reply>;
 
 function begin(res: HttpResponse, req: HttpRequest, paramCount: number): Exchange {
@@ -257,14 +261,20 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
         dispatch(ex, { ...errors.tooLarge(ex.info), close: true });
         return;
       }
-      // uWS reuses the chunk's memory after this callback, so it is copied.
-      const copy = Buffer.from(chunk.slice(0));
       if (!isLast) {
-        ex.bodyChunks.push(copy);
+        // uWS reuses the chunk's memory after this callback, so a partial body is copied.
+        ex.bodyChunks.push(Buffer.from(chunk.slice(0)));
         return;
       }
-      // Most bodies arrive in one chunk: no list, no concat.
-      const body = ex.bodyChunks.length === 0 ? copy : Buffer.concat([...ex.bodyChunks, copy], ex.bodyBytes);
+      // Most bodies arrive in one chunk: decoded straight from uWS's memory, with no copy (an
+      // ArrayBuffer copy cost 0.5 µs, several times the decode). A split body is decoded whole,
+      // since a chunk boundary can cut a UTF-8 sequence.
+      let body: string;
+      if (ex.bodyChunks.length === 0) body = UTF8.decode(chunk);
+      else {
+        ex.bodyChunks.push(Buffer.from(chunk));
+        body = UTF8.decode(Buffer.concat(ex.bodyChunks, ex.bodyBytes));
+      }
       ex.bodyChunks = [];
       settle(ex, errors, () => handler(ex.info, body));
     });

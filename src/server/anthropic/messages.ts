@@ -32,7 +32,7 @@ interface Accepted {
 }
 
 /** The steps both routes share: auth, JSON, schema, model. A Reply is an error to send as is. */
-function accept(ctx: ThreadContext, info: RequestInfo, body: Buffer, route: RouteId): Accepted | Reply {
+function accept(ctx: ThreadContext, info: RequestInfo, body: string, route: RouteId): Accepted | Reply {
   const other = ctx.counters.modelIndex('');
   // Anthropic has no request seed: every request draws from the run's arrival-ordered streams.
   const rng = ctx.requestRng(undefined, '');
@@ -41,7 +41,7 @@ function accept(ctx: ThreadContext, info: RequestInfo, body: Buffer, route: Rout
   if (authError) return anthropicErrorReply(requestId, route, authError, 'authentication', other);
   let input: unknown;
   try {
-    input = JSON.parse(body.toString('utf8'));
+    input = JSON.parse(body);
   } catch (err) {
     return anthropicErrorReply(requestId, route, invalidJson(err), 'invalid_json', other);
   }
@@ -65,7 +65,7 @@ function thinkingPart(corpus: Corpus, bucketKey: string, budget: number, rng: Se
   return { source, count: Math.min(source.count, budget), signature: randomId(rng, 'Eq', SIGNATURE_LENGTH) };
 }
 
-export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
+export function createMessage(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
   const accepted = accept(ctx, info, body, 'anthropic_messages');
   if (!('req' in accepted)) return accepted;
   const { req, rng, requestId, bucketKey, modelIndex } = accepted;
@@ -133,7 +133,7 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: Buffe
   });
 }
 
-export function countMessageTokens(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
+export function countMessageTokens(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
   const accepted = accept(ctx, info, body, 'anthropic_count_tokens');
   if (!('req' in accepted)) return accepted;
   return {

@@ -18,7 +18,7 @@ import { azureErrorReply, azureHeaders, INVALID_KEY, MISSING_KEY, RESOURCE_NOT_F
 
 export type AzureOperation = 'chat' | 'completions' | 'embeddings';
 
-type Handler = (ctx: ThreadContext, info: RequestInfo, body: Buffer, variant: RouteVariant) => Reply | Promise<Reply>;
+type Handler = (ctx: ThreadContext, info: RequestInfo, body: string, variant: RouteVariant) => Reply | Promise<Reply>;
 
 const OPERATIONS = {
   chat: { route: 'azure_chat_completions', handler: chatCompletions },
@@ -60,7 +60,7 @@ function headerValue(headers: readonly string[], name: string): string | undefin
  * Answers one Azure request. `deployment` is the URL's deployment segment (raw), or undefined on
  * the `/openai/v1/…` routes.
  */
-export function azureRequest(ctx: ThreadContext, info: RequestInfo, body: Buffer, operation: AzureOperation, deployment: string | undefined): Reply | Promise<Reply> {
+export function azureRequest(ctx: ThreadContext, info: RequestInfo, body: string, operation: AzureOperation, deployment: string | undefined): Reply | Promise<Reply> {
   const { route, handler } = OPERATIONS[operation];
   const other = ctx.counters.modelIndex('');
   if (deployment !== undefined && !hasApiVersion(info.query)) {

@@ -9,7 +9,7 @@ import { countPromptTokens } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
 import { parseCountTokensRequest } from './request.js';
 
-export function countTokensRoute(ctx: ThreadContext, info: RequestInfo, body: Buffer, path: ModelPath): Reply {
+export function countTokensRoute(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath): Reply {
   const route = 'gemini_count_tokens';
   const other = ctx.counters.modelIndex('');
   const authError = checkGeminiAuth(ctx, info, queryOf(info));

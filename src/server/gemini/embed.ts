@@ -67,7 +67,7 @@ function inputFor(req: EmbedRequest, model: EmbeddingModel, field: string, reque
   return { text: req.content.parts.map(partText).join('\n'), dims };
 }
 
-export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: Buffer, path: ModelPath, batch: boolean): Reply {
+export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath, batch: boolean): Reply {
   const route = 'gemini_embed';
   const method = batch ? 'batchEmbedContents' : 'embedContent';
   const query = queryOf(info);

@@ -26,10 +26,10 @@ import { parseGenerateRequest, type GenerateRequest } from './request.js';
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
 
 /** Parses a request body as JSON; an empty body reads as `{}`, as the API's proto-JSON parser reads it. */
-export function parseJsonBody(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+export function parseJsonBody(body: string): { ok: true; value: unknown } | { ok: false } {
   if (body.length === 0) return { ok: true, value: {} };
   try {
-    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+    return { ok: true, value: JSON.parse(body) };
   } catch {
     return { ok: false };
   }
@@ -62,7 +62,7 @@ function enumAnswer(schema: unknown, rng: SeededRandom, maxTokens: number | unde
   return { entry: null, refusal: false, content, contentCount, toolCalls: [], finishReason: cut ? 'length' : 'stop', completionTokens: contentCount };
 }
 
-export function generateContent(ctx: ThreadContext, info: RequestInfo, body: Buffer, path: ModelPath, stream: boolean): Reply {
+export function generateContent(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath, stream: boolean): Reply {
   const route = stream ? 'gemini_stream_generate' : 'gemini_generate';
   const other = ctx.counters.modelIndex('');
   const query = queryOf(info);

@@ -27,7 +27,7 @@ function methodNotAllowed(info: RequestInfo, allow: string): Reply {
 }
 
 /** POST `/{version}/models/{model}:{method}`. */
-function modelMethod(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
+function modelMethod(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
   const path = parseModelPath(info.url);
   if (path === null) return notFound(info);
   switch (path.method) {

@@ -32,7 +32,7 @@ export interface AcceptedOpenAI<R> {
 export function acceptOpenAI<R extends { readonly body: { readonly model: string } }>(
   ctx: ThreadContext,
   info: RequestInfo,
-  body: Buffer,
+  body: string,
   variant: RouteVariant,
   parse: (input: unknown) => R | OpenAIError,
   seeding: RequestSeeding<R>,
@@ -44,7 +44,7 @@ export function acceptOpenAI<R extends { readonly body: { readonly model: string
   if (authError) return openAIErrorReply(unseededId(), route, authError, 'authentication', other);
   let input: unknown;
   try {
-    input = JSON.parse(body.toString('utf8'));
+    input = JSON.parse(body);
   } catch {
     return openAIErrorReply(unseededId(), route, INVALID_JSON, 'invalid_json', other);
   }

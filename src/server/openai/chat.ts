@@ -54,7 +54,7 @@ const CHAT_SEEDING: RequestSeeding<ChatRequest> = {
   promptKey: (req) => req.body.model + '\u0000' + req.body.messages.map(messageText).join('\u0000'),
 };
 
-export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: Buffer, variant: RouteVariant = OPENAI_CHAT): Reply {
+export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: string, variant: RouteVariant = OPENAI_CHAT): Reply {
   const accepted = acceptOpenAI(ctx, info, body, variant, parseChatRequest, CHAT_SEEDING);
   if (!isAccepted(accepted)) return accepted;
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;

@@ -33,7 +33,7 @@ const COMPLETIONS_SEEDING: RequestSeeding<CompletionsRequest> = {
   promptKey: (req) => req.body.model + '\u0000' + req.prompts.map((p) => p.text).join('\u0000'),
 };
 
-export function completions(ctx: ThreadContext, info: RequestInfo, body: Buffer, variant: RouteVariant = OPENAI_COMPLETIONS): Reply {
+export function completions(ctx: ThreadContext, info: RequestInfo, body: string, variant: RouteVariant = OPENAI_COMPLETIONS): Reply {
   const accepted = acceptOpenAI(ctx, info, body, variant, parseCompletionsRequest, COMPLETIONS_SEEDING);
   if (!isAccepted(accepted)) return accepted;
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;

@@ -24,7 +24,7 @@ import { withRouteModel, type RouteVariant } from './route-variant.js';
 
 export const OPENAI_EMBEDDINGS: RouteVariant<'embeddings'> = { route: 'embeddings', model: undefined, authChecked: false };
 
-export function embeddings(ctx: ThreadContext, info: RequestInfo, body: Buffer, variant: RouteVariant = OPENAI_EMBEDDINGS): Reply | Promise<Reply> {
+export function embeddings(ctx: ThreadContext, info: RequestInfo, body: string, variant: RouteVariant = OPENAI_EMBEDDINGS): Reply | Promise<Reply> {
   const acceptedAtMs = performance.now();
   const route = variant.route;
   const other = ctx.counters.modelIndex('');
@@ -35,7 +35,7 @@ export function embeddings(ctx: ThreadContext, info: RequestInfo, body: Buffer, 
   const requestId = requestIdFor(info, rng);
   let input: unknown;
   try {
-    input = JSON.parse(body.toString('utf8'));
+    input = JSON.parse(body);
   } catch {
     return openAIErrorReply(requestId, route, INVALID_JSON, 'invalid_json', other);
   }

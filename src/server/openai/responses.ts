@@ -61,7 +61,7 @@ const OPENAI_RESPONSES: RouteVariant<'responses'> = { route: 'responses', model:
 /** The Responses API has no `seed`: every request draws from the run's arrival-indexed source. */
 const RESPONSES_SEEDING: RequestSeeding<ResponsesRequest> = { seed: () => undefined, promptKey: () => '' };
 
-export function createResponse(ctx: ThreadContext, info: RequestInfo, body: Buffer): Reply {
+export function createResponse(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
   const accepted = acceptOpenAI(ctx, info, body, OPENAI_RESPONSES, parseResponsesRequest, RESPONSES_SEEDING);
   if (!isAccepted(accepted)) return accepted;
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
