@@ -30,7 +30,6 @@ const INFO: RequestInfo = {
   azureApiKey: '',
   anthropicVersion: '',
   requestId: '',
-  contentType: 'application/json',
   overrideFault: '',
   overrideTtftMs: '',
   overrideEntry: '',

@@ -4,11 +4,14 @@
  * listing shares OpenAI's `/v1/models` path; see `models.ts`.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { postRoute } from '../http-exchange.js';
+import { postRoute, type RequestField } from '../http-exchange.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { errorTypeFor } from './errors.js';
 import { countMessageTokens, createMessage } from './messages.js';
 import { anthropicErrorReply, errorRequestId } from './reply.js';
+
+/** What the Messages routes read: the key, as x-api-key or a Bearer token. */
+const ANTHROPIC_FIELDS: readonly RequestField[] = ['authorization', 'x-api-key'];
 
 export const anthropicSurface: Surface = {
   name: 'anthropic',
@@ -30,8 +33,8 @@ export const anthropicSurface: Surface = {
   register(app, ctx) {
     const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
     for (const prefix of ['/v1', '']) {
-      postRoute(app, `${prefix}/messages`, 0, errors, (info, body) => createMessage(ctx, info, body));
-      postRoute(app, `${prefix}/messages/count_tokens`, 0, errors, (info, body) => countMessageTokens(ctx, info, body));
+      postRoute(app, `${prefix}/messages`, 0, errors, (info, body) => createMessage(ctx, info, body), ANTHROPIC_FIELDS);
+      postRoute(app, `${prefix}/messages/count_tokens`, 0, errors, (info, body) => countMessageTokens(ctx, info, body), ANTHROPIC_FIELDS);
     }
   },
 };

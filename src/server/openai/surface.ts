@@ -1,6 +1,6 @@
 /** The OpenAI surface: Chat Completions, legacy Completions, Embeddings and Models, under `/v1` and without the prefix. */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { getRoute, postRoute } from '../http-exchange.js';
+import { getRoute, postRoute, type RequestField } from '../http-exchange.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { chatCompletions } from './chat.js';
 import { completions } from './completions.js';
@@ -14,6 +14,8 @@ import { errorRequestId } from './surface-ids.js';
 
 export { errorRequestId };
 
+/** What OpenAI's POST routes read: the Bearer key, Azure's key header (the quota key), the caller's request id. */
+const OPENAI_FIELDS: readonly RequestField[] = ['authorization', 'api-key', 'x-request-id'];
 const ERROR_TYPE: Readonly<Record<number, OpenAIError['type']>> = { 500: 'server_error' };
 const ERROR_CODE: Readonly<Record<number, string>> = { 405: 'method_not_allowed', 413: 'request_too_large' };
 
@@ -42,12 +44,12 @@ export const openAISurface: Surface = {
   register(app, ctx) {
     const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
     for (const prefix of ['/v1', '']) {
-      postRoute(app, `${prefix}/chat/completions`, 0, errors, (info, body) => chatCompletions(ctx, info, body));
-      postRoute(app, `${prefix}/completions`, 0, errors, (info, body) => completions(ctx, info, body));
-      postRoute(app, `${prefix}/embeddings`, 0, errors, (info, body) => embeddings(ctx, info, body));
+      postRoute(app, `${prefix}/chat/completions`, 0, errors, (info, body) => chatCompletions(ctx, info, body), OPENAI_FIELDS);
+      postRoute(app, `${prefix}/completions`, 0, errors, (info, body) => completions(ctx, info, body), OPENAI_FIELDS);
+      postRoute(app, `${prefix}/embeddings`, 0, errors, (info, body) => embeddings(ctx, info, body), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/models`, 0, errors, (info) => listModels(ctx, info));
       getRoute(app, 'get', `${prefix}/models/:id`, 1, errors, (info) => retrieveModel(ctx, info));
-      postRoute(app, `${prefix}/responses`, 0, errors, (info, body) => createResponse(ctx, info, body));
+      postRoute(app, `${prefix}/responses`, 0, errors, (info, body) => createResponse(ctx, info, body), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => retrieveResponse(ctx, info));
       getRoute(app, 'del', `${prefix}/responses/:id`, 1, errors, (info) => deleteResponse(ctx, info));
     }
