@@ -253,10 +253,26 @@ function onAborted(ex: Exchange): void {
 
 /** `body` is the request body decoded as UTF-8 (malformed bytes become U+FFFD, a BOM is kept). */
 export type PostHandler = (info: RequestInfo, body: string) => Reply | Promise<Reply>;
+export type GetHandler = (info: RequestInfo) => Reply | Promise<Reply>;
 
 // ignoreBOM keeps a leading BOM in the text, so JSON.parse refuses it as the providers do.
 const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
-export type GetHandler = (info: RequestInfo) => Reply | Promise<Reply>;
+
+/**
+ * True while a route handler or a body callback runs a handler synchronously. uWS has the socket
+ * corked then (it corks around each read; one send per reply confirms it), so a reply made there is
+ * written directly: `res.cork` would add a native round trip and a closure per request.
+ */
+let insideUws = false;
+
+function settleInsideUws(ex: Exchange, errors: RouteErrors, run: () => Reply | Promise<Reply>): void {
+  insideUws = true;
+  try {
+    settle(ex, errors, run);
+  } finally {
+    insideUws = false;
+  }
+}
 
 function begin(res: HttpResponse, req: HttpRequest, paramCount: number, reads: number): Exchange {
   const ex = new Exchange(res, copyRequest(req, paramCount, reads));
@@ -308,7 +324,7 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
         body = UTF8.decode(Buffer.concat(ex.bodyChunks, ex.bodyBytes));
       }
       ex.bodyChunks = [];
-      settle(ex, errors, () => handler(ex.info, body));
+      settleInsideUws(ex, errors, () => handler(ex.info, body));
     });
   });
 }
@@ -338,7 +354,7 @@ export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'any', patte
       dispatch(ex, { ...errors.shuttingDown(), close: true });
       return;
     }
-    settle(ex, errors, () => handler(ex.info));
+    settleInsideUws(ex, errors, () => handler(ex.info));
   });
 }
 
@@ -368,7 +384,8 @@ function dispatch(ex: Exchange, reply: Reply): void {
       e.wheel.schedule(ex, e.clock.now() + reply.delayMs);
       return;
     }
-    ex.res.cork(() => sendJson(ex));
+    if (insideUws) sendJson(ex);
+    else ex.res.cork(() => sendJson(ex));
     return;
   }
   startStream(ex, reply);
@@ -421,13 +438,17 @@ function startStream(ex: Exchange, s: StreamReply): void {
   e.counters.request(ex.route, 200, ex.modelIndex);
   ex.res.onWritable(() => onWritable(ex));
   if (e.config.headersAt === 'accept' && s.headersAtFirstEvent !== true) {
-    ex.res.cork(() => {
-      writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
-      ex.res.write(SSE_FIRST_BYTE);
-    });
+    if (insideUws) writeStreamHead(ex);
+    else ex.res.cork(() => writeStreamHead(ex));
     ex.headersSent = true;
   }
   scheduleNext(ex, e);
+}
+
+/** Runs corked: the status, headers and the newline that sends them. */
+function writeStreamHead(ex: Exchange): void {
+  writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
+  ex.res.write(SSE_FIRST_BYTE);
 }
 
 /** Puts the stream on the wheel for its next event, or sends it now when it is already due. */
