@@ -628,3 +628,26 @@ describe('run seed determinism', () => {
     expect(c).not.toEqual(a);
   });
 });
+
+describe('bodies of replies in flight together', () => {
+  // Held replies (speed > 0) wait on the wheel while later requests build theirs in the same
+  // thread; replies sent at once reuse one scratch buffer. Each must still carry its own body.
+  const held = useSimulator({ speed: 0.02 });
+  const immediate = useSimulator({ speed: 0 });
+
+  const PROMPTS = Array.from({ length: 12 }, (_, i) => `Question ${i}: explain topic ${i * 7} briefly.`);
+
+  async function answers(sim: Simulator): Promise<string[]> {
+    const client = clientFor(sim);
+    const replies = await Promise.all(PROMPTS.map((content, i) => client.chat.completions.create({ model: MODEL, seed: 100 + i, messages: [{ role: 'user', content }] })));
+    return replies.map((r) => JSON.stringify([r.choices[0]!.message.content, r.usage]));
+  }
+
+  it('a held reply keeps its own body while others are built, and matches the same request served at once', async () => {
+    const slow = await answers(held());
+    const fast = await answers(immediate());
+    expect(slow).toEqual(fast);
+    // The requests differ, so equal lists cannot come from one body repeated.
+    expect(new Set(fast).size).toBeGreaterThan(3);
+  });
+});

@@ -89,7 +89,11 @@ export interface AnswerReply {
   /** The dialect's bytes for mid-stream faults. */
   readonly faultFrames: DialectStreamFrames;
   readonly plan: () => { lanes: Lane[]; trailer: Buffer };
-  readonly body: () => Buffer | string;
+  /**
+   * The JSON body. `transient`: the reply goes out before the handler returns (it is not held
+   * back), so the body may be a view of the thread's scratch buffer rather than its own bytes.
+   */
+  readonly body: (transient: boolean) => Buffer | string;
   readonly completionTokens: number;
 }
 
@@ -113,12 +117,14 @@ export function answerReply(a: AnswerReply): Reply {
       fault: streamFaultOf(a.admission, a.faultFrames),
     };
   }
+  const transient = !(timing.schedule.totalMs > 0);
   return {
     kind: 'json',
     status: 200,
     contentType: a.contentType,
     headers: a.headers,
-    body: a.body(),
+    body: a.body(transient),
+    transient,
     delayMs: timing.schedule.totalMs,
     completionTokens: a.completionTokens,
     meta: a.meta,

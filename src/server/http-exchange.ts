@@ -339,7 +339,8 @@ function settle(ex: Exchange, errors: RouteErrors, run: () => Reply | Promise<Re
   }
   if (reply instanceof Promise) {
     reply.then(
-      (r) => dispatch(ex, r),
+      // A transient body is a view of scratch memory that other requests have reused by now.
+      (r) => dispatch(ex, r.kind === 'json' && r.transient === true ? errors.internal(new Error('an async handler returned a transient body')) : r),
       (err: unknown) => dispatch(ex, errors.internal(err)),
     );
   } else dispatch(ex, reply);
@@ -377,7 +378,8 @@ function dispatch(ex: Exchange, reply: Reply): void {
     return;
   }
   if (reply.kind === 'json') {
-    ex.json = reply;
+    // A held reply outlives the scratch memory a transient body points into: it gets its own copy.
+    ex.json = reply.transient === true && reply.delayMs > 0 ? { ...reply, body: Buffer.from(reply.body), transient: false } : reply;
     if (reply.delayMs > 0) {
       ex.phase = 'waiting';
       const e = currentEnv();

@@ -29,6 +29,11 @@ export interface JsonReply {
   /** Flat header list: name, value, name, value… */
   readonly headers: readonly string[];
   readonly body: Buffer | string;
+  /**
+   * The body is a view of the thread's scratch buffer, valid only until the next reply is built:
+   * only a synchronous handler's reply that is not held back (delayMs 0) may carry one.
+   */
+  readonly transient?: boolean;
   /** Held back this long before sending (generation time of a non-streaming answer). */
   readonly delayMs: number;
   readonly completionTokens: number;

@@ -22,7 +22,8 @@ export interface OpenAIAnswer {
   readonly lead: EntryMeta | null;
   readonly meta: ReplyMeta;
   readonly plan: () => { lanes: Lane[]; trailer: Buffer };
-  readonly body: () => Buffer | string;
+  /** See `AnswerReply.body`. */
+  readonly body: (transient: boolean) => Buffer | string;
   readonly completionTokens: number;
   /** Default: Chat Completions' in-stream error event. */
   readonly faultFrames?: DialectStreamFrames;

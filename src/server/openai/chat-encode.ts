@@ -68,8 +68,26 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
   return { lanes, trailer };
 }
 
-/** Joins text and byte pieces into one buffer with a single allocation. */
-export function joinPieces(parts: readonly (string | Buffer)[]): Buffer {
+const SCRATCH_BYTES = 64 * 1024;
+/** Per thread: transient bodies are assembled here (see `JsonReply.transient`). */
+const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
+
+/**
+ * Joins text and byte pieces into one buffer. Owned: one allocation sized exactly. Transient: a
+ * view of the thread's scratch buffer, which skips measuring the text and allocating from Node's
+ * pool (about half the cost of a chat body); a body too large for it gets its own bytes.
+ */
+export function joinPieces(parts: readonly (string | Buffer)[], transient = false): Buffer {
+  if (transient) {
+    // Text takes at most 3 bytes per UTF-16 unit.
+    let bound = 0;
+    for (const p of parts) bound += typeof p === 'string' ? 3 * p.length : p.length;
+    if (bound <= SCRATCH_BYTES) {
+      let at = 0;
+      for (const p of parts) at += typeof p === 'string' ? scratch.write(p, at) : p.copy(scratch, at);
+      return scratch.subarray(0, at);
+    }
+  }
   let size = 0;
   for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p) : p.length;
   const out = Buffer.allocUnsafe(size);
@@ -83,7 +101,7 @@ function usageJson(u: ChatUsage): string {
 }
 
 /** The non-streaming `chat.completion` body; content is spliced from the arena as one slice. */
-export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage): Buffer {
+export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false): Buffer {
   // Text accumulates in one string between arena slices: each piece costs a native write.
   const parts: (string | Buffer)[] = [];
   let text = `{"id":${jsonQuote(who.id)},"object":"chat.completion","created":${who.created},"model":${jsonQuote(who.model)},"choices":[`;
@@ -116,6 +134,6 @@ export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: C
   }
   text += `],"usage":${usageJson(usage)},"service_tier":"default","system_fingerprint":${jsonQuote(who.systemFingerprint)}}`;
   parts.push(text);
-  return joinPieces(parts);
+  return joinPieces(parts, transient);
 }
 

@@ -104,7 +104,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     lead,
     meta: held,
     plan: () => chatStreamPlan(who, answers, req.includeUsage, usage),
-    body: () => chatBody(who, answers, usage),
+    body: (transient) => chatBody(who, answers, usage, transient),
     completionTokens,
   });
 }
