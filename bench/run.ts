@@ -139,7 +139,7 @@ function printNonStream(r: NonStreamResult): void {
     pct(outsideShare(f.cpu)),
   ];
   printTable(
-    `Non-streaming: autocannon, ${r.connections} connections, pipelining 1, ${r.durationS} s; response body ${r.responseBytes} B, ${r.headerCount} headers of the simulator's own (${r.headerBytes} B)`,
+    `Non-streaming: autocannon, ${r.connections} connections, pipelining 1, ${r.durationS} s per server in ${r.rounds} interleaved rounds; response body ${r.responseBytes} B, ${r.headerCount} headers of the simulator's own (${r.headerBytes} B)`,
     ['server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU µs/req', 'server thread busy', 'load gen CPU', 'other processes'],
     [
       row('simulator (speed 0, 1 thread)', r.simulator),
@@ -147,7 +147,7 @@ function printNonStream(r: NonStreamResult): void {
       row('bare uWS thread (static body + same headers)', r.bareSameHeaders),
     ],
   );
-  process.stdout.write(`ratio simulator/bare: ${r.ratio.toFixed(3)} by req/s, ${r.cpuRatio.toFixed(3)} by server CPU per request\n`);
+  process.stdout.write(`ratio simulator/bare (median of rounds): ${r.ratio.toFixed(3)} by req/s, ${r.cpuRatio.toFixed(3)} by server CPU per request; rounds by req/s: ${r.roundRatios.map((x) => x.toFixed(3)).join(', ')}\n`);
   process.stdout.write(`ratio simulator/bare with the same headers: ${r.ratioSameHeaders.toFixed(3)} by req/s, ${r.cpuRatioSameHeaders.toFixed(3)} by server CPU per request\n`);
 }
 
@@ -303,8 +303,9 @@ async function main(): Promise<void> {
     if (flags.only.includes('nonstream')) {
       nonstream = await runNonStream(inspector, {
         seed: flags.seed,
-        durationS: flags.durationS ?? (flags.quick ? 3 : 10),
+        durationS: flags.durationS ?? (flags.quick ? 4 : 15),
         warmupS: flags.quick ? 1 : 2,
+        rounds: flags.quick ? 2 : 5,
         connections: 100,
         profile: flags.profile,
         beforePhase,
