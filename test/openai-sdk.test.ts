@@ -111,6 +111,8 @@ describe('openai SDK against the simulator', () => {
       expect(request_id).toBe('my-id');
       expect(data.object).toBe('chat.completion');
       expect(response.headers.get('openai-version')).toBe('2020-10-01');
+      expect(response.headers.get('openai-organization')).toBe('user-understudy');
+      expect(response.headers.get('access-control-expose-headers')).toBe('X-Request-ID');
       expect(response.headers.get('openai-processing-ms')).toMatch(/^\d+$/);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     });

@@ -8,9 +8,12 @@ import { Lane, Step, sourceSlice, tokenStep } from '../stream-plan.js';
 import { jsonQuote } from '../json-quote.js';
 
 export interface ChatIdentity {
+  /** The simulator's own id (prefix and base-62 digits): written between quotes as it is. */
   readonly id: string;
   readonly created: number;
+  /** From the request: JSON-quoted. */
   readonly model: string;
+  /** The simulator's own (`fp_` and hex): written between quotes as it is. */
   readonly systemFingerprint: string;
 }
 
@@ -27,7 +30,7 @@ const TOOL_TAIL_USAGE_NULL = Buffer.from('"}}]},"logprobs":null,"finish_reason":
 
 
 function chunkPrefix(who: ChatIdentity): string {
-  return `data: {"id":${jsonQuote(who.id)},"object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"default","system_fingerprint":${jsonQuote(who.systemFingerprint)},"choices":[`;
+  return `data: {"id":"${who.id}","object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"default","system_fingerprint":"${who.systemFingerprint}","choices":[`;
 }
 
 /** Builds one lane per choice; the usage chunk and `[DONE]` form the trailer. */
@@ -62,7 +65,7 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
   });
   let trailer: Buffer = DONE_FRAME;
   if (includeUsage) {
-    const usageChunk = `data: {"id":${jsonQuote(who.id)},"object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"default","system_fingerprint":${jsonQuote(who.systemFingerprint)},"choices":[],"usage":${usageJson(usage)}}\n\n`;
+    const usageChunk = `data: {"id":"${who.id}","object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"default","system_fingerprint":"${who.systemFingerprint}","choices":[],"usage":${usageJson(usage)}}\n\n`;
     trailer = joinPieces([usageChunk, DONE_FRAME]);
   }
   return { lanes, trailer };
@@ -102,9 +105,25 @@ function usageJson(u: ChatUsage): string {
 
 /** The non-streaming `chat.completion` body; content is spliced from the arena as one slice. */
 export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false): Buffer {
+  const a = answers.length === 1 ? answers[0]! : null;
+  if (a === null || a.refusal || a.toolCalls.length > 0 || a.contentCount === 0) return chatBodyGeneral(who, answers, usage, transient);
+  // The common answer, one text choice: two texts around the content. The general encoder's
+  // appends field by field build a long rope that every write must flatten first.
+  return joinPieces(
+    [
+      `{"id":"${who.id}","object":"chat.completion","created":${who.created},"model":${jsonQuote(who.model)},"choices":[{"index":0,"message":{"role":"assistant","content":"`,
+      sourceSlice(a.content, a.contentCount),
+      `","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}],"usage":${usageJson(usage)},"service_tier":"default","system_fingerprint":"${who.systemFingerprint}"}`,
+    ],
+    transient,
+  );
+}
+
+/** The body for any answers: several choices, refusals, tool calls. */
+export function chatBodyGeneral(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false): Buffer {
   // Text accumulates in one string between arena slices: each piece costs a native write.
   const parts: (string | Buffer)[] = [];
-  let text = `{"id":${jsonQuote(who.id)},"object":"chat.completion","created":${who.created},"model":${jsonQuote(who.model)},"choices":[`;
+  let text = `{"id":"${who.id}","object":"chat.completion","created":${who.created},"model":${jsonQuote(who.model)},"choices":[`;
   const slice = (bytes: Buffer): void => {
     parts.push(text, bytes);
     text = '';
@@ -132,7 +151,7 @@ export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: C
     }
     text += `,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}`;
   }
-  text += `],"usage":${usageJson(usage)},"service_tier":"default","system_fingerprint":${jsonQuote(who.systemFingerprint)}}`;
+  text += `],"usage":${usageJson(usage)},"service_tier":"default","system_fingerprint":"${who.systemFingerprint}"}`;
   parts.push(text);
   return joinPieces(parts, transient);
 }
