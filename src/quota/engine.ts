@@ -51,9 +51,15 @@ interface DimensionPlan {
   /** The dimension's state within its bucket's slot. */
   readonly cell: number;
   readonly limit: Limit;
-  readonly capacityText: string;
   /** Limit, remaining and reset header names; null where the provider sends none (Gemini). */
   readonly names: readonly [string, string, string] | null;
+  /**
+   * The three headers as one pair, name `names[0]`, whose value carries the next two lines (the
+   * exchange writes `name: value` verbatim): `<limit>\r\n<remaining name>: ` before the remaining
+   * count and `\r\n<reset name>: ` before the reset. One pair instead of three per dimension.
+   */
+  readonly valueHead: string;
+  readonly resetLead: string;
 }
 
 interface Bucket {
@@ -74,7 +80,7 @@ export interface QuotaRejection {
 export interface QuotaOutcome {
   /** Null when admitted. */
   readonly rejection: QuotaRejection | null;
-  /** The provider's rate-limit headers for this response (flat name, value list). */
+  /** The provider's rate-limit headers for this response (flat name, value list; see `JsonReply.headers`). */
   readonly headers: string[];
 }
 
@@ -213,13 +219,15 @@ export class QuotaEngine {
     for (const dimension of DIALECT_DIMENSIONS[dialect]) {
       const cap = capacity(bucket.limits, dimension);
       if (cap === undefined) continue;
+      const names = dialect === 'openai' ? OPENAI_HEADER_NAMES[dimension] : dialect === 'anthropic' ? ANTHROPIC_HEADER_NAMES[dimension] : null;
       plans.push({
         dimension,
         charge: CHARGE[dimension],
         cell: DIMENSION_INDEX[dimension],
         limit: this.#limit(cap),
-        capacityText: String(cap),
-        names: dialect === 'openai' ? OPENAI_HEADER_NAMES[dimension] : dialect === 'anthropic' ? ANTHROPIC_HEADER_NAMES[dimension] : null,
+        names,
+        valueHead: names === null ? '' : `${cap}\r\n${names[1]}: `,
+        resetLead: names === null ? '' : `\r\n${names[2]}: `,
       });
     }
     return plans;
@@ -273,16 +281,16 @@ export class QuotaEngine {
     const decisions = this.#decisions;
     if (dialect === 'openai') {
       for (let i = 0; i < count; i++) {
-        const names = plans[i]!.names!;
+        const p = plans[i]!;
         const d = decisions[i]!;
-        out.push(names[0], plans[i]!.capacityText, names[1], String(d.remaining), names[2], goDuration(d.resetMs));
+        out.push(p.names![0], p.valueHead + d.remaining + p.resetLead + goDuration(d.resetMs));
       }
     } else if (dialect === 'anthropic') {
       const now = this.#clock.now() + this.#epochOffsetMs;
       for (let i = 0; i < count; i++) {
-        const names = plans[i]!.names!;
+        const p = plans[i]!;
         const d = decisions[i]!;
-        out.push(names[0], plans[i]!.capacityText, names[1], String(d.remaining), names[2], rfc3339After(now, d.resetMs));
+        out.push(p.names![0], p.valueHead + d.remaining + p.resetLead + rfc3339After(now, d.resetMs));
       }
     }
     if (rejection !== null && Number.isFinite(rejection.retryAfterMs)) {

@@ -396,8 +396,9 @@ function dispatch(ex: Exchange, reply: Reply): void {
 /**
  * Writes the status and every header with one native call: uWS writes `name: value\r\n` verbatim,
  * so the whole block rides in the value of the first header. Native calls dominate small replies;
- * this saves one per header. Safe because no header value carries CR or LF: values are the
- * simulator's own, and the echoed x-request-id is checked to be printable ASCII.
+ * this saves one per header. Safe because no request text reaches a header with CR or LF: values
+ * are the simulator's own (some carry lines it joined ahead of time, see `JsonReply.headers`), and
+ * the echoed x-request-id is checked to be printable ASCII.
  */
 function writeHead(res: HttpResponse, status: number, contentType: string, headers: readonly string[]): void {
   // uWS writes "200 OK" itself when no status was written: one native call fewer for most replies.

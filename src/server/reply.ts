@@ -26,7 +26,11 @@ export interface JsonReply {
   readonly kind: 'json';
   readonly status: number;
   readonly contentType: string;
-  /** Flat header list: name, value, name, value… */
+  /**
+   * Flat header list: name, value, name, value… A value may carry further header lines
+   * (`value\r\nname: value`) that the simulator joined ahead of time: the exchange writes each
+   * `name: value` verbatim, and fewer pairs cost less per response.
+   */
   readonly headers: readonly string[];
   readonly body: Buffer | string;
   /**
