@@ -7,8 +7,14 @@
  * server thread serves both sides: two simulators would be two V8 isolates whose JIT outcomes
  * differ by more than the effect measured (the same handler ran 9.2 or 11.5–14.6 µs in different
  * processes). The figure is the median over adjacent (off, on) pairs of server-thread CPU per
- * request on ÷ off, which does not depend on the client; req/s is reported beside it the same way.
- * Pairing matters on a noisy VM: one configuration alone varied ±13% between consecutive rounds.
+ * request on ÷ off. Pairing matters on a noisy VM: one configuration alone varied ±13% between
+ * consecutive rounds.
+ *
+ * Rounds run at one fixed offered rate, below what the load generator can push, so both sides see
+ * the same load. Flat out, the policies' six rate-limit headers slowed autocannon's parser, the
+ * server thread then idled between smaller batches of requests, and its CPU per request rose for
+ * that reason alone: the same build read 2% when the server was the bottleneck and 17-24% once it
+ * no longer was. Req/s flat out (from the warmup) is reported beside it.
  */
 import autocannon from 'autocannon';
 import { CHAT_PATH, CHAT_REQUEST } from './nonstream.js';
@@ -19,14 +25,23 @@ import type { ThreadInspector } from './thread-inspector.js';
 
 /** Pairs of (off, on) rounds; their order alternates (off-on, on-off, ...) so a linear drift cancels. */
 const PAIRS = 8;
+/** The fixed offered rate, as a share of the slower side's flat-out req/s in the warmup. */
+const RATE_SHARE = 0.7;
 
 export interface PolicyCostResult {
+  /** Medians over rounds at `offeredRate`. */
   readonly off: { readonly reqPerSec: number; readonly serverCpuUsPerReq: number };
   readonly on: { readonly reqPerSec: number; readonly serverCpuUsPerReq: number };
+  /** Requests per second offered in every round. */
+  readonly offeredRate: number;
+  /** Flat-out req/s of each side in the warmup (the load generator's limit as much as the server's). */
+  readonly flatOut: { readonly off: number; readonly on: number };
   /** Median over paired rounds of server CPU per request, on ÷ off, minus one: the overhead (target < 0.10). */
   readonly cpuOverhead: number;
-  /** Req/s lost with policies on: 1 − the median over paired rounds of on ÷ off. */
+  /** Req/s lost flat out with policies on (warmup figures; the load generator's parsing of the extra headers included). */
   readonly throughputLoss: number;
+  /** Each pair's server CPU per request, on ÷ off, in round order: the spread behind the median. */
+  readonly pairCpuRatios: readonly number[];
 }
 
 /** The policies switched on in the `on` rounds, as the admin API takes them. */
@@ -47,7 +62,8 @@ async function setPolicies(server: ServerUnderTest, on: boolean): Promise<void> 
   }
 }
 
-async function phase(server: ServerUnderTest, connections: number, durationS: number): Promise<{ reqPerSec: number; serverCpuUsPerReq: number }> {
+/** One window of autocannon; `rate` fixes the offered requests per second (undefined: flat out). */
+async function phase(server: ServerUnderTest, connections: number, durationS: number, rate?: number): Promise<{ reqPerSec: number; serverCpuUsPerReq: number }> {
   const cpu0 = cpuSnapshot();
   const t0 = performance.now();
   const r = await autocannon({
@@ -57,6 +73,7 @@ async function phase(server: ServerUnderTest, connections: number, durationS: nu
     body: JSON.stringify(CHAT_REQUEST),
     connections,
     duration: durationS,
+    ...(rate === undefined ? {} : { overallRate: rate }),
   });
   const cpu = splitCpu(cpu0, cpuSnapshot(), server.threadIds, performance.now() - t0);
   if (r.non2xx > 0) throw new Error(`policy-cost: ${r.non2xx} non-2xx answers: the policies must not refuse anything here`);
@@ -67,17 +84,19 @@ export async function runPolicyCost(inspector: ThreadInspector, opts: { seed: nu
   const server = await startSimulatorUnderTest(inspector, { speed: 0, seed: opts.seed, overrideHeaders: false });
   try {
     progress(`policy cost: ${server.pinned ? 'load generator on CPU 0, server on CPU 1' : 'threads not pinned (no taskset)'}; policies switched through the admin API`);
-    // Warm both paths before any round counts.
+    // Warm both paths before any round counts; flat out, which also finds the rate to offer.
     await setPolicies(server, false);
-    await phase(server, opts.connections, 2);
+    const offFlat = await phase(server, opts.connections, 2);
     await setPolicies(server, true);
-    await phase(server, opts.connections, 2);
+    const onFlat = await phase(server, opts.connections, 2);
+    const rate = Math.round((RATE_SHARE * Math.min(offFlat.reqPerSec, onFlat.reqPerSec)) / 1000) * 1000;
+    progress(`policy cost: ${rate} req/s offered in every round (${RATE_SHARE * 100}% of the slower side flat out)`);
     type Round = { reqPerSec: number; serverCpuUsPerReq: number };
     const runs = { off: [] as Round[], on: [] as Round[] };
     const round = async (on: boolean, i: number): Promise<void> => {
       progress(`policy cost: ${on ? 'on' : 'off'}, pair ${i + 1} of ${PAIRS}`);
       await setPolicies(server, on);
-      (on ? runs.on : runs.off).push(await phase(server, opts.connections, opts.durationS));
+      (on ? runs.on : runs.off).push(await phase(server, opts.connections, opts.durationS, rate));
     };
     for (let i = 0; i < PAIRS; i++) {
       const onFirst = i % 2 === 1;
@@ -93,8 +112,15 @@ export async function runPolicyCost(inspector: ThreadInspector, opts: { seed: nu
       serverCpuUsPerReq: median(xs.map((x) => x.serverCpuUsPerReq)),
     });
     const cpuRatios = runs.on.map((r, i) => r.serverCpuUsPerReq / runs.off[i]!.serverCpuUsPerReq);
-    const rateRatios = runs.on.map((r, i) => r.reqPerSec / runs.off[i]!.reqPerSec);
-    return { off: summary(runs.off), on: summary(runs.on), cpuOverhead: median(cpuRatios) - 1, throughputLoss: 1 - median(rateRatios) };
+    return {
+      off: summary(runs.off),
+      on: summary(runs.on),
+      offeredRate: rate,
+      flatOut: { off: Math.round(offFlat.reqPerSec), on: Math.round(onFlat.reqPerSec) },
+      cpuOverhead: median(cpuRatios) - 1,
+      throughputLoss: 1 - onFlat.reqPerSec / offFlat.reqPerSec,
+      pairCpuRatios: cpuRatios,
+    };
   } finally {
     await server.stop();
   }

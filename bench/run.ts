@@ -336,14 +336,15 @@ async function main(): Promise<void> {
       await beforePhase('policy cost');
       policy = await runPolicyCost(inspector, { seed: flags.seed, durationS: flags.durationS ?? (flags.quick ? 2 : 3), connections: 100 });
       printTable(
-        'Cost of quotas and chaos (non-streaming, speed 0, every request through both; target < 10%)',
-        ['policies', 'req/s', 'server CPU µs/req'],
+        `Cost of quotas and chaos (non-streaming, speed 0, every request through both, ${policy.offeredRate.toLocaleString('en-US')} req/s offered; target < 10%)`,
+        ['policies', 'req/s served', 'server CPU µs/req', 'req/s flat out (warmup)'],
         [
-          ['off', policy.off.reqPerSec, fmt(policy.off.serverCpuUsPerReq)],
-          ['on', policy.on.reqPerSec, fmt(policy.on.serverCpuUsPerReq)],
-          ['overhead', pct(policy.throughputLoss), pct(policy.cpuOverhead)],
+          ['off', policy.off.reqPerSec, fmt(policy.off.serverCpuUsPerReq), policy.flatOut.off],
+          ['on', policy.on.reqPerSec, fmt(policy.on.serverCpuUsPerReq), policy.flatOut.on],
+          ['overhead', '', pct(policy.cpuOverhead), pct(policy.throughputLoss)],
         ],
       );
+      process.stdout.write(`pairs, server CPU on ÷ off: ${policy.pairCpuRatios.map((r) => r.toFixed(3)).join(', ')}\n`);
     }
   } finally {
     inspector.close();

@@ -75,7 +75,9 @@ export function evaluateTargets(m: Measured): TargetVerdict[] {
   const policy = m.policy;
   out.push({
     target: `quotas and chaos cost < ${POLICY_OVERHEAD * 100}% (server CPU per request)`,
-    figure: policy ? `${(policy.cpuOverhead * 100).toFixed(1)}% CPU, ${(policy.throughputLoss * 100).toFixed(1)}% req/s (medians over paired rounds)` : 'n/a',
+    figure: policy
+      ? `${(policy.cpuOverhead * 100).toFixed(1)}% server CPU per request at ${policy.offeredRate === undefined ? 'full load' : `${policy.offeredRate.toLocaleString('en-US')} req/s`} (median of paired rounds); ${(policy.throughputLoss * 100).toFixed(1)}% req/s flat out`
+      : 'n/a',
     verdict: policy ? verdict(policy.cpuOverhead < POLICY_OVERHEAD) : 'not measured',
   });
   return out;
