@@ -4,7 +4,7 @@
  * each gets a core. Results go to bench/results/latest.json (and --json FILE); the lag chart to
  * bench/results/lag-vs-concurrency.svg.
  *
- *   node dist/bench/run.js [--only nonstream,stream,micro,policy] [--quick] [--concurrency 1000,2000]
+ *   node dist/bench/run.js [--only nonstream,stream,micro,policy,scaling] [--quick] [--concurrency 1000,2000]
  *                          [--duration S] [--seed N] [--json out.json] [--profile] [--wait-quiet S]
  *                          [--pacing poll|sleep]
  *
@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { CHART_FILE, RESULTS_DIR, writeLagChart } from './chart.js';
 import { runMicro, type MicroResult } from './micro.js';
 import { runPolicyCost, type PolicyCostResult } from './policy-cost.js';
+import { runScaling, scalingLevels, type ScalingResult } from './scaling.js';
 import { runNonStream, type NonStreamResult } from './nonstream.js';
 import { packageRoot } from '../src/package-root.js';
 import { runStream, type StreamResult } from './stream.js';
@@ -29,7 +30,7 @@ import { machineNoise, openFileLimit, outsideShare, waitForQuiet } from './threa
 import { ThreadInspector } from './thread-inspector.js';
 import { evaluateTargets, type TargetVerdict } from './targets.js';
 
-const SECTIONS = ['nonstream', 'stream', 'micro', 'policy'] as const;
+const SECTIONS = ['nonstream', 'stream', 'micro', 'policy', 'scaling'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export interface BenchMeta {
@@ -52,6 +53,7 @@ export interface BenchResults {
   readonly stream?: StreamResult;
   readonly micro?: readonly MicroResult[];
   readonly policy?: PolicyCostResult;
+  readonly scaling?: ScalingResult;
   readonly targets: readonly TargetVerdict[];
 }
 
@@ -299,6 +301,7 @@ async function main(): Promise<void> {
   let stream: StreamResult | undefined;
   let micro: MicroResult[] | undefined;
   let policy: PolicyCostResult | undefined;
+  let scaling: ScalingResult | undefined;
   try {
     if (flags.only.includes('nonstream')) {
       nonstream = await runNonStream(inspector, {
@@ -346,6 +349,20 @@ async function main(): Promise<void> {
       );
       process.stdout.write(`pairs, server CPU on ÷ off: ${policy.pairCpuRatios.map((r) => r.toFixed(3)).join(', ')}\n`);
     }
+    if (flags.only.includes('scaling')) {
+      // One level is no scaling: on two cores the default run skips it; --only scaling runs it anyway.
+      if (scalingLevels(meta.cores).length < 2 && flags.only.length > 1) {
+        process.stdout.write(`\nThread scaling: skipped, ${meta.cores} cores allow one level only (server and load generator get as many cores each); --only scaling runs it anyway\n`);
+      } else {
+        await beforePhase('scaling');
+        scaling = await runScaling({ seed: flags.seed, cores: meta.cores, durationS: flags.durationS ?? (flags.quick ? 3 : 10), warmupS: flags.quick ? 1 : 2 });
+        printTable(
+          `Thread scaling: non-streaming chat, speed 0, the simulator's threads on the last N cores, autocannon workers on the rest, ${scaling.durationS} s per level`,
+          ['server threads', 'load generator workers', 'req/s', 'efficiency', 'server CPU µs/req', 'pinned'],
+          scaling.levels.map((l) => [l.threads, l.loadWorkers, l.reqPerSec, pct(l.efficiency), fmt(l.serverCpuUsPerReq), l.pinned ? 'yes' : 'no']),
+        );
+      }
+    }
   } finally {
     inspector.close();
   }
@@ -358,6 +375,7 @@ async function main(): Promise<void> {
     ...(stream ? { stream } : {}),
     ...(micro ? { micro } : {}),
     ...(policy ? { policy } : {}),
+    ...(scaling ? { scaling } : {}),
   };
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
   printProfiles(results);
