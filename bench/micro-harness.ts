@@ -3,6 +3,8 @@
  * interleaved rounds, median of rounds), and the figure is the ratio case ÷ baseline, which
  * carries across machines better than ns/op does.
  */
+import { median } from './percentiles.js';
+
 export interface MicroOptions {
   readonly seed: number;
   /** Scales iteration counts: 1 for a full run, less for --quick. */
@@ -30,11 +32,6 @@ function timeOnce(body: Body, ops: number): number {
   const t0 = process.hrtime.bigint();
   const done = body(ops);
   return Number(process.hrtime.bigint() - t0) / done;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
 }
 
 export interface Pair {

@@ -15,6 +15,7 @@
 import autocannon from 'autocannon';
 import { cpuSnapshot, splitCpu, type CpuSplit } from './thread-cpu.js';
 import { startBareUnderTest, startSimulatorUnderTest, type ServerUnderTest } from './servers.js';
+import { median } from './percentiles.js';
 import { progress } from './table.js';
 import { keepProfile, utilizationBetween, type ThreadInspector } from './thread-inspector.js';
 
@@ -136,12 +137,6 @@ async function measure(server: ServerUnderTest, opts: NonStreamOptions, label: s
     pinned: server.pinned,
     ...(kept ? { profile: kept } : {}),
   };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** A server's rounds as one run: totals over all of them, latency percentiles as medians. */

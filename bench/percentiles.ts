@@ -20,3 +20,10 @@ export function recordMs(h: hdr.Histogram, ms: number): void {
 }
 
 export const summarize = summarizeUs;
+
+/** The median of a few round figures (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}

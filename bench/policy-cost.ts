@@ -20,6 +20,7 @@ import autocannon from 'autocannon';
 import { CHAT_PATH, CHAT_REQUEST } from './nonstream.js';
 import { startSimulatorUnderTest, type ServerUnderTest } from './servers.js';
 import { cpuSnapshot, splitCpu } from './thread-cpu.js';
+import { median } from './percentiles.js';
 import { progress } from './table.js';
 import type { ThreadInspector } from './thread-inspector.js';
 
@@ -103,10 +104,6 @@ export async function runPolicyCost(inspector: ThreadInspector, opts: { seed: nu
       await round(onFirst, i);
       await round(!onFirst, i);
     }
-    const median = (xs: number[]): number => {
-      const s = [...xs].sort((p, q) => p - q);
-      return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-    };
     const summary = (xs: Round[]) => ({
       reqPerSec: Math.round(median(xs.map((x) => x.reqPerSec))),
       serverCpuUsPerReq: median(xs.map((x) => x.serverCpuUsPerReq)),

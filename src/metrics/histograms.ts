@@ -23,9 +23,6 @@ export function msToUs(ms: number, highestUs: number = HIGHEST_US): number {
   return us < 0 ? 0 : us > highestUs ? highestUs : us;
 }
 
-const build = (): hdr.Histogram => buildUsHistogram();
-const toUs = (ms: number): number => msToUs(ms);
-
 /**
  * Values below this many µs are counted in a plain array and handed to hdr in bulk when read.
  * Recording runs several times per SSE event, and hdr's JS recorder does a log2 and two pow per
@@ -40,7 +37,7 @@ class FastHistogram {
   #pending: boolean;
 
   constructor() {
-    this.hdr = build();
+    this.hdr = buildUsHistogram();
     this.#small = new Uint32Array(FAST_LIMIT_US);
     this.#pending = false;
   }
@@ -84,7 +81,7 @@ export class ThreadHistograms {
   }
 
   record(name: HistogramName, ms: number, count = 1): void {
-    this.#byName[name].record(toUs(ms), count);
+    this.#byName[name].record(msToUs(ms), count);
   }
 
   encode(): Record<HistogramName, string> {
@@ -134,7 +131,7 @@ export function summarizeUs(h: hdr.Histogram): HistogramSummary {
 export function mergeHistograms(parts: readonly Record<HistogramName, string>[]): Record<HistogramName, HistogramSummary> {
   const out = {} as Record<HistogramName, HistogramSummary>;
   for (const name of HISTOGRAMS) {
-    const merged = build();
+    const merged = buildUsHistogram();
     for (const part of parts) merged.add(hdr.decodeFromCompressedBase64(part[name], 32, false));
     out[name] = summarizeUs(merged);
   }

@@ -51,13 +51,12 @@ interface DimensionPlan {
   /** The dimension's state within its bucket's slot. */
   readonly cell: number;
   readonly limit: Limit;
-  /** Limit, remaining and reset header names; null where the provider sends none (Gemini). */
-  readonly names: readonly [string, string, string] | null;
   /**
-   * The three headers as one pair, name `names[0]`, whose value carries the next two lines (the
-   * exchange writes `name: value` verbatim): `<limit>\r\n<remaining name>: ` before the remaining
-   * count and `\r\n<reset name>: ` before the reset. One pair instead of three per dimension.
+   * The limit, remaining and reset headers as one pair (the exchange writes `name: value`
+   * verbatim, so the value carries the next two lines): `limitName`, then a value of `valueHead`,
+   * the remaining count, `resetLead` and the reset. '' where the provider sends none (Gemini).
    */
+  readonly limitName: string;
   readonly valueHead: string;
   readonly resetLead: string;
 }
@@ -225,7 +224,7 @@ export class QuotaEngine {
         charge: CHARGE[dimension],
         cell: DIMENSION_INDEX[dimension],
         limit: this.#limit(cap),
-        names,
+        limitName: names === null ? '' : names[0],
         valueHead: names === null ? '' : `${cap}\r\n${names[1]}: `,
         resetLead: names === null ? '' : `\r\n${names[2]}: `,
       });
@@ -283,14 +282,14 @@ export class QuotaEngine {
       for (let i = 0; i < count; i++) {
         const p = plans[i]!;
         const d = decisions[i]!;
-        out.push(p.names![0], p.valueHead + d.remaining + p.resetLead + goDuration(d.resetMs));
+        out.push(p.limitName, p.valueHead + d.remaining + p.resetLead + goDuration(d.resetMs));
       }
     } else if (dialect === 'anthropic') {
       const now = this.#clock.now() + this.#epochOffsetMs;
       for (let i = 0; i < count; i++) {
         const p = plans[i]!;
         const d = decisions[i]!;
-        out.push(p.names![0], p.valueHead + d.remaining + p.resetLead + rfc3339After(now, d.resetMs));
+        out.push(p.limitName, p.valueHead + d.remaining + p.resetLead + rfc3339After(now, d.resetMs));
       }
     }
     if (rejection !== null && Number.isFinite(rejection.retryAfterMs)) {

@@ -20,21 +20,14 @@ export interface Limit {
   readonly windowMs: number;
 }
 
-export interface Decision {
-  readonly admitted: boolean;
-  /** Units left after this decision. */
-  readonly remaining: number;
-  /** Time until the bucket is full again, ms. */
-  readonly resetMs: number;
-  /** For a refusal: time until this cost would be admitted, ms. */
-  readonly retryAfterMs: number;
-}
-
-/** A decision written in place, so admission allocates nothing. */
-export class DecisionSlot implements Decision {
+/** A decision, written in place so admission allocates nothing. */
+export class DecisionSlot {
   admitted = false;
+  /** Units left after this decision. */
   remaining = 0;
+  /** Time until the bucket is full again, ms. */
   resetMs = 0;
+  /** For a refusal: time until this cost would be admitted, ms. */
   retryAfterMs = 0;
 }
 

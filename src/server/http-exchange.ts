@@ -61,7 +61,7 @@ const FIELD_BIT: Readonly<Record<RequestField, number>> = {
 };
 
 /** Every field: what a route reads unless it names fewer. */
-export const ALL_FIELDS: readonly RequestField[] = Object.keys(FIELD_BIT) as RequestField[];
+const ALL_FIELDS: readonly RequestField[] = Object.keys(FIELD_BIT) as RequestField[];
 
 function fieldMask(fields: readonly RequestField[]): number {
   let mask = 0;
