@@ -2,7 +2,7 @@
  * Prometheus text exposition through prom-client. The registry's collectors read the shared
  * counters at scrape time, so the hot path never touches prom-client.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry, Summary } from 'prom-client';
 import { readCounters, type CounterLayout, type CounterSnapshot } from './counters.js';
 import { HISTOGRAMS, type HistogramName, type HistogramSummary } from './histograms.js';
 
@@ -20,6 +20,39 @@ const HISTOGRAM_METRICS = {
   itlMs: ['understudy_itl_sent_ms', 'Inter-token gap as actually sent (ms), merged over threads.'],
 } as const satisfies Record<HistogramName, readonly [string, string]>;
 
+type SummaryValues = Awaited<ReturnType<Summary['get']>>;
+
+/**
+ * A Prometheus summary whose quantiles, sum and count come from the threads' merged HDR
+ * histograms at scrape time. prom-client's own Summary computes quantiles from observations it
+ * is given, which would put it on the hot path; this one only overrides what it exports.
+ */
+class HdrSummary extends Summary {
+  readonly #name: string;
+  readonly #read: () => HistogramSummary | undefined;
+
+  constructor(name: string, help: string, registry: Registry, read: () => HistogramSummary | undefined) {
+    super({ name, help, registers: [registry] });
+    this.#name = name;
+    this.#read = read;
+  }
+
+  override async get(): Promise<SummaryValues> {
+    // The base's name, help, type and aggregator, with values of our own.
+    const base = await super.get();
+    const h = this.#read();
+    const values: SummaryValues['values'] = [];
+    if (h !== undefined) {
+      // An empty summary reports NaN quantiles, as prom-client's and the Go client's do.
+      for (const [quantile, key] of QUANTILES) values.push({ labels: { quantile }, value: h.count === 0 ? Number.NaN : h[key] });
+      // The sum of recorded values, from hdr's mean (ms, to the µs the histograms keep).
+      values.push({ metricName: `${this.#name}_sum`, labels: {}, value: Math.round(h.mean * h.count * 1000) / 1000 });
+      values.push({ metricName: `${this.#name}_count`, labels: {}, value: h.count });
+    }
+    return { ...base, values };
+  }
+}
+
 export class MetricsExporter {
   readonly #registry: Registry;
   #snapshot: CounterSnapshot | null;
@@ -34,26 +67,7 @@ export class MetricsExporter {
     const hist = (): Record<HistogramName, HistogramSummary> | null => this.#histograms;
     for (const name of HISTOGRAMS) {
       const [metric, help] = HISTOGRAM_METRICS[name];
-      new Gauge({
-        name: metric,
-        help,
-        labelNames: ['quantile'] as const,
-        registers: [this.#registry],
-        collect() {
-          const h = hist()?.[name];
-          if (!h) return;
-          for (const [q, key] of QUANTILES) this.set({ quantile: q }, h[key]);
-        },
-      });
-      new Gauge({
-        name: `${metric}_count`,
-        help: `Samples in ${metric}.`,
-        registers: [this.#registry],
-        collect() {
-          const h = hist()?.[name];
-          if (h) this.set(h.count);
-        },
-      });
+      new HdrSummary(metric, help, this.#registry, () => hist()?.[name]);
     }
     // prom-client calls collect() before rendering each metric; one shared read per scrape.
     const snap = (): CounterSnapshot => (this.#snapshot ??= readCounters(sab, layout));

@@ -1,0 +1,137 @@
+/**
+ * The simulator's own timing-fidelity figures, read the way users read them: streams through the
+ * real server on two threads, then `/_understudy/stats` (JSON) and `/metrics` (Prometheus
+ * summaries). A profile with one token per event makes every count exact.
+ */
+import { describe, expect, it } from 'vitest';
+import { tempFile, useSimulator } from './fixtures/sim.js';
+
+const ONE_TOKEN_PER_EVENT = {
+  profiles: {
+    flat: {
+      ttft: { p50Ms: 20, p95Ms: 40, minMs: 10, maxMs: 60 },
+      prefillMsPerToken: 0,
+      itl: { p50Ms: 2, p95Ms: 4, minMs: 1, maxMs: 10 },
+      stall: { probability: 0, p50Ms: 1, p95Ms: 1 },
+      tokensPerChunk: { min: 1, max: 1 },
+    },
+  },
+  models: [{ prefix: '', profile: 'flat' }],
+};
+
+const STREAMS = 16;
+
+interface Summary {
+  readonly count: number;
+  readonly min: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+}
+interface Stats {
+  readonly threads: number;
+  readonly histograms: Record<'emissionLagMs' | 'ttftMs' | 'itlMs', Summary>;
+  readonly activeStreams: number;
+}
+
+interface Streamed {
+  readonly headerTtftMs: number;
+  readonly tokens: number;
+  readonly contentFrames: number;
+}
+
+describe('timing fidelity in /_understudy/stats and /metrics', () => {
+  const sim = useSimulator({ threads: 2, speed: 1, seed: 11, profiles: tempFile('flat.json', ONE_TOKEN_PER_EVENT) });
+
+  async function stream(i: number): Promise<Streamed> {
+    const res = await fetch(`${sim().url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: `stream ${i}` }],
+        max_tokens: 12,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    });
+    expect(res.status).toBe(200);
+    let tokens = -1;
+    let contentFrames = 0;
+    for (const line of (await res.text()).split('\n')) {
+      if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+      const chunk = JSON.parse(line.slice(6)) as { choices: { delta: { content?: string } }[]; usage?: { completion_tokens: number } | null };
+      if (chunk.usage) tokens = chunk.usage.completion_tokens;
+      if ((chunk.choices[0]?.delta.content ?? '') !== '') contentFrames++;
+    }
+    return { headerTtftMs: Number(res.headers.get('x-understudy-ttft-ms')), tokens, contentFrames };
+  }
+
+  async function stats(): Promise<Stats> {
+    return (await (await fetch(`${sim().url}/_understudy/stats`)).json()) as Stats;
+  }
+
+  async function scrape(): Promise<Map<string, string>> {
+    const text = await (await fetch(`${sim().url}/metrics`)).text();
+    const lines = new Map<string, string>();
+    for (const line of text.split('\n')) {
+      const at = line.lastIndexOf(' ');
+      if (at > 0) lines.set(line.slice(0, at), line.slice(at + 1));
+    }
+    return lines;
+  }
+
+  it('counts every event, first token and gap of concurrent streams, merged over threads', async () => {
+    await fetch(`${sim().url}/_understudy/stats/reset`, { method: 'POST' });
+    // Concurrent requests take a connection each, and the kernel spreads connections over both threads.
+    const done = await Promise.all(Array.from({ length: STREAMS }, (_, i) => stream(i)));
+    const tokens = done.reduce((n, s) => n + s.tokens, 0);
+    for (const s of done) {
+      expect(s.tokens).toBeGreaterThan(1);
+      // One token per event: every content frame is one event, one token.
+      expect(s.contentFrames).toBe(s.tokens);
+    }
+
+    const { threads, histograms, activeStreams } = await stats();
+    expect(threads).toBe(2);
+    expect(activeStreams).toBe(0);
+    expect(histograms.ttftMs.count).toBe(STREAMS);
+    expect(histograms.emissionLagMs.count).toBe(tokens);
+    expect(histograms.itlMs.count).toBe(tokens - STREAMS);
+    // Nothing goes out before its planned time: the first token as sent is never earlier than the
+    // TTFT the header announced (rounded there to 0.1 ms).
+    expect(histograms.ttftMs.min).toBeGreaterThanOrEqual(Math.min(...done.map((s) => s.headerTtftMs)) - 0.05);
+    expect(histograms.emissionLagMs.min).toBeGreaterThanOrEqual(0);
+    expect(histograms.itlMs.min).toBeGreaterThanOrEqual(0);
+
+    // /metrics exports the same merged figures as Prometheus summaries.
+    const m = await scrape();
+    expect(m.get('# TYPE understudy_ttft_sent_ms')).toBe('summary');
+    expect(m.get('# TYPE understudy_emission_lag_ms')).toBe('summary');
+    expect(m.get('# TYPE understudy_itl_sent_ms')).toBe('summary');
+    expect(Number(m.get('understudy_ttft_sent_ms_count'))).toBe(STREAMS);
+    expect(Number(m.get('understudy_emission_lag_ms_count'))).toBe(tokens);
+    expect(Number(m.get('understudy_itl_sent_ms_count'))).toBe(tokens - STREAMS);
+    expect(Number(m.get('understudy_ttft_sent_ms{quantile="0.5"}'))).toBe(histograms.ttftMs.p50);
+    expect(Number(m.get('understudy_ttft_sent_ms{quantile="0.99"}'))).toBe(histograms.ttftMs.p99);
+    expect(Number(m.get('understudy_ttft_sent_ms{quantile="1"}'))).toBe(histograms.ttftMs.max);
+    expect(Number(m.get('understudy_ttft_sent_ms_sum'))).toBeCloseTo(histograms.ttftMs.mean * STREAMS, 1);
+  });
+
+  it('reset hands back the figures it clears, and an empty summary has NaN quantiles', async () => {
+    await fetch(`${sim().url}/_understudy/stats/reset`, { method: 'POST' });
+    await Promise.all([stream(100), stream(101)]);
+    const cleared = (await (await fetch(`${sim().url}/_understudy/stats/reset`, { method: 'POST' })).json()) as Stats;
+    expect(cleared.histograms.ttftMs.count).toBe(2);
+    const after = await stats();
+    expect(after.histograms.ttftMs.count).toBe(0);
+    expect(after.histograms.emissionLagMs.count).toBe(0);
+    const m = await scrape();
+    expect(m.get('understudy_ttft_sent_ms_count')).toBe('0');
+    // prom-client spells it `Nan`; Prometheus parses NaN in any case.
+    expect(m.get('understudy_ttft_sent_ms{quantile="0.5"}')?.toLowerCase()).toBe('nan');
+  });
+});
