@@ -15,13 +15,16 @@ let scratchLength = 0;
 
 function put(buf: Buffer): void {
   if (scratchLength + buf.length > SCRATCH.length) scratchLength = 0;
-  buf.copy(SCRATCH, scratchLength);
+  SCRATCH.set(buf, scratchLength);
   scratchLength += buf.length;
 }
 
 function putRange(src: Buffer, start: number, end: number): void {
   if (scratchLength + (end - start) > SCRATCH.length) scratchLength = 0;
-  src.copy(SCRATCH, scratchLength, start, end);
+  if (end - start <= 64) {
+    let at = scratchLength;
+    for (let i = start; i < end; i++) SCRATCH[at++] = src[i]!;
+  } else SCRATCH.set(src.subarray(start, end), scratchLength);
   scratchLength += end - start;
 }
 

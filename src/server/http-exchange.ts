@@ -507,9 +507,13 @@ function put(buf: Buffer): void {
       return;
     }
   }
-  buf.copy(scratch, scratchLength);
+  // TypedArray#set, not Buffer#copy: copy's argument checks cost more than the bytes it moves.
+  scratch.set(buf, scratchLength);
   scratchLength += buf.length;
 }
+
+/** Ranges up to this long (a token or a few) are copied byte by byte: a view for `set` costs more. */
+const SHORT_RANGE = 64;
 
 function putRange(src: Buffer, start: number, end: number): void {
   if (scratchLength + (end - start) > SCRATCH_BYTES) {
@@ -519,7 +523,10 @@ function putRange(src: Buffer, start: number, end: number): void {
       return;
     }
   }
-  src.copy(scratch, scratchLength, start, end);
+  if (end - start <= SHORT_RANGE) {
+    let at = scratchLength;
+    for (let i = start; i < end; i++) scratch[at++] = src[i]!;
+  } else scratch.set(src.subarray(start, end), scratchLength);
   scratchLength += end - start;
 }
 
