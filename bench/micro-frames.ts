@@ -1,54 +1,23 @@
 /**
- * Micro cases for SSE frame assembly: one event written from pre-encoded pieces into a 64 KiB
- * scratch buffer (as the server's `emitLane` does), the naive per-event JSON encoding that design
+ * Micro cases for SSE frame assembly: one event written from pre-encoded pieces into the server
+ * thread's 64 KiB scratch buffer by the server's own code (`assembleEvent`), the naive per-event JSON encoding that design
  * avoids, and the per-response plan that makes the pieces.
  */
 import type { Corpus } from '../src/corpus/sampler.js';
 import { chooseAnswer, type Answer, type AnswerRequest } from '../src/server/answer.js';
 import { chatStreamPlan, type ChatIdentity } from '../src/server/openai/chat-encode.js';
-import type { Lane } from '../src/server/stream-plan.js';
+import { assembleEvent } from '../src/server/http-exchange.js';
 import { SeededRandom } from '../src/timing/random.js';
 import { sink, type Body, type Pair } from './micro-harness.js';
 
 const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 let scratchLength = 0;
 
+/** The naive case's write: its bytes into the scratch buffer, wrapping around when full. */
 function put(buf: Buffer): void {
   if (scratchLength + buf.length > SCRATCH.length) scratchLength = 0;
   SCRATCH.set(buf, scratchLength);
   scratchLength += buf.length;
-}
-
-function putRange(src: Buffer, start: number, end: number): void {
-  if (scratchLength + (end - start) > SCRATCH.length) scratchLength = 0;
-  if (end - start <= 64) {
-    let at = scratchLength;
-    for (let i = start; i < end; i++) SCRATCH[at++] = src[i]!;
-  } else SCRATCH.set(src.subarray(start, end), scratchLength);
-  scratchLength += end - start;
-}
-
-/** One event of a lane into the scratch buffer, as the server's `emitLane` writes it. */
-function emitLane(lane: Lane, k: number): number {
-  const steps = lane.steps;
-  while (lane.stepIndex < steps.length && steps[lane.stepIndex]!.source === null) put(steps[lane.stepIndex++]!.head);
-  if (lane.stepIndex >= steps.length) return 0;
-  const step = steps[lane.stepIndex]!;
-  const offsets = step.offsets!;
-  const n = Math.min(k, step.count - lane.tokenIndex);
-  const base = step.first + lane.tokenIndex;
-  put(step.head);
-  putRange(step.source!, offsets[base]!, offsets[base + n]!);
-  put(step.tail);
-  lane.tokenIndex += n;
-  if (lane.tokenIndex >= step.count) {
-    lane.stepIndex++;
-    lane.tokenIndex = 0;
-    let next = lane.stepIndex;
-    while (next < steps.length && steps[next]!.source === null) next++;
-    if (next >= steps.length) while (lane.stepIndex < steps.length) put(steps[lane.stepIndex++]!.head);
-  }
-  return n;
 }
 
 export const ANSWER_REQUEST: AnswerRequest = {
@@ -78,9 +47,7 @@ export function framePairs(corpus: Corpus, seed: number): Pair[] {
   let bytes = 0;
   for (const lane of plans) {
     while (!lane.done) {
-      scratchLength = 0;
-      emitLane(lane, 1 + (events & 1));
-      bytes += scratchLength;
+      bytes += assembleEvent(lane, 1 + (events & 1));
       events++;
     }
     lane.stepIndex = 0;
@@ -107,7 +74,7 @@ export function framePairs(corpus: Corpus, seed: number): Pair[] {
         lane = (lane + 1) & 63;
         l = plans[lane]!;
       }
-      sink.value += emitLane(l, 1 + (i & 1));
+      sink.value += assembleEvent(l, 1 + (i & 1));
     }
     return ops;
   };

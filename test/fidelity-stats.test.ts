@@ -4,36 +4,14 @@
  * summaries). A profile with one token per event makes every count exact.
  */
 import { describe, expect, it } from 'vitest';
-import { tempFile, useSimulator } from './fixtures/sim.js';
-
-const ONE_TOKEN_PER_EVENT = {
-  profiles: {
-    flat: {
-      ttft: { p50Ms: 20, p95Ms: 40, minMs: 10, maxMs: 60 },
-      prefillMsPerToken: 0,
-      itl: { p50Ms: 2, p95Ms: 4, minMs: 1, maxMs: 10 },
-      stall: { probability: 0, p50Ms: 1, p95Ms: 1 },
-      tokensPerChunk: { min: 1, max: 1 },
-    },
-  },
-  models: [{ prefix: '', profile: 'flat' }],
-};
+import type { HistogramName, HistogramSummary } from '../src/metrics/histograms.js';
+import { oneProfileFile, useSimulator } from './fixtures/sim.js';
 
 const STREAMS = 16;
 
-interface Summary {
-  readonly count: number;
-  readonly min: number;
-  readonly mean: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-  readonly p999: number;
-  readonly max: number;
-}
 interface Stats {
   readonly threads: number;
-  readonly histograms: Record<'emissionLagMs' | 'ttftMs' | 'itlMs', Summary>;
+  readonly histograms: Record<HistogramName, HistogramSummary>;
   readonly activeStreams: number;
 }
 
@@ -44,7 +22,7 @@ interface Streamed {
 }
 
 describe('timing fidelity in /_understudy/stats and /metrics', () => {
-  const sim = useSimulator({ threads: 2, speed: 1, seed: 11, profiles: tempFile('flat.json', ONE_TOKEN_PER_EVENT) });
+  const sim = useSimulator({ threads: 2, speed: 1, seed: 11, profiles: oneProfileFile(20, 2) });
 
   async function stream(i: number): Promise<Streamed> {
     const res = await fetch(`${sim().url}/v1/chat/completions`, {

@@ -6,20 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Simulator } from '../src/index.js';
-import { metric, tempFile, useSimulator } from './fixtures/sim.js';
-
-const SLOW_TOKENS = {
-  profiles: {
-    slow: {
-      ttft: { p50Ms: 20, p95Ms: 40, minMs: 10, maxMs: 60 },
-      prefillMsPerToken: 0,
-      itl: { p50Ms: 2000, p95Ms: 2001, minMs: 2000, maxMs: 2001 },
-      stall: { probability: 0, p50Ms: 1, p95Ms: 1 },
-      tokensPerChunk: { min: 1, max: 1 },
-    },
-  },
-  models: [{ prefix: '', profile: 'slow' }],
-};
+import { metric, oneProfileFile, useSimulator } from './fixtures/sim.js';
 
 function chatRequest(body: Record<string, unknown>, headers: Record<string, string>): string {
   const json = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true, ...body });
@@ -84,7 +71,7 @@ describe("headersAt 'first-token'", () => {
 describe('clients leaving while tokens flow, on two threads', () => {
   // One token every 2 s and no stalls: the shortest answer (5 tokens) still has 8 s to go after
   // its first token, so every stream is mid-flight when its client leaves.
-  const sim = useSimulator({ threads: 2, speed: 1, profiles: tempFile('slow.json', SLOW_TOKENS) });
+  const sim = useSimulator({ threads: 2, speed: 1, profiles: oneProfileFile(20, 2000) });
   const CLIENTS = 2000;
 
   it(`frees all ${CLIENTS} streams and counts each disconnect`, async () => {
