@@ -6,12 +6,15 @@
  *
  *   node dist/bench/run.js [--only nonstream,stream,micro,policy,scaling] [--quick] [--concurrency 1000,2000]
  *                          [--duration S] [--seed N] [--json out.json] [--profile] [--wait-quiet S]
- *                          [--pacing poll|sleep]
+ *                          [--pacing poll|sleep] [--arrivals open|closed]
  *
  * --wait-quiet S: before each measured phase, wait up to S seconds for other processes to leave
  * the machine idle (shared machines); --profile: CPU-profile the server thread in each window;
  * --pacing: the simulator's pacing for realistic streams (poll, the default, keeps the thread busy
- * while streams are dense, so its CPU per event is only meaningful with sleep).
+ * while streams are dense, so its CPU per event is only meaningful with sleep); --arrivals: how the
+ * realistic levels start requests in the measured window (open, the default: seeded Poisson
+ * arrivals at the rate that keeps N streams open at the planned timing; closed: each connection's
+ * next request when its response ends).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +28,7 @@ import { runScaling, scalingLevels, type ScalingResult } from './scaling.js';
 import { runNonStream, type NonStreamResult } from './nonstream.js';
 import { packageRoot } from '../src/package-root.js';
 import { runStream, type StreamResult } from './stream.js';
+import type { ArrivalMode } from './stream-client.js';
 import { fmt, kib, pct, printTable, progress } from './table.js';
 import { machineNoise, openFileLimit, outsideShare, waitForQuiet } from './thread-cpu.js';
 import { ThreadInspector } from './thread-inspector.js';
@@ -67,6 +71,7 @@ interface Flags {
   readonly profile: boolean;
   readonly waitQuietS: number;
   readonly pacing: 'poll' | 'sleep';
+  readonly arrivals: ArrivalMode;
 }
 
 function fail(msg: string): never {
@@ -87,6 +92,7 @@ function readFlags(argv: readonly string[]): Flags {
       profile: { type: 'boolean', default: false },
       'wait-quiet': { type: 'string', default: '0' },
       pacing: { type: 'string', default: 'poll' },
+      arrivals: { type: 'string', default: 'open' },
     },
     strict: true,
   });
@@ -103,7 +109,9 @@ function readFlags(argv: readonly string[]): Flags {
   if (!(waitQuietS >= 0)) fail(`--wait-quiet must be a number of seconds ≥ 0; got "${values['wait-quiet']}"`);
   const pacing = values.pacing;
   if (pacing !== 'poll' && pacing !== 'sleep') fail(`--pacing must be poll or sleep; got "${pacing}"`);
-  return { only: only as Section[], quick, concurrency, durationS, seed, json: values.json, profile: values.profile, waitQuietS, pacing };
+  const arrivals = values.arrivals;
+  if (arrivals !== 'open' && arrivals !== 'closed') fail(`--arrivals must be open or closed; got "${arrivals}"`);
+  return { only: only as Section[], quick, concurrency, durationS, seed, json: values.json, profile: values.profile, waitQuietS, pacing, arrivals };
 }
 
 function cpuModel(): string {
@@ -183,11 +191,15 @@ function printStream(r: StreamResult): void {
   if (r.levels.length === 0) return;
   const lag = (l: StreamResult['levels'][number]): StreamResult['levels'][number]['server']['stats'] => l.server.stats;
   printTable(
-    `Realistic streaming (speed 1, one server thread, pacing ${r.pacing ?? 'sleep'}): throughput and server emission lag${r.pacing === 'poll' ? '; with poll pacing the thread stays busy while streams are dense, so its µs/event is an upper bound' : ''}`,
-    ['streams', 'open (server)', 'SSE events/s', 'streams/s', 'lag p50 ms', 'lag p99 ms', 'lag p99.9 ms', 'lag max ms', 'server µs/event', 'server busy', 'bare uWS µs/write', 'bare busy', 'load gen busy', 'errors'],
+    `Realistic streaming (speed 1, one server thread, pacing ${r.pacing ?? 'sleep'}, ${r.arrivals ?? 'closed'}-loop arrivals): throughput and server emission lag${r.pacing === 'poll' ? '; with poll pacing the thread stays busy while streams are dense, so its µs/event is an upper bound' : ''}`,
+    ['streams', 'open (server)', 'in flight (client mean)', 'offered/s', 'started/s', 'dropped', 'SSE events/s', 'streams/s', 'lag p50 ms', 'lag p99 ms', 'lag p99.9 ms', 'lag max ms', 'server µs/event', 'server busy', 'bare uWS µs/write', 'bare busy', 'load gen busy', 'errors'],
     r.levels.map((l) => [
       l.concurrency === l.requested ? l.concurrency : `${l.concurrency} (asked ${l.requested})`,
       l.server.activeStreams,
+      fmt(l.client.meanInFlight, 0),
+      l.client.offeredPerSec === undefined ? '' : Math.round(l.client.offeredPerSec),
+      l.client.startedPerSec,
+      l.client.dropped,
       l.client.eventsPerSec,
       l.client.streamsPerSec,
       fmt(lag(l)?.histograms.emissionLagMs.p50),
@@ -327,6 +339,7 @@ async function main(): Promise<void> {
         profile: flags.profile,
         raw: true,
         pacing: flags.pacing,
+        arrivals: flags.arrivals,
         beforePhase,
       });
       printStream(stream);

@@ -1,7 +1,11 @@
 /**
  * The streaming load generator: raw `node:net` sockets holding N concurrent SSE streams against
- * one port, each connection sending its next request as soon as a response ends (HTTP/1.1
- * keep-alive, so N stays constant without a connect per stream, as SDK connection pools do).
+ * one port. It ramps up closed-loop: each connection sends its next request as soon as a response
+ * ends (HTTP/1.1 keep-alive, so N stays constant without a connect per stream, as SDK connection
+ * pools do). `openLoop()` then switches to open-loop arrivals: requests start on a seeded Poisson
+ * schedule whatever the server does, on an idle keep-alive connection or a new one, so a server
+ * that falls behind faces the same offered load instead of a client that waits for it (the
+ * coordinated omission a closed loop has).
  *
  * Per read it does the least it can: every socket reads into one shared buffer (`onread`, no
  * allocation per read) and the body is never parsed. It finds the header block once per
@@ -15,6 +19,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type * as hdr from 'hdr-histogram-js';
+import { SeededRandom } from '../src/timing/random.js';
 import { buildHistogram, recordMs, summarize, type Summary } from './percentiles.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
@@ -102,6 +107,10 @@ class Conn {
   endPartial: number;
   connected: boolean;
   closed: boolean;
+  /** A request sent and its response not yet ended. */
+  inFlight: boolean;
+  /** The stream in flight belongs to the cohort `plannedDuration()` is measuring. */
+  cohort: boolean;
 
   constructor(load: StreamLoad) {
     this.load = load;
@@ -119,9 +128,12 @@ class Conn {
     this.endPartial = 0;
     this.connected = false;
     this.closed = false;
+    this.inFlight = false;
+    this.cohort = false;
   }
 
   send(): void {
+    this.load.streamStarted(this);
     this.phase = 'head';
     this.head = null;
     this.firstAt = 0;
@@ -221,8 +233,40 @@ export interface StreamLoadOptions {
   readonly send: boolean;
 }
 
+/**
+ * Seeded Poisson arrivals: exponential gaps of mean 1000 / `ratePerSec` ms, the same sequence for
+ * the same seed. What independent users starting requests look like in aggregate.
+ */
+export class PoissonArrivals {
+  readonly ratePerSec: number;
+  readonly #rng: SeededRandom;
+
+  constructor(ratePerSec: number, seed: number) {
+    if (!(ratePerSec > 0)) throw new RangeError(`arrival rate must be positive, got ${ratePerSec}`);
+    this.ratePerSec = ratePerSec;
+    this.#rng = new SeededRandom(seed);
+  }
+
+  /** Milliseconds from one arrival to the next. */
+  nextGapMs(): number {
+    return (-Math.log(1 - this.#rng.next()) * 1000) / this.ratePerSec;
+  }
+}
+
+/** How requests start: when a response ends (closed) or on the arrival schedule (open). */
+export type ArrivalMode = 'closed' | 'open';
+
 export interface WindowResult {
   readonly windowMs: number;
+  readonly arrivals: ArrivalMode;
+  /** Open loop: the scheduled arrival rate. */
+  readonly offeredPerSec?: number;
+  /** Requests started in the window, per second. */
+  readonly startedPerSec: number;
+  /** Open loop: arrivals not started because `maxConnections` were all busy. */
+  readonly dropped: number;
+  /** Streams in flight at the client, averaged over the window (sampled every 10 ms). */
+  readonly meanInFlight: number;
   /** SSE events (`\n\n`-terminated) received in the window. */
   readonly events: number;
   readonly dataLines: number;
@@ -258,7 +302,27 @@ export class StreamLoad {
   #onAllClosed: (() => void) | null;
   #windowStart: number;
   #eluStart: EventLoopUtilization;
+  /** Open loop: the schedule, the next arrival's time, the arrival timer and the connection cap. */
+  #arrivals: PoissonArrivals | null;
+  #nextArrivalAt: number;
+  #arrivalTimer: NodeJS.Timeout | null;
+  #maxConnections: number;
+  /** Open loop: connections whose response has ended, ready for the next arrival. */
+  readonly #idle: Conn[];
+  #sampler: NodeJS.Timeout | null;
+  #inFlightSum: number;
+  #inFlightSamples: number;
+  /** Streams started before this time join the cohort; 0 when none is being taken. */
+  #cohortUntil: number;
+  #cohortOpen: number;
+  #cohortMsSum: number;
+  #cohortDone: number;
+  #cohortLost: number;
+  /** Streams sent and not yet ended. */
+  inFlight: number;
   recording: boolean;
+  started: number;
+  dropped: number;
   events: number;
   dataLines: number;
   bytes: number;
@@ -282,7 +346,23 @@ export class StreamLoad {
     this.#onAllClosed = null;
     this.#windowStart = 0;
     this.#eluStart = performance.eventLoopUtilization();
+    this.#arrivals = null;
+    this.#nextArrivalAt = 0;
+    this.#arrivalTimer = null;
+    this.#maxConnections = opts.concurrency;
+    this.#idle = [];
+    this.#sampler = null;
+    this.#inFlightSum = 0;
+    this.#inFlightSamples = 0;
+    this.#cohortUntil = 0;
+    this.#cohortOpen = 0;
+    this.#cohortMsSum = 0;
+    this.#cohortDone = 0;
+    this.#cohortLost = 0;
+    this.inFlight = 0;
     this.recording = false;
+    this.started = 0;
+    this.dropped = 0;
     this.events = 0;
     this.dataLines = 0;
     this.bytes = 0;
@@ -362,32 +442,123 @@ export class StreamLoad {
       if (this.#conns.size === 0 && this.#onAllClosed !== null) this.#onAllClosed();
       return;
     }
+    if (conn.inFlight) this.#ended(conn);
+    // Open loop: the next arrival opens a connection if it needs one.
+    if (this.#arrivals !== null) return;
     // A connection the server closed is replaced, after a moment so a refusing server is not spun on.
     setTimeout(() => {
       if (!this.#stopping && this.#conns.size < this.#opts.concurrency) this.#openOne();
     }, 10);
   }
 
+  streamStarted(conn: Conn): void {
+    conn.inFlight = true;
+    this.inFlight++;
+    if (this.recording) this.started++;
+    conn.cohort = this.#cohortUntil !== 0 && performance.now() < this.#cohortUntil;
+    if (conn.cohort) this.#cohortOpen++;
+  }
+
+  #ended(conn: Conn): void {
+    conn.inFlight = false;
+    this.inFlight--;
+    if (conn.cohort) {
+      conn.cohort = false;
+      this.#cohortOpen--;
+      this.#cohortLost++;
+    }
+  }
+
   completed(conn: Conn): void {
+    if (conn.cohort) {
+      conn.cohort = false;
+      this.#cohortOpen--;
+      // What the server meant the stream to last, from its ground-truth headers and the usage chunk.
+      if (conn.headerTtftMs === conn.headerTtftMs && conn.headerItlMs === conn.headerItlMs && conn.tokens > 0) {
+        this.#cohortMsSum += conn.headerTtftMs + conn.headerItlMs * (conn.tokens - 1);
+        this.#cohortDone++;
+      } else this.#cohortLost++;
+    }
+    this.#ended(conn);
     if (this.recording) {
       this.streamsCompleted++;
       if (conn.tokens > 1 && conn.lastAt > conn.firstAt) recordMs(this.clientItl, (conn.lastAt - conn.firstAt) / (conn.tokens - 1));
       if (conn.headerItlMs === conn.headerItlMs) recordMs(this.headerItl, conn.headerItlMs);
     }
-    if (this.#stopping) {
+    if (this.#stopping || this.#arrivals !== null) {
       conn.phase = 'idle';
+      if (!this.#stopping) this.#idle.push(conn);
       return;
     }
     conn.send();
   }
 
+  /**
+   * The mean duration the server planned for its streams: over every stream started in the next
+   * `windowMs` (the cohort), once all of them have ended or `timeoutMs` has passed. Averaging the
+   * streams that merely complete within a window would favour short ones.
+   */
+  async plannedDuration(windowMs: number, timeoutMs: number): Promise<{ meanMs: number; streams: number; lost: number }> {
+    this.#cohortMsSum = 0;
+    this.#cohortDone = 0;
+    this.#cohortLost = 0;
+    const start = performance.now();
+    this.#cohortUntil = start + windowMs;
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        const now = performance.now();
+        if ((now >= this.#cohortUntil && this.#cohortOpen === 0) || now - start > timeoutMs) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 20);
+    });
+    this.#cohortUntil = 0;
+    const lost = this.#cohortLost + this.#cohortOpen;
+    return { meanMs: this.#cohortDone > 0 ? this.#cohortMsSum / this.#cohortDone : Number.NaN, streams: this.#cohortDone, lost };
+  }
+
+  /**
+   * Switches to open-loop arrivals at `ratePerSec`, on a Poisson schedule seeded by `seed`. A
+   * response that ends leaves its connection idle; each arrival takes an idle connection, or opens
+   * one while fewer than `maxConnections` exist, or else counts as dropped.
+   */
+  openLoop(ratePerSec: number, seed: number, maxConnections: number): void {
+    this.#arrivals = new PoissonArrivals(ratePerSec, seed);
+    this.#maxConnections = maxConnections;
+    this.#nextArrivalAt = performance.now() + this.#arrivals.nextGapMs();
+    this.#arrivalTimer = setInterval(() => this.#arrive(), 1);
+  }
+
+  #arrive(): void {
+    const arrivals = this.#arrivals!;
+    const now = performance.now();
+    while (this.#nextArrivalAt <= now && !this.#stopping) {
+      this.#nextArrivalAt += arrivals.nextGapMs();
+      let conn = this.#idle.pop();
+      while (conn !== undefined && conn.closed) conn = this.#idle.pop();
+      if (conn !== undefined) conn.send();
+      else if (this.#conns.size < this.#maxConnections) this.#openOne();
+      else if (this.recording) this.dropped++;
+    }
+  }
+
   failed(conn: Conn, why: 'non200'): void {
+    if (conn.inFlight) this.#ended(conn);
     if (why === 'non200') this.non200++;
     conn.phase = 'idle';
     conn.socket?.destroy();
   }
 
   beginWindow(): void {
+    this.started = 0;
+    this.dropped = 0;
+    this.#inFlightSum = 0;
+    this.#inFlightSamples = 0;
+    this.#sampler = setInterval(() => {
+      this.#inFlightSum += this.inFlight;
+      this.#inFlightSamples++;
+    }, 10);
     this.events = 0;
     this.dataLines = 0;
     this.bytes = 0;
@@ -402,10 +573,17 @@ export class StreamLoad {
 
   endWindow(): WindowResult {
     this.recording = false;
+    if (this.#sampler !== null) clearInterval(this.#sampler);
+    this.#sampler = null;
     const windowMs = performance.now() - this.#windowStart;
     const perSec = (n: number): number => Math.round((n * 1000) / windowMs);
     return {
       windowMs: Math.round(windowMs),
+      arrivals: this.#arrivals === null ? 'closed' : 'open',
+      ...(this.#arrivals === null ? {} : { offeredPerSec: this.#arrivals.ratePerSec }),
+      startedPerSec: perSec(this.started),
+      dropped: this.dropped,
+      meanInFlight: this.#inFlightSamples > 0 ? this.#inFlightSum / this.#inFlightSamples : Number.NaN,
       events: this.events,
       dataLines: this.dataLines,
       eventsPerSec: perSec(this.events),
@@ -429,6 +607,10 @@ export class StreamLoad {
     this.#stopping = true;
     this.recording = false;
     if (this.#ramp !== null) clearInterval(this.#ramp);
+    if (this.#arrivalTimer !== null) clearInterval(this.#arrivalTimer);
+    this.#arrivalTimer = null;
+    if (this.#sampler !== null) clearInterval(this.#sampler);
+    this.#sampler = null;
     this.#ramp = null;
     if (this.#conns.size === 0) return Promise.resolve();
     const all = new Promise<void>((resolve) => {

@@ -12,7 +12,7 @@
  */
 import { startBareUnderTest, startSimulatorUnderTest, type ServerUnderTest } from './servers.js';
 import { readActiveStreams, readServerStats, resetServerStats, type ServerStats } from './sim-stats.js';
-import { StreamLoad, httpPost, type WindowResult } from './stream-client.js';
+import { StreamLoad, httpPost, type ArrivalMode, type WindowResult } from './stream-client.js';
 import { progress } from './table.js';
 import { cpuSnapshot, openFileCount, openFileLimit, splitCpu, type CpuSplit } from './thread-cpu.js';
 import { keepProfile, utilizationBetween, type ThreadInspector } from './thread-inspector.js';
@@ -30,6 +30,12 @@ export interface StreamOptions {
   readonly raw: boolean;
   /** The simulator's `pacing` at realistic speed: poll (the default) for lag, sleep for CPU per event. */
   readonly pacing: 'poll' | 'sleep';
+  /**
+   * How the realistic levels start requests in the window: open-loop arrivals at the rate that
+   * keeps N streams open at the planned timing (the default), or closed-loop (each connection's
+   * next request when its response ends).
+   */
+  readonly arrivals: ArrivalMode;
   /** Runs before each measured phase (waits for a quiet machine when asked to). */
   readonly beforePhase: (label: string) => Promise<void>;
 }
@@ -95,6 +101,8 @@ export interface StreamResult {
   readonly fdLimit: number | undefined;
   /** The simulator's pacing in the realistic levels. */
   readonly pacing?: 'poll' | 'sleep';
+  /** How the realistic levels started requests in the window (absent in runs before it was recorded: closed). */
+  readonly arrivals?: ArrivalMode;
   readonly levels: readonly StreamLevelResult[];
   readonly raw: RawStreamResult | undefined;
 }
@@ -141,12 +149,35 @@ async function clientBaseline(inspector: ThreadInspector, n: number): Promise<nu
 async function measureWindow(
   server: ServerUnderTest,
   load: StreamLoad,
-  opts: { readonly settleS: number; readonly windowS: number; readonly profile: boolean; readonly label: string; readonly concurrency: number; readonly rampPerSec: number },
+  opts: {
+    readonly settleS: number;
+    readonly windowS: number;
+    readonly profile: boolean;
+    readonly label: string;
+    readonly concurrency: number;
+    readonly rampPerSec: number;
+    /** Open loop from the end of the closed-loop settle, with this seed and connection cap; closed when absent. */
+    readonly open?: { readonly seed: number; readonly maxConnections: number };
+  },
 ): Promise<{ client: WindowResult; server: ServerFigures }> {
   progress(`${opts.label}: ramping to ${opts.concurrency} streams`);
   await load.start(Math.max(10_000, (opts.concurrency / opts.rampPerSec) * 3000));
   if (load.connected < opts.concurrency) progress(`${opts.label}: only ${load.connected} of ${opts.concurrency} connected`);
   await sleep(opts.settleS * 1000);
+  if (opts.open !== undefined) {
+    // Little's law: N streams open on average need N / (planned duration) arrivals per second.
+    // The planned duration comes from the ground-truth headers of a cohort of streams, so a server
+    // running late does not lower the rate it is offered.
+    const planned = await load.plannedDuration(2000, 30_000);
+    if (Number.isFinite(planned.meanMs) && planned.meanMs > 0) {
+      const rate = (opts.concurrency * 1000) / planned.meanMs;
+      progress(
+        `${opts.label}: open-loop arrivals at ${Math.round(rate)}/s (planned stream ${Math.round(planned.meanMs)} ms over ${planned.streams} streams, ${planned.lost} not counted), up to ${opts.open.maxConnections} connections`,
+      );
+      load.openLoop(rate, opts.open.seed, opts.open.maxConnections);
+      await sleep(opts.settleS * 1000);
+    } else progress(`${opts.label}: no stream of the cohort completed; staying closed-loop`);
+  }
   const statsReset = await resetServerStats(server.url);
   const elu0 = await server.session?.eventLoopUtilization();
   if (opts.profile) await server.session?.startProfile();
@@ -217,7 +248,8 @@ async function runLevel(inspector: ThreadInspector, opts: StreamOptions, request
     const heapIdle = await sim.session?.heapUsedBytes(true);
     const idle = await rssAfterGc(inspector);
     const load = new StreamLoad({ port: sim.port, request: streamRequest(sim.port), concurrency: n, rampPerSec: opts.rampPerSec, send: true });
-    const measured = await measureWindow(sim, load, { ...opts, label, concurrency: n });
+    const openLoop = opts.arrivals === 'open' ? { seed: opts.seed, maxConnections: Math.max(n, maxStreams().max) } : undefined;
+    const measured = await measureWindow(sim, load, { ...opts, label, concurrency: n, ...(openLoop ? { open: openLoop } : {}) });
     // Memory with every stream still open; the forced GC in the server thread comes after the window.
     const heapOpen = await sim.session?.heapUsedBytes(true);
     const open = await rssAfterGc(inspector);
@@ -283,5 +315,5 @@ export async function runStream(inspector: ThreadInspector, opts: StreamOptions)
     if (cappedBecause !== undefined) progress(`streaming ${requested}: capped at ${n} (${cappedBecause})`);
     levels.push(await runLevel(inspector, opts, requested, n, cappedBecause));
   }
-  return { fdLimit: openFileLimit(), pacing: opts.pacing, levels, raw };
+  return { fdLimit: openFileLimit(), pacing: opts.pacing, arrivals: opts.arrivals, levels, raw };
 }

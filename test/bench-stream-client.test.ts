@@ -1,0 +1,108 @@
+/**
+ * The streaming bench's load generator: its seeded arrival schedule, and its open loop against the
+ * real server (connections reused when idle, arrivals dropped at the connection cap, the planned
+ * stream duration read from the ground-truth headers).
+ */
+import { describe, expect, it } from 'vitest';
+import { PoissonArrivals, StreamLoad, httpPost } from '../bench/stream-client.js';
+import type { Simulator } from '../src/index.js';
+import { oneProfileFile, useSimulator } from './fixtures/sim.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function chatStream(sim: Simulator, maxTokens: number): Buffer {
+  return httpPost(sim.port, '/v1/chat/completions', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } }));
+}
+
+describe('Poisson arrivals', () => {
+  it('repeat for a seed and differ across seeds', () => {
+    const gaps = (seed: number): number[] => {
+      const a = new PoissonArrivals(500, seed);
+      return Array.from({ length: 50 }, () => a.nextGapMs());
+    };
+    expect(gaps(3)).toEqual(gaps(3));
+    expect(gaps(3)).not.toEqual(gaps(4));
+  });
+
+  it('average 1000 / rate ms apart, with the spread of an exponential', () => {
+    const a = new PoissonArrivals(2000, 1);
+    const n = 200_000;
+    let sum = 0;
+    let sumSq = 0;
+    let least = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const g = a.nextGapMs();
+      least = Math.min(least, g);
+      sum += g;
+      sumSq += g * g;
+    }
+    expect(least).toBeGreaterThanOrEqual(0);
+    const mean = sum / n;
+    expect(mean).toBeCloseTo(0.5, 2);
+    // An exponential's standard deviation equals its mean.
+    expect(Math.sqrt(sumSq / n - mean * mean)).toBeCloseTo(0.5, 2);
+  });
+
+  it('refuses a rate that is not positive', () => {
+    expect(() => new PoissonArrivals(0, 1)).toThrow(RangeError);
+  });
+});
+
+describe('open loop against the server', () => {
+  describe('short streams', () => {
+    const sim = useSimulator({ speed: 0 });
+
+    it('starts each arrival on an idle keep-alive connection instead of opening new ones', async () => {
+      const load = new StreamLoad({ port: sim().port, request: chatStream(sim(), 5), concurrency: 1, rampPerSec: 100, send: true });
+      await load.start(5000);
+      load.openLoop(200, 1, 50);
+      load.beginWindow();
+      await sleep(400);
+      const w = load.endWindow();
+      await load.stop();
+      expect(w.arrivals).toBe('open');
+      expect(w.offeredPerSec).toBe(200);
+      expect(w.startedPerSec).toBeGreaterThan(0);
+      expect(w.streamsCompleted).toBeGreaterThan(0);
+      expect(w.dropped).toBe(0);
+      expect(w.errors + w.non200).toBe(0);
+      // Streams at speed 0 end long before the next arrival (5 ms apart on average), so a few
+      // connections carry every stream.
+      expect(load.open).toBeLessThanOrEqual(5);
+    });
+  });
+
+  describe('long streams', () => {
+    // 20 ms to the first token, then one every 2 s: streams outlast the test.
+    const sim = useSimulator({ speed: 1, profiles: oneProfileFile(20, 2000) });
+
+    it('drops arrivals once every allowed connection is busy', async () => {
+      const load = new StreamLoad({ port: sim().port, request: chatStream(sim(), 50), concurrency: 1, rampPerSec: 100, send: true });
+      await load.start(5000);
+      load.openLoop(500, 2, 3);
+      load.beginWindow();
+      await sleep(300);
+      const w = load.endWindow();
+      await load.stop();
+      expect(load.open).toBe(0);
+      expect(w.dropped).toBeGreaterThan(0);
+      expect(w.meanInFlight).toBeLessThanOrEqual(3);
+    });
+  });
+
+  describe('planned duration', () => {
+    const sim = useSimulator({ speed: 1, profiles: oneProfileFile(20, 2) });
+
+    it('averages the ground-truth duration of every stream started in the window', async () => {
+      const load = new StreamLoad({ port: sim().port, request: chatStream(sim(), 5), concurrency: 4, rampPerSec: 400, send: true });
+      await load.start(5000);
+      const planned = await load.plannedDuration(200, 10_000);
+      await load.stop();
+      expect(planned.streams).toBeGreaterThan(0);
+      expect(planned.lost).toBe(0);
+      // TTFT 10–60 ms, then at most 4 gaps of 2–3 ms.
+      expect(planned.meanMs).toBeGreaterThanOrEqual(10);
+      expect(planned.meanMs).toBeLessThanOrEqual(72);
+    });
+  });
+});
