@@ -208,7 +208,7 @@ function printStream(r: StreamResult): void {
       fmt(lag(l)?.histograms.emissionLagMs.max),
       fmt(usPerEvent(l.server.cpu.serverMs, l.client.events)),
       pct(l.server.elu),
-      fmt(l.floor?.usPerWrite),
+      l.floor === undefined ? 'n/a' : `${fmt(l.floor.usPerWrite)}${l.floor.streams !== undefined && l.floor.streams < l.concurrency ? ` (${l.floor.streams.toLocaleString('en-US')} streams)` : ''}`,
       pct(l.floor?.busy),
       pct(l.client.clientElu),
       l.client.errors + l.client.non200,
@@ -232,12 +232,11 @@ function printStream(r: StreamResult): void {
   );
   printTable(
     'Realistic streaming: memory per open stream and CPU',
-    ['streams', 'server heap/stream', 'RSS/stream', 'client-only RSS/socket', 'server RSS/stream (est.)', 'load gen heap/stream', 'server CPU', 'load gen CPU', 'other threads', 'other processes'],
+    ['streams', 'open (server)', 'server heap/stream', 'server RSS/stream', 'load gen heap/stream', 'server CPU', 'load gen CPU', 'other threads', 'other processes'],
     r.levels.map((l) => [
       l.concurrency,
+      l.memory.openStreams,
       kib(l.memory.serverHeapPerStreamBytes),
-      kib(l.memory.rssPerStreamBytes),
-      kib(l.memory.clientBaselinePerSocketBytes),
       kib(l.memory.serverRssPerStreamBytes),
       kib(l.memory.clientHeapPerStreamBytes),
       pct(l.server.cpu.serverMs / l.server.cpu.wallMs),

@@ -229,8 +229,6 @@ export interface StreamLoadOptions {
   readonly concurrency: number;
   /** New connections per second while ramping up. */
   readonly rampPerSec: number;
-  /** False: connect and stay idle (the client-only memory baseline). */
-  readonly send: boolean;
 }
 
 /**
@@ -425,7 +423,7 @@ export class StreamLoad {
     socket.once('connect', () => {
       conn.connected = true;
       this.#connected++;
-      if (this.#opts.send && !this.#stopping) conn.send();
+      if (!this.#stopping) conn.send();
     });
     socket.on('error', () => {
       if (!this.#stopping) this.errors++;

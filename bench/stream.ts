@@ -4,15 +4,16 @@
  * a fresh simulator: ramp up, settle, reset the server's histograms, measure a window, then read
  * the server's stats, its thread's heap and the process's memory with every stream still open.
  *
- * Memory per open stream comes two ways. Exact but partial: the server thread's V8 heap (after a
- * forced GC) with N streams open minus idle, ÷ N; it leaves out uWS's native buffers and Buffer
- * backing stores. Whole but estimated: the process RSS delta ÷ N, minus a client-only baseline
- * measured by holding N idle sockets to the bare uWS thread (the client's sockets live in this
- * process too).
+ * The load generator runs in a child process (`stream-load-process.ts`), so each side has the whole
+ * descriptor limit and this process holds only the servers. Memory per open stream comes two ways.
+ * Exact but partial: the server thread's V8 heap (after a forced GC) with N streams open minus idle,
+ * ÷ N; it leaves out uWS's native buffers and Buffer backing stores. Whole: this process's RSS with
+ * N streams open minus idle, ÷ N.
  */
 import { startBareUnderTest, startSimulatorUnderTest, type ServerUnderTest } from './servers.js';
 import { readActiveStreams, readServerStats, resetServerStats, type ServerStats } from './sim-stats.js';
-import { StreamLoad, httpPost, type ArrivalMode, type WindowResult } from './stream-client.js';
+import { httpPost, type ArrivalMode, type WindowResult } from './stream-client.js';
+import { LoadProcess } from './stream-load-process.js';
 import { progress } from './table.js';
 import { cpuSnapshot, openFileCount, openFileLimit, splitCpu, type CpuSplit } from './thread-cpu.js';
 import { keepProfile, utilizationBetween, type ThreadInspector } from './thread-inspector.js';
@@ -54,17 +55,13 @@ export interface ServerFigures {
 export interface MemoryFigures {
   /** Server thread V8 heap used (after GC), N open minus idle, ÷ N. */
   readonly serverHeapPerStreamBytes: number | undefined;
-  /** Streams open at the server when memory was read (the divisor), and sockets the client held. */
+  /** Streams open at the server when memory was read (the divisor), and connections the client held. */
   readonly openStreams: number;
   readonly clientSockets: number;
-  /** Process RSS, N open minus idle, ÷ N (server and client together). */
-  readonly rssPerStreamBytes: number;
-  /** Process RSS per idle socket held to the bare uWS thread (client + bare server). */
-  readonly clientBaselinePerSocketBytes: number | undefined;
-  /** (RSS delta − client-only baseline × client sockets) ÷ open streams: the server's whole cost of a stream, estimated. */
-  readonly serverRssPerStreamBytes: number | undefined;
-  /** Main-thread (load generator) V8 heap per open stream. */
-  readonly clientHeapPerStreamBytes: number;
+  /** This process's RSS (the servers alone), N open minus idle, ÷ N: the server's whole cost of a stream. */
+  readonly serverRssPerStreamBytes: number;
+  /** The load generator's V8 heap per open stream. */
+  readonly clientHeapPerStreamBytes: number | undefined;
 }
 
 /**
@@ -73,6 +70,8 @@ export interface MemoryFigures {
  * CPU per write is the floor under the simulator's CPU per event on this machine.
  */
 export interface WriteFloor {
+  /** Streams the bare thread held (fewer than the level when it accepted too slowly while writing). */
+  readonly streams?: number;
   readonly eventsPerSec: number;
   readonly eventBytes: number;
   readonly writesPerSec: number;
@@ -113,12 +112,15 @@ function streamRequest(port: number): Buffer {
   return httpPost(port, CHAT_PATH, JSON.stringify({ ...CHAT_REQUEST, stream: true, stream_options: { include_usage: true } }));
 }
 
-/** Streams this process can hold: each takes a client and a server socket, under one fd limit. */
+/**
+ * Streams the descriptor limit allows: the client's sockets live in the load generator's process
+ * and the server's in this one, so each side has the whole limit to itself.
+ */
 function maxStreams(): { max: number; limit: number | undefined } {
   const limit = openFileLimit();
   if (limit === undefined) return { max: Number.POSITIVE_INFINITY, limit };
   // Headroom for the threads' own descriptors (epoll, eventfds, files) and sockets in closing.
-  return { max: Math.floor((limit - openFileCount() - 256) / 2 / 100) * 100, limit };
+  return { max: Math.floor((limit - openFileCount() - 256) / 100) * 100, limit };
 }
 
 async function rssAfterGc(inspector: ThreadInspector): Promise<{ rss: number; heapUsed: number }> {
@@ -128,29 +130,8 @@ async function rssAfterGc(inspector: ThreadInspector): Promise<{ rss: number; he
   return { rss: m.rss, heapUsed: m.heapUsed };
 }
 
-/** RSS per idle socket held by this process to the bare uWS thread. */
-async function clientBaseline(inspector: ThreadInspector, n: number): Promise<number | undefined> {
-  const bare = await startBareUnderTest(inspector, 64);
-  try {
-    const before = await rssAfterGc(inspector);
-    const load = new StreamLoad({ port: bare.port, request: Buffer.alloc(0), concurrency: n, rampPerSec: 5000, send: false });
-    await load.start(30_000);
-    const connected = load.connected;
-    await sleep(200);
-    const after = await rssAfterGc(inspector);
-    await load.stop();
-    return connected > 0 ? (after.rss - before.rss) / connected : undefined;
-  } finally {
-    await bare.stop();
-  }
-}
-
-/** Ramp, settle, reset, window; returns the client's and the server's figures for the window. */
-async function measureWindow(
-  server: ServerUnderTest,
-  load: StreamLoad,
-  opts: {
-    readonly settleS: number;
+interface WindowOptions {
+  readonly settleS: number;
     readonly windowS: number;
     readonly profile: boolean;
     readonly label: string;
@@ -158,11 +139,22 @@ async function measureWindow(
     readonly rampPerSec: number;
     /** Open loop from the end of the closed-loop settle, with this seed and connection cap; closed when absent. */
     readonly open?: { readonly seed: number; readonly maxConnections: number };
-  },
-): Promise<{ client: WindowResult; server: ServerFigures }> {
+}
+
+/** Starts the load generator against `server` and ramps it up (closed loop). */
+async function rampUp(server: ServerUnderTest, opts: Pick<WindowOptions, 'label' | 'concurrency' | 'rampPerSec'>, timeoutMs?: number): Promise<LoadProcess> {
   progress(`${opts.label}: ramping to ${opts.concurrency} streams`);
-  await load.start(Math.max(10_000, (opts.concurrency / opts.rampPerSec) * 3000));
-  if (load.connected < opts.concurrency) progress(`${opts.label}: only ${load.connected} of ${opts.concurrency} connected`);
+  const load = await LoadProcess.start(
+    { port: server.port, request: streamRequest(server.port), concurrency: opts.concurrency, rampPerSec: opts.rampPerSec },
+    timeoutMs ?? Math.max(10_000, (opts.concurrency / opts.rampPerSec) * 3000),
+  );
+  const { connected } = await load.status();
+  if (connected < opts.concurrency) progress(`${opts.label}: only ${connected} of ${opts.concurrency} connected`);
+  return load;
+}
+
+/** Settle, reset, window; returns the client's and the server's figures for the window. */
+async function measureWindow(server: ServerUnderTest, load: LoadProcess, opts: WindowOptions): Promise<{ client: WindowResult; server: ServerFigures }> {
   await sleep(opts.settleS * 1000);
   if (opts.open !== undefined) {
     // Little's law: N streams open on average need N / (planned duration) arrivals per second.
@@ -174,20 +166,20 @@ async function measureWindow(
       progress(
         `${opts.label}: open-loop arrivals at ${Math.round(rate)}/s (planned stream ${Math.round(planned.meanMs)} ms over ${planned.streams} streams, ${planned.lost} not counted), up to ${opts.open.maxConnections} connections`,
       );
-      load.openLoop(rate, opts.open.seed, opts.open.maxConnections);
+      await load.openLoop(rate, opts.open.seed, opts.open.maxConnections);
       await sleep(opts.settleS * 1000);
     } else progress(`${opts.label}: no stream of the cohort completed; staying closed-loop`);
   }
   const statsReset = await resetServerStats(server.url);
   const elu0 = await server.session?.eventLoopUtilization();
   if (opts.profile) await server.session?.startProfile();
-  const cpu0 = cpuSnapshot();
+  const cpu0 = cpuSnapshot(load.pid);
   const t0 = performance.now();
-  load.beginWindow();
+  await load.beginWindow();
   progress(`${opts.label}: measuring ${opts.windowS} s`);
   await sleep(opts.windowS * 1000);
-  const client = load.endWindow();
-  const cpu = splitCpu(cpu0, cpuSnapshot(), server.threadIds, performance.now() - t0);
+  const client = await load.endWindow();
+  const cpu = splitCpu(cpu0, cpuSnapshot(load.pid), server.threadIds, performance.now() - t0);
   const profile = opts.profile && server.session ? await keepProfile(server.session, `stream-${opts.label}`) : undefined;
   const elu1 = await server.session?.eventLoopUtilization();
   const [stats, activeStreams] = await Promise.all([readServerStats(server.url), readActiveStreams(server.url)]);
@@ -205,11 +197,11 @@ async function measureWindow(
 }
 
 /**
- * Levels above this get no floor: at 9,800 streams, right after the simulator's sockets close,
- * the bare thread's uWS aborted the process ("returning from a request handler without
- * responding"), most likely descriptors not yet released under the 20,000 fd limit.
+ * Levels above this get no floor. Until the load generator had a process of its own, at 9,800
+ * streams (client and server sockets under one 20,000 descriptor limit), the bare thread's uWS
+ * aborted the process right after the simulator's sockets closed.
  */
-const FLOOR_MAX_STREAMS = 5000;
+const FLOOR_MAX_STREAMS = 10_000;
 
 /** An SSE chunk of `bytes` bytes shaped like the simulator's. */
 function floorEvent(bytes: number): string {
@@ -221,18 +213,19 @@ function floorEvent(bytes: number): string {
 async function measureFloor(inspector: ThreadInspector, n: number, eventsPerSec: number, eventBytes: number, windowS: number): Promise<WriteFloor> {
   const bare = await startBareUnderTest(inspector, 64, [], { eventsPerSec, event: floorEvent(eventBytes) });
   try {
-    const load = new StreamLoad({ port: bare.port, request: streamRequest(bare.port), concurrency: n, rampPerSec: 5000, send: true });
-    await load.start(30_000);
+    // The bare thread writes to its streams from the first one on; a busy writer accepts slowly.
+    const load = await rampUp(bare, { label: `floor ${n}`, concurrency: n, rampPerSec: 5000 }, 30_000);
     await sleep(1000);
     const w0 = bare.writes!();
-    const cpu0 = cpuSnapshot();
+    const cpu0 = cpuSnapshot(load.pid);
     const t0 = performance.now();
     await sleep(windowS * 1000);
     const wallMs = performance.now() - t0;
-    const cpu = splitCpu(cpu0, cpuSnapshot(), bare.threadIds, wallMs);
+    const cpu = splitCpu(cpu0, cpuSnapshot(load.pid), bare.threadIds, wallMs);
     const writes = bare.writes!() - w0;
+    const { connected } = await load.status();
     await load.stop();
-    return { eventsPerSec, eventBytes, writesPerSec: (writes * 1000) / wallMs, usPerWrite: writes > 0 ? (cpu.serverMs * 1000) / writes : Number.NaN, busy: cpu.serverMs / wallMs };
+    return { streams: connected, eventsPerSec, eventBytes, writesPerSec: (writes * 1000) / wallMs, usPerWrite: writes > 0 ? (cpu.serverMs * 1000) / writes : Number.NaN, busy: cpu.serverMs / wallMs };
   } finally {
     await bare.stop();
   }
@@ -241,20 +234,18 @@ async function measureFloor(inspector: ThreadInspector, n: number, eventsPerSec:
 async function runLevel(inspector: ThreadInspector, opts: StreamOptions, requested: number, n: number, cappedBecause: string | undefined): Promise<StreamLevelResult> {
   const label = `streaming ${n}`;
   await opts.beforePhase(label);
-  progress(`${label}: client-only memory baseline (${n} idle sockets to bare uWS)`);
-  const clientBaselinePerSocketBytes = await clientBaseline(inspector, n);
   const sim = await startSimulatorUnderTest(inspector, { speed: 1, seed: opts.seed, pacing: opts.pacing });
   try {
     const heapIdle = await sim.session?.heapUsedBytes(true);
     const idle = await rssAfterGc(inspector);
-    const load = new StreamLoad({ port: sim.port, request: streamRequest(sim.port), concurrency: n, rampPerSec: opts.rampPerSec, send: true });
+    const load = await rampUp(sim, { label, concurrency: n, rampPerSec: opts.rampPerSec });
     const openLoop = opts.arrivals === 'open' ? { seed: opts.seed, maxConnections: Math.max(n, maxStreams().max) } : undefined;
     const measured = await measureWindow(sim, load, { ...opts, label, concurrency: n, ...(openLoop ? { open: openLoop } : {}) });
     // Memory with every stream still open; the forced GC in the server thread comes after the window.
     const heapOpen = await sim.session?.heapUsedBytes(true);
     const open = await rssAfterGc(inspector);
-    const streams = measured.server.activeStreams ?? load.open;
-    const clientSockets = load.connected;
+    const client = await load.status(true);
+    const streams = measured.server.activeStreams ?? client.open;
     await load.stop();
     await sim.stop();
     const events = measured.client.eventsPerSec;
@@ -273,11 +264,9 @@ async function runLevel(inspector: ThreadInspector, opts: StreamOptions, request
       memory: {
         serverHeapPerStreamBytes: heapIdle !== undefined && heapOpen !== undefined ? (heapOpen - heapIdle) / streams : undefined,
         openStreams: streams,
-        clientSockets,
-        rssPerStreamBytes: rssDelta / streams,
-        clientBaselinePerSocketBytes,
-        serverRssPerStreamBytes: clientBaselinePerSocketBytes === undefined ? undefined : (rssDelta - clientBaselinePerSocketBytes * clientSockets) / streams,
-        clientHeapPerStreamBytes: (open.heapUsed - idle.heapUsed) / streams,
+        clientSockets: client.connected,
+        serverRssPerStreamBytes: rssDelta / streams,
+        clientHeapPerStreamBytes: Number.isNaN(load.idleHeapUsed) ? undefined : (client.heapUsed - load.idleHeapUsed) / streams,
       },
     };
   } finally {
@@ -289,12 +278,13 @@ async function runRaw(inspector: ThreadInspector, opts: StreamOptions): Promise<
   await opts.beforePhase(`raw streaming ${opts.rawConcurrency}`);
   const sim = await startSimulatorUnderTest(inspector, { speed: 0, seed: opts.seed });
   try {
-    const load = new StreamLoad({ port: sim.port, request: streamRequest(sim.port), concurrency: opts.rawConcurrency, rampPerSec: 20_000, send: true });
+    const label = `raw streaming ${opts.rawConcurrency}`;
+    const load = await rampUp(sim, { label, concurrency: opts.rawConcurrency, rampPerSec: 20_000 });
     const measured = await measureWindow(sim, load, {
       settleS: 1,
       windowS: opts.rawWindowS,
       profile: opts.profile,
-      label: `raw streaming ${opts.rawConcurrency}`,
+      label,
       concurrency: opts.rawConcurrency,
       rampPerSec: 20_000,
     });
@@ -311,7 +301,7 @@ export async function runStream(inspector: ThreadInspector, opts: StreamOptions)
   for (const requested of opts.concurrency) {
     const { max, limit } = maxStreams();
     const n = Math.min(requested, max);
-    const cappedBecause = n < requested ? `ulimit -n is ${limit}: client and server sockets share this process, so at most ${max} streams fit` : undefined;
+    const cappedBecause = n < requested ? `ulimit -n is ${limit}, so at most ${max} streams fit` : undefined;
     if (cappedBecause !== undefined) progress(`streaming ${requested}: capped at ${n} (${cappedBecause})`);
     levels.push(await runLevel(inspector, opts, requested, n, cappedBecause));
   }

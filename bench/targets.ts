@@ -68,7 +68,7 @@ export function evaluateTargets(m: Measured): TargetVerdict[] {
     target: `≤ ${STREAM_KIB} KiB server memory per open stream`,
     figure:
       largest && est !== undefined
-        ? `${(est / 1024).toFixed(1)} KiB RSS (est.), ${heap === undefined ? 'n/a' : (heap / 1024).toFixed(1)} KiB V8 heap, at ${largest.concurrency} streams (${largest.server.activeStreams ?? '?'} open)`
+        ? `${(est / 1024).toFixed(1)} KiB RSS, ${heap === undefined ? 'n/a' : (heap / 1024).toFixed(1)} KiB V8 heap, at ${largest.concurrency} streams (${largest.server.activeStreams ?? '?'} open)`
         : 'n/a',
     verdict: est !== undefined ? verdict(est <= STREAM_KIB * 1024) : 'not measured',
   });

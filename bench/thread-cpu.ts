@@ -15,15 +15,17 @@ export interface CpuSnapshot {
   readonly processMs: number;
   /** CPU ms every core of the machine has spent busy so far, or NaN when /proc/stat is unreadable. */
   readonly machineBusyMs: number;
+  /** CPU ms the load generator's own process has used so far, when it runs in one. */
+  readonly loadGenMs?: number;
 }
 
-function threadCpuMs(tid: number): number | undefined {
+function threadCpuMs(tid: number, pid: number | 'self' = 'self'): number | undefined {
   try {
     // schedstat's first field is on-CPU time in ns; stat's utime + stime are in clock ticks (USER_HZ = 100).
-    const sched = readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1');
+    const sched = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1');
     const ns = Number(sched.split(' ')[0]);
     if (Number.isFinite(ns) && ns > 0) return ns / 1e6;
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -51,18 +53,31 @@ export function threadIds(): number[] {
   }
 }
 
-export function cpuSnapshot(): CpuSnapshot {
+/** CPU ms another process has used so far, summed over its threads; undefined once it is gone. */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    let ms = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) ms += threadCpuMs(tid, pid) ?? 0;
+    return ms;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `loadGenPid`: the load generator's process, when it runs apart from this one. */
+export function cpuSnapshot(loadGenPid?: number): CpuSnapshot {
   const threads = new Map<number, number>();
   for (const tid of threadIds()) {
     const ms = threadCpuMs(tid);
     if (ms !== undefined) threads.set(tid, ms);
   }
   const u = process.cpuUsage();
-  return { threads, processMs: (u.user + u.system) / 1000, machineBusyMs: machineBusyMs() };
+  const loadGenMs = loadGenPid === undefined ? undefined : processCpuMs(loadGenPid);
+  return { threads, processMs: (u.user + u.system) / 1000, machineBusyMs: machineBusyMs(), ...(loadGenMs === undefined ? {} : { loadGenMs }) };
 }
 
 export interface CpuSplit {
-  /** CPU ms of the main thread (the load generator). */
+  /** CPU ms of the load generator: its own process when it runs in one, else this main thread. */
   readonly mainMs: number;
   /** CPU ms of the busiest thread among `serverCandidates` (the server's uWS thread). */
   readonly serverMs: number;
@@ -76,15 +91,17 @@ export interface CpuSplit {
 
 export function splitCpu(before: CpuSnapshot, after: CpuSnapshot, serverCandidates: readonly number[], wallMs: number): CpuSplit {
   const delta = (tid: number): number => (after.threads.get(tid) ?? 0) - (before.threads.get(tid) ?? 0);
-  const mainMs = delta(process.pid);
+  const ownMainMs = delta(process.pid);
+  const loadGenMs = after.loadGenMs !== undefined && before.loadGenMs !== undefined ? after.loadGenMs - before.loadGenMs : undefined;
   let serverMs = 0;
   for (const tid of serverCandidates) serverMs = Math.max(serverMs, delta(tid));
   const processMs = after.processMs - before.processMs;
   return {
-    mainMs,
+    mainMs: loadGenMs ?? ownMainMs,
     serverMs,
-    otherMs: Math.max(0, processMs - mainMs - serverMs),
-    outsideMs: Math.max(0, after.machineBusyMs - before.machineBusyMs - processMs),
+    // With the load generator apart, this process's main thread (the harness) counts as other.
+    otherMs: Math.max(0, processMs - (loadGenMs === undefined ? ownMainMs : 0) - serverMs),
+    outsideMs: Math.max(0, after.machineBusyMs - before.machineBusyMs - processMs - (loadGenMs ?? 0)),
     wallMs,
     cores: availableParallelism(),
   };

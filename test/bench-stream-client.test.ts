@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PoissonArrivals, StreamLoad, httpPost } from '../bench/stream-client.js';
+import { LoadProcess } from '../bench/stream-load-process.js';
 import type { Simulator } from '../src/index.js';
 import { oneProfileFile, useSimulator } from './fixtures/sim.js';
 
@@ -53,7 +54,7 @@ describe('open loop against the server', () => {
     const sim = useSimulator({ speed: 0 });
 
     it('starts each arrival on an idle keep-alive connection instead of opening new ones', async () => {
-      const load = new StreamLoad({ port: sim().port, request: chatStream(sim(), 5), concurrency: 1, rampPerSec: 100, send: true });
+      const load = new StreamLoad({ port: sim().port, request: chatStream(sim(), 5), concurrency: 1, rampPerSec: 100 });
       await load.start(5000);
       load.openLoop(200, 1, 50);
       load.beginWindow();
@@ -77,7 +78,7 @@ describe('open loop against the server', () => {
     const sim = useSimulator({ speed: 1, profiles: oneProfileFile(20, 2000) });
 
     it('drops arrivals once every allowed connection is busy', async () => {
-      const load = new StreamLoad({ port: sim().port, request: chatStream(sim(), 50), concurrency: 1, rampPerSec: 100, send: true });
+      const load = new StreamLoad({ port: sim().port, request: chatStream(sim(), 50), concurrency: 1, rampPerSec: 100 });
       await load.start(5000);
       load.openLoop(500, 2, 3);
       load.beginWindow();
@@ -94,7 +95,7 @@ describe('open loop against the server', () => {
     const sim = useSimulator({ speed: 1, profiles: oneProfileFile(20, 2) });
 
     it('averages the ground-truth duration of every stream started in the window', async () => {
-      const load = new StreamLoad({ port: sim().port, request: chatStream(sim(), 5), concurrency: 4, rampPerSec: 400, send: true });
+      const load = new StreamLoad({ port: sim().port, request: chatStream(sim(), 5), concurrency: 4, rampPerSec: 400 });
       await load.start(5000);
       const planned = await load.plannedDuration(200, 10_000);
       await load.stop();
@@ -104,5 +105,29 @@ describe('open loop against the server', () => {
       expect(planned.meanMs).toBeGreaterThanOrEqual(10);
       expect(planned.meanMs).toBeLessThanOrEqual(72);
     });
+  });
+});
+
+describe('the load generator in its own process', () => {
+  const sim = useSimulator({ speed: 0 });
+
+  it('ramps up, measures a window, reports its connections and heap, and exits on stop', async () => {
+    const load = await LoadProcess.start({ port: sim().port, request: chatStream(sim(), 5), concurrency: 3, rampPerSec: 300 }, 5000);
+    expect(load.idleHeapUsed).toBeGreaterThan(0);
+    const status = await load.status(true);
+    expect(status.connected).toBe(3);
+    await load.beginWindow();
+    await sleep(300);
+    const w = await load.endWindow();
+    expect(w.arrivals).toBe('closed');
+    expect(w.streamsCompleted).toBeGreaterThan(0);
+    expect(w.errors + w.non200).toBe(0);
+    expect(w.meanInFlight).toBeGreaterThan(0);
+    // A window too short for a sample has no mean: NaN must survive the trip (JSON would make it null).
+    await load.beginWindow();
+    expect(Number.isNaN((await load.endWindow()).meanInFlight)).toBe(true);
+    const pid = load.pid!;
+    await load.stop();
+    expect(() => process.kill(pid, 0)).toThrow();
   });
 });
