@@ -197,11 +197,13 @@ async function measureWindow(server: ServerUnderTest, load: LoadProcess, opts: W
 }
 
 /**
- * Levels above this get no floor. Until the load generator had a process of its own, at 9,800
- * streams (client and server sockets under one 20,000 descriptor limit), the bare thread's uWS
- * aborted the process right after the simulator's sockets closed.
+ * Levels above this get no floor. At 10,000 streams the bare thread cannot write the simulator's
+ * event rate (it runs 100% busy and accepts connections slowly while writing), and its uWS aborted
+ * the process ("Returning from a request handler without responding or attaching an abort handler
+ * is forbidden!") at 9,800 and again at 10,000 after the load generator had a process of its own,
+ * so descriptors were not the cause.
  */
-const FLOOR_MAX_STREAMS = 10_000;
+const FLOOR_MAX_STREAMS = 5000;
 
 /** An SSE chunk of `bytes` bytes shaped like the simulator's. */
 function floorEvent(bytes: number): string {
@@ -231,7 +233,8 @@ async function measureFloor(inspector: ThreadInspector, n: number, eventsPerSec:
   }
 }
 
-async function runLevel(inspector: ThreadInspector, opts: StreamOptions, requested: number, n: number, cappedBecause: string | undefined): Promise<StreamLevelResult> {
+/** `maxConnections`: what the descriptor limit allows each side, measured before the level opens any socket. */
+async function runLevel(inspector: ThreadInspector, opts: StreamOptions, requested: number, n: number, maxConnections: number, cappedBecause: string | undefined): Promise<StreamLevelResult> {
   const label = `streaming ${n}`;
   await opts.beforePhase(label);
   const sim = await startSimulatorUnderTest(inspector, { speed: 1, seed: opts.seed, pacing: opts.pacing });
@@ -239,7 +242,7 @@ async function runLevel(inspector: ThreadInspector, opts: StreamOptions, request
     const heapIdle = await sim.session?.heapUsedBytes(true);
     const idle = await rssAfterGc(inspector);
     const load = await rampUp(sim, { label, concurrency: n, rampPerSec: opts.rampPerSec });
-    const openLoop = opts.arrivals === 'open' ? { seed: opts.seed, maxConnections: Math.max(n, maxStreams().max) } : undefined;
+    const openLoop = opts.arrivals === 'open' ? { seed: opts.seed, maxConnections: Math.max(n, maxConnections) } : undefined;
     const measured = await measureWindow(sim, load, { ...opts, label, concurrency: n, ...(openLoop ? { open: openLoop } : {}) });
     // Memory with every stream still open; the forced GC in the server thread comes after the window.
     const heapOpen = await sim.session?.heapUsedBytes(true);
@@ -303,7 +306,7 @@ export async function runStream(inspector: ThreadInspector, opts: StreamOptions)
     const n = Math.min(requested, max);
     const cappedBecause = n < requested ? `ulimit -n is ${limit}, so at most ${max} streams fit` : undefined;
     if (cappedBecause !== undefined) progress(`streaming ${requested}: capped at ${n} (${cappedBecause})`);
-    levels.push(await runLevel(inspector, opts, requested, n, cappedBecause));
+    levels.push(await runLevel(inspector, opts, requested, n, max, cappedBecause));
   }
   return { fdLimit: openFileLimit(), pacing: opts.pacing, arrivals: opts.arrivals, levels, raw };
 }
