@@ -132,13 +132,13 @@ async function rssAfterGc(inspector: ThreadInspector): Promise<{ rss: number; he
 
 interface WindowOptions {
   readonly settleS: number;
-    readonly windowS: number;
-    readonly profile: boolean;
-    readonly label: string;
-    readonly concurrency: number;
-    readonly rampPerSec: number;
-    /** Open loop from the end of the closed-loop settle, with this seed and connection cap; closed when absent. */
-    readonly open?: { readonly seed: number; readonly maxConnections: number };
+  readonly windowS: number;
+  readonly profile: boolean;
+  readonly label: string;
+  readonly concurrency: number;
+  readonly rampPerSec: number;
+  /** Open loop from the end of the closed-loop settle, with this seed and connection cap; closed when absent. */
+  readonly open?: { readonly seed: number; readonly maxConnections: number };
 }
 
 /** Starts the load generator against `server` and ramps it up (closed loop). */

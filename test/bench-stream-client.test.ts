@@ -4,7 +4,7 @@
  * stream duration read from the ground-truth headers).
  */
 import { describe, expect, it } from 'vitest';
-import { PoissonArrivals, StreamLoad, httpPost } from '../bench/stream-client.js';
+import { PoissonArrivals, StreamLoad, httpPost, type WindowResult } from '../bench/stream-client.js';
 import { LoadProcess } from '../bench/stream-load-process.js';
 import type { Simulator } from '../src/index.js';
 import { oneProfileFile, useSimulator } from './fixtures/sim.js';
@@ -49,18 +49,28 @@ describe('Poisson arrivals', () => {
   });
 });
 
+/**
+ * One connection ramped up closed-loop, then `ms` of open-loop arrivals at `rate`/s with at most
+ * `cap` connections; the window's figures and the connections held at its end.
+ */
+async function openLoopWindow(sim: Simulator, maxTokens: number, rate: number, cap: number, ms: number): Promise<{ w: WindowResult; connections: number }> {
+  const load = new StreamLoad({ port: sim.port, request: chatStream(sim, maxTokens), concurrency: 1, rampPerSec: 100 });
+  await load.start(5000);
+  load.openLoop(rate, 1, cap);
+  load.beginWindow();
+  await sleep(ms);
+  const w = load.endWindow();
+  const connections = load.open;
+  await load.stop();
+  return { w, connections };
+}
+
 describe('open loop against the server', () => {
   describe('short streams', () => {
     const sim = useSimulator({ speed: 0 });
 
     it('starts each arrival on an idle keep-alive connection instead of opening new ones', async () => {
-      const load = new StreamLoad({ port: sim().port, request: chatStream(sim(), 5), concurrency: 1, rampPerSec: 100 });
-      await load.start(5000);
-      load.openLoop(200, 1, 50);
-      load.beginWindow();
-      await sleep(400);
-      const w = load.endWindow();
-      await load.stop();
+      const { w, connections } = await openLoopWindow(sim(), 5, 200, 50, 400);
       expect(w.arrivals).toBe('open');
       expect(w.offeredPerSec).toBe(200);
       expect(w.startedPerSec).toBeGreaterThan(0);
@@ -68,8 +78,8 @@ describe('open loop against the server', () => {
       expect(w.dropped).toBe(0);
       expect(w.errors + w.non200).toBe(0);
       // Streams at speed 0 end long before the next arrival (5 ms apart on average), so a few
-      // connections carry every stream.
-      expect(load.open).toBeLessThanOrEqual(5);
+      // connections carry every stream (a closed loop would have flooded and opened up to 50).
+      expect(connections).toBeLessThanOrEqual(5);
     });
   });
 
@@ -78,14 +88,8 @@ describe('open loop against the server', () => {
     const sim = useSimulator({ speed: 1, profiles: oneProfileFile(20, 2000) });
 
     it('drops arrivals once every allowed connection is busy', async () => {
-      const load = new StreamLoad({ port: sim().port, request: chatStream(sim(), 50), concurrency: 1, rampPerSec: 100 });
-      await load.start(5000);
-      load.openLoop(500, 2, 3);
-      load.beginWindow();
-      await sleep(300);
-      const w = load.endWindow();
-      await load.stop();
-      expect(load.open).toBe(0);
+      const { w, connections } = await openLoopWindow(sim(), 50, 500, 3, 300);
+      expect(connections).toBe(3);
       expect(w.dropped).toBeGreaterThan(0);
       expect(w.meanInFlight).toBeLessThanOrEqual(3);
     });
