@@ -78,8 +78,10 @@ describe('open loop against the server', () => {
       expect(w.dropped).toBe(0);
       expect(w.errors + w.non200).toBe(0);
       // Streams at speed 0 end long before the next arrival (5 ms apart on average), so a few
-      // connections carry every stream (a closed loop would have flooded and opened up to 50).
-      expect(connections).toBeLessThanOrEqual(5);
+      // connections carry the window's ~80 streams; opening one per arrival would reach the cap
+      // of 50. The bound leaves room for the stalls of a test run sharing two busy cores (9
+      // connections were seen there), which overlap a few streams that would otherwise not.
+      expect(connections).toBeLessThanOrEqual(20);
     });
   });
 
