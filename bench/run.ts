@@ -28,6 +28,7 @@ import { runScaling, scalingLevels, type ScalingResult } from './scaling.js';
 import { runNonStream, type NonStreamResult } from './nonstream.js';
 import { packageRoot } from '../src/package-root.js';
 import { runStream, type StreamResult } from './stream.js';
+import type { Summary } from './percentiles.js';
 import type { ArrivalMode } from './stream-client.js';
 import { fmt, kib, pct, printTable, progress } from './table.js';
 import { machineNoise, openFileLimit, outsideShare, waitForQuiet } from './thread-cpu.js';
@@ -229,6 +230,25 @@ function printStream(r: StreamResult): void {
       pair(l.client.headerItlMs.p50, l.client.headerItlMs.p99),
       pair(lag(l)?.histograms.itlMs.p50, lag(l)?.histograms.itlMs.p99),
     ]),
+  );
+  const gc = (l: StreamResult['levels'][number]): Summary | undefined => lag(l)?.histograms.gcPauseMs;
+  printTable(
+    'Realistic streaming: the server thread\'s GC pauses in the window, beside the lag tail (ms)',
+    ['streams', 'GC pauses/s', 'GC ms/s', 'pause p50', 'pause p99', 'pause max', 'lag p99.9', 'lag max'],
+    r.levels.map((l) => {
+      const g = gc(l);
+      const seconds = l.client.windowMs / 1000;
+      return [
+        l.concurrency,
+        g === undefined ? 'n/a' : fmt(g.count / seconds, 1),
+        g === undefined ? 'n/a' : fmt((g.mean * g.count) / seconds, 1),
+        fmt(g?.p50),
+        fmt(g?.p99),
+        fmt(g?.max),
+        fmt(lag(l)?.histograms.emissionLagMs.p999),
+        fmt(lag(l)?.histograms.emissionLagMs.max),
+      ];
+    }),
   );
   printTable(
     'Realistic streaming: memory per open stream and CPU',

@@ -1,6 +1,6 @@
 /**
  * Reads the simulator's own view of a run: `GET /_understudy/stats` (server-side histograms of
- * emission lag, TTFT and inter-token gap, merged across threads) and `POST /_understudy/stats/reset`
+ * emission lag, TTFT and inter-token gap, and GC pauses, merged across threads) and `POST /_understudy/stats/reset`
  * between phases. A simulator without the endpoint gives `undefined`, which tables print as n/a.
  */
 import type { Summary } from './percentiles.js';
@@ -11,6 +11,8 @@ export interface ServerStats {
     readonly emissionLagMs: Summary;
     readonly ttftMs: Summary;
     readonly itlMs: Summary;
+    /** The server threads' GC pauses; absent on builds before it was recorded. */
+    readonly gcPauseMs?: Summary;
   };
   readonly activeStreams: number;
 }

@@ -1,12 +1,14 @@
 /**
  * Timing-fidelity histograms (hdr-histogram-js), one set per server thread, recorded in integer
  * microseconds: emission lag (actual minus scheduled emission), time to first token and
- * inter-token gap as actually sent. Threads hand over compressed encodings on request and the
- * main thread merges them, so reading never touches the hot path.
+ * inter-token gap as actually sent, and the thread's garbage-collection pauses (a pause delays
+ * every stream of the thread at once, so it is what the lag tail is read against). Threads hand
+ * over compressed encodings on request and the main thread merges them, so reading never touches
+ * the hot path.
  */
 import * as hdr from 'hdr-histogram-js';
 
-export const HISTOGRAMS = ['emissionLagMs', 'ttftMs', 'itlMs'] as const;
+export const HISTOGRAMS = ['emissionLagMs', 'ttftMs', 'itlMs', 'gcPauseMs'] as const;
 export type HistogramName = (typeof HISTOGRAMS)[number];
 
 /** One hour in µs: anything longer is clamped rather than dropped. */
@@ -77,7 +79,7 @@ export class ThreadHistograms {
   readonly #byName: Record<HistogramName, FastHistogram>;
 
   constructor() {
-    this.#byName = { emissionLagMs: new FastHistogram(), ttftMs: new FastHistogram(), itlMs: new FastHistogram() };
+    this.#byName = { emissionLagMs: new FastHistogram(), ttftMs: new FastHistogram(), itlMs: new FastHistogram(), gcPauseMs: new FastHistogram() };
   }
 
   record(name: HistogramName, ms: number, count = 1): void {
@@ -85,11 +87,9 @@ export class ThreadHistograms {
   }
 
   encode(): Record<HistogramName, string> {
-    return {
-      emissionLagMs: hdr.encodeIntoCompressedBase64(this.#byName.emissionLagMs.flush()),
-      ttftMs: hdr.encodeIntoCompressedBase64(this.#byName.ttftMs.flush()),
-      itlMs: hdr.encodeIntoCompressedBase64(this.#byName.itlMs.flush()),
-    };
+    const out = {} as Record<HistogramName, string>;
+    for (const name of HISTOGRAMS) out[name] = hdr.encodeIntoCompressedBase64(this.#byName[name].flush());
+    return out;
   }
 
   reset(): void {

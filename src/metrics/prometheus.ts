@@ -18,6 +18,7 @@ const HISTOGRAM_METRICS = {
   emissionLagMs: ['understudy_emission_lag_ms', 'Scheduled-versus-actual emission lag of timed writes (ms), merged over threads.'],
   ttftMs: ['understudy_ttft_sent_ms', 'Time to first token as actually sent (ms), merged over threads.'],
   itlMs: ['understudy_itl_sent_ms', 'Inter-token gap as actually sent (ms), merged over threads.'],
+  gcPauseMs: ['understudy_gc_pause_ms', 'Garbage-collection pauses of the server threads (ms), merged over threads: each delays every stream of its thread.'],
 } as const satisfies Record<HistogramName, readonly [string, string]>;
 
 type SummaryValues = Awaited<ReturnType<Summary['get']>>;

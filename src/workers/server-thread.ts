@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import { Corpus } from '../corpus/sampler.js';
 import { CounterLayout, CounterWriter } from '../metrics/counters.js';
+import { observeGcPauses } from '../metrics/gc-pauses.js';
 import { ThreadHistograms } from '../metrics/histograms.js';
 import { MetricsExporter } from '../metrics/prometheus.js';
 import { buildApp } from '../server/app.js';
@@ -48,6 +49,7 @@ try {
   let policySeq = 0;
   const policyPending = new Map<number, (p: typeof policy) => void>();
   const histograms = new ThreadHistograms();
+  const stopGcPauses = observeGcPauses((ms) => histograms.record('gcPauseMs', ms));
   // Saturation is tracked only when some profile declares a capacity.
   if (Object.values(data.profiles.profiles).some((p) => p.capacity !== undefined)) ctx.saturation = new SaturationTracker(data.saturationMemory);
   installExchangeEnv({ config, clock: MONOTONIC_CLOCK, wheel, counters, histograms, releaseSlot: (slot) => ctx.saturation?.release(slot) });
@@ -120,6 +122,7 @@ try {
   // The thread ends by releasing every handle, never by terminate(): Node aborts the process
   // when a worker is torn down while uWS still holds a socket.
   const shutdown = (): void => {
+    stopGcPauses();
     wheel.clear();
     // close() exists in uWS v20.30 but is missing from its typings: it closes every socket.
     (app as typeof app & { close(): void }).close();
