@@ -54,24 +54,31 @@ export interface Answer {
 
 const NO_TOKENS: TokenSource = { bytes: Buffer.alloc(0), offsets: new Int32Array(1), first: 0, count: 0 };
 
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const ID_CODES = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'latin1');
+/**
+ * Ids are assembled here as bytes and read back as one flat string. Appending a digit at a time
+ * built a rope of one node per digit (about 1 KB for a 29-digit id), and the ids a stream's
+ * headers carry kept theirs alive for the whole stream.
+ */
+const ID_SCRATCH = Buffer.allocUnsafe(128);
 
 /** Base-62 digits one 32-bit draw yields (62^5 < 2^32); the slight bias of the top digit does not matter for ids. */
 const DIGITS_PER_DRAW = 5;
 
 /** Provider-style random id (`chatcmpl-…`, `call_…`), drawn from the request's seeded source. */
 export function randomId(rng: SeededRandom, prefix: string, length: number): string {
-  let s = prefix;
+  const bytes = prefix.length + length <= ID_SCRATCH.length ? ID_SCRATCH : Buffer.allocUnsafe(prefix.length + length);
+  let at = bytes.write(prefix, 0, 'latin1');
   // Five digits per draw rather than one: ids are drawn several times per request.
   for (let i = 0; i < length; i += DIGITS_PER_DRAW) {
     let u = rng.nextUint32();
     const digits = Math.min(DIGITS_PER_DRAW, length - i);
     for (let d = 0; d < digits; d++) {
-      s += ID_ALPHABET[u % 62];
+      bytes[at++] = ID_CODES[u % 62]!;
       u = Math.floor(u / 62);
     }
   }
-  return s;
+  return bytes.toString('latin1', 0, at);
 }
 
 function corpusSource(corpus: Corpus, entry: EntryMeta): TokenSource {

@@ -128,6 +128,31 @@ const SSE_FIRST_BYTE = Buffer.from('\n');
  * bytes) and is an empty SSE line, which every SSE parser ignores.
  */
 
+/*
+ * Shared empty values an exchange holds instead of fresh ones, and takes back once it is done with
+ * its own: a stream lives about a second, long enough for what it holds to be copied by a scavenge
+ * or two and promoted, and every byte of it is then work for the collector (decision 0007).
+ */
+const NO_BODY_CHUNKS: Buffer[] = Object.freeze([]) as unknown as Buffer[];
+const NO_LANES: Lane[] = Object.freeze([]) as unknown as Lane[];
+const NO_HEADERS: readonly string[] = Object.freeze([]);
+const NO_INFO: RequestInfo = Object.freeze({
+  method: '',
+  url: '',
+  query: '',
+  params: Object.freeze([]),
+  authorization: '',
+  xApiKey: '',
+  xGoogApiKey: '',
+  azureApiKey: '',
+  anthropicVersion: '',
+  requestId: '',
+  overrideFault: '',
+  overrideTtftMs: '',
+  overrideEntry: '',
+  tags: Object.freeze({}),
+});
+
 export class Exchange implements WheelTask {
   wheelDueMs: number;
   wheelNext: WheelTask | null;
@@ -135,11 +160,13 @@ export class Exchange implements WheelTask {
   wheelSlot: number;
 
   readonly res: HttpResponse;
-  readonly info: RequestInfo;
+  /** The request's fields until the reply is chosen; then `NO_INFO`, since a stream outlives them by seconds. */
+  info: RequestInfo;
   phase: Phase;
   route: RouteId;
   modelIndex: number;
   errorKind: ErrorKind | null;
+  /** Chunks of a body that arrived in pieces; `NO_BODY_CHUNKS` until one does. */
   bodyChunks: Buffer[];
   bodyBytes: number;
   // Held JSON reply.
@@ -147,6 +174,7 @@ export class Exchange implements WheelTask {
   // Stream state.
   lanes: Lane[];
   trailer: Buffer | null;
+  /** Until they are written; then `NO_HEADERS`. */
   headers: readonly string[];
   headersSent: boolean;
   schedule: EmissionSchedule | null;
@@ -174,12 +202,12 @@ export class Exchange implements WheelTask {
     this.route = 'unrouted';
     this.modelIndex = 0;
     this.errorKind = null;
-    this.bodyChunks = [];
+    this.bodyChunks = NO_BODY_CHUNKS;
     this.bodyBytes = 0;
     this.json = null;
-    this.lanes = [];
+    this.lanes = NO_LANES;
     this.trailer = null;
-    this.headers = [];
+    this.headers = NO_HEADERS;
     this.headersSent = false;
     this.schedule = null;
     this.eventIndex = 0;
@@ -227,11 +255,12 @@ function finish(ex: Exchange): void {
     currentEnv().releaseSlot(ex.saturationSlot);
     ex.saturationSlot = -1;
   }
-  ex.lanes = [];
+  ex.lanes = NO_LANES;
   ex.trailer = null;
   ex.schedule = null;
   ex.json = null;
-  ex.bodyChunks = [];
+  ex.bodyChunks = NO_BODY_CHUNKS;
+  ex.headers = NO_HEADERS;
   if (wasStreaming) currentEnv().counters.activeStreams(-1);
   inFlight--;
   if (draining && inFlight === 0 && onIdle !== null) {
@@ -305,12 +334,13 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
       if (ex.phase !== 'reading') return;
       ex.bodyBytes += chunk.byteLength;
       if (ex.bodyBytes > limit) {
-        ex.bodyChunks = [];
+        ex.bodyChunks = NO_BODY_CHUNKS;
         dispatch(ex, { ...errors.tooLarge(ex.info), close: true });
         return;
       }
       if (!isLast) {
         // uWS reuses the chunk's memory after this callback, so a partial body is copied.
+        if (ex.bodyChunks === NO_BODY_CHUNKS) ex.bodyChunks = [];
         ex.bodyChunks.push(Buffer.from(chunk.slice(0)));
         return;
       }
@@ -323,7 +353,7 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
         ex.bodyChunks.push(Buffer.from(chunk));
         body = UTF8.decode(Buffer.concat(ex.bodyChunks, ex.bodyBytes));
       }
-      ex.bodyChunks = [];
+      ex.bodyChunks = NO_BODY_CHUNKS;
       settleInsideUws(ex, errors, () => handler(ex.info, body));
     });
   });
@@ -361,6 +391,8 @@ export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'any', patte
 
 function dispatch(ex: Exchange, reply: Reply): void {
   if (ex.phase !== 'reading') return;
+  // The handler has read what it needs; a reply held or streamed for seconds does not keep it.
+  ex.info = NO_INFO;
   ex.route = reply.meta.route;
   ex.modelIndex = reply.meta.modelIndex;
   ex.saturationSlot = reply.meta.saturationSlot ?? -1;
@@ -451,6 +483,7 @@ function startStream(ex: Exchange, s: StreamReply): void {
 /** Runs corked: the status, headers and the newline that sends them. */
 function writeStreamHead(ex: Exchange): void {
   writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
+  ex.headers = NO_HEADERS;
   ex.res.write(SSE_FIRST_BYTE);
 }
 
@@ -645,6 +678,7 @@ function emitCorked(): void {
   if (!ex.headersSent) {
     // `first-token` mode: the status and headers go out with the first event.
     writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
+    ex.headers = NO_HEADERS;
     ex.headersSent = true;
   }
   const now = e.clock.now();
