@@ -582,6 +582,7 @@ function putSequence(end: Buffer): void {
 }
 
 function putStatic(step: Step): void {
+  if (step.prefix !== null) put(step.prefix);
   put(step.head);
   if (step.numberedEnd !== null) putSequence(step.numberedEnd);
 }
@@ -595,6 +596,7 @@ function emitLane(lane: Lane, k: number): number {
   const offsets = step.offsets!;
   const n = Math.min(k, step.count - lane.tokenIndex);
   const base = step.first + lane.tokenIndex;
+  if (step.prefix !== null) put(step.prefix);
   put(step.head);
   putRange(step.source!, offsets[base]!, offsets[base + n]!);
   put(step.tail);

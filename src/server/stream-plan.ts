@@ -8,13 +8,19 @@
  * bytes. Static steps ride with the adjacent token event: leading ones with the first token,
  * trailing ones with the last.
  *
+ * A step may start every frame with a `prefix` shared by the steps of one response (the chunk
+ * prefix with its id, created and model), so that what follows it can be one frame shared by
+ * every response: a response then builds one buffer instead of one per step.
+ *
  * A numbered step (OpenAI Responses' `sequence_number`) ends each of its frames with a number the
  * writer supplies: after `head` (static) or `head + tokens + tail` (token step), the writer puts
  * the stream's next sequence number in decimal, then `numberedEnd`. The number is per stream and
  * counts every numbered frame in send order, so frames stay immutable and shareable.
  */
 export class Step {
-  /** Whole frame for a static step; frame start for a token step. */
+  /** Written before `head` in every frame of the step, or null. */
+  readonly prefix: Buffer | null;
+  /** Whole frame (after the prefix) for a static step; frame start for a token step. */
   readonly head: Buffer;
   /** Escaped token bytes, or null for a static step. */
   readonly source: Buffer | null;
@@ -27,7 +33,8 @@ export class Step {
   /** Null for an unnumbered frame; else the bytes after the frame's sequence number. */
   readonly numberedEnd: Buffer | null;
 
-  constructor(head: Buffer, source: Buffer | null, offsets: Int32Array | null, first: number, count: number, tail: Buffer, numberedEnd: Buffer | null = null) {
+  constructor(head: Buffer, source: Buffer | null, offsets: Int32Array | null, first: number, count: number, tail: Buffer, numberedEnd: Buffer | null = null, prefix: Buffer | null = null) {
+    this.prefix = prefix;
     this.head = head;
     this.source = source;
     this.offsets = offsets;
@@ -37,8 +44,9 @@ export class Step {
     this.numberedEnd = numberedEnd;
   }
 
-  static frame(bytes: Buffer): Step {
-    return new Step(bytes, null, null, 0, 0, EMPTY);
+  /** A static frame: `bytes`, after `prefix` when one is given. */
+  static frame(bytes: Buffer, prefix: Buffer | null = null): Step {
+    return new Step(bytes, null, null, 0, 0, EMPTY, null, prefix);
   }
 
   /** A static frame sent as `head + <sequence number> + end`. */
@@ -95,6 +103,6 @@ export function sourceSlice(src: TokenSource, count: number): Buffer {
 }
 
 /** Frames of `head + tokens + tail`, each followed by the stream's sequence number and `numberedEnd` when that is given. */
-export function tokenStep(head: Buffer, src: TokenSource, count: number, tail: Buffer, numberedEnd: Buffer | null = null): Step {
-  return new Step(head, src.bytes, src.offsets, src.first, count, tail, numberedEnd);
+export function tokenStep(head: Buffer, src: TokenSource, count: number, tail: Buffer, numberedEnd: Buffer | null = null, prefix: Buffer | null = null): Step {
+  return new Step(head, src.bytes, src.offsets, src.first, count, tail, numberedEnd, prefix);
 }

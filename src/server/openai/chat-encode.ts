@@ -33,34 +33,56 @@ function chunkPrefix(who: ChatIdentity): string {
   return `data: {"id":"${who.id}","object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"default","system_fingerprint":"${who.systemFingerprint}","choices":[`;
 }
 
-/** Builds one lane per choice; the usage chunk and `[DONE]` form the trailer. */
+/**
+ * Frame bodies that follow the chunk prefix and carry nothing of one response (the role chunk,
+ * a content step's head, the finish chunk), encoded once and shared by every response. Keyed by
+ * their text; the keys are few (choice index, finish reason, usage on or off), and past the bound
+ * a body is simply encoded per response.
+ */
+const SHARED_BODIES = new Map<string, Buffer>();
+const SHARED_BODIES_LIMIT = 4096;
+
+function sharedBody(text: string): Buffer {
+  let bytes = SHARED_BODIES.get(text);
+  if (bytes === undefined) {
+    bytes = Buffer.from(text);
+    if (SHARED_BODIES.size < SHARED_BODIES_LIMIT) SHARED_BODIES.set(text, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * Builds one lane per choice; the usage chunk and `[DONE]` form the trailer. Every frame starts
+ * with the response's chunk prefix, the one buffer a response builds besides tool-call starts and
+ * the trailer.
+ */
 export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], includeUsage: boolean, usage: ChatUsage): { lanes: Lane[]; trailer: Buffer } {
-  const prefix = chunkPrefix(who);
+  const prefix = Buffer.from(chunkPrefix(who));
   const usageNull = includeUsage ? ',"usage":null' : '';
   const tail = includeUsage ? TAIL_USAGE_NULL : TAIL_PLAIN;
   const toolTail = includeUsage ? TOOL_TAIL_USAGE_NULL : TOOL_TAIL_PLAIN;
   const lanes = answers.map((a, index) => {
     const steps: Step[] = [];
-    const choice = `${prefix}{"index":${index},"delta":`;
+    const choice = `{"index":${index},"delta":`;
     const close = `,"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
     const hasText = a.contentCount > 0;
     if (hasText || a.toolCalls.length === 0) {
       const role = a.refusal ? '{"role":"assistant","content":null,"refusal":""}' : '{"role":"assistant","content":"","refusal":null}';
-      steps.push(Step.frame(Buffer.from(choice + role + close)));
+      steps.push(Step.frame(sharedBody(choice + role + close), prefix));
       if (hasText) {
         const key = a.refusal ? 'refusal' : 'content';
-        steps.push(tokenStep(Buffer.from(`${choice}{"${key}":"`), a.content, a.contentCount, tail));
+        steps.push(tokenStep(sharedBody(`${choice}{"${key}":"`), a.content, a.contentCount, tail, null, prefix));
       }
     }
     a.toolCalls.forEach((call, k) => {
       const role = k === 0 && !hasText ? '"role":"assistant","content":null,' : '';
       const start = `{${role}"tool_calls":[{"index":${k},"id":${jsonQuote(call.id)},"type":"function","function":{"name":${jsonQuote(call.name)},"arguments":""}}]}`;
-      steps.push(Step.frame(Buffer.from(choice + start + close)));
+      steps.push(Step.frame(Buffer.from(choice + start + close), prefix));
       if (call.count > 0) {
-        steps.push(tokenStep(Buffer.from(`${choice}{"tool_calls":[{"index":${k},"function":{"arguments":"`), call.args, call.count, toolTail));
+        steps.push(tokenStep(sharedBody(`${choice}{"tool_calls":[{"index":${k},"function":{"arguments":"`), call.args, call.count, toolTail, null, prefix));
       }
     });
-    steps.push(Step.frame(Buffer.from(`${choice}{},"logprobs":null,"finish_reason":"${a.finishReason}"}]${usageNull}}\n\n`)));
+    steps.push(Step.frame(sharedBody(`${choice}{},"logprobs":null,"finish_reason":"${a.finishReason}"}]${usageNull}}\n\n`), prefix));
     return new Lane(steps);
   });
   let trailer: Buffer = DONE_FRAME;
