@@ -1,8 +1,7 @@
 /**
  * The garbage-collection pauses of the thread this runs in, as V8 reports them (Node's `gc`
  * performance entries: scavenges, mark-compacts, incremental marking steps). A pause stops every
- * stream of the thread at once, so the emission-lag tail is read against these: a lag p99.9 near
- * the largest pause says the thread was collecting, not that it was out of CPU.
+ * stream of the thread at once, so the emission-lag tail is read against these.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 
