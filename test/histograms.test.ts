@@ -1,10 +1,18 @@
+import { MessageChannel } from 'node:worker_threads';
 import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { ThreadHistograms } from '../src/metrics/histograms.js';
+import { addPart, buildUsHistogram, mergeHistograms, summarizeUs, ThreadHistograms, type HistogramPart } from '../src/metrics/histograms.js';
 
 function direct(values: readonly [number, number][]): hdr.Histogram {
   const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
   for (const [ms, count] of values) h.recordValueWithCount(Math.max(0, Math.round(ms * 1000)), count);
+  return h;
+}
+
+/** A thread's part as the main thread reads it. */
+function decoded(part: HistogramPart): hdr.Histogram {
+  const h = buildUsHistogram();
+  addPart(h, part);
   return h;
 }
 
@@ -15,13 +23,13 @@ describe('thread histograms', () => {
     values.push([0, 3], [0.0004, 1], [-2, 1], [32.767, 2], [32.768, 1], [2_500, 1], [90_000, 4], [1.5, 7]);
     const h = new ThreadHistograms();
     for (const [ms, count] of values) h.record('emissionLagMs', ms, count);
-    const decoded = hdr.decodeFromCompressedBase64(h.encode().emissionLagMs, 32, false);
+    const got = hdr.decodeFromCompressedBase64(hdr.encodeIntoCompressedBase64(decoded(h.encode().emissionLagMs)), 32, false);
     // Through the same encoding, which rounds the max to its bucket.
     const want = hdr.decodeFromCompressedBase64(hdr.encodeIntoCompressedBase64(direct(values)), 32, false);
-    expect(decoded.totalCount).toBe(want.totalCount);
-    expect(decoded.minNonZeroValue).toBe(want.minNonZeroValue);
-    expect(decoded.maxValue).toBe(want.maxValue);
-    for (const q of [0, 10, 50, 90, 99, 99.9, 100]) expect(decoded.getValueAtPercentile(q), `p${q}`).toBe(want.getValueAtPercentile(q));
+    expect(got.totalCount).toBe(want.totalCount);
+    expect(got.minNonZeroValue).toBe(want.minNonZeroValue);
+    expect(got.maxValue).toBe(want.maxValue);
+    for (const q of [0, 10, 50, 90, 99, 99.9, 100]) expect(got.getValueAtPercentile(q), `p${q}`).toBe(want.getValueAtPercentile(q));
   });
 
   it('counts values recorded after a read, and forgets everything on reset', () => {
@@ -29,9 +37,49 @@ describe('thread histograms', () => {
     h.record('itlMs', 5);
     h.encode();
     h.record('itlMs', 7, 2);
-    expect(hdr.decodeFromCompressedBase64(h.encode().itlMs, 32, false).totalCount).toBe(3);
+    expect(decoded(h.encode().itlMs).totalCount).toBe(3);
     h.reset();
     h.record('itlMs', 9);
-    expect(hdr.decodeFromCompressedBase64(h.encode().itlMs, 32, false).totalCount).toBe(1);
+    expect(decoded(h.encode().itlMs).totalCount).toBe(1);
+  });
+
+  it('hand over a copy of the counts below 32.768 ms, leaving hdr work to the reader', () => {
+    const h = new ThreadHistograms();
+    for (const ms of [0.5, 0.5, 1.25, 30, 0.5]) h.record('emissionLagMs', ms);
+    const part = h.encode().emissionLagMs;
+    // The array's counts by µs, and nothing for hdr to encode.
+    const counted = [...part.small.entries()].filter(([, n]) => n !== 0);
+    expect(counted).toEqual([[500, 3], [1250, 1], [30_000, 1]]);
+    expect(part.large).toBeNull();
+    // A copy: what is recorded after the read is not in it.
+    h.record('emissionLagMs', 0.5);
+    expect(part.small[500]).toBe(3);
+    h.record('emissionLagMs', 40);
+    expect(h.encode().emissionLagMs.large).not.toBeNull();
+  });
+
+  it('merge threads whose parts crossed a message port into what one histogram of every value gives', async () => {
+    const values: [number, number][] = [];
+    for (let i = 0; i < 3000; i++) values.push([((i * 104_729) % 60_000) / 1000, 1 + (i % 3)]);
+    const threads = [new ThreadHistograms(), new ThreadHistograms(), new ThreadHistograms()];
+    values.forEach(([ms, count], i) => threads[i % 3]!.record('itlMs', ms, count));
+    // Structured clone, as postMessage between threads does.
+    const parts = await Promise.all(
+      threads.map(
+        (t) =>
+          new Promise<ReturnType<ThreadHistograms['encode']>>((resolve) => {
+            const { port1, port2 } = new MessageChannel();
+            port2.once('message', (data: ReturnType<ThreadHistograms['encode']>) => {
+              port1.close();
+              port2.close();
+              resolve(data);
+            });
+            port1.postMessage(t.encode());
+          }),
+      ),
+    );
+    // Values past 32.768 ms cross as hdr's encoding, which rounds the max to its bucket.
+    const want = hdr.decodeFromCompressedBase64(hdr.encodeIntoCompressedBase64(direct(values)), 32, false);
+    expect(mergeHistograms(parts).itlMs).toEqual(summarizeUs(want));
   });
 });

@@ -2,7 +2,7 @@
 import type { Scenario } from '../chaos/scenario.js';
 import type { Config } from '../config/schema.js';
 import type { QuotaTable } from '../quota/limits.js';
-import type { HistogramName, HistogramSummary } from '../metrics/histograms.js';
+import type { HistogramName, HistogramPart, HistogramSummary } from '../metrics/histograms.js';
 import type { SharedCorpus } from '../corpus/compiled.js';
 import type { SimErrorCode } from '../sim-error.js';
 import type { ProfileTable } from '../timing/profiles.js';
@@ -55,7 +55,7 @@ export type FromThread =
   | { readonly type: 'drained'; readonly slot: number; readonly cutStreams: number }
   /** A thread serving /_understudy/stats or /metrics asks the main thread to gather every thread's histograms. */
   | { readonly type: 'stats-request'; readonly slot: number; readonly requestId: number; readonly reset: boolean }
-  | { readonly type: 'stats-part'; readonly slot: number; readonly collectId: number; readonly encoded: Record<HistogramName, string> }
+  | { readonly type: 'stats-part'; readonly slot: number; readonly collectId: number; readonly encoded: Record<HistogramName, HistogramPart> }
   /** An admin request on one thread changes the policy for all: the main thread broadcasts it. */
   | { readonly type: 'policy-set'; readonly slot: number; readonly requestId: number; readonly policy: Policy; readonly resetQuota: boolean }
   | { readonly type: 'policy-applied'; readonly slot: number; readonly applyId: number };

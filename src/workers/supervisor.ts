@@ -11,7 +11,7 @@ import { readCorpusFile } from '../corpus/codec.js';
 import { compileCorpus, type SharedCorpus } from '../corpus/compiled.js';
 import type { Logger } from '../log.js';
 import { CounterLayout } from '../metrics/counters.js';
-import { mergeHistograms, type HistogramName } from '../metrics/histograms.js';
+import { mergeHistograms, type HistogramName, type HistogramPart } from '../metrics/histograms.js';
 import { DEFAULT_CORPUS_FILE, packageRoot } from '../package-root.js';
 import { SimError } from '../sim-error.js';
 import { loadProfiles, type ProfileTable } from '../timing/profiles.js';
@@ -103,13 +103,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     applying.set(applyId, { left: live.length, done });
     for (const w of live) w.postMessage({ type: 'policy', policy, applyId } satisfies ToThread);
   };
-  const collecting = new Map<number, { parts: Record<HistogramName, string>[]; expected: number; done: () => void }>();
+  const collecting = new Map<number, { parts: Record<HistogramName, HistogramPart>[]; expected: number; done: () => void }>();
 
   /** Gathers every live thread's histograms and answers the thread that asked. */
   const gatherStats = (from: number, requestId: number, reset: boolean): void => {
     const live = workers.filter((w): w is Worker => w !== null);
     const collectId = collectSeq++;
-    const parts: Record<HistogramName, string>[] = [];
+    const parts: Record<HistogramName, HistogramPart>[] = [];
     let answered = false;
     const done = (): void => {
       if (answered) return;
