@@ -1,7 +1,7 @@
 /**
  * Micro benchmarks of the hot pieces, in-process on the main thread: SSE frame assembly
- * (./micro-frames.ts), corpus sampling (here), the timer wheel (./micro-scheduler.ts) and the
- * non-streaming handler (./micro-handler.ts), each as
+ * (./micro-frames.ts), corpus sampling (here), the timer wheel (./micro-scheduler.ts), the
+ * non-streaming handler (./micro-handler.ts) and a stats read (./micro-stats.ts), each as
  * a ratio against a baseline measured in the same run (./micro-harness.ts).
  */
 import { readCorpusFile } from '../src/corpus/codec.js';
@@ -14,6 +14,7 @@ import { ANSWER_REQUEST, framePairs } from './micro-frames.js';
 import { handlerPairs } from './micro-handler.js';
 import { measurePair, sink, type Body, type MicroOptions, type MicroResult, type Pair } from './micro-harness.js';
 import { schedulerPairs } from './micro-scheduler.js';
+import { statsPairs } from './micro-stats.js';
 import { progress } from './table.js';
 
 export type { MicroOptions, MicroResult } from './micro-harness.js';
@@ -55,7 +56,7 @@ function samplingPairs(corpus: Corpus, seed: number): Pair[] {
 export function runMicro(opts: MicroOptions): MicroResult[] {
   progress('micro: loading the corpus');
   const corpus = new Corpus(compileCorpus(readCorpusFile(DEFAULT_CORPUS_FILE())), 'gpt-4o-mini');
-  const pairs = [...framePairs(corpus, opts.seed), ...samplingPairs(corpus, opts.seed), ...schedulerPairs(opts.seed), ...handlerPairs(corpus, opts.seed)];
+  const pairs = [...framePairs(corpus, opts.seed), ...samplingPairs(corpus, opts.seed), ...schedulerPairs(opts.seed), ...handlerPairs(corpus, opts.seed), ...statsPairs(opts.seed)];
   const out: MicroResult[] = [];
   for (const p of pairs) {
     progress(`micro: ${p.name}`);
