@@ -30,6 +30,8 @@ function sendCorked(): void {
 }
 
 const app = uws.App();
+/** The streaming mode's writer, cleared on stop. */
+let pacer: NodeJS.Timeout | null = null;
 if (data.sse === undefined) {
   app.post('/v1/chat/completions', (res) => {
     res.onAborted(() => {});
@@ -63,7 +65,7 @@ function serveStreams(sse: NonNullable<BareThreadData['sse']>): void {
   let next = 0;
   let owed = 0;
   let last = performance.now();
-  setInterval(() => {
+  pacer = setInterval(() => {
     const now = performance.now();
     owed += ((now - last) * sse.eventsPerSec) / 1000;
     last = now;
@@ -94,7 +96,9 @@ app.listen('127.0.0.1', 0, (ls) => {
   post({ type: 'ready', port: uws.us_socket_local_port(ls) });
   port.on('message', (msg: BareToThread) => {
     if (msg.type !== 'stop') return;
-    // Releasing every uWS handle lets the thread exit on its own; terminate() with sockets open aborts Node.
+    // Releasing every uWS handle (and the writer's interval) lets the thread exit on its own;
+    // terminate() with sockets open aborts Node.
+    if (pacer !== null) clearInterval(pacer);
     uws.us_listen_socket_close(ls);
     (app as typeof app & { close(): void }).close();
     port.close();
