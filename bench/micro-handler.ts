@@ -9,7 +9,7 @@ import { parseScenario } from '../src/chaos/scenario.js';
 import { resolveConfig } from '../src/config/schema.js';
 import type { Corpus } from '../src/corpus/sampler.js';
 import { CounterLayout, CounterWriter } from '../src/metrics/counters.js';
-import type { RequestInfo } from '../src/server/http-exchange.js';
+import { NO_INFO, type RequestInfo } from '../src/server/http-exchange.js';
 import { chatCompletions } from '../src/server/openai/chat.js';
 import { ThreadContext } from '../src/server/thread-context.js';
 import { allocateQuotaMemory, QuotaEngine } from '../src/quota/engine.js';
@@ -19,22 +19,7 @@ import { loadProfiles } from '../src/timing/profiles.js';
 import { sink, type Pair } from './micro-harness.js';
 import { CHAT_PATH, CHAT_REQUEST } from './nonstream.js';
 
-const INFO: RequestInfo = {
-  method: 'post',
-  url: CHAT_PATH,
-  query: '',
-  params: [],
-  authorization: 'Bearer sk-bench',
-  xApiKey: '',
-  xGoogApiKey: '',
-  azureApiKey: '',
-  anthropicVersion: '',
-  requestId: '',
-  overrideFault: '',
-  overrideTtftMs: '',
-  overrideEntry: '',
-  tags: {},
-};
+const INFO: RequestInfo = { ...NO_INFO, method: 'post', url: CHAT_PATH, authorization: 'Bearer sk-bench' };
 
 function handlerContext(corpus: Corpus, seed: number): ThreadContext {
   const config = resolveConfig({ seed, speed: 0 });

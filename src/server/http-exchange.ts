@@ -136,7 +136,8 @@ const SSE_FIRST_BYTE = Buffer.from('\n');
 const NO_BODY_CHUNKS: Buffer[] = Object.freeze([]) as unknown as Buffer[];
 const NO_LANES: Lane[] = Object.freeze([]) as unknown as Lane[];
 const NO_HEADERS: readonly string[] = Object.freeze([]);
-const NO_INFO: RequestInfo = Object.freeze({
+/** A request with every field empty: what an exchange holds once its handler has run, and a base for callers that build one by hand. */
+export const NO_INFO: RequestInfo = Object.freeze({
   method: '',
   url: '',
   query: '',
