@@ -82,7 +82,7 @@ export class ThreadHistograms {
     this.#byName[name].record(msToUs(ms), count);
   }
 
-  /** A copy of every histogram for the main thread to decode (`decodePart`) and merge. */
+  /** A copy of every histogram, for the main thread to add up (`addPart`, `mergeHistograms`). */
   encode(): Record<HistogramName, HistogramPart> {
     const out = {} as Record<HistogramName, HistogramPart>;
     for (const name of HISTOGRAMS) out[name] = this.#byName[name].snapshot();

@@ -36,8 +36,8 @@ function chunkPrefix(who: ChatIdentity): string {
 /**
  * Frame bodies that follow the chunk prefix and carry nothing of one response (the role chunk,
  * a content step's head, the finish chunk), encoded once and shared by every response. Keyed by
- * their text; the keys are few (choice and tool-call index, finish reason, usage on or off), and past the bound
- * a body is simply encoded per response.
+ * their text; the keys are few (choice and tool-call index, finish reason, usage on or off), and
+ * past the bound a body is simply encoded per response.
  */
 const SHARED_BODIES = new Map<string, Buffer>();
 const SHARED_BODIES_LIMIT = 4096;
