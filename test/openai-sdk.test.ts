@@ -446,6 +446,39 @@ describe('openai SDK against the simulator', () => {
       }
     });
 
+    it('an answer longer than the model writes stops at its output limit with length, streamed or not', async () => {
+      // 3,000 required fields of 60+ characters: about 50,000 tokens, past gpt-4o-mini's 16,384.
+      const properties: Record<string, unknown> = {};
+      for (let i = 0; i < 3_000; i++) properties[`f${i}`] = { type: 'string', minLength: 60 };
+      const schema = { type: 'object', properties, required: Object.keys(properties), additionalProperties: false };
+      const params = {
+        model: MODEL,
+        seed: 4,
+        messages: [{ role: 'user' as const, content: 'Fill the form.' }],
+        response_format: { type: 'json_schema' as const, json_schema: { name: 'form', strict: true, schema } },
+      };
+      const r = await client.chat.completions.create(params);
+      expect(r.choices[0]!.finish_reason).toBe('length');
+      expect(r.usage!.completion_tokens).toBe(16_384);
+      const content = r.choices[0]!.message.content!;
+      expect(content.startsWith('{"f0":"')).toBe(true);
+      expect(() => JSON.parse(content) as unknown).toThrow();
+
+      const stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } });
+      let text = '';
+      let finish: string | null = null;
+      let completionTokens = 0;
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        if (choice?.delta.content) text += choice.delta.content;
+        if (choice?.finish_reason) finish = choice.finish_reason;
+        if (chunk.usage) completionTokens = chunk.usage.completion_tokens;
+      }
+      expect(finish).toBe('length');
+      expect(completionTokens).toBe(16_384);
+      expect(text).toBe(content);
+    });
+
     it('chat.completions.parse with zodResponseFormat yields a parsed object the zod schema accepts', async () => {
       const Person = z.object({
         name: z.string(),

@@ -36,3 +36,56 @@ export const OWNED_BY: Readonly<Record<Vendor, string>> = {
   google: 'google',
   xai: 'xai',
 };
+
+/**
+ * The most tokens a model writes in one response, by id prefix, first match wins (so a longer
+ * prefix goes before a shorter one it starts with). From the providers' model pages, as listed
+ * in docs/surfaces.md.
+ */
+const MAX_OUTPUT_BY_PREFIX: readonly (readonly [string, number])[] = [
+  ['gpt-5-chat', 16_384],
+  ['gpt-5', 128_000],
+  ['gpt-4.1', 32_768],
+  ['gpt-4o', 16_384],
+  ['chatgpt-4o', 16_384],
+  ['gpt-4-turbo', 4_096],
+  ['gpt-4', 8_192],
+  ['gpt-3.5-turbo', 4_096],
+  ['o1-mini', 65_536],
+  ['o1', 100_000],
+  ['o3', 100_000],
+  ['o4', 100_000],
+  ['claude-opus-4-6', 128_000],
+  ['claude-sonnet-4-6', 128_000],
+  ['claude-opus-4-5', 64_000],
+  ['claude-sonnet-4-5', 64_000],
+  ['claude-haiku-4-5', 64_000],
+  ['claude-opus-4', 32_000],
+  ['claude-sonnet-4', 64_000],
+  ['claude-3-7-sonnet', 64_000],
+  ['claude-3-5', 8_192],
+  ['claude-3', 4_096],
+  ['gemini-3', 65_536],
+  ['gemini-2.5', 65_536],
+  ['gemini-2.0', 8_192],
+  ['gemini-1.5', 8_192],
+];
+
+/** For ids the table does not know (xAI publishes no separate output limit; a vendor's new model). */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 32_768;
+
+export function maxOutputTokens(model: string): number {
+  for (const [prefix, limit] of MAX_OUTPUT_BY_PREFIX) if (model.startsWith(prefix)) return limit;
+  return DEFAULT_MAX_OUTPUT_TOKENS;
+}
+
+/**
+ * The output an answer may have: the request's own limit, and never more than the model writes.
+ * Without a limit a real model stops at its maximum with `length`; so does the simulator. Only a
+ * synthesized answer (tool arguments, a JSON-schema object) gets that long, and the cap is also
+ * what bounds the work a client's schema can cost a server thread (see `chooseAnswer`).
+ */
+export function outputBudget(model: string, requested: number | undefined): number {
+  const limit = maxOutputTokens(model);
+  return requested === undefined || requested > limit ? limit : requested;
+}

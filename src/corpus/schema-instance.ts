@@ -13,7 +13,9 @@
  *   whatever `minItems`/`minProperties` ask; strings hold at most 256 code points
  *   (`MAX_STRING_LENGTH`);
  * - past about 256 KiB of output, no further array items or optional properties are added and
- *   nested values are written as their smallest shallow form.
+ *   nested values are written as their smallest shallow form;
+ * - past `maxUnits` (when given), not even required properties: the caller cuts the text before
+ *   that point, so a schema of 20,000 required properties costs only the part that is sent.
  * Where a schema cannot be met (`false`, `minimum > maximum`, a cap below a minimum, `not`,
  * `if`/`then`), the value is a best effort that may fail validation.
  *
@@ -48,6 +50,12 @@ export interface SchemaInstanceOptions {
   readonly optionalPropertyRate?: number;
   /** Maximum nesting depth before choosing the smallest valid value. Default 8. */
   readonly maxDepth?: number;
+  /**
+   * Output size, in approximate characters of JSON, past which no property is added, required or
+   * not. For a caller that sends only a prefix of the text (an answer cut at its token budget).
+   * Default: none.
+   */
+  readonly maxUnits?: number;
 }
 
 /** Most items in one array, whatever `minItems` asks. */
@@ -133,6 +141,7 @@ class InstanceGenerator {
   readonly #optionalRate: number;
   readonly #maxDepth: number;
   readonly #shallowDepth: number;
+  readonly #maxUnits: number;
   #units: number;
 
   constructor(root: unknown, rng: SeededRandom, options: SchemaInstanceOptions) {
@@ -145,11 +154,17 @@ class InstanceGenerator {
     this.#optionalRate = clampNumber(options.optionalPropertyRate, 0, 1, 0.5);
     this.#maxDepth = Math.floor(clampNumber(options.maxDepth, 0, MAX_DEPTH_LIMIT, 8));
     this.#shallowDepth = this.#maxDepth + MINIMAL_DEPTH_MARGIN;
+    this.#maxUnits = Math.max(MAX_OUTPUT_UNITS, options.maxUnits ?? Infinity);
     this.#units = 0;
   }
 
   get #exhausted(): boolean {
     return this.#units >= MAX_OUTPUT_UNITS;
+  }
+
+  /** Past the caller's cut: nothing more is added, required or not. */
+  get #spent(): boolean {
+    return this.#units >= this.#maxUnits;
   }
 
   generate(schema: unknown, depth: number): unknown {
@@ -267,6 +282,7 @@ class InstanceGenerator {
     const out: Record<string, unknown> = {};
     let count = 0;
     const put = (key: string, schema: unknown): void => {
+      if (this.#spent) return;
       this.#units += key.length + 4;
       setOwn(out, key, this.generate(schema, depth + 1));
       count++;

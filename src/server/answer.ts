@@ -6,7 +6,7 @@
 import type { EntryMeta } from '../corpus/compiled.js';
 import type { FinishReason } from '../corpus/format.js';
 import type { Corpus, KindGroup } from '../corpus/sampler.js';
-import { instanceFromSchema } from '../corpus/schema-instance.js';
+import { instanceFromSchema, type SchemaInstanceOptions } from '../corpus/schema-instance.js';
 import { splitTokens } from '../corpus/tokens.js';
 import type { SeededRandom } from '../timing/random.js';
 import { tokenSourceFromStrings, type TokenSource } from './stream-plan.js';
@@ -100,8 +100,41 @@ function corpusWords(corpus: Corpus): readonly string[] {
   return words;
 }
 
-function synthesizedTokens(value: unknown): TokenSource {
-  return tokenSourceFromStrings(splitTokens(JSON.stringify(value)));
+/**
+ * Characters of synthesized JSON per token budgeted, generously: o200k averages about four in
+ * such text. A value is generated only this far (`maxUnits`), since the cut falls before it.
+ */
+const CHARS_PER_TOKEN_BOUND = 16;
+
+function instanceOptions(corpus: Corpus, budget: number): SchemaInstanceOptions {
+  return { words: corpusWords(corpus), maxUnits: budget * CHARS_PER_TOKEN_BOUND };
+}
+
+/** Synthesized text up to this length is tokenized whole; most tool arguments are far shorter. */
+const WHOLE_TEXT_CHARS = 64 * 1024;
+/** A longer text is tokenized this many characters at a time. */
+const SLICE_CHARS = 16 * 1024;
+
+/**
+ * Tokens of a synthesized value, as far as `budget` needs them. A client's schema can demand
+ * megabytes (20,000 required properties); tokenizing all of it held a server thread, and every
+ * stream on it, for most of a second. A long text is tokenized a slice at a time until the tokens
+ * exceed the budget, where the answer is cut with `length` as the model's would be. A token may
+ * differ from whole-text tokenization only where a slice ends; the pieces still join to the text.
+ */
+function synthesizedTokens(value: unknown, budget: number): TokenSource {
+  const text = JSON.stringify(value);
+  if (text.length <= WHOLE_TEXT_CHARS || !Number.isFinite(budget)) return tokenSourceFromStrings(splitTokens(text));
+  const tokens: string[] = [];
+  for (let from = 0; from < text.length && tokens.length <= budget; ) {
+    let to = Math.min(text.length, from + SLICE_CHARS);
+    // Never cut inside a surrogate pair: each slice must be whole characters.
+    const code = text.charCodeAt(to - 1);
+    if (to < text.length && code >= 0xd800 && code <= 0xdbff) to++;
+    for (const t of splitTokens(text.slice(from, to))) tokens.push(t);
+    from = to;
+  }
+  return tokenSourceFromStrings(tokens);
 }
 
 function groupFor(req: AnswerRequest, rng: SeededRandom): KindGroup {
@@ -139,7 +172,7 @@ export function chooseAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRand
     const toolCalls: AnswerToolCall[] = [];
     for (let i = 0; i < callCount; i++) {
       const tool = req.tools[callCount === req.tools.length ? i : rng.int(req.tools.length)]!;
-      const args = synthesizedTokens(instanceFromSchema(tool.parameters ?? { type: 'object' }, rng, { words: corpusWords(corpus) }));
+      const args = synthesizedTokens(instanceFromSchema(tool.parameters ?? { type: 'object' }, rng, instanceOptions(corpus, budget)), budget);
       const id = randomId(rng, 'call_', 24);
       toolCalls.push({ id, name: tool.name, args, count: take(args.count) });
     }
@@ -148,7 +181,7 @@ export function chooseAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRand
   }
 
   if (req.json === 'schema') {
-    const content = synthesizedTokens(instanceFromSchema(req.jsonSchema ?? { type: 'object' }, rng, { words: corpusWords(corpus) }));
+    const content = synthesizedTokens(instanceFromSchema(req.jsonSchema ?? { type: 'object' }, rng, instanceOptions(corpus, budget)), budget);
     const contentCount = take(content.count);
     return { entry: null, refusal: false, content, contentCount, toolCalls: [], finishReason: cut ? 'length' : 'stop', completionTokens: contentCount };
   }
@@ -157,7 +190,7 @@ export function chooseAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRand
   const index = forced ?? corpus.sample(rng, req.bucketKey, group, req.maxTokens);
   if (index === undefined) {
     // A user corpus without entries of this kind: synthesize a small JSON object or an empty reply.
-    const content = group === 'json' ? synthesizedTokens({ result: 'ok' }) : NO_TOKENS;
+    const content = group === 'json' ? synthesizedTokens({ result: 'ok' }, budget) : NO_TOKENS;
     const contentCount = take(content.count);
     return { entry: null, refusal: false, content, contentCount, toolCalls: [], finishReason: cut ? 'length' : 'stop', completionTokens: contentCount };
   }

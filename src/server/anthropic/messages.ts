@@ -20,6 +20,7 @@ import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type 
 import { parseMessagesRequest, type MessagesRequest } from './messages-request.js';
 import { countInputTokens } from './prompt-tokens.js';
 import { anthropicErrorReply, anthropicHeaders, anthropicKey, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
+import { outputBudget } from '../../corpus/model-catalog.js';
 
 const SIGNATURE_LENGTH = 96;
 
@@ -93,7 +94,7 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: strin
     json: req.jsonSchema === undefined ? 'none' : 'schema',
     jsonSchema: req.jsonSchema,
     // max_tokens covers thinking and answer together.
-    maxTokens: req.maxTokens === undefined ? undefined : req.maxTokens - thinkingTokens,
+    maxTokens: Math.max(0, outputBudget(model, req.maxTokens) - thinkingTokens),
     forceEntryId: admission.entryId,
   };
   const drawn = chooseAnswer(ctx.corpus, answerReq, rng);

@@ -21,6 +21,7 @@ import type { ModelPath } from './path.js';
 import { countPromptTokens, promptKey } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, type GenerateRequest } from './request.js';
+import { outputBudget } from '../../corpus/model-catalog.js';
 
 /** Output charged against the token limit when the request sets no maxOutputTokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -101,7 +102,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
     lastIsToolResult: lastTurn.parts.some((p) => p.functionResponse !== undefined),
     json: gc?.responseMimeType === 'application/json' ? (schema !== undefined ? 'schema' : 'object') : 'none',
     jsonSchema: schema,
-    maxTokens: gc?.maxOutputTokens,
+    maxTokens: outputBudget(model, gc?.maxOutputTokens),
     forceEntryId: admission.entryId,
   };
   const answers: Answer[] = [];

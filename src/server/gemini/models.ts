@@ -2,7 +2,7 @@
  * GET /v1beta/models (paged with `pageSize` and `pageToken`, as `@google/genai`'s pager reads it)
  * and GET /v1beta/models/{model}: the corpus models and the embedding models in Gemini's `Model` shape.
  */
-import { vendorOf } from '../../corpus/model-catalog.js';
+import { maxOutputTokens, vendorOf } from '../../corpus/model-catalog.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
@@ -34,7 +34,7 @@ function generativeModel(id: string): Record<string, unknown> {
     displayName: displayName(id),
     description: `${displayName(id)}, served by llm-understudy from its corpus.`,
     inputTokenLimit: google ? 1_048_576 : 128_000,
-    outputTokenLimit: google ? 65_536 : 16_384,
+    outputTokenLimit: maxOutputTokens(id),
     supportedGenerationMethods: GENERATE_METHODS,
     temperature: 1,
     topP: 0.95,

@@ -21,6 +21,7 @@ import { openAIAnswerReply } from './answer-reply.js';
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
+import { outputBudget } from '../../corpus/model-catalog.js';
 
 export const OPENAI_CHAT: RouteVariant<'chat_completions'> = { route: 'chat_completions', model: undefined, authChecked: false };
 
@@ -79,7 +80,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     lastIsToolResult: lastRole === 'tool' || lastRole === 'function',
     json: req.responseFormat === 'json_object' ? 'object' : req.responseFormat === 'json_schema' ? 'schema' : 'none',
     jsonSchema: format?.type === 'json_schema' ? format.json_schema.schema : undefined,
-    maxTokens: req.maxTokens,
+    maxTokens: outputBudget(model, req.maxTokens),
     forceEntryId: admission.entryId,
   };
   const answers: Answer[] = [];

@@ -19,6 +19,7 @@ import { OPENAI_FAULTS } from './faults.js';
 import { quotaKey } from './reply.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
+import { outputBudget } from '../../corpus/model-catalog.js';
 
 export const OPENAI_COMPLETIONS: RouteVariant<'completions'> = { route: 'completions', model: undefined, authChecked: false };
 
@@ -55,7 +56,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
     lastIsToolResult: false,
     json: 'none',
     jsonSchema: undefined,
-    maxTokens: req.maxTokensGiven ? req.maxTokens : undefined,
+    maxTokens: outputBudget(model, req.maxTokensGiven ? req.maxTokens : undefined),
     forceEntryId: admission.entryId,
   };
   const choices: CompletionChoice[] = [];

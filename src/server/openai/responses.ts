@@ -21,6 +21,7 @@ import { parseResponsesRequest, type ResponsesRequest } from './responses-reques
 import { responseStoreFor } from './responses-store.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
+import { outputBudget } from '../../corpus/model-catalog.js';
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -85,7 +86,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     lastIsToolResult: req.lastIsToolResult,
     json: format.type === 'json_object' ? 'object' : format.type === 'json_schema' ? 'schema' : 'none',
     jsonSchema: format.type === 'json_schema' ? format.schema : undefined,
-    maxTokens: req.body.max_output_tokens ?? undefined,
+    maxTokens: outputBudget(model, req.body.max_output_tokens ?? undefined),
     forceEntryId: admission.entryId,
   };
   const answer = chooseAnswer(ctx.corpus, answerReq, rng);

@@ -1,0 +1,116 @@
+/**
+ * A synthesized answer costs only what it sends: a client's schema can demand megabytes of JSON,
+ * and the answer is cut at its token budget (the request's limit, or the model's own output
+ * limit). Generation and tokenization stop there, so one request cannot hold a server thread,
+ * and every stream on it, for the time a megabyte takes.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_OUTPUT_TOKENS, maxOutputTokens, outputBudget } from '../src/corpus/model-catalog.js';
+import { instanceFromSchema } from '../src/corpus/schema-instance.js';
+import { compileCorpus } from '../src/corpus/compiled.js';
+import { Corpus } from '../src/corpus/sampler.js';
+import { chooseAnswer, type AnswerRequest } from '../src/server/answer.js';
+import { sourceSlice } from '../src/server/stream-plan.js';
+import { SeededRandom } from '../src/timing/random.js';
+import { TINY_ENTRIES } from './fixtures/corpus.js';
+
+/** An object schema with `count` required string properties of at least `minLength` characters. */
+function wideSchema(count: number, minLength: number): Record<string, unknown> {
+  const properties: Record<string, unknown> = {};
+  const required: string[] = [];
+  for (let i = 0; i < count; i++) {
+    properties[`field_${i}`] = { type: 'string', minLength };
+    required.push(`field_${i}`);
+  }
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+const SCHEMA_REQUEST: AnswerRequest = {
+  bucketKey: 'gpt-4o-mini',
+  tools: [],
+  mustCallTool: false,
+  parallelToolCalls: true,
+  lastIsToolResult: false,
+  json: 'schema',
+  jsonSchema: wideSchema(20_000, 50),
+  maxTokens: undefined,
+};
+
+/** The raw text an answer's content sends (its tokens are stored JSON-escaped). */
+function sentText(a: ReturnType<typeof chooseAnswer>): string {
+  return JSON.parse(`"${sourceSlice(a.content, a.contentCount).toString('utf8')}"`) as string;
+}
+
+describe('a synthesized answer cut at its budget', () => {
+  const corpus = new Corpus(compileCorpus(TINY_ENTRIES), 'gpt-4o-mini');
+
+  it('tokenizes only about as far as the budget reaches, and ends with length', () => {
+    const whole = chooseAnswer(corpus, SCHEMA_REQUEST, new SeededRandom(7));
+    // With no budget the whole value is made and tokenized: 20,000 fields of 50+ characters.
+    expect(whole.finishReason).toBe('stop');
+    expect(whole.content.count).toBeGreaterThan(200_000);
+
+    const cut = chooseAnswer(corpus, { ...SCHEMA_REQUEST, maxTokens: 16_384 }, new SeededRandom(7));
+    expect(cut.finishReason).toBe('length');
+    expect(cut.contentCount).toBe(16_384);
+    expect(cut.completionTokens).toBe(16_384);
+    // Tokenized a slice at a time: at most one slice (16 Ki characters) past the budget.
+    expect(cut.content.count).toBeGreaterThan(16_384);
+    expect(cut.content.count).toBeLessThan(16_384 + 16 * 1024);
+  });
+
+  it('sends a prefix of what a larger budget sends, for the same seed', () => {
+    const small = sentText(chooseAnswer(corpus, { ...SCHEMA_REQUEST, maxTokens: 300 }, new SeededRandom(11)));
+    const large = sentText(chooseAnswer(corpus, { ...SCHEMA_REQUEST, maxTokens: 20_000 }, new SeededRandom(11)));
+    expect(small.length).toBeGreaterThan(300);
+    expect(large.startsWith(small)).toBe(true);
+    expect(large.startsWith('{"field_0":"')).toBe(true);
+  });
+
+  it('cuts tool-call arguments the same way', () => {
+    const req: AnswerRequest = { ...SCHEMA_REQUEST, json: 'none', jsonSchema: undefined, tools: [{ name: 'fill', parameters: wideSchema(20_000, 50) }], mustCallTool: true, maxTokens: 4_096 };
+    const a = chooseAnswer(corpus, req, new SeededRandom(3));
+    expect(a.finishReason).toBe('length');
+    expect(a.toolCalls).toHaveLength(1);
+    expect(a.toolCalls[0]!.count + a.contentCount).toBe(4_096);
+    expect(a.toolCalls[0]!.args.count).toBeLessThan(4_096 + 16 * 1024);
+  });
+});
+
+describe('instanceFromSchema maxUnits', () => {
+  it('stops adding even required properties past maxUnits, and not before 256 KiB', () => {
+    const schema = wideSchema(20_000, 50);
+    const full = JSON.stringify(instanceFromSchema(schema, new SeededRandom(1)));
+    expect(Object.keys(JSON.parse(full) as object)).toHaveLength(20_000);
+    const bounded = JSON.stringify(instanceFromSchema(schema, new SeededRandom(1), { maxUnits: 1 }));
+    // A maxUnits below the 256 KiB output cap is raised to it.
+    expect(bounded.length).toBeGreaterThan(256 * 1024);
+    expect(bounded.length).toBeLessThan(300 * 1024);
+    // The value it did make is the start of the unbounded one.
+    expect(full.startsWith(bounded.slice(0, -1))).toBe(true);
+  });
+});
+
+describe('model output limits', () => {
+  it('come from the model id, most specific prefix first', () => {
+    expect(maxOutputTokens('gpt-4o-mini')).toBe(16_384);
+    expect(maxOutputTokens('gpt-4o-2024-08-06')).toBe(16_384);
+    expect(maxOutputTokens('gpt-4.1-nano')).toBe(32_768);
+    expect(maxOutputTokens('gpt-5-chat-latest')).toBe(16_384);
+    expect(maxOutputTokens('gpt-5-mini')).toBe(128_000);
+    expect(maxOutputTokens('o4-mini')).toBe(100_000);
+    expect(maxOutputTokens('claude-haiku-4-5-20251001')).toBe(64_000);
+    expect(maxOutputTokens('claude-opus-4-6')).toBe(128_000);
+    expect(maxOutputTokens('claude-opus-4-1-20250805')).toBe(32_000);
+    expect(maxOutputTokens('claude-3-5-haiku-latest')).toBe(8_192);
+    expect(maxOutputTokens('gemini-2.5-flash')).toBe(65_536);
+    expect(maxOutputTokens('gemini-2.0-flash')).toBe(8_192);
+    expect(maxOutputTokens('grok-4')).toBe(DEFAULT_MAX_OUTPUT_TOKENS);
+  });
+
+  it('bound a request that sets no limit, or a larger one', () => {
+    expect(outputBudget('gpt-4o-mini', undefined)).toBe(16_384);
+    expect(outputBudget('gpt-4o-mini', 100)).toBe(100);
+    expect(outputBudget('gpt-4o-mini', 1_000_000)).toBe(16_384);
+  });
+});
