@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCorpus, encodeCorpus, readCorpusFile } from '../src/corpus/codec.js';
 import { compileCorpus } from '../src/corpus/compiled.js';
 import { Corpus } from '../src/corpus/sampler.js';
-import { splitTokens } from '../src/corpus/tokens.js';
+import { countTokens, splitTokens, tokenCacheStats } from '../src/corpus/tokens.js';
 import { SeededRandom } from '../src/timing/random.js';
 import { entry, TINY_ENTRIES, writeTempCorpus } from './fixtures/corpus.js';
 
@@ -152,5 +152,35 @@ describe('sampling', () => {
   it('does not let hostile model ids grow the resolution cache without bound', () => {
     for (let i = 0; i < 5000; i++) corpus.resolveModel(`junk-${i}`);
     expect(corpus.resolveModel('gpt-4o-mini')?.key).toBe('gpt-4o-mini');
+  });
+});
+
+describe('prompt token counts', () => {
+  /** A fresh copy of `text`, as each request's parsed body holds its own strings. */
+  const fresh = (text: string): string => JSON.parse(JSON.stringify(text)) as string;
+  const longText = (n: number, salt: string): string => `${salt} `.repeat(Math.ceil(n / (salt.length + 1))).slice(0, n);
+
+  it('caches a long text (a system prompt every request repeats) as well as short ones', () => {
+    const doc = longText(100_000, 'context');
+    const before = tokenCacheStats();
+    const n = countTokens(fresh(doc));
+    const after = tokenCacheStats();
+    expect(after.longEntries).toBe(before.longEntries + 1);
+    expect(after.longChars).toBe(before.longChars + doc.length);
+    // A hit: the same count, nothing added.
+    expect(countTokens(fresh(doc))).toBe(n);
+    expect(tokenCacheStats()).toEqual(after);
+    expect(n).toBe(splitTokens(doc).length);
+  });
+
+  it('keeps the long-text cache within its character budget, dropping the oldest texts first', () => {
+    // 60 distinct texts of 300,000 characters: 18 M characters against a budget of 8 Mi.
+    for (let i = 0; i < 60; i++) countTokens(longText(300_000, `doc${i}`));
+    const stats = tokenCacheStats();
+    expect(stats.longChars).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(stats.longEntries).toBeGreaterThan(20);
+    // A text past the largest cached size is counted and not kept.
+    countTokens(longText(3 * 1024 * 1024, 'huge'));
+    expect(tokenCacheStats().longChars).toBe(stats.longChars);
   });
 });

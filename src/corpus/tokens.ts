@@ -7,9 +7,33 @@ import bpeRanks from 'gpt-tokenizer/bpeRanks/o200k_base';
 import { countTokens as bpeCount, encode } from 'gpt-tokenizer/encoding/o200k_base';
 
 const CACHE_LIMIT = 4096;
-/** Strings longer than this are counted but not cached, so the cache's memory stays bounded. */
+/** Strings longer than this go to the long-text cache, which is bounded by characters instead. */
 const CACHE_MAX_KEY_LENGTH = 16 * 1024;
 const cache = new Map<string, number>();
+
+/*
+ * Long texts are the ones worth caching most: a load test's app sends the same 100 KB system
+ * prompt or RAG document with every request, and counting it costs a server thread about 5 ms
+ * per 100 KB each time. These entries are few and large, so the cache is bounded by the
+ * characters it holds (at most 16 MB per thread) rather than by entries.
+ */
+const LONG_CACHE_CHARS = 8 * 1024 * 1024;
+/** Longer texts are counted every time: one would crowd out the rest. */
+const LONG_CACHE_MAX_KEY_LENGTH = 2 * 1024 * 1024;
+const longCache = new Map<string, number>();
+let longCacheChars = 0;
+
+function rememberLong(text: string, n: number): void {
+  if (text.length > LONG_CACHE_MAX_KEY_LENGTH) return;
+  // Oldest first, as in the short cache.
+  while (longCacheChars + text.length > LONG_CACHE_CHARS) {
+    const oldest = longCache.keys().next().value!;
+    longCache.delete(oldest);
+    longCacheChars -= oldest.length;
+  }
+  longCache.set(text, n);
+  longCacheChars += text.length;
+}
 
 /*
  * BPE merging is quadratic in the length of one pre-token, so a client's 1 MB run of letters
@@ -40,12 +64,19 @@ function countSliced(text: string): number {
   return n;
 }
 
+/** What the count caches hold (for tests: both stay within their bounds). */
+export function tokenCacheStats(): { entries: number; longEntries: number; longChars: number } {
+  return { entries: cache.size, longEntries: longCache.size, longChars: longCacheChars };
+}
+
 export function countTokens(text: string): number {
   if (text.length === 0) return 0;
-  const hit = cache.get(text);
+  const long = text.length > CACHE_MAX_KEY_LENGTH;
+  const hit = long ? longCache.get(text) : cache.get(text);
   if (hit !== undefined) return hit;
   const n = text.length > RUN_SLICE ? countSliced(text) : bpeCount(text);
-  if (text.length <= CACHE_MAX_KEY_LENGTH) {
+  if (long) rememberLong(text, n);
+  else {
     // Map keeps insertion order: dropping the first key evicts the oldest entry.
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
     cache.set(text, n);
