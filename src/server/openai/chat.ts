@@ -16,12 +16,12 @@ import { OPENAI_FAULTS } from './faults.js';
 import { admit, isAdmission } from '../policy.js';
 import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
-
-/** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
-const DEFAULT_OUTPUT_ESTIMATE = 1024;
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import { outputBudget } from '../../corpus/model-catalog.js';
+
+/** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
+const DEFAULT_OUTPUT_ESTIMATE = 1024;
 
 export const OPENAI_CHAT: RouteVariant<'chat_completions'> = { route: 'chat_completions', model: undefined, authChecked: false };
 
