@@ -126,6 +126,15 @@ describe('openai SDK responses against the simulator', () => {
       expect(r.usage!.input_tokens).toBeGreaterThan(bare.usage!.input_tokens + 10);
     });
 
+    it('counts an input_image as a 1024×1024 image: 765 input tokens, 85 at detail low', async () => {
+      const tokens = async (content: OpenAI.Responses.ResponseInputMessageContentList) =>
+        (await client.responses.create({ model: MODEL, input: [{ role: 'user', content }], max_output_tokens: 16 })).usage!.input_tokens;
+      const text = { type: 'input_text' as const, text: 'Describe the picture.' };
+      const textOnly = await tokens([text]);
+      expect(await tokens([text, { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=', detail: 'auto' }])).toBe(textOnly + 765);
+      expect(await tokens([text, { type: 'input_image', image_url: 'https://example.com/a.png', detail: 'low' }])).toBe(textOnly + 85);
+    });
+
     it('is also served without the /v1 prefix', async () => {
       const res = await rawPost(sim(), '/responses', { model: MODEL, input: 'Hi' });
       expect(res.status).toBe(200);

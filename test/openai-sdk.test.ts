@@ -102,6 +102,17 @@ describe('openai SDK against the simulator', () => {
       expect(long.usage!.prompt_tokens).toBeGreaterThan(short.usage!.prompt_tokens + 20);
     });
 
+    it('counts an image part as OpenAI prices a 1024×1024 image: 765 tokens, 85 at detail low', async () => {
+      const text = { type: 'text' as const, text: 'What is in this picture?' };
+      const image = (detail: 'low' | 'high' | 'auto') => ({ type: 'image_url' as const, image_url: { url: 'https://example.com/cat.png', detail } });
+      const usage = async (content: OpenAI.Chat.ChatCompletionContentPart[]) =>
+        (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: 5 })).usage!.prompt_tokens;
+      const textOnly = await usage([text]);
+      expect(await usage([text, image('high')])).toBe(textOnly + 765);
+      expect(await usage([text, image('auto')])).toBe(textOnly + 765);
+      expect(await usage([text, image('low'), image('low')])).toBe(textOnly + 170);
+    });
+
     it('echoes x-request-id and sends the OpenAI headers', async () => {
       const { data, response, request_id } = await client.chat.completions
         .create({ model: MODEL, messages: HELLO }, { headers: { 'x-request-id': 'my-id' } })

@@ -19,6 +19,7 @@ import { openAIAnswerReply } from './answer-reply.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import { outputBudget } from '../../corpus/model-catalog.js';
+import { mediaTokens } from './media-tokens.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -29,7 +30,7 @@ export const OPENAI_CHAT: RouteVariant<'chat_completions'> = { route: 'chat_comp
 export function countChatPromptTokens(req: ChatRequest): number {
   let n = 3;
   for (const m of req.body.messages) {
-    n += 3 + countTokens(messageText(m));
+    n += 3 + countTokens(messageText(m)) + mediaTokens(m.content);
     if (m.name !== undefined) n += 1;
     if (m.tool_calls) for (const c of m.tool_calls) n += countTokens(c.function.name) + countTokens(c.function.arguments) + 3;
   }

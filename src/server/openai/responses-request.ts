@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { invalidRequest, type OpenAIError } from './errors.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
+import { mediaTokens } from './media-tokens.js';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -91,6 +92,8 @@ export interface InputTurn {
   readonly type: string;
   /** The text the item carries (message text, call name and arguments, tool output). */
   readonly text: string;
+  /** Tokens for the images it carries (`input_image` parts). */
+  readonly mediaTokens: number;
 }
 
 /** What the responses route needs, normalized. */
@@ -125,18 +128,18 @@ function parseItem(raw: unknown, index: number): InputTurn | OpenAIError {
   const type = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { type?: unknown }).type : undefined;
   if (type === 'function_call') {
     const r = parseReportingInput(functionCallItem, raw);
-    return r.success ? { type, text: `${r.data.name}\n${r.data.arguments}` } : prefixed(r.error.issues[0]!, ['input', index]);
+    return r.success ? { type, text: `${r.data.name}\n${r.data.arguments}`, mediaTokens: 0 } : prefixed(r.error.issues[0]!, ['input', index]);
   }
   if (type === 'function_call_output') {
     const r = parseReportingInput(functionCallOutputItem, raw);
-    return r.success ? { type, text: partsText(r.data.output) } : prefixed(r.error.issues[0]!, ['input', index]);
+    return r.success ? { type, text: partsText(r.data.output), mediaTokens: mediaTokens(r.data.output) } : prefixed(r.error.issues[0]!, ['input', index]);
   }
   if (typeof type === 'string' && type !== 'message') {
     const r = parseReportingInput(otherItem, raw);
-    return r.success ? { type, text: '' } : prefixed(r.error.issues[0]!, ['input', index]);
+    return r.success ? { type, text: '', mediaTokens: 0 } : prefixed(r.error.issues[0]!, ['input', index]);
   }
   const r = parseReportingInput(messageItem, raw);
-  return r.success ? { type: 'message', text: partsText(r.data.content) } : prefixed(r.error.issues[0]!, ['input', index]);
+  return r.success ? { type: 'message', text: partsText(r.data.content), mediaTokens: mediaTokens(r.data.content) } : prefixed(r.error.issues[0]!, ['input', index]);
 }
 
 function parseTools(raw: readonly Record<string, unknown>[]): { tools: Record<string, unknown>[]; functions: ResponseFunctionTool[] } | OpenAIError {
@@ -169,7 +172,7 @@ export function parseResponsesRequest(input: unknown): ResponsesRequest | OpenAI
 
   if (body.input === undefined) return invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
   const turns: InputTurn[] = [];
-  if (typeof body.input === 'string') turns.push({ type: 'message', text: body.input });
+  if (typeof body.input === 'string') turns.push({ type: 'message', text: body.input, mediaTokens: 0 });
   else {
     if (body.input.length === 0 && body.previous_response_id == null) {
       return invalidRequest("Invalid 'input': empty array. Expected an array with minimum length 1, but got an empty array instead.", 'input', 'empty_array');

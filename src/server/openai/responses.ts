@@ -30,7 +30,7 @@ const DEFAULT_OUTPUT_ESTIMATE = 1024;
 export function countResponsesInputTokens(req: ResponsesRequest): number {
   let n = 3;
   if (req.body.instructions) n += 3 + countTokens(req.body.instructions);
-  for (const t of req.turns) n += 3 + countTokens(t.text);
+  for (const t of req.turns) n += 3 + countTokens(t.text) + t.mediaTokens;
   if (req.tools.length > 0) n += countTokens(JSON.stringify(req.tools));
   return n;
 }

@@ -1,0 +1,31 @@
+/**
+ * Prompt tokens OpenAI charges for the images in a request (Chat `image_url` parts, Responses
+ * `input_image` parts). The image itself is not read: a URL is not fetched, and decoding a base64
+ * image's header per request would cost more than the rest of the answer. Every image counts as
+ * the 1024×1024 image of OpenAI's vision pricing example: 85 base tokens plus four 512 px tiles of
+ * 170 at `detail: "high"` or `"auto"` (765), and the 85 alone at `detail: "low"`. The other
+ * dialects count media flat the same way (Anthropic 1,600 per image, Gemini 258).
+ */
+const LOW_DETAIL_TOKENS = 85;
+const HIGH_DETAIL_TOKENS = 85 + 4 * 170;
+
+function detailOf(part: Record<string, unknown>): unknown {
+  // Chat nests it (`image_url: {url, detail}`); Responses puts it on the part.
+  const nested = part.image_url;
+  if (typeof nested === 'object' && nested !== null) return (nested as { detail?: unknown }).detail;
+  return part.detail;
+}
+
+/** Tokens for one content part: an image's flat figure, 0 for anything else. */
+export function mediaPartTokens(part: { readonly type: string }): number {
+  if (part.type !== 'image_url' && part.type !== 'input_image') return 0;
+  return detailOf(part) === 'low' ? LOW_DETAIL_TOKENS : HIGH_DETAIL_TOKENS;
+}
+
+/** Tokens for the images among a message's parts (a string content has none). */
+export function mediaTokens(content: string | readonly { readonly type: string }[] | null | undefined): number {
+  if (!Array.isArray(content)) return 0;
+  let n = 0;
+  for (const p of content as readonly { readonly type: string }[]) n += mediaPartTokens(p);
+  return n;
+}
