@@ -39,12 +39,14 @@ export interface Pair {
   readonly baseline: string;
   readonly note: string;
   readonly ops: number;
+  /** Fewest operations per round, whatever the scale (default 1,000): for cases of milliseconds per op. */
+  readonly minOps?: number;
   readonly run: Body;
   readonly base: Body;
 }
 
 export function measurePair(p: Pair, opts: MicroOptions): MicroResult {
-  const ops = Math.max(1000, Math.round(p.ops * opts.scale));
+  const ops = Math.max(p.minOps ?? 1000, Math.round(p.ops * opts.scale));
   // Warmup lets both bodies reach optimized code before any round counts.
   timeOnce(p.run, Math.ceil(ops / 5));
   timeOnce(p.base, Math.ceil(ops / 5));
