@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_OUTPUT_TOKENS, maxOutputTokens, outputBudget } from '../src/corpus/model-catalog.js';
-import { instanceFromSchema } from '../src/corpus/schema-instance.js';
+import { boundedInstance, instanceFromSchema } from '../src/corpus/schema-instance.js';
 import { compileCorpus } from '../src/corpus/compiled.js';
 import { Corpus } from '../src/corpus/sampler.js';
 import { chooseAnswer, type AnswerRequest } from '../src/server/answer.js';
-import { sourceSlice } from '../src/server/stream-plan.js';
+import { sourceSlice, tokenSourceFromStrings } from '../src/server/stream-plan.js';
 import { SeededRandom } from '../src/timing/random.js';
 import { TINY_ENTRIES } from './fixtures/corpus.js';
 
@@ -54,9 +54,10 @@ describe('a synthesized answer cut at its budget', () => {
     expect(cut.finishReason).toBe('length');
     expect(cut.contentCount).toBe(16_384);
     expect(cut.completionTokens).toBe(16_384);
-    // Tokenized a slice at a time: at most one slice (16 Ki characters) past the budget.
+    // Made to about 6 characters a token and tokenized a slice at a time: not much past the budget.
     expect(cut.content.count).toBeGreaterThan(16_384);
     expect(cut.content.count).toBeLessThan(16_384 + 16 * 1024);
+    expect(cut.content.bytes.length).toBeLessThan(6 * 16_384 + 16 * 1024);
   });
 
   it('sends a prefix of what a larger budget sends, for the same seed', () => {
@@ -65,6 +66,20 @@ describe('a synthesized answer cut at its budget', () => {
     expect(small.length).toBeGreaterThan(300);
     expect(large.startsWith(small)).toBe(true);
     expect(large.startsWith('{"field_0":"')).toBe(true);
+  });
+
+  it('makes more of a value whose tokens are long until its text holds the budget', () => {
+    // Runs of 200 spaces: about 35 characters a token, so the first try (6 a token) falls short.
+    const spaces: Record<string, unknown> = {};
+    for (let i = 0; i < 400; i++) spaces[`p${i}`] = { type: 'string', pattern: '^ {200}$' };
+    const req: AnswerRequest = { ...SCHEMA_REQUEST, jsonSchema: { type: 'object', properties: spaces, required: Object.keys(spaces) } };
+    const whole = chooseAnswer(corpus, req, new SeededRandom(5));
+    expect(whole.content.count).toBeGreaterThan(2_000);
+    const cut = chooseAnswer(corpus, { ...req, maxTokens: 1_000 }, new SeededRandom(5));
+    expect(cut.finishReason).toBe('length');
+    expect(cut.contentCount).toBe(1_000);
+    expect(sentText(whole).startsWith(sentText(cut))).toBe(true);
+    expect(sentText(cut).length).toBeGreaterThan(20_000);
   });
 
   it('cuts tool-call arguments the same way', () => {
@@ -78,16 +93,25 @@ describe('a synthesized answer cut at its budget', () => {
 });
 
 describe('instanceFromSchema maxUnits', () => {
-  it('stops adding even required properties past maxUnits, and not before 256 KiB', () => {
+  it('stops adding anything past maxUnits, says so, and makes the same value up to there', () => {
     const schema = wideSchema(20_000, 50);
     const full = JSON.stringify(instanceFromSchema(schema, new SeededRandom(1)));
     expect(Object.keys(JSON.parse(full) as object)).toHaveLength(20_000);
-    const bounded = JSON.stringify(instanceFromSchema(schema, new SeededRandom(1), { maxUnits: 1 }));
-    // A maxUnits below the 256 KiB output cap is raised to it.
-    expect(bounded.length).toBeGreaterThan(256 * 1024);
-    expect(bounded.length).toBeLessThan(300 * 1024);
+    const bounded = boundedInstance(schema, new SeededRandom(1), { maxUnits: 10_000 });
+    expect(bounded.stopped).toBe(true);
+    const text = JSON.stringify(bounded.value);
+    expect(text.length).toBeGreaterThan(9_000);
+    expect(text.length).toBeLessThan(11_000);
     // The value it did make is the start of the unbounded one.
-    expect(full.startsWith(bounded.slice(0, -1))).toBe(true);
+    expect(full.startsWith(text.slice(0, -1))).toBe(true);
+    // Arrays stop too, minItems or not.
+    const items = boundedInstance({ type: 'array', minItems: 64, items: { type: 'string', minLength: 200 } }, new SeededRandom(2), { maxUnits: 1_000 });
+    expect(items.stopped).toBe(true);
+    expect((items.value as unknown[]).length).toBeLessThan(10);
+  });
+
+  it('reports a value that fits as whole', () => {
+    expect(boundedInstance(wideSchema(10, 5), new SeededRandom(1), { maxUnits: 10_000 }).stopped).toBe(false);
   });
 });
 
@@ -112,5 +136,19 @@ describe('model output limits', () => {
     expect(outputBudget('gpt-4o-mini', undefined)).toBe(16_384);
     expect(outputBudget('gpt-4o-mini', 100)).toBe(100);
     expect(outputBudget('gpt-4o-mini', 1_000_000)).toBe(16_384);
+  });
+});
+
+describe('tokenSourceFromStrings', () => {
+  it('stores each token JSON-escaped, with byte offsets, in one buffer', () => {
+    const tokens = ['{"', 'caf', 'é', ' 🌍', '\\', '"', '\n\t', '\u0001', '漢字', 'plain'];
+    const src = tokenSourceFromStrings(tokens);
+    expect(src.count).toBe(tokens.length);
+    tokens.forEach((t, i) => {
+      const piece = src.bytes.subarray(src.offsets[i], src.offsets[i + 1]).toString('utf8');
+      expect(piece).toBe(JSON.stringify(t).slice(1, -1));
+    });
+    expect(src.offsets[tokens.length]).toBe(src.bytes.length);
+    expect(JSON.parse(`"${src.bytes.toString('utf8')}"`)).toBe(tokens.join(''));
   });
 });

@@ -14,8 +14,9 @@
  *   (`MAX_STRING_LENGTH`);
  * - past about 256 KiB of output, no further array items or optional properties are added and
  *   nested values are written as their smallest shallow form;
- * - past `maxUnits` (when given), not even required properties: the caller cuts the text before
- *   that point, so a schema of 20,000 required properties costs only the part that is sent.
+ * - past `maxUnits` (when given), no further property or item at all, required or not: for a
+ *   caller that sends only a prefix of the text, so a schema of 20,000 required properties costs
+ *   only about the part that is sent (`boundedInstance` says whether it stopped there).
  * Where a schema cannot be met (`false`, `minimum > maximum`, a cap below a minimum, `not`,
  * `if`/`then`), the value is a best effort that may fail validation.
  *
@@ -51,9 +52,10 @@ export interface SchemaInstanceOptions {
   /** Maximum nesting depth before choosing the smallest valid value. Default 8. */
   readonly maxDepth?: number;
   /**
-   * Output size, in approximate characters of JSON, past which no property is added, required or
-   * not. For a caller that sends only a prefix of the text (an answer cut at its token budget).
-   * Default: none.
+   * Output size, in approximate characters of JSON, past which nothing is added, not even a
+   * required property or a `minItems` item. For a caller that sends only a prefix of the text
+   * (an answer cut at its token budget); what it makes up to there is what it would make without
+   * the limit. Default: none.
    */
   readonly maxUnits?: number;
 }
@@ -143,6 +145,8 @@ class InstanceGenerator {
   readonly #shallowDepth: number;
   readonly #maxUnits: number;
   #units: number;
+  /** Set when `maxUnits` left something out. */
+  stopped: boolean;
 
   constructor(root: unknown, rng: SeededRandom, options: SchemaInstanceOptions) {
     this.#root = root;
@@ -154,8 +158,9 @@ class InstanceGenerator {
     this.#optionalRate = clampNumber(options.optionalPropertyRate, 0, 1, 0.5);
     this.#maxDepth = Math.floor(clampNumber(options.maxDepth, 0, MAX_DEPTH_LIMIT, 8));
     this.#shallowDepth = this.#maxDepth + MINIMAL_DEPTH_MARGIN;
-    this.#maxUnits = Math.max(MAX_OUTPUT_UNITS, options.maxUnits ?? Infinity);
+    this.#maxUnits = options.maxUnits ?? Infinity;
     this.#units = 0;
+    this.stopped = false;
   }
 
   get #exhausted(): boolean {
@@ -164,7 +169,9 @@ class InstanceGenerator {
 
   /** Past the caller's cut: nothing more is added, required or not. */
   get #spent(): boolean {
-    return this.#units >= this.#maxUnits;
+    if (this.#units < this.#maxUnits) return false;
+    this.stopped = true;
+    return true;
   }
 
   generate(schema: unknown, depth: number): unknown {
@@ -342,7 +349,7 @@ class InstanceGenerator {
 
     const out: unknown[] = [];
     const seen = c.uniqueItems ? new Set<string>() : undefined;
-    for (let i = 0; i < target && !this.#exhausted; i++) {
+    for (let i = 0; i < target && !this.#exhausted && !this.#spent; i++) {
       let schema: unknown = i < prefix.length ? prefix[i] : (c.items ?? true);
       if (i < needsContains) schema = { allOf: [schema, c.contains] };
       let item = this.generate(schema, depth + 1);
@@ -375,4 +382,11 @@ class InstanceGenerator {
  */
 export function instanceFromSchema(schema: unknown, rng: SeededRandom, options: SchemaInstanceOptions = {}): unknown {
   return new InstanceGenerator(schema, rng, options).generate(schema, 0);
+}
+
+/** `instanceFromSchema`, and whether `options.maxUnits` stopped it before the value was whole. */
+export function boundedInstance(schema: unknown, rng: SeededRandom, options: SchemaInstanceOptions): { value: unknown; stopped: boolean } {
+  const g = new InstanceGenerator(schema, rng, options);
+  const value = g.generate(schema, 0);
+  return { value, stopped: g.stopped };
 }

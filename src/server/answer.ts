@@ -6,7 +6,7 @@
 import type { EntryMeta } from '../corpus/compiled.js';
 import type { FinishReason } from '../corpus/format.js';
 import type { Corpus, KindGroup } from '../corpus/sampler.js';
-import { instanceFromSchema, type SchemaInstanceOptions } from '../corpus/schema-instance.js';
+import { boundedInstance, instanceFromSchema } from '../corpus/schema-instance.js';
 import { splitTokens } from '../corpus/tokens.js';
 import type { SeededRandom } from '../timing/random.js';
 import { tokenSourceFromStrings, type TokenSource } from './stream-plan.js';
@@ -101,13 +101,31 @@ function corpusWords(corpus: Corpus): readonly string[] {
 }
 
 /**
- * Characters of synthesized JSON per token budgeted, generously: o200k averages about four in
- * such text. A value is generated only this far (`maxUnits`), since the cut falls before it.
+ * How far a value for a schema is made, in characters of JSON per token of the budget: o200k
+ * averages about four in such text, so the first try usually holds the budget. Text of unusually
+ * long tokens (runs of spaces, long words) takes another try with four times the room, and so on
+ * until the text holds the budget or the value is whole: the work stays about what the sent text
+ * needs. The text before the cut is the same whatever the limit (`maxUnits`).
  */
-const CHARS_PER_TOKEN_BOUND = 16;
+const CHARS_PER_TOKEN_FIRST = 6;
+const RETRY_GROWTH = 4;
+/** Characters on top, so a tiny budget does not stop a value at its first few characters. */
+const UNITS_SLACK = 256;
 
-function instanceOptions(corpus: Corpus, budget: number): SchemaInstanceOptions {
-  return { words: corpusWords(corpus), maxUnits: budget * CHARS_PER_TOKEN_BOUND };
+/** Tokens of a value made from `schema`, made and tokenized only about as far as `budget` needs. */
+function schemaTokens(corpus: Corpus, schema: unknown, rng: SeededRandom, budget: number): TokenSource {
+  const words = corpusWords(corpus);
+  if (!Number.isFinite(budget)) return synthesizedTokens(instanceFromSchema(schema, rng, { words }), budget);
+  for (let maxUnits = budget * CHARS_PER_TOKEN_FIRST + UNITS_SLACK; ; maxUnits *= RETRY_GROWTH) {
+    // Each try draws from a copy, so the next starts from the same draws.
+    const trial = rng.clone();
+    const made = boundedInstance(schema, trial, { words, maxUnits });
+    const tokens = synthesizedTokens(made.value, budget);
+    if (!made.stopped || tokens.count > budget) {
+      rng.copyFrom(trial);
+      return tokens;
+    }
+  }
 }
 
 /** Synthesized text up to this length is tokenized whole; most tool arguments are far shorter. */
@@ -172,7 +190,7 @@ export function chooseAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRand
     const toolCalls: AnswerToolCall[] = [];
     for (let i = 0; i < callCount; i++) {
       const tool = req.tools[callCount === req.tools.length ? i : rng.int(req.tools.length)]!;
-      const args = synthesizedTokens(instanceFromSchema(tool.parameters ?? { type: 'object' }, rng, instanceOptions(corpus, budget)), budget);
+      const args = schemaTokens(corpus, tool.parameters ?? { type: 'object' }, rng, budget);
       const id = randomId(rng, 'call_', 24);
       toolCalls.push({ id, name: tool.name, args, count: take(args.count) });
     }
@@ -181,7 +199,7 @@ export function chooseAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRand
   }
 
   if (req.json === 'schema') {
-    const content = synthesizedTokens(instanceFromSchema(req.jsonSchema ?? { type: 'object' }, rng, instanceOptions(corpus, budget)), budget);
+    const content = schemaTokens(corpus, req.jsonSchema ?? { type: 'object' }, rng, budget);
     const contentCount = take(content.count);
     return { entry: null, refusal: false, content, contentCount, toolCalls: [], finishReason: cut ? 'length' : 'stop', completionTokens: contentCount };
   }

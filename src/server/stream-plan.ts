@@ -86,15 +86,19 @@ export interface TokenSource {
 }
 
 export function tokenSourceFromStrings(tokens: readonly string[]): TokenSource {
-  const pieces = tokens.map((t) => Buffer.from(JSON.stringify(t).slice(1, -1), 'utf8'));
-  const offsets = new Int32Array(pieces.length + 1);
+  // Escaped as strings and encoded once: a Buffer per token cost twice as much (every synthesized
+  // answer, tool arguments included, comes through here).
+  const escaped = new Array<string>(tokens.length);
+  const offsets = new Int32Array(tokens.length + 1);
   let at = 0;
-  pieces.forEach((p, i) => {
+  for (let i = 0; i < tokens.length; i++) {
+    const e = JSON.stringify(tokens[i]).slice(1, -1);
+    escaped[i] = e;
     offsets[i] = at;
-    at += p.length;
-  });
-  offsets[pieces.length] = at;
-  return { bytes: Buffer.concat(pieces, at), offsets, first: 0, count: pieces.length };
+    at += Buffer.byteLength(e, 'utf8');
+  }
+  offsets[tokens.length] = at;
+  return { bytes: Buffer.from(escaped.join(''), 'utf8'), offsets, first: 0, count: tokens.length };
 }
 
 /** The escaped text of tokens [0, count) as one contiguous slice, for non-streaming bodies. */

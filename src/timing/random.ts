@@ -76,6 +76,23 @@ export class SeededRandom {
     return t >>> 0;
   }
 
+  /** An independent source in the same state: it draws what this one would draw next. */
+  clone(): SeededRandom {
+    const copy = new SeededRandom(0);
+    copy.copyFrom(this);
+    return copy;
+  }
+
+  /** Puts this source in `other`'s state (after a trial run on a clone is kept). */
+  copyFrom(other: SeededRandom): void {
+    this.#a = other.#a;
+    this.#b = other.#b;
+    this.#c = other.#c;
+    this.#d = other.#d;
+    this.#spareNormal = other.#spareNormal;
+    this.#hasSpare = other.#hasSpare;
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     return this.nextUint32() / 4294967296;
