@@ -5,7 +5,7 @@
  * and every stream on it, for the time a megabyte takes.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_OUTPUT_TOKENS, maxOutputTokens, outputBudget } from '../src/corpus/model-catalog.js';
+import { contextWindow, DEFAULT_MAX_OUTPUT_TOKENS, maxOutputTokens, outputBudget } from '../src/corpus/model-catalog.js';
 import { boundedInstance, instanceFromSchema } from '../src/corpus/schema-instance.js';
 import { compileCorpus } from '../src/corpus/compiled.js';
 import { Corpus } from '../src/corpus/sampler.js';
@@ -130,6 +130,16 @@ describe('model output limits', () => {
     expect(maxOutputTokens('gemini-2.5-flash')).toBe(65_536);
     expect(maxOutputTokens('gemini-2.0-flash')).toBe(8_192);
     expect(maxOutputTokens('grok-4')).toBe(DEFAULT_MAX_OUTPUT_TOKENS);
+  });
+
+  it('give context windows for the ids they know, and none for others', () => {
+    expect(contextWindow('gpt-4o-mini')).toBe(128_000);
+    expect(contextWindow('gpt-4.1-nano')).toBe(1_047_576);
+    expect(contextWindow('claude-haiku-4-5')).toBe(200_000);
+    expect(contextWindow('claude-sonnet-4-5')).toBe(1_000_000);
+    expect(contextWindow('gemini-2.5-pro')).toBe(1_048_576);
+    expect(contextWindow('grok-4')).toBeUndefined();
+    expect(contextWindow('my-local-model')).toBeUndefined();
   });
 
   it('bound a request that sets no limit, or a larger one', () => {

@@ -397,6 +397,17 @@ describe('@anthropic-ai/sdk against the simulator', () => {
       expect(err.requestID).toMatch(/^req_/);
     });
 
+    it("throws BadRequestError 'prompt is too long' past the 200,000-token window; count_tokens still counts", async () => {
+      const messages = [{ role: 'user' as const, content: 'word '.repeat(210_000) }];
+      const err = await rejection(client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 10, messages }), Anthropic.BadRequestError);
+      const body = err.error as { error: { type: string; message: string } };
+      expect(body.error.type).toBe('invalid_request_error');
+      const n = Number(/^prompt is too long: (\d+) tokens > 200000 maximum$/.exec(body.error.message)?.[1]);
+      expect(n).toBeGreaterThan(210_000);
+      const counted = await client.messages.countTokens({ model: 'claude-haiku-4-5', messages });
+      expect(counted.input_tokens).toBe(n);
+    });
+
     it('streams nothing and throws BadRequestError for a bad streaming request', async () => {
       const err = await rejection(client.messages.stream({ ...BASE, messages: [] }).finalMessage(), Anthropic.BadRequestError);
       expect(err.message).toContain('messages: at least one message is required');

@@ -424,7 +424,8 @@ describe('hostile input never takes a thread down', () => {
     ['1 MB of punctuation', '}'.repeat(1 << 20)],
     ['1 MB of words', 'lorem ipsum '.repeat((1 << 20) / 12)],
   ])('answers %s in content', async (_what, content) => {
-    const res = await postChat(sim, { model: MODEL, messages: [{ role: 'user', content }] });
+    // A model with a window of a million tokens: for MODEL's 128,000 these are refused as too long.
+    const res = await postChat(sim, { model: 'gpt-4.1-mini', messages: [{ role: 'user', content }] });
     expect(res.status).toBe(200);
     const reply = (await res.json()) as { usage: { prompt_tokens: number } };
     expect(reply.usage.prompt_tokens).toBeGreaterThan(1000);

@@ -338,6 +338,18 @@ describe('@google/genai against the simulator', () => {
     });
   });
 
+  describe('context window', () => {
+    it('refuses input past 1,048,576 tokens with 400 INVALID_ARGUMENT; countTokens still counts it', async () => {
+      const contents = 'word '.repeat(1_050_000);
+      const { status, body } = await apiError(ai.models.generateContent({ model: MODEL, contents }));
+      expect(status).toBe(400);
+      expect(body.error.status).toBe('INVALID_ARGUMENT');
+      const n = Number(/^The input token count \((\d+)\) exceeds the maximum number of tokens allowed \(1048576\)\.$/.exec(body.error.message)?.[1]);
+      expect(n).toBeGreaterThan(1_048_576);
+      expect((await ai.models.countTokens({ model: MODEL, contents })).totalTokens).toBe(n);
+    }, 30_000);
+  });
+
   describe('models.countTokens', () => {
     it('counts what generateContent reports as promptTokenCount, more for longer text', async () => {
       const short = await ai.models.countTokens({ model: MODEL, contents: 'Hi' });

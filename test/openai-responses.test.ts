@@ -135,6 +135,13 @@ describe('openai SDK responses against the simulator', () => {
       expect(await tokens([text, { type: 'input_image', image_url: 'https://example.com/a.png', detail: 'low' }])).toBe(textOnly + 85);
     });
 
+    it('refuses input past the context window with context_length_exceeded on input', async () => {
+      const e = await rejection(client.responses.create({ model: MODEL, input: 'word '.repeat(130_000) }), OpenAI.BadRequestError);
+      expect(e.code).toBe('context_length_exceeded');
+      expect(e.param).toBe('input');
+      expect(e.message).toBe('400 Your input exceeds the context window of this model. Please adjust your input and try again.');
+    });
+
     it('is also served without the /v1 prefix', async () => {
       const res = await rawPost(sim(), '/responses', { model: MODEL, input: 'Hi' });
       expect(res.status).toBe(200);

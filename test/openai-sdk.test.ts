@@ -567,6 +567,20 @@ describe('openai SDK against the simulator', () => {
       expect(e.message).toContain('max_completion_tokens');
     });
 
+    it('a prompt past the context window is a BadRequestError context_length_exceeded', async () => {
+      const long = 'word '.repeat(130_000);
+      const e = await rejection(client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: long }] }), OpenAI.BadRequestError);
+      expect(e.status).toBe(400);
+      expect(e.code).toBe('context_length_exceeded');
+      expect(e.param).toBe('messages');
+      const n = Number(/This model's maximum context length is 128000 tokens\. However, your messages resulted in (\d+) tokens\. Please reduce the length of the messages\.$/.exec(e.message)?.[1]);
+      expect(n).toBeGreaterThan(130_000);
+      expect(n).toBeLessThan(130_010);
+      // gpt-4.1 takes about a million tokens.
+      const r = await client.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: long }], max_tokens: 5 });
+      expect(r.usage!.prompt_tokens).toBe(n);
+    });
+
     it('max_completion_tokens on a reasoning model is accepted', async () => {
       const r = await client.chat.completions.create({ model: 'o3', messages: HELLO, max_completion_tokens: 3 });
       expect(r.model).toBe('o3');

@@ -89,3 +89,41 @@ export function outputBudget(model: string, requested: number | undefined): numb
   const limit = maxOutputTokens(model);
   return requested === undefined || requested > limit ? limit : requested;
 }
+
+/**
+ * The most prompt tokens a model takes, by id prefix, first match wins (docs/surfaces.md has the
+ * sources). Where a model has a larger window behind an opt-in (Claude Sonnet 4's 1M beta) or a
+ * smaller input share of it (GPT-5's 272,000 of 400,000), the larger figure is used: the
+ * simulator counts with o200k, which gives fewer tokens than Claude's tokenizer, and should refuse
+ * only what the provider surely refuses.
+ */
+const CONTEXT_BY_PREFIX: readonly (readonly [string, number])[] = [
+  ['gpt-4o', 128_000],
+  ['chatgpt-4o', 128_000],
+  ['gpt-4.1', 1_047_576],
+  ['gpt-5', 400_000],
+  ['gpt-4-turbo', 128_000],
+  ['gpt-4', 8_192],
+  ['gpt-3.5-turbo', 16_385],
+  ['o1-mini', 128_000],
+  ['o1', 200_000],
+  ['o3', 200_000],
+  ['o4', 200_000],
+  ['claude-opus-4-6', 1_000_000],
+  ['claude-sonnet-4', 1_000_000],
+  ['claude-', 200_000],
+  ['gemini-1.5-pro', 2_097_152],
+  ['gemini-', 1_048_576],
+];
+
+/** The model's context window, or undefined for ids the table does not know (xAI's among them): those are not checked. */
+export function contextWindow(model: string): number | undefined {
+  for (const [prefix, limit] of CONTEXT_BY_PREFIX) if (model.startsWith(prefix)) return limit;
+  return undefined;
+}
+
+/** The context window `promptTokens` overflows, or undefined when it fits (or the model is not known). */
+export function overflowedWindow(model: string, promptTokens: number): number | undefined {
+  const window = contextWindow(model);
+  return window !== undefined && promptTokens > window ? window : undefined;
+}

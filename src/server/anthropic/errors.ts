@@ -50,6 +50,8 @@ export function invalidJson(err: unknown): AnthropicError {
   return invalidRequest(`The request body is not valid JSON: ${detail}`);
 }
 
+export const promptTooLong = (inputTokens: number, window: number): AnthropicError => invalidRequest(`prompt is too long: ${inputTokens} tokens > ${window} maximum`);
+
 export const modelNotFound = (model: string): AnthropicError => ({ status: 404, type: 'not_found_error', message: `model: ${model}` });
 
 export const INVALID_API_KEY: AnthropicError = { status: 401, type: 'authentication_error', message: 'invalid x-api-key' };

@@ -58,6 +58,9 @@ export function invalidArgument(message: string, field?: string): GeminiError {
   return geminiError(400, message, [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: [{ field, description: message }] }]);
 }
 
+export const inputTooLong = (promptTokens: number, window: number): GeminiError =>
+  geminiError(400, `The input token count (${promptTokens}) exceeds the maximum number of tokens allowed (${window}).`);
+
 export const INVALID_JSON: GeminiError = geminiError(400, 'Invalid JSON payload received. Unexpected token.');
 
 export const ROOT_NOT_OBJECT: GeminiError = geminiError(400, 'Invalid JSON payload received. Root element must be a message.');

@@ -2,7 +2,7 @@
  * GET /v1beta/models (paged with `pageSize` and `pageToken`, as `@google/genai`'s pager reads it)
  * and GET /v1beta/models/{model}: the corpus models and the embedding models in Gemini's `Model` shape.
  */
-import { maxOutputTokens, vendorOf } from '../../corpus/model-catalog.js';
+import { contextWindow, maxOutputTokens, vendorOf } from '../../corpus/model-catalog.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
@@ -27,13 +27,12 @@ function displayName(id: string): string {
 }
 
 function generativeModel(id: string): Record<string, unknown> {
-  const google = vendorOf(id) === 'google';
   return {
     name: `models/${id}`,
     version: '001',
     displayName: displayName(id),
     description: `${displayName(id)}, served by llm-understudy from its corpus.`,
-    inputTokenLimit: google ? 1_048_576 : 128_000,
+    inputTokenLimit: contextWindow(id) ?? 128_000,
     outputTokenLimit: maxOutputTokens(id),
     supportedGenerationMethods: GENERATE_METHODS,
     temperature: 1,

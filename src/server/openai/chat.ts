@@ -11,14 +11,15 @@ import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { parseChatRequest, messageText, type ChatRequest } from './chat-request.js';
 import { chatBody, chatStreamPlan, type ChatIdentity } from './chat-encode.js';
-import { quotaKey } from './reply.js';
+import { openAIErrorReply, quotaKey } from './reply.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { admit, isAdmission } from '../policy.js';
 import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
-import { outputBudget } from '../../corpus/model-catalog.js';
+import { outputBudget, overflowedWindow } from '../../corpus/model-catalog.js';
+import { contextLengthExceeded } from './errors.js';
 import { mediaTokens } from './media-tokens.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
@@ -63,6 +64,9 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   const route = variant.route;
 
   const promptTokens = countChatPromptTokens(req);
+  // Refused before it reaches the model, so before quotas and faults, as OpenAI does.
+  const window = overflowedWindow(model, promptTokens);
+  if (window !== undefined) return openAIErrorReply(requestId, route, contextLengthExceeded(window, promptTokens), 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
   const admission = admit(
     ctx,

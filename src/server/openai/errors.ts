@@ -24,6 +24,21 @@ export const invalidRequest = (message: string, param: string | null, code: stri
   code,
 });
 
+/** Chat Completions' answer to a prompt past the model's context window. */
+export const contextLengthExceeded = (window: number, promptTokens: number): OpenAIError =>
+  invalidRequest(
+    `This model's maximum context length is ${window} tokens. However, your messages resulted in ${promptTokens} tokens. Please reduce the length of the messages.`,
+    'messages',
+    'context_length_exceeded',
+  );
+
+/** The Responses API's: it names neither figure. */
+export const INPUT_EXCEEDS_CONTEXT: OpenAIError = invalidRequest(
+  'Your input exceeds the context window of this model. Please adjust your input and try again.',
+  'input',
+  'context_length_exceeded',
+);
+
 export const INVALID_JSON: OpenAIError = invalidRequest(
   "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us through our help center at help.openai.com.)",
   null,

@@ -13,7 +13,7 @@ import type { ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
 import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
-import { invalidRequest, type OpenAIError } from './errors.js';
+import { INPUT_EXCEEDS_CONTEXT, invalidRequest, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
@@ -21,7 +21,7 @@ import { parseResponsesRequest, type ResponsesRequest } from './responses-reques
 import { responseStoreFor } from './responses-store.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
-import { outputBudget } from '../../corpus/model-catalog.js';
+import { outputBudget, overflowedWindow } from '../../corpus/model-catalog.js';
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -69,6 +69,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
   const route = OPENAI_RESPONSES.route;
 
   const inputTokens = countResponsesInputTokens(req);
+  if (overflowedWindow(model, inputTokens) !== undefined) return openAIErrorReply(requestId, route, INPUT_EXCEEDS_CONTEXT, 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
   const admission = admit(
     ctx,
