@@ -85,17 +85,32 @@ export interface TokenSource {
   readonly count: number;
 }
 
+/** True when JSON needs no escape for `t` and each of its characters is one UTF-8 byte. */
+function plainAscii(t: string): boolean {
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 0x20 || c >= 0x80 || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
 export function tokenSourceFromStrings(tokens: readonly string[]): TokenSource {
   // Escaped as strings and encoded once: a Buffer per token cost twice as much (every synthesized
-  // answer, tool arguments included, comes through here).
+  // answer, tool arguments included, comes through here). Most tokens need no escape at all.
   const escaped = new Array<string>(tokens.length);
   const offsets = new Int32Array(tokens.length + 1);
   let at = 0;
   for (let i = 0; i < tokens.length; i++) {
-    const e = JSON.stringify(tokens[i]).slice(1, -1);
-    escaped[i] = e;
+    const t = tokens[i]!;
     offsets[i] = at;
-    at += Buffer.byteLength(e, 'utf8');
+    if (plainAscii(t)) {
+      escaped[i] = t;
+      at += t.length;
+    } else {
+      const e = JSON.stringify(t).slice(1, -1);
+      escaped[i] = e;
+      at += Buffer.byteLength(e, 'utf8');
+    }
   }
   offsets[tokens.length] = at;
   return { bytes: Buffer.from(escaped.join(''), 'utf8'), offsets, first: 0, count: tokens.length };
