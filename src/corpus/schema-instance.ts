@@ -131,10 +131,31 @@ function clampNumber(value: number | undefined, lo: number, hi: number, fallback
   return value === undefined || Number.isNaN(value) ? fallback : Math.min(hi, Math.max(lo, value));
 }
 
+/**
+ * What every generation from one root schema object can share: `$ref` targets and choice-free
+ * constraints depend on the schema alone (recursive schemas revisit both often). Kept per root
+ * object, so a caller that passes the same object for the same schema (`answer.ts` interns tool
+ * schemas) reads each schema once; schema objects are never mutated.
+ */
+interface SchemaMemo {
+  readonly refs: Map<string, unknown>;
+  readonly constraintsBySchema: Map<object, SchemaConstraints>;
+}
+const memos = new WeakMap<object, SchemaMemo>();
+
+function memoFor(root: unknown): SchemaMemo {
+  const key = isRecord(root) ? root : undefined;
+  let memo = key === undefined ? undefined : memos.get(key);
+  if (memo === undefined) {
+    memo = { refs: new Map(), constraintsBySchema: new Map() };
+    if (key !== undefined) memos.set(key, memo);
+  }
+  return memo;
+}
+
 /** One generation: the root for `$ref`, the random source, and the output budget spent so far. */
 class InstanceGenerator {
   readonly #root: unknown;
-  /** `$ref` targets and choice-free constraints by schema: recursive schemas revisit both often. */
   readonly #refs: Map<string, unknown>;
   readonly #constraintsBySchema: Map<object, SchemaConstraints>;
   readonly #resolve: (ref: string) => unknown;
@@ -150,8 +171,9 @@ class InstanceGenerator {
 
   constructor(root: unknown, rng: SeededRandom, options: SchemaInstanceOptions) {
     this.#root = root;
-    this.#refs = new Map();
-    this.#constraintsBySchema = new Map();
+    const memo = memoFor(root);
+    this.#refs = memo.refs;
+    this.#constraintsBySchema = memo.constraintsBySchema;
     this.#resolve = (ref) => this.#resolveRef(ref);
     this.#rng = rng;
     this.#words = options.words;

@@ -112,9 +112,31 @@ const RETRY_GROWTH = 4;
 /** Characters on top, so a tiny budget does not stop a value at its first few characters. */
 const UNITS_SLACK = 256;
 
+/** Schemas up to this many characters of JSON are interned; larger ones are read afresh each time. */
+const INTERN_MAX_CHARS = 64 * 1024;
+const INTERN_LIMIT = 256;
+const interned = new Map<string, unknown>();
+
+/**
+ * The first object seen with this schema's JSON: a load test sends the same tools with every
+ * request, and the generator keeps what it read of a schema per object (`SchemaMemo`), so each
+ * tool schema is read once per thread rather than once per request. Oldest out first.
+ */
+function internSchema(schema: unknown): unknown {
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const key = JSON.stringify(schema);
+  if (key.length > INTERN_MAX_CHARS) return schema;
+  const hit = interned.get(key);
+  if (hit !== undefined) return hit;
+  if (interned.size >= INTERN_LIMIT) interned.delete(interned.keys().next().value!);
+  interned.set(key, schema);
+  return schema;
+}
+
 /** Tokens of a value made from `schema`, made and tokenized only about as far as `budget` needs. */
-function schemaTokens(corpus: Corpus, schema: unknown, rng: SeededRandom, budget: number): TokenSource {
+function schemaTokens(corpus: Corpus, requestSchema: unknown, rng: SeededRandom, budget: number): TokenSource {
   const words = corpusWords(corpus);
+  const schema = internSchema(requestSchema);
   if (!Number.isFinite(budget)) return synthesizedTokens(instanceFromSchema(schema, rng, { words }), budget);
   for (let maxUnits = budget * CHARS_PER_TOKEN_FIRST + UNITS_SLACK; ; maxUnits *= RETRY_GROWTH) {
     // Each try draws from a copy, so the next starts from the same draws.
