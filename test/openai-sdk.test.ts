@@ -113,6 +113,20 @@ describe('openai SDK against the simulator', () => {
       expect(await usage([text, image('low'), image('low')])).toBe(textOnly + 170);
     });
 
+    it('treats special-token strings as ordinary text, in the prompt and in a generated value', async () => {
+      // gpt-tokenizer throws on them by default, which answered these with a 500 (and the SDK retried).
+      const r = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Explain <|endoftext|> and <|im_start|>.' }], max_tokens: 5 });
+      const plain = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Explain x and y.' }], max_tokens: 5 });
+      expect(r.usage!.prompt_tokens).toBeGreaterThan(plain.usage!.prompt_tokens + 6);
+      const schema = { type: 'object', properties: { marker: { const: '<|endoftext|>' } }, required: ['marker'], additionalProperties: false };
+      const s = await client.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Give the marker.' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'marker', strict: true, schema } },
+      });
+      expect(JSON.parse(s.choices[0]!.message.content!)).toEqual({ marker: '<|endoftext|>' });
+    });
+
     it('echoes x-request-id and sends the OpenAI headers', async () => {
       const { data, response, request_id } = await client.chat.completions
         .create({ model: MODEL, messages: HELLO }, { headers: { 'x-request-id': 'my-id' } })

@@ -6,6 +6,14 @@
 import bpeRanks from 'gpt-tokenizer/bpeRanks/o200k_base';
 import { countTokens as bpeCount, encode } from 'gpt-tokenizer/encoding/o200k_base';
 
+/*
+ * Special-token strings (`<|endoftext|>`, `<|im_start|>`) in a prompt or a generated value are
+ * ordinary text, as the providers' APIs treat them (tiktoken's `encode_ordinary`). gpt-tokenizer's
+ * default throws on them instead, which turned such a request into a 500. With no special token
+ * disallowed and none allowed, it splits them like any other text.
+ */
+const ORDINARY = { disallowedSpecial: new Set<string>() };
+
 const CACHE_LIMIT = 4096;
 /** Strings longer than this go to the long-text cache, which is bounded by characters instead. */
 const CACHE_MAX_KEY_LENGTH = 16 * 1024;
@@ -48,19 +56,19 @@ function countSliced(text: string): number {
   let n = 0;
   let from = 0;
   for (const m of text.matchAll(LONG_RUN)) {
-    if (m.index > from) n += bpeCount(text.slice(from, m.index));
+    if (m.index > from) n += bpeCount(text.slice(from, m.index), ORDINARY);
     const end = m.index + m[0].length;
     for (let i = m.index; i < end; ) {
       let j = Math.min(i + RUN_SLICE, end);
       // Never split a surrogate pair.
       const last = text.charCodeAt(j - 1);
       if (j < end && last >= 0xd800 && last <= 0xdbff) j++;
-      n += bpeCount(text.slice(i, j));
+      n += bpeCount(text.slice(i, j), ORDINARY);
       i = j;
     }
     from = end;
   }
-  if (from < text.length) n += bpeCount(text.slice(from));
+  if (from < text.length) n += bpeCount(text.slice(from), ORDINARY);
   return n;
 }
 
@@ -74,7 +82,7 @@ export function countTokens(text: string): number {
   const long = text.length > CACHE_MAX_KEY_LENGTH;
   const hit = long ? longCache.get(text) : cache.get(text);
   if (hit !== undefined) return hit;
-  const n = text.length > RUN_SLICE ? countSliced(text) : bpeCount(text);
+  const n = text.length > RUN_SLICE ? countSliced(text) : bpeCount(text, ORDINARY);
   if (long) rememberLong(text, n);
   else {
     // Map keeps insertion order: dropping the first key evicts the oldest entry.
@@ -123,7 +131,7 @@ function tryDecode(bytes: Uint8Array): string | undefined {
 
 /** Tokenizes `text` with o200k_base; throws if the pieces do not rebuild the text exactly. */
 export function tokenizeText(text: string): TokenizedText {
-  const ids = encode(text);
+  const ids = encode(text, ORDINARY);
   const tokens: string[] = [];
   let pending: Uint8Array | undefined;
   for (const id of ids) {
