@@ -11,6 +11,7 @@
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
 import type { CounterWriter, ErrorKind, RouteId } from '../metrics/counters.js';
 import type { Clock } from '../timing/clock.js';
 import type { ThreadHistograms } from '../metrics/histograms.js';
@@ -93,6 +94,8 @@ export interface ExchangeEnv {
   readonly histograms: ThreadHistograms;
   /** Frees a saturation slot when the request it was taken for finishes. */
   readonly releaseSlot: (slot: number) => void;
+  /** Where a handler's internal error is reported (the client gets the dialect's 500). */
+  readonly log: Logger;
 }
 
 let env: ExchangeEnv | null = null;
@@ -360,19 +363,39 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
   });
 }
 
+/**
+ * An internal error's type and where it was thrown, for the log. Not its message: that may quote
+ * the request (a tokenizer's error names the text it choked on), and request contents are never
+ * logged.
+ */
+export function describeInternalError(err: unknown): string {
+  if (!(err instanceof Error)) return `a thrown ${typeof err}`;
+  const frames = (err.stack ?? '')
+    .split('\n')
+    .filter((line) => line.trimStart().startsWith('at '))
+    .slice(0, 4)
+    .map((line) => line.trim().slice(3));
+  return frames.length > 0 ? `${err.name} at ${frames.join(' < ')}` : err.name;
+}
+
+function internalError(ex: Exchange, errors: RouteErrors, err: unknown): JsonReply {
+  currentEnv().log.error(`internal error answering ${ex.info.method.toUpperCase()} ${ex.info.url.split('?')[0]}: ${describeInternalError(err)}`);
+  return errors.internal(err);
+}
+
 /** Runs a handler and dispatches its reply, sync or async; a throw becomes the dialect's 500. */
 function settle(ex: Exchange, errors: RouteErrors, run: () => Reply | Promise<Reply>): void {
   let reply: Reply | Promise<Reply>;
   try {
     reply = run();
   } catch (err) {
-    reply = errors.internal(err);
+    reply = internalError(ex, errors, err);
   }
   if (reply instanceof Promise) {
     reply.then(
       // A transient body is a view of scratch memory that other requests have reused by now.
-      (r) => dispatch(ex, r.kind === 'json' && r.transient === true ? errors.internal(new Error('an async handler returned a transient body')) : r),
-      (err: unknown) => dispatch(ex, errors.internal(err)),
+      (r) => dispatch(ex, r.kind === 'json' && r.transient === true ? internalError(ex, errors, new Error('an async handler returned a transient body')) : r),
+      (err: unknown) => dispatch(ex, internalError(ex, errors, err)),
     );
   } else dispatch(ex, reply);
 }

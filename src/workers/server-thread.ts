@@ -20,6 +20,7 @@ import { MONOTONIC_CLOCK } from '../timing/clock.js';
 import { NODE_TIMER_HOST, TimerWheel } from '../timing/timer-wheel.js';
 import { destroyEmbeddingPool } from './embedding-pool.js';
 import type { FromThread, MergedStats, ServerThreadData, ToThread } from './messages.js';
+import { createLogger } from '../log.js';
 
 const data = workerData as ServerThreadData;
 const port = parentPort!;
@@ -52,7 +53,7 @@ try {
   const stopGcPauses = observeGcPauses((ms) => histograms.record('gcPauseMs', ms));
   // Saturation is tracked only when some profile declares a capacity.
   if (Object.values(data.profiles.profiles).some((p) => p.capacity !== undefined)) ctx.saturation = new SaturationTracker(data.saturationMemory);
-  installExchangeEnv({ config, clock: MONOTONIC_CLOCK, wheel, counters, histograms, releaseSlot: (slot) => ctx.saturation?.release(slot) });
+  installExchangeEnv({ config, clock: MONOTONIC_CLOCK, wheel, counters, histograms, releaseSlot: (slot) => ctx.saturation?.release(slot), log: createLogger(config.logLevel) });
   const startedAt = Date.now();
   let statsSeq = 0;
   const statsPending = new Map<number, (stats: MergedStats) => void>();
