@@ -9,7 +9,7 @@ import { contextWindow, DEFAULT_MAX_OUTPUT_TOKENS, maxOutputTokens, outputBudget
 import { boundedInstance, instanceFromSchema } from '../src/corpus/schema-instance.js';
 import { compileCorpus } from '../src/corpus/compiled.js';
 import { Corpus } from '../src/corpus/sampler.js';
-import { chooseAnswer, type AnswerRequest } from '../src/server/answer.js';
+import { chooseAnswer, internedSchemaStats, type AnswerRequest } from '../src/server/answer.js';
 import { sourceSlice, tokenSourceFromStrings } from '../src/server/stream-plan.js';
 import { SeededRandom } from '../src/timing/random.js';
 import { TINY_ENTRIES } from './fixtures/corpus.js';
@@ -89,6 +89,25 @@ describe('a synthesized answer cut at its budget', () => {
     expect(a.toolCalls).toHaveLength(1);
     expect(a.toolCalls[0]!.count + a.contentCount).toBe(4_096);
     expect(a.toolCalls[0]!.args.count).toBeLessThan(4_096 + 16 * 1024);
+  });
+});
+
+describe('interned tool schemas', () => {
+  const corpus = new Corpus(compileCorpus(TINY_ENTRIES), 'gpt-4o-mini');
+  const toolRequest = (parameters: unknown): AnswerRequest => ({ ...SCHEMA_REQUEST, json: 'none', jsonSchema: undefined, tools: [{ name: 'f', parameters }], mustCallTool: true, maxTokens: 50 });
+
+  it('keep one copy of a schema sent again, and stay within 512 Ki characters however many are sent', () => {
+    const schema = wideSchema(40, 5);
+    chooseAnswer(corpus, toolRequest(schema), new SeededRandom(1));
+    const once = internedSchemaStats();
+    // The same schema, as a fresh object from another request's JSON.
+    chooseAnswer(corpus, toolRequest(JSON.parse(JSON.stringify(schema))), new SeededRandom(2));
+    expect(internedSchemaStats()).toEqual(once);
+    // 300 distinct schemas of about 5,000 characters: 1.5 M characters sent.
+    for (let i = 0; i < 300; i++) chooseAnswer(corpus, toolRequest({ ...wideSchema(100, 5), title: `schema ${i}` }), new SeededRandom(i));
+    const after = internedSchemaStats();
+    expect(after.chars).toBeLessThanOrEqual(512 * 1024);
+    expect(after.schemas).toBeGreaterThan(50);
   });
 });
 

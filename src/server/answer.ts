@@ -112,10 +112,22 @@ const RETRY_GROWTH = 4;
 /** Characters on top, so a tiny budget does not stop a value at its first few characters. */
 const UNITS_SLACK = 256;
 
-/** Schemas up to this many characters of JSON are interned; larger ones are read afresh each time. */
-const INTERN_MAX_CHARS = 64 * 1024;
-const INTERN_LIMIT = 256;
+/**
+ * Interned schemas are bounded by the characters of their JSON: what the generator keeps of a
+ * schema (its memo) and the schema itself take about 23 bytes of heap per character, so this is
+ * about 12 MB per thread at most, however many distinct schemas clients send. Typical tool
+ * schemas are a few hundred characters to a few KiB.
+ */
+const INTERN_TOTAL_CHARS = 512 * 1024;
+/** Larger schemas are read afresh each time: one would take a good part of the budget. */
+const INTERN_MAX_CHARS = 32 * 1024;
 const interned = new Map<string, unknown>();
+let internedChars = 0;
+
+/** What the interned schemas hold (for tests: they stay within their bound). */
+export function internedSchemaStats(): { schemas: number; chars: number } {
+  return { schemas: interned.size, chars: internedChars };
+}
 
 /**
  * The first object seen with this schema's JSON: a load test sends the same tools with every
@@ -128,8 +140,13 @@ function internSchema(schema: unknown): unknown {
   if (key.length > INTERN_MAX_CHARS) return schema;
   const hit = interned.get(key);
   if (hit !== undefined) return hit;
-  if (interned.size >= INTERN_LIMIT) interned.delete(interned.keys().next().value!);
+  while (internedChars + key.length > INTERN_TOTAL_CHARS) {
+    const oldest = interned.keys().next().value!;
+    interned.delete(oldest);
+    internedChars -= oldest.length;
+  }
   interned.set(key, schema);
+  internedChars += key.length;
   return schema;
 }
 
