@@ -162,25 +162,35 @@ describe('prompt token counts', () => {
 
   it('caches a long text (a system prompt every request repeats) as well as short ones', () => {
     const doc = longText(100_000, 'context');
-    const before = tokenCacheStats();
+    const before = tokenCacheStats().long;
     const n = countTokens(fresh(doc));
-    const after = tokenCacheStats();
-    expect(after.longEntries).toBe(before.longEntries + 1);
-    expect(after.longChars).toBe(before.longChars + doc.length);
+    const after = tokenCacheStats().long;
+    expect(after.entries).toBe(before.entries + 1);
+    expect(after.chars).toBe(before.chars + doc.length);
     // A hit: the same count, nothing added.
     expect(countTokens(fresh(doc))).toBe(n);
-    expect(tokenCacheStats()).toEqual(after);
+    expect(tokenCacheStats().long).toEqual(after);
     expect(n).toBe(splitTokens(doc).length);
   });
 
   it('keeps the long-text cache within its character budget, dropping the oldest texts first', () => {
     // 60 distinct texts of 300,000 characters: 18 M characters against a budget of 8 Mi.
     for (let i = 0; i < 60; i++) countTokens(longText(300_000, `doc${i}`));
-    const stats = tokenCacheStats();
-    expect(stats.longChars).toBeLessThanOrEqual(8 * 1024 * 1024);
-    expect(stats.longEntries).toBeGreaterThan(20);
+    const stats = tokenCacheStats().long;
+    expect(stats.chars).toBeLessThanOrEqual(8 * 1024 * 1024);
+    expect(stats.entries).toBeGreaterThan(20);
     // A text past the largest cached size is counted and not kept.
     countTokens(longText(3 * 1024 * 1024, 'huge'));
-    expect(tokenCacheStats().longChars).toBe(stats.longChars);
+    expect(tokenCacheStats().long.chars).toBe(stats.chars);
+  });
+
+  it('keeps the short-text cache within 4,096 texts and 4 Mi characters', () => {
+    // 600 distinct texts of 15,000 characters: 9 M characters.
+    for (let i = 0; i < 600; i++) countTokens(longText(15_000, `m${i}`));
+    const stats = tokenCacheStats().short;
+    expect(stats.chars).toBeLessThanOrEqual(4 * 1024 * 1024);
+    expect(stats.entries).toBeGreaterThan(200);
+    for (let i = 0; i < 5_000; i++) countTokens(`note ${i}`);
+    expect(tokenCacheStats().short.entries).toBe(4096);
   });
 });

@@ -14,34 +14,53 @@ import { countTokens as bpeCount, encode } from 'gpt-tokenizer/encoding/o200k_ba
  */
 const ORDINARY = { disallowedSpecial: new Set<string>() };
 
-const CACHE_LIMIT = 4096;
-/** Strings longer than this go to the long-text cache, which is bounded by characters instead. */
-const CACHE_MAX_KEY_LENGTH = 16 * 1024;
-const cache = new Map<string, number>();
+/**
+ * Token counts by text, oldest out first, bounded both by entries and by the characters of the
+ * texts it keeps (a text is kept as a key; clients choose its length).
+ */
+class CountCache {
+  readonly #counts = new Map<string, number>();
+  readonly #maxEntries: number;
+  readonly #maxChars: number;
+  #chars = 0;
+
+  constructor(maxEntries: number, maxChars: number) {
+    this.#maxEntries = maxEntries;
+    this.#maxChars = maxChars;
+  }
+
+  get(text: string): number | undefined {
+    return this.#counts.get(text);
+  }
+
+  set(text: string, n: number): void {
+    // Map keeps insertion order: the first key is the oldest entry.
+    while (this.#counts.size > 0 && (this.#counts.size >= this.#maxEntries || this.#chars + text.length > this.#maxChars)) {
+      const oldest = this.#counts.keys().next().value!;
+      this.#counts.delete(oldest);
+      this.#chars -= oldest.length;
+    }
+    this.#counts.set(text, n);
+    this.#chars += text.length;
+  }
+
+  get stats(): { entries: number; chars: number } {
+    return { entries: this.#counts.size, chars: this.#chars };
+  }
+}
+
+/** Texts up to this long go to the short cache: messages, tool arguments, a load test's prompts. */
+const SHORT_MAX_CHARS = 16 * 1024;
+const shortCache = new CountCache(4096, 4 * 1024 * 1024);
 
 /*
  * Long texts are the ones worth caching most: a load test's app sends the same 100 KB system
  * prompt or RAG document with every request, and counting it costs a server thread about 5 ms
- * per 100 KB each time. These entries are few and large, so the cache is bounded by the
- * characters it holds (at most 16 MB per thread) rather than by entries.
+ * per 100 KB each time. These entries are few and large, so the cache is bounded by characters.
+ * With the short cache, at most 12 Mi characters (24 MB) per thread.
  */
-const LONG_CACHE_CHARS = 8 * 1024 * 1024;
-/** Longer texts are counted every time: one would crowd out the rest. */
-const LONG_CACHE_MAX_KEY_LENGTH = 2 * 1024 * 1024;
-const longCache = new Map<string, number>();
-let longCacheChars = 0;
-
-function rememberLong(text: string, n: number): void {
-  if (text.length > LONG_CACHE_MAX_KEY_LENGTH) return;
-  // Oldest first, as in the short cache.
-  while (longCacheChars + text.length > LONG_CACHE_CHARS) {
-    const oldest = longCache.keys().next().value!;
-    longCache.delete(oldest);
-    longCacheChars -= oldest.length;
-  }
-  longCache.set(text, n);
-  longCacheChars += text.length;
-}
+const LONG_MAX_CHARS = 2 * 1024 * 1024;
+const longCache = new CountCache(Infinity, 8 * 1024 * 1024);
 
 /*
  * BPE merging is quadratic in the length of one pre-token, so a client's 1 MB run of letters
@@ -73,22 +92,18 @@ function countSliced(text: string): number {
 }
 
 /** What the count caches hold (for tests: both stay within their bounds). */
-export function tokenCacheStats(): { entries: number; longEntries: number; longChars: number } {
-  return { entries: cache.size, longEntries: longCache.size, longChars: longCacheChars };
+export function tokenCacheStats(): { short: { entries: number; chars: number }; long: { entries: number; chars: number } } {
+  return { short: shortCache.stats, long: longCache.stats };
 }
 
 export function countTokens(text: string): number {
   if (text.length === 0) return 0;
-  const long = text.length > CACHE_MAX_KEY_LENGTH;
-  const hit = long ? longCache.get(text) : cache.get(text);
+  const cache = text.length <= SHORT_MAX_CHARS ? shortCache : text.length <= LONG_MAX_CHARS ? longCache : null;
+  const hit = cache?.get(text);
   if (hit !== undefined) return hit;
   const n = text.length > RUN_SLICE ? countSliced(text) : bpeCount(text, ORDINARY);
-  if (long) rememberLong(text, n);
-  else {
-    // Map keeps insertion order: dropping the first key evicts the oldest entry.
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-    cache.set(text, n);
-  }
+  // Longer texts are counted every time: one would crowd out the rest.
+  cache?.set(text, n);
   return n;
 }
 
