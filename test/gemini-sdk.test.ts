@@ -376,8 +376,12 @@ describe('@google/genai against the simulator', () => {
       const m = await ai.models.get({ model: MODEL });
       expect(m.name).toBe(`models/${MODEL}`);
       expect(m.displayName).toBe('Gemini 2.5 Flash');
-      expect(m.inputTokenLimit).toBeGreaterThan(0);
-      expect(m.outputTokenLimit).toBeGreaterThan(0);
+      // The limits the simulator enforces: the context window it refuses past, the output it cuts at.
+      expect(m.inputTokenLimit).toBe(1_048_576);
+      expect(m.outputTokenLimit).toBe(65_536);
+      const other = await ai.models.get({ model: 'gpt-4.1-mini' });
+      expect(other.inputTokenLimit).toBe(1_047_576);
+      expect(other.outputTokenLimit).toBe(32_768);
       expect(m.supportedActions).toContain('generateContent');
     });
   });

@@ -37,12 +37,16 @@ export const OWNED_BY: Readonly<Record<Vendor, string>> = {
   xai: 'xai',
 };
 
-/**
- * The most tokens a model writes in one response, by id prefix, first match wins (so a longer
- * prefix goes before a shorter one it starts with). From the providers' model pages, as listed
- * in docs/surfaces.md.
- */
-const MAX_OUTPUT_BY_PREFIX: readonly (readonly [string, number])[] = [
+/** A figure by model id prefix; the first match wins, so a longer prefix goes before a shorter one it starts with. */
+type PrefixTable = readonly (readonly [string, number])[];
+
+function byPrefix(table: PrefixTable, model: string): number | undefined {
+  for (const [prefix, figure] of table) if (model.startsWith(prefix)) return figure;
+  return undefined;
+}
+
+/** The most tokens a model writes in one response, from the providers' model pages, as listed in docs/surfaces.md. */
+const MAX_OUTPUT_BY_PREFIX: PrefixTable = [
   ['gpt-5-chat', 16_384],
   ['gpt-5', 128_000],
   ['gpt-4.1', 32_768],
@@ -75,8 +79,7 @@ const MAX_OUTPUT_BY_PREFIX: readonly (readonly [string, number])[] = [
 export const DEFAULT_MAX_OUTPUT_TOKENS = 32_768;
 
 export function maxOutputTokens(model: string): number {
-  for (const [prefix, limit] of MAX_OUTPUT_BY_PREFIX) if (model.startsWith(prefix)) return limit;
-  return DEFAULT_MAX_OUTPUT_TOKENS;
+  return byPrefix(MAX_OUTPUT_BY_PREFIX, model) ?? DEFAULT_MAX_OUTPUT_TOKENS;
 }
 
 /**
@@ -91,13 +94,12 @@ export function outputBudget(model: string, requested: number | undefined): numb
 }
 
 /**
- * The most prompt tokens a model takes, by id prefix, first match wins (docs/surfaces.md has the
- * sources). Where a model has a larger window behind an opt-in (Claude Sonnet 4's 1M beta) or a
+ * The most prompt tokens a model takes (docs/surfaces.md has the sources). Where a model has a larger window behind an opt-in (Claude Sonnet 4's 1M beta) or a
  * smaller input share of it (GPT-5's 272,000 of 400,000), the larger figure is used: the
  * simulator counts with o200k, which gives fewer tokens than Claude's tokenizer, and should refuse
  * only what the provider surely refuses.
  */
-const CONTEXT_BY_PREFIX: readonly (readonly [string, number])[] = [
+const CONTEXT_BY_PREFIX: PrefixTable = [
   ['gpt-4o', 128_000],
   ['chatgpt-4o', 128_000],
   ['gpt-4.1', 1_047_576],
@@ -118,8 +120,7 @@ const CONTEXT_BY_PREFIX: readonly (readonly [string, number])[] = [
 
 /** The model's context window, or undefined for ids the table does not know (xAI's among them): those are not checked. */
 export function contextWindow(model: string): number | undefined {
-  for (const [prefix, limit] of CONTEXT_BY_PREFIX) if (model.startsWith(prefix)) return limit;
-  return undefined;
+  return byPrefix(CONTEXT_BY_PREFIX, model);
 }
 
 /** The context window `promptTokens` overflows, or undefined when it fits (or the model is not known). */

@@ -403,7 +403,7 @@ class InstanceGenerator {
  * const argumentsJson = JSON.stringify(args);
  */
 export function instanceFromSchema(schema: unknown, rng: SeededRandom, options: SchemaInstanceOptions = {}): unknown {
-  return new InstanceGenerator(schema, rng, options).generate(schema, 0);
+  return boundedInstance(schema, rng, options).value;
 }
 
 /** `instanceFromSchema`, and whether `options.maxUnits` stopped it before the value was whole. */

@@ -64,7 +64,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   const route = variant.route;
 
   const promptTokens = countChatPromptTokens(req);
-  // Refused before it reaches the model, so before quotas and faults, as OpenAI does.
+  // Refused before it reaches the model, so before quotas and faults.
   const window = overflowedWindow(model, promptTokens);
   if (window !== undefined) return openAIErrorReply(requestId, route, contextLengthExceeded(window, promptTokens), 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
