@@ -24,7 +24,7 @@ const INFO: RequestInfo = { ...NO_INFO, method: 'post', url: CHAT_PATH, authoriz
 function handlerContext(corpus: Corpus, seed: number): ThreadContext {
   const config = resolveConfig({ seed, speed: 0 });
   const layout = new CounterLayout(corpus.models);
-  return new ThreadContext(config, corpus, new CounterWriter(CounterLayout.allocate(layout, 1), layout, 0), loadProfiles(), new SharedArrayBuffer(8));
+  return new ThreadContext(config, corpus, new CounterWriter(CounterLayout.allocate(layout, 1), layout, 0, config.lateEmissionMs), loadProfiles(), new SharedArrayBuffer(8));
 }
 
 /**

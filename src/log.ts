@@ -3,10 +3,12 @@
  */
 import type { LogLevel } from './config/schema.js';
 
-const RANK: Readonly<Record<LogLevel, number>> = { silent: 0, error: 1, info: 2, debug: 3 };
+const RANK: Readonly<Record<LogLevel, number>> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };
 
 export interface Logger {
   error(msg: string): void;
+  /** Something the user should act on that does not stop the server. */
+  warn(msg: string): void;
   info(msg: string): void;
   debug(msg: string): void;
 }
@@ -18,7 +20,8 @@ export function createLogger(level: LogLevel, prefix = 'understudy'): Logger {
   };
   return {
     error: (m) => write(1, 'error', m),
-    info: (m) => write(2, 'info', m),
-    debug: (m) => write(3, 'debug', m),
+    warn: (m) => write(2, 'warn', m),
+    info: (m) => write(3, 'info', m),
+    debug: (m) => write(4, 'debug', m),
   };
 }

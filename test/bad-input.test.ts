@@ -18,7 +18,7 @@ interface Sim {
 
 async function boot(options: ConfigInput): Promise<Sim> {
   const errors: string[] = [];
-  const log: Logger = { error: (m) => errors.push(m), info: () => {}, debug: () => {} };
+  const log: Logger = { error: (m) => errors.push(m), warn: () => {}, info: () => {}, debug: () => {} };
   const server = await startServer(resolveConfig({ port: 0, threads: 1, speed: 0, logLevel: 'silent', ...options }), log);
   return { server, url: `http://127.0.0.1:${server.port}`, port: server.port, errors };
 }

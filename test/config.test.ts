@@ -46,6 +46,7 @@ describe('resolveConfig defaults', () => {
       headersAt: 'accept',
       pacing: 'poll',
       stalledStreamTimeoutMs: 30_000,
+      lateEmissionMs: 10,
       overrideHeaders: true,
       logLevel: 'info',
     });
@@ -78,6 +79,7 @@ describe('resolveConfig defaults', () => {
       pacing: 'sleep',
       profiles: '/tmp/p.yaml',
       stalledStreamTimeoutMs: 100,
+      lateEmissionMs: 2.5,
       quota: 'openai-tier-1',
       scenario: 'flaky-streams',
       overrideHeaders: false,
@@ -142,7 +144,9 @@ const RULES: readonly (readonly [string, unknown, RegExp, unknown])[] = [
   ['profiles', '', /too small|>=1/i, 'p.yaml'],
   ['stalledStreamTimeoutMs', 99, />=100/, 100],
   ['stalledStreamTimeoutMs', 3_600_001, /<=3600000/, 3_600_000],
-  ['logLevel', 'warn', /expected one of/i, 'debug'],
+  ['lateEmissionMs', 0, />=0.001/, 0.001],
+  ['lateEmissionMs', 60_001, /<=60000/, 60_000],
+  ['logLevel', 'verbose', /expected one of/i, 'warn'],
   ['quota', '', /too small|>=1/i, 'openai-tier-1'],
   ['scenario', '', /too small|>=1/i, 'rate-limit-storm'],
   ['overrideHeaders', 'no', /expected boolean/i, false],
@@ -327,6 +331,7 @@ describe('configFields', () => {
       pacing: 'enum',
       profiles: 'string',
       stalledStreamTimeoutMs: 'integer',
+      lateEmissionMs: 'number',
       quota: 'string',
       scenario: 'string',
       overrideHeaders: 'boolean',
@@ -338,7 +343,7 @@ describe('configFields', () => {
   it('lists the choices of enum fields and the defaults as text', () => {
     expect(byKey.get('timing')?.choices).toEqual(['profile', 'recorded']);
     expect(byKey.get('headersAt')?.choices).toEqual(['accept', 'first-token']);
-    expect(byKey.get('logLevel')?.choices).toEqual(['silent', 'error', 'info', 'debug']);
+    expect(byKey.get('logLevel')?.choices).toEqual(['silent', 'error', 'warn', 'info', 'debug']);
     expect(byKey.get('port')?.defaultText).toBe('8787');
     expect(byKey.get('threads')?.defaultText).toBe('number of cores');
     expect(byKey.get('apiKeys')?.defaultText).toBe('(none)');

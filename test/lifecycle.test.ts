@@ -6,14 +6,9 @@ import { createRequire } from 'node:module';
 import { Agent, request } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/schema.js';
-import type { Logger } from '../src/log.js';
 import { isNativeUws, loadUws, type UwsModule } from '../src/server/uws.js';
 import { startServer, type RunningServer } from '../src/workers/supervisor.js';
-
-function recordingLogger(): Logger & { readonly lines: string[] } {
-  const lines: string[] = [];
-  return { lines, error: (m) => lines.push(`error ${m}`), info: (m) => lines.push(`info ${m}`), debug: () => {} };
-}
+import { recordingLogger } from './fixtures/sim.js';
 
 const chatBody = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
 

@@ -9,7 +9,7 @@ import { SimError } from '../sim-error.js';
 
 export type TimingMode = 'profile' | 'recorded';
 export type HeadersAt = 'accept' | 'first-token';
-export type LogLevel = 'silent' | 'error' | 'info' | 'debug';
+export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 
 const MiB = 1024 * 1024;
 
@@ -62,6 +62,12 @@ export const configSchema = z
       .max(3_600_000)
       .default(30_000)
       .describe('A stream paused for backpressure this long is closed.'),
+    lateEmissionMs: z
+      .number()
+      .min(0.001)
+      .max(60_000)
+      .default(10)
+      .describe('A timed write (SSE event, held reply) sent more than this many ms after its scheduled time counts as late (understudy_late_emissions_total). When speed > 0 and over 1% of the timed writes in a 10 s window are late, a warning is logged: client-side latencies then include the simulator\'s own delay.'),
     quota: z
       .string()
       .min(1)
@@ -81,7 +87,7 @@ export const configSchema = z
       .min(8)
       .optional()
       .describe('Bearer token for the admin API under /_understudy/ (scenario and quota control). Required to use it when --host is not a loopback address.'),
-    logLevel: z.enum(['silent', 'error', 'info', 'debug']).default('info').describe('Log verbosity (logs go to stderr; API keys are never logged).'),
+    logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info').describe('Log verbosity (logs go to stderr; API keys are never logged).'),
   })
   .strict();
 

@@ -69,6 +69,8 @@ export class CounterLayout {
   readonly pausedStreamsAt: number;
   readonly faultsBase: number;
   readonly quotaBase: number;
+  readonly emissionsAt: number;
+  readonly lateEmissionsAt: number;
   readonly regionLength: number;
 
   constructor(corpusModels: readonly string[]) {
@@ -80,7 +82,9 @@ export class CounterLayout {
     this.pausedStreamsAt = this.activeStreamsAt + 1;
     this.faultsBase = this.pausedStreamsAt + 1;
     this.quotaBase = this.faultsBase + FAULT_KINDS.length;
-    this.regionLength = this.quotaBase + QUOTA_DIMENSIONS.length;
+    this.emissionsAt = this.quotaBase + QUOTA_DIMENSIONS.length;
+    this.lateEmissionsAt = this.emissionsAt + 1;
+    this.regionLength = this.lateEmissionsAt + 1;
   }
 
   static allocate(layout: CounterLayout, regions: number): SharedArrayBuffer {
@@ -93,10 +97,17 @@ export class CounterWriter {
   readonly #cells: Float64Array;
   readonly #layout: CounterLayout;
   readonly #modelIndex: Map<string, number>;
+  readonly #lateMs: number;
+  readonly #emissionsAt: number;
+  readonly #lateAt: number;
 
-  constructor(sab: SharedArrayBuffer, layout: CounterLayout, region: number) {
+  /** `lateMs`: a timed write later than this counts as late (config `lateEmissionMs`). */
+  constructor(sab: SharedArrayBuffer, layout: CounterLayout, region: number, lateMs: number) {
     this.#cells = new Float64Array(sab, region * layout.regionLength * 8, layout.regionLength);
     this.#layout = layout;
+    this.#lateMs = lateMs;
+    this.#emissionsAt = layout.emissionsAt;
+    this.#lateAt = layout.lateEmissionsAt;
     this.#modelIndex = new Map(layout.models.map((m, i) => [m, i]));
   }
 
@@ -133,6 +144,16 @@ export class CounterWriter {
     this.#cells[this.#layout.quotaBase + QUOTA_DIMENSIONS.indexOf(dimension)]! += 1;
   }
 
+  /**
+   * One timed write (an SSE event or a held reply) that went out `lagMs` after its scheduled time.
+   * Runs per event beside the lag histogram; the main thread's fidelity watch reads these two cells
+   * without asking the threads for their histograms.
+   */
+  emission(lagMs: number): void {
+    this.#cells[this.#emissionsAt]! += 1;
+    if (lagMs > this.#lateMs) this.#cells[this.#lateAt]! += 1;
+  }
+
   /** Streams paused because their reader is slower than the stream. */
   pausedStreams(delta: number): void {
     this.#cells[this.#layout.pausedStreamsAt]! += delta;
@@ -147,6 +168,23 @@ export interface CounterSnapshot {
   readonly pausedStreams: number;
   readonly faults: { kind: FaultKind; value: number }[];
   readonly quotaRejections: { dimension: QuotaDimension; value: number }[];
+  /** Timed writes, and those later than `lateEmissionMs`, since the server started. */
+  readonly emissions: number;
+  readonly lateEmissions: number;
+}
+
+/** Timed writes, late ones and open streams, summed over every thread's region: three cells, for the fidelity watch. */
+export function readEmissions(sab: SharedArrayBuffer, layout: CounterLayout): { emissions: number; late: number; activeStreams: number } {
+  const all = new Float64Array(sab);
+  let emissions = 0;
+  let late = 0;
+  let activeStreams = 0;
+  for (let at = 0; at < all.length; at += layout.regionLength) {
+    emissions += all[at + layout.emissionsAt]!;
+    late += all[at + layout.lateEmissionsAt]!;
+    activeStreams += all[at + layout.activeStreamsAt]!;
+  }
+  return { emissions, late, activeStreams };
 }
 
 /** Sums every region; runs on a /metrics scrape, never per request. */
@@ -170,7 +208,17 @@ export function readCounters(sab: SharedArrayBuffer, layout: CounterLayout): Cou
   });
   const tokensOut = layout.models.map((model, m) => ({ model, value: sum(layout.tokensBase + m) })).filter((t) => t.value > 0);
   const errors = ERROR_KINDS.map((kind, e) => ({ kind, value: sum(layout.errorsBase + e) }));
-    const faults = FAULT_KINDS.map((kind, i) => ({ kind, value: sum(layout.faultsBase + i) }));
+  const faults = FAULT_KINDS.map((kind, i) => ({ kind, value: sum(layout.faultsBase + i) }));
   const quotaRejections = QUOTA_DIMENSIONS.map((dimension, i) => ({ dimension, value: sum(layout.quotaBase + i) }));
-  return { requests, tokensOut, errors, activeStreams: sum(layout.activeStreamsAt), pausedStreams: sum(layout.pausedStreamsAt), faults, quotaRejections };
+  return {
+    requests,
+    tokensOut,
+    errors,
+    activeStreams: sum(layout.activeStreamsAt),
+    pausedStreams: sum(layout.pausedStreamsAt),
+    faults,
+    quotaRejections,
+    emissions: sum(layout.emissionsAt),
+    lateEmissions: sum(layout.lateEmissionsAt),
+  };
 }

@@ -60,7 +60,7 @@ export class MetricsExporter {
   #histograms: Record<HistogramName, HistogramSummary> | null;
   readonly #fetchHistograms: () => Promise<Record<HistogramName, HistogramSummary>>;
 
-  constructor(sab: SharedArrayBuffer, layout: CounterLayout, fetchHistograms: () => Promise<Record<HistogramName, HistogramSummary>>) {
+  constructor(sab: SharedArrayBuffer, layout: CounterLayout, lateEmissionMs: number, fetchHistograms: () => Promise<Record<HistogramName, HistogramSummary>>) {
     this.#registry = new Registry();
     this.#snapshot = null;
     this.#histograms = null;
@@ -128,6 +128,24 @@ export class MetricsExporter {
       collect() {
         this.reset();
         for (const q of snap().quotaRejections) this.inc({ dimension: q.dimension }, q.value);
+      },
+    });
+    new Counter({
+      name: 'understudy_emissions_total',
+      help: 'Timed writes (SSE events, held non-streaming replies), each with a scheduled time.',
+      registers: [this.#registry],
+      collect() {
+        this.reset();
+        this.inc(snap().emissions);
+      },
+    });
+    new Counter({
+      name: 'understudy_late_emissions_total',
+      help: `Timed writes sent more than lateEmissionMs (${lateEmissionMs} ms) after their scheduled time.`,
+      registers: [this.#registry],
+      collect() {
+        this.reset();
+        this.inc(snap().lateEmissions);
       },
     });
     new Gauge({

@@ -56,7 +56,9 @@ export function buildApp(app: TemplatedApp, ctx: ThreadContext, hooks: AppHooks)
     const merged = await hooks.stats(reset);
     const counters = readCounters(hooks.countersSab, hooks.countersLayout);
     const tokensOut = counters.tokensOut.reduce((n, t) => n + t.value, 0);
-    return jsonReply('stats', 'application/json', JSON.stringify({ ...merged, activeStreams: counters.activeStreams, pausedStreams: counters.pausedStreams, tokensOut }));
+    // The emission counts run from the server's start: a reset zeroes the histograms only.
+    const emissions = { emissions: counters.emissions, lateEmissions: counters.lateEmissions, lateEmissionMs: ctx.config.lateEmissionMs };
+    return jsonReply('stats', 'application/json', JSON.stringify({ ...merged, activeStreams: counters.activeStreams, pausedStreams: counters.pausedStreams, tokensOut, ...emissions }));
   };
   getRoute(app, 'get', '/_understudy/stats', 0, ownErrors, () => statsReply(false));
   // Reads and zeroes in one step, so load tools can measure one phase at a time.

@@ -524,7 +524,9 @@ function scheduleNext(ex: Exchange, e: ExchangeEnv): void {
 /** The wheel's single callback: a held reply is due, a stream's next event is due, or a paused stream stalled too long. */
 export function onWheelDue(ex: Exchange, lateMs: number): void {
   if (ex.phase === 'waiting') {
-    currentEnv().histograms.record('emissionLagMs', lateMs);
+    const e = currentEnv();
+    e.histograms.record('emissionLagMs', lateMs);
+    e.counters.emission(lateMs);
     ex.res.cork(() => sendJson(ex));
   } else if (ex.phase === 'streaming') {
     emitDue(ex);
@@ -729,7 +731,9 @@ function emitCorked(): void {
       if (n > sent) sent = n;
       if (!lane.done) open = true;
     }
-    e.histograms.record('emissionLagMs', now - due);
+    const lag = now - due;
+    e.histograms.record('emissionLagMs', lag);
+    e.counters.emission(lag);
     if (ex.eventIndex === 0) e.histograms.record('ttftMs', now - ex.acceptedAtMs);
     else if (sent > 0) e.histograms.record('itlMs', (now - ex.lastEmitAtMs) / sent, sent);
     ex.lastEmitAtMs = now;

@@ -35,7 +35,7 @@ try {
   const { config } = data;
   const corpus = new Corpus(data.corpus, config.fallbackModel);
   const layout = new CounterLayout(corpus.models);
-  const counters = new CounterWriter(data.counters, layout, data.slot);
+  const counters = new CounterWriter(data.counters, layout, data.slot, data.config.lateEmissionMs);
   const ctx = new ThreadContext(config, corpus, counters, data.profiles, data.arrivals);
   const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST, config.pacing === 'poll');
   let policy = data.policy;
@@ -79,7 +79,7 @@ try {
     }
   });
   const app = buildApp(uws.App(), ctx, {
-    metrics: new MetricsExporter(data.counters, layout, () => stats(false).then((s) => s.histograms)),
+    metrics: new MetricsExporter(data.counters, layout, data.config.lateEmissionMs, () => stats(false).then((s) => s.histograms)),
     stats,
     countersSab: data.counters,
     countersLayout: layout,

@@ -10,7 +10,8 @@ import type { Config } from '../config/schema.js';
 import { readCorpusFile } from '../corpus/codec.js';
 import { compileCorpus, type SharedCorpus } from '../corpus/compiled.js';
 import type { Logger } from '../log.js';
-import { CounterLayout } from '../metrics/counters.js';
+import { CounterLayout, readEmissions } from '../metrics/counters.js';
+import { FIDELITY_WATCH_DEFAULTS, FidelityWatch, type EmissionReading } from '../metrics/fidelity-watch.js';
 import { mergeHistograms, type HistogramName, type HistogramPart } from '../metrics/histograms.js';
 import { DEFAULT_CORPUS_FILE, packageRoot } from '../package-root.js';
 import { SimError } from '../sim-error.js';
@@ -52,7 +53,19 @@ interface Shared {
   readonly arrivals: SharedArrayBuffer;
 }
 
-export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+/** What the supervisor otherwise takes from the runtime; tests replace it. */
+export interface ServerSeams {
+  /** Runs `fn` every `ms` until the returned function is called (an unref'd `setInterval` by default). */
+  readonly every?: (fn: () => void, ms: number) => () => void;
+}
+
+function everyInterval(fn: () => void, ms: number): () => void {
+  const timer = setInterval(fn, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+export async function startServer(config: Config, log: Logger, seams: ServerSeams = {}): Promise<RunningServer> {
   const profiles = loadProfiles(config.profiles);
   let policy: Policy = {
     quota: config.quota === undefined ? null : loadQuota(config.quota),
@@ -204,10 +217,23 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     throw err;
   }
 
+  // At speed 0 there is no schedule to keep: every write is due at once, so lag is not a finding.
+  const watching = config.speed > 0;
+  const readTotals = (): EmissionReading => readEmissions(shared.counters, layout);
+  let stopWatch = (): void => {};
+  if (watching) {
+    const watch = new FidelityWatch({ lateMs: config.lateEmissionMs, threads: config.threads, ...FIDELITY_WATCH_DEFAULTS }, readTotals());
+    stopWatch = (seams.every ?? everyInterval)(() => {
+      const line = watch.check(readTotals());
+      if (line !== null) log[line.level](line.message);
+    }, FIDELITY_WATCH_DEFAULTS.windowMs);
+  }
+
   let stopped: Promise<void> | null = null;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
       stopping = true;
+      stopWatch();
       const drained = workers.map(
         (w) =>
           new Promise<void>((resolve) => {
@@ -229,6 +255,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       );
       await Promise.all(drained);
       await awaitExit(2000);
+      const summary = watching ? FidelityWatch.summary(config.lateEmissionMs, readTotals()) : null;
+      if (summary !== null) log.info(summary);
     })());
 
   return {
