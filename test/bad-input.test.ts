@@ -33,6 +33,10 @@ async function postChat(sim: Sim, body: string | Buffer | Record<string, unknown
   return fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
 }
 
+async function post(sim: Sim, path: string, body: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...headers }, body });
+}
+
 interface ErrorShape {
   readonly type?: string;
   readonly param: string | null;
@@ -416,6 +420,61 @@ describe('hostile input never takes a thread down', () => {
     const res = await postChat(sim, body);
     expect([200, 400]).toContain(res.status);
     await res.text();
+    await expectAlive(sim);
+  });
+
+  it('answers a tool schema nested 20,000 deep with 400 in each provider\'s shape, not 500', async () => {
+    // Parsing such a body works; walking it (counting, schemas, JSON.stringify) overflows the stack.
+    const deep = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+    const schema = `{"type":"object","properties":{"x":${deep}}}`;
+    const message = 'The request body nests JSON arrays and objects too deeply to be processed.';
+    await expectOpenAIError(
+      await postChat(sim, `{"model":"${MODEL}","messages":[{"role":"user","content":"hi"}],"tool_choice":"required","tools":[{"type":"function","function":{"name":"f","parameters":${schema}}}]}`),
+      400,
+      { param: null, code: null },
+    );
+    await expectOpenAIError(await post(sim, '/v1/responses', `{"model":"${MODEL}","input":"hi","tools":[{"type":"function","name":"f","parameters":${schema}}]}`), 400, { param: null, code: null });
+    const anthropic = await post(sim, '/v1/messages', `{"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f","input_schema":${schema}}]}`);
+    expect(anthropic.status).toBe(400);
+    expect(await anthropic.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message } });
+    const gemini = await post(sim, '/v1beta/models/gemini-2.5-flash:generateContent', `{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"tools":[{"functionDeclarations":[{"name":"f","parameters":${schema}}]}]}`);
+    expect(gemini.status).toBe(400);
+    expect(await gemini.json()).toEqual({ error: { code: 400, message, status: 'INVALID_ARGUMENT' } });
+    await expectAlive(sim);
+  });
+
+  it('never writes a model id into a header when it could break the header block', async () => {
+    for (const model of ['abc\r\nSet-Cookie: pwn=1', 'x\u0000', 'm'.repeat(200_000)]) {
+      const res = await post(sim, '/v1/embeddings', JSON.stringify({ model, input: 'hi' }));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('set-cookie')).toBeNull();
+      expect(res.headers.get('openai-model')).toBeNull();
+      await res.text();
+    }
+    // An Azure deployment name, decoded from the path, is the model id.
+    const azure = await post(sim, '/openai/deployments/a%0d%0aSet-Cookie:%20pwn=1/embeddings?api-version=2024-10-21', JSON.stringify({ input: 'hi' }));
+    expect(azure.status).toBe(200);
+    expect(azure.headers.get('set-cookie')).toBeNull();
+    await azure.text();
+    const plain = await post(sim, '/v1/embeddings', JSON.stringify({ model: 'text-embedding-3-small', input: 'hi' }));
+    expect(plain.headers.get('openai-model')).toBe('text-embedding-3-small');
+    await plain.text();
+    await expectAlive(sim);
+  });
+
+  it('finds no model in the tables for ids that name Object.prototype members', async () => {
+    for (const model of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const res = await post(sim, '/v1/embeddings', JSON.stringify({ model, input: 'x' }));
+      expect(res.status).toBe(200);
+      // Served as any unknown id: 1,536 floats.
+      expect(((await res.json()) as { data: { embedding: number[] }[] }).data[0]!.embedding).toHaveLength(1536);
+    }
+    const gemini = await post(sim, '/v1beta/models/toString:embedContent', JSON.stringify({ content: { parts: [{ text: 'x' }] } }));
+    expect(gemini.status).toBe(200);
+    expect(((await gemini.json()) as { embedding: { values: number[] } }).embedding.values).toHaveLength(3072);
+    const got = await fetch(`${sim.url}/v1beta/models/constructor`);
+    expect(got.status).toBe(404);
+    expect(await got.json()).toMatchObject({ error: { code: 404, status: 'NOT_FOUND' } });
     await expectAlive(sim);
   });
 

@@ -65,6 +65,7 @@ describe('latency profiles', () => {
     ['max below min', (t: ReturnType<typeof base>) => (t.profiles['openai-fast']!.itl!.maxMs = 0.5), /itl\.maxMs must be ≥/],
     ['chunk max below min', (t: ReturnType<typeof base>) => (t.profiles['openai-fast']!.tokensPerChunk!.max = 0), /tokensPerChunk/],
     ['unknown profile', (t: ReturnType<typeof base>) => (t.models[0]!.profile = 'nope'), /models\[0\]\.profile names unknown profile "nope"/],
+    ['profile named after an Object.prototype member', (t: ReturnType<typeof base>) => (t.models[0]!.profile = 'constructor'), /models\[0\]\.profile names unknown profile "constructor"/],
     ['no catch-all', (t: ReturnType<typeof base>) => (t.models = t.models.filter((m) => m.prefix !== '')), /catch-all/],
     ['negative prefill', (t: ReturnType<typeof base>) => (t.profiles['openai-fast']!.prefillMsPerToken = -1 as never), /prefillMsPerToken/],
   ])('rejects a profile table with %s, naming the field', (_name, mutate, message) => {

@@ -80,6 +80,8 @@ export function setTagHeaders(names: readonly string[]): void {
 export interface RouteErrors {
   tooLarge(info: RequestInfo): JsonReply;
   internal(err: unknown): JsonReply;
+  /** A body nested so deeply that walking it overflowed the stack: the client's error, not ours. */
+  tooDeep(): JsonReply;
   /** A request arriving on an open keep-alive connection while the thread drains. */
   shuttingDown(): JsonReply;
 }
@@ -298,10 +300,10 @@ const UTF8 = new TextDecoder('utf-8', { ignoreBOM: true });
  */
 let insideUws = false;
 
-function settleInsideUws(ex: Exchange, errors: RouteErrors, run: () => Reply | Promise<Reply>): void {
+function settleInsideUws(ex: Exchange, route: string, errors: RouteErrors, run: () => Reply | Promise<Reply>): void {
   insideUws = true;
   try {
-    settle(ex, errors, run);
+    settle(ex, route, errors, run);
   } finally {
     insideUws = false;
   }
@@ -321,6 +323,7 @@ function begin(res: HttpResponse, req: HttpRequest, paramCount: number, reads: n
  */
 export function postRoute(app: TemplatedApp, pattern: string, paramCount: number, errors: RouteErrors, handler: PostHandler, fields: readonly RequestField[] = ALL_FIELDS): void {
   const reads = fieldMask(fields);
+  const route = `POST ${pattern}`;
   app.post(pattern, (res, req) => {
     const ex = begin(res, req, paramCount, reads);
     if (draining) {
@@ -358,7 +361,7 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
         body = UTF8.decode(Buffer.concat(ex.bodyChunks, ex.bodyBytes));
       }
       ex.bodyChunks = NO_BODY_CHUNKS;
-      settleInsideUws(ex, errors, () => handler(ex.info, body));
+      settleInsideUws(ex, route, errors, () => handler(ex.info, body));
     });
   });
 }
@@ -378,24 +381,36 @@ export function describeInternalError(err: unknown): string {
   return frames.length > 0 ? `${err.name} at ${frames.join(' < ')}` : err.name;
 }
 
-function internalError(ex: Exchange, errors: RouteErrors, err: unknown): JsonReply {
-  currentEnv().log.error(`internal error answering ${ex.info.method.toUpperCase()} ${ex.info.url.split('?')[0]}: ${describeInternalError(err)}`);
+/**
+ * V8's stack overflow. Parsing a body never overflows (JSON.parse is iterative), but the handlers
+ * walk what it returns recursively (token counting, schemas, JSON.stringify); a body nested tens
+ * of thousands deep, a few hundred KB, overflows them. Catching that costs nothing per request,
+ * where measuring every body's depth would.
+ */
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message.includes('call stack');
+}
+
+/** `route` is the method and the registered pattern: routes that copy no URL still name where it failed. */
+function handlerError(route: string, errors: RouteErrors, err: unknown): JsonReply {
+  if (isStackOverflow(err)) return errors.tooDeep();
+  currentEnv().log.error(`internal error answering ${route}: ${describeInternalError(err)}`);
   return errors.internal(err);
 }
 
-/** Runs a handler and dispatches its reply, sync or async; a throw becomes the dialect's 500. */
-function settle(ex: Exchange, errors: RouteErrors, run: () => Reply | Promise<Reply>): void {
+/** Runs a handler and dispatches its reply, sync or async; a throw becomes the dialect's 500 (400 for a stack overflow). */
+function settle(ex: Exchange, route: string, errors: RouteErrors, run: () => Reply | Promise<Reply>): void {
   let reply: Reply | Promise<Reply>;
   try {
     reply = run();
   } catch (err) {
-    reply = internalError(ex, errors, err);
+    reply = handlerError(route, errors, err);
   }
   if (reply instanceof Promise) {
     reply.then(
       // A transient body is a view of scratch memory that other requests have reused by now.
-      (r) => dispatch(ex, r.kind === 'json' && r.transient === true ? internalError(ex, errors, new Error('an async handler returned a transient body')) : r),
-      (err: unknown) => dispatch(ex, internalError(ex, errors, err)),
+      (r) => dispatch(ex, r.kind === 'json' && r.transient === true ? handlerError(route, errors, new Error('an async handler returned a transient body')) : r),
+      (err: unknown) => dispatch(ex, handlerError(route, errors, err)),
     );
   } else dispatch(ex, reply);
 }
@@ -403,13 +418,14 @@ function settle(ex: Exchange, errors: RouteErrors, run: () => Reply | Promise<Re
 /** Registers a body-less route (any method uWS accepts for `method`); it reads every request field. */
 export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'any', pattern: string, paramCount: number, errors: RouteErrors, handler: GetHandler): void {
   const reads = fieldMask(ALL_FIELDS);
+  const route = `${method === 'del' ? 'DELETE' : method.toUpperCase()} ${pattern}`;
   app[method](pattern, (res, req) => {
     const ex = begin(res, req, paramCount, reads);
     if (draining) {
       dispatch(ex, { ...errors.shuttingDown(), close: true });
       return;
     }
-    settleInsideUws(ex, errors, () => handler(ex.info));
+    settleInsideUws(ex, route, errors, () => handler(ex.info));
   });
 }
 

@@ -25,11 +25,12 @@ export interface Surface {
   register(app: TemplatedApp, ctx: ThreadContext): void;
 }
 
-/** The exchange's 413 and 500 for a surface's routes. */
+/** The exchange's 413, 400 for nesting and 500 for a surface's routes. */
 export function routeErrors(shape: SurfaceErrorShape, bodyLimitBytes: number): RouteErrors {
   return {
     tooLarge: () => ({ ...shape.reply(413, `Request body too large: the limit is ${bodyLimitBytes} bytes.`, 'body_too_large') }),
     internal: () => shape.reply(500, 'The server had an error while processing your request. Sorry about that!', 'internal'),
+    tooDeep: () => shape.reply(400, 'The request body nests JSON arrays and objects too deeply to be processed.', 'invalid_request'),
     shuttingDown: () => shape.reply(503, 'The server is shutting down; retry on a new connection.', 'shutting_down'),
   };
 }

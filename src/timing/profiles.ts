@@ -71,7 +71,7 @@ function checkProfileRules(table: ProfileTable, file: string): void {
     if (p.capacity && p.capacity.hardLimit < p.capacity.knee) fail(`profiles.${name}.capacity.hardLimit must be ≥ profiles.${name}.capacity.knee`);
   }
   table.models.forEach((m, i) => {
-    if (!(m.profile in table.profiles)) fail(`models[${i}].profile names unknown profile "${m.profile}"`);
+    if (!Object.hasOwn(table.profiles, m.profile)) fail(`models[${i}].profile names unknown profile "${m.profile}"`);
   });
   if (!table.models.some((m) => m.prefix === '')) fail('models must end with a catch-all entry whose prefix is ""');
 }

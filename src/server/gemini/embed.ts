@@ -31,14 +31,15 @@ export interface EmbeddingModel {
 }
 
 /** The Gemini API's embedding models. gemini-embedding-001 truncates (MRL) from 3072; the older ones are 768. */
-export const EMBEDDING_MODELS: Readonly<Record<string, EmbeddingModel>> = {
-  'gemini-embedding-001': { defaultDims: 3072, maxDims: 3072, inputTokenLimit: 2048, displayName: 'Gemini Embedding 001' },
-  'text-embedding-004': { defaultDims: 768, maxDims: 768, inputTokenLimit: 2048, displayName: 'Text Embedding 004' },
-  'embedding-001': { defaultDims: 768, maxDims: 768, inputTokenLimit: 2048, displayName: 'Embedding 001' },
-};
+/** A Map, not an object: the id comes from the URL, and `constructor` must find nothing. */
+export const EMBEDDING_MODELS: ReadonlyMap<string, EmbeddingModel> = new Map([
+  ['gemini-embedding-001', { defaultDims: 3072, maxDims: 3072, inputTokenLimit: 2048, displayName: 'Gemini Embedding 001' }],
+  ['text-embedding-004', { defaultDims: 768, maxDims: 768, inputTokenLimit: 2048, displayName: 'Text Embedding 004' }],
+  ['embedding-001', { defaultDims: 768, maxDims: 768, inputTokenLimit: 2048, displayName: 'Embedding 001' }],
+]);
 
 /** Models outside the table (served when strictModels is off) get gemini-embedding-001's sizes. */
-const DEFAULT_EMBEDDING_MODEL = EMBEDDING_MODELS['gemini-embedding-001']!;
+const DEFAULT_EMBEDDING_MODEL = EMBEDDING_MODELS.get('gemini-embedding-001')!;
 
 /** One text to embed and its vector length. */
 export interface EmbedInput {
@@ -87,7 +88,7 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
     requests = [parsed.body];
   }
 
-  const known = EMBEDDING_MODELS[path.model];
+  const known = EMBEDDING_MODELS.get(path.model);
   if (known === undefined && ctx.config.strictModels) {
     return geminiErrorReply(route, modelNotFound(path.model, path.apiVersion, method), 'model_not_found', OTHER_MODEL);
   }

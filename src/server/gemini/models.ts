@@ -43,7 +43,7 @@ function generativeModel(id: string): Record<string, unknown> {
 }
 
 function embeddingModel(id: string): Record<string, unknown> {
-  const m = EMBEDDING_MODELS[id]!;
+  const m = EMBEDDING_MODELS.get(id)!;
   return {
     name: `models/${id}`,
     version: '001',
@@ -59,7 +59,7 @@ function embeddingModel(id: string): Record<string, unknown> {
 function allModels(ctx: ThreadContext): Record<string, unknown>[] {
   const google = ctx.corpus.models.filter((m) => vendorOf(m) === 'google');
   const others = ctx.corpus.models.filter((m) => vendorOf(m) !== 'google');
-  return [...google.map(generativeModel), ...Object.keys(EMBEDDING_MODELS).map(embeddingModel), ...others.map(generativeModel)];
+  return [...google.map(generativeModel), ...[...EMBEDDING_MODELS.keys()].map(embeddingModel), ...others.map(generativeModel)];
 }
 
 function ok(body: string, modelIndex: number): Reply {
@@ -107,7 +107,7 @@ export function getGeminiModel(ctx: ThreadContext, info: RequestInfo, path: Mode
   const route = 'gemini_models';
   const authError = checkGeminiAuth(ctx, info, queryOf(info));
   if (authError) return geminiErrorReply(route, authError, 'authentication', OTHER_MODEL);
-  if (EMBEDDING_MODELS[path.model] !== undefined) return ok(JSON.stringify(embeddingModel(path.model)), OTHER_MODEL);
+  if (EMBEDDING_MODELS.has(path.model)) return ok(JSON.stringify(embeddingModel(path.model)), OTHER_MODEL);
   const resolution = ctx.corpus.resolveModel(path.model);
   if (resolution?.known !== true) return geminiErrorReply(route, modelNotFound(path.model, path.apiVersion, 'get'), 'model_not_found', OTHER_MODEL);
   return ok(JSON.stringify(generativeModel(path.model)), ctx.counters.modelIndex(resolution.key));

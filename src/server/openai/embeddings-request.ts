@@ -25,19 +25,20 @@ export interface EmbeddingModel {
   readonly known: boolean;
 }
 
-const EMBEDDING_MODELS: Readonly<Record<string, EmbeddingModel>> = {
-  'text-embedding-3-small': { dims: 1536, maxDims: 1536, shortens: true, known: true },
-  'text-embedding-3-large': { dims: 3072, maxDims: 3072, shortens: true, known: true },
-  'text-embedding-ada-002': { dims: 1536, maxDims: 1536, shortens: false, known: true },
-};
+/** A Map, not an object: a model id is the client's text, and `__proto__` must find nothing. */
+const EMBEDDING_MODELS: ReadonlyMap<string, EmbeddingModel> = new Map([
+  ['text-embedding-3-small', { dims: 1536, maxDims: 1536, shortens: true, known: true }],
+  ['text-embedding-3-large', { dims: 3072, maxDims: 3072, shortens: true, known: true }],
+  ['text-embedding-ada-002', { dims: 1536, maxDims: 1536, shortens: false, known: true }],
+]);
 
 /** Other ids (a self-hosted model behind an OpenAI-compatible API): 1,536 floats, shortened up to 4,096. */
 const OTHER_MODEL: EmbeddingModel = { dims: 1536, maxDims: 4096, shortens: true, known: false };
 
 export function embeddingModel(model: string): EmbeddingModel {
-  const exact = EMBEDDING_MODELS[model];
+  const exact = EMBEDDING_MODELS.get(model);
   if (exact) return exact;
-  for (const [id, m] of Object.entries(EMBEDDING_MODELS)) if (model.startsWith(`${id}-`)) return m;
+  for (const [id, m] of EMBEDDING_MODELS) if (model.startsWith(`${id}-`)) return m;
   return OTHER_MODEL;
 }
 

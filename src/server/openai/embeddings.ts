@@ -19,7 +19,7 @@ import type { ThreadContext } from '../thread-context.js';
 import { dimensionsFor, embeddingModel, inputTooLong, MAX_INPUT_TOKENS, MAX_REQUEST_TOKENS, parseEmbeddingsRequest, requestTooLarge } from './embeddings-request.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
-import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, quotaKey, requestIdFor } from './reply.js';
+import { checkOpenAIAuth, echoableInHeader, JSON_TYPE, openAIErrorReply, openAIHeaders, quotaKey, requestIdFor } from './reply.js';
 import { withRouteModel, type RouteVariant } from './route-variant.js';
 
 export const OPENAI_EMBEDDINGS: RouteVariant<'embeddings'> = { route: 'embeddings', model: undefined, authChecked: false };
@@ -64,7 +64,8 @@ export function embeddings(ctx: ThreadContext, info: RequestInfo, body: string, 
       kind: 'json',
       status: 200,
       contentType: JSON_TYPE,
-      headers: openAIHeaders(requestId, plannedMs, ['openai-model', req.model, ...admission.headers]),
+      // The model id is the client's text: echoed only when it is a plain header token.
+      headers: openAIHeaders(requestId, plannedMs, echoableInHeader(req.model, 256) ? ['openai-model', req.model] : [], admission.headers),
       // A body computed in the pool arrives as a plain Uint8Array over a transferred buffer.
       body: Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength),
       delayMs: Math.max(0, plannedMs - (performance.now() - acceptedAtMs)),

@@ -9,9 +9,17 @@ import { invalidApiKey, MISSING_API_KEY, openAIErrorBody, type OpenAIError } fro
 export const JSON_TYPE = 'application/json';
 
 /** Echoes a well-formed caller request id, or mints one like OpenAI's `req_<32 hex>`. */
+/**
+ * Whether client text may be echoed as a header value: visible ASCII only, so no CR or LF (the
+ * exchange writes header lines verbatim) and nothing a client's header parser refuses.
+ */
+export function echoableInHeader(value: string, maxLength: number): boolean {
+  return value.length > 0 && value.length <= maxLength && /^[\x21-\x7e]+$/.test(value);
+}
+
 export function requestIdFor(info: RequestInfo, rng: SeededRandom): string {
   const id = info.requestId;
-  if (id.length > 0 && id.length <= 128 && /^[\x21-\x7e]+$/.test(id)) return id;
+  if (echoableInHeader(id, 128)) return id;
   return 'req_' + rng.hex(4);
 }
 
