@@ -329,6 +329,54 @@ describe('@google/genai against the simulator', () => {
       expect(a.embeddings![0]!.values).not.toEqual(a.embeddings![1]!.values);
     });
 
+    it('computes a 100 × 3,072 batch in the pool while the server thread keeps answering, with the inline bytes', async () => {
+      const contents = Array.from({ length: 100 }, (_, i) => `document ${i} about topic ${i % 37}: retrieval, ranking and vector search`);
+      const requests = contents.map((text) => ({ model: 'models/gemini-embedding-001', content: { parts: [{ text }] } }));
+      // Done when the reply's headers arrive: the client's parsing of 2 MB of floats is not counted.
+      let batchDone = false;
+      const batch = fetch(`${sim().url}/v1beta/models/gemini-embedding-001:batchEmbedContents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ requests }),
+      }).then((res) => {
+        batchDone = true;
+        return res;
+      });
+      // Round trips to the same (only) server thread while the batch is being computed.
+      let answeredDuringBatch = 0;
+      while (!batchDone) {
+        const health = await fetch(`${sim().url}/_understudy/health`);
+        await health.arrayBuffer();
+        if (!batchDone) answeredDuringBatch++;
+      }
+      const res = await batch;
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { embeddings: { values: number[] }[] };
+      expect(answeredDuringBatch).toBeGreaterThanOrEqual(3);
+      expect(body.embeddings).toHaveLength(100);
+      for (const e of body.embeddings) expect(norm(e.values)).toBeCloseTo(1, 4);
+      // A batch of one is computed inline: the same floats, through the SDK.
+      const single = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: contents[42]! });
+      expect(single.embeddings![0]!.values).toEqual(body.embeddings[42]!.values);
+    });
+
+    it('answers a batch whose requests ask for different lengths', async () => {
+      const res = await fetch(`${sim().url}/v1beta/models/gemini-embedding-001:batchEmbedContents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          requests: [
+            { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'a' }] }, outputDimensionality: 8 },
+            { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'a' }] } },
+          ],
+        }),
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { embeddings: { values: number[] }[] };
+      expect(body.embeddings.map((e) => e.values.length)).toEqual([8, 3072]);
+      expect(norm(body.embeddings[0]!.values)).toBeCloseTo(1, 4);
+    });
+
     it('honours outputDimensionality', async () => {
       const r = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: ['a', 'b'], config: { outputDimensionality: 256, taskType: 'RETRIEVAL_DOCUMENT' } });
       for (const e of r.embeddings!) {

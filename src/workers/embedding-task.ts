@@ -9,6 +9,7 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { embedText, embedTokenIds } from '../corpus/embedding.js';
 import { countTokens } from '../corpus/tokens.js';
+import { geminiEmbeddingsBody } from '../server/gemini/embed-encode.js';
 import { embeddingsBody, type EmbeddingEncoding } from '../server/openai/embeddings-encode.js';
 
 /** A batch's inputs: texts, or pre-tokenized id arrays (OpenAI accepts both). */
@@ -16,10 +17,12 @@ export type EmbeddingInputs =
   | { readonly kind: 'text'; readonly texts: readonly string[] }
   | { readonly kind: 'tokens'; readonly ids: readonly (readonly number[])[] };
 
-/** What comes back: the raw vectors, or an OpenAI embeddings response body. */
+/** What comes back: the raw vectors, or an OpenAI or Gemini embeddings response body. */
 export type EmbeddingOutput =
   | { readonly kind: 'vectors' }
-  | { readonly kind: 'openai'; readonly encoding: EmbeddingEncoding; readonly modelJson: string };
+  | { readonly kind: 'openai'; readonly encoding: EmbeddingEncoding; readonly modelJson: string }
+  /** `batch`: batchEmbedContents' `embeddings` list, else embedContent's one `embedding`. */
+  | { readonly kind: 'gemini'; readonly batch: boolean };
 
 export interface EmbeddingJob {
   readonly inputs: EmbeddingInputs;
@@ -34,7 +37,7 @@ export interface EmbeddingJob {
 export type EmbeddingResult =
   /** `vectors` holds `tokens.length` vectors of `dimensions` floats, end to end. */
   | { readonly kind: 'vectors'; readonly vectors: Float32Array; readonly tokens: Int32Array }
-  | { readonly kind: 'openai'; readonly body: Uint8Array; readonly promptTokens: number }
+  | { readonly kind: 'openai' | 'gemini'; readonly body: Uint8Array; readonly promptTokens: number }
   | { readonly kind: 'input_too_long'; readonly index: number; readonly tokens: number }
   | { readonly kind: 'request_too_large'; readonly tokens: number };
 
@@ -62,6 +65,7 @@ export function runEmbeddingJob(job: EmbeddingJob): EmbeddingResult {
     else embedTokenIds(inputs.ids[i]!, out);
   }
   if (job.output.kind === 'vectors') return { kind: 'vectors', vectors, tokens };
+  if (job.output.kind === 'gemini') return { kind: 'gemini', body: geminiEmbeddingsBody(vectors, count, dimensions, job.output.batch), promptTokens: total };
   return { kind: 'openai', body: embeddingsBody(vectors, count, dimensions, job.output.encoding, job.output.modelJson, total), promptTokens: total };
 }
 
@@ -88,6 +92,6 @@ class MovedResult {
 export default function embeddingTask(job: EmbeddingJob): unknown {
   const result = runEmbeddingJob(job);
   if (result.kind === 'vectors') return move(new MovedResult(result, [result.vectors.buffer, result.tokens.buffer]));
-  if (result.kind === 'openai') return move(new MovedResult(result, [result.body.buffer]));
+  if (result.kind === 'openai' || result.kind === 'gemini') return move(new MovedResult(result, [result.body.buffer]));
   return result;
 }

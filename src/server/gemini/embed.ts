@@ -7,11 +7,14 @@
 import { embedText } from '../../corpus/embedding.js';
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
+import { computeEmbeddings, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
+import type { EmbeddingJob, EmbeddingResult } from '../../workers/embedding-task.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission, scheduleTiming } from '../policy.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
+import { valuesObject } from './embed-encode.js';
 import { INVALID_JSON, modelNotFound, type GeminiError } from './errors.js';
 import { GEMINI_FAULTS } from './faults.js';
 import { parseJsonBody } from './generate.js';
@@ -30,8 +33,10 @@ export interface EmbeddingModel {
   readonly displayName: string;
 }
 
-/** The Gemini API's embedding models. gemini-embedding-001 truncates (MRL) from 3072; the older ones are 768. */
-/** A Map, not an object: the id comes from the URL, and `constructor` must find nothing. */
+/**
+ * The Gemini API's embedding models. gemini-embedding-001 truncates (MRL) from 3072; the older ones
+ * are 768. A Map, not an object: the id comes from the URL, and `constructor` must find nothing.
+ */
 export const EMBEDDING_MODELS: ReadonlyMap<string, EmbeddingModel> = new Map([
   ['gemini-embedding-001', { defaultDims: 3072, maxDims: 3072, inputTokenLimit: 2048, displayName: 'Gemini Embedding 001' }],
   ['text-embedding-004', { defaultDims: 768, maxDims: 768, inputTokenLimit: 2048, displayName: 'Text Embedding 004' }],
@@ -48,18 +53,13 @@ export interface EmbedInput {
 }
 
 /**
- * The one place vectors are computed; a worker pool can take it over for large batches (the
- * handler already accepts a promise of the reply).
+ * The body for inputs of different lengths (each request of a batch names its own
+ * `outputDimensionality`), computed inline. Batches of one length, the usual case, go through
+ * `computeEmbeddings`, which sends large ones to the pool.
  */
-export function computeEmbeddings(inputs: readonly EmbedInput[]): Float32Array[] {
-  return inputs.map((input) => embedText(input.text, new Float32Array(input.dims)));
-}
-
-/** `{"values":[…]}`; a float32's shortest decimal form is what JSON.stringify writes for it as a number. */
-function valuesJson(v: Float32Array): string {
-  let s = '{"values":[';
-  for (let i = 0; i < v.length; i++) s += (i > 0 ? ',' : '') + String(v[i]);
-  return s + ']}';
+function mixedLengthBody(inputs: readonly EmbedInput[]): Buffer {
+  const values = inputs.map((input) => valuesObject(embedText(input.text, new Float32Array(input.dims))));
+  return Buffer.from(`{"embeddings":[${values.join(',')}]}`, 'latin1');
 }
 
 function inputFor(req: EmbedRequest, model: EmbeddingModel, field: string, request: RequestName): EmbedInput | GeminiError {
@@ -68,7 +68,7 @@ function inputFor(req: EmbedRequest, model: EmbeddingModel, field: string, reque
   return { text: req.content.parts.map(partText).join('\n'), dims };
 }
 
-export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath, batch: boolean): Reply {
+export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath, batch: boolean): Reply | Promise<Reply> {
   const route = 'gemini_embed';
   const method = batch ? 'batchEmbedContents' : 'embedContent';
   const query = queryOf(info);
@@ -111,28 +111,47 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
     inputs.push(input);
   }
 
-  let tokens = 0;
-  for (const input of inputs) tokens += countTokens(input.text);
-  // Embeddings count requests and input tokens; they produce no output tokens.
-  const meta = { route, modelIndex: OTHER_MODEL, errorKind: null } as const;
-  const admission = admit(ctx, { route, dialect: 'gemini', model: path.model, apiKey: geminiKey(info, query), info, inputTokens: tokens, maxOutputTokens: 0, meta }, GEMINI_FAULTS);
-  if (!isAdmission(admission)) return admission;
-
-  const vectors = computeEmbeddings(inputs);
-  const rng = ctx.requestRng(undefined, '');
-  const timing = scheduleTiming(admission, ctx.latencyFor(path.model).ttftMs(rng, tokens));
-  const delayMs = timing.ttftMs * ctx.config.speed * timing.ttftFactor + timing.holdMs;
-  const out = batch ? `{"embeddings":[${vectors.map(valuesJson).join(',')}]}` : `{"embedding":${valuesJson(vectors[0]!)}}`;
-  return {
-    kind: 'json',
-    status: 200,
-    contentType: JSON_TYPE,
-    headers: geminiHeaders(delayMs, admission.headers),
-    body: out,
-    delayMs,
-    completionTokens: 0,
-    meta: heldMeta(meta, admission.saturationSlot),
-    // A mid-stream fault on a one-shot body cuts it.
-    truncate: admission.faults.stream !== null,
+  const finish = (body: Buffer, tokens: number): Reply => {
+    // Embeddings count requests and input tokens; they produce no output tokens.
+    const meta = { route, modelIndex: OTHER_MODEL, errorKind: null } as const;
+    const admission = admit(ctx, { route, dialect: 'gemini', model: path.model, apiKey: geminiKey(info, query), info, inputTokens: tokens, maxOutputTokens: 0, meta }, GEMINI_FAULTS);
+    if (!isAdmission(admission)) return admission;
+    const rng = ctx.requestRng(undefined, '');
+    const timing = scheduleTiming(admission, ctx.latencyFor(path.model).ttftMs(rng, tokens));
+    const delayMs = timing.ttftMs * ctx.config.speed * timing.ttftFactor + timing.holdMs;
+    return {
+      kind: 'json',
+      status: 200,
+      contentType: JSON_TYPE,
+      headers: geminiHeaders(delayMs, admission.headers),
+      body,
+      delayMs,
+      completionTokens: 0,
+      meta: heldMeta(meta, admission.saturationSlot),
+      // A mid-stream fault on a one-shot body cuts it.
+      truncate: admission.faults.stream !== null,
+    };
   };
+
+  const dims = inputs[0]!.dims;
+  if (inputs.some((input) => input.dims !== dims)) {
+    let tokens = 0;
+    for (const input of inputs) tokens += countTokens(input.text);
+    return finish(mixedLengthBody(inputs), tokens);
+  }
+  // Gemini truncates an input past its limit rather than refusing it: no token limits here.
+  const job: EmbeddingJob = {
+    inputs: { kind: 'text', texts: inputs.map((input) => input.text) },
+    dimensions: dims,
+    output: { kind: 'gemini', batch },
+    maxInputTokens: Infinity,
+    maxRequestTokens: Infinity,
+  };
+  const done = (result: EmbeddingResult): Reply => {
+    if (result.kind !== 'gemini') throw new Error(`embedContent: the job returned ${result.kind}, not a response body`);
+    // A body computed in the pool arrives as a plain Uint8Array over a transferred buffer.
+    return finish(Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength), result.promptTokens);
+  };
+  const result = computeEmbeddings(job, POOL_THRESHOLD, ctx.config.threads);
+  return result instanceof Promise ? result.then(done) : done(result);
 }

@@ -30,7 +30,7 @@ function methodNotAllowed(info: RequestInfo, allow: string): Reply {
 }
 
 /** POST `/{version}/models/{model}:{method}`. */
-function modelMethod(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
+function modelMethod(ctx: ThreadContext, info: RequestInfo, body: string): Reply | Promise<Reply> {
   const path = parseModelPath(info.url);
   if (path === null) return notFound(info);
   switch (path.method) {
