@@ -408,6 +408,22 @@ describe('@anthropic-ai/sdk against the simulator', () => {
       expect(counted.input_tokens).toBe(n);
     });
 
+    it('throws BadRequestError naming the model when max_tokens is past its output limit', async () => {
+      // Streamed: the SDK refuses on its own a non-streaming request with this large a max_tokens.
+      const err = await rejection(client.messages.create({ model: 'claude-haiku-4-5-20251001', max_tokens: 64_001, messages: HELLO, stream: true }), Anthropic.BadRequestError);
+      expect(err.status).toBe(400);
+      expect(err.error).toEqual({
+        type: 'error',
+        error: { type: 'invalid_request_error', message: 'max_tokens: 64001 > 64000, which is the maximum allowed number of output tokens for claude-haiku-4-5-20251001' },
+        request_id: err.requestID,
+      });
+      // Claude 3.7 Sonnet writes up to 128,000 behind a beta header the simulator does not read: only past that is it refused.
+      const beta = await client.messages.create({ model: 'claude-3-7-sonnet-20250219', max_tokens: 100_000, messages: HELLO, stream: true });
+      for await (const event of beta) void event;
+      const over = await rejection(client.messages.create({ model: 'claude-3-7-sonnet-20250219', max_tokens: 128_001, messages: HELLO, stream: true }), Anthropic.BadRequestError);
+      expect((over.error as { error: { message: string } }).error.message).toBe('max_tokens: 128001 > 64000, which is the maximum allowed number of output tokens for claude-3-7-sonnet-20250219');
+    });
+
     it('streams nothing and throws BadRequestError for a bad streaming request', async () => {
       const err = await rejection(client.messages.stream({ ...BASE, messages: [] }).finalMessage(), Anthropic.BadRequestError);
       expect(err.message).toContain('messages: at least one message is required');

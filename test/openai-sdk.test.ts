@@ -595,6 +595,22 @@ describe('openai SDK against the simulator', () => {
       expect(r.usage!.prompt_tokens).toBe(n);
     });
 
+    it('more output than the model writes is a BadRequestError invalid_value naming the field sent', async () => {
+      const e = await rejection(client.chat.completions.create({ model: 'gpt-4o', messages: HELLO, max_tokens: 20_480 }), OpenAI.BadRequestError);
+      expect(e.status).toBe(400);
+      expect(e.param).toBe('max_tokens');
+      expect(e.code).toBe('invalid_value');
+      expect(e.message).toBe('400 max_tokens is too large: 20480. This model supports at most 16384 completion tokens, whereas you provided 20480.');
+      const c = await rejection(client.chat.completions.create({ model: 'o3', messages: HELLO, max_completion_tokens: 100_001 }), OpenAI.BadRequestError);
+      expect(c.param).toBe('max_completion_tokens');
+      expect(c.message).toMatch(/^400 max_completion_tokens is too large: 100001\. This model supports at most 100000 completion tokens/);
+      // At the limit it is accepted; an id the limits table does not know is cut, not refused.
+      const at = await client.chat.completions.create({ model: 'gpt-4o', messages: HELLO, max_tokens: 16_384 });
+      expect(at.choices[0]!.finish_reason).toBe('stop');
+      const unknown = await client.chat.completions.create({ model: 'my-finetune', messages: HELLO, max_tokens: 1_000_000 });
+      expect(unknown.object).toBe('chat.completion');
+    });
+
     it('max_completion_tokens on a reasoning model is accepted', async () => {
       const r = await client.chat.completions.create({ model: 'o3', messages: HELLO, max_completion_tokens: 3 });
       expect(r.model).toBe('o3');

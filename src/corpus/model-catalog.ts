@@ -83,6 +83,25 @@ export function maxOutputTokens(model: string): number {
 }
 
 /**
+ * Output limits a model raises behind an opt-in header (Claude 3.7 Sonnet's
+ * `output-128k-2025-02-19` beta). The simulator reads no beta headers, so it refuses only past
+ * the raised figure: it should refuse only what the provider surely refuses.
+ */
+const OPT_IN_OUTPUT_BY_PREFIX: PrefixTable = [['claude-3-7-sonnet', 128_000]];
+
+/**
+ * The limit to quote when a request asks a known model for more output than it can write, as
+ * OpenAI's Chat Completions and Anthropic's Messages refuse it; undefined when the request fits
+ * or the table does not know the model (those are cut at the default, not refused).
+ */
+export function refusedOutputLimit(model: string, requested: number | undefined): number | undefined {
+  if (requested === undefined) return undefined;
+  const limit = byPrefix(MAX_OUTPUT_BY_PREFIX, model);
+  if (limit === undefined) return undefined;
+  return requested > (byPrefix(OPT_IN_OUTPUT_BY_PREFIX, model) ?? limit) ? limit : undefined;
+}
+
+/**
  * The output an answer may have: the request's own limit, and never more than the model writes.
  * Without a limit a real model stops at its maximum with `length`; so does the simulator. Only a
  * synthesized answer (tool arguments, a JSON-schema object) gets that long, and the cap is also

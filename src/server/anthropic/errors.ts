@@ -52,6 +52,10 @@ export function invalidJson(err: unknown): AnthropicError {
 
 export const promptTooLong = (inputTokens: number, window: number): AnthropicError => invalidRequest(`prompt is too long: ${inputTokens} tokens > ${window} maximum`);
 
+/** More output asked for than the model writes; Anthropic names the model id as sent. */
+export const maxTokensTooLarge = (requested: number, limit: number, model: string): AnthropicError =>
+  invalidRequest(`max_tokens: ${requested} > ${limit}, which is the maximum allowed number of output tokens for ${model}`);
+
 export const modelNotFound = (model: string): AnthropicError => ({ status: 404, type: 'not_found_error', message: `model: ${model}` });
 
 export const INVALID_API_KEY: AnthropicError = { status: 401, type: 'authentication_error', message: 'invalid x-api-key' };

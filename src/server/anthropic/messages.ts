@@ -14,13 +14,13 @@ import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
 import { answerReply, planAnswerTiming, servingBucket } from '../answer-plan.js';
-import { invalidJson, modelNotFound, promptTooLong } from './errors.js';
+import { invalidJson, maxTokensTooLarge, modelNotFound, promptTooLong } from './errors.js';
 import { ANTHROPIC_FAULTS, ANTHROPIC_HALF_FRAME, ANTHROPIC_MALFORMED_FRAME, ANTHROPIC_STREAM_OVERLOADED } from './faults.js';
 import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type MessageIdentity, type ThinkingPart } from './messages-encode.js';
 import { parseMessagesRequest, type MessagesRequest } from './messages-request.js';
 import { countInputTokens } from './prompt-tokens.js';
 import { anthropicErrorReply, anthropicHeaders, anthropicKey, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
-import { outputBudget, overflowedWindow } from '../../corpus/model-catalog.js';
+import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
 
 const SIGNATURE_LENGTH = 96;
 
@@ -71,8 +71,10 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: strin
   if (!('req' in accepted)) return accepted;
   const { req, rng, requestId, bucketKey, modelIndex } = accepted;
   const model = req.body.model;
-  const inputTokens = countInputTokens(req);
   const route = 'anthropic_messages';
+  const outputLimit = refusedOutputLimit(model, req.maxTokens);
+  if (outputLimit !== undefined) return anthropicErrorReply(requestId, route, maxTokensTooLarge(req.maxTokens!, outputLimit, model), 'invalid_request', modelIndex);
+  const inputTokens = countInputTokens(req);
   const window = overflowedWindow(model, inputTokens);
   if (window !== undefined) return anthropicErrorReply(requestId, route, promptTooLong(inputTokens, window), 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;

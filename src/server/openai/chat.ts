@@ -18,8 +18,8 @@ import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
-import { outputBudget, overflowedWindow } from '../../corpus/model-catalog.js';
-import { contextLengthExceeded } from './errors.js';
+import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
+import { contextLengthExceeded, maxTokensTooLarge } from './errors.js';
 import { mediaTokens } from './media-tokens.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
@@ -63,8 +63,13 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
   const route = variant.route;
 
-  const promptTokens = countChatPromptTokens(req);
   // Refused before it reaches the model, so before quotas and faults.
+  const outputLimit = refusedOutputLimit(model, req.maxTokens);
+  if (outputLimit !== undefined) {
+    const param = req.body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
+    return openAIErrorReply(requestId, route, maxTokensTooLarge(param, req.maxTokens!, outputLimit), 'invalid_request', modelIndex);
+  }
+  const promptTokens = countChatPromptTokens(req);
   const window = overflowedWindow(model, promptTokens);
   if (window !== undefined) return openAIErrorReply(requestId, route, contextLengthExceeded(window, promptTokens), 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;

@@ -32,6 +32,10 @@ export const contextLengthExceeded = (window: number, promptTokens: number): Ope
     'context_length_exceeded',
   );
 
+/** Chat Completions' answer to more output than the model writes; `param` is the field the client sent. */
+export const maxTokensTooLarge = (param: 'max_tokens' | 'max_completion_tokens', requested: number, limit: number): OpenAIError =>
+  invalidRequest(`${param} is too large: ${requested}. This model supports at most ${limit} completion tokens, whereas you provided ${requested}.`, param, 'invalid_value');
+
 /** The Responses API's: it names neither figure. */
 export const INPUT_EXCEEDS_CONTEXT: OpenAIError = invalidRequest(
   'Your input exceeds the context window of this model. Please adjust your input and try again.',
