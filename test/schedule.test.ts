@@ -19,14 +19,21 @@ const plan = (laneSteps: number[][], model: LatencyModel, speed = 1, recorded: n
   planSchedule({ laneSteps, latency: model, rng: new SeededRandom(1), ttftMs: model.ttftMs(new SeededRandom(1), 0), speed, recordedGapsMs: recorded });
 
 describe('planSchedule', () => {
-  it('puts the first event at TTFT plus the gaps of its extra tokens, and chains the rest', () => {
+  it('puts the first event at the TTFT with its whole chunk, and each later one when its last token is generated', () => {
     const s = plan([[7]], scripted([2, 3, 1, 5]));
-    // events carry 2, 3, 1, then 5 (only 1 left): due at 100+10, +30, +10, +50
+    // events carry 2, 3, 1, then 5 (only 1 left): due at 100, +30, +10, +50
     expect(Array.from(s.chunk.subarray(0, s.events))).toEqual([2, 3, 1, 5]);
-    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([110, 140, 150, 200]);
-    expect(s.ttftMs).toBe(100);
-    expect(s.totalMs).toBe(200);
-    expect(s.meanItlMs).toBeCloseTo((200 - 100) / 6);
+    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([100, 130, 140, 190]);
+    // The header's TTFT is the first event's due time, and its mean gap spans first to last token.
+    expect(s.ttftMs).toBe(s.atMs[0]);
+    expect(s.totalMs).toBe(190);
+    expect(s.meanItlMs).toBeCloseTo((190 - 100) / 6);
+  });
+
+  it('keeps each recorded gap with its own token when the first event carries several', () => {
+    // Gaps before tokens 2..6: the first event (3 tokens) drops the first two.
+    const s = plan([[6]], scripted([3], 10), 1, [1, 2, 4, 8, 16]);
+    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([100, 100 + 4 + 8 + 16]);
   });
 
   it('never crosses a step boundary within one event (tool-call arguments start a new event)', () => {
@@ -38,7 +45,7 @@ describe('planSchedule', () => {
   it('lasts as long as the longest choice', () => {
     const s = plan([[2], [9], [4]], scripted([3]));
     expect(s.events).toBe(3);
-    expect(s.totalMs).toBe(100 + 20 + 30 + 30);
+    expect(s.totalMs).toBe(100 + 30 + 30);
   });
 
   it('gives an answer with no tokens one event at TTFT', () => {
