@@ -20,6 +20,7 @@ export const SIM_ERROR_CODES = {
   SIM_ERR_QUOTA_INVALID: 'The --quota preset is unknown, or the quota file is unreadable or breaks a rule; the message names the field.',
   SIM_ERR_UWS_FALLBACK: 'The native uWebSockets.js binding did not load; the pure-JS fallback is refused.',
   SIM_ERR_LISTEN: 'A server thread could not listen on the configured host and port.',
+  SIM_ERR_PORT_IN_USE: 'Something already listens on the configured host and port (often a simulator left running).',
   SIM_ERR_THREAD_START: 'A server thread failed before it reported ready.',
 } as const satisfies Record<`SIM_ERR_${string}`, string>;
 

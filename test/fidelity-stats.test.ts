@@ -109,7 +109,8 @@ describe('timing fidelity in /_understudy/stats and /metrics', () => {
     expect(after.histograms.emissionLagMs.count).toBe(0);
     const m = await scrape();
     expect(m.get('understudy_ttft_sent_ms_count')).toBe('0');
-    // prom-client spells it `Nan`; Prometheus parses NaN in any case.
-    expect(m.get('understudy_ttft_sent_ms{quantile="0.5"}')?.toLowerCase()).toBe('nan');
+    // Spelled as the exposition format spells it (prom-client writes `Nan`).
+    expect(m.get('understudy_ttft_sent_ms{quantile="0.5"}')).toBe('NaN');
+    expect(m.get('understudy_ttft_sent_ms{quantile="1"}')).toBe('NaN');
   });
 });

@@ -83,3 +83,17 @@ describe('thread histograms', () => {
     expect(mergeHistograms(parts).itlMs).toEqual(summarizeUs(want));
   });
 });
+
+describe('summarizeUs', () => {
+  it('never reports a percentile past the largest value recorded', () => {
+    // hdr answers with the top of a value's bucket: 20,431 µs for 20,422.
+    const h = buildUsHistogram();
+    h.recordValue(8_000);
+    h.recordValue(20_422);
+    expect(h.getValueAtPercentile(99.9)).toBeGreaterThan(20_422);
+    const s = summarizeUs(h);
+    expect(s.max).toBe(20.422);
+    expect(s.p99).toBe(20.422);
+    expect(s.p999).toBe(20.422);
+  });
+});

@@ -98,6 +98,25 @@ describe('stop()', () => {
   });
 });
 
+describe('a port already in use', () => {
+  it('is refused with SIM_ERR_PORT_IN_USE, though the threads themselves share it', async () => {
+    const first = await startServer(resolveConfig({ port: 0, threads: 2, speed: 0, logLevel: 'silent' }), recordingLogger());
+    try {
+      // SO_REUSEPORT would let this one listen too and take half of the first one's connections.
+      await expect(startServer(resolveConfig({ port: first.port, threads: 1, speed: 0, logLevel: 'silent' }), recordingLogger())).rejects.toMatchObject({
+        code: 'SIM_ERR_PORT_IN_USE',
+        message: `127.0.0.1:${first.port} is already in use (a simulator left running?)`,
+      });
+      expect((await freshRequest(`http://127.0.0.1:${first.port}`, '/_understudy/health')).status).toBe(200);
+    } finally {
+      await first.stop();
+    }
+    // Once the first has stopped, the port is free again.
+    const again = await startServer(resolveConfig({ port: first.port, threads: 1, speed: 0, logLevel: 'silent' }), recordingLogger());
+    await again.stop();
+  });
+});
+
 describe('the native uWS check', () => {
   it('accepts the installed native binding', () => {
     const mod = createRequire(import.meta.url)('@trufflesuite/uws-js-unofficial') as UwsModule;

@@ -166,7 +166,9 @@ export class MetricsExporter {
     this.#snapshot = null;
     this.#histograms = await this.#fetchHistograms();
     try {
-      return await this.#registry.metrics();
+      // prom-client writes an empty summary's quantiles as `Nan`; the exposition format spells it
+      // `NaN`, and stricter parsers than Prometheus's own refuse the other.
+      return (await this.#registry.metrics()).replace(/ Nan$/gm, ' NaN');
     } finally {
       this.#snapshot = null;
       this.#histograms = null;

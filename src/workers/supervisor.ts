@@ -3,6 +3,7 @@
  * a thread that dies, and drains them on stop.
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -65,7 +66,26 @@ function everyInterval(fn: () => void, ms: number): () => void {
   return () => clearInterval(timer);
 }
 
+/**
+ * Refuses a port something already listens on. The server threads listen with SO_REUSEPORT so that
+ * they share the port, and the kernel lets any other socket with that option (a second simulator
+ * left running) share it too, silently splitting the connections and the figures between them. A
+ * probe bound without the option fails while anyone listens there.
+ */
+function assertPortFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new SimError('SIM_ERR_PORT_IN_USE', `${host}:${port} is already in use (a simulator left running?)`, { cause: err }));
+      // Anything else (a host that is not local, a port not permitted) is for uWS to report.
+      else resolve();
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 export async function startServer(config: Config, log: Logger, seams: ServerSeams = {}): Promise<RunningServer> {
+  if (config.port !== 0) await assertPortFree(config.host, config.port);
   const profiles = loadProfiles(config.profiles);
   let policy: Policy = {
     quota: config.quota === undefined ? null : loadQuota(config.quota),
