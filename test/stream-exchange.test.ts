@@ -56,6 +56,24 @@ describe("headersAt 'accept' (the default)", () => {
   });
 });
 
+describe('the Responses API on accept', () => {
+  const sim = useSimulator({ speed: 1 });
+
+  it('sends response.created and response.in_progress with the headers, before any token', async () => {
+    const json = JSON.stringify({ model: 'gpt-4o-mini', input: 'Hi', stream: true, max_output_tokens: 16 });
+    const socket = connect(sim().port, '127.0.0.1');
+    const first = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('latin1'))));
+    socket.write(`POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nx-understudy-ttft-ms: 60000\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    const text = await first;
+    socket.destroy();
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    const events = [...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+    expect(events).toEqual(['response.created', 'response.in_progress']);
+    expect([...text.matchAll(/"sequence_number":(\d+)/g)].map((m) => Number(m[1]))).toEqual([0, 1]);
+    expect(text).not.toContain('output_text.delta');
+  });
+});
+
 describe("headersAt 'first-token'", () => {
   const sim = useSimulator({ speed: 1, headersAt: 'first-token' });
 

@@ -6,7 +6,7 @@ import type { EntryMeta } from '../corpus/compiled.js';
 import type { SeededRandom } from '../timing/random.js';
 import { planSchedule, planTotals, type EmissionSchedule, type ScheduleSummary } from '../timing/schedule.js';
 import { scheduleTiming, streamFaultKind, type Admission } from './policy.js';
-import type { Lane } from './stream-plan.js';
+import type { StreamPlan } from './stream-plan.js';
 import type { Reply, ReplyMeta, StreamFault } from './reply.js';
 import type { ThreadContext } from './thread-context.js';
 
@@ -88,7 +88,7 @@ export interface AnswerReply {
   readonly contentType: string;
   /** The dialect's bytes for mid-stream faults. */
   readonly faultFrames: DialectStreamFrames;
-  readonly plan: () => { lanes: Lane[]; trailer: Buffer };
+  readonly plan: () => StreamPlan;
   /**
    * The JSON body. `transient`: the reply goes out before the handler returns (it is not held
    * back), so the body may be a view of the thread's scratch buffer rather than its own bytes.
@@ -104,12 +104,13 @@ export interface AnswerReply {
 export function answerReply(a: AnswerReply): Reply {
   const timing = a.timing;
   if (timing.stream) {
-    const { lanes, trailer } = a.plan();
+    const { lanes, trailer, preludeSteps } = a.plan();
     return {
       kind: 'stream',
       headers: a.headers,
       lanes,
       trailer,
+      preludeSteps: preludeSteps ?? 0,
       schedule: timing.schedule,
       entry: a.lead,
       meta: a.meta,

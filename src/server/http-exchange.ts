@@ -513,18 +513,32 @@ function startStream(ex: Exchange, s: StreamReply): void {
   e.counters.request(ex.route, 200, ex.modelIndex);
   ex.res.onWritable(() => onWritable(ex));
   if (e.config.headersAt === 'accept' && s.headersAtFirstEvent !== true) {
-    if (insideUws) writeStreamHead(ex);
-    else ex.res.cork(() => writeStreamHead(ex));
+    const prelude = s.preludeSteps ?? 0;
+    if (insideUws) writeStreamHead(ex, prelude);
+    else ex.res.cork(() => writeStreamHead(ex, prelude));
     ex.headersSent = true;
   }
   scheduleNext(ex, e);
 }
 
-/** Runs corked: the status, headers and the newline that sends them. */
-function writeStreamHead(ex: Exchange): void {
+/**
+ * Runs corked: the status, the headers, and what ends the header block: the stream's prelude
+ * frames (`StreamReply.preludeSteps`), or else a newline.
+ */
+function writeStreamHead(ex: Exchange, preludeSteps: number): void {
   writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
   ex.headers = NO_HEADERS;
-  ex.res.write(SSE_FIRST_BYTE);
+  if (preludeSteps === 0) {
+    ex.res.write(SSE_FIRST_BYTE);
+    return;
+  }
+  target = ex.res;
+  sequence = ex.sequence;
+  const lane = ex.lanes[0]!;
+  for (let i = 0; i < preludeSteps && !lane.done && lane.steps[lane.stepIndex]!.source === null; i++) putStatic(lane.steps[lane.stepIndex++]!);
+  flushScratch();
+  ex.sequence = sequence;
+  target = null;
 }
 
 /** Puts the stream on the wheel for its next event, or sends it now when it is already due. */

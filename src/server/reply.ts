@@ -62,6 +62,12 @@ export interface StreamReply {
    * for dialects whose parsers cannot skip the blank line that flushes headers early (Gemini).
    */
   readonly headersAtFirstEvent?: boolean;
+  /**
+   * Leading static steps of the first lane that go out with the headers when they are sent on
+   * accept, before the first token: the Responses API's `response.created` and
+   * `response.in_progress`, which OpenAI sends as soon as it takes the request. Default 0.
+   */
+  readonly preludeSteps?: number;
   /** A mid-stream fault to apply, from the chaos scenario or an override header. */
   readonly fault?: StreamFault | null;
 }

@@ -73,6 +73,13 @@ export class Lane {
   }
 }
 
+/** A stream's pre-encoded pieces, as a dialect's encoder lays them out (`StreamReply` has the fields). */
+export interface StreamPlan {
+  readonly lanes: Lane[];
+  readonly trailer: Buffer;
+  readonly preludeSteps?: number;
+}
+
 /**
  * Pre-encoded content: escaped token bytes and boundaries, from the shared corpus arena or built
  * once for a synthesized answer (tool arguments, a JSON-schema object).

@@ -8,7 +8,7 @@ import { randomId } from '../answer.js';
 import { answerReply, type DialectStreamFrames, type PlannedTiming } from '../answer-plan.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { Admission } from '../policy.js';
-import type { Lane } from '../stream-plan.js';
+import type { StreamPlan } from '../stream-plan.js';
 import type { Reply, ReplyMeta } from '../reply.js';
 import { OPENAI_STREAM_ERROR } from './faults.js';
 import { JSON_TYPE, openAIHeaders } from './reply.js';
@@ -21,7 +21,7 @@ export interface OpenAIAnswer {
   readonly admission: Admission;
   readonly lead: EntryMeta | null;
   readonly meta: ReplyMeta;
-  readonly plan: () => { lanes: Lane[]; trailer: Buffer };
+  readonly plan: () => StreamPlan;
   /** See `AnswerReply.body`. */
   readonly body: (transient: boolean) => Buffer | string;
   readonly completionTokens: number;

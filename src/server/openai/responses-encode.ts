@@ -10,7 +10,7 @@
  * `content_part.done`, `output_item.done`, `response.completed`), spliced as slices.
  */
 import type { Answer, AnswerToolCall } from '../answer.js';
-import { EMPTY, Lane, Step, sourceSlice, tokenStep } from '../stream-plan.js';
+import { EMPTY, Lane, Step, sourceSlice, tokenStep, type StreamPlan } from '../stream-plan.js';
 import { jsonQuote } from '../json-quote.js';
 
 export interface ResponseIdentity {
@@ -207,7 +207,7 @@ function eventFrame(type: string, fields: readonly (Buffer | string)[]): Step {
  * and done events, then `response.completed` (or `response.incomplete` when cut at the limit).
  * No trailer: the stream ends after the last event, with no `[DONE]`.
  */
-export function responseStreamPlan(p: ResponseParts): { lanes: Lane[]; trailer: Buffer } {
+export function responseStreamPlan(p: ResponseParts): StreamPlan {
   const steps: Step[] = [];
   const started = responseObject(p, false, [EMPTY_OUTPUT]);
   steps.push(eventFrame('response.created', ['"response":', ...started]));
@@ -245,7 +245,8 @@ export function responseStreamPlan(p: ResponseParts): { lanes: Lane[]; trailer: 
   });
   const final = isCut(a) ? 'response.incomplete' : 'response.completed';
   steps.push(eventFrame(final, ['"response":', ...responseObject(p, true, finalOutput(p, items))]));
-  return { lanes: [new Lane(steps)], trailer: EMPTY };
+  // response.created and response.in_progress go out when the request is taken, as OpenAI sends them.
+  return { lanes: [new Lane(steps)], trailer: EMPTY, preludeSteps: 2 };
 }
 
 /** malformed_frame: a named output_text.delta event whose data is not JSON (the SDK raises a parse error). */
