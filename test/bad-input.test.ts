@@ -172,6 +172,29 @@ describe('request validation: status and OpenAI error body', () => {
     await expectOpenAIError(await postChat(sim, { model: MODEL, messages: [] }), 400, { param: 'messages', code: 'empty_array' });
   });
 
+  it('answers empty tools with empty_array', async () => {
+    await expectOpenAIError(await postChat(sim, { ...valid, tools: [] }), 400, { param: 'tools', code: 'empty_array' });
+  });
+
+  it.each([
+    ['presence_penalty', 3, 'integer_above_max_value'],
+    ['frequency_penalty', -2.5, 'decimal_below_min_value'],
+    ['presence_penalty', '1', 'invalid_type'],
+    ['top_logprobs', 21, 'integer_above_max_value'],
+    ['top_logprobs', -1, 'integer_below_min_value'],
+    ['logprobs', 1, 'invalid_type'],
+    ['store', 'yes', 'invalid_type'],
+  ])('checks %s = %j, a field it does not act on, as OpenAI does (%s)', async (field, value, code) => {
+    await expectOpenAIError(await postChat(sim, { ...valid, [field]: value }), 400, { param: field, code });
+  });
+
+  it('checks each logit_bias value against ±100', async () => {
+    await expectOpenAIError(await postChat(sim, { ...valid, logit_bias: { '1': 101 } }), 400, { param: 'logit_bias.1', code: 'integer_above_max_value' });
+    const ok = await postChat(sim, { ...valid, logit_bias: { '1': -100, '2': 100 }, presence_penalty: -2, frequency_penalty: 2, logprobs: true, top_logprobs: 20, store: false });
+    expect(ok.status).toBe(200);
+    await ok.text();
+  });
+
   it('answers an unknown role with invalid_value on messages[0].role', async () => {
     const { message } = await expectOpenAIError(await postChat(sim, { model: MODEL, messages: [{ role: 'wizard', content: 'Hi' }] }), 400, {
       param: 'messages[0].role',
