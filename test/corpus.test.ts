@@ -6,6 +6,7 @@ import { compileCorpus } from '../src/corpus/compiled.js';
 import { Corpus } from '../src/corpus/sampler.js';
 import { countTokens, splitTokens, tokenCacheStats } from '../src/corpus/tokens.js';
 import { SeededRandom } from '../src/timing/random.js';
+import { countTokens as bpeCountWhole } from 'gpt-tokenizer/encoding/o200k_base';
 import { entry, TINY_ENTRIES, writeTempCorpus } from './fixtures/corpus.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -171,6 +172,37 @@ describe('prompt token counts', () => {
     expect(countTokens(fresh(doc))).toBe(n);
     expect(tokenCacheStats().long).toEqual(after);
     expect(n).toBe(splitTokens(doc).length);
+  });
+
+  /** gpt-tokenizer's own count of the whole text, special tokens as text: the ground truth. */
+  const wholeCount = (text: string): number => bpeCountWhole(text, { disallowedSpecial: new Set() });
+
+  it('counts a long text paragraph by paragraph to exactly its whole count, whatever follows a blank line', () => {
+    // Fragments that meet at blank lines in every way the pre-tokenizer treats differently.
+    const fragments = [
+      'The deploy failed at 03:14.', 'See https://example.com/a/b?c=1.', '```ts\nconst x = 1;\n```', '- item one\n- item two',
+      '/usr/local/bin', "it's", '  indented', '\tTabbed', '123456', '!!!', '«Guillemets»', '日本語のテキスト', 'emoji 🚀🔥',
+      'Ünïcödé', '<|endoftext|>', '# Heading', '| a | b |', '.', ' ', '\r\n', 'x/y', "'s", 'ALLCAPS', 'CamelCase',
+    ];
+    const separators = ['\n\n', '\n\n\n', '\r\n\r\n', '\n \n', ' \n\n', '.\n\n', '\n', '\n\n/', '\n\n ', '\n\n\t', ' '];
+    const rng = new SeededRandom(5);
+    for (let t = 0; t < 12; t++) {
+      let text = '';
+      while (text.length < 40_000) text += fragments[rng.int(fragments.length)]! + separators[rng.int(separators.length)]!;
+      expect(countTokens(fresh(text))).toBe(wholeCount(text));
+    }
+  });
+
+  it('reuses the counted paragraphs of known passages in a new prompt', () => {
+    const passages = Array.from({ length: 8 }, (_, i) => `Passage ${i}: ${longText(4_000, `fact${i}`)}\n\n`);
+    const prompt = (order: number[], question: string): string => order.map((i) => passages[i]).join('') + question;
+    const first = prompt([0, 1, 2, 3, 4, 5], 'Question: what is fact 2?');
+    expect(countTokens(first)).toBe(wholeCount(first));
+    const before = tokenCacheStats().short.misses;
+    // Other passages in another order, another question: only the question is counted afresh.
+    const second = prompt([5, 3, 0, 4], 'Question: and fact 4?');
+    expect(countTokens(second)).toBe(wholeCount(second));
+    expect(tokenCacheStats().short.misses).toBe(before + 1);
   });
 
   it('keeps the long-text cache within its character budget, dropping the oldest texts first', () => {

@@ -14,6 +14,13 @@ import { countTokens as bpeCount, encode } from 'gpt-tokenizer/encoding/o200k_ba
  */
 const ORDINARY = { disallowedSpecial: new Set<string>() };
 
+export interface CacheStats {
+  readonly entries: number;
+  readonly chars: number;
+  /** Lookups that found nothing, so far: each was a text counted afresh. */
+  readonly misses: number;
+}
+
 /**
  * Token counts by text, oldest out first, bounded both by entries and by the characters of the
  * texts it keeps (a text is kept as a key; clients choose its length).
@@ -23,6 +30,7 @@ class CountCache {
   readonly #maxEntries: number;
   readonly #maxChars: number;
   #chars = 0;
+  #misses = 0;
 
   constructor(maxEntries: number, maxChars: number) {
     this.#maxEntries = maxEntries;
@@ -30,7 +38,9 @@ class CountCache {
   }
 
   get(text: string): number | undefined {
-    return this.#counts.get(text);
+    const n = this.#counts.get(text);
+    if (n === undefined) this.#misses++;
+    return n;
   }
 
   set(text: string, n: number): void {
@@ -44,8 +54,8 @@ class CountCache {
     this.#chars += text.length;
   }
 
-  get stats(): { entries: number; chars: number } {
-    return { entries: this.#counts.size, chars: this.#chars };
+  get stats(): CacheStats {
+    return { entries: this.#counts.size, chars: this.#chars, misses: this.#misses };
   }
 }
 
@@ -92,18 +102,58 @@ function countSliced(text: string): number {
 }
 
 /** What the count caches hold (for tests: both stay within their bounds). */
-export function tokenCacheStats(): { short: { entries: number; chars: number }; long: { entries: number; chars: number } } {
+export function tokenCacheStats(): { short: CacheStats; long: CacheStats } {
   return { short: shortCache.stats, long: longCache.stats };
+}
+
+/** A text of up to SHORT_MAX_CHARS, through the short cache. */
+function countShort(text: string): number {
+  const hit = shortCache.get(text);
+  if (hit !== undefined) return hit;
+  const n = text.length > RUN_SLICE ? countSliced(text) : bpeCount(text, ORDINARY);
+  shortCache.set(text, n);
+  return n;
+}
+
+/*
+ * A long text is counted paragraph by paragraph, each paragraph through the short cache. A RAG
+ * app's prompts are new combinations of passages it retrieved before, so most paragraphs of a new
+ * long prompt have been counted already, where the whole text has not.
+ *
+ * The sum is exact because the text is cut only where the o200k pre-tokenizer always cuts: after a
+ * blank line (two or more line breaks) that a character other than whitespace or "/" follows.
+ * BPE merges never cross a pre-token, and no pre-token pattern reaches across such a place: line
+ * breaks end the whitespace patterns, letters and digits never take one in, and the punctuation
+ * pattern ` ?[^\s\p{L}\p{N}]+[\r\n/]*` stops at its line breaks unless a "/" follows them.
+ * (`test/tokens.test.ts` checks the sums against whole counts.)
+ */
+const PARAGRAPH_END = /\n[\r\n]*\n(?=[^\s/])/g;
+
+function countByParagraph(text: string): number {
+  let n = 0;
+  let from = 0;
+  for (const m of text.matchAll(PARAGRAPH_END)) {
+    const end = m.index + m[0].length;
+    n += countPiece(text.slice(from, end));
+    from = end;
+  }
+  return n + countPiece(from === 0 ? text : text.slice(from));
+}
+
+/** One paragraph: cached when short; a paragraph longer than the short cache takes is counted as it is. */
+function countPiece(piece: string): number {
+  return piece.length <= SHORT_MAX_CHARS ? countShort(piece) : countSliced(piece);
 }
 
 export function countTokens(text: string): number {
   if (text.length === 0) return 0;
-  const cache = text.length <= SHORT_MAX_CHARS ? shortCache : text.length <= LONG_MAX_CHARS ? longCache : null;
-  const hit = cache?.get(text);
+  if (text.length <= SHORT_MAX_CHARS) return countShort(text);
+  // Texts past LONG_MAX_CHARS are not kept whole: one would crowd out the rest.
+  const whole = text.length <= LONG_MAX_CHARS;
+  const hit = whole ? longCache.get(text) : undefined;
   if (hit !== undefined) return hit;
-  const n = text.length > RUN_SLICE ? countSliced(text) : bpeCount(text, ORDINARY);
-  // Longer texts are counted every time: one would crowd out the rest.
-  cache?.set(text, n);
+  const n = countByParagraph(text);
+  if (whole) longCache.set(text, n);
   return n;
 }
 
