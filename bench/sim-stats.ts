@@ -15,6 +15,10 @@ export interface ServerStats {
     readonly gcPauseMs?: Summary;
   };
   readonly activeStreams: number;
+  /** Timed writes and those later than `lateEmissionMs`, since the server started (a reset leaves them); absent on builds before the seventh session. */
+  readonly emissions?: number;
+  readonly lateEmissions?: number;
+  readonly lateEmissionMs?: number;
 }
 
 function isSummary(v: unknown): v is Summary {
@@ -43,15 +47,27 @@ export async function readServerStats(baseUrl: string): Promise<ServerStats | un
   }
 }
 
-/** True when the server acknowledged the reset. */
-export async function resetServerStats(baseUrl: string): Promise<boolean> {
+/** Zeroes the server's histograms; `ok` when the server acknowledged it, `before` the figures it handed back. */
+export async function resetServerStats(baseUrl: string): Promise<{ ok: boolean; before: ServerStats | undefined }> {
   try {
     const r = await fetch(`${baseUrl}/_understudy/stats/reset`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
-    await r.body?.cancel();
-    return r.status >= 200 && r.status < 300;
+    const ok = r.status >= 200 && r.status < 300;
+    const body: unknown = ok ? await r.json().catch(() => undefined) : await r.body?.cancel();
+    return { ok, before: isStats(body) ? body : undefined };
   } catch {
-    return false;
+    return { ok: false, before: undefined };
   }
+}
+
+/**
+ * The share of a window's timed writes later than the server's `lateEmissionMs`: what its fidelity
+ * watch reads (it warns past 1%). Undefined when either read lacks the counters.
+ */
+export function lateShare(start: ServerStats | undefined, end: ServerStats | undefined): { share: number; thresholdMs: number } | undefined {
+  if (start?.emissions === undefined || end?.emissions === undefined || end.lateEmissions === undefined || end.lateEmissionMs === undefined) return undefined;
+  const writes = end.emissions - start.emissions;
+  if (writes <= 0) return undefined;
+  return { share: (end.lateEmissions - (start.lateEmissions ?? 0)) / writes, thresholdMs: end.lateEmissionMs };
 }
 
 /** `understudy_active_streams` from /metrics, or undefined. */

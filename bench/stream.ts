@@ -11,7 +11,7 @@
  * N streams open minus idle, ÷ N.
  */
 import { startBareUnderTest, startSimulatorUnderTest, type ServerUnderTest } from './servers.js';
-import { readActiveStreams, readServerStats, resetServerStats, type ServerStats } from './sim-stats.js';
+import { lateShare, readActiveStreams, readServerStats, resetServerStats, type ServerStats } from './sim-stats.js';
 import { httpPost, type ArrivalMode, type WindowResult } from './stream-client.js';
 import { LoadProcess } from './stream-load-process.js';
 import { progress } from './table.js';
@@ -45,6 +45,8 @@ export interface ServerFigures {
   /** `/_understudy/stats` at the end of the window; undefined when the endpoint is missing. */
   readonly stats: ServerStats | undefined;
   readonly statsReset: boolean;
+  /** Share of the window's timed writes later than the server's `lateEmissionMs`. */
+  readonly late: { share: number; thresholdMs: number } | undefined;
   /** `understudy_active_streams` at the end of the window. */
   readonly activeStreams: number | undefined;
   readonly elu: number | undefined;
@@ -170,7 +172,7 @@ async function measureWindow(server: ServerUnderTest, load: LoadProcess, opts: W
       await sleep(opts.settleS * 1000);
     } else progress(`${opts.label}: no stream of the cohort completed; staying closed-loop`);
   }
-  const statsReset = await resetServerStats(server.url);
+  const reset = await resetServerStats(server.url);
   const elu0 = await server.session?.eventLoopUtilization();
   if (opts.profile) await server.session?.startProfile();
   const cpu0 = cpuSnapshot(load.pid);
@@ -187,7 +189,8 @@ async function measureWindow(server: ServerUnderTest, load: LoadProcess, opts: W
     client,
     server: {
       stats,
-      statsReset,
+      statsReset: reset.ok,
+      late: lateShare(reset.before, stats),
       activeStreams,
       elu: elu0 && elu1 ? utilizationBetween(elu0, elu1) : undefined,
       cpu,

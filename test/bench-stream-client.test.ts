@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { PoissonArrivals, StreamLoad, httpPost, type WindowResult } from '../bench/stream-client.js';
 import { LoadProcess } from '../bench/stream-load-process.js';
+import { lateShare, readServerStats, resetServerStats } from '../bench/sim-stats.js';
 import type { Simulator } from '../src/index.js';
 import { oneProfileFile, useSimulator } from './fixtures/sim.js';
 
@@ -135,5 +136,33 @@ describe('the load generator in its own process', () => {
     const pid = load.pid!;
     await load.stop();
     expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
+
+describe("the bench's late-write share", () => {
+  const sim = useSimulator({ speed: 0.001, lateEmissionMs: 60_000 });
+
+  it('is the window\'s late writes over its timed writes, from the counters a reset leaves running', async () => {
+    const stream = async (): Promise<void> => {
+      const res = await fetch(`${sim().url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true, max_tokens: 20 }),
+      });
+      await res.text();
+    };
+    await stream();
+    const reset = await resetServerStats(sim().url);
+    expect(reset.ok).toBe(true);
+    expect(reset.before?.emissions).toBeGreaterThan(0);
+    await stream();
+    const end = await readServerStats(sim().url);
+    expect(end!.emissions).toBeGreaterThan(reset.before!.emissions!);
+    // Nothing is 60 s late.
+    expect(lateShare(reset.before, end)).toEqual({ share: 0, thresholdMs: 60_000 });
+    expect(lateShare({ ...end!, emissions: 100, lateEmissions: 4 }, { ...end!, emissions: 300, lateEmissions: 10 })).toEqual({ share: 0.03, thresholdMs: 60_000 });
+    // A build without the counters, or an empty window, has no figure.
+    expect(lateShare({ ...end!, emissions: undefined }, end)).toBeUndefined();
+    expect(lateShare(end, end)).toBeUndefined();
   });
 });
