@@ -106,15 +106,6 @@ export function tokenCacheStats(): { short: CacheStats; long: CacheStats } {
   return { short: shortCache.stats, long: longCache.stats };
 }
 
-/** A text of up to SHORT_MAX_CHARS, through the short cache. */
-function countShort(text: string): number {
-  const hit = shortCache.get(text);
-  if (hit !== undefined) return hit;
-  const n = text.length > RUN_SLICE ? countSliced(text) : bpeCount(text, ORDINARY);
-  shortCache.set(text, n);
-  return n;
-}
-
 /*
  * A long text is counted paragraph by paragraph, each paragraph through the short cache. A RAG
  * app's prompts are new combinations of passages it retrieved before, so most paragraphs of a new
@@ -125,35 +116,78 @@ function countShort(text: string): number {
  * BPE merges never cross a pre-token, and no pre-token pattern reaches across such a place: line
  * breaks end the whitespace patterns, letters and digits never take one in, and the punctuation
  * pattern ` ?[^\s\p{L}\p{N}]+[\r\n/]*` stops at its line breaks unless a "/" follows them.
- * (`test/tokens.test.ts` checks the sums against whole counts.)
+ * (`test/corpus.test.ts` checks the sums against whole counts.)
  */
 const PARAGRAPH_END = /\n[\r\n]*\n(?=[^\s/])/g;
 
-function countByParagraph(text: string): number {
-  let n = 0;
+/** The pieces `countTokens` counts a text in, each on its own: the text when short, else its paragraphs. */
+export function countingPieces(text: string): string[] {
+  if (text.length <= SHORT_MAX_CHARS) return [text];
+  const pieces: string[] = [];
   let from = 0;
   for (const m of text.matchAll(PARAGRAPH_END)) {
     const end = m.index + m[0].length;
-    n += countPiece(text.slice(from, end));
+    pieces.push(text.slice(from, end));
     from = end;
   }
-  return n + countPiece(from === 0 ? text : text.slice(from));
+  pieces.push(from === 0 ? text : text.slice(from));
+  return pieces;
+}
+
+/** A piece's count, with no cache: what `countTokens` computes on a miss, and what a pool worker computes. */
+export function countPieceUncached(piece: string): number {
+  return piece.length > RUN_SLICE ? countSliced(piece) : bpeCount(piece, ORDINARY);
+}
+
+/** Counts made off the thread for the request being handled (see `src/workers/count-pool.ts`). */
+export interface PrefetchedCounts {
+  /** The count of a text that was counted whole. */
+  whole(text: string): number | undefined;
+  /** The count of a piece (`countingPieces`) of a text that was counted. */
+  piece(piece: string): number | undefined;
+}
+
+const NO_PREFETCHED: PrefetchedCounts = { whole: () => undefined, piece: () => undefined };
+let prefetched: PrefetchedCounts = NO_PREFETCHED;
+
+/** Runs `run` (a request's handler) with `counts` taken as counted; consulted on a cache miss. */
+export function withPrefetchedCounts<T>(counts: PrefetchedCounts, run: () => T): T {
+  prefetched = counts;
+  try {
+    return run();
+  } finally {
+    prefetched = NO_PREFETCHED;
+  }
+}
+
+/** A text or piece of up to SHORT_MAX_CHARS, through the short cache. */
+function countShort(text: string, made: number | undefined): number {
+  const hit = shortCache.get(text);
+  if (hit !== undefined) return hit;
+  const n = made ?? countPieceUncached(text);
+  shortCache.set(text, n);
+  return n;
 }
 
 /** One paragraph: cached when short; a paragraph longer than the short cache takes is counted as it is. */
 function countPiece(piece: string): number {
-  return piece.length <= SHORT_MAX_CHARS ? countShort(piece) : countSliced(piece);
+  if (piece.length <= SHORT_MAX_CHARS) return countShort(piece, prefetched === NO_PREFETCHED ? undefined : prefetched.piece(piece));
+  return prefetched.piece(piece) ?? countPieceUncached(piece);
 }
 
 export function countTokens(text: string): number {
   if (text.length === 0) return 0;
-  if (text.length <= SHORT_MAX_CHARS) return countShort(text);
+  if (text.length <= SHORT_MAX_CHARS) return countShort(text, prefetched === NO_PREFETCHED ? undefined : prefetched.whole(text));
   // Texts past LONG_MAX_CHARS are not kept whole: one would crowd out the rest.
-  const whole = text.length <= LONG_MAX_CHARS;
-  const hit = whole ? longCache.get(text) : undefined;
+  const keep = text.length <= LONG_MAX_CHARS;
+  const hit = keep ? longCache.get(text) : undefined;
   if (hit !== undefined) return hit;
-  const n = countByParagraph(text);
-  if (whole) longCache.set(text, n);
+  let n = prefetched.whole(text);
+  if (n === undefined) {
+    n = 0;
+    for (const piece of countingPieces(text)) n += countPiece(piece);
+  }
+  if (keep) longCache.set(text, n);
   return n;
 }
 

@@ -11,12 +11,14 @@
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { Config } from '../config/schema.js';
+import { withPrefetchedCounts } from '../corpus/tokens.js';
 import type { Logger } from '../log.js';
 import type { CounterWriter, ErrorKind, RouteId } from '../metrics/counters.js';
 import type { Clock } from '../timing/clock.js';
 import type { ThreadHistograms } from '../metrics/histograms.js';
 import type { EmissionSchedule } from '../timing/schedule.js';
 import type { TimerWheel, WheelTask } from '../timing/timer-wheel.js';
+import { countOffThread, longStrings, OFF_THREAD_BODY_CHARS } from '../workers/count-pool.js';
 import { statusLine, type JsonReply, type Reply, type StreamFault, type StreamReply } from './reply.js';
 import type { Lane, Step } from './stream-plan.js';
 
@@ -288,6 +290,33 @@ function onAborted(ex: Exchange): void {
 
 /** `body` is the request body decoded as UTF-8 (malformed bytes become U+FFFD, a BOM is kept). */
 export type PostHandler = (info: RequestInfo, body: string) => Reply | Promise<Reply>;
+
+/** Handlers of prompt routes, marked by `countsOffThread`. */
+const COUNTING_OFF_THREAD = new WeakSet<PostHandler>();
+
+/**
+ * Marks a prompt route's handler: a body of OFF_THREAD_BODY_CHARS or more has its long strings
+ * counted in the thread's count pool before the handler runs (`src/workers/count-pool.ts`).
+ */
+export function countsOffThread(handler: PostHandler): PostHandler {
+  COUNTING_OFF_THREAD.add(handler);
+  return handler;
+}
+
+/** Runs the handler once the pool has counted `texts`, taking its counts as made; the thread serves others meanwhile. */
+function countThenSettle(ex: Exchange, route: string, errors: RouteErrors, handler: PostHandler, body: string, texts: readonly string[]): void {
+  const run = (): void => settle(ex, route, errors, () => handler(ex.info, body));
+  countOffThread(texts, currentEnv().config.threads).then(
+    (counts) => {
+      // A client gone meanwhile has been let go by onAborted.
+      if (ex.phase === 'reading') withPrefetchedCounts(counts, run);
+    },
+    // A pool that cannot count leaves the counting to the handler.
+    () => {
+      if (ex.phase === 'reading') run();
+    },
+  );
+}
 export type GetHandler = (info: RequestInfo) => Reply | Promise<Reply>;
 
 // ignoreBOM keeps a leading BOM in the text, so JSON.parse refuses it as the providers do.
@@ -324,6 +353,7 @@ function begin(res: HttpResponse, req: HttpRequest, paramCount: number, reads: n
 export function postRoute(app: TemplatedApp, pattern: string, paramCount: number, errors: RouteErrors, handler: PostHandler, fields: readonly RequestField[] = ALL_FIELDS): void {
   const reads = fieldMask(fields);
   const route = `POST ${pattern}`;
+  const offThread = COUNTING_OFF_THREAD.has(handler);
   app.post(pattern, (res, req) => {
     const ex = begin(res, req, paramCount, reads);
     if (draining) {
@@ -361,6 +391,13 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
         body = UTF8.decode(Buffer.concat(ex.bodyChunks, ex.bodyBytes));
       }
       ex.bodyChunks = NO_BODY_CHUNKS;
+      if (offThread && body.length >= OFF_THREAD_BODY_CHARS) {
+        const texts = longStrings(body);
+        if (texts.length > 0) {
+          countThenSettle(ex, route, errors, handler, body, texts);
+          return;
+        }
+      }
       settleInsideUws(ex, route, errors, () => handler(ex.info, body));
     });
   });

@@ -5,13 +5,7 @@
  * stall every stream the thread is pacing. Small batches stay inline, where a worker hop would
  * cost more than the work.
  */
-import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
-import { packageRoot } from '../package-root.js';
-import { SimError } from '../sim-error.js';
+import { TaskPool } from './task-pool.js';
 import { inputCount, runEmbeddingJob, type EmbeddingJob, type EmbeddingResult } from './embedding-task.js';
 
 /**
@@ -20,37 +14,7 @@ import { inputCount, runEmbeddingJob, type EmbeddingJob, type EmbeddingResult } 
  */
 export const POOL_THRESHOLD = 262_144;
 
-/** Idle pool workers exit after this long; the next large batch starts one again. */
-const IDLE_TIMEOUT_MS = 30_000;
-
-let pool: Piscina<EmbeddingJob, EmbeddingResult> | null = null;
-
-/**
- * The compiled task file next to this module. Code running from `src/` (vitest, tsx) uses the
- * build in `dist/`, since Node 20 workers cannot load TypeScript.
- */
-function taskFile(): string {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return fileURLToPath(new URL('./embedding-task.js', self));
-  const built = join(packageRoot(), 'dist', 'src', 'workers', 'embedding-task.js');
-  if (!existsSync(built)) throw new SimError('SIM_ERR_THREAD_START', `${built} is missing: run \`npm run build\` first`);
-  return built;
-}
-
-/** Two workers where the cores allow it after one per server thread, else one. */
-function maxThreadsFor(serverThreads: number): number {
-  return availableParallelism() >= serverThreads * 2 ? 2 : 1;
-}
-
-function poolFor(serverThreads: number): Piscina<EmbeddingJob, EmbeddingResult> {
-  pool ??= new Piscina<EmbeddingJob, EmbeddingResult>({
-    filename: taskFile(),
-    minThreads: 0,
-    maxThreads: maxThreadsFor(serverThreads),
-    idleTimeout: IDLE_TIMEOUT_MS,
-  });
-  return pool;
-}
+const pool = new TaskPool<EmbeddingJob, EmbeddingResult>('embedding-task');
 
 /** How much work a job is: output floats plus input characters (tokenizing costs by length). */
 export function embeddingWork(job: EmbeddingJob): number {
@@ -72,12 +36,10 @@ export function embeddingWork(job: EmbeddingJob): number {
  */
 export function computeEmbeddings(job: EmbeddingJob, threshold: number, serverThreads: number): EmbeddingResult | Promise<EmbeddingResult> {
   if (embeddingWork(job) <= threshold) return runEmbeddingJob(job);
-  return poolFor(serverThreads).run(job);
+  return pool.run(job, serverThreads);
 }
 
 /** Stops this thread's pool, if it started one, so the thread can exit. */
-export async function destroyEmbeddingPool(): Promise<void> {
-  const p = pool;
-  pool = null;
-  if (p !== null) await p.destroy();
+export function destroyEmbeddingPool(): Promise<void> {
+  return pool.destroy();
 }

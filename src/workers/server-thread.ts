@@ -18,6 +18,7 @@ import { loadUws } from '../server/uws.js';
 import { simErrorCode, SimError } from '../sim-error.js';
 import { MONOTONIC_CLOCK } from '../timing/clock.js';
 import { NODE_TIMER_HOST, TimerWheel } from '../timing/timer-wheel.js';
+import { destroyCountPool } from './count-pool.js';
 import { destroyEmbeddingPool } from './embedding-pool.js';
 import type { FromThread, MergedStats, ServerThreadData, ToThread } from './messages.js';
 import { createLogger } from '../log.js';
@@ -130,6 +131,7 @@ try {
     port.close();
     // Pool workers would keep the thread alive; a failure to stop them cannot matter at exit.
     destroyEmbeddingPool().catch(() => undefined);
+    destroyCountPool().catch(() => undefined);
   };
 
   // An uncaught error would make Node tear the thread down with uWS sockets open, which aborts

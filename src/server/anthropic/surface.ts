@@ -4,7 +4,7 @@
  * listing shares OpenAI's `/v1/models` path; see `models.ts`.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { postRoute, type RequestField } from '../http-exchange.js';
+import { countsOffThread, postRoute, type RequestField } from '../http-exchange.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { errorTypeFor } from './errors.js';
 import { countMessageTokens, createMessage } from './messages.js';
@@ -33,8 +33,8 @@ export const anthropicSurface: Surface = {
   register(app, ctx) {
     const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
     for (const prefix of ['/v1', '']) {
-      postRoute(app, `${prefix}/messages`, 0, errors, (info, body) => createMessage(ctx, info, body), ANTHROPIC_FIELDS);
-      postRoute(app, `${prefix}/messages/count_tokens`, 0, errors, (info, body) => countMessageTokens(ctx, info, body), ANTHROPIC_FIELDS);
+      postRoute(app, `${prefix}/messages`, 0, errors, countsOffThread((info, body) => createMessage(ctx, info, body)), ANTHROPIC_FIELDS);
+      postRoute(app, `${prefix}/messages/count_tokens`, 0, errors, countsOffThread((info, body) => countMessageTokens(ctx, info, body)), ANTHROPIC_FIELDS);
     }
   },
 };

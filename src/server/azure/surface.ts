@@ -4,7 +4,7 @@
  * body). Every path under `/openai/` is Azure's, so unknown ones get Azure's 404.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { postRoute } from '../http-exchange.js';
+import { countsOffThread, postRoute, type PostHandler } from '../http-exchange.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { azureErrorReply, RESOURCE_NOT_FOUND } from './errors.js';
 import { azureRequest, type AzureOperation } from './routes.js';
@@ -35,11 +35,13 @@ export const azureSurface: Surface = {
   },
   register(app, ctx) {
     const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
+    // Prompt routes count large bodies off the thread; embeddings count in their own pool job.
+    const prompts = (operation: AzureOperation, handler: PostHandler): PostHandler => (operation === 'embeddings' ? handler : countsOffThread(handler));
     for (const [path, operation] of DEPLOYMENT_PATHS) {
-      postRoute(app, `/openai/deployments/:deployment/${path}`, 1, errors, (info, body) => azureRequest(ctx, info, body, operation, info.params[0] ?? ''));
+      postRoute(app, `/openai/deployments/:deployment/${path}`, 1, errors, prompts(operation, (info, body) => azureRequest(ctx, info, body, operation, info.params[0] ?? '')));
     }
     for (const [path, operation] of V1_PATHS) {
-      postRoute(app, `/openai/v1/${path}`, 0, errors, (info, body) => azureRequest(ctx, info, body, operation, undefined));
+      postRoute(app, `/openai/v1/${path}`, 0, errors, prompts(operation, (info, body) => azureRequest(ctx, info, body, operation, undefined)));
     }
   },
 };

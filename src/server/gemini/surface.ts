@@ -5,7 +5,7 @@
  * OpenAI's, whose `/v1/models/{id}` is GET only. `GET /v1/models` stays OpenAI's.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { getRoute, postRoute, type RequestField, type RequestInfo, type RouteErrors } from '../http-exchange.js';
+import { countsOffThread, getRoute, postRoute, type RequestField, type RequestInfo, type RouteErrors } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { routeErrors, type Surface } from '../surface.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -83,7 +83,7 @@ export const geminiSurface: Surface = {
     const tooLarge = geminiError(413, `Request payload size exceeds the limit: ${limit} bytes.`);
     const errors: RouteErrors = { ...routeErrors(this.errors, limit), tooLarge: () => geminiErrorReply('unrouted', tooLarge, 'body_too_large', OTHER_MODEL) };
     // uWS parameters cannot split `{model}:{method}`, so the model routes are wildcards parsed in `path.ts`.
-    for (const version of ['/v1beta', '/v1']) postRoute(app, `${version}/models/*`, 0, errors, (info, body) => modelMethod(ctx, info, body), GEMINI_FIELDS);
+    for (const version of ['/v1beta', '/v1']) postRoute(app, `${version}/models/*`, 0, errors, countsOffThread((info, body) => modelMethod(ctx, info, body)), GEMINI_FIELDS);
     getRoute(app, 'get', '/v1beta/models', 0, errors, (info) => listGeminiModels(ctx, info));
     getRoute(app, 'get', '/v1beta/models/*', 0, errors, (info) => modelGet(ctx, info));
   },
