@@ -44,9 +44,10 @@ describe('FidelityWatch windows', () => {
     expect(watch.check(at(999, 999))).toBeNull();
   });
 
-  it('sums up the run, or nothing when no write was timed', () => {
-    expect(FidelityWatch.summary(10, at(0, 0))).toBeNull();
-    expect(FidelityWatch.summary(10, at(1_234_567, 4_000))).toBe('timing fidelity over the run: 1,234,567 timed writes, 0.32% more than 10 ms late');
+  it('sums up a run the size of a load test, and says nothing of a smaller one', () => {
+    expect(FidelityWatch.summary(10, at(0, 0), 1000)).toBeNull();
+    expect(FidelityWatch.summary(10, at(999, 999), 1000)).toBeNull();
+    expect(FidelityWatch.summary(10, at(1_234_567, 4_000), 1000)).toBe('timing fidelity over the run: 1,234,567 timed writes, 0.32% more than 10 ms late');
   });
 });
 

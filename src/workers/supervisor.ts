@@ -275,7 +275,7 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
       );
       await Promise.all(drained);
       await awaitExit(2000);
-      const summary = watching ? FidelityWatch.summary(config.lateEmissionMs, readTotals()) : null;
+      const summary = watching ? FidelityWatch.summary(config.lateEmissionMs, readTotals(), FIDELITY_WATCH_DEFAULTS.minEmissions) : null;
       if (summary !== null) log.info(summary);
     })());
 
