@@ -149,6 +149,12 @@ describe('model output limits', () => {
     expect(maxOutputTokens('gemini-2.5-flash')).toBe(65_536);
     expect(maxOutputTokens('gemini-2.0-flash')).toBe(8_192);
     expect(maxOutputTokens('grok-4')).toBe(DEFAULT_MAX_OUTPUT_TOKENS);
+    // gpt-4.5 and gpt-4-32k start with gpt-4 but are not it.
+    expect(maxOutputTokens('gpt-4.5-preview')).toBe(16_384);
+    expect(maxOutputTokens('gpt-4-0613')).toBe(8_192);
+    expect(contextWindow('gpt-4.5-preview')).toBe(128_000);
+    expect(contextWindow('gpt-4-32k-0613')).toBe(32_768);
+    expect(contextWindow('gpt-4-0613')).toBe(8_192);
   });
 
   it('give context windows for the ids they know, and none for others', () => {

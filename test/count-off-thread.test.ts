@@ -58,11 +58,23 @@ describe('counts made elsewhere', () => {
   });
 
   it('start from every long string of a body, however deep', () => {
-    const long = 'x'.repeat(2_000);
+    const long = 'word '.repeat(400);
     const deep = `${'['.repeat(50_000)}"${long}"${']'.repeat(50_000)}`;
     expect(longStrings(deep)).toEqual([long]);
     expect(longStrings(JSON.stringify({ a: 'short', b: [long, { c: long }] }))).toEqual([long, long]);
     expect(longStrings('{not json')).toEqual([]);
+  });
+
+  it('leave out base64 and data URLs: media are counted flat, and BPE on base64 costs seconds a MB', () => {
+    const prose = freshText(3_000, 7);
+    const base64 = Buffer.from(freshText(3_000, 8)).toString('base64');
+    const body = JSON.stringify({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: prose }, { type: 'image_url', image_url: { url: `data:image/png;base64,${base64}` } }] },
+        { role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: base64 } }] },
+      ],
+    });
+    expect(longStrings(body)).toEqual([prose]);
   });
 });
 

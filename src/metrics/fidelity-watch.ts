@@ -59,9 +59,11 @@ export class FidelityWatch {
     const emissions = now.emissions - this.#last.emissions;
     const late = now.late - this.#last.late;
     this.#last = now;
-    const share = emissions > 0 ? late / emissions : 0;
+    // Too few writes to judge either way: no warning, and no word of recovery either.
+    if (emissions < o.minEmissions) return null;
+    const share = late / emissions;
     const seconds = Math.round(o.windowMs / 1000);
-    if (emissions >= o.minEmissions && share > o.maxLateShare) {
+    if (share > o.maxLateShare) {
       this.#behind = true;
       const threads = o.threads === 1 ? '1 server thread' : `${o.threads} server threads`;
       return {

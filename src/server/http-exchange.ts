@@ -291,15 +291,17 @@ function onAborted(ex: Exchange): void {
 /** `body` is the request body decoded as UTF-8 (malformed bytes become U+FFFD, a BOM is kept). */
 export type PostHandler = (info: RequestInfo, body: string) => Reply | Promise<Reply>;
 
-/** Handlers of prompt routes, marked by `countsOffThread`. */
-const COUNTING_OFF_THREAD = new WeakSet<PostHandler>();
+/** Handlers of prompt routes, marked by `countsOffThread`, with the requests it applies to. */
+const COUNTING_OFF_THREAD = new WeakMap<PostHandler, (info: RequestInfo) => boolean>();
+const EVERY_REQUEST = (): boolean => true;
 
 /**
  * Marks a prompt route's handler: a body of OFF_THREAD_BODY_CHARS or more has its long strings
  * counted in the thread's count pool before the handler runs (`src/workers/count-pool.ts`).
+ * `when` leaves out requests the handler counts some other way (a route that also embeds).
  */
-export function countsOffThread(handler: PostHandler): PostHandler {
-  COUNTING_OFF_THREAD.add(handler);
+export function countsOffThread(handler: PostHandler, when: (info: RequestInfo) => boolean = EVERY_REQUEST): PostHandler {
+  COUNTING_OFF_THREAD.set(handler, when);
   return handler;
 }
 
@@ -353,7 +355,7 @@ function begin(res: HttpResponse, req: HttpRequest, paramCount: number, reads: n
 export function postRoute(app: TemplatedApp, pattern: string, paramCount: number, errors: RouteErrors, handler: PostHandler, fields: readonly RequestField[] = ALL_FIELDS): void {
   const reads = fieldMask(fields);
   const route = `POST ${pattern}`;
-  const offThread = COUNTING_OFF_THREAD.has(handler);
+  const offThread = COUNTING_OFF_THREAD.get(handler);
   app.post(pattern, (res, req) => {
     const ex = begin(res, req, paramCount, reads);
     if (draining) {
@@ -391,7 +393,7 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
         body = UTF8.decode(Buffer.concat(ex.bodyChunks, ex.bodyBytes));
       }
       ex.bodyChunks = NO_BODY_CHUNKS;
-      if (offThread && body.length >= OFF_THREAD_BODY_CHARS) {
+      if (offThread !== undefined && body.length >= OFF_THREAD_BODY_CHARS && offThread(ex.info)) {
         const texts = longStrings(body);
         if (texts.length > 0) {
           countThenSettle(ex, route, errors, handler, body, texts);

@@ -85,7 +85,6 @@ function assertPortFree(host: string, port: number): Promise<void> {
 }
 
 export async function startServer(config: Config, log: Logger, seams: ServerSeams = {}): Promise<RunningServer> {
-  if (config.port !== 0) await assertPortFree(config.host, config.port);
   const profiles = loadProfiles(config.profiles);
   let policy: Policy = {
     quota: config.quota === undefined ? null : loadQuota(config.quota),
@@ -227,6 +226,8 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
   };
 
   try {
+    // Checked as late as it can be, so that the window until the first thread listens is short.
+    if (config.port !== 0) await assertPortFree(config.host, config.port);
     // The first thread resolves port 0 to a real port; the others join it there.
     port = await spawn(0);
     await Promise.all(Array.from({ length: config.threads - 1 }, (_, i) => spawn(i + 1)));

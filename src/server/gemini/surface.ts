@@ -18,6 +18,7 @@ import { GEMINI_METHODS, parseModelPath } from './path.js';
 import { geminiErrorReply } from './reply.js';
 
 /** What the model routes read: the path (model and method), the key (header or `?key=`), and the method for errors. */
+const EMBED_METHOD = /:(batchEmbedContents|embedContent)(\?|$)/;
 const GEMINI_FIELDS: readonly RequestField[] = ['method', 'url', 'query', 'x-goog-api-key', 'authorization'];
 
 function notFound(info: RequestInfo): Reply {
@@ -83,7 +84,9 @@ export const geminiSurface: Surface = {
     const tooLarge = geminiError(413, `Request payload size exceeds the limit: ${limit} bytes.`);
     const errors: RouteErrors = { ...routeErrors(this.errors, limit), tooLarge: () => geminiErrorReply('unrouted', tooLarge, 'body_too_large', OTHER_MODEL) };
     // uWS parameters cannot split `{model}:{method}`, so the model routes are wildcards parsed in `path.ts`.
-    for (const version of ['/v1beta', '/v1']) postRoute(app, `${version}/models/*`, 0, errors, countsOffThread((info, body) => modelMethod(ctx, info, body)), GEMINI_FIELDS);
+    // Embedding methods count their texts in the embedding pool's job.
+    const prompts = (info: RequestInfo): boolean => !EMBED_METHOD.test(info.url);
+    for (const version of ['/v1beta', '/v1']) postRoute(app, `${version}/models/*`, 0, errors, countsOffThread((info, body) => modelMethod(ctx, info, body), prompts), GEMINI_FIELDS);
     getRoute(app, 'get', '/v1beta/models', 0, errors, (info) => listGeminiModels(ctx, info));
     getRoute(app, 'get', '/v1beta/models/*', 0, errors, (info) => modelGet(ctx, info));
   },
