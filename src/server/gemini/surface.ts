@@ -15,7 +15,7 @@ import { geminiError, INTERNAL_ERROR } from './errors.js';
 import { generateContent } from './generate.js';
 import { getGeminiModel, listGeminiModels } from './models.js';
 import { GEMINI_METHODS, parseModelPath } from './path.js';
-import { geminiErrorReply } from './reply.js';
+import { checkGeminiAuth, geminiErrorReply, queryOf } from './reply.js';
 
 /** What the model routes read: the path (model and method), the key (header or `?key=`), and the method for errors. */
 const EMBED_METHOD = /:(batchEmbedContents|embedContent)(\?|$)/;
@@ -84,8 +84,8 @@ export const geminiSurface: Surface = {
     const tooLarge = geminiError(413, `Request payload size exceeds the limit: ${limit} bytes.`);
     const errors: RouteErrors = { ...routeErrors(this.errors, limit), tooLarge: () => geminiErrorReply('unrouted', tooLarge, 'body_too_large', OTHER_MODEL) };
     // uWS parameters cannot split `{model}:{method}`, so the model routes are wildcards parsed in `path.ts`.
-    // Embedding methods count their texts in the embedding pool's job.
-    const prompts = (info: RequestInfo): boolean => !EMBED_METHOD.test(info.url);
+    // Embedding methods count their texts in the embedding pool's job; a wrong key is answered at once.
+    const prompts = (info: RequestInfo): boolean => !EMBED_METHOD.test(info.url) && checkGeminiAuth(ctx, info, queryOf(info)) === undefined;
     for (const version of ['/v1beta', '/v1']) postRoute(app, `${version}/models/*`, 0, errors, countsOffThread((info, body) => modelMethod(ctx, info, body), prompts), GEMINI_FIELDS);
     getRoute(app, 'get', '/v1beta/models', 0, errors, (info) => listGeminiModels(ctx, info));
     getRoute(app, 'get', '/v1beta/models/*', 0, errors, (info) => modelGet(ctx, info));

@@ -1,13 +1,13 @@
 /** The OpenAI surface: Chat Completions, legacy Completions, Embeddings and Models, under `/v1` and without the prefix. */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { countsOffThread, getRoute, postRoute, type RequestField } from '../http-exchange.js';
+import { countsOffThread, getRoute, postRoute, type RequestField, type RequestInfo } from '../http-exchange.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { chatCompletions } from './chat.js';
 import { completions } from './completions.js';
 import { embeddings } from './embeddings.js';
 import { type OpenAIError } from './errors.js';
 import { listModels, retrieveModel } from './models.js';
-import { openAIErrorReply } from './reply.js';
+import { checkOpenAIAuth, openAIErrorReply } from './reply.js';
 import { createResponse, deleteResponse, retrieveResponse } from './responses.js';
 
 import { errorRequestId } from './surface-ids.js';
@@ -43,13 +43,15 @@ export const openAISurface: Surface = {
   },
   register(app, ctx) {
     const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
+    // A request with a wrong key gets its 401 at once, as OpenAI checks the key first: its prompt is not counted.
+    const keyed = (info: RequestInfo): boolean => checkOpenAIAuth(ctx, info) === undefined;
     for (const prefix of ['/v1', '']) {
-      postRoute(app, `${prefix}/chat/completions`, 0, errors, countsOffThread((info, body) => chatCompletions(ctx, info, body)), OPENAI_FIELDS);
-      postRoute(app, `${prefix}/completions`, 0, errors, countsOffThread((info, body) => completions(ctx, info, body)), OPENAI_FIELDS);
+      postRoute(app, `${prefix}/chat/completions`, 0, errors, countsOffThread((info, body) => chatCompletions(ctx, info, body), keyed), OPENAI_FIELDS);
+      postRoute(app, `${prefix}/completions`, 0, errors, countsOffThread((info, body) => completions(ctx, info, body), keyed), OPENAI_FIELDS);
       postRoute(app, `${prefix}/embeddings`, 0, errors, (info, body) => embeddings(ctx, info, body), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/models`, 0, errors, (info) => listModels(ctx, info));
       getRoute(app, 'get', `${prefix}/models/:id`, 1, errors, (info) => retrieveModel(ctx, info));
-      postRoute(app, `${prefix}/responses`, 0, errors, countsOffThread((info, body) => createResponse(ctx, info, body)), OPENAI_FIELDS);
+      postRoute(app, `${prefix}/responses`, 0, errors, countsOffThread((info, body) => createResponse(ctx, info, body), keyed), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => retrieveResponse(ctx, info));
       getRoute(app, 'del', `${prefix}/responses/:id`, 1, errors, (info) => deleteResponse(ctx, info));
     }
