@@ -56,6 +56,12 @@ function headerValue(headers: readonly string[], name: string): string | undefin
   return undefined;
 }
 
+/** Whether the gateway steps pass (the api-version, the key): only then is a large prompt worth counting before the handler runs. */
+export function azureGatewayPasses(ctx: ThreadContext, info: RequestInfo, deployment: string | undefined): boolean {
+  if (deployment !== undefined && !hasApiVersion(info.query)) return false;
+  return ctx.keyAccepted(azureKey(info)) !== false;
+}
+
 /**
  * Answers one Azure request. `deployment` is the URL's deployment segment (raw), or undefined on
  * the `/openai/v1/…` routes.

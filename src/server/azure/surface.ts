@@ -4,10 +4,10 @@
  * body). Every path under `/openai/` is Azure's, so unknown ones get Azure's 404.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { countsOffThread, postRoute, type PostHandler } from '../http-exchange.js';
+import { countsOffThread, postRoute, type PostHandler, type RequestInfo } from '../http-exchange.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { azureErrorReply, RESOURCE_NOT_FOUND } from './errors.js';
-import { azureRequest, type AzureOperation } from './routes.js';
+import { azureGatewayPasses, azureRequest, type AzureOperation } from './routes.js';
 
 let errorSeq = 0;
 const errorRequestId = (): string => `azr_err${(errorSeq++).toString(16).padStart(24, '0')}`;
@@ -35,13 +35,17 @@ export const azureSurface: Surface = {
   },
   register(app, ctx) {
     const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
-    // Prompt routes count large bodies off the thread; embeddings count in their own pool job.
-    const prompts = (operation: AzureOperation, handler: PostHandler): PostHandler => (operation === 'embeddings' ? handler : countsOffThread(handler));
+    // Prompt routes count large bodies off the thread once the gateway would let them through;
+    // embeddings count in their own pool job.
+    const prompts = (operation: AzureOperation, handler: PostHandler, deployment: (info: RequestInfo) => string | undefined): PostHandler =>
+      operation === 'embeddings' ? handler : countsOffThread(handler, (info) => azureGatewayPasses(ctx, info, deployment(info)));
+    const fromPath = (info: RequestInfo): string => info.params[0] ?? '';
+    const none = (): undefined => undefined;
     for (const [path, operation] of DEPLOYMENT_PATHS) {
-      postRoute(app, `/openai/deployments/:deployment/${path}`, 1, errors, prompts(operation, (info, body) => azureRequest(ctx, info, body, operation, info.params[0] ?? '')));
+      postRoute(app, `/openai/deployments/:deployment/${path}`, 1, errors, prompts(operation, (info, body) => azureRequest(ctx, info, body, operation, fromPath(info)), fromPath));
     }
     for (const [path, operation] of V1_PATHS) {
-      postRoute(app, `/openai/v1/${path}`, 0, errors, prompts(operation, (info, body) => azureRequest(ctx, info, body, operation, undefined)));
+      postRoute(app, `/openai/v1/${path}`, 0, errors, prompts(operation, (info, body) => azureRequest(ctx, info, body, operation, undefined), none));
     }
   },
 };
