@@ -115,6 +115,23 @@ describe('a port already in use', () => {
     const again = await startServer(resolveConfig({ port: first.port, threads: 1, speed: 0, logLevel: 'silent' }), recordingLogger());
     await again.stop();
   });
+
+  it('lets only one of two simulators started at the same moment have it', async () => {
+    const probe = await startServer(resolveConfig({ port: 0, threads: 1, speed: 0, logLevel: 'silent' }), recordingLogger());
+    const port = probe.port;
+    await probe.stop();
+    const config = resolveConfig({ port, threads: 2, speed: 0, logLevel: 'silent' });
+    const started = await Promise.allSettled([startServer(config, recordingLogger()), startServer(config, recordingLogger())]);
+    const up = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const refused = started.flatMap((r) => (r.status === 'rejected' ? [r.reason as { code?: string }] : []));
+    try {
+      expect(up).toHaveLength(1);
+      expect(refused.map((e) => e.code)).toEqual(['SIM_ERR_PORT_IN_USE']);
+      expect((await freshRequest(`http://127.0.0.1:${port}`, '/_understudy/health')).status).toBe(200);
+    } finally {
+      await Promise.all(up.map((s) => s.stop()));
+    }
+  });
 });
 
 describe('the native uWS check', () => {

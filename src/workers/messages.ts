@@ -19,6 +19,8 @@ export interface ServerThreadData {
   /** One Int32 per latency profile: requests in flight, for saturation. */
   readonly saturationMemory: SharedArrayBuffer;
   readonly policy: Policy;
+  /** The main thread holds the port until this thread is about to listen: ask (`listen-ready`) and wait for `port-released`. */
+  readonly portHeld: boolean;
 }
 
 /** Rate limits and chaos in force; the same on every thread. */
@@ -33,6 +35,8 @@ export interface Policy {
 
 export type ToThread =
   | { readonly type: 'drain'; readonly deadlineMs: number }
+  /** The port the main thread held is free: listen now. */
+  | { readonly type: 'port-released' }
   /** Makes the thread fail as a bug would; used to test that the supervisor restarts threads. */
   | { readonly type: 'crash'; readonly reason: string }
   /** Asks for the thread's histograms (and to zero them after, with `reset`). */
@@ -50,6 +54,8 @@ export interface MergedStats {
 }
 
 export type FromThread =
+  /** The thread is about to listen on the port the main thread holds. */
+  | { readonly type: 'listen-ready'; readonly slot: number }
   | { readonly type: 'ready'; readonly slot: number; readonly port: number }
   | { readonly type: 'failed'; readonly slot: number; readonly code: SimErrorCode; readonly message: string }
   | { readonly type: 'drained'; readonly slot: number; readonly cutStreams: number }

@@ -159,6 +159,15 @@ try {
       uws.us_listen_socket_close(probe);
       app.listen(config.host, chosen, (ls) => serve(ls, chosen));
     });
+  } else if (data.portHeld) {
+    // The main thread holds the port so that no other process takes it meanwhile; it lets go now.
+    const released = (msg: ToThread): void => {
+      if (msg.type !== 'port-released') return;
+      port.off('message', released);
+      app.listen(config.host, data.port, (ls) => serve(ls, data.port));
+    };
+    port.on('message', released);
+    post({ type: 'listen-ready', slot: data.slot });
   } else {
     app.listen(config.host, data.port, (ls) => serve(ls, data.port));
   }

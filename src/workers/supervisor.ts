@@ -3,7 +3,7 @@
  * a thread that dies, and drains them on stop.
  */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -67,20 +67,24 @@ function everyInterval(fn: () => void, ms: number): () => void {
 }
 
 /**
- * Refuses a port something already listens on. The server threads listen with SO_REUSEPORT so that
- * they share the port, and the kernel lets any other socket with that option (a second simulator
- * left running) share it too, silently splitting the connections and the figures between them. A
- * probe bound without the option fails while anyone listens there.
+ * Takes the port before any thread listens, and holds it until the first thread is about to.
+ * The server threads listen with SO_REUSEPORT so that they share the port, and the kernel lets any
+ * other socket with that option (a second simulator left running, or started at the same time)
+ * share it too, silently splitting the connections and the figures between them. This socket is
+ * bound without the option, so it fails while anyone listens there, and while it is held no other
+ * simulator can start. Connections that reach it during start-up are dropped, as a closed port
+ * would refuse them. Null when there is nothing to hold (port 0), or when binding failed for a
+ * reason other than the port being taken (uWS reports it then).
  */
-function assertPortFree(host: string, port: number): Promise<void> {
+function holdPort(host: string, port: number): Promise<Server | null> {
+  if (port === 0) return Promise.resolve(null);
   return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (err: NodeJS.ErrnoException) => {
+    const held = createServer((socket) => socket.destroy());
+    held.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') reject(new SimError('SIM_ERR_PORT_IN_USE', `${host}:${port} is already in use (a simulator left running?)`, { cause: err }));
-      // Anything else (a host that is not local, a port not permitted) is for uWS to report.
-      else resolve();
+      else resolve(null);
     });
-    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+    held.listen({ host, port, exclusive: true }, () => resolve(held));
   });
 }
 
@@ -157,9 +161,18 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
     for (const w of live) w.postMessage({ type: 'stats-collect', collectId, reset } satisfies ToThread);
   };
 
+  /** Held from before the first thread starts until it is about to listen (see `holdPort`). */
+  let held: Server | null = null;
+  const releasePort = (then: () => void): void => {
+    const h = held;
+    held = null;
+    if (h === null) then();
+    else h.close(() => then());
+  };
+
   const spawn = (slot: number): Promise<number> =>
     new Promise((resolve, reject) => {
-      const data: ServerThreadData = { slot, port, ...shared, quotaMemory, saturationMemory, policy };
+      const data: ServerThreadData = { slot, port, ...shared, quotaMemory, saturationMemory, policy, portHeld: held !== null };
       const worker = new Worker(entry, { workerData: data });
       workers[slot] = worker;
       let ready = false;
@@ -180,6 +193,8 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
             c.parts.push(msg.encoded);
             if (c.parts.length >= c.expected) c.done();
           }
+        } else if (msg.type === 'listen-ready') {
+          releasePort(() => worker.postMessage({ type: 'port-released' } satisfies ToThread));
         } else if (msg.type === 'ready') {
           ready = true;
           resolve(msg.port);
@@ -226,12 +241,12 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
   };
 
   try {
-    // Checked as late as it can be, so that the window until the first thread listens is short.
-    if (config.port !== 0) await assertPortFree(config.host, config.port);
+    held = await holdPort(config.host, config.port);
     // The first thread resolves port 0 to a real port; the others join it there.
     port = await spawn(0);
     await Promise.all(Array.from({ length: config.threads - 1 }, (_, i) => spawn(i + 1)));
   } catch (err) {
+    releasePort(() => undefined);
     stopping = true;
     for (const w of workers) w?.postMessage({ type: 'drain', deadlineMs: 0 } satisfies ToThread);
     await awaitExit(2000);
