@@ -360,6 +360,34 @@ describe('@google/genai against the simulator', () => {
       expect(single.embeddings![0]!.values).toEqual(body.embeddings[42]!.values);
     });
 
+    it('computes a large batch of mixed lengths in the pool too, with the same floats as alone', async () => {
+      const texts = Array.from({ length: 100 }, (_, i) => `passage ${i} on topic ${i % 13}: caching, queues and backpressure`);
+      const requests = texts.map((text, i) => ({ model: 'models/gemini-embedding-001', content: { parts: [{ text }] }, ...(i % 10 === 0 ? { outputDimensionality: 768 } : {}) }));
+      let batchDone = false;
+      const batch = fetch(`${sim().url}/v1beta/models/gemini-embedding-001:batchEmbedContents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ requests }),
+      }).then((res) => {
+        batchDone = true;
+        return res;
+      });
+      let answeredDuringBatch = 0;
+      while (!batchDone) {
+        await (await fetch(`${sim().url}/_understudy/health`)).arrayBuffer();
+        if (!batchDone) answeredDuringBatch++;
+      }
+      const res = await batch;
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { embeddings: { values: number[] }[] };
+      expect(answeredDuringBatch).toBeGreaterThanOrEqual(3);
+      expect(body.embeddings.map((e) => e.values.length)).toEqual(texts.map((_, i) => (i % 10 === 0 ? 768 : 3072)));
+      const alone = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: texts[10]!, config: { outputDimensionality: 768 } });
+      expect(alone.embeddings![0]!.values).toEqual(body.embeddings[10]!.values);
+      const alone2 = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: texts[11]! });
+      expect(alone2.embeddings![0]!.values).toEqual(body.embeddings[11]!.values);
+    });
+
     it('answers a batch whose requests ask for different lengths', async () => {
       const res = await fetch(`${sim().url}/v1beta/models/gemini-embedding-001:batchEmbedContents`, {
         method: 'POST',

@@ -23,6 +23,6 @@ export function geminiEmbeddingsBody(vectors: Float32Array, count: number, dims:
 }
 
 /** `{"values":[…]}` for one vector. */
-export function valuesObject(vector: Float32Array): string {
+function valuesObject(vector: Float32Array): string {
   return `{"values":${JSON.stringify(Array.from(vector))}}`;
 }

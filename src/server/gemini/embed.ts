@@ -4,17 +4,14 @@
  * input). Vectors are the deterministic unit vectors of `embedText`, `outputDimensionality` long
  * (default: the model's full size). Generation time is one prefill: the model's time to first token.
  */
-import { embedText } from '../../corpus/embedding.js';
-import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { computeEmbeddings, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
+import { computeEmbeddings, embeddingWork, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
 import type { EmbeddingJob, EmbeddingResult } from '../../workers/embedding-task.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission, scheduleTiming } from '../policy.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
-import { valuesObject } from './embed-encode.js';
 import { INVALID_JSON, modelNotFound, type GeminiError } from './errors.js';
 import { GEMINI_FAULTS } from './faults.js';
 import { parseJsonBody } from './generate.js';
@@ -52,14 +49,33 @@ export interface EmbedInput {
   readonly dims: number;
 }
 
+/** `{"embedding":` and the closing `}` around one input's object in an embedContent body. */
+const SINGLE_HEAD = Buffer.byteLength('{"embedding":');
+
 /**
- * The body for inputs of different lengths (each request of a batch names its own
- * `outputDimensionality`), computed inline. Batches of one length, the usual case, go through
- * `computeEmbeddings`, which sends large ones to the pool.
+ * A batch whose requests ask for different lengths (each names its own `outputDimensionality`):
+ * one job per input, since a job has one length, sent to the pool when the batch as a whole is
+ * over the threshold. Each job makes an embedContent body; the batch lists their inner objects.
  */
-function mixedLengthBody(inputs: readonly EmbedInput[]): Buffer {
-  const values = inputs.map((input) => valuesObject(embedText(input.text, new Float32Array(input.dims))));
-  return Buffer.from(`{"embeddings":[${values.join(',')}]}`, 'latin1');
+function mixedLengthBody(inputs: readonly EmbedInput[], serverThreads: number): { body: Buffer; tokens: number } | Promise<{ body: Buffer; tokens: number }> {
+  const jobs = inputs.map(
+    (input): EmbeddingJob => ({ inputs: { kind: 'text', texts: [input.text] }, dimensions: input.dims, output: { kind: 'gemini', batch: false }, maxInputTokens: Infinity, maxRequestTokens: Infinity }),
+  );
+  const threshold = jobs.reduce((n, job) => n + embeddingWork(job), 0) > POOL_THRESHOLD ? 0 : POOL_THRESHOLD;
+  const results = jobs.map((job) => computeEmbeddings(job, threshold, serverThreads));
+  const assemble = (done: readonly EmbeddingResult[]): { body: Buffer; tokens: number } => {
+    const parts: Buffer[] = [Buffer.from('{"embeddings":[')];
+    let tokens = 0;
+    done.forEach((r, i) => {
+      if (r.kind !== 'gemini') throw new Error(`batchEmbedContents: the job returned ${r.kind}, not a response body`);
+      if (i > 0) parts.push(Buffer.from(','));
+      parts.push(Buffer.from(r.body.buffer, r.body.byteOffset + SINGLE_HEAD, r.body.byteLength - SINGLE_HEAD - 1));
+      tokens += r.promptTokens;
+    });
+    parts.push(Buffer.from(']}'));
+    return { body: Buffer.concat(parts), tokens };
+  };
+  return results.some((r) => r instanceof Promise) ? Promise.all(results.map((r) => Promise.resolve(r))).then(assemble) : assemble(results as EmbeddingResult[]);
 }
 
 function inputFor(req: EmbedRequest, model: EmbeddingModel, field: string, request: RequestName): EmbedInput | GeminiError {
@@ -135,9 +151,8 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
 
   const dims = inputs[0]!.dims;
   if (inputs.some((input) => input.dims !== dims)) {
-    let tokens = 0;
-    for (const input of inputs) tokens += countTokens(input.text);
-    return finish(mixedLengthBody(inputs), tokens);
+    const mixed = mixedLengthBody(inputs, ctx.config.threads);
+    return mixed instanceof Promise ? mixed.then((m) => finish(m.body, m.tokens)) : finish(mixed.body, mixed.tokens);
   }
   // Gemini truncates an input past its limit rather than refusing it: no token limits here.
   const job: EmbeddingJob = {
