@@ -9,7 +9,7 @@ import { countingPieces, countPieceUncached, countTokens, withPrefetchedCounts, 
 import { countPieces } from '../src/workers/count-task.js';
 import { longStrings, OFF_THREAD_BODY_CHARS } from '../src/workers/count-pool.js';
 import { SeededRandom } from '../src/timing/random.js';
-import { useSimulator } from './fixtures/sim.js';
+import { healthChecksWhile, postJson, useSimulator } from './fixtures/sim.js';
 
 /** Text no count cache has seen: seeded random words, in paragraphs; each paragraph starts with the seed, so no two seeds share one. */
 function freshText(chars: number, seed: number): string {
@@ -86,17 +86,7 @@ describe('a large prompt against the real server', () => {
     const body = JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content }], max_tokens: 5 });
     expect(body.length).toBeGreaterThan(OFF_THREAD_BODY_CHARS);
     // Done when the reply's headers arrive.
-    let done = false;
-    const reply = fetch(`${sim().url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((res) => {
-      done = true;
-      return res;
-    });
-    let answered = 0;
-    while (!done) {
-      await (await fetch(`${sim().url}/_understudy/health`)).arrayBuffer();
-      if (!done) answered++;
-    }
-    const res = await reply;
+    const { value: res, answered } = await healthChecksWhile(sim().url, postJson(sim().url, '/v1/chat/completions', body));
     expect(res.status).toBe(200);
     const json = (await res.json()) as { usage: { prompt_tokens: number } };
     // Counting 1 MB on the thread holds it for hundreds of milliseconds: no health check would get through.

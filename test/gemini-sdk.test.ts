@@ -7,7 +7,7 @@ import { ApiError, FinishReason, FunctionCallingConfigMode, GoogleGenAI, Type, t
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator } from '../src/index.js';
-import { useSimulator } from './fixtures/sim.js';
+import { healthChecksWhile, postJson, useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'gemini-2.5-flash';
 const HELLO = 'Say hello in one sentence.';
@@ -308,6 +308,7 @@ describe('@google/genai against the simulator', () => {
   });
 
   describe('models.embedContent', () => {
+    const BATCH_PATH = '/v1beta/models/gemini-embedding-001:batchEmbedContents';
     const norm = (v: readonly number[]): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
     it('embeds one content with gemini-embedding-001 at 3072 dimensions, unit length', async () => {
@@ -333,26 +334,10 @@ describe('@google/genai against the simulator', () => {
       const contents = Array.from({ length: 100 }, (_, i) => `document ${i} about topic ${i % 37}: retrieval, ranking and vector search`);
       const requests = contents.map((text) => ({ model: 'models/gemini-embedding-001', content: { parts: [{ text }] } }));
       // Done when the reply's headers arrive: the client's parsing of 2 MB of floats is not counted.
-      let batchDone = false;
-      const batch = fetch(`${sim().url}/v1beta/models/gemini-embedding-001:batchEmbedContents`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ requests }),
-      }).then((res) => {
-        batchDone = true;
-        return res;
-      });
-      // Round trips to the same (only) server thread while the batch is being computed.
-      let answeredDuringBatch = 0;
-      while (!batchDone) {
-        const health = await fetch(`${sim().url}/_understudy/health`);
-        await health.arrayBuffer();
-        if (!batchDone) answeredDuringBatch++;
-      }
-      const res = await batch;
+      const { value: res, answered } = await healthChecksWhile(sim().url, postJson(sim().url, BATCH_PATH, { requests }));
       expect(res.status).toBe(200);
       const body = (await res.json()) as { embeddings: { values: number[] }[] };
-      expect(answeredDuringBatch).toBeGreaterThanOrEqual(3);
+      expect(answered).toBeGreaterThanOrEqual(3);
       expect(body.embeddings).toHaveLength(100);
       for (const e of body.embeddings) expect(norm(e.values)).toBeCloseTo(1, 4);
       // A batch of one is computed inline: the same floats, through the SDK.
@@ -363,24 +348,10 @@ describe('@google/genai against the simulator', () => {
     it('computes a large batch of mixed lengths in the pool too, with the same floats as alone', async () => {
       const texts = Array.from({ length: 100 }, (_, i) => `passage ${i} on topic ${i % 13}: caching, queues and backpressure`);
       const requests = texts.map((text, i) => ({ model: 'models/gemini-embedding-001', content: { parts: [{ text }] }, ...(i % 10 === 0 ? { outputDimensionality: 768 } : {}) }));
-      let batchDone = false;
-      const batch = fetch(`${sim().url}/v1beta/models/gemini-embedding-001:batchEmbedContents`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ requests }),
-      }).then((res) => {
-        batchDone = true;
-        return res;
-      });
-      let answeredDuringBatch = 0;
-      while (!batchDone) {
-        await (await fetch(`${sim().url}/_understudy/health`)).arrayBuffer();
-        if (!batchDone) answeredDuringBatch++;
-      }
-      const res = await batch;
+      const { value: res, answered } = await healthChecksWhile(sim().url, postJson(sim().url, BATCH_PATH, { requests }));
       expect(res.status).toBe(200);
       const body = (await res.json()) as { embeddings: { values: number[] }[] };
-      expect(answeredDuringBatch).toBeGreaterThanOrEqual(3);
+      expect(answered).toBeGreaterThanOrEqual(3);
       expect(body.embeddings.map((e) => e.values.length)).toEqual(texts.map((_, i) => (i % 10 === 0 ? 768 : 3072)));
       const alone = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: texts[10]!, config: { outputDimensionality: 768 } });
       expect(alone.embeddings![0]!.values).toEqual(body.embeddings[10]!.values);
@@ -389,15 +360,11 @@ describe('@google/genai against the simulator', () => {
     });
 
     it('answers a batch whose requests ask for different lengths', async () => {
-      const res = await fetch(`${sim().url}/v1beta/models/gemini-embedding-001:batchEmbedContents`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          requests: [
-            { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'a' }] }, outputDimensionality: 8 },
-            { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'a' }] } },
-          ],
-        }),
+      const res = await postJson(sim().url, BATCH_PATH, {
+        requests: [
+          { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'a' }] }, outputDimensionality: 8 },
+          { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'a' }] } },
+        ],
       });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { embeddings: { values: number[] }[] };

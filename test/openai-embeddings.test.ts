@@ -12,7 +12,7 @@ import { startSimulator, type Simulator } from '../src/index.js';
 import { loadProfiles, profileNameFor } from '../src/timing/profiles.js';
 import { computeEmbeddings, destroyEmbeddingPool } from '../src/workers/embedding-pool.js';
 import { runEmbeddingJob, type EmbeddingJob } from '../src/workers/embedding-task.js';
-import { rejection } from './fixtures/sim.js';
+import { healthChecksWhile, rejection } from './fixtures/sim.js';
 
 function norm(v: readonly number[]): number {
   return Math.sqrt(v.reduce((s, x) => s + x * x, 0));
@@ -102,21 +102,9 @@ describe('embeddings.create against the simulator', () => {
 
   it('computes a 2,048 × 3,072 batch in the pool while the server thread keeps answering', async () => {
     const input = Array.from({ length: 2048 }, (_, i) => `document ${i} about topic ${i % 37}: retrieval, ranking and vector search`);
-    let batchDone = false;
-    const batch = client.embeddings.create({ model: 'text-embedding-3-large', input }).then((r) => {
-      batchDone = true;
-      return r;
-    });
     // Round trips to the same (only) server thread while the batch is being computed.
-    let answeredDuringBatch = 0;
-    while (!batchDone) {
-      const health = await fetch(`${sim.url}/_understudy/health`);
-      expect(health.status).toBe(200);
-      await health.arrayBuffer();
-      if (!batchDone) answeredDuringBatch++;
-    }
-    const r = await batch;
-    expect(answeredDuringBatch).toBeGreaterThanOrEqual(3);
+    const { value: r, answered } = await healthChecksWhile(sim.url, client.embeddings.create({ model: 'text-embedding-3-large', input }));
+    expect(answered).toBeGreaterThanOrEqual(3);
     expect(r.data).toHaveLength(2048);
     expect(r.data.map((d) => d.index)).toEqual(input.map((_, i) => i));
     for (const i of [0, 1023, 2047]) {

@@ -160,24 +160,24 @@ export function withPrefetchedCounts<T>(counts: PrefetchedCounts, run: () => T):
   }
 }
 
-/** A text or piece of up to SHORT_MAX_CHARS, through the short cache. */
-function countShort(text: string, made: number | undefined): number {
+/** A text (`asPiece` false) or a piece of one, up to SHORT_MAX_CHARS, through the short cache; on a miss, what was prefetched. */
+function countShort(text: string, asPiece: boolean): number {
   const hit = shortCache.get(text);
   if (hit !== undefined) return hit;
-  const n = made ?? countPieceUncached(text);
+  const n = (asPiece ? prefetched.piece(text) : prefetched.whole(text)) ?? countPieceUncached(text);
   shortCache.set(text, n);
   return n;
 }
 
 /** One paragraph: cached when short; a paragraph longer than the short cache takes is counted as it is. */
 function countPiece(piece: string): number {
-  if (piece.length <= SHORT_MAX_CHARS) return countShort(piece, prefetched === NO_PREFETCHED ? undefined : prefetched.piece(piece));
+  if (piece.length <= SHORT_MAX_CHARS) return countShort(piece, true);
   return prefetched.piece(piece) ?? countPieceUncached(piece);
 }
 
 export function countTokens(text: string): number {
   if (text.length === 0) return 0;
-  if (text.length <= SHORT_MAX_CHARS) return countShort(text, prefetched === NO_PREFETCHED ? undefined : prefetched.whole(text));
+  if (text.length <= SHORT_MAX_CHARS) return countShort(text, false);
   // Texts past LONG_MAX_CHARS are not kept whole: one would crowd out the rest.
   const keep = text.length <= LONG_MAX_CHARS;
   const hit = keep ? longCache.get(text) : undefined;

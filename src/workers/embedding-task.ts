@@ -9,7 +9,7 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { embedText, embedTokenIds } from '../corpus/embedding.js';
 import { countTokens } from '../corpus/tokens.js';
-import { geminiEmbeddingsBody } from '../server/gemini/embed-encode.js';
+import { geminiEmbeddingsBody, type GeminiBodyShape } from '../server/gemini/embed-encode.js';
 import { embeddingsBody, type EmbeddingEncoding } from '../server/openai/embeddings-encode.js';
 
 /** A batch's inputs: texts, or pre-tokenized id arrays (OpenAI accepts both). */
@@ -21,8 +21,7 @@ export type EmbeddingInputs =
 export type EmbeddingOutput =
   | { readonly kind: 'vectors' }
   | { readonly kind: 'openai'; readonly encoding: EmbeddingEncoding; readonly modelJson: string }
-  /** `batch`: batchEmbedContents' `embeddings` list, else embedContent's one `embedding`. */
-  | { readonly kind: 'gemini'; readonly batch: boolean };
+  | { readonly kind: 'gemini'; readonly shape: GeminiBodyShape };
 
 export interface EmbeddingJob {
   readonly inputs: EmbeddingInputs;
@@ -65,7 +64,7 @@ export function runEmbeddingJob(job: EmbeddingJob): EmbeddingResult {
     else embedTokenIds(inputs.ids[i]!, out);
   }
   if (job.output.kind === 'vectors') return { kind: 'vectors', vectors, tokens };
-  if (job.output.kind === 'gemini') return { kind: 'gemini', body: geminiEmbeddingsBody(vectors, count, dimensions, job.output.batch), promptTokens: total };
+  if (job.output.kind === 'gemini') return { kind: 'gemini', body: geminiEmbeddingsBody(vectors, count, dimensions, job.output.shape), promptTokens: total };
   return { kind: 'openai', body: embeddingsBody(vectors, count, dimensions, job.output.encoding, job.output.modelJson, total), promptTokens: total };
 }
 

@@ -49,33 +49,32 @@ export interface EmbedInput {
   readonly dims: number;
 }
 
-/** `{"embedding":` and the closing `}` around one input's object in an embedContent body. */
-const SINGLE_HEAD = Buffer.byteLength('{"embedding":');
+const LIST_OPEN = Buffer.from('{"embeddings":[');
+const COMMA = Buffer.from(',');
+const LIST_CLOSE = Buffer.from(']}');
 
 /**
  * A batch whose requests ask for different lengths (each names its own `outputDimensionality`):
  * one job per input, since a job has one length, sent to the pool when the batch as a whole is
- * over the threshold. Each job makes an embedContent body; the batch lists their inner objects.
+ * over the threshold. Each job makes its item of the list; the thread lists them.
  */
 function mixedLengthBody(inputs: readonly EmbedInput[], serverThreads: number): { body: Buffer; tokens: number } | Promise<{ body: Buffer; tokens: number }> {
-  const jobs = inputs.map(
-    (input): EmbeddingJob => ({ inputs: { kind: 'text', texts: [input.text] }, dimensions: input.dims, output: { kind: 'gemini', batch: false }, maxInputTokens: Infinity, maxRequestTokens: Infinity }),
-  );
+  const jobs = inputs.map((input): EmbeddingJob => ({ inputs: { kind: 'text', texts: [input.text] }, dimensions: input.dims, output: { kind: 'gemini', shape: 'items' }, maxInputTokens: Infinity, maxRequestTokens: Infinity }));
   const threshold = jobs.reduce((n, job) => n + embeddingWork(job), 0) > POOL_THRESHOLD ? 0 : POOL_THRESHOLD;
   const results = jobs.map((job) => computeEmbeddings(job, threshold, serverThreads));
-  const assemble = (done: readonly EmbeddingResult[]): { body: Buffer; tokens: number } => {
-    const parts: Buffer[] = [Buffer.from('{"embeddings":[')];
+  const list = (done: readonly EmbeddingResult[]): { body: Buffer; tokens: number } => {
+    const parts: Uint8Array[] = [LIST_OPEN];
     let tokens = 0;
     done.forEach((r, i) => {
       if (r.kind !== 'gemini') throw new Error(`batchEmbedContents: the job returned ${r.kind}, not a response body`);
-      if (i > 0) parts.push(Buffer.from(','));
-      parts.push(Buffer.from(r.body.buffer, r.body.byteOffset + SINGLE_HEAD, r.body.byteLength - SINGLE_HEAD - 1));
+      if (i > 0) parts.push(COMMA);
+      parts.push(r.body);
       tokens += r.promptTokens;
     });
-    parts.push(Buffer.from(']}'));
+    parts.push(LIST_CLOSE);
     return { body: Buffer.concat(parts), tokens };
   };
-  return results.some((r) => r instanceof Promise) ? Promise.all(results.map((r) => Promise.resolve(r))).then(assemble) : assemble(results as EmbeddingResult[]);
+  return results.some((r) => r instanceof Promise) ? Promise.all(results.map((r) => Promise.resolve(r))).then(list) : list(results as EmbeddingResult[]);
 }
 
 function inputFor(req: EmbedRequest, model: EmbeddingModel, field: string, request: RequestName): EmbedInput | GeminiError {
@@ -158,7 +157,7 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
   const job: EmbeddingJob = {
     inputs: { kind: 'text', texts: inputs.map((input) => input.text) },
     dimensions: dims,
-    output: { kind: 'gemini', batch },
+    output: { kind: 'gemini', shape: batch ? 'batch' : 'single' },
     maxInputTokens: Infinity,
     maxRequestTokens: Infinity,
   };
