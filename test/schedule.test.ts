@@ -21,13 +21,13 @@ const plan = (laneSteps: number[][], model: LatencyModel, speed = 1, recorded: n
 describe('planSchedule', () => {
   it('puts the first event at the TTFT with its whole chunk, and each later one when its last token is generated', () => {
     const s = plan([[7]], scripted([2, 3, 1, 5]));
-    // events carry 2, 3, 1, then 5 (only 1 left): due at 100, +30, +10, +50
+    // events carry 2, 3, 1, then 1 of a chunk of 5 (only 1 left): due at 100, +30, +10, +10
     expect(Array.from(s.chunk.subarray(0, s.events))).toEqual([2, 3, 1, 5]);
-    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([100, 130, 140, 190]);
+    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([100, 130, 140, 150]);
     // The header's TTFT is the first event's due time, and its mean gap spans first to last token.
     expect(s.ttftMs).toBe(s.atMs[0]);
-    expect(s.totalMs).toBe(190);
-    expect(s.meanItlMs).toBeCloseTo((190 - 100) / 6);
+    expect(s.totalMs).toBe(150);
+    expect(s.meanItlMs).toBeCloseTo((150 - 100) / 6);
   });
 
   it('keeps each recorded gap with its own token when the first event carries several', () => {
@@ -38,8 +38,9 @@ describe('planSchedule', () => {
 
   it('never crosses a step boundary within one event (tool-call arguments start a new event)', () => {
     const s = plan([[3, 4]], scripted([5]));
-    // 3 content tokens in one event, then 4 argument tokens in the next.
+    // 3 content tokens in one event, then 4 argument tokens in the next, due 4 gaps later (not 5).
     expect(s.events).toBe(2);
+    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([100, 140]);
   });
 
   it('lasts as long as the longest choice', () => {
@@ -86,9 +87,33 @@ describe('planTotals (answers sent whole)', () => {
   const totals = (tokens: number, model: LatencyModel, speed = 1, recorded: number[] | null = null, extra = {}) =>
     planTotals({ tokens, latency: model, rng: new SeededRandom(1), ttftMs: model.ttftMs(new SeededRandom(1), 0), speed, recordedGapsMs: recorded, ...extra });
 
-  it('is TTFT plus one gap per token after the first, with no chunking', () => {
+  it('is TTFT plus one gap per token after the first chunk, as the same answer streamed', () => {
+    // A first chunk of 3: tokens 4..7 add a gap each.
     const t = totals(7, scripted([3]));
-    expect(t).toEqual({ ttftMs: 100, totalMs: 100 + 6 * 10, meanItlMs: 10 });
+    expect(t).toEqual({ ttftMs: 100, totalMs: 100 + 4 * 10, meanItlMs: 40 / 6 });
+    expect(totals(7, scripted([1]))).toEqual({ ttftMs: 100, totalMs: 100 + 6 * 10, meanItlMs: 10 });
+    // The first chunk stops at the first step's end, as a stream's does.
+    expect(totals(7, scripted([5]), 1, null, { firstStep: 3 }).totalMs).toBe(plan([[3, 4]], scripted([5])).totalMs);
+    for (const [tokens, chunks] of [[7, [3]], [7, [2, 3, 1, 5]], [40, [12, 40]], [2, [5]]] as const) {
+      expect(totals(tokens, scripted([...chunks])).totalMs).toBe(plan([[tokens]], scripted([...chunks])).totalMs);
+    }
+    // Recorded gaps keep their tokens: the first chunk (3) drops the gaps before tokens 2 and 3.
+    expect(totals(6, scripted([3]), 1, [1, 2, 4, 8, 16]).totalMs).toBe(100 + 4 + 8 + 16);
+  });
+
+  it('ends, on average, when a stream of the same answer does, even with large chunks', () => {
+    // Gemini's profile sends 12-40 tokens an event; counting the first chunk's gaps again (as
+    // the first version did) put a body about 25 gaps after the stream's last event.
+    for (const name of ['gemini-flash', 'gemini-pro', 'openai-fast', 'anthropic-sonnet']) {
+      const profile = new ProfileLatency(loadProfiles().profiles[name]!);
+      let streamed = 0;
+      let whole = 0;
+      for (let seed = 1; seed <= 400; seed++) {
+        streamed += planSchedule({ laneSteps: [[150]], latency: profile, rng: new SeededRandom(seed), ttftMs: 0, speed: 1, recordedGapsMs: null }).totalMs;
+        whole += planTotals({ tokens: 150, latency: profile, rng: new SeededRandom(seed + 100_000), ttftMs: 0, speed: 1, recordedGapsMs: null }).totalMs;
+      }
+      expect(Math.abs(whole / streamed - 1), name).toBeLessThan(0.03);
+    }
   });
 
   it('gives a single token, or none, its TTFT alone', () => {

@@ -46,12 +46,14 @@ export function planAnswerTiming(ctx: ThreadContext, t: TimingInput, stream: boo
     return { stream, schedule: planSchedule({ laneSteps: t.laneSteps, latency, rng: t.rng, ttftMs, ttftFactor, itlFactor, holdMs, speed, recordedGapsMs }) };
   }
   let tokens = 0;
+  let firstStep = 0;
   for (const steps of t.laneSteps) {
     let n = 0;
     for (const k of steps) n += k;
     if (n > tokens) tokens = n;
+    if (steps.length > 0 && steps[0]! > firstStep) firstStep = steps[0]!;
   }
-  return { stream, schedule: planTotals({ tokens, latency, rng: t.rng, ttftMs, ttftFactor, itlFactor, holdMs, speed, recordedGapsMs }) };
+  return { stream, schedule: planTotals({ tokens, firstStep, latency, rng: t.rng, ttftMs, ttftFactor, itlFactor, holdMs, speed, recordedGapsMs }) };
 }
 
 /** A dialect's bytes for mid-stream faults: its in-stream error event, and optionally its own broken frames. */
