@@ -393,6 +393,26 @@ describe('@google/genai against the simulator', () => {
     }, 30_000);
   });
 
+  describe('output limit', () => {
+    it('refuses maxOutputTokens past the model limit with 400 INVALID_ARGUMENT and the range it takes, streamed too', async () => {
+      const over = (model: string, maxOutputTokens: number, stream = false) =>
+        apiError(stream ? ai.models.generateContentStream({ model, contents: HELLO, config: { maxOutputTokens } }) : ai.models.generateContent({ model, contents: HELLO, config: { maxOutputTokens } }));
+      for (const stream of [false, true]) {
+        const { status, body } = await over(MODEL, 65_537, stream);
+        expect(status).toBe(400);
+        expect(body.error).toEqual({
+          code: 400,
+          message: 'Unable to submit request because it has a maxOutputTokens value of 65537 but the supported range is from 1 (inclusive) to 65537 (exclusive). Update the value and try again.',
+          status: 'INVALID_ARGUMENT',
+        });
+      }
+      expect((await over('gemini-2.0-flash', 8_193)).body.error.message).toContain('value of 8193 but the supported range is from 1 (inclusive) to 8193 (exclusive)');
+      // The limit itself is taken, and an id the table does not know is cut rather than refused.
+      expect((await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { maxOutputTokens: 65_536 } })).candidates?.[0]?.finishReason).toBe(FinishReason.STOP);
+      expect((await ai.models.generateContent({ model: 'my-tuned-model', contents: HELLO, config: { maxOutputTokens: 1_000_000 } })).candidates).toHaveLength(1);
+    });
+  });
+
   describe('models.countTokens', () => {
     it('counts what generateContent reports as promptTokenCount, more for longer text', async () => {
       const short = await ai.models.countTokens({ model: MODEL, contents: 'Hi' });

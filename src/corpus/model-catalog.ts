@@ -92,8 +92,9 @@ const OPT_IN_OUTPUT_BY_PREFIX: PrefixTable = [['claude-3-7-sonnet', 128_000]];
 
 /**
  * The limit to quote when a request asks a known model for more output than it can write, as
- * OpenAI's Chat Completions and Anthropic's Messages refuse it; undefined when the request fits
- * or the table does not know the model (those are cut at the default, not refused).
+ * OpenAI's Chat Completions, Anthropic's Messages and Gemini's generateContent refuse it;
+ * undefined when the request fits or the table does not know the model (those are cut at the
+ * default, not refused).
  */
 export function refusedOutputLimit(model: string, requested: number | undefined): number | undefined {
   if (requested === undefined) return undefined;

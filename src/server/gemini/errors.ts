@@ -61,6 +61,13 @@ export function invalidArgument(message: string, field?: string): GeminiError {
 export const inputTooLong = (promptTokens: number, window: number): GeminiError =>
   geminiError(400, `The input token count (${promptTokens}) exceeds the maximum number of tokens allowed (${window}).`);
 
+/** A maxOutputTokens past the model's output limit, worded as the API words it (quoted in public issues). */
+export const outputTooLarge = (requested: number, limit: number): GeminiError =>
+  geminiError(
+    400,
+    `Unable to submit request because it has a maxOutputTokens value of ${requested} but the supported range is from 1 (inclusive) to ${limit + 1} (exclusive). Update the value and try again.`,
+  );
+
 export const INVALID_JSON: GeminiError = geminiError(400, 'Invalid JSON payload received. Unexpected token.');
 
 export const ROOT_NOT_OBJECT: GeminiError = geminiError(400, 'Invalid JSON payload received. Root element must be a message.');

@@ -14,14 +14,14 @@ import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
-import { INVALID_JSON, inputTooLong, modelNotFound } from './errors.js';
+import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge } from './errors.js';
 import { GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
 import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
 import { countPromptTokens, promptKey } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, type GenerateRequest } from './request.js';
-import { outputBudget, overflowedWindow } from '../../corpus/model-catalog.js';
+import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
 
 /** Output charged against the token limit when the request sets no maxOutputTokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -81,6 +81,8 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
   const { bucketKey, modelIndex } = serving;
   const rng = ctx.requestRng(req.generationConfig?.seed, promptKey(model, req));
 
+  const outputLimit = refusedOutputLimit(model, req.generationConfig?.maxOutputTokens);
+  if (outputLimit !== undefined) return geminiErrorReply(route, outputTooLarge(req.generationConfig!.maxOutputTokens!, outputLimit), 'invalid_request', modelIndex);
   const promptTokens = countPromptTokens(req);
   const window = overflowedWindow(model, promptTokens);
   if (window !== undefined) return geminiErrorReply(route, inputTooLong(promptTokens, window), 'invalid_request', modelIndex);
