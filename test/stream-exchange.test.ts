@@ -74,6 +74,22 @@ describe('the Responses API on accept', () => {
   });
 });
 
+describe('Anthropic Messages on accept', () => {
+  const sim = useSimulator({ speed: 1 });
+
+  it('sends message_start with the headers, and the first block with the first token', async () => {
+    const json = JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 16, stream: true, messages: [{ role: 'user', content: 'Hi' }] });
+    const socket = connect(sim().port, '127.0.0.1');
+    const first = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('latin1'))));
+    socket.write(`POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nx-understudy-ttft-ms: 60000\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    const text = await first;
+    socket.destroy();
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect([...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])).toEqual(['message_start']);
+    expect(text).toMatch(/"usage":\{"input_tokens":\d+/);
+  });
+});
+
 describe("headersAt 'first-token'", () => {
   const sim = useSimulator({ speed: 1, headersAt: 'first-token' });
 

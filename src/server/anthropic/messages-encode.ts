@@ -101,6 +101,11 @@ class PlanBuilder {
     this.steps.push(tokenStep(head, src, count, DELTA_TAIL));
   }
 
+  /** Ends the current step: what follows goes out in a later write. */
+  cut(): void {
+    this.#flush();
+  }
+
   done(): Step[] {
     this.#flush();
     return this.steps;
@@ -117,8 +122,13 @@ function hasTextBlock(a: Answer): boolean {
   return a.contentCount > 0 || a.toolCalls.length === 0;
 }
 
-/** One lane; Anthropic streams have nothing after `message_stop`, so the trailer is empty. */
-export function messageStreamPlan(who: MessageIdentity, c: MessageContent): { lanes: Lane[]; trailer: Buffer } {
+/**
+ * One lane; Anthropic streams have nothing after `message_stop`, so the trailer is empty.
+ * `message_start` is a step of its own, sent with the headers when the request is taken (the
+ * prelude): Anthropic sends it before the model's first token, and clients that time the first
+ * byte against the first `content_block_delta` rely on the difference.
+ */
+export function messageStreamPlan(who: MessageIdentity, c: MessageContent): { lanes: Lane[]; trailer: Buffer; preludeSteps: number } {
   const plan = new PlanBuilder();
   plan.frame(
     event(
@@ -126,6 +136,7 @@ export function messageStreamPlan(who: MessageIdentity, c: MessageContent): { la
       `{"type":"message_start","message":{"id":${jsonQuote(who.id)},"type":"message","role":"assistant","model":${jsonQuote(who.model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":${usageObject(c.inputTokens, Math.min(1, c.outputTokens))}}}`,
     ),
   );
+  plan.cut();
   let index = 0;
   const open = (start: Buffer | string): void => {
     plan.frame(start);
@@ -157,7 +168,7 @@ export function messageStreamPlan(who: MessageIdentity, c: MessageContent): { la
       `{"type":"message_delta","delta":{"stop_reason":"${c.stopReason}","stop_sequence":null},"usage":{"input_tokens":${c.inputTokens},${CACHE_USAGE},"output_tokens":${c.outputTokens}}}`,
     ) + MESSAGE_STOP,
   );
-  return { lanes: [new Lane(plan.done())], trailer: EMPTY };
+  return { lanes: [new Lane(plan.done())], trailer: EMPTY, preludeSteps: 1 };
 }
 
 /**
