@@ -139,6 +139,26 @@ describe('completions.create against the simulator', () => {
     await expect(client.completions.create({ model: MODEL, prompt: 'x', stream_options: { include_usage: true } })).rejects.toMatchObject({ status: 400, param: 'stream_options' });
   });
 
+  it("refuses a prompt plus max_tokens past the context window in OpenAI's words, per prompt of a batch", async () => {
+    const over = client.completions.create({ model: MODEL, prompt: 'Say this is a test', max_tokens: 4092 });
+    await expect(over).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+    await expect(over).rejects.toMatchObject({
+      status: 400,
+      param: null,
+      code: null,
+      error: {
+        message: "This model's maximum context length is 4096 tokens, however you requested 4097 tokens (5 in your prompt; 4092 for the completion). Please reduce your prompt; or completion length.",
+        type: 'invalid_request_error',
+      },
+    });
+    // Exactly the window is taken; the unset max_tokens counts as 16.
+    expect((await client.completions.create({ model: MODEL, prompt: 'Say this is a test', max_tokens: 4091 })).choices).toHaveLength(1);
+    const long = 'word '.repeat(4085);
+    await expect(client.completions.create({ model: MODEL, prompt: ['hi', long] })).rejects.toMatchObject({ status: 400, error: { message: expect.stringMatching(/^This model's maximum context length is 4096 tokens, however you requested 41\d\d tokens \(40\d\d in your prompt; 16 for the completion\)/) } });
+    // davinci-002 has 16,384 tokens, so the same prompt fits.
+    expect((await client.completions.create({ model: 'davinci-002', prompt: ['hi', long] })).choices).toHaveLength(2);
+  });
+
   it('serves /completions without the /v1 prefix', async () => {
     const res = await fetch(`${sim.url}/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, prompt: 'hi', max_tokens: 2 }) });
     expect(res.status).toBe(200);

@@ -16,10 +16,11 @@ import { systemFingerprint } from './chat.js';
 import { completionLaneSteps, completionsBody, completionsStreamPlan, escapeJsonText, type CompletionChoice, type CompletionIdentity } from './completions-encode.js';
 import { parseCompletionsRequest, type CompletionsRequest } from './completions-request.js';
 import { OPENAI_FAULTS } from './faults.js';
-import { quotaKey } from './reply.js';
+import { openAIErrorReply, quotaKey } from './reply.js';
+import { completionContextExceeded } from './errors.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
-import { outputBudget } from '../../corpus/model-catalog.js';
+import { contextWindow, outputBudget } from '../../corpus/model-catalog.js';
 
 export const OPENAI_COMPLETIONS: RouteVariant<'completions'> = { route: 'completions', model: undefined, authChecked: false };
 
@@ -40,8 +41,15 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
   const route = variant.route;
 
+  // Each prompt of a batch must leave room for max_tokens; the first that does not is refused.
+  const window = contextWindow(model);
   let promptTokens = 0;
-  for (const prompt of req.prompts) promptTokens += prompt.tokens;
+  for (const prompt of req.prompts) {
+    if (window !== undefined && prompt.tokens + req.maxTokens > window) {
+      return openAIErrorReply(requestId, route, completionContextExceeded(window, prompt.tokens, req.maxTokens), 'invalid_request', modelIndex);
+    }
+    promptTokens += prompt.tokens;
+  }
   const meta = { route, modelIndex, errorKind: null } as const;
   // Charged as chat is: the prompt plus max_tokens (16 when unset).
   const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens, meta }, OPENAI_FAULTS);

@@ -32,6 +32,17 @@ export const contextLengthExceeded = (window: number, promptTokens: number): Ope
     'context_length_exceeded',
   );
 
+/**
+ * Legacy Completions' answer when a prompt and `max_tokens` (16 when unset) together pass the
+ * model's context window: the long-standing wording, with no param and no code.
+ */
+export const completionContextExceeded = (window: number, promptTokens: number, maxTokens: number): OpenAIError =>
+  invalidRequest(
+    `This model's maximum context length is ${window} tokens, however you requested ${promptTokens + maxTokens} tokens (${promptTokens} in your prompt; ${maxTokens} for the completion). Please reduce your prompt; or completion length.`,
+    null,
+    null,
+  );
+
 /** Chat Completions' answer to more output than the model writes; `param` is the field the client sent. */
 export const maxTokensTooLarge = (param: 'max_tokens' | 'max_completion_tokens', requested: number, limit: number): OpenAIError =>
   invalidRequest(`${param} is too large: ${requested}. This model supports at most ${limit} completion tokens, whereas you provided ${requested}.`, param, 'invalid_value');
