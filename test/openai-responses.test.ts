@@ -516,8 +516,10 @@ describe('responses from a hand-made corpus', () => {
     corpus: writeTempCorpus([entry('r1', 'gpt-4o-mini', 'refusal', "I'm sorry, but I can't help with that."), entry('t1', 'gpt-4.1', 'text', TRICKY)]),
   });
 
-  it('streams a refusal as refusal events the stream helper accepts', async () => {
-    const stream = clientFor(sim()).responses.stream({ model: 'gpt-4o-mini', input: 'Do something bad.' });
+  const PERSON = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false };
+
+  it('streams a Structured Outputs refusal as refusal events the stream helper accepts', async () => {
+    const stream = clientFor(sim()).responses.stream({ model: 'gpt-4o-mini', input: 'Do something bad.', text: { format: { type: 'json_schema', name: 'person', strict: true, schema: PERSON } } });
     const types: string[] = [];
     let refusal = '';
     stream.on('event', (e) => types.push(e.type));
@@ -530,6 +532,14 @@ describe('responses from a hand-made corpus', () => {
     expect(message.content).toEqual([{ type: 'refusal', refusal: "I'm sorry, but I can't help with that.", parsed: null }]);
     expect(refusal).toBe("I'm sorry, but I can't help with that.");
     expect(final.output_text).toBe('');
+  });
+
+  it('sends a refusal to a plain request as ordinary output text, as OpenAI does', async () => {
+    const r = await clientFor(sim()).responses.create({ model: 'gpt-4o-mini', input: 'Do something bad.' });
+    expect(r.output_text).toBe("I'm sorry, but I can't help with that.");
+    const message = r.output[0]!;
+    if (message.type !== 'message') throw new Error('expected a message');
+    expect(message.content.map((c) => c.type)).toEqual(['output_text']);
   });
 
   it('keeps quotes, newlines, backslashes and non-ASCII text intact in every frame', async () => {

@@ -18,6 +18,7 @@ import type {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type Simulator } from '../src/index.js';
+import { entry, writeTempCorpus } from './fixtures/corpus.js';
 import { rejection, useSimulator } from './fixtures/sim.js';
 import { WEATHER_PARAMS } from './fixtures/schemas.js';
 
@@ -458,6 +459,7 @@ describe('openai SDK against the simulator', () => {
 
     it('json_schema returns content that validates against the strict schema', async () => {
       const validate = ajv.compile(PERSON_SCHEMA);
+      let validated = 0;
       for (const seed of [1, 2, 3, 4, 5]) {
         const r = await client.chat.completions.create({
           model: MODEL,
@@ -466,9 +468,17 @@ describe('openai SDK against the simulator', () => {
           response_format: { type: 'json_schema', json_schema: { name: 'person', strict: true, schema: PERSON_SCHEMA } },
         });
         expect(r.choices[0]!.finish_reason).toBe('stop');
-        const data: unknown = JSON.parse(r.choices[0]!.message.content!);
+        const message = r.choices[0]!.message;
+        // Under Structured Outputs a refusal comes in `refusal`, with no content to parse.
+        if (message.refusal !== null) {
+          expect(message.content).toBeNull();
+          continue;
+        }
+        const data: unknown = JSON.parse(message.content!);
         expect(validate(data), ajv.errorsText(validate.errors)).toBe(true);
+        validated++;
       }
+      expect(validated).toBeGreaterThanOrEqual(4);
     });
 
     it('an answer longer than the model writes stops at its output limit with length, streamed or not', async () => {
@@ -739,5 +749,38 @@ describe('bodies of replies in flight together', () => {
     expect(slow).toEqual(fast);
     // The requests differ, so equal lists cannot come from one body repeated.
     expect(new Set(fast).size).toBeGreaterThan(3);
+  });
+});
+
+describe('refusals', () => {
+  // A corpus whose gpt-4o-mini answers are all refusals: every request draws one.
+  const REFUSAL = "I'm sorry, but I can't help with that.";
+  const sim = useSimulator({ corpus: writeTempCorpus([entry('r1', MODEL, 'refusal', REFUSAL)]) });
+  const person = z.object({ name: z.string() });
+
+  it('a plain chat refusal is ordinary content with refusal null, streamed or not', async () => {
+    const client = clientFor(sim());
+    const r = await client.chat.completions.create({ model: MODEL, messages: HELLO });
+    expect(r.choices[0]!.message).toMatchObject({ content: REFUSAL, refusal: null });
+    expect(r.choices[0]!.finish_reason).toBe('stop');
+    let text = '';
+    for await (const chunk of await client.chat.completions.create({ model: MODEL, messages: HELLO, stream: true })) {
+      const delta = chunk.choices[0]?.delta;
+      expect(delta?.refusal ?? null).toBeNull();
+      text += delta?.content ?? '';
+    }
+    expect(text).toBe(REFUSAL);
+  });
+
+  it('under Structured Outputs the refusal is in `refusal`, which the parse helper reports with parsed null', async () => {
+    const client = clientFor(sim());
+    const r = await client.chat.completions.parse({ model: MODEL, messages: HELLO, response_format: zodResponseFormat(person, 'person') });
+    expect(r.choices[0]!.message).toMatchObject({ content: null, refusal: REFUSAL, parsed: null });
+    const stream = client.chat.completions.stream({ model: MODEL, messages: HELLO, response_format: zodResponseFormat(person, 'person') });
+    let refusal = '';
+    stream.on('refusal.delta', (e) => (refusal += e.delta));
+    const final = await stream.finalChatCompletion();
+    expect(refusal).toBe(REFUSAL);
+    expect(final.choices[0]!.message).toMatchObject({ content: null, refusal: REFUSAL, parsed: null });
   });
 });

@@ -30,6 +30,13 @@ export interface AnswerRequest {
   readonly maxTokens: number | undefined;
   /** Answer with this corpus entry (the x-understudy-entry override) when it exists. */
   readonly forceEntryId?: string | null;
+  /**
+   * The dialect reports a refusal apart from the answer, as OpenAI's `refusal` does under
+   * Structured Outputs: a `json_schema` request is then refused as often as the model's text
+   * answers in the corpus are refusals. Elsewhere a refusal entry is ordinary text, as a plain
+   * chat refusal is ("I'm sorry, I can't help with that." in `content`, finish_reason `stop`).
+   */
+  readonly schemaRefusals?: boolean;
 }
 
 export interface AnswerToolCall {
@@ -238,6 +245,15 @@ export function chooseAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRand
   }
 
   if (req.json === 'schema') {
+    if (req.schemaRefusals === true) {
+      const drawn = (req.forceEntryId ? corpus.indexOf(req.forceEntryId) : undefined) ?? corpus.sample(rng, req.bucketKey, 'chat', req.maxTokens);
+      const entry = drawn === undefined ? null : corpus.entries[drawn]!;
+      if (entry !== null && entry.kind === 'refusal') {
+        const content = corpusSource(corpus, entry);
+        const contentCount = take(content.count);
+        return { entry, refusal: true, content, contentCount, toolCalls: [], finishReason: cut ? 'length' : 'stop', completionTokens: contentCount };
+      }
+    }
     const content = schemaTokens(corpus, req.jsonSchema ?? { type: 'object' }, rng, budget);
     const contentCount = take(content.count);
     return { entry: null, refusal: false, content, contentCount, toolCalls: [], finishReason: cut ? 'length' : 'stop', completionTokens: contentCount };
@@ -256,7 +272,7 @@ export function chooseAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRand
   const contentCount = take(content.count);
   return {
     entry,
-    refusal: entry.kind === 'refusal',
+    refusal: false,
     content,
     contentCount,
     toolCalls: [],

@@ -89,6 +89,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     parallelToolCalls: req.body.parallel_tool_calls !== false,
     lastIsToolResult: lastRole === 'tool' || lastRole === 'function',
     json: req.responseFormat === 'json_object' ? 'object' : req.responseFormat === 'json_schema' ? 'schema' : 'none',
+    schemaRefusals: true,
     jsonSchema: format?.type === 'json_schema' ? format.json_schema.schema : undefined,
     maxTokens: outputBudget(model, req.maxTokens),
     forceEntryId: admission.entryId,

@@ -86,6 +86,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     parallelToolCalls: req.body.parallel_tool_calls !== false,
     lastIsToolResult: req.lastIsToolResult,
     json: format.type === 'json_object' ? 'object' : format.type === 'json_schema' ? 'schema' : 'none',
+    schemaRefusals: true,
     jsonSchema: format.type === 'json_schema' ? format.schema : undefined,
     maxTokens: outputBudget(model, req.body.max_output_tokens ?? undefined),
     forceEntryId: admission.entryId,
