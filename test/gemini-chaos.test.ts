@@ -3,7 +3,7 @@
  * against the real server: refusals in `google.rpc.Status` shape (RESOURCE_EXHAUSTED with
  * QuotaFailure / Help / RetryInfo), the SDK's opt-in retries, and a stream broken by an error frame.
  */
-import { ApiError, GoogleGenAI, type GenerateContentResponse, type HttpOptions } from '@google/genai';
+import { ApiError, FinishReason, GoogleGenAI, type GenerateContentResponse, type HttpOptions } from '@google/genai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
 import { metric, tempFile } from './fixtures/sim.js';
@@ -172,6 +172,19 @@ describe('override headers on the Gemini surface', () => {
     for (const e of events) expect(e).toMatch(/^data: \{.*\}$/);
     expect(events.length).toBeGreaterThan(1);
     expect(JSON.parse(events[events.length - 1]!.slice(6))).toEqual({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } });
+  });
+
+  it('ends a missing_done stream with all its text and no finishReason on any chunk', async () => {
+    const collect = async (extra: object) => {
+      const chunks: GenerateContentResponse[] = [];
+      for await (const chunk of await ai.models.generateContentStream({ model: MODEL, contents: HELLO, config: { seed: 3, ...extra } })) chunks.push(chunk);
+      return chunks;
+    };
+    const whole = await collect({});
+    const broken = await collect(fault('missing_done'));
+    expect(whole.at(-1)!.candidates![0]!.finishReason).toBe(FinishReason.STOP);
+    expect(broken.map((c) => c.candidates![0]!.finishReason)).toEqual(broken.map(() => undefined));
+    expect(broken.map((c) => c.text).join('')).toBe(whole.map((c) => c.text).join(''));
   });
 
   it('answers quota_exhausted with limit: 0 and no RetryInfo', async () => {

@@ -37,7 +37,7 @@ export const FAULTS = {
   disconnect_after_tokens: { effect: 'stream', status: 200, summary: 'the connection drops after afterTokens tokens' },
   malformed_frame: { effect: 'stream', status: 200, summary: 'a frame that is not valid JSON after afterTokens tokens' },
   truncated_json: { effect: 'stream', status: 200, summary: 'a non-streaming body cut in half, then the connection closes' },
-  missing_done: { effect: 'stream', status: 200, summary: 'the stream ends without [DONE] / message_stop / the final chunk' },
+  missing_done: { effect: 'stream', status: 200, summary: 'the stream ends after its last tokens without what closes it: [DONE] and the finish chunk, message_stop, response.completed; on Gemini the finishReason' },
   empty_200: { effect: 'reply', status: 200, summary: 'a 200 with an empty body' },
   reset_before_headers: { effect: 'socket', status: 0, summary: 'the connection is reset before any response byte' },
 } as const satisfies Record<FaultKind, FaultSpec>;

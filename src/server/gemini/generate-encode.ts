@@ -120,7 +120,7 @@ function walkSchedule(schedule: EmissionSchedule, laneSteps: readonly (readonly 
 }
 
 /** Every chunk of the stream, in lane order and, within a lane, in send order. */
-function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number, schedule: EmissionSchedule): Piece[][] {
+function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number, schedule: EmissionSchedule, finishSent = true): Piece[][] {
   const laneSteps = plans.map(candidateSteps);
   const visits: { step: number; event: number; n: number }[][] = plans.map(() => []);
   const sent = walkSchedule(schedule, laneSteps, (lane, step, event, n) => visits[lane]!.push({ step, event, n }));
@@ -129,7 +129,7 @@ function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], prom
   for (const n of sent) cumulative.push((total += n));
   const suffix = `,"modelVersion":${jsonQuote(who.modelVersion)},"responseId":${jsonQuote(who.responseId)}}`;
   const close = (lane: number, event: number, last: boolean, finish: GeminiFinishReason): string =>
-    `],"role":"model"}${last ? `,"finishReason":"${finish}"` : ''},"index":${lane}}],"usageMetadata":${usageJson(promptTokens, cumulative[event]!)}${suffix}`;
+    `],"role":"model"}${last && finishSent ? `,"finishReason":"${finish}"` : ''},"index":${lane}}],"usageMetadata":${usageJson(promptTokens, cumulative[event]!)}${suffix}`;
 
   return plans.map((plan, lane) => {
     const pieces: Piece[] = [];
@@ -173,10 +173,12 @@ function wholeFrameSource(frame: Buffer, count: number): TokenSource {
 /**
  * The SSE plan: one lane per candidate, frames `data: <one-line JSON>\r\n\r\n` only (no `event:`,
  * no comments, no `[DONE]`: `@google/genai` would parse `[DONE]` as JSON), so the trailer is empty.
+ * `finishSent` false (a missing_done fault) leaves `finishReason` off each candidate's last chunk:
+ * a Gemini stream has no closing frame to drop, since the finish rides on the last tokens.
  */
-export function geminiStreamPlan(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number, schedule: EmissionSchedule): { lanes: Lane[]; trailer: Buffer } {
+export function geminiStreamPlan(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number, schedule: EmissionSchedule, finishSent = true): { lanes: Lane[]; trailer: Buffer } {
   const textHead = Buffer.from(SSE_OPEN + TEXT_OPEN);
-  const lanes = streamPieces(who, plans, promptTokens, schedule).map((pieces) => {
+  const lanes = streamPieces(who, plans, promptTokens, schedule, finishSent).map((pieces) => {
     const steps = pieces.map((p): Step => {
       if (p.src !== null) return tokenStep(textHead, p.src, p.src.count, Buffer.from(p.close + SSE_CLOSE));
       const frame = Buffer.from(SSE_OPEN + p.open + SSE_CLOSE);

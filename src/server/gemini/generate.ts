@@ -126,7 +126,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
   const fault = admission.faults.stream;
 
   if (timing.stream && query.get('alt') === 'sse') {
-    const { lanes, trailer } = geminiStreamPlan(who, plans, promptTokens, timing.schedule);
+    const { lanes, trailer } = geminiStreamPlan(who, plans, promptTokens, timing.schedule, fault?.kind !== 'missing_done');
     return {
       kind: 'stream',
       headers: geminiHeaders(schedule.ttftMs, groundTruth),
