@@ -71,18 +71,21 @@ describe('rate limits in google.rpc.Status shape', () => {
         },
       ],
     });
-    expect(detail(body, 'RetryInfo')!.retryDelay).toMatch(/^[1-9]\d*s$/);
+    // A protobuf Duration in decimal seconds, the same figure the message gives.
+    const delay = String(detail(body, 'RetryInfo')!.retryDelay);
+    expect(delay).toMatch(/^\d+(\.\d{1,3})?s$/);
+    expect(Number(delay.slice(0, -1))).toBeGreaterThan(0);
+    expect(body.error.message.endsWith(`Please retry in ${delay}.`)).toBe(true);
   });
 
-  it('sends the same refusal on the wire: JSON, retry-after, no rate-limit headers; ?key= is the same key', async () => {
+  it('sends the same refusal on the wire: JSON, no retry or rate-limit headers (the wait is in RetryInfo); ?key= is the same key', async () => {
     const r = await rawGenerate(sim, 'key=k-gen');
     expect(r.status).toBe(429);
     expect(r.headers.get('content-type')).toBe('application/json; charset=UTF-8');
-    expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect([...r.headers.keys()].filter((h) => h.startsWith('x-ratelimit'))).toEqual([]);
+    expect([...r.headers.keys()].filter((h) => h.startsWith('x-ratelimit') || h.startsWith('retry-after'))).toEqual([]);
     const body = (await r.json()) as RpcStatus;
     expect(body.error.status).toBe('RESOURCE_EXHAUSTED');
-    expect(Number(String(detail(body, 'RetryInfo')!.retryDelay).slice(0, -1))).toBe(Number(r.headers.get('retry-after')));
+    expect(detail(body, 'RetryInfo')!.retryDelay).toMatch(/s$/);
 
     // Another key has its own bucket; countTokens is not limited.
     const other = await rawGenerate(sim, 'key=k-other');
@@ -133,6 +136,25 @@ describe('chaos scenarios through @google/genai', () => {
       const { status, body } = await apiError(clientFor(sim).models.generateContent({ model: MODEL, contents: HELLO }));
       expect(status).toBe(503);
       expect(body.error.status).toBe('UNAVAILABLE');
+    } finally {
+      await (await fetch(`${sim.url}/_understudy/scenario`, { method: 'DELETE' })).text();
+    }
+  });
+
+  it('sends scenario 429s and 503s with a wait but no retry headers, as Gemini does', async () => {
+    const faults = [{ kind: 'rate_limit', probability: 0.5, retryAfterMs: 2500 }, { kind: 'unavailable_503', probability: 0.5, retryAfterMs: 2500 }];
+    const load = await fetch(`${sim.url}/_understudy/scenario`, { method: 'POST', body: JSON.stringify({ name: 'storm', phases: [{ name: 'p', target: { dialects: ['gemini'] }, faults }] }) });
+    expect(load.status).toBe(200);
+    try {
+      const statuses = new Set<number>();
+      for (let i = 0; i < 12; i++) {
+        const r = await rawGenerate(sim, '', { 'x-goog-api-key': 'k' });
+        statuses.add(r.status);
+        expect([...r.headers.keys()].filter((h) => h.startsWith('retry-after'))).toEqual([]);
+        const body = (await r.json()) as RpcStatus;
+        if (r.status === 429) expect(detail(body, 'RetryInfo')!.retryDelay).toBe('2.5s');
+      }
+      expect(statuses.has(429) && statuses.has(503)).toBe(true);
     } finally {
       await (await fetch(`${sim.url}/_understudy/scenario`, { method: 'DELETE' })).text();
     }

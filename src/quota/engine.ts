@@ -292,7 +292,8 @@ export class QuotaEngine {
         out.push(p.limitName, p.valueHead + d.remaining + p.resetLead + rfc3339After(now, d.resetMs));
       }
     }
-    if (rejection !== null && Number.isFinite(rejection.retryAfterMs)) {
+    // Gemini sends no retry headers: how long to wait is only in the body's RetryInfo.
+    if (rejection !== null && Number.isFinite(rejection.retryAfterMs) && dialect !== 'gemini') {
       out.push('retry-after', String(Math.max(1, Math.ceil(rejection.retryAfterMs / 1000))), 'retry-after-ms', String(Math.ceil(rejection.retryAfterMs)));
     }
     return out;

@@ -51,8 +51,8 @@ function quotaName(route: RouteId, what: 'requests' | 'tokens' | 'daily'): Quota
   }
 }
 
-/** `google.protobuf.Duration` as the API writes RetryInfo.retryDelay: whole seconds, "34s". */
-const retryDelay = (ms: number): string => `${Math.max(1, Math.ceil(ms / 1000))}s`;
+/** Seconds as the API writes them in RetryInfo.retryDelay (a `google.protobuf.Duration`, "45.837s") and in "Please retry in …". */
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}s`;
 
 /** RESOURCE_EXHAUSTED with its details; no RetryInfo when waiting cannot help (`retryAfterMs` undefined). */
 function resourceExhausted(quota: QuotaName, model: string, limit: number, retryAfterMs: number | undefined): GeminiError {
@@ -60,8 +60,8 @@ function resourceExhausted(quota: QuotaName, model: string, limit: number, retry
   const details: Record<string, unknown>[] = [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [violation] }, HELP];
   let message = `${QUOTA_MESSAGE}\n* Quota exceeded for metric: ${quota.metric}, limit: ${limit}, model: ${model}`;
   if (retryAfterMs !== undefined) {
-    details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: retryDelay(retryAfterMs) });
-    message += `\nPlease retry in ${(retryAfterMs / 1000).toFixed(3).replace(/\.?0+$/, '')}s.`;
+    details.push({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: seconds(retryAfterMs) });
+    message += `\nPlease retry in ${seconds(retryAfterMs)}.`;
   }
   return geminiError(429, message, details);
 }
@@ -81,9 +81,6 @@ function reply(status: number, body: string, headers: readonly string[], meta: R
 
 const errorReply = (e: GeminiError, headers: readonly string[], meta: ReplyMeta): JsonReply => reply(e.code, geminiErrorBody(e), headers, meta);
 
-function retryHeaders(ms: number | undefined): string[] {
-  return ms === undefined ? [] : ['retry-after', String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms', String(Math.ceil(ms))];
-}
 
 /** The page Google's front end serves for a 502; `@google/genai` wraps non-JSON text as the error message. */
 const BAD_GATEWAY_HTML =
@@ -103,7 +100,7 @@ export const GEMINI_FAULTS: DialectFaults = {
   faultReply(fault: Fault, _status, model, meta) {
     switch (fault.kind) {
       case 'rate_limit':
-        return errorReply(resourceExhausted(quotaName(meta.route, 'requests'), model, INJECTED_RPM_LIMIT, fault.retryAfterMs), retryHeaders(fault.retryAfterMs), meta);
+        return errorReply(resourceExhausted(quotaName(meta.route, 'requests'), model, INJECTED_RPM_LIMIT, fault.retryAfterMs), [], meta);
       case 'quota_exhausted':
         // "limit: 0": the project has no quota for this model; waiting does not help.
         return errorReply(resourceExhausted(quotaName(meta.route, 'daily'), model, 0, undefined), [], meta);
@@ -113,7 +110,7 @@ export const GEMINI_FAULTS: DialectFaults = {
         return errorReply(TIMED_OUT, [], meta);
       case 'unavailable_503':
       case 'overloaded_529':
-        return errorReply(OVERLOADED, retryHeaders(fault.retryAfterMs), meta);
+        return errorReply(OVERLOADED, [], meta);
       case 'empty_200':
         return reply(200, '', [], meta);
       default:
