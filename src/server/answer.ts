@@ -9,6 +9,7 @@ import type { Corpus, KindGroup } from '../corpus/sampler.js';
 import { boundedInstance, instanceFromSchema } from '../corpus/schema-instance.js';
 import { splitTokens } from '../corpus/tokens.js';
 import type { SeededRandom } from '../timing/random.js';
+import { stopAnswer } from './stop-sequences.js';
 import { tokenSourceFromStrings, type TokenSource } from './stream-plan.js';
 
 /** A tool the caller offered, reduced to what an answer needs. */
@@ -30,6 +31,8 @@ export interface AnswerRequest {
   readonly maxTokens: number | undefined;
   /** Answer with this corpus entry (the x-understudy-entry override) when it exists. */
   readonly forceEntryId?: string | null;
+  /** The request's stop sequences: the answer ends before the first one in its text. */
+  readonly stop?: readonly string[];
   /**
    * The dialect reports a refusal apart from the answer, as OpenAI's `refusal` does under
    * Structured Outputs: a `json_schema` request is then refused as often as the model's text
@@ -57,6 +60,8 @@ export interface Answer {
   readonly toolCalls: readonly AnswerToolCall[];
   readonly finishReason: FinishReason;
   readonly completionTokens: number;
+  /** The stop sequence the answer ended before (`stopAnswer`); absent when none did. */
+  readonly stopSequence?: string;
 }
 
 const NO_TOKENS: TokenSource = { bytes: Buffer.alloc(0), offsets: new Int32Array(1), first: 0, count: 0 };
@@ -211,7 +216,12 @@ function groupFor(req: AnswerRequest, rng: SeededRandom): KindGroup {
   return req.json === 'object' ? 'json' : 'chat';
 }
 
+/** The answer to `req`: drawn or synthesized, cut at its output limit, and ended at a stop sequence. */
 export function chooseAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRandom): Answer {
+  return stopAnswer(drawAnswer(corpus, req, rng), req.stop);
+}
+
+function drawAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRandom): Answer {
   const group = groupFor(req, rng);
   let budget = req.maxTokens ?? Number.POSITIVE_INFINITY;
   let cut = false;

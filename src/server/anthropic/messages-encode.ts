@@ -16,7 +16,7 @@ export interface MessageIdentity {
   readonly model: string;
 }
 
-export type StopReason = 'end_turn' | 'max_tokens' | 'tool_use' | 'refusal';
+export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal';
 
 export const STOP_REASON = {
   stop: 'end_turn',
@@ -39,6 +39,8 @@ export interface MessageContent {
   /** `toolu_…` id per tool call of the answer. */
   readonly toolIds: readonly string[];
   readonly stopReason: StopReason;
+  /** The stop sequence the answer ended before (stop_reason `stop_sequence`), else null. */
+  readonly stopSequence: string | null;
   readonly inputTokens: number;
   /** Thinking plus answer tokens. */
   readonly outputTokens: number;
@@ -79,6 +81,8 @@ const blockStop = (index: number): Buffer => cached(blockStops, index, () => eve
 // Anthropic opens every tool_use block's input with an empty fragment.
 const emptyJsonDelta = (index: number): Buffer =>
   cached(emptyJsonDeltas, index, () => event('content_block_delta', `{"type":"content_block_delta","index":${index},"delta":{"type":"input_json_delta","partial_json":""}}`));
+
+const stopSequenceJson = (c: MessageContent): string => (c.stopSequence === null ? 'null' : JSON.stringify(c.stopSequence));
 
 const CACHE_USAGE = '"cache_creation_input_tokens":0,"cache_read_input_tokens":0';
 
@@ -165,7 +169,7 @@ export function messageStreamPlan(who: MessageIdentity, c: MessageContent): { la
   plan.frame(
     event(
       'message_delta',
-      `{"type":"message_delta","delta":{"stop_reason":"${c.stopReason}","stop_sequence":null},"usage":{"input_tokens":${c.inputTokens},${CACHE_USAGE},"output_tokens":${c.outputTokens}}}`,
+      `{"type":"message_delta","delta":{"stop_reason":"${c.stopReason}","stop_sequence":${stopSequenceJson(c)}},"usage":{"input_tokens":${c.inputTokens},${CACHE_USAGE},"output_tokens":${c.outputTokens}}}`,
     ) + MESSAGE_STOP,
   );
   return { lanes: [new Lane(plan.done())], trailer: EMPTY, preludeSteps: 1 };
@@ -201,6 +205,6 @@ export function messageBody(who: MessageIdentity, c: MessageContent): Buffer {
     parts.push(Buffer.from(`${sep}{"type":"tool_use","id":${JSON.stringify(c.toolIds[k])},"name":${jsonQuote(call.name)},"input":${toolInput(call)}}`));
     sep = ',';
   });
-  parts.push(Buffer.from(`],"stop_reason":"${c.stopReason}","stop_sequence":null,"usage":${usageObject(c.inputTokens, c.outputTokens)}}`));
+  parts.push(Buffer.from(`],"stop_reason":"${c.stopReason}","stop_sequence":${stopSequenceJson(c)},"usage":${usageObject(c.inputTokens, c.outputTokens)}}`));
   return Buffer.concat(parts);
 }

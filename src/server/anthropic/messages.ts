@@ -100,6 +100,7 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: strin
     // max_tokens covers thinking and answer together.
     maxTokens: Math.max(0, outputBudget(model, req.maxTokens) - thinkingTokens),
     forceEntryId: admission.entryId,
+    stop: req.body.stop_sequences ?? undefined,
   };
   const drawn = chooseAnswer(ctx.corpus, answerReq, rng);
   // A forced tool_choice prefills the turn, so the model goes straight to tool_use, with no text first.
@@ -111,7 +112,8 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: strin
     thinking,
     answer,
     toolIds: answer.toolCalls.map(() => randomId(rng, 'toolu_01', 22)),
-    stopReason: STOP_REASON[answer.finishReason],
+    stopReason: answer.stopSequence === undefined ? STOP_REASON[answer.finishReason] : 'stop_sequence',
+    stopSequence: answer.stopSequence ?? null,
     inputTokens,
     outputTokens: thinkingTokens + answer.completionTokens,
   };

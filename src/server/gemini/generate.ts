@@ -108,6 +108,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
     jsonSchema: schema,
     maxTokens: outputBudget(model, gc?.maxOutputTokens),
     forceEntryId: admission.entryId,
+    stop: gc?.stopSequences,
   };
   const answers: Answer[] = [];
   for (let i = 0; i < (gc?.candidateCount ?? 1); i++) {

@@ -21,6 +21,7 @@ import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
 import { contextLengthExceeded, maxTokensTooLarge } from './errors.js';
 import { mediaTokens } from './media-tokens.js';
+import { stopList } from '../stop-sequences.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -93,6 +94,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     jsonSchema: format?.type === 'json_schema' ? format.json_schema.schema : undefined,
     maxTokens: outputBudget(model, req.maxTokens),
     forceEntryId: admission.entryId,
+    stop: stopList(req.body.stop),
   };
   const answers: Answer[] = [];
   for (let i = 0; i < req.n; i++) answers.push(chooseAnswer(ctx.corpus, answerReq, rng));

@@ -18,6 +18,7 @@ import { parseCompletionsRequest, type CompletionsRequest } from './completions-
 import { OPENAI_FAULTS } from './faults.js';
 import { openAIErrorReply, quotaKey } from './reply.js';
 import { completionContextExceeded } from './errors.js';
+import { stopList } from '../stop-sequences.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import { contextWindow, outputBudget } from '../../corpus/model-catalog.js';
@@ -66,6 +67,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
     jsonSchema: undefined,
     maxTokens: outputBudget(model, req.maxTokensGiven ? req.maxTokens : undefined),
     forceEntryId: admission.entryId,
+    stop: stopList(req.body.stop),
   };
   const choices: CompletionChoice[] = [];
   for (const prompt of req.prompts) {
