@@ -5,7 +5,7 @@
  */
 import type { Corpus } from '../src/corpus/sampler.js';
 import { chooseAnswer, type Answer, type AnswerRequest } from '../src/server/answer.js';
-import { chatStreamPlan, type ChatIdentity } from '../src/server/openai/chat-encode.js';
+import { chatStreamPlan, type ChatIdentity, type ChatUsage } from '../src/server/openai/chat-encode.js';
 import { assembleEvent } from '../src/server/http-exchange.js';
 import { SeededRandom } from '../src/timing/random.js';
 import { sink, type Body, type Pair } from './micro-harness.js';
@@ -39,7 +39,7 @@ export function framePairs(corpus: Corpus, seed: number): Pair[] {
   const rng = new SeededRandom(seed);
   const answers: Answer[] = [];
   for (let i = 0; i < 64; i++) answers.push(chooseAnswer(corpus, ANSWER_REQUEST, rng));
-  const usage = (a: Answer): { promptTokens: number; completionTokens: number } => ({ promptTokens: 20, completionTokens: a.completionTokens });
+  const usage = (a: Answer): ChatUsage => ({ promptTokens: 20, completionTokens: a.completionTokens, reasoningTokens: 0 });
   const plans = answers.map((a, i) => chatStreamPlan(identity(i), [a], true, usage(a)).lanes[0]!);
 
   // Mean bytes per event, so the copy baseline moves the same bytes.

@@ -246,7 +246,7 @@ describe('field names', () => {
     const res = await generate({
       contents: hi,
       system_instruction: { parts: [{ text: 'Be terse.' }] },
-      generation_config: { max_output_tokens: 2, candidate_count: 2 },
+      generation_config: { max_output_tokens: 2, candidate_count: 2, thinking_config: { thinking_budget: 0 } },
     });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { candidates: { finishReason: string }[]; usageMetadata: { candidatesTokenCount: number } };

@@ -36,7 +36,7 @@ const rawGenerate = (sim: Simulator, query: string, headers: Record<string, stri
   fetch(`${sim.url}/v1beta/models/${MODEL}:${method}?${query}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: HELLO }] }], generationConfig: { maxOutputTokens: 60 } }),
+    body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: HELLO }] }], generationConfig: { maxOutputTokens: 60, thinkingConfig: { thinkingBudget: 0 } } }),
   });
 
 describe('rate limits in google.rpc.Status shape', () => {
@@ -173,7 +173,7 @@ describe('override headers on the Gemini surface', () => {
   const fault = (kind: string) => ({ httpOptions: { headers: { 'x-understudy-fault': kind } } });
 
   it('breaks a stream with an error frame that the SDK throws mid-stream', async () => {
-    const stream = await ai.models.generateContentStream({ model: MODEL, contents: HELLO, config: { maxOutputTokens: 60, ...fault('stream_overloaded') } });
+    const stream = await ai.models.generateContentStream({ model: MODEL, contents: HELLO, config: { maxOutputTokens: 60, thinkingConfig: { thinkingBudget: 0 }, ...fault('stream_overloaded') } });
     const chunks: GenerateContentResponse[] = [];
     const { status, body } = await apiError(
       (async () => {

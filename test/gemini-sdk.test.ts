@@ -83,7 +83,9 @@ describe('@google/genai against the simulator', () => {
       const u = r.usageMetadata!;
       expect(u.promptTokenCount).toBeGreaterThan(0);
       expect(u.candidatesTokenCount).toBeGreaterThan(0);
-      expect(u.totalTokenCount).toBe(u.promptTokenCount! + u.candidatesTokenCount!);
+      // Gemini 2.5 thinks by default: its thoughts are billed and counted in the total.
+      expect(u.thoughtsTokenCount).toBeGreaterThan(0);
+      expect(u.totalTokenCount).toBe(u.promptTokenCount! + u.candidatesTokenCount! + u.thoughtsTokenCount!);
       expect(r.modelVersion).toBe(MODEL);
       expect(r.responseId).toMatch(/^[A-Za-z0-9]{20,}$/);
     });
@@ -107,8 +109,9 @@ describe('@google/genai against the simulator', () => {
       expect(withSystem.usageMetadata!.promptTokenCount).toBeGreaterThan(plain.usageMetadata!.promptTokenCount! + 10);
     });
 
-    it.each([1, 3, 8])('maxOutputTokens %i cuts the answer with finishReason MAX_TOKENS', async (limit) => {
-      const r = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { maxOutputTokens: limit, seed: limit } });
+    it.each([1, 3, 8])('maxOutputTokens %i cuts the answer with finishReason MAX_TOKENS (thinking off)', async (limit) => {
+      const r = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { maxOutputTokens: limit, seed: limit, thinkingConfig: { thinkingBudget: 0 } } });
+      expect(r.usageMetadata!.thoughtsTokenCount).toBeUndefined();
       expect(r.candidates![0]!.finishReason).toBe(FinishReason.MAX_TOKENS);
       expect(r.usageMetadata!.candidatesTokenCount).toBeGreaterThan(0);
       expect(r.usageMetadata!.candidatesTokenCount).toBeLessThanOrEqual(limit);
@@ -123,7 +126,32 @@ describe('@google/genai against the simulator', () => {
         expect(c.content!.parts![0]!.text!.length).toBeGreaterThan(0);
       }
       const u = r.usageMetadata!;
-      expect(u.totalTokenCount).toBe(u.promptTokenCount! + u.candidatesTokenCount!);
+      expect(u.totalTokenCount).toBe(u.promptTokenCount! + u.candidatesTokenCount! + u.thoughtsTokenCount!);
+    });
+
+    it('spends a small maxOutputTokens on thinking: no text, MAX_TOKENS, every token a thought', async () => {
+      const r = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { maxOutputTokens: 40 } });
+      expect(r.text).toBeUndefined();
+      expect(r.candidates![0]!.finishReason).toBe(FinishReason.MAX_TOKENS);
+      expect(r.usageMetadata).toMatchObject({ thoughtsTokenCount: 40, totalTokenCount: r.usageMetadata!.promptTokenCount! + 40 });
+      expect(r.usageMetadata!.candidatesTokenCount).toBeUndefined();
+    });
+
+    it('thinks within a thinkingBudget, not at all on Flash with 0, and refuses 0 on Pro', async () => {
+      for (let seed = 1; seed <= 5; seed++) {
+        const r = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { seed, thinkingConfig: { thinkingBudget: 100 } } });
+        expect(r.usageMetadata!.thoughtsTokenCount).toBeGreaterThanOrEqual(13);
+        expect(r.usageMetadata!.thoughtsTokenCount).toBeLessThanOrEqual(100);
+      }
+      const off = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { thinkingConfig: { thinkingBudget: 0 } } });
+      expect(off.usageMetadata!.thoughtsTokenCount).toBeUndefined();
+      expect(off.usageMetadata!.totalTokenCount).toBe(off.usageMetadata!.promptTokenCount! + off.usageMetadata!.candidatesTokenCount!);
+      const { status, body } = await apiError(ai.models.generateContent({ model: 'gemini-2.5-pro', contents: HELLO, config: { thinkingConfig: { thinkingBudget: 0 } } }));
+      expect(status).toBe(400);
+      expect(body.error).toEqual({ code: 400, message: 'Budget 0 is invalid. This model only works in thinking mode.', status: 'INVALID_ARGUMENT' });
+      // Models before 2.5 do not think.
+      const older = await ai.models.generateContent({ model: 'gemini-2.0-flash', contents: HELLO });
+      expect(older.usageMetadata!.thoughtsTokenCount).toBeUndefined();
     });
   });
 
@@ -157,7 +185,9 @@ describe('@google/genai against the simulator', () => {
         const u = c.usageMetadata!;
         expect(u.promptTokenCount).toBeGreaterThan(0);
         expect(u.candidatesTokenCount).toBeGreaterThan(previous);
-        expect(u.totalTokenCount).toBe(u.promptTokenCount! + u.candidatesTokenCount!);
+        // The thoughts came before the first chunk, so every chunk reports all of them.
+        expect(u.thoughtsTokenCount).toBe(chunks[0]!.usageMetadata!.thoughtsTokenCount);
+        expect(u.totalTokenCount).toBe(u.promptTokenCount! + u.candidatesTokenCount! + u.thoughtsTokenCount!);
         previous = u.candidatesTokenCount!;
       }
       const whole = await ai.models.generateContent({ model: MODEL, contents: 'Explain how a hash map handles collisions, in detail.', config: { seed: 5 } });
@@ -165,7 +195,7 @@ describe('@google/genai against the simulator', () => {
     });
 
     it('ends a cut stream with MAX_TOKENS', async () => {
-      const chunks = await collect(HELLO, { maxOutputTokens: 4, seed: 4 });
+      const chunks = await collect(HELLO, { maxOutputTokens: 4, seed: 4, thinkingConfig: { thinkingBudget: 0 } });
       expect(chunks[chunks.length - 1]!.candidates![0]!.finishReason).toBe(FinishReason.MAX_TOKENS);
       expect(chunks[chunks.length - 1]!.usageMetadata!.candidatesTokenCount).toBeLessThanOrEqual(4);
     });

@@ -72,6 +72,17 @@ describe('the Responses API on accept', () => {
     expect([...text.matchAll(/"sequence_number":(\d+)/g)].map((m) => Number(m[1]))).toEqual([0, 1]);
     expect(text).not.toContain('output_text.delta');
   });
+
+  it("adds a reasoning model's reasoning item on accept; the item is done with the first token", async () => {
+    const json = JSON.stringify({ model: 'o4-mini', input: 'Hi', stream: true });
+    const socket = connect(sim().port, '127.0.0.1');
+    const first = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('latin1'))));
+    socket.write(`POST /v1/responses HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nx-understudy-ttft-ms: 60000\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+    const text = await first;
+    socket.destroy();
+    expect([...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1])).toEqual(['response.created', 'response.in_progress', 'response.output_item.added']);
+    expect(text).toContain('"item":{"id":"rs_');
+  });
 });
 
 describe('Anthropic Messages on accept', () => {

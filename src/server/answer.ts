@@ -66,6 +66,9 @@ export interface Answer {
 
 const NO_TOKENS: TokenSource = { bytes: Buffer.alloc(0), offsets: new Int32Array(1), first: 0, count: 0 };
 
+/** The answer when reasoning spent the whole output limit: nothing written, cut at the limit. */
+export const SPENT_ANSWER: Answer = { entry: null, refusal: false, content: NO_TOKENS, contentCount: 0, toolCalls: [], finishReason: 'length', completionTokens: 0 };
+
 const ID_CODES = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', 'latin1');
 /**
  * Ids are assembled here as bytes and read back as one flat string. Appending a digit at a time

@@ -68,6 +68,9 @@ export const outputTooLarge = (requested: number, limit: number): GeminiError =>
     `Unable to submit request because it has a maxOutputTokens value of ${requested} but the supported range is from 1 (inclusive) to ${limit + 1} (exclusive). Update the value and try again.`,
   );
 
+/** A zero thinking budget for a model that cannot answer without thinking (the Pro models). */
+export const THINKING_REQUIRED: GeminiError = geminiError(400, 'Budget 0 is invalid. This model only works in thinking mode.');
+
 export const INVALID_JSON: GeminiError = geminiError(400, 'Invalid JSON payload received. Unexpected token.');
 
 export const ROOT_NOT_OBJECT: GeminiError = geminiError(400, 'Invalid JSON payload received. Root element must be a message.');

@@ -59,12 +59,21 @@ export function candidateSteps(c: CandidatePlan): number[] {
 }
 
 /** The `usageMetadata` object; zero counts are left out, as proto3 JSON leaves out defaults. */
-function usageJson(promptTokens: number, candidateTokens: number): string {
+/** What a response's usage counts besides its candidates' tokens. */
+export interface GeminiCounts {
+  readonly promptTokens: number;
+  /** A thinking model's thought tokens: billed as output, outside `candidatesTokenCount`. */
+  readonly thoughtsTokens: number;
+}
+
+function usageJson(counts: GeminiCounts, candidateTokens: number): string {
+  const { promptTokens, thoughtsTokens } = counts;
   let s = '{';
   if (promptTokens > 0) s += `"promptTokenCount":${promptTokens},`;
   if (candidateTokens > 0) s += `"candidatesTokenCount":${candidateTokens},`;
-  s += `"totalTokenCount":${promptTokens + candidateTokens}`;
+  s += `"totalTokenCount":${promptTokens + candidateTokens + thoughtsTokens}`;
   if (promptTokens > 0) s += `,"promptTokensDetails":[{"modality":"TEXT","tokenCount":${promptTokens}}]`;
+  if (thoughtsTokens > 0) s += `,"thoughtsTokenCount":${thoughtsTokens}`;
   return s + '}';
 }
 
@@ -120,7 +129,7 @@ function walkSchedule(schedule: EmissionSchedule, laneSteps: readonly (readonly 
 }
 
 /** Every chunk of the stream, in lane order and, within a lane, in send order. */
-function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number, schedule: EmissionSchedule, finishSent = true): Piece[][] {
+function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts, schedule: EmissionSchedule, finishSent = true): Piece[][] {
   const laneSteps = plans.map(candidateSteps);
   const visits: { step: number; event: number; n: number }[][] = plans.map(() => []);
   const sent = walkSchedule(schedule, laneSteps, (lane, step, event, n) => visits[lane]!.push({ step, event, n }));
@@ -129,14 +138,14 @@ function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], prom
   for (const n of sent) cumulative.push((total += n));
   const suffix = `,"modelVersion":${jsonQuote(who.modelVersion)},"responseId":${jsonQuote(who.responseId)}}`;
   const close = (lane: number, event: number, last: boolean, finish: GeminiFinishReason): string =>
-    `],"role":"model"}${last && finishSent ? `,"finishReason":"${finish}"` : ''},"index":${lane}}],"usageMetadata":${usageJson(promptTokens, cumulative[event]!)}${suffix}`;
+    `],"role":"model"}${last && finishSent ? `,"finishReason":"${finish}"` : ''},"index":${lane}}],"usageMetadata":${usageJson(counts, cumulative[event]!)}${suffix}`;
 
   return plans.map((plan, lane) => {
     const pieces: Piece[] = [];
     const laneVisits = visits[lane]!;
     if (laneVisits.length === 0) {
       // Nothing to send but the finish: content without parts, as the API answers an empty turn.
-      pieces.push({ event: 0, lane, open: `{"candidates":[{"content":{"role":"model"},"finishReason":"${plan.finishReason}","index":${lane}}],"usageMetadata":${usageJson(promptTokens, cumulative[0]!)}${suffix}`, src: null, close: '', callTokens: 0 });
+      pieces.push({ event: 0, lane, open: `{"candidates":[{"content":{"role":"model"},"finishReason":"${plan.finishReason}","index":${lane}}],"usageMetadata":${usageJson(counts, cumulative[0]!)}${suffix}`, src: null, close: '', callTokens: 0 });
       return pieces;
     }
     const src = plan.answer.content;
@@ -176,9 +185,9 @@ function wholeFrameSource(frame: Buffer, count: number): TokenSource {
  * `finishSent` false (a missing_done fault) leaves `finishReason` off each candidate's last chunk:
  * a Gemini stream has no closing frame to drop, since the finish rides on the last tokens.
  */
-export function geminiStreamPlan(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number, schedule: EmissionSchedule, finishSent = true): { lanes: Lane[]; trailer: Buffer } {
+export function geminiStreamPlan(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts, schedule: EmissionSchedule, finishSent = true): { lanes: Lane[]; trailer: Buffer } {
   const textHead = Buffer.from(SSE_OPEN + TEXT_OPEN);
-  const lanes = streamPieces(who, plans, promptTokens, schedule, finishSent).map((pieces) => {
+  const lanes = streamPieces(who, plans, counts, schedule, finishSent).map((pieces) => {
     const steps = pieces.map((p): Step => {
       if (p.src !== null) return tokenStep(textHead, p.src, p.src.count, Buffer.from(p.close + SSE_CLOSE));
       const frame = Buffer.from(SSE_OPEN + p.open + SSE_CLOSE);
@@ -193,8 +202,8 @@ export function geminiStreamPlan(who: GeminiIdentity, plans: readonly CandidateP
  * `streamGenerateContent` without `alt=sse`: the API streams one JSON array of the same chunks.
  * Sent whole once generated, since the exchange's streams are SSE.
  */
-export function geminiChunkArray(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number, schedule: EmissionSchedule): Buffer {
-  const pieces = streamPieces(who, plans, promptTokens, schedule).flat();
+export function geminiChunkArray(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts, schedule: EmissionSchedule): Buffer {
+  const pieces = streamPieces(who, plans, counts, schedule).flat();
   pieces.sort((a, b) => a.event - b.event || a.lane - b.lane);
   const parts: Buffer[] = [Buffer.from('[')];
   pieces.forEach((p, i) => {
@@ -206,7 +215,7 @@ export function geminiChunkArray(who: GeminiIdentity, plans: readonly CandidateP
 }
 
 /** The non-streaming GenerateContentResponse; each candidate's text is one slice of the arena. */
-export function geminiBody(who: GeminiIdentity, plans: readonly CandidatePlan[], promptTokens: number): Buffer {
+export function geminiBody(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts): Buffer {
   const parts: Buffer[] = [Buffer.from('{"candidates":[')];
   let total = 0;
   plans.forEach((plan, index) => {
@@ -219,7 +228,7 @@ export function geminiBody(who: GeminiIdentity, plans: readonly CandidatePlan[],
     parts.push(Buffer.from(`,"finishReason":"${plan.finishReason}","index":${index}}`));
   });
   parts.push(
-    Buffer.from(`],"usageMetadata":${usageJson(promptTokens, total)},"modelVersion":${jsonQuote(who.modelVersion)},"responseId":${jsonQuote(who.responseId)}}`),
+    Buffer.from(`],"usageMetadata":${usageJson(counts, total)},"modelVersion":${jsonQuote(who.modelVersion)},"responseId":${jsonQuote(who.responseId)}}`),
   );
   return Buffer.concat(parts);
 }

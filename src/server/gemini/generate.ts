@@ -5,7 +5,8 @@
  */
 import { splitTokens } from '../../corpus/tokens.js';
 import type { SeededRandom } from '../../timing/random.js';
-import { chooseAnswer, randomId, type Answer, type AnswerRequest, type OfferedTool } from '../answer.js';
+import { chooseAnswer, randomId, SPENT_ANSWER, type Answer, type AnswerRequest, type OfferedTool } from '../answer.js';
+import { geminiMustThink, geminiThoughtTokens, spendOnReasoning } from '../reasoning.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
@@ -14,9 +15,9 @@ import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
-import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge } from './errors.js';
+import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_REQUIRED } from './errors.js';
 import { GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
-import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiIdentity } from './generate-encode.js';
+import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
 import { countPromptTokens, promptKey } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
@@ -83,6 +84,8 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
 
   const outputLimit = refusedOutputLimit(model, req.generationConfig?.maxOutputTokens);
   if (outputLimit !== undefined) return geminiErrorReply(route, outputTooLarge(req.generationConfig!.maxOutputTokens!, outputLimit), 'invalid_request', modelIndex);
+  const thinkingBudget = req.generationConfig?.thinkingConfig?.thinkingBudget;
+  if (thinkingBudget === 0 && geminiMustThink(model)) return geminiErrorReply(route, THINKING_REQUIRED, 'invalid_request', modelIndex);
   const promptTokens = countPromptTokens(req);
   const window = overflowedWindow(model, promptTokens);
   if (window !== undefined) return geminiErrorReply(route, inputTooLong(promptTokens, window), 'invalid_request', modelIndex);
@@ -110,13 +113,17 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
     forceEntryId: admission.entryId,
     stop: gc?.stopSequences,
   };
+  // A thinking model thinks first, out of maxOutputTokens: what is left bounds the answer.
+  const spent = spendOnReasoning(geminiThoughtTokens(model, thinkingBudget, rng), answerReq.maxTokens!);
+  const limited: AnswerRequest = spent.reasoning === 0 ? answerReq : { ...answerReq, maxTokens: spent.answerLimit };
   const answers: Answer[] = [];
   for (let i = 0; i < (gc?.candidateCount ?? 1); i++) {
-    const picked = gc?.responseMimeType === 'text/x.enum' ? enumAnswer(schema, rng, answerReq.maxTokens) : null;
-    answers.push(picked ?? chooseAnswer(ctx.corpus, answerReq, rng));
+    const picked = gc?.responseMimeType === 'text/x.enum' ? enumAnswer(schema, rng, limited.maxTokens) : null;
+    answers.push(spent.reasoning > 0 && spent.answerLimit === 0 ? SPENT_ANSWER : (picked ?? chooseAnswer(ctx.corpus, limited, rng)));
   }
+  const counts: GeminiCounts = { promptTokens, thoughtsTokens: spent.reasoning };
   const plans = answers.map(candidatePlan);
-  const completionTokens = plans.reduce((n, p) => n + p.tokens, 0);
+  const completionTokens = plans.reduce((n, p) => n + p.tokens, spent.reasoning);
 
   const lead = answers[0]!.entry;
   // Both stream forms (SSE, and the JSON array without alt=sse) are chunked by the event schedule.
@@ -127,7 +134,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
   const fault = admission.faults.stream;
 
   if (timing.stream && query.get('alt') === 'sse') {
-    const { lanes, trailer } = geminiStreamPlan(who, plans, promptTokens, timing.schedule, fault?.kind !== 'missing_done');
+    const { lanes, trailer } = geminiStreamPlan(who, plans, counts, timing.schedule, fault?.kind !== 'missing_done');
     return {
       kind: 'stream',
       headers: geminiHeaders(schedule.ttftMs, groundTruth),
@@ -146,7 +153,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
     status: 200,
     contentType: JSON_TYPE,
     headers: geminiHeaders(schedule.totalMs, groundTruth),
-    body: timing.stream ? geminiChunkArray(who, plans, promptTokens, timing.schedule) : geminiBody(who, plans, promptTokens),
+    body: timing.stream ? geminiChunkArray(who, plans, counts, timing.schedule) : geminiBody(who, plans, counts),
     delayMs: schedule.totalMs,
     completionTokens,
     meta: held,

@@ -81,6 +81,7 @@ const chatRequest = z.looseObject({
   logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullable().optional(),
   store: z.boolean().nullable().optional(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  reasoning_effort: z.string().nullable().optional(),
   user: z.string().optional(),
 });
 

@@ -24,11 +24,15 @@ export interface ResponseIdentity {
   readonly messageId: string;
   /** `fc_…` per tool call of the answer. */
   readonly callItemIds: readonly string[];
+  /** `rs_…` of the reasoning item a reasoning model's output starts with; null for other models. */
+  readonly reasoningItemId: string | null;
 }
 
 export interface ResponseUsage {
   readonly inputTokens: number;
+  /** The answer's tokens and the reasoning tokens. */
   readonly outputTokens: number;
+  readonly reasoningTokens: number;
 }
 
 /**
@@ -79,21 +83,30 @@ export const RESPONSE_STREAM_ERROR = Buffer.from(
 );
 export const RESPONSE_STREAM_ERROR_END = FRAME_END;
 
-type OutputItem = { readonly kind: 'message' } | { readonly kind: 'call'; readonly call: AnswerToolCall; readonly itemId: string };
+type OutputItem =
+  | { readonly kind: 'reasoning'; readonly itemId: string }
+  | { readonly kind: 'message' }
+  | { readonly kind: 'call'; readonly call: AnswerToolCall; readonly itemId: string };
 
 /**
- * The answer's output items in order: a message when there is text (or nothing else), then one
- * function call per tool call that got any argument tokens before the limit.
+ * The answer's output items in order: a reasoning model's reasoning item, a message when there is
+ * text (or nothing else), then one function call per tool call that got any argument tokens
+ * before the limit. Reasoning that spent the whole limit leaves the reasoning item alone.
  */
 function outputItems(p: ResponseParts): OutputItem[] {
   const items: OutputItem[] = [];
   const a = p.answer;
+  if (a.contentCount > 0) items.push({ kind: 'message' });
   a.toolCalls.forEach((call, k) => {
     if (call.count > 0) items.push({ kind: 'call', call, itemId: p.who.callItemIds[k]! });
   });
-  if (a.contentCount > 0 || items.length === 0) items.unshift({ kind: 'message' });
+  if (p.who.reasoningItemId !== null) items.unshift({ kind: 'reasoning', itemId: p.who.reasoningItemId });
+  else if (items.length === 0) items.push({ kind: 'message' });
   return items;
 }
+
+/** A reasoning item: its summary is empty, as it is when no summary is asked for. */
+const reasoningItem = (itemId: string): string => `{"id":${JSON.stringify(itemId)},"type":"reasoning","summary":[]}`;
 
 /** Whether the answer was cut at `max_output_tokens`. */
 function isCut(a: Answer): boolean {
@@ -134,7 +147,14 @@ function callItem(call: AnswerToolCall, itemId: string): Buffer[] {
 }
 
 function finishedItem(p: ResponseParts, item: OutputItem): Buffer[] {
-  return item.kind === 'message' ? messageItem(p) : callItem(item.call, item.itemId);
+  switch (item.kind) {
+    case 'reasoning':
+      return [Buffer.from(reasoningItem(item.itemId))];
+    case 'message':
+      return messageItem(p);
+    case 'call':
+      return callItem(item.call, item.itemId);
+  }
 }
 
 function usageObject(u: ResponseUsage): Record<string, unknown> {
@@ -142,7 +162,7 @@ function usageObject(u: ResponseUsage): Record<string, unknown> {
     input_tokens: u.inputTokens,
     input_tokens_details: { cached_tokens: 0 },
     output_tokens: u.outputTokens,
-    output_tokens_details: { reasoning_tokens: 0 },
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens },
     total_tokens: u.inputTokens + u.outputTokens,
   };
 }
@@ -215,7 +235,9 @@ export function responseStreamPlan(p: ResponseParts): StreamPlan {
   const a = p.answer;
   const items = outputItems(p);
   items.forEach((item, index) => {
-    if (item.kind === 'message') {
+    if (item.kind === 'reasoning') {
+      steps.push(eventFrame('response.output_item.added', [`"output_index":${index},"item":${reasoningItem(item.itemId)}`]));
+    } else if (item.kind === 'message') {
       const id = JSON.stringify(p.who.messageId);
       const at = `"item_id":${id},"output_index":${index},"content_index":0`;
       steps.push(eventFrame('response.output_item.added', [`"output_index":${index},"item":{"id":${id},"type":"message","status":"in_progress","content":[],"role":"assistant"}`]));
@@ -245,8 +267,9 @@ export function responseStreamPlan(p: ResponseParts): StreamPlan {
   });
   const final = isCut(a) ? 'response.incomplete' : 'response.completed';
   steps.push(eventFrame(final, ['"response":', ...responseObject(p, true, finalOutput(p, items))]));
-  // response.created and response.in_progress go out when the request is taken, as OpenAI sends them.
-  return { lanes: [new Lane(steps)], trailer: EMPTY, preludeSteps: 2 };
+  // response.created and response.in_progress go out when the request is taken, as OpenAI sends
+  // them, and so does a reasoning item's output_item.added: its done event waits for the answer.
+  return { lanes: [new Lane(steps)], trailer: EMPTY, preludeSteps: items[0]!.kind === 'reasoning' ? 3 : 2 };
 }
 
 /** malformed_frame: a named output_text.delta event whose data is not JSON (the SDK raises a parse error). */

@@ -5,7 +5,7 @@
  */
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { chooseAnswer, laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
+import { chooseAnswer, laneTokenSteps, randomId, SPENT_ANSWER, type AnswerRequest } from '../answer.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
@@ -21,7 +21,8 @@ import { parseResponsesRequest, type ResponsesRequest } from './responses-reques
 import { responseStoreFor } from './responses-store.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
-import { outputBudget, overflowedWindow } from '../../corpus/model-catalog.js';
+import { isReasoningModel, outputBudget, overflowedWindow } from '../../corpus/model-catalog.js';
+import { openAIReasoningTokens, spendOnReasoning } from '../reasoning.js';
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -91,7 +92,9 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     maxTokens: outputBudget(model, req.body.max_output_tokens ?? undefined),
     forceEntryId: admission.entryId,
   };
-  const answer = chooseAnswer(ctx.corpus, answerReq, rng);
+  // A reasoning model thinks first, out of the same limit: what is left bounds the answer.
+  const spent = spendOnReasoning(openAIReasoningTokens(model, req.body.reasoning?.effort, rng), answerReq.maxTokens!);
+  const answer = spent.reasoning === 0 ? chooseAnswer(ctx.corpus, answerReq, rng) : spent.answerLimit === 0 ? SPENT_ANSWER : chooseAnswer(ctx.corpus, { ...answerReq, maxTokens: spent.answerLimit }, rng);
 
   const lead = answer.entry;
   const timing = planAnswerTiming(ctx, { model, laneSteps: [laneTokenSteps(answer)], rng, promptTokens: inputTokens, admission, lead }, req.stream);
@@ -104,10 +107,11 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
       model,
       messageId: randomId(rng, 'msg_', 48),
       callItemIds: answer.toolCalls.map(() => randomId(rng, 'fc_', 48)),
+      reasoningItemId: isReasoningModel(model) ? randomId(rng, 'rs_', 48) : null,
     },
     echo: echoOf(req),
     answer,
-    usage: { inputTokens, outputTokens: answer.completionTokens },
+    usage: { inputTokens, outputTokens: answer.completionTokens + spent.reasoning, reasoningTokens: spent.reasoning },
   };
 
   // Stored when accepted, as its final object: a retrieve during generation sees the finished response.
@@ -124,7 +128,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     faultFrames: { error: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END, malformed: RESPONSE_MALFORMED_FRAME },
     plan: () => responseStreamPlan(parts),
     body: () => final,
-    completionTokens: answer.completionTokens,
+    completionTokens: answer.completionTokens + spent.reasoning,
   });
 }
 

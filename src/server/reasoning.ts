@@ -1,0 +1,70 @@
+/**
+ * Hidden reasoning: the tokens OpenAI's reasoning models (o-series, GPT-5) and Gemini's thinking
+ * models (2.5, 3) spend before they answer. A client never sees them as text, but they are billed
+ * as output, they come out of the same output limit as the answer, and usage reports them
+ * (`reasoning_tokens`, `thoughtsTokenCount`). The classic surprise this reproduces: a small
+ * `max_completion_tokens` / `maxOutputTokens` spent wholly on reasoning, leaving an empty answer
+ * cut with `length` / `MAX_TOKENS`.
+ *
+ * How many tokens a model reasons is drawn log-uniformly from a range per effort, from the
+ * request's seeded source (docs/surfaces.md gives the ranges and why). Timing is not stretched for
+ * them: the profiles' TTFTs for these models are measured times to the first visible token, which
+ * already include typical reasoning.
+ */
+import { isReasoningModel } from '../corpus/model-catalog.js';
+import type { SeededRandom } from '../timing/random.js';
+
+/**
+ * Tokens reasoned per effort: [least, most]. Efforts not listed (a newer one such as `xhigh`) are
+ * taken as `medium`: the simulator should not refuse what the provider may accept.
+ */
+const EFFORT_TOKENS: Readonly<Record<string, readonly [number, number]>> = {
+  none: [0, 0],
+  minimal: [0, 0],
+  low: [64, 640],
+  medium: [192, 1_920],
+  high: [768, 7_680],
+};
+
+/** Gemini's dynamic thinking (no budget, or -1): about what a medium effort spends. */
+const DYNAMIC_THINKING: readonly [number, number] = [192, 1_920];
+
+/** A log-uniform draw in [lo, hi]: most answers reason briefly, a few at length. */
+function draw(rng: SeededRandom, [lo, hi]: readonly [number, number]): number {
+  if (hi <= 0) return 0;
+  return Math.round(lo * Math.pow(hi / lo, rng.next()));
+}
+
+/** An OpenAI reasoning model's hidden tokens at `effort` (default medium); 0 for other models. */
+export function openAIReasoningTokens(model: string, effort: string | null | undefined, rng: SeededRandom): number {
+  if (!isReasoningModel(model)) return 0;
+  return draw(rng, EFFORT_TOKENS[effort ?? 'medium'] ?? EFFORT_TOKENS.medium!);
+}
+
+/** Gemini models that think by default (2.5 and 3); 2.5 Flash and Flash-Lite can be told not to. */
+export function geminiThinks(model: string): boolean {
+  return model.startsWith('gemini-2.5') || model.startsWith('gemini-3');
+}
+
+/** Only the Pro models refuse a zero budget: they cannot answer without thinking. */
+export function geminiMustThink(model: string): boolean {
+  return geminiThinks(model) && model.includes('-pro');
+}
+
+/**
+ * A Gemini thinking model's thought tokens under `thinkingBudget`: none for 0, dynamic for -1 or
+ * none given, else up to the budget (at least an eighth of it). 0 for models that do not think.
+ */
+export function geminiThoughtTokens(model: string, budget: number | undefined, rng: SeededRandom): number {
+  if (!geminiThinks(model) || budget === 0) return 0;
+  if (budget === undefined || budget < 0) return draw(rng, DYNAMIC_THINKING);
+  return draw(rng, [Math.max(1, Math.ceil(budget / 8)), budget]);
+}
+
+/**
+ * Reasoning against an output limit: the tokens reasoned (never more than the limit) and what the
+ * limit leaves for the answer, 0 when reasoning spent it all.
+ */
+export function spendOnReasoning(reasoning: number, limit: number): { readonly reasoning: number; readonly answerLimit: number } {
+  return reasoning >= limit ? { reasoning: limit, answerLimit: 0 } : { reasoning, answerLimit: limit - reasoning };
+}
