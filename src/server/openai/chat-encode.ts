@@ -19,6 +19,8 @@ export interface ChatIdentity {
 
 export interface ChatUsage {
   readonly promptTokens: number;
+  /** The prompt's leading tokens served from the prompt cache (`src/server/prompt-cache.ts`). */
+  readonly cachedTokens: number;
   /** Answer tokens of every choice, and the reasoning tokens. */
   readonly completionTokens: number;
   /** Hidden reasoning (o-series, GPT-5), included in `completionTokens`. */
@@ -125,7 +127,7 @@ export function joinPieces(parts: readonly (string | Buffer)[], transient = fals
 }
 
 function usageJson(u: ChatUsage): string {
-  return `{"prompt_tokens":${u.promptTokens},"completion_tokens":${u.completionTokens},"total_tokens":${u.promptTokens + u.completionTokens},"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens},"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`;
+  return `{"prompt_tokens":${u.promptTokens},"completion_tokens":${u.completionTokens},"total_tokens":${u.promptTokens + u.completionTokens},"prompt_tokens_details":{"cached_tokens":${u.cachedTokens},"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens},"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`;
 }
 
 /** The non-streaming `chat.completion` body; content is spliced from the arena as one slice. */

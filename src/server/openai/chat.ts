@@ -23,22 +23,42 @@ import { contextLengthExceeded, maxTokensTooLarge } from './errors.js';
 import { mediaTokens } from './media-tokens.js';
 import { stopList } from '../stop-sequences.js';
 import { openAIReasoningTokens, spendOnReasoning } from '../reasoning.js';
+import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
 
 export const OPENAI_CHAT: RouteVariant<'chat_completions'> = { route: 'chat_completions', model: undefined, authChecked: false };
 
-/** OpenAI's chat accounting: ~3 tokens of framing per message, 3 to prime the reply. */
-export function countChatPromptTokens(req: ChatRequest): number {
+/**
+ * OpenAI's chat accounting: ~3 tokens of framing per message, 3 to prime the reply. With
+ * `prefixes`, also marks the prompt's cacheable boundaries: after the tools, which lead the
+ * prompt, and after each message.
+ */
+export function countChatPromptTokens(req: ChatRequest, prefixes?: PromptPrefixes): number {
   let n = 3;
+  if (req.body.tools && req.body.tools.length > 0) {
+    const tools = JSON.stringify(req.body.tools);
+    n += countTokens(tools);
+    prefixes?.add(tools, n);
+  }
   for (const m of req.body.messages) {
     n += 3 + countTokens(messageText(m)) + mediaTokens(m.content);
     if (m.name !== undefined) n += 1;
     if (m.tool_calls) for (const c of m.tool_calls) n += countTokens(c.function.name) + countTokens(c.function.arguments) + 3;
+    prefixes?.add(JSON.stringify(m), n);
   }
-  if (req.body.tools && req.body.tools.length > 0) n += countTokens(JSON.stringify(req.body.tools));
   return n;
+}
+
+/** Whether a prompt can reach the 1,024 tokens caching needs (each such token is at least a character, or an image). */
+function mayBeCached(req: ChatRequest): boolean {
+  let chars = 0;
+  for (const m of req.body.messages) {
+    if (typeof m.content !== 'string') return true;
+    chars += m.content.length;
+  }
+  return chars + (req.body.tools ? MIN_CACHED_PROMPT : 0) >= MIN_CACHED_PROMPT;
 }
 
 const fingerprints = new Map<string, string>();
@@ -71,7 +91,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     const param = req.body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
     return openAIErrorReply(requestId, route, maxTokensTooLarge(param, req.maxTokens!, outputLimit), 'invalid_request', modelIndex);
   }
-  const promptTokens = countChatPromptTokens(req);
+  const prefixes = mayBeCached(req) ? new PromptPrefixes(model) : undefined;
+  const promptTokens = countChatPromptTokens(req, prefixes);
   const window = overflowedWindow(model, promptTokens);
   if (window !== undefined) return openAIErrorReply(requestId, route, contextLengthExceeded(window, promptTokens), 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
@@ -81,6 +102,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     OPENAI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
+  // Only a prompt the model took is cached: a refusal above never reached it.
+  const cachedTokens = prefixes === undefined ? 0 : promptCacheFor(ctx).use(prefixes, promptTokens);
   const held = heldMeta(meta, admission.saturationSlot);
   const lastRole = req.body.messages[req.body.messages.length - 1]!.role;
   const format = req.body.response_format;
@@ -111,7 +134,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     answers.push(spent.answerLimit === 0 ? SPENT_ANSWER : chooseAnswer(ctx.corpus, { ...answerReq, maxTokens: spent.answerLimit }, rng));
   }
   const completionTokens = answers.reduce((n, a) => n + a.completionTokens, reasoningTokens);
-  const usage = { promptTokens, completionTokens, reasoningTokens };
+  const usage = { promptTokens, cachedTokens, completionTokens, reasoningTokens };
 
   const lead = answers[0]!.entry;
   const timing = planAnswerTiming(ctx, { model, laneSteps: answers.map(laneTokenSteps), rng, promptTokens, admission, lead }, req.stream);

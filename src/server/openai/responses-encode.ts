@@ -30,6 +30,8 @@ export interface ResponseIdentity {
 
 export interface ResponseUsage {
   readonly inputTokens: number;
+  /** The input's leading tokens served from the prompt cache. */
+  readonly cachedTokens: number;
   /** The answer's tokens and the reasoning tokens. */
   readonly outputTokens: number;
   readonly reasoningTokens: number;
@@ -160,7 +162,7 @@ function finishedItem(p: ResponseParts, item: OutputItem): Buffer[] {
 function usageObject(u: ResponseUsage): Record<string, unknown> {
   return {
     input_tokens: u.inputTokens,
-    input_tokens_details: { cached_tokens: 0 },
+    input_tokens_details: { cached_tokens: u.cachedTokens },
     output_tokens: u.outputTokens,
     output_tokens_details: { reasoning_tokens: u.reasoningTokens },
     total_tokens: u.inputTokens + u.outputTokens,

@@ -23,17 +23,39 @@ import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
 import { isReasoningModel, outputBudget, overflowedWindow } from '../../corpus/model-catalog.js';
 import { openAIReasoningTokens, spendOnReasoning } from '../reasoning.js';
+import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
 
-/** Input tokens as the Responses API bills them: ~3 tokens of framing per item, 3 to prime the reply. */
-export function countResponsesInputTokens(req: ResponsesRequest): number {
+/**
+ * Input tokens as the Responses API bills them: ~3 tokens of framing per item, 3 to prime the
+ * reply. With `prefixes`, also marks the cacheable boundaries: after the tools and the
+ * instructions, which lead the prompt, and after each input item.
+ */
+export function countResponsesInputTokens(req: ResponsesRequest, prefixes?: PromptPrefixes): number {
   let n = 3;
-  if (req.body.instructions) n += 3 + countTokens(req.body.instructions);
-  for (const t of req.turns) n += 3 + countTokens(t.text) + t.mediaTokens;
-  if (req.tools.length > 0) n += countTokens(JSON.stringify(req.tools));
+  if (req.tools.length > 0) {
+    const tools = JSON.stringify(req.tools);
+    n += countTokens(tools);
+    prefixes?.add(tools, n);
+  }
+  if (req.body.instructions) {
+    n += 3 + countTokens(req.body.instructions);
+    prefixes?.add(req.body.instructions, n);
+  }
+  for (const t of req.turns) {
+    n += 3 + countTokens(t.text) + t.mediaTokens;
+    prefixes?.add(JSON.stringify(t), n);
+  }
   return n;
+}
+
+/** Whether the input can reach the 1,024 tokens caching needs. */
+function mayBeCached(req: ResponsesRequest): boolean {
+  let chars = (req.body.instructions ?? '').length + (req.tools.length > 0 ? MIN_CACHED_PROMPT : 0);
+  for (const t of req.turns) chars += t.text.length + (t.mediaTokens > 0 ? MIN_CACHED_PROMPT : 0);
+  return chars >= MIN_CACHED_PROMPT;
 }
 
 function echoOf(req: ResponsesRequest): ResponseEcho {
@@ -69,7 +91,8 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
   const route = OPENAI_RESPONSES.route;
 
-  const inputTokens = countResponsesInputTokens(req);
+  const prefixes = mayBeCached(req) ? new PromptPrefixes(model) : undefined;
+  const inputTokens = countResponsesInputTokens(req, prefixes);
   if (overflowedWindow(model, inputTokens) !== undefined) return openAIErrorReply(requestId, route, INPUT_EXCEEDS_CONTEXT, 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
   const admission = admit(
@@ -78,6 +101,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     OPENAI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
+  const cachedTokens = prefixes === undefined ? 0 : promptCacheFor(ctx).use(prefixes, inputTokens);
   const held = heldMeta(meta, admission.saturationSlot);
   const format = req.format;
   const answerReq: AnswerRequest = {
@@ -111,7 +135,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     },
     echo: echoOf(req),
     answer,
-    usage: { inputTokens, outputTokens: answer.completionTokens + spent.reasoning, reasoningTokens: spent.reasoning },
+    usage: { inputTokens, cachedTokens, outputTokens: answer.completionTokens + spent.reasoning, reasoningTokens: spent.reasoning },
   };
 
   // Stored when accepted, as its final object: a retrieve during generation sees the finished response.

@@ -1,0 +1,99 @@
+/**
+ * Prompt caching as OpenAI applies it on its own to every prompt of 1,024 tokens or more: a
+ * request whose prompt starts with a prefix seen recently reports that prefix as
+ * `cached_tokens`, counted from 1,024 in steps of 128 (platform.openai.com/docs/guides/prompt-caching).
+ *
+ * A prompt is seen as a chain of boundaries, one after each message (and after the tools, which
+ * come first): each boundary has the prompt's token count up to it and a hash of everything before
+ * it. A cache remembers boundary hashes for ten minutes after their last use; the longest known
+ * boundary of a new prompt is its cached prefix. Real caching matches token by token and may miss
+ * when requests land on different machines; boundaries at message ends give the same answer for
+ * the usual case, a conversation that grows by appending turns, or a shared system prompt.
+ *
+ * Each server thread has its own cache, as each of OpenAI's machines has: a connection stays on
+ * one thread, so an SDK client's follow-up requests find what its earlier ones stored.
+ */
+import { hashString } from '../timing/random.js';
+import type { ThreadContext } from './thread-context.js';
+
+/** Prompts shorter than this are never cached. */
+export const MIN_CACHED_PROMPT = 1024;
+/** Beyond the minimum, cached tokens grow in steps of this many. */
+const CACHE_STEP = 128;
+/** How long a prefix stays cached after its last use. */
+const TTL_MS = 10 * 60_000;
+/** Most prefixes a thread remembers: the oldest go first. */
+const CAPACITY = 50_000;
+
+/** A prompt's boundaries: token counts up to each, ascending, and the hash of what precedes it. */
+export class PromptPrefixes {
+  readonly tokens: number[] = [];
+  readonly hashes: number[] = [];
+  #a: number;
+  #b: number;
+
+  /** `model` starts the chain: prefixes are cached per model. */
+  constructor(model: string) {
+    this.#a = hashString(model);
+    this.#b = hashString(model, 0x9747b28c);
+  }
+
+  /** Extends the prompt by `text` (a tool list, a message's role and content), ending a boundary at `tokensSoFar`. */
+  add(text: string, tokensSoFar: number): void {
+    this.#a = hashString(text, this.#a);
+    this.#b = hashString(text, this.#b);
+    this.tokens.push(tokensSoFar);
+    // 53 bits of two independent 32-bit hashes: tens of thousands of entries never collide in practice.
+    this.hashes.push((this.#a & 0x1fffff) * 0x100000000 + this.#b);
+  }
+}
+
+export class PromptCache {
+  readonly #expiry = new Map<number, number>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
+
+  /**
+   * The tokens of `prompt` served from cache, as OpenAI counts them (0 below 1,024), then
+   * remembers each of its boundaries. `total` is the whole prompt's token count.
+   */
+  use(prompt: PromptPrefixes, total: number): number {
+    if (total < MIN_CACHED_PROMPT) return 0;
+    const now = this.#now();
+    let hit = 0;
+    for (let i = prompt.hashes.length - 1; i >= 0; i--) {
+      const expires = this.#expiry.get(prompt.hashes[i]!);
+      if (expires !== undefined && expires > now) {
+        hit = prompt.tokens[i]!;
+        break;
+      }
+    }
+    for (const h of prompt.hashes) {
+      // Re-inserted so the Map's order is least recently used first.
+      this.#expiry.delete(h);
+      this.#expiry.set(h, now + TTL_MS);
+    }
+    while (this.#expiry.size > CAPACITY) this.#expiry.delete(this.#expiry.keys().next().value!);
+    return cachedTokens(Math.min(hit, total));
+  }
+}
+
+/** A matched prefix as OpenAI reports it: 1,024 and then whole steps of 128, or 0. */
+export function cachedTokens(prefix: number): number {
+  return prefix < MIN_CACHED_PROMPT ? 0 : MIN_CACHED_PROMPT + Math.floor((prefix - MIN_CACHED_PROMPT) / CACHE_STEP) * CACHE_STEP;
+}
+
+const caches = new WeakMap<ThreadContext, PromptCache>();
+
+/** This thread's prompt cache. */
+export function promptCacheFor(ctx: ThreadContext): PromptCache {
+  let cache = caches.get(ctx);
+  if (cache === undefined) {
+    cache = new PromptCache();
+    caches.set(ctx, cache);
+  }
+  return cache;
+}
