@@ -48,12 +48,42 @@ export class PromptPrefixes {
   }
 }
 
-export class PromptCache {
+/** Prefix hashes a thread has cached, each until its expiry, the least recently used dropped first past CAPACITY. */
+export class PrefixStore {
   readonly #expiry = new Map<number, number>();
   readonly #now: () => number;
 
   constructor(now: () => number = () => performance.now()) {
     this.#now = now;
+  }
+
+  now(): number {
+    return this.#now();
+  }
+
+  /** The index of the last of `hashes` still cached at `now`, or -1. */
+  longest(hashes: readonly number[], now: number): number {
+    for (let i = hashes.length - 1; i >= 0; i--) {
+      const expires = this.#expiry.get(hashes[i]!);
+      if (expires !== undefined && expires > now) return i;
+    }
+    return -1;
+  }
+
+  /** Caches `hash` for `ttlMs` from `now` (a use refreshes it). */
+  remember(hash: number, now: number, ttlMs: number): void {
+    // Re-inserted so the Map's order is least recently used first.
+    this.#expiry.delete(hash);
+    this.#expiry.set(hash, now + ttlMs);
+    if (this.#expiry.size > CAPACITY) this.#expiry.delete(this.#expiry.keys().next().value!);
+  }
+}
+
+export class PromptCache {
+  readonly #store: PrefixStore;
+
+  constructor(now?: () => number) {
+    this.#store = new PrefixStore(now);
   }
 
   /**
@@ -62,22 +92,10 @@ export class PromptCache {
    */
   use(prompt: PromptPrefixes, total: number): number {
     if (total < MIN_CACHED_PROMPT) return 0;
-    const now = this.#now();
-    let hit = 0;
-    for (let i = prompt.hashes.length - 1; i >= 0; i--) {
-      const expires = this.#expiry.get(prompt.hashes[i]!);
-      if (expires !== undefined && expires > now) {
-        hit = prompt.tokens[i]!;
-        break;
-      }
-    }
-    for (const h of prompt.hashes) {
-      // Re-inserted so the Map's order is least recently used first.
-      this.#expiry.delete(h);
-      this.#expiry.set(h, now + TTL_MS);
-    }
-    while (this.#expiry.size > CAPACITY) this.#expiry.delete(this.#expiry.keys().next().value!);
-    return cachedTokens(Math.min(hit, total));
+    const now = this.#store.now();
+    const hit = this.#store.longest(prompt.hashes, now);
+    for (const h of prompt.hashes) this.#store.remember(h, now, TTL_MS);
+    return hit < 0 ? 0 : cachedTokens(Math.min(prompt.tokens[hit]!, total));
   }
 }
 

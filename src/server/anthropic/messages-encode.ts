@@ -10,6 +10,7 @@ import type { FinishReason } from '../../corpus/format.js';
 import type { Answer, AnswerToolCall } from '../answer.js';
 import { EMPTY, Lane, Step, sourceSlice, tokenStep, type TokenSource } from '../stream-plan.js';
 import { jsonQuote } from '../json-quote.js';
+import type { CacheUsage } from './prompt-cache.js';
 
 export interface MessageIdentity {
   readonly id: string;
@@ -41,7 +42,8 @@ export interface MessageContent {
   readonly stopReason: StopReason;
   /** The stop sequence the answer ended before (stop_reason `stop_sequence`), else null. */
   readonly stopSequence: string | null;
-  readonly inputTokens: number;
+  /** Input tokens: uncached, read from the prompt cache, written to it. */
+  readonly cache: CacheUsage;
   /** Thinking plus answer tokens. */
   readonly outputTokens: number;
 }
@@ -84,10 +86,13 @@ const emptyJsonDelta = (index: number): Buffer =>
 
 const stopSequenceJson = (c: MessageContent): string => (c.stopSequence === null ? 'null' : JSON.stringify(c.stopSequence));
 
-const CACHE_USAGE = '"cache_creation_input_tokens":0,"cache_read_input_tokens":0';
+/** Usage's input fields, as every usage object carries them. */
+function inputUsage(c: CacheUsage): string {
+  return `"input_tokens":${c.input},"cache_creation_input_tokens":${c.write5m + c.write1h},"cache_read_input_tokens":${c.read}`;
+}
 
-function usageObject(inputTokens: number, outputTokens: number): string {
-  return `{"input_tokens":${inputTokens},${CACHE_USAGE},"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":0},"output_tokens":${outputTokens},"service_tier":"standard","inference_geo":"not_available"}`;
+function usageObject(c: CacheUsage, outputTokens: number): string {
+  return `{${inputUsage(c)},"cache_creation":{"ephemeral_5m_input_tokens":${c.write5m},"ephemeral_1h_input_tokens":${c.write1h}},"output_tokens":${outputTokens},"service_tier":"standard","inference_geo":"not_available"}`;
 }
 
 /** Collects steps, merging adjacent static frames into one. */
@@ -137,7 +142,7 @@ export function messageStreamPlan(who: MessageIdentity, c: MessageContent): { la
   plan.frame(
     event(
       'message_start',
-      `{"type":"message_start","message":{"id":${jsonQuote(who.id)},"type":"message","role":"assistant","model":${jsonQuote(who.model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":${usageObject(c.inputTokens, Math.min(1, c.outputTokens))}}}`,
+      `{"type":"message_start","message":{"id":${jsonQuote(who.id)},"type":"message","role":"assistant","model":${jsonQuote(who.model)},"content":[],"stop_reason":null,"stop_sequence":null,"usage":${usageObject(c.cache, Math.min(1, c.outputTokens))}}}`,
     ),
   );
   plan.cut();
@@ -169,7 +174,7 @@ export function messageStreamPlan(who: MessageIdentity, c: MessageContent): { la
   plan.frame(
     event(
       'message_delta',
-      `{"type":"message_delta","delta":{"stop_reason":"${c.stopReason}","stop_sequence":${stopSequenceJson(c)}},"usage":{"input_tokens":${c.inputTokens},${CACHE_USAGE},"output_tokens":${c.outputTokens}}}`,
+      `{"type":"message_delta","delta":{"stop_reason":"${c.stopReason}","stop_sequence":${stopSequenceJson(c)}},"usage":{${inputUsage(c.cache)},"output_tokens":${c.outputTokens}}}`,
     ) + MESSAGE_STOP,
   );
   return { lanes: [new Lane(plan.done())], trailer: EMPTY, preludeSteps: 1 };
@@ -205,6 +210,6 @@ export function messageBody(who: MessageIdentity, c: MessageContent): Buffer {
     parts.push(Buffer.from(`${sep}{"type":"tool_use","id":${JSON.stringify(c.toolIds[k])},"name":${jsonQuote(call.name)},"input":${toolInput(call)}}`));
     sep = ',';
   });
-  parts.push(Buffer.from(`],"stop_reason":"${c.stopReason}","stop_sequence":${stopSequenceJson(c)},"usage":${usageObject(c.inputTokens, c.outputTokens)}}`));
+  parts.push(Buffer.from(`],"stop_reason":"${c.stopReason}","stop_sequence":${stopSequenceJson(c)},"usage":${usageObject(c.cache, c.outputTokens)}}`));
   return Buffer.concat(parts);
 }

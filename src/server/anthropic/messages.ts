@@ -19,6 +19,7 @@ import { ANTHROPIC_FAULTS, ANTHROPIC_HALF_FRAME, ANTHROPIC_MALFORMED_FRAME, ANTH
 import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type MessageIdentity, type ThinkingPart } from './messages-encode.js';
 import { parseMessagesRequest, type MessagesRequest } from './messages-request.js';
 import { countInputTokens } from './prompt-tokens.js';
+import { countWithCache } from './prompt-cache.js';
 import { anthropicErrorReply, anthropicHeaders, anthropicKey, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
 
@@ -86,6 +87,8 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: strin
   );
   if (!isAdmission(admission)) return admission;
   const held = heldMeta(meta, admission.saturationSlot);
+  // Only a prompt the model took reads or writes the cache: a refusal above never reached it.
+  const cache = countWithCache(ctx, req, body, model);
 
   const thinking = req.thinkingBudget === null ? null : thinkingPart(ctx.corpus, bucketKey, req.thinkingBudget, rng);
   const thinkingTokens = thinking?.count ?? 0;
@@ -114,7 +117,7 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: strin
     toolIds: answer.toolCalls.map(() => randomId(rng, 'toolu_01', 22)),
     stopReason: answer.stopSequence === undefined ? STOP_REASON[answer.finishReason] : 'stop_sequence',
     stopSequence: answer.stopSequence ?? null,
-    inputTokens,
+    cache,
     outputTokens: thinkingTokens + answer.completionTokens,
   };
 

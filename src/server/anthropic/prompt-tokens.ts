@@ -53,13 +53,35 @@ function contentTokens(content: unknown): number {
   return n;
 }
 
-export function countInputTokens(req: MessagesRequest): number {
+/**
+ * Sees each block of the prompt in the order the model reads it (the tools as one block, then the
+ * system prompt's blocks, then each message's), with the prompt's tokens up to its end, for
+ * prompt caching (`./prompt-cache.ts`).
+ */
+export type BlockVisitor = (block: unknown, tokensSoFar: number) => void;
+
+export function countInputTokens(req: MessagesRequest, visit?: BlockVisitor): number {
   const { system, messages, tools } = req.body;
   let n = REPLY_PRIMING;
-  if (system !== undefined) n += PER_MESSAGE + contentTokens(system);
-  for (const m of messages) n += PER_MESSAGE + contentTokens(m.content);
   if (tools !== undefined && tools.length > 0) {
     n += (req.mustCallTool ? TOOL_PROMPT_FORCED : TOOL_PROMPT_AUTO) + countTokens(JSON.stringify(tools));
+    visit?.(tools, n);
+  }
+  if (system !== undefined) n = contentPrefix(system, n + PER_MESSAGE, visit);
+  for (const m of messages) n = contentPrefix(m.content, n + PER_MESSAGE, visit);
+  return n;
+}
+
+/** `n` plus the tokens of `content`, visiting each of its blocks (a string is one block). */
+function contentPrefix(content: unknown, n: number, visit: BlockVisitor | undefined): number {
+  if (visit === undefined || !Array.isArray(content)) {
+    n += contentTokens(content);
+    visit?.(content, n);
+    return n;
+  }
+  for (const b of content as ContentBlock[]) {
+    n += blockTokens(b);
+    visit(b, n);
   }
   return n;
 }

@@ -1,0 +1,108 @@
+/**
+ * Anthropic's prompt caching, which the caller asks for: a `cache_control` breakpoint on a tool, a
+ * system block or a message block caches the prompt up to and including that block
+ * (platform.claude.com/docs/en/build-with-claude/prompt-caching).
+ * - The first request writes the prefix: `cache_creation_input_tokens`, split by TTL in
+ *   `cache_creation` (`ephemeral_5m_input_tokens`, or `_1h_` for `ttl: "1h"`).
+ * - A later request whose prompt starts with a cached prefix reads it: `cache_read_input_tokens`.
+ *   As Anthropic does, each breakpoint also finds a prefix that ends up to 20 blocks before it, so
+ *   a breakpoint moved to the newest turn of a conversation reads what the last turn wrote.
+ * - `input_tokens` is what is left: the tokens after the last breakpoint, and any not cached.
+ * - A prefix shorter than the model's minimum is not cached, silently.
+ * - A use refreshes the TTL: 5 minutes, or an hour.
+ *
+ * As with OpenAI's cache (`../prompt-cache.ts`), each server thread caches on its own.
+ */
+import { PrefixStore, PromptPrefixes } from '../prompt-cache.js';
+import type { ThreadContext } from '../thread-context.js';
+import { countInputTokens } from './prompt-tokens.js';
+import type { MessagesRequest } from './messages-request.js';
+
+/** How the prompt's input tokens split between the cache and the rest. */
+export interface CacheUsage {
+  readonly input: number;
+  readonly read: number;
+  readonly write5m: number;
+  readonly write1h: number;
+}
+
+const FIVE_MINUTES = 5 * 60_000;
+const ONE_HOUR = 60 * 60_000;
+/** How far before a breakpoint Anthropic looks for a cached prefix, in blocks. */
+const LOOKBACK_BLOCKS = 20;
+
+/** The fewest tokens a cached prefix may hold, by model (the docs' table). */
+function minimumCacheable(model: string): number {
+  if (model.startsWith('claude-haiku-4-5') || model.startsWith('claude-opus-4-5')) return 4096;
+  if (model.startsWith('claude-3-5-haiku') || model.startsWith('claude-3-haiku')) return 2048;
+  return 1024;
+}
+
+function breakpointTtl(block: unknown): number | null {
+  const control = (block as { cache_control?: { type?: unknown; ttl?: unknown } } | null)?.cache_control;
+  if (typeof control !== 'object' || control === null || control.type !== 'ephemeral') return null;
+  return control.ttl === '1h' ? ONE_HOUR : FIVE_MINUTES;
+}
+
+/** A `cache_control` on the tools is on one of them (usually the last); it covers them all. */
+function toolsTtl(tools: unknown): number | null {
+  if (!Array.isArray(tools)) return null;
+  let ttl: number | null = null;
+  for (const t of tools) ttl = breakpointTtl(t) ?? ttl;
+  return ttl;
+}
+
+/** A prefix is its content: where the breakpoints sit does not change it. */
+const withoutBreakpoints = (key: string, value: unknown): unknown => (key === 'cache_control' ? undefined : value);
+
+const stores = new WeakMap<ThreadContext, PrefixStore>();
+
+function storeFor(ctx: ThreadContext): PrefixStore {
+  let store = stores.get(ctx);
+  if (store === undefined) {
+    store = new PrefixStore();
+    stores.set(ctx, store);
+  }
+  return store;
+}
+
+/**
+ * The request's input tokens with the cache applied, and the cache updated, on this thread's
+ * store. `body` is the raw request: a prompt without "cache_control" anywhere is counted plainly.
+ */
+export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: string, model: string, store: PrefixStore = storeFor(ctx)): CacheUsage {
+  if (!body.includes('"cache_control"')) return { input: countInputTokens(req), read: 0, write5m: 0, write1h: 0 };
+  const prefixes = new PromptPrefixes(model);
+  const ttls: (number | null)[] = [];
+  const total = countInputTokens(req, (block, tokens) => {
+    prefixes.add(JSON.stringify(block, withoutBreakpoints) ?? '', tokens);
+    ttls.push(block === req.body.tools ? toolsTtl(block) : breakpointTtl(block));
+  });
+  const minimum = minimumCacheable(model);
+  const now = store.now();
+
+  // The longest cached prefix within the lookback of a breakpoint.
+  let hit = -1;
+  for (let b = ttls.length - 1; b >= 0 && hit < 0; b--) {
+    if (ttls[b] === null) continue;
+    const found = store.longest(prefixes.hashes.slice(Math.max(0, b - LOOKBACK_BLOCKS), b + 1), now);
+    if (found >= 0) hit = Math.max(0, b - LOOKBACK_BLOCKS) + found;
+  }
+  const read = hit < 0 ? 0 : prefixes.tokens[hit]!;
+
+  // Every breakpoint past what was read writes the tokens since the one before it, at its TTL.
+  let written = read;
+  let write5m = 0;
+  let write1h = 0;
+  for (let b = 0; b < ttls.length; b++) {
+    const ttl = ttls[b]!;
+    const tokens = prefixes.tokens[b]!;
+    if (ttl === null || tokens < minimum) continue;
+    store.remember(prefixes.hashes[b]!, now, ttl);
+    if (tokens <= written) continue;
+    if (ttl === ONE_HOUR) write1h += tokens - written;
+    else write5m += tokens - written;
+    written = tokens;
+  }
+  return { input: total - written, read, write5m, write1h };
+}
