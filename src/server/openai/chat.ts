@@ -51,14 +51,14 @@ export function countChatPromptTokens(req: ChatRequest, prefixes?: PromptPrefixe
   return n;
 }
 
-/** Whether a prompt can reach the 1,024 tokens caching needs (each such token is at least a character, or an image). */
-function mayBeCached(req: ChatRequest): boolean {
-  let chars = 0;
-  for (const m of req.body.messages) {
-    if (typeof m.content !== 'string') return true;
-    chars += m.content.length;
-  }
-  return chars + (req.body.tools ? MIN_CACHED_PROMPT : 0) >= MIN_CACHED_PROMPT;
+/**
+ * The prompt's cacheable boundaries, for a prompt long enough to be cached. Counted again: every
+ * text is in the count cache by then, and a short prompt (most of a load test's) pays nothing.
+ */
+function chatPrefixes(req: ChatRequest, model: string): PromptPrefixes {
+  const prefixes = new PromptPrefixes(model);
+  countChatPromptTokens(req, prefixes);
+  return prefixes;
 }
 
 const fingerprints = new Map<string, string>();
@@ -91,8 +91,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     const param = req.body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
     return openAIErrorReply(requestId, route, maxTokensTooLarge(param, req.maxTokens!, outputLimit), 'invalid_request', modelIndex);
   }
-  const prefixes = mayBeCached(req) ? new PromptPrefixes(model) : undefined;
-  const promptTokens = countChatPromptTokens(req, prefixes);
+  const promptTokens = countChatPromptTokens(req);
   const window = overflowedWindow(model, promptTokens);
   if (window !== undefined) return openAIErrorReply(requestId, route, contextLengthExceeded(window, promptTokens), 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
@@ -103,7 +102,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   );
   if (!isAdmission(admission)) return admission;
   // Only a prompt the model took is cached: a refusal above never reached it.
-  const cachedTokens = prefixes === undefined ? 0 : promptCacheFor(ctx).use(prefixes, promptTokens);
+  const cachedTokens = promptTokens < MIN_CACHED_PROMPT ? 0 : promptCacheFor(ctx).use(chatPrefixes(req, model), promptTokens);
   const held = heldMeta(meta, admission.saturationSlot);
   const lastRole = req.body.messages[req.body.messages.length - 1]!.role;
   const format = req.body.response_format;

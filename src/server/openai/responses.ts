@@ -51,11 +51,11 @@ export function countResponsesInputTokens(req: ResponsesRequest, prefixes?: Prom
   return n;
 }
 
-/** Whether the input can reach the 1,024 tokens caching needs. */
-function mayBeCached(req: ResponsesRequest): boolean {
-  let chars = (req.body.instructions ?? '').length + (req.tools.length > 0 ? MIN_CACHED_PROMPT : 0);
-  for (const t of req.turns) chars += t.text.length + (t.mediaTokens > 0 ? MIN_CACHED_PROMPT : 0);
-  return chars >= MIN_CACHED_PROMPT;
+/** The input's cacheable boundaries, for input long enough to be cached (see `chatPrefixes`). */
+function responsesPrefixes(req: ResponsesRequest, model: string): PromptPrefixes {
+  const prefixes = new PromptPrefixes(model);
+  countResponsesInputTokens(req, prefixes);
+  return prefixes;
 }
 
 function echoOf(req: ResponsesRequest): ResponseEcho {
@@ -91,8 +91,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
   const route = OPENAI_RESPONSES.route;
 
-  const prefixes = mayBeCached(req) ? new PromptPrefixes(model) : undefined;
-  const inputTokens = countResponsesInputTokens(req, prefixes);
+  const inputTokens = countResponsesInputTokens(req);
   if (overflowedWindow(model, inputTokens) !== undefined) return openAIErrorReply(requestId, route, INPUT_EXCEEDS_CONTEXT, 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
   const admission = admit(
@@ -101,7 +100,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     OPENAI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
-  const cachedTokens = prefixes === undefined ? 0 : promptCacheFor(ctx).use(prefixes, inputTokens);
+  const cachedTokens = inputTokens < MIN_CACHED_PROMPT ? 0 : promptCacheFor(ctx).use(responsesPrefixes(req, model), inputTokens);
   const held = heldMeta(meta, admission.saturationSlot);
   const format = req.format;
   const answerReq: AnswerRequest = {
