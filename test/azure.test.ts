@@ -28,12 +28,12 @@ describe('AzureOpenAI against the simulator', () => {
   });
   afterAll(() => sim.stop());
 
-  it('answers chat on the deployment, naming the deployment as the model, with Azure headers', async () => {
+  it('answers chat on the deployment, naming the deployed model by its snapshot, with Azure headers', async () => {
     const { data, response } = await client.chat.completions.create({ model: 'ignored-by-azure', messages: HELLO, seed: 1 }).withResponse();
     expect(new URL(response.url).pathname).toBe('/openai/deployments/gpt-4o-mini/chat/completions');
     expect(new URL(response.url).searchParams.get('api-version')).toBe(API_VERSION);
     expect(data.object).toBe('chat.completion');
-    expect(data.model).toBe('gpt-4o-mini');
+    expect(data.model).toBe('gpt-4o-mini-2024-07-18');
     expect(data.choices[0]!.message.content!.length).toBeGreaterThan(0);
     expect(data.choices[0]!.finish_reason).toBe('stop');
     expect(response.headers.get('apim-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -81,7 +81,7 @@ describe('AzureOpenAI against the simulator', () => {
   it('serves the v1 routes with the model in the body and no api-version', async () => {
     const v1 = new OpenAI({ baseURL: `${sim.url}/openai/v1`, apiKey: 'k', maxRetries: 0 });
     const chat = await v1.chat.completions.create({ model: 'gpt-4o-mini', messages: HELLO });
-    expect(chat.model).toBe('gpt-4o-mini');
+    expect(chat.model).toBe('gpt-4o-mini-2024-07-18');
     const emb = await v1.embeddings.create({ model: 'text-embedding-3-small', input: 'hi' });
     expect(emb.data[0]!.embedding).toHaveLength(1536);
   });

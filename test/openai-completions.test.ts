@@ -29,7 +29,7 @@ describe('completions.create against the simulator', () => {
     const r = await client.completions.create({ model: MODEL, prompt: 'Say this is a test', max_tokens: 200, seed: 1 });
     expect(r.id).toMatch(/^cmpl-[A-Za-z0-9]{29}$/);
     expect(r.object).toBe('text_completion');
-    expect(r.model).toBe(MODEL);
+    expect(r.model).toBe('gpt-3.5-turbo-instruct:20230824-v2');
     expect(Number.isInteger(r.created)).toBe(true);
     expect(r.choices).toHaveLength(1);
     const choice = r.choices[0]!;
@@ -95,7 +95,7 @@ describe('completions.create against the simulator', () => {
     for (const c of chunks) {
       expect(c.object).toBe('text_completion');
       expect(c.id).toBe(first.id);
-      expect(c.model).toBe(MODEL);
+      expect(c.model).toBe('gpt-3.5-turbo-instruct:20230824-v2');
       expect(c.choices).toHaveLength(1);
       expect(c.choices[0]!.logprobs).toBeNull();
       expect('usage' in c).toBe(false);

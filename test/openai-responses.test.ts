@@ -80,7 +80,7 @@ describe('openai SDK responses against the simulator', () => {
       expect(r.id).toMatch(/^resp_[A-Za-z0-9]+$/);
       expect(r.object).toBe('response');
       expect(r.status).toBe('completed');
-      expect(r.model).toBe(MODEL);
+      expect(r.model).toBe('gpt-4o-2024-08-06');
       expect(Number.isInteger(r.created_at)).toBe(true);
       expect(r.error).toBeNull();
       expect(r.incomplete_details).toBeNull();

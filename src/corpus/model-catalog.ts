@@ -25,6 +25,35 @@ export function vendorOf(model: string): Vendor | undefined {
   return undefined;
 }
 
+/**
+ * The snapshot OpenAI answers with when a request names an alias: a response's `model` says which
+ * dated snapshot served it (a request for `gpt-4o-mini` comes back as `gpt-4o-mini-2024-07-18`),
+ * and cost reports keyed by model must handle those ids. Ids not listed (dated ids already,
+ * fine-tunes, newer aliases, other vendors) come back as sent.
+ */
+const OPENAI_SNAPSHOTS: ReadonlyMap<string, string> = new Map([
+  ['gpt-4o', 'gpt-4o-2024-08-06'],
+  ['gpt-4o-mini', 'gpt-4o-mini-2024-07-18'],
+  ['gpt-4.1', 'gpt-4.1-2025-04-14'],
+  ['gpt-4.1-mini', 'gpt-4.1-mini-2025-04-14'],
+  ['gpt-4.1-nano', 'gpt-4.1-nano-2025-04-14'],
+  ['gpt-5', 'gpt-5-2025-08-07'],
+  ['gpt-5-mini', 'gpt-5-mini-2025-08-07'],
+  ['gpt-5-nano', 'gpt-5-nano-2025-08-07'],
+  ['o1', 'o1-2024-12-17'],
+  ['o3', 'o3-2025-04-16'],
+  ['o3-mini', 'o3-mini-2025-01-31'],
+  ['o4-mini', 'o4-mini-2025-04-16'],
+  ['gpt-4-turbo', 'gpt-4-turbo-2024-04-09'],
+  ['gpt-4', 'gpt-4-0613'],
+  ['gpt-3.5-turbo', 'gpt-3.5-turbo-0125'],
+  ['gpt-3.5-turbo-instruct', 'gpt-3.5-turbo-instruct:20230824-v2'],
+]);
+
+export function servedModelId(model: string): string {
+  return OPENAI_SNAPSHOTS.get(model) ?? model;
+}
+
 /** o-series and gpt-5 reasoning models reject `max_tokens` in Chat Completions. */
 export function isReasoningModel(model: string): boolean {
   return /^o\d/.test(model) || (model.startsWith('gpt-5') && !model.startsWith('gpt-5-chat'));

@@ -18,7 +18,7 @@ import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
-import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
+import { outputBudget, overflowedWindow, refusedOutputLimit, servedModelId } from '../../corpus/model-catalog.js';
 import { contextLengthExceeded, maxTokensTooLarge } from './errors.js';
 import { mediaTokens } from './media-tokens.js';
 import { stopList } from '../stop-sequences.js';
@@ -140,7 +140,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   const who: ChatIdentity = {
     id: randomId(rng, 'chatcmpl-', 29),
     created: Math.floor(Date.now() / 1000),
-    model,
+    model: servedModelId(model),
     systemFingerprint: systemFingerprint(model),
   };
 

@@ -21,7 +21,7 @@ import { completionContextExceeded } from './errors.js';
 import { stopList } from '../stop-sequences.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
-import { contextWindow, outputBudget } from '../../corpus/model-catalog.js';
+import { contextWindow, outputBudget, servedModelId } from '../../corpus/model-catalog.js';
 
 export const OPENAI_COMPLETIONS: RouteVariant<'completions'> = { route: 'completions', model: undefined, authChecked: false };
 
@@ -82,7 +82,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
   const who: CompletionIdentity = {
     id: randomId(rng, 'cmpl-', 29),
     created: Math.floor(Date.now() / 1000),
-    model,
+    model: servedModelId(model),
     systemFingerprint: systemFingerprint(model),
   };
 

@@ -21,7 +21,7 @@ import { parseResponsesRequest, type ResponsesRequest } from './responses-reques
 import { responseStoreFor } from './responses-store.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
-import { isReasoningModel, outputBudget, overflowedWindow } from '../../corpus/model-catalog.js';
+import { isReasoningModel, outputBudget, overflowedWindow, servedModelId } from '../../corpus/model-catalog.js';
 import { openAIReasoningTokens, spendOnReasoning } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 
@@ -127,7 +127,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
       id: randomId(rng, 'resp_', 48),
       createdAt,
       completedAt: createdAt + Math.ceil(timing.schedule.totalMs / 1000),
-      model,
+      model: servedModelId(model),
       messageId: randomId(rng, 'msg_', 48),
       callItemIds: answer.toolCalls.map(() => randomId(rng, 'fc_', 48)),
       reasoningItemId: isReasoningModel(model) ? randomId(rng, 'rs_', 48) : null,
