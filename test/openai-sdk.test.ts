@@ -585,6 +585,12 @@ describe('openai SDK against the simulator', () => {
       expect(e.code).toBe('missing_required_parameter');
     });
 
+    it.each(['o3', 'gpt-5-mini'])('stop on reasoning model %s is unsupported_parameter, as OpenAI answers it', async (model) => {
+      const e = await rejection(client.chat.completions.create({ model, messages: HELLO, stop: ['. '] }), OpenAI.BadRequestError);
+      expect(e).toMatchObject({ status: 400, param: 'stop', code: 'unsupported_parameter', message: "400 Unsupported parameter: 'stop' is not supported with this model." });
+      expect((await client.chat.completions.create({ model: 'gpt-5-chat-latest', messages: HELLO, stop: ['. '] })).choices).toHaveLength(1);
+    });
+
     it.each(['o3', 'gpt-5'])('max_tokens on reasoning model %s is unsupported_parameter', async (model) => {
       const e = await rejection(client.chat.completions.create({ model, messages: HELLO, max_tokens: 50 }), OpenAI.BadRequestError);
       expect(e.code).toBe('unsupported_parameter');

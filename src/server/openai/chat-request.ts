@@ -147,6 +147,9 @@ export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
       'unsupported_parameter',
     );
   }
+  if (body.stop != null && isReasoningModel(body.model)) {
+    return invalidRequest("Unsupported parameter: 'stop' is not supported with this model.", 'stop', 'unsupported_parameter');
+  }
   const tools = body.tools ?? [];
   const choice = body.tool_choice;
   if (choice !== undefined && choice !== 'none' && choice !== 'auto' && tools.length === 0) {
