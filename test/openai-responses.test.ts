@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type ConfigInput, type Simulator } from '../src/index.js';
 import { ResponseStore } from '../src/server/openai/responses-store.js';
+import { countTokens } from '../src/corpus/tokens.js';
 import { entry, writeTempCorpus } from './fixtures/corpus.js';
 import { rejection } from './fixtures/sim.js';
 import { WEATHER_PARAMS } from './fixtures/schemas.js';
@@ -581,5 +582,47 @@ describe('ResponseStore', () => {
     expect(store.delete('b')).toBe(true);
     expect(store.delete('b')).toBe(false);
     expect(store.size).toBe(0);
+  });
+});
+
+describe('conversations on the Responses API count their whole context', () => {
+  const sim = useSimulator({ speed: 0, threads: 1 });
+  const QUESTION = 'Explain how a hash map handles collisions, with an example.';
+
+  it('previous_response_id and item_reference count the earlier turns as the same items sent inline', async () => {
+    const client = clientFor(sim());
+    const first = await client.responses.create({ model: 'gpt-4.1-mini', input: QUESTION });
+    const message = first.output.find((o) => o.type === 'message')!;
+    const answer = first.output_text;
+    // The earlier turn inline (what `store: false` clients send).
+    const inline = await client.responses.create({
+      model: 'gpt-4.1-mini',
+      store: false,
+      input: [
+        { role: 'user', content: QUESTION },
+        { role: 'assistant', content: answer },
+        { role: 'user', content: 'Why?' },
+      ],
+    });
+    // The same turn by reference (what the Vercel AI SDK sends when responses are stored).
+    const referenced = await client.responses.create({
+      model: 'gpt-4.1-mini',
+      input: [{ role: 'user', content: QUESTION }, { type: 'item_reference', id: message.id }, { role: 'user', content: 'Why?' }],
+    });
+    const continued = await client.responses.create({ model: 'gpt-4.1-mini', previous_response_id: first.id, input: 'Why?' });
+    const expected = first.usage!.input_tokens + 3 + first.usage!.output_tokens + 3 + countTokens('Why?');
+    expect(inline.usage!.input_tokens).toBe(expected);
+    expect(referenced.usage!.input_tokens).toBe(expected);
+    expect(continued.usage!.input_tokens).toBe(expected);
+    // A continuation of a continuation carries all of it.
+    const again = await client.responses.create({ model: 'gpt-4.1-mini', previous_response_id: continued.id, input: 'And then?' });
+    expect(again.usage!.input_tokens).toBe(continued.usage!.input_tokens + 3 + continued.usage!.output_tokens + 3 + countTokens('And then?'));
+  });
+
+  it('takes ids this thread does not hold as empty rather than refusing them', async () => {
+    const client = clientFor(sim());
+    const r = await client.responses.create({ model: 'gpt-4.1-mini', previous_response_id: 'resp_unknown', input: [{ type: 'item_reference', id: 'msg_unknown' }, { role: 'user', content: 'Hi' }] });
+    expect(r.status).toBe('completed');
+    expect(r.usage!.input_tokens).toBe(3 + 3 + 3 + countTokens('Hi'));
   });
 });

@@ -94,6 +94,10 @@ export interface InputTurn {
   readonly text: string;
   /** Tokens for the images it carries (`input_image` parts). */
   readonly mediaTokens: number;
+  /** For an `item_reference`: the id of the stored item it stands for. */
+  readonly ref?: string;
+  /** Tokens already known (a stored output item, `./responses-context.ts`): counted instead of `text`. */
+  readonly tokens?: number;
 }
 
 /** What the responses route needs, normalized. */
@@ -136,7 +140,9 @@ function parseItem(raw: unknown, index: number): InputTurn | OpenAIError {
   }
   if (typeof type === 'string' && type !== 'message') {
     const r = parseReportingInput(otherItem, raw);
-    return r.success ? { type, text: '', mediaTokens: 0 } : prefixed(r.error.issues[0]!, ['input', index]);
+    if (!r.success) return prefixed(r.error.issues[0]!, ['input', index]);
+    const id = (raw as { id?: unknown }).id;
+    return type === 'item_reference' && typeof id === 'string' ? { type, text: '', mediaTokens: 0, ref: id } : { type, text: '', mediaTokens: 0 };
   }
   const r = parseReportingInput(messageItem, raw);
   return r.success ? { type: 'message', text: partsText(r.data.content), mediaTokens: mediaTokens(r.data.content) } : prefixed(r.error.issues[0]!, ['input', index]);

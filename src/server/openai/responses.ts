@@ -17,8 +17,9 @@ import { INPUT_EXCEEDS_CONTEXT, invalidRequest, type OpenAIError } from './error
 import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
-import { parseResponsesRequest, type ResponsesRequest } from './responses-request.js';
+import { parseResponsesRequest, type InputTurn, type ResponsesRequest } from './responses-request.js';
 import { responseStoreFor } from './responses-store.js';
+import { conversationsFor, outputTurns } from './responses-context.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
 import { isReasoningModel, outputBudget, overflowedWindow, servedModelId } from '../../corpus/model-catalog.js';
@@ -33,7 +34,7 @@ const DEFAULT_OUTPUT_ESTIMATE = 1024;
  * reply. With `prefixes`, also marks the cacheable boundaries: after the tools and the
  * instructions, which lead the prompt, and after each input item.
  */
-export function countResponsesInputTokens(req: ResponsesRequest, prefixes?: PromptPrefixes): number {
+export function countResponsesInputTokens(req: ResponsesRequest, turns: readonly InputTurn[] = req.turns, prefixes?: PromptPrefixes): number {
   let n = 3;
   if (req.tools.length > 0) {
     const tools = JSON.stringify(req.tools);
@@ -44,17 +45,17 @@ export function countResponsesInputTokens(req: ResponsesRequest, prefixes?: Prom
     n += 3 + countTokens(req.body.instructions);
     prefixes?.add(req.body.instructions, n);
   }
-  for (const t of req.turns) {
-    n += 3 + countTokens(t.text) + t.mediaTokens;
+  for (const t of turns) {
+    n += 3 + (t.tokens ?? countTokens(t.text)) + t.mediaTokens;
     prefixes?.add(JSON.stringify(t), n);
   }
   return n;
 }
 
 /** The input's cacheable boundaries, for input long enough to be cached (see `chatPrefixes`). */
-function responsesPrefixes(req: ResponsesRequest, model: string): PromptPrefixes {
+function responsesPrefixes(req: ResponsesRequest, turns: readonly InputTurn[], model: string): PromptPrefixes {
   const prefixes = new PromptPrefixes(model);
-  countResponsesInputTokens(req, prefixes);
+  countResponsesInputTokens(req, turns, prefixes);
   return prefixes;
 }
 
@@ -91,7 +92,9 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
   const route = OPENAI_RESPONSES.route;
 
-  const inputTokens = countResponsesInputTokens(req);
+  const conversations = conversationsFor(ctx);
+  const turns = conversations.resolve(req);
+  const inputTokens = countResponsesInputTokens(req, turns);
   if (overflowedWindow(model, inputTokens) !== undefined) return openAIErrorReply(requestId, route, INPUT_EXCEEDS_CONTEXT, 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
   const admission = admit(
@@ -100,7 +103,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     OPENAI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
-  const cachedTokens = inputTokens < MIN_CACHED_PROMPT ? 0 : promptCacheFor(ctx).use(responsesPrefixes(req, model), inputTokens);
+  const cachedTokens = inputTokens < MIN_CACHED_PROMPT ? 0 : promptCacheFor(ctx).use(responsesPrefixes(req, turns, model), inputTokens);
   const held = heldMeta(meta, admission.saturationSlot);
   const format = req.format;
   const answerReq: AnswerRequest = {
@@ -139,7 +142,10 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
 
   // Stored when accepted, as its final object: a retrieve during generation sees the finished response.
   const final = responseBody(parts);
-  if (req.store) responseStoreFor(ctx).put(parts.who.id, final);
+  if (req.store) {
+    responseStoreFor(ctx).put(parts.who.id, final);
+    conversations.record(parts.who.id, turns, outputTurns(answer, parts.who));
+  }
 
   return openAIAnswerReply({
     rng,
