@@ -61,7 +61,13 @@ describe('OpenAI reasoning models', () => {
     const reasoning = r.usage!.output_tokens_details.reasoning_tokens;
     expect(reasoning).toBeGreaterThanOrEqual(64);
     expect(r.usage!.output_tokens).toBeGreaterThan(reasoning);
+    // The default effort is reported, as OpenAI echoes it.
+    expect((await client().responses.create({ model: 'gpt-5-mini', input: 'Hi' })).reasoning).toEqual({ effort: 'medium', summary: null });
+    // Stateless clients ask for the item's encrypted_content, to send it back next turn.
+    const stateless = await client().responses.create({ model: 'gpt-5-mini', input: 'Hi', store: false, include: ['reasoning.encrypted_content'] });
+    expect(stateless.output[0]).toEqual({ id: expect.stringMatching(/^rs_/), type: 'reasoning', encrypted_content: expect.stringMatching(/^gAAAAAB[A-Za-z0-9]{320}$/), summary: [] });
     const plain = await client().responses.create({ model: 'gpt-4.1-mini', input: 'Hi' });
+    expect(plain.reasoning).toEqual({ effort: null, summary: null });
     expect(plain.output.map((o) => o.type)).toEqual(['message']);
     expect(plain.usage!.output_tokens_details.reasoning_tokens).toBe(0);
   });

@@ -26,6 +26,8 @@ export interface ResponseIdentity {
   readonly callItemIds: readonly string[];
   /** `rs_…` of the reasoning item a reasoning model's output starts with; null for other models. */
   readonly reasoningItemId: string | null;
+  /** The item's opaque `encrypted_content`, when `include` asks for it (stateless clients send it back). */
+  readonly reasoningEncrypted: string | null;
 }
 
 export interface ResponseUsage {
@@ -86,7 +88,7 @@ export const RESPONSE_STREAM_ERROR = Buffer.from(
 export const RESPONSE_STREAM_ERROR_END = FRAME_END;
 
 type OutputItem =
-  | { readonly kind: 'reasoning'; readonly itemId: string }
+  | { readonly kind: 'reasoning'; readonly itemId: string; readonly encrypted: string | null }
   | { readonly kind: 'message' }
   | { readonly kind: 'call'; readonly call: AnswerToolCall; readonly itemId: string };
 
@@ -102,13 +104,14 @@ function outputItems(p: ResponseParts): OutputItem[] {
   a.toolCalls.forEach((call, k) => {
     if (call.count > 0) items.push({ kind: 'call', call, itemId: p.who.callItemIds[k]! });
   });
-  if (p.who.reasoningItemId !== null) items.unshift({ kind: 'reasoning', itemId: p.who.reasoningItemId });
+  if (p.who.reasoningItemId !== null) items.unshift({ kind: 'reasoning', itemId: p.who.reasoningItemId, encrypted: p.who.reasoningEncrypted });
   else if (items.length === 0) items.push({ kind: 'message' });
   return items;
 }
 
 /** A reasoning item: its summary is empty, as it is when no summary is asked for. */
-const reasoningItem = (itemId: string): string => `{"id":${JSON.stringify(itemId)},"type":"reasoning","summary":[]}`;
+const reasoningItem = (itemId: string, encrypted: string | null): string =>
+  `{"id":${JSON.stringify(itemId)},"type":"reasoning"${encrypted === null ? '' : `,"encrypted_content":${JSON.stringify(encrypted)}`},"summary":[]}`;
 
 /** Whether the answer was cut at `max_output_tokens`. */
 function isCut(a: Answer): boolean {
@@ -151,7 +154,7 @@ function callItem(call: AnswerToolCall, itemId: string): Buffer[] {
 function finishedItem(p: ResponseParts, item: OutputItem): Buffer[] {
   switch (item.kind) {
     case 'reasoning':
-      return [Buffer.from(reasoningItem(item.itemId))];
+      return [Buffer.from(reasoningItem(item.itemId, item.encrypted))];
     case 'message':
       return messageItem(p);
     case 'call':
@@ -238,7 +241,7 @@ export function responseStreamPlan(p: ResponseParts): StreamPlan {
   const items = outputItems(p);
   items.forEach((item, index) => {
     if (item.kind === 'reasoning') {
-      steps.push(eventFrame('response.output_item.added', [`"output_index":${index},"item":${reasoningItem(item.itemId)}`]));
+      steps.push(eventFrame('response.output_item.added', [`"output_index":${index},"item":${reasoningItem(item.itemId, item.encrypted)}`]));
     } else if (item.kind === 'message') {
       const id = JSON.stringify(p.who.messageId);
       const at = `"item_id":${id},"output_index":${index},"content_index":0`;

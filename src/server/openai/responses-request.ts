@@ -69,6 +69,7 @@ const responsesRequest = z.looseObject({
   top_p: z.number().min(0).max(1).nullable().optional(),
   stream: z.boolean().nullable().optional(),
   stream_options: z.looseObject({ include_obfuscation: z.boolean().optional() }).nullable().optional(),
+  include: z.array(z.string()).nullable().optional(),
   store: z.boolean().nullable().optional(),
   previous_response_id: z.string().nullable().optional(),
   tools: z.array(z.looseObject({ type: z.string() })).max(128).optional(),

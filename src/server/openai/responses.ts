@@ -67,7 +67,8 @@ function echoOf(req: ResponsesRequest): ResponseEcho {
     after: {
       parallel_tool_calls: b.parallel_tool_calls !== false,
       previous_response_id: b.previous_response_id ?? null,
-      reasoning: { effort: b.reasoning?.effort ?? null, summary: b.reasoning?.summary ?? null },
+      // A reasoning model reports the effort it used, its default included.
+      reasoning: { effort: b.reasoning?.effort ?? (isReasoningModel(b.model) ? 'medium' : null), summary: b.reasoning?.summary ?? null },
       store: req.store,
       temperature: b.temperature ?? 1,
       text: { format: req.format, verbosity: b.text?.verbosity ?? 'medium' },
@@ -134,6 +135,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
       messageId: randomId(rng, 'msg_', 48),
       callItemIds: answer.toolCalls.map(() => randomId(rng, 'fc_', 48)),
       reasoningItemId: isReasoningModel(model) ? randomId(rng, 'rs_', 48) : null,
+      reasoningEncrypted: isReasoningModel(model) && req.body.include?.includes('reasoning.encrypted_content') === true ? randomId(rng, 'gAAAAAB', 320) : null,
     },
     echo: echoOf(req),
     answer,
