@@ -3,7 +3,7 @@
  * the SDK's own request building, SSE parsing and error handling, so a wire-format slip shows up as
  * the SDK failure a user would see.
  */
-import { ApiError, FinishReason, FunctionCallingConfigMode, GoogleGenAI, Type, type Content, type FunctionDeclaration, type GenerateContentResponse } from '@google/genai';
+import { ApiError, FinishReason, FunctionCallingConfigMode, GoogleGenAI, ThinkingLevel, Type, type Content, type FunctionDeclaration, type GenerateContentResponse } from '@google/genai';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator } from '../src/index.js';
@@ -149,6 +149,20 @@ describe('@google/genai against the simulator', () => {
       const { status, body } = await apiError(ai.models.generateContent({ model: 'gemini-2.5-pro', contents: HELLO, config: { thinkingConfig: { thinkingBudget: 0 } } }));
       expect(status).toBe(400);
       expect(body.error).toEqual({ code: 400, message: 'Budget 0 is invalid. This model only works in thinking mode.', status: 'INVALID_ARGUMENT' });
+      // Gemini 3's thinkingLevel sets how much (high by default).
+      const thoughts = async (thinkingLevel?: ThinkingLevel) => {
+        let n = 0;
+        for (let seed = 1; seed <= 6; seed++) {
+          const r = await ai.models.generateContent({ model: 'gemini-3-pro-preview', contents: HELLO, config: { seed, ...(thinkingLevel ? { thinkingConfig: { thinkingLevel } } : {}) } });
+          n += r.usageMetadata!.thoughtsTokenCount!;
+        }
+        return n;
+      };
+      const low = await thoughts(ThinkingLevel.LOW);
+      expect(low).toBeGreaterThanOrEqual(6 * 64);
+      expect(low).toBeLessThanOrEqual(6 * 640);
+      expect(await thoughts(ThinkingLevel.HIGH)).toBeGreaterThan(low);
+      expect(await thoughts()).toBe(await thoughts(ThinkingLevel.HIGH));
       // Models before 2.5 do not think.
       const older = await ai.models.generateContent({ model: 'gemini-2.0-flash', contents: HELLO });
       expect(older.usageMetadata!.thoughtsTokenCount).toBeUndefined();

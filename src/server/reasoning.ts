@@ -52,11 +52,16 @@ export function geminiMustThink(model: string): boolean {
 }
 
 /**
- * A Gemini thinking model's thought tokens under `thinkingBudget`: none for 0, dynamic for -1 or
- * none given, else up to the budget (at least an eighth of it). 0 for models that do not think.
+ * A Gemini thinking model's thought tokens: by `thinkingLevel` (Gemini 3's control, with OpenAI's
+ * effort ranges; Gemini 3 defaults to `high`), else by `thinkingBudget`: none for 0, dynamic for
+ * -1 or none given, else up to the budget (at least an eighth of it). 0 for models that do not think.
  */
-export function geminiThoughtTokens(model: string, budget: number | undefined, rng: SeededRandom): number {
-  if (!geminiThinks(model) || budget === 0) return 0;
+export function geminiThoughtTokens(model: string, thinking: { readonly thinkingBudget?: number; readonly thinkingLevel?: string } | undefined, rng: SeededRandom): number {
+  if (!geminiThinks(model)) return 0;
+  const level = thinking?.thinkingLevel?.toLowerCase() ?? (model.startsWith('gemini-3') && thinking?.thinkingBudget === undefined ? 'high' : undefined);
+  if (level !== undefined) return draw(rng, EFFORT_TOKENS[level] ?? EFFORT_TOKENS.medium!);
+  const budget = thinking?.thinkingBudget;
+  if (budget === 0) return 0;
   if (budget === undefined || budget < 0) return draw(rng, DYNAMIC_THINKING);
   return draw(rng, [Math.max(1, Math.ceil(budget / 8)), budget]);
 }

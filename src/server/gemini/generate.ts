@@ -114,7 +114,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
     stop: gc?.stopSequences,
   };
   // A thinking model thinks first, out of maxOutputTokens: what is left bounds the answer.
-  const spent = spendOnReasoning(geminiThoughtTokens(model, thinkingBudget, rng), answerReq.maxTokens!);
+  const spent = spendOnReasoning(geminiThoughtTokens(model, req.generationConfig?.thinkingConfig, rng), answerReq.maxTokens!);
   const limited: AnswerRequest = spent.reasoning === 0 ? answerReq : { ...answerReq, maxTokens: spent.answerLimit };
   const answers: Answer[] = [];
   for (let i = 0; i < (gc?.candidateCount ?? 1); i++) {

@@ -87,7 +87,7 @@ const generationConfig = camel(
     seed: z.int().optional(),
     presencePenalty: z.number().optional(),
     frequencyPenalty: z.number().optional(),
-    thinkingConfig: camel(z.looseObject({ thinkingBudget: z.int().optional(), includeThoughts: z.boolean().optional() })).optional(),
+    thinkingConfig: camel(z.looseObject({ thinkingBudget: z.int().optional(), thinkingLevel: z.string().optional(), includeThoughts: z.boolean().optional() })).optional(),
   }),
 );
 
