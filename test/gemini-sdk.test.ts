@@ -301,7 +301,20 @@ describe('@google/genai against the simulator', () => {
           expectValidCall(call);
         }
         expect(r.candidates![0]!.finishReason).toBe(FinishReason.STOP);
+        // A thinking model signs its first call; the client sends the signature back with it.
+        const parts = r.candidates![0]!.content!.parts!.filter((p) => p.functionCall !== undefined);
+        expect(parts[0]!.thoughtSignature).toMatch(/^[A-Za-z0-9+/]{128}$/);
+        for (const p of parts.slice(1)) expect(p.thoughtSignature).toBeUndefined();
       }
+      // Streamed too; and with thinking off there is nothing to sign.
+      const config = { seed: 1, tools: [{ functionDeclarations: [WEATHER] }], toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY } } };
+      const signed: (string | undefined)[] = [];
+      for await (const chunk of await ai.models.generateContentStream({ model: MODEL, contents: TOOL_PROMPT, config })) {
+        for (const p of chunk.candidates?.[0]?.content?.parts ?? []) if (p.functionCall) signed.push(p.thoughtSignature);
+      }
+      expect(signed[0]).toMatch(/^[A-Za-z0-9+/]{128}$/);
+      const off = await ai.models.generateContent({ model: MODEL, contents: TOOL_PROMPT, config: { ...config, thinkingConfig: { thinkingBudget: 0 } } });
+      expect(off.candidates![0]!.content!.parts!.every((p) => p.thoughtSignature === undefined)).toBe(true);
     });
 
     it('allowedFunctionNames limits the calls to those names', async () => {

@@ -33,6 +33,12 @@ export interface CandidatePlan {
   readonly calls: readonly AnswerToolCall[];
   readonly tokens: number;
   readonly finishReason: GeminiFinishReason;
+  /**
+   * A thinking model's `thoughtSignature`, on the candidate's first function call: the client must
+   * send it back with the call in the next turn (Gemini 3 refuses an unsigned replay). Null when
+   * the model did not think.
+   */
+  readonly signature: string | null;
 }
 
 export type GeminiFinishReason = 'STOP' | 'MAX_TOKENS' | 'SAFETY';
@@ -44,10 +50,10 @@ const FINISH: Readonly<Record<FinishReason, GeminiFinishReason>> = {
   content_filter: 'SAFETY',
 };
 
-export function candidatePlan(a: Answer): CandidatePlan {
+export function candidatePlan(a: Answer, signature: string | null = null): CandidatePlan {
   const calls = a.toolCalls.filter((c) => c.count > 0 && c.count === c.args.count);
   const tokens = a.contentCount + calls.reduce((n, c) => n + c.count, 0);
-  return { answer: a, textCount: a.contentCount, calls, tokens, finishReason: FINISH[a.finishReason] };
+  return { answer: a, textCount: a.contentCount, calls, tokens, finishReason: FINISH[a.finishReason], signature };
 }
 
 /** Token counts of a candidate's steps in stream order, for the scheduler. */
@@ -82,8 +88,10 @@ function callArgsJson(call: AnswerToolCall): string {
   return JSON.parse(`"${sourceSlice(call.args, call.count).toString('utf8')}"`) as string;
 }
 
-function functionCallPart(call: AnswerToolCall): string {
-  return `{"functionCall":{"name":${jsonQuote(call.name)},"args":${callArgsJson(call)}}}`;
+function functionCallPart(plan: CandidatePlan, k: number): string {
+  const call = plan.calls[k]!;
+  const signed = k === 0 && plan.signature !== null ? `,"thoughtSignature":${JSON.stringify(plan.signature)}` : '';
+  return `{"functionCall":{"name":${jsonQuote(call.name)},"args":${callArgsJson(call)}}${signed}}`;
 }
 
 const TEXT_OPEN = '{"candidates":[{"content":{"parts":[{"text":"';
@@ -161,8 +169,9 @@ function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], coun
       }
       const next = laneVisits[i + 1];
       if (next !== undefined && next.step === v.step) return; // the call's frame goes with its last token
-      const call = plan.calls[v.step - (hasText ? 1 : 0)]!;
-      const json = `{"candidates":[{"content":{"parts":[${functionCallPart(call)}` + close(lane, v.event, last, plan.finishReason);
+      const k = v.step - (hasText ? 1 : 0);
+      const call = plan.calls[k]!;
+      const json = `{"candidates":[{"content":{"parts":[${functionCallPart(plan, k)}` + close(lane, v.event, last, plan.finishReason);
       pieces.push({ event: v.event, lane, open: json, src: null, close: '', callTokens: call.count });
     });
     return pieces;
@@ -220,7 +229,7 @@ export function geminiBody(who: GeminiIdentity, plans: readonly CandidatePlan[],
   let total = 0;
   plans.forEach((plan, index) => {
     total += plan.tokens;
-    const callParts = plan.calls.map(functionCallPart).join(',');
+    const callParts = plan.calls.map((_, k) => functionCallPart(plan, k)).join(',');
     const content = plan.textCount > 0 || callParts.length > 0 ? '{"parts":[' : '{"role":"model"}';
     parts.push(Buffer.from(`${index > 0 ? ',' : ''}{"content":${content}`));
     if (plan.textCount > 0) parts.push(Buffer.from('{"text":"'), sourceSlice(plan.answer.content, plan.textCount), Buffer.from('"}'));

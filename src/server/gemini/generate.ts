@@ -64,6 +64,13 @@ function enumAnswer(schema: unknown, rng: SeededRandom, maxTokens: number | unde
   return { entry: null, refusal: false, content, contentCount, toolCalls: [], finishReason: cut ? 'length' : 'stop', completionTokens: contentCount };
 }
 
+/** An opaque `thoughtSignature`: base64 of seeded bytes, about as long as Gemini's. */
+function thoughtSignature(rng: SeededRandom): string {
+  const bytes = Buffer.allocUnsafe(96);
+  for (let i = 0; i < bytes.length; i += 4) bytes.writeUInt32LE(rng.nextUint32(), i);
+  return bytes.toString('base64');
+}
+
 export function generateContent(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath, stream: boolean): Reply {
   const route = stream ? 'gemini_stream_generate' : 'gemini_generate';
   const other = ctx.counters.modelIndex('');
@@ -122,7 +129,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
     answers.push(spent.reasoning > 0 && spent.answerLimit === 0 ? SPENT_ANSWER : (picked ?? chooseAnswer(ctx.corpus, limited, rng)));
   }
   const counts: GeminiCounts = { promptTokens, thoughtsTokens: spent.reasoning };
-  const plans = answers.map(candidatePlan);
+  const plans = answers.map((a) => candidatePlan(a, spent.reasoning > 0 && a.toolCalls.length > 0 ? thoughtSignature(rng) : null));
   const completionTokens = plans.reduce((n, p) => n + p.tokens, spent.reasoning);
 
   const lead = answers[0]!.entry;
