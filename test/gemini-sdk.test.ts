@@ -163,6 +163,11 @@ describe('@google/genai against the simulator', () => {
       expect(low).toBeLessThanOrEqual(6 * 640);
       expect(await thoughts(ThinkingLevel.HIGH)).toBeGreaterThan(low);
       expect(await thoughts()).toBe(await thoughts(ThinkingLevel.HIGH));
+      // 2.5 Flash-Lite thinks only when given a budget.
+      const lite = async (thinkingConfig?: { thinkingBudget: number }) =>
+        (await ai.models.generateContent({ model: 'gemini-2.5-flash-lite', contents: HELLO, config: thinkingConfig ? { thinkingConfig } : {} })).usageMetadata!.thoughtsTokenCount;
+      expect(await lite()).toBeUndefined();
+      expect(await lite({ thinkingBudget: 512 })).toBeGreaterThan(0);
       // Models before 2.5 do not think.
       const older = await ai.models.generateContent({ model: 'gemini-2.0-flash', contents: HELLO });
       expect(older.usageMetadata!.thoughtsTokenCount).toBeUndefined();

@@ -41,7 +41,7 @@ export function openAIReasoningTokens(model: string, effort: string | null | und
   return draw(rng, EFFORT_TOKENS[effort ?? 'medium'] ?? EFFORT_TOKENS.medium!);
 }
 
-/** Gemini models that think by default (2.5 and 3); 2.5 Flash and Flash-Lite can be told not to. */
+/** Gemini models that can think (2.5 and 3); 2.5 Flash and Flash-Lite can be told not to, and Flash-Lite does not by default. */
 export function geminiThinks(model: string): boolean {
   return model.startsWith('gemini-2.5') || model.startsWith('gemini-3');
 }
@@ -61,7 +61,8 @@ export function geminiThoughtTokens(model: string, thinking: { readonly thinking
   const level = thinking?.thinkingLevel?.toLowerCase() ?? (model.startsWith('gemini-3') && thinking?.thinkingBudget === undefined ? 'high' : undefined);
   if (level !== undefined) return draw(rng, EFFORT_TOKENS[level] ?? EFFORT_TOKENS.medium!);
   const budget = thinking?.thinkingBudget;
-  if (budget === 0) return 0;
+  // 2.5 Flash-Lite thinks only when given a budget (its default is off).
+  if (budget === 0 || (budget === undefined && model.startsWith('gemini-2.5-flash-lite'))) return 0;
   if (budget === undefined || budget < 0) return draw(rng, DYNAMIC_THINKING);
   return draw(rng, [Math.max(1, Math.ceil(budget / 8)), budget]);
 }
