@@ -95,4 +95,33 @@ describe('OpenAI reasoning models', () => {
     expect(final.output.map((o) => o.type)).toEqual(['reasoning', 'message']);
     expect(final.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
   });
+
+  it('Responses: reasoning.summary adds a summary, streamed as summary events before the answer', async () => {
+    const params = { model: 'gpt-5-mini', input: 'Explain how a hash map handles collisions.', reasoning: { effort: 'medium' as const, summary: 'auto' as const } };
+    const r = await client().responses.create(params);
+    const item = r.output[0]!;
+    if (item.type !== 'reasoning') throw new Error('expected a reasoning item');
+    expect(item.summary).toHaveLength(1);
+    expect(item.summary[0]!.type).toBe('summary_text');
+    expect(item.summary[0]!.text.length).toBeGreaterThan(0);
+    expect(r.output_text.length).toBeGreaterThan(0);
+
+    const stream = client().responses.stream(params);
+    const events: string[] = [];
+    let deltas = '';
+    stream.on('event', (e) => events.push(e.type));
+    stream.on('response.reasoning_summary_text.delta', (e) => (deltas += e.delta));
+    const final = await stream.finalResponse();
+    const summary = (final.output[0] as { summary: { text: string }[] }).summary[0]!.text;
+    expect(deltas).toBe(summary);
+    const first = (type: string) => events.indexOf(type);
+    expect(first('response.output_item.added')).toBe(2);
+    expect(first('response.reasoning_summary_part.added')).toBeGreaterThan(first('response.output_item.added'));
+    expect(first('response.reasoning_summary_text.delta')).toBeGreaterThan(first('response.reasoning_summary_part.added'));
+    expect(first('response.reasoning_summary_text.done')).toBeLessThan(first('response.reasoning_summary_part.done'));
+    expect(first('response.reasoning_summary_part.done')).toBeLessThan(first('response.output_text.delta'));
+    // Without the parameter there is no summary.
+    const plain = await client().responses.create({ ...params, reasoning: { effort: 'medium' } });
+    expect((plain.output[0] as { summary: unknown[] }).summary).toEqual([]);
+  });
 });

@@ -12,7 +12,9 @@
  * already include typical reasoning.
  */
 import { isReasoningModel } from '../corpus/model-catalog.js';
+import type { Corpus } from '../corpus/sampler.js';
 import type { SeededRandom } from '../timing/random.js';
+import type { TokenSource } from './stream-plan.js';
 
 /**
  * Tokens reasoned per effort: [least, most]. Efforts not listed (a newer one such as `xhigh`) are
@@ -73,4 +75,16 @@ export function geminiThoughtTokens(model: string, thinking: { readonly thinking
  */
 export function spendOnReasoning(reasoning: number, limit: number): { readonly reasoning: number; readonly answerLimit: number } {
   return reasoning >= limit ? { reasoning: limit, answerLimit: 0 } : { reasoning, answerLimit: limit - reasoning };
+}
+
+/**
+ * Reasoning text a client is shown (Anthropic's thinking block, an OpenAI reasoning summary):
+ * another short corpus answer of the same model, cut at `budget` tokens. Real reasoning is not
+ * recorded in the corpus; any prose streams with the right timing and size.
+ */
+export function reasoningText(corpus: Corpus, bucketKey: string, budget: number, rng: SeededRandom): { readonly source: TokenSource; readonly count: number } {
+  const index = budget > 0 ? corpus.sample(rng, bucketKey, 'chat', budget) : undefined;
+  const entry = index === undefined ? undefined : corpus.entries[index]!;
+  const source = { bytes: corpus.bytes, offsets: corpus.offsets, first: entry?.tokenStart ?? 0, count: entry?.tokenCount ?? 0 };
+  return { source, count: Math.min(source.count, budget) };
 }

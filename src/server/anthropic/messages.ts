@@ -20,6 +20,7 @@ import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type 
 import { parseMessagesRequest, type MessagesRequest } from './messages-request.js';
 import { countInputTokens } from './prompt-tokens.js';
 import { countWithCache } from './prompt-cache.js';
+import { reasoningText } from '../reasoning.js';
 import { anthropicErrorReply, anthropicHeaders, anthropicKey, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
 
@@ -56,15 +57,9 @@ function accept(ctx: ThreadContext, info: RequestInfo, body: string, route: Rout
   return { req: parsed, rng, requestId, bucketKey, modelIndex: serving.modelIndex };
 }
 
-/**
- * The thinking text is another short corpus answer of the same model, cut at the budget: real
- * thinking is not recorded in the corpus, and any prose streams with the right timing and size.
- */
+/** A thinking block: reasoning text within the budget (`reasoningText`), and its signature. */
 function thinkingPart(corpus: Corpus, bucketKey: string, budget: number, rng: SeededRandom): ThinkingPart {
-  const index = budget > 0 ? corpus.sample(rng, bucketKey, 'chat', budget) : undefined;
-  const entry = index === undefined ? undefined : corpus.entries[index]!;
-  const source = { bytes: corpus.bytes, offsets: corpus.offsets, first: entry?.tokenStart ?? 0, count: entry?.tokenCount ?? 0 };
-  return { source, count: Math.min(source.count, budget), signature: randomId(rng, 'Eq', SIGNATURE_LENGTH) };
+  return { ...reasoningText(corpus, bucketKey, budget, rng), signature: randomId(rng, 'Eq', SIGNATURE_LENGTH) };
 }
 
 export function createMessage(ctx: ThreadContext, info: RequestInfo, body: string): Reply {

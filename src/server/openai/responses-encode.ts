@@ -10,7 +10,7 @@
  * `content_part.done`, `output_item.done`, `response.completed`), spliced as slices.
  */
 import type { Answer, AnswerToolCall } from '../answer.js';
-import { EMPTY, Lane, Step, sourceSlice, tokenStep, type StreamPlan } from '../stream-plan.js';
+import { EMPTY, Lane, Step, sourceSlice, tokenStep, type StreamPlan, type TokenSource } from '../stream-plan.js';
 import { jsonQuote } from '../json-quote.js';
 
 export interface ResponseIdentity {
@@ -64,6 +64,8 @@ export interface ResponseEcho {
 
 export interface ResponseParts {
   readonly who: ResponseIdentity;
+  /** The reasoning item's summary text, when `reasoning.summary` asks for one; null otherwise. */
+  readonly summary: { readonly source: TokenSource; readonly count: number } | null;
   readonly echo: ResponseEcho;
   readonly answer: Answer;
   readonly usage: ResponseUsage;
@@ -109,9 +111,17 @@ function outputItems(p: ResponseParts): OutputItem[] {
   return items;
 }
 
-/** A reasoning item: its summary is empty, as it is when no summary is asked for. */
-const reasoningItem = (itemId: string, encrypted: string | null): string =>
-  `{"id":${JSON.stringify(itemId)},"type":"reasoning"${encrypted === null ? '' : `,"encrypted_content":${JSON.stringify(encrypted)}`},"summary":[]}`;
+/** A reasoning item, as added (its summary still empty) or finished (with the summary's text, when there is one). */
+function reasoningItem(itemId: string, encrypted: string | null, summary: Buffer | null): Buffer[] {
+  const head = `{"id":${JSON.stringify(itemId)},"type":"reasoning"${encrypted === null ? '' : `,"encrypted_content":${JSON.stringify(encrypted)}`},"summary":[`;
+  if (summary === null) return [Buffer.from(head + ']}')];
+  return [Buffer.from(head + '{"type":"summary_text","text":'), ...quoted(summary), Buffer.from('}]}')];
+}
+
+/** The escaped summary text, or null when there is none. */
+function summaryText(p: ResponseParts): Buffer | null {
+  return p.summary === null ? null : sourceSlice(p.summary.source, p.summary.count);
+}
 
 /** Whether the answer was cut at `max_output_tokens`. */
 function isCut(a: Answer): boolean {
@@ -154,7 +164,7 @@ function callItem(call: AnswerToolCall, itemId: string): Buffer[] {
 function finishedItem(p: ResponseParts, item: OutputItem): Buffer[] {
   switch (item.kind) {
     case 'reasoning':
-      return [Buffer.from(reasoningItem(item.itemId, item.encrypted))];
+      return reasoningItem(item.itemId, item.encrypted, summaryText(p));
     case 'message':
       return messageItem(p);
     case 'call':
@@ -241,7 +251,15 @@ export function responseStreamPlan(p: ResponseParts): StreamPlan {
   const items = outputItems(p);
   items.forEach((item, index) => {
     if (item.kind === 'reasoning') {
-      steps.push(eventFrame('response.output_item.added', [`"output_index":${index},"item":${reasoningItem(item.itemId, item.encrypted)}`]));
+      steps.push(eventFrame('response.output_item.added', [`"output_index":${index},"item":`, ...reasoningItem(item.itemId, item.encrypted, null)]));
+      const text = summaryText(p);
+      if (p.summary !== null && text !== null) {
+        const at = `"item_id":${JSON.stringify(item.itemId)},"output_index":${index},"summary_index":0`;
+        steps.push(eventFrame('response.reasoning_summary_part.added', [`${at},"part":{"type":"summary_text","text":""}`]));
+        steps.push(tokenStep(Buffer.from(`${eventHead('response.reasoning_summary_text.delta')}${at},"delta":"`), p.summary.source, p.summary.count, ARGS_DELTA_TAIL, FRAME_END));
+        steps.push(eventFrame('response.reasoning_summary_text.done', [`${at},"text":`, ...quoted(text)]));
+        steps.push(eventFrame('response.reasoning_summary_part.done', [`${at},"part":{"type":"summary_text","text":`, ...quoted(text), '}']));
+      }
     } else if (item.kind === 'message') {
       const id = JSON.stringify(p.who.messageId);
       const at = `"item_id":${id},"output_index":${index},"content_index":0`;

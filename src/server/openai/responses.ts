@@ -23,8 +23,11 @@ import { conversationsFor, outputTurns } from './responses-context.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
 import { isReasoningModel, outputBudget, overflowedWindow, servedModelId } from '../../corpus/model-catalog.js';
-import { openAIReasoningTokens, spendOnReasoning } from '../reasoning.js';
+import { openAIReasoningTokens, reasoningText, spendOnReasoning } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
+
+/** The longest reasoning summary: a few paragraphs, as OpenAI's run. */
+const MAX_SUMMARY_TOKENS = 256;
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -124,7 +127,13 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
   const answer = spent.reasoning === 0 ? chooseAnswer(ctx.corpus, answerReq, rng) : spent.answerLimit === 0 ? SPENT_ANSWER : chooseAnswer(ctx.corpus, { ...answerReq, maxTokens: spent.answerLimit }, rng);
 
   const lead = answer.entry;
-  const timing = planAnswerTiming(ctx, { model, laneSteps: [laneTokenSteps(answer)], rng, promptTokens: inputTokens, admission, lead }, req.stream);
+  // A summary of the reasoning, when asked for: shown text within the reasoning tokens, streamed before the answer.
+  const summaryWanted = spent.reasoning > 0 && ['auto', 'concise', 'detailed'].includes(req.body.reasoning?.summary ?? '');
+  const drawnSummary = summaryWanted ? reasoningText(ctx.corpus, bucketKey, Math.min(spent.reasoning, MAX_SUMMARY_TOKENS), rng) : null;
+  const summary = drawnSummary !== null && drawnSummary.count > 0 ? drawnSummary : null;
+  const laneSteps = laneTokenSteps(answer);
+  if (summary !== null) laneSteps.unshift(summary.count);
+  const timing = planAnswerTiming(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: summary === null }, req.stream);
   const createdAt = Math.floor(Date.now() / 1000);
   const parts: ResponseParts = {
     who: {
@@ -137,6 +146,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
       reasoningItemId: isReasoningModel(model) ? randomId(rng, 'rs_', 48) : null,
       reasoningEncrypted: isReasoningModel(model) && req.body.include?.includes('reasoning.encrypted_content') === true ? randomId(rng, 'gAAAAAB', 320) : null,
     },
+    summary,
     echo: echoOf(req),
     answer,
     usage: { inputTokens, cachedTokens, outputTokens: answer.completionTokens + spent.reasoning, reasoningTokens: spent.reasoning },
