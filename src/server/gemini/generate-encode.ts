@@ -64,7 +64,6 @@ export function candidateSteps(c: CandidatePlan): number[] {
   return steps;
 }
 
-/** The `usageMetadata` object; zero counts are left out, as proto3 JSON leaves out defaults. */
 /** What a response's usage counts besides its candidates' tokens. */
 export interface GeminiCounts {
   readonly promptTokens: number;
@@ -72,6 +71,7 @@ export interface GeminiCounts {
   readonly thoughtsTokens: number;
 }
 
+/** The `usageMetadata` object; zero counts are left out, as proto3 JSON leaves out defaults. */
 function usageJson(counts: GeminiCounts, candidateTokens: number): string {
   const { promptTokens, thoughtsTokens } = counts;
   let s = '{';
