@@ -124,4 +124,20 @@ describe('OpenAI reasoning models', () => {
     const plain = await client().responses.create({ ...params, reasoning: { effort: 'medium' } });
     expect((plain.output[0] as { summary: unknown[] }).summary).toEqual([]);
   });
+
+  it('takes an effort named like an Object member as any other unknown effort (medium), not a 500', async () => {
+    for (const effort of ['constructor', '__proto__', 'toString']) {
+      const chat = await client().chat.completions.create({ model: 'o3', messages: HELLO, reasoning_effort: effort as 'low' });
+      expect(chat.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThanOrEqual(192);
+      const r = await client().responses.create({ model: 'gpt-5-mini', input: 'Hi', reasoning: { effort: effort as 'low' } });
+      expect(r.status).toBe('completed');
+      const g = await fetch(`${sim().url}/v1beta/models/gemini-3-pro-preview:generateContent`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
+        body: JSON.stringify({ contents: [{ parts: [{ text: 'Hi' }] }], generationConfig: { thinkingConfig: { thinkingLevel: effort } } }),
+      });
+      expect(g.status).toBe(200);
+      await g.text();
+    }
+  });
 });

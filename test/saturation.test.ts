@@ -60,4 +60,26 @@ describe('a saturated provider', () => {
       await sim.stop();
     }
   });
+
+  it('frees the slot of a request whose handler fails after it was admitted', async () => {
+    const table = JSON.parse(readFileSync(new URL('../profiles/default.json', import.meta.url), 'utf8')) as { profiles: Record<string, Record<string, unknown>> };
+    table.profiles['anthropic-sonnet']!.capacity = { knee: 1, hardLimit: 2, queueMs: 1, overflowStatus: 429 };
+    const file = join(mkdtempSync(join(tmpdir(), 'understudy-')), 'profiles.json');
+    writeFileSync(file, JSON.stringify(table));
+    const sim = await startSimulator({ threads: 1, speed: 0, profiles: file });
+    try {
+      const post = (body: string) =>
+        fetch(`${sim.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'k' }, body }).then(async (r) => [r.status, await r.text()] as const);
+      // A cached block nested past the stack: admitted, then the prompt cache's walk of it fails (a 400).
+      const deep = '{"a":'.repeat(200_000) + '1' + '}'.repeat(200_000);
+      const failing = `{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"},"extra":${deep}}]}]}`;
+      for (let i = 0; i < 3; i++) expect((await post(failing))[0]).toBe(400);
+      // Each failure let its slot go, so both slots are free for ordinary requests.
+      const ok = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+      const statuses = await Promise.all([post(ok), post(ok)]);
+      expect(statuses.map(([s]) => s)).toEqual([200, 200]);
+    } finally {
+      await sim.stop();
+    }
+  }, 30_000);
 });

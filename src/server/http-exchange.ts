@@ -19,6 +19,7 @@ import type { ThreadHistograms } from '../metrics/histograms.js';
 import type { EmissionSchedule } from '../timing/schedule.js';
 import type { TimerWheel, WheelTask } from '../timing/timer-wheel.js';
 import { countOffThread, longStrings, OFF_THREAD_BODY_CHARS } from '../workers/count-pool.js';
+import { takeUnclaimedSlot } from './policy.js';
 import { statusLine, type JsonReply, type Reply, type StreamFault, type StreamReply } from './reply.js';
 import type { Lane, Step } from './stream-plan.js';
 
@@ -440,9 +441,14 @@ function handlerError(route: string, errors: RouteErrors, err: unknown): JsonRep
 /** Runs a handler and dispatches its reply, sync or async; a throw becomes the dialect's 500 (400 for a stack overflow). */
 function settle(ex: Exchange, route: string, errors: RouteErrors, run: () => Reply | Promise<Reply>): void {
   let reply: Reply | Promise<Reply>;
+  takeUnclaimedSlot();
   try {
     reply = run();
+    // A reply that was admitted carries its slot in its meta.
+    takeUnclaimedSlot();
   } catch (err) {
+    const slot = takeUnclaimedSlot();
+    if (slot >= 0) currentEnv().releaseSlot(slot);
     reply = handlerError(route, errors, err);
   }
   if (reply instanceof Promise) {

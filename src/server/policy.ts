@@ -65,6 +65,20 @@ function planFromOverride(fault: Fault): FaultPlan {
   return { ...NO_FAULTS, terminal: fault, fired: [fault] };
 }
 
+/**
+ * The saturation slot the last admission took, until its reply claims it. A handler that throws
+ * after admitting never returns the reply that would carry the slot to the exchange; the exchange
+ * then releases it here (`takeUnclaimedSlot`), or the slot would be held until restart.
+ */
+let unclaimedSlot = -1;
+
+/** The slot admitted since the last call and not yet claimed, or -1; clears it. */
+export function takeUnclaimedSlot(): number {
+  const slot = unclaimedSlot;
+  unclaimedSlot = -1;
+  return slot;
+}
+
 export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFaults): Reply | Admission {
   const overrides = ctx.config.overrideHeaders;
   const forced = overrides && req.info.overrideFault !== '' ? overrideFault(req.info.overrideFault) : null;
@@ -115,6 +129,7 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   }
 
   const ttftOverride = overrides && req.info.overrideTtftMs !== '' ? Number(req.info.overrideTtftMs) : NaN;
+  unclaimedSlot = saturation.slot;
   return {
     headers,
     faults: saturation.slot < 0 ? plan : { ...plan, ttftFactor: plan.ttftFactor * saturation.ttftFactor, itlFactor: plan.itlFactor * saturation.itlFactor },

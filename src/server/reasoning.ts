@@ -16,17 +16,26 @@ import type { Corpus } from '../corpus/sampler.js';
 import type { SeededRandom } from '../timing/random.js';
 import type { TokenSource } from './stream-plan.js';
 
+export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high';
+
 /**
- * Tokens reasoned per effort: [least, most]. Efforts not listed (a newer one such as `xhigh`) are
- * taken as `medium`: the simulator should not refuse what the provider may accept.
+ * Tokens reasoned per effort: [least, most]. A Map, so that a request's `"constructor"` finds
+ * nothing. Efforts not listed (a newer one such as `xhigh`) are taken as `medium`: the simulator
+ * should not refuse what the provider may accept.
  */
-const EFFORT_TOKENS: Readonly<Record<string, readonly [number, number]>> = {
-  none: [0, 0],
-  minimal: [0, 0],
-  low: [64, 640],
-  medium: [192, 1_920],
-  high: [768, 7_680],
-};
+const EFFORT_TOKENS: ReadonlyMap<string, readonly [number, number]> = new Map(
+  Object.entries({
+    none: [0, 0],
+    minimal: [0, 0],
+    low: [64, 640],
+    medium: [192, 1_920],
+    high: [768, 7_680],
+  } as const satisfies Record<ReasoningEffort, readonly [number, number]>),
+);
+const MEDIUM = EFFORT_TOKENS.get('medium')!;
+
+/** The tokens range of an effort named by a request (medium for any other name). */
+const effortRange = (effort: string | null | undefined): readonly [number, number] => EFFORT_TOKENS.get(effort ?? 'medium') ?? MEDIUM;
 
 /** Gemini's dynamic thinking (no budget, or -1): about what a medium effort spends. */
 const DYNAMIC_THINKING: readonly [number, number] = [192, 1_920];
@@ -40,7 +49,7 @@ function draw(rng: SeededRandom, [lo, hi]: readonly [number, number]): number {
 /** An OpenAI reasoning model's hidden tokens at `effort` (default medium); 0 for other models. */
 export function openAIReasoningTokens(model: string, effort: string | null | undefined, rng: SeededRandom): number {
   if (!isReasoningModel(model)) return 0;
-  return draw(rng, EFFORT_TOKENS[effort ?? 'medium'] ?? EFFORT_TOKENS.medium!);
+  return draw(rng, effortRange(effort));
 }
 
 /** Gemini models that can think (2.5 and 3); 2.5 Flash and Flash-Lite can be told not to, and Flash-Lite does not by default. */
@@ -61,7 +70,7 @@ export function geminiMustThink(model: string): boolean {
 export function geminiThoughtTokens(model: string, thinking: { readonly thinkingBudget?: number; readonly thinkingLevel?: string } | undefined, rng: SeededRandom): number {
   if (!geminiThinks(model)) return 0;
   const level = thinking?.thinkingLevel?.toLowerCase() ?? (model.startsWith('gemini-3') && thinking?.thinkingBudget === undefined ? 'high' : undefined);
-  if (level !== undefined) return draw(rng, EFFORT_TOKENS[level] ?? EFFORT_TOKENS.medium!);
+  if (level !== undefined) return draw(rng, effortRange(level));
   const budget = thinking?.thinkingBudget;
   // 2.5 Flash-Lite thinks only when given a budget (its default is off).
   if (budget === 0 || (budget === undefined && model.startsWith('gemini-2.5-flash-lite'))) return 0;
