@@ -48,6 +48,8 @@ describe('stopAnswer', () => {
   it('leaves the answer whole when no sequence was generated before its output limit', () => {
     const cut = answer(HELLO, 2);
     expect(stopAnswer(cut, ['ld'])).toBe(cut);
+    // One that starts before the cut but ends after it was not generated whole.
+    expect(stopAnswer(cut, [' world'])).toBe(cut);
     expect(tokens(stopAnswer(cut, ['o wor']))).toEqual(['Hell']);
     expect(stopAnswer(cut, ['o wor']).finishReason).toBe('stop');
     const whole = answer(HELLO);

@@ -10,12 +10,18 @@ import type { TokenSource } from './stream-plan.js';
 
 const BACKSLASH = 0x5c;
 
-/** Where `needle` first occurs in bytes [from, to) as whole escaped characters; -1 when nowhere. */
-function findEscaped(bytes: Buffer, needle: Buffer, from: number, to: number): number {
-  for (let at = bytes.indexOf(needle, from); at !== -1 && at + needle.length <= to; at = bytes.indexOf(needle, at + 1)) {
+/**
+ * Anthropic sets no limit on how many sequences a request sends; past this many the rest are not
+ * looked for, so that one request cannot hold a thread for seconds.
+ */
+const MAX_STOPS = 1000;
+
+/** Where `needle` first occurs in `text` (the answer's escaped bytes) as whole escaped characters; -1 when nowhere. */
+function findEscaped(text: Buffer, needle: Buffer): number {
+  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) {
     // After an odd run of backslashes the match starts inside an escape (`\\n` holds `\n`'s bytes).
     let slashes = 0;
-    while (at - slashes - 1 >= from && bytes[at - slashes - 1] === BACKSLASH) slashes++;
+    while (at - slashes - 1 >= 0 && text[at - slashes - 1] === BACKSLASH) slashes++;
     if (slashes % 2 === 0) return at;
   }
   return -1;
@@ -39,19 +45,21 @@ export function stopAnswer(a: Answer, stops: readonly string[] | undefined): Ans
   if (stops === undefined || stops.length === 0 || a.contentCount === 0 || a.toolCalls.length > 0) return a;
   const src = a.content;
   const start = src.offsets[src.first]!;
-  const end = src.offsets[src.first + a.contentCount]!;
+  // Only the sent text: a sequence counts when all of it was generated, before the output limit's cut.
+  const text = src.bytes.subarray(start, src.offsets[src.first + a.contentCount]!);
   let best = -1;
   let matched = '';
-  for (const stop of stops) {
-    if (stop.length === 0) continue;
-    // A sequence counts only when all of it was generated, before the output limit's cut.
-    const at = findEscaped(src.bytes, Buffer.from(JSON.stringify(stop).slice(1, -1)), start, end);
+  for (let i = 0; i < stops.length && i < MAX_STOPS; i++) {
+    const stop = stops[i]!;
+    if (stop.length === 0 || stop.length > text.length) continue;
+    const at = findEscaped(text, Buffer.from(JSON.stringify(stop).slice(1, -1)));
     if (at !== -1 && (best === -1 || at < best)) {
       best = at;
       matched = stop;
     }
   }
   if (best === -1) return a;
+  best += start;
   // Tokens wholly before the sequence, plus the part of the one it starts in.
   let whole = 0;
   while (whole < a.contentCount && src.offsets[src.first + whole + 1]! <= best) whole++;
