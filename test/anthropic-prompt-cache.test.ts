@@ -5,6 +5,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { countWithCache } from '../src/server/anthropic/prompt-cache.js';
+import { countInputTokens } from '../src/server/anthropic/prompt-tokens.js';
 import { parseMessagesRequest, type MessagesRequest } from '../src/server/anthropic/messages-request.js';
 import { PrefixStore } from '../src/server/prompt-cache.js';
 import type { ThreadContext } from '../src/server/thread-context.js';
@@ -29,7 +30,7 @@ describe('countWithCache', () => {
     const store = new PrefixStore(() => now);
     const ask = (question: string) => {
       const { req, raw } = request({ system: SYSTEM, messages: [{ role: 'user', content: question }] });
-      return countWithCache(ctx, req, raw, MODEL, store);
+      return countWithCache(ctx, req, raw, MODEL, countInputTokens(req), store);
     };
     const first = ask('First?');
     expect(first.read).toBe(0);
@@ -49,12 +50,12 @@ describe('countWithCache', () => {
     const store = new PrefixStore(() => now);
     const turn = (text: string, cached: boolean) => ({ role: 'user' as const, content: [{ type: 'text', text, ...(cached ? { cache_control: { type: 'ephemeral', ttl: '1h' } } : {}) }] });
     const one = request({ system: LONG, messages: [turn(LONG, true)] });
-    const a = countWithCache(ctx, one.req, one.raw, MODEL, store);
+    const a = countWithCache(ctx, one.req, one.raw, MODEL, countInputTokens(one.req), store);
     expect(a).toMatchObject({ read: 0, write5m: 0 });
     expect(a.write1h).toBeGreaterThan(2000);
     const two = request({ system: LONG, messages: [turn(LONG, false), { role: 'assistant', content: 'Noted.' }, turn('And now this?', true)] });
     now += 30 * 60_000;
-    const b = countWithCache(ctx, two.req, two.raw, MODEL, store);
+    const b = countWithCache(ctx, two.req, two.raw, MODEL, countInputTokens(two.req), store);
     expect(b.read).toBe(a.write1h);
     expect(b.write1h).toBeGreaterThan(0);
     expect(b.write1h).toBeLessThan(30);
@@ -63,13 +64,13 @@ describe('countWithCache', () => {
   it('does not cache a prefix under the model minimum, nor a prompt without breakpoints', () => {
     const store = new PrefixStore(() => 0);
     const short = request({ system: [{ type: 'text', text: 'Be terse.', cache_control: { type: 'ephemeral' } }], messages: [{ role: 'user', content: 'Hi' }] });
-    expect(countWithCache(ctx, short.req, short.raw, MODEL, store)).toMatchObject({ read: 0, write5m: 0, write1h: 0 });
-    expect(countWithCache(ctx, short.req, short.raw, MODEL, store)).toMatchObject({ read: 0, write5m: 0 });
+    expect(countWithCache(ctx, short.req, short.raw, MODEL, countInputTokens(short.req), store)).toMatchObject({ read: 0, write5m: 0, write1h: 0 });
+    expect(countWithCache(ctx, short.req, short.raw, MODEL, countInputTokens(short.req), store)).toMatchObject({ read: 0, write5m: 0 });
     // Haiku 4.5 needs 4,096 tokens: the 1,800-token system prompt is not cached there.
     const { req, raw } = request({ model: 'claude-haiku-4-5', system: SYSTEM, messages: [{ role: 'user', content: 'Hi' }] });
-    expect(countWithCache(ctx, req, raw, 'claude-haiku-4-5', store).write5m).toBe(0);
+    expect(countWithCache(ctx, req, raw, 'claude-haiku-4-5', countInputTokens(req), store).write5m).toBe(0);
     const plain = request({ system: LONG, messages: [{ role: 'user', content: 'Hi' }] });
-    expect(countWithCache(ctx, plain.req, plain.raw, MODEL, store)).toMatchObject({ read: 0, write5m: 0 });
+    expect(countWithCache(ctx, plain.req, plain.raw, MODEL, countInputTokens(plain.req), store)).toMatchObject({ read: 0, write5m: 0 });
   });
 });
 
@@ -88,6 +89,12 @@ describe('prompt caching through the SDK', () => {
     expect(second.usage.input_tokens).toBeLessThan(30);
     const streamed = await client.messages.stream({ model: MODEL, max_tokens: 200, system: SYSTEM, messages: [{ role: 'user', content: 'One more?' }] }).finalMessage();
     expect(streamed.usage).toMatchObject({ cache_creation_input_tokens: 0, cache_read_input_tokens: written });
+    // Five breakpoints are one too many, as Anthropic answers.
+    const five = Array.from({ length: 5 }, (_, i) => ({ type: 'text' as const, text: `Part ${i}.`, cache_control: { type: 'ephemeral' as const } }));
+    await expect(client.messages.create({ model: MODEL, max_tokens: 10, system: five, messages: [{ role: 'user', content: 'Hi' }] })).rejects.toMatchObject({
+      status: 400,
+      error: { type: 'error', error: { type: 'invalid_request_error', message: 'A maximum of 4 blocks with cache_control may be provided. Found 5.' } },
+    });
     // count_tokens counts the whole prompt, cached or not.
     const counted = await client.messages.countTokens({ model: MODEL, system: SYSTEM, messages: [{ role: 'user', content: 'And about citations?' }] });
     expect(counted.input_tokens).toBe(second.usage.input_tokens + written);

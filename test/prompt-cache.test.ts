@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { cachedTokens, PromptCache, PromptPrefixes } from '../src/server/prompt-cache.js';
+import { cachedIndices, cachedTokens, PrefixStore, PromptCache, PromptPrefixes } from '../src/server/prompt-cache.js';
 import { useSimulator } from './fixtures/sim.js';
 
 function prompt(model: string, boundaries: [string, number][]): PromptPrefixes {
@@ -35,6 +35,30 @@ describe('PromptCache', () => {
     expect(cache.use(prompt('m', [system, ['user: three', 1530]]), 1533)).toBe(1408);
     now += 10 * 60_000 + 1;
     expect(cache.use(prompt('m', [system, ['user: four', 1530]]), 1533)).toBe(0);
+  });
+});
+
+describe('PrefixStore', () => {
+  it('stays bounded: what is used again survives, what is not is dropped after two generations', () => {
+    const store = new PrefixStore(() => 0);
+    store.remember(1, 0, 60_000);
+    store.remember(2, 0, 60_000);
+    for (let h = 1000; h < 30_000; h++) store.remember(h, 0, 60_000);
+    store.remember(1, 0, 60_000); // used again
+    for (let h = 30_000; h < 90_000; h++) store.remember(h, 0, 60_000);
+    store.remember(1, 0, 60_000);
+    for (let h = 90_000; h < 110_000; h++) store.remember(h, 0, 60_000);
+    expect(store.longest([1], 0)).toBe(0);
+    expect(store.longest([2], 0)).toBe(-1);
+    expect(store.longest([1500], 0)).toBe(-1);
+  });
+
+  it('looks up and remembers a bounded set of a long prompt boundaries: the first 16 and the last 48', () => {
+    expect(cachedIndices(64)).toHaveLength(64);
+    const many = cachedIndices(240_000);
+    expect(many).toHaveLength(64);
+    expect(many.slice(0, 17)).toEqual([...Array.from({ length: 16 }, (_, i) => i), 240_000 - 48]);
+    expect(many.at(-1)).toBe(239_999);
   });
 });
 

@@ -46,7 +46,7 @@ export function stopAnswer(a: Answer, stops: readonly string[] | undefined): Ans
   const src = a.content;
   const start = src.offsets[src.first]!;
   // Only the sent text: a sequence counts when all of it was generated, before the output limit's cut.
-  const text = src.bytes.subarray(start, src.offsets[src.first + a.contentCount]!);
+  const text = src.bytes.subarray(start, src.offsets[src.first + a.contentCount]);
   let best = -1;
   let matched = '';
   for (let i = 0; i < stops.length && i < MAX_STOPS; i++) {

@@ -50,6 +50,8 @@ export function invalidJson(err: unknown): AnthropicError {
   return invalidRequest(`The request body is not valid JSON: ${detail}`);
 }
 
+export const tooManyBreakpoints = (found: number): AnthropicError => invalidRequest(`A maximum of 4 blocks with cache_control may be provided. Found ${found}.`);
+
 export const promptTooLong = (inputTokens: number, window: number): AnthropicError => invalidRequest(`prompt is too long: ${inputTokens} tokens > ${window} maximum`);
 
 /** More output asked for than the model writes; Anthropic names the model id as sent. */

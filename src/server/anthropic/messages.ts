@@ -14,12 +14,12 @@ import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
 import { answerReply, planAnswerTiming, servingBucket } from '../answer-plan.js';
-import { invalidJson, maxTokensTooLarge, modelNotFound, promptTooLong } from './errors.js';
+import { invalidJson, maxTokensTooLarge, modelNotFound, promptTooLong, tooManyBreakpoints } from './errors.js';
 import { ANTHROPIC_FAULTS, ANTHROPIC_HALF_FRAME, ANTHROPIC_MALFORMED_FRAME, ANTHROPIC_STREAM_OVERLOADED } from './faults.js';
 import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type MessageIdentity, type ThinkingPart } from './messages-encode.js';
 import { parseMessagesRequest, type MessagesRequest } from './messages-request.js';
 import { countInputTokens } from './prompt-tokens.js';
-import { countWithCache } from './prompt-cache.js';
+import { countBreakpoints, countWithCache, MAX_BREAKPOINTS } from './prompt-cache.js';
 import { reasoningText } from '../reasoning.js';
 import { anthropicErrorReply, anthropicHeaders, anthropicKey, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
@@ -70,6 +70,8 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: strin
   const route = 'anthropic_messages';
   const outputLimit = refusedOutputLimit(model, req.maxTokens);
   if (outputLimit !== undefined) return anthropicErrorReply(requestId, route, maxTokensTooLarge(req.maxTokens!, outputLimit, model), 'invalid_request', modelIndex);
+  const breakpoints = countBreakpoints(req, body);
+  if (breakpoints > MAX_BREAKPOINTS) return anthropicErrorReply(requestId, route, tooManyBreakpoints(breakpoints), 'invalid_request', modelIndex);
   const inputTokens = countInputTokens(req);
   const window = overflowedWindow(model, inputTokens);
   if (window !== undefined) return anthropicErrorReply(requestId, route, promptTooLong(inputTokens, window), 'invalid_request', modelIndex);
@@ -83,7 +85,7 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: strin
   if (!isAdmission(admission)) return admission;
   const held = heldMeta(meta, admission.saturationSlot);
   // Only a prompt the model took reads or writes the cache: a refusal above never reached it.
-  const cache = countWithCache(ctx, req, body, model);
+  const cache = countWithCache(ctx, req, body, model, inputTokens);
 
   const thinking = req.thinkingBudget === null ? null : thinkingPart(ctx.corpus, bucketKey, req.thinkingBudget, rng);
   const thinkingTokens = thinking?.count ?? 0;

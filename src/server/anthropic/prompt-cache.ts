@@ -55,6 +55,23 @@ function toolsTtl(tools: unknown): number | null {
 /** A prefix is its content: where the breakpoints sit does not change it. */
 const withoutBreakpoints = (key: string, value: unknown): unknown => (key === 'cache_control' ? undefined : value);
 
+/** Anthropic's limit on breakpoints in one request. */
+export const MAX_BREAKPOINTS = 4;
+
+/** How many blocks of the request carry `cache_control` (tools, system blocks, message blocks); 0 without looking when the raw body never names it. */
+export function countBreakpoints(req: MessagesRequest, body: string): number {
+  if (!body.includes('"cache_control"')) return 0;
+  let n = 0;
+  const count = (blocks: unknown): void => {
+    if (!Array.isArray(blocks)) return;
+    for (const b of blocks) if (breakpointTtl(b) !== null) n++;
+  };
+  count(req.body.tools);
+  count(req.body.system);
+  for (const m of req.body.messages) count(m.content);
+  return n;
+}
+
 const stores = new WeakMap<ThreadContext, PrefixStore>();
 
 function storeFor(ctx: ThreadContext): PrefixStore {
@@ -70,11 +87,11 @@ function storeFor(ctx: ThreadContext): PrefixStore {
  * The request's input tokens with the cache applied, and the cache updated, on this thread's
  * store. `body` is the raw request: a prompt without "cache_control" anywhere is counted plainly.
  */
-export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: string, model: string, store: PrefixStore = storeFor(ctx)): CacheUsage {
-  if (!body.includes('"cache_control"')) return { input: countInputTokens(req), read: 0, write5m: 0, write1h: 0 };
+export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: string, model: string, total: number, store: PrefixStore = storeFor(ctx)): CacheUsage {
+  if (!body.includes('"cache_control"')) return { input: total, read: 0, write5m: 0, write1h: 0 };
   const prefixes = new PromptPrefixes(model);
   const ttls: (number | null)[] = [];
-  const total = countInputTokens(req, (block, tokens) => {
+  countInputTokens(req, (block, tokens) => {
     prefixes.add(JSON.stringify(block, withoutBreakpoints) ?? '', tokens);
     ttls.push(block === req.body.tools ? toolsTtl(block) : breakpointTtl(block));
   });
