@@ -85,7 +85,9 @@ describe('rate limits in google.rpc.Status shape', () => {
     expect([...r.headers.keys()].filter((h) => h.startsWith('x-ratelimit') || h.startsWith('retry-after'))).toEqual([]);
     const body = (await r.json()) as RpcStatus;
     expect(body.error.status).toBe('RESOURCE_EXHAUSTED');
-    expect(detail(body, 'RetryInfo')!.retryDelay).toMatch(/s$/);
+    const delay = String(detail(body, 'RetryInfo')!.retryDelay);
+    expect(delay).toMatch(/^\d+(\.\d{1,3})?s$/);
+    expect(body.error.message.endsWith(`Please retry in ${delay}.`)).toBe(true);
 
     // Another key has its own bucket; countTokens is not limited.
     const other = await rawGenerate(sim, 'key=k-other');

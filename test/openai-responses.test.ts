@@ -619,6 +619,23 @@ describe('conversations on the Responses API count their whole context', () => {
     expect(again.usage!.input_tokens).toBe(continued.usage!.input_tokens + 3 + continued.usage!.output_tokens + 3 + countTokens('And then?'));
   });
 
+  it('counts a referenced function call as the same call sent inline', async () => {
+    const client = clientFor(sim());
+    const tools = [{ type: 'function' as const, name: 'get_weather', parameters: WEATHER_PARAMS, strict: false }];
+    const first = await client.responses.create({ model: 'gpt-4.1-mini', input: 'Weather in Lisbon?', tools, tool_choice: 'required' });
+    const call = first.output.find((o) => o.type === 'function_call')!;
+    if (call.type !== 'function_call') throw new Error('expected a function call');
+    const output = { type: 'function_call_output' as const, call_id: call.call_id, output: '{"temperature":21}' };
+    const inline = await client.responses.create({
+      model: 'gpt-4.1-mini',
+      store: false,
+      tools,
+      input: [{ role: 'user', content: 'Weather in Lisbon?' }, { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments }, output],
+    });
+    const referenced = await client.responses.create({ model: 'gpt-4.1-mini', tools, input: [{ role: 'user', content: 'Weather in Lisbon?' }, { type: 'item_reference', id: call.id! }, output] });
+    expect(referenced.usage!.input_tokens).toBe(inline.usage!.input_tokens);
+  });
+
   it('takes ids this thread does not hold as empty rather than refusing them', async () => {
     const client = clientFor(sim());
     const r = await client.responses.create({ model: 'gpt-4.1-mini', previous_response_id: 'resp_unknown', input: [{ type: 'item_reference', id: 'msg_unknown' }, { role: 'user', content: 'Hi' }] });

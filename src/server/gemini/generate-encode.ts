@@ -153,7 +153,8 @@ function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], coun
     const laneVisits = visits[lane]!;
     if (laneVisits.length === 0) {
       // Nothing to send but the finish: content without parts, as the API answers an empty turn.
-      pieces.push({ event: 0, lane, open: `{"candidates":[{"content":{"role":"model"},"finishReason":"${plan.finishReason}","index":${lane}}],"usageMetadata":${usageJson(counts, cumulative[0]!)}${suffix}`, src: null, close: '', callTokens: 0 });
+      const finish = finishSent ? `,"finishReason":"${plan.finishReason}"` : '';
+      pieces.push({ event: 0, lane, open: `{"candidates":[{"content":{"role":"model"}${finish},"index":${lane}}],"usageMetadata":${usageJson(counts, cumulative[0]!)}${suffix}`, src: null, close: '', callTokens: 0 });
       return pieces;
     }
     const src = plan.answer.content;

@@ -12,6 +12,7 @@
  * land on another one, and refusing it would break an app that works against OpenAI.
  */
 import type { Answer } from '../answer.js';
+import { sourceSlice } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
 import type { InputTurn, ResponsesRequest } from './responses-request.js';
 
@@ -19,41 +20,59 @@ import type { InputTurn, ResponsesRequest } from './responses-request.js';
 const MAX_CONTEXTS = 1000;
 const MAX_ITEMS = 10_000;
 
-/** A stored output item as later input: its tokens are known, its text is not needed. */
-export interface StoredTurn extends InputTurn {
-  readonly tokens: number;
+/** A stored output item as later input. */
+export type StoredTurn = InputTurn;
+
+/**
+ * A stored response's part of a conversation: its own input and output, and the context it
+ * continued. Each response keeps only its own turns, so a conversation of n turns holds n turns,
+ * not n² (copying the whole context into each response did).
+ */
+interface Context {
+  readonly parent: Context | null;
+  readonly turns: readonly InputTurn[];
+}
+
+/** A request's input, references resolved: all of it as the model reads it, and its own part. */
+export interface ResolvedInput {
+  readonly all: readonly InputTurn[];
+  readonly own: readonly InputTurn[];
+  readonly parent: Context | null;
 }
 
 export class ConversationStore {
-  readonly #contexts = new Map<string, readonly InputTurn[]>();
+  readonly #contexts = new Map<string, Context>();
   readonly #items = new Map<string, StoredTurn>();
 
-  /** The request's input as the model reads it: the continued context, then each item, references resolved. */
-  resolve(req: ResponsesRequest): readonly InputTurn[] {
+  resolve(req: ResponsesRequest): ResolvedInput {
     const previous = req.body.previous_response_id;
-    const prior = typeof previous === 'string' ? this.#contexts.get(previous) : undefined;
-    let turns: InputTurn[] | null = prior === undefined ? null : [...prior];
+    const parent = typeof previous === 'string' ? (this.#contexts.get(previous) ?? null) : null;
+    let own: InputTurn[] | null = null;
     for (let i = 0; i < req.turns.length; i++) {
       const t = req.turns[i]!;
       const stored = t.ref === undefined ? undefined : this.#items.get(t.ref);
-      if (stored === undefined && turns === null) continue;
+      if (stored === undefined && own === null) continue;
       // Copied only once something differs from the request's own items.
-      turns ??= req.turns.slice(0, i);
-      turns.push(stored ?? t);
+      own ??= req.turns.slice(0, i);
+      own.push(stored ?? t);
     }
-    return turns ?? req.turns;
+    const mine = own ?? req.turns;
+    if (parent === null) return { all: mine, own: mine, parent };
+    const chain: (readonly InputTurn[])[] = [mine];
+    for (let c: Context | null = parent; c !== null; c = c.parent) chain.push(c.turns);
+    return { all: chain.reverse().flat(), own: mine, parent };
   }
 
-  /** Keeps a stored response's context and its output items (`[item id, turn]`). */
-  record(responseId: string, context: readonly InputTurn[], items: readonly (readonly [string, StoredTurn])[]): void {
-    const whole = [...context];
+  /** Keeps a stored response's part of the conversation and its output items (`[item id, turn]`). */
+  record(responseId: string, input: ResolvedInput, items: readonly (readonly [string, StoredTurn])[]): void {
+    const turns = [...input.own];
     for (const [id, turn] of items) {
-      whole.push(turn);
+      turns.push(turn);
       this.#items.delete(id);
       this.#items.set(id, turn);
     }
     this.#contexts.delete(responseId);
-    this.#contexts.set(responseId, whole);
+    this.#contexts.set(responseId, { parent: input.parent, turns });
     while (this.#contexts.size > MAX_CONTEXTS) this.#contexts.delete(this.#contexts.keys().next().value!);
     while (this.#items.size > MAX_ITEMS) this.#items.delete(this.#items.keys().next().value!);
   }
@@ -66,8 +85,9 @@ export function outputTurns(answer: Answer, ids: { readonly messageId: string; r
   if (answer.contentCount > 0) out.push([ids.messageId, { type: 'message', text: '', mediaTokens: 0, ref: ids.messageId, tokens: answer.contentCount }]);
   answer.toolCalls.forEach((call, k) => {
     const id = ids.callItemIds[k]!;
-    // The call's name and arguments, as a function_call input item counts them.
-    out.push([id, { type: 'function_call', text: call.name, mediaTokens: 0, ref: id, tokens: call.count }]);
+    // Counted from its text, the name and arguments, as the same function_call item sent inline is.
+    const args = JSON.parse(`"${sourceSlice(call.args, call.count).toString('utf8')}"`) as string;
+    out.push([id, { type: 'function_call', text: `${call.name}\n${args}`, mediaTokens: 0, ref: id }]);
   });
   return out;
 }

@@ -97,7 +97,8 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
   const route = OPENAI_RESPONSES.route;
 
   const conversations = conversationsFor(ctx);
-  const turns = conversations.resolve(req);
+  const input = conversations.resolve(req);
+  const turns = input.all;
   const inputTokens = countResponsesInputTokens(req, turns);
   if (overflowedWindow(model, inputTokens) !== undefined) return openAIErrorReply(requestId, route, INPUT_EXCEEDS_CONTEXT, 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
@@ -156,7 +157,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
   const final = responseBody(parts);
   if (req.store) {
     responseStoreFor(ctx).put(parts.who.id, final);
-    conversations.record(parts.who.id, turns, outputTurns(answer, parts.who));
+    conversations.record(parts.who.id, input, outputTurns(answer, parts.who));
   }
 
   return openAIAnswerReply({
