@@ -107,6 +107,18 @@ const MAX_OUTPUT_BY_PREFIX: PrefixTable = [
   ['gemini-1.5', 8_192],
 ];
 
+/** The fewest tokens an Anthropic prompt-cache prefix may hold (the prompt-caching docs' table); 1,024 for the rest. */
+const MIN_CACHEABLE_BY_PREFIX: PrefixTable = [
+  ['claude-haiku-4-5', 4096],
+  ['claude-opus-4-5', 4096],
+  ['claude-3-5-haiku', 2048],
+  ['claude-3-haiku', 2048],
+];
+
+export function minimumCacheable(model: string): number {
+  return byPrefix(MIN_CACHEABLE_BY_PREFIX, model) ?? 1024;
+}
+
 /** For ids the table does not know (xAI publishes no separate output limit; a vendor's new model). */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 32_768;
 

@@ -14,7 +14,7 @@
  * one thread, so an SDK client's follow-up requests find what its earlier ones stored.
  */
 import { hashString } from '../timing/random.js';
-import type { ThreadContext } from './thread-context.js';
+import { perThread } from './thread-context.js';
 
 /** Prompts shorter than this are never cached. */
 export const MIN_CACHED_PROMPT = 1024;
@@ -135,14 +135,5 @@ export function cachedTokens(prefix: number): number {
   return prefix < MIN_CACHED_PROMPT ? 0 : MIN_CACHED_PROMPT + Math.floor((prefix - MIN_CACHED_PROMPT) / CACHE_STEP) * CACHE_STEP;
 }
 
-const caches = new WeakMap<ThreadContext, PromptCache>();
-
 /** This thread's prompt cache. */
-export function promptCacheFor(ctx: ThreadContext): PromptCache {
-  let cache = caches.get(ctx);
-  if (cache === undefined) {
-    cache = new PromptCache();
-    caches.set(ctx, cache);
-  }
-  return cache;
-}
+export const promptCacheFor = perThread(() => new PromptCache());

@@ -87,3 +87,19 @@ export class ThreadContext {
     return this.#apiKeys.has(key);
   }
 }
+
+/**
+ * A getter for a value each server thread keeps for itself (a store, a cache), made on first use.
+ * Keyed by the thread's context, so a test's in-process contexts each get their own.
+ */
+export function perThread<T>(make: () => T): (ctx: ThreadContext) => T {
+  const values = new WeakMap<ThreadContext, T>();
+  return (ctx) => {
+    let value = values.get(ctx);
+    if (value === undefined) {
+      value = make();
+      values.set(ctx, value);
+    }
+    return value;
+  };
+}

@@ -14,9 +14,10 @@
  * As with OpenAI's cache (`../prompt-cache.ts`), each server thread caches on its own.
  */
 import { PrefixStore, PromptPrefixes } from '../prompt-cache.js';
-import type { ThreadContext } from '../thread-context.js';
+import { perThread, type ThreadContext } from '../thread-context.js';
 import { countInputTokens } from './prompt-tokens.js';
 import type { MessagesRequest } from './messages-request.js';
+import { minimumCacheable } from '../../corpus/model-catalog.js';
 
 /** How the prompt's input tokens split between the cache and the rest. */
 export interface CacheUsage {
@@ -26,22 +27,16 @@ export interface CacheUsage {
   readonly write1h: number;
 }
 
-const FIVE_MINUTES = 5 * 60_000;
-const ONE_HOUR = 60 * 60_000;
+const FIVE_MINUTES_MS = 5 * 60_000;
+const ONE_HOUR_MS = 60 * 60_000;
 /** How far before a breakpoint Anthropic looks for a cached prefix, in blocks. */
 const LOOKBACK_BLOCKS = 20;
 
-/** The fewest tokens a cached prefix may hold, by model (the docs' table). */
-function minimumCacheable(model: string): number {
-  if (model.startsWith('claude-haiku-4-5') || model.startsWith('claude-opus-4-5')) return 4096;
-  if (model.startsWith('claude-3-5-haiku') || model.startsWith('claude-3-haiku')) return 2048;
-  return 1024;
-}
 
 function breakpointTtl(block: unknown): number | null {
   const control = (block as { cache_control?: { type?: unknown; ttl?: unknown } } | null)?.cache_control;
   if (typeof control !== 'object' || control === null || control.type !== 'ephemeral') return null;
-  return control.ttl === '1h' ? ONE_HOUR : FIVE_MINUTES;
+  return control.ttl === '1h' ? ONE_HOUR_MS : FIVE_MINUTES_MS;
 }
 
 /** A `cache_control` on the tools is on one of them (usually the last); it covers them all. */
@@ -72,16 +67,7 @@ export function countBreakpoints(req: MessagesRequest, body: string): number {
   return n;
 }
 
-const stores = new WeakMap<ThreadContext, PrefixStore>();
-
-function storeFor(ctx: ThreadContext): PrefixStore {
-  let store = stores.get(ctx);
-  if (store === undefined) {
-    store = new PrefixStore();
-    stores.set(ctx, store);
-  }
-  return store;
-}
+const storeFor = perThread(() => new PrefixStore());
 
 /**
  * The request's input tokens with the cache applied, and the cache updated, on this thread's
@@ -117,7 +103,7 @@ export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: s
     if (ttl === null || tokens < minimum) continue;
     store.remember(prefixes.hashes[b]!, now, ttl);
     if (tokens <= written) continue;
-    if (ttl === ONE_HOUR) write1h += tokens - written;
+    if (ttl === ONE_HOUR_MS) write1h += tokens - written;
     else write5m += tokens - written;
     written = tokens;
   }

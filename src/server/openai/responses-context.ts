@@ -13,7 +13,7 @@
  */
 import type { Answer } from '../answer.js';
 import { sourceSlice } from '../stream-plan.js';
-import type { ThreadContext } from '../thread-context.js';
+import { perThread } from '../thread-context.js';
 import type { InputTurn, ResponsesRequest } from './responses-request.js';
 
 /** Responses whose context is kept, and output items kept for reference. */
@@ -92,13 +92,4 @@ export function outputTurns(answer: Answer, ids: { readonly messageId: string; r
   return out;
 }
 
-const stores = new WeakMap<ThreadContext, ConversationStore>();
-
-export function conversationsFor(ctx: ThreadContext): ConversationStore {
-  let store = stores.get(ctx);
-  if (store === undefined) {
-    store = new ConversationStore();
-    stores.set(ctx, store);
-  }
-  return store;
-}
+export const conversationsFor = perThread(() => new ConversationStore());

@@ -10,7 +10,7 @@
  * allocator, or a message hop to the owning thread on every miss) for a feature load tests rarely
  * use; a miss answers 404 as OpenAI does for an unknown id.
  */
-import type { ThreadContext } from '../thread-context.js';
+import { perThread } from '../thread-context.js';
 
 export const STORE_MAX_ENTRIES = 1000;
 export const STORE_MAX_BYTES = 64 * 1024 * 1024;
@@ -63,14 +63,5 @@ export class ResponseStore {
   }
 }
 
-const stores = new WeakMap<ThreadContext, ResponseStore>();
-
 /** The thread's store (one per thread context, created on first use). */
-export function responseStoreFor(ctx: ThreadContext): ResponseStore {
-  let store = stores.get(ctx);
-  if (store === undefined) {
-    store = new ResponseStore();
-    stores.set(ctx, store);
-  }
-  return store;
-}
+export const responseStoreFor = perThread(() => new ResponseStore());
