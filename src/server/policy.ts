@@ -31,6 +31,8 @@ export interface DialectFaults {
   rateLimited(rejection: QuotaRejection, model: string, headers: readonly string[], meta: ReplyMeta): JsonReply;
   /** An injected error reply: `status` from the fault table (429 quota / 500 / 502 / 503 / 504 / 529 / empty 200). */
   faultReply(fault: Fault, status: number, model: string, meta: ReplyMeta): JsonReply;
+  /** A 400 for an override header the simulator cannot honour, in the dialect's error shape. */
+  badOverride(message: string, meta: ReplyMeta): JsonReply;
 }
 
 /** A request that may proceed, with what the policies add to its answer. */
@@ -49,6 +51,7 @@ export interface Admission {
 }
 
 const OVERRIDABLE = new Set<string>(FAULT_KINDS);
+const EMBEDDING_ROUTES: ReadonlySet<RouteId> = new Set<RouteId>(['embeddings', 'azure_embeddings', 'gemini_embed']);
 
 /** A fault forced by the `x-understudy-fault` header, with default parameters. */
 function overrideFault(kind: string): Fault | null {
@@ -82,6 +85,14 @@ export function takeUnclaimedSlot(): number {
 export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFaults): Reply | Admission {
   const overrides = ctx.config.overrideHeaders;
   const forced = overrides && req.info.overrideFault !== '' ? overrideFault(req.info.overrideFault) : null;
+  // A test that names a fault or an entry the simulator lacks would otherwise pass on another branch.
+  if (overrides && req.info.overrideFault !== '' && forced === null) {
+    return dialect.badOverride(`x-understudy-fault names no fault kind: ${JSON.stringify(req.info.overrideFault)} (kinds: ${FAULT_KINDS.join(', ')})`, req.meta);
+  }
+  // Embeddings answer from no entry: a client that sends the header on every call is not refused there.
+  if (overrides && req.info.overrideEntry !== '' && !EMBEDDING_ROUTES.has(req.route) && ctx.corpus.indexOf(req.info.overrideEntry) === undefined) {
+    return dialect.badOverride(`x-understudy-entry names no corpus entry: ${JSON.stringify(req.info.overrideEntry)}`, req.meta);
+  }
   const plan =
     forced !== null
       ? planFromOverride(forced)

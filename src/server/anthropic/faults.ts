@@ -58,6 +58,10 @@ export const ANTHROPIC_FAULTS: DialectFaults = {
     return reply(429, 'rate_limit_error', rateLimitMessage(r.limit, r.dimension), headers, meta);
   },
 
+  badOverride(message, meta) {
+    return reply(400, 'invalid_request_error', message, [], meta);
+  },
+
   faultReply(fault: Fault, status, _model, meta) {
     switch (fault.kind) {
       case 'rate_limit':

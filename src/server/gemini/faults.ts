@@ -97,6 +97,10 @@ export const GEMINI_FAULTS: DialectFaults = {
     return errorReply(resourceExhausted(quota, model, r.limit, Number.isFinite(r.retryAfterMs) ? r.retryAfterMs : undefined), headers, meta);
   },
 
+  badOverride(message, meta) {
+    return errorReply(geminiError(400, message), [], meta);
+  },
+
   faultReply(fault: Fault, _status, model, meta) {
     switch (fault.kind) {
       case 'rate_limit':

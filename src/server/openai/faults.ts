@@ -51,6 +51,10 @@ export const OPENAI_FAULTS: DialectFaults = {
     return reply(429, err(429, message, type, 'rate_limit_exceeded'), headers, meta);
   },
 
+  badOverride(message, meta) {
+    return reply(400, err(400, message, 'invalid_request_error', 'invalid_override'), [], meta);
+  },
+
   faultReply(fault: Fault, status, model, meta) {
     switch (fault.kind) {
       case 'rate_limit':
