@@ -137,6 +137,36 @@ describe('@google/genai against the simulator', () => {
       expect(r.usageMetadata!.candidatesTokenCount).toBeUndefined();
     });
 
+    it('includeThoughts shows thought parts before the answer, counted as thoughts, streamed first', async () => {
+      const config = { seed: 8, thinkingConfig: { includeThoughts: true } };
+      const plain = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { seed: 8 } });
+      const r = await ai.models.generateContent({ model: MODEL, contents: HELLO, config });
+      const parts = r.candidates![0]!.content!.parts!;
+      expect(parts[0]!.thought).toBe(true);
+      expect(parts[0]!.text!.length).toBeGreaterThan(0);
+      expect(parts.slice(1).every((p) => p.thought === undefined)).toBe(true);
+      // The answer and its count are the same as without the thoughts, which count as thoughts.
+      expect(r.text).toBe(plain.text);
+      expect(r.usageMetadata!.candidatesTokenCount).toBe(plain.usageMetadata!.candidatesTokenCount);
+      let thoughts = '';
+      let text = '';
+      let seenText = false;
+      for await (const chunk of await ai.models.generateContentStream({ model: MODEL, contents: HELLO, config })) {
+        for (const p of chunk.candidates?.[0]?.content?.parts ?? []) {
+          if (p.thought === true) {
+            expect(seenText).toBe(false);
+            thoughts += p.text ?? '';
+          } else {
+            seenText = true;
+            text += p.text ?? '';
+          }
+        }
+        expect(chunk.usageMetadata!.candidatesTokenCount ?? 0).toBeLessThanOrEqual(plain.usageMetadata!.candidatesTokenCount!);
+      }
+      expect(thoughts).toBe(parts[0]!.text);
+      expect(text).toBe(plain.text);
+    });
+
     it('thinks within a thinkingBudget, not at all on Flash with 0, and refuses 0 on Pro', async () => {
       for (let seed = 1; seed <= 5; seed++) {
         const r = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { seed, thinkingConfig: { thinkingBudget: 100 } } });

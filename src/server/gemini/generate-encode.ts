@@ -39,6 +39,14 @@ export interface CandidatePlan {
    * the model did not think.
    */
   readonly signature: string | null;
+  /** Thought summary text (`includeThoughts`), sent as `thought: true` parts before the answer; null without. */
+  readonly thought: ThoughtText | null;
+}
+
+/** Thought text shown to the client: part of the thought tokens, so outside `candidatesTokenCount`. */
+export interface ThoughtText {
+  readonly source: TokenSource;
+  readonly count: number;
 }
 
 export type GeminiFinishReason = 'STOP' | 'MAX_TOKENS' | 'SAFETY';
@@ -50,15 +58,16 @@ const FINISH: Readonly<Record<FinishReason, GeminiFinishReason>> = {
   content_filter: 'SAFETY',
 };
 
-export function candidatePlan(a: Answer, signature: string | null = null): CandidatePlan {
+export function candidatePlan(a: Answer, signature: string | null = null, thought: ThoughtText | null = null): CandidatePlan {
   const calls = a.toolCalls.filter((c) => c.count > 0 && c.count === c.args.count);
   const tokens = a.contentCount + calls.reduce((n, c) => n + c.count, 0);
-  return { answer: a, textCount: a.contentCount, calls, tokens, finishReason: FINISH[a.finishReason], signature };
+  return { answer: a, textCount: a.contentCount, calls, tokens, finishReason: FINISH[a.finishReason], signature, thought };
 }
 
 /** Token counts of a candidate's steps in stream order, for the scheduler. */
 export function candidateSteps(c: CandidatePlan): number[] {
   const steps: number[] = [];
+  if (c.thought !== null) steps.push(c.thought.count);
   if (c.textCount > 0) steps.push(c.textCount);
   for (const call of c.calls) steps.push(call.count);
   return steps;
@@ -108,8 +117,16 @@ interface Piece {
   readonly callTokens: number;
 }
 
-/** Per event, tokens sent by every lane together, replaying the stream writer's rule on the schedule. */
-function walkSchedule(schedule: EmissionSchedule, laneSteps: readonly (readonly number[])[], visit: (lane: number, step: number, event: number, n: number) => void): number[] {
+/**
+ * Per event, candidate tokens sent by every lane together, replaying the stream writer's rule on
+ * the schedule. A lane's steps before `firstCounted[lane]` (thought text) are visited but not counted.
+ */
+function walkSchedule(
+  schedule: EmissionSchedule,
+  laneSteps: readonly (readonly number[])[],
+  firstCounted: readonly number[],
+  visit: (lane: number, step: number, event: number, n: number) => void,
+): number[] {
   const lanes = laneSteps.length;
   const step = new Int32Array(lanes);
   const used = new Int32Array(lanes);
@@ -123,7 +140,7 @@ function walkSchedule(schedule: EmissionSchedule, laneSteps: readonly (readonly 
       if (step[l]! >= steps.length) continue;
       const n = Math.min(k, steps[step[l]!]! - used[l]!);
       visit(l, step[l]!, e, n);
-      tokens += n;
+      if (step[l]! >= firstCounted[l]!) tokens += n;
       used[l] = used[l]! + n;
       if (used[l] === steps[step[l]!]) {
         step[l] = step[l]! + 1;
@@ -140,7 +157,8 @@ function walkSchedule(schedule: EmissionSchedule, laneSteps: readonly (readonly 
 function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts, schedule: EmissionSchedule, finishSent = true): Piece[][] {
   const laneSteps = plans.map(candidateSteps);
   const visits: { step: number; event: number; n: number }[][] = plans.map(() => []);
-  const sent = walkSchedule(schedule, laneSteps, (lane, step, event, n) => visits[lane]!.push({ step, event, n }));
+  const leads = plans.map((p) => (p.thought === null ? 0 : 1));
+  const sent = walkSchedule(schedule, laneSteps, leads, (lane, step, event, n) => visits[lane]!.push({ step, event, n }));
   const cumulative: number[] = [];
   let total = 0;
   for (const n of sent) cumulative.push((total += n));
@@ -159,10 +177,19 @@ function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], coun
     }
     const src = plan.answer.content;
     const hasText = plan.textCount > 0;
+    const lead = leads[lane]!;
     let at = 0;
+    let thoughtAt = 0;
     laneVisits.forEach((v, i) => {
       const last = i === laneVisits.length - 1;
-      if (hasText && v.step === 0) {
+      if (v.step < lead) {
+        const t = plan.thought!.source;
+        const window: TokenSource = { bytes: t.bytes, offsets: t.offsets, first: t.first + thoughtAt, count: v.n };
+        thoughtAt += v.n;
+        pieces.push({ event: v.event, lane, open: TEXT_OPEN, src: window, close: '","thought":true}' + close(lane, v.event, last, plan.finishReason), callTokens: 0 });
+        return;
+      }
+      if (hasText && v.step === lead) {
         const window: TokenSource = { bytes: src.bytes, offsets: src.offsets, first: src.first + at, count: v.n };
         at += v.n;
         pieces.push({ event: v.event, lane, open: TEXT_OPEN, src: window, close: '"}' + close(lane, v.event, last, plan.finishReason), callTokens: 0 });
@@ -170,7 +197,7 @@ function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], coun
       }
       const next = laneVisits[i + 1];
       if (next !== undefined && next.step === v.step) return; // the call's frame goes with its last token
-      const k = v.step - (hasText ? 1 : 0);
+      const k = v.step - lead - (hasText ? 1 : 0);
       const call = plan.calls[k]!;
       const json = `{"candidates":[{"content":{"parts":[${functionCallPart(plan, k)}` + close(lane, v.event, last, plan.finishReason);
       pieces.push({ event: v.event, lane, open: json, src: null, close: '', callTokens: call.count });
@@ -231,10 +258,15 @@ export function geminiBody(who: GeminiIdentity, plans: readonly CandidatePlan[],
   plans.forEach((plan, index) => {
     total += plan.tokens;
     const callParts = plan.calls.map((_, k) => functionCallPart(plan, k)).join(',');
-    const content = plan.textCount > 0 || callParts.length > 0 ? '{"parts":[' : '{"role":"model"}';
-    parts.push(Buffer.from(`${index > 0 ? ',' : ''}{"content":${content}`));
-    if (plan.textCount > 0) parts.push(Buffer.from('{"text":"'), sourceSlice(plan.answer.content, plan.textCount), Buffer.from('"}'));
-    if (plan.textCount > 0 || callParts.length > 0) parts.push(Buffer.from(`${plan.textCount > 0 && callParts.length > 0 ? ',' : ''}${callParts}],"role":"model"}`));
+    const thought = plan.thought !== null && plan.thought.count > 0 ? plan.thought : null;
+    const any = thought !== null || plan.textCount > 0 || callParts.length > 0;
+    parts.push(Buffer.from(`${index > 0 ? ',' : ''}{"content":${any ? '{"parts":[' : '{"role":"model"}'}`));
+    const pieces: Buffer[] = [];
+    if (thought !== null) pieces.push(Buffer.concat([Buffer.from('{"text":"'), sourceSlice(thought.source, thought.count), Buffer.from('","thought":true}')]));
+    if (plan.textCount > 0) pieces.push(Buffer.concat([Buffer.from('{"text":"'), sourceSlice(plan.answer.content, plan.textCount), Buffer.from('"}')]));
+    if (callParts.length > 0) pieces.push(Buffer.from(callParts));
+    pieces.forEach((piece, k) => parts.push(...(k > 0 ? [Buffer.from(','), piece] : [piece])));
+    if (any) parts.push(Buffer.from('],"role":"model"}'));
     parts.push(Buffer.from(`,"finishReason":"${plan.finishReason}","index":${index}}`));
   });
   parts.push(
