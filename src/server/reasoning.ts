@@ -15,6 +15,7 @@ import { isReasoningModel } from '../corpus/model-catalog.js';
 import type { Corpus } from '../corpus/sampler.js';
 import type { SeededRandom } from '../timing/random.js';
 import type { TokenSource } from './stream-plan.js';
+import { chooseAnswer, SPENT_ANSWER, type Answer, type AnswerRequest } from './answer.js';
 
 export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high';
 
@@ -79,6 +80,16 @@ export function geminiThoughtTokens(model: string, thinking: { readonly thinking
 }
 
 /**
+ * The answer a reasoning model writes after `hidden` reasoning tokens taken from `req`'s output
+ * limit, and the tokens it reasoned; the request's own answer when it reasons none.
+ */
+export function answerAfterReasoning(corpus: Corpus, req: AnswerRequest, hidden: number, rng: SeededRandom): { readonly answer: Answer; readonly reasoning: number } {
+  if (hidden === 0) return { answer: chooseAnswer(corpus, req, rng), reasoning: 0 };
+  const spent = spendOnReasoning(hidden, req.maxTokens!);
+  return { answer: spent.answerLimit === 0 ? SPENT_ANSWER : chooseAnswer(corpus, { ...req, maxTokens: spent.answerLimit }, rng), reasoning: spent.reasoning };
+}
+
+/**
  * Reasoning against an output limit: the tokens reasoned (never more than the limit) and what the
  * limit leaves for the answer, 0 when reasoning spent it all.
  */
@@ -86,14 +97,30 @@ export function spendOnReasoning(reasoning: number, limit: number): { readonly r
   return reasoning >= limit ? { reasoning: limit, answerLimit: 0 } : { reasoning, answerLimit: limit - reasoning };
 }
 
+/** Shown reasoning text: a thinking block, a reasoning summary, Gemini's thought parts. */
+export interface ReasoningText {
+  readonly source: TokenSource;
+  readonly count: number;
+}
+
 /**
- * Reasoning text a client is shown (Anthropic's thinking block, an OpenAI reasoning summary):
- * another short corpus answer of the same model, cut at `budget` tokens. Real reasoning is not
- * recorded in the corpus; any prose streams with the right timing and size.
+ * Reasoning text a client is shown (Anthropic's thinking block, an OpenAI reasoning summary,
+ * Gemini's thought parts): another short corpus answer of the same model, cut at `budget` tokens.
+ * Real reasoning is not recorded in the corpus; any prose streams with the right timing and size.
  */
-export function reasoningText(corpus: Corpus, bucketKey: string, budget: number, rng: SeededRandom): { readonly source: TokenSource; readonly count: number } {
+export function reasoningText(corpus: Corpus, bucketKey: string, budget: number, rng: SeededRandom): ReasoningText {
   const index = budget > 0 ? corpus.sample(rng, bucketKey, 'chat', budget) : undefined;
   const entry = index === undefined ? undefined : corpus.entries[index]!;
   const source = { bytes: corpus.bytes, offsets: corpus.offsets, first: entry?.tokenStart ?? 0, count: entry?.tokenCount ?? 0 };
   return { source, count: Math.min(source.count, budget) };
+}
+
+/** The longest summary of hidden reasoning a client is shown: a few paragraphs. */
+const MAX_SUMMARY_TOKENS = 256;
+
+/** A summary of `reasoning` hidden tokens (an OpenAI reasoning summary, Gemini's thoughts), drawn within them; null when there is nothing to show. */
+export function reasoningSummary(corpus: Corpus, bucketKey: string, reasoning: number, rng: SeededRandom): ReasoningText | null {
+  if (reasoning === 0) return null;
+  const text = reasoningText(corpus, bucketKey, Math.min(reasoning, MAX_SUMMARY_TOKENS), rng);
+  return text.count > 0 ? text : null;
 }

@@ -13,6 +13,7 @@
  * writer paces the call's tokens like any others and the frame goes out with its last token, as
  * the real API sends a call once it is generated.
  */
+import type { ReasoningText } from '../reasoning.js';
 import type { FinishReason } from '../../corpus/format.js';
 import type { EmissionSchedule } from '../../timing/schedule.js';
 import type { Answer, AnswerToolCall } from '../answer.js';
@@ -39,14 +40,8 @@ export interface CandidatePlan {
    * the model did not think.
    */
   readonly signature: string | null;
-  /** Thought summary text (`includeThoughts`), sent as `thought: true` parts before the answer; null without. */
-  readonly thought: ThoughtText | null;
-}
-
-/** Thought text shown to the client: part of the thought tokens, so outside `candidatesTokenCount`. */
-export interface ThoughtText {
-  readonly source: TokenSource;
-  readonly count: number;
+  /** Thought summary text (`includeThoughts`), sent as `thought: true` parts before the answer (part of the thought tokens, so outside `candidatesTokenCount`); null without. */
+  readonly thought: ReasoningText | null;
 }
 
 export type GeminiFinishReason = 'STOP' | 'MAX_TOKENS' | 'SAFETY';
@@ -58,7 +53,7 @@ const FINISH: Readonly<Record<FinishReason, GeminiFinishReason>> = {
   content_filter: 'SAFETY',
 };
 
-export function candidatePlan(a: Answer, signature: string | null = null, thought: ThoughtText | null = null): CandidatePlan {
+export function candidatePlan(a: Answer, signature: string | null = null, thought: ReasoningText | null = null): CandidatePlan {
   const calls = a.toolCalls.filter((c) => c.count > 0 && c.count === c.args.count);
   const tokens = a.contentCount + calls.reduce((n, c) => n + c.count, 0);
   return { answer: a, textCount: a.contentCount, calls, tokens, finishReason: FINISH[a.finishReason], signature, thought };

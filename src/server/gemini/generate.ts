@@ -6,7 +6,7 @@
 import { splitTokens } from '../../corpus/tokens.js';
 import type { SeededRandom } from '../../timing/random.js';
 import { chooseAnswer, randomId, SPENT_ANSWER, type Answer, type AnswerRequest, type OfferedTool } from '../answer.js';
-import { geminiMustThink, geminiThoughtTokens, reasoningText, spendOnReasoning } from '../reasoning.js';
+import { geminiMustThink, geminiThoughtTokens, reasoningSummary, spendOnReasoning } from '../reasoning.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
@@ -63,9 +63,6 @@ function enumAnswer(schema: unknown, rng: SeededRandom, maxTokens: number | unde
   const cut = contentCount < content.count;
   return { entry: null, refusal: false, content, contentCount, toolCalls: [], finishReason: cut ? 'length' : 'stop', completionTokens: contentCount };
 }
-
-/** The longest thought summary a candidate shows: a few paragraphs. */
-const MAX_THOUGHT_SUMMARY_TOKENS = 256;
 
 /** An opaque `thoughtSignature`: base64 of seeded bytes, about as long as Gemini's. */
 function thoughtSignature(rng: SeededRandom): string {
@@ -133,11 +130,10 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
   }
   const counts: GeminiCounts = { promptTokens, thoughtsTokens: spent.reasoning };
   // includeThoughts: each candidate shows a summary of its thinking, out of the thought tokens.
-  const showThoughts = spent.reasoning > 0 && req.generationConfig?.thinkingConfig?.includeThoughts === true;
+  const showThoughts = req.generationConfig?.thinkingConfig?.includeThoughts === true;
   const plans = answers.map((a) => {
     const signature = spent.reasoning > 0 && a.toolCalls.length > 0 ? thoughtSignature(rng) : null;
-    const thought = showThoughts ? reasoningText(ctx.corpus, bucketKey, Math.min(spent.reasoning, MAX_THOUGHT_SUMMARY_TOKENS), rng) : null;
-    return candidatePlan(a, signature, thought !== null && thought.count > 0 ? thought : null);
+    return candidatePlan(a, signature, showThoughts ? reasoningSummary(ctx.corpus, bucketKey, spent.reasoning, rng) : null);
   });
   const completionTokens = plans.reduce((n, p) => n + p.tokens, spent.reasoning);
 

@@ -4,7 +4,7 @@
  */
 import { countTokens } from '../../corpus/tokens.js';
 import { hashString } from '../../timing/random.js';
-import { chooseAnswer, laneTokenSteps, randomId, SPENT_ANSWER, type Answer, type AnswerRequest } from '../answer.js';
+import { laneTokenSteps, randomId, type Answer, type AnswerRequest } from '../answer.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
@@ -22,7 +22,7 @@ import { outputBudget, overflowedWindow, refusedOutputLimit, servedModelId } fro
 import { contextLengthExceeded, maxTokensTooLarge } from './errors.js';
 import { mediaTokens } from './media-tokens.js';
 import { stopList } from '../stop-sequences.js';
-import { openAIReasoningTokens, spendOnReasoning } from '../reasoning.js';
+import { answerAfterReasoning, openAIReasoningTokens } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
@@ -123,14 +123,9 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   let reasoningTokens = 0;
   for (let i = 0; i < req.n; i++) {
     // A reasoning model thinks first, out of the same limit: what is left bounds the answer.
-    const hidden = openAIReasoningTokens(model, req.body.reasoning_effort, rng);
-    if (hidden === 0) {
-      answers.push(chooseAnswer(ctx.corpus, answerReq, rng));
-      continue;
-    }
-    const spent = spendOnReasoning(hidden, answerReq.maxTokens!);
-    reasoningTokens += spent.reasoning;
-    answers.push(spent.answerLimit === 0 ? SPENT_ANSWER : chooseAnswer(ctx.corpus, { ...answerReq, maxTokens: spent.answerLimit }, rng));
+    const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, openAIReasoningTokens(model, req.body.reasoning_effort, rng), rng);
+    answers.push(answer);
+    reasoningTokens += reasoning;
   }
   const completionTokens = answers.reduce((n, a) => n + a.completionTokens, reasoningTokens);
   const usage = { promptTokens, cachedTokens, completionTokens, reasoningTokens };

@@ -10,7 +10,8 @@
  * `content_part.done`, `output_item.done`, `response.completed`), spliced as slices.
  */
 import type { Answer, AnswerToolCall } from '../answer.js';
-import { EMPTY, Lane, Step, sourceSlice, tokenStep, type StreamPlan, type TokenSource } from '../stream-plan.js';
+import { EMPTY, Lane, Step, sourceSlice, tokenStep, type StreamPlan } from '../stream-plan.js';
+import type { ReasoningText } from '../reasoning.js';
 import { jsonQuote } from '../json-quote.js';
 
 export interface ResponseIdentity {
@@ -65,7 +66,7 @@ export interface ResponseEcho {
 export interface ResponseParts {
   readonly who: ResponseIdentity;
   /** The reasoning item's summary text, when `reasoning.summary` asks for one; null otherwise. */
-  readonly summary: { readonly source: TokenSource; readonly count: number } | null;
+  readonly summary: ReasoningText | null;
   readonly echo: ResponseEcho;
   readonly answer: Answer;
   readonly usage: ResponseUsage;

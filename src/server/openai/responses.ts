@@ -5,7 +5,7 @@
  */
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { chooseAnswer, laneTokenSteps, randomId, SPENT_ANSWER, type AnswerRequest } from '../answer.js';
+import { laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
@@ -23,11 +23,8 @@ import { conversationsFor, outputTurns } from './responses-context.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
 import { isReasoningModel, outputBudget, overflowedWindow, servedModelId } from '../../corpus/model-catalog.js';
-import { openAIReasoningTokens, reasoningText, spendOnReasoning } from '../reasoning.js';
+import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
-
-/** The longest reasoning summary: a few paragraphs, as OpenAI's run. */
-const MAX_SUMMARY_TOKENS = 256;
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -124,14 +121,12 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     forceEntryId: admission.entryId,
   };
   // A reasoning model thinks first, out of the same limit: what is left bounds the answer.
-  const spent = spendOnReasoning(openAIReasoningTokens(model, req.body.reasoning?.effort, rng), answerReq.maxTokens!);
-  const answer = spent.reasoning === 0 ? chooseAnswer(ctx.corpus, answerReq, rng) : spent.answerLimit === 0 ? SPENT_ANSWER : chooseAnswer(ctx.corpus, { ...answerReq, maxTokens: spent.answerLimit }, rng);
+  const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, openAIReasoningTokens(model, req.body.reasoning?.effort, rng), rng);
 
   const lead = answer.entry;
   // A summary of the reasoning, when asked for: shown text within the reasoning tokens, streamed before the answer.
-  const summaryWanted = spent.reasoning > 0 && ['auto', 'concise', 'detailed'].includes(req.body.reasoning?.summary ?? '');
-  const drawnSummary = summaryWanted ? reasoningText(ctx.corpus, bucketKey, Math.min(spent.reasoning, MAX_SUMMARY_TOKENS), rng) : null;
-  const summary = drawnSummary !== null && drawnSummary.count > 0 ? drawnSummary : null;
+  const summaryWanted = ['auto', 'concise', 'detailed'].includes(req.body.reasoning?.summary ?? '');
+  const summary = summaryWanted ? reasoningSummary(ctx.corpus, bucketKey, reasoning, rng) : null;
   const laneSteps = laneTokenSteps(answer);
   if (summary !== null) laneSteps.unshift(summary.count);
   const timing = planAnswerTiming(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: summary === null }, req.stream);
@@ -150,7 +145,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     summary,
     echo: echoOf(req),
     answer,
-    usage: { inputTokens, cachedTokens, outputTokens: answer.completionTokens + spent.reasoning, reasoningTokens: spent.reasoning },
+    usage: { inputTokens, cachedTokens, outputTokens: answer.completionTokens + reasoning, reasoningTokens: reasoning },
   };
 
   // Stored when accepted, as its final object: a retrieve during generation sees the finished response.
@@ -170,7 +165,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     faultFrames: { error: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END, malformed: RESPONSE_MALFORMED_FRAME },
     plan: () => responseStreamPlan(parts),
     body: () => final,
-    completionTokens: answer.completionTokens + spent.reasoning,
+    completionTokens: answer.completionTokens + reasoning,
   });
 }
 
