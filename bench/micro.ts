@@ -53,10 +53,15 @@ function samplingPairs(corpus: Corpus, seed: number): Pair[] {
   ];
 }
 
+/** Every micro case of this build, on the default corpus (also what `./ab.ts` loads from each build). */
+export function microPairs(seed: number): Pair[] {
+  const corpus = new Corpus(compileCorpus(readCorpusFile(DEFAULT_CORPUS_FILE())), 'gpt-4o-mini');
+  return [...framePairs(corpus, seed), ...samplingPairs(corpus, seed), ...schedulerPairs(seed), ...handlerPairs(corpus, seed), ...statsPairs(seed)];
+}
+
 export function runMicro(opts: MicroOptions): MicroResult[] {
   progress('micro: loading the corpus');
-  const corpus = new Corpus(compileCorpus(readCorpusFile(DEFAULT_CORPUS_FILE())), 'gpt-4o-mini');
-  const pairs = [...framePairs(corpus, opts.seed), ...samplingPairs(corpus, opts.seed), ...schedulerPairs(opts.seed), ...handlerPairs(corpus, opts.seed), ...statsPairs(opts.seed)];
+  const pairs = microPairs(opts.seed);
   const out: MicroResult[] = [];
   for (const p of pairs) {
     progress(`micro: ${p.name}`);
