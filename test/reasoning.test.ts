@@ -125,12 +125,14 @@ describe('OpenAI reasoning models', () => {
     expect((plain.output[0] as { summary: unknown[] }).summary).toEqual([]);
   });
 
-  it('takes an effort named like an Object member as any other unknown effort (medium), not a 500', async () => {
+  it('takes an effort named like an Object member as any other unknown effort (medium) on a model whose efforts it does not list, not a 500', async () => {
     for (const effort of ['constructor', '__proto__', 'toString']) {
-      const chat = await client().chat.completions.create({ model: 'o3', messages: HELLO, reasoning_effort: effort as 'low' });
+      const chat = await client().chat.completions.create({ model: 'o3-pro', messages: HELLO, reasoning_effort: effort as 'low' });
       expect(chat.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThanOrEqual(192);
-      const r = await client().responses.create({ model: 'gpt-5-mini', input: 'Hi', reasoning: { effort: effort as 'low' } });
+      const r = await client().responses.create({ model: 'gpt-5.5', input: 'Hi', reasoning: { effort: effort as 'low' } });
       expect(r.status).toBe('completed');
+      // A model whose efforts are known refuses the name like any other it does not take.
+      await expect(client().chat.completions.create({ model: 'o3', messages: HELLO, reasoning_effort: effort as 'low' })).rejects.toMatchObject({ status: 400, code: 'unsupported_value' });
       const g = await fetch(`${sim().url}/v1beta/models/gemini-3-pro-preview:generateContent`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
@@ -139,5 +141,81 @@ describe('OpenAI reasoning models', () => {
       expect(g.status).toBe(200);
       await g.text();
     }
+  });
+
+  /** The error body a rejected request carried, as the SDK parsed it. */
+  const refusal = async (call: Promise<unknown>) => {
+    const err = await call.then(
+      () => { throw new Error('expected a refusal'); },
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const e = err as InstanceType<typeof OpenAI.BadRequestError>;
+    return { status: e.status, message: (e.error as { message: string }).message, param: e.param, code: e.code, type: e.type };
+  };
+
+  it('refuses an effort the model does not take, in OpenAI words, listing the ones it does', async () => {
+    expect(await refusal(client().chat.completions.create({ model: 'o3', messages: HELLO, reasoning_effort: 'minimal' }))).toEqual({
+      status: 400,
+      message: "Unsupported value: 'reasoning_effort' does not support 'minimal' with this model. Supported values are: 'low', 'medium', and 'high'.",
+      param: 'reasoning_effort',
+      code: 'unsupported_value',
+      type: 'invalid_request_error',
+    });
+    expect(await refusal(client().responses.create({ model: 'gpt-5-mini-2025-08-07', input: 'Hi', reasoning: { effort: 'none' } }))).toMatchObject({
+      message: "Unsupported value: 'reasoning.effort' does not support 'none' with this model. Supported values are: 'minimal', 'low', 'medium', and 'high'.",
+      param: 'reasoning.effort',
+      code: 'unsupported_value',
+    });
+    // The pro models word it by model name.
+    expect(await refusal(client().responses.create({ model: 'gpt-5-pro', input: 'Hi', reasoning: { effort: 'low' } }))).toMatchObject({
+      message: "Unsupported value: 'low' is not supported with the 'gpt-5-pro' model. Supported values are: 'high'.",
+      param: 'reasoning.effort',
+    });
+    // What a model does take goes through.
+    const ok = await client().chat.completions.create({ model: 'gpt-5.2', messages: HELLO, reasoning_effort: 'xhigh' });
+    expect(ok.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThan(0);
+  });
+
+  it('refuses an effort sent to a model that does not reason, on both APIs', async () => {
+    expect(await refusal(client().chat.completions.create({ model: 'gpt-4o-mini', messages: HELLO, reasoning_effort: 'low' }))).toMatchObject({
+      message: "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+      param: 'reasoning_effort',
+      code: 'unsupported_parameter',
+    });
+    expect(await refusal(client().responses.create({ model: 'gpt-4.1-mini', input: 'Hi', reasoning: { effort: 'none' } }))).toMatchObject({
+      message: "Unsupported parameter: 'reasoning.effort' is not supported with this model.",
+      param: 'reasoning.effort',
+      code: 'unsupported_parameter',
+    });
+    // An explicit null is no effort at all.
+    const plain = await client().chat.completions.create({ model: 'gpt-4o-mini', messages: HELLO, reasoning_effort: null });
+    expect(plain.choices[0]!.message.content!.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a sampling temperature on a model that reasons, worded per API; GPT-5.1 takes one at its default effort none', async () => {
+    expect(await refusal(client().chat.completions.create({ model: 'gpt-5-mini', messages: HELLO, temperature: 0.7 }))).toMatchObject({
+      message: "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default (1) value is supported.",
+      param: 'temperature',
+      code: 'unsupported_value',
+    });
+    expect(await refusal(client().responses.create({ model: 'o3', input: 'Hi', temperature: 0 }))).toMatchObject({
+      message: "Unsupported parameter: 'temperature' is not supported with this model.",
+      param: 'temperature',
+      code: 'unsupported_parameter',
+    });
+    expect((await client().chat.completions.create({ model: 'gpt-5-mini', messages: HELLO, temperature: 1 })).choices).toHaveLength(1);
+    // GPT-5.1 does not reason unless asked, and then takes a temperature; asked to reason, it refuses one.
+    const none = await client().chat.completions.create({ model: 'gpt-5.1', messages: HELLO, temperature: 0.2 });
+    expect(none.usage!.completion_tokens_details!.reasoning_tokens).toBe(0);
+    await expect(client().chat.completions.create({ model: 'gpt-5.1', messages: HELLO, temperature: 0.2, reasoning_effort: 'low' })).rejects.toMatchObject({ status: 400, param: 'temperature' });
+  });
+
+  it("Responses echoes the model's default effort: none for GPT-5.1, high for GPT-5 pro, medium for o3", async () => {
+    const effort = async (model: string) => (await client().responses.create({ model, input: 'Hi' })).reasoning!.effort;
+    expect(await effort('gpt-5.1')).toBe('none');
+    expect(await effort('gpt-5-pro')).toBe('high');
+    expect(await effort('o3')).toBe('medium');
+    expect(await effort('gpt-4o')).toBe(null);
   });
 });

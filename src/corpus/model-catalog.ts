@@ -197,3 +197,50 @@ export function overflowedWindow(model: string, promptTokens: number): number | 
   const window = contextWindow(model);
   return window !== undefined && promptTokens > window ? window : undefined;
 }
+
+/**
+ * How an OpenAI reasoning model takes `reasoning_effort` (`reasoning.effort` on Responses): the
+ * values it accepts, in OpenAI's order, and the one it uses when none is given. `pro` models word a
+ * refusal of another value differently (see `src/server/openai/reasoning-params.ts`).
+ */
+export interface EffortSupport {
+  readonly values: readonly string[];
+  readonly fallback: string;
+  readonly pro: boolean;
+}
+
+const O_SERIES: EffortSupport = { values: ['low', 'medium', 'high'], fallback: 'medium', pro: false };
+
+/**
+ * From OpenAI's model pages and its refusals as clients have recorded them. Matched on the id or a
+ * dated snapshot of it (`gpt-5-2025-08-07`), not on a prefix: variants differ (`gpt-5-pro` takes
+ * only `high`, `gpt-5-chat-latest` no effort at all). Ids not listed take any effort.
+ */
+const EFFORTS_BY_MODEL: ReadonlyMap<string, EffortSupport> = new Map([
+  ['o1', O_SERIES],
+  ['o3', O_SERIES],
+  ['o3-mini', O_SERIES],
+  ['o4-mini', O_SERIES],
+  ['gpt-5', { values: ['minimal', 'low', 'medium', 'high'], fallback: 'medium', pro: false }],
+  ['gpt-5-mini', { values: ['minimal', 'low', 'medium', 'high'], fallback: 'medium', pro: false }],
+  ['gpt-5-nano', { values: ['minimal', 'low', 'medium', 'high'], fallback: 'medium', pro: false }],
+  ['gpt-5.1', { values: ['none', 'low', 'medium', 'high'], fallback: 'none', pro: false }],
+  ['gpt-5.2', { values: ['none', 'low', 'medium', 'high', 'xhigh'], fallback: 'none', pro: false }],
+  ['gpt-5-pro', { values: ['high'], fallback: 'high', pro: true }],
+  ['gpt-5.2-pro', { values: ['medium', 'high', 'xhigh'], fallback: 'medium', pro: true }],
+]);
+
+/** OpenAI models that take no reasoning effort: the chat models, and the first o1 previews. */
+const NO_EFFORT_PREFIXES: readonly string[] = ['gpt-4', 'gpt-3.5', 'chatgpt-', 'gpt-5-chat', 'o1-mini', 'o1-preview'];
+
+/**
+ * `null` for a model that refuses any effort, its support for a listed one, undefined for an id the
+ * tables do not know (a newer model, another vendor's): the simulator takes any effort there rather
+ * than refuse one the provider may accept.
+ */
+export function effortSupport(model: string): EffortSupport | null | undefined {
+  const dated = /^(.+)-\d{4}-\d{2}-\d{2}$/.exec(model);
+  const listed = EFFORTS_BY_MODEL.get(model) ?? (dated ? EFFORTS_BY_MODEL.get(dated[1]!) : undefined);
+  if (listed !== undefined) return listed;
+  return NO_EFFORT_PREFIXES.some((p) => model.startsWith(p)) ? null : undefined;
+}

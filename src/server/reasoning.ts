@@ -11,7 +11,7 @@
  * them: the profiles' TTFTs for these models are measured times to the first visible token, which
  * already include typical reasoning.
  */
-import { isReasoningModel } from '../corpus/model-catalog.js';
+import { effortSupport, isReasoningModel } from '../corpus/model-catalog.js';
 import type { Corpus } from '../corpus/sampler.js';
 import type { SeededRandom } from '../timing/random.js';
 import type { TokenSource } from './stream-plan.js';
@@ -47,10 +47,11 @@ function draw(rng: SeededRandom, [lo, hi]: readonly [number, number]): number {
   return Math.round(lo * Math.pow(hi / lo, rng.next()));
 }
 
-/** An OpenAI reasoning model's hidden tokens at `effort` (default medium); 0 for other models. */
+/** An OpenAI reasoning model's hidden tokens at `effort` (default: the model's, else medium); 0 for other models. */
 export function openAIReasoningTokens(model: string, effort: string | null | undefined, rng: SeededRandom): number {
   if (!isReasoningModel(model)) return 0;
-  return draw(rng, effortRange(effort));
+  // A model's own default where it has one (GPT-5.1 does not reason unless asked), else medium.
+  return draw(rng, effortRange(effort ?? effortSupport(model)?.fallback));
 }
 
 /** Gemini models that can think (2.5 and 3); 2.5 Flash and Flash-Lite can be told not to, and Flash-Lite does not by default. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { isReasoningModel } from '../../corpus/model-catalog.js';
 import { invalidRequest, type OpenAIError } from './errors.js';
+import { reasoningParamsError } from './reasoning-params.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
 
@@ -150,6 +151,8 @@ export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
   if (body.stop != null && isReasoningModel(body.model)) {
     return invalidRequest("Unsupported parameter: 'stop' is not supported with this model.", 'stop', 'unsupported_parameter');
   }
+  const reasoningError = reasoningParamsError('chat', body.model, body.reasoning_effort, body.temperature);
+  if (reasoningError) return reasoningError;
   const tools = body.tools ?? [];
   const choice = body.tool_choice;
   if (choice !== undefined && choice !== 'none' && choice !== 'auto' && tools.length === 0) {

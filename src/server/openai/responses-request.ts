@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { invalidRequest, type OpenAIError } from './errors.js';
+import { reasoningParamsError } from './reasoning-params.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
 import { mediaTokens } from './media-tokens.js';
@@ -195,6 +196,8 @@ export function parseResponsesRequest(input: unknown): ResponsesRequest | OpenAI
   if (body.stream_options != null && !stream) {
     return invalidRequest("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options', 'invalid_value');
   }
+  const reasoningError = reasoningParamsError('responses', body.model, body.reasoning?.effort, body.temperature);
+  if (reasoningError) return reasoningError;
 
   const toolSet = parseTools(body.tools ?? []);
   if ('status' in toolSet) return toolSet;

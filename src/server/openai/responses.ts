@@ -23,6 +23,7 @@ import { conversationsFor, outputTurns } from './responses-context.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
 import { isReasoningModel, outputBudget, overflowedWindow, servedModelId } from '../../corpus/model-catalog.js';
+import { effectiveEffort } from './reasoning-params.js';
 import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 
@@ -68,7 +69,7 @@ function echoOf(req: ResponsesRequest): ResponseEcho {
       parallel_tool_calls: b.parallel_tool_calls !== false,
       previous_response_id: b.previous_response_id ?? null,
       // A reasoning model reports the effort it used, its default included.
-      reasoning: { effort: b.reasoning?.effort ?? (isReasoningModel(b.model) ? 'medium' : null), summary: b.reasoning?.summary ?? null },
+      reasoning: { effort: isReasoningModel(b.model) ? (effectiveEffort(b.model, b.reasoning?.effort) ?? 'medium') : (b.reasoning?.effort ?? null), summary: b.reasoning?.summary ?? null },
       store: req.store,
       temperature: b.temperature ?? 1,
       text: { format: req.format, verbosity: b.text?.verbosity ?? 'medium' },
