@@ -84,6 +84,16 @@ describe('mid-stream overload and override headers', () => {
     expect(err.error).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
   });
 
+  it('a forced rate limit says when to retry (retry-after, the requests limit headers), so the SDK waits and retries', async () => {
+    const err = await rejection(clientFor(sim, 1).messages.create(BASE, { headers: { 'x-understudy-fault': 'rate_limit' } }), Anthropic.RateLimitError);
+    expect(err.headers.get('retry-after')).toBe('1');
+    expect(err.headers.get('retry-after-ms')).toBe('1000');
+    expect(err.headers.get('anthropic-ratelimit-requests-limit')).toBe('50');
+    expect(err.headers.get('anthropic-ratelimit-requests-remaining')).toBe('0');
+    expect(Date.parse(err.headers.get('anthropic-ratelimit-requests-reset')!)).toBeGreaterThan(Date.now() - 1000);
+    expect(await metric(sim, 'understudy_faults_injected_total{kind="rate_limit"}')).toBe(2);
+  });
+
   it('sends a malformed frame as a named Anthropic event, so the SDK sees it and fails to parse it', async () => {
     const stream = client.messages.stream(BASE, { headers: { 'x-understudy-fault': 'malformed_frame' } });
     await expect(stream.finalMessage()).rejects.toThrow(/JSON|Unexpected|parse/i);

@@ -187,8 +187,17 @@ describe('override headers on the Gemini surface', () => {
     expect(body.error).toEqual({ code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' });
   });
 
+  it('a forced rate limit carries RetryInfo and says when to retry in its message', async () => {
+    const r = await rawGenerate(sim, '', { 'x-goog-api-key': 'k', 'x-understudy-fault': 'rate_limit' });
+    expect(r.status).toBe(429);
+    const body = (await r.json()) as { error: { message: string; details: { '@type': string; retryDelay?: string }[] } };
+    expect(body.error.message).toMatch(/Please retry in 1s\.$/);
+    expect(body.error.details).toContainEqual({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '1s' });
+  });
+
   it('frames the error as one more `data: <json>\\r\\n\\r\\n` event', async () => {
-    const r = await rawGenerate(sim, 'alt=sse', { 'x-goog-api-key': 'k', 'x-understudy-fault': 'stream_overloaded' }, 'streamGenerateContent');
+    // An answer long enough to stream in several events before the fault.
+    const r = await rawGenerate(sim, 'alt=sse', { 'x-goog-api-key': 'k', 'x-understudy-fault': 'stream_overloaded', 'x-understudy-entry': 'gemini-2.5-flash-text-002' }, 'streamGenerateContent');
     expect(r.status).toBe(200);
     const text = await r.text();
     expect(text.endsWith('\r\n\r\n')).toBe(true);

@@ -84,14 +84,14 @@ describe('faults and overrides', () => {
     await expect(client.responses.create(BASE, { headers: { 'x-understudy-fault': 'truncated_json' } })).rejects.toThrow();
   });
 
-  it('answers injected statuses in OpenAI shape, and does not retry insufficient_quota', async () => {
+  it('answers injected statuses in OpenAI shape; insufficient_quota is retried, as against OpenAI', async () => {
     await expect(client.responses.create(BASE, { headers: { 'x-understudy-fault': 'server_error_500' } })).rejects.toBeInstanceOf(OpenAI.InternalServerError);
     const err = await clientFor(sim, 2)
       .responses.create(BASE, { headers: { 'x-understudy-fault': 'quota_exhausted' } })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('insufficient_quota');
-    expect(await metric(sim, 'understudy_faults_injected_total{kind="quota_exhausted"}')).toBe(1);
+    expect(await metric(sim, 'understudy_faults_injected_total{kind="quota_exhausted"}')).toBe(3);
   });
 
   it('answers with the forced corpus entry and TTFT', async () => {

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
-import { metric, tempFile } from './fixtures/sim.js';
+import { metric, rawPost, tempFile } from './fixtures/sim.js';
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 20 };
 
@@ -83,7 +83,7 @@ describe('chaos through the openai SDK', () => {
     }
   });
 
-  it('does not retry insufficient_quota: x-should-retry false', async () => {
+  it('sends insufficient_quota without x-should-retry, as OpenAI does, so the SDK retries it as in production', async () => {
     const sim = await startSimulator({ threads: 1, speed: 0, scenario: 'quota-exhaustion' });
     try {
       const client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-a', maxRetries: 2 });
@@ -98,8 +98,11 @@ describe('chaos through the openai SDK', () => {
       expect(admin.status).toBe(200);
       const err = await client.chat.completions.create(CHAT).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(OpenAI.RateLimitError);
-      expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('insufficient_quota');
-      expect(await metric(sim, 'understudy_faults_injected_total{kind="quota_exhausted"}')).toBe(1);
+      const rateErr = err as InstanceType<typeof OpenAI.RateLimitError>;
+      expect(rateErr.code).toBe('insufficient_quota');
+      expect(rateErr.headers.get('x-should-retry')).toBeNull();
+      // The first try and the SDK's two retries: the time an app wastes on an error retrying cannot fix.
+      expect(await metric(sim, 'understudy_faults_injected_total{kind="quota_exhausted"}')).toBe(3);
     } finally {
       await sim.stop();
     }
@@ -167,6 +170,61 @@ describe('per-request overrides and mid-stream faults', () => {
     expect(text).not.toContain('[DONE]');
     expect(await metric(sim, 'understudy_faults_injected_total{kind="disconnect_after_tokens"}')).toBe(1);
     await expect(client.chat.completions.create(CHAT, { headers: { 'x-understudy-fault': 'truncated_json' } })).rejects.toThrow();
+  });
+
+  it('a forced rate limit says when to retry, with the limit headers, and echoes the caller\'s x-request-id', async () => {
+    const r = await post(sim, CHAT, { 'x-understudy-fault': 'rate_limit', 'x-request-id': 'mine-1' });
+    expect(r.status).toBe(429);
+    expect(r.headers.get('x-request-id')).toBe('mine-1');
+    expect(r.headers.get('retry-after')).toBe('1');
+    expect(r.headers.get('retry-after-ms')).toBe('1000');
+    expect(r.headers.get('x-ratelimit-limit-requests')).toBe('500');
+    expect(r.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    expect(r.headers.get('x-ratelimit-reset-requests')).toBe('1s');
+    expect(((await r.json()) as { error: { message: string } }).error.message).toContain('Please try again in 1s.');
+    // Without one of the caller's, an id in OpenAI's form.
+    const plain = await post(sim, CHAT, { 'x-understudy-fault': 'server_error_500' });
+    expect(plain.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+    await plain.text();
+  });
+
+  it('truncated_json sends the status, the headers and the first half of the body on every surface, then closes', async () => {
+    const cases: [string, unknown][] = [
+      ['/v1/chat/completions', CHAT],
+      ['/v1/responses', { model: 'gpt-4o-mini', input: 'hi', max_output_tokens: 20 }],
+      ['/v1/embeddings', { model: 'text-embedding-3-small', input: 'hi' }],
+      ['/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }],
+      ['/v1beta/models/gemini-2.5-flash:generateContent', { contents: [{ parts: [{ text: 'hi' }] }] }],
+    ];
+    for (const [path, body] of cases) {
+      const { bytes, closed } = await rawPost(sim.port, path, body, { 'x-understudy-fault': 'truncated_json', 'anthropic-version': '2023-06-01' });
+      expect(closed).toBe(true);
+      const text = bytes.toString('latin1');
+      expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      // The half body goes as one chunk of a chunked body that never ends.
+      const chunk = bytes.subarray(text.indexOf('\r\n\r\n') + 4);
+      const sizeEnd = chunk.indexOf('\r\n');
+      const half = chunk.subarray(sizeEnd + 2);
+      expect(half.length).toBe(Number.parseInt(chunk.subarray(0, sizeEnd).toString(), 16));
+      expect(half.length).toBeGreaterThan(20);
+      expect(half[0]).toBe(0x7b);
+      expect(() => JSON.parse(half.toString('utf8')) as unknown).toThrow();
+      expect(text).not.toMatch(/\r\n0\r\n\r\n$/);
+    }
+  });
+
+  it('a mid-stream fault strikes before the end of an answer shorter than its afterTokens, never letting it complete', async () => {
+    for (const kind of ['stream_overloaded', 'disconnect_after_tokens', 'malformed_frame']) {
+      let finished = false;
+      // A drop can surface while the SDK opens the stream or while it reads it.
+      await expect(
+        (async () => {
+          const stream = await client.chat.completions.create({ ...CHAT, stream: true, max_tokens: 2 }, { headers: { 'x-understudy-fault': kind } });
+          for await (const chunk of stream) if (chunk.choices[0]?.finish_reason) finished = true;
+        })(),
+      ).rejects.toThrow();
+      expect(finished).toBe(false);
+    }
   });
 
   it('sends an in-stream error event that the SDK raises as an APIError', async () => {

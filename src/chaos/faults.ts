@@ -21,8 +21,15 @@ export interface FaultSpec {
   readonly summary: string;
 }
 
+/**
+ * The wait an injected rate limit names when its fault sets none. A per-minute limit's 429 always
+ * says when to retry (OpenAI in its message, Anthropic and Azure in retry-after, Gemini in
+ * RetryInfo), and clients decide on it: LangChain gives up on a 429 that says nothing.
+ */
+export const INJECTED_RETRY_AFTER_MS = 1000;
+
 export const FAULTS = {
-  rate_limit: { effect: 'reply', status: 429, summary: '429 rate limit in the provider\'s shape, with retry-after when set (SDKs retry it)' },
+  rate_limit: { effect: 'reply', status: 429, summary: '429 rate limit in the provider\'s shape, saying when to retry (1 s unless retryAfterMs is set; SDKs retry it)' },
   quota_exhausted: { effect: 'reply', status: 429, summary: '429 insufficient_quota / billing limit with x-should-retry: false (retrying cannot help)' },
   server_error_500: { effect: 'reply', status: 500, summary: '500 internal error' },
   bad_gateway_502: { effect: 'reply', status: 502, summary: '502 from an edge proxy, as an HTML page the SDK cannot parse' },

@@ -50,7 +50,7 @@ const faultSchema = z
   .object({
     kind: z.enum(FAULT_KINDS),
     probability: z.number().min(0).max(1).default(1),
-    /** rate_limit, overloaded_529, unavailable_503: the retry-after sent (ms); absent: none. */
+    /** rate_limit, overloaded_529, unavailable_503: the retry-after sent (ms); absent: 1 s for rate_limit, none for the others. */
     retryAfterMs: z.number().nonnegative().optional(),
     /** disconnect_after_tokens, stream_overloaded, malformed_frame: tokens sent before the fault. */
     afterTokens: z.number().int().nonnegative().default(5),

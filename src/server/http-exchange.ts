@@ -199,6 +199,8 @@ export class Exchange implements WheelTask {
   saturationSlot: number;
   /** Next `sequence_number` of a stream with numbered frames (OpenAI Responses). */
   sequence: number;
+  /** A truncated reply's half body is written; the connection closes on the wheel's next turn. */
+  cutPending: boolean;
 
   constructor(res: HttpResponse, info: RequestInfo) {
     this.wheelDueMs = 0;
@@ -227,6 +229,7 @@ export class Exchange implements WheelTask {
     this.fault = null;
     this.saturationSlot = -1;
     this.sequence = 0;
+    this.cutPending = false;
   }
 }
 
@@ -535,10 +538,13 @@ function sendJson(ex: Exchange): void {
   writeHead(ex.res, r.status, r.contentType, r.headers);
   if (r.truncate === true) {
     // A body cut mid-JSON, then the connection closes: what a proxy timeout does to a reply.
+    // Closing inside the cork would drop the corked bytes, so the close waits for the wheel's
+    // next turn, after the cork (or uWS's own, around a handler) has sent them.
     const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
     ex.res.write(body.subarray(0, body.length >> 1));
-    finish(ex);
-    ex.res.close();
+    ex.json = null;
+    ex.cutPending = true;
+    e.wheel.schedule(ex, e.clock.now());
     return;
   }
   ex.res.end(r.body, r.close === true || draining);
@@ -598,7 +604,10 @@ function scheduleNext(ex: Exchange, e: ExchangeEnv): void {
 
 /** The wheel's single callback: a held reply is due, a stream's next event is due, or a paused stream stalled too long. */
 export function onWheelDue(ex: Exchange, lateMs: number): void {
-  if (ex.phase === 'waiting') {
+  if (ex.cutPending) {
+    finish(ex);
+    ex.res.close();
+  } else if (ex.phase === 'waiting') {
     const e = currentEnv();
     e.histograms.record('emissionLagMs', lateMs);
     e.counters.emission(lateMs);
@@ -792,7 +801,10 @@ function emitCorked(): void {
   emitCut = false;
   let struck = false;
   for (;;) {
-    if (fault !== null && fault.kind !== 'missing_done' && ex.tokensSent >= fault.afterTokens && strike(ex, fault)) {
+    // A fault strikes after its tokens, and always before the last event: an answer shorter than
+    // `afterTokens` (or sent whole in one event, as at --speed 0) would otherwise end cleanly with
+    // the fault counted as injected.
+    if (fault !== null && fault.kind !== 'missing_done' && (ex.tokensSent >= fault.afterTokens || ex.eventIndex >= sch.events - 1) && strike(ex, fault)) {
       open = false;
       struck = true;
       break;

@@ -28,11 +28,11 @@ export interface PolicyRequest {
 /** How a surface answers refusals and faults in its own shape. */
 export interface DialectFaults {
   /** 429 for a rate limit the quota engine refused (`headers` carry retry-after and the limit headers). */
-  rateLimited(rejection: QuotaRejection, model: string, headers: readonly string[], meta: ReplyMeta): JsonReply;
+  rateLimited(rejection: QuotaRejection, model: string, headers: readonly string[], meta: ReplyMeta, info: RequestInfo): JsonReply;
   /** An injected error reply: `status` from the fault table (429 quota / 500 / 502 / 503 / 504 / 529 / empty 200). */
-  faultReply(fault: Fault, status: number, model: string, meta: ReplyMeta): JsonReply;
+  faultReply(fault: Fault, status: number, model: string, meta: ReplyMeta, info: RequestInfo): JsonReply;
   /** A 400 for an override header the simulator cannot honour, in the dialect's error shape. */
-  badOverride(message: string, meta: ReplyMeta): JsonReply;
+  badOverride(message: string, meta: ReplyMeta, info: RequestInfo): JsonReply;
 }
 
 /** A request that may proceed, with what the policies add to its answer. */
@@ -87,11 +87,11 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   const forced = overrides && req.info.overrideFault !== '' ? overrideFault(req.info.overrideFault) : null;
   // A test that names a fault or an entry the simulator lacks would otherwise pass on another branch.
   if (overrides && req.info.overrideFault !== '' && forced === null) {
-    return dialect.badOverride(`x-understudy-fault names no fault kind: ${JSON.stringify(req.info.overrideFault)} (kinds: ${FAULT_KINDS.join(', ')})`, req.meta);
+    return dialect.badOverride(`x-understudy-fault names no fault kind: ${JSON.stringify(req.info.overrideFault)} (kinds: ${FAULT_KINDS.join(', ')})`, req.meta, req.info);
   }
   // Embeddings answer from no entry: a client that sends the header on every call is not refused there.
   if (overrides && req.info.overrideEntry !== '' && !EMBEDDING_ROUTES.has(req.route) && ctx.corpus.indexOf(req.info.overrideEntry) === undefined) {
-    return dialect.badOverride(`x-understudy-entry names no corpus entry: ${JSON.stringify(req.info.overrideEntry)}`, req.meta);
+    return dialect.badOverride(`x-understudy-entry names no corpus entry: ${JSON.stringify(req.info.overrideEntry)}`, req.meta, req.info);
   }
   const plan =
     forced !== null
@@ -110,7 +110,7 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   const terminal = plan.terminal;
   if (terminal !== null) {
     const spec = FAULTS[terminal.kind];
-    if (spec.effect === 'reply') return dialect.faultReply(terminal, spec.status, req.model, req.meta);
+    if (spec.effect === 'reply') return dialect.faultReply(terminal, spec.status, req.model, req.meta, req.info);
     if (spec.effect === 'socket') return { kind: 'reset', meta: req.meta };
     if (terminal.kind === 'timeout_no_answer') return { kind: 'hold', meta: req.meta };
   }
@@ -123,7 +123,7 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
     if (saturation.overflow !== null) {
       const kind = saturation.overflow.status === 429 ? 'rate_limit' : 'unavailable_503';
       const fault: Fault = { kind, probability: 1, retryAfterMs: 1000, afterTokens: 0, delayMs: 0, factorFrom: 1, factorTo: 1 };
-      return { ...dialect.faultReply(fault, saturation.overflow.status, req.model, req.meta), delayMs: saturation.overflow.queueMs };
+      return { ...dialect.faultReply(fault, saturation.overflow.status, req.model, req.meta, req.info), delayMs: saturation.overflow.queueMs };
     }
   }
   const release = (): void => ctx.saturation?.release(saturation.slot);
@@ -134,7 +134,7 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
     if (outcome.rejection !== null) {
       release();
       ctx.counters.quotaRejected(outcome.rejection.dimension);
-      return dialect.rateLimited(outcome.rejection, req.model, outcome.headers, req.meta);
+      return dialect.rateLimited(outcome.rejection, req.model, outcome.headers, req.meta, req.info);
     }
     headers = outcome.headers;
   }

@@ -4,7 +4,9 @@
  * 529 `overloaded_error`, the 5xx bodies, and the in-stream `error` event of a stream that
  * fails after its 200.
  */
+import { INJECTED_RETRY_AFTER_MS } from '../../chaos/faults.js';
 import type { Fault } from '../../chaos/scenario.js';
+import { rfc3339After } from '../../quota/rate-headers.js';
 import type { QuotaDimension } from '../../quota/limits.js';
 import type { QuotaRejection } from '../../quota/engine.js';
 import type { DialectFaults } from '../policy.js';
@@ -18,6 +20,9 @@ const DIMENSION_TEXT = {
   input_tokens: 'input tokens',
   output_tokens: 'output tokens',
 } as const satisfies Record<QuotaDimension, string>;
+
+/** The requests-per-minute limit an injected rate limit names: Anthropic's first tier. */
+const INJECTED_RPM_LIMIT = 50;
 
 const RATE_LIMIT_ADVICE =
   'For details, refer to: https://docs.claude.com/en/api/rate-limits. You can see the response headers for current usage. Please reduce the prompt length or the maximum tokens requested, or try again later. You may also contact sales at https://www.anthropic.com/contact-sales to discuss your options for a rate limit increase.';
@@ -64,8 +69,16 @@ export const ANTHROPIC_FAULTS: DialectFaults = {
 
   faultReply(fault: Fault, status, _model, meta) {
     switch (fault.kind) {
-      case 'rate_limit':
-        return reply(429, 'rate_limit_error', rateLimitMessage(50, 'requests'), retryHeaders(fault.retryAfterMs), meta);
+      case 'rate_limit': {
+        const waitMs = fault.retryAfterMs ?? INJECTED_RETRY_AFTER_MS;
+        const reset = rfc3339After(Date.now(), waitMs);
+        return reply(429, 'rate_limit_error', rateLimitMessage(INJECTED_RPM_LIMIT, 'requests'), [
+          ...retryHeaders(waitMs),
+          'anthropic-ratelimit-requests-limit', String(INJECTED_RPM_LIMIT),
+          'anthropic-ratelimit-requests-remaining', '0',
+          'anthropic-ratelimit-requests-reset', reset,
+        ], meta);
+      }
       case 'quota_exhausted':
         // A spend limit: retrying cannot help, and the SDK obeys x-should-retry before the status.
         return reply(429, 'rate_limit_error', SPEND_LIMIT_MESSAGE, ['x-should-retry', 'false'], meta, 'enforced_spend_limit_reached');

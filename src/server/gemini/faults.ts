@@ -5,6 +5,7 @@
  * DEADLINE_EXCEEDED, and the HTML page Google's front end serves for a 502. `@google/genai`
  * ignores RetryInfo and retries only with `httpOptions.retryOptions`.
  */
+import { INJECTED_RETRY_AFTER_MS } from '../../chaos/faults.js';
 import type { Fault } from '../../chaos/scenario.js';
 import type { RouteId } from '../../metrics/counters.js';
 import type { QuotaRejection } from '../../quota/engine.js';
@@ -104,7 +105,7 @@ export const GEMINI_FAULTS: DialectFaults = {
   faultReply(fault: Fault, _status, model, meta) {
     switch (fault.kind) {
       case 'rate_limit':
-        return errorReply(resourceExhausted(quotaName(meta.route, 'requests'), model, INJECTED_RPM_LIMIT, fault.retryAfterMs), [], meta);
+        return errorReply(resourceExhausted(quotaName(meta.route, 'requests'), model, INJECTED_RPM_LIMIT, fault.retryAfterMs ?? INJECTED_RETRY_AFTER_MS), [], meta);
       case 'quota_exhausted':
         // "limit: 0": the project has no quota for this model; waiting does not help.
         return errorReply(resourceExhausted(quotaName(meta.route, 'daily'), model, 0, undefined), [], meta);

@@ -298,3 +298,6 @@ export function responseStreamPlan(p: ResponseParts): StreamPlan {
 
 /** malformed_frame: a named output_text.delta event whose data is not JSON (the SDK raises a parse error). */
 export const RESPONSE_MALFORMED_FRAME = Buffer.from('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"unterminated\n\n');
+
+/** truncated_json: what a cut leaves of a Responses stream, half a named event and no blank line. */
+export const RESPONSE_HALF_FRAME = Buffer.from('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"msg_');

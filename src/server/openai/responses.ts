@@ -16,7 +16,7 @@ import { openAIAnswerReply } from './answer-reply.js';
 import { INPUT_EXCEEDS_CONTEXT, invalidRequest, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
-import { RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
+import { RESPONSE_HALF_FRAME, RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type InputTurn, type ResponsesRequest } from './responses-request.js';
 import { responseStoreFor } from './responses-store.js';
 import { conversationsFor, outputTurns } from './responses-context.js';
@@ -163,7 +163,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     admission,
     lead,
     meta: held,
-    faultFrames: { error: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END, malformed: RESPONSE_MALFORMED_FRAME },
+    faultFrames: { error: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END, malformed: RESPONSE_MALFORMED_FRAME, half: RESPONSE_HALF_FRAME },
     plan: () => responseStreamPlan(parts),
     body: () => final,
     completionTokens: answer.completionTokens + reasoning,

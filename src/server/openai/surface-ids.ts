@@ -1,3 +1,3 @@
 /** Request ids for OpenAI-shaped replies answered before a request's seeded source exists. */
 let errorSeq = 0;
-export const errorRequestId = (): string => `req_err${(errorSeq++).toString(16).padStart(25, '0')}`;
+export const errorRequestId = (): string => `req_${(errorSeq++).toString(16).padStart(32, '0')}`;
