@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import type { ResponseCreateParamsNonStreaming, ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
-import { metric, tempFile } from './fixtures/sim.js';
+import { metric, rawPost, tempFile } from './fixtures/sim.js';
 
 const BASE: ResponseCreateParamsNonStreaming = { model: 'gpt-4o', input: 'Say hello in one sentence.', max_output_tokens: 200 };
 const SERVER_ERROR = 'The server had an error while processing your request. Sorry about that!';
@@ -78,6 +78,16 @@ describe('faults and overrides', () => {
     const last = frames[frames.length - 1]!;
     expect(last).toBe(`event: error\ndata: {"type":"error","code":"server_error","message":"${SERVER_ERROR}","param":null,"sequence_number":${frames.length - 1}}`);
     expect(frames.every((f) => f.startsWith('event: '))).toBe(true);
+  });
+
+  it('cuts a stream with half of a Responses event, not of a chat chunk, after the events before it (speed 0)', async () => {
+    const { bytes, closed } = await rawPost(sim.port, '/v1/responses', { ...BASE, stream: true }, { 'x-understudy-fault': 'truncated_json' });
+    const text = bytes.toString('utf8');
+    expect(closed).toBe(true);
+    expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(text).toContain('event: response.created\n');
+    expect(text).toContain('event: response.output_text.delta\n');
+    expect(text.endsWith('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"msg_')).toBe(true);
   });
 
   it('cuts a non-streaming body on a mid-stream fault', async () => {

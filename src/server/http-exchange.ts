@@ -199,7 +199,7 @@ export class Exchange implements WheelTask {
   saturationSlot: number;
   /** Next `sequence_number` of a stream with numbered frames (OpenAI Responses). */
   sequence: number;
-  /** A truncated reply's half body is written; the connection closes on the wheel's next turn. */
+  /** A cut reply's bytes (half a body, a stream up to its fault) are written; the connection closes on the wheel's next turn. */
   cutPending: boolean;
 
   constructor(res: HttpResponse, info: RequestInfo) {
@@ -850,11 +850,13 @@ function emitDue(ex: Exchange): void {
   emitting = null;
   if (ex.phase === 'done') return; // aborted while writing
   if (emitCut) {
-    // The fault drops the connection mid-stream, as a failing proxy would.
+    // The fault drops the connection mid-stream, as a failing proxy would. Not here: at --speed 0
+    // the stream starts inside uWS's cork around the handler, and a close there drops every byte
+    // written so far (headers included). The wheel's next turn closes it, after the cork.
     e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
     ex.tokensSent = 0;
-    finish(ex);
-    ex.res.close();
+    ex.cutPending = true;
+    e.wheel.schedule(ex, e.clock.now());
     return;
   }
   if (emitFinished) {
