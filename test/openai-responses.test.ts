@@ -74,6 +74,15 @@ describe('openai SDK responses against the simulator', () => {
   });
 
   describe('responses.create, non-streaming', () => {
+    it('echoes the request fields a Response repeats: service tier served, max_tool_calls, prompt_cache_key, safety_identifier, top_logprobs', async () => {
+      // max_tool_calls is newer than this SDK's request type, which the Response type already has.
+      const params: OpenAI.Responses.ResponseCreateParamsNonStreaming = { model: MODEL, input: 'Hi', service_tier: 'flex', prompt_cache_key: 'tenant-7', safety_identifier: 'user-hash-1', top_logprobs: 2 };
+      const r = await client.responses.create({ ...params, max_tool_calls: 3 } as typeof params);
+      expect(r).toMatchObject({ service_tier: 'flex', max_tool_calls: 3, prompt_cache_key: 'tenant-7', safety_identifier: 'user-hash-1', top_logprobs: 2 });
+      const plain = await client.responses.create({ model: MODEL, input: 'Hi' });
+      expect(plain).toMatchObject({ service_tier: 'default', max_tool_calls: null, prompt_cache_key: null, safety_identifier: null, top_logprobs: 0 });
+    });
+
     it('returns a completed Response with a message, output_text and consistent usage', async () => {
       const { data: r, response } = await client.responses.create({ model: MODEL, input: 'Say hello in one sentence.' }).withResponse();
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);

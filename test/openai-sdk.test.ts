@@ -71,6 +71,16 @@ describe('openai SDK against the simulator', () => {
   });
 
   describe('chat.completions.create, non-streaming', () => {
+    it('reports the service tier that served the request: flex and priority as asked, default otherwise, streamed or not', async () => {
+      for (const [asked, served] of [['flex', 'flex'], ['priority', 'priority'], ['auto', 'default'], [undefined, 'default']] as const) {
+        const r = await client.chat.completions.create({ model: MODEL, messages: HELLO, service_tier: asked });
+        expect(r.service_tier).toBe(served);
+        const tiers = new Set<string | null | undefined>();
+        for await (const chunk of await client.chat.completions.create({ model: MODEL, messages: HELLO, service_tier: asked, stream: true, stream_options: { include_usage: true } })) tiers.add(chunk.service_tier);
+        expect([...tiers]).toEqual([served]);
+      }
+    });
+
     it('returns a chat.completion with an assistant message and consistent usage', async () => {
       const r = await client.chat.completions.create({ model: MODEL, messages: HELLO, seed: 1 });
       expect(r.id).toMatch(/^chatcmpl-[A-Za-z0-9]+$/);

@@ -6,6 +6,7 @@
 import type { Answer } from '../answer.js';
 import { Lane, Step, sourceSlice, tokenStep } from '../stream-plan.js';
 import { jsonQuote } from '../json-quote.js';
+import type { ServedTier } from './service-tier.js';
 
 export interface ChatIdentity {
   /** The simulator's own id (prefix and base-62 digits): written between quotes as it is. */
@@ -15,6 +16,7 @@ export interface ChatIdentity {
   readonly model: string;
   /** The simulator's own (`fp_` and hex): written between quotes as it is. */
   readonly systemFingerprint: string;
+  readonly serviceTier: ServedTier;
 }
 
 export interface ChatUsage {
@@ -35,7 +37,7 @@ const TOOL_TAIL_USAGE_NULL = Buffer.from('"}}]},"logprobs":null,"finish_reason":
 
 
 function chunkPrefix(who: ChatIdentity): string {
-  return `data: {"id":"${who.id}","object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"default","system_fingerprint":"${who.systemFingerprint}","choices":[`;
+  return `data: {"id":"${who.id}","object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"${who.serviceTier}","system_fingerprint":"${who.systemFingerprint}","choices":[`;
 }
 
 /**
@@ -92,7 +94,7 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
   });
   let trailer: Buffer = DONE_FRAME;
   if (includeUsage) {
-    const usageChunk = `data: {"id":"${who.id}","object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"default","system_fingerprint":"${who.systemFingerprint}","choices":[],"usage":${usageJson(usage)}}\n\n`;
+    const usageChunk = `data: {"id":"${who.id}","object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"${who.serviceTier}","system_fingerprint":"${who.systemFingerprint}","choices":[],"usage":${usageJson(usage)}}\n\n`;
     trailer = joinPieces([usageChunk, DONE_FRAME]);
   }
   return { lanes, trailer };
@@ -140,7 +142,7 @@ export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: C
     [
       `{"id":"${who.id}","object":"chat.completion","created":${who.created},"model":${jsonQuote(who.model)},"choices":[{"index":0,"message":{"role":"assistant","content":"`,
       sourceSlice(a.content, a.contentCount),
-      `","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}],"usage":${usageJson(usage)},"service_tier":"default","system_fingerprint":"${who.systemFingerprint}"}`,
+      `","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}],"usage":${usageJson(usage)},"service_tier":"${who.serviceTier}","system_fingerprint":"${who.systemFingerprint}"}`,
     ],
     transient,
   );
@@ -178,7 +180,7 @@ export function chatBodyGeneral(who: ChatIdentity, answers: readonly Answer[], u
     }
     text += `,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}`;
   }
-  text += `],"usage":${usageJson(usage)},"service_tier":"default","system_fingerprint":"${who.systemFingerprint}"}`;
+  text += `],"usage":${usageJson(usage)},"service_tier":"${who.serviceTier}","system_fingerprint":"${who.systemFingerprint}"}`;
   parts.push(text);
   return joinPieces(parts, transient);
 }

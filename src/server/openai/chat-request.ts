@@ -83,6 +83,7 @@ const chatRequest = z.looseObject({
   store: z.boolean().nullable().optional(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
   reasoning_effort: z.string().nullable().optional(),
+  service_tier: z.string().nullable().optional(),
   user: z.string().optional(),
 });
 

@@ -24,6 +24,7 @@ import { mediaTokens } from './media-tokens.js';
 import { stopList } from '../stop-sequences.js';
 import { answerAfterReasoning, openAIReasoningTokens } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
+import { servedTier } from './service-tier.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -137,6 +138,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     created: Math.floor(Date.now() / 1000),
     model: servedModelId(model),
     systemFingerprint: systemFingerprint(model),
+    serviceTier: servedTier(req.body.service_tier),
   };
 
   return openAIAnswerReply({

@@ -13,6 +13,7 @@ import type { Answer, AnswerToolCall } from '../answer.js';
 import { EMPTY, Lane, Step, sourceSlice, tokenStep, type StreamPlan } from '../stream-plan.js';
 import type { ReasoningText } from '../reasoning.js';
 import { jsonQuote } from '../json-quote.js';
+import type { ServedTier } from './service-tier.js';
 
 export interface ResponseIdentity {
   /** `resp_…` */
@@ -47,6 +48,7 @@ export interface ResponseUsage {
 export interface ResponseEcho {
   readonly instructions: string | null;
   readonly maxOutputTokens: number | null;
+  readonly maxToolCalls: number | null;
   readonly after: Readonly<{
     parallel_tool_calls: boolean;
     previous_response_id: string | null;
@@ -60,6 +62,10 @@ export interface ResponseEcho {
     truncation: string;
     user: string | null;
     metadata: Readonly<Record<string, string>>;
+    prompt_cache_key: string | null;
+    safety_identifier: string | null;
+    service_tier: ServedTier;
+    top_logprobs: number;
   }>;
 }
 
@@ -197,15 +203,11 @@ function responseObject(p: ResponseParts, final: boolean, output: readonly Buffe
     incomplete_details: cut ? { reason: 'max_output_tokens' } : null,
     instructions: p.echo.instructions,
     max_output_tokens: p.echo.maxOutputTokens,
-    max_tool_calls: null,
+    max_tool_calls: p.echo.maxToolCalls,
     model: p.who.model,
   });
   const tail = JSON.stringify({
     ...p.echo.after,
-    prompt_cache_key: null,
-    safety_identifier: null,
-    service_tier: 'default',
-    top_logprobs: 0,
     usage: final ? usageObject(p.usage) : null,
   });
   return [Buffer.from(head.slice(0, -1) + ',"output":'), ...output, Buffer.from(',' + tail.slice(1))];

@@ -82,6 +82,10 @@ const responsesRequest = z.looseObject({
   metadata: z.record(z.string(), z.string()).nullable().optional(),
   user: z.string().optional(),
   service_tier: z.string().nullable().optional(),
+  max_tool_calls: z.int().min(1).nullable().optional(),
+  prompt_cache_key: z.string().nullable().optional(),
+  safety_identifier: z.string().nullable().optional(),
+  top_logprobs: z.int().min(0).max(20).nullable().optional(),
 });
 
 export type ResponsesRequestBody = z.output<typeof responsesRequest>;

@@ -26,6 +26,7 @@ import { isReasoningModel, outputBudget, overflowedWindow, servedModelId } from 
 import { effectiveEffort } from './reasoning-params.js';
 import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
+import { servedTier } from './service-tier.js';
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -65,6 +66,7 @@ function echoOf(req: ResponsesRequest): ResponseEcho {
   return {
     instructions: b.instructions ?? null,
     maxOutputTokens: b.max_output_tokens ?? null,
+    maxToolCalls: b.max_tool_calls ?? null,
     after: {
       parallel_tool_calls: b.parallel_tool_calls !== false,
       previous_response_id: b.previous_response_id ?? null,
@@ -79,6 +81,10 @@ function echoOf(req: ResponsesRequest): ResponseEcho {
       truncation: b.truncation ?? 'disabled',
       user: b.user ?? null,
       metadata: b.metadata ?? {},
+      prompt_cache_key: b.prompt_cache_key ?? null,
+      safety_identifier: b.safety_identifier ?? null,
+      service_tier: servedTier(b.service_tier),
+      top_logprobs: b.top_logprobs ?? 0,
     },
   };
 }
