@@ -527,6 +527,15 @@ describe('@google/genai against the simulator', () => {
       expect(names.length).toBeGreaterThan(5);
     });
 
+    it("answers the v1 API's models at /v1/models in Gemini's shape, not OpenAI's", async () => {
+      const v1 = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: sim().url, apiVersion: 'v1' } });
+      const names: string[] = [];
+      for await (const m of await v1.models.list()) names.push(m.name!);
+      expect(names).toContain(`models/${MODEL}`);
+      const m = await v1.models.get({ model: MODEL });
+      expect(m).toMatchObject({ name: `models/${MODEL}`, outputTokenLimit: 65_536 });
+    });
+
     it('gets one model with its limits and supported actions', async () => {
       const m = await ai.models.get({ model: MODEL });
       expect(m.name).toBe(`models/${MODEL}`);

@@ -661,6 +661,13 @@ describe('openai SDK against the simulator', () => {
       expect(m).toMatchObject({ id: MODEL, object: 'model', owned_by: 'openai' });
     });
 
+    it('lists and retrieves the embedding models, which answer without a corpus entry', async () => {
+      const ids: string[] = [];
+      for await (const m of client.models.list()) ids.push(m.id);
+      expect(ids).toEqual(expect.arrayContaining(['text-embedding-3-small', 'text-embedding-3-large', 'text-embedding-ada-002']));
+      expect(await client.models.retrieve('text-embedding-3-large')).toMatchObject({ id: 'text-embedding-3-large', object: 'model' });
+    });
+
     it('models.retrieve of an unknown model is a NotFoundError', async () => {
       const e = await rejection(client.models.retrieve('gpt-nonexistent-9'), OpenAI.NotFoundError);
       expect(e.status).toBe(404);

@@ -32,6 +32,9 @@ const EMBEDDING_MODELS: ReadonlyMap<string, EmbeddingModel> = new Map([
   ['text-embedding-ada-002', { dims: 1536, maxDims: 1536, shortens: false, known: true }],
 ]);
 
+/** OpenAI's embedding models, as `/v1/models` lists them. */
+export const OPENAI_EMBEDDING_MODEL_IDS: readonly string[] = [...EMBEDDING_MODELS.keys()];
+
 /** Other ids (a self-hosted model behind an OpenAI-compatible API): 1,536 floats, shortened up to 4,096. */
 const OTHER_MODEL: EmbeddingModel = { dims: 1536, maxDims: 4096, shortens: true, known: false };
 
