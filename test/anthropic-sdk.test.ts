@@ -327,6 +327,58 @@ describe('@anthropic-ai/sdk against the simulator', () => {
       const off = await client.messages.create({ ...BASE, thinking: { type: 'disabled' } });
       expect(off.content.map((b) => b.type)).toEqual(['text']);
     });
+
+    it('display "omitted" sends the thinking block with its signature and no text, still billed, streamed or not', async () => {
+      const omitted: MessageCreateParamsNonStreaming = { ...THINKING, thinking: { type: 'enabled', budget_tokens: 1024, display: 'omitted' } };
+      const m = await client.messages.create(omitted);
+      const block = m.content[0]!;
+      if (block.type !== 'thinking') throw new Error('expected a thinking block');
+      expect(block.thinking).toBe('');
+      expect(block.signature.length).toBeGreaterThan(40);
+      expect(m.usage.output_tokens).toBeGreaterThan(textOf(m).split(' ').length);
+      const events = await wireEvents(await client.messages.create({ ...omitted, stream: true }).asResponse());
+      const kinds = events.filter((e) => e.data.index === 0).map((e) => (e.data.delta as { type?: string } | undefined)?.type ?? e.event);
+      expect(kinds).toEqual(['content_block_start', 'signature_delta', 'content_block_stop']);
+      const final = await client.messages.stream(omitted).finalMessage();
+      expect(final.content[0]).toMatchObject({ type: 'thinking', thinking: '' });
+    });
+
+    it('thinks once per turn: no new thinking block after a tool result, unless interleaved thinking is on', async () => {
+      const turn: MessageParam = {
+        role: 'assistant',
+        content: [
+          { type: 'thinking', thinking: 'The user wants the weather in Lisbon.', signature: 'EqQBCkgIARABGAIiQ' },
+          { type: 'tool_use', id: 'toolu_01A', name: 'get_weather', input: { city: 'Lisbon', unit: 'celsius' } },
+        ],
+      };
+      const followUp: MessageCreateParamsNonStreaming = {
+        ...THINKING,
+        tools: [WEATHER_TOOL],
+        messages: [...TOOL_PROMPT, turn, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01A', content: '21°C, sunny' }] }],
+      };
+      const next = await client.messages.create(followUp);
+      expect(next.content.some((b) => b.type === 'thinking')).toBe(false);
+      const interleaved = await client.messages.create(followUp, { headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } });
+      expect(interleaved.content[0]!.type).toBe('thinking');
+    });
+
+    it('with interleaved thinking and tools, the budget may exceed max_tokens; without, that is refused', async () => {
+      const big: MessageCreateParamsNonStreaming = { ...BASE, max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 4000 }, messages: TOOL_PROMPT, tools: [WEATHER_TOOL] };
+      await expect(client.messages.create(big)).rejects.toMatchObject({ status: 400 });
+      const m = await client.messages.create(big, { headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } });
+      expect(m.usage.output_tokens).toBeLessThanOrEqual(2000);
+    });
+  });
+
+  describe('sampling parameters', () => {
+    it('refuses temperature and top_p together on Claude 4.5 and later, as Anthropic does; either alone, or on older models, is taken', async () => {
+      // This SDK's request type no longer lists the sampling fields, which the API still takes.
+      const sampled = (fields: Record<string, unknown>): MessageCreateParamsNonStreaming => ({ ...BASE, ...fields });
+      const err = await rejection(client.messages.create(sampled({ model: 'claude-haiku-4-5', temperature: 0.3, top_p: 0.9 })), Anthropic.BadRequestError);
+      expect(err.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: '`temperature` and `top_p` cannot both be specified for this model. Please use only one.' } });
+      expect((await client.messages.create(sampled({ model: 'claude-haiku-4-5', temperature: 0.3, top_k: 5 }))).content.length).toBeGreaterThan(0);
+      expect((await client.messages.create(sampled({ model: 'claude-3-7-sonnet-20250219', temperature: 0.3, top_p: 0.9 }))).content.length).toBeGreaterThan(0);
+    });
   });
 
   describe('messages.countTokens', () => {

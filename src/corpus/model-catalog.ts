@@ -244,3 +244,11 @@ export function effortSupport(model: string): EffortSupport | null | undefined {
   if (listed !== undefined) return listed;
   return NO_EFFORT_PREFIXES.some((p) => model.startsWith(p)) ? null : undefined;
 }
+
+/**
+ * Claude models that take `temperature` or `top_p` but refuse both together (Haiku, Sonnet and Opus
+ * 4.5 and later, as clients have recorded the refusal). Older ids were not measured and take both.
+ */
+export function refusesCombinedSampling(model: string): boolean {
+  return /^claude-(haiku|sonnet|opus)-(4-[5-9]|[5-9])/.test(model);
+}

@@ -37,6 +37,8 @@ export interface RequestInfo {
   /** Azure OpenAI's key header. */
   readonly azureApiKey: string;
   readonly anthropicVersion: string;
+  /** Anthropic's opt-ins, comma-separated (`interleaved-thinking-2025-05-14`). */
+  readonly anthropicBeta: string;
   readonly requestId: string;
   /** Per-request overrides for unit tests (`x-understudy-fault`, `-ttft-ms`, `-entry`); '' when absent. */
   readonly overrideFault: string;
@@ -50,7 +52,7 @@ export interface RequestInfo {
  * Request fields a route may read; those it does not name stay ''. Each is a native call per
  * request (15 of them took a tenth of a chat request's server time), so the hot routes name theirs.
  */
-export type RequestField = 'method' | 'url' | 'query' | 'authorization' | 'x-api-key' | 'x-goog-api-key' | 'api-key' | 'anthropic-version' | 'x-request-id';
+export type RequestField = 'method' | 'url' | 'query' | 'authorization' | 'x-api-key' | 'x-goog-api-key' | 'api-key' | 'anthropic-version' | 'anthropic-beta' | 'x-request-id';
 
 const FIELD_BIT: Readonly<Record<RequestField, number>> = {
   method: 1,
@@ -62,6 +64,7 @@ const FIELD_BIT: Readonly<Record<RequestField, number>> = {
   'api-key': 64,
   'anthropic-version': 128,
   'x-request-id': 256,
+  'anthropic-beta': 512,
 };
 
 /** Every field: what a route reads unless it names fewer. */
@@ -155,6 +158,7 @@ export const NO_INFO: RequestInfo = Object.freeze({
   xGoogApiKey: '',
   azureApiKey: '',
   anthropicVersion: '',
+  anthropicBeta: '',
   requestId: '',
   overrideFault: '',
   overrideTtftMs: '',
@@ -250,6 +254,7 @@ function copyRequest(req: HttpRequest, paramCount: number, reads: number): Reque
     xGoogApiKey: (reads & FIELD_BIT['x-goog-api-key']) !== 0 ? req.getHeader('x-goog-api-key') : '',
     azureApiKey: (reads & FIELD_BIT['api-key']) !== 0 ? req.getHeader('api-key') : '',
     anthropicVersion: (reads & FIELD_BIT['anthropic-version']) !== 0 ? req.getHeader('anthropic-version') : '',
+    anthropicBeta: (reads & FIELD_BIT['anthropic-beta']) !== 0 ? req.getHeader('anthropic-beta') : '',
     requestId: (reads & FIELD_BIT['x-request-id']) !== 0 ? req.getHeader('x-request-id') : '',
     overrideFault: overrides ? req.getHeader('x-understudy-fault') : '',
     overrideTtftMs: overrides ? req.getHeader('x-understudy-ttft-ms') : '',

@@ -31,6 +31,8 @@ export interface ThinkingPart {
   readonly source: TokenSource;
   readonly count: number;
   readonly signature: string;
+  /** `display: "omitted"`: the tokens are thought (and billed, and take their time) but not sent. */
+  readonly omitted: boolean;
 }
 
 /** Everything a reply carries besides the identity: blocks in order, and the token counts. */
@@ -110,6 +112,13 @@ class PlanBuilder {
     this.steps.push(tokenStep(head, src, count, DELTA_TAIL));
   }
 
+  /** Tokens that take their scheduled time and send nothing (thinking with `display: "omitted"`). */
+  silentTokens(count: number): void {
+    if (count === 0) return;
+    this.#flush();
+    this.steps.push(new Step(EMPTY, EMPTY, new Int32Array(count + 1), 0, count, EMPTY));
+  }
+
   /** Ends the current step: what follows goes out in a later write. */
   cut(): void {
     this.#flush();
@@ -155,7 +164,8 @@ export function messageStreamPlan(who: MessageIdentity, c: MessageContent): { la
   const a = c.answer;
   if (c.thinking !== null) {
     open(thinkingStart(index));
-    plan.tokens(deltaHead('thinking_delta', index), c.thinking.source, c.thinking.count);
+    if (c.thinking.omitted) plan.silentTokens(c.thinking.count);
+    else plan.tokens(deltaHead('thinking_delta', index), c.thinking.source, c.thinking.count);
     plan.frame(event('content_block_delta', `{"type":"content_block_delta","index":${index},"delta":{"type":"signature_delta","signature":${JSON.stringify(c.thinking.signature)}}}`));
     plan.frame(blockStop(index++));
   }
@@ -198,7 +208,7 @@ export function messageBody(who: MessageIdentity, c: MessageContent): Buffer {
   let sep = '';
   const a = c.answer;
   if (c.thinking !== null) {
-    parts.push(Buffer.from(`${sep}{"type":"thinking","thinking":"`), sourceSlice(c.thinking.source, c.thinking.count));
+    parts.push(Buffer.from(`${sep}{"type":"thinking","thinking":"`), c.thinking.omitted ? EMPTY : sourceSlice(c.thinking.source, c.thinking.count));
     parts.push(Buffer.from(`","signature":${JSON.stringify(c.thinking.signature)}}`));
     sep = ',';
   }

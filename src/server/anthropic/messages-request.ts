@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { invalidRequest, type AnthropicError } from './errors.js';
 import { issueMessage } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
+import { refusesCombinedSampling } from '../../corpus/model-catalog.js';
 
 const block = z.looseObject({ type: z.string() });
 export type ContentBlock = z.output<typeof block>;
@@ -39,6 +40,7 @@ const toolChoice = z.looseObject({
 const thinking = z.looseObject({
   type: z.enum(['enabled', 'disabled', 'adaptive', 'between_tools']),
   budget_tokens: z.int().optional(),
+  display: z.enum(['summarized', 'omitted']).nullish(),
 });
 
 const shape = {
@@ -87,8 +89,10 @@ export interface MessagesRequest {
   /** `tool_choice` `any` or a named tool. */
   readonly mustCallTool: boolean;
   readonly parallelToolCalls: boolean;
-  /** Tokens of thinking the answer may spend before its text; null when thinking is off. */
+  /** Tokens of thinking the answer may spend before its text; null when thinking is off (or not in this turn, see `parseMessagesRequest`). */
   readonly thinkingBudget: number | null;
+  /** `thinking.display: "omitted"`: the thinking block comes with its signature and no text. */
+  readonly thinkingOmitted: boolean;
   readonly lastIsToolResult: boolean;
   /** `output_config.format.schema` when the caller asks for structured JSON output. */
   readonly jsonSchema: Record<string, unknown> | undefined;
@@ -155,7 +159,16 @@ function thinkingBudgetFor(t: z.output<typeof thinking> | undefined, maxTokens: 
   return Math.max(0, Math.min(budget, limit));
 }
 
-export function parseMessagesRequest(input: unknown, forCount: boolean): MessagesRequest | AnthropicError {
+/** The `anthropic-beta` opt-in that lets Claude think between tool calls (adaptive thinking does it unasked). */
+const INTERLEAVED_BETA = 'interleaved-thinking-2025-05-14';
+
+/**
+ * `betas` is the request's `anthropic-beta` header. Interleaved thinking changes two things: the
+ * budget may exceed `max_tokens` (it spans the whole turn, tool calls included), and the model
+ * thinks again after a tool result. Without it, Claude thinks once at the start of its turn, and a
+ * request that continues the turn after a tool result gets no new thinking block.
+ */
+export function parseMessagesRequest(input: unknown, forCount: boolean, betas = ''): MessagesRequest | AnthropicError {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return invalidRequest('Input should be a valid dictionary');
   const parsed = parseReportingInput(forCount ? countTokensRequest : messagesRequest, input);
   if (!parsed.success) return invalidRequest(issueMessage(parsed.error.issues[0]!));
@@ -177,20 +190,26 @@ export function parseMessagesRequest(input: unknown, forCount: boolean): Message
   }
   const mustCallTool = choice?.type === 'any' || choice?.type === 'tool';
 
+  if (!forCount && body.temperature != null && body.top_p != null && refusesCombinedSampling(body.model)) {
+    return invalidRequest('`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
+  }
   const t = body.thinking;
+  const interleaved = t?.type === 'adaptive' || betas.split(',').some((b) => b.trim() === INTERLEAVED_BETA);
   if (t?.type === 'enabled') {
     if (t.budget_tokens === undefined) return invalidRequest('thinking.enabled.budget_tokens: Field required');
     if (t.budget_tokens < THINKING_MIN_BUDGET) {
       return invalidRequest(`thinking.enabled.budget_tokens: Input should be greater than or equal to ${THINKING_MIN_BUDGET}`);
     }
-    if (body.max_tokens !== undefined && body.max_tokens <= t.budget_tokens) {
+    if (body.max_tokens !== undefined && body.max_tokens <= t.budget_tokens && !(interleaved && tools.length > 0)) {
       return invalidRequest(
         '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size',
       );
     }
   }
-  const thinkingBudget = thinkingBudgetFor(t, body.max_tokens);
-  if (thinkingBudget !== null && mustCallTool) return invalidRequest('Thinking may not be enabled when tool_choice forces tool use.');
+  const budget = thinkingBudgetFor(t, body.max_tokens);
+  if (budget !== null && mustCallTool) return invalidRequest('Thinking may not be enabled when tool_choice forces tool use.');
+  const lastIsToolResult = isToolResultTurn(body.messages);
+  const thinkingBudget = lastIsToolResult && !interleaved ? null : budget;
 
   return {
     body,
@@ -200,7 +219,8 @@ export function parseMessagesRequest(input: unknown, forCount: boolean): Message
     mustCallTool,
     parallelToolCalls: choice?.disable_parallel_tool_use !== true,
     thinkingBudget,
-    lastIsToolResult: isToolResultTurn(body.messages),
+    thinkingOmitted: t?.display === 'omitted',
+    lastIsToolResult,
     jsonSchema: body.output_config?.format?.schema ?? undefined,
   };
 }

@@ -48,7 +48,7 @@ function accept(ctx: ThreadContext, info: RequestInfo, body: string, route: Rout
   } catch (err) {
     return anthropicErrorReply(requestId, route, invalidJson(err), 'invalid_json', other);
   }
-  const parsed = parseMessagesRequest(input, route === 'anthropic_count_tokens');
+  const parsed = parseMessagesRequest(input, route === 'anthropic_count_tokens', info.anthropicBeta);
   if ('status' in parsed) return anthropicErrorReply(requestId, route, parsed, 'invalid_request', other);
   const model = parsed.body.model;
   const serving = servingBucket(ctx, model);
@@ -58,8 +58,8 @@ function accept(ctx: ThreadContext, info: RequestInfo, body: string, route: Rout
 }
 
 /** A thinking block: reasoning text within the budget (`reasoningText`), and its signature. */
-function thinkingPart(corpus: Corpus, bucketKey: string, budget: number, rng: SeededRandom): ThinkingPart {
-  return { ...reasoningText(corpus, bucketKey, budget, rng), signature: randomId(rng, 'Eq', SIGNATURE_LENGTH) };
+function thinkingPart(corpus: Corpus, bucketKey: string, budget: number, omitted: boolean, rng: SeededRandom): ThinkingPart {
+  return { ...reasoningText(corpus, bucketKey, budget, rng), signature: randomId(rng, 'Eq', SIGNATURE_LENGTH), omitted };
 }
 
 export function createMessage(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
@@ -87,7 +87,7 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: strin
   // Only a prompt the model took reads or writes the cache: a refusal above never reached it.
   const cache = countWithCache(ctx, req, body, model, inputTokens);
 
-  const thinking = req.thinkingBudget === null ? null : thinkingPart(ctx.corpus, bucketKey, req.thinkingBudget, rng);
+  const thinking = req.thinkingBudget === null ? null : thinkingPart(ctx.corpus, bucketKey, req.thinkingBudget, req.thinkingOmitted, rng);
   const thinkingTokens = thinking?.count ?? 0;
   const answerReq: AnswerRequest = {
     bucketKey,

@@ -11,7 +11,7 @@ import { countMessageTokens, createMessage } from './messages.js';
 import { anthropicErrorReply, checkAnthropicAuth, errorRequestId } from './reply.js';
 
 /** What the Messages routes read: the key, as x-api-key or a Bearer token. */
-const ANTHROPIC_FIELDS: readonly RequestField[] = ['authorization', 'x-api-key'];
+const ANTHROPIC_FIELDS: readonly RequestField[] = ['authorization', 'x-api-key', 'anthropic-beta'];
 
 export const anthropicSurface: Surface = {
   name: 'anthropic',
