@@ -127,6 +127,10 @@ describe('Anthropic bad input', () => {
     await expectAnthropicError(await post(sim(), valid, '/v1/messages/foo'), 404, 'not_found_error');
     await expectAnthropicError(await fetch(`${sim().url}/v1/messages/batches`, { headers: HEADERS }), 404, 'not_found_error');
     await expectAnthropicError(await post(sim(), valid, '/messages/foo/bar'), 404, 'not_found_error');
+    // Paths no surface serves (Anthropic's files API) answer in Anthropic's shape when the SDK's header says so.
+    await expectAnthropicError(await fetch(`${sim().url}/v1/files`, { headers: HEADERS }), 404, 'not_found_error');
+    const openai = await fetch(`${sim().url}/v1/files`);
+    expect(((await openai.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
   });
 
   it('stays up after all of it', async () => {

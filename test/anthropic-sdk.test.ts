@@ -415,10 +415,31 @@ describe('@anthropic-ai/sdk against the simulator', () => {
       expect(all.length).toBeGreaterThan(1);
     });
 
-    it('retrieves one model', async () => {
+    it('retrieves one model with every ModelInfo field, its limits the ones the simulator enforces', async () => {
       const model = await client.models.retrieve(MODEL);
-      expect(model).toMatchObject({ type: 'model', id: MODEL, display_name: 'Claude Sonnet 4.6' });
+      expect(model).toEqual({
+        type: 'model',
+        id: MODEL,
+        display_name: 'Claude Sonnet 4.6',
+        created_at: '2026-02-17T00:00:00Z',
+        capabilities: null,
+        deprecated_at: null,
+        lifecycle: 'active',
+        line: 'sonnet',
+        max_input_tokens: 1_000_000,
+        max_tokens: 128_000,
+        retires_at: null,
+      });
       await rejection(client.models.retrieve('claude-nonexistent'), Anthropic.NotFoundError);
+    });
+
+    it('resolves an alias to the dated model it names, and lists dated ids', async () => {
+      expect(await client.models.retrieve('claude-sonnet-4-5')).toMatchObject({ id: 'claude-sonnet-4-5-20250929', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z', max_tokens: 64_000 });
+      expect((await client.models.retrieve('claude-haiku-4-5-20251001')).display_name).toBe('Claude Haiku 4.5');
+      const ids: string[] = [];
+      for await (const model of client.models.list()) ids.push(model.id);
+      expect(ids).toContain('claude-sonnet-4-5-20250929');
+      expect(ids).not.toContain('claude-sonnet-4-5');
     });
 
     it("still answers OpenAI's shape at /v1/models without anthropic-version", async () => {

@@ -73,6 +73,21 @@ describe('openai SDK responses against the simulator', () => {
     client = clientFor(sim());
   });
 
+  describe('responses.inputTokens.count', () => {
+    it('counts the input a create with the same body reports, a previous response included, without answering', async () => {
+      const params = { model: MODEL, instructions: 'Be terse.', input: 'What is the weather in Lisbon?', tools: [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }] };
+      const counted = await client.responses.inputTokens.count(params);
+      expect(counted.object).toBe('response.input_tokens');
+      const created = await client.responses.create(params);
+      expect(counted.input_tokens).toBe(created.usage!.input_tokens);
+      const next = { model: MODEL, input: 'And tomorrow?', previous_response_id: created.id };
+      const followUp = await client.responses.inputTokens.count(next);
+      expect(followUp.input_tokens).toBe((await client.responses.create(next)).usage!.input_tokens);
+      // The earlier turns count; the earlier instructions and tools do not carry over.
+      expect(followUp.input_tokens).toBeGreaterThan((await client.responses.inputTokens.count({ model: MODEL, input: 'And tomorrow?' })).input_tokens + 10);
+    });
+  });
+
   describe('responses.create, non-streaming', () => {
     it('echoes the request fields a Response repeats: service tier served, max_tool_calls, prompt_cache_key, safety_identifier, top_logprobs', async () => {
       // max_tool_calls is newer than this SDK's request type, which the Response type already has.

@@ -252,3 +252,34 @@ export function effortSupport(model: string): EffortSupport | null | undefined {
 export function refusesCombinedSampling(model: string): boolean {
   return /^claude-(haiku|sonnet|opus)-(4-[5-9]|[5-9])/.test(model);
 }
+
+/**
+ * The dated model an Anthropic alias names, as `GET /v1/models` resolves it (the models API lists
+ * and retrieves by the dated id). Ids without a dated snapshot (Claude 4.6) stand for themselves.
+ */
+const ANTHROPIC_SNAPSHOTS: ReadonlyMap<string, string> = new Map([
+  ['claude-haiku-4-5', 'claude-haiku-4-5-20251001'],
+  ['claude-sonnet-4-5', 'claude-sonnet-4-5-20250929'],
+  ['claude-opus-4-5', 'claude-opus-4-5-20251101'],
+  ['claude-opus-4-1', 'claude-opus-4-1-20250805'],
+  ['claude-opus-4-0', 'claude-opus-4-20250514'],
+  ['claude-sonnet-4-0', 'claude-sonnet-4-20250514'],
+  ['claude-3-7-sonnet-latest', 'claude-3-7-sonnet-20250219'],
+  ['claude-3-5-haiku-latest', 'claude-3-5-haiku-20241022'],
+]);
+
+export function anthropicModelId(model: string): string {
+  return ANTHROPIC_SNAPSHOTS.get(model) ?? model;
+}
+
+/** Release dates of Anthropic models whose ids carry none. */
+const ANTHROPIC_RELEASED: ReadonlyMap<string, string> = new Map([
+  ['claude-opus-4-6', '2026-02-05'],
+  ['claude-sonnet-4-6', '2026-02-17'],
+]);
+
+/** An Anthropic model's release date (`YYYY-MM-DD`), from its dated id or the table; undefined when unknown. */
+export function anthropicReleaseDate(id: string): string | undefined {
+  const dated = /-(\d{4})(\d{2})(\d{2})$/.exec(id);
+  return dated ? `${dated[1]}-${dated[2]}-${dated[3]}` : ANTHROPIC_RELEASED.get(id);
+}

@@ -8,6 +8,7 @@ export const ROUTES = [
   'chat_completions',
   'responses',
   'responses_get',
+  'responses_input_tokens',
   'completions',
   'embeddings',
   'models',

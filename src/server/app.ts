@@ -79,7 +79,10 @@ export function buildApp(app: TemplatedApp, ctx: ThreadContext, hooks: AppHooks)
       return { ...reply, headers: [...reply.headers, 'allow', own[1]] };
     }
     const owner = SURFACES.find((s) => s.owns(info.url)) ?? fallback;
-    return owner.errors.reply(404, `Invalid URL (${info.method} ${info.url})`, 'not_found');
+    // Anthropic's SDK sends anthropic-version on every call: a path no other surface claims
+    // (batches, files) gets Anthropic's 404, which the SDK parses, rather than OpenAI's.
+    const answering = owner === openAISurface && info.anthropicVersion !== '' ? anthropicSurface : owner;
+    return answering.errors.reply(404, `Invalid URL (${info.method} ${info.url})`, 'not_found');
   });
   return app;
 }

@@ -4,34 +4,57 @@
  * sends. Lists the corpus's Claude models (every corpus model when it has none), paginated with
  * `limit`, `after_id` and `before_id` as Anthropic pages.
  */
-import { vendorOf } from '../../corpus/model-catalog.js';
+import { anthropicModelId, anthropicReleaseDate, contextWindow, maxOutputTokens, vendorOf } from '../../corpus/model-catalog.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { invalidRequest, modelNotFound } from './errors.js';
 import { anthropicErrorReply, anthropicHeaders, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
 
-/** A fixed creation time keeps listings identical across runs. */
-const CREATED_AT = '2025-01-01T00:00:00Z';
+/** What the models API gives for a release date it does not know. */
+const UNKNOWN_RELEASE = '1970-01-01T00:00:00Z';
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 1000;
 
-/** `claude-sonnet-4-5` → `Claude Sonnet 4.5`, as Anthropic names its models. */
+/** `claude-sonnet-4-5` (and `claude-sonnet-4-5-20250929`) → `Claude Sonnet 4.5`, as Anthropic names its models. */
 export function displayName(id: string): string {
   return id
+    .replace(/-\d{8}$/, '')
     .replace(/-(\d+)-(\d{1,2})(?=-|$)/g, '-$1.$2')
     .split('-')
     .map((w) => (w.length > 0 ? w[0]!.toUpperCase() + w.slice(1) : w))
     .join(' ');
 }
 
+type ModelLine = 'haiku' | 'sonnet' | 'opus';
+
+/**
+ * Every field Anthropic's `ModelInfo` has (the SDK types them as always present), from what the
+ * simulator knows of the model: its limits come from the same tables it enforces. `capabilities`
+ * is null, which the API allows: the simulator does not claim server tools, citations or batches.
+ */
 function modelInfo(id: string): Record<string, unknown> {
-  return { type: 'model', id, display_name: displayName(id), created_at: CREATED_AT };
+  const released = anthropicReleaseDate(id);
+  const line = /^claude-(?:\d-\d-)?(haiku|sonnet|opus)/.exec(id)?.[1] as ModelLine | undefined;
+  return {
+    type: 'model',
+    id,
+    display_name: displayName(id),
+    created_at: released === undefined ? UNKNOWN_RELEASE : `${released}T00:00:00Z`,
+    capabilities: null,
+    deprecated_at: null,
+    lifecycle: 'active',
+    line: line ?? null,
+    max_input_tokens: contextWindow(id) ?? null,
+    max_tokens: maxOutputTokens(id),
+    retires_at: null,
+  };
 }
 
+/** The Claude models (every corpus model when it has none), by the dated ids the API lists. */
 function listed(ctx: ThreadContext): readonly string[] {
   const claude = ctx.corpus.models.filter((m) => vendorOf(m) === 'anthropic');
-  return claude.length > 0 ? claude : ctx.corpus.models;
+  return (claude.length > 0 ? claude : ctx.corpus.models).map(anthropicModelId);
 }
 
 function safeDecode(segment: string): string {
@@ -91,7 +114,8 @@ export function retrieveAnthropicModel(ctx: ThreadContext, info: RequestInfo): R
     status: 200,
     contentType: JSON_TYPE,
     headers: anthropicHeaders(requestId),
-    body: JSON.stringify(modelInfo(id)),
+    // An alias resolves to the model it names.
+    body: JSON.stringify(modelInfo(anthropicModelId(id))),
     delayMs: 0,
     completionTokens: 0,
     meta: { route, modelIndex: ctx.counters.modelIndex(resolution.key), errorKind: null },

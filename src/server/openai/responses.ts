@@ -219,3 +219,25 @@ export function deleteResponse(ctx: ThreadContext, info: RequestInfo): Reply {
   const body = JSON.stringify({ id, object: 'response', deleted: true });
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
 }
+
+const RESPONSES_INPUT_TOKENS: RouteVariant<'responses_input_tokens'> = { route: 'responses_input_tokens', model: undefined, authChecked: false };
+
+/**
+ * POST /v1/responses/input_tokens: the input a create request with the same body would count
+ * (instructions, input, tools, a `previous_response_id`'s context), without answering it; no
+ * quota or fault applies. `input` and `model` are optional there: absent, nothing is counted for
+ * the input, and the fallback model stands in (the count does not depend on it).
+ */
+export function countResponseInputTokens(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
+  const countable = (input: unknown): ResponsesRequest | OpenAIError => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return parseResponsesRequest(input);
+    const fields = input as Record<string, unknown>;
+    return parseResponsesRequest({ ...fields, model: fields.model ?? ctx.config.fallbackModel, input: fields.input ?? '' });
+  };
+  const accepted = acceptOpenAI(ctx, info, body, RESPONSES_INPUT_TOKENS, countable, RESPONSES_SEEDING);
+  if (!isAccepted(accepted)) return accepted;
+  const { req, requestId, modelIndex } = accepted;
+  const inputTokens = countResponsesInputTokens(req, conversationsFor(ctx).resolve(req).all);
+  const reply = JSON.stringify({ object: 'response.input_tokens', input_tokens: inputTokens });
+  return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: reply, delayMs: 0, completionTokens: 0, meta: { route: RESPONSES_INPUT_TOKENS.route, modelIndex, errorKind: null } };
+}

@@ -8,7 +8,7 @@ import { embeddings } from './embeddings.js';
 import { type OpenAIError } from './errors.js';
 import { listModels, retrieveModel } from './models.js';
 import { checkOpenAIAuth, openAIErrorReply } from './reply.js';
-import { createResponse, deleteResponse, retrieveResponse } from './responses.js';
+import { countResponseInputTokens, createResponse, deleteResponse, retrieveResponse } from './responses.js';
 
 import { errorRequestId } from './surface-ids.js';
 
@@ -52,6 +52,7 @@ export const openAISurface: Surface = {
       getRoute(app, 'get', `${prefix}/models`, 0, errors, (info) => listModels(ctx, info));
       getRoute(app, 'get', `${prefix}/models/:id`, 1, errors, (info) => retrieveModel(ctx, info));
       postRoute(app, `${prefix}/responses`, 0, errors, countsOffThread((info, body) => createResponse(ctx, info, body), keyed), OPENAI_FIELDS);
+      postRoute(app, `${prefix}/responses/input_tokens`, 0, errors, countsOffThread((info, body) => countResponseInputTokens(ctx, info, body), keyed), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => retrieveResponse(ctx, info));
       getRoute(app, 'del', `${prefix}/responses/:id`, 1, errors, (info) => deleteResponse(ctx, info));
     }
