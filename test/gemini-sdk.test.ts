@@ -352,6 +352,40 @@ describe('@google/genai against the simulator', () => {
       expect(off.candidates![0]!.content!.parts!.every((p) => p.thoughtSignature === undefined)).toBe(true);
     });
 
+    it('Gemini 3 signs its text: on the text part, and streamed as a last empty text part carrying the finish; 2.5 does not', async () => {
+      const r = await ai.models.generateContent({ model: 'gemini-3-flash', contents: HELLO });
+      const parts = r.candidates![0]!.content!.parts!;
+      expect(parts).toHaveLength(1);
+      expect(parts[0]!.text!.length).toBeGreaterThan(0);
+      expect(parts[0]!.thoughtSignature).toMatch(/^[A-Za-z0-9+/]{128}$/);
+      const chunks: GenerateContentResponse[] = [];
+      for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-3-flash', contents: HELLO })) chunks.push(chunk);
+      const last = chunks.at(-1)!.candidates![0]!;
+      expect(last.content!.parts).toEqual([{ text: '', thoughtSignature: expect.stringMatching(/^[A-Za-z0-9+/]{128}$/) as unknown }]);
+      expect(last.finishReason).toBe(FinishReason.STOP);
+      for (const c of chunks.slice(0, -1)) expect(c.candidates![0]!.finishReason).toBeUndefined();
+      const flash25 = await ai.models.generateContent({ model: MODEL, contents: HELLO });
+      expect(flash25.candidates![0]!.content!.parts!.every((p) => p.thoughtSignature === undefined)).toBe(true);
+    });
+
+    it('reports prompt tokens by modality: an image counts apart from the text, in usage and in countTokens', async () => {
+      const png = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
+      const contents = [{ role: 'user', parts: [{ text: 'Describe this picture.' }, { inlineData: { mimeType: 'image/png', data: png } }, { fileData: { mimeType: 'application/pdf', fileUri: 'gs://b/f.pdf' } }] }];
+      const r = await ai.models.generateContent({ model: MODEL, contents, config: { thinkingConfig: { thinkingBudget: 0 } } });
+      const usage = r.usageMetadata!;
+      const text = usage.promptTokenCount! - 2 * 258;
+      expect(text).toBeGreaterThan(0);
+      expect(usage.promptTokensDetails).toEqual([
+        { modality: 'TEXT', tokenCount: text },
+        { modality: 'IMAGE', tokenCount: 258 },
+        { modality: 'DOCUMENT', tokenCount: 258 },
+      ]);
+      // This SDK keeps only totalTokens of countTokens' answer; the REST body has the details too.
+      expect((await ai.models.countTokens({ model: MODEL, contents })).totalTokens).toBe(usage.promptTokenCount);
+      const raw = await fetch(`${sim().url}/v1beta/models/${MODEL}:countTokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' }, body: JSON.stringify({ contents }) });
+      expect(((await raw.json()) as { promptTokensDetails: unknown }).promptTokensDetails).toEqual(usage.promptTokensDetails);
+    });
+
     it('allowedFunctionNames limits the calls to those names', async () => {
       for (const seed of [1, 2, 3]) {
         const r = await ai.models.generateContent({

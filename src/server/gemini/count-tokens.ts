@@ -5,7 +5,7 @@ import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
 import { parseJsonBody } from './generate.js';
 import type { ModelPath } from './path.js';
-import { countPromptTokens } from './prompt.js';
+import { countPromptTokens, promptTokensDetails } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
 import { parseCountTokensRequest } from './request.js';
 
@@ -23,8 +23,9 @@ export function countTokensRoute(ctx: ThreadContext, info: RequestInfo, body: st
     return geminiErrorReply(route, modelNotFound(path.model, path.apiVersion, 'countTokens'), 'model_not_found', other);
   }
   const req = parsed.body;
-  const total = countPromptTokens(req.generateContentRequest ?? { contents: req.contents ?? [] });
-  const details = total > 0 ? `,"promptTokensDetails":[{"modality":"TEXT","tokenCount":${total}}]` : '';
+  const prompt = countPromptTokens(req.generateContentRequest ?? { contents: req.contents ?? [] });
+  const total = prompt.total;
+  const details = total > 0 ? `,"promptTokensDetails":${promptTokensDetails(prompt)}` : '';
   return {
     kind: 'json',
     status: 200,

@@ -35,9 +35,9 @@ export interface CandidatePlan {
   readonly tokens: number;
   readonly finishReason: GeminiFinishReason;
   /**
-   * A thinking model's `thoughtSignature`, on the candidate's first function call: the client must
-   * send it back with the call in the next turn (Gemini 3 refuses an unsigned replay). Null when
-   * the model did not think.
+   * A thinking model's `thoughtSignature`, on the candidate's first function call (or, for Gemini 3
+   * without calls, its text): the client must send it back in the next turn (Gemini 3 refuses an
+   * unsigned call replay). Null when the model did not think.
    */
   readonly signature: string | null;
   /** Thought summary text (`includeThoughts`), sent as `thought: true` parts before the answer (part of the thought tokens, so outside `candidatesTokenCount`); null without. */
@@ -71,6 +71,8 @@ export function candidateSteps(c: CandidatePlan): number[] {
 /** What a response's usage counts besides its candidates' tokens. */
 export interface GeminiCounts {
   readonly promptTokens: number;
+  /** `promptTokensDetails` as JSON (`./prompt.ts`), '' for none. */
+  readonly promptDetails: string;
   /** A thinking model's thought tokens: billed as output, outside `candidatesTokenCount`. */
   readonly thoughtsTokens: number;
 }
@@ -82,7 +84,7 @@ function usageJson(counts: GeminiCounts, candidateTokens: number): string {
   if (promptTokens > 0) s += `"promptTokenCount":${promptTokens},`;
   if (candidateTokens > 0) s += `"candidatesTokenCount":${candidateTokens},`;
   s += `"totalTokenCount":${promptTokens + candidateTokens + thoughtsTokens}`;
-  if (promptTokens > 0) s += `,"promptTokensDetails":[{"modality":"TEXT","tokenCount":${promptTokens}}]`;
+  if (counts.promptDetails !== '') s += `,"promptTokensDetails":${counts.promptDetails}`;
   if (thoughtsTokens > 0) s += `,"thoughtsTokenCount":${thoughtsTokens}`;
   return s + '}';
 }
@@ -91,6 +93,14 @@ function usageJson(counts: GeminiCounts, candidateTokens: number): string {
 function callArgsJson(call: AnswerToolCall): string {
   return JSON.parse(`"${sourceSlice(call.args, call.count).toString('utf8')}"`) as string;
 }
+
+/**
+ * A Gemini 3 answer without function calls signs its text (Gemini 2.5 signs only calls): the
+ * non-streaming text part carries the signature, and a stream ends with an empty signed text part
+ * that carries the finish, as the API's fixtures show.
+ */
+const signsText = (plan: CandidatePlan): boolean => plan.signature !== null && plan.calls.length === 0;
+const textSignature = (plan: CandidatePlan): string => (signsText(plan) ? `,"thoughtSignature":${JSON.stringify(plan.signature)}` : '');
 
 function functionCallPart(plan: CandidatePlan, k: number): string {
   const call = plan.calls[k]!;
@@ -187,7 +197,9 @@ function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], coun
       if (hasText && v.step === lead) {
         const window: TokenSource = { bytes: src.bytes, offsets: src.offsets, first: src.first + at, count: v.n };
         at += v.n;
-        pieces.push({ event: v.event, lane, open: TEXT_OPEN, src: window, close: '"}' + close(lane, v.event, last, plan.finishReason), callTokens: 0 });
+        const signedEnd = last && signsText(plan);
+        pieces.push({ event: v.event, lane, open: TEXT_OPEN, src: window, close: '"}' + close(lane, v.event, last && !signedEnd, plan.finishReason), callTokens: 0 });
+        if (signedEnd) pieces.push({ event: v.event, lane, open: `${TEXT_OPEN}"${textSignature(plan)}}` + close(lane, v.event, true, plan.finishReason), src: null, close: '', callTokens: 0 });
         return;
       }
       const next = laneVisits[i + 1];
@@ -258,7 +270,7 @@ export function geminiBody(who: GeminiIdentity, plans: readonly CandidatePlan[],
     parts.push(Buffer.from(`${index > 0 ? ',' : ''}{"content":${any ? '{"parts":[' : '{"role":"model"}'}`));
     const pieces: Buffer[] = [];
     if (thought !== null) pieces.push(Buffer.concat([Buffer.from('{"text":"'), sourceSlice(thought.source, thought.count), Buffer.from('","thought":true}')]));
-    if (plan.textCount > 0) pieces.push(Buffer.concat([Buffer.from('{"text":"'), sourceSlice(plan.answer.content, plan.textCount), Buffer.from('"}')]));
+    if (plan.textCount > 0) pieces.push(Buffer.concat([Buffer.from('{"text":"'), sourceSlice(plan.answer.content, plan.textCount), Buffer.from(`"${textSignature(plan)}}`)]));
     if (callParts.length > 0) pieces.push(Buffer.from(callParts));
     pieces.forEach((piece, k) => parts.push(...(k > 0 ? [Buffer.from(','), piece] : [piece])));
     if (any) parts.push(Buffer.from('],"role":"model"}'));

@@ -19,7 +19,7 @@ import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_REQ
 import { GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
 import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
-import { countPromptTokens, promptKey } from './prompt.js';
+import { countPromptTokens, promptKey, promptTokensDetails } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, type GenerateRequest } from './request.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
@@ -93,7 +93,8 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
   if (outputLimit !== undefined) return geminiErrorReply(route, outputTooLarge(req.generationConfig!.maxOutputTokens!, outputLimit), 'invalid_request', modelIndex);
   const thinkingBudget = req.generationConfig?.thinkingConfig?.thinkingBudget;
   if (thinkingBudget === 0 && geminiMustThink(model)) return geminiErrorReply(route, THINKING_REQUIRED, 'invalid_request', modelIndex);
-  const promptTokens = countPromptTokens(req);
+  const prompt = countPromptTokens(req);
+  const promptTokens = prompt.total;
   const window = overflowedWindow(model, promptTokens);
   if (window !== undefined) return geminiErrorReply(route, inputTooLong(promptTokens, window), 'invalid_request', modelIndex);
   const gc = req.generationConfig;
@@ -128,11 +129,11 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
     const picked = gc?.responseMimeType === 'text/x.enum' ? enumAnswer(schema, rng, limited.maxTokens) : null;
     answers.push(spent.reasoning > 0 && spent.answerLimit === 0 ? SPENT_ANSWER : (picked ?? chooseAnswer(ctx.corpus, limited, rng)));
   }
-  const counts: GeminiCounts = { promptTokens, thoughtsTokens: spent.reasoning };
+  const counts: GeminiCounts = { promptTokens, promptDetails: promptTokensDetails(prompt), thoughtsTokens: spent.reasoning };
   // includeThoughts: each candidate shows a summary of its thinking, out of the thought tokens.
   const showThoughts = req.generationConfig?.thinkingConfig?.includeThoughts === true;
   const plans = answers.map((a) => {
-    const signature = spent.reasoning > 0 && a.toolCalls.length > 0 ? thoughtSignature(rng) : null;
+    const signature = spent.reasoning > 0 && (a.toolCalls.length > 0 || model.startsWith('gemini-3')) ? thoughtSignature(rng) : null;
     return candidatePlan(a, signature, showThoughts ? reasoningSummary(ctx.corpus, bucketKey, spent.reasoning, rng) : null);
   });
   const completionTokens = plans.reduce((n, p) => n + p.tokens, spent.reasoning);

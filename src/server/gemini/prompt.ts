@@ -1,6 +1,7 @@
 /**
  * Prompt accounting shared by generateContent and countTokens: Gemini counts the tokens of each
- * part's content with no per-turn framing; an image or other media part counts a fixed 258.
+ * part's content with no per-turn framing; an image or other media part counts a fixed 258, and
+ * usage reports the tokens by modality.
  */
 import { countTokens } from '../../corpus/tokens.js';
 import type { GeminiPart, GenerateRequest } from './request.js';
@@ -20,17 +21,61 @@ export function partText(p: GeminiPart): string {
   return '';
 }
 
-function partTokens(p: GeminiPart): number {
-  if (p.inlineData || p.fileData) return MEDIA_PART_TOKENS;
-  return countTokens(partText(p));
+/** Gemini's `MediaModality` values, in the order `promptTokensDetails` lists them. */
+const MODALITIES = ['TEXT', 'IMAGE', 'AUDIO', 'VIDEO', 'DOCUMENT'] as const;
+type Modality = (typeof MODALITIES)[number];
+
+/** A media part's modality by its MIME type; a file without one is taken as a document. */
+function mediaModality(mimeType: string | undefined): Modality {
+  if (mimeType === undefined) return 'DOCUMENT';
+  if (mimeType.startsWith('image/')) return 'IMAGE';
+  if (mimeType.startsWith('audio/')) return 'AUDIO';
+  if (mimeType.startsWith('video/')) return 'VIDEO';
+  return mimeType.startsWith('text/') ? 'TEXT' : 'DOCUMENT';
 }
 
-export function countPromptTokens(req: PromptParts): number {
-  let n = 0;
-  for (const c of req.contents) for (const p of c.parts) n += partTokens(p);
-  if (req.systemInstruction) for (const p of req.systemInstruction.parts) n += partTokens(p);
-  if (req.tools && req.tools.length > 0) n += countTokens(JSON.stringify(req.tools));
-  return n;
+/** A prompt's tokens, and its media tokens by modality (null for a text-only prompt, the common case). */
+export interface PromptCount {
+  readonly total: number;
+  readonly media: Partial<Record<Modality, number>> | null;
+}
+
+export function countPromptTokens(req: PromptParts): PromptCount {
+  let total = 0;
+  let media: Partial<Record<Modality, number>> | null = null;
+  const add = (p: GeminiPart): void => {
+    const file = p.inlineData ?? p.fileData;
+    if (file === undefined) {
+      total += countTokens(partText(p));
+      return;
+    }
+    media ??= {};
+    const m = mediaModality(file.mimeType);
+    media[m] = (media[m] ?? 0) + MEDIA_PART_TOKENS;
+    total += MEDIA_PART_TOKENS;
+  };
+  for (const c of req.contents) for (const p of c.parts) add(p);
+  if (req.systemInstruction) for (const p of req.systemInstruction.parts) add(p);
+  if (req.tools && req.tools.length > 0) total += countTokens(JSON.stringify(req.tools));
+  return { total, media };
+}
+
+/**
+ * `promptTokensDetails` as JSON: one `ModalityTokenCount` per modality the prompt has (text is what
+ * media leaves of the total), or '' for an empty prompt.
+ */
+export function promptTokensDetails(count: PromptCount): string {
+  if (count.total === 0) return '';
+  if (count.media === null) return `[{"modality":"TEXT","tokenCount":${count.total}}]`;
+  let mediaTokens = 0;
+  for (const m of MODALITIES) mediaTokens += count.media[m] ?? 0;
+  const byModality: Partial<Record<Modality, number>> = { ...count.media, TEXT: count.total - mediaTokens + (count.media.TEXT ?? 0) };
+  const parts: string[] = [];
+  for (const m of MODALITIES) {
+    const n = byModality[m] ?? 0;
+    if (n > 0) parts.push(`{"modality":"${m}","tokenCount":${n}}`);
+  }
+  return `[${parts.join(',')}]`;
 }
 
 /** What a request `seed` is combined with: the same seed and prompt give the same answer. */
