@@ -4,7 +4,7 @@
  * api-version, a wrong key, unknown paths under `/openai/`.
  */
 import OpenAI, { AzureOpenAI } from 'openai';
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
 
@@ -48,6 +48,21 @@ describe('AzureOpenAI against the simulator', () => {
     expect(text.length).toBeGreaterThan(0);
     expect(chunks.filter((c) => c.choices[0]?.finish_reason != null)).toHaveLength(1);
     expect(chunks[chunks.length - 1]!.usage!.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it("carries Azure's content filter results: per choice and for the prompt, and a stream opens with the prompt's results and no choices", async () => {
+    const body = (await client.chat.completions.create({ model: 'gpt-4o-mini', messages: HELLO })) as ChatCompletion & { prompt_filter_results: unknown[]; choices: { content_filter_results: Record<string, unknown> }[] };
+    expect(body.prompt_filter_results).toEqual([{ prompt_index: 0, content_filter_results: expect.objectContaining({ hate: { filtered: false, severity: 'safe' }, jailbreak: { filtered: false, detected: false } }) as unknown }]);
+    expect(body.choices[0]!.content_filter_results).toMatchObject({ violence: { filtered: false, severity: 'safe' }, protected_material_text: { filtered: false, detected: false } });
+    const chunks: (ChatCompletionChunk & { prompt_filter_results?: unknown })[] = [];
+    for await (const chunk of await client.chat.completions.create({ model: 'gpt-4o-mini', messages: HELLO, stream: true })) chunks.push(chunk);
+    expect(chunks[0]).toMatchObject({ choices: [], id: '', model: '', object: '', created: 0 });
+    expect(chunks[0]!.prompt_filter_results).toHaveLength(1);
+    const content = chunks.find((c) => (c.choices[0]?.delta.content ?? '') !== '')!;
+    expect((content.choices[0] as unknown as { content_filter_results: object }).content_filter_results).toHaveProperty('hate');
+    // A deployment with another name serves (and is named by) the model behind it.
+    const other = await azureFor(sim, 'k', 'my-gpt4o').chat.completions.create({ model: 'x', messages: HELLO });
+    expect(other.model).toBe('gpt-4o-mini-2024-07-18');
   });
 
   it('streams to completion through the SDK stream helper', async () => {

@@ -91,7 +91,7 @@ describe('a large prompt against the real server', () => {
     const json = (await res.json()) as { usage: { prompt_tokens: number } };
     // Counting 1 MB on the thread holds it for hundreds of milliseconds: no health check would get through.
     expect(answered).toBeGreaterThanOrEqual(5);
-    expect(json.usage.prompt_tokens).toBe(3 + countTokens(content) + 3);
+    expect(json.usage.prompt_tokens).toBe(3 + countTokens('user') + countTokens(content) + 3);
   });
 
   it('lets a request go whose client leaves while the pool counts', async () => {

@@ -71,6 +71,13 @@ describe('openai SDK against the simulator', () => {
   });
 
   describe('chat.completions.create, non-streaming', () => {
+    it("counts the prompt as OpenAI's cookbook does: framing, role, content, name", async () => {
+      const one = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Say this is a test!' }] });
+      expect(one.usage!.prompt_tokens).toBe(13);
+      const named = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Say this is a test!', name: 'bob' }] });
+      expect(named.usage!.prompt_tokens).toBe(15);
+    });
+
     it('reports the service tier that served the request: flex and priority as asked, default otherwise, streamed or not', async () => {
       for (const [asked, served] of [['flex', 'flex'], ['priority', 'priority'], ['auto', 'default'], [undefined, 'default']] as const) {
         const r = await client.chat.completions.create({ model: MODEL, messages: HELLO, service_tier: asked });

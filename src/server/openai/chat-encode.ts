@@ -7,6 +7,7 @@ import type { Answer } from '../answer.js';
 import { Lane, Step, sourceSlice, tokenStep } from '../stream-plan.js';
 import { jsonQuote } from '../json-quote.js';
 import type { ServedTier } from './service-tier.js';
+import { CONTENT_FILTER_RESULTS, PROMPT_FILTER_FRAME, PROMPT_FILTER_RESULTS } from '../azure/content-filter.js';
 
 export interface ChatIdentity {
   /** The simulator's own id (prefix and base-62 digits): written between quotes as it is. */
@@ -17,6 +18,8 @@ export interface ChatIdentity {
   /** The simulator's own (`fp_` and hex): written between quotes as it is. */
   readonly systemFingerprint: string;
   readonly serviceTier: ServedTier;
+  /** Azure OpenAI: choices carry `content_filter_results`, and the prompt's results come first (`../azure/content-filter.ts`). */
+  readonly contentFilter: boolean;
 }
 
 export interface ChatUsage {
@@ -63,14 +66,17 @@ function sharedBody(text: string): Buffer {
  * with the response's chunk prefix, the one buffer a response builds besides tool-call starts and
  * the trailer.
  */
-export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], includeUsage: boolean, usage: ChatUsage): { lanes: Lane[]; trailer: Buffer } {
+export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], includeUsage: boolean, usage: ChatUsage): { lanes: Lane[]; trailer: Buffer; preludeSteps: number } {
   const prefix = Buffer.from(chunkPrefix(who));
   const usageNull = includeUsage ? ',"usage":null' : '';
   const tail = includeUsage ? TAIL_USAGE_NULL : TAIL_PLAIN;
   const toolTail = includeUsage ? TOOL_TAIL_USAGE_NULL : TOOL_TAIL_PLAIN;
   const lanes = answers.map((a, index) => {
     const steps: Step[] = [];
-    const choice = `{"index":${index},"delta":`;
+    // Azure: content chunks carry the filter's results, the others an empty object.
+    const choice = who.contentFilter ? `{"index":${index},"content_filter_results":{},"delta":` : `{"index":${index},"delta":`;
+    const filtered = who.contentFilter ? `{"index":${index},"content_filter_results":${CONTENT_FILTER_RESULTS},"delta":` : choice;
+    if (who.contentFilter && index === 0) steps.push(Step.frame(PROMPT_FILTER_FRAME));
     const close = `,"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
     const hasText = a.contentCount > 0;
     if (hasText || a.toolCalls.length === 0) {
@@ -78,7 +84,7 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
       steps.push(Step.frame(sharedBody(choice + role + close), prefix));
       if (hasText) {
         const key = a.refusal ? 'refusal' : 'content';
-        steps.push(tokenStep(sharedBody(`${choice}{"${key}":"`), a.content, a.contentCount, tail, null, prefix));
+        steps.push(tokenStep(sharedBody(`${filtered}{"${key}":"`), a.content, a.contentCount, tail, null, prefix));
       }
     }
     a.toolCalls.forEach((call, k) => {
@@ -97,7 +103,8 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
     const usageChunk = `data: {"id":"${who.id}","object":"chat.completion.chunk","created":${who.created},"model":${jsonQuote(who.model)},"service_tier":"${who.serviceTier}","system_fingerprint":"${who.systemFingerprint}","choices":[],"usage":${usageJson(usage)}}\n\n`;
     trailer = joinPieces([usageChunk, DONE_FRAME]);
   }
-  return { lanes, trailer };
+  // Azure's prompt results go out when the request is accepted, before the model's first token.
+  return { lanes, trailer, preludeSteps: who.contentFilter ? 1 : 0 };
 }
 
 const SCRATCH_BYTES = 64 * 1024;
@@ -135,7 +142,7 @@ function usageJson(u: ChatUsage): string {
 /** The non-streaming `chat.completion` body; content is spliced from the arena as one slice. */
 export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false): Buffer {
   const a = answers.length === 1 ? answers[0]! : null;
-  if (a === null || a.refusal || a.toolCalls.length > 0 || a.contentCount === 0) return chatBodyGeneral(who, answers, usage, transient);
+  if (a === null || a.refusal || a.toolCalls.length > 0 || a.contentCount === 0 || who.contentFilter) return chatBodyGeneral(who, answers, usage, transient);
   // The common answer, one text choice: two texts around the content. The general encoder's
   // appends field by field build a long rope that every write must flatten first.
   return joinPieces(
@@ -159,7 +166,8 @@ export function chatBodyGeneral(who: ChatIdentity, answers: readonly Answer[], u
   };
   for (let index = 0; index < answers.length; index++) {
     const a = answers[index]!;
-    text += `${index > 0 ? ',' : ''}{"index":${index},"message":{"role":"assistant","content":`;
+    const filter = who.contentFilter ? `"content_filter_results":${CONTENT_FILTER_RESULTS},` : '';
+    text += `${index > 0 ? ',' : ''}{"index":${index},${filter}"message":{"role":"assistant","content":`;
     if (a.refusal) text += 'null,"refusal":';
     if (a.contentCount > 0) {
       text += '"';
@@ -180,7 +188,9 @@ export function chatBodyGeneral(who: ChatIdentity, answers: readonly Answer[], u
     }
     text += `,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}`;
   }
-  text += `],"usage":${usageJson(usage)},"service_tier":"${who.serviceTier}","system_fingerprint":"${who.systemFingerprint}"}`;
+  if (who.contentFilter) text += `],"prompt_filter_results":${PROMPT_FILTER_RESULTS}`;
+  else text += ']';
+  text += `,"usage":${usageJson(usage)},"service_tier":"${who.serviceTier}","system_fingerprint":"${who.systemFingerprint}"}`;
   parts.push(text);
   return joinPieces(parts, transient);
 }

@@ -32,7 +32,9 @@ const DEFAULT_OUTPUT_ESTIMATE = 1024;
 export const OPENAI_CHAT: RouteVariant<'chat_completions'> = { route: 'chat_completions', model: undefined, authChecked: false };
 
 /**
- * OpenAI's chat accounting: ~3 tokens of framing per message, 3 to prime the reply. With
+ * OpenAI's chat accounting, as its cookbook counts it and the API reports it: 3 tokens of framing
+ * per message plus its role's and content's tokens, a name's tokens and 1 more, and 3 to prime the
+ * reply ("Say this is a test!" as one user message: 13). With
  * `prefixes`, also marks the prompt's cacheable boundaries: after the tools, which lead the
  * prompt, and after each message.
  */
@@ -44,8 +46,8 @@ export function countChatPromptTokens(req: ChatRequest, prefixes?: PromptPrefixe
     prefixes?.add(tools, n);
   }
   for (const m of req.body.messages) {
-    n += 3 + countTokens(messageText(m)) + mediaTokens(m.content);
-    if (m.name !== undefined) n += 1;
+    n += 3 + countTokens(m.role) + countTokens(messageText(m)) + mediaTokens(m.content);
+    if (m.name !== undefined) n += countTokens(m.name) + 1;
     if (m.tool_calls) for (const c of m.tool_calls) n += countTokens(c.function.name) + countTokens(c.function.arguments) + 3;
     prefixes?.add(JSON.stringify(m), n);
   }
@@ -136,9 +138,11 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   const who: ChatIdentity = {
     id: randomId(rng, 'chatcmpl-', 29),
     created: Math.floor(Date.now() / 1000),
-    model: servedModelId(model),
+    // Azure names the model its deployment serves, not the deployment.
+    model: servedModelId(route === 'azure_chat_completions' ? bucketKey : model),
     systemFingerprint: systemFingerprint(model),
     serviceTier: servedTier(req.body.service_tier),
+    contentFilter: route === 'azure_chat_completions',
   };
 
   return openAIAnswerReply({
