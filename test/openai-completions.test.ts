@@ -133,6 +133,22 @@ describe('completions.create against the simulator', () => {
   it('rejects bad input with OpenAI 400s', async () => {
     // @ts-expect-error: prompt is required
     await expect(client.completions.create({ model: MODEL })).rejects.toMatchObject({ status: 400, param: 'prompt' });
+    // A chat model is OpenAI's 404 here, and a completion model is one on chat; other vendors' ids pass.
+    await expect(client.completions.create({ model: 'gpt-4o-mini', prompt: 'x' })).rejects.toMatchObject({
+      status: 404,
+      param: 'model',
+      error: { message: 'This is a chat model and not supported in the v1/completions endpoint. Did you mean to use v1/chat/completions?' },
+    });
+    await expect(client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+      status: 404,
+      error: { message: 'This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?' },
+    });
+    await expect(client.chat.completions.create({ model: 'gpt-5-pro', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+      status: 404,
+      error: { message: 'This model is only supported in v1/responses and not in v1/chat/completions.' },
+    });
+    expect((await client.responses.create({ model: 'gpt-5-pro', input: 'x' })).status).toBe('completed');
+    expect((await client.completions.create({ model: 'grok-3-mini', prompt: 'x', max_tokens: 5 })).choices).toHaveLength(1);
     await expect(client.completions.create({ model: MODEL, prompt: 'x', n: 0 })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
     await expect(client.completions.create({ model: MODEL, prompt: 'x', best_of: 1, n: 2 })).rejects.toMatchObject({ status: 400, param: 'best_of' });
     await expect(client.completions.create({ model: MODEL, prompt: [] })).rejects.toMatchObject({ status: 400, param: 'prompt' });

@@ -283,3 +283,19 @@ export function anthropicReleaseDate(id: string): string | undefined {
   const dated = /-(\d{4})(\d{2})(\d{2})$/.exec(id);
   return dated ? `${dated[1]}-${dated[2]}-${dated[3]}` : ANTHROPIC_RELEASED.get(id);
 }
+
+/** Which of OpenAI's generation endpoints a model answers on. */
+export type OpenAIEndpoint = 'chat' | 'completions' | 'responses';
+
+/**
+ * The endpoint an OpenAI model is limited to, when it is: the legacy completion models answer only
+ * on `/v1/completions`, the pro, codex and deep-research models only on `/v1/responses`. `chat`
+ * for OpenAI's other models (chat and Responses both serve them; legacy completions does not),
+ * undefined for ids that are not OpenAI's (an OpenAI-compatible vendor's model goes anywhere).
+ */
+export function openAIEndpointOf(model: string): OpenAIEndpoint | undefined {
+  if (vendorOf(model) !== 'openai' || model.startsWith('text-embedding')) return undefined;
+  if (/^(gpt-3\.5-turbo-instruct|davinci-002|babbage-002)/.test(model)) return 'completions';
+  if (/^(o1-pro|o3-pro|o3-deep-research|o4-mini-deep-research|codex-mini|computer-use-preview|gpt-5(\.\d+)?-pro|gpt-5(\.\d+)?-codex)/.test(model)) return 'responses';
+  return 'chat';
+}

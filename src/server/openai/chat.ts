@@ -18,8 +18,8 @@ import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
-import { outputBudget, overflowedWindow, refusedOutputLimit, servedModelId } from '../../corpus/model-catalog.js';
-import { contextLengthExceeded, maxTokensTooLarge } from './errors.js';
+import { openAIEndpointOf, outputBudget, overflowedWindow, refusedOutputLimit, servedModelId } from '../../corpus/model-catalog.js';
+import { contextLengthExceeded, maxTokensTooLarge, wrongEndpoint } from './errors.js';
 import { mediaTokens } from './media-tokens.js';
 import { stopList } from '../stop-sequences.js';
 import { answerAfterReasoning, openAIReasoningTokens } from '../reasoning.js';
@@ -88,7 +88,9 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
   const route = variant.route;
 
-  // Refused before it reaches the model, so before quotas and faults.
+  // Refused before it reaches the model, so before quotas and faults. Azure names deployments, not models.
+  const serves = route === 'chat_completions' ? openAIEndpointOf(model) : undefined;
+  if (serves !== undefined && serves !== 'chat') return openAIErrorReply(requestId, route, wrongEndpoint('chat', serves), 'invalid_request', modelIndex);
   const outputLimit = refusedOutputLimit(model, req.maxTokens);
   if (outputLimit !== undefined) {
     const param = req.body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';

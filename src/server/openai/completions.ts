@@ -17,11 +17,11 @@ import { completionLaneSteps, completionsBody, completionsStreamPlan, escapeJson
 import { parseCompletionsRequest, type CompletionsRequest } from './completions-request.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { openAIErrorReply, quotaKey } from './reply.js';
-import { completionContextExceeded } from './errors.js';
+import { completionContextExceeded, wrongEndpoint } from './errors.js';
 import { stopList } from '../stop-sequences.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
-import { contextWindow, outputBudget, servedModelId } from '../../corpus/model-catalog.js';
+import { contextWindow, openAIEndpointOf, outputBudget, servedModelId } from '../../corpus/model-catalog.js';
 
 export const OPENAI_COMPLETIONS: RouteVariant<'completions'> = { route: 'completions', model: undefined, authChecked: false };
 
@@ -41,6 +41,8 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
   if (!isAccepted(accepted)) return accepted;
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
   const route = variant.route;
+  const serves = variant === OPENAI_COMPLETIONS ? openAIEndpointOf(model) : undefined;
+  if (serves !== undefined && serves !== 'completions') return openAIErrorReply(requestId, route, wrongEndpoint('completions', serves), 'invalid_request', modelIndex);
 
   // Each prompt of a batch must leave room for max_tokens; the first that does not is refused.
   const window = contextWindow(model);

@@ -122,3 +122,14 @@ export const INTERNAL_ERROR: OpenAIError = {
   param: null,
   code: null,
 };
+
+/** OpenAI's 404s for a model sent to an endpoint that does not serve it, by the endpoint asked. */
+export function wrongEndpoint(asked: 'chat' | 'completions', serves: 'chat' | 'completions' | 'responses'): OpenAIError {
+  const message =
+    asked === 'completions'
+      ? 'This is a chat model and not supported in the v1/completions endpoint. Did you mean to use v1/chat/completions?'
+      : serves === 'responses'
+        ? 'This model is only supported in v1/responses and not in v1/chat/completions.'
+        : 'This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?';
+  return { status: 404, message, type: 'invalid_request_error', param: 'model', code: null };
+}
