@@ -71,6 +71,36 @@ describe('openai SDK against the simulator', () => {
   });
 
   describe('chat.completions.create, non-streaming', () => {
+    it('answers logprobs: one entry per content token, with its bytes and top_logprobs, streamed per chunk too', async () => {
+      const r = await client.chat.completions.create({ model: MODEL, messages: HELLO, logprobs: true, top_logprobs: 3, seed: 5 });
+      const choice = r.choices[0]!;
+      const entries = choice.logprobs!.content!;
+      expect(choice.logprobs!.refusal).toBeNull();
+      expect(entries.map((e) => e.token).join('')).toBe(choice.message.content);
+      expect(entries.length).toBe(r.usage!.completion_tokens);
+      for (const e of entries) {
+        expect(e.logprob).toBeLessThanOrEqual(0);
+        expect(Buffer.from(e.bytes!).toString('utf8')).toBe(e.token);
+        expect(e.top_logprobs).toHaveLength(3);
+        expect(e.top_logprobs[0]).toEqual({ token: e.token, logprob: e.logprob, bytes: e.bytes });
+        const lps = e.top_logprobs.map((t) => t.logprob);
+        expect([...lps].sort((x, y) => y - x)).toEqual(lps);
+      }
+      // Streamed: each chunk carries the entries of the tokens it sends; the SDK's helper gathers them.
+      const stream = client.chat.completions.stream({ model: MODEL, messages: HELLO, logprobs: true, seed: 5 });
+      let chunkTokens = 0;
+      stream.on('chunk', (c) => {
+        const lp = c.choices[0]?.logprobs?.content ?? [];
+        expect(lp.map((e) => e.token).join('')).toBe(c.choices[0]?.delta.content ?? '');
+        chunkTokens += lp.length;
+      });
+      const final = await stream.finalChatCompletion();
+      expect(final.choices[0]!.logprobs!.content!.map((e) => e.token).join('')).toBe(final.choices[0]!.message.content);
+      expect(chunkTokens).toBe(final.choices[0]!.logprobs!.content!.length);
+      // Without the flag, null as before.
+      expect((await client.chat.completions.create({ model: MODEL, messages: HELLO })).choices[0]!.logprobs).toBeNull();
+    });
+
     it("counts the prompt as OpenAI's cookbook does: framing, role, content, name", async () => {
       const one = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Say this is a test!' }] });
       expect(one.usage!.prompt_tokens).toBe(13);

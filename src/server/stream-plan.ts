@@ -17,6 +17,8 @@
  * the stream's next sequence number in decimal, then `numberedEnd`. The number is per stream and
  * counts every numbered frame in send order, so frames stay immutable and shareable.
  */
+import type { EmissionSchedule } from '../timing/schedule.js';
+
 export class Step {
   /** Written before `head` in every frame of the step, or null. */
   readonly prefix: Buffer | null;
@@ -131,4 +133,48 @@ export function sourceSlice(src: TokenSource, count: number): Buffer {
 /** Frames of `head + tokens + tail`, each followed by the stream's sequence number and `numberedEnd` when that is given. */
 export function tokenStep(head: Buffer, src: TokenSource, count: number, tail: Buffer, numberedEnd: Buffer | null = null, prefix: Buffer | null = null): Step {
   return new Step(head, src.bytes, src.offsets, src.first, count, tail, numberedEnd, prefix);
+}
+
+/**
+ * Per event, tokens sent by every lane together, replaying the stream writer's rule on the
+ * schedule (an event sends up to its chunk of each lane's current token step, never two steps),
+ * for encoders that build one frame per event (Gemini's usage counts, chat's logprobs). A lane's steps before `firstCounted[lane]` (thought text) are visited but not counted.
+ */
+export function walkSchedule(
+  schedule: EmissionSchedule,
+  laneSteps: readonly (readonly number[])[],
+  firstCounted: readonly number[],
+  visit: (lane: number, step: number, event: number, n: number) => void,
+): number[] {
+  const lanes = laneSteps.length;
+  const step = new Int32Array(lanes);
+  const used = new Int32Array(lanes);
+  const sent: number[] = [];
+  for (let e = 0; ; e++) {
+    const k = e < schedule.events ? schedule.chunk[e]! : 1;
+    let open = false;
+    let tokens = 0;
+    for (let l = 0; l < lanes; l++) {
+      const steps = laneSteps[l]!;
+      if (step[l]! >= steps.length) continue;
+      const n = Math.min(k, steps[step[l]!]! - used[l]!);
+      visit(l, step[l]!, e, n);
+      if (step[l]! >= firstCounted[l]!) tokens += n;
+      used[l] = used[l]! + n;
+      if (used[l] === steps[step[l]!]) {
+        step[l] = step[l]! + 1;
+        used[l] = 0;
+      }
+      if (step[l]! < steps.length) open = true;
+    }
+    sent.push(tokens);
+    if (!open) return sent;
+  }
+}
+
+/** A source of `count` tokens that are empty but the last, which is the whole frame. */
+export function wholeFrameSource(frame: Buffer, count: number): TokenSource {
+  const offsets = new Int32Array(count + 1);
+  offsets[count] = frame.length;
+  return { bytes: frame, offsets, first: 0, count };
 }

@@ -17,7 +17,7 @@ import type { ReasoningText } from '../reasoning.js';
 import type { FinishReason } from '../../corpus/format.js';
 import type { EmissionSchedule } from '../../timing/schedule.js';
 import type { Answer, AnswerToolCall } from '../answer.js';
-import { EMPTY, Lane, Step, sourceSlice, tokenStep, type TokenSource } from '../stream-plan.js';
+import { EMPTY, Lane, Step, sourceSlice, tokenStep, walkSchedule, wholeFrameSource, type TokenSource } from '../stream-plan.js';
 import { jsonQuote } from '../json-quote.js';
 
 export interface GeminiIdentity {
@@ -122,42 +122,6 @@ interface Piece {
   readonly callTokens: number;
 }
 
-/**
- * Per event, candidate tokens sent by every lane together, replaying the stream writer's rule on
- * the schedule. A lane's steps before `firstCounted[lane]` (thought text) are visited but not counted.
- */
-function walkSchedule(
-  schedule: EmissionSchedule,
-  laneSteps: readonly (readonly number[])[],
-  firstCounted: readonly number[],
-  visit: (lane: number, step: number, event: number, n: number) => void,
-): number[] {
-  const lanes = laneSteps.length;
-  const step = new Int32Array(lanes);
-  const used = new Int32Array(lanes);
-  const sent: number[] = [];
-  for (let e = 0; ; e++) {
-    const k = e < schedule.events ? schedule.chunk[e]! : 1;
-    let open = false;
-    let tokens = 0;
-    for (let l = 0; l < lanes; l++) {
-      const steps = laneSteps[l]!;
-      if (step[l]! >= steps.length) continue;
-      const n = Math.min(k, steps[step[l]!]! - used[l]!);
-      visit(l, step[l]!, e, n);
-      if (step[l]! >= firstCounted[l]!) tokens += n;
-      used[l] = used[l]! + n;
-      if (used[l] === steps[step[l]!]) {
-        step[l] = step[l]! + 1;
-        used[l] = 0;
-      }
-      if (step[l]! < steps.length) open = true;
-    }
-    sent.push(tokens);
-    if (!open) return sent;
-  }
-}
-
 /** Every chunk of the stream, in lane order and, within a lane, in send order. */
 function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts, schedule: EmissionSchedule, finishSent = true): Piece[][] {
   const laneSteps = plans.map(candidateSteps);
@@ -215,13 +179,6 @@ function streamPieces(who: GeminiIdentity, plans: readonly CandidatePlan[], coun
 
 const SSE_OPEN = 'data: ';
 const SSE_CLOSE = '\r\n\r\n';
-
-/** A source of `count` tokens that are empty but the last, which is the whole frame. */
-function wholeFrameSource(frame: Buffer, count: number): TokenSource {
-  const offsets = new Int32Array(count + 1);
-  offsets[count] = frame.length;
-  return { bytes: frame, offsets, first: 0, count };
-}
 
 /**
  * The SSE plan: one lane per candidate, frames `data: <one-line JSON>\r\n\r\n` only (no `event:`,

@@ -4,7 +4,10 @@
  * pre-encoded arena, so nothing is JSON-serialized per token.
  */
 import type { Answer } from '../answer.js';
-import { Lane, Step, sourceSlice, tokenStep } from '../stream-plan.js';
+import { EMPTY, Lane, Step, sourceSlice, tokenStep, walkSchedule, wholeFrameSource, type TokenSource } from '../stream-plan.js';
+import type { EmissionSchedule } from '../../timing/schedule.js';
+import { laneTokenSteps } from '../answer.js';
+import { choiceLogprobs } from './logprobs.js';
 import { jsonQuote } from '../json-quote.js';
 import type { ServedTier } from './service-tier.js';
 import { CONTENT_FILTER_RESULTS, PROMPT_FILTER_FRAME, PROMPT_FILTER_RESULTS } from '../azure/content-filter.js';
@@ -66,8 +69,33 @@ function sharedBody(text: string): Buffer {
  * with the response's chunk prefix, the one buffer a response builds besides tool-call starts and
  * the trailer.
  */
-export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], includeUsage: boolean, usage: ChatUsage): { lanes: Lane[]; trailer: Buffer; preludeSteps: number } {
+/** Per choice, the `logprobs` entries of its content tokens (`./logprobs.ts`); null when the request did not ask. */
+export type ChatLogprobs = readonly (readonly string[])[] | null;
+
+/**
+ * With logprobs, a choice's content goes as one whole frame per event: each carries the entries of
+ * the tokens it sends, so the frames follow the schedule's events (`walkSchedule`), built once.
+ */
+function logprobSteps(prefix: Buffer, head: string, close: string, a: Answer, entries: readonly string[], sends: readonly number[]): Step[] {
+  const src = a.content;
+  let at = 0;
+  return sends.map((n) => {
+    const window: TokenSource = { bytes: src.bytes, offsets: src.offsets, first: src.first + at, count: n };
+    const frame = Buffer.concat([prefix, Buffer.from(head), sourceSlice(window, n), Buffer.from(`"},"logprobs":${choiceLogprobs(entries.slice(at, at + n), a.refusal)}${close}`)]);
+    at += n;
+    return tokenStep(EMPTY, wholeFrameSource(frame, n), n, EMPTY);
+  });
+}
+
+export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], includeUsage: boolean, usage: ChatUsage, logprobs: ChatLogprobs = null, schedule: EmissionSchedule | null = null): { lanes: Lane[]; trailer: Buffer; preludeSteps: number } {
   const prefix = Buffer.from(chunkPrefix(who));
+  // Per lane, the tokens each event sends of its content (its first token step), when logprobs need them.
+  const contentSends: number[][] = answers.map(() => []);
+  if (logprobs !== null && schedule !== null) {
+    walkSchedule(schedule, answers.map(laneTokenSteps), answers.map(() => 0), (lane, step, _event, n) => {
+      if (step === 0 && answers[lane]!.contentCount > 0) contentSends[lane]!.push(n);
+    });
+  }
   const usageNull = includeUsage ? ',"usage":null' : '';
   const tail = includeUsage ? TAIL_USAGE_NULL : TAIL_PLAIN;
   const toolTail = includeUsage ? TOOL_TAIL_USAGE_NULL : TOOL_TAIL_PLAIN;
@@ -84,7 +112,12 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
       steps.push(Step.frame(sharedBody(choice + role + close), prefix));
       if (hasText) {
         const key = a.refusal ? 'refusal' : 'content';
-        steps.push(tokenStep(sharedBody(`${filtered}{"${key}":"`), a.content, a.contentCount, tail, null, prefix));
+        const entries = logprobs?.[index];
+        if (entries !== undefined && contentSends[index]!.length > 0) {
+          steps.push(...logprobSteps(prefix, `${filtered}{"${key}":"`, `,"finish_reason":null}]${usageNull}}\n\n`, a, entries, contentSends[index]!));
+        } else {
+          steps.push(tokenStep(sharedBody(`${filtered}{"${key}":"`), a.content, a.contentCount, tail, null, prefix));
+        }
       }
     }
     a.toolCalls.forEach((call, k) => {
@@ -140,9 +173,9 @@ function usageJson(u: ChatUsage): string {
 }
 
 /** The non-streaming `chat.completion` body; content is spliced from the arena as one slice. */
-export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false): Buffer {
+export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false, logprobs: ChatLogprobs = null): Buffer {
   const a = answers.length === 1 ? answers[0]! : null;
-  if (a === null || a.refusal || a.toolCalls.length > 0 || a.contentCount === 0 || who.contentFilter) return chatBodyGeneral(who, answers, usage, transient);
+  if (a === null || a.refusal || a.toolCalls.length > 0 || a.contentCount === 0 || who.contentFilter || logprobs !== null) return chatBodyGeneral(who, answers, usage, transient, logprobs);
   // The common answer, one text choice: two texts around the content. The general encoder's
   // appends field by field build a long rope that every write must flatten first.
   return joinPieces(
@@ -156,7 +189,7 @@ export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: C
 }
 
 /** The body for any answers: several choices, refusals, tool calls. */
-export function chatBodyGeneral(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false): Buffer {
+export function chatBodyGeneral(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false, logprobs: ChatLogprobs = null): Buffer {
   // Text accumulates in one string between arena slices: each piece costs a native write.
   const parts: (string | Buffer)[] = [];
   let text = `{"id":"${who.id}","object":"chat.completion","created":${who.created},"model":${jsonQuote(who.model)},"choices":[`;
@@ -186,7 +219,8 @@ export function chatBodyGeneral(who: ChatIdentity, answers: readonly Answer[], u
       });
       text += ']';
     }
-    text += `,"annotations":[]},"logprobs":null,"finish_reason":"${a.finishReason}"}`;
+    const entries = logprobs?.[index];
+    text += `,"annotations":[]},"logprobs":${entries === undefined ? 'null' : choiceLogprobs(entries, a.refusal)},"finish_reason":"${a.finishReason}"}`;
   }
   if (who.contentFilter) text += `],"prompt_filter_results":${PROMPT_FILTER_RESULTS}`;
   else text += ']';

@@ -25,6 +25,7 @@ import { stopList } from '../stop-sequences.js';
 import { answerAfterReasoning, openAIReasoningTokens } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
+import { tokenLogprobs } from './logprobs.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -137,6 +138,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
 
   const lead = answers[0]!.entry;
   const timing = planAnswerTiming(ctx, { model, laneSteps: answers.map(laneTokenSteps), rng, promptTokens, admission, lead }, req.stream);
+  const logprobs = req.body.logprobs === true ? answers.map((a) => tokenLogprobs(a.content, a.contentCount, req.body.top_logprobs ?? 0, rng)) : null;
   const who: ChatIdentity = {
     id: randomId(rng, 'chatcmpl-', 29),
     created: Math.floor(Date.now() / 1000),
@@ -154,8 +156,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     admission,
     lead,
     meta: held,
-    plan: () => chatStreamPlan(who, answers, req.includeUsage, usage),
-    body: (transient) => chatBody(who, answers, usage, transient),
+    plan: () => chatStreamPlan(who, answers, req.includeUsage, usage, logprobs, timing.stream ? timing.schedule : null),
+    body: (transient) => chatBody(who, answers, usage, transient, logprobs),
     completionTokens,
   });
 }

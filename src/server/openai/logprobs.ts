@@ -1,0 +1,64 @@
+/**
+ * Chat Completions `logprobs`: one entry per answer token (`token`, `logprob`, `bytes`,
+ * `top_logprobs`), as OpenAI returns them when a request sets `logprobs: true`. Eval pipelines and
+ * frameworks (LangChain's `response_metadata.logprobs`) read them; without them the field was
+ * always `null`, so those paths went untested.
+ *
+ * The values are drawn from the request's seeded source: the sent token is the likeliest (mostly
+ * near-certain, sometimes a close call), and the alternatives are other tokens of the same answer
+ * with lower, decreasing log probabilities. Built only for requests that ask, off the default
+ * path; each entry is JSON text, joined per response or per stream event.
+ */
+import type { SeededRandom } from '../../timing/random.js';
+import type { TokenSource } from '../stream-plan.js';
+
+/** The escaped JSON text of token `i` of `src` (the arena stores it ready to put between quotes). */
+function escapedToken(src: TokenSource, i: number): string {
+  return src.bytes.toString('utf8', src.offsets[src.first + i], src.offsets[src.first + i + 1]);
+}
+
+/** `"token":"…","logprob":x,"bytes":[…]` for one token. */
+function tokenFields(escaped: string, logprob: number): string {
+  const bytes = Buffer.from(JSON.parse(`"${escaped}"`) as string, 'utf8');
+  return `"token":"${escaped}","logprob":${logprob},"bytes":[${bytes.join(',')}]`;
+}
+
+/** A log probability rounded as OpenAI prints them (about 8 significant digits). */
+const rounded = (x: number): number => Number(x.toPrecision(8));
+
+/**
+ * The entries of the first `count` tokens of `src`, with `top` alternatives each (0–20, the
+ * request's `top_logprobs`), as JSON object texts in token order.
+ */
+export function tokenLogprobs(src: TokenSource, count: number, top: number, rng: SeededRandom): string[] {
+  const entries = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    const escaped = escapedToken(src, i);
+    // Mostly near-certain tokens, one in eight a closer call.
+    const p = rng.next() < 0.875 ? 1 - 0.05 * rng.next() : 0.35 + 0.5 * rng.next();
+    const logprob = rounded(Math.log(p));
+    let alternatives = '';
+    if (top > 0) {
+      const parts: string[] = [`{${tokenFields(escaped, logprob)}}`];
+      let rest = 1 - p;
+      let previous = p;
+      for (let k = 1; k < top; k++) {
+        // Each alternative takes a share of what probability is left, below the one before it.
+        const share = Math.min(rest * (0.3 + 0.4 * rng.next()), previous * 0.95);
+        rest -= share;
+        previous = share;
+        const other = count > 1 ? escapedToken(src, rng.int(count)) : escaped;
+        parts.push(`{${tokenFields(other, rounded(Math.log(Math.max(share, 1e-12))))}}`);
+      }
+      alternatives = parts.join(',');
+    }
+    entries[i] = `{${tokenFields(escaped, logprob)},"top_logprobs":[${alternatives}]}`;
+  }
+  return entries;
+}
+
+/** A choice's `logprobs` object: entries under `content` (or `refusal` for a refusal), the other null. */
+export function choiceLogprobs(entries: readonly string[], refusal: boolean): string {
+  const list = `[${entries.join(',')}]`;
+  return refusal ? `{"content":null,"refusal":${list}}` : `{"content":${list},"refusal":null}`;
+}
