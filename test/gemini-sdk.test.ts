@@ -368,6 +368,22 @@ describe('@google/genai against the simulator', () => {
       expect(flash25.candidates![0]!.content!.parts!.every((p) => p.thoughtSignature === undefined)).toBe(true);
     });
 
+    it('caches implicitly on 2.5 and later: a repeated prefix past the model\'s minimum comes back as cachedContentTokenCount', async () => {
+      const system = 'You are a careful assistant for a shipping company. Answer with the tracking policy in mind. '.repeat(90);
+      const systemTokens = (await ai.models.countTokens({ model: MODEL, contents: [{ role: 'user', parts: [{ text: system }] }] })).totalTokens!;
+      expect(systemTokens).toBeGreaterThan(1024);
+      const ask = (model: string, question: string) => ai.models.generateContent({ model, contents: question, config: { systemInstruction: system, thinkingConfig: { thinkingBudget: 128 } } });
+      const first = await ask(MODEL, 'Where is parcel 1?');
+      expect(first.usageMetadata!.cachedContentTokenCount).toBeUndefined();
+      const second = await ask(MODEL, 'Where is parcel 2?');
+      expect(second.usageMetadata!.cachedContentTokenCount).toBe(systemTokens);
+      expect(second.usageMetadata!.cacheTokensDetails).toEqual([{ modality: 'TEXT', tokenCount: systemTokens }]);
+      expect(second.usageMetadata!.promptTokenCount).toBeGreaterThan(systemTokens);
+      // Pro caches from 4,096 tokens: this prefix is too short there.
+      await ask('gemini-2.5-pro', 'Where is parcel 3?');
+      expect((await ask('gemini-2.5-pro', 'Where is parcel 4?')).usageMetadata!.cachedContentTokenCount).toBeUndefined();
+    });
+
     it('reports prompt tokens by modality: an image counts apart from the text, in usage and in countTokens', async () => {
       const png = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
       const contents = [{ role: 'user', parts: [{ text: 'Describe this picture.' }, { inlineData: { mimeType: 'image/png', data: png } }, { fileData: { mimeType: 'application/pdf', fileUri: 'gs://b/f.pdf' } }] }];

@@ -121,12 +121,28 @@ export class PromptCache {
    */
   use(prompt: PromptPrefixes, total: number): number {
     if (total < MIN_CACHED_PROMPT) return 0;
+    const prefix = this.#longestThenRemember(prompt, total);
+    return prefix === 0 ? 0 : cachedTokens(prefix);
+  }
+
+  /**
+   * Gemini's implicit caching (2.5 and later): the tokens of the longest cached prefix as they are,
+   * when it reaches the model's `minimum`; then remembers the prompt's boundaries, as `use` does.
+   */
+  useImplicit(prompt: PromptPrefixes, total: number, minimum: number): number {
+    if (total < minimum) return 0;
+    const prefix = this.#longestThenRemember(prompt, total);
+    return prefix < minimum ? 0 : prefix;
+  }
+
+  /** The tokens of the longest known prefix of `prompt` (0 for none), then remembers its boundaries. */
+  #longestThenRemember(prompt: PromptPrefixes, total: number): number {
     const now = this.#store.now();
     // A prompt of thousands of items looks up and remembers a bounded set of its boundaries.
     const indices = cachedIndices(prompt.hashes.length);
     const hit = this.#store.longest(prompt.hashes, now, indices);
     for (const i of indices) this.#store.remember(prompt.hashes[i]!, now, TTL_MS);
-    return hit < 0 ? 0 : cachedTokens(Math.min(prompt.tokens[hit]!, total));
+    return hit < 0 ? 0 : Math.min(prompt.tokens[hit]!, total);
   }
 }
 

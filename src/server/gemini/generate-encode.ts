@@ -73,6 +73,8 @@ export interface GeminiCounts {
   readonly promptTokens: number;
   /** `promptTokensDetails` as JSON (`./prompt.ts`), '' for none. */
   readonly promptDetails: string;
+  /** The prompt's leading tokens served from the implicit cache (inside `promptTokens`). */
+  readonly cachedTokens: number;
   /** A thinking model's thought tokens: billed as output, outside `candidatesTokenCount`. */
   readonly thoughtsTokens: number;
 }
@@ -84,7 +86,9 @@ function usageJson(counts: GeminiCounts, candidateTokens: number): string {
   if (promptTokens > 0) s += `"promptTokenCount":${promptTokens},`;
   if (candidateTokens > 0) s += `"candidatesTokenCount":${candidateTokens},`;
   s += `"totalTokenCount":${promptTokens + candidateTokens + thoughtsTokens}`;
+  if (counts.cachedTokens > 0) s += `,"cachedContentTokenCount":${counts.cachedTokens}`;
   if (counts.promptDetails !== '') s += `,"promptTokensDetails":${counts.promptDetails}`;
+  if (counts.cachedTokens > 0) s += `,"cacheTokensDetails":[{"modality":"TEXT","tokenCount":${counts.cachedTokens}}]`;
   if (thoughtsTokens > 0) s += `,"thoughtsTokenCount":${thoughtsTokens}`;
   return s + '}';
 }

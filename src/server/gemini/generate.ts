@@ -19,7 +19,8 @@ import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_REQ
 import { GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
 import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
-import { countPromptTokens, promptKey, promptTokensDetails } from './prompt.js';
+import { countPromptTokens, implicitCacheMinimum, promptKey, promptPrefixes, promptTokensDetails } from './prompt.js';
+import { promptCacheFor } from '../prompt-cache.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, type GenerateRequest } from './request.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
@@ -129,7 +130,10 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
     const picked = gc?.responseMimeType === 'text/x.enum' ? enumAnswer(schema, rng, limited.maxTokens) : null;
     answers.push(spent.reasoning > 0 && spent.answerLimit === 0 ? SPENT_ANSWER : (picked ?? chooseAnswer(ctx.corpus, limited, rng)));
   }
-  const counts: GeminiCounts = { promptTokens, promptDetails: promptTokensDetails(prompt), thoughtsTokens: spent.reasoning };
+  // Implicit caching: a prompt the model took, long enough, whose start it saw recently on this thread.
+  const minimum = implicitCacheMinimum(model);
+  const cachedTokens = minimum === undefined || promptTokens < minimum ? 0 : promptCacheFor(ctx).useImplicit(promptPrefixes(model, req), promptTokens, minimum);
+  const counts: GeminiCounts = { promptTokens, promptDetails: promptTokensDetails(prompt), cachedTokens, thoughtsTokens: spent.reasoning };
   // includeThoughts: each candidate shows a summary of its thinking, out of the thought tokens.
   const showThoughts = req.generationConfig?.thinkingConfig?.includeThoughts === true;
   const plans = answers.map((a) => {

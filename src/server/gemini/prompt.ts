@@ -4,6 +4,7 @@
  * usage reports the tokens by modality.
  */
 import { countTokens } from '../../corpus/tokens.js';
+import { PromptPrefixes } from '../prompt-cache.js';
 import type { GeminiPart, GenerateRequest } from './request.js';
 
 /** Tokens Gemini charges for one image (and, here, for any inline or file media part). */
@@ -38,6 +39,43 @@ function mediaModality(mimeType: string | undefined): Modality {
 export interface PromptCount {
   readonly total: number;
   readonly media: Partial<Record<Modality, number>> | null;
+}
+
+/** One part's tokens: its text's, or 258 for media. */
+export function partTokens(p: GeminiPart): number {
+  return p.inlineData !== undefined || p.fileData !== undefined ? MEDIA_PART_TOKENS : countTokens(partText(p));
+}
+
+/**
+ * The fewest prompt tokens Gemini's implicit cache serves from (its caching docs: 1,024 for Flash,
+ * 4,096 for Pro); undefined for models that do not cache implicitly (before 2.5).
+ */
+export function implicitCacheMinimum(model: string): number | undefined {
+  if (!model.startsWith('gemini-2.5') && !model.startsWith('gemini-3')) return undefined;
+  return model.includes('-pro') ? 4096 : 1024;
+}
+
+/**
+ * The prompt's cacheable boundaries in the order the model reads it: the system instruction, the
+ * tools, then each turn (`../prompt-cache.ts`).
+ */
+export function promptPrefixes(model: string, req: PromptParts): PromptPrefixes {
+  const prefixes = new PromptPrefixes(model);
+  let n = 0;
+  if (req.systemInstruction) {
+    for (const p of req.systemInstruction.parts) n += partTokens(p);
+    prefixes.add(JSON.stringify(req.systemInstruction), n);
+  }
+  if (req.tools && req.tools.length > 0) {
+    const tools = JSON.stringify(req.tools);
+    n += countTokens(tools);
+    prefixes.add(tools, n);
+  }
+  for (const c of req.contents) {
+    for (const p of c.parts) n += partTokens(p);
+    prefixes.add(JSON.stringify(c), n);
+  }
+  return prefixes;
 }
 
 export function countPromptTokens(req: PromptParts): PromptCount {
