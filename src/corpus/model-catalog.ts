@@ -69,6 +69,21 @@ export const OWNED_BY: Readonly<Record<Vendor, string>> = {
 /** A figure by model id prefix; the first match wins, so a longer prefix goes before a shorter one it starts with. */
 type PrefixTable = readonly (readonly [string, number])[];
 
+/**
+ * A lookup by model id, remembered: the tables are scanned by prefix, and a request looks several
+ * of them up (its output limit, context window, endpoint). Bounded, since model ids come from requests.
+ */
+function perModel<T>(lookup: (model: string) => T): (model: string) => T {
+  const known = new Map<string, T>();
+  return (model) => {
+    if (known.has(model)) return known.get(model) as T;
+    const value = lookup(model);
+    if (known.size < PER_MODEL_LIMIT) known.set(model, value);
+    return value;
+  };
+}
+const PER_MODEL_LIMIT = 1024;
+
 function byPrefix(table: PrefixTable, model: string): number | undefined {
   for (const [prefix, figure] of table) if (model.startsWith(prefix)) return figure;
   return undefined;
@@ -119,11 +134,13 @@ export function minimumCacheable(model: string): number {
   return byPrefix(MIN_CACHEABLE_BY_PREFIX, model) ?? 1024;
 }
 
+const tableOutputLimit = perModel((model) => byPrefix(MAX_OUTPUT_BY_PREFIX, model));
+
 /** For ids the table does not know (xAI publishes no separate output limit; a vendor's new model). */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 32_768;
 
 export function maxOutputTokens(model: string): number {
-  return byPrefix(MAX_OUTPUT_BY_PREFIX, model) ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  return tableOutputLimit(model) ?? DEFAULT_MAX_OUTPUT_TOKENS;
 }
 
 /**
@@ -132,6 +149,7 @@ export function maxOutputTokens(model: string): number {
  * the raised figure: it should refuse only what the provider surely refuses.
  */
 const OPT_IN_OUTPUT_BY_PREFIX: PrefixTable = [['claude-3-7-sonnet', 128_000]];
+const optInOutputLimit = perModel((model) => byPrefix(OPT_IN_OUTPUT_BY_PREFIX, model));
 
 /**
  * The limit to quote when a request asks a known model for more output than it can write, as
@@ -141,9 +159,9 @@ const OPT_IN_OUTPUT_BY_PREFIX: PrefixTable = [['claude-3-7-sonnet', 128_000]];
  */
 export function refusedOutputLimit(model: string, requested: number | undefined): number | undefined {
   if (requested === undefined) return undefined;
-  const limit = byPrefix(MAX_OUTPUT_BY_PREFIX, model);
+  const limit = tableOutputLimit(model);
   if (limit === undefined) return undefined;
-  return requested > (byPrefix(OPT_IN_OUTPUT_BY_PREFIX, model) ?? limit) ? limit : undefined;
+  return requested > (optInOutputLimit(model) ?? limit) ? limit : undefined;
 }
 
 /**
@@ -187,9 +205,11 @@ const CONTEXT_BY_PREFIX: PrefixTable = [
   ['gemini-', 1_048_576],
 ];
 
+const tableContextWindow = perModel((model) => byPrefix(CONTEXT_BY_PREFIX, model));
+
 /** The model's context window, or undefined for ids the table does not know (xAI's among them): those are not checked. */
 export function contextWindow(model: string): number | undefined {
-  return byPrefix(CONTEXT_BY_PREFIX, model);
+  return tableContextWindow(model);
 }
 
 /** The context window `promptTokens` overflows, or undefined when it fits (or the model is not known). */
@@ -293,9 +313,9 @@ export type OpenAIEndpoint = 'chat' | 'completions' | 'responses';
  * for OpenAI's other models (chat and Responses both serve them; legacy completions does not),
  * undefined for ids that are not OpenAI's (an OpenAI-compatible vendor's model goes anywhere).
  */
-export function openAIEndpointOf(model: string): OpenAIEndpoint | undefined {
+export const openAIEndpointOf = perModel((model: string): OpenAIEndpoint | undefined => {
   if (vendorOf(model) !== 'openai' || model.startsWith('text-embedding')) return undefined;
   if (/^(gpt-3\.5-turbo-instruct|davinci-002|babbage-002)/.test(model)) return 'completions';
   if (/^(o1-pro|o3-pro|o3-deep-research|o4-mini-deep-research|codex-mini|computer-use-preview|gpt-5(\.\d+)?-pro|gpt-5(\.\d+)?-codex)/.test(model)) return 'responses';
   return 'chat';
-}
+});
