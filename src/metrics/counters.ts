@@ -9,6 +9,7 @@ export const ROUTES = [
   'responses',
   'responses_get',
   'responses_input_tokens',
+  'conversations',
   'completions',
   'embeddings',
   'models',

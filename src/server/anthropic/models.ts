@@ -5,7 +5,7 @@
  * `limit`, `after_id` and `before_id` as Anthropic pages.
  */
 import { anthropicModelId, anthropicReleaseDate, contextWindow, maxOutputTokens, vendorOf } from '../../corpus/model-catalog.js';
-import type { RequestInfo } from '../http-exchange.js';
+import { safeDecode, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { invalidRequest, modelNotFound } from './errors.js';
@@ -55,14 +55,6 @@ function modelInfo(id: string): Record<string, unknown> {
 function listed(ctx: ThreadContext): readonly string[] {
   const claude = ctx.corpus.models.filter((m) => vendorOf(m) === 'anthropic');
   return (claude.length > 0 ? claude : ctx.corpus.models).map(anthropicModelId);
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 export function listAnthropicModels(ctx: ThreadContext, info: RequestInfo): Reply {

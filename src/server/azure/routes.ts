@@ -6,7 +6,7 @@
  * routes (Azure's v1 API) take the model from the body and need no api-version.
  */
 import type { RouteId } from '../../metrics/counters.js';
-import type { RequestInfo } from '../http-exchange.js';
+import { safeDecode, type RequestInfo } from '../http-exchange.js';
 import { chatCompletions } from '../openai/chat.js';
 import { completions } from '../openai/completions.js';
 import { embeddings } from '../openai/embeddings.js';
@@ -26,14 +26,6 @@ const OPERATIONS = {
   completions: { route: 'completions', handler: completions },
   embeddings: { route: 'azure_embeddings', handler: embeddings },
 } as const satisfies Record<AzureOperation, { route: RouteId; handler: Handler }>;
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 function hasApiVersion(query: string): boolean {
   return (new URLSearchParams(query).get('api-version') ?? '').length > 0;

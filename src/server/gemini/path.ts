@@ -2,6 +2,7 @@
  * Gemini paths put the method after a colon in the last segment (`models/gemini-2.5-flash:generateContent`),
  * which uWS route parameters cannot split, so the routes are wildcards and the path is parsed here.
  */
+import { safeDecode } from '../http-exchange.js';
 
 export const GEMINI_METHODS = ['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents'] as const;
 export type GeminiMethod = (typeof GEMINI_METHODS)[number];
@@ -16,14 +17,6 @@ export interface ModelPath {
 }
 
 const MODEL_PATH = /^\/(v1beta|v1)\/models\/([^/]+)$/;
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 /** Parses `/{version}/models/{model}[:{method}]`; null for anything else (an extra segment, an empty model). */
 export function parseModelPath(url: string): ModelPath | null {

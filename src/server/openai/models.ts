@@ -4,7 +4,7 @@ import { listAnthropicModels, retrieveAnthropicModel } from '../anthropic/models
 import { getGeminiModel, listGeminiModels } from '../gemini/models.js';
 import { parseModelPath } from '../gemini/path.js';
 import { OPENAI_EMBEDDING_MODEL_IDS } from './embeddings-request.js';
-import type { RequestInfo } from '../http-exchange.js';
+import { safeDecode, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { modelNotFound } from './errors.js';
@@ -41,14 +41,6 @@ export function listModels(ctx: ThreadContext, info: RequestInfo): Reply {
     completionTokens: 0,
     meta: { route: 'models', modelIndex: other, errorKind: null },
   };
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 export function retrieveModel(ctx: ThreadContext, info: RequestInfo): Reply {

@@ -66,6 +66,7 @@ export interface ResponseEcho {
     safety_identifier: string | null;
     service_tier: ServedTier;
     top_logprobs: number;
+    conversation: { readonly id: string } | null;
   }>;
 }
 

@@ -86,6 +86,7 @@ const responsesRequest = z.looseObject({
   prompt_cache_key: z.string().nullable().optional(),
   safety_identifier: z.string().nullable().optional(),
   top_logprobs: z.int().min(0).max(20).nullable().optional(),
+  conversation: z.union([z.string(), z.looseObject({ id: z.string() })]).nullable().optional(),
 });
 
 export type ResponsesRequestBody = z.output<typeof responsesRequest>;
@@ -134,7 +135,8 @@ function partsText(c: z.output<typeof content>): string {
   return s;
 }
 
-function parseItem(raw: unknown, index: number): InputTurn | OpenAIError {
+/** One input item as the turn it counts as, or the 400 its shape gets (also checks Conversations API items). */
+export function parseItem(raw: unknown, index: number): InputTurn | OpenAIError {
   const type = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { type?: unknown }).type : undefined;
   if (type === 'function_call') {
     const r = parseReportingInput(functionCallItem, raw);

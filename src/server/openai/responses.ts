@@ -6,7 +6,7 @@
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
-import type { RequestInfo } from '../http-exchange.js';
+import { safeDecode, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -27,6 +27,7 @@ import { effectiveEffort } from './reasoning-params.js';
 import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
+import { appendItems, conversationFor, conversationTurns, storedItem, type ConversationItem } from './conversations.js';
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -61,7 +62,7 @@ function responsesPrefixes(req: ResponsesRequest, turns: readonly InputTurn[], m
   return prefixes;
 }
 
-function echoOf(req: ResponsesRequest): ResponseEcho {
+function echoOf(req: ResponsesRequest, conversation: string | null): ResponseEcho {
   const b = req.body;
   return {
     instructions: b.instructions ?? null,
@@ -85,8 +86,16 @@ function echoOf(req: ResponsesRequest): ResponseEcho {
       safety_identifier: b.safety_identifier ?? null,
       service_tier: servedTier(b.service_tier),
       top_logprobs: b.top_logprobs ?? 0,
+      conversation: conversation === null ? null : { id: conversation },
     },
   };
+}
+
+/** The request's own input items as objects (a string input is one user message). */
+function inputItems(req: ResponsesRequest): Record<string, unknown>[] {
+  const input = req.body.input;
+  if (typeof input === 'string') return [{ type: 'message', role: 'user', content: input }];
+  return (input ?? []).filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null && !Array.isArray(item));
 }
 
 const OPENAI_RESPONSES: RouteVariant<'responses'> = { route: 'responses', model: undefined, authChecked: false };
@@ -102,7 +111,10 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
 
   const conversations = conversationsFor(ctx);
   const input = conversations.resolve(req);
-  const turns = input.all;
+  // A `conversation` (Conversations API) reads its items as the earlier input.
+  const conversation = conversationFor(ctx, req.body.conversation);
+  if (conversation !== undefined && 'status' in conversation) return openAIErrorReply(requestId, route, conversation, 'not_found', modelIndex);
+  const turns = conversation === undefined ? input.all : [...conversationTurns(conversation), ...input.all];
   const inputTokens = countResponsesInputTokens(req, turns);
   if (overflowedWindow(model, inputTokens) !== undefined) return openAIErrorReply(requestId, route, INPUT_EXCEEDS_CONTEXT, 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
@@ -150,7 +162,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
       reasoningEncrypted: isReasoningModel(model) && req.body.include?.includes('reasoning.encrypted_content') === true ? randomId(rng, 'gAAAAAB', 320) : null,
     },
     summary,
-    echo: echoOf(req),
+    echo: echoOf(req, conversation?.id ?? null),
     answer,
     usage: { inputTokens, cachedTokens, outputTokens: answer.completionTokens + reasoning, reasoningTokens: reasoning },
   };
@@ -161,6 +173,8 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     responseStoreFor(ctx).put(parts.who.id, final);
     conversations.record(parts.who.id, input, outputTurns(answer, parts.who));
   }
+  // The conversation gains this request's input and the response's output items.
+  if (conversation !== undefined) appendItems(conversation, [...inputItems(req).map((raw) => storedItem(raw, rng)), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
 
   return openAIAnswerReply({
     rng,
@@ -174,14 +188,6 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     body: () => final,
     completionTokens: answer.completionTokens + reasoning,
   });
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 const responseNotFound = (id: string): OpenAIError => ({
@@ -237,7 +243,10 @@ export function countResponseInputTokens(ctx: ThreadContext, info: RequestInfo, 
   const accepted = acceptOpenAI(ctx, info, body, RESPONSES_INPUT_TOKENS, countable, RESPONSES_SEEDING);
   if (!isAccepted(accepted)) return accepted;
   const { req, requestId, modelIndex } = accepted;
-  const inputTokens = countResponsesInputTokens(req, conversationsFor(ctx).resolve(req).all);
+  const conversation = conversationFor(ctx, req.body.conversation);
+  if (conversation !== undefined && 'status' in conversation) return openAIErrorReply(requestId, RESPONSES_INPUT_TOKENS.route, conversation, 'not_found', modelIndex);
+  const own = conversationsFor(ctx).resolve(req).all;
+  const inputTokens = countResponsesInputTokens(req, conversation === undefined ? own : [...conversationTurns(conversation), ...own]);
   const reply = JSON.stringify({ object: 'response.input_tokens', input_tokens: inputTokens });
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: reply, delayMs: 0, completionTokens: 0, meta: { route: RESPONSES_INPUT_TOKENS.route, modelIndex, errorKind: null } };
 }

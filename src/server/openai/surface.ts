@@ -8,6 +8,7 @@ import { embeddings } from './embeddings.js';
 import { type OpenAIError } from './errors.js';
 import { listModels, retrieveModel } from './models.js';
 import { checkOpenAIAuth, openAIErrorReply } from './reply.js';
+import { conversationsRequest } from './conversations.js';
 import { countResponseInputTokens, createResponse, deleteResponse, retrieveResponse } from './responses.js';
 
 import { errorRequestId } from './surface-ids.js';
@@ -28,7 +29,12 @@ export const openAISurface: Surface = {
     [/^\/(v1\/)?models\/?$/, 'GET'],
     [/^\/(v1\/)?models\/[^/]+\/?$/, 'GET'],
     [/^\/(v1\/)?responses\/?$/, 'POST'],
+    [/^\/(v1\/)?responses\/input_tokens\/?$/, 'POST'],
     [/^\/(v1\/)?responses\/[^/]+\/?$/, 'GET, DELETE'],
+    [/^\/(v1\/)?conversations\/?$/, 'POST'],
+    [/^\/(v1\/)?conversations\/[^/]+\/?$/, 'GET, POST, DELETE'],
+    [/^\/(v1\/)?conversations\/[^/]+\/items\/?$/, 'GET, POST'],
+    [/^\/(v1\/)?conversations\/[^/]+\/items\/[^/]+\/?$/, 'GET, DELETE'],
   ],
   owns: () => true,
   errors: {
@@ -55,6 +61,14 @@ export const openAISurface: Surface = {
       postRoute(app, `${prefix}/responses/input_tokens`, 0, errors, countsOffThread((info, body) => countResponseInputTokens(ctx, info, body), keyed), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => retrieveResponse(ctx, info));
       getRoute(app, 'del', `${prefix}/responses/:id`, 1, errors, (info) => deleteResponse(ctx, info));
+      postRoute(app, `${prefix}/conversations`, 0, errors, (info, body) => conversationsRequest(ctx, info, body, 'create'), OPENAI_FIELDS);
+      getRoute(app, 'get', `${prefix}/conversations/:id`, 1, errors, (info) => conversationsRequest(ctx, info, '', 'get'));
+      postRoute(app, `${prefix}/conversations/:id`, 1, errors, (info, body) => conversationsRequest(ctx, info, body, 'update'), OPENAI_FIELDS);
+      getRoute(app, 'del', `${prefix}/conversations/:id`, 1, errors, (info) => conversationsRequest(ctx, info, '', 'delete'));
+      postRoute(app, `${prefix}/conversations/:id/items`, 1, errors, (info, body) => conversationsRequest(ctx, info, body, 'items_create'), OPENAI_FIELDS);
+      getRoute(app, 'get', `${prefix}/conversations/:id/items`, 1, errors, (info) => conversationsRequest(ctx, info, '', 'items_list'));
+      getRoute(app, 'get', `${prefix}/conversations/:id/items/:item`, 2, errors, (info) => conversationsRequest(ctx, info, '', 'item_get'));
+      getRoute(app, 'del', `${prefix}/conversations/:id/items/:item`, 2, errors, (info) => conversationsRequest(ctx, info, '', 'item_delete'));
     }
   },
 };

@@ -1,0 +1,211 @@
+/**
+ * The Conversations API (`/v1/conversations`): a conversation holds items (messages, function
+ * calls and their outputs, reasoning) that a Responses request with `conversation` reads as its
+ * earlier input and adds its own input and output to. The OpenAI Agents SDK's
+ * `OpenAIConversationsSession` keeps a run's history here; without these routes it failed with 404.
+ *
+ * Per thread and bounded, like the response store: a keep-alive client stays on one thread. A
+ * conversation keeps at most `MAX_ITEMS` items (the oldest go), and a thread `MAX_CONVERSATIONS`.
+ */
+import { OTHER_MODEL } from '../../metrics/counters.js';
+import { safeDecode, type RequestInfo } from '../http-exchange.js';
+import type { Reply } from '../reply.js';
+import { perThread, type ThreadContext } from '../thread-context.js';
+import { randomId } from '../answer.js';
+import { invalidRequest, INVALID_JSON, type OpenAIError } from './errors.js';
+import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { parseItem, type InputTurn } from './responses-request.js';
+import type { SeededRandom } from '../../timing/random.js';
+
+const MAX_CONVERSATIONS = 1000;
+const MAX_ITEMS = 1000;
+/** Items one create call may add, as the API allows. */
+const MAX_ITEMS_PER_CALL = 20;
+
+/** An item as the API returns it: with its id and status. */
+export type ConversationItem = Readonly<Record<string, unknown>> & { readonly id: string; readonly type: string };
+
+interface Conversation {
+  readonly id: string;
+  readonly createdAt: number;
+  metadata: Readonly<Record<string, string>>;
+  readonly items: ConversationItem[];
+}
+
+class ConversationRegistry {
+  readonly #byId = new Map<string, Conversation>();
+
+  create(id: string, metadata: Readonly<Record<string, string>>): Conversation {
+    const c: Conversation = { id, createdAt: Math.floor(Date.now() / 1000), metadata, items: [] };
+    this.#byId.set(id, c);
+    if (this.#byId.size > MAX_CONVERSATIONS) this.#byId.delete(this.#byId.keys().next().value!);
+    return c;
+  }
+
+  get(id: string): Conversation | undefined {
+    return this.#byId.get(id);
+  }
+
+  delete(id: string): boolean {
+    return this.#byId.delete(id);
+  }
+}
+
+const registryFor = perThread(() => new ConversationRegistry());
+
+/** Adds items to a conversation, the oldest dropped past its bound. */
+export function appendItems(c: Conversation, items: readonly ConversationItem[]): void {
+  c.items.push(...items);
+  if (c.items.length > MAX_ITEMS) c.items.splice(0, c.items.length - MAX_ITEMS);
+}
+
+const ITEM_PREFIX: Readonly<Record<string, string>> = { message: 'msg_', function_call: 'fc_', function_call_output: 'fco_', reasoning: 'rs_' };
+
+/**
+ * An input item as the conversation stores it: an id (kept when the item has one), `status`, and
+ * message content as parts (`input_text` for the user, system and developer, `output_text` for
+ * the assistant), as the API lists them.
+ */
+export function storedItem(raw: Record<string, unknown>, rng: SeededRandom): ConversationItem {
+  const type = typeof raw.type === 'string' ? raw.type : 'message';
+  const id = typeof raw.id === 'string' ? raw.id : randomId(rng, ITEM_PREFIX[type] ?? 'item_', 48);
+  if (type !== 'message') return { ...raw, id, type, status: 'completed' };
+  const role = typeof raw.role === 'string' ? raw.role : 'user';
+  const content = typeof raw.content === 'string' ? [role === 'assistant' ? { type: 'output_text', text: raw.content, annotations: [], logprobs: [] } : { type: 'input_text', text: raw.content }] : raw.content;
+  return { id, type, status: 'completed', role, content };
+}
+
+/** The id a Responses request's `conversation` names (a string or `{ id }`), or undefined. */
+export function conversationIdOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string') return (value as { id: string }).id;
+  return undefined;
+}
+
+export const conversationNotFound = (id: string): OpenAIError => ({ status: 404, message: `Conversation with id '${id}' not found.`, type: 'invalid_request_error', param: null, code: null });
+
+/** The conversation a Responses request continues, or its 404; undefined when it names none. */
+export function conversationFor(ctx: ThreadContext, value: unknown): Conversation | OpenAIError | undefined {
+  const id = conversationIdOf(value);
+  if (id === undefined) return undefined;
+  return registryFor(ctx).get(id) ?? conversationNotFound(id);
+}
+
+/** A conversation's items as the input turns they count as. */
+export function conversationTurns(c: Conversation): InputTurn[] {
+  const turns: InputTurn[] = [];
+  c.items.forEach((item, i) => {
+    const turn = parseItem(item, i);
+    if (!isError(turn)) turns.push(turn);
+  });
+  return turns;
+}
+
+const conversationObject = (c: Conversation): string => JSON.stringify({ id: c.id, object: 'conversation', created_at: c.createdAt, metadata: c.metadata });
+
+function list(items: readonly ConversationItem[], hasMore: boolean): string {
+  return JSON.stringify({ object: 'list', data: items, first_id: items[0]?.id ?? null, last_id: items[items.length - 1]?.id ?? null, has_more: hasMore });
+}
+
+function parseJson(body: string): { ok: true; value: unknown } | { ok: false } {
+  if (body.trim() === '') return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(body) as unknown };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** Validates items to add (`items` of a create call), each as a Responses input item. */
+function itemsToAdd(value: unknown, rng: SeededRandom): ConversationItem[] | OpenAIError {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return invalidRequest("Invalid type for 'items': expected an array.", 'items', 'invalid_type');
+  if (value.length > MAX_ITEMS_PER_CALL) return invalidRequest(`Invalid 'items': array too long. Expected an array with maximum length ${MAX_ITEMS_PER_CALL}, but got an array with length ${value.length} instead.`, 'items', 'array_above_max_length');
+  const out: ConversationItem[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const raw: unknown = value[i];
+    const checked = parseItem(raw, i);
+    if (isError(checked)) return { ...checked, param: checked.param?.replace(/^input/, 'items') ?? 'items' };
+    out.push(storedItem(raw as Record<string, unknown>, rng));
+  }
+  return out;
+}
+
+const isError = (x: InputTurn | OpenAIError): x is OpenAIError => 'status' in x;
+
+function metadataOf(value: unknown): { readonly metadata: Readonly<Record<string, string>> } | { readonly error: OpenAIError } {
+  if (value === undefined || value === null) return { metadata: {} };
+  if (typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+    return { error: invalidRequest("Invalid type for 'metadata': expected an object with string values.", 'metadata', 'invalid_type') };
+  }
+  return { metadata: value as Record<string, string> };
+}
+
+/**
+ * Every `/v1/conversations…` request: `params` are the path's conversation id and item id, when
+ * the route has them. Create, retrieve, update (metadata), delete; items create, list (`limit`,
+ * `order`, `after`), retrieve and delete.
+ */
+export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body: string, op: 'create' | 'get' | 'update' | 'delete' | 'items_create' | 'items_list' | 'item_get' | 'item_delete'): Reply {
+  const route = 'conversations';
+  const rng = ctx.requestRng(undefined, '');
+  const requestId = requestIdFor(info, rng);
+  const fail = (e: OpenAIError, kind: 'invalid_request' | 'not_found' | 'invalid_json' | 'authentication'): Reply => openAIErrorReply(requestId, route, e, kind, OTHER_MODEL);
+  const ok = (json: string): Reply => ({ kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
+  const authError = checkOpenAIAuth(ctx, info);
+  if (authError) return fail(authError, 'authentication');
+  const parsed = parseJson(body);
+  if (!parsed.ok) return fail(INVALID_JSON, 'invalid_json');
+  const input = (typeof parsed.value === 'object' && parsed.value !== null ? parsed.value : {}) as Record<string, unknown>;
+  const registry = registryFor(ctx);
+
+  if (op === 'create') {
+    const m = metadataOf(input.metadata);
+    if ('error' in m) return fail(m.error, 'invalid_request');
+    const items = itemsToAdd(input.items, rng);
+    if (!Array.isArray(items)) return fail(items, 'invalid_request');
+    const c = registry.create(randomId(rng, 'conv_', 48), m.metadata);
+    appendItems(c, items);
+    return ok(conversationObject(c));
+  }
+  const id = safeDecode(info.params[0] ?? '');
+  const c = registry.get(id);
+  if (c === undefined) return fail(conversationNotFound(id), 'not_found');
+  switch (op) {
+    case 'get':
+      return ok(conversationObject(c));
+    case 'update': {
+      const m = metadataOf(input.metadata);
+      if ('error' in m) return fail(m.error, 'invalid_request');
+      c.metadata = m.metadata;
+      return ok(conversationObject(c));
+    }
+    case 'delete':
+      registry.delete(id);
+      return ok(JSON.stringify({ id, object: 'conversation.deleted', deleted: true }));
+    case 'items_create': {
+      const items = itemsToAdd(input.items, rng);
+      if (!Array.isArray(items)) return fail(items, 'invalid_request');
+      appendItems(c, items);
+      return ok(list(items, false));
+    }
+    case 'items_list': {
+      const query = new URLSearchParams(info.query);
+      const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
+      const ordered = query.get('order') === 'asc' ? c.items : [...c.items].reverse();
+      const after = query.get('after');
+      const from = after === null ? 0 : ordered.findIndex((item) => item.id === after) + 1;
+      const page = ordered.slice(from, from + limit);
+      return ok(list(page, from + limit < ordered.length));
+    }
+    case 'item_get':
+    case 'item_delete': {
+      const itemId = safeDecode(info.params[1] ?? '');
+      const at = c.items.findIndex((item) => item.id === itemId);
+      if (at < 0) return fail({ status: 404, message: `Item with id '${itemId}' not found.`, type: 'invalid_request_error', param: null, code: null }, 'not_found');
+      if (op === 'item_get') return ok(JSON.stringify(c.items[at]));
+      c.items.splice(at, 1);
+      return ok(conversationObject(c));
+    }
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The Conversations API through the openai SDK against the real server: a conversation's items are
+ * what an OpenAI Agents SDK `OpenAIConversationsSession` stores, and a Responses request with
+ * `conversation` reads them as earlier input and adds its own input and output to them.
+ */
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { rejection, useSimulator } from './fixtures/sim.js';
+
+const MODEL = 'gpt-4o-mini';
+
+describe('Conversations API', () => {
+  const sim = useSimulator({ seed: 5 });
+  const client = () => new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+
+  it('creates, retrieves, updates and deletes a conversation', async () => {
+    const c = await client().conversations.create({ metadata: { topic: 'shipping' } });
+    expect(c).toMatchObject({ object: 'conversation', metadata: { topic: 'shipping' } });
+    expect(c.id).toMatch(/^conv_[A-Za-z0-9]{48}$/);
+    expect(await client().conversations.retrieve(c.id)).toEqual(c);
+    expect((await client().conversations.update(c.id, { metadata: { topic: 'returns' } })).metadata).toEqual({ topic: 'returns' });
+    expect(await client().conversations.delete(c.id)).toEqual({ id: c.id, object: 'conversation.deleted', deleted: true });
+    const err = await rejection(client().conversations.retrieve(c.id), OpenAI.NotFoundError);
+    expect(err.message).toContain(`Conversation with id '${c.id}' not found.`);
+  });
+
+  it('adds, lists (paged, both orders), retrieves and deletes items', async () => {
+    const c = await client().conversations.create({ items: [{ type: 'message', role: 'user', content: 'Hello!' }] });
+    const added = await client().conversations.items.create(c.id, {
+      items: [
+        { type: 'message', role: 'assistant', content: 'Hi, how can I help?' },
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Track parcel 7.' }] },
+      ],
+    });
+    expect(added.data).toHaveLength(2);
+    const all: OpenAI.Conversations.ConversationItem[] = [];
+    for await (const item of client().conversations.items.list(c.id, { order: 'asc', limit: 1 })) all.push(item);
+    expect(all.map((i) => (i.type === 'message' ? i.role : i.type))).toEqual(['user', 'assistant', 'user']);
+    expect(all[0]).toMatchObject({ type: 'message', status: 'completed', content: [{ type: 'input_text', text: 'Hello!' }] });
+    expect(all[1]).toMatchObject({ content: [{ type: 'output_text', text: 'Hi, how can I help?' }] });
+    const newest = await client().conversations.items.list(c.id, { order: 'desc', limit: 1 });
+    expect(newest.data[0]!.id).toBe(all[2]!.id);
+    expect(await client().conversations.items.retrieve(all[1]!.id!, { conversation_id: c.id })).toEqual(all[1]);
+    await client().conversations.items.delete(all[1]!.id!, { conversation_id: c.id });
+    expect((await client().conversations.items.list(c.id)).data).toHaveLength(2);
+    await expect(client().conversations.items.create(c.id, { items: [{ type: 'message', role: 'wizard', content: 'x' } as never] })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('a response in a conversation counts its items as input, then adds its input and output to it', async () => {
+    const c = await client().conversations.create({ items: [{ type: 'message', role: 'user', content: 'My parcel number is 48213 and it left Lisbon on Monday.' }] });
+    const alone = await client().responses.create({ model: MODEL, input: 'Where is it now?' });
+    const counted = await client().responses.inputTokens.count({ model: MODEL, input: 'Where is it now?', conversation: c.id });
+    const r = await client().responses.create({ model: MODEL, input: 'Where is it now?', conversation: c.id });
+    expect(r.conversation).toEqual({ id: c.id });
+    expect(r.usage!.input_tokens).toBe(counted.input_tokens);
+    expect(r.usage!.input_tokens).toBeGreaterThan(alone.usage!.input_tokens + 10);
+    const items = (await client().conversations.items.list(c.id, { order: 'asc' })).data;
+    expect(items.map((i) => i.type)).toEqual(['message', 'message', 'message']);
+    expect(items[2]).toMatchObject({ id: r.output[0]!.id, role: 'assistant' });
+    // The next turn reads all of it.
+    const next = await client().responses.create({ model: MODEL, input: 'Thanks.', conversation: { id: c.id } });
+    expect(next.usage!.input_tokens).toBeGreaterThan(r.usage!.input_tokens);
+    await expect(client().responses.create({ model: MODEL, input: 'x', conversation: 'conv_missing' })).rejects.toMatchObject({ status: 404 });
+    expect(alone.conversation ?? null).toBeNull();
+  });
+});
