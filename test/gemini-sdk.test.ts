@@ -193,6 +193,11 @@ describe('@google/genai against the simulator', () => {
       expect(low).toBeLessThanOrEqual(6 * 640);
       expect(await thoughts(ThinkingLevel.HIGH)).toBeGreaterThan(low);
       expect(await thoughts()).toBe(await thoughts(ThinkingLevel.HIGH));
+      // The two controls do not mix, and 2.5 takes only a budget, as Gemini refuses them.
+      const both = await apiError(ai.models.generateContent({ model: 'gemini-3-pro-preview', contents: HELLO, config: { thinkingConfig: { thinkingLevel: ThinkingLevel.LOW, thinkingBudget: 512 } } }));
+      expect(both.body.error).toEqual({ code: 400, message: 'thinking_budget and thinking_level are not supported together.', status: 'INVALID_ARGUMENT' });
+      const level25 = await apiError(ai.models.generateContent({ model: MODEL, contents: HELLO, config: { thinkingConfig: { thinkingLevel: ThinkingLevel.LOW } } }));
+      expect(level25.body.error.message).toBe('Thinking level is not supported for this model.');
       // 2.5 Flash-Lite thinks only when given a budget.
       const lite = async (thinkingConfig?: { thinkingBudget: number }) =>
         (await ai.models.generateContent({ model: 'gemini-2.5-flash-lite', contents: HELLO, config: thinkingConfig ? { thinkingConfig } : {} })).usageMetadata!.thoughtsTokenCount;

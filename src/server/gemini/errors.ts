@@ -71,6 +71,12 @@ export const outputTooLarge = (requested: number, limit: number): GeminiError =>
 /** A zero thinking budget for a model that cannot answer without thinking (the Pro models). */
 export const THINKING_REQUIRED: GeminiError = geminiError(400, 'Budget 0 is invalid. This model only works in thinking mode.');
 
+/** Gemini 3's `thinkingLevel` and 2.5's `thinkingBudget` in one request. */
+export const THINKING_BOTH: GeminiError = geminiError(400, 'thinking_budget and thinking_level are not supported together.');
+
+/** `thinkingLevel` for a model that takes only a budget (2.5). */
+export const THINKING_LEVEL_UNSUPPORTED: GeminiError = geminiError(400, 'Thinking level is not supported for this model.');
+
 export const INVALID_JSON: GeminiError = geminiError(400, 'Invalid JSON payload received. Unexpected token.');
 
 export const ROOT_NOT_OBJECT: GeminiError = geminiError(400, 'Invalid JSON payload received. Root element must be a message.');

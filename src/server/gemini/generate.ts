@@ -15,7 +15,7 @@ import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
-import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_REQUIRED } from './errors.js';
+import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_BOTH, THINKING_LEVEL_UNSUPPORTED, THINKING_REQUIRED } from './errors.js';
 import { GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
 import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
@@ -92,7 +92,12 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
 
   const outputLimit = refusedOutputLimit(model, req.generationConfig?.maxOutputTokens);
   if (outputLimit !== undefined) return geminiErrorReply(route, outputTooLarge(req.generationConfig!.maxOutputTokens!, outputLimit), 'invalid_request', modelIndex);
-  const thinkingBudget = req.generationConfig?.thinkingConfig?.thinkingBudget;
+  const thinkingConfig = req.generationConfig?.thinkingConfig;
+  const thinkingBudget = thinkingConfig?.thinkingBudget;
+  if (thinkingConfig?.thinkingLevel !== undefined) {
+    if (thinkingBudget !== undefined) return geminiErrorReply(route, THINKING_BOTH, 'invalid_request', modelIndex);
+    if (model.startsWith('gemini-2.5')) return geminiErrorReply(route, THINKING_LEVEL_UNSUPPORTED, 'invalid_request', modelIndex);
+  }
   if (thinkingBudget === 0 && geminiMustThink(model)) return geminiErrorReply(route, THINKING_REQUIRED, 'invalid_request', modelIndex);
   const prompt = countPromptTokens(req);
   const promptTokens = prompt.total;
