@@ -73,6 +73,34 @@ describe('openai SDK responses against the simulator', () => {
     client = clientFor(sim());
   });
 
+  describe('background mode', () => {
+    it('answers queued at once; a retrieve sees it in progress until it would finish, and a cancel ends it cancelled', async () => {
+      // A TTFT of a minute keeps it running for the whole test, with no waiting.
+      const slow = { headers: { 'x-understudy-ttft-ms': '60000' } };
+      const queued = await client.responses.create({ model: MODEL, input: 'Write a report.', background: true }, slow);
+      expect(queued).toMatchObject({ status: 'queued', background: true, output: [], usage: null });
+      expect((await client.responses.retrieve(queued.id)).status).toBe('in_progress');
+      const cancelled = await client.responses.cancel(queued.id);
+      expect(cancelled).toMatchObject({ id: queued.id, status: 'cancelled', background: true, output: [] });
+      expect((await client.responses.retrieve(queued.id)).status).toBe('cancelled');
+      // A response that was not created in background cannot be cancelled.
+      const plain = await client.responses.create({ model: MODEL, input: 'Hi' });
+      await expect(client.responses.cancel(plain.id)).rejects.toMatchObject({ status: 400, error: { message: 'Only responses created with background=true can be cancelled.' } });
+    });
+
+    it('a background response that has finished is retrieved whole, and cancelling it returns it unchanged', async () => {
+      // At speed 0 it finishes at once.
+      const queued = await client.responses.create({ model: MODEL, input: 'Hi', background: true });
+      expect(queued.status).toBe('queued');
+      const done = await client.responses.retrieve(queued.id);
+      expect(done).toMatchObject({ status: 'completed', background: true });
+      expect(done.output_text.length).toBeGreaterThan(0);
+      const again = await client.responses.cancel(queued.id);
+      expect(again).toMatchObject({ id: queued.id, status: 'completed' });
+      expect(again.output).toEqual(done.output);
+    });
+  });
+
   describe('responses.inputTokens.count', () => {
     it('counts the input a create with the same body reports, a previous response included, without answering', async () => {
       const params = { model: MODEL, instructions: 'Be terse.', input: 'What is the weather in Lisbon?', tools: [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } }, strict: false }] };

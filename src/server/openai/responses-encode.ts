@@ -49,6 +49,8 @@ export interface ResponseEcho {
   readonly instructions: string | null;
   readonly maxOutputTokens: number | null;
   readonly maxToolCalls: number | null;
+  /** `background: true`: answered at once as `queued`, finished later for a retrieve to find. */
+  readonly background: boolean;
   readonly after: Readonly<{
     parallel_tool_calls: boolean;
     previous_response_id: string | null;
@@ -190,15 +192,18 @@ function usageObject(u: ResponseUsage): Record<string, unknown> {
   };
 }
 
-/** The Response object as pieces: in progress (no output, no usage) or final. */
-function responseObject(p: ResponseParts, final: boolean, output: readonly Buffer[]): Buffer[] {
+/** What a Response object says before it is final: a background response starts `queued`, and may end `cancelled`. */
+export type PendingStatus = 'queued' | 'in_progress' | 'cancelled';
+
+/** The Response object as pieces: pending (no output, no usage) or final. */
+function responseObject(p: ResponseParts, final: boolean, output: readonly Buffer[], pending: PendingStatus = 'in_progress'): Buffer[] {
   const cut = final && isCut(p.answer);
   const head = JSON.stringify({
     id: p.who.id,
     object: 'response',
     created_at: p.who.createdAt,
-    status: final ? (cut ? 'incomplete' : 'completed') : 'in_progress',
-    background: false,
+    status: final ? (cut ? 'incomplete' : 'completed') : pending,
+    background: p.echo.background,
     completed_at: final && !cut ? p.who.completedAt : null,
     error: null,
     incomplete_details: cut ? { reason: 'max_output_tokens' } : null,
@@ -227,6 +232,11 @@ function finalOutput(p: ResponseParts, items: readonly OutputItem[]): Buffer[] {
 /** The final Response object: the non-streaming body and what GET /v1/responses/{id} returns. */
 export function responseBody(p: ResponseParts): Buffer {
   return Buffer.concat(responseObject(p, true, finalOutput(p, outputItems(p))));
+}
+
+/** The object of a response not (or never to be) finished: no output, no usage. */
+export function pendingResponseBody(p: ResponseParts, status: PendingStatus): Buffer {
+  return Buffer.concat(responseObject(p, false, [EMPTY_OUTPUT], status));
 }
 
 function eventHead(type: string): string {

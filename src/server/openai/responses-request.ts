@@ -87,6 +87,7 @@ const responsesRequest = z.looseObject({
   safety_identifier: z.string().nullable().optional(),
   top_logprobs: z.int().min(0).max(20).nullable().optional(),
   conversation: z.union([z.string(), z.looseObject({ id: z.string() })]).nullable().optional(),
+  background: z.boolean().nullable().optional(),
 });
 
 export type ResponsesRequestBody = z.output<typeof responsesRequest>;

@@ -9,16 +9,16 @@ import { laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
 import { safeDecode, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
-import type { ThreadContext } from '../thread-context.js';
+import { perThread, type ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
 import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import { INPUT_EXCEEDS_CONTEXT, invalidRequest, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
-import { RESPONSE_HALF_FRAME, RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
+import { pendingResponseBody, RESPONSE_HALF_FRAME, RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type InputTurn, type ResponsesRequest } from './responses-request.js';
-import { responseStoreFor } from './responses-store.js';
+import { responseStoreFor, STORE_MAX_ENTRIES } from './responses-store.js';
 import { conversationsFor, outputTurns } from './responses-context.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
@@ -68,6 +68,7 @@ function echoOf(req: ResponsesRequest, conversation: string | null): ResponseEch
     instructions: b.instructions ?? null,
     maxOutputTokens: b.max_output_tokens ?? null,
     maxToolCalls: b.max_tool_calls ?? null,
+    background: b.background === true,
     after: {
       parallel_tool_calls: b.parallel_tool_calls !== false,
       previous_response_id: b.previous_response_id ?? null,
@@ -173,9 +174,18 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     responseStoreFor(ctx).put(parts.who.id, final);
     conversations.record(parts.who.id, input, outputTurns(answer, parts.who));
   }
+  // Background mode: the create answers at once with the response queued; a retrieve finds it in
+  // progress until it would have finished, then finished (the stored final object).
+  if (req.body.background === true && !timing.stream) {
+    backgroundFor(ctx).start(parts.who.id, Date.now() + timing.schedule.totalMs, pendingResponseBody(parts, 'in_progress'), pendingResponseBody(parts, 'cancelled'));
+  }
   // The conversation gains this request's input and the response's output items.
   if (conversation !== undefined) appendItems(conversation, [...inputItems(req).map((raw) => storedItem(raw, rng)), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
 
+  if (req.body.background === true && !timing.stream) {
+    const queued = pendingResponseBody(parts, 'queued');
+    return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: queued, delayMs: 0, completionTokens: answer.completionTokens + reasoning, meta: held };
+  }
   return openAIAnswerReply({
     rng,
     requestId,
@@ -212,7 +222,7 @@ export function retrieveResponse(ctx: ThreadContext, info: RequestInfo): Reply {
     const unsupported = invalidRequest('Streaming a stored response is only supported for responses created with background=true.', 'stream', 'invalid_value');
     return openAIErrorReply(requestId, route, unsupported, 'invalid_request', OTHER_MODEL);
   }
-  const body = responseStoreFor(ctx).get(id);
+  const body = backgroundFor(ctx).pending(id, Date.now()) ?? responseStoreFor(ctx).get(id);
   if (body === undefined) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
 }
@@ -249,4 +259,56 @@ export function countResponseInputTokens(ctx: ThreadContext, info: RequestInfo, 
   const inputTokens = countResponsesInputTokens(req, conversation === undefined ? own : [...conversationTurns(conversation), ...own]);
   const reply = JSON.stringify({ object: 'response.input_tokens', input_tokens: inputTokens });
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: reply, delayMs: 0, completionTokens: 0, meta: { route: RESPONSES_INPUT_TOKENS.route, modelIndex, errorKind: null } };
+}
+
+/**
+ * Background responses still running on this thread: until `doneAtMs` a retrieve sees the
+ * in-progress object; a cancel before then replaces the stored final object with the cancelled
+ * one. Bounded like the store; an entry past its time is dropped when next looked up.
+ */
+class BackgroundResponses {
+  readonly #running = new Map<string, { readonly doneAtMs: number; readonly inProgress: Buffer; readonly cancelled: Buffer }>();
+
+  start(id: string, doneAtMs: number, inProgress: Buffer, cancelled: Buffer): void {
+    this.#running.set(id, { doneAtMs, inProgress, cancelled });
+    if (this.#running.size > STORE_MAX_ENTRIES) this.#running.delete(this.#running.keys().next().value!);
+  }
+
+  /** The in-progress object while `id` runs; undefined once it is done (or not a background response). */
+  pending(id: string, nowMs: number): Buffer | undefined {
+    const r = this.#running.get(id);
+    if (r === undefined) return undefined;
+    if (nowMs < r.doneAtMs) return r.inProgress;
+    this.#running.delete(id);
+    return undefined;
+  }
+
+  /** Stops `id` if it still runs, returning its cancelled object; undefined when it is not running. */
+  cancel(id: string, nowMs: number): Buffer | undefined {
+    if (this.pending(id, nowMs) === undefined) return undefined;
+    const cancelled = this.#running.get(id)!.cancelled;
+    this.#running.delete(id);
+    return cancelled;
+  }
+}
+
+const backgroundFor = perThread(() => new BackgroundResponses());
+
+const NOT_BACKGROUND: OpenAIError = { status: 400, message: 'Only responses created with background=true can be cancelled.', type: 'invalid_request_error', param: null, code: null };
+
+/**
+ * POST /v1/responses/{id}/cancel: a running background response ends `cancelled` (and a retrieve
+ * finds it so); cancelling one that already finished returns it as it is, as OpenAI does.
+ */
+export function cancelResponse(ctx: ThreadContext, info: RequestInfo): Reply {
+  const route = 'responses_get';
+  const { requestId, id, error } = storedRequest(ctx, info);
+  if (error) return openAIErrorReply(requestId, route, error, 'authentication', OTHER_MODEL);
+  const store = responseStoreFor(ctx);
+  const cancelled = backgroundFor(ctx).cancel(id, Date.now());
+  if (cancelled !== undefined) store.put(id, cancelled);
+  const body = store.get(id);
+  if (body === undefined) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
+  if (cancelled === undefined && !body.includes('"background":true')) return openAIErrorReply(requestId, route, NOT_BACKGROUND, 'invalid_request', OTHER_MODEL);
+  return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
 }
