@@ -370,6 +370,21 @@ describe('openai SDK against the simulator', () => {
       }
     });
 
+    it('an allowed_tools tool_choice narrows the callable tools and forces a call in required mode', async () => {
+      for (const seed of [1, 2, 3, 4]) {
+        const r = await client.chat.completions.create({
+          model: MODEL,
+          seed,
+          messages: TOOL_PROMPT,
+          tools: [WEATHER_TOOL, TIME_TOOL],
+          tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'get_time' } }] } },
+        });
+        const calls = r.choices[0]!.message.tool_calls ?? [];
+        expect(calls.length).toBeGreaterThan(0);
+        for (const call of calls) expect(call.type === 'function' && call.function.name).toBe('get_time');
+      }
+    });
+
     it('a named tool_choice calls that tool only', async () => {
       for (const seed of [1, 2, 3]) {
         const r = await client.chat.completions.create({

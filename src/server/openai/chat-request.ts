@@ -43,6 +43,11 @@ const functionTool = z.looseObject({
 const toolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
   z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
+  // A subset of the tools, kept across turns so the tool list (and the prompt cache) stays the same.
+  z.looseObject({
+    type: z.literal('allowed_tools'),
+    allowed_tools: z.looseObject({ mode: z.enum(['auto', 'required']), tools: z.array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() })) }),
+  }),
 ]);
 
 const responseFormat = z.discriminatedUnion('type', [
@@ -160,12 +165,18 @@ export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
     return invalidRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", 'tool_choice', null);
   }
   let callableTools: readonly FunctionTool[] = choice === 'none' ? [] : tools;
-  if (typeof choice === 'object') {
+  let mustCallTool = choice === 'required';
+  if (typeof choice === 'object' && choice.type === 'function') {
     const named = tools.filter((t) => t.function.name === choice.function.name);
     if (named.length === 0) {
       return invalidRequest(`Invalid value for 'tool_choice': function '${choice.function.name}' is not one of the 'tools'.`, 'tool_choice', 'invalid_value');
     }
     callableTools = named;
+    mustCallTool = true;
+  } else if (typeof choice === 'object') {
+    const allowed = new Set(choice.allowed_tools.tools.map((t) => t.function?.name));
+    callableTools = tools.filter((t) => allowed.has(t.function.name));
+    mustCallTool = choice.allowed_tools.mode === 'required' && callableTools.length > 0;
   }
   const responseFormat = body.response_format?.type ?? 'text';
   if (responseFormat === 'json_object' && !body.messages.some((m) => /json/i.test(messageText(m)))) {
@@ -182,7 +193,7 @@ export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
     n: body.n ?? 1,
     callableTools,
-    mustCallTool: choice === 'required' || typeof choice === 'object',
+    mustCallTool,
     responseFormat,
   };
 }
