@@ -46,6 +46,20 @@ describe('Conversations API', () => {
     await expect(client().conversations.items.create(c.id, { items: [{ type: 'message', role: 'wizard', content: 'x' } as never] })).rejects.toMatchObject({ status: 400 });
   });
 
+  it('takes hostile item types and bodies without a 500, and holds metadata to OpenAI\'s limits', async () => {
+    for (const type of ['constructor', '__proto__', 'toString', 'valueOf']) {
+      const c = await client().conversations.create({ items: [{ type } as never] });
+      const items = (await client().conversations.items.list(c.id)).data as { type: string; id: string }[];
+      expect(items[0]!.type).toBe(type);
+      expect(items[0]!.id).toMatch(/^item_/);
+    }
+    const res = await fetch(`${sim().url}/v1/conversations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+    expect(res.status).toBe(400);
+    const many = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v']));
+    await expect(client().conversations.create({ metadata: many })).rejects.toMatchObject({ status: 400, param: 'metadata' });
+    await expect(client().conversations.create({ metadata: { k: 'x'.repeat(513) } })).rejects.toMatchObject({ status: 400, param: 'metadata' });
+  });
+
   it('a response in a conversation counts its items as input, then adds its input and output to it', async () => {
     const c = await client().conversations.create({ items: [{ type: 'message', role: 'user', content: 'My parcel number is 48213 and it left Lisbon on Monday.' }] });
     const alone = await client().responses.create({ model: MODEL, input: 'Where is it now?' });

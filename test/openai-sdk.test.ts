@@ -83,6 +83,8 @@ describe('openai SDK against the simulator', () => {
         expect(Buffer.from(e.bytes!).toString('utf8')).toBe(e.token);
         expect(e.top_logprobs).toHaveLength(3);
         expect(e.top_logprobs[0]).toEqual({ token: e.token, logprob: e.logprob, bytes: e.bytes });
+        // The alternatives are other tokens, each listed once.
+        expect(new Set(e.top_logprobs.map((t) => t.token)).size).toBe(e.top_logprobs.length);
         const lps = e.top_logprobs.map((t) => t.logprob);
         expect([...lps].sort((x, y) => y - x)).toEqual(lps);
       }
@@ -97,6 +99,12 @@ describe('openai SDK against the simulator', () => {
       const final = await stream.finalChatCompletion();
       expect(final.choices[0]!.logprobs!.content!.map((e) => e.token).join('')).toBe(final.choices[0]!.message.content);
       expect(chunkTokens).toBe(final.choices[0]!.logprobs!.content!.length);
+      // An unknown tier is refused as OpenAI refuses it.
+      await expect(client.chat.completions.create({ model: MODEL, messages: HELLO, service_tier: 'bogus' as 'auto' })).rejects.toMatchObject({
+        status: 400,
+        param: 'service_tier',
+        error: { message: "Invalid value: 'bogus'. Supported values are: 'auto', 'default', 'flex', 'scale', and 'priority'." },
+      });
       // Without the flag, null as before.
       expect((await client.chat.completions.create({ model: MODEL, messages: HELLO })).choices[0]!.logprobs).toBeNull();
     });

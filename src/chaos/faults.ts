@@ -30,7 +30,7 @@ export const INJECTED_RETRY_AFTER_MS = 1000;
 
 export const FAULTS = {
   rate_limit: { effect: 'reply', status: 429, summary: '429 rate limit in the provider\'s shape, saying when to retry (1 s unless retryAfterMs is set; SDKs retry it)' },
-  quota_exhausted: { effect: 'reply', status: 429, summary: '429 insufficient_quota / billing limit with x-should-retry: false (retrying cannot help)' },
+  quota_exhausted: { effect: 'reply', status: 429, summary: '429 insufficient_quota / billing limit: retrying cannot help (Anthropic says x-should-retry: false; OpenAI says nothing, so SDKs retry it)' },
   server_error_500: { effect: 'reply', status: 500, summary: '500 internal error' },
   bad_gateway_502: { effect: 'reply', status: 502, summary: '502 from an edge proxy, as an HTML page the SDK cannot parse' },
   unavailable_503: { effect: 'reply', status: 503, summary: '503 overloaded / slow down' },

@@ -78,11 +78,14 @@ function perModel<T>(lookup: (model: string) => T): (model: string) => T {
   return (model) => {
     if (known.has(model)) return known.get(model) as T;
     const value = lookup(model);
-    if (known.size < PER_MODEL_LIMIT) known.set(model, value);
+    // A model id is the client's text: a long one (or junk past the bound) is looked up each time.
+    if (known.size < PER_MODEL_LIMIT && model.length <= MEMO_ID_CHARS) known.set(model, value);
     return value;
   };
 }
 const PER_MODEL_LIMIT = 1024;
+/** Longest model id remembered; real ids are a few dozen characters. */
+export const MEMO_ID_CHARS = 128;
 
 function byPrefix(table: PrefixTable, model: string): number | undefined {
   for (const [prefix, figure] of table) if (model.startsWith(prefix)) return figure;

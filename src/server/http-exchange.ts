@@ -892,12 +892,3 @@ function onWritable(ex: Exchange): boolean {
   scheduleNext(ex, e);
   return true;
 }
-
-/** A path segment decoded as a URL component; a malformed escape (`%zz`) is kept as sent. */
-export function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}

@@ -194,7 +194,7 @@ export function parseMessagesRequest(input: unknown, forCount: boolean, betas = 
     return invalidRequest('`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
   }
   const t = body.thinking;
-  const interleaved = t?.type === 'adaptive' || betas.split(',').some((b) => b.trim() === INTERLEAVED_BETA);
+  const interleaved = t !== undefined && (t.type === 'adaptive' || (betas !== '' && betas.split(',').some((b) => b.trim() === INTERLEAVED_BETA)));
   if (t?.type === 'enabled') {
     if (t.budget_tokens === undefined) return invalidRequest('thinking.enabled.budget_tokens: Field required');
     if (t.budget_tokens < THINKING_MIN_BUDGET) {

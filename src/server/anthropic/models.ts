@@ -5,11 +5,12 @@
  * `limit`, `after_id` and `before_id` as Anthropic pages.
  */
 import { anthropicModelId, anthropicReleaseDate, contextWindow, maxOutputTokens, vendorOf } from '../../corpus/model-catalog.js';
-import { safeDecode, type RequestInfo } from '../http-exchange.js';
+import { type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { invalidRequest, modelNotFound } from './errors.js';
 import { anthropicErrorReply, anthropicHeaders, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
+import { safeDecode } from '../path-segment.js';
 
 /** What the models API gives for a release date it does not know. */
 const UNKNOWN_RELEASE = '1970-01-01T00:00:00Z';
@@ -29,6 +30,14 @@ export function displayName(id: string): string {
 type ModelLine = 'haiku' | 'sonnet' | 'opus';
 
 /**
+ * Claude Sonnet 4 and 4.5 read 1M tokens only with the `context-1m` beta: the simulator refuses
+ * only past 1M (it cannot see the beta header's effect on billing), but the models API reports the
+ * standard window, and clients size prompts from it.
+ */
+const ONE_MILLION_BY_BETA = /^claude-sonnet-4(-0|-5|-20)/;
+const STANDARD_WINDOW = 200_000;
+
+/**
  * Every field Anthropic's `ModelInfo` has (the SDK types them as always present), from what the
  * simulator knows of the model: its limits come from the same tables it enforces. `capabilities`
  * is null, which the API allows: the simulator does not claim server tools, citations or batches.
@@ -45,7 +54,7 @@ function modelInfo(id: string): Record<string, unknown> {
     deprecated_at: null,
     lifecycle: 'active',
     line: line ?? null,
-    max_input_tokens: contextWindow(id) ?? null,
+    max_input_tokens: ONE_MILLION_BY_BETA.test(id) ? STANDARD_WINDOW : (contextWindow(id) ?? null),
     max_tokens: maxOutputTokens(id),
     retires_at: null,
   };

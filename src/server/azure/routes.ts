@@ -6,7 +6,7 @@
  * routes (Azure's v1 API) take the model from the body and need no api-version.
  */
 import type { RouteId } from '../../metrics/counters.js';
-import { safeDecode, type RequestInfo } from '../http-exchange.js';
+import { type RequestInfo } from '../http-exchange.js';
 import { chatCompletions } from '../openai/chat.js';
 import { completions } from '../openai/completions.js';
 import { embeddings } from '../openai/embeddings.js';
@@ -15,6 +15,7 @@ import type { RouteVariant } from '../openai/route-variant.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { azureErrorReply, azureHeaders, INVALID_KEY, MISSING_KEY, RESOURCE_NOT_FOUND } from './errors.js';
+import { safeDecode } from '../path-segment.js';
 
 export type AzureOperation = 'chat' | 'completions' | 'embeddings';
 

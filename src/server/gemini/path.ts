@@ -2,7 +2,7 @@
  * Gemini paths put the method after a colon in the last segment (`models/gemini-2.5-flash:generateContent`),
  * which uWS route parameters cannot split, so the routes are wildcards and the path is parsed here.
  */
-import { safeDecode } from '../http-exchange.js';
+import { safeDecode } from '../path-segment.js';
 
 export const GEMINI_METHODS = ['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents'] as const;
 export type GeminiMethod = (typeof GEMINI_METHODS)[number];

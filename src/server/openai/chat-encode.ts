@@ -87,10 +87,12 @@ function logprobSteps(prefix: Buffer, head: string, close: string, a: Answer, en
   });
 }
 
+const NO_SENDS: number[][] = [];
+
 export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], includeUsage: boolean, usage: ChatUsage, logprobs: ChatLogprobs = null, schedule: EmissionSchedule | null = null): { lanes: Lane[]; trailer: Buffer; preludeSteps: number } {
   const prefix = Buffer.from(chunkPrefix(who));
   // Per lane, the tokens each event sends of its content (its first token step), when logprobs need them.
-  const contentSends: number[][] = answers.map(() => []);
+  const contentSends: number[][] = logprobs === null ? NO_SENDS : answers.map(() => []);
   if (logprobs !== null && schedule !== null) {
     walkSchedule(schedule, answers.map(laneTokenSteps), answers.map(() => 0), (lane, step, _event, n) => {
       if (step === 0 && answers[lane]!.contentCount > 0) contentSends[lane]!.push(n);
@@ -113,7 +115,7 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
       if (hasText) {
         const key = a.refusal ? 'refusal' : 'content';
         const entries = logprobs?.[index];
-        if (entries !== undefined && contentSends[index]!.length > 0) {
+        if (entries !== undefined && (contentSends[index]?.length ?? 0) > 0) {
           steps.push(...logprobSteps(prefix, `${filtered}{"${key}":"`, `,"finish_reason":null}]${usageNull}}\n\n`, a, entries, contentSends[index]!));
         } else {
           steps.push(tokenStep(sharedBody(`${filtered}{"${key}":"`), a.content, a.contentCount, tail, null, prefix));

@@ -9,6 +9,7 @@ import { invalidRequest, type OpenAIError } from './errors.js';
 import { reasoningParamsError } from './reasoning-params.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
+import { SERVICE_TIERS } from './service-tier.js';
 
 export const CHAT_ROLES = ['system', 'assistant', 'user', 'function', 'tool', 'developer'] as const;
 export type ChatRole = (typeof CHAT_ROLES)[number];
@@ -88,7 +89,7 @@ const chatRequest = z.looseObject({
   store: z.boolean().nullable().optional(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
   reasoning_effort: z.string().nullable().optional(),
-  service_tier: z.string().nullable().optional(),
+  service_tier: z.enum(SERVICE_TIERS).nullable().optional(),
   user: z.string().optional(),
 });
 

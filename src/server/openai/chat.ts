@@ -18,7 +18,7 @@ import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
-import { openAIEndpointOf, outputBudget, overflowedWindow, refusedOutputLimit, servedModelId } from '../../corpus/model-catalog.js';
+import { MEMO_ID_CHARS, openAIEndpointOf, outputBudget, overflowedWindow, refusedOutputLimit, servedModelId } from '../../corpus/model-catalog.js';
 import { contextLengthExceeded, maxTokensTooLarge, wrongEndpoint } from './errors.js';
 import { mediaTokens } from './media-tokens.js';
 import { stopList } from '../stop-sequences.js';
@@ -73,7 +73,7 @@ export function systemFingerprint(model: string): string {
   if (fp === undefined) {
     fp = `fp_${hashString(model).toString(16).padStart(8, '0')}${(hashString(model, 7) & 0xff).toString(16).padStart(2, '0')}`;
     // Bounded: model ids come from requests.
-    if (fingerprints.size < FINGERPRINT_CACHE_LIMIT) fingerprints.set(model, fp);
+    if (fingerprints.size < FINGERPRINT_CACHE_LIMIT && model.length <= MEMO_ID_CHARS) fingerprints.set(model, fp);
   }
   return fp;
 }

@@ -5,10 +5,11 @@
  * `OpenAIConversationsSession` keeps a run's history here; without these routes it failed with 404.
  *
  * Per thread and bounded, like the response store: a keep-alive client stays on one thread. A
- * conversation keeps at most `MAX_ITEMS` items (the oldest go), and a thread `MAX_CONVERSATIONS`.
+ * conversation keeps at most `MAX_ITEMS` items (the oldest go), and a thread `MAX_CONVERSATIONS`
+ * conversations and `MAX_BYTES` of items (the least recently created conversations go first).
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { safeDecode, type RequestInfo } from '../http-exchange.js';
+import { type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { randomId } from '../answer.js';
@@ -16,9 +17,16 @@ import { invalidRequest, INVALID_JSON, type OpenAIError } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { parseItem, type InputTurn } from './responses-request.js';
 import type { SeededRandom } from '../../timing/random.js';
+import { safeDecode } from '../path-segment.js';
 
 const MAX_CONVERSATIONS = 1000;
 const MAX_ITEMS = 1000;
+/** Items a thread keeps, by their JSON size: a client can send 8 MiB of items per request. */
+const MAX_BYTES = 64 * 1024 * 1024;
+/** OpenAI's metadata limits: 16 pairs, keys of 64 characters, values of 512. */
+const METADATA_PAIRS = 16;
+const METADATA_KEY_CHARS = 64;
+const METADATA_VALUE_CHARS = 512;
 /** Items one create call may add, as the API allows. */
 const MAX_ITEMS_PER_CALL = 20;
 
@@ -30,15 +38,18 @@ interface Conversation {
   readonly createdAt: number;
   metadata: Readonly<Record<string, string>>;
   readonly items: ConversationItem[];
+  /** The JSON size of `items`, for the thread's byte budget. */
+  bytes: number;
 }
 
 class ConversationRegistry {
   readonly #byId = new Map<string, Conversation>();
+  #bytes = 0;
 
   create(id: string, metadata: Readonly<Record<string, string>>): Conversation {
-    const c: Conversation = { id, createdAt: Math.floor(Date.now() / 1000), metadata, items: [] };
+    const c: Conversation = { id, createdAt: Math.floor(Date.now() / 1000), metadata, items: [], bytes: 0 };
     this.#byId.set(id, c);
-    if (this.#byId.size > MAX_CONVERSATIONS) this.#byId.delete(this.#byId.keys().next().value!);
+    if (this.#byId.size > MAX_CONVERSATIONS) this.delete(this.#byId.keys().next().value!);
     return c;
   }
 
@@ -47,19 +58,57 @@ class ConversationRegistry {
   }
 
   delete(id: string): boolean {
+    const c = this.#byId.get(id);
+    if (c === undefined) return false;
+    this.#bytes -= c.bytes;
     return this.#byId.delete(id);
+  }
+
+  /** Adds items to a conversation: its oldest go past `MAX_ITEMS`, the oldest conversations past the byte budget. */
+  append(c: Conversation, items: readonly ConversationItem[]): void {
+    for (const item of items) {
+      c.items.push(item);
+      const size = JSON.stringify(item).length;
+      c.bytes += size;
+      this.#bytes += size;
+    }
+    if (c.items.length > MAX_ITEMS) this.#drop(c, c.items.length - MAX_ITEMS);
+    while (this.#bytes > MAX_BYTES && this.#byId.size > 1) {
+      const oldest = this.#byId.keys().next().value!;
+      if (oldest === c.id) break;
+      this.delete(oldest);
+    }
+    // One conversation past the budget by itself keeps only its newest items.
+    while (this.#bytes > MAX_BYTES && c.items.length > 1) this.#drop(c, 1);
+  }
+
+  /** Removes the item at `at`. */
+  remove(c: Conversation, at: number): void {
+    const [item] = c.items.splice(at, 1);
+    const size = JSON.stringify(item).length;
+    c.bytes -= size;
+    this.#bytes -= size;
+  }
+
+  #drop(c: Conversation, count: number): void {
+    for (let i = 0; i < count; i++) this.remove(c, 0);
   }
 }
 
 const registryFor = perThread(() => new ConversationRegistry());
 
-/** Adds items to a conversation, the oldest dropped past its bound. */
-export function appendItems(c: Conversation, items: readonly ConversationItem[]): void {
-  c.items.push(...items);
-  if (c.items.length > MAX_ITEMS) c.items.splice(0, c.items.length - MAX_ITEMS);
+/** Adds items to a conversation (see `ConversationRegistry.append`). */
+export function appendItems(ctx: ThreadContext, c: Conversation, items: readonly ConversationItem[]): void {
+  registryFor(ctx).append(c, items);
 }
 
-const ITEM_PREFIX: Readonly<Record<string, string>> = { message: 'msg_', function_call: 'fc_', function_call_output: 'fco_', reasoning: 'rs_' };
+/** Id prefixes by item type; a Map, so that a client's `"constructor"` type finds nothing. */
+const ITEM_PREFIX: ReadonlyMap<string, string> = new Map([
+  ['message', 'msg_'],
+  ['function_call', 'fc_'],
+  ['function_call_output', 'fco_'],
+  ['reasoning', 'rs_'],
+]);
 
 /**
  * An input item as the conversation stores it: an id (kept when the item has one), `status`, and
@@ -68,7 +117,7 @@ const ITEM_PREFIX: Readonly<Record<string, string>> = { message: 'msg_', functio
  */
 export function storedItem(raw: Record<string, unknown>, rng: SeededRandom): ConversationItem {
   const type = typeof raw.type === 'string' ? raw.type : 'message';
-  const id = typeof raw.id === 'string' ? raw.id : randomId(rng, ITEM_PREFIX[type] ?? 'item_', 48);
+  const id = typeof raw.id === 'string' ? raw.id : randomId(rng, ITEM_PREFIX.get(type) ?? 'item_', 48);
   if (type !== 'message') return { ...raw, id, type, status: 'completed' };
   const role = typeof raw.role === 'string' ? raw.role : 'user';
   const content = typeof raw.content === 'string' ? [role === 'assistant' ? { type: 'output_text', text: raw.content, annotations: [], logprobs: [] } : { type: 'input_text', text: raw.content }] : raw.content;
@@ -138,7 +187,16 @@ function metadataOf(value: unknown): { readonly metadata: Readonly<Record<string
   if (typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
     return { error: invalidRequest("Invalid type for 'metadata': expected an object with string values.", 'metadata', 'invalid_type') };
   }
-  return { metadata: value as Record<string, string> };
+  const pairs = Object.entries(value as Record<string, string>);
+  if (pairs.length > METADATA_PAIRS) {
+    return { error: invalidRequest(`Invalid 'metadata': too many properties. Expected an object with at most ${METADATA_PAIRS} properties, but got an object with ${pairs.length} properties instead.`, 'metadata', 'object_above_max_properties') };
+  }
+  for (const [k, v] of pairs) {
+    if (k.length > METADATA_KEY_CHARS || v.length > METADATA_VALUE_CHARS) {
+      return { error: invalidRequest(`Invalid 'metadata': keys may have at most ${METADATA_KEY_CHARS} characters and values at most ${METADATA_VALUE_CHARS}.`, 'metadata', 'invalid_value') };
+    }
+  }
+  return { metadata: Object.fromEntries(pairs) };
 }
 
 /**
@@ -156,7 +214,11 @@ export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body
   if (authError) return fail(authError, 'authentication');
   const parsed = parseJson(body);
   if (!parsed.ok) return fail(INVALID_JSON, 'invalid_json');
-  const input = (typeof parsed.value === 'object' && parsed.value !== null ? parsed.value : {}) as Record<string, unknown>;
+  const value = parsed.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail(invalidRequest(`Invalid type for request body: expected an object, but got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value} instead.`, null, 'invalid_type'), 'invalid_request');
+  }
+  const input = value as Record<string, unknown>;
   const registry = registryFor(ctx);
 
   if (op === 'create') {
@@ -165,7 +227,7 @@ export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body
     const items = itemsToAdd(input.items, rng);
     if (!Array.isArray(items)) return fail(items, 'invalid_request');
     const c = registry.create(randomId(rng, 'conv_', 48), m.metadata);
-    appendItems(c, items);
+    registry.append(c, items);
     return ok(conversationObject(c));
   }
   const id = safeDecode(info.params[0] ?? '');
@@ -186,7 +248,7 @@ export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body
     case 'items_create': {
       const items = itemsToAdd(input.items, rng);
       if (!Array.isArray(items)) return fail(items, 'invalid_request');
-      appendItems(c, items);
+      registry.append(c, items);
       return ok(list(items, false));
     }
     case 'items_list': {
@@ -204,7 +266,7 @@ export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body
       const at = c.items.findIndex((item) => item.id === itemId);
       if (at < 0) return fail({ status: 404, message: `Item with id '${itemId}' not found.`, type: 'invalid_request_error', param: null, code: null }, 'not_found');
       if (op === 'item_get') return ok(JSON.stringify(c.items[at]));
-      c.items.splice(at, 1);
+      registry.remove(c, at);
       return ok(conversationObject(c));
     }
   }

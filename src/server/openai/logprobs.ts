@@ -23,6 +23,18 @@ function tokenFields(escaped: string, logprob: number): string {
   return `"token":"${escaped}","logprob":${logprob},"bytes":[${bytes.join(',')}]`;
 }
 
+/**
+ * Another token of the answer for the alternatives, different from the sent one and from those
+ * already listed; a few draws, then null (a short answer may have too few distinct tokens).
+ */
+function alternative(src: TokenSource, count: number, sent: string, taken: ReadonlySet<string>, rng: SeededRandom): string | null {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const t = escapedToken(src, rng.int(count));
+    if (t !== sent && !taken.has(t)) return t;
+  }
+  return null;
+}
+
 /** A log probability rounded as OpenAI prints them (about 8 significant digits). */
 const rounded = (x: number): number => Number(x.toPrecision(8));
 
@@ -40,6 +52,7 @@ export function tokenLogprobs(src: TokenSource, count: number, top: number, rng:
     let alternatives = '';
     if (top > 0) {
       const parts: string[] = [`{${tokenFields(escaped, logprob)}}`];
+      const taken = new Set<string>([escaped]);
       let rest = 1 - p;
       let previous = p;
       for (let k = 1; k < top; k++) {
@@ -47,7 +60,9 @@ export function tokenLogprobs(src: TokenSource, count: number, top: number, rng:
         const share = Math.min(rest * (0.3 + 0.4 * rng.next()), previous * 0.95);
         rest -= share;
         previous = share;
-        const other = count > 1 ? escapedToken(src, rng.int(count)) : escaped;
+        const other = alternative(src, count, escaped, taken, rng);
+        if (other === null) break;
+        taken.add(other);
         parts.push(`{${tokenFields(other, rounded(Math.log(Math.max(share, 1e-12))))}}`);
       }
       alternatives = parts.join(',');

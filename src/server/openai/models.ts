@@ -4,11 +4,12 @@ import { listAnthropicModels, retrieveAnthropicModel } from '../anthropic/models
 import { getGeminiModel, listGeminiModels } from '../gemini/models.js';
 import { parseModelPath } from '../gemini/path.js';
 import { OPENAI_EMBEDDING_MODEL_IDS } from './embeddings-request.js';
-import { safeDecode, type RequestInfo } from '../http-exchange.js';
+import { type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { modelNotFound } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { safeDecode } from '../path-segment.js';
 
 /** A fixed creation time keeps listings identical across runs. */
 const CREATED = 1_735_689_600;

@@ -10,6 +10,7 @@ import { reasoningParamsError } from './reasoning-params.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
 import { mediaTokens } from './media-tokens.js';
+import { SERVICE_TIERS } from './service-tier.js';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -81,7 +82,7 @@ const responsesRequest = z.looseObject({
   truncation: z.enum(['auto', 'disabled']).nullable().optional(),
   metadata: z.record(z.string(), z.string()).nullable().optional(),
   user: z.string().optional(),
-  service_tier: z.string().nullable().optional(),
+  service_tier: z.enum(SERVICE_TIERS).nullable().optional(),
   max_tool_calls: z.int().min(1).nullable().optional(),
   prompt_cache_key: z.string().nullable().optional(),
   safety_identifier: z.string().nullable().optional(),

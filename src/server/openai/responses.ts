@@ -6,7 +6,7 @@
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
-import { safeDecode, type RequestInfo } from '../http-exchange.js';
+import { type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
@@ -28,6 +28,7 @@ import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '.
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
 import { appendItems, conversationFor, conversationTurns, storedItem, type ConversationItem } from './conversations.js';
+import { safeDecode } from '../path-segment.js';
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -180,7 +181,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     backgroundFor(ctx).start(parts.who.id, Date.now() + timing.schedule.totalMs, pendingResponseBody(parts, 'in_progress'), pendingResponseBody(parts, 'cancelled'));
   }
   // The conversation gains this request's input and the response's output items.
-  if (conversation !== undefined) appendItems(conversation, [...inputItems(req).map((raw) => storedItem(raw, rng)), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
+  if (conversation !== undefined) appendItems(ctx, conversation, [...inputItems(req).map((raw) => storedItem(raw, rng)), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
 
   if (req.body.background === true && !timing.stream) {
     const queued = pendingResponseBody(parts, 'queued');

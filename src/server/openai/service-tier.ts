@@ -5,6 +5,9 @@
  */
 export type ServedTier = 'default' | 'flex' | 'priority' | 'scale';
 
+/** The tiers a request may ask for, in OpenAI's order (what its refusal of another value lists). */
+export const SERVICE_TIERS = ['auto', 'default', 'flex', 'scale', 'priority'] as const;
+
 const NAMED: ReadonlyMap<string, ServedTier> = new Map([
   ['flex', 'flex'],
   ['priority', 'priority'],
