@@ -75,6 +75,12 @@ describe('Conversations API', () => {
     const next = await client().responses.create({ model: MODEL, input: 'Thanks.', conversation: { id: c.id } });
     expect(next.usage!.input_tokens).toBeGreaterThan(r.usage!.input_tokens);
     await expect(client().responses.create({ model: MODEL, input: 'x', conversation: 'conv_missing' })).rejects.toMatchObject({ status: 404 });
+    await expect(client().responses.create({ model: MODEL, input: 'x', conversation: 'chat-7' })).rejects.toMatchObject({ status: 400, error: { message: "Invalid 'conversation': 'chat-7'. Expected an ID that begins with 'conv_'." } });
+    await expect(client().responses.create({ model: MODEL, input: 'x', conversation: c.id, previous_response_id: r.id })).rejects.toMatchObject({
+      status: 400,
+      code: 'mutually_exclusive_parameters',
+      error: { message: "Mutually exclusive parameters. Ensure you are only providing one of: 'previous_response_id' or 'conversation'." },
+    });
     expect(alone.conversation ?? null).toBeNull();
   });
 });

@@ -204,6 +204,13 @@ export function parseResponsesRequest(input: unknown): ResponsesRequest | OpenAI
   if (body.stream_options != null && !stream) {
     return invalidRequest("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options', 'invalid_value');
   }
+  const conversation = typeof body.conversation === 'string' ? body.conversation : body.conversation?.id;
+  if (conversation !== undefined && body.previous_response_id != null) {
+    return invalidRequest("Mutually exclusive parameters. Ensure you are only providing one of: 'previous_response_id' or 'conversation'.", null, 'mutually_exclusive_parameters');
+  }
+  if (conversation !== undefined && !conversation.startsWith('conv_')) {
+    return invalidRequest(`Invalid 'conversation': '${conversation}'. Expected an ID that begins with 'conv_'.`, 'conversation', 'invalid_value');
+  }
   const reasoningError = reasoningParamsError('responses', body.model, body.reasoning?.effort, body.temperature);
   if (reasoningError) return reasoningError;
 
