@@ -73,6 +73,30 @@ describe('openai SDK responses against the simulator', () => {
     client = clientFor(sim());
   });
 
+  describe('logprobs', () => {
+    it('include message.output_text.logprobs gives an entry per token, with top_logprobs, in the part and per delta', async () => {
+      const params = { model: MODEL, input: 'Say hello in one sentence.', include: ['message.output_text.logprobs' as const], top_logprobs: 2 };
+      const r = await client.responses.create(params);
+      const part = (r.output.find((o) => o.type === 'message') as OpenAI.Responses.ResponseOutputMessage).content[0] as OpenAI.Responses.ResponseOutputText;
+      expect(part.logprobs!.map((l) => l.token).join('')).toBe(part.text);
+      expect(part.logprobs![0]!.top_logprobs).toHaveLength(2);
+      const deltas: { delta: string; logprobs: { token: string }[] }[] = [];
+      let done: { text: string; logprobs: { token: string }[] } | undefined;
+      for await (const e of await client.responses.create({ ...params, stream: true })) {
+        if (e.type === 'response.output_text.delta') deltas.push(e);
+        if (e.type === 'response.output_text.done') done = e;
+      }
+      for (const d of deltas) expect(d.logprobs.map((l) => l.token).join('')).toBe(d.delta);
+      expect(done!.logprobs.map((l) => l.token).join('')).toBe(done!.text);
+      // The SDK's accumulator (strict about sequence numbers and indexes) takes the stream whole.
+      const final = await client.responses.stream({ ...params, reasoning: { effort: 'low', summary: 'auto' }, model: 'gpt-5-mini', top_logprobs: 0 }).finalResponse();
+      expect(final.output_text.length).toBeGreaterThan(0);
+      // Not asked for: empty, as before.
+      const plain = await client.responses.create({ model: MODEL, input: 'Hi' });
+      expect(((plain.output.find((o) => o.type === 'message') as OpenAI.Responses.ResponseOutputMessage).content[0] as OpenAI.Responses.ResponseOutputText).logprobs).toEqual([]);
+    });
+  });
+
   describe('background mode', () => {
     it('answers queued at once; a retrieve sees it in progress until it would finish, and a cancel ends it cancelled', async () => {
       // A TTFT of a minute keeps it running for the whole test, with no waiting.

@@ -10,7 +10,8 @@
  * `content_part.done`, `output_item.done`, `response.completed`), spliced as slices.
  */
 import type { Answer, AnswerToolCall } from '../answer.js';
-import { EMPTY, Lane, Step, sourceSlice, tokenStep, type StreamPlan } from '../stream-plan.js';
+import { EMPTY, Lane, Step, sourceSlice, tokenStep, walkSchedule, wholeFrameSource, type StreamPlan, type TokenSource } from '../stream-plan.js';
+import type { EmissionSchedule } from '../../timing/schedule.js';
 import type { ReasoningText } from '../reasoning.js';
 import { jsonQuote } from '../json-quote.js';
 import type { ServedTier } from './service-tier.js';
@@ -79,6 +80,8 @@ export interface ResponseParts {
   readonly echo: ResponseEcho;
   readonly answer: Answer;
   readonly usage: ResponseUsage;
+  /** The message's `logprobs` entries per token (`./logprobs.ts`), when `include` asks for them; null otherwise. */
+  readonly logprobs: readonly string[] | null;
 }
 
 const SEQUENCE = Buffer.from(',"sequence_number":');
@@ -147,17 +150,34 @@ function messageText(a: Answer): Buffer {
   return sourceSlice(a.content, a.contentCount);
 }
 
+/** A `logprobs` array's JSON: the entries, or none. */
+const logprobsJson = (entries: readonly string[] | null): string => (entries === null ? '[]' : `[${entries.join(',')}]`);
+
 /** The finished content part: output text, or a refusal. */
-function contentPart(a: Answer): Buffer[] {
+function contentPart(a: Answer, logprobs: readonly string[] | null): Buffer[] {
   if (a.refusal) return [Buffer.from('{"type":"refusal","refusal":'), ...quoted(messageText(a)), Buffer.from('}')];
-  return [Buffer.from('{"type":"output_text","annotations":[],"logprobs":[],"text":'), ...quoted(messageText(a)), Buffer.from('}')];
+  return [Buffer.from(`{"type":"output_text","annotations":[],"logprobs":${logprobsJson(logprobs)},"text":`), ...quoted(messageText(a)), Buffer.from('}')];
+}
+
+/**
+ * With logprobs, the message's text deltas go one whole event per scheduled event, each with the
+ * entries of the tokens it carries (as chat's chunks do, `./chat-encode.ts`); numbered as usual.
+ */
+function logprobDeltas(head: Buffer, a: Answer, entries: readonly string[], sends: readonly number[]): Step[] {
+  let at = 0;
+  return sends.map((n) => {
+    const window: TokenSource = { bytes: a.content.bytes, offsets: a.content.offsets, first: a.content.first + at, count: n };
+    const frame = Buffer.concat([head, sourceSlice(window, n), Buffer.from(`","logprobs":[${entries.slice(at, at + n).join(',')}],"sequence_number":`)]);
+    at += n;
+    return tokenStep(EMPTY, wholeFrameSource(frame, n), n, EMPTY, FRAME_END);
+  });
 }
 
 function messageItem(p: ResponseParts): Buffer[] {
   const status = p.answer.contentCount < p.answer.content.count ? 'incomplete' : 'completed';
   return [
     Buffer.from(`{"id":${JSON.stringify(p.who.messageId)},"type":"message","status":"${status}","content":[`),
-    ...contentPart(p.answer),
+    ...contentPart(p.answer, p.logprobs),
     Buffer.from('],"role":"assistant"}'),
   ];
 }
@@ -251,12 +271,26 @@ function eventFrame(type: string, fields: readonly (Buffer | string)[]): Step {
   return Step.numberedFrame(Buffer.concat(pieces), FRAME_END);
 }
 
+/** Tokens of the message text each scheduled event sends: its token step follows the summary's, when there is one. */
+function contentSends(p: ResponseParts, schedule: EmissionSchedule): number[] {
+  const steps: number[] = [];
+  if (p.summary !== null) steps.push(p.summary.count);
+  const contentStep = steps.length;
+  steps.push(p.answer.contentCount);
+  for (const c of p.answer.toolCalls) if (c.count > 0) steps.push(c.count);
+  const sends: number[] = [];
+  walkSchedule(schedule, [steps], [0], (_lane, step, _event, n) => {
+    if (step === contentStep) sends.push(n);
+  });
+  return sends;
+}
+
 /**
  * The whole event stream as one lane: lifecycle events, then per output item its added, delta
  * and done events, then `response.completed` (or `response.incomplete` when cut at the limit).
  * No trailer: the stream ends after the last event, with no `[DONE]`.
  */
-export function responseStreamPlan(p: ResponseParts): StreamPlan {
+export function responseStreamPlan(p: ResponseParts, schedule: EmissionSchedule | null = null): StreamPlan {
   const steps: Step[] = [];
   const started = responseObject(p, false, [EMPTY_OUTPUT]);
   steps.push(eventFrame('response.created', ['"response":', ...started]));
@@ -283,11 +317,14 @@ export function responseStreamPlan(p: ResponseParts): StreamPlan {
       const kind = a.refusal ? 'refusal' : 'output_text';
       if (a.contentCount > 0) {
         const tail = a.refusal ? ARGS_DELTA_TAIL : TEXT_DELTA_TAIL;
-        steps.push(tokenStep(Buffer.from(`${eventHead(`response.${kind}.delta`)}${at},"delta":"`), a.content, a.contentCount, tail, FRAME_END));
+        const head = Buffer.from(`${eventHead(`response.${kind}.delta`)}${at},"delta":"`);
+        const sends = p.logprobs !== null && !a.refusal && schedule !== null ? contentSends(p, schedule) : null;
+        if (sends !== null) steps.push(...logprobDeltas(head, a, p.logprobs!, sends));
+        else steps.push(tokenStep(head, a.content, a.contentCount, tail, FRAME_END));
       }
-      const done = a.refusal ? [`${at},"refusal":`, ...quoted(messageText(a))] : [`${at},"text":`, ...quoted(messageText(a)), ',"logprobs":[]'];
+      const done = a.refusal ? [`${at},"refusal":`, ...quoted(messageText(a))] : [`${at},"text":`, ...quoted(messageText(a)), `,"logprobs":${logprobsJson(p.logprobs)}`];
       steps.push(eventFrame(`response.${kind}.done`, done));
-      steps.push(eventFrame('response.content_part.done', [`${at},"part":`, ...contentPart(a)]));
+      steps.push(eventFrame('response.content_part.done', [`${at},"part":`, ...contentPart(a, p.logprobs)]));
     } else {
       const { call, itemId } = item;
       const id = JSON.stringify(itemId);

@@ -29,6 +29,7 @@ import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cac
 import { servedTier } from './service-tier.js';
 import { appendItems, conversationFor, conversationTurns, storedItem, type ConversationItem } from './conversations.js';
 import { safeDecode } from '../path-segment.js';
+import { tokenLogprobs } from './logprobs.js';
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -167,6 +168,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     echo: echoOf(req, conversation?.id ?? null),
     answer,
     usage: { inputTokens, cachedTokens, outputTokens: answer.completionTokens + reasoning, reasoningTokens: reasoning },
+    logprobs: req.body.include?.includes('message.output_text.logprobs') === true && !answer.refusal ? tokenLogprobs(answer.content, answer.contentCount, req.body.top_logprobs ?? 0, rng) : null,
   };
 
   // Stored when accepted, as its final object: a retrieve during generation sees the finished response.
@@ -195,7 +197,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     lead,
     meta: held,
     faultFrames: { error: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END, malformed: RESPONSE_MALFORMED_FRAME, half: RESPONSE_HALF_FRAME },
-    plan: () => responseStreamPlan(parts),
+    plan: () => responseStreamPlan(parts, timing.stream ? timing.schedule : null),
     body: () => final,
     completionTokens: answer.completionTokens + reasoning,
   });
