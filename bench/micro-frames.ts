@@ -32,7 +32,7 @@ export const ANSWER_REQUEST: AnswerRequest = {
 };
 
 function identity(i: number): ChatIdentity {
-  return { id: `chatcmpl-${String(i).padStart(29, '0')}`, created: 1_700_000_000 + i, model: 'gpt-4o-mini', systemFingerprint: 'fp_0123456789', serviceTier: 'default', contentFilter: false };
+  return { id: `chatcmpl-${String(i).padStart(29, '0')}`, created: 1_700_000_000 + i, model: 'gpt-4o-mini', systemFingerprint: 'fp_0123456789', serviceTier: 'default', contentFilter: false, wholeToolCalls: false };
 }
 
 export function framePairs(corpus: Corpus, seed: number): Pair[] {

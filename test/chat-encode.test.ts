@@ -8,7 +8,7 @@ import { SeededRandom } from '../src/timing/random.js';
 import { TINY_ENTRIES } from './fixtures/corpus.js';
 
 const REQUEST: AnswerRequest = { bucketKey: 'gpt-4o-mini', tools: [], mustCallTool: false, parallelToolCalls: true, lastIsToolResult: false, json: 'none', jsonSchema: undefined, maxTokens: undefined };
-const WHO: ChatIdentity = { id: 'chatcmpl-AbCdE0123456789', created: 1_700_000_000, model: 'gpt-4o-"mini"', systemFingerprint: 'fp_0123456789', serviceTier: 'default', contentFilter: false };
+const WHO: ChatIdentity = { id: 'chatcmpl-AbCdE0123456789', created: 1_700_000_000, model: 'gpt-4o-"mini"', systemFingerprint: 'fp_0123456789', serviceTier: 'default', contentFilter: false, wholeToolCalls: false };
 
 describe('chat completion body', () => {
   const corpus = new Corpus(compileCorpus(TINY_ENTRIES), 'gpt-4o-mini');
@@ -70,7 +70,7 @@ function parseFrame(frame: string): Chunk {
 describe('chat stream plan', () => {
   const corpus = new Corpus(compileCorpus(TINY_ENTRIES), 'gpt-4o-mini');
   const WEATHER = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
-  const OTHER: ChatIdentity = { id: 'chatcmpl-ZyXwV9876543210', created: 1_800_000_000, model: 'gpt-4o', systemFingerprint: 'fp_9876543210', serviceTier: 'flex', contentFilter: false };
+  const OTHER: ChatIdentity = { id: 'chatcmpl-ZyXwV9876543210', created: 1_800_000_000, model: 'gpt-4o', systemFingerprint: 'fp_9876543210', serviceTier: 'flex', contentFilter: false, wholeToolCalls: false };
 
   it("writes every frame with its own response's id, created and model, whatever it shares with other responses", () => {
     const rng = new SeededRandom(5);

@@ -378,6 +378,20 @@ describe('openai SDK against the simulator', () => {
       }
     });
 
+    it('streams an xAI (grok) tool call whole in one chunk, as xAI does, where OpenAI sends fragments', async () => {
+      const deltas: OpenAI.Chat.Completions.ChatCompletionChunk.Choice.Delta.ToolCall[] = [];
+      const stream = client.chat.completions.stream({ model: 'grok-4', messages: TOOL_PROMPT, tools: [WEATHER_TOOL, TIME_TOOL], tool_choice: 'required' });
+      stream.on('chunk', (c) => deltas.push(...(c.choices[0]?.delta.tool_calls ?? [])));
+      const final = await stream.finalChatCompletion();
+      const calls = final.choices[0]!.message.tool_calls!;
+      expect(calls.length).toBeGreaterThan(0);
+      expect(deltas).toHaveLength(calls.length);
+      for (const d of deltas) {
+        expect(d).toMatchObject({ id: expect.stringMatching(/^call_/) as unknown, type: 'function', function: { name: expect.any(String) as unknown } });
+        expect(() => JSON.parse(d.function!.arguments!) as unknown).not.toThrow();
+      }
+    });
+
     it('an allowed_tools tool_choice narrows the callable tools and forces a call in required mode', async () => {
       for (const seed of [1, 2, 3, 4]) {
         const r = await client.chat.completions.create({

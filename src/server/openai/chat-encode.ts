@@ -23,6 +23,11 @@ export interface ChatIdentity {
   readonly serviceTier: ServedTier;
   /** Azure OpenAI: choices carry `content_filter_results`, and the prompt's results come first (`../azure/content-filter.ts`). */
   readonly contentFilter: boolean;
+  /**
+   * xAI: a streamed tool call arrives whole in one chunk (id, name and all its arguments) when it
+   * is generated, not as OpenAI's fragments; `@ai-sdk/xai` refuses a fragment without the id.
+   */
+  readonly wholeToolCalls: boolean;
 }
 
 export interface ChatUsage {
@@ -124,6 +129,12 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
     }
     a.toolCalls.forEach((call, k) => {
       const role = k === 0 && !hasText ? '"role":"assistant","content":null,' : '';
+      if (who.wholeToolCalls) {
+        // The whole call in the frame of its last token: its arguments take their time, then arrive together.
+        const whole = Buffer.concat([prefix, Buffer.from(`${choice}{${role}"tool_calls":[{"index":${k},"id":${jsonQuote(call.id)},"type":"function","function":{"name":${jsonQuote(call.name)},"arguments":"`), sourceSlice(call.args, call.count), Buffer.from(`"}}]}${close}`)]);
+        steps.push(call.count > 0 ? tokenStep(EMPTY, wholeFrameSource(whole, call.count), call.count, EMPTY) : Step.frame(whole));
+        return;
+      }
       const start = `{${role}"tool_calls":[{"index":${k},"id":${jsonQuote(call.id)},"type":"function","function":{"name":${jsonQuote(call.name)},"arguments":""}}]}`;
       steps.push(Step.frame(Buffer.from(choice + start + close), prefix));
       if (call.count > 0) {

@@ -18,7 +18,7 @@ import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
-import { MEMO_ID_CHARS, openAIEndpointOf, outputBudget, overflowedWindow, refusedOutputLimit, servedModelId } from '../../corpus/model-catalog.js';
+import { MEMO_ID_CHARS, openAIEndpointOf, vendorOf, outputBudget, overflowedWindow, refusedOutputLimit, servedModelId } from '../../corpus/model-catalog.js';
 import { contextLengthExceeded, maxTokensTooLarge, wrongEndpoint } from './errors.js';
 import { mediaTokens } from './media-tokens.js';
 import { stopList } from '../stop-sequences.js';
@@ -147,6 +147,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     systemFingerprint: systemFingerprint(model),
     serviceTier: servedTier(req.body.service_tier),
     contentFilter: route === 'azure_chat_completions',
+    wholeToolCalls: vendorOf(model) === 'xai',
   };
 
   return openAIAnswerReply({
