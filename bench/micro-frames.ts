@@ -39,7 +39,7 @@ export function framePairs(corpus: Corpus, seed: number): Pair[] {
   const rng = new SeededRandom(seed);
   const answers: Answer[] = [];
   for (let i = 0; i < 64; i++) answers.push(chooseAnswer(corpus, ANSWER_REQUEST, rng));
-  const usage = (a: Answer): ChatUsage => ({ promptTokens: 20, completionTokens: a.completionTokens, reasoningTokens: 0, cachedTokens: 0 });
+  const usage = (a: Answer): ChatUsage => ({ promptTokens: 20, completionTokens: a.completionTokens, reasoningTokens: 0, cachedTokens: 0, reasoningOutside: false });
   const plans = answers.map((a, i) => chatStreamPlan(identity(i), [a], true, usage(a)).lanes[0]!);
 
   // Mean bytes per event, so the copy baseline moves the same bytes.

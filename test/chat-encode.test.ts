@@ -20,7 +20,7 @@ describe('chat completion body', () => {
       // Cut some answers short, so both finish reasons are covered.
       const a = chooseAnswer(corpus, { ...REQUEST, maxTokens: i % 3 === 0 ? 3 : undefined }, rng);
       if (a.toolCalls.length > 0 || a.contentCount === 0) continue;
-      const usage = { promptTokens: 9, completionTokens: a.completionTokens, reasoningTokens: 0, cachedTokens: 0 };
+      const usage = { promptTokens: 9, completionTokens: a.completionTokens, reasoningTokens: 0, cachedTokens: 0, reasoningOutside: false };
       const general = chatBodyGeneral(WHO, [a], usage);
       expect(chatBody(WHO, [a], usage).toString()).toBe(general.toString());
       // The transient body holds the same bytes.
@@ -80,7 +80,7 @@ describe('chat stream plan', () => {
         for (const who of [WHO, OTHER]) {
           // Two choices, so the choice index varies too.
           const answers = [chooseAnswer(corpus, request, rng), chooseAnswer(corpus, request, rng)];
-          const { lanes } = chatStreamPlan(who, answers, includeUsage, { promptTokens: 7, completionTokens: 1, reasoningTokens: 0, cachedTokens: 0 });
+          const { lanes } = chatStreamPlan(who, answers, includeUsage, { promptTokens: 7, completionTokens: 1, reasoningTokens: 0, cachedTokens: 0, reasoningOutside: false });
           lanes.forEach((lane, index) => {
             const chunks = laneFrames(lane).map(parseFrame);
             let text = '';
@@ -110,8 +110,8 @@ describe('chat stream plan', () => {
   it('builds one prefix per response and shares the frames that carry nothing of it', () => {
     const rng = new SeededRandom(8);
     const a = chooseAnswer(corpus, REQUEST, rng);
-    const first = chatStreamPlan(WHO, [a], true, { promptTokens: 7, completionTokens: a.completionTokens, reasoningTokens: 0, cachedTokens: 0 }).lanes[0]!;
-    const second = chatStreamPlan(OTHER, [a], true, { promptTokens: 7, completionTokens: a.completionTokens, reasoningTokens: 0, cachedTokens: 0 }).lanes[0]!;
+    const first = chatStreamPlan(WHO, [a], true, { promptTokens: 7, completionTokens: a.completionTokens, reasoningTokens: 0, cachedTokens: 0, reasoningOutside: false }).lanes[0]!;
+    const second = chatStreamPlan(OTHER, [a], true, { promptTokens: 7, completionTokens: a.completionTokens, reasoningTokens: 0, cachedTokens: 0, reasoningOutside: false }).lanes[0]!;
     expect(first.steps.length).toBe(second.steps.length);
     expect(first.steps[0]!.prefix).not.toBe(second.steps[0]!.prefix);
     first.steps.forEach((step, i) => {

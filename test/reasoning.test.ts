@@ -143,6 +143,38 @@ describe('OpenAI reasoning models', () => {
     }
   });
 
+  it("xAI: Grok 3 Mini shows reasoning_content and Grok 4 hides it; both bill reasoning beside completion_tokens, as xAI does", async () => {
+    type XaiMessage = OpenAI.Chat.Completions.ChatCompletionMessage & { reasoning_content?: string };
+    const mini = await client().chat.completions.create({ model: 'grok-3-mini', messages: HELLO, reasoning_effort: 'high' });
+    const u = mini.usage!;
+    const reasoning = u.completion_tokens_details!.reasoning_tokens!;
+    expect(reasoning).toBeGreaterThan(0);
+    expect(u.total_tokens).toBe(u.prompt_tokens + u.completion_tokens + reasoning);
+    expect((mini.choices[0]!.message as XaiMessage).reasoning_content!.length).toBeGreaterThan(0);
+    // Streamed: the reasoning deltas come before the answer's.
+    const kinds: string[] = [];
+    for await (const c of await client().chat.completions.create({ model: 'grok-3-mini', messages: HELLO, stream: true })) {
+      const d = c.choices[0]?.delta as { content?: string; reasoning_content?: string } | undefined;
+      if (d?.reasoning_content) kinds.push('reasoning');
+      if (d?.content) kinds.push('content');
+    }
+    expect(kinds[0]).toBe('reasoning');
+    expect(kinds.lastIndexOf('reasoning')).toBeLessThan(kinds.indexOf('content'));
+    const grok4 = await client().chat.completions.create({ model: 'grok-4', messages: HELLO });
+    expect(grok4.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThan(0);
+    expect((grok4.choices[0]!.message as XaiMessage).reasoning_content).toBeUndefined();
+    expect((await client().chat.completions.create({ model: 'grok-4-fast-non-reasoning', messages: HELLO })).usage!.completion_tokens_details!.reasoning_tokens).toBe(0);
+  });
+
+  it('xAI refuses what Grok does not take, in its own error shape: an effort on Grok 4, a presence penalty', async () => {
+    const post = (body: unknown) => fetch(`${sim().url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const effort = await post({ model: 'grok-4', messages: HELLO, reasoning_effort: 'high' });
+    expect(effort.status).toBe(400);
+    expect(await effort.json()).toEqual({ code: 'Client specified an invalid argument', error: 'Model grok-4 does not support parameter reasoningEffort.' });
+    const penalty = await post({ model: 'grok-3-mini', messages: HELLO, presence_penalty: 0.5 });
+    expect(((await penalty.json()) as { error: string }).error).toBe('Argument not supported on this model: presencePenalty');
+  });
+
   /** The error body a rejected request carried, as the SDK parsed it. */
   const refusal = async (call: Promise<unknown>) => {
     const err = await call.then(

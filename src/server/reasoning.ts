@@ -54,6 +54,20 @@ export function openAIReasoningTokens(model: string, effort: string | null | und
   return draw(rng, effortRange(effort ?? effortSupport(model)?.fallback));
 }
 
+/**
+ * xAI's reasoning models: Grok 3 Mini by its `reasoning_effort` (`low`, the default, or `high`),
+ * Grok 4 always (about a medium effort; it takes no effort parameter), and not the
+ * `-non-reasoning` variants. 0 for the rest.
+ */
+export function xaiReasoningTokens(model: string, effort: string | null | undefined, rng: SeededRandom): number {
+  if (model.startsWith('grok-3-mini')) return draw(rng, effortRange(effort === 'high' ? 'high' : 'low'));
+  if (model.startsWith('grok-4') && !model.includes('non-reasoning')) return draw(rng, MEDIUM);
+  return 0;
+}
+
+/** Grok 3 Mini shows its reasoning (`reasoning_content`); Grok 4 keeps it hidden. */
+export const xaiShowsReasoning = (model: string): boolean => model.startsWith('grok-3-mini');
+
 /** Gemini models that can think (2.5 and 3); 2.5 Flash and Flash-Lite can be told not to, and Flash-Lite does not by default. */
 export function geminiThinks(model: string): boolean {
   return model.startsWith('gemini-2.5') || model.startsWith('gemini-3');

@@ -6,6 +6,7 @@
 import type { Answer } from '../answer.js';
 import { EMPTY, Lane, Step, sourceSlice, tokenStep, walkSchedule, wholeFrameSource, type TokenSource } from '../stream-plan.js';
 import type { EmissionSchedule } from '../../timing/schedule.js';
+import type { ReasoningText } from '../reasoning.js';
 import { laneTokenSteps } from '../answer.js';
 import { choiceLogprobs } from './logprobs.js';
 import { jsonQuote } from '../json-quote.js';
@@ -38,6 +39,11 @@ export interface ChatUsage {
   readonly completionTokens: number;
   /** Hidden reasoning (o-series, GPT-5), included in `completionTokens`. */
   readonly reasoningTokens: number;
+  /**
+   * xAI's convention: reasoning tokens are billed beside `completion_tokens`, not inside it, and
+   * `total_tokens` adds them (`@ai-sdk/xai` sums the two; OpenAI's convention would count them twice).
+   */
+  readonly reasoningOutside: boolean;
 }
 
 export const DONE_FRAME = Buffer.from('data: [DONE]\n\n');
@@ -94,13 +100,27 @@ function logprobSteps(prefix: Buffer, head: string, close: string, a: Answer, en
 
 const NO_SENDS: number[][] = [];
 
-export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], includeUsage: boolean, usage: ChatUsage, logprobs: ChatLogprobs = null, schedule: EmissionSchedule | null = null): { lanes: Lane[]; trailer: Buffer; preludeSteps: number } {
+/**
+ * `reasoning`: text the first choice shows before its answer (xAI's `reasoning_content`, streamed
+ * as its own deltas), or null.
+ */
+export function chatStreamPlan(
+  who: ChatIdentity,
+  answers: readonly Answer[],
+  includeUsage: boolean,
+  usage: ChatUsage,
+  logprobs: ChatLogprobs = null,
+  schedule: EmissionSchedule | null = null,
+  reasoning: ReasoningText | null = null,
+): { lanes: Lane[]; trailer: Buffer; preludeSteps: number } {
   const prefix = Buffer.from(chunkPrefix(who));
-  // Per lane, the tokens each event sends of its content (its first token step), when logprobs need them.
+  // Per lane, the tokens each event sends of its content (the token step after any reasoning), when logprobs need them.
   const contentSends: number[][] = logprobs === null ? NO_SENDS : answers.map(() => []);
   if (logprobs !== null && schedule !== null) {
-    walkSchedule(schedule, answers.map(laneTokenSteps), answers.map(() => 0), (lane, step, _event, n) => {
-      if (step === 0 && answers[lane]!.contentCount > 0) contentSends[lane]!.push(n);
+    const shown = (lane: number): boolean => lane === 0 && reasoning !== null && reasoning.count > 0;
+    const laneSteps = answers.map((a, lane) => (shown(lane) ? [reasoning!.count, ...laneTokenSteps(a)] : laneTokenSteps(a)));
+    walkSchedule(schedule, laneSteps, answers.map(() => 0), (lane, step, _event, n) => {
+      if (step === (shown(lane) ? 1 : 0) && answers[lane]!.contentCount > 0) contentSends[lane]!.push(n);
     });
   }
   const usageNull = includeUsage ? ',"usage":null' : '';
@@ -117,6 +137,7 @@ export function chatStreamPlan(who: ChatIdentity, answers: readonly Answer[], in
     if (hasText || a.toolCalls.length === 0) {
       const role = a.refusal ? '{"role":"assistant","content":null,"refusal":""}' : '{"role":"assistant","content":"","refusal":null}';
       steps.push(Step.frame(sharedBody(choice + role + close), prefix));
+      if (index === 0 && reasoning !== null && reasoning.count > 0) steps.push(tokenStep(sharedBody(`${choice}{"reasoning_content":"`), reasoning.source, reasoning.count, tail, null, prefix));
       if (hasText) {
         const key = a.refusal ? 'refusal' : 'content';
         const entries = logprobs?.[index];
@@ -182,13 +203,15 @@ export function joinPieces(parts: readonly (string | Buffer)[], transient = fals
 }
 
 function usageJson(u: ChatUsage): string {
-  return `{"prompt_tokens":${u.promptTokens},"completion_tokens":${u.completionTokens},"total_tokens":${u.promptTokens + u.completionTokens},"prompt_tokens_details":{"cached_tokens":${u.cachedTokens},"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens},"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`;
+  return `{"prompt_tokens":${u.promptTokens},"completion_tokens":${u.completionTokens},"total_tokens":${u.promptTokens + u.completionTokens + (u.reasoningOutside ? u.reasoningTokens : 0)},"prompt_tokens_details":{"cached_tokens":${u.cachedTokens},"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens},"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`;
 }
 
 /** The non-streaming `chat.completion` body; content is spliced from the arena as one slice. */
-export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false, logprobs: ChatLogprobs = null): Buffer {
+export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false, logprobs: ChatLogprobs = null, reasoning: ReasoningText | null = null): Buffer {
   const a = answers.length === 1 ? answers[0]! : null;
-  if (a === null || a.refusal || a.toolCalls.length > 0 || a.contentCount === 0 || who.contentFilter || logprobs !== null) return chatBodyGeneral(who, answers, usage, transient, logprobs);
+  if (a === null || a.refusal || a.toolCalls.length > 0 || a.contentCount === 0 || who.contentFilter || logprobs !== null || reasoning !== null) {
+    return chatBodyGeneral(who, answers, usage, transient, logprobs, reasoning);
+  }
   // The common answer, one text choice: two texts around the content. The general encoder's
   // appends field by field build a long rope that every write must flatten first.
   return joinPieces(
@@ -202,7 +225,7 @@ export function chatBody(who: ChatIdentity, answers: readonly Answer[], usage: C
 }
 
 /** The body for any answers: several choices, refusals, tool calls. */
-export function chatBodyGeneral(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false, logprobs: ChatLogprobs = null): Buffer {
+export function chatBodyGeneral(who: ChatIdentity, answers: readonly Answer[], usage: ChatUsage, transient = false, logprobs: ChatLogprobs = null, reasoning: ReasoningText | null = null): Buffer {
   // Text accumulates in one string between arena slices: each piece costs a native write.
   const parts: (string | Buffer)[] = [];
   let text = `{"id":"${who.id}","object":"chat.completion","created":${who.created},"model":${jsonQuote(who.model)},"choices":[`;
@@ -223,6 +246,11 @@ export function chatBodyGeneral(who: ChatIdentity, answers: readonly Answer[], u
       text += a.toolCalls.length > 0 || a.refusal ? 'null' : '""';
     }
     if (!a.refusal) text += ',"refusal":null';
+    if (index === 0 && reasoning !== null && reasoning.count > 0) {
+      text += ',"reasoning_content":"';
+      slice(sourceSlice(reasoning.source, reasoning.count));
+      text += '"';
+    }
     if (a.toolCalls.length > 0) {
       text += ',"tool_calls":[';
       a.toolCalls.forEach((c, k) => {

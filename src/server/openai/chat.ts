@@ -22,10 +22,11 @@ import { MEMO_ID_CHARS, openAIEndpointOf, vendorOf, outputBudget, overflowedWind
 import { contextLengthExceeded, maxTokensTooLarge, wrongEndpoint } from './errors.js';
 import { mediaTokens } from './media-tokens.js';
 import { stopList } from '../stop-sequences.js';
-import { answerAfterReasoning, openAIReasoningTokens } from '../reasoning.js';
+import { answerAfterReasoning, openAIReasoningTokens, reasoningText, xaiReasoningTokens, xaiShowsReasoning } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
 import { tokenLogprobs } from './logprobs.js';
+import { xaiErrorReply, xaiParamsRefusal } from './xai-params.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -92,6 +93,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   // Refused before it reaches the model, so before quotas and faults. Azure names deployments, not models.
   const serves = route === 'chat_completions' ? openAIEndpointOf(model) : undefined;
   if (serves !== undefined && serves !== 'chat') return openAIErrorReply(requestId, route, wrongEndpoint('chat', serves), 'invalid_request', modelIndex);
+  const xaiRefusal = vendorOf(model) === 'xai' ? xaiParamsRefusal(model, req.body) : undefined;
+  if (xaiRefusal !== undefined) return xaiErrorReply(requestId, route, xaiRefusal, modelIndex);
   const outputLimit = refusedOutputLimit(model, req.maxTokens);
   if (outputLimit !== undefined) {
     const param = req.body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
@@ -119,7 +122,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     parallelToolCalls: req.body.parallel_tool_calls !== false,
     lastIsToolResult: lastRole === 'tool' || lastRole === 'function',
     json: req.responseFormat === 'json_object' ? 'object' : req.responseFormat === 'json_schema' ? 'schema' : 'none',
-    schemaRefusals: true,
+    // Structured Outputs' refusal field is OpenAI's; xAI refuses in plain content.
+    schemaRefusals: vendorOf(model) !== 'xai',
     jsonSchema: format?.type === 'json_schema' ? format.json_schema.schema : undefined,
     maxTokens: outputBudget(model, req.maxTokens),
     forceEntryId: admission.entryId,
@@ -127,17 +131,24 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   };
   const answers: Answer[] = [];
   let reasoningTokens = 0;
+  const xai = vendorOf(model) === 'xai';
   for (let i = 0; i < req.n; i++) {
     // A reasoning model thinks first, out of the same limit: what is left bounds the answer.
-    const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, openAIReasoningTokens(model, req.body.reasoning_effort, rng), rng);
+    const tokens = xai ? xaiReasoningTokens(model, req.body.reasoning_effort, rng) : openAIReasoningTokens(model, req.body.reasoning_effort, rng);
+    const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, tokens, rng);
     answers.push(answer);
     reasoningTokens += reasoning;
   }
-  const completionTokens = answers.reduce((n, a) => n + a.completionTokens, reasoningTokens);
-  const usage = { promptTokens, cachedTokens, completionTokens, reasoningTokens };
+  // xAI bills reasoning beside the completion; OpenAI inside it.
+  const completionTokens = answers.reduce((n, a) => n + a.completionTokens, xai ? 0 : reasoningTokens);
+  const usage = { promptTokens, cachedTokens, completionTokens, reasoningTokens, reasoningOutside: xai };
+  // Grok 3 Mini shows its reasoning before the answer, streamed first.
+  const shown = xai && xaiShowsReasoning(model) && reasoningTokens > 0 ? reasoningText(ctx.corpus, bucketKey, reasoningTokens, rng) : null;
 
   const lead = answers[0]!.entry;
-  const timing = planAnswerTiming(ctx, { model, laneSteps: answers.map(laneTokenSteps), rng, promptTokens, admission, lead }, req.stream);
+  const laneSteps = answers.map(laneTokenSteps);
+  if (shown !== null && shown.count > 0) laneSteps[0]!.unshift(shown.count);
+  const timing = planAnswerTiming(ctx, { model, laneSteps, rng, promptTokens, admission, lead, recordingApplies: shown === null }, req.stream);
   const logprobs = req.body.logprobs === true ? answers.map((a) => tokenLogprobs(a.content, a.contentCount, req.body.top_logprobs ?? 0, rng)) : null;
   const who: ChatIdentity = {
     id: randomId(rng, 'chatcmpl-', 29),
@@ -157,8 +168,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     admission,
     lead,
     meta: held,
-    plan: () => chatStreamPlan(who, answers, req.includeUsage, usage, logprobs, timing.stream ? timing.schedule : null),
-    body: (transient) => chatBody(who, answers, usage, transient, logprobs),
+    plan: () => chatStreamPlan(who, answers, req.includeUsage, usage, logprobs, timing.stream ? timing.schedule : null, shown),
+    body: (transient) => chatBody(who, answers, usage, transient, logprobs, shown),
     completionTokens,
   });
 }

@@ -1,0 +1,36 @@
+/**
+ * What xAI's OpenAI-compatible chat API refuses that OpenAI's takes, in xAI's own error shape
+ * (`{"code":"Client specified an invalid argument","error":"…"}`, which `@ai-sdk/xai` parses; the
+ * openai SDK shows the body as the message). Only refusals clients have recorded are modelled.
+ */
+import type { RouteId } from '../../metrics/counters.js';
+import type { JsonReply } from '../reply.js';
+import type { ChatRequestBody } from './chat-request.js';
+import { JSON_TYPE, openAIHeaders } from './reply.js';
+
+const INVALID_ARGUMENT = 'Client specified an invalid argument';
+
+/** Grok 4 reasons on its own: it takes no reasoning effort. Grok 3 Mini takes one. */
+const takesNoEffort = (model: string): boolean => model.startsWith('grok-4');
+/** The reasoning models take no presence penalty. */
+const takesNoPresencePenalty = (model: string): boolean => model.startsWith('grok-4') || model.startsWith('grok-3-mini');
+
+/** xAI's refusal of a grok request's parameters, or undefined when it takes them. */
+export function xaiParamsRefusal(model: string, body: ChatRequestBody): string | undefined {
+  if (body.reasoning_effort != null && takesNoEffort(model)) return `Model ${model} does not support parameter reasoningEffort.`;
+  if (body.presence_penalty != null && takesNoPresencePenalty(model)) return 'Argument not supported on this model: presencePenalty';
+  return undefined;
+}
+
+export function xaiErrorReply(requestId: string, route: RouteId, message: string, modelIndex: number): JsonReply {
+  return {
+    kind: 'json',
+    status: 400,
+    contentType: JSON_TYPE,
+    headers: openAIHeaders(requestId, 0),
+    body: JSON.stringify({ code: INVALID_ARGUMENT, error: message }),
+    delayMs: 0,
+    completionTokens: 0,
+    meta: { route, modelIndex, errorKind: 'invalid_request' },
+  };
+}
