@@ -93,7 +93,9 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   // Refused before it reaches the model, so before quotas and faults. Azure names deployments, not models.
   const serves = route === 'chat_completions' ? openAIEndpointOf(model) : undefined;
   if (serves !== undefined && serves !== 'chat') return openAIErrorReply(requestId, route, wrongEndpoint('chat', serves), 'invalid_request', modelIndex);
-  const xaiRefusal = vendorOf(model) === 'xai' ? xaiParamsRefusal(model, req.body) : undefined;
+  // xAI's models, served on these routes, answer as xAI does (`./xai-params.ts`, the reasoning below).
+  const xai = vendorOf(model) === 'xai';
+  const xaiRefusal = xai ? xaiParamsRefusal(model, req.body) : undefined;
   if (xaiRefusal !== undefined) return xaiErrorReply(requestId, route, xaiRefusal, modelIndex);
   const outputLimit = refusedOutputLimit(model, req.maxTokens);
   if (outputLimit !== undefined) {
@@ -123,7 +125,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     lastIsToolResult: lastRole === 'tool' || lastRole === 'function',
     json: req.responseFormat === 'json_object' ? 'object' : req.responseFormat === 'json_schema' ? 'schema' : 'none',
     // Structured Outputs' refusal field is OpenAI's; xAI refuses in plain content.
-    schemaRefusals: vendorOf(model) !== 'xai',
+    schemaRefusals: !xai,
     jsonSchema: format?.type === 'json_schema' ? format.json_schema.schema : undefined,
     maxTokens: outputBudget(model, req.maxTokens),
     forceEntryId: admission.entryId,
@@ -131,7 +133,6 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   };
   const answers: Answer[] = [];
   let reasoningTokens = 0;
-  const xai = vendorOf(model) === 'xai';
   for (let i = 0; i < req.n; i++) {
     // A reasoning model thinks first, out of the same limit: what is left bounds the answer.
     const tokens = xai ? xaiReasoningTokens(model, req.body.reasoning_effort, rng) : openAIReasoningTokens(model, req.body.reasoning_effort, rng);
@@ -158,7 +159,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     systemFingerprint: systemFingerprint(model),
     serviceTier: servedTier(req.body.service_tier),
     contentFilter: route === 'azure_chat_completions',
-    wholeToolCalls: vendorOf(model) === 'xai',
+    wholeToolCalls: xai,
   };
 
   return openAIAnswerReply({
