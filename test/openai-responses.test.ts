@@ -97,6 +97,28 @@ describe('openai SDK responses against the simulator', () => {
     });
   });
 
+  describe('input items', () => {
+    it('lists the request\'s input items, newest first by default, paged, with the same ids every time; gone with the response', async () => {
+      const r = await client.responses.create({
+        model: MODEL,
+        input: [
+          { role: 'user', content: 'First question' },
+          { role: 'assistant', content: 'First answer' },
+          { role: 'user', content: [{ type: 'input_text', text: 'Second question' }] },
+        ],
+      });
+      const texts = (items: OpenAI.Responses.ResponseItem[]) => items.map((i) => (i.type === 'message' ? (i.content[0] as { text: string }).text : i.type));
+      const desc = (await client.responses.inputItems.list(r.id)).data;
+      expect(texts(desc)).toEqual(['Second question', 'First answer', 'First question']);
+      const asc: OpenAI.Responses.ResponseItem[] = [];
+      for await (const item of client.responses.inputItems.list(r.id, { order: 'asc', limit: 1 })) asc.push(item);
+      expect(texts(asc)).toEqual(['First question', 'First answer', 'Second question']);
+      expect(asc.map((i) => i.id)).toEqual([...desc].reverse().map((i) => i.id));
+      await client.responses.delete(r.id);
+      await expect(client.responses.inputItems.list(r.id)).rejects.toMatchObject({ status: 404 });
+    });
+  });
+
   describe('background mode', () => {
     it('answers queued at once; a retrieve sees it in progress until it would finish, and a cancel ends it cancelled', async () => {
       // A TTFT of a minute keeps it running for the whole test, with no waiting.

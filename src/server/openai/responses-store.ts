@@ -15,11 +15,12 @@ import { perThread } from '../thread-context.js';
 export const STORE_MAX_ENTRIES = 1000;
 export const STORE_MAX_BYTES = 64 * 1024 * 1024;
 
-export class ResponseStore {
+/** Kept bodies: the final Response objects (bytes), or the requests behind them (text, sized by its length). */
+export class ResponseStore<T extends { readonly length: number } = Buffer> {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   /** Insertion order is recency order: a hit moves its entry to the end. */
-  readonly #entries: Map<string, Buffer>;
+  readonly #entries: Map<string, T>;
   #bytes: number;
 
   constructor(maxEntries = STORE_MAX_ENTRIES, maxBytes = STORE_MAX_BYTES) {
@@ -33,7 +34,7 @@ export class ResponseStore {
     return this.#entries.size;
   }
 
-  put(id: string, body: Buffer): void {
+  put(id: string, body: T): void {
     this.delete(id);
     if (body.length > this.#maxBytes) return;
     this.#entries.set(id, body);
@@ -45,7 +46,7 @@ export class ResponseStore {
     }
   }
 
-  get(id: string): Buffer | undefined {
+  get(id: string): T | undefined {
     const body = this.#entries.get(id);
     if (body !== undefined) {
       this.#entries.delete(id);
@@ -65,3 +66,9 @@ export class ResponseStore {
 
 /** The thread's store (one per thread context, created on first use). */
 export const responseStoreFor = perThread(() => new ResponseStore());
+
+/**
+ * The request body of each stored response, for `GET /v1/responses/{id}/input_items`: kept as the
+ * text the thread already holds (no copy on the request path) and read only when listed.
+ */
+export const requestStoreFor = perThread(() => new ResponseStore<string>());

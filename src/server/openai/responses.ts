@@ -18,7 +18,7 @@ import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { pendingResponseBody, RESPONSE_HALF_FRAME, RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type InputTurn, type ResponsesRequest } from './responses-request.js';
-import { responseStoreFor, STORE_MAX_ENTRIES } from './responses-store.js';
+import { requestStoreFor, responseStoreFor, STORE_MAX_ENTRIES } from './responses-store.js';
 import { conversationsFor, outputTurns } from './responses-context.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
@@ -30,6 +30,7 @@ import { servedTier } from './service-tier.js';
 import { appendItems, conversationFor, conversationTurns, storedItem, type ConversationItem } from './conversations.js';
 import { safeDecode } from '../path-segment.js';
 import { tokenLogprobs } from './logprobs.js';
+import { hashString, SeededRandom } from '../../timing/random.js';
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -175,6 +176,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
   const final = responseBody(parts);
   if (req.store) {
     responseStoreFor(ctx).put(parts.who.id, final);
+    requestStoreFor(ctx).put(parts.who.id, body);
     conversations.record(parts.who.id, input, outputTurns(answer, parts.who));
   }
   // Background mode: the create answers at once with the response queued; a retrieve finds it in
@@ -235,6 +237,7 @@ export function deleteResponse(ctx: ThreadContext, info: RequestInfo): Reply {
   const { requestId, id, error } = storedRequest(ctx, info);
   if (error) return openAIErrorReply(requestId, route, error, 'authentication', OTHER_MODEL);
   if (!responseStoreFor(ctx).delete(id)) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
+  requestStoreFor(ctx).delete(id);
   const body = JSON.stringify({ id, object: 'response', deleted: true });
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
 }
@@ -313,5 +316,31 @@ export function cancelResponse(ctx: ThreadContext, info: RequestInfo): Reply {
   const body = store.get(id);
   if (body === undefined) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
   if (cancelled === undefined && !body.includes('"background":true')) return openAIErrorReply(requestId, route, NOT_BACKGROUND, 'invalid_request', OTHER_MODEL);
+  return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
+}
+
+/**
+ * GET /v1/responses/{id}/input_items: the items of the request that created a stored response, as
+ * the Conversations API lists them (`./conversations.ts`), newest first unless `order=asc`, in
+ * pages of `limit` (1–100, default 20) after `after`. Ids an item lacked are drawn from the
+ * response id, so every listing gives the same ones.
+ */
+export function listInputItems(ctx: ThreadContext, info: RequestInfo): Reply {
+  const route = 'responses_get';
+  const { requestId, id, error } = storedRequest(ctx, info);
+  if (error) return openAIErrorReply(requestId, route, error, 'authentication', OTHER_MODEL);
+  const request = requestStoreFor(ctx).get(id);
+  if (request === undefined) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
+  const parsed = parseResponsesRequest(JSON.parse(request) as unknown);
+  if ('status' in parsed) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
+  const rng = new SeededRandom(hashString(id));
+  const items = inputItems(parsed).map((raw) => storedItem(raw, rng));
+  const query = new URLSearchParams(info.query);
+  const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
+  const ordered = query.get('order') === 'asc' ? items : items.reverse();
+  const after = query.get('after');
+  const from = after === null ? 0 : ordered.findIndex((item) => item.id === after) + 1;
+  const page = ordered.slice(from, from + limit);
+  const body = JSON.stringify({ object: 'list', data: page, first_id: page[0]?.id ?? null, last_id: page[page.length - 1]?.id ?? null, has_more: from + limit < ordered.length });
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
 }

@@ -9,7 +9,7 @@ import { type OpenAIError } from './errors.js';
 import { listModels, retrieveModel } from './models.js';
 import { checkOpenAIAuth, openAIErrorReply } from './reply.js';
 import { conversationsRequest } from './conversations.js';
-import { cancelResponse, countResponseInputTokens, createResponse, deleteResponse, retrieveResponse } from './responses.js';
+import { cancelResponse, countResponseInputTokens, createResponse, deleteResponse, listInputItems, retrieveResponse } from './responses.js';
 
 import { errorRequestId } from './surface-ids.js';
 
@@ -32,6 +32,7 @@ export const openAISurface: Surface = {
     [/^\/(v1\/)?responses\/input_tokens\/?$/, 'POST'],
     [/^\/(v1\/)?responses\/[^/]+\/?$/, 'GET, DELETE'],
     [/^\/(v1\/)?responses\/[^/]+\/cancel\/?$/, 'POST'],
+    [/^\/(v1\/)?responses\/[^/]+\/input_items\/?$/, 'GET'],
     [/^\/(v1\/)?conversations\/?$/, 'POST'],
     [/^\/(v1\/)?conversations\/[^/]+\/?$/, 'GET, POST, DELETE'],
     [/^\/(v1\/)?conversations\/[^/]+\/items\/?$/, 'GET, POST'],
@@ -63,6 +64,7 @@ export const openAISurface: Surface = {
       getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => retrieveResponse(ctx, info));
       getRoute(app, 'del', `${prefix}/responses/:id`, 1, errors, (info) => deleteResponse(ctx, info));
       postRoute(app, `${prefix}/responses/:id/cancel`, 1, errors, (info) => cancelResponse(ctx, info), OPENAI_FIELDS);
+      getRoute(app, 'get', `${prefix}/responses/:id/input_items`, 1, errors, (info) => listInputItems(ctx, info));
       postRoute(app, `${prefix}/conversations`, 0, errors, (info, body) => conversationsRequest(ctx, info, body, 'create'), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/conversations/:id`, 1, errors, (info) => conversationsRequest(ctx, info, '', 'get'));
       postRoute(app, `${prefix}/conversations/:id`, 1, errors, (info, body) => conversationsRequest(ctx, info, body, 'update'), OPENAI_FIELDS);
