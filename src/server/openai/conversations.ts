@@ -156,6 +156,19 @@ function list(items: readonly ConversationItem[], hasMore: boolean): string {
   return JSON.stringify({ object: 'list', data: items, first_id: items[0]?.id ?? null, last_id: items[items.length - 1]?.id ?? null, has_more: hasMore });
 }
 
+/**
+ * One page of an item list, as OpenAI's item lists page (conversation items, a response's input
+ * items): `limit` (1–100, default 20) items after `after`, in `order` (`asc`, or `defaultOrder`).
+ */
+export function itemPage(items: readonly ConversationItem[], query: string, defaultOrder: 'asc' | 'desc'): string {
+  const q = new URLSearchParams(query);
+  const limit = Math.min(100, Math.max(1, Number(q.get('limit') ?? 20) || 20));
+  const ordered = (q.get('order') ?? defaultOrder) === 'asc' ? items : [...items].reverse();
+  const after = q.get('after');
+  const from = after === null ? 0 : ordered.findIndex((item) => item.id === after) + 1;
+  return list(ordered.slice(from, from + limit), from + limit < ordered.length);
+}
+
 function parseJson(body: string): { ok: true; value: unknown } | { ok: false } {
   if (body.trim() === '') return { ok: true, value: {} };
   try {
@@ -251,15 +264,8 @@ export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body
       registry.append(c, items);
       return ok(list(items, false));
     }
-    case 'items_list': {
-      const query = new URLSearchParams(info.query);
-      const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
-      const ordered = query.get('order') === 'asc' ? c.items : [...c.items].reverse();
-      const after = query.get('after');
-      const from = after === null ? 0 : ordered.findIndex((item) => item.id === after) + 1;
-      const page = ordered.slice(from, from + limit);
-      return ok(list(page, from + limit < ordered.length));
-    }
+    case 'items_list':
+      return ok(itemPage(c.items, info.query, 'desc'));
     case 'item_get':
     case 'item_delete': {
       const itemId = safeDecode(info.params[1] ?? '');

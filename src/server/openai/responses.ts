@@ -27,7 +27,7 @@ import { effectiveEffort } from './reasoning-params.js';
 import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
-import { appendItems, conversationFor, conversationTurns, storedItem, type ConversationItem } from './conversations.js';
+import { appendItems, conversationFor, conversationTurns, itemPage, storedItem, type ConversationItem } from './conversations.js';
 import { safeDecode } from '../path-segment.js';
 import { tokenLogprobs } from './logprobs.js';
 import { hashString, SeededRandom } from '../../timing/random.js';
@@ -334,13 +334,10 @@ export function listInputItems(ctx: ThreadContext, info: RequestInfo): Reply {
   const parsed = parseResponsesRequest(JSON.parse(request) as unknown);
   if ('status' in parsed) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
   const rng = new SeededRandom(hashString(id));
-  const items = inputItems(parsed).map((raw) => storedItem(raw, rng));
-  const query = new URLSearchParams(info.query);
-  const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
-  const ordered = query.get('order') === 'asc' ? items : items.reverse();
-  const after = query.get('after');
-  const from = after === null ? 0 : ordered.findIndex((item) => item.id === after) + 1;
-  const page = ordered.slice(from, from + limit);
-  const body = JSON.stringify({ object: 'list', data: page, first_id: page[0]?.id ?? null, last_id: page[page.length - 1]?.id ?? null, has_more: from + limit < ordered.length });
+  const body = itemPage(
+    inputItems(parsed).map((raw) => storedItem(raw, rng)),
+    info.query,
+    'desc',
+  );
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
 }
