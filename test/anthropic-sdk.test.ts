@@ -378,6 +378,10 @@ describe('@anthropic-ai/sdk against the simulator', () => {
       expect(err.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: '`temperature` and `top_p` cannot both be specified for this model. Please use only one.' } });
       expect((await client.messages.create(sampled({ model: 'claude-haiku-4-5', temperature: 0.3, top_k: 5 }))).content.length).toBeGreaterThan(0);
       expect((await client.messages.create(sampled({ model: 'claude-3-7-sonnet-20250219', temperature: 0.3, top_p: 0.9 }))).content.length).toBeGreaterThan(0);
+      // With thinking, only the default temperature.
+      const thinking = await rejection(client.messages.create(sampled({ temperature: 0.5, max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 1024 } })), Anthropic.BadRequestError);
+      expect(thinking.error).toMatchObject({ error: { message: '`temperature` may only be set to 1 when thinking is enabled or in adaptive mode' } });
+      expect((await client.messages.create(sampled({ temperature: 1, max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 1024 } }))).content[0]!.type).toBe('thinking');
     });
   });
 

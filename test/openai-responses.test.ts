@@ -170,6 +170,12 @@ describe('openai SDK responses against the simulator', () => {
       expect(r).toMatchObject({ service_tier: 'flex', max_tool_calls: 3, prompt_cache_key: 'tenant-7', safety_identifier: 'user-hash-1', top_logprobs: 2 });
       const plain = await client.responses.create({ model: MODEL, input: 'Hi' });
       expect(plain).toMatchObject({ service_tier: 'default', max_tool_calls: null, prompt_cache_key: null, safety_identifier: null, top_logprobs: 0 });
+      // Until it is final, the object names the tier asked for (auto when none), as OpenAI's response.created does.
+      const tiers: (string | null | undefined)[] = [];
+      for await (const e of await client.responses.create({ model: MODEL, input: 'Hi', stream: true })) {
+        if (e.type === 'response.created' || e.type === 'response.completed') tiers.push(e.response.service_tier);
+      }
+      expect(tiers).toEqual(['auto', 'default']);
     });
 
     it('returns a completed Response with a message, output_text and consistent usage', async () => {

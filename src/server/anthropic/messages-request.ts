@@ -208,6 +208,9 @@ export function parseMessagesRequest(input: unknown, forCount: boolean, betas = 
   }
   const budget = thinkingBudgetFor(t, body.max_tokens);
   if (budget !== null && mustCallTool) return invalidRequest('Thinking may not be enabled when tool_choice forces tool use.');
+  if (budget !== null && !forCount && body.temperature != null && body.temperature !== 1) {
+    return invalidRequest('`temperature` may only be set to 1 when thinking is enabled or in adaptive mode');
+  }
   const lastIsToolResult = isToolResultTurn(body.messages);
   const thinkingBudget = lastIsToolResult && !interleaved ? null : budget;
 

@@ -52,6 +52,8 @@ export interface ResponseEcho {
   readonly maxToolCalls: number | null;
   /** `background: true`: answered at once as `queued`, finished later for a retrieve to find. */
   readonly background: boolean;
+  /** The tier asked for (`auto` when none): what the object says until it is final and names the tier that served it. */
+  readonly requestedTier: string;
   readonly after: Readonly<{
     parallel_tool_calls: boolean;
     previous_response_id: string | null;
@@ -234,6 +236,7 @@ function responseObject(p: ResponseParts, final: boolean, output: readonly Buffe
   });
   const tail = JSON.stringify({
     ...p.echo.after,
+    ...(final ? {} : { service_tier: p.echo.requestedTier }),
     usage: final ? usageObject(p.usage) : null,
   });
   return [Buffer.from(head.slice(0, -1) + ',"output":'), ...output, Buffer.from(',' + tail.slice(1))];

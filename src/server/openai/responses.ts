@@ -72,6 +72,7 @@ function echoOf(req: ResponsesRequest, conversation: string | null): ResponseEch
     maxOutputTokens: b.max_output_tokens ?? null,
     maxToolCalls: b.max_tool_calls ?? null,
     background: b.background === true,
+    requestedTier: b.service_tier ?? 'auto',
     after: {
       parallel_tool_calls: b.parallel_tool_calls !== false,
       previous_response_id: b.previous_response_id ?? null,

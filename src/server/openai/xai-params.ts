@@ -12,8 +12,8 @@ const INVALID_ARGUMENT = 'Client specified an invalid argument';
 
 /** Grok 4 reasons on its own: it takes no reasoning effort. Grok 3 Mini takes one. */
 const takesNoEffort = (model: string): boolean => model.startsWith('grok-4');
-/** The reasoning models take no presence penalty. */
-const takesNoPresencePenalty = (model: string): boolean => model.startsWith('grok-4') || model.startsWith('grok-3-mini');
+/** The reasoning models take no presence penalty (Grok 4's `-non-reasoning` variants are not among them). */
+const takesNoPresencePenalty = (model: string): boolean => (model.startsWith('grok-4') && !model.includes('non-reasoning')) || model.startsWith('grok-3-mini');
 
 /** xAI's refusal of a grok request's parameters, or undefined when it takes them. */
 export function xaiParamsRefusal(model: string, body: ChatRequestBody): string | undefined {
