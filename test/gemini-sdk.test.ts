@@ -384,6 +384,13 @@ describe('@google/genai against the simulator', () => {
       expect(second.usageMetadata!.cachedContentTokenCount).toBe(systemTokens);
       expect(second.usageMetadata!.cacheTokensDetails).toEqual([{ modality: 'TEXT', tokenCount: systemTokens }]);
       expect(second.usageMetadata!.promptTokenCount).toBeGreaterThan(systemTokens);
+      // An image inside the cached prefix is reported apart from its text.
+      const png = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
+      const withImage = (q: string) => ai.models.generateContent({ model: MODEL, contents: [{ role: 'user', parts: [{ text: system }, { inlineData: { mimeType: 'image/png', data: png } }] }, { role: 'model', parts: [{ text: 'Noted.' }] }, { role: 'user', parts: [{ text: q }] }], config: { thinkingConfig: { thinkingBudget: 128 } } });
+      await withImage('Where is parcel 5?');
+      const cachedImage = (await withImage('Where is parcel 6?')).usageMetadata!;
+      expect(cachedImage.cacheTokensDetails).toContainEqual({ modality: 'IMAGE', tokenCount: 258 });
+      expect(cachedImage.cacheTokensDetails!.reduce((n, d) => n + d.tokenCount!, 0)).toBe(cachedImage.cachedContentTokenCount);
       // Pro caches from 4,096 tokens: this prefix is too short there.
       await ask('gemini-2.5-pro', 'Where is parcel 3?');
       expect((await ask('gemini-2.5-pro', 'Where is parcel 4?')).usageMetadata!.cachedContentTokenCount).toBeUndefined();

@@ -75,6 +75,8 @@ export interface GeminiCounts {
   readonly promptDetails: string;
   /** The prompt's leading tokens served from the implicit cache (inside `promptTokens`). */
   readonly cachedTokens: number;
+  /** `cacheTokensDetails` as JSON (`./prompt.ts`), '' when nothing was cached. */
+  readonly cacheDetails: string;
   /** A thinking model's thought tokens: billed as output, outside `candidatesTokenCount`. */
   readonly thoughtsTokens: number;
 }
@@ -88,7 +90,7 @@ function usageJson(counts: GeminiCounts, candidateTokens: number): string {
   s += `"totalTokenCount":${promptTokens + candidateTokens + thoughtsTokens}`;
   if (counts.cachedTokens > 0) s += `,"cachedContentTokenCount":${counts.cachedTokens}`;
   if (counts.promptDetails !== '') s += `,"promptTokensDetails":${counts.promptDetails}`;
-  if (counts.cachedTokens > 0) s += `,"cacheTokensDetails":[{"modality":"TEXT","tokenCount":${counts.cachedTokens}}]`;
+  if (counts.cacheDetails !== '') s += `,"cacheTokensDetails":${counts.cacheDetails}`;
   if (thoughtsTokens > 0) s += `,"thoughtsTokenCount":${thoughtsTokens}`;
   return s + '}';
 }

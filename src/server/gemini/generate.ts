@@ -19,7 +19,7 @@ import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_BOT
 import { GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
 import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
-import { countPromptTokens, implicitCacheMinimum, promptKey, promptPrefixes, promptTokensDetails } from './prompt.js';
+import { cachedTokensDetails, countPromptTokens, implicitCacheMinimum, promptKey, promptPrefixes, promptTokensDetails } from './prompt.js';
 import { promptCacheFor } from '../prompt-cache.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, type GenerateRequest } from './request.js';
@@ -138,7 +138,8 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
   // Implicit caching: a prompt the model took, long enough, whose start it saw recently on this thread.
   const minimum = implicitCacheMinimum(model);
   const cachedTokens = minimum === undefined || promptTokens < minimum ? 0 : promptCacheFor(ctx).useImplicit(promptPrefixes(model, req), promptTokens, minimum);
-  const counts: GeminiCounts = { promptTokens, promptDetails: promptTokensDetails(prompt), cachedTokens, thoughtsTokens: spent.reasoning };
+  const cacheDetails = cachedTokens > 0 ? cachedTokensDetails(req, cachedTokens) : '';
+  const counts: GeminiCounts = { promptTokens, promptDetails: promptTokensDetails(prompt), cachedTokens, cacheDetails, thoughtsTokens: spent.reasoning };
   // includeThoughts: each candidate shows a summary of its thinking, out of the thought tokens.
   const showThoughts = req.generationConfig?.thinkingConfig?.includeThoughts === true;
   const plans = answers.map((a) => {

@@ -78,6 +78,36 @@ export function promptPrefixes(model: string, req: PromptParts): PromptPrefixes 
   return prefixes;
 }
 
+/**
+ * `cacheTokensDetails` as JSON: the first `cached` tokens of the prompt (a prefix ending at a
+ * boundary of `promptPrefixes`) by modality, in the order the model reads them.
+ */
+export function cachedTokensDetails(req: PromptParts, cached: number): string {
+  let total = 0;
+  const byModality: Partial<Record<Modality, number>> = {};
+  const add = (m: Modality, n: number): void => {
+    byModality[m] = (byModality[m] ?? 0) + n;
+    total += n;
+  };
+  const part = (p: GeminiPart): void => {
+    const file = p.inlineData ?? p.fileData;
+    if (file === undefined) add('TEXT', countTokens(partText(p)));
+    else add(mediaModality(file.mimeType), MEDIA_PART_TOKENS);
+  };
+  if (req.systemInstruction) for (const p of req.systemInstruction.parts) part(p);
+  if (total < cached && req.tools && req.tools.length > 0) add('TEXT', countTokens(JSON.stringify(req.tools)));
+  for (const c of req.contents) {
+    if (total >= cached) break;
+    for (const p of c.parts) part(p);
+  }
+  const parts: string[] = [];
+  for (const m of MODALITIES) {
+    const n = byModality[m] ?? 0;
+    if (n > 0) parts.push(`{"modality":"${m}","tokenCount":${n}}`);
+  }
+  return `[${parts.join(',')}]`;
+}
+
 export function countPromptTokens(req: PromptParts): PromptCount {
   let total = 0;
   let media: Partial<Record<Modality, number>> | null = null;
