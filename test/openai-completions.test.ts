@@ -125,9 +125,23 @@ describe('completions.create against the simulator', () => {
     expect(chunks[0]!.choices[0]!.text).toBe('Echo me');
   });
 
-  it('accepts suffix, stop, logprobs and best_of, and answers logprobs null', async () => {
-    const r = await client.completions.create({ model: MODEL, prompt: 'def f():', suffix: '\n    return 1', stop: ['\n\n'], logprobs: 2, best_of: 2, max_tokens: 8 });
-    expect(r.choices[0]!.logprobs).toBeNull();
+  it('accepts suffix, stop and best_of, and answers logprobs as parallel arrays: tokens, their logprobs, the top ones, offsets', async () => {
+    const prompt = 'def f():';
+    const r = await client.completions.create({ model: MODEL, prompt, suffix: '\n    return 1', stop: ['\n\n'], logprobs: 2, best_of: 2, max_tokens: 8 });
+    const choice = r.choices[0]!;
+    const lp = choice.logprobs!;
+    expect(lp.tokens!.join('')).toBe(choice.text);
+    expect(lp.token_logprobs).toHaveLength(lp.tokens!.length);
+    for (const x of lp.token_logprobs!) expect(x).toBeLessThanOrEqual(0);
+    expect(lp.top_logprobs![0]![lp.tokens![0]!]).toBe(lp.token_logprobs![0]);
+    expect(lp.text_offset![0]).toBe(prompt.length);
+    // With echo, the prompt's tokens lead, the first with no logprob.
+    const echoed = (await client.completions.create({ model: MODEL, prompt, echo: true, logprobs: 0, max_tokens: 5 })).choices[0]!;
+    expect(echoed.logprobs!.tokens!.join('')).toBe(echoed.text);
+    expect(echoed.logprobs!.token_logprobs![0]).toBeNull();
+    expect(echoed.logprobs!.text_offset![0]).toBe(0);
+    expect(echoed.logprobs!.top_logprobs).toBeNull();
+    expect((await client.completions.create({ model: MODEL, prompt, max_tokens: 5 })).choices[0]!.logprobs).toBeNull();
   });
 
   it('rejects bad input with OpenAI 400s', async () => {

@@ -26,6 +26,8 @@ export interface CompletionUsage {
 export interface CompletionChoice {
   readonly answer: Answer;
   readonly echo: Buffer | null;
+  /** The choice's `logprobs` object as JSON (`./logprobs.ts`), when the request asks; null otherwise. Sent in the non-streaming body. */
+  readonly logprobs: string | null;
 }
 
 const QUOTE = Buffer.from('"');
@@ -79,10 +81,10 @@ export function completionsBody(who: CompletionIdentity, choices: readonly Compl
   const parts: Buffer[] = [
     Buffer.from(`{"id":${jsonQuote(who.id)},"object":"text_completion","created":${who.created},"model":${jsonQuote(who.model)},"system_fingerprint":${jsonQuote(who.systemFingerprint)},"choices":[`),
   ];
-  choices.forEach(({ answer: a, echo }, index) => {
+  choices.forEach(({ answer: a, echo, logprobs }, index) => {
     parts.push(Buffer.from(index > 0 ? ',{"text":"' : '{"text":"'));
     if (echo !== null) parts.push(echo);
-    parts.push(sourceSlice(a.content, a.contentCount), QUOTE, Buffer.from(`,"index":${index},"logprobs":null,"finish_reason":"${a.finishReason}"}`));
+    parts.push(sourceSlice(a.content, a.contentCount), QUOTE, Buffer.from(`,"index":${index},"logprobs":${logprobs ?? 'null'},"finish_reason":"${a.finishReason}"}`));
   });
   parts.push(Buffer.from(`],"usage":${usageJson(usage)}}`));
   return Buffer.concat(parts);

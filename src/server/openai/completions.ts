@@ -22,6 +22,7 @@ import { stopList } from '../stop-sequences.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import { contextWindow, openAIEndpointOf, outputBudget, servedModelId } from '../../corpus/model-catalog.js';
+import { legacyLogprobs } from './logprobs.js';
 
 export const OPENAI_COMPLETIONS: RouteVariant<'completions'> = { route: 'completions', model: undefined, authChecked: false };
 
@@ -72,9 +73,14 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
     stop: stopList(req.body.stop),
   };
   const choices: CompletionChoice[] = [];
+  const top = req.body.logprobs;
   for (const prompt of req.prompts) {
     const echo = req.echo ? escapeJsonText(prompt.text) : null;
-    for (let i = 0; i < req.n; i++) choices.push({ answer: cutAnswer(chooseAnswer(ctx.corpus, answerReq, rng), req.maxTokens), echo });
+    for (let i = 0; i < req.n; i++) {
+      const answer = cutAnswer(chooseAnswer(ctx.corpus, answerReq, rng), req.maxTokens);
+      const logprobs = top == null ? null : legacyLogprobs(prompt.text, req.echo, answer.content, answer.contentCount, top, rng);
+      choices.push({ answer, echo, logprobs });
+    }
   }
   const completionTokens = choices.reduce((n, c) => n + c.answer.completionTokens, 0);
   const usage = { promptTokens, completionTokens };

@@ -11,6 +11,7 @@
  */
 import type { SeededRandom } from '../../timing/random.js';
 import type { TokenSource } from '../stream-plan.js';
+import { splitTokens } from '../../corpus/tokens.js';
 
 /** The escaped JSON text of token `i` of `src` (the arena stores it ready to put between quotes). */
 function escapedToken(src: TokenSource, i: number): string {
@@ -38,6 +39,40 @@ function alternative(src: TokenSource, count: number, sent: string, taken: Reado
 /** A log probability rounded as OpenAI prints them (about 8 significant digits). */
 const rounded = (x: number): number => Number(x.toPrecision(8));
 
+/** One sent token's draw: its log probability, and the alternatives listed with it (itself first). */
+interface TokenDraw {
+  readonly escaped: string;
+  readonly logprob: number;
+  /** `[escaped token, logprob]`, decreasing, the sent token first; empty when `top` is 0. */
+  readonly top: readonly (readonly [string, number])[];
+}
+
+/** Token `i` of `src` with its log probability and `top` alternatives (other tokens of the same answer). */
+function drawToken(src: TokenSource, count: number, i: number, top: number, rng: SeededRandom): TokenDraw {
+  const escaped = escapedToken(src, i);
+  // Mostly near-certain tokens, one in eight a closer call.
+  const p = rng.next() < 0.875 ? 1 - 0.05 * rng.next() : 0.35 + 0.5 * rng.next();
+  const logprob = rounded(Math.log(p));
+  const listed: [string, number][] = [];
+  if (top > 0) {
+    listed.push([escaped, logprob]);
+    const taken = new Set<string>([escaped]);
+    let rest = 1 - p;
+    let previous = p;
+    for (let k = 1; k < top; k++) {
+      // Each alternative takes a share of what probability is left, below the one before it.
+      const share = Math.min(rest * (0.3 + 0.4 * rng.next()), previous * 0.95);
+      rest -= share;
+      previous = share;
+      const other = alternative(src, count, escaped, taken, rng);
+      if (other === null) break;
+      taken.add(other);
+      listed.push([other, rounded(Math.log(Math.max(share, 1e-12)))]);
+    }
+  }
+  return { escaped, logprob, top: listed };
+}
+
 /**
  * The entries of the first `count` tokens of `src`, with `top` alternatives each (0–20, the
  * request's `top_logprobs`), as JSON object texts in token order.
@@ -45,29 +80,9 @@ const rounded = (x: number): number => Number(x.toPrecision(8));
 export function tokenLogprobs(src: TokenSource, count: number, top: number, rng: SeededRandom): string[] {
   const entries = new Array<string>(count);
   for (let i = 0; i < count; i++) {
-    const escaped = escapedToken(src, i);
-    // Mostly near-certain tokens, one in eight a closer call.
-    const p = rng.next() < 0.875 ? 1 - 0.05 * rng.next() : 0.35 + 0.5 * rng.next();
-    const logprob = rounded(Math.log(p));
-    let alternatives = '';
-    if (top > 0) {
-      const parts: string[] = [`{${tokenFields(escaped, logprob)}}`];
-      const taken = new Set<string>([escaped]);
-      let rest = 1 - p;
-      let previous = p;
-      for (let k = 1; k < top; k++) {
-        // Each alternative takes a share of what probability is left, below the one before it.
-        const share = Math.min(rest * (0.3 + 0.4 * rng.next()), previous * 0.95);
-        rest -= share;
-        previous = share;
-        const other = alternative(src, count, escaped, taken, rng);
-        if (other === null) break;
-        taken.add(other);
-        parts.push(`{${tokenFields(other, rounded(Math.log(Math.max(share, 1e-12))))}}`);
-      }
-      alternatives = parts.join(',');
-    }
-    entries[i] = `{${tokenFields(escaped, logprob)},"top_logprobs":[${alternatives}]}`;
+    const d = drawToken(src, count, i, top, rng);
+    const alternatives = d.top.map(([t, lp]) => `{${tokenFields(t, lp)}}`).join(',');
+    entries[i] = `{${tokenFields(d.escaped, d.logprob)},"top_logprobs":[${alternatives}]}`;
   }
   return entries;
 }
@@ -76,4 +91,39 @@ export function tokenLogprobs(src: TokenSource, count: number, top: number, rng:
 export function choiceLogprobs(entries: readonly string[], refusal: boolean): string {
   const list = `[${entries.join(',')}]`;
   return refusal ? `{"content":null,"refusal":${list}}` : `{"content":${list},"refusal":null}`;
+}
+
+/**
+ * Legacy Completions' `logprobs` object for one choice: parallel arrays of the tokens, their log
+ * probabilities, the top `top` alternatives as `{token: logprob}` (null when `top` is 0), and each
+ * token's character offset in prompt + completion. With `echo`, the prompt's tokens lead, the
+ * first with a null log probability (nothing precedes it), as OpenAI returns them.
+ */
+export function legacyLogprobs(promptText: string, echo: boolean, src: TokenSource, count: number, top: number, rng: SeededRandom): string {
+  const tokens: string[] = [];
+  const logprobs: string[] = [];
+  const tops: string[] = [];
+  const offsets: number[] = [];
+  let at = 0;
+  const push = (escaped: string, text: string, logprob: number | null, alternatives: readonly (readonly [string, number])[] | null): void => {
+    tokens.push(`"${escaped}"`);
+    logprobs.push(logprob === null ? 'null' : String(logprob));
+    tops.push(alternatives === null ? 'null' : `{${alternatives.map(([t, lp]) => `"${t}":${lp}`).join(',')}}`);
+    offsets.push(at);
+    at += text.length;
+  };
+  if (echo) {
+    splitTokens(promptText).forEach((t, i) => {
+      const escaped = JSON.stringify(t).slice(1, -1);
+      const lp = i === 0 ? null : rounded(Math.log(1 - 0.3 * rng.next()));
+      push(escaped, t, lp, lp === null ? null : [[escaped, lp]]);
+    });
+  } else {
+    at = promptText.length;
+  }
+  for (let i = 0; i < count; i++) {
+    const d = drawToken(src, count, i, top, rng);
+    push(d.escaped, JSON.parse(`"${d.escaped}"`) as string, d.logprob, d.top);
+  }
+  return `{"tokens":[${tokens.join(',')}],"token_logprobs":[${logprobs.join(',')}],"top_logprobs":${top === 0 ? 'null' : `[${tops.join(',')}]`},"text_offset":[${offsets.join(',')}]}`;
 }
