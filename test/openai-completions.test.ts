@@ -144,6 +144,27 @@ describe('completions.create against the simulator', () => {
     expect((await client.completions.create({ model: MODEL, prompt, max_tokens: 5 })).choices[0]!.logprobs).toBeNull();
   });
 
+  it('streams logprobs per chunk: each carries its tokens, the echoed prompt its own, and they join to the whole', async () => {
+    const prompt = 'Tell me about the sea.';
+    const chunks = await collect({ model: MODEL, prompt, echo: true, logprobs: 1, n: 2, max_tokens: 12, seed: 3 });
+    const byChoice = new Map<number, { text: string; tokens: string[] }>();
+    for (const c of chunks) {
+      for (const choice of c.choices) {
+        const lp = choice.logprobs!;
+        expect(lp.tokens!.join('')).toBe(choice.text);
+        const acc = byChoice.get(choice.index) ?? { text: '', tokens: [] };
+        acc.text += choice.text;
+        acc.tokens.push(...lp.tokens!);
+        byChoice.set(choice.index, acc);
+      }
+    }
+    expect(byChoice.size).toBe(2);
+    for (const { text, tokens } of byChoice.values()) {
+      expect(text.startsWith(prompt)).toBe(true);
+      expect(tokens.join('')).toBe(text);
+    }
+  });
+
   it('rejects bad input with OpenAI 400s', async () => {
     // @ts-expect-error: prompt is required
     await expect(client.completions.create({ model: MODEL })).rejects.toMatchObject({ status: 400, param: 'prompt' });

@@ -6,9 +6,11 @@
  * chunk prefix and a few tails are built.
  */
 import type { Answer } from '../answer.js';
-import { Lane, Step, sourceSlice, tokenStep, type TokenSource } from '../stream-plan.js';
+import { EMPTY, Lane, Step, sourceSlice, tokenStep, walkSchedule, wholeFrameSource, type TokenSource } from '../stream-plan.js';
 import { DONE_FRAME } from './chat-encode.js';
 import { jsonQuote } from '../json-quote.js';
+import { legacyLogprobsJson, type LegacyLogprobs } from './logprobs.js';
+import type { EmissionSchedule } from '../../timing/schedule.js';
 
 export interface CompletionIdentity {
   readonly id: string;
@@ -26,8 +28,8 @@ export interface CompletionUsage {
 export interface CompletionChoice {
   readonly answer: Answer;
   readonly echo: Buffer | null;
-  /** The choice's `logprobs` object as JSON (`./logprobs.ts`), when the request asks; null otherwise. Sent in the non-streaming body. */
-  readonly logprobs: string | null;
+  /** The choice's `logprobs` (`./logprobs.ts`), when the request asks; null otherwise. */
+  readonly logprobs: LegacyLogprobs | null;
 }
 
 const QUOTE = Buffer.from('"');
@@ -50,19 +52,37 @@ function tokensFrom(src: TokenSource, from: number, count: number): TokenSource 
   return { bytes: src.bytes, offsets: src.offsets, first: src.first + from, count };
 }
 
-/** One lane per choice; the usage chunk (with `include_usage`) and `[DONE]` form the trailer. */
-export function completionsStreamPlan(who: CompletionIdentity, choices: readonly CompletionChoice[], includeUsage: boolean, usage: CompletionUsage): { lanes: Lane[]; trailer: Buffer } {
+/**
+ * One lane per choice; the usage chunk (with `include_usage`) and `[DONE]` form the trailer. With
+ * logprobs, each chunk carries its tokens' arrays, so the text goes one whole frame per scheduled
+ * event (`walkSchedule`), built once.
+ */
+export function completionsStreamPlan(who: CompletionIdentity, choices: readonly CompletionChoice[], includeUsage: boolean, usage: CompletionUsage, schedule: EmissionSchedule | null = null): { lanes: Lane[]; trailer: Buffer } {
   const head = Buffer.from(`data: {"id":${jsonQuote(who.id)},"object":"text_completion","created":${who.created},"choices":[{"text":"`);
   const model = jsonQuote(who.model);
   const usageNull = includeUsage ? ',"usage":null' : '';
-  const lanes = choices.map(({ answer: a, echo }, index) => {
-    const open = Buffer.from(`","index":${index},"logprobs":null,"finish_reason":null}],"model":${model}${usageNull}}\n\n`);
-    const last = Buffer.from(`","index":${index},"logprobs":null,"finish_reason":"${a.finishReason}"}],"model":${model}${usageNull}}\n\n`);
+  const sends: { step: number; n: number }[][] = choices.map(() => []);
+  if (schedule !== null && choices.some((c) => c.logprobs !== null)) {
+    walkSchedule(schedule, choices.map((c) => completionLaneSteps(c.answer)), choices.map(() => 0), (lane, step, _event, n) => sends[lane]!.push({ step, n }));
+  }
+  const lanes = choices.map(({ answer: a, echo, logprobs }, index) => {
+    const tail = (lp: string, finish: string): string => `","index":${index},"logprobs":${lp},"finish_reason":${finish}}],"model":${model}${usageNull}}\n\n`;
+    const open = Buffer.from(tail('null', 'null'));
+    const last = Buffer.from(tail('null', `"${a.finishReason}"`));
     const steps: Step[] = [];
-    if (echo !== null && echo.length > 0) steps.push(Step.frame(Buffer.concat([head, echo, open])));
+    const promptCount = logprobs?.promptCount ?? 0;
+    if (echo !== null && echo.length > 0) steps.push(Step.frame(Buffer.concat([head, echo, logprobs === null ? open : Buffer.from(tail(legacyLogprobsJson(logprobs, 0, promptCount), 'null'))])));
     const n = a.contentCount;
     if (n === 0) steps.push(Step.frame(Buffer.concat([head, last])));
-    else {
+    else if (logprobs !== null && sends[index]!.length > 0) {
+      let at = 0;
+      for (const { step, n: k } of sends[index]!) {
+        const finish = step === (n > 1 ? 1 : 0) ? `"${a.finishReason}"` : 'null';
+        const frame = Buffer.concat([head, sourceSlice(tokensFrom(a.content, at, k), k), Buffer.from(tail(legacyLogprobsJson(logprobs, promptCount + at, promptCount + at + k), finish))]);
+        steps.push(tokenStep(EMPTY, wholeFrameSource(frame, k), k, EMPTY));
+        at += k;
+      }
+    } else {
       if (n > 1) steps.push(tokenStep(head, tokensFrom(a.content, 0, n - 1), n - 1, open));
       steps.push(tokenStep(head, tokensFrom(a.content, n - 1, 1), 1, last));
     }
@@ -84,7 +104,7 @@ export function completionsBody(who: CompletionIdentity, choices: readonly Compl
   choices.forEach(({ answer: a, echo, logprobs }, index) => {
     parts.push(Buffer.from(index > 0 ? ',{"text":"' : '{"text":"'));
     if (echo !== null) parts.push(echo);
-    parts.push(sourceSlice(a.content, a.contentCount), QUOTE, Buffer.from(`,"index":${index},"logprobs":${logprobs ?? 'null'},"finish_reason":"${a.finishReason}"}`));
+    parts.push(sourceSlice(a.content, a.contentCount), QUOTE, Buffer.from(`,"index":${index},"logprobs":${logprobs === null ? 'null' : legacyLogprobsJson(logprobs)},"finish_reason":"${a.finishReason}"}`));
   });
   parts.push(Buffer.from(`],"usage":${usageJson(usage)}}`));
   return Buffer.concat(parts);

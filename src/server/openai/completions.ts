@@ -101,7 +101,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
     admission,
     lead,
     meta: held,
-    plan: () => completionsStreamPlan(who, choices, req.includeUsage, usage),
+    plan: () => completionsStreamPlan(who, choices, req.includeUsage, usage, timing.stream ? timing.schedule : null),
     body: () => completionsBody(who, choices, usage),
     completionTokens,
   });

@@ -94,12 +94,20 @@ export function choiceLogprobs(entries: readonly string[], refusal: boolean): st
 }
 
 /**
- * Legacy Completions' `logprobs` object for one choice: parallel arrays of the tokens, their log
- * probabilities, the top `top` alternatives as `{token: logprob}` (null when `top` is 0), and each
- * token's character offset in prompt + completion. With `echo`, the prompt's tokens lead, the
- * first with a null log probability (nothing precedes it), as OpenAI returns them.
+ * Legacy Completions' `logprobs` for one choice, as parallel arrays (JSON texts per token): the
+ * tokens, their log probabilities, the top `top` alternatives as `{token: logprob}` (none when
+ * `top` is 0), and each token's character offset in prompt + completion. With `echo`, the prompt's
+ * tokens lead (`promptCount` of them), the first with a null log probability, as OpenAI returns them.
  */
-export function legacyLogprobs(promptText: string, echo: boolean, src: TokenSource, count: number, top: number, rng: SeededRandom): string {
+export interface LegacyLogprobs {
+  readonly tokens: readonly string[];
+  readonly logprobs: readonly string[];
+  readonly tops: readonly string[] | null;
+  readonly offsets: readonly number[];
+  readonly promptCount: number;
+}
+
+export function legacyLogprobs(promptText: string, echo: boolean, src: TokenSource, count: number, top: number, rng: SeededRandom): LegacyLogprobs {
   const tokens: string[] = [];
   const logprobs: string[] = [];
   const tops: string[] = [];
@@ -112,8 +120,11 @@ export function legacyLogprobs(promptText: string, echo: boolean, src: TokenSour
     offsets.push(at);
     at += text.length;
   };
+  let promptCount = 0;
   if (echo) {
-    splitTokens(promptText).forEach((t, i) => {
+    const pieces = splitTokens(promptText);
+    promptCount = pieces.length;
+    pieces.forEach((t, i) => {
       const escaped = JSON.stringify(t).slice(1, -1);
       const lp = i === 0 ? null : rounded(Math.log(1 - 0.3 * rng.next()));
       push(escaped, t, lp, lp === null ? null : [[escaped, lp]]);
@@ -125,5 +136,11 @@ export function legacyLogprobs(promptText: string, echo: boolean, src: TokenSour
     const d = drawToken(src, count, i, top, rng);
     push(d.escaped, JSON.parse(`"${d.escaped}"`) as string, d.logprob, d.top);
   }
-  return `{"tokens":[${tokens.join(',')}],"token_logprobs":[${logprobs.join(',')}],"top_logprobs":${top === 0 ? 'null' : `[${tops.join(',')}]`},"text_offset":[${offsets.join(',')}]}`;
+  return { tokens, logprobs, tops: top === 0 ? null : tops, offsets, promptCount };
+}
+
+/** The `logprobs` object of tokens `from` to `to` (a stream chunk's, or all of them). */
+export function legacyLogprobsJson(l: LegacyLogprobs, from = 0, to = l.tokens.length): string {
+  const tops = l.tops === null ? 'null' : `[${l.tops.slice(from, to).join(',')}]`;
+  return `{"tokens":[${l.tokens.slice(from, to).join(',')}],"token_logprobs":[${l.logprobs.slice(from, to).join(',')}],"top_logprobs":${tops},"text_offset":[${l.offsets.slice(from, to).join(',')}]}`;
 }
