@@ -141,6 +141,10 @@ describe('completions.create against the simulator', () => {
     expect(echoed.logprobs!.token_logprobs![0]).toBeNull();
     expect(echoed.logprobs!.text_offset![0]).toBe(0);
     expect(echoed.logprobs!.top_logprobs).toBeNull();
+    // The prompt's part is the prompt's: the same in every choice.
+    const two = (await client.completions.create({ model: MODEL, prompt, echo: true, logprobs: 1, n: 2, max_tokens: 3 })).choices;
+    const promptPart = (c: (typeof two)[number]) => c.logprobs!.token_logprobs!.filter((_, i) => c.logprobs!.text_offset![i]! < prompt.length);
+    expect(promptPart(two[0]!)).toEqual(promptPart(two[1]!));
     expect((await client.completions.create({ model: MODEL, prompt, max_tokens: 5 })).choices[0]!.logprobs).toBeNull();
   });
 

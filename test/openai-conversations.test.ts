@@ -70,6 +70,8 @@ describe('Conversations API', () => {
     expect(r.usage!.input_tokens).toBeGreaterThan(alone.usage!.input_tokens + 10);
     const items = (await client().conversations.items.list(c.id, { order: 'asc' })).data;
     expect(items.map((i) => i.type)).toEqual(['message', 'message', 'message']);
+    // The request's item has one id, in the conversation and in the response's input items.
+    expect((await client().responses.inputItems.list(r.id)).data[0]!.id).toBe(items[1]!.id);
     expect(items[2]).toMatchObject({ id: r.output[0]!.id, role: 'assistant' });
     // The next turn reads all of it.
     const next = await client().responses.create({ model: MODEL, input: 'Thanks.', conversation: { id: c.id } });

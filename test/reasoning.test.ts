@@ -164,6 +164,16 @@ describe('OpenAI reasoning models', () => {
     expect(grok4.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThan(0);
     expect((grok4.choices[0]!.message as XaiMessage).reasoning_content).toBeUndefined();
     expect((await client().chat.completions.create({ model: 'grok-4-fast-non-reasoning', messages: HELLO })).usage!.completion_tokens_details!.reasoning_tokens).toBe(0);
+    // A turn that only calls a tool still streams its reasoning first, as the body carries it.
+    const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }];
+    const order: string[] = [];
+    for await (const c of await client().chat.completions.create({ model: 'grok-3-mini', messages: HELLO, tools, tool_choice: 'required', stream: true })) {
+      const d = c.choices[0]?.delta as { reasoning_content?: string; tool_calls?: unknown[] } | undefined;
+      if (d?.reasoning_content) order.push('reasoning');
+      if (d?.tool_calls) order.push('tool');
+    }
+    expect(order[0]).toBe('reasoning');
+    expect(order.at(-1)).toBe('tool');
   });
 
   it('xAI refuses what Grok does not take, in its own error shape: an effort on Grok 4, a presence penalty', async () => {

@@ -134,10 +134,13 @@ export function chatStreamPlan(
     if (who.contentFilter && index === 0) steps.push(Step.frame(PROMPT_FILTER_FRAME));
     const close = `,"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
     const hasText = a.contentCount > 0;
-    if (hasText || a.toolCalls.length === 0) {
+    const showsReasoning = index === 0 && reasoning !== null && reasoning.count > 0;
+    // The role opens the choice; shown reasoning follows it, before any text or tool call.
+    const opened = hasText || a.toolCalls.length === 0 || showsReasoning;
+    if (opened) {
       const role = a.refusal ? '{"role":"assistant","content":null,"refusal":""}' : '{"role":"assistant","content":"","refusal":null}';
       steps.push(Step.frame(sharedBody(choice + role + close), prefix));
-      if (index === 0 && reasoning !== null && reasoning.count > 0) steps.push(tokenStep(sharedBody(`${choice}{"reasoning_content":"`), reasoning.source, reasoning.count, tail, null, prefix));
+      if (showsReasoning) steps.push(tokenStep(sharedBody(`${choice}{"reasoning_content":"`), reasoning.source, reasoning.count, tail, null, prefix));
       if (hasText) {
         const key = a.refusal ? 'refusal' : 'content';
         const entries = logprobs?.[index];
@@ -149,7 +152,7 @@ export function chatStreamPlan(
       }
     }
     a.toolCalls.forEach((call, k) => {
-      const role = k === 0 && !hasText ? '"role":"assistant","content":null,' : '';
+      const role = k === 0 && !opened ? '"role":"assistant","content":null,' : '';
       if (who.wholeToolCalls) {
         // The whole call in the frame of its last token: its arguments take their time, then arrive together.
         const whole = Buffer.concat([prefix, Buffer.from(`${choice}{${role}"tool_calls":[{"index":${k},"id":${jsonQuote(call.id)},"type":"function","function":{"name":${jsonQuote(call.name)},"arguments":"`), sourceSlice(call.args, call.count), Buffer.from(`"}}]}${close}`)]);

@@ -175,7 +175,7 @@ export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
     callableTools = named;
     mustCallTool = true;
   } else if (typeof choice === 'object') {
-    const allowed = new Set(choice.allowed_tools.tools.map((t) => t.function?.name));
+    const allowed = new Set(choice.allowed_tools.tools.filter((t) => t.type === 'function').map((t) => t.function?.name));
     callableTools = tools.filter((t) => allowed.has(t.function.name));
     mustCallTool = choice.allowed_tools.mode === 'required' && callableTools.length > 0;
   }

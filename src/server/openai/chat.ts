@@ -133,18 +133,20 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   };
   const answers: Answer[] = [];
   let reasoningTokens = 0;
+  let firstReasoning = 0;
   for (let i = 0; i < req.n; i++) {
     // A reasoning model thinks first, out of the same limit: what is left bounds the answer.
     const tokens = xai ? xaiReasoningTokens(model, req.body.reasoning_effort, rng) : openAIReasoningTokens(model, req.body.reasoning_effort, rng);
     const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, tokens, rng);
     answers.push(answer);
     reasoningTokens += reasoning;
+    if (i === 0) firstReasoning = reasoning;
   }
   // xAI bills reasoning beside the completion; OpenAI inside it.
   const completionTokens = answers.reduce((n, a) => n + a.completionTokens, xai ? 0 : reasoningTokens);
   const usage = { promptTokens, cachedTokens, completionTokens, reasoningTokens, reasoningOutside: xai };
-  // Grok 3 Mini shows its reasoning before the answer, streamed first.
-  const shown = xai && xaiShowsReasoning(model) && reasoningTokens > 0 ? reasoningText(ctx.corpus, bucketKey, reasoningTokens, rng) : null;
+  // Grok 3 Mini shows its reasoning before the answer, streamed first (the first choice's; others reason unseen).
+  const shown = xai && xaiShowsReasoning(model) && firstReasoning > 0 ? reasoningText(ctx.corpus, bucketKey, firstReasoning, rng) : null;
 
   const lead = answers[0]!.entry;
   const laneSteps = answers.map(laneTokenSteps);

@@ -9,7 +9,7 @@ import type { Answer } from '../answer.js';
 import { EMPTY, Lane, Step, sourceSlice, tokenStep, walkSchedule, wholeFrameSource, type TokenSource } from '../stream-plan.js';
 import { DONE_FRAME } from './chat-encode.js';
 import { jsonQuote } from '../json-quote.js';
-import { legacyLogprobsJson, type LegacyLogprobs } from './logprobs.js';
+import { legacyChunkLogprobsJson, legacyLogprobsJson, type LegacyLogprobs } from './logprobs.js';
 import type { EmissionSchedule } from '../../timing/schedule.js';
 
 export interface CompletionIdentity {
@@ -70,15 +70,14 @@ export function completionsStreamPlan(who: CompletionIdentity, choices: readonly
     const open = Buffer.from(tail('null', 'null'));
     const last = Buffer.from(tail('null', `"${a.finishReason}"`));
     const steps: Step[] = [];
-    const promptCount = logprobs?.promptCount ?? 0;
-    if (echo !== null && echo.length > 0) steps.push(Step.frame(Buffer.concat([head, echo, logprobs === null ? open : Buffer.from(tail(legacyLogprobsJson(logprobs, 0, promptCount), 'null'))])));
+    if (echo !== null && echo.length > 0) steps.push(Step.frame(Buffer.concat([head, echo, logprobs === null ? open : Buffer.from(tail(legacyChunkLogprobsJson(logprobs, null), 'null'))])));
     const n = a.contentCount;
     if (n === 0) steps.push(Step.frame(Buffer.concat([head, last])));
     else if (logprobs !== null && sends[index]!.length > 0) {
       let at = 0;
       for (const { step, n: k } of sends[index]!) {
         const finish = step === (n > 1 ? 1 : 0) ? `"${a.finishReason}"` : 'null';
-        const frame = Buffer.concat([head, sourceSlice(tokensFrom(a.content, at, k), k), Buffer.from(tail(legacyLogprobsJson(logprobs, promptCount + at, promptCount + at + k), finish))]);
+        const frame = Buffer.concat([head, sourceSlice(tokensFrom(a.content, at, k), k), Buffer.from(tail(legacyChunkLogprobsJson(logprobs, at, at + k), finish))]);
         steps.push(tokenStep(EMPTY, wholeFrameSource(frame, k), k, EMPTY));
         at += k;
       }

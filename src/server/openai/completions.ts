@@ -22,7 +22,7 @@ import { stopList } from '../stop-sequences.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import { contextWindow, openAIEndpointOf, outputBudget, servedModelId } from '../../corpus/model-catalog.js';
-import { legacyLogprobs } from './logprobs.js';
+import { legacyLogprobs, promptLogprobs } from './logprobs.js';
 
 export const OPENAI_COMPLETIONS: RouteVariant<'completions'> = { route: 'completions', model: undefined, authChecked: false };
 
@@ -76,9 +76,10 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
   const top = req.body.logprobs;
   for (const prompt of req.prompts) {
     const echo = req.echo ? escapeJsonText(prompt.text) : null;
+    const promptPart = top == null ? null : promptLogprobs(prompt.text, req.echo, rng);
     for (let i = 0; i < req.n; i++) {
       const answer = cutAnswer(chooseAnswer(ctx.corpus, answerReq, rng), req.maxTokens);
-      const logprobs = top == null ? null : legacyLogprobs(prompt.text, req.echo, answer.content, answer.contentCount, top, rng);
+      const logprobs = promptPart === null ? null : legacyLogprobs(promptPart, answer.content, answer.contentCount, top!, rng);
       choices.push({ answer, echo, logprobs });
     }
   }

@@ -94,53 +94,80 @@ export function choiceLogprobs(entries: readonly string[], refusal: boolean): st
 }
 
 /**
- * Legacy Completions' `logprobs` for one choice, as parallel arrays (JSON texts per token): the
- * tokens, their log probabilities, the top `top` alternatives as `{token: logprob}` (none when
- * `top` is 0), and each token's character offset in prompt + completion. With `echo`, the prompt's
- * tokens lead (`promptCount` of them), the first with a null log probability, as OpenAI returns them.
+ * Legacy Completions' `logprobs`, as parallel arrays (JSON texts per token): the tokens, their log
+ * probabilities, the top `top` alternatives as `{token: logprob}` (the arrays are null when `top`
+ * is 0), and each token's character offset in prompt + completion. With `echo`, the prompt's
+ * tokens lead, the first with a null log probability, as OpenAI returns them; they are the same in
+ * every choice of the prompt, so they are drawn and joined once per prompt (`promptLogprobs`).
  */
-export interface LegacyLogprobs {
-  readonly tokens: readonly string[];
-  readonly logprobs: readonly string[];
-  readonly tops: readonly string[] | null;
-  readonly offsets: readonly number[];
-  readonly promptCount: number;
+export interface PromptLogprobs {
+  /** The echoed prompt's four arrays' contents, joined; null without `echo`. */
+  readonly joined: { readonly tokens: string; readonly logprobs: string; readonly tops: string; readonly offsets: string } | null;
+  /** The prompt's length in characters: where the completion's offsets start. */
+  readonly chars: number;
 }
 
-export function legacyLogprobs(promptText: string, echo: boolean, src: TokenSource, count: number, top: number, rng: SeededRandom): LegacyLogprobs {
+export function promptLogprobs(promptText: string, echo: boolean, rng: SeededRandom): PromptLogprobs {
+  if (!echo) return { joined: null, chars: promptText.length };
   const tokens: string[] = [];
   const logprobs: string[] = [];
   const tops: string[] = [];
   const offsets: number[] = [];
   let at = 0;
-  const push = (escaped: string, text: string, logprob: number | null, alternatives: readonly (readonly [string, number])[] | null): void => {
+  splitTokens(promptText).forEach((t, i) => {
+    const escaped = JSON.stringify(t).slice(1, -1);
+    // Nothing precedes the first token, so it has no log probability.
+    const lp = i === 0 ? null : rounded(Math.log(1 - 0.3 * rng.next()));
     tokens.push(`"${escaped}"`);
-    logprobs.push(logprob === null ? 'null' : String(logprob));
-    tops.push(alternatives === null ? 'null' : `{${alternatives.map(([t, lp]) => `"${t}":${lp}`).join(',')}}`);
+    logprobs.push(lp === null ? 'null' : String(lp));
+    tops.push(lp === null ? 'null' : `{"${escaped}":${lp}}`);
     offsets.push(at);
-    at += text.length;
-  };
-  let promptCount = 0;
-  if (echo) {
-    const pieces = splitTokens(promptText);
-    promptCount = pieces.length;
-    pieces.forEach((t, i) => {
-      const escaped = JSON.stringify(t).slice(1, -1);
-      const lp = i === 0 ? null : rounded(Math.log(1 - 0.3 * rng.next()));
-      push(escaped, t, lp, lp === null ? null : [[escaped, lp]]);
-    });
-  } else {
-    at = promptText.length;
-  }
-  for (let i = 0; i < count; i++) {
-    const d = drawToken(src, count, i, top, rng);
-    push(d.escaped, JSON.parse(`"${d.escaped}"`) as string, d.logprob, d.top);
-  }
-  return { tokens, logprobs, tops: top === 0 ? null : tops, offsets, promptCount };
+    at += t.length;
+  });
+  return { joined: { tokens: tokens.join(','), logprobs: logprobs.join(','), tops: tops.join(','), offsets: offsets.join(',') }, chars: promptText.length };
 }
 
-/** The `logprobs` object of tokens `from` to `to` (a stream chunk's, or all of them). */
-export function legacyLogprobsJson(l: LegacyLogprobs, from = 0, to = l.tokens.length): string {
+/** One choice's completion arrays, after its prompt's. */
+export interface LegacyLogprobs {
+  readonly prompt: PromptLogprobs;
+  readonly tokens: readonly string[];
+  readonly logprobs: readonly string[];
+  readonly tops: readonly string[] | null;
+  readonly offsets: readonly number[];
+}
+
+export function legacyLogprobs(prompt: PromptLogprobs, src: TokenSource, count: number, top: number, rng: SeededRandom): LegacyLogprobs {
+  const tokens: string[] = [];
+  const logprobs: string[] = [];
+  const tops: string[] = [];
+  const offsets: number[] = [];
+  let at = prompt.chars;
+  for (let i = 0; i < count; i++) {
+    const d = drawToken(src, count, i, top, rng);
+    tokens.push(`"${d.escaped}"`);
+    logprobs.push(String(d.logprob));
+    tops.push(`{${d.top.map(([t, lp]) => `"${t}":${lp}`).join(',')}}`);
+    offsets.push(at);
+    at += (JSON.parse(`"${d.escaped}"`) as string).length;
+  }
+  return { prompt, tokens, logprobs, tops: top === 0 ? null : tops, offsets };
+}
+
+const joinArray = (head: string, tail: readonly (string | number)[]): string => `[${head}${head !== '' && tail.length > 0 ? ',' : ''}${tail.join(',')}]`;
+
+/** A choice's whole `logprobs` object: its prompt's tokens (with `echo`), then its completion's. */
+export function legacyLogprobsJson(l: LegacyLogprobs): string {
+  const p = l.prompt.joined;
+  const tops = l.tops === null ? 'null' : joinArray(p?.tops ?? '', l.tops);
+  return `{"tokens":${joinArray(p?.tokens ?? '', l.tokens)},"token_logprobs":${joinArray(p?.logprobs ?? '', l.logprobs)},"top_logprobs":${tops},"text_offset":${joinArray(p?.offsets ?? '', l.offsets)}}`;
+}
+
+/** The `logprobs` of a stream chunk: the echoed prompt's (`from` null), or completion tokens `from` to `to`. */
+export function legacyChunkLogprobsJson(l: LegacyLogprobs, from: number | null, to = 0): string {
+  if (from === null) {
+    const p = l.prompt.joined;
+    return `{"tokens":[${p?.tokens ?? ''}],"token_logprobs":[${p?.logprobs ?? ''}],"top_logprobs":${l.tops === null ? 'null' : `[${p?.tops ?? ''}]`},"text_offset":[${p?.offsets ?? ''}]}`;
+  }
   const tops = l.tops === null ? 'null' : `[${l.tops.slice(from, to).join(',')}]`;
   return `{"tokens":[${l.tokens.slice(from, to).join(',')}],"token_logprobs":[${l.logprobs.slice(from, to).join(',')}],"top_logprobs":${tops},"text_offset":[${l.offsets.slice(from, to).join(',')}]}`;
 }

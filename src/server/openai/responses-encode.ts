@@ -14,7 +14,7 @@ import { EMPTY, Lane, Step, sourceSlice, tokenStep, walkSchedule, wholeFrameSour
 import type { EmissionSchedule } from '../../timing/schedule.js';
 import type { ReasoningText } from '../reasoning.js';
 import { jsonQuote } from '../json-quote.js';
-import type { ServedTier } from './service-tier.js';
+import type { SERVICE_TIERS, ServedTier } from './service-tier.js';
 
 export interface ResponseIdentity {
   /** `resp_…` */
@@ -53,7 +53,7 @@ export interface ResponseEcho {
   /** `background: true`: answered at once as `queued`, finished later for a retrieve to find. */
   readonly background: boolean;
   /** The tier asked for (`auto` when none): what the object says until it is final and names the tier that served it. */
-  readonly requestedTier: string;
+  readonly requestedTier: (typeof SERVICE_TIERS)[number];
   readonly after: Readonly<{
     parallel_tool_calls: boolean;
     previous_response_id: string | null;

@@ -22,10 +22,13 @@ export class ResponseStore<T extends { readonly length: number } = Buffer> {
   /** Insertion order is recency order: a hit moves its entry to the end. */
   readonly #entries: Map<string, T>;
   #bytes: number;
+  readonly #sizeOf: (body: T) => number;
 
-  constructor(maxEntries = STORE_MAX_ENTRIES, maxBytes = STORE_MAX_BYTES) {
+  /** `sizeOf`: the memory a body takes (a string may take two bytes a character). */
+  constructor(maxEntries = STORE_MAX_ENTRIES, maxBytes = STORE_MAX_BYTES, sizeOf: (body: T) => number = (b) => b.length) {
     this.#maxEntries = maxEntries;
     this.#maxBytes = maxBytes;
+    this.#sizeOf = sizeOf;
     this.#entries = new Map();
     this.#bytes = 0;
   }
@@ -36,13 +39,14 @@ export class ResponseStore<T extends { readonly length: number } = Buffer> {
 
   put(id: string, body: T): void {
     this.delete(id);
-    if (body.length > this.#maxBytes) return;
+    const size = this.#sizeOf(body);
+    if (size > this.#maxBytes) return;
     this.#entries.set(id, body);
-    this.#bytes += body.length;
+    this.#bytes += size;
     for (const [oldest, old] of this.#entries) {
       if (this.#entries.size <= this.#maxEntries && this.#bytes <= this.#maxBytes) break;
       this.#entries.delete(oldest);
-      this.#bytes -= old.length;
+      this.#bytes -= this.#sizeOf(old);
     }
   }
 
@@ -59,7 +63,7 @@ export class ResponseStore<T extends { readonly length: number } = Buffer> {
     const body = this.#entries.get(id);
     if (body === undefined) return false;
     this.#entries.delete(id);
-    this.#bytes -= body.length;
+    this.#bytes -= this.#sizeOf(body);
     return true;
   }
 }
@@ -71,4 +75,4 @@ export const responseStoreFor = perThread(() => new ResponseStore());
  * The request body of each stored response, for `GET /v1/responses/{id}/input_items`: kept as the
  * text the thread already holds (no copy on the request path) and read only when listed.
  */
-export const requestStoreFor = perThread(() => new ResponseStore<string>());
+export const requestStoreFor = perThread(() => new ResponseStore<string>(STORE_MAX_ENTRIES, STORE_MAX_BYTES, (text) => 2 * text.length));

@@ -103,6 +103,15 @@ function inputItems(req: ResponsesRequest): Record<string, unknown>[] {
   return (input ?? []).filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null && !Array.isArray(item));
 }
 
+/**
+ * A response's input items as stored items: ids an item lacks are drawn from the response id, so
+ * its conversation and `input_items` name them alike, every time.
+ */
+function inputItemsOf(responseId: string, req: ResponsesRequest): ConversationItem[] {
+  const rng = new SeededRandom(hashString(responseId));
+  return inputItems(req).map((raw) => storedItem(raw, rng));
+}
+
 const OPENAI_RESPONSES: RouteVariant<'responses'> = { route: 'responses', model: undefined, authChecked: false };
 
 /** The Responses API has no `seed`: every request draws from the run's arrival-indexed source. */
@@ -186,7 +195,7 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     backgroundFor(ctx).start(parts.who.id, Date.now() + timing.schedule.totalMs, pendingResponseBody(parts, 'in_progress'), pendingResponseBody(parts, 'cancelled'));
   }
   // The conversation gains this request's input and the response's output items.
-  if (conversation !== undefined) appendItems(ctx, conversation, [...inputItems(req).map((raw) => storedItem(raw, rng)), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
+  if (conversation !== undefined) appendItems(ctx, conversation, [...inputItemsOf(parts.who.id, req), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
 
   if (req.body.background === true && !timing.stream) {
     const queued = pendingResponseBody(parts, 'queued');
@@ -334,11 +343,6 @@ export function listInputItems(ctx: ThreadContext, info: RequestInfo): Reply {
   if (request === undefined) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
   const parsed = parseResponsesRequest(JSON.parse(request) as unknown);
   if ('status' in parsed) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
-  const rng = new SeededRandom(hashString(id));
-  const body = itemPage(
-    inputItems(parsed).map((raw) => storedItem(raw, rng)),
-    info.query,
-    'desc',
-  );
+  const body = itemPage(inputItemsOf(id, parsed), info.query, 'desc');
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
 }
