@@ -146,6 +146,9 @@ describe('completions.create against the simulator', () => {
     const promptPart = (c: (typeof two)[number]) => c.logprobs!.token_logprobs!.filter((_, i) => c.logprobs!.text_offset![i]! < prompt.length);
     expect(promptPart(two[0]!)).toEqual(promptPart(two[1]!));
     expect((await client.completions.create({ model: MODEL, prompt, max_tokens: 5 })).choices[0]!.logprobs).toBeNull();
+    // A request for millions of entries (every choice repeats its echoed prompt's) is refused, not built.
+    const long = 'the quick brown fox jumps over the lazy dog. '.repeat(300);
+    await expect(client.completions.create({ model: MODEL, prompt: Array.from({ length: 16 }, () => long), n: 128, echo: true, logprobs: 5, max_tokens: 1 })).rejects.toMatchObject({ status: 400, param: 'logprobs' });
   });
 
   it('streams logprobs per chunk: each carries its tokens, the echoed prompt its own, and they join to the whole', async () => {

@@ -17,12 +17,15 @@ import { completionLaneSteps, completionsBody, completionsStreamPlan, escapeJson
 import { parseCompletionsRequest, type CompletionsRequest } from './completions-request.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { openAIErrorReply, quotaKey } from './reply.js';
-import { completionContextExceeded, wrongEndpoint } from './errors.js';
+import { completionContextExceeded, invalidRequest, wrongEndpoint } from './errors.js';
 import { stopList } from '../stop-sequences.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
 import { contextWindow, openAIEndpointOf, outputBudget, servedModelId } from '../../corpus/model-catalog.js';
 import { legacyLogprobs, promptLogprobs } from './logprobs.js';
+
+/** Most log probability entries one reply is built with (about 80 MB of JSON). */
+const MAX_LOGPROB_ENTRIES = 1_000_000;
 
 export const OPENAI_COMPLETIONS: RouteVariant<'completions'> = { route: 'completions', model: undefined, authChecked: false };
 
@@ -74,6 +77,16 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
   };
   const choices: CompletionChoice[] = [];
   const top = req.body.logprobs;
+  if (top != null) {
+    // Every choice repeats its echoed prompt's entries: n × prompts × tokens can ask for gigabytes,
+    // built on the thread every stream on it shares.
+    let entries = 0;
+    for (const prompt of req.prompts) entries += req.n * ((req.echo ? prompt.tokens : 0) + req.maxTokens);
+    if (entries > MAX_LOGPROB_ENTRIES) {
+      const tooMany = invalidRequest(`This request asks for ${entries} token log probabilities (choices × tokens); the simulator builds at most ${MAX_LOGPROB_ENTRIES} in one reply. Ask for fewer choices, prompts or tokens.`, 'logprobs', 'invalid_value');
+      return openAIErrorReply(requestId, route, tooMany, 'invalid_request', modelIndex);
+    }
+  }
   for (const prompt of req.prompts) {
     const echo = req.echo ? escapeJsonText(prompt.text) : null;
     const promptPart = top == null ? null : promptLogprobs(prompt.text, req.echo, rng);
