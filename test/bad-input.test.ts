@@ -267,9 +267,9 @@ describe('request validation: status and OpenAI error body', () => {
     await expectOpenAIError(await fetch(`${sim.url}/v1/nope`, { method: 'POST', body: '{}' }), 404, { param: null, code: null });
   });
 
-  it('answers GET on /v1/chat/completions with 405 and allow: POST', async () => {
-    const res = await fetch(`${sim.url}/v1/chat/completions`);
-    expect(res.headers.get('allow')).toBe('POST');
+  it('answers PUT on /v1/chat/completions with 405 and allow: GET, POST (GET lists stored completions)', async () => {
+    const res = await fetch(`${sim.url}/v1/chat/completions`, { method: 'PUT' });
+    expect(res.headers.get('allow')).toBe('GET, POST');
     await expectOpenAIError(res, 405, { param: null, code: 'method_not_allowed' });
   });
 

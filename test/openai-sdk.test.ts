@@ -109,6 +109,26 @@ describe('openai SDK against the simulator', () => {
       expect((await client.chat.completions.create({ model: MODEL, messages: HELLO })).choices[0]!.logprobs).toBeNull();
     });
 
+    it('stores a completion created with store: true: retrieve, its messages, the list (by model, paged), update and delete', async () => {
+      const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: [{ type: 'text', text: 'Name a sea.' }] }];
+      const stored = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages, store: true, metadata: { run: 'eval-1' } });
+      const plain = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages });
+      expect(await client.chat.completions.retrieve(stored.id)).toEqual(stored);
+      await expect(client.chat.completions.retrieve(plain.id)).rejects.toMatchObject({ status: 404 });
+      const msgs = (await client.chat.completions.messages.list(stored.id)).data;
+      expect(msgs.map((m) => [m.id, m.role, m.content])).toEqual([
+        [`${stored.id}-0`, 'system', 'Be terse.'],
+        [`${stored.id}-1`, 'user', 'Name a sea.'],
+      ]);
+      const listed: string[] = [];
+      for await (const c of client.chat.completions.list({ model: 'gpt-4.1-nano', limit: 1 })) listed.push(c.id);
+      expect(listed).toContain(stored.id);
+      expect(listed).not.toContain(plain.id);
+      expect((await client.chat.completions.update(stored.id, { metadata: { run: 'eval-2' } })).id).toBe(stored.id);
+      expect(await client.chat.completions.delete(stored.id)).toEqual({ id: stored.id, object: 'chat.completion.deleted', deleted: true });
+      await expect(client.chat.completions.retrieve(stored.id)).rejects.toMatchObject({ status: 404 });
+    });
+
     it("counts the prompt as OpenAI's cookbook does: framing, role, content, name", async () => {
       const one = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Say this is a test!' }] });
       expect(one.usage!.prompt_tokens).toBe(13);

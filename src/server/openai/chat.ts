@@ -27,6 +27,7 @@ import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cac
 import { servedTier } from './service-tier.js';
 import { tokenLogprobs } from './logprobs.js';
 import { xaiErrorReply, xaiParamsRefusal } from './xai-params.js';
+import { storeChatCompletion } from './chat-store.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -164,6 +165,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     wholeToolCalls: xai,
   };
 
+  // Stored when accepted, as its final object (`store: true`; Chat Completions' default is false).
+  if (req.body.store === true && route === 'chat_completions') storeChatCompletion(ctx, who.id, chatBody(who, answers, usage, false, logprobs, shown), body);
   return openAIAnswerReply({
     rng,
     requestId,

@@ -3,6 +3,7 @@ import { OTHER_MODEL } from '../../metrics/counters.js';
 import { countsOffThread, getRoute, postRoute, type RequestField, type RequestInfo } from '../http-exchange.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { chatCompletions } from './chat.js';
+import { storedChatRequest } from './chat-store.js';
 import { completions } from './completions.js';
 import { embeddings } from './embeddings.js';
 import { type OpenAIError } from './errors.js';
@@ -23,7 +24,9 @@ const ERROR_CODE: Readonly<Record<number, string>> = { 405: 'method_not_allowed'
 export const openAISurface: Surface = {
   name: 'openai',
   paths: [
-    [/^\/(v1\/)?chat\/completions\/?$/, 'POST'],
+    [/^\/(v1\/)?chat\/completions\/?$/, 'GET, POST'],
+    [/^\/(v1\/)?chat\/completions\/[^/]+\/?$/, 'GET, POST, DELETE'],
+    [/^\/(v1\/)?chat\/completions\/[^/]+\/messages\/?$/, 'GET'],
     [/^\/(v1\/)?completions\/?$/, 'POST'],
     [/^\/(v1\/)?embeddings\/?$/, 'POST'],
     [/^\/(v1\/)?models\/?$/, 'GET'],
@@ -55,6 +58,11 @@ export const openAISurface: Surface = {
     const keyed = (info: RequestInfo): boolean => checkOpenAIAuth(ctx, info) === undefined;
     for (const prefix of ['/v1', '']) {
       postRoute(app, `${prefix}/chat/completions`, 0, errors, countsOffThread((info, body) => chatCompletions(ctx, info, body), keyed), OPENAI_FIELDS);
+      getRoute(app, 'get', `${prefix}/chat/completions`, 0, errors, (info) => storedChatRequest(ctx, info, 'list'));
+      getRoute(app, 'get', `${prefix}/chat/completions/:id`, 1, errors, (info) => storedChatRequest(ctx, info, 'get'));
+      postRoute(app, `${prefix}/chat/completions/:id`, 1, errors, (info) => storedChatRequest(ctx, info, 'update'), OPENAI_FIELDS);
+      getRoute(app, 'del', `${prefix}/chat/completions/:id`, 1, errors, (info) => storedChatRequest(ctx, info, 'delete'));
+      getRoute(app, 'get', `${prefix}/chat/completions/:id/messages`, 1, errors, (info) => storedChatRequest(ctx, info, 'messages'));
       postRoute(app, `${prefix}/completions`, 0, errors, countsOffThread((info, body) => completions(ctx, info, body), keyed), OPENAI_FIELDS);
       postRoute(app, `${prefix}/embeddings`, 0, errors, (info, body) => embeddings(ctx, info, body), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/models`, 0, errors, (info) => listModels(ctx, info));

@@ -1,0 +1,91 @@
+/**
+ * Stored chat completions (`store: true`): `GET /v1/chat/completions/{id}`, its `messages`, the
+ * list, `POST` (metadata) and `DELETE`, as the openai SDK's `chat.completions.retrieve / list /
+ * update / delete / messages.list` call them. Eval and distillation pipelines read them back.
+ *
+ * Per thread and bounded like the response store (`./responses-store.ts`): the final body, and the
+ * request text for its messages (no copy on the request path), in creation order for the list.
+ */
+import { OTHER_MODEL } from '../../metrics/counters.js';
+import type { RequestInfo } from '../http-exchange.js';
+import { safeDecode } from '../path-segment.js';
+import type { Reply } from '../reply.js';
+import { perThread, type ThreadContext } from '../thread-context.js';
+import type { OpenAIError } from './errors.js';
+import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { ResponseStore, STORE_MAX_BYTES, STORE_MAX_ENTRIES } from './responses-store.js';
+
+interface Stored {
+  readonly bodies: ResponseStore;
+  readonly requests: ResponseStore<string>;
+  /** Ids in creation order (the list's order); entries the stores dropped are skipped when listed. */
+  readonly order: string[];
+}
+
+const storeFor = perThread(
+  (): Stored => ({ bodies: new ResponseStore(), requests: new ResponseStore<string>(STORE_MAX_ENTRIES, STORE_MAX_BYTES, (text) => 2 * text.length), order: [] }),
+);
+
+/** Keeps a completion created with `store: true`: its final body and the request behind it. */
+export function storeChatCompletion(ctx: ThreadContext, id: string, body: Buffer, request: string): void {
+  const s = storeFor(ctx);
+  s.bodies.put(id, body);
+  s.requests.put(id, request);
+  s.order.push(id);
+  if (s.order.length > 2 * STORE_MAX_ENTRIES) s.order.splice(0, s.order.length - STORE_MAX_ENTRIES);
+}
+
+const notFound = (id: string): OpenAIError => ({ status: 404, message: `Chat completion with id '${id}' not found.`, type: 'invalid_request_error', param: null, code: null });
+
+type Op = 'get' | 'update' | 'delete' | 'messages' | 'list';
+
+/** Every stored-completion request; `params[0]` is the completion id where the route has one. */
+export function storedChatRequest(ctx: ThreadContext, info: RequestInfo, op: Op): Reply {
+  const route = 'chat_completions';
+  const requestId = requestIdFor(info, ctx.requestRng(undefined, ''));
+  const ok = (json: string | Buffer): Reply => ({ kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
+  const authError = checkOpenAIAuth(ctx, info);
+  if (authError) return openAIErrorReply(requestId, route, authError, 'authentication', OTHER_MODEL);
+  const s = storeFor(ctx);
+  const query = new URLSearchParams(info.query);
+  const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
+  const desc = query.get('order') === 'desc';
+  const after = query.get('after');
+  const page = <T extends { readonly id: string }>(all: readonly T[]): string => {
+    const ordered = desc ? [...all].reverse() : all;
+    const from = after === null ? 0 : ordered.findIndex((x) => x.id === after) + 1;
+    const data = ordered.slice(from, from + limit);
+    return JSON.stringify({ object: 'list', data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: from + limit < ordered.length });
+  };
+  if (op === 'list') {
+    const model = query.get('model');
+    const all = s.order.map((id) => s.bodies.get(id)).filter((b): b is Buffer => b !== undefined).map((b) => JSON.parse(b.toString('utf8')) as { id: string; model: string });
+    return ok(page(model === null ? all : all.filter((c) => c.model === model || c.model.startsWith(`${model}-`))));
+  }
+  const id = safeDecode(info.params[0] ?? '');
+  const body = s.bodies.get(id);
+  if (body === undefined) return openAIErrorReply(requestId, route, notFound(id), 'not_found', OTHER_MODEL);
+  switch (op) {
+    case 'get':
+    case 'update':
+      // An update sets metadata, which the completion object does not show: it comes back as it was.
+      return ok(body);
+    case 'delete':
+      s.bodies.delete(id);
+      s.requests.delete(id);
+      return ok(JSON.stringify({ id, object: 'chat.completion.deleted', deleted: true }));
+    case 'messages': {
+      const request = JSON.parse(s.requests.get(id) ?? '{"messages":[]}') as { messages?: unknown };
+      const messages = (Array.isArray(request.messages) ? request.messages : []) as Record<string, unknown>[];
+      return ok(
+        page(
+          messages.map((m, i) => {
+            const parts = Array.isArray(m.content) ? (m.content as { type?: string; text?: string }[]) : null;
+            const content = parts === null ? (m.content ?? null) : parts.map((p) => p.text ?? '').join('');
+            return { ...m, id: `${id}-${i}`, content, content_parts: parts };
+          }),
+        ),
+      );
+    }
+  }
+}
