@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { isReasoningModel } from '../../corpus/model-catalog.js';
-import { invalidRequest, type OpenAIError } from './errors.js';
+import { bodyNotObject, invalidRequest, type OpenAIError } from './errors.js';
 import { reasoningParamsError } from './reasoning-params.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
@@ -135,9 +135,8 @@ function checkMessages(messages: readonly ChatMessage[]): OpenAIError | undefine
 }
 
 export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return invalidRequest(`Invalid type for request body: expected an object, but got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
-  }
+  const notObject = bodyNotObject(input);
+  if (notObject) return notObject;
   const parsed = parseReportingInput(chatRequest, input);
   if (!parsed.success) return issueToOpenAIError(parsed.error.issues[0]!);
   const body = parsed.data;

@@ -13,6 +13,7 @@ import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import type { OpenAIError } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { itemPage } from './conversations.js';
 import { ResponseStore, STORE_MAX_BYTES, STORE_MAX_ENTRIES } from './responses-store.js';
 
 interface Stored {
@@ -47,18 +48,10 @@ export function storedChatRequest(ctx: ThreadContext, info: RequestInfo, op: Op)
   const authError = checkOpenAIAuth(ctx, info);
   if (authError) return openAIErrorReply(requestId, route, authError, 'authentication', OTHER_MODEL);
   const s = storeFor(ctx);
-  const query = new URLSearchParams(info.query);
-  const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 20) || 20));
-  const desc = query.get('order') === 'desc';
-  const after = query.get('after');
-  const page = <T extends { readonly id: string }>(all: readonly T[]): string => {
-    const ordered = desc ? [...all].reverse() : all;
-    const from = after === null ? 0 : ordered.findIndex((x) => x.id === after) + 1;
-    const data = ordered.slice(from, from + limit);
-    return JSON.stringify({ object: 'list', data, first_id: data[0]?.id ?? null, last_id: data[data.length - 1]?.id ?? null, has_more: from + limit < ordered.length });
-  };
+  // Both lists run oldest first unless `order=desc`.
+  const page = (all: readonly { readonly id: string }[]): string => itemPage(all, info.query, 'asc');
   if (op === 'list') {
-    const model = query.get('model');
+    const model = new URLSearchParams(info.query).get('model');
     const all = s.order.map((id) => s.bodies.get(id)).filter((b): b is Buffer => b !== undefined).map((b) => JSON.parse(b.toString('utf8')) as { id: string; model: string });
     return ok(page(model === null ? all : all.filter((c) => c.model === model || c.model.startsWith(`${model}-`))));
   }

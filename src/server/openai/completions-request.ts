@@ -6,7 +6,7 @@
 import bpeRanks from 'gpt-tokenizer/bpeRanks/o200k_base';
 import { z } from 'zod';
 import { countTokens } from '../../corpus/tokens.js';
-import { invalidRequest, type OpenAIError } from './errors.js';
+import { bodyNotObject, invalidRequest, type OpenAIError } from './errors.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
 
@@ -95,9 +95,8 @@ function promptsOf(prompt: CompletionsRequestBody['prompt']): CompletionPrompt[]
 }
 
 export function parseCompletionsRequest(input: unknown): CompletionsRequest | OpenAIError {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return invalidRequest(`Invalid type for request body: expected an object, but got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
-  }
+  const notObject = bodyNotObject(input);
+  if (notObject) return notObject;
   const parsed = parseReportingInput(completionsRequest, input);
   if (!parsed.success) return issueToOpenAIError(parsed.error.issues[0]!);
   const body = parsed.data;

@@ -13,7 +13,7 @@ import { type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { randomId } from '../answer.js';
-import { invalidRequest, INVALID_JSON, type OpenAIError } from './errors.js';
+import { bodyNotObject, invalidRequest, INVALID_JSON, type OpenAIError } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { parseItem, type InputTurn } from './responses-request.js';
 import type { SeededRandom } from '../../timing/random.js';
@@ -33,7 +33,7 @@ const MAX_ITEMS_PER_CALL = 20;
 /** An item as the API returns it: with its id and status. */
 export type ConversationItem = Readonly<Record<string, unknown>> & { readonly id: string; readonly type: string };
 
-interface Conversation {
+export interface Conversation {
   readonly id: string;
   readonly createdAt: number;
   metadata: Readonly<Record<string, string>>;
@@ -152,18 +152,20 @@ export function conversationTurns(c: Conversation): InputTurn[] {
 
 const conversationObject = (c: Conversation): string => JSON.stringify({ id: c.id, object: 'conversation', created_at: c.createdAt, metadata: c.metadata });
 
-function list(items: readonly ConversationItem[], hasMore: boolean): string {
+function list(items: readonly { readonly id: string }[], hasMore: boolean): string {
   return JSON.stringify({ object: 'list', data: items, first_id: items[0]?.id ?? null, last_id: items[items.length - 1]?.id ?? null, has_more: hasMore });
 }
 
 /**
- * One page of an item list, as OpenAI's item lists page (conversation items, a response's input
- * items): `limit` (1–100, default 20) items after `after`, in `order` (`asc`, or `defaultOrder`).
+ * One page of a list, as OpenAI's cursor lists page (conversation items, a response's input items,
+ * stored chat completions): `limit` (1–100, default 20) entries after `after`, in `order` (`asc`
+ * or `desc`, else `defaultOrder`).
  */
-export function itemPage(items: readonly ConversationItem[], query: string, defaultOrder: 'asc' | 'desc'): string {
+export function itemPage(items: readonly { readonly id: string }[], query: string, defaultOrder: 'asc' | 'desc'): string {
   const q = new URLSearchParams(query);
   const limit = Math.min(100, Math.max(1, Number(q.get('limit') ?? 20) || 20));
-  const ordered = (q.get('order') ?? defaultOrder) === 'asc' ? items : [...items].reverse();
+  const order = q.get('order');
+  const ordered = (order === 'asc' || order === 'desc' ? order : defaultOrder) === 'asc' ? items : [...items].reverse();
   const after = q.get('after');
   const from = after === null ? 0 : ordered.findIndex((item) => item.id === after) + 1;
   return list(ordered.slice(from, from + limit), from + limit < ordered.length);
@@ -227,11 +229,9 @@ export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body
   if (authError) return fail(authError, 'authentication');
   const parsed = parseJson(body);
   if (!parsed.ok) return fail(INVALID_JSON, 'invalid_json');
-  const value = parsed.value;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return fail(invalidRequest(`Invalid type for request body: expected an object, but got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value} instead.`, null, 'invalid_type'), 'invalid_request');
-  }
-  const input = value as Record<string, unknown>;
+  const notObject = bodyNotObject(parsed.value);
+  if (notObject) return fail(notObject, 'invalid_request');
+  const input = parsed.value as Record<string, unknown>;
   const registry = registryFor(ctx);
 
   if (op === 'create') {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { EmbeddingInputs } from '../../workers/embedding-task.js';
 import type { EmbeddingEncoding } from './embeddings-encode.js';
-import { invalidRequest, type OpenAIError } from './errors.js';
+import { bodyNotObject, invalidRequest, type OpenAIError } from './errors.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
 
@@ -95,9 +95,8 @@ function inputsOf(input: unknown): EmbeddingInputs | undefined {
 }
 
 export function parseEmbeddingsRequest(input: unknown): EmbeddingsRequest | OpenAIError {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return invalidRequest(`Invalid type for request body: expected an object, but got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
-  }
+  const notObject = bodyNotObject(input);
+  if (notObject) return notObject;
   const parsed = parseReportingInput(embeddingsRequest, input);
   if (!parsed.success) return issueToOpenAIError(parsed.error.issues[0]!);
   const body = parsed.data;

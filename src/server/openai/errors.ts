@@ -133,3 +133,9 @@ export function wrongEndpoint(asked: 'chat' | 'completions', serves: 'chat' | 'c
         : 'This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?';
   return { status: 404, message, type: 'invalid_request_error', param: 'model', code: null };
 }
+
+/** OpenAI's 400 for a request body that is JSON but not an object; undefined for an object. */
+export function bodyNotObject(input: unknown): OpenAIError | undefined {
+  if (typeof input === 'object' && input !== null && !Array.isArray(input)) return undefined;
+  return invalidRequest(`Invalid type for request body: expected an object, but got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
+}

@@ -5,7 +5,7 @@
  * `param` names the field (`input[2].call_id`, `tools[0].name`).
  */
 import { z } from 'zod';
-import { invalidRequest, type OpenAIError } from './errors.js';
+import { bodyNotObject, invalidRequest, type OpenAIError } from './errors.js';
 import { reasoningParamsError } from './reasoning-params.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
@@ -179,9 +179,8 @@ function parseTools(raw: readonly Record<string, unknown>[]): { tools: Record<st
 const TEXT_FORMAT: ResponseTextFormat = { type: 'text' };
 
 export function parseResponsesRequest(input: unknown): ResponsesRequest | OpenAIError {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    return invalidRequest(`Invalid type for request body: expected an object, but got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input} instead.`, null, 'invalid_type');
-  }
+  const notObject = bodyNotObject(input);
+  if (notObject) return notObject;
   const parsed = parseReportingInput(responsesRequest, input);
   if (!parsed.success) return issueToOpenAIError(parsed.error.issues[0]!);
   const body = parsed.data;

@@ -27,7 +27,7 @@ import { effectiveEffort } from './reasoning-params.js';
 import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
-import { appendItems, conversationFor, conversationTurns, itemPage, storedItem, type ConversationItem } from './conversations.js';
+import { appendItems, conversationFor, conversationTurns, itemPage, storedItem, type Conversation, type ConversationItem } from './conversations.js';
 import { safeDecode } from '../path-segment.js';
 import { tokenLogprobs } from './logprobs.js';
 import { hashString, SeededRandom } from '../../timing/random.js';
@@ -96,6 +96,17 @@ function echoOf(req: ResponsesRequest, conversation: string | null): ResponseEch
   };
 }
 
+/**
+ * The turns a request is read with: a `conversation`'s items (Conversations API) before its own
+ * input, or OpenAI's 404 for a conversation this thread does not hold.
+ */
+function withConversation(ctx: ThreadContext, req: ResponsesRequest, own: readonly InputTurn[]): { readonly conversation: Conversation | undefined; readonly turns: readonly InputTurn[] } | OpenAIError {
+  const conversation = conversationFor(ctx, req.body.conversation);
+  if (conversation === undefined) return { conversation, turns: own };
+  if ('status' in conversation) return conversation;
+  return { conversation, turns: [...conversationTurns(conversation), ...own] };
+}
+
 /** The request's own input items as objects (a string input is one user message). */
 function inputItems(req: ResponsesRequest): Record<string, unknown>[] {
   const input = req.body.input;
@@ -126,9 +137,9 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
   const conversations = conversationsFor(ctx);
   const input = conversations.resolve(req);
   // A `conversation` (Conversations API) reads its items as the earlier input.
-  const conversation = conversationFor(ctx, req.body.conversation);
-  if (conversation !== undefined && 'status' in conversation) return openAIErrorReply(requestId, route, conversation, 'not_found', modelIndex);
-  const turns = conversation === undefined ? input.all : [...conversationTurns(conversation), ...input.all];
+  const continued = withConversation(ctx, req, input.all);
+  if ('status' in continued) return openAIErrorReply(requestId, route, continued, 'not_found', modelIndex);
+  const { conversation, turns } = continued;
   const inputTokens = countResponsesInputTokens(req, turns);
   if (overflowedWindow(model, inputTokens) !== undefined) return openAIErrorReply(requestId, route, INPUT_EXCEEDS_CONTEXT, 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
@@ -269,10 +280,9 @@ export function countResponseInputTokens(ctx: ThreadContext, info: RequestInfo, 
   const accepted = acceptOpenAI(ctx, info, body, RESPONSES_INPUT_TOKENS, countable, RESPONSES_SEEDING);
   if (!isAccepted(accepted)) return accepted;
   const { req, requestId, modelIndex } = accepted;
-  const conversation = conversationFor(ctx, req.body.conversation);
-  if (conversation !== undefined && 'status' in conversation) return openAIErrorReply(requestId, RESPONSES_INPUT_TOKENS.route, conversation, 'not_found', modelIndex);
-  const own = conversationsFor(ctx).resolve(req).all;
-  const inputTokens = countResponsesInputTokens(req, conversation === undefined ? own : [...conversationTurns(conversation), ...own]);
+  const continued = withConversation(ctx, req, conversationsFor(ctx).resolve(req).all);
+  if ('status' in continued) return openAIErrorReply(requestId, RESPONSES_INPUT_TOKENS.route, continued, 'not_found', modelIndex);
+  const inputTokens = countResponsesInputTokens(req, continued.turns);
   const reply = JSON.stringify({ object: 'response.input_tokens', input_tokens: inputTokens });
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: reply, delayMs: 0, completionTokens: 0, meta: { route: RESPONSES_INPUT_TOKENS.route, modelIndex, errorKind: null } };
 }
