@@ -178,3 +178,18 @@ export function wholeFrameSource(frame: Buffer, count: number): TokenSource {
   offsets[count] = frame.length;
   return { bytes: frame, offsets, first: 0, count };
 }
+
+/**
+ * Token steps that send `src` one whole frame per event, `sends` giving each event's token count
+ * (from `walkSchedule`): `frame(tokens, at, n)` builds the event's frame around its tokens' bytes
+ * once, at plan time, for frames that carry per-token detail (logprobs). Each step's frame rides on
+ * its last token (`wholeFrameSource`), so the writer's per-event path is unchanged.
+ */
+export function eventFrameSteps(src: TokenSource, sends: readonly number[], frame: (tokens: Buffer, at: number, n: number) => Buffer, numberedEnd: Buffer | null = null): Step[] {
+  let at = 0;
+  return sends.map((n) => {
+    const bytes = frame(src.bytes.subarray(src.offsets[src.first + at], src.offsets[src.first + at + n]), at, n);
+    at += n;
+    return tokenStep(EMPTY, wholeFrameSource(bytes, n), n, EMPTY, numberedEnd);
+  });
+}

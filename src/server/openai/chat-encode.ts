@@ -4,7 +4,7 @@
  * pre-encoded arena, so nothing is JSON-serialized per token.
  */
 import type { Answer } from '../answer.js';
-import { EMPTY, Lane, Step, sourceSlice, tokenStep, walkSchedule, wholeFrameSource, type TokenSource } from '../stream-plan.js';
+import { EMPTY, eventFrameSteps, Lane, Step, sourceSlice, tokenStep, walkSchedule, wholeFrameSource } from '../stream-plan.js';
 import type { EmissionSchedule } from '../../timing/schedule.js';
 import type { ReasoningText } from '../reasoning.js';
 import { laneTokenSteps } from '../answer.js';
@@ -88,14 +88,8 @@ export type ChatLogprobs = readonly (readonly string[])[] | null;
  * the tokens it sends, so the frames follow the schedule's events (`walkSchedule`), built once.
  */
 function logprobSteps(prefix: Buffer, head: string, close: string, a: Answer, entries: readonly string[], sends: readonly number[]): Step[] {
-  const src = a.content;
-  let at = 0;
-  return sends.map((n) => {
-    const window: TokenSource = { bytes: src.bytes, offsets: src.offsets, first: src.first + at, count: n };
-    const frame = Buffer.concat([prefix, Buffer.from(head), sourceSlice(window, n), Buffer.from(`"},"logprobs":${choiceLogprobs(entries.slice(at, at + n), a.refusal)}${close}`)]);
-    at += n;
-    return tokenStep(EMPTY, wholeFrameSource(frame, n), n, EMPTY);
-  });
+  const start = Buffer.concat([prefix, Buffer.from(head)]);
+  return eventFrameSteps(a.content, sends, (tokens, at, n) => Buffer.concat([start, tokens, Buffer.from(`"},"logprobs":${choiceLogprobs(entries.slice(at, at + n), a.refusal)}${close}`)]));
 }
 
 const NO_SENDS: number[][] = [];

@@ -6,7 +6,7 @@
  * chunk prefix and a few tails are built.
  */
 import type { Answer } from '../answer.js';
-import { EMPTY, Lane, Step, sourceSlice, tokenStep, walkSchedule, wholeFrameSource, type TokenSource } from '../stream-plan.js';
+import { eventFrameSteps, Lane, Step, sourceSlice, tokenStep, walkSchedule, type TokenSource } from '../stream-plan.js';
 import { DONE_FRAME } from './chat-encode.js';
 import { jsonQuote } from '../json-quote.js';
 import { legacyChunkLogprobsJson, legacyLogprobsJson, type LegacyLogprobs } from './logprobs.js';
@@ -61,9 +61,9 @@ export function completionsStreamPlan(who: CompletionIdentity, choices: readonly
   const head = Buffer.from(`data: {"id":${jsonQuote(who.id)},"object":"text_completion","created":${who.created},"choices":[{"text":"`);
   const model = jsonQuote(who.model);
   const usageNull = includeUsage ? ',"usage":null' : '';
-  const sends: { step: number; n: number }[][] = choices.map(() => []);
+  const sends: number[][] = choices.map(() => []);
   if (schedule !== null && choices.some((c) => c.logprobs !== null)) {
-    walkSchedule(schedule, choices.map((c) => completionLaneSteps(c.answer)), choices.map(() => 0), (lane, step, _event, n) => sends[lane]!.push({ step, n }));
+    walkSchedule(schedule, choices.map((c) => completionLaneSteps(c.answer)), choices.map(() => 0), (lane, _step, _event, n) => sends[lane]!.push(n));
   }
   const lanes = choices.map(({ answer: a, echo, logprobs }, index) => {
     const tail = (lp: string, finish: string): string => `","index":${index},"logprobs":${lp},"finish_reason":${finish}}],"model":${model}${usageNull}}\n\n`;
@@ -74,13 +74,9 @@ export function completionsStreamPlan(who: CompletionIdentity, choices: readonly
     const n = a.contentCount;
     if (n === 0) steps.push(Step.frame(Buffer.concat([head, last])));
     else if (logprobs !== null && sends[index]!.length > 0) {
-      let at = 0;
-      for (const { step, n: k } of sends[index]!) {
-        const finish = step === (n > 1 ? 1 : 0) ? `"${a.finishReason}"` : 'null';
-        const frame = Buffer.concat([head, sourceSlice(tokensFrom(a.content, at, k), k), Buffer.from(tail(legacyChunkLogprobsJson(logprobs, at, at + k), finish))]);
-        steps.push(tokenStep(EMPTY, wholeFrameSource(frame, k), k, EMPTY));
-        at += k;
-      }
+      // The last token is its own step, so the event that sends it is the last: it carries the finish.
+      const finishing = (at: number, k: number): string => (at + k === n ? `"${a.finishReason}"` : 'null');
+      steps.push(...eventFrameSteps(a.content, sends[index]!, (tokens, at, k) => Buffer.concat([head, tokens, Buffer.from(tail(legacyChunkLogprobsJson(logprobs, at, at + k), finishing(at, k)))])));
     } else {
       if (n > 1) steps.push(tokenStep(head, tokensFrom(a.content, 0, n - 1), n - 1, open));
       steps.push(tokenStep(head, tokensFrom(a.content, n - 1, 1), 1, last));

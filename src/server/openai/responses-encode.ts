@@ -10,7 +10,7 @@
  * `content_part.done`, `output_item.done`, `response.completed`), spliced as slices.
  */
 import type { Answer, AnswerToolCall } from '../answer.js';
-import { EMPTY, Lane, Step, sourceSlice, tokenStep, walkSchedule, wholeFrameSource, type StreamPlan, type TokenSource } from '../stream-plan.js';
+import { EMPTY, eventFrameSteps, Lane, Step, sourceSlice, tokenStep, walkSchedule, type StreamPlan } from '../stream-plan.js';
 import type { EmissionSchedule } from '../../timing/schedule.js';
 import type { ReasoningText } from '../reasoning.js';
 import { jsonQuote } from '../json-quote.js';
@@ -166,13 +166,7 @@ function contentPart(a: Answer, logprobs: readonly string[] | null): Buffer[] {
  * entries of the tokens it carries (as chat's chunks do, `./chat-encode.ts`); numbered as usual.
  */
 function logprobDeltas(head: Buffer, a: Answer, entries: readonly string[], sends: readonly number[]): Step[] {
-  let at = 0;
-  return sends.map((n) => {
-    const window: TokenSource = { bytes: a.content.bytes, offsets: a.content.offsets, first: a.content.first + at, count: n };
-    const frame = Buffer.concat([head, sourceSlice(window, n), Buffer.from(`","logprobs":[${entries.slice(at, at + n).join(',')}],"sequence_number":`)]);
-    at += n;
-    return tokenStep(EMPTY, wholeFrameSource(frame, n), n, EMPTY, FRAME_END);
-  });
+  return eventFrameSteps(a.content, sends, (tokens, at, n) => Buffer.concat([head, tokens, Buffer.from(`","logprobs":[${entries.slice(at, at + n).join(',')}],"sequence_number":`)]), FRAME_END);
 }
 
 function messageItem(p: ResponseParts): Buffer[] {
