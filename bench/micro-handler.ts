@@ -11,7 +11,7 @@ import type { Corpus } from '../src/corpus/sampler.js';
 import { CounterLayout, CounterWriter } from '../src/metrics/counters.js';
 import { NO_INFO, type RequestInfo } from '../src/server/http-exchange.js';
 import { chatCompletions } from '../src/server/openai/chat.js';
-import { ThreadContext } from '../src/server/thread-context.js';
+import { ARRIVALS_BYTES, ThreadContext } from '../src/server/thread-context.js';
 import { allocateQuotaMemory, QuotaEngine } from '../src/quota/engine.js';
 import { parseQuotaTable } from '../src/quota/limits.js';
 import { MONOTONIC_CLOCK } from '../src/timing/clock.js';
@@ -24,7 +24,7 @@ const INFO: RequestInfo = { ...NO_INFO, method: 'post', url: CHAT_PATH, authoriz
 function handlerContext(corpus: Corpus, seed: number): ThreadContext {
   const config = resolveConfig({ seed, speed: 0 });
   const layout = new CounterLayout(corpus.models);
-  return new ThreadContext(config, corpus, new CounterWriter(CounterLayout.allocate(layout, 1), layout, 0, config.lateEmissionMs), loadProfiles(), new SharedArrayBuffer(8));
+  return new ThreadContext(config, corpus, new CounterWriter(CounterLayout.allocate(layout, 1), layout, 0, config.lateEmissionMs), loadProfiles(), new SharedArrayBuffer(ARRIVALS_BYTES));
 }
 
 /**

@@ -468,6 +468,25 @@ function settle(ex: Exchange, route: string, errors: RouteErrors, run: () => Rep
   } else dispatch(ex, reply);
 }
 
+/**
+ * A handler's reply once `ready` has what it waits for (another thread's answer): `run` goes on
+ * as `settle` runs a handler, so a saturation slot it admits and then throws past is released.
+ */
+export function replyAfter<T>(ready: Promise<T>, run: (value: T) => Reply | Promise<Reply>): Promise<Reply> {
+  return ready.then((value) => {
+    takeUnclaimedSlot();
+    try {
+      const reply = run(value);
+      takeUnclaimedSlot();
+      return reply;
+    } catch (err) {
+      const slot = takeUnclaimedSlot();
+      if (slot >= 0) currentEnv().releaseSlot(slot);
+      throw err;
+    }
+  });
+}
+
 /** Registers a body-less route (any method uWS accepts for `method`); it reads every request field. */
 export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'any', pattern: string, paramCount: number, errors: RouteErrors, handler: GetHandler): void {
   const reads = fieldMask(ALL_FIELDS);
@@ -483,7 +502,12 @@ export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'any', patte
 }
 
 function dispatch(ex: Exchange, reply: Reply): void {
-  if (ex.phase !== 'reading') return;
+  if (ex.phase !== 'reading') {
+    // An async reply for a client that left meanwhile: the slot it was admitted with goes back.
+    const slot = reply.meta.saturationSlot ?? -1;
+    if (slot >= 0) currentEnv().releaseSlot(slot);
+    return;
+  }
   // The handler has read what it needs; a reply held or streamed for seconds does not keep it.
   ex.info = NO_INFO;
   ex.route = reply.meta.route;

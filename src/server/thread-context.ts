@@ -11,8 +11,13 @@ import type { Capacity, SaturationTracker } from '../timing/saturation.js';
 import { ProfileLatency, type LatencyModel } from '../timing/latency.js';
 import { profileNameFor, type ProfileTable } from '../timing/profiles.js';
 import { SeededRandom, combineSeeds, hashString } from '../timing/random.js';
+import type { Peers } from './openai/peers.js';
 
 const LATENCY_CACHE_LIMIT = 1024;
+/** Int32 counters the threads share in the `arrivals` buffer. */
+const ARRIVAL_COUNTERS = 3;
+/** Bytes of the `arrivals` buffer a context takes. */
+export const ARRIVALS_BYTES = ARRIVAL_COUNTERS * 4;
 
 export class ThreadContext {
   readonly config: Config;
@@ -32,6 +37,8 @@ export class ThreadContext {
   /** The chaos scenario in force and when it was loaded (epoch ms); replaced through the admin API. */
   scenario: Scenario | null;
   scenarioLoadedAtMs: number;
+  /** The other server threads, to ask for objects they hold; null with one thread (or in process). */
+  peers: Peers | null;
 
   constructor(config: Config, corpus: Corpus, counters: CounterWriter, profiles: ProfileTable, arrivals: SharedArrayBuffer) {
     this.config = config;
@@ -40,14 +47,20 @@ export class ThreadContext {
     this.#profiles = profiles;
     this.#byProfile = new Map(Object.entries(profiles.profiles).map(([name, p]) => [name, new ProfileLatency(p)]));
     this.#byModel = new Map();
-    // [0]: random-stream index; [1]: arrival index for fault decisions.
-    this.#arrivals = new Int32Array(arrivals, 0, 2);
+    // [0]: random-stream index; [1]: arrival index for fault decisions; [2]: order of stored objects.
+    this.#arrivals = new Int32Array(arrivals, 0, ARRIVAL_COUNTERS);
     this.#apiKeys = new Set(config.apiKeys);
     this.quota = null;
     this.#profileSlots = new Map(Object.keys(profiles.profiles).map((name, i) => [name, i]));
     this.saturation = null;
     this.scenario = null;
     this.scenarioLoadedAtMs = 0;
+    this.peers = null;
+  }
+
+  /** Position of a stored object among every thread's, for lists in creation order. */
+  nextStoreSeq(): number {
+    return Atomics.add(this.#arrivals, 2, 1);
   }
 
   /** Position of a request in the run across all threads, for fault decisions. */

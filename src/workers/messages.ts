@@ -6,6 +6,7 @@ import type { HistogramName, HistogramPart, HistogramSummary } from '../metrics/
 import type { SharedCorpus } from '../corpus/compiled.js';
 import type { SimErrorCode } from '../sim-error.js';
 import type { ProfileTable } from '../timing/profiles.js';
+import type { PeerAnswer, PeerQuery } from '../server/openai/peers.js';
 
 export interface ServerThreadData {
   readonly slot: number;
@@ -45,7 +46,11 @@ export type ToThread =
   /** The policy every thread now applies (after an admin change); the thread acknowledges it. */
   | { readonly type: 'policy'; readonly policy: Policy; readonly applyId: number }
   /** Every live thread has applied the change the admin request `requestId` asked for. */
-  | { readonly type: 'policy-done'; readonly requestId: number; readonly policy: Policy };
+  | { readonly type: 'policy-done'; readonly requestId: number; readonly policy: Policy }
+  /** Thread `from` asks this thread about an object it holds (relayed by the main thread). */
+  | { readonly type: 'peer-ask'; readonly from: number; readonly askId: number; readonly query: PeerQuery }
+  /** The answer to this thread's ask `askId`. */
+  | { readonly type: 'peer-answer'; readonly askId: number; readonly answer: PeerAnswer };
 
 /** Histograms merged over every thread that answered. */
 export interface MergedStats {
@@ -64,4 +69,8 @@ export type FromThread =
   | { readonly type: 'stats-part'; readonly slot: number; readonly collectId: number; readonly encoded: Record<HistogramName, HistogramPart> }
   /** An admin request on one thread changes the policy for all: the main thread broadcasts it. */
   | { readonly type: 'policy-set'; readonly slot: number; readonly requestId: number; readonly policy: Policy; readonly resetQuota: boolean }
-  | { readonly type: 'policy-applied'; readonly slot: number; readonly applyId: number };
+  | { readonly type: 'policy-applied'; readonly slot: number; readonly applyId: number }
+  /** Ask thread `to` about an object it holds (`src/server/openai/peers.ts`). */
+  | { readonly type: 'peer-ask'; readonly slot: number; readonly to: number; readonly askId: number; readonly query: PeerQuery }
+  /** Answer thread `to`'s ask `askId`. */
+  | { readonly type: 'peer-answer'; readonly slot: number; readonly to: number; readonly askId: number; readonly answer: PeerAnswer };

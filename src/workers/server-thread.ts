@@ -1,6 +1,7 @@
 /**
  * A server thread: its own uWS app on the shared port (SO_REUSEPORT), its own timer wheel, and
- * read-only views of the shared corpus. Requests never hop to another thread.
+ * read-only views of the shared corpus. Requests never hop to another thread, except one for a
+ * stored object another thread holds, which asks that thread (`./peer-link.ts`).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { us_listen_socket } from '@trufflesuite/uws-js-unofficial';
@@ -10,7 +11,7 @@ import { observeGcPauses } from '../metrics/gc-pauses.js';
 import { ThreadHistograms } from '../metrics/histograms.js';
 import { MetricsExporter } from '../metrics/prometheus.js';
 import { buildApp } from '../server/app.js';
-import { beginDrain, inFlightCount, installExchangeEnv, onWheelDue, setTagHeaders, type Exchange } from '../server/http-exchange.js';
+import { beginDrain, describeInternalError, inFlightCount, installExchangeEnv, onWheelDue, setTagHeaders, type Exchange } from '../server/http-exchange.js';
 import { QuotaEngine } from '../quota/engine.js';
 import { SaturationTracker } from '../timing/saturation.js';
 import { ThreadContext } from '../server/thread-context.js';
@@ -19,6 +20,9 @@ import { simErrorCode, SimError } from '../sim-error.js';
 import { MONOTONIC_CLOCK } from '../timing/clock.js';
 import { NODE_TIMER_HOST, TimerWheel } from '../timing/timer-wheel.js';
 import { destroyCountPool } from './count-pool.js';
+import { PeerLink } from './peer-link.js';
+import { answerPeer } from '../server/openai/owned-routes.js';
+import type { PeerAnswer } from '../server/openai/peers.js';
 import { destroyEmbeddingPool } from './embedding-pool.js';
 import type { FromThread, MergedStats, ServerThreadData, ToThread } from './messages.js';
 import { createLogger } from '../log.js';
@@ -38,6 +42,8 @@ try {
   const layout = new CounterLayout(corpus.models);
   const counters = new CounterWriter(data.counters, layout, data.slot, data.config.lateEmissionMs);
   const ctx = new ThreadContext(config, corpus, counters, data.profiles, data.arrivals);
+  const link = config.threads > 1 ? new PeerLink(data.slot, config.threads, post) : null;
+  ctx.peers = link;
   const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST, config.pacing === 'poll');
   let policy = data.policy;
   const applyPolicy = (p: typeof policy): void => {
@@ -54,7 +60,8 @@ try {
   const stopGcPauses = observeGcPauses((ms) => histograms.record('gcPauseMs', ms));
   // Saturation is tracked only when some profile declares a capacity.
   if (Object.values(data.profiles.profiles).some((p) => p.capacity !== undefined)) ctx.saturation = new SaturationTracker(data.saturationMemory);
-  installExchangeEnv({ config, clock: MONOTONIC_CLOCK, wheel, counters, histograms, releaseSlot: (slot) => ctx.saturation?.release(slot), log: createLogger(config.logLevel) });
+  const log = createLogger(config.logLevel);
+  installExchangeEnv({ config, clock: MONOTONIC_CLOCK, wheel, counters, histograms, releaseSlot: (slot) => ctx.saturation?.release(slot), log });
   const startedAt = Date.now();
   let statsSeq = 0;
   const statsPending = new Map<number, (stats: MergedStats) => void>();
@@ -77,6 +84,18 @@ try {
     } else if (msg.type === 'stats-result') {
       statsPending.get(msg.requestId)?.(msg.stats);
       statsPending.delete(msg.requestId);
+    } else if (msg.type === 'peer-ask') {
+      // Answered at once: the answer's bytes are copied as it is posted, before any other request runs.
+      let answer: PeerAnswer;
+      try {
+        answer = answerPeer(ctx, msg.query);
+      } catch (err) {
+        log.error(`internal error answering another thread's ${msg.query.kind} query: ${describeInternalError(err)}`);
+        answer = { kind: 'failed' };
+      }
+      post({ type: 'peer-answer', slot: data.slot, to: msg.from, askId: msg.askId, answer });
+    } else if (msg.type === 'peer-answer') {
+      link?.answered(msg.askId, msg.answer);
     }
   });
   const app = buildApp(uws.App(), ctx, {

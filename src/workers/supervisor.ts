@@ -18,6 +18,7 @@ import { DEFAULT_CORPUS_FILE, packageRoot } from '../package-root.js';
 import { SimError } from '../sim-error.js';
 import { loadProfiles, type ProfileTable } from '../timing/profiles.js';
 import { SaturationTracker } from '../timing/saturation.js';
+import { ARRIVALS_BYTES } from '../server/thread-context.js';
 import { loadScenario } from '../chaos/library.js';
 import { allocateQuotaMemory } from '../quota/engine.js';
 import { loadQuota } from '../quota/limits.js';
@@ -106,7 +107,7 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
     corpus,
     profiles,
     counters: CounterLayout.allocate(layout, config.threads),
-    arrivals: new SharedArrayBuffer(8),
+    arrivals: new SharedArrayBuffer(ARRIVALS_BYTES),
   };
   log.debug(`corpus: ${entries.length} entries, ${corpus.bytes.byteLength} bytes of token text`);
 
@@ -193,6 +194,13 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
             c.parts.push(msg.encoded);
             if (c.parts.length >= c.expected) c.done();
           }
+        } else if (msg.type === 'peer-ask') {
+          // A thread that is down (restarting) holds nothing now: the asker hears so at once.
+          const owner = workers[msg.to];
+          if (owner) owner.postMessage({ type: 'peer-ask', from: msg.slot, askId: msg.askId, query: msg.query } satisfies ToThread);
+          else worker.postMessage({ type: 'peer-answer', askId: msg.askId, answer: { kind: 'unanswered' } } satisfies ToThread);
+        } else if (msg.type === 'peer-answer') {
+          workers[msg.to]?.postMessage({ type: 'peer-answer', askId: msg.askId, answer: msg.answer } satisfies ToThread);
         } else if (msg.type === 'listen-ready') {
           releasePort(() => worker.postMessage({ type: 'port-released' } satisfies ToThread));
         } else if (msg.type === 'ready') {

@@ -5,6 +5,8 @@
  *
  * Per thread and bounded like the response store (`./responses-store.ts`): the final body, and the
  * request text for its messages (no copy on the request path), in creation order for the list.
+ * A request for another thread's completion is answered there (`./peers.ts`); the list gathers
+ * every thread's and orders them by the run-wide sequence they were stored in.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
@@ -15,12 +17,13 @@ import type { OpenAIError } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { itemPage } from './conversations.js';
 import { ResponseStore, STORE_MAX_BYTES, STORE_MAX_ENTRIES } from './responses-store.js';
+import type { StoredChatEntry } from './peers.js';
 
 interface Stored {
   readonly bodies: ResponseStore;
   readonly requests: ResponseStore<string>;
-  /** Ids in creation order (the list's order); entries the stores dropped are skipped when listed. */
-  readonly order: string[];
+  /** Ids and their run-wide sequence, in creation order (the list's order); entries the stores dropped are skipped when listed. */
+  readonly order: { readonly id: string; readonly seq: number }[];
 }
 
 const storeFor = perThread(
@@ -32,29 +35,48 @@ export function storeChatCompletion(ctx: ThreadContext, id: string, body: Buffer
   const s = storeFor(ctx);
   s.bodies.put(id, body);
   s.requests.put(id, request);
-  s.order.push(id);
+  s.order.push({ id, seq: ctx.nextStoreSeq() });
   if (s.order.length > 2 * STORE_MAX_ENTRIES) s.order.splice(0, s.order.length - STORE_MAX_ENTRIES);
 }
 
 const notFound = (id: string): OpenAIError => ({ status: 404, message: `Chat completion with id '${id}' not found.`, type: 'invalid_request_error', param: null, code: null });
 
-type Op = 'get' | 'update' | 'delete' | 'messages' | 'list';
+/** The thread's stored completions with their sequence, for a list on any thread. */
+export function storedChatEntries(ctx: ThreadContext): StoredChatEntry[] {
+  const s = storeFor(ctx);
+  return s.order.flatMap(({ id, seq }) => {
+    const body = s.bodies.get(id);
+    return body === undefined ? [] : [{ seq, body }];
+  });
+}
 
-/** Every stored-completion request; `params[0]` is the completion id where the route has one. */
-export function storedChatRequest(ctx: ThreadContext, info: RequestInfo, op: Op): Reply {
-  const route = 'chat_completions';
+const route = 'chat_completions';
+
+/** `GET /v1/chat/completions`: this thread's stored completions and `others` (other threads'), oldest first unless `order=desc`, by `model`. */
+export function listStoredChats(ctx: ThreadContext, info: RequestInfo, others: readonly StoredChatEntry[]): Reply {
   const requestId = requestIdFor(info, ctx.requestRng(undefined, ''));
-  const ok = (json: string | Buffer): Reply => ({ kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
+  const authError = checkOpenAIAuth(ctx, info);
+  if (authError) return openAIErrorReply(requestId, route, authError, 'authentication', OTHER_MODEL);
+  const model = new URLSearchParams(info.query).get('model');
+  const all = [...storedChatEntries(ctx), ...others].sort((a, b) => a.seq - b.seq).map((e) => JSON.parse(Buffer.from(e.body).toString('utf8')) as { id: string; model: string });
+  return okReply(requestId, itemPage(model === null ? all : all.filter((c) => c.model === model || c.model.startsWith(`${model}-`)), info.query, 'asc'));
+}
+
+function okReply(requestId: string, json: string | Buffer): Reply {
+  return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
+}
+
+type Op = 'get' | 'update' | 'delete' | 'messages';
+
+/** Every request on one stored completion; `params[0]` is its id. */
+export function storedChatRequest(ctx: ThreadContext, info: RequestInfo, op: Op): Reply {
+  const requestId = requestIdFor(info, ctx.requestRng(undefined, ''));
+  const ok = (json: string | Buffer): Reply => okReply(requestId, json);
   const authError = checkOpenAIAuth(ctx, info);
   if (authError) return openAIErrorReply(requestId, route, authError, 'authentication', OTHER_MODEL);
   const s = storeFor(ctx);
-  // Both lists run oldest first unless `order=desc`.
+  // Messages run oldest first unless `order=desc`.
   const page = (all: readonly { readonly id: string }[]): string => itemPage(all, info.query, 'asc');
-  if (op === 'list') {
-    const model = new URLSearchParams(info.query).get('model');
-    const all = s.order.map((id) => s.bodies.get(id)).filter((b): b is Buffer => b !== undefined).map((b) => JSON.parse(b.toString('utf8')) as { id: string; model: string });
-    return ok(page(model === null ? all : all.filter((c) => c.model === model || c.model.startsWith(`${model}-`))));
-  }
   const id = safeDecode(info.params[0] ?? '');
   const body = s.bodies.get(id);
   if (body === undefined) return openAIErrorReply(requestId, route, notFound(id), 'not_found', OTHER_MODEL);

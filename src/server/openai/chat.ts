@@ -28,6 +28,8 @@ import { servedTier } from './service-tier.js';
 import { tokenLogprobs } from './logprobs.js';
 import { xaiErrorReply, xaiParamsRefusal } from './xai-params.js';
 import { storeChatCompletion } from './chat-store.js';
+import { ownSlot } from './peers.js';
+import { ownedId } from '../owner-ids.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -154,8 +156,10 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   if (shown !== null && shown.count > 0) laneSteps[0]!.unshift(shown.count);
   const timing = planAnswerTiming(ctx, { model, laneSteps, rng, promptTokens, admission, lead, recordingApplies: shown === null }, req.stream);
   const logprobs = req.body.logprobs === true ? answers.map((a) => tokenLogprobs(a.content, a.contentCount, req.body.top_logprobs ?? 0, rng)) : null;
+  const stored = req.body.store === true && route === 'chat_completions';
   const who: ChatIdentity = {
-    id: randomId(rng, 'chatcmpl-', 29),
+    // A stored completion's id names this thread, which keeps it (`../owner-ids.ts`).
+    id: stored ? ownedId(rng, 'chatcmpl-', 29, ownSlot(ctx)) : randomId(rng, 'chatcmpl-', 29),
     created: Math.floor(Date.now() / 1000),
     // Azure names the model its deployment serves, not the deployment.
     model: servedModelId(route === 'azure_chat_completions' ? bucketKey : model),
@@ -166,7 +170,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   };
 
   // Stored when accepted, as its final object (`store: true`; Chat Completions' default is false).
-  if (req.body.store === true && route === 'chat_completions') storeChatCompletion(ctx, who.id, chatBody(who, answers, usage, false, logprobs, shown), body);
+  if (stored) storeChatCompletion(ctx, who.id, chatBody(who, answers, usage, false, logprobs, shown), body);
   return openAIAnswerReply({
     rng,
     requestId,

@@ -4,7 +4,8 @@
  * earlier input and adds its own input and output to. The OpenAI Agents SDK's
  * `OpenAIConversationsSession` keeps a run's history here; without these routes it failed with 404.
  *
- * Per thread and bounded, like the response store: a keep-alive client stays on one thread. A
+ * Per thread and bounded, like the response store. A conversation's id names the thread that
+ * holds it, and a request for it on another thread is answered there (`./peers.ts`). A
  * conversation keeps at most `MAX_ITEMS` items (the oldest go), and a thread `MAX_CONVERSATIONS`
  * conversations and `MAX_BYTES` of items (the least recently created conversations go first).
  */
@@ -13,6 +14,8 @@ import { type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { randomId } from '../answer.js';
+import { ownedId } from '../owner-ids.js';
+import { ownSlot } from './peers.js';
 import { bodyNotObject, invalidRequest, INVALID_JSON, type OpenAIError } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { parseItem, type InputTurn } from './responses-request.js';
@@ -140,6 +143,20 @@ export function conversationFor(ctx: ThreadContext, value: unknown): Conversatio
   return registryFor(ctx).get(id) ?? conversationNotFound(id);
 }
 
+/** A conversation's items as turns, for a Responses request on another thread; null when this thread has no such conversation. */
+export function conversationTurnsById(ctx: ThreadContext, id: string): InputTurn[] | null {
+  const c = registryFor(ctx).get(id);
+  return c === undefined ? null : conversationTurns(c);
+}
+
+/** Adds a Responses request's items (made on another thread) to a conversation; false when this thread has no such conversation. */
+export function appendItemsById(ctx: ThreadContext, id: string, items: readonly ConversationItem[]): boolean {
+  const registry = registryFor(ctx);
+  const c = registry.get(id);
+  if (c !== undefined) registry.append(c, items);
+  return c !== undefined;
+}
+
 /** A conversation's items as the input turns they count as. */
 export function conversationTurns(c: Conversation): InputTurn[] {
   const turns: InputTurn[] = [];
@@ -239,7 +256,8 @@ export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body
     if ('error' in m) return fail(m.error, 'invalid_request');
     const items = itemsToAdd(input.items, rng);
     if (!Array.isArray(items)) return fail(items, 'invalid_request');
-    const c = registry.create(randomId(rng, 'conv_', 48), m.metadata);
+    // The id names this thread, which keeps the conversation (`../owner-ids.ts`).
+    const c = registry.create(ownedId(rng, 'conv_', 48, ownSlot(ctx)), m.metadata);
     registry.append(c, items);
     return ok(conversationObject(c));
   }

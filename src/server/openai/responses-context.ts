@@ -7,13 +7,16 @@
  *   this way whenever responses are stored (the default), so without this a conversation's later
  *   turns counted only their newest message.
  *
- * Per thread and bounded, like the response store (`./responses-store.ts`). An id this thread does
- * not hold is taken as empty rather than refused: with several threads a client's follow-up may
- * land on another one, and refusing it would break an app that works against OpenAI.
+ * Per thread and bounded, like the response store (`./responses-store.ts`). Another thread's
+ * responses and items come from their owner (`./peers.ts`) as `ForeignState`. An id no thread
+ * holds (evicted from these bounded maps, or from an earlier run) is taken as empty rather than
+ * refused: OpenAI keeps responses for 30 days, and refusing it would break an app that works
+ * against OpenAI.
  */
 import type { Answer } from '../answer.js';
 import { sourceSlice } from '../stream-plan.js';
 import { perThread } from '../thread-context.js';
+import { NO_FOREIGN_STATE, type ForeignState } from './peers.js';
 import type { InputTurn, ResponsesRequest } from './responses-request.js';
 
 /** Responses whose context is kept, and output items kept for reference. */
@@ -44,13 +47,14 @@ export class ConversationStore {
   readonly #contexts = new Map<string, Context>();
   readonly #items = new Map<string, StoredTurn>();
 
-  resolve(req: ResponsesRequest): ResolvedInput {
+  resolve(req: ResponsesRequest, foreign: ForeignState = NO_FOREIGN_STATE): ResolvedInput {
     const previous = req.body.previous_response_id;
-    const parent = typeof previous === 'string' ? (this.#contexts.get(previous) ?? null) : null;
+    // Another thread's context comes whole: this thread keeps it as one link of the chain.
+    const parent = typeof previous === 'string' ? (this.#contexts.get(previous) ?? (foreign.previous === null ? null : { parent: null, turns: foreign.previous })) : null;
     let own: InputTurn[] | null = null;
     for (let i = 0; i < req.turns.length; i++) {
       const t = req.turns[i]!;
-      const stored = t.ref === undefined ? undefined : this.#items.get(t.ref);
+      const stored = t.ref === undefined ? undefined : (this.#items.get(t.ref) ?? foreign.items.get(t.ref));
       if (stored === undefined && own === null) continue;
       // Copied only once something differs from the request's own items.
       own ??= req.turns.slice(0, i);
@@ -58,9 +62,21 @@ export class ConversationStore {
     }
     const mine = own ?? req.turns;
     if (parent === null) return { all: mine, own: mine, parent };
-    const chain: (readonly InputTurn[])[] = [mine];
-    for (let c: Context | null = parent; c !== null; c = c.parent) chain.push(c.turns);
-    return { all: chain.reverse().flat(), own: mine, parent };
+    return { all: [...flatten(parent), ...mine], own: mine, parent };
+  }
+
+  /** A stored response's whole context (what it continued, its input, its output), for another thread; null when not held. */
+  contextOf(responseId: string): InputTurn[] | null {
+    const c = this.#contexts.get(responseId);
+    return c === undefined ? null : flatten(c);
+  }
+
+  /** The stored output items among `ids`, for another thread. */
+  itemsOf(ids: readonly string[]): [string, StoredTurn][] {
+    return ids.flatMap((id): [string, StoredTurn][] => {
+      const turn = this.#items.get(id);
+      return turn === undefined ? [] : [[id, turn]];
+    });
   }
 
   /** Keeps a stored response's part of the conversation and its output items (`[item id, turn]`). */
@@ -76,6 +92,13 @@ export class ConversationStore {
     while (this.#contexts.size > MAX_CONTEXTS) this.#contexts.delete(this.#contexts.keys().next().value!);
     while (this.#items.size > MAX_ITEMS) this.#items.delete(this.#items.keys().next().value!);
   }
+}
+
+/** A context's turns and its ancestors', oldest first. */
+function flatten(context: Context | null): InputTurn[] {
+  const chain: (readonly InputTurn[])[] = [];
+  for (let c = context; c !== null; c = c.parent) chain.push(c.turns);
+  return chain.reverse().flat();
 }
 
 /** The output items of `answer` as later input: the message, each function call, a reasoning item (counted as nothing, as OpenAI drops earlier reasoning). */

@@ -2,13 +2,11 @@
  * Stored responses for `GET /v1/responses/{id}` and `DELETE /v1/responses/{id}`: the final
  * Response object's bytes, in a bounded least-recently-used map, one per server thread.
  *
- * Per thread, not shared. Each thread is its own uWS app on the shared port (SO_REUSEPORT), and
- * the kernel picks the thread per connection, so a retrieve finds a response only when it arrives
- * on a connection the same thread accepted. A client reusing its keep-alive connection (what
- * openai-node does for sequential calls) stays on one thread; with `--threads 1` every retrieve
- * finds its response. Sharing would need a cross-thread store (shared memory with its own
- * allocator, or a message hop to the owning thread on every miss) for a feature load tests rarely
- * use; a miss answers 404 as OpenAI does for an unknown id.
+ * Per thread, not shared: the thread that created a response keeps it, and its id names that
+ * thread (`../owner-ids.ts`). Each thread is its own uWS app on the shared port (SO_REUSEPORT) and
+ * the kernel picks the thread per connection, so a retrieve that lands on another thread asks the
+ * owner (`./owned-routes.ts`); a keep-alive client, which stays on one thread, never waits on
+ * another. An id no thread holds answers 404 as OpenAI does for an unknown id.
  */
 import { perThread } from '../thread-context.js';
 

@@ -6,7 +6,7 @@
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
-import { type RequestInfo } from '../http-exchange.js';
+import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
@@ -20,14 +20,16 @@ import { pendingResponseBody, RESPONSE_HALF_FRAME, RESPONSE_MALFORMED_FRAME, RES
 import { parseResponsesRequest, type InputTurn, type ResponsesRequest } from './responses-request.js';
 import { requestStoreFor, responseStoreFor, STORE_MAX_ENTRIES } from './responses-store.js';
 import { conversationsFor, outputTurns } from './responses-context.js';
-import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
+import { acceptOpenAI, isAccepted, type AcceptedOpenAI, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
 import { isReasoningModel, outputBudget, overflowedWindow, servedModelId } from '../../corpus/model-catalog.js';
 import { effectiveEffort } from './reasoning-params.js';
 import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
-import { appendItems, conversationFor, conversationTurns, itemPage, storedItem, type Conversation, type ConversationItem } from './conversations.js';
+import { appendItems, conversationFor, conversationIdOf, conversationNotFound, conversationTurns, itemPage, storedItem, type ConversationItem } from './conversations.js';
+import { gatherForeignState, NO_FOREIGN_STATE, ownSlot, type ForeignState } from './peers.js';
+import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
 import { tokenLogprobs } from './logprobs.js';
 import { hashString, SeededRandom } from '../../timing/random.js';
@@ -96,15 +98,40 @@ function echoOf(req: ResponsesRequest, conversation: string | null): ResponseEch
   };
 }
 
+/** The conversation a request continues, held by this thread or by another (its owner). */
+interface ContinuedConversation {
+  readonly id: string;
+  /** Adds the request's input and output items; a promise when the owner is another thread. */
+  add(items: readonly ConversationItem[]): Promise<unknown> | undefined;
+}
+
 /**
  * The turns a request is read with: a `conversation`'s items (Conversations API) before its own
- * input, or OpenAI's 404 for a conversation this thread does not hold.
+ * input, or OpenAI's 404 for a conversation no thread holds.
  */
-function withConversation(ctx: ThreadContext, req: ResponsesRequest, own: readonly InputTurn[]): { readonly conversation: Conversation | undefined; readonly turns: readonly InputTurn[] } | OpenAIError {
+function withConversation(ctx: ThreadContext, req: ResponsesRequest, own: readonly InputTurn[], foreign: ForeignState): { readonly conversation: ContinuedConversation | undefined; readonly turns: readonly InputTurn[] } | OpenAIError {
+  const remote = foreign.conversation;
+  if (remote !== undefined) {
+    if (remote.turns === null) return conversationNotFound(remote.id);
+    const peers = ctx.peers!;
+    const add = (items: readonly ConversationItem[]): Promise<unknown> => peers.ask(remote.owner, { kind: 'append', conversation: remote.id, items });
+    return { conversation: { id: remote.id, add }, turns: [...remote.turns, ...own] };
+  }
   const conversation = conversationFor(ctx, req.body.conversation);
   if (conversation === undefined) return { conversation, turns: own };
   if ('status' in conversation) return conversation;
-  return { conversation, turns: [...conversationTurns(conversation), ...own] };
+  const add = (items: readonly ConversationItem[]): undefined => {
+    appendItems(ctx, conversation, items);
+    return undefined;
+  };
+  return { conversation: { id: conversation.id, add }, turns: [...conversationTurns(conversation), ...own] };
+}
+
+/** Asks other threads for what the request continues that they hold (`./peers.ts`); undefined when this thread holds it all. */
+function gatherFor(ctx: ThreadContext, req: ResponsesRequest): Promise<ForeignState> | undefined {
+  if (ctx.peers === null) return undefined;
+  const refs = req.turns.flatMap((t) => (t.ref === undefined ? [] : [t.ref]));
+  return gatherForeignState(ctx, req.body.previous_response_id ?? null, refs, conversationIdOf(req.body.conversation) ?? null);
 }
 
 /** The request's own input items as objects (a string input is one user message). */
@@ -128,16 +155,33 @@ const OPENAI_RESPONSES: RouteVariant<'responses'> = { route: 'responses', model:
 /** The Responses API has no `seed`: every request draws from the run's arrival-indexed source. */
 const RESPONSES_SEEDING: RequestSeeding<ResponsesRequest> = { seed: () => undefined, promptKey: () => '' };
 
-export function createResponse(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
+export function createResponse(ctx: ThreadContext, info: RequestInfo, body: string): Reply | Promise<Reply> {
   const accepted = acceptOpenAI(ctx, info, body, OPENAI_RESPONSES, parseResponsesRequest, RESPONSES_SEEDING);
   if (!isAccepted(accepted)) return accepted;
+  const foreign = gatherFor(ctx, accepted.req);
+  if (foreign === undefined) return answerResponse(ctx, info, body, accepted, NO_FOREIGN_STATE);
+  return replyAfter(foreign, (state) => {
+    const reply = answerResponse(ctx, info, body, accepted, state);
+    return reply instanceof Promise ? reply : mayWait(reply);
+  });
+}
+
+/**
+ * The reply, free to go out after the handler returns. A Responses body is the response's own
+ * bytes (`final`), never the thread's scratch memory, whatever `transient` says.
+ */
+function mayWait(reply: Reply): Reply {
+  return reply.kind === 'json' && reply.transient === true ? { ...reply, transient: false } : reply;
+}
+
+function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, accepted: AcceptedOpenAI<ResponsesRequest>, foreign: ForeignState): Reply | Promise<Reply> {
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
   const route = OPENAI_RESPONSES.route;
 
   const conversations = conversationsFor(ctx);
-  const input = conversations.resolve(req);
+  const input = conversations.resolve(req, foreign);
   // A `conversation` (Conversations API) reads its items as the earlier input.
-  const continued = withConversation(ctx, req, input.all);
+  const continued = withConversation(ctx, req, input.all, foreign);
   if ('status' in continued) return openAIErrorReply(requestId, route, continued, 'not_found', modelIndex);
   const { conversation, turns } = continued;
   const inputTokens = countResponsesInputTokens(req, turns);
@@ -175,15 +219,17 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
   if (summary !== null) laneSteps.unshift(summary.count);
   const timing = planAnswerTiming(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: summary === null }, req.stream);
   const createdAt = Math.floor(Date.now() / 1000);
+  // The response and its output items name this thread, which keeps them (`../owner-ids.ts`).
+  const owner = ownSlot(ctx);
   const parts: ResponseParts = {
     who: {
-      id: randomId(rng, 'resp_', 48),
+      id: ownedId(rng, 'resp_', 48, owner),
       createdAt,
       completedAt: createdAt + Math.ceil(timing.schedule.totalMs / 1000),
       model: servedModelId(model),
-      messageId: randomId(rng, 'msg_', 48),
-      callItemIds: answer.toolCalls.map(() => randomId(rng, 'fc_', 48)),
-      reasoningItemId: isReasoningModel(model) ? randomId(rng, 'rs_', 48) : null,
+      messageId: ownedId(rng, 'msg_', 48, owner),
+      callItemIds: answer.toolCalls.map(() => ownedId(rng, 'fc_', 48, owner)),
+      reasoningItemId: isReasoningModel(model) ? ownedId(rng, 'rs_', 48, owner) : null,
       reasoningEncrypted: isReasoningModel(model) && req.body.include?.includes('reasoning.encrypted_content') === true ? randomId(rng, 'gAAAAAB', 320) : null,
     },
     summary,
@@ -206,24 +252,24 @@ export function createResponse(ctx: ThreadContext, info: RequestInfo, body: stri
     backgroundFor(ctx).start(parts.who.id, Date.now() + timing.schedule.totalMs, pendingResponseBody(parts, 'in_progress'), pendingResponseBody(parts, 'cancelled'));
   }
   // The conversation gains this request's input and the response's output items.
-  if (conversation !== undefined) appendItems(ctx, conversation, [...inputItemsOf(parts.who.id, req), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
-
-  if (req.body.background === true && !timing.stream) {
-    const queued = pendingResponseBody(parts, 'queued');
-    return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: queued, delayMs: 0, completionTokens: answer.completionTokens + reasoning, meta: held };
-  }
-  return openAIAnswerReply({
-    rng,
-    requestId,
-    timing,
-    admission,
-    lead,
-    meta: held,
-    faultFrames: { error: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END, malformed: RESPONSE_MALFORMED_FRAME, half: RESPONSE_HALF_FRAME },
-    plan: () => responseStreamPlan(parts, timing.stream ? timing.schedule : null),
-    body: () => final,
-    completionTokens: answer.completionTokens + reasoning,
-  });
+  const added = conversation?.add([...inputItemsOf(parts.who.id, req), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
+  const reply: Reply =
+    req.body.background === true && !timing.stream
+      ? { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: pendingResponseBody(parts, 'queued'), delayMs: 0, completionTokens: answer.completionTokens + reasoning, meta: held }
+      : openAIAnswerReply({
+          rng,
+          requestId,
+          timing,
+          admission,
+          lead,
+          meta: held,
+          faultFrames: { error: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END, malformed: RESPONSE_MALFORMED_FRAME, half: RESPONSE_HALF_FRAME },
+          plan: () => responseStreamPlan(parts, timing.stream ? timing.schedule : null),
+          body: () => final,
+          completionTokens: answer.completionTokens + reasoning,
+        });
+  // Another thread's conversation has the items before the client can ask for them.
+  return added === undefined ? reply : added.then(() => mayWait(reply));
 }
 
 const responseNotFound = (id: string): OpenAIError => ({
@@ -271,7 +317,7 @@ const RESPONSES_INPUT_TOKENS: RouteVariant<'responses_input_tokens'> = { route: 
  * quota or fault applies. `input` and `model` are optional there: absent, nothing is counted for
  * the input, and the fallback model stands in (the count does not depend on it).
  */
-export function countResponseInputTokens(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
+export function countResponseInputTokens(ctx: ThreadContext, info: RequestInfo, body: string): Reply | Promise<Reply> {
   const countable = (input: unknown): ResponsesRequest | OpenAIError => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return parseResponsesRequest(input);
     const fields = input as Record<string, unknown>;
@@ -280,11 +326,15 @@ export function countResponseInputTokens(ctx: ThreadContext, info: RequestInfo, 
   const accepted = acceptOpenAI(ctx, info, body, RESPONSES_INPUT_TOKENS, countable, RESPONSES_SEEDING);
   if (!isAccepted(accepted)) return accepted;
   const { req, requestId, modelIndex } = accepted;
-  const continued = withConversation(ctx, req, conversationsFor(ctx).resolve(req).all);
-  if ('status' in continued) return openAIErrorReply(requestId, RESPONSES_INPUT_TOKENS.route, continued, 'not_found', modelIndex);
-  const inputTokens = countResponsesInputTokens(req, continued.turns);
-  const reply = JSON.stringify({ object: 'response.input_tokens', input_tokens: inputTokens });
-  return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: reply, delayMs: 0, completionTokens: 0, meta: { route: RESPONSES_INPUT_TOKENS.route, modelIndex, errorKind: null } };
+  const count = (foreign: ForeignState): Reply => {
+    const continued = withConversation(ctx, req, conversationsFor(ctx).resolve(req, foreign).all, foreign);
+    if ('status' in continued) return openAIErrorReply(requestId, RESPONSES_INPUT_TOKENS.route, continued, 'not_found', modelIndex);
+    const inputTokens = countResponsesInputTokens(req, continued.turns);
+    const reply = JSON.stringify({ object: 'response.input_tokens', input_tokens: inputTokens });
+    return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: reply, delayMs: 0, completionTokens: 0, meta: { route: RESPONSES_INPUT_TOKENS.route, modelIndex, errorKind: null } };
+  };
+  const foreign = gatherFor(ctx, req);
+  return foreign === undefined ? count(NO_FOREIGN_STATE) : replyAfter(foreign, count);
 }
 
 /**

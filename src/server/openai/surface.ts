@@ -1,16 +1,17 @@
 /** The OpenAI surface: Chat Completions, legacy Completions, Embeddings and Models, under `/v1` and without the prefix. */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { countsOffThread, getRoute, postRoute, type RequestField, type RequestInfo } from '../http-exchange.js';
+import { countsOffThread, getRoute, postRoute, type PostHandler, type RequestField, type RequestInfo } from '../http-exchange.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { chatCompletions } from './chat.js';
-import { storedChatRequest } from './chat-store.js';
 import { completions } from './completions.js';
 import { embeddings } from './embeddings.js';
 import { type OpenAIError } from './errors.js';
 import { listModels, retrieveModel } from './models.js';
 import { checkOpenAIAuth, openAIErrorReply } from './reply.js';
 import { conversationsRequest } from './conversations.js';
-import { cancelResponse, countResponseInputTokens, createResponse, deleteResponse, listInputItems, retrieveResponse } from './responses.js';
+import { countResponseInputTokens, createResponse } from './responses.js';
+import { listChatCompletions, OWNED_ROUTES, ownedRoute } from './owned-routes.js';
+import type { OwnedRoute } from './peers.js';
 
 import { errorRequestId } from './surface-ids.js';
 
@@ -56,31 +57,34 @@ export const openAISurface: Surface = {
     const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
     // A request with a wrong key gets its 401 at once, as OpenAI checks the key first: its prompt is not counted.
     const keyed = (info: RequestInfo): boolean => checkOpenAIAuth(ctx, info) === undefined;
+    // Routes on one stored object run where it is held (`./owned-routes.ts`).
+    const owned = Object.fromEntries(OWNED_ROUTES.map((r) => [r, ownedRoute(ctx, r)])) as Record<OwnedRoute, PostHandler>;
+    const listChats = listChatCompletions(ctx);
     for (const prefix of ['/v1', '']) {
       postRoute(app, `${prefix}/chat/completions`, 0, errors, countsOffThread((info, body) => chatCompletions(ctx, info, body), keyed), OPENAI_FIELDS);
-      getRoute(app, 'get', `${prefix}/chat/completions`, 0, errors, (info) => storedChatRequest(ctx, info, 'list'));
-      getRoute(app, 'get', `${prefix}/chat/completions/:id`, 1, errors, (info) => storedChatRequest(ctx, info, 'get'));
-      postRoute(app, `${prefix}/chat/completions/:id`, 1, errors, (info) => storedChatRequest(ctx, info, 'update'), OPENAI_FIELDS);
-      getRoute(app, 'del', `${prefix}/chat/completions/:id`, 1, errors, (info) => storedChatRequest(ctx, info, 'delete'));
-      getRoute(app, 'get', `${prefix}/chat/completions/:id/messages`, 1, errors, (info) => storedChatRequest(ctx, info, 'messages'));
+      getRoute(app, 'get', `${prefix}/chat/completions`, 0, errors, (info) => listChats(info, ''));
+      getRoute(app, 'get', `${prefix}/chat/completions/:id`, 1, errors, (info) => owned.chat_get(info, ''));
+      postRoute(app, `${prefix}/chat/completions/:id`, 1, errors, owned.chat_update, OPENAI_FIELDS);
+      getRoute(app, 'del', `${prefix}/chat/completions/:id`, 1, errors, (info) => owned.chat_delete(info, ''));
+      getRoute(app, 'get', `${prefix}/chat/completions/:id/messages`, 1, errors, (info) => owned.chat_messages(info, ''));
       postRoute(app, `${prefix}/completions`, 0, errors, countsOffThread((info, body) => completions(ctx, info, body), keyed), OPENAI_FIELDS);
       postRoute(app, `${prefix}/embeddings`, 0, errors, (info, body) => embeddings(ctx, info, body), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/models`, 0, errors, (info) => listModels(ctx, info));
       getRoute(app, 'get', `${prefix}/models/:id`, 1, errors, (info) => retrieveModel(ctx, info));
       postRoute(app, `${prefix}/responses`, 0, errors, countsOffThread((info, body) => createResponse(ctx, info, body), keyed), OPENAI_FIELDS);
       postRoute(app, `${prefix}/responses/input_tokens`, 0, errors, countsOffThread((info, body) => countResponseInputTokens(ctx, info, body), keyed), OPENAI_FIELDS);
-      getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => retrieveResponse(ctx, info));
-      getRoute(app, 'del', `${prefix}/responses/:id`, 1, errors, (info) => deleteResponse(ctx, info));
-      postRoute(app, `${prefix}/responses/:id/cancel`, 1, errors, (info) => cancelResponse(ctx, info), OPENAI_FIELDS);
-      getRoute(app, 'get', `${prefix}/responses/:id/input_items`, 1, errors, (info) => listInputItems(ctx, info));
+      getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => owned.response_get(info, ''));
+      getRoute(app, 'del', `${prefix}/responses/:id`, 1, errors, (info) => owned.response_delete(info, ''));
+      postRoute(app, `${prefix}/responses/:id/cancel`, 1, errors, owned.response_cancel, OPENAI_FIELDS);
+      getRoute(app, 'get', `${prefix}/responses/:id/input_items`, 1, errors, (info) => owned.response_input_items(info, ''));
       postRoute(app, `${prefix}/conversations`, 0, errors, (info, body) => conversationsRequest(ctx, info, body, 'create'), OPENAI_FIELDS);
-      getRoute(app, 'get', `${prefix}/conversations/:id`, 1, errors, (info) => conversationsRequest(ctx, info, '', 'get'));
-      postRoute(app, `${prefix}/conversations/:id`, 1, errors, (info, body) => conversationsRequest(ctx, info, body, 'update'), OPENAI_FIELDS);
-      getRoute(app, 'del', `${prefix}/conversations/:id`, 1, errors, (info) => conversationsRequest(ctx, info, '', 'delete'));
-      postRoute(app, `${prefix}/conversations/:id/items`, 1, errors, (info, body) => conversationsRequest(ctx, info, body, 'items_create'), OPENAI_FIELDS);
-      getRoute(app, 'get', `${prefix}/conversations/:id/items`, 1, errors, (info) => conversationsRequest(ctx, info, '', 'items_list'));
-      getRoute(app, 'get', `${prefix}/conversations/:id/items/:item`, 2, errors, (info) => conversationsRequest(ctx, info, '', 'item_get'));
-      getRoute(app, 'del', `${prefix}/conversations/:id/items/:item`, 2, errors, (info) => conversationsRequest(ctx, info, '', 'item_delete'));
+      getRoute(app, 'get', `${prefix}/conversations/:id`, 1, errors, (info) => owned.conversation_get(info, ''));
+      postRoute(app, `${prefix}/conversations/:id`, 1, errors, owned.conversation_update, OPENAI_FIELDS);
+      getRoute(app, 'del', `${prefix}/conversations/:id`, 1, errors, (info) => owned.conversation_delete(info, ''));
+      postRoute(app, `${prefix}/conversations/:id/items`, 1, errors, owned.conversation_items_create, OPENAI_FIELDS);
+      getRoute(app, 'get', `${prefix}/conversations/:id/items`, 1, errors, (info) => owned.conversation_items_list(info, ''));
+      getRoute(app, 'get', `${prefix}/conversations/:id/items/:item`, 2, errors, (info) => owned.conversation_item_get(info, ''));
+      getRoute(app, 'del', `${prefix}/conversations/:id/items/:item`, 2, errors, (info) => owned.conversation_item_delete(info, ''));
     }
   },
 };

@@ -1,0 +1,97 @@
+/**
+ * The routes on one stored object (a response, a conversation, a stored chat completion), run on
+ * the thread that holds it, and every query another thread may send this one (`./peers.ts`).
+ */
+import type { PostHandler, RequestInfo } from '../http-exchange.js';
+import { safeDecode } from '../path-segment.js';
+import type { Reply } from '../reply.js';
+import type { ThreadContext } from '../thread-context.js';
+import { listStoredChats, storedChatEntries, storedChatRequest } from './chat-store.js';
+import { appendItemsById, conversationsRequest, conversationTurnsById } from './conversations.js';
+import { foreignOwner, replyFromPeer, type OwnedRoute, type PeerAnswer, type PeerQuery, type StoredChatEntry } from './peers.js';
+import { conversationsFor } from './responses-context.js';
+import { cancelResponse, deleteResponse, listInputItems, retrieveResponse } from './responses.js';
+
+type OwnedHandler = (ctx: ThreadContext, info: RequestInfo, body: string) => Reply;
+
+const OWNED = {
+  response_get: (ctx, info) => retrieveResponse(ctx, info),
+  response_delete: (ctx, info) => deleteResponse(ctx, info),
+  response_cancel: (ctx, info) => cancelResponse(ctx, info),
+  response_input_items: (ctx, info) => listInputItems(ctx, info),
+  conversation_get: (ctx, info, body) => conversationsRequest(ctx, info, body, 'get'),
+  conversation_update: (ctx, info, body) => conversationsRequest(ctx, info, body, 'update'),
+  conversation_delete: (ctx, info, body) => conversationsRequest(ctx, info, body, 'delete'),
+  conversation_items_create: (ctx, info, body) => conversationsRequest(ctx, info, body, 'items_create'),
+  conversation_items_list: (ctx, info, body) => conversationsRequest(ctx, info, body, 'items_list'),
+  conversation_item_get: (ctx, info, body) => conversationsRequest(ctx, info, body, 'item_get'),
+  conversation_item_delete: (ctx, info, body) => conversationsRequest(ctx, info, body, 'item_delete'),
+  chat_get: (ctx, info) => storedChatRequest(ctx, info, 'get'),
+  chat_update: (ctx, info) => storedChatRequest(ctx, info, 'update'),
+  chat_delete: (ctx, info) => storedChatRequest(ctx, info, 'delete'),
+  chat_messages: (ctx, info) => storedChatRequest(ctx, info, 'messages'),
+} as const satisfies Record<OwnedRoute, OwnedHandler>;
+
+export const OWNED_ROUTES = Object.keys(OWNED) as OwnedRoute[];
+
+/**
+ * The handler of a route on one stored object (`params[0]` is its id): answered here when this
+ * thread holds it, else by its owner. An owner that does not answer leaves it to this thread,
+ * which answers the object's 404.
+ */
+export function ownedRoute(ctx: ThreadContext, route: OwnedRoute): PostHandler {
+  const local = OWNED[route];
+  return (info, body) => {
+    const owner = foreignOwner(ctx, safeDecode(info.params[0] ?? ''));
+    if (owner === undefined) return local(ctx, info, body);
+    return ctx.peers!.ask(owner, { kind: 'route', route, info, body }).then((answer) => {
+      if (answer.kind === 'failed') throw new Error(`the thread holding the object failed answering ${route}`);
+      return answer.kind === 'reply' ? replyFromPeer(answer.reply) : local(ctx, info, body);
+    });
+  };
+}
+
+/** `GET /v1/chat/completions`: every thread's stored completions. */
+export function listChatCompletions(ctx: ThreadContext): PostHandler {
+  return (info) => {
+    const peers = ctx.peers;
+    if (peers === null) return listStoredChats(ctx, info, []);
+    const others = Array.from({ length: peers.threads }, (_, slot) => slot)
+      .filter((slot) => slot !== peers.slot)
+      .map((slot) => peers.ask(slot, { kind: 'chat_list' }).then((a): readonly StoredChatEntry[] => (a.kind === 'chat_list' ? a.entries : [])));
+    return Promise.all(others).then((lists) => listStoredChats(ctx, info, lists.flat()));
+  };
+}
+
+/** Answers another thread's query on what this thread holds. */
+export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
+  switch (query.kind) {
+    case 'route': {
+      const reply = OWNED[query.route](ctx, query.info, query.body);
+      // The owned routes answer JSON only; anything else is a bug, answered as not found here.
+      if (reply.kind !== 'json') return { kind: 'unanswered' };
+      return { kind: 'reply', reply: { status: reply.status, contentType: reply.contentType, headers: reply.headers, body: typeof reply.body === 'string' ? reply.body : ownBytes(reply.body), meta: reply.meta } };
+    }
+    case 'context': {
+      const store = conversationsFor(ctx);
+      return {
+        kind: 'context',
+        previous: query.previous === null ? null : store.contextOf(query.previous),
+        items: store.itemsOf(query.refs),
+        conversation: query.conversation === null ? null : conversationTurnsById(ctx, query.conversation),
+      };
+    }
+    case 'append':
+      return { kind: 'appended', found: appendItemsById(ctx, query.conversation, query.items) };
+    case 'chat_list':
+      return { kind: 'chat_list', entries: storedChatEntries(ctx).map((e) => ({ seq: e.seq, body: ownBytes(e.body) })) };
+  }
+}
+
+/**
+ * Bytes that cross threads on their own: a Buffer may be a view of a shared pool or of the
+ * thread's scratch memory, and posting a view copies its whole backing store.
+ */
+function ownBytes(body: Uint8Array): Uint8Array {
+  return new Uint8Array(body);
+}

@@ -1,0 +1,152 @@
+/**
+ * Asking the server thread that holds a stored object for it. Ids name their owner
+ * (`../owner-ids.ts`); a request that lands on another thread sends the owner a query through the
+ * main thread and waits for the answer, so a client finds its responses, conversations and stored
+ * completions whichever thread its connection reached, as it would at OpenAI.
+ *
+ * Only such requests pay the hop: creating, and reading on the creating thread (a keep-alive
+ * client's case), stays local. With one thread (`peers` null) everything is local.
+ */
+import type { RequestInfo } from '../http-exchange.js';
+import { ownerOf } from '../owner-ids.js';
+import type { JsonReply, ReplyMeta } from '../reply.js';
+import type { ThreadContext } from '../thread-context.js';
+import type { ConversationItem } from './conversations.js';
+import type { InputTurn } from './responses-request.js';
+
+/** Routes on one stored object, answered by the thread that holds it. */
+export type OwnedRoute =
+  | 'response_get'
+  | 'response_delete'
+  | 'response_cancel'
+  | 'response_input_items'
+  | 'conversation_get'
+  | 'conversation_update'
+  | 'conversation_delete'
+  | 'conversation_items_create'
+  | 'conversation_items_list'
+  | 'conversation_item_get'
+  | 'conversation_item_delete'
+  | 'chat_get'
+  | 'chat_update'
+  | 'chat_delete'
+  | 'chat_messages';
+
+/** A stored chat completion as the list gathers it: its place in the run's order of stores, and its body. */
+export interface StoredChatEntry {
+  readonly seq: number;
+  readonly body: Uint8Array;
+}
+
+export type PeerQuery =
+  /** Answer this request on the object's owner, as if it had arrived there. */
+  | { readonly kind: 'route'; readonly route: OwnedRoute; readonly info: RequestInfo; readonly body: string }
+  /** What a Responses request continues: a previous response's context, referenced output items, a conversation's items. */
+  | { readonly kind: 'context'; readonly previous: string | null; readonly refs: readonly string[]; readonly conversation: string | null }
+  /** Add a Responses request's input and output items to a conversation. */
+  | { readonly kind: 'append'; readonly conversation: string; readonly items: readonly ConversationItem[] }
+  /** Every stored chat completion the thread holds. */
+  | { readonly kind: 'chat_list' };
+
+/** A JSON reply as it crosses threads (a Buffer body arrives as a Uint8Array). */
+export interface PeerReply {
+  readonly status: number;
+  readonly contentType: string;
+  readonly headers: readonly string[];
+  readonly body: Uint8Array | string;
+  readonly meta: ReplyMeta;
+}
+
+export type PeerAnswer =
+  /** The owner did not answer: it is restarting, or gone past the wait. */
+  | { readonly kind: 'unanswered' }
+  /** The owner failed answering (a bug there): the asker answers its 500. */
+  | { readonly kind: 'failed' }
+  | { readonly kind: 'reply'; readonly reply: PeerReply }
+  | {
+      readonly kind: 'context';
+      /** The previous response's whole context, oldest first; null when the owner does not hold it. */
+      readonly previous: readonly InputTurn[] | null;
+      readonly items: readonly (readonly [string, InputTurn])[];
+      /** The conversation's items as turns; null when the owner does not hold it. */
+      readonly conversation: readonly InputTurn[] | null;
+    }
+  | { readonly kind: 'appended'; readonly found: boolean }
+  | { readonly kind: 'chat_list'; readonly entries: readonly StoredChatEntry[] };
+
+/** The other server threads, as a thread sees them. */
+export interface Peers {
+  /** This thread's index: the owner its ids name. */
+  readonly slot: number;
+  readonly threads: number;
+  ask(to: number, query: PeerQuery): Promise<PeerAnswer>;
+}
+
+/** The owner this thread's ids name (0 without peers). */
+export function ownSlot(ctx: ThreadContext): number {
+  return ctx.peers?.slot ?? 0;
+}
+
+/** The thread holding `id` when that is another thread this one can ask; undefined when it is this one, or no thread's. */
+export function foreignOwner(ctx: ThreadContext, id: string): number | undefined {
+  const peers = ctx.peers;
+  if (peers === null) return undefined;
+  const owner = ownerOf(id, peers.threads);
+  return owner === peers.slot ? undefined : owner;
+}
+
+/** The reply as the exchange sends it; the body was copied when it crossed threads, so it stays valid. */
+export function replyFromPeer(r: PeerReply): JsonReply {
+  const body = typeof r.body === 'string' ? r.body : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+  return { kind: 'json', status: r.status, contentType: r.contentType, headers: r.headers, body, delayMs: 0, completionTokens: 0, meta: r.meta };
+}
+
+/** What a Responses request continues that other threads hold (see `gatherForeignState`). */
+export interface ForeignState {
+  /** The previous response's context, when another thread holds it. */
+  readonly previous: readonly InputTurn[] | null;
+  /** Referenced output items other threads hold, by id. */
+  readonly items: ReadonlyMap<string, InputTurn>;
+  /** A conversation another thread holds: its items as turns (null: that thread has no such conversation). */
+  readonly conversation: { readonly id: string; readonly owner: number; readonly turns: readonly InputTurn[] | null } | undefined;
+}
+
+export const NO_FOREIGN_STATE: ForeignState = { previous: null, items: new Map(), conversation: undefined };
+
+/**
+ * Asks the owners of whatever a Responses request continues (`previous_response_id`,
+ * `item_reference`s, `conversation`) that another thread holds; undefined when this thread holds
+ * all of it, so the request goes on at once.
+ */
+export function gatherForeignState(ctx: ThreadContext, previous: string | null, refs: readonly string[], conversation: string | null): Promise<ForeignState> | undefined {
+  const peers = ctx.peers;
+  if (peers === null) return undefined;
+  const queries = new Map<number, { previous: string | null; refs: string[]; conversation: string | null }>();
+  const queryFor = (owner: number): { previous: string | null; refs: string[]; conversation: string | null } => {
+    let q = queries.get(owner);
+    if (q === undefined) queries.set(owner, (q = { previous: null, refs: [], conversation: null }));
+    return q;
+  };
+  const previousOwner = previous === null ? undefined : foreignOwner(ctx, previous);
+  if (previousOwner !== undefined) queryFor(previousOwner).previous = previous;
+  for (const ref of refs) {
+    const owner = foreignOwner(ctx, ref);
+    if (owner !== undefined) queryFor(owner).refs.push(ref);
+  }
+  const conversationOwner = conversation === null ? undefined : foreignOwner(ctx, conversation);
+  if (conversationOwner !== undefined) queryFor(conversationOwner).conversation = conversation;
+  if (queries.size === 0) return undefined;
+  return Promise.all([...queries].map(([owner, q]) => peers.ask(owner, { kind: 'context', ...q }).then((answer) => [owner, q, answer] as const))).then((answers) => {
+    let foundPrevious: readonly InputTurn[] | null = null;
+    const items = new Map<string, InputTurn>();
+    let foreignConversation: ForeignState['conversation'];
+    for (const [owner, q, answer] of answers) {
+      if (answer.kind === 'failed') throw new Error('the thread holding what the request continues failed answering');
+      const context = answer.kind === 'context' ? answer : null;
+      if (q.previous !== null) foundPrevious = context?.previous ?? null;
+      for (const [id, turn] of context?.items ?? []) items.set(id, turn);
+      if (q.conversation !== null) foreignConversation = { id: q.conversation, owner, turns: context?.conversation ?? null };
+    }
+    return { previous: foundPrevious, items, conversation: foreignConversation };
+  });
+}

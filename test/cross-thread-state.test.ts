@@ -1,0 +1,148 @@
+/**
+ * Stored objects with several server threads, through the openai SDK on a new connection per
+ * request, so that the kernel spreads the requests over the threads (SO_REUSEPORT) as it spreads a
+ * client's reconnections. Every request must find what an earlier one stored, wherever each
+ * landed; before ids named their owner, about half of these requests answered 404.
+ */
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ownedId, ownerOf } from '../src/server/owner-ids.js';
+import type { PeerAnswer } from '../src/server/openai/peers.js';
+import type { FromThread } from '../src/workers/messages.js';
+import { PEER_ANSWER_TIMEOUT_MS, PeerLink } from '../src/workers/peer-link.js';
+import { SeededRandom } from '../src/timing/random.js';
+import { rejection, useSimulator } from './fixtures/sim.js';
+
+const MODEL = 'gpt-4o-mini';
+/** Requests per check: all on one thread by chance once in 2^11 runs. */
+const SPREAD = 12;
+
+describe('owner ids', () => {
+  it('name their owner, for every slot the config allows, and look random', () => {
+    const rng = new SeededRandom(3);
+    for (let slot = 0; slot < 256; slot++) {
+      const id = ownedId(rng, 'resp_', 48, slot);
+      expect(id).toMatch(/^resp_[A-Za-z0-9]{48}$/);
+      expect(ownerOf(id, 256)).toBe(slot);
+    }
+    const tails = new Set(Array.from({ length: 50 }, () => ownedId(rng, 'conv_', 48, 0).slice(-2)));
+    expect(tails.size).toBeGreaterThan(40);
+  });
+
+  it('name no thread for an id too short, with other characters, or past the thread count', () => {
+    expect(ownerOf('abc', 4)).toBeUndefined();
+    expect(ownerOf('resp_abc-_', 4)).toBeUndefined();
+    expect(ownerOf('resp_ABCDéA', 4)).toBeUndefined();
+    const id = ownedId(new SeededRandom(1), 'resp_', 48, 3);
+    expect(ownerOf(id, 3)).toBeUndefined();
+    expect(ownerOf(id, 4)).toBe(3);
+  });
+});
+
+describe('a thread\'s link to the others', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('posts each ask to the owner, resolves it with its answer, and drops a second answer', async () => {
+    const sent: FromThread[] = [];
+    const link = new PeerLink(1, 3, (msg) => sent.push(msg));
+    const asked = link.ask(2, { kind: 'chat_list' });
+    expect(sent).toEqual([{ type: 'peer-ask', slot: 1, to: 2, askId: 0, query: { kind: 'chat_list' } }]);
+    const answer: PeerAnswer = { kind: 'chat_list', entries: [] };
+    link.answered(0, answer);
+    link.answered(0, { kind: 'unanswered' });
+    expect(await asked).toBe(answer);
+  });
+
+  it('takes an owner that does not answer in time as holding nothing', async () => {
+    vi.useFakeTimers();
+    const link = new PeerLink(0, 2, () => undefined);
+    const asked = link.ask(1, { kind: 'context', previous: 'resp_x', refs: [], conversation: null });
+    await vi.advanceTimersByTimeAsync(PEER_ANSWER_TIMEOUT_MS - 1);
+    let settled = false;
+    void asked.then(() => (settled = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await asked).toEqual({ kind: 'unanswered' });
+    // The late answer finds no one waiting.
+    link.answered(0, { kind: 'chat_list', entries: [] });
+  });
+});
+
+describe('stored objects across server threads', () => {
+  const sim = useSimulator({ threads: 2, seed: 11 });
+  // `connection: close` makes the SDK's fetch open a new connection for every request.
+  const client = () => new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'sk-test', maxRetries: 0, defaultHeaders: { connection: 'close' } });
+  const times = <T>(n: number, fn: (i: number) => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: n }, (_, i) => fn(i)));
+
+  it('spreads new connections over both threads (what every test below relies on)', async () => {
+    const threads = await times(SPREAD, async () => ((await (await fetch(`${sim().url}/_understudy/health`, { headers: { connection: 'close' } })).json()) as { thread: number }).thread);
+    expect(new Set(threads)).toEqual(new Set([0, 1]));
+  });
+
+  it('retrieves, lists the input of, and deletes a response from any thread', async () => {
+    const created = await client().responses.create({ model: MODEL, input: 'Where is parcel 7?' });
+    const got = await times(SPREAD, () => client().responses.retrieve(created.id));
+    expect(got.map((r) => r.id)).toEqual(Array(SPREAD).fill(created.id));
+    expect(got.every((r) => r.output_text === created.output_text)).toBe(true);
+    const inputs = await times(SPREAD, () => client().responses.inputItems.list(created.id));
+    expect(inputs.every((page) => page.data.length === 1)).toBe(true);
+    await client().responses.delete(created.id);
+    const gone = await times(SPREAD, (): Promise<unknown> => rejection(client().responses.retrieve(created.id), OpenAI.NotFoundError));
+    expect(gone).toHaveLength(SPREAD);
+  });
+
+  it('counts a previous response\'s context and referenced items on every thread alike', async () => {
+    const first = await client().responses.create({ model: MODEL, input: 'Summarise the refund policy for damaged goods, in detail.' });
+    const alone = await client().responses.inputTokens.count({ model: MODEL, input: 'And for late ones?' });
+    const followUps = await times(SPREAD, () => client().responses.inputTokens.count({ model: MODEL, input: 'And for late ones?', previous_response_id: first.id }));
+    expect(new Set(followUps.map((c) => c.input_tokens))).toEqual(new Set([followUps[0]!.input_tokens]));
+    expect(followUps[0]!.input_tokens).toBeGreaterThan(alone.input_tokens + first.usage!.output_tokens);
+    // The Vercel AI SDK sends earlier assistant turns as references to the stored output items.
+    const message = first.output.find((item) => item.type === 'message')!;
+    const referenced = await times(SPREAD, () =>
+      client().responses.inputTokens.count({ model: MODEL, input: [{ role: 'user', content: 'And for late ones?' }, { type: 'item_reference', id: message.id }] }),
+    );
+    expect(new Set(referenced.map((c) => c.input_tokens))).toEqual(new Set([referenced[0]!.input_tokens]));
+    expect(referenced[0]!.input_tokens).toBeGreaterThanOrEqual(alone.input_tokens + first.usage!.output_tokens);
+    // A create on any thread continues the same context.
+    const continued = await times(SPREAD, () => client().responses.create({ model: MODEL, input: 'And for late ones?', previous_response_id: first.id }));
+    expect(new Set(continued.map((r) => r.usage!.input_tokens))).toEqual(new Set([followUps[0]!.input_tokens]));
+  });
+
+  it('keeps one conversation whichever thread each turn lands on', async () => {
+    const conversation = await client().conversations.create({ metadata: { topic: 'parcels' } });
+    const turns: OpenAI.Responses.Response[] = [];
+    // One turn after another, as an app holds a conversation; each on a new connection.
+    for (let i = 0; i < SPREAD; i++) turns.push(await client().responses.create({ model: MODEL, input: `Question ${i} about parcel 7.`, conversation: conversation.id }));
+    // Each turn reads every earlier turn's input and output.
+    for (let i = 1; i < SPREAD; i++) expect(turns[i]!.usage!.input_tokens).toBeGreaterThan(turns[i - 1]!.usage!.input_tokens);
+    const lists = await times(SPREAD, () => client().conversations.items.list(conversation.id, { limit: 100, order: 'asc' }));
+    expect(lists.every((page) => page.data.length === 2 * SPREAD)).toBe(true);
+    expect(lists[0]!.data.filter((item) => item.type === 'message' && item.role === 'assistant').map((item) => item.id)).toEqual(turns.map((t) => t.output.find((o) => o.type === 'message')!.id));
+    const updated = await client().conversations.update(conversation.id, { metadata: { topic: 'refunds' } });
+    const seen = await times(SPREAD, () => client().conversations.retrieve(conversation.id));
+    expect(seen.every((c) => c.metadata === null ? false : (c.metadata as Record<string, string>).topic === 'refunds')).toBe(true);
+    expect(updated.id).toBe(conversation.id);
+    await client().conversations.delete(conversation.id);
+    const gone = await times(SPREAD, (): Promise<unknown> => rejection(client().responses.create({ model: MODEL, input: 'Hello?', conversation: conversation.id }), OpenAI.NotFoundError));
+    expect(gone).toHaveLength(SPREAD);
+  });
+
+  it('lists every thread\'s stored chat completions in the order they were made, and finds each', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < SPREAD; i++) made.push((await client().chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: `Stored ${i}` }], store: true })).id);
+    const lists = await times(4, async () => {
+      const ids: string[] = [];
+      for await (const c of client().chat.completions.list({ model: 'gpt-4o', limit: 5 })) ids.push(c.id);
+      return ids;
+    });
+    for (const ids of lists) expect(ids).toEqual(made);
+    const found = await times(SPREAD, (i) => client().chat.completions.retrieve(made[i]!));
+    expect(found.map((c) => c.id)).toEqual(made);
+    const messages = await times(SPREAD, (i) => client().chat.completions.messages.list(made[i]!));
+    expect(messages.map((page) => page.data[0]!.content)).toEqual(made.map((_, i) => `Stored ${i}`));
+  });
+});
