@@ -12,6 +12,7 @@ export const ROUTES = [
   'conversations',
   'completions',
   'embeddings',
+  'moderations',
   'models',
   'model',
   'azure_chat_completions',

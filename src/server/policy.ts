@@ -51,7 +51,8 @@ export interface Admission {
 }
 
 const OVERRIDABLE = new Set<string>(FAULT_KINDS);
-const EMBEDDING_ROUTES: ReadonlySet<RouteId> = new Set<RouteId>(['embeddings', 'azure_embeddings', 'gemini_embed']);
+/** Routes that answer from no corpus entry. */
+const ENTRYLESS_ROUTES: ReadonlySet<RouteId> = new Set<RouteId>(['embeddings', 'azure_embeddings', 'gemini_embed', 'moderations']);
 
 /** A fault forced by the `x-understudy-fault` header, with default parameters. */
 function overrideFault(kind: string): Fault | null {
@@ -89,8 +90,8 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   if (overrides && req.info.overrideFault !== '' && forced === null) {
     return dialect.badOverride(`x-understudy-fault names no fault kind: ${JSON.stringify(req.info.overrideFault)} (kinds: ${FAULT_KINDS.join(', ')})`, req.meta, req.info);
   }
-  // Embeddings answer from no entry: a client that sends the header on every call is not refused there.
-  if (overrides && req.info.overrideEntry !== '' && !EMBEDDING_ROUTES.has(req.route) && ctx.corpus.indexOf(req.info.overrideEntry) === undefined) {
+  // Embeddings and moderations answer from no entry: a client that sends the header on every call is not refused there.
+  if (overrides && req.info.overrideEntry !== '' && !ENTRYLESS_ROUTES.has(req.route) && ctx.corpus.indexOf(req.info.overrideEntry) === undefined) {
     return dialect.badOverride(`x-understudy-entry names no corpus entry: ${JSON.stringify(req.info.overrideEntry)}`, req.meta, req.info);
   }
   const plan =

@@ -4,6 +4,7 @@ import { listAnthropicModels, retrieveAnthropicModel } from '../anthropic/models
 import { getGeminiModel, listGeminiModels } from '../gemini/models.js';
 import { parseModelPath } from '../gemini/path.js';
 import { OPENAI_EMBEDDING_MODEL_IDS } from './embeddings-request.js';
+import { MODERATION_MODEL_IDS } from './moderations.js';
 import { type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -36,8 +37,8 @@ export function listModels(ctx: ThreadContext, info: RequestInfo): Reply {
     status: 200,
     contentType: JSON_TYPE,
     headers: openAIHeaders(requestId, 0),
-    // The embedding models answer at /v1/embeddings from no corpus entry, and are listed too.
-    body: JSON.stringify({ object: 'list', data: [...ctx.corpus.models, ...OPENAI_EMBEDDING_MODEL_IDS].map(modelObject) }),
+    // The embedding and moderation models answer from no corpus entry, and are listed too.
+    body: JSON.stringify({ object: 'list', data: [...ctx.corpus.models, ...OPENAI_EMBEDDING_MODEL_IDS, ...MODERATION_MODEL_IDS].map(modelObject) }),
     delayMs: 0,
     completionTokens: 0,
     meta: { route: 'models', modelIndex: other, errorKind: null },
@@ -56,7 +57,7 @@ export function retrieveModel(ctx: ThreadContext, info: RequestInfo): Reply {
   const authError = checkOpenAIAuth(ctx, info);
   if (authError) return openAIErrorReply(requestId, 'model', authError, 'authentication', other);
   const id = safeDecode(info.params[0] ?? '');
-  const resolution = OPENAI_EMBEDDING_MODEL_IDS.includes(id) ? { known: true, key: '' } : ctx.corpus.resolveModel(id);
+  const resolution = OPENAI_EMBEDDING_MODEL_IDS.includes(id) || MODERATION_MODEL_IDS.includes(id) ? { known: true, key: '' } : ctx.corpus.resolveModel(id);
   if (resolution?.known !== true) return openAIErrorReply(requestId, 'model', modelNotFound(id), 'model_not_found', other);
   return {
     kind: 'json',

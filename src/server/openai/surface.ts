@@ -5,6 +5,7 @@ import { routeErrors, type Surface } from '../surface.js';
 import { chatCompletions } from './chat.js';
 import { completions } from './completions.js';
 import { embeddings } from './embeddings.js';
+import { moderations } from './moderations.js';
 import { type OpenAIError } from './errors.js';
 import { listModels, retrieveModel } from './models.js';
 import { checkOpenAIAuth, openAIErrorReply } from './reply.js';
@@ -30,6 +31,7 @@ export const openAISurface: Surface = {
     [/^\/(v1\/)?chat\/completions\/[^/]+\/messages\/?$/, 'GET'],
     [/^\/(v1\/)?completions\/?$/, 'POST'],
     [/^\/(v1\/)?embeddings\/?$/, 'POST'],
+    [/^\/(v1\/)?moderations\/?$/, 'POST'],
     [/^\/(v1\/)?models\/?$/, 'GET'],
     [/^\/(v1\/)?models\/[^/]+\/?$/, 'GET'],
     [/^\/(v1\/)?responses\/?$/, 'POST'],
@@ -69,6 +71,7 @@ export const openAISurface: Surface = {
       getRoute(app, 'get', `${prefix}/chat/completions/:id/messages`, 1, errors, (info) => owned.chat_messages(info, ''));
       postRoute(app, `${prefix}/completions`, 0, errors, countsOffThread((info, body) => completions(ctx, info, body), keyed), OPENAI_FIELDS);
       postRoute(app, `${prefix}/embeddings`, 0, errors, (info, body) => embeddings(ctx, info, body), OPENAI_FIELDS);
+      postRoute(app, `${prefix}/moderations`, 0, errors, countsOffThread((info, body) => moderations(ctx, info, body), keyed), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/models`, 0, errors, (info) => listModels(ctx, info));
       getRoute(app, 'get', `${prefix}/models/:id`, 1, errors, (info) => retrieveModel(ctx, info));
       postRoute(app, `${prefix}/responses`, 0, errors, countsOffThread((info, body) => createResponse(ctx, info, body), keyed), OPENAI_FIELDS);
