@@ -25,8 +25,10 @@ describe('owner ids', () => {
       expect(id).toMatch(/^resp_[A-Za-z0-9]{48}$/);
       expect(ownerOf(id, 256)).toBe(slot);
     }
-    const tails = new Set(Array.from({ length: 50 }, () => ownedId(rng, 'conv_', 48, 0).slice(-2)));
-    expect(tails.size).toBeGreaterThan(40);
+    const ids = Array.from({ length: 50 }, () => ownedId(rng, 'conv_', 48, 0));
+    expect(new Set(ids.map((id) => id.slice(-2))).size).toBeGreaterThan(40);
+    // Nor do they repeat the two characters before them.
+    expect(ids.filter((id) => id.slice(-2) === id.slice(-4, -2)).length).toBeLessThan(3);
   });
 
   it('name no thread for an id too short, with other characters, or past the thread count', () => {
@@ -46,7 +48,7 @@ describe('a thread\'s link to the others', () => {
 
   it('posts each ask to the owner, resolves it with its answer, and drops a second answer', async () => {
     const sent: FromThread[] = [];
-    const link = new PeerLink(1, 3, (msg) => sent.push(msg));
+    const link = new PeerLink(1, 3, 0, (msg) => sent.push(msg));
     const asked = link.ask(2, { kind: 'chat_list' });
     expect(sent).toEqual([{ type: 'peer-ask', slot: 1, to: 2, askId: 0, query: { kind: 'chat_list' } }]);
     const answer: PeerAnswer = { kind: 'chat_list', entries: [] };
@@ -55,9 +57,30 @@ describe('a thread\'s link to the others', () => {
     expect(await asked).toBe(answer);
   });
 
-  it('takes an owner that does not answer in time as holding nothing', async () => {
+  it('numbers a restarted thread\'s asks apart from its predecessor\'s, so a late answer meets no one', async () => {
+    const sent: FromThread[] = [];
+    const before = new PeerLink(1, 2, 7, (msg) => sent.push(msg));
+    void before.ask(0, { kind: 'chat_list' });
+    const after = new PeerLink(1, 2, 8, (msg) => sent.push(msg));
+    const asked = after.ask(0, { kind: 'chat_list' });
+    const [old, fresh] = sent.map((m) => (m.type === 'peer-ask' ? m.askId : -1));
+    expect(old).not.toBe(fresh);
+    after.answered(old!, { kind: 'chat_list', entries: [{ seq: 1, body: new Uint8Array(1) }] });
+    const answer: PeerAnswer = { kind: 'chat_list', entries: [] };
+    after.answered(fresh!, answer);
+    expect(await asked).toBe(answer);
+  });
+
+  it('answers a query it cannot send as failed, at once', async () => {
+    const link = new PeerLink(0, 2, 0, () => {
+      throw new Error('could not be cloned');
+    });
+    expect(await link.ask(1, { kind: 'chat_list' })).toEqual({ kind: 'failed', reason: 'internal' });
+  });
+
+  it('takes an owner that does not answer in time as late', async () => {
     vi.useFakeTimers();
-    const link = new PeerLink(0, 2, () => undefined);
+    const link = new PeerLink(0, 2, 0, () => undefined);
     const asked = link.ask(1, { kind: 'context', previous: 'resp_x', refs: [], conversation: null });
     await vi.advanceTimersByTimeAsync(PEER_ANSWER_TIMEOUT_MS - 1);
     let settled = false;
@@ -65,7 +88,7 @@ describe('a thread\'s link to the others', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
-    expect(await asked).toEqual({ kind: 'unanswered' });
+    expect(await asked).toEqual({ kind: 'late' });
     // The late answer finds no one waiting.
     link.answered(0, { kind: 'chat_list', entries: [] });
   });
@@ -129,6 +152,25 @@ describe('stored objects across server threads', () => {
     await client().conversations.delete(conversation.id);
     const gone = await times(SPREAD, (): Promise<unknown> => rejection(client().responses.create({ model: MODEL, input: 'Hello?', conversation: conversation.id }), OpenAI.NotFoundError));
     expect(gone).toHaveLength(SPREAD);
+  });
+
+  it('adds a turn to another thread\'s conversation whatever the client nested in its items', async () => {
+    const conversation = await client().conversations.create({});
+    // Items nested deeper than Node copies a message between threads (they cross as JSON text),
+    // then too deep to serialize at all (refused, and the conversation is left as it was).
+    const turn = (i: number, depth: number): Promise<Response> =>
+      fetch(`${sim().url}/v1/responses`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: `{"model":"${MODEL}","conversation":"${conversation.id}","input":[{"type":"function_call_output","call_id":"call_${i}","output":"ok","extra":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}]}`,
+      });
+    const deep: number[] = [];
+    for (let i = 0; i < SPREAD; i++) deep.push((await turn(i, 6000)).status);
+    expect(deep).toEqual(Array(SPREAD).fill(200));
+    const tooDeep = await times(SPREAD, async (i) => (await turn(i, 20_000)).status);
+    expect(tooDeep).toEqual(Array(SPREAD).fill(400));
+    const lists = await times(4, () => client().conversations.items.list(conversation.id, { limit: 100 }));
+    expect(lists.map((page) => page.data.length)).toEqual(Array(4).fill(2 * SPREAD));
   });
 
   it('lists every thread\'s stored chat completions in the order they were made, and finds each', async () => {

@@ -160,6 +160,11 @@ export function withPrefetchedCounts<T>(counts: PrefetchedCounts, run: () => T):
   }
 }
 
+/** The counts the running handler was given, for a handler that goes on after an await (`replyAfter`). */
+export function currentPrefetchedCounts(): PrefetchedCounts {
+  return prefetched;
+}
+
 /** A text (`asPiece` false) or a piece of one, up to SHORT_MAX_CHARS, through the short cache; on a miss, what was prefetched. */
 function countShort(text: string, asPiece: boolean): number {
   const hit = shortCache.get(text);

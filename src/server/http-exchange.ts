@@ -11,7 +11,7 @@
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { Config } from '../config/schema.js';
-import { withPrefetchedCounts } from '../corpus/tokens.js';
+import { currentPrefetchedCounts, withPrefetchedCounts } from '../corpus/tokens.js';
 import type { Logger } from '../log.js';
 import type { CounterWriter, ErrorKind, RouteId } from '../metrics/counters.js';
 import type { Clock } from '../timing/clock.js';
@@ -435,7 +435,7 @@ export function describeInternalError(err: unknown): string {
  * of thousands deep, a few hundred KB, overflows them. Catching that costs nothing per request,
  * where measuring every body's depth would.
  */
-function isStackOverflow(err: unknown): boolean {
+export function isStackOverflow(err: unknown): boolean {
   return err instanceof RangeError && err.message.includes('call stack');
 }
 
@@ -470,13 +470,15 @@ function settle(ex: Exchange, route: string, errors: RouteErrors, run: () => Rep
 
 /**
  * A handler's reply once `ready` has what it waits for (another thread's answer): `run` goes on
- * as `settle` runs a handler, so a saturation slot it admits and then throws past is released.
+ * as `settle` runs a handler, so a saturation slot it admits and then throws past is released,
+ * and with the token counts the pool made for the request (call it while the handler runs).
  */
 export function replyAfter<T>(ready: Promise<T>, run: (value: T) => Reply | Promise<Reply>): Promise<Reply> {
+  const counts = currentPrefetchedCounts();
   return ready.then((value) => {
     takeUnclaimedSlot();
     try {
-      const reply = run(value);
+      const reply = withPrefetchedCounts(counts, () => run(value));
       takeUnclaimedSlot();
       return reply;
     } catch (err) {

@@ -6,34 +6,44 @@
 import type { PeerAnswer, PeerQuery, Peers } from '../server/openai/peers.js';
 import type { FromThread } from './messages.js';
 
-/** How long an ask waits for the owner: a thread restarting, or too busy to answer by then, counts as not holding the object. */
+/** How long an ask waits for the owner; past it the request fails with a 500, which clients retry. */
 export const PEER_ANSWER_TIMEOUT_MS = 2000;
 
-const UNANSWERED: PeerAnswer = { kind: 'unanswered' };
+const LATE: PeerAnswer = { kind: 'late' };
+const UNSENDABLE: PeerAnswer = { kind: 'failed', reason: 'internal' };
+/** Ask ids per thread instance: a restarted thread's never meet an answer meant for the one before. */
+const ASKS_PER_INSTANCE = 2 ** 32;
 
 export class PeerLink implements Peers {
   readonly slot: number;
   readonly threads: number;
   readonly #post: (msg: FromThread) => void;
   readonly #waiting = new Map<number, (answer: PeerAnswer) => void>();
-  #askSeq = 0;
+  #askSeq: number;
 
-  constructor(slot: number, threads: number, post: (msg: FromThread) => void) {
+  /** `instance`: unique per thread instance in the process (`worker_threads.threadId`). */
+  constructor(slot: number, threads: number, instance: number, post: (msg: FromThread) => void) {
     this.slot = slot;
     this.threads = threads;
     this.#post = post;
+    this.#askSeq = instance * ASKS_PER_INSTANCE;
   }
 
   ask(to: number, query: PeerQuery): Promise<PeerAnswer> {
     return new Promise((resolve) => {
       const askId = this.#askSeq++;
-      const timer = setTimeout(() => this.answered(askId, UNANSWERED), PEER_ANSWER_TIMEOUT_MS);
+      const timer = setTimeout(() => this.answered(askId, LATE), PEER_ANSWER_TIMEOUT_MS);
       timer.unref();
       this.#waiting.set(askId, (answer) => {
         clearTimeout(timer);
         resolve(answer);
       });
-      this.#post({ type: 'peer-ask', slot: this.slot, to, askId, query });
+      try {
+        this.#post({ type: 'peer-ask', slot: this.slot, to, askId, query });
+      } catch {
+        // A query that cannot be copied to another thread (nested past the copier's depth).
+        this.answered(askId, UNSENDABLE);
+      }
     });
   }
 

@@ -3,7 +3,7 @@
  * read-only views of the shared corpus. Requests never hop to another thread, except one for a
  * stored object another thread holds, which asks that thread (`./peer-link.ts`).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { us_listen_socket } from '@trufflesuite/uws-js-unofficial';
 import { Corpus } from '../corpus/sampler.js';
 import { CounterLayout, CounterWriter } from '../metrics/counters.js';
@@ -11,7 +11,7 @@ import { observeGcPauses } from '../metrics/gc-pauses.js';
 import { ThreadHistograms } from '../metrics/histograms.js';
 import { MetricsExporter } from '../metrics/prometheus.js';
 import { buildApp } from '../server/app.js';
-import { beginDrain, describeInternalError, inFlightCount, installExchangeEnv, onWheelDue, setTagHeaders, type Exchange } from '../server/http-exchange.js';
+import { beginDrain, describeInternalError, isStackOverflow, inFlightCount, installExchangeEnv, onWheelDue, setTagHeaders, type Exchange } from '../server/http-exchange.js';
 import { QuotaEngine } from '../quota/engine.js';
 import { SaturationTracker } from '../timing/saturation.js';
 import { ThreadContext } from '../server/thread-context.js';
@@ -42,7 +42,7 @@ try {
   const layout = new CounterLayout(corpus.models);
   const counters = new CounterWriter(data.counters, layout, data.slot, data.config.lateEmissionMs);
   const ctx = new ThreadContext(config, corpus, counters, data.profiles, data.arrivals);
-  const link = config.threads > 1 ? new PeerLink(data.slot, config.threads, post) : null;
+  const link = config.threads > 1 ? new PeerLink(data.slot, config.threads, threadId, post) : null;
   ctx.peers = link;
   const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST, config.pacing === 'poll');
   let policy = data.policy;
@@ -71,6 +71,8 @@ try {
       statsPending.set(requestId, resolve);
       post({ type: 'stats-request', slot: data.slot, requestId, reset });
     });
+  // A message the main thread could not copy is lost: an ask waiting on it ends late.
+  port.on('messageerror', (err) => log.error(`a message from the main thread could not be read: ${describeInternalError(err)}`));
   port.on('message', (msg: ToThread) => {
     if (msg.type === 'stats-collect') {
       post({ type: 'stats-part', slot: data.slot, collectId: msg.collectId, encoded: histograms.encode() });
@@ -90,10 +92,18 @@ try {
       try {
         answer = answerPeer(ctx, msg.query);
       } catch (err) {
-        log.error(`internal error answering another thread's ${msg.query.kind} query: ${describeInternalError(err)}`);
-        answer = { kind: 'failed' };
+        if (isStackOverflow(err)) answer = { kind: 'failed', reason: 'too_deep' };
+        else {
+          log.error(`internal error answering another thread's ${msg.query.kind} query: ${describeInternalError(err)}`);
+          answer = { kind: 'failed', reason: 'internal' };
+        }
       }
-      post({ type: 'peer-answer', slot: data.slot, to: msg.from, askId: msg.askId, answer });
+      try {
+        post({ type: 'peer-answer', slot: data.slot, to: msg.from, askId: msg.askId, answer });
+      } catch (err) {
+        log.error(`cannot send the answer to another thread's ${msg.query.kind} query: ${describeInternalError(err)}`);
+        post({ type: 'peer-answer', slot: data.slot, to: msg.from, askId: msg.askId, answer: { kind: 'failed', reason: 'internal' } });
+      }
     } else if (msg.type === 'peer-answer') {
       link?.answered(msg.askId, msg.answer);
     }

@@ -211,6 +211,8 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
           reject(new SimError(msg.code, `server thread ${slot}: ${msg.message}`));
         }
       });
+      // A message that cannot be copied is lost (a peer ask then ends late); say so.
+      worker.on('messageerror', (err) => log.error(`a message from server thread ${slot} could not be read: ${err.message}`));
       worker.on('error', (err) => {
         log.error(`server thread ${slot} crashed: ${err.message}`);
         if (!ready) reject(new SimError('SIM_ERR_THREAD_START', `server thread ${slot} failed to start: ${err.message}`, { cause: err }));

@@ -69,12 +69,14 @@ class ConversationRegistry {
 
   /** Adds items to a conversation: its oldest go past `MAX_ITEMS`, the oldest conversations past the byte budget. */
   append(c: Conversation, items: readonly ConversationItem[]): void {
-    for (const item of items) {
+    // Sized before any is added: an item nested too deep to serialize throws here, and must not
+    // stay in the conversation to fail every later listing of it.
+    const sizes = items.map((item) => JSON.stringify(item).length);
+    items.forEach((item, i) => {
       c.items.push(item);
-      const size = JSON.stringify(item).length;
-      c.bytes += size;
-      this.#bytes += size;
-    }
+      c.bytes += sizes[i]!;
+      this.#bytes += sizes[i]!;
+    });
     if (c.items.length > MAX_ITEMS) this.#drop(c, c.items.length - MAX_ITEMS);
     while (this.#bytes > MAX_BYTES && this.#byId.size > 1) {
       const oldest = this.#byId.keys().next().value!;

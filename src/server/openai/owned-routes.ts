@@ -7,8 +7,8 @@ import { safeDecode } from '../path-segment.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { listStoredChats, storedChatEntries, storedChatRequest } from './chat-store.js';
-import { appendItemsById, conversationsRequest, conversationTurnsById } from './conversations.js';
-import { foreignOwner, replyFromPeer, type OwnedRoute, type PeerAnswer, type PeerQuery, type StoredChatEntry } from './peers.js';
+import { appendItemsById, conversationsRequest, conversationTurnsById, type ConversationItem } from './conversations.js';
+import { foreignOwner, replyFromPeer, throwIfFailed, type OwnedRoute, type PeerAnswer, type PeerQuery, type StoredChatEntry } from './peers.js';
 import { conversationsFor } from './responses-context.js';
 import { cancelResponse, deleteResponse, listInputItems, retrieveResponse } from './responses.js';
 
@@ -45,7 +45,7 @@ export function ownedRoute(ctx: ThreadContext, route: OwnedRoute): PostHandler {
     const owner = foreignOwner(ctx, safeDecode(info.params[0] ?? ''));
     if (owner === undefined) return local(ctx, info, body);
     return ctx.peers!.ask(owner, { kind: 'route', route, info, body }).then((answer) => {
-      if (answer.kind === 'failed') throw new Error(`the thread holding the object failed answering ${route}`);
+      throwIfFailed(answer, `the object of ${route}`);
       return answer.kind === 'reply' ? replyFromPeer(answer.reply) : local(ctx, info, body);
     });
   };
@@ -58,7 +58,13 @@ export function listChatCompletions(ctx: ThreadContext): PostHandler {
     if (peers === null) return listStoredChats(ctx, info, []);
     const others = Array.from({ length: peers.threads }, (_, slot) => slot)
       .filter((slot) => slot !== peers.slot)
-      .map((slot) => peers.ask(slot, { kind: 'chat_list' }).then((a): readonly StoredChatEntry[] => (a.kind === 'chat_list' ? a.entries : [])));
+      .map((slot) =>
+        peers.ask(slot, { kind: 'chat_list' }).then((a): readonly StoredChatEntry[] => {
+          // A list without one thread's completions would look complete: a late thread fails it.
+          throwIfFailed(a, 'stored chat completions');
+          return a.kind === 'chat_list' ? a.entries : [];
+        }),
+      );
     return Promise.all(others).then((lists) => listStoredChats(ctx, info, lists.flat()));
   };
 }
@@ -76,13 +82,13 @@ export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
       const store = conversationsFor(ctx);
       return {
         kind: 'context',
-        previous: query.previous === null ? null : store.contextOf(query.previous),
+        previousTokens: query.previous === null ? null : store.contextTokens(query.previous),
         items: store.itemsOf(query.refs),
         conversation: query.conversation === null ? null : conversationTurnsById(ctx, query.conversation),
       };
     }
     case 'append':
-      return { kind: 'appended', found: appendItemsById(ctx, query.conversation, query.items) };
+      return { kind: 'appended', found: appendItemsById(ctx, query.conversation, JSON.parse(query.itemsJson) as ConversationItem[]) };
     case 'chat_list':
       return { kind: 'chat_list', entries: storedChatEntries(ctx).map((e) => ({ seq: e.seq, body: ownBytes(e.body) })) };
   }

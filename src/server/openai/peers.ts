@@ -11,7 +11,6 @@ import type { RequestInfo } from '../http-exchange.js';
 import { ownerOf } from '../owner-ids.js';
 import type { JsonReply, ReplyMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
-import type { ConversationItem } from './conversations.js';
 import type { InputTurn } from './responses-request.js';
 
 /** Routes on one stored object, answered by the thread that holds it. */
@@ -43,8 +42,12 @@ export type PeerQuery =
   | { readonly kind: 'route'; readonly route: OwnedRoute; readonly info: RequestInfo; readonly body: string }
   /** What a Responses request continues: a previous response's context, referenced output items, a conversation's items. */
   | { readonly kind: 'context'; readonly previous: string | null; readonly refs: readonly string[]; readonly conversation: string | null }
-  /** Add a Responses request's input and output items to a conversation. */
-  | { readonly kind: 'append'; readonly conversation: string; readonly items: readonly ConversationItem[] }
+  /**
+   * Add a Responses request's input and output items to a conversation: as JSON text, since the
+   * items carry whatever the client nested in them, and a message nested too deep to copy between
+   * threads would be lost on the way.
+   */
+  | { readonly kind: 'append'; readonly conversation: string; readonly itemsJson: string }
   /** Every stored chat completion the thread holds. */
   | { readonly kind: 'chat_list' };
 
@@ -58,15 +61,21 @@ export interface PeerReply {
 }
 
 export type PeerAnswer =
-  /** The owner did not answer: it is restarting, or gone past the wait. */
+  /** The owner is down (restarting): it holds nothing now. */
   | { readonly kind: 'unanswered' }
-  /** The owner failed answering (a bug there): the asker answers its 500. */
-  | { readonly kind: 'failed' }
+  /** The owner did not answer within the wait (too busy): the asker answers a 500, which clients retry. */
+  | { readonly kind: 'late' }
+  /** The owner failed answering: a body nested too deep for it (the asker's 400), or a bug (its 500). */
+  | { readonly kind: 'failed'; readonly reason: 'too_deep' | 'internal' }
   | { readonly kind: 'reply'; readonly reply: PeerReply }
   | {
       readonly kind: 'context';
-      /** The previous response's whole context, oldest first; null when the owner does not hold it. */
-      readonly previous: readonly InputTurn[] | null;
+      /**
+       * The input tokens the previous response's whole context counts for (what it continued, its
+       * input, its output); null when the owner does not hold it. A count, not the turns: a
+       * conversation that crosses threads at every turn would otherwise copy itself each time.
+       */
+      readonly previousTokens: number | null;
       readonly items: readonly (readonly [string, InputTurn])[];
       /** The conversation's items as turns; null when the owner does not hold it. */
       readonly conversation: readonly InputTurn[] | null;
@@ -101,17 +110,27 @@ export function replyFromPeer(r: PeerReply): JsonReply {
   return { kind: 'json', status: r.status, contentType: r.contentType, headers: r.headers, body, delayMs: 0, completionTokens: 0, meta: r.meta };
 }
 
+/**
+ * An answer that is not one: the owner was late or failed. Thrown, so that the request gets its
+ * 500 (or, for a body too deep, its 400) as if this thread had failed.
+ */
+export function throwIfFailed(answer: PeerAnswer, what: string): void {
+  if (answer.kind === 'late') throw new Error(`the thread holding ${what} did not answer in time`);
+  // The exchange answers a stack overflow as a body nested too deep.
+  if (answer.kind === 'failed') throw answer.reason === 'too_deep' ? new RangeError(`Maximum call stack size exceeded answering ${what}`) : new Error(`the thread holding ${what} failed answering`);
+}
+
 /** What a Responses request continues that other threads hold (see `gatherForeignState`). */
 export interface ForeignState {
-  /** The previous response's context, when another thread holds it. */
-  readonly previous: readonly InputTurn[] | null;
+  /** The input tokens of the previous response's context, when another thread holds it. */
+  readonly previousTokens: number | null;
   /** Referenced output items other threads hold, by id. */
   readonly items: ReadonlyMap<string, InputTurn>;
   /** A conversation another thread holds: its items as turns (null: that thread has no such conversation). */
   readonly conversation: { readonly id: string; readonly owner: number; readonly turns: readonly InputTurn[] | null } | undefined;
 }
 
-export const NO_FOREIGN_STATE: ForeignState = { previous: null, items: new Map(), conversation: undefined };
+export const NO_FOREIGN_STATE: ForeignState = { previousTokens: null, items: new Map(), conversation: undefined };
 
 /**
  * Asks the owners of whatever a Responses request continues (`previous_response_id`,
@@ -137,16 +156,16 @@ export function gatherForeignState(ctx: ThreadContext, previous: string | null, 
   if (conversationOwner !== undefined) queryFor(conversationOwner).conversation = conversation;
   if (queries.size === 0) return undefined;
   return Promise.all([...queries].map(([owner, q]) => peers.ask(owner, { kind: 'context', ...q }).then((answer) => [owner, q, answer] as const))).then((answers) => {
-    let foundPrevious: readonly InputTurn[] | null = null;
+    let previousTokens: number | null = null;
     const items = new Map<string, InputTurn>();
     let foreignConversation: ForeignState['conversation'];
     for (const [owner, q, answer] of answers) {
-      if (answer.kind === 'failed') throw new Error('the thread holding what the request continues failed answering');
+      throwIfFailed(answer, 'what the request continues');
       const context = answer.kind === 'context' ? answer : null;
-      if (q.previous !== null) foundPrevious = context?.previous ?? null;
+      if (q.previous !== null) previousTokens = context?.previousTokens ?? null;
       for (const [id, turn] of context?.items ?? []) items.set(id, turn);
       if (q.conversation !== null) foreignConversation = { id: q.conversation, owner, turns: context?.conversation ?? null };
     }
-    return { previous: foundPrevious, items, conversation: foreignConversation };
+    return { previousTokens, items, conversation: foreignConversation };
   });
 }

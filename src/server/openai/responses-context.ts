@@ -14,6 +14,7 @@
  * against OpenAI.
  */
 import type { Answer } from '../answer.js';
+import { countTokens } from '../../corpus/tokens.js';
 import { sourceSlice } from '../stream-plan.js';
 import { perThread } from '../thread-context.js';
 import { NO_FOREIGN_STATE, type ForeignState } from './peers.js';
@@ -49,8 +50,7 @@ export class ConversationStore {
 
   resolve(req: ResponsesRequest, foreign: ForeignState = NO_FOREIGN_STATE): ResolvedInput {
     const previous = req.body.previous_response_id;
-    // Another thread's context comes whole: this thread keeps it as one link of the chain.
-    const parent = typeof previous === 'string' ? (this.#contexts.get(previous) ?? (foreign.previous === null ? null : { parent: null, turns: foreign.previous })) : null;
+    const parent = typeof previous === 'string' ? (this.#contexts.get(previous) ?? foreignContext(foreign.previousTokens)) : null;
     let own: InputTurn[] | null = null;
     for (let i = 0; i < req.turns.length; i++) {
       const t = req.turns[i]!;
@@ -65,10 +65,25 @@ export class ConversationStore {
     return { all: [...flatten(parent), ...mine], own: mine, parent };
   }
 
-  /** A stored response's whole context (what it continued, its input, its output), for another thread; null when not held. */
-  contextOf(responseId: string): InputTurn[] | null {
+  /** The input tokens a stored response's whole context counts for (what it continued, its input, its output), for another thread; null when not held. */
+  contextTokens(responseId: string): number | null {
     const c = this.#contexts.get(responseId);
-    return c === undefined ? null : flatten(c);
+    return c === undefined ? null : this.#chainTokens(c);
+  }
+
+  /** Each context's chain total, once counted: a chain asked for turn after turn is counted once. */
+  readonly #tokens = new WeakMap<Context, number>();
+
+  #chainTokens(context: Context): number {
+    const uncounted: Context[] = [];
+    let c: Context | null = context;
+    for (; c !== null && !this.#tokens.has(c); c = c.parent) uncounted.push(c);
+    let total = c === null ? 0 : this.#tokens.get(c)!;
+    for (let i = uncounted.length - 1; i >= 0; i--) {
+      for (const t of uncounted[i]!.turns) total += turnTokens(t);
+      this.#tokens.set(uncounted[i]!, total);
+    }
+    return total;
   }
 
   /** The stored output items among `ids`, for another thread. */
@@ -92,6 +107,20 @@ export class ConversationStore {
     while (this.#contexts.size > MAX_CONTEXTS) this.#contexts.delete(this.#contexts.keys().next().value!);
     while (this.#items.size > MAX_ITEMS) this.#items.delete(this.#items.keys().next().value!);
   }
+}
+
+/** Input tokens one turn counts for: ~3 of framing, its text (or known count), its images. */
+export function turnTokens(t: InputTurn): number {
+  return 3 + (t.tokens ?? countTokens(t.text)) + t.mediaTokens;
+}
+
+/**
+ * Another thread's context, as one turn of the tokens it counts for: its own turns stay with it,
+ * so a conversation that crosses threads at every turn does not copy itself each time.
+ */
+function foreignContext(tokens: number | null): Context | null {
+  if (tokens === null) return null;
+  return { parent: null, turns: tokens >= 3 ? [{ type: 'context', text: '', mediaTokens: 0, tokens: tokens - 3 }] : [] };
 }
 
 /** A context's turns and its ancestors', oldest first. */

@@ -13,13 +13,13 @@ import { perThread, type ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
 import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
-import { INPUT_EXCEEDS_CONTEXT, invalidRequest, type OpenAIError } from './errors.js';
+import { INPUT_EXCEEDS_CONTEXT, INTERNAL_ERROR, invalidRequest, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { pendingResponseBody, RESPONSE_HALF_FRAME, RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type InputTurn, type ResponsesRequest } from './responses-request.js';
 import { requestStoreFor, responseStoreFor, STORE_MAX_ENTRIES } from './responses-store.js';
-import { conversationsFor, outputTurns } from './responses-context.js';
+import { conversationsFor, outputTurns, turnTokens } from './responses-context.js';
 import { acceptOpenAI, isAccepted, type AcceptedOpenAI, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
 import { isReasoningModel, outputBudget, overflowedWindow, servedModelId } from '../../corpus/model-catalog.js';
@@ -28,7 +28,7 @@ import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '.
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
 import { appendItems, conversationFor, conversationIdOf, conversationNotFound, conversationTurns, itemPage, storedItem, type ConversationItem } from './conversations.js';
-import { gatherForeignState, NO_FOREIGN_STATE, ownSlot, type ForeignState } from './peers.js';
+import { gatherForeignState, NO_FOREIGN_STATE, ownSlot, type ForeignState, type PeerAnswer } from './peers.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
 import { tokenLogprobs } from './logprobs.js';
@@ -54,7 +54,7 @@ export function countResponsesInputTokens(req: ResponsesRequest, turns: readonly
     prefixes?.add(req.body.instructions, n);
   }
   for (const t of turns) {
-    n += 3 + (t.tokens ?? countTokens(t.text)) + t.mediaTokens;
+    n += turnTokens(t);
     prefixes?.add(JSON.stringify(t), n);
   }
   return n;
@@ -101,8 +101,8 @@ function echoOf(req: ResponsesRequest, conversation: string | null): ResponseEch
 /** The conversation a request continues, held by this thread or by another (its owner). */
 interface ContinuedConversation {
   readonly id: string;
-  /** Adds the request's input and output items; a promise when the owner is another thread. */
-  add(items: readonly ConversationItem[]): Promise<unknown> | undefined;
+  /** Adds the request's input and output items; for another thread's, the owner's answer. */
+  add(items: readonly ConversationItem[]): Promise<PeerAnswer> | undefined;
 }
 
 /**
@@ -114,7 +114,7 @@ function withConversation(ctx: ThreadContext, req: ResponsesRequest, own: readon
   if (remote !== undefined) {
     if (remote.turns === null) return conversationNotFound(remote.id);
     const peers = ctx.peers!;
-    const add = (items: readonly ConversationItem[]): Promise<unknown> => peers.ask(remote.owner, { kind: 'append', conversation: remote.id, items });
+    const add = (items: readonly ConversationItem[]): Promise<PeerAnswer> => peers.ask(remote.owner, { kind: 'append', conversation: remote.id, itemsJson: JSON.stringify(items) });
     return { conversation: { id: remote.id, add }, turns: [...remote.turns, ...own] };
   }
   const conversation = conversationFor(ctx, req.body.conversation);
@@ -268,8 +268,15 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
           body: () => final,
           completionTokens: answer.completionTokens + reasoning,
         });
-  // Another thread's conversation has the items before the client can ask for them.
-  return added === undefined ? reply : added.then(() => mayWait(reply));
+  // Another thread's conversation has the items before the client can ask for them; if they did
+  // not get there, the client hears so (a 500, which clients retry) rather than losing a turn.
+  if (added === undefined) return reply;
+  return added.then((answer) => {
+    if (answer.kind === 'appended' || answer.kind === 'unanswered') return mayWait(reply);
+    const failed = openAIErrorReply(requestId, route, INTERNAL_ERROR, 'internal', modelIndex);
+    // The admission's slot goes back when this reply ends.
+    return { ...failed, meta: heldMeta(failed.meta, admission.saturationSlot) };
+  });
 }
 
 const responseNotFound = (id: string): OpenAIError => ({
