@@ -7,7 +7,7 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ownedId, ownerOf } from '../src/server/owner-ids.js';
-import type { PeerAnswer } from '../src/server/openai/peers.js';
+import type { PeerAnswer } from '../src/server/peers.js';
 import type { FromThread } from '../src/workers/messages.js';
 import { PEER_ANSWER_TIMEOUT_MS, PeerLink } from '../src/workers/peer-link.js';
 import { SeededRandom } from '../src/timing/random.js';

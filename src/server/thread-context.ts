@@ -11,7 +11,7 @@ import type { Capacity, SaturationTracker } from '../timing/saturation.js';
 import { ProfileLatency, type LatencyModel } from '../timing/latency.js';
 import { profileNameFor, type ProfileTable } from '../timing/profiles.js';
 import { SeededRandom, combineSeeds, hashString } from '../timing/random.js';
-import type { Peers } from './openai/peers.js';
+import type { Peers } from './peers.js';
 
 const LATENCY_CACHE_LIMIT = 1024;
 /** Int32 counters the threads share in the `arrivals` buffer. */

@@ -6,7 +6,7 @@ import type { HistogramName, HistogramPart, HistogramSummary } from '../metrics/
 import type { SharedCorpus } from '../corpus/compiled.js';
 import type { SimErrorCode } from '../sim-error.js';
 import type { ProfileTable } from '../timing/profiles.js';
-import type { PeerAnswer, PeerQuery } from '../server/openai/peers.js';
+import type { PeerAnswer, PeerQuery } from '../server/peers.js';
 
 export interface ServerThreadData {
   readonly slot: number;
@@ -70,7 +70,7 @@ export type FromThread =
   /** An admin request on one thread changes the policy for all: the main thread broadcasts it. */
   | { readonly type: 'policy-set'; readonly slot: number; readonly requestId: number; readonly policy: Policy; readonly resetQuota: boolean }
   | { readonly type: 'policy-applied'; readonly slot: number; readonly applyId: number }
-  /** Ask thread `to` about an object it holds (`src/server/openai/peers.ts`). */
+  /** Ask thread `to` about an object it holds (`src/server/peers.ts`). */
   | { readonly type: 'peer-ask'; readonly slot: number; readonly to: number; readonly askId: number; readonly query: PeerQuery }
   /** Answer thread `to`'s ask `askId`. */
   | { readonly type: 'peer-answer'; readonly slot: number; readonly to: number; readonly askId: number; readonly answer: PeerAnswer };

@@ -1,9 +1,9 @@
 /**
  * A server thread's link to the other server threads, through the main thread (which relays each
- * message to the thread it names): the `Peers` its routes ask (`src/server/openai/peers.ts`).
+ * message to the thread it names): the `Peers` its routes ask (`src/server/peers.ts`).
  * Asks are rare (a request for an object another thread holds), so each has its own timer.
  */
-import type { PeerAnswer, PeerQuery, Peers } from '../server/openai/peers.js';
+import type { PeerAnswer, PeerQuery, Peers } from '../server/peers.js';
 import type { FromThread } from './messages.js';
 
 /** How long an ask waits for the owner; past it the request fails with a 500, which clients retry. */

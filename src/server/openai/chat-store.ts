@@ -5,7 +5,7 @@
  *
  * Per thread and bounded like the response store (`./responses-store.ts`): the final body, and the
  * request text for its messages (no copy on the request path), in creation order for the list.
- * A request for another thread's completion is answered there (`./peers.ts`); the list gathers
+ * A request for another thread's completion is answered there (`../peers.ts`); the list gathers
  * every thread's and orders them by the run-wide sequence they were stored in.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
@@ -17,7 +17,7 @@ import type { OpenAIError } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { itemPage } from './conversations.js';
 import { ResponseStore, STORE_MAX_BYTES, STORE_MAX_ENTRIES } from './responses-store.js';
-import type { StoredChatEntry } from './peers.js';
+import type { StoredChatEntry } from '../peers.js';
 
 interface Stored {
   readonly bodies: ResponseStore;

@@ -28,7 +28,7 @@ import { servedTier } from './service-tier.js';
 import { tokenLogprobs } from './logprobs.js';
 import { xaiErrorReply, xaiParamsRefusal } from './xai-params.js';
 import { storeChatCompletion } from './chat-store.js';
-import { ownSlot } from './peers.js';
+import { ownSlot } from '../peers.js';
 import { ownedId } from '../owner-ids.js';
 
 /** Output charged against a token rate limit when the request sets no max_tokens (OpenAI estimates it too). */

@@ -5,7 +5,7 @@
  * `OpenAIConversationsSession` keeps a run's history here; without these routes it failed with 404.
  *
  * Per thread and bounded, like the response store. A conversation's id names the thread that
- * holds it, and a request for it on another thread is answered there (`./peers.ts`). A
+ * holds it, and a request for it on another thread is answered there (`../peers.ts`). A
  * conversation keeps at most `MAX_ITEMS` items (the oldest go), and a thread `MAX_CONVERSATIONS`
  * conversations and `MAX_BYTES` of items (the least recently created conversations go first).
  */
@@ -15,7 +15,7 @@ import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { randomId } from '../answer.js';
 import { ownedId } from '../owner-ids.js';
-import { ownSlot } from './peers.js';
+import { ownSlot } from '../peers.js';
 import { bodyNotObject, invalidRequest, INVALID_JSON, type OpenAIError } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { parseItem, type InputTurn } from './responses-request.js';

@@ -8,7 +8,7 @@
  *   turns counted only their newest message.
  *
  * Per thread and bounded, like the response store (`./responses-store.ts`). Another thread's
- * responses and items come from their owner (`./peers.ts`) as `ForeignState`. An id no thread
+ * responses and items come from their owner (`../peers.ts`) as `ForeignState`. An id no thread
  * holds (evicted from these bounded maps, or from an earlier run) is taken as empty rather than
  * refused: OpenAI keeps responses for 30 days, and refusing it would break an app that works
  * against OpenAI.
@@ -17,7 +17,7 @@ import type { Answer } from '../answer.js';
 import { countTokens } from '../../corpus/tokens.js';
 import { sourceSlice } from '../stream-plan.js';
 import { perThread } from '../thread-context.js';
-import { NO_FOREIGN_STATE, type ForeignState } from './peers.js';
+import { NO_FOREIGN_STATE, type ForeignState } from '../peers.js';
 import type { InputTurn, ResponsesRequest } from './responses-request.js';
 
 /** Responses whose context is kept, and output items kept for reference. */

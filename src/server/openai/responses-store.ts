@@ -5,7 +5,7 @@
  * Per thread, not shared: the thread that created a response keeps it, and its id names that
  * thread (`../owner-ids.ts`). Each thread is its own uWS app on the shared port (SO_REUSEPORT) and
  * the kernel picks the thread per connection, so a retrieve that lands on another thread asks the
- * owner (`./owned-routes.ts`); a keep-alive client, which stays on one thread, never waits on
+ * owner (`../owned-routes.ts`); a keep-alive client, which stays on one thread, never waits on
  * another. An id no thread holds answers 404 as OpenAI does for an unknown id.
  */
 import { perThread } from '../thread-context.js';

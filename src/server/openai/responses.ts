@@ -28,7 +28,7 @@ import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '.
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
 import { appendItems, conversationFor, conversationIdOf, conversationNotFound, conversationTurns, itemPage, storedItem, type ConversationItem } from './conversations.js';
-import { gatherForeignState, NO_FOREIGN_STATE, ownSlot, type ForeignState, type PeerAnswer } from './peers.js';
+import { gatherForeignState, NO_FOREIGN_STATE, ownSlot, type ForeignState, type PeerAnswer } from '../peers.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
 import { tokenLogprobs } from './logprobs.js';
@@ -127,7 +127,7 @@ function withConversation(ctx: ThreadContext, req: ResponsesRequest, own: readon
   return { conversation: { id: conversation.id, add }, turns: [...conversationTurns(conversation), ...own] };
 }
 
-/** Asks other threads for what the request continues that they hold (`./peers.ts`); undefined when this thread holds it all. */
+/** Asks other threads for what the request continues that they hold (`../peers.ts`); undefined when this thread holds it all. */
 function gatherFor(ctx: ThreadContext, req: ResponsesRequest): Promise<ForeignState> | undefined {
   if (ctx.peers === null) return undefined;
   const refs = req.turns.flatMap((t) => (t.ref === undefined ? [] : [t.ref]));

@@ -11,8 +11,8 @@ import { listModels, retrieveModel } from './models.js';
 import { checkOpenAIAuth, openAIErrorReply } from './reply.js';
 import { conversationsRequest } from './conversations.js';
 import { countResponseInputTokens, createResponse } from './responses.js';
-import { listChatCompletions, OWNED_ROUTES, ownedRoute } from './owned-routes.js';
-import type { OwnedRoute } from './peers.js';
+import { listChatCompletions, OWNED_ROUTES, ownedRoute } from '../owned-routes.js';
+import type { OwnedRoute } from '../peers.js';
 
 import { errorRequestId } from './surface-ids.js';
 
@@ -59,7 +59,7 @@ export const openAISurface: Surface = {
     const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
     // A request with a wrong key gets its 401 at once, as OpenAI checks the key first: its prompt is not counted.
     const keyed = (info: RequestInfo): boolean => checkOpenAIAuth(ctx, info) === undefined;
-    // Routes on one stored object run where it is held (`./owned-routes.ts`).
+    // Routes on one stored object run where it is held (`../owned-routes.ts`).
     const owned = Object.fromEntries(OWNED_ROUTES.map((r) => [r, ownedRoute(ctx, r)])) as Record<OwnedRoute, PostHandler>;
     const listChats = listChatCompletions(ctx);
     for (const prefix of ['/v1', '']) {

@@ -2,15 +2,15 @@
  * The routes on one stored object (a response, a conversation, a stored chat completion), run on
  * the thread that holds it, and every query another thread may send this one (`./peers.ts`).
  */
-import type { PostHandler, RequestInfo } from '../http-exchange.js';
-import { safeDecode } from '../path-segment.js';
-import type { Reply } from '../reply.js';
-import type { ThreadContext } from '../thread-context.js';
-import { listStoredChats, storedChatEntries, storedChatRequest } from './chat-store.js';
-import { appendItemsById, conversationsRequest, conversationTurnsById, type ConversationItem } from './conversations.js';
+import type { PostHandler, RequestInfo } from './http-exchange.js';
+import { safeDecode } from './path-segment.js';
+import type { Reply } from './reply.js';
+import type { ThreadContext } from './thread-context.js';
+import { listStoredChats, storedChatEntries, storedChatRequest } from './openai/chat-store.js';
+import { appendItemsById, conversationsRequest, conversationTurnsById, type ConversationItem } from './openai/conversations.js';
 import { foreignOwner, replyFromPeer, throwIfFailed, type OwnedRoute, type PeerAnswer, type PeerQuery, type StoredChatEntry } from './peers.js';
-import { conversationsFor } from './responses-context.js';
-import { cancelResponse, deleteResponse, listInputItems, retrieveResponse } from './responses.js';
+import { conversationsFor } from './openai/responses-context.js';
+import { cancelResponse, deleteResponse, listInputItems, retrieveResponse } from './openai/responses.js';
 
 type OwnedHandler = (ctx: ThreadContext, info: RequestInfo, body: string) => Reply;
 

@@ -1,17 +1,17 @@
 /**
  * Asking the server thread that holds a stored object for it. Ids name their owner
- * (`../owner-ids.ts`); a request that lands on another thread sends the owner a query through the
+ * (`./owner-ids.ts`); a request that lands on another thread sends the owner a query through the
  * main thread and waits for the answer, so a client finds its responses, conversations and stored
  * completions whichever thread its connection reached, as it would at OpenAI.
  *
  * Only such requests pay the hop: creating, and reading on the creating thread (a keep-alive
  * client's case), stays local. With one thread (`peers` null) everything is local.
  */
-import type { RequestInfo } from '../http-exchange.js';
-import { ownerOf } from '../owner-ids.js';
-import type { JsonReply, ReplyMeta } from '../reply.js';
-import type { ThreadContext } from '../thread-context.js';
-import type { InputTurn } from './responses-request.js';
+import type { RequestInfo } from './http-exchange.js';
+import { ownerOf } from './owner-ids.js';
+import type { JsonReply, ReplyMeta } from './reply.js';
+import type { ThreadContext } from './thread-context.js';
+import type { InputTurn } from './openai/responses-request.js';
 
 /** Routes on one stored object, answered by the thread that holds it. */
 export type OwnedRoute =
