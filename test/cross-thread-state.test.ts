@@ -4,6 +4,7 @@
  * client's reconnections. Every request must find what an earlier one stored, wherever each
  * landed; before ids named their owner, about half of these requests answered 404.
  */
+import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ownedId, ownerOf } from '../src/server/owner-ids.js';
@@ -186,5 +187,25 @@ describe('stored objects across server threads', () => {
     expect(found.map((c) => c.id)).toEqual(made);
     const messages = await times(SPREAD, (i) => client().chat.completions.messages.list(made[i]!));
     expect(messages.map((page) => page.data[0]!.content)).toEqual(made.map((_, i) => `Stored ${i}`));
+  });
+
+  it('finds a Gemini cached content from any thread, to read, list, generate with and delete', async () => {
+    const ai = () => new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: sim().url, headers: { connection: 'close' } } });
+    const text = Array.from({ length: 150 }, (_, i) => `Clause ${i}: parcels arrive within five working days.`).join('\n');
+    const cache = await ai().caches.create({ model: 'gemini-2.5-flash', config: { contents: [{ role: 'user', parts: [{ text }] }] } });
+    const tokens = cache.usageMetadata!.totalTokenCount!;
+    const answers = await times(SPREAD, () => ai().models.generateContent({ model: 'gemini-2.5-flash', contents: 'How fast?', config: { cachedContent: cache.name! } }));
+    expect(answers.map((r) => r.usageMetadata!.cachedContentTokenCount)).toEqual(Array(SPREAD).fill(tokens));
+    const got = await times(SPREAD, () => ai().caches.get({ name: cache.name! }));
+    expect(got.every((c) => c.name === cache.name)).toBe(true);
+    const listed = await times(4, async () => {
+      const names: string[] = [];
+      for await (const c of await ai().caches.list()) names.push(c.name!);
+      return names;
+    });
+    expect(listed.every((names) => names.includes(cache.name!))).toBe(true);
+    await ai().caches.delete({ name: cache.name! });
+    const gone = await times(SPREAD, () => ai().caches.get({ name: cache.name! }).then(() => 200, (err: { status: number }) => err.status));
+    expect(gone).toEqual(Array(SPREAD).fill(403));
   });
 });

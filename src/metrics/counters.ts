@@ -25,6 +25,7 @@ export const ROUTES = [
   'gemini_count_tokens',
   'gemini_embed',
   'gemini_models',
+  'gemini_caches',
   'metrics',
   'health',
   'stats',

@@ -357,15 +357,15 @@ function begin(res: HttpResponse, req: HttpRequest, paramCount: number, reads: n
 }
 
 /**
- * Registers a POST route whose handler gets the whole body, read under the configured limit.
- * `fields`: what the handler reads of the request (override and scenario tag headers are always
- * copied when in use).
+ * Registers a POST route (or, with `method`, a PATCH one) whose handler gets the whole body, read
+ * under the configured limit. `fields`: what the handler reads of the request (override and
+ * scenario tag headers are always copied when in use).
  */
-export function postRoute(app: TemplatedApp, pattern: string, paramCount: number, errors: RouteErrors, handler: PostHandler, fields: readonly RequestField[] = ALL_FIELDS): void {
+export function postRoute(app: TemplatedApp, pattern: string, paramCount: number, errors: RouteErrors, handler: PostHandler, fields: readonly RequestField[] = ALL_FIELDS, method: 'post' | 'patch' = 'post'): void {
   const reads = fieldMask(fields);
-  const route = `POST ${pattern}`;
+  const route = `${method.toUpperCase()} ${pattern}`;
   const offThread = COUNTING_OFF_THREAD.get(handler);
-  app.post(pattern, (res, req) => {
+  app[method](pattern, (res, req) => {
     const ex = begin(res, req, paramCount, reads);
     if (draining) {
       dispatch(ex, { ...errors.shuttingDown(), close: true });

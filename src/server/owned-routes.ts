@@ -1,6 +1,7 @@
 /**
- * The routes on one stored object (a response, a conversation, a stored chat completion), run on
- * the thread that holds it, and every query another thread may send this one (`./peers.ts`).
+ * The routes on one stored object (a response, a conversation, a stored chat completion, a Gemini
+ * cached content), run on the thread that holds it, and every query another thread may send this
+ * one (`./peers.ts`).
  */
 import type { PostHandler, RequestInfo } from './http-exchange.js';
 import { safeDecode } from './path-segment.js';
@@ -11,6 +12,7 @@ import { appendItemsById, conversationsRequest, conversationTurnsById, type Conv
 import { foreignOwner, replyFromPeer, throwIfFailed, type OwnedRoute, type PeerAnswer, type PeerQuery, type StoredChatEntry } from './peers.js';
 import { conversationsFor } from './openai/responses-context.js';
 import { cancelResponse, deleteResponse, listInputItems, retrieveResponse } from './openai/responses.js';
+import { cachedContentsRequest, cacheListings, cacheView } from './gemini/caches.js';
 
 type OwnedHandler = (ctx: ThreadContext, info: RequestInfo, body: string) => Reply;
 
@@ -30,6 +32,9 @@ const OWNED = {
   chat_update: (ctx, info) => storedChatRequest(ctx, info, 'update'),
   chat_delete: (ctx, info) => storedChatRequest(ctx, info, 'delete'),
   chat_messages: (ctx, info) => storedChatRequest(ctx, info, 'messages'),
+  gemini_cache_get: (ctx, info, body) => cachedContentsRequest(ctx, info, body, 'get'),
+  gemini_cache_update: (ctx, info, body) => cachedContentsRequest(ctx, info, body, 'update'),
+  gemini_cache_delete: (ctx, info, body) => cachedContentsRequest(ctx, info, body, 'delete'),
 } as const satisfies Record<OwnedRoute, OwnedHandler>;
 
 export const OWNED_ROUTES = Object.keys(OWNED) as OwnedRoute[];
@@ -51,21 +56,34 @@ export function ownedRoute(ctx: ThreadContext, route: OwnedRoute): PostHandler {
   };
 }
 
+/** Every other thread's answer to `query` (a list's entries); a late or failing thread fails the list, which would otherwise look complete. */
+function gatherOthers<T>(ctx: ThreadContext, query: PeerQuery, entries: (answer: PeerAnswer) => readonly T[]): Promise<T[]> | undefined {
+  const peers = ctx.peers;
+  if (peers === null) return undefined;
+  const asks = Array.from({ length: peers.threads }, (_, slot) => slot)
+    .filter((slot) => slot !== peers.slot)
+    .map((slot) =>
+      peers.ask(slot, query).then((a) => {
+        throwIfFailed(a, `a list (${query.kind})`);
+        return entries(a);
+      }),
+    );
+  return Promise.all(asks).then((lists) => lists.flat());
+}
+
+/** `GET /v1beta/cachedContents`: every thread's live caches. */
+export function listCachedContents(ctx: ThreadContext): PostHandler {
+  return (info, body) => {
+    const others = gatherOthers(ctx, { kind: 'gemini_cache_list' }, (a) => (a.kind === 'gemini_cache_list' ? a.entries : []));
+    return others === undefined ? cachedContentsRequest(ctx, info, body, 'list') : others.then((entries) => cachedContentsRequest(ctx, info, body, 'list', entries));
+  };
+}
+
 /** `GET /v1/chat/completions`: every thread's stored completions. */
 export function listChatCompletions(ctx: ThreadContext): PostHandler {
   return (info) => {
-    const peers = ctx.peers;
-    if (peers === null) return listStoredChats(ctx, info, []);
-    const others = Array.from({ length: peers.threads }, (_, slot) => slot)
-      .filter((slot) => slot !== peers.slot)
-      .map((slot) =>
-        peers.ask(slot, { kind: 'chat_list' }).then((a): readonly StoredChatEntry[] => {
-          // A list without one thread's completions would look complete: a late thread fails it.
-          throwIfFailed(a, 'stored chat completions');
-          return a.kind === 'chat_list' ? a.entries : [];
-        }),
-      );
-    return Promise.all(others).then((lists) => listStoredChats(ctx, info, lists.flat()));
+    const others = gatherOthers(ctx, { kind: 'chat_list' }, (a): readonly StoredChatEntry[] => (a.kind === 'chat_list' ? a.entries : []));
+    return others === undefined ? listStoredChats(ctx, info, []) : others.then((entries) => listStoredChats(ctx, info, entries));
   };
 }
 
@@ -91,6 +109,10 @@ export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
       return { kind: 'appended', found: appendItemsById(ctx, query.conversation, JSON.parse(query.itemsJson) as ConversationItem[]) };
     case 'chat_list':
       return { kind: 'chat_list', entries: storedChatEntries(ctx).map((e) => ({ seq: e.seq, body: ownBytes(e.body) })) };
+    case 'gemini_cache':
+      return { kind: 'gemini_cache', cache: cacheView(ctx, query.name) };
+    case 'gemini_cache_list':
+      return { kind: 'gemini_cache_list', entries: cacheListings(ctx) };
   }
 }
 

@@ -29,7 +29,24 @@ export type OwnedRoute =
   | 'chat_get'
   | 'chat_update'
   | 'chat_delete'
-  | 'chat_messages';
+  | 'chat_messages'
+  | 'gemini_cache_get'
+  | 'gemini_cache_update'
+  | 'gemini_cache_delete';
+
+/** A Gemini cached content as a generate request on another thread reads it (`./gemini/caches.ts`). */
+export interface GeminiCacheView {
+  readonly model: string;
+  readonly tokens: number;
+  /** The cached request fields, as JSON text. */
+  readonly fieldsJson: string;
+}
+
+/** An entry of a list that gathers every thread's objects: its place in the run's order of stores, and its JSON. */
+export interface ListedObject {
+  readonly seq: number;
+  readonly json: string;
+}
 
 /** A stored chat completion as the list gathers it: its place in the run's order of stores, and its body. */
 export interface StoredChatEntry {
@@ -49,7 +66,11 @@ export type PeerQuery =
    */
   | { readonly kind: 'append'; readonly conversation: string; readonly itemsJson: string }
   /** Every stored chat completion the thread holds. */
-  | { readonly kind: 'chat_list' };
+  | { readonly kind: 'chat_list' }
+  /** A Gemini cached content, for a generate request that names it. */
+  | { readonly kind: 'gemini_cache'; readonly name: string }
+  /** Every live Gemini cached content the thread holds. */
+  | { readonly kind: 'gemini_cache_list' };
 
 /** A JSON reply as it crosses threads (a Buffer body arrives as a Uint8Array). */
 export interface PeerReply {
@@ -81,7 +102,9 @@ export type PeerAnswer =
       readonly conversation: readonly InputTurn[] | null;
     }
   | { readonly kind: 'appended'; readonly found: boolean }
-  | { readonly kind: 'chat_list'; readonly entries: readonly StoredChatEntry[] };
+  | { readonly kind: 'chat_list'; readonly entries: readonly StoredChatEntry[] }
+  | { readonly kind: 'gemini_cache'; readonly cache: GeminiCacheView | null }
+  | { readonly kind: 'gemini_cache_list'; readonly entries: readonly ListedObject[] };
 
 /** The other server threads, as a thread sees them. */
 export interface Peers {

@@ -3,11 +3,10 @@ import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
-import { parseJsonBody } from './generate.js';
 import type { ModelPath } from './path.js';
 import { countPromptTokens, promptTokensDetails } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
-import { parseCountTokensRequest } from './request.js';
+import { parseCountTokensRequest, parseJsonBody } from './request.js';
 
 export function countTokensRoute(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath): Reply {
   const route = 'gemini_count_tokens';

@@ -14,11 +14,10 @@ import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, modelNotFound, type GeminiError } from './errors.js';
 import { GEMINI_FAULTS } from './faults.js';
-import { parseJsonBody } from './generate.js';
 import { bareModel, type ModelPath } from './path.js';
 import { partText } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
-import { parseBatchEmbedRequest, parseEmbedRequest, type EmbedRequest } from './request.js';
+import { parseBatchEmbedRequest, parseEmbedRequest, parseJsonBody, type EmbedRequest } from './request.js';
 import { ruleViolation, type RequestName } from './request-issues.js';
 
 export interface EmbeddingModel {

@@ -8,7 +8,7 @@ import type { SeededRandom } from '../../timing/random.js';
 import { chooseAnswer, randomId, SPENT_ANSWER, type Answer, type AnswerRequest, type OfferedTool } from '../answer.js';
 import { geminiMustThink, geminiThoughtTokens, reasoningSummary, spendOnReasoning } from '../reasoning.js';
 import { groundTruthHeaders } from '../ground-truth.js';
-import type { RequestInfo } from '../http-exchange.js';
+import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
 import { planAnswerTiming, servingBucket, streamFaultOf } from '../answer-plan.js';
 import type { Reply } from '../reply.js';
@@ -22,21 +22,13 @@ import type { ModelPath } from './path.js';
 import { cachedTokensDetails, countPromptTokens, implicitCacheMinimum, promptKey, promptPrefixes, promptTokensDetails } from './prompt.js';
 import { promptCacheFor } from '../prompt-cache.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
-import { parseGenerateRequest, type GenerateRequest } from './request.js';
+import { parseGenerateRequest, parseJsonBody, type GenerateRequest } from './request.js';
+import { cachedContentOf, findCache, withCache } from './caches.js';
+import type { GeminiCacheView } from '../peers.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
 
 /** Output charged against the token limit when the request sets no maxOutputTokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
-
-/** Parses a request body as JSON; an empty body reads as `{}`, as the API's proto-JSON parser reads it. */
-export function parseJsonBody(body: string): { ok: true; value: unknown } | { ok: false } {
-  if (body.length === 0) return { ok: true, value: {} };
-  try {
-    return { ok: true, value: JSON.parse(body) };
-  } catch {
-    return { ok: false };
-  }
-}
 
 /** The tools the answer may call, and whether it must call one, from `tools` and `toolConfig`. */
 function callableTools(req: GenerateRequest): { tools: OfferedTool[]; mustCall: boolean } {
@@ -72,7 +64,7 @@ function thoughtSignature(rng: SeededRandom): string {
   return bytes.toString('base64');
 }
 
-export function generateContent(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath, stream: boolean): Reply {
+export function generateContent(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath, stream: boolean): Reply | Promise<Reply> {
   const route = stream ? 'gemini_stream_generate' : 'gemini_generate';
   const other = ctx.counters.modelIndex('');
   const query = queryOf(info);
@@ -80,7 +72,24 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
   if (authError) return geminiErrorReply(route, authError, 'authentication', other);
   const json = parseJsonBody(body);
   if (!json.ok) return geminiErrorReply(route, INVALID_JSON, 'invalid_json', other);
-  const parsed = parseGenerateRequest(json.value);
+  // A request naming an explicit cache reads the cache's fields first (`./caches.ts`).
+  const cacheName = cachedContentOf(json.value);
+  if (cacheName === undefined) return generateFrom(ctx, info, json.value, path, stream, 0);
+  const withCached = (cache: GeminiCacheView | null): Reply => {
+    const merged = withCache(json.value as Record<string, unknown>, cache, path.model);
+    if ('error' in merged) return geminiErrorReply(route, merged.error, merged.error.code === 403 ? 'not_found' : 'invalid_request', other);
+    return generateFrom(ctx, info, merged.request, path, stream, cache!.tokens);
+  };
+  const found = findCache(ctx, cacheName);
+  return found instanceof Promise ? replyAfter(found, withCached) : withCached(found);
+}
+
+/** generateContent for a parsed body; `explicitCached`: the tokens of the explicit cache it read first (0: none). */
+function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, path: ModelPath, stream: boolean, explicitCached: number): Reply {
+  const route = stream ? 'gemini_stream_generate' : 'gemini_generate';
+  const other = ctx.counters.modelIndex('');
+  const query = queryOf(info);
+  const parsed = parseGenerateRequest(value);
   if (parsed.error) return geminiErrorReply(route, parsed.error, 'invalid_request', other);
   const req = parsed.body;
   const model = path.model;
@@ -135,9 +144,11 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
     const picked = gc?.responseMimeType === 'text/x.enum' ? enumAnswer(schema, rng, limited.maxTokens) : null;
     answers.push(spent.reasoning > 0 && spent.answerLimit === 0 ? SPENT_ANSWER : (picked ?? chooseAnswer(ctx.corpus, limited, rng)));
   }
-  // Implicit caching: a prompt the model took, long enough, whose start it saw recently on this thread.
+  // An explicit cache's tokens, else implicit caching: a prompt the model took, long enough, whose
+  // start it saw recently on this thread.
   const minimum = implicitCacheMinimum(model);
-  const cachedTokens = minimum === undefined || promptTokens < minimum ? 0 : promptCacheFor(ctx).useImplicit(promptPrefixes(model, req), promptTokens, minimum);
+  const cachedTokens =
+    explicitCached > 0 ? explicitCached : minimum === undefined || promptTokens < minimum ? 0 : promptCacheFor(ctx).useImplicit(promptPrefixes(model, req), promptTokens, minimum);
   const cacheDetails = cachedTokens > 0 ? cachedTokensDetails(req, cachedTokens) : '';
   const counts: GeminiCounts = { promptTokens, promptDetails: promptTokensDetails(prompt), cachedTokens, cacheDetails, thoughtsTokens: spent.reasoning };
   // includeThoughts: each candidate shows a summary of its thinking, out of the thought tokens.

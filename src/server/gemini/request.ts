@@ -232,6 +232,16 @@ function isMessage(input: unknown): input is Record<string, unknown> {
   return typeof input === 'object' && input !== null && !Array.isArray(input);
 }
 
+/** Parses a request body as JSON; an empty body reads as `{}`, as the API's proto-JSON parser reads it. */
+export function parseJsonBody(body: string): { ok: true; value: unknown } | { ok: false } {
+  if (body.length === 0) return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(body) };
+  } catch {
+    return { ok: false };
+  }
+}
+
 export function parseGenerateRequest(input: unknown): Parsed<GenerateRequest> {
   if (!isMessage(input)) return fail(ROOT_NOT_OBJECT);
   const parsed = parseReportingInput(generateRequest, input);

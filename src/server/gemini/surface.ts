@@ -16,6 +16,8 @@ import { generateContent } from './generate.js';
 import { getGeminiModel, listGeminiModels } from './models.js';
 import { GEMINI_METHODS, parseModelPath } from './path.js';
 import { checkGeminiAuth, geminiErrorReply, queryOf } from './reply.js';
+import { cachedContentsRequest } from './caches.js';
+import { listCachedContents, ownedRoute } from '../owned-routes.js';
 
 /** What the model routes read: the path (model and method), the key (header or `?key=`), and the method for errors. */
 const EMBED_METHOD = /:(batchEmbedContents|embedContent)(\?|$)/;
@@ -72,6 +74,8 @@ export const geminiSurface: Surface = {
     [/^\/(v1beta|v1)\/models\/[^/]+:[A-Za-z]+$/, 'POST'],
     [/^\/v1beta\/models\/?$/, 'GET'],
     [/^\/v1beta\/models\/[^/:]+$/, 'GET'],
+    [/^\/v1beta\/cachedContents\/?$/, 'GET, POST'],
+    [/^\/v1beta\/cachedContents\/[^/]+$/, 'GET, PATCH, DELETE'],
   ],
   owns: (path) => /^\/v1beta(\/|$)/.test(path) || /^\/v1\/models\/[^/]+:[A-Za-z]+$/.test(path),
   errors: {
@@ -89,5 +93,15 @@ export const geminiSurface: Surface = {
     for (const version of ['/v1beta', '/v1']) postRoute(app, `${version}/models/*`, 0, errors, countsOffThread((info, body) => modelMethod(ctx, info, body), prompts), GEMINI_FIELDS);
     getRoute(app, 'get', '/v1beta/models', 0, errors, (info) => listGeminiModels(ctx, info));
     getRoute(app, 'get', '/v1beta/models/*', 0, errors, (info) => modelGet(ctx, info));
+    // Explicit caches (`./caches.ts`); one cache's routes run on the thread that holds it.
+    postRoute(app, '/v1beta/cachedContents', 0, errors, (info, body) => cachedContentsRequest(ctx, info, body, 'create'), GEMINI_FIELDS);
+    const list = listCachedContents(ctx);
+    getRoute(app, 'get', '/v1beta/cachedContents', 0, errors, (info) => list(info, ''));
+    const get = ownedRoute(ctx, 'gemini_cache_get');
+    const update = ownedRoute(ctx, 'gemini_cache_update');
+    const remove = ownedRoute(ctx, 'gemini_cache_delete');
+    getRoute(app, 'get', '/v1beta/cachedContents/:id', 1, errors, (info) => get(info, ''));
+    postRoute(app, '/v1beta/cachedContents/:id', 1, errors, update, GEMINI_FIELDS, 'patch');
+    getRoute(app, 'del', '/v1beta/cachedContents/:id', 1, errors, (info) => remove(info, ''));
   },
 };

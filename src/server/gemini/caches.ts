@@ -1,0 +1,256 @@
+/**
+ * Gemini's explicit context caching (`/v1beta/cachedContents`), as `@google/genai`'s `ai.caches`
+ * calls it: create a cache of contents, a system instruction and tools for one model, name it in
+ * `generateContent`'s `cachedContent`, and the request reads the cache before its own contents;
+ * `usageMetadata.cachedContentTokenCount` reports the cached part. Without these routes an app
+ * that caches a long document failed at `caches.create` with 404.
+ *
+ * The API's rules, in its words: a cache under the model's minimum (1,024 tokens for Flash, 4,096
+ * for Pro) is "too small"; a request naming a cache may not set `systemInstruction`, `tools` or
+ * `toolConfig`, nor use another model; an unknown or expired cache is 403 "CachedContent not found
+ * (or permission denied)". Caches live until their `ttl` (default one hour) or `expireTime`.
+ *
+ * Kept by the server thread that created one, bounded like the OpenAI stores; its name names that
+ * thread (`../owner-ids.ts`), and a request on another thread asks it (`../peers.ts`).
+ */
+import { OTHER_MODEL } from '../../metrics/counters.js';
+import type { RequestInfo } from '../http-exchange.js';
+import { ownedId } from '../owner-ids.js';
+import { safeDecode } from '../path-segment.js';
+import { foreignOwner, ownSlot, throwIfFailed, type GeminiCacheView, type ListedObject } from '../peers.js';
+import type { Reply } from '../reply.js';
+import { perThread, type ThreadContext } from '../thread-context.js';
+import { servingBucket } from '../answer-plan.js';
+import { geminiError, INVALID_JSON, invalidArgument, modelNotFound, type GeminiError } from './errors.js';
+import { bareModel } from './path.js';
+import { countPromptTokens } from './prompt.js';
+import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
+import { parseGenerateRequest, parseJsonBody } from './request.js';
+
+const MAX_CACHES = 1000;
+/** The cached fields a thread keeps, by their JSON size. */
+const MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_TTL_MS = 3600 * 1000;
+const DEFAULT_PAGE_SIZE = 10;
+const MAX_PAGE_SIZE = 1000;
+
+export const CACHE_NOT_FOUND: GeminiError = geminiError(403, 'CachedContent not found (or permission denied)');
+
+/** The request fields a cache holds, which a request naming it may not set itself. */
+const CACHED_FIELDS = ['systemInstruction', 'system_instruction', 'tools', 'toolConfig', 'tool_config'] as const;
+export const CACHE_WITH_OWN_FIELDS: GeminiError = invalidArgument(
+  'CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config.\n\nProposed fix: move those values to CachedContent from GenerateContent request.',
+);
+
+/** The fewest tokens a cache may hold: 1,024 for Flash models, 4,096 for Pro (the API's caching docs). */
+export function explicitCacheMinimum(model: string): number {
+  return model.includes('-pro') ? 4096 : 1024;
+}
+
+interface StoredCache {
+  readonly id: string;
+  readonly seq: number;
+  readonly model: string;
+  readonly displayName: string | undefined;
+  readonly createTime: string;
+  updateTime: string;
+  expireMs: number;
+  readonly tokens: number;
+  /** `{contents, systemInstruction, tools, toolConfig}` as sent (camelCase), as JSON text. */
+  readonly fieldsJson: string;
+}
+
+class CacheRegistry {
+  readonly #byId = new Map<string, StoredCache>();
+  #bytes = 0;
+
+  add(c: StoredCache): void {
+    this.#byId.set(c.id, c);
+    this.#bytes += c.fieldsJson.length;
+    while (this.#byId.size > MAX_CACHES || (this.#bytes > MAX_BYTES && this.#byId.size > 1)) this.delete(this.#byId.keys().next().value!);
+  }
+
+  /** A live cache; an expired one is dropped on the way. */
+  get(id: string, nowMs: number): StoredCache | undefined {
+    const c = this.#byId.get(id);
+    if (c === undefined || nowMs < c.expireMs) return c;
+    this.delete(id);
+    return undefined;
+  }
+
+  delete(id: string): boolean {
+    const c = this.#byId.get(id);
+    if (c === undefined) return false;
+    this.#bytes -= c.fieldsJson.length;
+    return this.#byId.delete(id);
+  }
+
+  live(nowMs: number): StoredCache[] {
+    return [...this.#byId.values()].filter((c) => this.get(c.id, nowMs) !== undefined);
+  }
+}
+
+const registryFor = perThread(() => new CacheRegistry());
+
+const NAME_PREFIX = 'cachedContents/';
+const idOf = (name: string): string => (name.startsWith(NAME_PREFIX) ? name.slice(NAME_PREFIX.length) : name);
+
+function cacheObject(c: StoredCache): Record<string, unknown> {
+  return {
+    name: `${NAME_PREFIX}${c.id}`,
+    model: `models/${c.model}`,
+    ...(c.displayName === undefined ? {} : { displayName: c.displayName }),
+    createTime: c.createTime,
+    updateTime: c.updateTime,
+    expireTime: new Date(c.expireMs).toISOString(),
+    usageMetadata: { totalTokenCount: c.tokens },
+  };
+}
+
+/** A protobuf Duration in JSON (`"3600s"`, `"1.5s"`), in ms; undefined when it is not one. */
+function durationMs(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /^(\d+)(?:\.(\d{1,9}))?s$/.exec(value);
+  if (m === null) return undefined;
+  return Number(m[1]) * 1000 + Math.round(Number(`0.${m[2] ?? '0'}`) * 1000);
+}
+
+/** When a cache created or updated with `fields` expires, or the API's 400 for a value it cannot read. */
+function expiryOf(fields: Record<string, unknown>, nowMs: number, fallbackMs: number): number | GeminiError {
+  const ttl = fields.ttl;
+  const expireTime = fields.expireTime ?? fields.expire_time;
+  if (ttl !== undefined) {
+    const ms = durationMs(ttl);
+    return ms === undefined ? invalidArgument(`Invalid value at 'cached_content.ttl' (type.googleapis.com/google.protobuf.Duration), ${JSON.stringify(ttl)}`, 'cached_content.ttl') : nowMs + ms;
+  }
+  if (expireTime !== undefined) {
+    const ms = typeof expireTime === 'string' ? Date.parse(expireTime) : NaN;
+    return Number.isNaN(ms) ? invalidArgument(`Invalid value at 'cached_content.expire_time' (type.googleapis.com/google.protobuf.Timestamp), ${JSON.stringify(expireTime)}`, 'cached_content.expire_time') : ms;
+  }
+  return fallbackMs;
+}
+
+type Op = 'create' | 'get' | 'update' | 'delete' | 'list';
+
+/**
+ * Every `/v1beta/cachedContents…` request on this thread; `params[0]` is the cache id where the
+ * route has one. `others`: other threads' live caches, for a list.
+ */
+export function cachedContentsRequest(ctx: ThreadContext, info: RequestInfo, body: string, op: Op, others: readonly ListedObject[] = []): Reply {
+  const route = 'gemini_caches';
+  const fail = (e: GeminiError, kind: 'invalid_request' | 'not_found' | 'invalid_json' | 'authentication' | 'model_not_found'): Reply => geminiErrorReply(route, e, kind, OTHER_MODEL);
+  const ok = (json: string): Reply => ({ kind: 'json', status: 200, contentType: JSON_TYPE, headers: geminiHeaders(0), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
+  const authError = checkGeminiAuth(ctx, info, queryOf(info));
+  if (authError) return fail(authError, 'authentication');
+  const registry = registryFor(ctx);
+  const nowMs = Date.now();
+
+  if (op === 'list') {
+    const all = [...registry.live(nowMs).map((c) => ({ seq: c.seq, json: JSON.stringify(cacheObject(c)) })), ...others].sort((a, b) => a.seq - b.seq);
+    const q = queryOf(info);
+    const size = Math.min(MAX_PAGE_SIZE, Math.max(1, Number(q.get('pageSize') ?? DEFAULT_PAGE_SIZE) || DEFAULT_PAGE_SIZE));
+    const from = Math.max(0, Number(Buffer.from(q.get('pageToken') ?? '', 'base64url').toString('latin1')) || 0);
+    const page = all.slice(from, from + size);
+    const next = from + size < all.length ? `,"nextPageToken":"${Buffer.from(String(from + size), 'latin1').toString('base64url')}"` : '';
+    return ok(page.length === 0 && next === '' ? '{}' : `{"cachedContents":[${page.map((e) => e.json).join(',')}]${next}}`);
+  }
+  if (op !== 'create') {
+    const c = registry.get(safeDecode(info.params[0] ?? ''), nowMs);
+    if (c === undefined) return fail(CACHE_NOT_FOUND, 'not_found');
+    if (op === 'get') return ok(JSON.stringify(cacheObject(c)));
+    if (op === 'delete') {
+      registry.delete(c.id);
+      return ok('{}');
+    }
+    const json = parseJsonBody(body);
+    if (!json.ok) return fail(INVALID_JSON, 'invalid_json');
+    const fields = (typeof json.value === 'object' && json.value !== null ? json.value : {}) as Record<string, unknown>;
+    const expireMs = expiryOf(fields, nowMs, c.expireMs);
+    if (typeof expireMs !== 'number') return fail(expireMs, 'invalid_request');
+    c.expireMs = expireMs;
+    c.updateTime = new Date(nowMs).toISOString();
+    return ok(JSON.stringify(cacheObject(c)));
+  }
+
+  const json = parseJsonBody(body);
+  if (!json.ok) return fail(INVALID_JSON, 'invalid_json');
+  if (typeof json.value !== 'object' || json.value === null || Array.isArray(json.value)) return fail(geminiError(400, 'Invalid JSON payload received. Root element must be a message.'), 'invalid_request');
+  const fields = json.value as Record<string, unknown>;
+  if (typeof fields.model !== 'string' || fields.model.length === 0) return fail(invalidArgument('CachedContent.model is required.', 'cached_content.model'), 'invalid_request');
+  const model = bareModel(fields.model);
+  if (servingBucket(ctx, model) === null) return fail(modelNotFound(model, 'v1beta', 'createCachedContent'), 'model_not_found');
+  // The cached fields are checked as generateContent checks them; a cache may hold no contents.
+  const contents: unknown = fields.contents ?? [];
+  const held = { contents, systemInstruction: fields.systemInstruction ?? fields.system_instruction, tools: fields.tools, toolConfig: fields.toolConfig ?? fields.tool_config };
+  const parsed = parseGenerateRequest({ ...held, contents: Array.isArray(contents) && contents.length === 0 ? [{ role: 'user', parts: [{ text: '' }] }] : contents });
+  if (parsed.error) return fail(parsed.error, 'invalid_request');
+  const tokens = countPromptTokens({ ...parsed.body, contents: Array.isArray(contents) && contents.length === 0 ? [] : parsed.body.contents }).total;
+  const minimum = explicitCacheMinimum(model);
+  if (tokens < minimum) return fail(invalidArgument(`Cached content is too small. total_token_count=${tokens}, min_total_token_count=${minimum}`), 'invalid_request');
+  const expireMs = expiryOf(fields, nowMs, nowMs + DEFAULT_TTL_MS);
+  if (typeof expireMs !== 'number') return fail(expireMs, 'invalid_request');
+  const created = new Date(nowMs).toISOString();
+  const rng = ctx.requestRng(undefined, '');
+  const c: StoredCache = {
+    // The id names this thread, which keeps the cache (`../owner-ids.ts`).
+    id: ownedId(rng, '', 12, ownSlot(ctx)),
+    seq: ctx.nextStoreSeq(),
+    model,
+    displayName: typeof fields.displayName === 'string' ? fields.displayName : typeof fields.display_name === 'string' ? fields.display_name : undefined,
+    createTime: created,
+    updateTime: created,
+    expireMs,
+    tokens,
+    fieldsJson: JSON.stringify(held),
+  };
+  registry.add(c);
+  return ok(JSON.stringify(cacheObject(c)));
+}
+
+/** This thread's live caches, for a list on another thread. */
+export function cacheListings(ctx: ThreadContext): ListedObject[] {
+  return registryFor(ctx)
+    .live(Date.now())
+    .map((c) => ({ seq: c.seq, json: JSON.stringify(cacheObject(c)) }));
+}
+
+/** A cache this thread holds, as a generate request on any thread reads it; null when it holds none by that name. */
+export function cacheView(ctx: ThreadContext, name: string): GeminiCacheView | null {
+  const c = registryFor(ctx).get(idOf(name), Date.now());
+  return c === undefined ? null : { model: c.model, tokens: c.tokens, fieldsJson: c.fieldsJson };
+}
+
+/** The cache a generate request names: this thread's, or its owner's answer. */
+export function findCache(ctx: ThreadContext, name: string): GeminiCacheView | null | Promise<GeminiCacheView | null> {
+  const owner = foreignOwner(ctx, idOf(name));
+  if (owner === undefined) return cacheView(ctx, name);
+  return ctx.peers!.ask(owner, { kind: 'gemini_cache', name }).then((answer) => {
+    throwIfFailed(answer, 'the cached content');
+    return answer.kind === 'gemini_cache' ? answer.cache : null;
+  });
+}
+
+/**
+ * The request a generate call makes with the cache it names: the cache's fields, its contents
+ * before the request's own; or the API's error for a request that sets what the cache holds, or
+ * uses another model.
+ */
+export function withCache(value: Record<string, unknown>, cache: GeminiCacheView | null, model: string): { readonly request: Record<string, unknown> } | { readonly error: GeminiError } {
+  if (cache === null) return { error: CACHE_NOT_FOUND };
+  if (CACHED_FIELDS.some((f) => value[f] !== undefined)) return { error: CACHE_WITH_OWN_FIELDS };
+  if (cache.model !== model) return { error: invalidArgument(`Model used by GenerateContent request (models/${model}) and CachedContent (models/${cache.model}) has to be the same.`) };
+  const held = JSON.parse(cache.fieldsJson) as { contents: unknown[]; systemInstruction?: unknown; tools?: unknown; toolConfig?: unknown };
+  const own: unknown = value.contents;
+  const merged: Record<string, unknown> = { ...value, ...held, contents: [...held.contents, ...(Array.isArray(own) ? (own as unknown[]) : [])] };
+  delete merged.cachedContent;
+  delete merged.cached_content;
+  return { request: merged };
+}
+
+/** The `cachedContent` a generate request names (camelCase or snake_case), or undefined. */
+export function cachedContentOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as { cachedContent?: unknown; cached_content?: unknown };
+  const name = v.cachedContent ?? v.cached_content;
+  return typeof name === 'string' ? name : undefined;
+}
