@@ -125,7 +125,7 @@ describe('Anthropic bad input', () => {
 
   it('404 in Anthropic shape for unknown paths under /v1/messages', async () => {
     await expectAnthropicError(await post(sim(), valid, '/v1/messages/foo'), 404, 'not_found_error');
-    await expectAnthropicError(await fetch(`${sim().url}/v1/messages/batches`, { headers: HEADERS }), 404, 'not_found_error');
+    await expectAnthropicError(await fetch(`${sim().url}/v1/messages/batches/msgbatch_01nosuchbatch/results`, { headers: HEADERS }), 404, 'not_found_error');
     await expectAnthropicError(await post(sim(), valid, '/messages/foo/bar'), 404, 'not_found_error');
     // Paths no surface serves (Anthropic's files API) answer in Anthropic's shape when the SDK's header says so.
     await expectAnthropicError(await fetch(`${sim().url}/v1/files`, { headers: HEADERS }), 404, 'not_found_error');

@@ -5,6 +5,7 @@
  * landed; before ids named their owner, about half of these requests answered 404.
  */
 import { GoogleGenAI } from '@google/genai';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ownedId, ownerOf } from '../src/server/owner-ids.js';
@@ -207,5 +208,22 @@ describe('stored objects across server threads', () => {
     await ai().caches.delete({ name: cache.name! });
     const gone = await times(SPREAD, () => ai().caches.get({ name: cache.name! }).then(() => 200, (err: { status: number }) => err.status));
     expect(gone).toEqual(Array(SPREAD).fill(403));
+  });
+
+  it('finds an Anthropic message batch and its results from any thread', async () => {
+    const anthropic = () => new Anthropic({ baseURL: sim().url, apiKey: 'sk-ant-test', maxRetries: 0, defaultHeaders: { connection: 'close' } });
+    const params = { model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user' as const, content: 'Hi' }] };
+    const batch = await anthropic().messages.batches.create({ requests: [{ custom_id: 'a', params }, { custom_id: 'b', params }] });
+    await expect.poll(async () => (await anthropic().messages.batches.retrieve(batch.id)).processing_status).toBe('ended');
+    const seen = await times(SPREAD, () => anthropic().messages.batches.retrieve(batch.id));
+    expect(seen.map((b) => b.request_counts.succeeded)).toEqual(Array(SPREAD).fill(2));
+    const lists = await times(4, async () => (await anthropic().messages.batches.list()).data.map((b) => b.id));
+    expect(lists.every((ids) => ids.includes(batch.id))).toBe(true);
+    const results = await times(4, async () => {
+      const ids: string[] = [];
+      for await (const r of await anthropic().messages.batches.results(batch.id)) ids.push(r.custom_id);
+      return ids;
+    });
+    expect(results).toEqual(Array(4).fill(['a', 'b']));
   });
 });

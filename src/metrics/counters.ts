@@ -20,6 +20,7 @@ export const ROUTES = [
   'anthropic_messages',
   'anthropic_count_tokens',
   'anthropic_models',
+  'anthropic_batches',
   'gemini_generate',
   'gemini_stream_generate',
   'gemini_count_tokens',

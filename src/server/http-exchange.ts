@@ -40,6 +40,8 @@ export interface RequestInfo {
   /** Anthropic's opt-ins, comma-separated (`interleaved-thinking-2025-05-14`). */
   readonly anthropicBeta: string;
   readonly requestId: string;
+  /** The Host header, for URLs a reply names on this server (a batch's `results_url`). */
+  readonly host: string;
   /** Per-request overrides for unit tests (`x-understudy-fault`, `-ttft-ms`, `-entry`); '' when absent. */
   readonly overrideFault: string;
   readonly overrideTtftMs: string;
@@ -52,7 +54,7 @@ export interface RequestInfo {
  * Request fields a route may read; those it does not name stay ''. Each is a native call per
  * request (15 of them took a tenth of a chat request's server time), so the hot routes name theirs.
  */
-export type RequestField = 'method' | 'url' | 'query' | 'authorization' | 'x-api-key' | 'x-goog-api-key' | 'api-key' | 'anthropic-version' | 'anthropic-beta' | 'x-request-id';
+export type RequestField = 'method' | 'url' | 'query' | 'authorization' | 'x-api-key' | 'x-goog-api-key' | 'api-key' | 'anthropic-version' | 'anthropic-beta' | 'x-request-id' | 'host';
 
 const FIELD_BIT: Readonly<Record<RequestField, number>> = {
   method: 1,
@@ -65,6 +67,7 @@ const FIELD_BIT: Readonly<Record<RequestField, number>> = {
   'anthropic-version': 128,
   'x-request-id': 256,
   'anthropic-beta': 512,
+  host: 1024,
 };
 
 /** Every field: what a route reads unless it names fewer. */
@@ -159,6 +162,7 @@ export const NO_INFO: RequestInfo = Object.freeze({
   azureApiKey: '',
   anthropicVersion: '',
   anthropicBeta: '',
+  host: '',
   requestId: '',
   overrideFault: '',
   overrideTtftMs: '',
@@ -256,6 +260,7 @@ function copyRequest(req: HttpRequest, paramCount: number, reads: number): Reque
     anthropicVersion: (reads & FIELD_BIT['anthropic-version']) !== 0 ? req.getHeader('anthropic-version') : '',
     anthropicBeta: (reads & FIELD_BIT['anthropic-beta']) !== 0 ? req.getHeader('anthropic-beta') : '',
     requestId: (reads & FIELD_BIT['x-request-id']) !== 0 ? req.getHeader('x-request-id') : '',
+    host: (reads & FIELD_BIT.host) !== 0 ? req.getHeader('host') : '',
     overrideFault: overrides ? req.getHeader('x-understudy-fault') : '',
     overrideTtftMs: overrides ? req.getHeader('x-understudy-ttft-ms') : '',
     overrideEntry: overrides ? req.getHeader('x-understudy-entry') : '',

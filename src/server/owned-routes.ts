@@ -13,6 +13,7 @@ import { foreignOwner, replyFromPeer, throwIfFailed, type OwnedRoute, type PeerA
 import { conversationsFor } from './openai/responses-context.js';
 import { cancelResponse, deleteResponse, listInputItems, retrieveResponse } from './openai/responses.js';
 import { cachedContentsRequest, cacheListings, cacheView } from './gemini/caches.js';
+import { batchesRequest, listings as batchListings } from './anthropic/batches.js';
 
 type OwnedHandler = (ctx: ThreadContext, info: RequestInfo, body: string) => Reply;
 
@@ -35,6 +36,10 @@ const OWNED = {
   gemini_cache_get: (ctx, info, body) => cachedContentsRequest(ctx, info, body, 'get'),
   gemini_cache_update: (ctx, info, body) => cachedContentsRequest(ctx, info, body, 'update'),
   gemini_cache_delete: (ctx, info, body) => cachedContentsRequest(ctx, info, body, 'delete'),
+  anthropic_batch_get: (ctx, info, body) => batchesRequest(ctx, info, body, 'get'),
+  anthropic_batch_cancel: (ctx, info, body) => batchesRequest(ctx, info, body, 'cancel'),
+  anthropic_batch_delete: (ctx, info, body) => batchesRequest(ctx, info, body, 'delete'),
+  anthropic_batch_results: (ctx, info, body) => batchesRequest(ctx, info, body, 'results'),
 } as const satisfies Record<OwnedRoute, OwnedHandler>;
 
 export const OWNED_ROUTES = Object.keys(OWNED) as OwnedRoute[];
@@ -79,6 +84,14 @@ export function listCachedContents(ctx: ThreadContext): PostHandler {
   };
 }
 
+/** `GET /v1/messages/batches`: every thread's message batches. */
+export function listMessageBatches(ctx: ThreadContext): PostHandler {
+  return (info, body) => {
+    const others = gatherOthers(ctx, { kind: 'anthropic_batch_list', host: info.host }, (a) => (a.kind === 'anthropic_batch_list' ? a.entries : []));
+    return others === undefined ? batchesRequest(ctx, info, body, 'list') : others.then((entries) => batchesRequest(ctx, info, body, 'list', entries));
+  };
+}
+
 /** `GET /v1/chat/completions`: every thread's stored completions. */
 export function listChatCompletions(ctx: ThreadContext): PostHandler {
   return (info) => {
@@ -113,6 +126,8 @@ export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
       return { kind: 'gemini_cache', cache: cacheView(ctx, query.name) };
     case 'gemini_cache_list':
       return { kind: 'gemini_cache_list', entries: cacheListings(ctx) };
+    case 'anthropic_batch_list':
+      return { kind: 'anthropic_batch_list', entries: batchListings(ctx, query.host) };
   }
 }
 

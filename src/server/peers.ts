@@ -32,7 +32,11 @@ export type OwnedRoute =
   | 'chat_messages'
   | 'gemini_cache_get'
   | 'gemini_cache_update'
-  | 'gemini_cache_delete';
+  | 'gemini_cache_delete'
+  | 'anthropic_batch_get'
+  | 'anthropic_batch_cancel'
+  | 'anthropic_batch_delete'
+  | 'anthropic_batch_results';
 
 /** A Gemini cached content as a generate request on another thread reads it (`./gemini/caches.ts`). */
 export interface GeminiCacheView {
@@ -70,7 +74,9 @@ export type PeerQuery =
   /** A Gemini cached content, for a generate request that names it. */
   | { readonly kind: 'gemini_cache'; readonly name: string }
   /** Every live Gemini cached content the thread holds. */
-  | { readonly kind: 'gemini_cache_list' };
+  | { readonly kind: 'gemini_cache_list' }
+  /** Every Anthropic message batch the thread holds, with result URLs on `host`. */
+  | { readonly kind: 'anthropic_batch_list'; readonly host: string };
 
 /** A JSON reply as it crosses threads (a Buffer body arrives as a Uint8Array). */
 export interface PeerReply {
@@ -104,7 +110,8 @@ export type PeerAnswer =
   | { readonly kind: 'appended'; readonly found: boolean }
   | { readonly kind: 'chat_list'; readonly entries: readonly StoredChatEntry[] }
   | { readonly kind: 'gemini_cache'; readonly cache: GeminiCacheView | null }
-  | { readonly kind: 'gemini_cache_list'; readonly entries: readonly ListedObject[] };
+  | { readonly kind: 'gemini_cache_list'; readonly entries: readonly ListedObject[] }
+  | { readonly kind: 'anthropic_batch_list'; readonly entries: readonly ListedObject[] };
 
 /** The other server threads, as a thread sees them. */
 export interface Peers {

@@ -4,7 +4,9 @@
  * listing shares OpenAI's `/v1/models` path; see `models.ts`.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { countsOffThread, postRoute, type RequestField, type RequestInfo } from '../http-exchange.js';
+import { countsOffThread, getRoute, postRoute, type RequestField, type RequestInfo } from '../http-exchange.js';
+import { listMessageBatches, ownedRoute } from '../owned-routes.js';
+import { batchesRequest } from './batches.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { errorTypeFor } from './errors.js';
 import { countMessageTokens, createMessage } from './messages.js';
@@ -12,12 +14,18 @@ import { anthropicErrorReply, checkAnthropicAuth, errorRequestId } from './reply
 
 /** What the Messages routes read: the key, as x-api-key or a Bearer token. */
 const ANTHROPIC_FIELDS: readonly RequestField[] = ['authorization', 'x-api-key', 'anthropic-beta'];
+/** The batch routes also name this server in `results_url`. */
+const BATCH_FIELDS: readonly RequestField[] = [...ANTHROPIC_FIELDS, 'host'];
 
 export const anthropicSurface: Surface = {
   name: 'anthropic',
   paths: [
     [/^\/(v1\/)?messages$/, 'POST'],
     [/^\/(v1\/)?messages\/count_tokens$/, 'POST'],
+    [/^\/(v1\/)?messages\/batches\/?$/, 'GET, POST'],
+    [/^\/(v1\/)?messages\/batches\/[^/]+$/, 'GET, DELETE'],
+    [/^\/(v1\/)?messages\/batches\/[^/]+\/cancel$/, 'POST'],
+    [/^\/(v1\/)?messages\/batches\/[^/]+\/results$/, 'GET'],
   ],
   owns: (path) => /^\/(v1\/)?messages(\/|$)/.test(path),
   errors: {
@@ -34,9 +42,23 @@ export const anthropicSurface: Surface = {
     const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
     // A request with a wrong key gets its 401 at once: its prompt is not counted first.
     const keyed = (info: RequestInfo): boolean => checkAnthropicAuth(ctx, info) === undefined;
+    const batch = {
+      anthropic_batch_get: ownedRoute(ctx, 'anthropic_batch_get'),
+      anthropic_batch_cancel: ownedRoute(ctx, 'anthropic_batch_cancel'),
+      anthropic_batch_delete: ownedRoute(ctx, 'anthropic_batch_delete'),
+      anthropic_batch_results: ownedRoute(ctx, 'anthropic_batch_results'),
+    };
+    const listBatches = listMessageBatches(ctx);
     for (const prefix of ['/v1', '']) {
       postRoute(app, `${prefix}/messages`, 0, errors, countsOffThread((info, body) => createMessage(ctx, info, body), keyed), ANTHROPIC_FIELDS);
       postRoute(app, `${prefix}/messages/count_tokens`, 0, errors, countsOffThread((info, body) => countMessageTokens(ctx, info, body), keyed), ANTHROPIC_FIELDS);
+      // Message batches (`./batches.ts`); one batch's routes run on the thread that holds it.
+      postRoute(app, `${prefix}/messages/batches`, 0, errors, (info, body) => batchesRequest(ctx, info, body, 'create'), BATCH_FIELDS);
+      getRoute(app, 'get', `${prefix}/messages/batches`, 0, errors, (info) => listBatches(info, ''));
+      getRoute(app, 'get', `${prefix}/messages/batches/:id`, 1, errors, (info) => batch.anthropic_batch_get(info, ''));
+      getRoute(app, 'del', `${prefix}/messages/batches/:id`, 1, errors, (info) => batch.anthropic_batch_delete(info, ''));
+      postRoute(app, `${prefix}/messages/batches/:id/cancel`, 1, errors, batch.anthropic_batch_cancel, BATCH_FIELDS);
+      getRoute(app, 'get', `${prefix}/messages/batches/:id/results`, 1, errors, (info) => batch.anthropic_batch_results(info, ''));
     }
   },
 };

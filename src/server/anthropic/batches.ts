@@ -1,0 +1,318 @@
+/**
+ * Anthropic's Message Batches API (`/v1/messages/batches`), as the SDK's `messages.batches` calls
+ * it: create a batch of Messages requests, retrieve it until `processing_status` is `ended`, read
+ * its results as JSONL from `results_url`, list, cancel and delete. Evaluation and bulk-labelling
+ * jobs run this way, and failed at `create` with 404 before.
+ *
+ * Each request is answered by the Messages handler itself (`./messages.ts`), so a result is the
+ * message the same request would get, and each request's `params` are checked as a Messages
+ * request is: a bad one becomes an `errored` result, as Anthropic validates them while
+ * processing. Answers are computed a slice at a time between other work on the thread; the batch
+ * ends when the slowest answer would have been generated (at once with `--speed 0`). A cancel ends
+ * it, the requests not yet answered `canceled`.
+ *
+ * Kept by the server thread that created it, bounded like the other stores; its id names that
+ * thread (`../owner-ids.ts`), and a request on another thread asks it (`../peers.ts`).
+ */
+import { OTHER_MODEL } from '../../metrics/counters.js';
+import type { RequestInfo } from '../http-exchange.js';
+import { ownedId } from '../owner-ids.js';
+import { safeDecode } from '../path-segment.js';
+import { ownSlot, type ListedObject } from '../peers.js';
+import { takeUnclaimedSlot } from '../policy.js';
+import type { Reply } from '../reply.js';
+import { perThread, type ThreadContext } from '../thread-context.js';
+import { invalidJson, invalidRequest, type AnthropicError } from './errors.js';
+import { createMessage } from './messages.js';
+import { anthropicErrorReply, anthropicHeaders, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
+
+const MAX_BATCHES = 1000;
+/** Results a thread keeps, by their JSON size. */
+const MAX_RESULT_BYTES = 64 * 1024 * 1024;
+/** Anthropic's limit on requests per batch. */
+export const MAX_BATCH_REQUESTS = 100_000;
+const CUSTOM_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+/** Requests answered per turn of the event loop: streams on the thread keep their pace meanwhile. */
+const SLICE = 32;
+const DAY_MS = 24 * 3600 * 1000;
+const RESULTS_TYPE = 'application/binary';
+
+interface StoredBatch {
+  readonly id: string;
+  readonly seq: number;
+  readonly createdMs: number;
+  readonly customIds: readonly string[];
+  /** Each request's body for the Messages handler; dropped once answered. */
+  pending: string[] | null;
+  /** JSONL lines of the requests answered so far, in request order. */
+  readonly lines: string[];
+  /** When each answered request's answer would have been generated, and whether it succeeded. */
+  readonly lineDoneMs: number[];
+  readonly lineOk: boolean[];
+  succeeded: number;
+  errored: number;
+  canceled: number;
+  /** When the slowest answer so far would have been generated. */
+  doneMs: number;
+  cancelMs: number | null;
+  /** When processing ended; null while it runs. */
+  endedMs: number | null;
+  bytes: number;
+}
+
+class BatchRegistry {
+  readonly #byId = new Map<string, StoredBatch>();
+  #bytes = 0;
+
+  add(b: StoredBatch): void {
+    this.#byId.set(b.id, b);
+    while (this.#byId.size > MAX_BATCHES) this.delete(this.#byId.keys().next().value!);
+  }
+
+  get(id: string): StoredBatch | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Counts a batch's result bytes; the oldest other batches go past the budget. */
+  grow(b: StoredBatch, bytes: number): void {
+    b.bytes += bytes;
+    this.#bytes += bytes;
+    for (const oldest of this.#byId.keys()) {
+      if (this.#bytes <= MAX_RESULT_BYTES) break;
+      if (oldest !== b.id) this.delete(oldest);
+    }
+  }
+
+  delete(id: string): boolean {
+    const b = this.#byId.get(id);
+    if (b === undefined) return false;
+    this.#bytes -= b.bytes;
+    b.pending = null;
+    return this.#byId.delete(id);
+  }
+
+  all(): StoredBatch[] {
+    return [...this.#byId.values()];
+  }
+}
+
+const registryFor = perThread(() => new BatchRegistry());
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** A batch ends once every request is answered and the slowest answer's time has come. */
+function settle(b: StoredBatch, nowMs: number): void {
+  if (b.endedMs === null && b.pending === null && nowMs >= b.doneMs) b.endedMs = b.doneMs;
+}
+
+function batchObject(b: StoredBatch, host: string): Record<string, unknown> {
+  settle(b, Date.now());
+  const ended = b.endedMs !== null;
+  const total = b.customIds.length;
+  return {
+    id: b.id,
+    type: 'message_batch',
+    processing_status: ended ? 'ended' : b.cancelMs !== null ? 'canceling' : 'in_progress',
+    request_counts: ended
+      ? { processing: 0, succeeded: b.succeeded, errored: b.errored, canceled: b.canceled, expired: 0 }
+      : { processing: total, succeeded: 0, errored: 0, canceled: 0, expired: 0 },
+    ended_at: ended ? iso(b.endedMs!) : null,
+    created_at: iso(b.createdMs),
+    expires_at: iso(b.createdMs + DAY_MS),
+    archived_at: null,
+    cancel_initiated_at: b.cancelMs === null ? null : iso(b.cancelMs),
+    // The SDK fetches this URL as it is: it names this server, as the client reached it.
+    results_url: ended ? `http://${host.length > 0 ? host : 'localhost'}/v1/messages/batches/${b.id}/results` : null,
+  };
+}
+
+/** The request each batch entry stands for (the batch's own headers: key, version, betas), answered by the Messages handler. */
+function answerOne(ctx: ThreadContext, info: RequestInfo, customId: string, body: string): { line: string; ok: boolean; delayMs: number } {
+  takeUnclaimedSlot();
+  let reply: Reply;
+  try {
+    reply = createMessage(ctx, info, body);
+  } finally {
+    // The answer is never sent: the slot it was admitted with goes back at once.
+    const unclaimed = takeUnclaimedSlot();
+    if (unclaimed >= 0) ctx.saturation?.release(unclaimed);
+  }
+  if (reply.kind !== 'json') return { line: erroredLine(customId, { status: 500, type: 'api_error', message: 'Internal server error' }, anthropicRequestId(ctx.requestRng(undefined, ''))), ok: false, delayMs: 0 };
+  const json = typeof reply.body === 'string' ? reply.body : reply.body.toString('utf8');
+  const ok = reply.status === 200;
+  const result = ok ? `{"type":"succeeded","message":${json}}` : `{"type":"errored","error":${json}}`;
+  return { line: `{"custom_id":${JSON.stringify(customId)},"result":${result}}`, ok, delayMs: reply.delayMs };
+}
+
+function erroredLine(customId: string, e: AnthropicError, requestId: string): string {
+  return JSON.stringify({ custom_id: customId, result: { type: 'errored', error: { type: 'error', error: { type: e.type, message: e.message }, request_id: requestId } } });
+}
+
+/** Answers the batch's requests a slice at a time, yielding the thread between slices. */
+function answerSlice(ctx: ThreadContext, registry: BatchRegistry, b: StoredBatch, info: RequestInfo): void {
+  const pending = b.pending;
+  if (pending === null) return;
+  const end = Math.min(b.lines.length + SLICE, b.customIds.length);
+  let bytes = 0;
+  for (let i = b.lines.length; i < end; i++) {
+    const { line, ok, delayMs } = answerOne(ctx, info, b.customIds[i]!, pending[i]!);
+    pending[i] = '';
+    b.lines.push(line);
+    b.lineDoneMs.push(b.createdMs + delayMs);
+    b.lineOk.push(ok);
+    bytes += line.length;
+    if (ok) b.succeeded++;
+    else b.errored++;
+    b.doneMs = Math.max(b.doneMs, b.createdMs + delayMs);
+  }
+  registry.grow(b, bytes);
+  if (b.lines.length < b.customIds.length) {
+    setImmediate(() => answerSlice(ctx, registry, b, info));
+    return;
+  }
+  b.pending = null;
+}
+
+type Op = 'create' | 'get' | 'list' | 'cancel' | 'delete' | 'results';
+
+/**
+ * Every `/v1/messages/batches…` request on this thread; `params[0]` is the batch id where the route
+ * has one. `others`: other threads' batches, for a list.
+ */
+export function batchesRequest(ctx: ThreadContext, info: RequestInfo, body: string, op: Op, others: readonly ListedObject[] = []): Reply {
+  const route = 'anthropic_batches';
+  const rng = ctx.requestRng(undefined, '');
+  const requestId = anthropicRequestId(rng);
+  const fail = (e: AnthropicError, kind: 'invalid_request' | 'not_found' | 'invalid_json' | 'authentication'): Reply => anthropicErrorReply(requestId, route, e, kind, OTHER_MODEL);
+  const ok = (json: string, contentType = JSON_TYPE): Reply => ({ kind: 'json', status: 200, contentType, headers: anthropicHeaders(requestId), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
+  const authError = checkAnthropicAuth(ctx, info);
+  if (authError) return fail(authError, 'authentication');
+  const registry = registryFor(ctx);
+
+  if (op === 'list') {
+    const all = [...listings(ctx, info.host), ...others].sort((a, b) => b.seq - a.seq);
+    return ok(pageOf(all.map((e) => e.json), info.query));
+  }
+  if (op === 'create') return createBatch(ctx, info, body, fail, ok);
+  const id = safeDecode(info.params[0] ?? '');
+  const b = registry.get(id);
+  if (b === undefined) return fail({ status: 404, type: 'not_found_error', message: `Message batch ${id} not found.` }, 'not_found');
+  switch (op) {
+    case 'get':
+      return ok(JSON.stringify(batchObject(b, info.host)));
+    case 'cancel': {
+      settle(b, Date.now());
+      if (b.endedMs === null) {
+        const now = Date.now();
+        b.cancelMs = now;
+        // What would not have been generated by now is canceled; the batch ends now.
+        const canceled = (i: number): string => JSON.stringify({ custom_id: b.customIds[i], result: { type: 'canceled' } });
+        for (let i = 0; i < b.lines.length; i++) {
+          if (b.lineDoneMs[i]! <= now) continue;
+          b.lines[i] = canceled(i);
+          if (b.lineOk[i]) b.succeeded--;
+          else b.errored--;
+          b.canceled++;
+        }
+        for (let i = b.lines.length; i < b.customIds.length; i++) {
+          b.lines.push(canceled(i));
+          b.canceled++;
+        }
+        b.pending = null;
+        b.endedMs = now;
+      }
+      return ok(JSON.stringify(batchObject(b, info.host)));
+    }
+    case 'delete':
+      registry.delete(id);
+      return ok(JSON.stringify({ id, type: 'message_batch_deleted' }));
+    case 'results':
+      settle(b, Date.now());
+      if (b.endedMs === null) return fail(invalidRequest(`Message batch ${id} has not finished processing: its results are not available yet.`), 'invalid_request');
+      return ok(b.lines.join('\n') + '\n', RESULTS_TYPE);
+  }
+}
+
+function createBatch(ctx: ThreadContext, info: RequestInfo, body: string, fail: (e: AnthropicError, kind: 'invalid_request' | 'invalid_json') => Reply, ok: (json: string) => Reply): Reply {
+  let input: unknown;
+  try {
+    input = JSON.parse(body);
+  } catch (err) {
+    return fail(invalidJson(err), 'invalid_json');
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return fail(invalidRequest('Input should be an object'), 'invalid_request');
+  const requests = (input as { requests?: unknown }).requests;
+  if (requests === undefined) return fail(invalidRequest('requests: Field required'), 'invalid_request');
+  if (!Array.isArray(requests)) return fail(invalidRequest('requests: Input should be a valid list'), 'invalid_request');
+  if (requests.length === 0) return fail(invalidRequest('requests: List should have at least 1 item after validation, not 0'), 'invalid_request');
+  if (requests.length > MAX_BATCH_REQUESTS) return fail(invalidRequest(`requests: List should have at most ${MAX_BATCH_REQUESTS} items after validation, not ${requests.length}`), 'invalid_request');
+  const customIds: string[] = [];
+  const pending: string[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < requests.length; i++) {
+    const r: unknown = requests[i];
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) return fail(invalidRequest(`requests.${i}: Input should be an object`), 'invalid_request');
+    const { custom_id: customId, params } = r as { custom_id?: unknown; params?: unknown };
+    if (customId === undefined) return fail(invalidRequest(`requests.${i}.custom_id: Field required`), 'invalid_request');
+    if (typeof customId !== 'string' || !CUSTOM_ID.test(customId)) return fail(invalidRequest(`requests.${i}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`), 'invalid_request');
+    if (seen.has(customId)) return fail(invalidRequest(`requests: custom_id values must be unique within a batch; '${customId}' appears more than once.`), 'invalid_request');
+    if (params === undefined) return fail(invalidRequest(`requests.${i}.params: Field required`), 'invalid_request');
+    seen.add(customId);
+    customIds.push(customId);
+    // A batch is answered whole, never streamed; the params are checked when the request is answered.
+    pending.push(typeof params === 'object' && params !== null && !Array.isArray(params) ? JSON.stringify({ ...params, stream: false }) : JSON.stringify(params));
+  }
+  const nowMs = Date.now();
+  const registry = registryFor(ctx);
+  const b: StoredBatch = {
+    // The id names this thread, which keeps the batch (`../owner-ids.ts`).
+    id: ownedId(ctx.requestRng(undefined, ''), 'msgbatch_01', 22, ownSlot(ctx)),
+    seq: ctx.nextStoreSeq(),
+    createdMs: nowMs,
+    customIds,
+    pending,
+    lines: [],
+    lineDoneMs: [],
+    lineOk: [],
+    succeeded: 0,
+    errored: 0,
+    canceled: 0,
+    doneMs: nowMs,
+    cancelMs: null,
+    endedMs: null,
+    bytes: 0,
+  };
+  registry.add(b);
+  // Each request is answered as if sent alone with the batch's headers; the batch's own overrides do not apply to it.
+  const itemInfo: RequestInfo = { ...info, params: [], overrideFault: '', overrideTtftMs: '', overrideEntry: '' };
+  setImmediate(() => answerSlice(ctx, registry, b, itemInfo));
+  return ok(JSON.stringify(batchObject(b, info.host)));
+}
+
+/** This thread's batches as a list gathers them. */
+export function listings(ctx: ThreadContext, host: string): ListedObject[] {
+  return registryFor(ctx)
+    .all()
+    .map((b) => ({ seq: b.seq, json: JSON.stringify(batchObject(b, host)) }));
+}
+
+/** Anthropic's page of a list, newest first: `limit` (1–1000, default 20) after `after_id` or before `before_id`. */
+function pageOf(items: readonly string[], query: string): string {
+  const q = new URLSearchParams(query);
+  const limit = Math.min(1000, Math.max(1, Number(q.get('limit') ?? 20) || 20));
+  const ids = items.map((json) => (JSON.parse(json) as { id: string }).id);
+  const after = q.get('after_id');
+  const before = q.get('before_id');
+  let from = 0;
+  let to = items.length;
+  if (after !== null) from = ids.indexOf(after) + 1;
+  if (before !== null) {
+    const at = ids.indexOf(before);
+    to = at < 0 ? items.length : at;
+    from = Math.max(from, to - limit);
+  }
+  const page = items.slice(from, Math.min(to, from + limit));
+  const pageIds = ids.slice(from, from + page.length);
+  const hasMore = before !== null ? from > 0 : from + page.length < to;
+  return `{"data":[${page.join(',')}],"has_more":${hasMore},"first_id":${JSON.stringify(pageIds[0] ?? null)},"last_id":${JSON.stringify(pageIds[pageIds.length - 1] ?? null)}}`;
+}
