@@ -101,5 +101,15 @@ describe('Gemini cached contents', () => {
     expect((await apiError(ai().caches.get({ name: expired.name! }))).status).toBe(403);
     const badTtl = await apiError(createCache({ ttl: 'five minutes' }));
     expect(badTtl.status).toBe(400);
+    // Expiries no timestamp can hold, or that are no RFC 3339 time, are refused before anything is kept.
+    expect((await apiError(createCache({ ttl: '99999999999999999999s' }))).status).toBe(400);
+    expect((await apiError(ai().caches.update({ name: b.name!, config: { ttl: '9000000000000s' } }))).status).toBe(400);
+    expect((await apiError(ai().caches.update({ name: b.name!, config: { expireTime: '5' } }))).status).toBe(400);
+    expect((await ai().caches.get({ name: b.name! })).expireTime).toBe(b.expireTime);
+    const listed: string[] = [];
+    for await (const c of await ai().caches.list()) listed.push(c.name!);
+    expect(listed).toContain(b.name);
+    const notObject = await fetch(`${sim().url}/v1beta/${b.name!}`, { method: 'PATCH', headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' }, body: '[1]' });
+    expect(notObject.status).toBe(400);
   });
 });

@@ -78,6 +78,9 @@ describe('Moderations API', () => {
     expect(wrong.param).toBe('input');
     const res = await fetch(`${sim().url}/v1/moderations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input": ' });
     expect(res.status).toBe(400);
+    // Each input is a result of about 1 KB: a list is held to 2,048, as embeddings are.
+    const many = await rejection(client().moderations.create({ input: Array<string>(2049).fill('') }), OpenAI.BadRequestError);
+    expect(many).toMatchObject({ param: 'input', code: 'array_above_max_length' });
   });
 
   it('lists the omni moderation models and retrieves them', async () => {

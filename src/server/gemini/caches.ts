@@ -21,11 +21,11 @@ import { foreignOwner, ownSlot, throwIfFailed, type GeminiCacheView, type Listed
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { servingBucket } from '../answer-plan.js';
-import { geminiError, INVALID_JSON, invalidArgument, modelNotFound, type GeminiError } from './errors.js';
+import { geminiError, INVALID_JSON, invalidArgument, modelNotFound, ROOT_NOT_OBJECT, type GeminiError } from './errors.js';
 import { bareModel } from './path.js';
 import { countPromptTokens } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
-import { parseGenerateRequest, parseJsonBody } from './request.js';
+import { isMessage, parseGenerateRequest, parseJsonBody } from './request.js';
 
 const MAX_CACHES = 1000;
 /** The cached fields a thread keeps, by their JSON size. */
@@ -107,11 +107,17 @@ function cacheObject(c: StoredCache): Record<string, unknown> {
   };
 }
 
+/** The largest protobuf Duration (about 10,000 years), in seconds. */
+const MAX_DURATION_S = 315_576_000_000;
+/** The latest protobuf Timestamp: the end of year 9999. */
+const MAX_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
 /** A protobuf Duration in JSON (`"3600s"`, `"1.5s"`), in ms; undefined when it is not one. */
 function durationMs(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
-  const m = /^(\d+)(?:\.(\d{1,9}))?s$/.exec(value);
-  if (m === null) return undefined;
+  const m = /^(\d{1,12})(?:\.(\d{1,9}))?s$/.exec(value);
+  if (m === null || Number(m[1]) > MAX_DURATION_S) return undefined;
   return Number(m[1]) * 1000 + Math.round(Number(`0.${m[2] ?? '0'}`) * 1000);
 }
 
@@ -119,13 +125,14 @@ function durationMs(value: unknown): number | undefined {
 function expiryOf(fields: Record<string, unknown>, nowMs: number, fallbackMs: number): number | GeminiError {
   const ttl = fields.ttl;
   const expireTime = fields.expireTime ?? fields.expire_time;
+  // An expiry must be a time a client can read back (`toISOString` throws past year 275,760).
   if (ttl !== undefined) {
     const ms = durationMs(ttl);
-    return ms === undefined ? invalidArgument(`Invalid value at 'cached_content.ttl' (type.googleapis.com/google.protobuf.Duration), ${JSON.stringify(ttl)}`, 'cached_content.ttl') : nowMs + ms;
+    return ms === undefined || nowMs + ms > MAX_TIMESTAMP_MS ? invalidArgument(`Invalid value at 'cached_content.ttl' (type.googleapis.com/google.protobuf.Duration), ${JSON.stringify(ttl)}`, 'cached_content.ttl') : nowMs + ms;
   }
   if (expireTime !== undefined) {
-    const ms = typeof expireTime === 'string' ? Date.parse(expireTime) : NaN;
-    return Number.isNaN(ms) ? invalidArgument(`Invalid value at 'cached_content.expire_time' (type.googleapis.com/google.protobuf.Timestamp), ${JSON.stringify(expireTime)}`, 'cached_content.expire_time') : ms;
+    const ms = typeof expireTime === 'string' && RFC3339.test(expireTime) ? Date.parse(expireTime) : NaN;
+    return Number.isNaN(ms) || ms > MAX_TIMESTAMP_MS ? invalidArgument(`Invalid value at 'cached_content.expire_time' (type.googleapis.com/google.protobuf.Timestamp), ${JSON.stringify(expireTime)}`, 'cached_content.expire_time') : ms;
   }
   return fallbackMs;
 }
@@ -164,7 +171,8 @@ export function cachedContentsRequest(ctx: ThreadContext, info: RequestInfo, bod
     }
     const json = parseJsonBody(body);
     if (!json.ok) return fail(INVALID_JSON, 'invalid_json');
-    const fields = (typeof json.value === 'object' && json.value !== null ? json.value : {}) as Record<string, unknown>;
+    if (!isMessage(json.value)) return fail(ROOT_NOT_OBJECT, 'invalid_request');
+    const fields = json.value;
     const expireMs = expiryOf(fields, nowMs, c.expireMs);
     if (typeof expireMs !== 'number') return fail(expireMs, 'invalid_request');
     c.expireMs = expireMs;
@@ -174,8 +182,8 @@ export function cachedContentsRequest(ctx: ThreadContext, info: RequestInfo, bod
 
   const json = parseJsonBody(body);
   if (!json.ok) return fail(INVALID_JSON, 'invalid_json');
-  if (typeof json.value !== 'object' || json.value === null || Array.isArray(json.value)) return fail(geminiError(400, 'Invalid JSON payload received. Root element must be a message.'), 'invalid_request');
-  const fields = json.value as Record<string, unknown>;
+  if (!isMessage(json.value)) return fail(ROOT_NOT_OBJECT, 'invalid_request');
+  const fields = json.value;
   if (typeof fields.model !== 'string' || fields.model.length === 0) return fail(invalidArgument('CachedContent.model is required.', 'cached_content.model'), 'invalid_request');
   const model = bareModel(fields.model);
   if (servingBucket(ctx, model) === null) return fail(modelNotFound(model, 'v1beta', 'createCachedContent'), 'model_not_found');

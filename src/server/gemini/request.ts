@@ -228,7 +228,7 @@ export type Parsed<T> = { readonly error: GeminiError; readonly body: null } | {
 const fail = (error: GeminiError): { error: GeminiError; body: null } => ({ error, body: null });
 const ok = <T>(body: T): { error: null; body: T } => ({ error: null, body });
 
-function isMessage(input: unknown): input is Record<string, unknown> {
+export function isMessage(input: unknown): input is Record<string, unknown> {
   return typeof input === 'object' && input !== null && !Array.isArray(input);
 }
 

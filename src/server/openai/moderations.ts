@@ -88,6 +88,8 @@ const part = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('text'), text: z.string() }),
   z.looseObject({ type: z.literal('image_url'), image_url: z.looseObject({ url: z.string() }) }),
 ]);
+/** Inputs per request: each is a result of about 1 KB, so an unbounded list would be a reply of hundreds of MB. Embeddings' limit. */
+const MAX_INPUTS = 2048;
 const moderationRequest = z.looseObject({
   input: z.union([z.string(), z.array(z.string()), z.array(part)]),
   model: z.string().optional(),
@@ -183,7 +185,11 @@ interface ModerationRequest {
 function parseModerationRequest(input: unknown): ModerationRequest | OpenAIError {
   const notObject = bodyNotObject(input);
   if (notObject) return notObject;
-  if ((input as { input?: unknown }).input === undefined) return invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+  const raw = (input as { input?: unknown }).input;
+  if (raw === undefined) return invalidRequest("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+  if (Array.isArray(raw) && raw.length > MAX_INPUTS) {
+    return invalidRequest(`Invalid 'input': array too long. Expected an array with maximum length ${MAX_INPUTS}, but got an array with length ${raw.length} instead.`, 'input', 'array_above_max_length');
+  }
   const parsed = parseReportingInput(moderationRequest, input);
   return parsed.success ? { input: parsed.data.input, model: parsed.data.model } : issueToOpenAIError(parsed.error.issues[0]!);
 }
