@@ -332,6 +332,54 @@ describe('openai SDK responses against the simulator', () => {
     });
   });
 
+  describe('custom (free-form) tools', () => {
+    const PATCH_TOOL = { type: 'custom' as const, name: 'apply_patch', description: 'Apply a patch to the repository' };
+
+    it('calls a custom tool the request requires, its free-form input in a custom_tool_call item', async () => {
+      const r = await client.responses.create({ model: 'gpt-5', input: 'Fix the typo in README.md', tools: [PATCH_TOOL, WEATHER_TOOL], tool_choice: { type: 'custom', name: 'apply_patch' } });
+      const calls = r.output.filter((o): o is OpenAI.Responses.ResponseCustomToolCall => o.type === 'custom_tool_call');
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({ type: 'custom_tool_call', name: 'apply_patch', status: 'completed' });
+      expect(calls[0]!.id).toMatch(/^ctc_/);
+      expect(calls[0]!.call_id).toMatch(/^call_/);
+      expect(calls[0]!.input.length).toBeGreaterThan(0);
+      expect(r.output.some((o) => o.type === 'message' || o.type === 'function_call')).toBe(false);
+      expect(r.tools).toEqual([{ ...PATCH_TOOL, format: { type: 'text' } }, expect.objectContaining({ type: 'function', name: 'get_weather' })]);
+      // tool_choice "required" with only custom tools calls one too.
+      const required = await client.responses.create({ model: 'gpt-5', input: 'Fix it', tools: [PATCH_TOOL], tool_choice: 'required' });
+      expect(required.output.map((o) => o.type)).toEqual(['reasoning', 'custom_tool_call']);
+    });
+
+    it('streams the input as custom_tool_call_input deltas the SDK assembles, and counts the call and its output sent back', async () => {
+      const stream = client.responses.stream({ model: 'gpt-5', input: 'Fix the typo', tools: [PATCH_TOOL], tool_choice: { type: 'custom', name: 'apply_patch' } });
+      let deltas = '';
+      let done = '';
+      for await (const event of stream) {
+        if (event.type === 'response.custom_tool_call_input.delta') deltas += event.delta;
+        if (event.type === 'response.custom_tool_call_input.done') done = event.input;
+      }
+      const final = await stream.finalResponse();
+      const call = final.output.find((o): o is OpenAI.Responses.ResponseCustomToolCall => o.type === 'custom_tool_call')!;
+      expect(deltas).toBe(call.input);
+      expect(done).toBe(call.input);
+      const alone = await client.responses.inputTokens.count({ model: 'gpt-5', input: 'Fix the typo' });
+      const withCall = await client.responses.inputTokens.count({
+        model: 'gpt-5',
+        input: [
+          { role: 'user', content: 'Fix the typo' },
+          { type: 'custom_tool_call', call_id: call.call_id, name: 'apply_patch', input: call.input },
+          { type: 'custom_tool_call_output', call_id: call.call_id, output: 'Patch applied.' },
+        ],
+      });
+      expect(withCall.input_tokens).toBeGreaterThan(alone.input_tokens + 10);
+    });
+
+    it('refuses a tool_choice naming a custom tool the request does not offer', async () => {
+      const err = await rejection(client.responses.create({ model: 'gpt-5', input: 'x', tools: [PATCH_TOOL], tool_choice: { type: 'custom', name: 'other' } }), OpenAI.BadRequestError);
+      expect(err.param).toBe('tool_choice');
+    });
+  });
+
   describe('function calling', () => {
     it('with tool_choice required, returns function_call items whose arguments validate', async () => {
       const r = await client.responses.create({ model: MODEL, input: 'Weather in Lisbon?', tools: [WEATHER_TOOL], tool_choice: 'required' });

@@ -31,6 +31,11 @@ export interface ResponseIdentity {
   readonly reasoningItemId: string | null;
   /** The item's opaque `encrypted_content`, when `include` asks for it (stateless clients send it back). */
   readonly reasoningEncrypted: string | null;
+  /**
+   * The custom tool the answer calls, its text the call's input, in place of the message
+   * (`messageId` is then the `ctc_…` item's id); null for an answer in a message.
+   */
+  readonly custom: { readonly name: string; readonly callId: string } | null;
 }
 
 export interface ResponseUsage {
@@ -107,6 +112,7 @@ export const RESPONSE_STREAM_ERROR_END = FRAME_END;
 type OutputItem =
   | { readonly kind: 'reasoning'; readonly itemId: string; readonly encrypted: string | null }
   | { readonly kind: 'message' }
+  | { readonly kind: 'custom'; readonly name: string; readonly callId: string }
   | { readonly kind: 'call'; readonly call: AnswerToolCall; readonly itemId: string };
 
 /**
@@ -117,7 +123,9 @@ type OutputItem =
 function outputItems(p: ResponseParts): OutputItem[] {
   const items: OutputItem[] = [];
   const a = p.answer;
-  if (a.contentCount > 0) items.push({ kind: 'message' });
+  const custom = p.who.custom;
+  if (custom !== null) items.push({ kind: 'custom', name: custom.name, callId: custom.callId });
+  else if (a.contentCount > 0) items.push({ kind: 'message' });
   a.toolCalls.forEach((call, k) => {
     if (call.count > 0) items.push({ kind: 'call', call, itemId: p.who.callItemIds[k]! });
   });
@@ -187,12 +195,24 @@ function callItem(call: AnswerToolCall, itemId: string): Buffer[] {
   ];
 }
 
+/** A custom tool's call: the answer's text is its free-form input. */
+function customItem(p: ResponseParts, name: string, callId: string): Buffer[] {
+  const status = p.answer.contentCount < p.answer.content.count ? 'incomplete' : 'completed';
+  return [
+    Buffer.from(`{"id":${JSON.stringify(p.who.messageId)},"type":"custom_tool_call","status":"${status}","call_id":${JSON.stringify(callId)},"input":`),
+    ...quoted(messageText(p.answer)),
+    Buffer.from(`,"name":${JSON.stringify(name)}}`),
+  ];
+}
+
 function finishedItem(p: ResponseParts, item: OutputItem): Buffer[] {
   switch (item.kind) {
     case 'reasoning':
       return reasoningItem(item.itemId, item.encrypted, summaryText(p));
     case 'message':
       return messageItem(p);
+    case 'custom':
+      return customItem(p, item.name, item.callId);
     case 'call':
       return callItem(item.call, item.itemId);
   }
@@ -322,6 +342,16 @@ export function responseStreamPlan(p: ResponseParts, schedule: EmissionSchedule 
       const done = a.refusal ? [`${at},"refusal":`, ...quoted(messageText(a))] : [`${at},"text":`, ...quoted(messageText(a)), `,"logprobs":${logprobsJson(p.logprobs)}`];
       steps.push(eventFrame(`response.${kind}.done`, done));
       steps.push(eventFrame('response.content_part.done', [`${at},"part":`, ...contentPart(a, p.logprobs)]));
+    } else if (item.kind === 'custom') {
+      const id = JSON.stringify(p.who.messageId);
+      const at = `"item_id":${id},"output_index":${index}`;
+      steps.push(
+        eventFrame('response.output_item.added', [
+          `"output_index":${index},"item":{"id":${id},"type":"custom_tool_call","status":"in_progress","call_id":${JSON.stringify(item.callId)},"input":"","name":${JSON.stringify(item.name)}}`,
+        ]),
+      );
+      if (a.contentCount > 0) steps.push(tokenStep(Buffer.from(`${eventHead('response.custom_tool_call_input.delta')}${at},"delta":"`), a.content, a.contentCount, ARGS_DELTA_TAIL, FRAME_END));
+      steps.push(eventFrame('response.custom_tool_call_input.done', [`${at},"input":`, ...quoted(messageText(a))]));
     } else {
       const { call, itemId } = item;
       const id = JSON.stringify(itemId);

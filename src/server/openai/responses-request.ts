@@ -33,6 +33,9 @@ const functionCallOutputItem = z.looseObject({
   call_id: z.string(),
   output: content,
 });
+/** A custom (free-form) tool's call and its output, as a client sends them back. */
+const customCallItem = z.looseObject({ type: z.literal('custom_tool_call'), call_id: z.string(), name: z.string(), input: z.string() });
+const customCallOutputItem = z.looseObject({ type: z.literal('custom_tool_call_output'), call_id: z.string(), output: content });
 /** Reasoning items, item references, hosted-tool calls and their outputs: passed through. */
 const otherItem = z.looseObject({ type: z.string() });
 
@@ -42,6 +45,14 @@ const functionTool = z.looseObject({
   description: z.string().nullable().optional(),
   parameters: z.record(z.string(), z.unknown()).nullable().optional(),
   strict: z.boolean().nullable().optional(),
+});
+
+/** A custom tool (GPT-5): its input is free text (`format` text, or a grammar the simulator does not enforce). */
+const customTool = z.looseObject({
+  type: z.literal('custom'),
+  name: z.string().regex(NAME),
+  description: z.string().nullable().optional(),
+  format: z.looseObject({ type: z.enum(['text', 'grammar']) }).nullable().optional(),
 });
 
 const textFormat = z.discriminatedUnion('type', [
@@ -124,6 +135,12 @@ export interface ResponsesRequest {
   readonly format: ResponseTextFormat;
   /** The last input item is a tool's output: models answer it in text. */
   readonly lastIsToolResult: boolean;
+  /**
+   * The custom tool the answer calls, its text the tool's free-form input: when `tool_choice`
+   * names it, or requires a call and only custom tools are offered. null otherwise (custom tools
+   * are called only when the request requires it).
+   */
+  readonly customCall: string | null;
 }
 
 function prefixed(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): OpenAIError {
@@ -148,6 +165,14 @@ export function parseItem(raw: unknown, index: number): InputTurn | OpenAIError 
     const r = parseReportingInput(functionCallOutputItem, raw);
     return r.success ? { type, text: partsText(r.data.output), mediaTokens: mediaTokens(r.data.output) } : prefixed(r.error.issues[0]!, ['input', index]);
   }
+  if (type === 'custom_tool_call') {
+    const r = parseReportingInput(customCallItem, raw);
+    return r.success ? { type, text: `${r.data.name}\n${r.data.input}`, mediaTokens: 0 } : prefixed(r.error.issues[0]!, ['input', index]);
+  }
+  if (type === 'custom_tool_call_output') {
+    const r = parseReportingInput(customCallOutputItem, raw);
+    return r.success ? { type, text: partsText(r.data.output), mediaTokens: mediaTokens(r.data.output) } : prefixed(r.error.issues[0]!, ['input', index]);
+  }
   if (typeof type === 'string' && type !== 'message') {
     const r = parseReportingInput(otherItem, raw);
     if (!r.success) return prefixed(r.error.issues[0]!, ['input', index]);
@@ -158,11 +183,19 @@ export function parseItem(raw: unknown, index: number): InputTurn | OpenAIError 
   return r.success ? { type: 'message', text: partsText(r.data.content), mediaTokens: mediaTokens(r.data.content) } : prefixed(r.error.issues[0]!, ['input', index]);
 }
 
-function parseTools(raw: readonly Record<string, unknown>[]): { tools: Record<string, unknown>[]; functions: ResponseFunctionTool[] } | OpenAIError {
+function parseTools(raw: readonly Record<string, unknown>[]): { tools: Record<string, unknown>[]; functions: ResponseFunctionTool[]; customs: string[] } | OpenAIError {
   const tools: Record<string, unknown>[] = [];
   const functions: ResponseFunctionTool[] = [];
+  const customs: string[] = [];
   for (let i = 0; i < raw.length; i++) {
     const t = raw[i]!;
+    if (t.type === 'custom') {
+      const r = parseReportingInput(customTool, t);
+      if (!r.success) return prefixed(r.error.issues[0]!, ['tools', i]);
+      tools.push({ ...r.data, description: r.data.description ?? null, format: r.data.format ?? { type: 'text' } });
+      customs.push(r.data.name);
+      continue;
+    }
     if (t.type !== 'function') {
       tools.push(t);
       continue;
@@ -173,7 +206,7 @@ function parseTools(raw: readonly Record<string, unknown>[]): { tools: Record<st
     tools.push(tool);
     functions.push(tool);
   }
-  return { tools, functions };
+  return { tools, functions, customs };
 }
 
 const TEXT_FORMAT: ResponseTextFormat = { type: 'text' };
@@ -221,8 +254,17 @@ export function parseResponsesRequest(input: unknown): ResponsesRequest | OpenAI
   }
   let callableTools: readonly ResponseFunctionTool[] = choice === 'none' ? [] : toolSet.functions;
   let mustCallTool = choice === 'required';
+  // Required with only custom tools offered: the first is called.
+  let customCall = choice === 'required' && toolSet.functions.length === 0 ? (toolSet.customs[0] ?? null) : null;
   if (typeof choice === 'object') {
-    if (choice.type === 'function') {
+    if (choice.type === 'custom') {
+      if (choice.name === undefined) return invalidRequest("Missing required parameter: 'tool_choice.name'.", 'tool_choice.name', 'missing_required_parameter');
+      if (!toolSet.customs.includes(choice.name)) {
+        return invalidRequest(`Tool choice 'custom' not found in 'tools' parameter: no custom tool named '${choice.name}'.`, 'tool_choice', 'invalid_value');
+      }
+      callableTools = [];
+      customCall = choice.name;
+    } else if (choice.type === 'function') {
       if (choice.name === undefined) return invalidRequest("Missing required parameter: 'tool_choice.name'.", 'tool_choice.name', 'missing_required_parameter');
       callableTools = toolSet.functions.filter((t) => t.name === choice.name);
       if (callableTools.length === 0) {
@@ -233,6 +275,8 @@ export function parseResponsesRequest(input: unknown): ResponsesRequest | OpenAI
       const allowed = new Set((choice.tools ?? []).filter((t) => t.type === 'function').map((t) => t.name));
       callableTools = toolSet.functions.filter((t) => allowed.has(t.name));
       mustCallTool = choice.mode === 'required';
+      const allowedCustoms = (choice.tools ?? []).filter((t) => t.type === 'custom' && t.name !== undefined && toolSet.customs.includes(t.name));
+      if (mustCallTool && callableTools.length === 0) customCall = allowedCustoms[0]?.name ?? null;
     } else {
       // A hosted tool (web search, file search, …): the simulator has no such tool to run.
       callableTools = [];
@@ -254,5 +298,6 @@ export function parseResponsesRequest(input: unknown): ResponsesRequest | OpenAI
     mustCallTool: mustCallTool && callableTools.length > 0,
     format,
     lastIsToolResult: last !== undefined && last.type !== 'message' && last.type.endsWith('_output'),
+    customCall,
   };
 }

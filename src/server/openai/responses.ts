@@ -196,15 +196,17 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   const cachedTokens = inputTokens < MIN_CACHED_PROMPT ? 0 : promptCacheFor(ctx).use(responsesPrefixes(req, turns, model), inputTokens);
   const held = heldMeta(meta, admission.saturationSlot);
   const format = req.format;
+  // A custom tool's call is free text: the answer's text becomes its input.
+  const custom = req.customCall !== null;
   const answerReq: AnswerRequest = {
     bucketKey,
-    tools: req.callableTools.map((t) => ({ name: t.name, parameters: t.parameters })),
-    mustCallTool: req.mustCallTool,
+    tools: custom ? [] : req.callableTools.map((t) => ({ name: t.name, parameters: t.parameters })),
+    mustCallTool: req.mustCallTool && !custom,
     parallelToolCalls: req.body.parallel_tool_calls !== false,
     lastIsToolResult: req.lastIsToolResult,
-    json: format.type === 'json_object' ? 'object' : format.type === 'json_schema' ? 'schema' : 'none',
-    schemaRefusals: true,
-    jsonSchema: format.type === 'json_schema' ? format.schema : undefined,
+    json: custom ? 'none' : format.type === 'json_object' ? 'object' : format.type === 'json_schema' ? 'schema' : 'none',
+    schemaRefusals: !custom,
+    jsonSchema: format.type === 'json_schema' && !custom ? format.schema : undefined,
     maxTokens: outputBudget(model, req.body.max_output_tokens ?? undefined),
     forceEntryId: admission.entryId,
   };
@@ -227,16 +229,17 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
       createdAt,
       completedAt: createdAt + Math.ceil(timing.schedule.totalMs / 1000),
       model: servedModelId(model),
-      messageId: ownedId(rng, 'msg_', 48, owner),
+      messageId: ownedId(rng, custom ? 'ctc_' : 'msg_', 48, owner),
       callItemIds: answer.toolCalls.map(() => ownedId(rng, 'fc_', 48, owner)),
       reasoningItemId: isReasoningModel(model) ? ownedId(rng, 'rs_', 48, owner) : null,
       reasoningEncrypted: isReasoningModel(model) && req.body.include?.includes('reasoning.encrypted_content') === true ? randomId(rng, 'gAAAAAB', 320) : null,
+      custom: req.customCall === null ? null : { name: req.customCall, callId: randomId(rng, 'call_', 24) },
     },
     summary,
     echo: echoOf(req, conversation?.id ?? null),
     answer,
     usage: { inputTokens, cachedTokens, outputTokens: answer.completionTokens + reasoning, reasoningTokens: reasoning },
-    logprobs: req.body.include?.includes('message.output_text.logprobs') === true && !answer.refusal ? tokenLogprobs(answer.content, answer.contentCount, req.body.top_logprobs ?? 0, rng) : null,
+    logprobs: req.body.include?.includes('message.output_text.logprobs') === true && !answer.refusal && !custom ? tokenLogprobs(answer.content, answer.contentCount, req.body.top_logprobs ?? 0, rng) : null,
   };
 
   // Stored when accepted, as its final object: a retrieve during generation sees the finished response.
