@@ -92,6 +92,8 @@ describe('Message Batches at realistic speed', () => {
     expect(running.processing_status).toBe('in_progress');
     const results = await fetch(`${sim().url}/v1/messages/batches/${batch.id}/results`);
     expect(results.status).toBe(400);
+    const busy = await fetch(`${sim().url}/v1/messages/batches/${batch.id}`, { method: 'DELETE' });
+    expect(busy.status).toBe(400);
     const cancelled = await client().messages.batches.cancel(batch.id);
     expect(cancelled.processing_status).toBe('ended');
     expect(cancelled.cancel_initiated_at).not.toBeNull();
@@ -99,5 +101,43 @@ describe('Message Batches at realistic speed', () => {
     const rs: MessageBatchIndividualResponse[] = [];
     for await (const r of await client().messages.batches.results(batch.id)) rs.push(r);
     expect(rs.map((r) => r.result.type)).toEqual(['canceled', 'canceled']);
+    expect(await client().messages.batches.delete(batch.id)).toEqual({ id: batch.id, type: 'message_batch_deleted' });
+  });
+});
+
+describe('Message Batches under chaos and quotas', () => {
+  const sim = useSimulator({ seed: 8, quota: 'anthropic-tier-1', scenario: 'overload-529' });
+  const client = () => new Anthropic({ baseURL: sim().url, apiKey: 'sk-ant-test', maxRetries: 0 });
+  const params = { model: MODEL, max_tokens: 8000, messages: [{ role: 'user' as const, content: 'Summarise the contract.' }] };
+
+  it('answers every request outside the live rate limits, each fault an errored result, in valid JSONL', async () => {
+    const batch = await client().messages.batches.create({ requests: Array.from({ length: 40 }, (_, i) => ({ custom_id: `r${i}`, params })) });
+    await expect.poll(async () => (await client().messages.batches.retrieve(batch.id)).processing_status).toBe('ended');
+    const out: MessageBatchIndividualResponse[] = [];
+    for await (const r of await client().messages.batches.results(batch.id)) out.push(r);
+    const types = out.map((r) => (r.result.type === 'errored' ? r.result.error.error.type : r.result.type));
+    expect(types).toHaveLength(40);
+    expect(types).not.toContain('rate_limit_error');
+    expect(types).toContain('succeeded');
+    expect(types).toContain('overloaded_error');
+  });
+});
+
+describe('Message Batches are the same run however often they are polled', () => {
+  const quiet = useSimulator({ seed: 21 });
+  const polled = useSimulator({ seed: 21 });
+  const requests = Array.from({ length: 60 }, (_, i) => ({ custom_id: `r${i}`, params: { model: MODEL, max_tokens: 32, messages: [{ role: 'user' as const, content: `Question ${i}` }] } }));
+
+  it('gives each request the same answer on two servers with the same seed, one polled all along', async () => {
+    const run = async (url: string, polls: number): Promise<string> => {
+      const client = new Anthropic({ baseURL: url, apiKey: 'sk-ant-test', maxRetries: 0 });
+      const batch = await client.messages.batches.create({ requests });
+      for (let i = 0; i < polls; i++) await client.messages.batches.retrieve(batch.id);
+      await expect.poll(async () => (await client.messages.batches.retrieve(batch.id)).processing_status).toBe('ended');
+      return (await fetch(`${url}/v1/messages/batches/${batch.id}/results`)).text();
+    };
+    const [a, b] = await Promise.all([run(quiet().url, 0), run(polled().url, 30)]);
+    expect(a.split('\n').length).toBe(61);
+    expect(b).toBe(a);
   });
 });

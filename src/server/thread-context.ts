@@ -65,7 +65,31 @@ export class ThreadContext {
 
   /** Position of a request in the run across all threads, for fault decisions. */
   nextArrival(): number {
-    return Atomics.add(this.#arrivals, 1, 1);
+    return this.#pinnedFault >= 0 ? this.#pinnedFault : Atomics.add(this.#arrivals, 1, 1);
+  }
+
+  /** Positions pinned for the request running now (a batch's item: its own, reserved at create); -1 when none. */
+  #pinnedRng = -1;
+  #pinnedFault = -1;
+
+  /** Reserves `n` consecutive positions for random sources and for fault decisions: `[first source, first fault]`. */
+  reserveArrivals(n: number): readonly [number, number] {
+    return [Atomics.add(this.#arrivals, 0, n), Atomics.add(this.#arrivals, 1, n)];
+  }
+
+  /**
+   * Runs a request at reserved positions: its random source and fault decision are the same
+   * whatever else the run did meanwhile (a batch answered while clients poll it).
+   */
+  atArrival<T>(source: number, fault: number, run: () => T): T {
+    this.#pinnedRng = source;
+    this.#pinnedFault = fault;
+    try {
+      return run();
+    } finally {
+      this.#pinnedRng = -1;
+      this.#pinnedFault = -1;
+    }
   }
 
   /** The saturation slot and capacity of a model's profile (capacity undefined: never saturates). */
@@ -91,7 +115,7 @@ export class ThreadContext {
     if (requestSeed !== null && requestSeed !== undefined) {
       return new SeededRandom(combineSeeds(this.config.seed, hashString(promptKey, requestSeed >>> 0)));
     }
-    return new SeededRandom(combineSeeds(this.config.seed, Atomics.add(this.#arrivals, 0, 1)));
+    return new SeededRandom(combineSeeds(this.config.seed, this.#pinnedRng >= 0 ? this.#pinnedRng : Atomics.add(this.#arrivals, 0, 1)));
   }
 
   /** `undefined` when no keys are configured (any key, or none, is accepted). */

@@ -14,6 +14,7 @@
  * Kept by the server thread that created it, bounded like the other stores; its id names that
  * thread (`../owner-ids.ts`), and a request on another thread asks it (`../peers.ts`).
  */
+import { performance } from 'node:perf_hooks';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
@@ -32,8 +33,11 @@ const MAX_RESULT_BYTES = 64 * 1024 * 1024;
 /** Anthropic's limit on requests per batch. */
 export const MAX_BATCH_REQUESTS = 100_000;
 const CUSTOM_ID = /^[a-zA-Z0-9_-]{1,64}$/;
-/** Requests answered per turn of the event loop: streams on the thread keep their pace meanwhile. */
+/** Requests answered per turn of the event loop, and the time a turn may take: streams on the thread keep their pace meanwhile. */
 const SLICE = 32;
+const SLICE_MS = 5;
+/** A Host header as a client sends one: a name or address and a port, nothing a URL could be bent with. */
+const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
 const DAY_MS = 24 * 3600 * 1000;
 const RESULTS_TYPE = 'application/binary';
 
@@ -42,10 +46,15 @@ interface StoredBatch {
   readonly seq: number;
   readonly createdMs: number;
   readonly customIds: readonly string[];
+  /** The first of the positions reserved for its requests' random sources and fault decisions. */
+  readonly source: number;
+  readonly fault: number;
+  /** The JSONL results, joined once when the batch ends (a read then costs a copy, not a join). */
+  results: Buffer | null;
   /** Each request's body for the Messages handler; dropped once answered. */
   pending: string[] | null;
   /** JSONL lines of the requests answered so far, in request order. */
-  readonly lines: string[];
+  lines: string[];
   /** When each answered request's answer would have been generated, and whether it succeeded. */
   readonly lineDoneMs: number[];
   readonly lineOk: boolean[];
@@ -73,13 +82,16 @@ class BatchRegistry {
     return this.#byId.get(id);
   }
 
-  /** Counts a batch's result bytes; the oldest other batches go past the budget. */
+  /**
+   * Counts a batch's result bytes; past the budget the oldest ended batches go. A batch still
+   * processing is never dropped: its client is waiting for it.
+   */
   grow(b: StoredBatch, bytes: number): void {
     b.bytes += bytes;
     this.#bytes += bytes;
-    for (const oldest of this.#byId.keys()) {
+    for (const [id, other] of this.#byId) {
       if (this.#bytes <= MAX_RESULT_BYTES) break;
-      if (oldest !== b.id) this.delete(oldest);
+      if (id !== b.id && other.endedMs !== null) this.delete(id);
     }
   }
 
@@ -105,6 +117,15 @@ function settle(b: StoredBatch, nowMs: number): void {
   if (b.endedMs === null && b.pending === null && nowMs >= b.doneMs) b.endedMs = b.doneMs;
 }
 
+/** The results of an ended batch, joined once. */
+function resultsOf(b: StoredBatch): Buffer {
+  if (b.results === null) {
+    b.results = Buffer.from(b.lines.join('\n') + '\n');
+    b.lines = [];
+  }
+  return b.results;
+}
+
 function batchObject(b: StoredBatch, host: string): Record<string, unknown> {
   settle(b, Date.now());
   const ended = b.endedMs !== null;
@@ -122,23 +143,37 @@ function batchObject(b: StoredBatch, host: string): Record<string, unknown> {
     archived_at: null,
     cancel_initiated_at: b.cancelMs === null ? null : iso(b.cancelMs),
     // The SDK fetches this URL as it is: it names this server, as the client reached it.
-    results_url: ended ? `http://${host.length > 0 ? host : 'localhost'}/v1/messages/batches/${b.id}/results` : null,
+    results_url: ended ? `http://${HOST.test(host) ? host : 'localhost'}/v1/messages/batches/${b.id}/results` : null,
   };
 }
 
-/** The request each batch entry stands for (the batch's own headers: key, version, betas), answered by the Messages handler. */
-function answerOne(ctx: ThreadContext, info: RequestInfo, customId: string, body: string): { line: string; ok: boolean; delayMs: number } {
+const INTERNAL: AnthropicError = { status: 500, type: 'api_error', message: 'Internal server error' };
+
+/**
+ * The request each batch entry stands for (the batch's own headers: key, version, betas),
+ * answered by the Messages handler at the positions reserved for it, so its answer does not
+ * depend on what the run did meanwhile. Batches have their own rate limits at Anthropic and queue
+ * rather than refuse, so the live limits do not apply; chaos faults do, as errored results.
+ */
+function answerOne(ctx: ThreadContext, info: RequestInfo, b: StoredBatch, i: number, body: string): { line: string; ok: boolean; delayMs: number } {
+  const customId = b.customIds[i]!;
   takeUnclaimedSlot();
+  const quota = ctx.quota;
   let reply: Reply;
   try {
-    reply = createMessage(ctx, info, body);
+    ctx.quota = null;
+    reply = ctx.atArrival(b.source + i, b.fault + i, () => createMessage(ctx, info, body));
   } finally {
+    ctx.quota = quota;
     // The answer is never sent: the slot it was admitted with goes back at once.
     const unclaimed = takeUnclaimedSlot();
     if (unclaimed >= 0) ctx.saturation?.release(unclaimed);
   }
-  if (reply.kind !== 'json') return { line: erroredLine(customId, { status: 500, type: 'api_error', message: 'Internal server error' }, anthropicRequestId(ctx.requestRng(undefined, ''))), ok: false, delayMs: 0 };
+  // A held, reset or cut reply (a chaos fault) is a failed request, as is a body that is not JSON (an empty 200).
+  const errored = (): { line: string; ok: boolean; delayMs: number } => ({ line: erroredLine(customId, INTERNAL, anthropicRequestId(ctx.requestRng(undefined, ''))), ok: false, delayMs: 0 });
+  if (reply.kind !== 'json' || reply.truncate === true) return errored();
   const json = typeof reply.body === 'string' ? reply.body : reply.body.toString('utf8');
+  if (!json.startsWith('{')) return errored();
   const ok = reply.status === 200;
   const result = ok ? `{"type":"succeeded","message":${json}}` : `{"type":"errored","error":${json}}`;
   return { line: `{"custom_id":${JSON.stringify(customId)},"result":${result}}`, ok, delayMs: reply.delayMs };
@@ -153,9 +188,10 @@ function answerSlice(ctx: ThreadContext, registry: BatchRegistry, b: StoredBatch
   const pending = b.pending;
   if (pending === null) return;
   const end = Math.min(b.lines.length + SLICE, b.customIds.length);
+  const startedMs = performance.now();
   let bytes = 0;
-  for (let i = b.lines.length; i < end; i++) {
-    const { line, ok, delayMs } = answerOne(ctx, info, b.customIds[i]!, pending[i]!);
+  for (let i = b.lines.length; i < end && performance.now() - startedMs < SLICE_MS; i++) {
+    const { line, ok, delayMs } = answerOne(ctx, info, b, i, pending[i]!);
     pending[i] = '';
     b.lines.push(line);
     b.lineDoneMs.push(b.createdMs + delayMs);
@@ -184,7 +220,7 @@ export function batchesRequest(ctx: ThreadContext, info: RequestInfo, body: stri
   const rng = ctx.requestRng(undefined, '');
   const requestId = anthropicRequestId(rng);
   const fail = (e: AnthropicError, kind: 'invalid_request' | 'not_found' | 'invalid_json' | 'authentication'): Reply => anthropicErrorReply(requestId, route, e, kind, OTHER_MODEL);
-  const ok = (json: string, contentType = JSON_TYPE): Reply => ({ kind: 'json', status: 200, contentType, headers: anthropicHeaders(requestId), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
+  const ok = (json: string | Buffer, contentType = JSON_TYPE): Reply => ({ kind: 'json', status: 200, contentType, headers: anthropicHeaders(requestId), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
   const authError = checkAnthropicAuth(ctx, info);
   if (authError) return fail(authError, 'authentication');
   const registry = registryFor(ctx);
@@ -224,12 +260,15 @@ export function batchesRequest(ctx: ThreadContext, info: RequestInfo, body: stri
       return ok(JSON.stringify(batchObject(b, info.host)));
     }
     case 'delete':
+      settle(b, Date.now());
+      // Anthropic deletes only a batch that has ended: a running one is cancelled first.
+      if (b.endedMs === null) return fail(invalidRequest(`Message batch ${id} is still in progress: cancel it before deleting it.`), 'invalid_request');
       registry.delete(id);
       return ok(JSON.stringify({ id, type: 'message_batch_deleted' }));
     case 'results':
       settle(b, Date.now());
       if (b.endedMs === null) return fail(invalidRequest(`Message batch ${id} has not finished processing: its results are not available yet.`), 'invalid_request');
-      return ok(b.lines.join('\n') + '\n', RESULTS_TYPE);
+      return ok(resultsOf(b), RESULTS_TYPE);
   }
 }
 
@@ -264,12 +303,16 @@ function createBatch(ctx: ThreadContext, info: RequestInfo, body: string, fail: 
   }
   const nowMs = Date.now();
   const registry = registryFor(ctx);
+  const [source, fault] = ctx.reserveArrivals(customIds.length);
   const b: StoredBatch = {
     // The id names this thread, which keeps the batch (`../owner-ids.ts`).
     id: ownedId(ctx.requestRng(undefined, ''), 'msgbatch_01', 22, ownSlot(ctx)),
     seq: ctx.nextStoreSeq(),
     createdMs: nowMs,
     customIds,
+    source,
+    fault,
+    results: null,
     pending,
     lines: [],
     lineDoneMs: [],
