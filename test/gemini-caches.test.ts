@@ -50,6 +50,13 @@ describe('Gemini cached contents', () => {
     expect(r.usageMetadata!.cachedContentTokenCount).toBe(cached);
     expect(r.usageMetadata!.promptTokenCount).toBe(cached + plain.usageMetadata!.promptTokenCount!);
     expect(r.usageMetadata!.cacheTokensDetails).toEqual([{ modality: 'TEXT', tokenCount: cached }]);
+    // countTokens (REST: the SDK does not send the cache there) counts a generateContentRequest's cache too.
+    const counted = await fetch(`${sim().url}/v1beta/models/${MODEL}:countTokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
+      body: JSON.stringify({ generateContentRequest: { model: `models/${MODEL}`, contents: [{ role: 'user', parts: [{ text: question }] }], cachedContent: cache.name } }),
+    });
+    expect(await counted.json()).toMatchObject({ totalTokens: r.usageMetadata!.promptTokenCount, cachedContentTokenCount: cached });
     let last: number | undefined;
     for await (const chunk of await ai().models.generateContentStream({ model: MODEL, contents: question, config: { cachedContent: cache.name! } })) last = chunk.usageMetadata?.cachedContentTokenCount ?? last;
     expect(last).toBe(cached);

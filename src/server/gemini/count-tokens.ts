@@ -1,21 +1,40 @@
 /** POST /v1beta/models/{model}:countTokens → `{totalTokens, promptTokensDetails}`, counted as generateContent counts its prompt. */
-import type { RequestInfo } from '../http-exchange.js';
+import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
 import type { ModelPath } from './path.js';
 import { countPromptTokens, promptTokensDetails } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
-import { parseCountTokensRequest, parseJsonBody } from './request.js';
+import { isMessage, parseCountTokensRequest, parseJsonBody } from './request.js';
+import { cachedContentOf, findCache, withCache } from './caches.js';
+import type { GeminiCacheView } from '../peers.js';
 
-export function countTokensRoute(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath): Reply {
-  const route = 'gemini_count_tokens';
+const route = 'gemini_count_tokens';
+
+export function countTokensRoute(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath): Reply | Promise<Reply> {
   const other = ctx.counters.modelIndex('');
   const authError = checkGeminiAuth(ctx, info, queryOf(info));
   if (authError) return geminiErrorReply(route, authError, 'authentication', other);
   const json = parseJsonBody(body);
   if (!json.ok) return geminiErrorReply(route, INVALID_JSON, 'invalid_json', other);
-  const parsed = parseCountTokensRequest(json.value);
+  // A generateContentRequest naming an explicit cache counts the cache's part too (`./caches.ts`).
+  const inner = isMessage(json.value) && isMessage(json.value.generateContentRequest) ? json.value.generateContentRequest : undefined;
+  const cacheName = inner === undefined ? undefined : cachedContentOf(inner);
+  if (inner === undefined || cacheName === undefined) return countFrom(ctx, json.value, path, 0);
+  const withCached = (cache: GeminiCacheView | null): Reply => {
+    const merged = withCache(inner, cache, path.model);
+    if ('error' in merged) return geminiErrorReply(route, merged.error, merged.error.code === 403 ? 'not_found' : 'invalid_request', other);
+    return countFrom(ctx, { ...(json.value as Record<string, unknown>), generateContentRequest: merged.request }, path, cache!.tokens);
+  };
+  const found = findCache(ctx, cacheName);
+  return found instanceof Promise ? replyAfter(found, withCached) : withCached(found);
+}
+
+/** countTokens for a parsed body; `cached`: the tokens of the explicit cache it read first (0: none). */
+function countFrom(ctx: ThreadContext, value: unknown, path: ModelPath, cached: number): Reply {
+  const other = ctx.counters.modelIndex('');
+  const parsed = parseCountTokensRequest(value);
   if (parsed.error) return geminiErrorReply(route, parsed.error, 'invalid_request', other);
   const resolution = ctx.corpus.resolveModel(path.model);
   if (ctx.config.strictModels && resolution?.known !== true) {
@@ -24,7 +43,7 @@ export function countTokensRoute(ctx: ThreadContext, info: RequestInfo, body: st
   const req = parsed.body;
   const prompt = countPromptTokens(req.generateContentRequest ?? { contents: req.contents ?? [] });
   const total = prompt.total;
-  const details = total > 0 ? `,"promptTokensDetails":${promptTokensDetails(prompt)}` : '';
+  const details = (total > 0 ? `,"promptTokensDetails":${promptTokensDetails(prompt)}` : '') + (cached > 0 ? `,"cachedContentTokenCount":${cached}` : '');
   return {
     kind: 'json',
     status: 200,
