@@ -528,6 +528,57 @@ describe('openai SDK against the simulator', () => {
     });
   });
 
+  describe('custom (free-form) tools', () => {
+    const PATCH: OpenAI.Chat.ChatCompletionCustomTool = { type: 'custom', custom: { name: 'apply_patch', description: 'Apply a patch to the repository' } };
+
+    it('calls the custom tool the request requires, its free-form input in a custom tool call', async () => {
+      const r = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Fix the typo in README.md' }], tools: [PATCH], tool_choice: { type: 'custom', custom: { name: 'apply_patch' } } });
+      const choice = r.choices[0]!;
+      expect(choice.finish_reason).toBe('tool_calls');
+      expect(choice.message.content).toBeNull();
+      const call = choice.message.tool_calls![0]!;
+      if (call.type !== 'custom') throw new Error(`expected a custom tool call, got ${call.type}`);
+      expect(call.id).toMatch(/^call_/);
+      expect(call.custom.name).toBe('apply_patch');
+      expect(call.custom.input.length).toBeGreaterThan(0);
+      // "required" with only custom tools offered calls one too; with a function tool beside, the function is called.
+      const required = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Fix it' }], tools: [PATCH], tool_choice: 'required' });
+      expect(required.choices[0]!.message.tool_calls![0]!.type).toBe('custom');
+      const both = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Weather in Oslo?' }], tools: [PATCH, WEATHER_TOOL], tool_choice: 'required' });
+      expect(both.choices[0]!.message.tool_calls!.every((c) => c.type === 'function')).toBe(true);
+    });
+
+    it('streams the call whole in one chunk, and counts a custom call sent back in the history', async () => {
+      const stream = await client.chat.completions.create({ model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'Fix the typo' }], tools: [PATCH], tool_choice: { type: 'custom', custom: { name: 'apply_patch' } } });
+      const calls: unknown[] = [];
+      let finish: string | null = null;
+      for await (const chunk of stream) {
+        for (const c of chunk.choices[0]?.delta.tool_calls ?? []) calls.push(c);
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({ index: 0, type: 'custom', custom: { name: 'apply_patch', input: expect.any(String) as string } });
+      expect(finish).toBe('tool_calls');
+      const input = (calls[0] as { custom: { input: string } }).custom.input;
+      const base = await client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'Fix the typo' }] });
+      const after = await client.chat.completions.create({
+        model: 'gpt-5',
+        messages: [
+          { role: 'user', content: 'Fix the typo' },
+          { role: 'assistant', tool_calls: [{ id: 'call_1', type: 'custom', custom: { name: 'apply_patch', input } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: 'Patch applied.' },
+        ],
+        tools: [PATCH],
+      });
+      expect(after.usage!.prompt_tokens).toBeGreaterThan(base.usage!.prompt_tokens + 10);
+    });
+
+    it('refuses a tool_choice naming a custom tool the request does not offer', async () => {
+      const err = await rejection(client.chat.completions.create({ model: 'gpt-5', messages: [{ role: 'user', content: 'x' }], tools: [PATCH], tool_choice: { type: 'custom', custom: { name: 'other' } } }), OpenAI.BadRequestError);
+      expect(err.param).toBe('tool_choice');
+    });
+  });
+
   describe('structured output', () => {
     const PERSON_SCHEMA = {
       type: 'object',

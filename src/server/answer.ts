@@ -48,6 +48,8 @@ export interface AnswerToolCall {
   readonly args: TokenSource;
   /** Argument tokens sent (fewer than args.count when cut at the limit). */
   readonly count: number;
+  /** A custom (free-form) tool's call: `args` is its input text, not JSON arguments. */
+  readonly custom?: boolean;
 }
 
 export interface Answer {

@@ -147,9 +147,11 @@ export function chatStreamPlan(
     }
     a.toolCalls.forEach((call, k) => {
       const role = k === 0 && !opened ? '"role":"assistant","content":null,' : '';
-      if (who.wholeToolCalls) {
-        // The whole call in the frame of its last token: its arguments take their time, then arrive together.
-        const whole = Buffer.concat([prefix, Buffer.from(`${choice}{${role}"tool_calls":[{"index":${k},"id":${jsonQuote(call.id)},"type":"function","function":{"name":${jsonQuote(call.name)},"arguments":"`), sourceSlice(call.args, call.count), Buffer.from(`"}}]}${close}`)]);
+      if (who.wholeToolCalls || call.custom === true) {
+        // The whole call in the frame of its last token: its arguments take their time, then arrive
+        // together. A custom tool's call goes so too: the openai SDK types no fragment of one.
+        const opening = call.custom === true ? `"type":"custom","custom":{"name":${jsonQuote(call.name)},"input":"` : `"type":"function","function":{"name":${jsonQuote(call.name)},"arguments":"`;
+        const whole = Buffer.concat([prefix, Buffer.from(`${choice}{${role}"tool_calls":[{"index":${k},"id":${jsonQuote(call.id)},${opening}`), sourceSlice(call.args, call.count), Buffer.from(`"}}]}${close}`)]);
         steps.push(call.count > 0 ? tokenStep(EMPTY, wholeFrameSource(whole, call.count), call.count, EMPTY) : Step.frame(whole));
         return;
       }
@@ -251,7 +253,7 @@ export function chatBodyGeneral(who: ChatIdentity, answers: readonly Answer[], u
     if (a.toolCalls.length > 0) {
       text += ',"tool_calls":[';
       a.toolCalls.forEach((c, k) => {
-        text += `${k > 0 ? ',' : ''}{"id":${jsonQuote(c.id)},"type":"function","function":{"name":${jsonQuote(c.name)},"arguments":"`;
+        text += c.custom === true ? `${k > 0 ? ',' : ''}{"id":${jsonQuote(c.id)},"type":"custom","custom":{"name":${jsonQuote(c.name)},"input":"` : `${k > 0 ? ',' : ''}{"id":${jsonQuote(c.id)},"type":"function","function":{"name":${jsonQuote(c.name)},"arguments":"`;
         slice(sourceSlice(c.args, c.count));
         text += '"}}';
       });

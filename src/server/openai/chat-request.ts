@@ -17,11 +17,10 @@ export type ChatRole = (typeof CHAT_ROLES)[number];
 const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
 const content = z.union([z.string(), z.array(contentPart)]);
 
-const toolCall = z.looseObject({
-  id: z.string(),
-  type: z.literal('function'),
-  function: z.looseObject({ name: z.string(), arguments: z.string() }),
-});
+const toolCall = z.union([
+  z.looseObject({ id: z.string(), type: z.literal('function'), function: z.looseObject({ name: z.string(), arguments: z.string() }) }),
+  z.looseObject({ id: z.string(), type: z.literal('custom'), custom: z.looseObject({ name: z.string(), input: z.string() }) }),
+]);
 
 const message = z.looseObject({
   role: z.enum(CHAT_ROLES),
@@ -41,13 +40,27 @@ const functionTool = z.looseObject({
   }),
 });
 
+/** A custom tool (GPT-5): its input is free text (`format` text, or a grammar the simulator does not enforce). */
+const customTool = z.looseObject({
+  type: z.literal('custom'),
+  custom: z.looseObject({
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/),
+    description: z.string().optional(),
+    format: z.looseObject({ type: z.enum(['text', 'grammar']) }).optional(),
+  }),
+});
+
 const toolChoice = z.union([
   z.enum(['none', 'auto', 'required']),
   z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
+  z.looseObject({ type: z.literal('custom'), custom: z.looseObject({ name: z.string() }) }),
   // A subset of the tools, kept across turns so the tool list (and the prompt cache) stays the same.
   z.looseObject({
     type: z.literal('allowed_tools'),
-    allowed_tools: z.looseObject({ mode: z.enum(['auto', 'required']), tools: z.array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional() })) }),
+    allowed_tools: z.looseObject({
+      mode: z.enum(['auto', 'required']),
+      tools: z.array(z.looseObject({ type: z.string(), function: z.looseObject({ name: z.string() }).optional(), custom: z.looseObject({ name: z.string() }).optional() })),
+    }),
   }),
 ]);
 
@@ -73,7 +86,7 @@ const chatRequest = z.looseObject({
   max_tokens: z.int().min(1).nullable().optional(),
   max_completion_tokens: z.int().min(1).nullable().optional(),
   n: z.int().min(1).max(128).nullable().optional(),
-  tools: z.array(functionTool).min(1).max(128).optional(),
+  tools: z.array(z.discriminatedUnion('type', [functionTool, customTool])).min(1).max(128).optional(),
   tool_choice: toolChoice.optional(),
   parallel_tool_calls: z.boolean().optional(),
   response_format: responseFormat.optional(),
@@ -109,6 +122,11 @@ export interface ChatRequest {
   /** The answer must call a tool (tool_choice "required" or a named function). */
   readonly mustCallTool: boolean;
   readonly responseFormat: 'text' | 'json_object' | 'json_schema';
+  /**
+   * The custom tool the answer calls, its text the tool's free-form input: when `tool_choice`
+   * names it, or requires a call and only custom tools are offered; null otherwise.
+   */
+  readonly customCall: string | null;
 }
 
 function messageText(m: ChatMessage): string {
@@ -159,14 +177,25 @@ export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
   }
   const reasoningError = reasoningParamsError('chat', body.model, body.reasoning_effort, body.temperature);
   if (reasoningError) return reasoningError;
-  const tools = body.tools ?? [];
+  const offered = body.tools ?? [];
+  const tools = offered.filter((t): t is FunctionTool => t.type === 'function');
+  const customs = offered.flatMap((t) => (t.type === 'custom' ? [t.custom.name] : []));
   const choice = body.tool_choice;
-  if (choice !== undefined && choice !== 'none' && choice !== 'auto' && tools.length === 0) {
+  if (choice !== undefined && choice !== 'none' && choice !== 'auto' && offered.length === 0) {
     return invalidRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", 'tool_choice', null);
   }
   let callableTools: readonly FunctionTool[] = choice === 'none' ? [] : tools;
   let mustCallTool = choice === 'required';
-  if (typeof choice === 'object' && choice.type === 'function') {
+  // Required with only custom tools offered: the first is called.
+  let customCall = choice === 'required' && tools.length === 0 ? (customs[0] ?? null) : null;
+  if (typeof choice === 'object' && choice.type === 'custom') {
+    if (!customs.includes(choice.custom.name)) {
+      return invalidRequest(`Invalid value for 'tool_choice': custom tool '${choice.custom.name}' is not one of the 'tools'.`, 'tool_choice', 'invalid_value');
+    }
+    callableTools = [];
+    mustCallTool = false;
+    customCall = choice.custom.name;
+  } else if (typeof choice === 'object' && choice.type === 'function') {
     const named = tools.filter((t) => t.function.name === choice.function.name);
     if (named.length === 0) {
       return invalidRequest(`Invalid value for 'tool_choice': function '${choice.function.name}' is not one of the 'tools'.`, 'tool_choice', 'invalid_value');
@@ -177,6 +206,9 @@ export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
     const allowed = new Set(choice.allowed_tools.tools.filter((t) => t.type === 'function').map((t) => t.function?.name));
     callableTools = tools.filter((t) => allowed.has(t.function.name));
     mustCallTool = choice.allowed_tools.mode === 'required' && callableTools.length > 0;
+    if (choice.allowed_tools.mode === 'required' && callableTools.length === 0) {
+      customCall = choice.allowed_tools.tools.map((t) => (t.type === 'custom' ? t.custom?.name : undefined)).find((n) => n !== undefined && customs.includes(n)) ?? null;
+    }
   }
   const responseFormat = body.response_format?.type ?? 'text';
   if (responseFormat === 'json_object' && !body.messages.some((m) => /json/i.test(messageText(m)))) {
@@ -195,6 +227,7 @@ export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
     callableTools,
     mustCallTool,
     responseFormat,
+    customCall,
   };
 }
 

@@ -3,8 +3,8 @@
  * body or a stream plan. Timing is decided here from the seeded source; the exchange only paces.
  */
 import { countTokens } from '../../corpus/tokens.js';
-import { hashString } from '../../timing/random.js';
-import { laneTokenSteps, randomId, type Answer, type AnswerRequest } from '../answer.js';
+import { hashString, type SeededRandom } from '../../timing/random.js';
+import { laneTokenSteps, randomId, type Answer, type AnswerRequest, type AnswerToolCall } from '../answer.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
@@ -53,10 +53,16 @@ export function countChatPromptTokens(req: ChatRequest, prefixes?: PromptPrefixe
   for (const m of req.body.messages) {
     n += 3 + countTokens(m.role) + countTokens(messageText(m)) + mediaTokens(m.content);
     if (m.name !== undefined) n += countTokens(m.name) + 1;
-    if (m.tool_calls) for (const c of m.tool_calls) n += countTokens(c.function.name) + countTokens(c.function.arguments) + 3;
+    if (m.tool_calls) for (const c of m.tool_calls) n += (c.type === 'custom' ? countTokens(c.custom.name) + countTokens(c.custom.input) : countTokens(c.function.name) + countTokens(c.function.arguments)) + 3;
     prefixes?.add(JSON.stringify(m), n);
   }
   return n;
+}
+
+/** A text answer as a custom tool's call: its text is the call's input, and the turn ends for the tool. */
+function customCallOf(answer: Answer, name: string, rng: SeededRandom): Answer {
+  const call: AnswerToolCall = { id: randomId(rng, 'call_', 24), name, args: answer.content, count: answer.contentCount, custom: true };
+  return { ...answer, refusal: false, contentCount: 0, toolCalls: [call], finishReason: answer.finishReason === 'length' ? 'length' : 'tool_calls' };
 }
 
 /**
@@ -120,16 +126,18 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   const held = heldMeta(meta, admission.saturationSlot);
   const lastRole = req.body.messages[req.body.messages.length - 1]!.role;
   const format = req.body.response_format;
+  // A custom tool's call is free text: the answer's text becomes its input (`customCallOf`).
+  const custom = req.customCall;
   const answerReq: AnswerRequest = {
     bucketKey,
-    tools: req.callableTools.map((t) => ({ name: t.function.name, parameters: t.function.parameters })),
-    mustCallTool: req.mustCallTool,
+    tools: custom !== null ? [] : req.callableTools.map((t) => ({ name: t.function.name, parameters: t.function.parameters })),
+    mustCallTool: req.mustCallTool && custom === null,
     parallelToolCalls: req.body.parallel_tool_calls !== false,
     lastIsToolResult: lastRole === 'tool' || lastRole === 'function',
-    json: req.responseFormat === 'json_object' ? 'object' : req.responseFormat === 'json_schema' ? 'schema' : 'none',
+    json: custom !== null ? 'none' : req.responseFormat === 'json_object' ? 'object' : req.responseFormat === 'json_schema' ? 'schema' : 'none',
     // Structured Outputs' refusal field is OpenAI's; xAI refuses in plain content.
-    schemaRefusals: !xai,
-    jsonSchema: format?.type === 'json_schema' ? format.json_schema.schema : undefined,
+    schemaRefusals: !xai && custom === null,
+    jsonSchema: format?.type === 'json_schema' && custom === null ? format.json_schema.schema : undefined,
     maxTokens: outputBudget(model, req.maxTokens),
     forceEntryId: admission.entryId,
     stop: stopList(req.body.stop),
@@ -141,7 +149,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     // A reasoning model thinks first, out of the same limit: what is left bounds the answer.
     const tokens = xai ? xaiReasoningTokens(model, req.body.reasoning_effort, rng) : openAIReasoningTokens(model, req.body.reasoning_effort, rng);
     const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, tokens, rng);
-    answers.push(answer);
+    answers.push(custom === null ? answer : customCallOf(answer, custom, rng));
     reasoningTokens += reasoning;
     if (i === 0) firstReasoning = reasoning;
   }
