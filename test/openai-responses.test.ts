@@ -332,6 +332,41 @@ describe('openai SDK responses against the simulator', () => {
     });
   });
 
+  describe('responses.compact', () => {
+    const history: OpenAI.Responses.ResponseInputItem[] = [
+      { role: 'user', content: 'Plan a three-day trip to Lisbon.' },
+      { role: 'assistant', content: 'Day one: Alfama and the castle. '.repeat(40) },
+      { role: 'user', content: 'Add a day trip to Sintra.' },
+      { role: 'assistant', content: 'Take the train from Rossio early. '.repeat(40) },
+    ];
+
+    it('keeps the user messages and replaces the rest with one compaction item that counts for less', async () => {
+      const compacted = await client.responses.compact({ model: 'gpt-5', input: history });
+      expect(compacted.object).toBe('response.compaction');
+      expect(compacted.id).toMatch(/^resp_/);
+      expect(compacted.output.map((o) => o.type)).toEqual(['message', 'message', 'compaction']);
+      expect(compacted.output.slice(0, 2).map((o) => (o.type === 'message' ? o.role : ''))).toEqual(['user', 'user']);
+      const full = await client.responses.inputTokens.count({ model: 'gpt-5', input: history });
+      expect(compacted.usage.input_tokens).toBe(full.input_tokens);
+      expect(compacted.usage.output_tokens).toBeGreaterThan(0);
+      expect(compacted.usage.output_tokens).toBeLessThan(full.input_tokens / 2);
+      // The next turn sends the compacted output back: it counts for the users' messages and the summary, not the history.
+      const next = [...(compacted.output as OpenAI.Responses.ResponseInputItem[]), { role: 'user' as const, content: 'And a day in Cascais?' }];
+      const after = await client.responses.inputTokens.count({ model: 'gpt-5', input: next });
+      expect(after.input_tokens).toBeLessThan(full.input_tokens);
+      expect(after.input_tokens).toBeGreaterThan(compacted.usage.output_tokens);
+      const answer = await client.responses.create({ model: 'gpt-5', input: next });
+      expect(answer.usage!.input_tokens).toBe(after.input_tokens);
+    });
+
+    it('compacts a stored response\'s context named by previous_response_id', async () => {
+      const first = await client.responses.create({ model: 'gpt-5', input: history });
+      const compacted = await client.responses.compact({ model: 'gpt-5', previous_response_id: first.id });
+      expect(compacted.output.map((o) => o.type)).toEqual(['compaction']);
+      expect(compacted.usage.input_tokens).toBeGreaterThan(first.usage!.input_tokens);
+    });
+  });
+
   describe('custom (free-form) tools', () => {
     const PATCH_TOOL = { type: 'custom' as const, name: 'apply_patch', description: 'Apply a patch to the repository' };
 

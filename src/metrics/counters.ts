@@ -9,6 +9,7 @@ export const ROUTES = [
   'responses',
   'responses_get',
   'responses_input_tokens',
+  'responses_compact',
   'conversations',
   'completions',
   'embeddings',

@@ -11,6 +11,7 @@ import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
 import { mediaTokens } from './media-tokens.js';
 import { SERVICE_TIERS } from './service-tier.js';
+import { compactionTokens } from './compaction-summary.js';
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -36,6 +37,8 @@ const functionCallOutputItem = z.looseObject({
 /** A custom (free-form) tool's call and its output, as a client sends them back. */
 const customCallItem = z.looseObject({ type: z.literal('custom_tool_call'), call_id: z.string(), name: z.string(), input: z.string() });
 const customCallOutputItem = z.looseObject({ type: z.literal('custom_tool_call_output'), call_id: z.string(), output: content });
+/** What `/v1/responses/compact` returned in place of a conversation's history, sent back as input. */
+const compactionItem = z.looseObject({ type: z.literal('compaction'), encrypted_content: z.string() });
 /** Reasoning items, item references, hosted-tool calls and their outputs: passed through. */
 const otherItem = z.looseObject({ type: z.string() });
 
@@ -172,6 +175,10 @@ export function parseItem(raw: unknown, index: number): InputTurn | OpenAIError 
   if (type === 'custom_tool_call_output') {
     const r = parseReportingInput(customCallOutputItem, raw);
     return r.success ? { type, text: partsText(r.data.output), mediaTokens: mediaTokens(r.data.output) } : prefixed(r.error.issues[0]!, ['input', index]);
+  }
+  if (type === 'compaction') {
+    const r = parseReportingInput(compactionItem, raw);
+    return r.success ? { type, text: '', mediaTokens: 0, tokens: compactionTokens(r.data.encrypted_content) } : prefixed(r.error.issues[0]!, ['input', index]);
   }
   if (typeof type === 'string' && type !== 'message') {
     const r = parseReportingInput(otherItem, raw);

@@ -128,7 +128,7 @@ function withConversation(ctx: ThreadContext, req: ResponsesRequest, own: readon
 }
 
 /** Asks other threads for what the request continues that they hold (`../peers.ts`); undefined when this thread holds it all. */
-function gatherFor(ctx: ThreadContext, req: ResponsesRequest): Promise<ForeignState> | undefined {
+export function gatherFor(ctx: ThreadContext, req: ResponsesRequest): Promise<ForeignState> | undefined {
   if (ctx.peers === null) return undefined;
   const refs = req.turns.flatMap((t) => (t.ref === undefined ? [] : [t.ref]));
   return gatherForeignState(ctx, req.body.previous_response_id ?? null, refs, conversationIdOf(req.body.conversation) ?? null);
@@ -153,7 +153,7 @@ function inputItemsOf(responseId: string, req: ResponsesRequest): ConversationIt
 const OPENAI_RESPONSES: RouteVariant<'responses'> = { route: 'responses', model: undefined, authChecked: false };
 
 /** The Responses API has no `seed`: every request draws from the run's arrival-indexed source. */
-const RESPONSES_SEEDING: RequestSeeding<ResponsesRequest> = { seed: () => undefined, promptKey: () => '' };
+export const RESPONSES_SEEDING: RequestSeeding<ResponsesRequest> = { seed: () => undefined, promptKey: () => '' };
 
 export function createResponse(ctx: ThreadContext, info: RequestInfo, body: string): Reply | Promise<Reply> {
   const accepted = acceptOpenAI(ctx, info, body, OPENAI_RESPONSES, parseResponsesRequest, RESPONSES_SEEDING);

@@ -11,6 +11,7 @@ import { listModels, retrieveModel } from './models.js';
 import { checkOpenAIAuth, openAIErrorReply } from './reply.js';
 import { conversationsRequest } from './conversations.js';
 import { countResponseInputTokens, createResponse } from './responses.js';
+import { compactResponse } from './responses-compact.js';
 import { listChatCompletions, OWNED_ROUTES, ownedRoute } from '../owned-routes.js';
 import type { OwnedRoute } from '../peers.js';
 
@@ -36,6 +37,7 @@ export const openAISurface: Surface = {
     [/^\/(v1\/)?models\/[^/]+\/?$/, 'GET'],
     [/^\/(v1\/)?responses\/?$/, 'POST'],
     [/^\/(v1\/)?responses\/input_tokens\/?$/, 'POST'],
+    [/^\/(v1\/)?responses\/compact\/?$/, 'POST'],
     [/^\/(v1\/)?responses\/[^/]+\/?$/, 'GET, DELETE'],
     [/^\/(v1\/)?responses\/[^/]+\/cancel\/?$/, 'POST'],
     [/^\/(v1\/)?responses\/[^/]+\/input_items\/?$/, 'GET'],
@@ -76,6 +78,7 @@ export const openAISurface: Surface = {
       getRoute(app, 'get', `${prefix}/models/:id`, 1, errors, (info) => retrieveModel(ctx, info));
       postRoute(app, `${prefix}/responses`, 0, errors, countsOffThread((info, body) => createResponse(ctx, info, body), keyed), OPENAI_FIELDS);
       postRoute(app, `${prefix}/responses/input_tokens`, 0, errors, countsOffThread((info, body) => countResponseInputTokens(ctx, info, body), keyed), OPENAI_FIELDS);
+      postRoute(app, `${prefix}/responses/compact`, 0, errors, countsOffThread((info, body) => compactResponse(ctx, info, body), keyed), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => owned.response_get(info, ''));
       getRoute(app, 'del', `${prefix}/responses/:id`, 1, errors, (info) => owned.response_delete(info, ''));
       postRoute(app, `${prefix}/responses/:id/cancel`, 1, errors, owned.response_cancel, OPENAI_FIELDS);
