@@ -359,6 +359,14 @@ describe('openai SDK responses against the simulator', () => {
       expect(answer.usage!.input_tokens).toBe(after.input_tokens);
     });
 
+    it('refuses an input past the model\'s window, and keeps only user messages, not other items a client marked user', async () => {
+      const long = 'word '.repeat(140_000);
+      const err = await rejection(client.responses.compact({ model: 'gpt-4o', input: [{ role: 'user', content: long }] }), OpenAI.BadRequestError);
+      expect(err.code).toBe('context_length_exceeded');
+      const odd = await client.responses.compact({ model: 'gpt-5', input: [{ role: 'user', content: 'Hi' }, { type: 'function_call_output', call_id: 'c', output: 'ok', role: 'user' } as OpenAI.Responses.ResponseInputItem] });
+      expect(odd.output.map((o) => o.type)).toEqual(['message', 'compaction']);
+    });
+
     it('compacts a stored response\'s context named by previous_response_id', async () => {
       const first = await client.responses.create({ model: 'gpt-5', input: history });
       const compacted = await client.responses.compact({ model: 'gpt-5', previous_response_id: first.id });
@@ -407,6 +415,12 @@ describe('openai SDK responses against the simulator', () => {
         ],
       });
       expect(withCall.input_tokens).toBeGreaterThan(alone.input_tokens + 10);
+    });
+
+    it('calls nothing when reasoning spent the whole limit, rather than a call with no input', async () => {
+      const r = await client.responses.create({ model: 'gpt-5', input: 'Fix it', tools: [PATCH_TOOL], tool_choice: { type: 'custom', name: 'apply_patch' }, max_output_tokens: 16 });
+      expect(r.status).toBe('incomplete');
+      expect(r.output.filter((o) => o.type === 'custom_tool_call')).toEqual([]);
     });
 
     it('refuses a tool_choice naming a custom tool the request does not offer', async () => {

@@ -3,7 +3,7 @@ import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, modelNotFound } from './errors.js';
-import type { ModelPath } from './path.js';
+import { bareModel, type ModelPath } from './path.js';
 import { countPromptTokens, promptTokensDetails } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
 import { isMessage, parseCountTokensRequest, parseJsonBody } from './request.js';
@@ -23,7 +23,8 @@ export function countTokensRoute(ctx: ThreadContext, info: RequestInfo, body: st
   const cacheName = inner === undefined ? undefined : cachedContentOf(inner);
   if (inner === undefined || cacheName === undefined) return countFrom(ctx, json.value, path, 0);
   const withCached = (cache: GeminiCacheView | null): Reply => {
-    const merged = withCache(inner, cache, path.model);
+    // The model is the request's own when it names one, else the path's.
+    const merged = withCache(inner, cache, typeof inner.model === 'string' ? bareModel(inner.model) : path.model);
     if ('error' in merged) return geminiErrorReply(route, merged.error, merged.error.code === 403 ? 'not_found' : 'invalid_request', other);
     return countFrom(ctx, { ...(json.value as Record<string, unknown>), generateContentRequest: merged.request }, path, cache!.tokens);
   };

@@ -61,6 +61,8 @@ export function countChatPromptTokens(req: ChatRequest, prefixes?: PromptPrefixe
 
 /** A text answer as a custom tool's call: its text is the call's input, and the turn ends for the tool. */
 function customCallOf(answer: Answer, name: string, rng: SeededRandom): Answer {
+  // Reasoning that spent the whole limit leaves no input to call with: the answer stays empty.
+  if (answer.contentCount === 0) return answer;
   const call: AnswerToolCall = { id: randomId(rng, 'call_', 24), name, args: answer.content, count: answer.contentCount, custom: true };
   return { ...answer, refusal: false, contentCount: 0, toolCalls: [call], finishReason: answer.finishReason === 'length' ? 'length' : 'tool_calls' };
 }

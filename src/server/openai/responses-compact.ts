@@ -19,9 +19,10 @@ import type { ThreadContext } from '../thread-context.js';
 import { acceptOpenAI, isAccepted } from './accept.js';
 import { sealSummary } from './compaction-summary.js';
 import { storedItem } from './conversations.js';
-import type { OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
-import { bearerKey, JSON_TYPE, openAIHeaders } from './reply.js';
+import { bearerKey, JSON_TYPE, openAIErrorReply, openAIHeaders } from './reply.js';
+import { INPUT_EXCEEDS_CONTEXT, type OpenAIError } from './errors.js';
+import { outputBudget, overflowedWindow } from '../../corpus/model-catalog.js';
 import { conversationsFor } from './responses-context.js';
 import { parseResponsesRequest, type ResponsesRequest } from './responses-request.js';
 import { countResponsesInputTokens, gatherFor, RESPONSES_SEEDING } from './responses.js';
@@ -37,7 +38,10 @@ function userMessages(req: ResponsesRequest, rng: SeededRandom): Record<string, 
   const input = req.body.input;
   const raw = typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : (input ?? []);
   return raw
-    .filter((item): item is Record<string, unknown> => typeof item === 'object' && item !== null && !Array.isArray(item) && (item as { role?: unknown }).role === 'user')
+    .filter(
+      (item): item is Record<string, unknown> =>
+        typeof item === 'object' && item !== null && !Array.isArray(item) && (item as { role?: unknown }).role === 'user' && ((item as { type?: unknown }).type ?? 'message') === 'message',
+    )
     .map((item) => storedItem({ ...item, type: 'message' }, rng));
 }
 
@@ -56,7 +60,9 @@ export function compactResponse(ctx: ThreadContext, info: RequestInfo, body: str
   const compact = (foreign: ForeignState): Reply => {
     const turns = conversationsFor(ctx).resolve(req, foreign).all;
     const inputTokens = countResponsesInputTokens(req, turns);
-    const summaryTokens = Math.max(MIN_SUMMARY_TOKENS, Math.round(inputTokens * SUMMARY_SHARE));
+    // The input must fit the model's window, as a create's must; the summary is written within its output limit.
+    if (overflowedWindow(model, inputTokens) !== undefined) return openAIErrorReply(requestId, route, INPUT_EXCEEDS_CONTEXT, 'invalid_request', modelIndex);
+    const summaryTokens = Math.min(outputBudget(model, undefined), Math.max(MIN_SUMMARY_TOKENS, Math.round(inputTokens * SUMMARY_SHARE)));
     const meta = { route, modelIndex, errorKind: null } as const;
     const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: bearerKey(info), info, inputTokens, maxOutputTokens: summaryTokens, meta }, OPENAI_FAULTS);
     if (!isAdmission(admission)) return admission;

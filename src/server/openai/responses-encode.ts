@@ -124,8 +124,8 @@ function outputItems(p: ResponseParts): OutputItem[] {
   const items: OutputItem[] = [];
   const a = p.answer;
   const custom = p.who.custom;
-  if (custom !== null) items.push({ kind: 'custom', name: custom.name, callId: custom.callId });
-  else if (a.contentCount > 0) items.push({ kind: 'message' });
+  // A custom call needs input: reasoning that spent the whole limit leaves none to call with.
+  if (a.contentCount > 0) items.push(custom !== null ? { kind: 'custom', name: custom.name, callId: custom.callId } : { kind: 'message' });
   a.toolCalls.forEach((call, k) => {
     if (call.count > 0) items.push({ kind: 'call', call, itemId: p.who.callItemIds[k]! });
   });
