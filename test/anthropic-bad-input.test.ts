@@ -127,9 +127,13 @@ describe('Anthropic bad input', () => {
     await expectAnthropicError(await post(sim(), valid, '/v1/messages/foo'), 404, 'not_found_error');
     await expectAnthropicError(await fetch(`${sim().url}/v1/messages/batches/msgbatch_01nosuchbatch/results`, { headers: HEADERS }), 404, 'not_found_error');
     await expectAnthropicError(await post(sim(), valid, '/messages/foo/bar'), 404, 'not_found_error');
-    // Paths no surface serves (Anthropic's files API) answer in Anthropic's shape when the SDK's header says so.
+    // Anthropic's Files API is not served: its SDK's header gets Anthropic's 404 on the path OpenAI's files share.
     await expectAnthropicError(await fetch(`${sim().url}/v1/files`, { headers: HEADERS }), 404, 'not_found_error');
-    const openai = await fetch(`${sim().url}/v1/files`);
+    await expectAnthropicError(await fetch(`${sim().url}/v1/files/file_011abc/content`, { headers: HEADERS }), 404, 'not_found_error');
+    expect((await fetch(`${sim().url}/v1/files`)).status).toBe(200);
+    // Paths no surface serves answer in Anthropic's shape when the SDK's header says so, else OpenAI's.
+    await expectAnthropicError(await fetch(`${sim().url}/v1/skills`, { headers: HEADERS }), 404, 'not_found_error');
+    const openai = await fetch(`${sim().url}/v1/vector_stores`);
     expect(((await openai.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
   });
 

@@ -6,7 +6,7 @@
  */
 import { GoogleGenAI } from '@google/genai';
 import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ownedId, ownerOf } from '../src/server/owner-ids.js';
 import type { PeerAnswer } from '../src/server/peers.js';
@@ -225,5 +225,17 @@ describe('stored objects across server threads', () => {
       return ids;
     });
     expect(results).toEqual(Array(4).fill(['a', 'b']));
+  });
+
+  it('runs an OpenAI batch over a file any thread holds, its output readable from any thread', async () => {
+    const line = (id: string): string => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: `Hi ${id}` }] } });
+    const files = await times(4, async (i) => client().files.create({ file: await toFile(Buffer.from(`${line(`a${i}`)}\n${line(`b${i}`)}\n`), `in${i}.jsonl`), purpose: 'batch' }));
+    const batches = await times(4, (i) => client().batches.create({ input_file_id: files[i]!.id, endpoint: '/v1/chat/completions', completion_window: '24h' }));
+    for (const b of batches) await expect.poll(async () => (await client().batches.retrieve(b.id)).status).toBe('completed');
+    const outputs = await times(SPREAD, async (i) => {
+      const b = await client().batches.retrieve(batches[i % 4]!.id);
+      return (await (await client().files.content(b.output_file_id!)).text()).trim().split('\n').length;
+    });
+    expect(outputs).toEqual(Array(SPREAD).fill(2));
   });
 });

@@ -14,6 +14,8 @@ export const ROUTES = [
   'completions',
   'embeddings',
   'moderations',
+  'files',
+  'batches',
   'models',
   'model',
   'azure_chat_completions',

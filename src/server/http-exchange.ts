@@ -42,6 +42,8 @@ export interface RequestInfo {
   readonly requestId: string;
   /** The Host header, for URLs a reply names on this server (a batch's `results_url`). */
   readonly host: string;
+  /** The Content-Type header, for a body that is not JSON (a multipart file upload). */
+  readonly contentType: string;
   /** Per-request overrides for unit tests (`x-understudy-fault`, `-ttft-ms`, `-entry`); '' when absent. */
   readonly overrideFault: string;
   readonly overrideTtftMs: string;
@@ -54,7 +56,7 @@ export interface RequestInfo {
  * Request fields a route may read; those it does not name stay ''. Each is a native call per
  * request (15 of them took a tenth of a chat request's server time), so the hot routes name theirs.
  */
-export type RequestField = 'method' | 'url' | 'query' | 'authorization' | 'x-api-key' | 'x-goog-api-key' | 'api-key' | 'anthropic-version' | 'anthropic-beta' | 'x-request-id' | 'host';
+export type RequestField = 'method' | 'url' | 'query' | 'authorization' | 'x-api-key' | 'x-goog-api-key' | 'api-key' | 'anthropic-version' | 'anthropic-beta' | 'x-request-id' | 'host' | 'content-type';
 
 const FIELD_BIT: Readonly<Record<RequestField, number>> = {
   method: 1,
@@ -68,6 +70,7 @@ const FIELD_BIT: Readonly<Record<RequestField, number>> = {
   'x-request-id': 256,
   'anthropic-beta': 512,
   host: 1024,
+  'content-type': 2048,
 };
 
 /** Every field: what a route reads unless it names fewer. */
@@ -163,6 +166,7 @@ export const NO_INFO: RequestInfo = Object.freeze({
   anthropicVersion: '',
   anthropicBeta: '',
   host: '',
+  contentType: '',
   requestId: '',
   overrideFault: '',
   overrideTtftMs: '',
@@ -261,6 +265,7 @@ function copyRequest(req: HttpRequest, paramCount: number, reads: number): Reque
     anthropicBeta: (reads & FIELD_BIT['anthropic-beta']) !== 0 ? req.getHeader('anthropic-beta') : '',
     requestId: (reads & FIELD_BIT['x-request-id']) !== 0 ? req.getHeader('x-request-id') : '',
     host: (reads & FIELD_BIT.host) !== 0 ? req.getHeader('host') : '',
+    contentType: (reads & FIELD_BIT['content-type']) !== 0 ? req.getHeader('content-type') : '',
     overrideFault: overrides ? req.getHeader('x-understudy-fault') : '',
     overrideTtftMs: overrides ? req.getHeader('x-understudy-ttft-ms') : '',
     overrideEntry: overrides ? req.getHeader('x-understudy-entry') : '',

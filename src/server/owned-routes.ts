@@ -14,6 +14,8 @@ import { conversationsFor } from './openai/responses-context.js';
 import { cancelResponse, deleteResponse, listInputItems, retrieveResponse } from './openai/responses.js';
 import { cachedContentsRequest, cacheListings, cacheView } from './gemini/caches.js';
 import { batchesRequest, listings as batchListings } from './anthropic/batches.js';
+import { fileContent, fileListings, filesRequest } from './openai/files.js';
+import { batchesRequest as openAIBatchesRequest, batchListings as openAIBatchListings } from './openai/batches.js';
 
 type OwnedHandler = (ctx: ThreadContext, info: RequestInfo, body: string) => Reply;
 
@@ -40,6 +42,11 @@ const OWNED = {
   anthropic_batch_cancel: (ctx, info, body) => batchesRequest(ctx, info, body, 'cancel'),
   anthropic_batch_delete: (ctx, info, body) => batchesRequest(ctx, info, body, 'delete'),
   anthropic_batch_results: (ctx, info, body) => batchesRequest(ctx, info, body, 'results'),
+  file_get: (ctx, info) => filesRequest(ctx, info, 'get'),
+  file_content: (ctx, info) => filesRequest(ctx, info, 'content'),
+  file_delete: (ctx, info) => filesRequest(ctx, info, 'delete'),
+  batch_get: (ctx, info) => openAIBatchesRequest(ctx, info, 'get'),
+  batch_cancel: (ctx, info) => openAIBatchesRequest(ctx, info, 'cancel'),
 } as const satisfies Record<OwnedRoute, OwnedHandler>;
 
 export const OWNED_ROUTES = Object.keys(OWNED) as OwnedRoute[];
@@ -81,6 +88,22 @@ export function listCachedContents(ctx: ThreadContext): PostHandler {
   return (info, body) => {
     const others = gatherOthers(ctx, { kind: 'gemini_cache_list' }, (a) => (a.kind === 'gemini_cache_list' ? a.entries : []));
     return others === undefined ? cachedContentsRequest(ctx, info, body, 'list') : others.then((entries) => cachedContentsRequest(ctx, info, body, 'list', entries));
+  };
+}
+
+/** `GET /v1/files`: every thread's files. */
+export function listFiles(ctx: ThreadContext): PostHandler {
+  return (info) => {
+    const others = gatherOthers(ctx, { kind: 'file_list' }, (a) => (a.kind === 'file_list' ? a.entries : []));
+    return others === undefined ? filesRequest(ctx, info, 'list') : others.then((entries) => filesRequest(ctx, info, 'list', entries));
+  };
+}
+
+/** `GET /v1/batches`: every thread's batches. */
+export function listBatches(ctx: ThreadContext): PostHandler {
+  return (info) => {
+    const others = gatherOthers(ctx, { kind: 'batch_list' }, (a) => (a.kind === 'batch_list' ? a.entries : []));
+    return others === undefined ? openAIBatchesRequest(ctx, info, 'list') : others.then((entries) => openAIBatchesRequest(ctx, info, 'list', entries));
   };
 }
 
@@ -128,6 +151,14 @@ export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
       return { kind: 'gemini_cache_list', entries: cacheListings(ctx) };
     case 'anthropic_batch_list':
       return { kind: 'anthropic_batch_list', entries: batchListings(ctx, query.host) };
+    case 'file_content': {
+      const content = fileContent(ctx, query.id);
+      return { kind: 'file_content', content: content === undefined ? null : ownBytes(content) };
+    }
+    case 'file_list':
+      return { kind: 'file_list', entries: fileListings(ctx) };
+    case 'batch_list':
+      return { kind: 'batch_list', entries: openAIBatchListings(ctx) };
   }
 }
 

@@ -36,7 +36,12 @@ export type OwnedRoute =
   | 'anthropic_batch_get'
   | 'anthropic_batch_cancel'
   | 'anthropic_batch_delete'
-  | 'anthropic_batch_results';
+  | 'anthropic_batch_results'
+  | 'file_get'
+  | 'file_content'
+  | 'file_delete'
+  | 'batch_get'
+  | 'batch_cancel';
 
 /** A Gemini cached content as a generate request on another thread reads it (`./gemini/caches.ts`). */
 export interface GeminiCacheView {
@@ -76,7 +81,12 @@ export type PeerQuery =
   /** Every live Gemini cached content the thread holds. */
   | { readonly kind: 'gemini_cache_list' }
   /** Every Anthropic message batch the thread holds, with result URLs on `host`. */
-  | { readonly kind: 'anthropic_batch_list'; readonly host: string };
+  | { readonly kind: 'anthropic_batch_list'; readonly host: string }
+  /** An uploaded file's bytes, for a batch on another thread that reads it. */
+  | { readonly kind: 'file_content'; readonly id: string }
+  /** Every file, and every OpenAI batch, the thread holds. */
+  | { readonly kind: 'file_list' }
+  | { readonly kind: 'batch_list' };
 
 /** A JSON reply as it crosses threads (a Buffer body arrives as a Uint8Array). */
 export interface PeerReply {
@@ -111,7 +121,10 @@ export type PeerAnswer =
   | { readonly kind: 'chat_list'; readonly entries: readonly StoredChatEntry[] }
   | { readonly kind: 'gemini_cache'; readonly cache: GeminiCacheView | null }
   | { readonly kind: 'gemini_cache_list'; readonly entries: readonly ListedObject[] }
-  | { readonly kind: 'anthropic_batch_list'; readonly entries: readonly ListedObject[] };
+  | { readonly kind: 'anthropic_batch_list'; readonly entries: readonly ListedObject[] }
+  | { readonly kind: 'file_content'; readonly content: Uint8Array | null }
+  | { readonly kind: 'file_list'; readonly entries: readonly ListedObject[] }
+  | { readonly kind: 'batch_list'; readonly entries: readonly ListedObject[] };
 
 /** The other server threads, as a thread sees them. */
 export interface Peers {

@@ -20,7 +20,7 @@ import type { RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
 import { ownSlot, type ListedObject } from '../peers.js';
-import { takeUnclaimedSlot } from '../policy.js';
+import { answerBatchItem } from '../batch-item.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { invalidJson, invalidRequest, type AnthropicError } from './errors.js';
@@ -151,24 +151,13 @@ const INTERNAL: AnthropicError = { status: 500, type: 'api_error', message: 'Int
 
 /**
  * The request each batch entry stands for (the batch's own headers: key, version, betas),
- * answered by the Messages handler at the positions reserved for it, so its answer does not
- * depend on what the run did meanwhile. Batches have their own rate limits at Anthropic and queue
- * rather than refuse, so the live limits do not apply; chaos faults do, as errored results.
+ * answered by the Messages handler at the positions reserved for it (`../batch-item.ts`); a chaos
+ * fault is an errored result.
  */
 function answerOne(ctx: ThreadContext, info: RequestInfo, b: StoredBatch, i: number, body: string): { line: string; ok: boolean; delayMs: number } {
   const customId = b.customIds[i]!;
-  takeUnclaimedSlot();
-  const quota = ctx.quota;
-  let reply: Reply;
-  try {
-    ctx.quota = null;
-    reply = ctx.atArrival(b.source + i, b.fault + i, () => createMessage(ctx, info, body));
-  } finally {
-    ctx.quota = quota;
-    // The answer is never sent: the slot it was admitted with goes back at once.
-    const unclaimed = takeUnclaimedSlot();
-    if (unclaimed >= 0) ctx.saturation?.release(unclaimed);
-  }
+  // The Messages handler answers synchronously.
+  const reply = answerBatchItem(ctx, b.source + i, b.fault + i, () => createMessage(ctx, info, body)) as Reply;
   // A held, reset or cut reply (a chaos fault) is a failed request, as is a body that is not JSON (an empty 200).
   const errored = (): { line: string; ok: boolean; delayMs: number } => ({ line: erroredLine(customId, INTERNAL, anthropicRequestId(ctx.requestRng(undefined, ''))), ok: false, delayMs: 0 });
   if (reply.kind !== 'json' || reply.truncate === true) return errored();

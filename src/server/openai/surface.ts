@@ -12,7 +12,11 @@ import { checkOpenAIAuth, openAIErrorReply } from './reply.js';
 import { conversationsRequest } from './conversations.js';
 import { countResponseInputTokens, createResponse } from './responses.js';
 import { compactResponse } from './responses-compact.js';
-import { listChatCompletions, OWNED_ROUTES, ownedRoute } from '../owned-routes.js';
+import { listBatches, listChatCompletions, listFiles, OWNED_ROUTES, ownedRoute } from '../owned-routes.js';
+import { uploadFile } from './files.js';
+import { anthropicSurface } from '../anthropic/surface.js';
+import type { Reply } from '../reply.js';
+import { createBatch } from './batches.js';
 import type { OwnedRoute } from '../peers.js';
 
 import { errorRequestId } from './surface-ids.js';
@@ -33,6 +37,12 @@ export const openAISurface: Surface = {
     [/^\/(v1\/)?completions\/?$/, 'POST'],
     [/^\/(v1\/)?embeddings\/?$/, 'POST'],
     [/^\/(v1\/)?moderations\/?$/, 'POST'],
+    [/^\/(v1\/)?files\/?$/, 'GET, POST'],
+    [/^\/(v1\/)?files\/[^/]+\/?$/, 'GET, DELETE'],
+    [/^\/(v1\/)?files\/[^/]+\/content\/?$/, 'GET'],
+    [/^\/(v1\/)?batches\/?$/, 'GET, POST'],
+    [/^\/(v1\/)?batches\/[^/]+\/?$/, 'GET'],
+    [/^\/(v1\/)?batches\/[^/]+\/cancel\/?$/, 'POST'],
     [/^\/(v1\/)?models\/?$/, 'GET'],
     [/^\/(v1\/)?models\/[^/]+\/?$/, 'GET'],
     [/^\/(v1\/)?responses\/?$/, 'POST'],
@@ -64,6 +74,10 @@ export const openAISurface: Surface = {
     // Routes on one stored object run where it is held (`../owned-routes.ts`).
     const owned = Object.fromEntries(OWNED_ROUTES.map((r) => [r, ownedRoute(ctx, r)])) as Record<OwnedRoute, PostHandler>;
     const listChats = listChatCompletions(ctx);
+    // Anthropic's Files API shares the path; its SDK's header tells it apart, and it is not served.
+    const anthropicFiles = (info: RequestInfo): Reply | undefined => (info.anthropicVersion === '' ? undefined : anthropicSurface.errors.reply(404, `Invalid URL (${info.method} ${info.url})`, 'not_found'));
+    const files = listFiles(ctx);
+    const batches = listBatches(ctx);
     for (const prefix of ['/v1', '']) {
       postRoute(app, `${prefix}/chat/completions`, 0, errors, countsOffThread((info, body) => chatCompletions(ctx, info, body), keyed), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/chat/completions`, 0, errors, (info) => listChats(info, ''));
@@ -74,6 +88,16 @@ export const openAISurface: Surface = {
       postRoute(app, `${prefix}/completions`, 0, errors, countsOffThread((info, body) => completions(ctx, info, body), keyed), OPENAI_FIELDS);
       postRoute(app, `${prefix}/embeddings`, 0, errors, (info, body) => embeddings(ctx, info, body), OPENAI_FIELDS);
       postRoute(app, `${prefix}/moderations`, 0, errors, countsOffThread((info, body) => moderations(ctx, info, body), keyed), OPENAI_FIELDS);
+      // Files and batches (`./files.ts`, `./batches.ts`); one object's routes run on the thread that holds it.
+      postRoute(app, `${prefix}/files`, 0, errors, (info, body) => anthropicFiles(info) ?? uploadFile(ctx, info, body), [...OPENAI_FIELDS, 'content-type', 'anthropic-version', 'method', 'url']);
+      getRoute(app, 'get', `${prefix}/files`, 0, errors, (info) => anthropicFiles(info) ?? files(info, ''));
+      getRoute(app, 'get', `${prefix}/files/:id`, 1, errors, (info) => anthropicFiles(info) ?? owned.file_get(info, ''));
+      getRoute(app, 'get', `${prefix}/files/:id/content`, 1, errors, (info) => anthropicFiles(info) ?? owned.file_content(info, ''));
+      getRoute(app, 'del', `${prefix}/files/:id`, 1, errors, (info) => anthropicFiles(info) ?? owned.file_delete(info, ''));
+      postRoute(app, `${prefix}/batches`, 0, errors, (info, body) => createBatch(ctx, info, body), OPENAI_FIELDS);
+      getRoute(app, 'get', `${prefix}/batches`, 0, errors, (info) => batches(info, ''));
+      getRoute(app, 'get', `${prefix}/batches/:id`, 1, errors, (info) => owned.batch_get(info, ''));
+      postRoute(app, `${prefix}/batches/:id/cancel`, 1, errors, owned.batch_cancel, OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/models`, 0, errors, (info) => listModels(ctx, info));
       getRoute(app, 'get', `${prefix}/models/:id`, 1, errors, (info) => retrieveModel(ctx, info));
       postRoute(app, `${prefix}/responses`, 0, errors, countsOffThread((info, body) => createResponse(ctx, info, body), keyed), OPENAI_FIELDS);

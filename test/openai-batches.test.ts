@@ -1,0 +1,109 @@
+/**
+ * OpenAI's Files and Batch APIs through the openai SDK against the real server: a JSONL file of
+ * requests is uploaded, a batch answers each line with its endpoint's own handler, and the output
+ * and error files come back as JSONL through `files.content`.
+ */
+import OpenAI, { toFile } from 'openai';
+import { describe, expect, it } from 'vitest';
+import { oneProfileFile, rejection, useSimulator } from './fixtures/sim.js';
+
+const jsonl = (rows: readonly unknown[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+const chatLine = (id: string, content: string, extra: Record<string, unknown> = {}): unknown => ({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra } });
+
+interface OutputLine {
+  id: string;
+  custom_id: string;
+  response: { status_code: number; request_id: string; body: Record<string, unknown> } | null;
+  error: unknown;
+}
+
+async function linesOf(client: OpenAI, fileId: string): Promise<OutputLine[]> {
+  const text = await (await client.files.content(fileId)).text();
+  return text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as OutputLine);
+}
+
+describe('Files and Batch API', () => {
+  const sim = useSimulator({ seed: 6 });
+  const client = () => new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+
+  it('uploads a file, and retrieves, lists, reads and deletes it', async () => {
+    const content = jsonl([chatLine('a', 'Hi')]);
+    const file = await client().files.create({ file: await toFile(Buffer.from(content), 'requests.jsonl'), purpose: 'batch' });
+    expect(file).toMatchObject({ object: 'file', filename: 'requests.jsonl', purpose: 'batch', bytes: Buffer.byteLength(content), status: 'processed' });
+    expect(file.id).toMatch(/^file-[A-Za-z0-9]{22}$/);
+    expect(await client().files.retrieve(file.id)).toEqual(file);
+    expect(await (await client().files.content(file.id)).text()).toBe(content);
+    const ids: string[] = [];
+    for await (const f of client().files.list({ purpose: 'batch' })) ids.push(f.id);
+    expect(ids).toContain(file.id);
+    expect(await client().files.delete(file.id)).toEqual({ id: file.id, object: 'file', deleted: true });
+    await rejection(client().files.retrieve(file.id), OpenAI.NotFoundError);
+    const bad = await rejection(client().files.create({ file: await toFile(Buffer.from('x'), 'x.txt'), purpose: 'nonsense' as 'batch' }), OpenAI.BadRequestError);
+    expect(bad.param).toBe('purpose');
+  });
+
+  it('answers every line with its endpoint, writing the output and error files', async () => {
+    const file = await client().files.create({
+      file: await toFile(Buffer.from(jsonl([chatLine('first', 'Say hello.'), chatLine('bad', 'x', { temperature: 9 }), chatLine('third', 'Count to three.', { max_tokens: 8 })])), 'in.jsonl'),
+      purpose: 'batch',
+    });
+    const batch = await client().batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { job: 'nightly' } });
+    expect(batch).toMatchObject({ object: 'batch', endpoint: '/v1/chat/completions', input_file_id: file.id, completion_window: '24h', metadata: { job: 'nightly' } });
+    expect(batch.id).toMatch(/^batch_/);
+    await expect.poll(async () => (await client().batches.retrieve(batch.id)).status).toBe('completed');
+    const done = await client().batches.retrieve(batch.id);
+    expect(done.request_counts).toEqual({ total: 3, completed: 2, failed: 1 });
+    const output = await linesOf(client(), done.output_file_id!);
+    expect(output.map((l) => l.custom_id)).toEqual(['first', 'third']);
+    expect(output[0]!.response!.status_code).toBe(200);
+    expect(output[0]!.response!.body).toMatchObject({ object: 'chat.completion', model: expect.stringContaining('gpt-4o-mini') as string });
+    expect(output[0]!.id).toMatch(/^batch_req_[0-9a-f]{32}$/);
+    expect(output[0]!.response!.request_id).toMatch(/^req_/);
+    const errors = await linesOf(client(), done.error_file_id!);
+    expect(errors.map((l) => [l.custom_id, l.response!.status_code])).toEqual([['bad', 400]]);
+    const listed: string[] = [];
+    for await (const b of client().batches.list({ limit: 1 })) listed.push(b.id);
+    expect(listed).toContain(batch.id);
+  });
+
+  it('fails a batch whose file is not valid JSONL or calls another endpoint, naming the lines', async () => {
+    const file = await client().files.create({ file: await toFile(Buffer.from(`${JSON.stringify(chatLine('a', 'Hi'))}\nnot json\n${JSON.stringify({ ...(chatLine('c', 'Hi') as object), url: '/v1/embeddings' })}\n`), 'in.jsonl'), purpose: 'batch' });
+    const batch = await client().batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    expect(batch.status).toBe('failed');
+    expect(batch.errors!.data!.map((e) => [e.code, e.line])).toEqual([
+      ['invalid_json_line', 2],
+      ['mismatched_endpoint', 3],
+    ]);
+    await expect(client().batches.create({ input_file_id: 'file-nosuchfile000000000000', endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({ status: 404 });
+    await expect(client().batches.create({ input_file_id: file.id, endpoint: '/v1/images/generations', completion_window: '24h' })).rejects.toMatchObject({ status: 400 });
+  });
+
+  it('runs embeddings and moderations lines too', async () => {
+    const rows = [
+      { custom_id: 'e1', method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: 'parcel' } },
+      { custom_id: 'e2', method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: ['a', 'b'] } },
+    ];
+    const file = await client().files.create({ file: await toFile(Buffer.from(jsonl(rows)), 'emb.jsonl'), purpose: 'batch' });
+    const batch = await client().batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' });
+    await expect.poll(async () => (await client().batches.retrieve(batch.id)).status).toBe('completed');
+    const output = await linesOf(client(), (await client().batches.retrieve(batch.id)).output_file_id!);
+    expect(output.map((l) => (l.response!.body.data as unknown[]).length)).toEqual([1, 2]);
+  });
+});
+
+describe('Batch API at realistic speed', () => {
+  const sim = useSimulator({ speed: 1, seed: 6, profiles: oneProfileFile(20_000, 5) });
+  const client = () => new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+
+  it('stays in progress until its answers would have been generated; a cancel ends it', async () => {
+    const file = await client().files.create({ file: await toFile(Buffer.from(jsonl([chatLine('a', 'Hi'), chatLine('b', 'Hi')])), 'in.jsonl'), purpose: 'batch' });
+    const batch = await client().batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    expect((await client().batches.retrieve(batch.id)).status).toBe('in_progress');
+    const cancelled = await client().batches.cancel(batch.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.cancelled_at).not.toBeNull();
+  });
+});
