@@ -107,3 +107,45 @@ describe('Batch API at realistic speed', () => {
     expect(cancelled.cancelled_at).not.toBeNull();
   });
 });
+
+describe('Batch API under quotas, with hostile lines', () => {
+  const sim = useSimulator({ seed: 6, quota: 'openai-tier-1' });
+  const client = () => new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+
+  it('answers lines outside the live limits, pooled embeddings included, and a line too deep to count as its error, not a crash', async () => {
+    const rows = [
+      ...Array.from({ length: 6 }, (_, i) => ({ custom_id: `e${i}`, method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-large', input: Array.from({ length: 120 }, (_, k) => `parcel ${i} ${k}`) } })),
+    ];
+    const file = await client().files.create({ file: await toFile(Buffer.from(jsonl(rows)), 'emb.jsonl'), purpose: 'batch' });
+    const batch = await client().batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' });
+    await expect.poll(async () => (await client().batches.retrieve(batch.id)).status).toBe('completed');
+    expect((await client().batches.retrieve(batch.id)).request_counts).toEqual({ total: 6, completed: 6, failed: 0 });
+    // One word of 6 MB overflows the tokenizer's stack: the line fails as the route would answer it, and the thread goes on.
+    const deep = jsonl([chatLine('deep', 'x'.repeat(6_000_000)), chatLine('fine', 'Hi')]);
+    const deepFile = await client().files.create({ file: await toFile(Buffer.from(deep), 'deep.jsonl'), purpose: 'batch' });
+    const deepBatch = await client().batches.create({ input_file_id: deepFile.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    await expect.poll(async () => (await client().batches.retrieve(deepBatch.id)).status).toBe('completed');
+    expect((await client().batches.retrieve(deepBatch.id)).request_counts).toEqual({ total: 2, completed: 1, failed: 1 });
+  });
+});
+
+describe('Batch API runs are the same however often they are polled', () => {
+  const quiet = useSimulator({ seed: 31 });
+  const polled = useSimulator({ seed: 31 });
+
+  it('writes the same output file, ids included, on two servers with the same seed, one polled all along', async () => {
+    const run = async (url: string, polls: number): Promise<string> => {
+      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+      const file = await client.files.create({ file: await toFile(Buffer.from(jsonl(Array.from({ length: 40 }, (_, i) => chatLine(`r${i}`, `Question ${i}`)))), 'in.jsonl'), purpose: 'batch' });
+      const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+      for (let i = 0; i < polls; i++) await client.batches.retrieve(batch.id);
+      await expect.poll(async () => (await client.batches.retrieve(batch.id)).status).toBe('completed');
+      const done = await client.batches.retrieve(batch.id);
+      // Times differ between the servers; everything drawn from the seed does not.
+      return `${done.output_file_id}\n${(await (await client.files.content(done.output_file_id!)).text()).replace(/"created":\d+/g, '')}`;
+    };
+    const [a, b] = await Promise.all([run(quiet().url, 0), run(polled().url, 25)]);
+    expect(a.split('\n').length).toBe(42);
+    expect(b).toBe(a);
+  });
+});

@@ -44,6 +44,11 @@ export interface RequestInfo {
   readonly host: string;
   /** The Content-Type header, for a body that is not JSON (a multipart file upload). */
   readonly contentType: string;
+  /**
+   * A batch's request (`./batch-item.ts`): the fault position its batch reserved for it, and no
+   * live rate limit; -1 for every request a client sends.
+   */
+  readonly batchFault: number;
   /** Per-request overrides for unit tests (`x-understudy-fault`, `-ttft-ms`, `-entry`); '' when absent. */
   readonly overrideFault: string;
   readonly overrideTtftMs: string;
@@ -167,6 +172,7 @@ export const NO_INFO: RequestInfo = Object.freeze({
   anthropicBeta: '',
   host: '',
   contentType: '',
+  batchFault: -1,
   requestId: '',
   overrideFault: '',
   overrideTtftMs: '',
@@ -266,6 +272,7 @@ function copyRequest(req: HttpRequest, paramCount: number, reads: number): Reque
     requestId: (reads & FIELD_BIT['x-request-id']) !== 0 ? req.getHeader('x-request-id') : '',
     host: (reads & FIELD_BIT.host) !== 0 ? req.getHeader('host') : '',
     contentType: (reads & FIELD_BIT['content-type']) !== 0 ? req.getHeader('content-type') : '',
+    batchFault: -1,
     overrideFault: overrides ? req.getHeader('x-understudy-fault') : '',
     overrideTtftMs: overrides ? req.getHeader('x-understudy-ttft-ms') : '',
     overrideEntry: overrides ? req.getHeader('x-understudy-entry') : '',

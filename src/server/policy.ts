@@ -98,7 +98,7 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
     forced !== null
       ? planFromOverride(forced)
       : decideFaults(ctx.scenario, ctx.config.seed, {
-          arrivalIndex: ctx.scenario === null ? 0 : ctx.nextArrival(),
+          arrivalIndex: ctx.scenario === null ? 0 : req.info.batchFault >= 0 ? req.info.batchFault : ctx.nextArrival(),
           elapsedMs: Date.now() - ctx.scenarioLoadedAtMs,
           route: req.route,
           dialect: req.dialect,
@@ -130,7 +130,8 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   const release = (): void => ctx.saturation?.release(saturation.slot);
 
   let headers: readonly string[] = [];
-  if (ctx.quota !== null) {
+  // A batch's requests have the batch's own limits at the providers, not the live ones.
+  if (ctx.quota !== null && req.info.batchFault < 0) {
     const outcome = ctx.quota.admit({ dialect: req.dialect, apiKey: req.apiKey, model: req.model, inputTokens: req.inputTokens, maxOutputTokens: req.maxOutputTokens });
     if (outcome.rejection !== null) {
       release();

@@ -65,12 +65,11 @@ export class ThreadContext {
 
   /** Position of a request in the run across all threads, for fault decisions. */
   nextArrival(): number {
-    return this.#pinnedFault >= 0 ? this.#pinnedFault : Atomics.add(this.#arrivals, 1, 1);
+    return Atomics.add(this.#arrivals, 1, 1);
   }
 
-  /** Positions pinned for the request running now (a batch's item: its own, reserved at create); -1 when none. */
+  /** The random-source position pinned for the request running now (a batch's item: its own, reserved at create); -1 when none. */
   #pinnedRng = -1;
-  #pinnedFault = -1;
 
   /** Reserves `n` consecutive positions for random sources and for fault decisions: `[first source, first fault]`. */
   reserveArrivals(n: number): readonly [number, number] {
@@ -78,17 +77,16 @@ export class ThreadContext {
   }
 
   /**
-   * Runs a request at reserved positions: its random source and fault decision are the same
-   * whatever else the run did meanwhile (a batch answered while clients poll it).
+   * Runs a request at a reserved random-source position: its draws are the same whatever else the
+   * run did meanwhile (a batch answered while clients poll it). Its fault position travels in its
+   * `RequestInfo.batchFault`, which also holds across an await.
    */
-  atArrival<T>(source: number, fault: number, run: () => T): T {
+  atArrival<T>(source: number, run: () => T): T {
     this.#pinnedRng = source;
-    this.#pinnedFault = fault;
     try {
       return run();
     } finally {
       this.#pinnedRng = -1;
-      this.#pinnedFault = -1;
     }
   }
 

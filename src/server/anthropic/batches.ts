@@ -20,7 +20,8 @@ import type { RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
 import { ownSlot, type ListedObject } from '../peers.js';
-import { answerBatchItem } from '../batch-item.js';
+import { answerBatchItem, batchItemInfo } from '../batch-item.js';
+import { isStackOverflow } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { invalidJson, invalidRequest, type AnthropicError } from './errors.js';
@@ -148,6 +149,7 @@ function batchObject(b: StoredBatch, host: string): Record<string, unknown> {
 }
 
 const INTERNAL: AnthropicError = { status: 500, type: 'api_error', message: 'Internal server error' };
+const TOO_DEEP = 'The request body nests JSON arrays and objects too deeply to be processed.';
 
 /**
  * The request each batch entry stands for (the batch's own headers: key, version, betas),
@@ -157,7 +159,8 @@ const INTERNAL: AnthropicError = { status: 500, type: 'api_error', message: 'Int
 function answerOne(ctx: ThreadContext, info: RequestInfo, b: StoredBatch, i: number, body: string): { line: string; ok: boolean; delayMs: number } {
   const customId = b.customIds[i]!;
   // The Messages handler answers synchronously.
-  const reply = answerBatchItem(ctx, b.source + i, b.fault + i, () => createMessage(ctx, info, body)) as Reply;
+  const failed = (err: unknown): Reply => anthropicErrorReply(anthropicRequestId(ctx.requestRng(undefined, '')), 'anthropic_batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP) : INTERNAL, 'invalid_request', OTHER_MODEL);
+  const reply = answerBatchItem(ctx, b.source + i, () => createMessage(ctx, batchItemInfo(info, b.fault + i), body), failed) as Reply;
   // A held, reset or cut reply (a chaos fault) is a failed request, as is a body that is not JSON (an empty 200).
   const errored = (): { line: string; ok: boolean; delayMs: number } => ({ line: erroredLine(customId, INTERNAL, anthropicRequestId(ctx.requestRng(undefined, ''))), ok: false, delayMs: 0 });
   if (reply.kind !== 'json' || reply.truncate === true) return errored();
@@ -315,9 +318,7 @@ function createBatch(ctx: ThreadContext, info: RequestInfo, body: string, fail: 
     bytes: 0,
   };
   registry.add(b);
-  // Each request is answered as if sent alone with the batch's headers; the batch's own overrides do not apply to it.
-  const itemInfo: RequestInfo = { ...info, params: [], overrideFault: '', overrideTtftMs: '', overrideEntry: '' };
-  setImmediate(() => answerSlice(ctx, registry, b, itemInfo));
+  setImmediate(() => answerSlice(ctx, registry, b, info));
   return ok(JSON.stringify(batchObject(b, info.host)));
 }
 

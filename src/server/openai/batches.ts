@@ -15,18 +15,19 @@
  */
 import { performance } from 'node:perf_hooks';
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { answerBatchItem } from '../batch-item.js';
-import type { RequestInfo } from '../http-exchange.js';
+import { answerBatchItem, batchItemInfo } from '../batch-item.js';
+import { isStackOverflow, type RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
 import { foreignOwner, ownSlot, throwIfFailed, type ListedObject } from '../peers.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
+import { combineSeeds, hashString, SeededRandom } from '../../timing/random.js';
 import { chatCompletions } from './chat.js';
 import { completions } from './completions.js';
 import { itemPage } from './conversations.js';
 import { embeddings } from './embeddings.js';
-import { bodyNotObject, INVALID_JSON, invalidRequest, type OpenAIError } from './errors.js';
+import { bodyNotObject, INTERNAL_ERROR, INVALID_JSON, invalidRequest, type OpenAIError } from './errors.js';
 import { fileContent, fileNotFound, writeFile } from './files.js';
 import { moderations } from './moderations.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
@@ -38,6 +39,9 @@ const MAX_REQUESTS = 50_000;
 const SLICE = 32;
 const SLICE_MS = 5;
 const DAY_S = 24 * 3600;
+/** Output a batch may hold: past it, a line's answer is replaced by an error line (a reply of `n: 128` choices per line adds up). */
+const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+const TOO_DEEP = 'The request body nests JSON arrays and objects too deeply to be processed.';
 
 type Handler = (ctx: ThreadContext, info: RequestInfo, body: string) => Reply | Promise<Reply>;
 
@@ -68,8 +72,12 @@ interface StoredBatch {
   /** Null when validation failed; then `errors` says why. */
   readonly lines: BatchLine[] | null;
   readonly errors: readonly Record<string, unknown>[];
-  readonly output: string[];
-  readonly failures: string[];
+  /** Output and error lines until the files are written (then emptied), and how many of each. */
+  output: Buffer[];
+  failures: Buffer[];
+  completed: number;
+  failed: number;
+  outputBytes: number;
   answered: number;
   doneMs: number;
   cancelledAt: number | null;
@@ -82,9 +90,17 @@ const registryFor = perThread(() => new Map<string, StoredBatch>());
 
 function finish(ctx: ThreadContext, b: StoredBatch, nowMs: number): void {
   if (b.completedAt !== null || b.cancelledAt !== null || b.lines === null || b.answered < b.lines.length || nowMs < b.doneMs) return;
+  writeResults(ctx, b);
   b.completedAt = Math.floor(nowMs / 1000);
-  if (b.output.length > 0) b.outputFileId = writeFile(ctx, `${b.id}_output.jsonl`, 'batch_output', Buffer.from(b.output.join('\n') + '\n')).id;
-  if (b.failures.length > 0) b.errorFileId = writeFile(ctx, `${b.id}_error.jsonl`, 'batch_output', Buffer.from(b.failures.join('\n') + '\n')).id;
+}
+
+/** Writes the output and error files (file ids drawn from the batch id, so a run's ids do not depend on its polling), and lets go of the lines. */
+function writeResults(ctx: ThreadContext, b: StoredBatch): void {
+  const rng = new SeededRandom(hashString(b.id));
+  if (b.output.length > 0) b.outputFileId = writeFile(ctx, `${b.id}_output.jsonl`, 'batch_output', Buffer.concat(b.output), rng).id;
+  if (b.failures.length > 0) b.errorFileId = writeFile(ctx, `${b.id}_error.jsonl`, 'batch_output', Buffer.concat(b.failures), rng).id;
+  b.output = [];
+  b.failures = [];
 }
 
 function batchObject(ctx: ThreadContext, b: StoredBatch): Record<string, unknown> {
@@ -112,14 +128,13 @@ function batchObject(ctx: ThreadContext, b: StoredBatch): Record<string, unknown
     expired_at: null,
     cancelling_at: b.cancelledAt,
     cancelled_at: b.cancelledAt,
-    request_counts: { total, completed: done ? b.output.length : 0, failed: done ? b.failures.length : 0 },
+    request_counts: { total, completed: done ? b.completed : 0, failed: done ? b.failed : 0 },
     metadata: b.metadata,
   };
 }
 
-/** One answered request as its output line, and whether it failed (the error file's). */
-function outputLine(ctx: ThreadContext, customId: string, reply: Reply): { line: string; failed: boolean } {
-  const id = `batch_req_${ctx.requestRng(undefined, '').hex(4)}`;
+/** One answered request as its output line, and whether it failed (the error file's); `id` is drawn from the batch and the line. */
+function outputLine(id: string, customId: string, reply: Reply): { line: string; failed: boolean } {
   if (reply.kind !== 'json' || reply.truncate === true) {
     return { line: JSON.stringify({ id, custom_id: customId, response: null, error: { code: 'server_error', message: 'The server had an error while processing your request.' } }), failed: true };
   }
@@ -140,11 +155,21 @@ function answerSlice(ctx: ThreadContext, b: StoredBatch, info: RequestInfo): voi
   for (let n = 0; n < SLICE && b.answered < lines.length && performance.now() - startedMs < SLICE_MS; n++) {
     const i = b.answered;
     const line = lines[i]!;
-    const reply = answerBatchItem(ctx, b.source + i, b.fault + i, () => handler(ctx, info, line.body));
+    const failed = (err: unknown): Reply => openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), 'batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP, null, null) : INTERNAL_ERROR, 'invalid_request', OTHER_MODEL);
+    const reply = answerBatchItem(ctx, b.source + i, () => handler(ctx, batchItemInfo(info, b.fault + i), line.body), failed);
     const take = (r: Reply): void => {
       if (b.cancelledAt !== null) return;
-      const { line: out, failed } = outputLine(ctx, line.customId, r);
-      (failed ? b.failures : b.output).push(out);
+      const id = `batch_req_${new SeededRandom(combineSeeds(hashString(b.id), i)).hex(4)}`;
+      let { line: out, failed } = outputLine(id, line.customId, r);
+      if (b.outputBytes + out.length > MAX_OUTPUT_BYTES) {
+        out = JSON.stringify({ id, custom_id: line.customId, response: null, error: { code: 'batch_output_too_large', message: `The batch's output passed ${MAX_OUTPUT_BYTES} bytes.` } });
+        failed = true;
+      }
+      const bytes = Buffer.from(out + '\n');
+      b.outputBytes += bytes.length;
+      (failed ? b.failures : b.output).push(bytes);
+      if (failed) b.failed++;
+      else b.completed++;
       b.doneMs = Math.max(b.doneMs, b.createdAt * 1000 + (r.kind === 'json' ? r.delayMs : 0));
       line.body = '';
       b.answered++;
@@ -217,8 +242,7 @@ export function batchesRequest(ctx: ThreadContext, info: RequestInfo, op: Op, ot
     if (b.completedAt === null && b.lines !== null && b.cancelledAt === null) {
       b.cancelledAt = Math.floor(Date.now() / 1000);
       // What was answered stays in the output; the rest is not run.
-      if (b.output.length > 0) b.outputFileId = writeFile(ctx, `${b.id}_output.jsonl`, 'batch_output', Buffer.from(b.output.join('\n') + '\n')).id;
-      if (b.failures.length > 0) b.errorFileId = writeFile(ctx, `${b.id}_error.jsonl`, 'batch_output', Buffer.from(b.failures.join('\n') + '\n')).id;
+      writeResults(ctx, b);
     }
   }
   return ok(JSON.stringify(batchObject(ctx, b)));
@@ -274,6 +298,9 @@ export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string)
       errors: valid ? [] : (parsed as Record<string, unknown>[]),
       output: [],
       failures: [],
+      completed: 0,
+      failed: 0,
+      outputBytes: 0,
       answered: 0,
       doneMs: createdAt * 1000,
       cancelledAt: null,
@@ -284,9 +311,7 @@ export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string)
     const registry = registryFor(ctx);
     registry.set(b.id, b);
     if (registry.size > MAX_BATCHES) registry.delete(registry.keys().next().value!);
-    // Each line is answered with the batch's own key and request headers; the batch's overrides do not apply to it.
-    const itemInfo: RequestInfo = { ...info, params: [], overrideFault: '', overrideTtftMs: '', overrideEntry: '' };
-    if (lines !== null) setImmediate(() => answerSlice(ctx, b, itemInfo));
+    if (lines !== null) setImmediate(() => answerSlice(ctx, b, info));
     return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: JSON.stringify(batchObject(ctx, b)), delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
   };
   const owner = foreignOwner(ctx, fileId);

@@ -14,6 +14,7 @@ import { safeDecode } from '../path-segment.js';
 import { ownSlot } from '../peers.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
+import type { SeededRandom } from '../../timing/random.js';
 import { itemPage } from './conversations.js';
 import { invalidRequest, type OpenAIError } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
@@ -64,9 +65,9 @@ export function fileObject(f: StoredFile): Record<string, unknown> {
   return { id: f.id, object: 'file', bytes: f.content.length, created_at: f.createdAt, filename: f.filename, purpose: f.purpose, status: 'processed', expires_at: null, status_details: null };
 }
 
-/** Keeps a file this thread writes (a batch's output), named for this thread. */
-export function writeFile(ctx: ThreadContext, filename: string, purpose: string, content: Buffer): StoredFile {
-  const f: StoredFile = { id: ownedId(ctx.requestRng(undefined, ''), 'file-', 22, ownSlot(ctx)), seq: ctx.nextStoreSeq(), filename, purpose, createdAt: Math.floor(Date.now() / 1000), content };
+/** Keeps a file this thread writes (a batch's output), named for this thread; `rng` draws its id (default: the request's source). */
+export function writeFile(ctx: ThreadContext, filename: string, purpose: string, content: Buffer, rng: SeededRandom = ctx.requestRng(undefined, '')): StoredFile {
+  const f: StoredFile = { id: ownedId(rng, 'file-', 22, ownSlot(ctx)), seq: ctx.nextStoreSeq(), filename, purpose, createdAt: Math.floor(Date.now() / 1000), content };
   registryFor(ctx).add(f);
   return f;
 }
