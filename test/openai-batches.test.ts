@@ -41,6 +41,11 @@ describe('Files and Batch API', () => {
     expect(ids).toContain(file.id);
     expect(await client().files.delete(file.id)).toEqual({ id: file.id, object: 'file', deleted: true });
     await rejection(client().files.retrieve(file.id), OpenAI.NotFoundError);
+    // Any bytes come back as sent: an image, say.
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe, 0xc3, 0x28, 0x80]);
+    const image = await client().files.create({ file: await toFile(png, 'pixel.png'), purpose: 'vision' });
+    expect(image.bytes).toBe(png.length);
+    expect(Buffer.from(await (await client().files.content(image.id)).arrayBuffer())).toEqual(png);
     const bad = await rejection(client().files.create({ file: await toFile(Buffer.from('x'), 'x.txt'), purpose: 'nonsense' as 'batch' }), OpenAI.BadRequestError);
     expect(bad.param).toBe('purpose');
   });

@@ -331,6 +331,18 @@ export function countsOffThread(handler: PostHandler, when: (info: RequestInfo) 
   return handler;
 }
 
+/** Handlers whose body is bytes rather than UTF-8 text, marked by `takesBytes`. */
+const BYTE_BODIES = new WeakSet<PostHandler>();
+
+/**
+ * Marks a handler whose body is bytes, not UTF-8 text (a file upload): it gets one character per
+ * byte (latin1), and `Buffer.from(body, 'latin1')` gives the exact bytes back.
+ */
+export function takesBytes(handler: PostHandler): PostHandler {
+  BYTE_BODIES.add(handler);
+  return handler;
+}
+
 /** Runs the handler once the pool has counted `texts`, taking its counts as made; the thread serves others meanwhile. */
 function countThenSettle(ex: Exchange, route: string, errors: RouteErrors, handler: PostHandler, body: string, texts: readonly string[]): void {
   const run = (): void => settle(ex, route, errors, () => handler(ex.info, body));
@@ -382,6 +394,7 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
   const reads = fieldMask(fields);
   const route = `${method.toUpperCase()} ${pattern}`;
   const offThread = COUNTING_OFF_THREAD.get(handler);
+  const bytes = BYTE_BODIES.has(handler);
   app[method](pattern, (res, req) => {
     const ex = begin(res, req, paramCount, reads);
     if (draining) {
@@ -413,10 +426,11 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
       // ArrayBuffer copy cost 0.5 µs, several times the decode). A split body is decoded whole,
       // since a chunk boundary can cut a UTF-8 sequence.
       let body: string;
-      if (ex.bodyChunks.length === 0) body = UTF8.decode(chunk);
+      if (ex.bodyChunks.length === 0) body = bytes ? Buffer.from(chunk).toString('latin1') : UTF8.decode(chunk);
       else {
         ex.bodyChunks.push(Buffer.from(chunk));
-        body = UTF8.decode(Buffer.concat(ex.bodyChunks, ex.bodyBytes));
+        const whole = Buffer.concat(ex.bodyChunks, ex.bodyBytes);
+        body = bytes ? whole.toString('latin1') : UTF8.decode(whole);
       }
       ex.bodyChunks = NO_BODY_CHUNKS;
       if (offThread !== undefined && body.length >= OFF_THREAD_BODY_CHARS && offThread(ex.info)) {

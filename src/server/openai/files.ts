@@ -3,9 +3,9 @@
  * `files.create` sends it), retrieve, list, content and delete. A batch's input is an uploaded
  * JSONL file and its output and errors are files the batch writes (`./batches.ts`).
  *
- * Files are text (JSONL): the body arrives decoded as UTF-8, so a binary upload would not survive.
- * Kept by the server thread that received one, bounded; the id names that thread
- * (`../owner-ids.ts`), and a request on another thread asks it (`../peers.ts`).
+ * The upload's body is taken as bytes (`takesBytes`), so any file comes back byte for byte. Kept
+ * by the server thread that received one, bounded; the id names that thread (`../owner-ids.ts`),
+ * and a request on another thread asks it (`../peers.ts`).
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
@@ -119,7 +119,7 @@ export function filesRequest(ctx: ThreadContext, info: RequestInfo, op: Op, othe
   }
 }
 
-/** POST /v1/files: a multipart upload of `file` and `purpose`. */
+/** POST /v1/files: a multipart upload of `file` and `purpose`; `body` is the bytes as latin1 (`takesBytes`). */
 export async function uploadFile(ctx: ThreadContext, info: RequestInfo, body: string): Promise<Reply> {
   const route = 'files';
   const requestId = requestIdFor(info, ctx.requestRng(undefined, ''));
@@ -130,7 +130,7 @@ export async function uploadFile(ctx: ThreadContext, info: RequestInfo, body: st
   let form: FormData;
   try {
     // Node's own multipart parser (undici's), as a Response reads a body.
-    form = await new Response(Buffer.from(body, 'utf8'), { headers: { 'content-type': info.contentType } }).formData();
+    form = await new Response(Buffer.from(body, 'latin1'), { headers: { 'content-type': info.contentType } }).formData();
   } catch {
     return fail(invalidRequest('The request body is not valid multipart/form-data.', null, null));
   }

@@ -1,6 +1,6 @@
 /** The OpenAI surface: Chat Completions, legacy Completions, Embeddings and Models, under `/v1` and without the prefix. */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { countsOffThread, getRoute, postRoute, type PostHandler, type RequestField, type RequestInfo } from '../http-exchange.js';
+import { countsOffThread, getRoute, postRoute, takesBytes, type PostHandler, type RequestField, type RequestInfo } from '../http-exchange.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { chatCompletions } from './chat.js';
 import { completions } from './completions.js';
@@ -89,7 +89,7 @@ export const openAISurface: Surface = {
       postRoute(app, `${prefix}/embeddings`, 0, errors, (info, body) => embeddings(ctx, info, body), OPENAI_FIELDS);
       postRoute(app, `${prefix}/moderations`, 0, errors, countsOffThread((info, body) => moderations(ctx, info, body), keyed), OPENAI_FIELDS);
       // Files and batches (`./files.ts`, `./batches.ts`); one object's routes run on the thread that holds it.
-      postRoute(app, `${prefix}/files`, 0, errors, (info, body) => anthropicFiles(info) ?? uploadFile(ctx, info, body), [...OPENAI_FIELDS, 'content-type', 'anthropic-version', 'method', 'url']);
+      postRoute(app, `${prefix}/files`, 0, errors, takesBytes((info, body) => anthropicFiles(info) ?? uploadFile(ctx, info, body)), [...OPENAI_FIELDS, 'content-type', 'anthropic-version', 'method', 'url']);
       getRoute(app, 'get', `${prefix}/files`, 0, errors, (info) => anthropicFiles(info) ?? files(info, ''));
       getRoute(app, 'get', `${prefix}/files/:id`, 1, errors, (info) => anthropicFiles(info) ?? owned.file_get(info, ''));
       getRoute(app, 'get', `${prefix}/files/:id/content`, 1, errors, (info) => anthropicFiles(info) ?? owned.file_content(info, ''));
