@@ -106,7 +106,10 @@ describe('Batch API at realistic speed', () => {
   it('stays in progress until its answers would have been generated; a cancel ends it', async () => {
     const file = await client().files.create({ file: await toFile(Buffer.from(jsonl([chatLine('a', 'Hi'), chatLine('b', 'Hi')])), 'in.jsonl'), purpose: 'batch' });
     const batch = await client().batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
-    expect((await client().batches.retrieve(batch.id)).status).toBe('in_progress');
+    const running = await client().batches.retrieve(batch.id);
+    expect(running.status).toBe('in_progress');
+    // Nothing would have been generated yet: the counts move as answers would arrive.
+    expect(running.request_counts).toEqual({ total: 2, completed: 0, failed: 0 });
     const cancelled = await client().batches.cancel(batch.id);
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.cancelled_at).not.toBeNull();
