@@ -51,9 +51,9 @@ describe('a thread\'s link to the others', () => {
   it('posts each ask to the owner, resolves it with its answer, and drops a second answer', async () => {
     const sent: FromThread[] = [];
     const link = new PeerLink(1, 3, 0, (msg) => sent.push(msg));
-    const asked = link.ask(2, { kind: 'chat_list' });
-    expect(sent).toEqual([{ type: 'peer-ask', slot: 1, to: 2, askId: 0, query: { kind: 'chat_list' } }]);
-    const answer: PeerAnswer = { kind: 'chat_list', entries: [] };
+    const asked = link.ask(2, { kind: 'list', list: 'files', host: '' });
+    expect(sent).toEqual([{ type: 'peer-ask', slot: 1, to: 2, askId: 0, query: { kind: 'list', list: 'files', host: '' } }]);
+    const answer: PeerAnswer = { kind: 'list', entries: [] };
     link.answered(0, answer);
     link.answered(0, { kind: 'unanswered' });
     expect(await asked).toBe(answer);
@@ -62,13 +62,13 @@ describe('a thread\'s link to the others', () => {
   it('numbers a restarted thread\'s asks apart from its predecessor\'s, so a late answer meets no one', async () => {
     const sent: FromThread[] = [];
     const before = new PeerLink(1, 2, 7, (msg) => sent.push(msg));
-    void before.ask(0, { kind: 'chat_list' });
+    void before.ask(0, { kind: 'list', list: 'files', host: '' });
     const after = new PeerLink(1, 2, 8, (msg) => sent.push(msg));
-    const asked = after.ask(0, { kind: 'chat_list' });
+    const asked = after.ask(0, { kind: 'list', list: 'files', host: '' });
     const [old, fresh] = sent.map((m) => (m.type === 'peer-ask' ? m.askId : -1));
     expect(old).not.toBe(fresh);
-    after.answered(old!, { kind: 'chat_list', entries: [{ seq: 1, body: new Uint8Array(1) }] });
-    const answer: PeerAnswer = { kind: 'chat_list', entries: [] };
+    after.answered(old!, { kind: 'list', entries: [{ seq: 1, json: '{}' }] });
+    const answer: PeerAnswer = { kind: 'list', entries: [] };
     after.answered(fresh!, answer);
     expect(await asked).toBe(answer);
   });
@@ -77,7 +77,7 @@ describe('a thread\'s link to the others', () => {
     const link = new PeerLink(0, 2, 0, () => {
       throw new Error('could not be cloned');
     });
-    expect(await link.ask(1, { kind: 'chat_list' })).toEqual({ kind: 'failed', reason: 'internal' });
+    expect(await link.ask(1, { kind: 'list', list: 'files', host: '' })).toEqual({ kind: 'failed', reason: 'internal' });
   });
 
   it('takes an owner that does not answer in time as late', async () => {
@@ -92,7 +92,7 @@ describe('a thread\'s link to the others', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(await asked).toEqual({ kind: 'late' });
     // The late answer finds no one waiting.
-    link.answered(0, { kind: 'chat_list', entries: [] });
+    link.answered(0, { kind: 'list', entries: [] });
   });
 });
 

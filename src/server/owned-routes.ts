@@ -9,7 +9,7 @@ import type { Reply } from './reply.js';
 import type { ThreadContext } from './thread-context.js';
 import { listStoredChats, storedChatEntries, storedChatRequest } from './openai/chat-store.js';
 import { appendItemsById, conversationsRequest, conversationTurnsById, type ConversationItem } from './openai/conversations.js';
-import { foreignOwner, replyFromPeer, throwIfFailed, type OwnedRoute, type PeerAnswer, type PeerQuery, type StoredChatEntry } from './peers.js';
+import { foreignOwner, replyFromPeer, throwIfFailed, type OwnedRoute, type PeerAnswer, type PeerQuery, type ListedObject, type ListKind } from './peers.js';
 import { conversationsFor } from './openai/responses-context.js';
 import { cancelResponse, deleteResponse, listInputItems, retrieveResponse } from './openai/responses.js';
 import { cachedContentsRequest, cacheListings, cacheView } from './gemini/caches.js';
@@ -68,58 +68,33 @@ export function ownedRoute(ctx: ThreadContext, route: OwnedRoute): PostHandler {
   };
 }
 
-/** Every other thread's answer to `query` (a list's entries); a late or failing thread fails the list, which would otherwise look complete. */
-function gatherOthers<T>(ctx: ThreadContext, query: PeerQuery, entries: (answer: PeerAnswer) => readonly T[]): Promise<T[]> | undefined {
-  const peers = ctx.peers;
-  if (peers === null) return undefined;
-  const asks = Array.from({ length: peers.threads }, (_, slot) => slot)
-    .filter((slot) => slot !== peers.slot)
-    .map((slot) =>
-      peers.ask(slot, query).then((a) => {
-        throwIfFailed(a, `a list (${query.kind})`);
-        return entries(a);
-      }),
-    );
-  return Promise.all(asks).then((lists) => lists.flat());
-}
+/** Each list: this thread's objects, and the reply with other threads' objects added. */
+const LISTS = {
+  chat_completions: { local: (ctx) => storedChatEntries(ctx), reply: (ctx, info, _body, others) => listStoredChats(ctx, info, others) },
+  files: { local: (ctx) => fileListings(ctx), reply: (ctx, info, _body, others) => filesRequest(ctx, info, 'list', others) },
+  batches: { local: (ctx) => openAIBatchListings(ctx), reply: (ctx, info, _body, others) => openAIBatchesRequest(ctx, info, 'list', others) },
+  message_batches: { local: (ctx, host) => batchListings(ctx, host), reply: (ctx, info, body, others) => batchesRequest(ctx, info, body, 'list', others) },
+  cached_contents: { local: (ctx) => cacheListings(ctx), reply: (ctx, info, body, others) => cachedContentsRequest(ctx, info, body, 'list', others) },
+} as const satisfies Record<ListKind, { local(ctx: ThreadContext, host: string): ListedObject[]; reply(ctx: ThreadContext, info: RequestInfo, body: string, others: readonly ListedObject[]): Reply }>;
 
-/** `GET /v1beta/cachedContents`: every thread's live caches. */
-export function listCachedContents(ctx: ThreadContext): PostHandler {
+/**
+ * The handler of a list that gathers every thread's objects (stored chat completions, files,
+ * batches, Gemini caches): each other thread answers with its own, and a late or failing thread
+ * fails the list, which would otherwise look complete.
+ */
+export function listRoute(ctx: ThreadContext, list: ListKind): PostHandler {
   return (info, body) => {
-    const others = gatherOthers(ctx, { kind: 'gemini_cache_list' }, (a) => (a.kind === 'gemini_cache_list' ? a.entries : []));
-    return others === undefined ? cachedContentsRequest(ctx, info, body, 'list') : others.then((entries) => cachedContentsRequest(ctx, info, body, 'list', entries));
-  };
-}
-
-/** `GET /v1/files`: every thread's files. */
-export function listFiles(ctx: ThreadContext): PostHandler {
-  return (info) => {
-    const others = gatherOthers(ctx, { kind: 'file_list' }, (a) => (a.kind === 'file_list' ? a.entries : []));
-    return others === undefined ? filesRequest(ctx, info, 'list') : others.then((entries) => filesRequest(ctx, info, 'list', entries));
-  };
-}
-
-/** `GET /v1/batches`: every thread's batches. */
-export function listBatches(ctx: ThreadContext): PostHandler {
-  return (info) => {
-    const others = gatherOthers(ctx, { kind: 'batch_list' }, (a) => (a.kind === 'batch_list' ? a.entries : []));
-    return others === undefined ? openAIBatchesRequest(ctx, info, 'list') : others.then((entries) => openAIBatchesRequest(ctx, info, 'list', entries));
-  };
-}
-
-/** `GET /v1/messages/batches`: every thread's message batches. */
-export function listMessageBatches(ctx: ThreadContext): PostHandler {
-  return (info, body) => {
-    const others = gatherOthers(ctx, { kind: 'anthropic_batch_list', host: info.host }, (a) => (a.kind === 'anthropic_batch_list' ? a.entries : []));
-    return others === undefined ? batchesRequest(ctx, info, body, 'list') : others.then((entries) => batchesRequest(ctx, info, body, 'list', entries));
-  };
-}
-
-/** `GET /v1/chat/completions`: every thread's stored completions. */
-export function listChatCompletions(ctx: ThreadContext): PostHandler {
-  return (info) => {
-    const others = gatherOthers(ctx, { kind: 'chat_list' }, (a): readonly StoredChatEntry[] => (a.kind === 'chat_list' ? a.entries : []));
-    return others === undefined ? listStoredChats(ctx, info, []) : others.then((entries) => listStoredChats(ctx, info, entries));
+    const peers = ctx.peers;
+    if (peers === null) return LISTS[list].reply(ctx, info, body, []);
+    const asks = Array.from({ length: peers.threads }, (_, slot) => slot)
+      .filter((slot) => slot !== peers.slot)
+      .map((slot) =>
+        peers.ask(slot, { kind: 'list', list, host: info.host }).then((a) => {
+          throwIfFailed(a, `the list of ${list}`);
+          return a.kind === 'list' ? a.entries : [];
+        }),
+      );
+    return Promise.all(asks).then((lists) => LISTS[list].reply(ctx, info, body, lists.flat()));
   };
 }
 
@@ -143,22 +118,15 @@ export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
     }
     case 'append':
       return { kind: 'appended', found: appendItemsById(ctx, query.conversation, JSON.parse(query.itemsJson) as ConversationItem[]) };
-    case 'chat_list':
-      return { kind: 'chat_list', entries: storedChatEntries(ctx).map((e) => ({ seq: e.seq, body: ownBytes(e.body) })) };
+    case 'list':
+      return { kind: 'list', entries: LISTS[query.list].local(ctx, query.host) };
     case 'gemini_cache':
       return { kind: 'gemini_cache', cache: cacheView(ctx, query.name) };
-    case 'gemini_cache_list':
-      return { kind: 'gemini_cache_list', entries: cacheListings(ctx) };
-    case 'anthropic_batch_list':
-      return { kind: 'anthropic_batch_list', entries: batchListings(ctx, query.host) };
     case 'file_content': {
       const content = fileContent(ctx, query.id);
       return { kind: 'file_content', content: content === undefined ? null : ownBytes(content) };
     }
-    case 'file_list':
-      return { kind: 'file_list', entries: fileListings(ctx) };
-    case 'batch_list':
-      return { kind: 'batch_list', entries: openAIBatchListings(ctx) };
+
   }
 }
 

@@ -57,11 +57,8 @@ export interface ListedObject {
   readonly json: string;
 }
 
-/** A stored chat completion as the list gathers it: its place in the run's order of stores, and its body. */
-export interface StoredChatEntry {
-  readonly seq: number;
-  readonly body: Uint8Array;
-}
+/** The lists that gather every thread's objects (stored chat completions, files, batches, Gemini caches). */
+export type ListKind = 'chat_completions' | 'files' | 'batches' | 'message_batches' | 'cached_contents';
 
 export type PeerQuery =
   /** Answer this request on the object's owner, as if it had arrived there. */
@@ -74,19 +71,12 @@ export type PeerQuery =
    * threads would be lost on the way.
    */
   | { readonly kind: 'append'; readonly conversation: string; readonly itemsJson: string }
-  /** Every stored chat completion the thread holds. */
-  | { readonly kind: 'chat_list' }
+  /** The thread's objects of one list, as JSON in the run's order of stores (a message batch names `host` in its results URL). */
+  | { readonly kind: 'list'; readonly list: ListKind; readonly host: string }
   /** A Gemini cached content, for a generate request that names it. */
   | { readonly kind: 'gemini_cache'; readonly name: string }
-  /** Every live Gemini cached content the thread holds. */
-  | { readonly kind: 'gemini_cache_list' }
-  /** Every Anthropic message batch the thread holds, with result URLs on `host`. */
-  | { readonly kind: 'anthropic_batch_list'; readonly host: string }
   /** An uploaded file's bytes, for a batch on another thread that reads it. */
-  | { readonly kind: 'file_content'; readonly id: string }
-  /** Every file, and every OpenAI batch, the thread holds. */
-  | { readonly kind: 'file_list' }
-  | { readonly kind: 'batch_list' };
+  | { readonly kind: 'file_content'; readonly id: string };
 
 /** A JSON reply as it crosses threads (a Buffer body arrives as a Uint8Array). */
 export interface PeerReply {
@@ -118,13 +108,9 @@ export type PeerAnswer =
       readonly conversation: readonly InputTurn[] | null;
     }
   | { readonly kind: 'appended'; readonly found: boolean }
-  | { readonly kind: 'chat_list'; readonly entries: readonly StoredChatEntry[] }
+  | { readonly kind: 'list'; readonly entries: readonly ListedObject[] }
   | { readonly kind: 'gemini_cache'; readonly cache: GeminiCacheView | null }
-  | { readonly kind: 'gemini_cache_list'; readonly entries: readonly ListedObject[] }
-  | { readonly kind: 'anthropic_batch_list'; readonly entries: readonly ListedObject[] }
-  | { readonly kind: 'file_content'; readonly content: Uint8Array | null }
-  | { readonly kind: 'file_list'; readonly entries: readonly ListedObject[] }
-  | { readonly kind: 'batch_list'; readonly entries: readonly ListedObject[] };
+  | { readonly kind: 'file_content'; readonly content: Uint8Array | null };
 
 /** The other server threads, as a thread sees them. */
 export interface Peers {

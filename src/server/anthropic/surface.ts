@@ -5,7 +5,7 @@
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { countsOffThread, getRoute, postRoute, type RequestField, type RequestInfo } from '../http-exchange.js';
-import { listMessageBatches, ownedRoute } from '../owned-routes.js';
+import { listRoute, ownedRoute } from '../owned-routes.js';
 import { batchesRequest } from './batches.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { errorTypeFor } from './errors.js';
@@ -48,7 +48,7 @@ export const anthropicSurface: Surface = {
       anthropic_batch_delete: ownedRoute(ctx, 'anthropic_batch_delete'),
       anthropic_batch_results: ownedRoute(ctx, 'anthropic_batch_results'),
     };
-    const listBatches = listMessageBatches(ctx);
+    const listBatches = listRoute(ctx, 'message_batches');
     for (const prefix of ['/v1', '']) {
       postRoute(app, `${prefix}/messages`, 0, errors, countsOffThread((info, body) => createMessage(ctx, info, body), keyed), ANTHROPIC_FIELDS);
       postRoute(app, `${prefix}/messages/count_tokens`, 0, errors, countsOffThread((info, body) => countMessageTokens(ctx, info, body), keyed), ANTHROPIC_FIELDS);

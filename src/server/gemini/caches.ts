@@ -14,6 +14,7 @@
  * thread (`../owner-ids.ts`), and a request on another thread asks it (`../peers.ts`).
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
+import { BoundedStore } from '../bounded-store.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
@@ -60,33 +61,28 @@ interface StoredCache {
   readonly fieldsJson: string;
 }
 
+/** The thread's caches: bounded, and an expired one is dropped when next looked up. */
 class CacheRegistry {
-  readonly #byId = new Map<string, StoredCache>();
-  #bytes = 0;
+  readonly #store = new BoundedStore<StoredCache>(MAX_CACHES, MAX_BYTES, (c) => c.fieldsJson.length);
 
   add(c: StoredCache): void {
-    this.#byId.set(c.id, c);
-    this.#bytes += c.fieldsJson.length;
-    while (this.#byId.size > MAX_CACHES || (this.#bytes > MAX_BYTES && this.#byId.size > 1)) this.delete(this.#byId.keys().next().value!);
+    this.#store.put(c.id, c);
   }
 
   /** A live cache; an expired one is dropped on the way. */
   get(id: string, nowMs: number): StoredCache | undefined {
-    const c = this.#byId.get(id);
+    const c = this.#store.get(id);
     if (c === undefined || nowMs < c.expireMs) return c;
-    this.delete(id);
+    this.#store.delete(id);
     return undefined;
   }
 
   delete(id: string): boolean {
-    const c = this.#byId.get(id);
-    if (c === undefined) return false;
-    this.#bytes -= c.fieldsJson.length;
-    return this.#byId.delete(id);
+    return this.#store.delete(id);
   }
 
   live(nowMs: number): StoredCache[] {
-    return [...this.#byId.values()].filter((c) => this.get(c.id, nowMs) !== undefined);
+    return [...this.#store.values()].filter((c) => this.get(c.id, nowMs) !== undefined);
   }
 }
 

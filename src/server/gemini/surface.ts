@@ -17,7 +17,7 @@ import { getGeminiModel, listGeminiModels } from './models.js';
 import { GEMINI_METHODS, parseModelPath } from './path.js';
 import { checkGeminiAuth, geminiErrorReply, queryOf } from './reply.js';
 import { cachedContentsRequest } from './caches.js';
-import { listCachedContents, ownedRoute } from '../owned-routes.js';
+import { listRoute, ownedRoute } from '../owned-routes.js';
 
 /** What the model routes read: the path (model and method), the key (header or `?key=`), and the method for errors. */
 const EMBED_METHOD = /:(batchEmbedContents|embedContent)(\?|$)/;
@@ -95,7 +95,7 @@ export const geminiSurface: Surface = {
     getRoute(app, 'get', '/v1beta/models/*', 0, errors, (info) => modelGet(ctx, info));
     // Explicit caches (`./caches.ts`); one cache's routes run on the thread that holds it.
     postRoute(app, '/v1beta/cachedContents', 0, errors, (info, body) => cachedContentsRequest(ctx, info, body, 'create'), GEMINI_FIELDS);
-    const list = listCachedContents(ctx);
+    const list = listRoute(ctx, 'cached_contents');
     getRoute(app, 'get', '/v1beta/cachedContents', 0, errors, (info) => list(info, ''));
     const get = ownedRoute(ctx, 'gemini_cache_get');
     const update = ownedRoute(ctx, 'gemini_cache_update');

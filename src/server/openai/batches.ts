@@ -39,8 +39,11 @@ const MAX_REQUESTS = 50_000;
 const SLICE = 32;
 const SLICE_MS = 5;
 const DAY_S = 24 * 3600;
-/** Output a batch may hold: past it, a line's answer is replaced by an error line (a reply of `n: 128` choices per line adds up). */
-const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
+/**
+ * Output a batch may hold: past it, a line's answer is replaced by an error line (a reply of
+ * `n: 128` choices per line adds up). Half the file store's budget, so its files are always kept.
+ */
+const MAX_OUTPUT_BYTES = 128 * 1024 * 1024;
 const TOO_DEEP = 'The request body nests JSON arrays and objects too deeply to be processed.';
 
 type Handler = (ctx: ThreadContext, info: RequestInfo, body: string) => Reply | Promise<Reply>;

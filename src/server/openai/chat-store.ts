@@ -17,7 +17,7 @@ import type { OpenAIError } from './errors.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { itemPage } from './conversations.js';
 import { ResponseStore, STORE_MAX_BYTES, STORE_MAX_ENTRIES } from './responses-store.js';
-import type { StoredChatEntry } from '../peers.js';
+import type { ListedObject } from '../peers.js';
 
 interface Stored {
   readonly bodies: ResponseStore;
@@ -42,23 +42,23 @@ export function storeChatCompletion(ctx: ThreadContext, id: string, body: Buffer
 const notFound = (id: string): OpenAIError => ({ status: 404, message: `Chat completion with id '${id}' not found.`, type: 'invalid_request_error', param: null, code: null });
 
 /** The thread's stored completions with their sequence, for a list on any thread. */
-export function storedChatEntries(ctx: ThreadContext): StoredChatEntry[] {
+export function storedChatEntries(ctx: ThreadContext): ListedObject[] {
   const s = storeFor(ctx);
   return s.order.flatMap(({ id, seq }) => {
     const body = s.bodies.get(id);
-    return body === undefined ? [] : [{ seq, body }];
+    return body === undefined ? [] : [{ seq, json: body.toString('utf8') }];
   });
 }
 
 const route = 'chat_completions';
 
 /** `GET /v1/chat/completions`: this thread's stored completions and `others` (other threads'), oldest first unless `order=desc`, by `model`. */
-export function listStoredChats(ctx: ThreadContext, info: RequestInfo, others: readonly StoredChatEntry[]): Reply {
+export function listStoredChats(ctx: ThreadContext, info: RequestInfo, others: readonly ListedObject[]): Reply {
   const requestId = requestIdFor(info, ctx.requestRng(undefined, ''));
   const authError = checkOpenAIAuth(ctx, info);
   if (authError) return openAIErrorReply(requestId, route, authError, 'authentication', OTHER_MODEL);
   const model = new URLSearchParams(info.query).get('model');
-  const all = [...storedChatEntries(ctx), ...others].sort((a, b) => a.seq - b.seq).map((e) => JSON.parse(Buffer.from(e.body).toString('utf8')) as { id: string; model: string });
+  const all = [...storedChatEntries(ctx), ...others].sort((a, b) => a.seq - b.seq).map((e) => JSON.parse(e.json) as { id: string; model: string });
   return okReply(requestId, itemPage(model === null ? all : all.filter((c) => c.model === model || c.model.startsWith(`${model}-`)), info.query, 'asc'));
 }
 

@@ -9,9 +9,10 @@
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
+import { BoundedStore } from '../bounded-store.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
-import { ownSlot } from '../peers.js';
+import { ownSlot, type ListedObject } from '../peers.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import type { SeededRandom } from '../../timing/random.js';
@@ -33,33 +34,7 @@ export interface StoredFile {
   readonly content: Buffer;
 }
 
-class FileRegistry {
-  readonly #byId = new Map<string, StoredFile>();
-  #bytes = 0;
-
-  add(f: StoredFile): void {
-    this.#byId.set(f.id, f);
-    this.#bytes += f.content.length;
-    while (this.#byId.size > MAX_FILES || (this.#bytes > MAX_BYTES && this.#byId.size > 1)) this.delete(this.#byId.keys().next().value!);
-  }
-
-  get(id: string): StoredFile | undefined {
-    return this.#byId.get(id);
-  }
-
-  delete(id: string): boolean {
-    const f = this.#byId.get(id);
-    if (f === undefined) return false;
-    this.#bytes -= f.content.length;
-    return this.#byId.delete(id);
-  }
-
-  all(): StoredFile[] {
-    return [...this.#byId.values()];
-  }
-}
-
-const registryFor = perThread(() => new FileRegistry());
+const registryFor = perThread(() => new BoundedStore<StoredFile>(MAX_FILES, MAX_BYTES, (f) => f.content.length));
 
 export function fileObject(f: StoredFile): Record<string, unknown> {
   return { id: f.id, object: 'file', bytes: f.content.length, created_at: f.createdAt, filename: f.filename, purpose: f.purpose, status: 'processed', expires_at: null, status_details: null };
@@ -68,7 +43,7 @@ export function fileObject(f: StoredFile): Record<string, unknown> {
 /** Keeps a file this thread writes (a batch's output), named for this thread; `rng` draws its id (default: the request's source). */
 export function writeFile(ctx: ThreadContext, filename: string, purpose: string, content: Buffer, rng: SeededRandom = ctx.requestRng(undefined, '')): StoredFile {
   const f: StoredFile = { id: ownedId(rng, 'file-', 22, ownSlot(ctx)), seq: ctx.nextStoreSeq(), filename, purpose, createdAt: Math.floor(Date.now() / 1000), content };
-  registryFor(ctx).add(f);
+  registryFor(ctx).put(f.id, f);
   return f;
 }
 
@@ -78,10 +53,8 @@ export function fileContent(ctx: ThreadContext, id: string): Buffer | undefined 
 }
 
 /** This thread's files as a list gathers them. */
-export function fileListings(ctx: ThreadContext): { seq: number; json: string }[] {
-  return registryFor(ctx)
-    .all()
-    .map((f) => ({ seq: f.seq, json: JSON.stringify(fileObject(f)) }));
+export function fileListings(ctx: ThreadContext): ListedObject[] {
+  return [...registryFor(ctx).values()].map((f) => ({ seq: f.seq, json: JSON.stringify(fileObject(f)) }));
 }
 
 export const fileNotFound = (id: string): OpenAIError => ({ status: 404, message: `No such File object: ${id}`, type: 'invalid_request_error', param: 'id', code: null });
@@ -89,7 +62,7 @@ export const fileNotFound = (id: string): OpenAIError => ({ status: 404, message
 type Op = 'get' | 'content' | 'delete' | 'list';
 
 /** Every `/v1/files…` request but the upload; `params[0]` is the file id where the route has one. `others`: other threads' files, for a list. */
-export function filesRequest(ctx: ThreadContext, info: RequestInfo, op: Op, others: readonly { seq: number; json: string }[] = []): Reply {
+export function filesRequest(ctx: ThreadContext, info: RequestInfo, op: Op, others: readonly ListedObject[] = []): Reply {
   const route = 'files';
   const requestId = requestIdFor(info, ctx.requestRng(undefined, ''));
   const ok = (body: string | Buffer, contentType = JSON_TYPE): Reply => ({ kind: 'json', status: 200, contentType, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
@@ -98,7 +71,7 @@ export function filesRequest(ctx: ThreadContext, info: RequestInfo, op: Op, othe
   const registry = registryFor(ctx);
   if (op === 'list') {
     const purpose = new URLSearchParams(info.query).get('purpose');
-    const all = [...registry.all().map((f) => ({ seq: f.seq, json: JSON.stringify(fileObject(f)) })), ...others]
+    const all = [...fileListings(ctx), ...others]
       .sort((a, b) => a.seq - b.seq)
       .map((e) => JSON.parse(e.json) as { id: string; purpose: string })
       .filter((f) => purpose === null || f.purpose === purpose);

@@ -8,61 +8,17 @@
  * owner (`../owned-routes.ts`); a keep-alive client, which stays on one thread, never waits on
  * another. An id no thread holds answers 404 as OpenAI does for an unknown id.
  */
+import { BoundedStore } from '../bounded-store.js';
 import { perThread } from '../thread-context.js';
 
 export const STORE_MAX_ENTRIES = 1000;
 export const STORE_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Kept bodies: the final Response objects (bytes), or the requests behind them (text, sized by its length). */
-export class ResponseStore<T extends { readonly length: number } = Buffer> {
-  readonly #maxEntries: number;
-  readonly #maxBytes: number;
-  /** Insertion order is recency order: a hit moves its entry to the end. */
-  readonly #entries: Map<string, T>;
-  #bytes: number;
-  readonly #sizeOf: (body: T) => number;
-
+export class ResponseStore<T extends { readonly length: number } = Buffer> extends BoundedStore<T> {
   /** `sizeOf`: the memory a body takes (a string may take two bytes a character). */
   constructor(maxEntries = STORE_MAX_ENTRIES, maxBytes = STORE_MAX_BYTES, sizeOf: (body: T) => number = (b) => b.length) {
-    this.#maxEntries = maxEntries;
-    this.#maxBytes = maxBytes;
-    this.#sizeOf = sizeOf;
-    this.#entries = new Map();
-    this.#bytes = 0;
-  }
-
-  get size(): number {
-    return this.#entries.size;
-  }
-
-  put(id: string, body: T): void {
-    this.delete(id);
-    const size = this.#sizeOf(body);
-    if (size > this.#maxBytes) return;
-    this.#entries.set(id, body);
-    this.#bytes += size;
-    for (const [oldest, old] of this.#entries) {
-      if (this.#entries.size <= this.#maxEntries && this.#bytes <= this.#maxBytes) break;
-      this.#entries.delete(oldest);
-      this.#bytes -= this.#sizeOf(old);
-    }
-  }
-
-  get(id: string): T | undefined {
-    const body = this.#entries.get(id);
-    if (body !== undefined) {
-      this.#entries.delete(id);
-      this.#entries.set(id, body);
-    }
-    return body;
-  }
-
-  delete(id: string): boolean {
-    const body = this.#entries.get(id);
-    if (body === undefined) return false;
-    this.#entries.delete(id);
-    this.#bytes -= this.#sizeOf(body);
-    return true;
+    super(maxEntries, maxBytes, sizeOf);
   }
 }
 

@@ -12,7 +12,7 @@ import { checkOpenAIAuth, openAIErrorReply } from './reply.js';
 import { conversationsRequest } from './conversations.js';
 import { countResponseInputTokens, createResponse } from './responses.js';
 import { compactResponse } from './responses-compact.js';
-import { listBatches, listChatCompletions, listFiles, OWNED_ROUTES, ownedRoute } from '../owned-routes.js';
+import { listRoute, OWNED_ROUTES, ownedRoute } from '../owned-routes.js';
 import { uploadFile } from './files.js';
 import { anthropicSurface } from '../anthropic/surface.js';
 import type { Reply } from '../reply.js';
@@ -73,11 +73,11 @@ export const openAISurface: Surface = {
     const keyed = (info: RequestInfo): boolean => checkOpenAIAuth(ctx, info) === undefined;
     // Routes on one stored object run where it is held (`../owned-routes.ts`).
     const owned = Object.fromEntries(OWNED_ROUTES.map((r) => [r, ownedRoute(ctx, r)])) as Record<OwnedRoute, PostHandler>;
-    const listChats = listChatCompletions(ctx);
+    const listChats = listRoute(ctx, 'chat_completions');
     // Anthropic's Files API shares the path; its SDK's header tells it apart, and it is not served.
     const anthropicFiles = (info: RequestInfo): Reply | undefined => (info.anthropicVersion === '' ? undefined : anthropicSurface.errors.reply(404, `Invalid URL (${info.method} ${info.url})`, 'not_found'));
-    const files = listFiles(ctx);
-    const batches = listBatches(ctx);
+    const files = listRoute(ctx, 'files');
+    const batches = listRoute(ctx, 'batches');
     for (const prefix of ['/v1', '']) {
       postRoute(app, `${prefix}/chat/completions`, 0, errors, countsOffThread((info, body) => chatCompletions(ctx, info, body), keyed), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/chat/completions`, 0, errors, (info) => listChats(info, ''));
