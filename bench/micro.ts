@@ -1,7 +1,7 @@
 /**
  * Micro benchmarks of the hot pieces, in-process on the main thread: SSE frame assembly
  * (./micro-frames.ts), corpus sampling (here), the timer wheel (./micro-scheduler.ts), the
- * non-streaming handler (./micro-handler.ts) and a stats read (./micro-stats.ts), each as
+ * non-streaming handler (./micro-handler.ts), token counting on a cache miss (./micro-tokens.ts) and a stats read (./micro-stats.ts), each as
  * a ratio against a baseline measured in the same run (./micro-harness.ts).
  */
 import { readCorpusFile } from '../src/corpus/codec.js';
@@ -15,6 +15,7 @@ import { handlerPairs } from './micro-handler.js';
 import { measurePair, sink, type Body, type MicroOptions, type MicroResult, type Pair } from './micro-harness.js';
 import { schedulerPairs } from './micro-scheduler.js';
 import { statsPairs } from './micro-stats.js';
+import { tokenPairs } from './micro-tokens.js';
 import { progress } from './table.js';
 
 export type { MicroOptions, MicroResult } from './micro-harness.js';
@@ -56,7 +57,7 @@ function samplingPairs(corpus: Corpus, seed: number): Pair[] {
 /** Every micro case of this build, on the default corpus (also what `./ab.ts` loads from each build). */
 export function microPairs(seed: number): Pair[] {
   const corpus = new Corpus(compileCorpus(readCorpusFile(DEFAULT_CORPUS_FILE())), 'gpt-4o-mini');
-  return [...framePairs(corpus, seed), ...samplingPairs(corpus, seed), ...schedulerPairs(seed), ...handlerPairs(corpus, seed), ...statsPairs(seed)];
+  return [...framePairs(corpus, seed), ...samplingPairs(corpus, seed), ...schedulerPairs(seed), ...handlerPairs(corpus, seed), ...tokenPairs(seed), ...statsPairs(seed)];
 }
 
 export function runMicro(opts: MicroOptions): MicroResult[] {

@@ -1,18 +1,14 @@
 /**
- * Token counting and splitting with the o200k_base BPE (gpt-tokenizer). Prompt sizes drive
+ * Token counting and splitting with the o200k_base BPE (`./o200k.ts`). Prompt sizes drive
  * usage and prefill latency, so they are counted exactly; a bounded cache makes the repeated
  * prompts of a load test nearly free.
- */
-import bpeRanks from 'gpt-tokenizer/bpeRanks/o200k_base';
-import { countTokens as bpeCount, encode } from 'gpt-tokenizer/encoding/o200k_base';
-
-/*
+ *
  * Special-token strings (`<|endoftext|>`, `<|im_start|>`) in a prompt or a generated value are
- * ordinary text, as the providers' APIs treat them (tiktoken's `encode_ordinary`). gpt-tokenizer's
- * default throws on them instead, which turned such a request into a 500. With no special token
- * disallowed and none allowed, it splits them like any other text.
+ * ordinary text, as the providers' APIs treat them (tiktoken's `encode_ordinary`): the encoder has
+ * no special tokens at all. (gpt-tokenizer's default threw on them, which once turned such a
+ * request into a 500.)
  */
-const ORDINARY = { disallowedSpecial: new Set<string>() };
+import { o200k } from './o200k.js';
 
 export interface CacheStats {
   readonly entries: number;
@@ -85,19 +81,19 @@ function countSliced(text: string): number {
   let n = 0;
   let from = 0;
   for (const m of text.matchAll(LONG_RUN)) {
-    if (m.index > from) n += bpeCount(text.slice(from, m.index), ORDINARY);
+    if (m.index > from) n += o200k().count(text.slice(from, m.index));
     const end = m.index + m[0].length;
     for (let i = m.index; i < end; ) {
       let j = Math.min(i + RUN_SLICE, end);
       // Never split a surrogate pair.
       const last = text.charCodeAt(j - 1);
       if (j < end && last >= 0xd800 && last <= 0xdbff) j++;
-      n += bpeCount(text.slice(i, j), ORDINARY);
+      n += o200k().count(text.slice(i, j));
       i = j;
     }
     from = end;
   }
-  if (from < text.length) n += bpeCount(text.slice(from), ORDINARY);
+  if (from < text.length) n += o200k().count(text.slice(from));
   return n;
 }
 
@@ -136,7 +132,7 @@ export function countingPieces(text: string): string[] {
 
 /** A piece's count, with no cache: what `countTokens` computes on a miss, and what a pool worker computes. */
 export function countPieceUncached(piece: string): number {
-  return piece.length > RUN_SLICE ? countSliced(piece) : bpeCount(piece, ORDINARY);
+  return piece.length > RUN_SLICE ? countSliced(piece) : o200k().count(piece);
 }
 
 /** Counts made off the thread for the request being handled (see `src/workers/count-pool.ts`). */
@@ -196,11 +192,6 @@ export function countTokens(text: string): number {
   return n;
 }
 
-/*
- * Splitting reads token bytes from the o200k rank table rather than `decode([id])`:
- * gpt-tokenizer's `decode` feeds partial tokens through one module-wide streaming TextDecoder,
- * so a partial token's bytes would leak into whatever is decoded next.
- */
 export interface TokenizedText {
   /** Token strings in order; each is whole characters, and they join to the input exactly. */
   readonly tokens: string[];
@@ -208,57 +199,50 @@ export interface TokenizedText {
   readonly tokenIdCount: number;
 }
 
-const utf8 = new TextEncoder();
-// fatal: an incomplete sequence throws, which is how a pending merge is detected.
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function tokenBytes(id: number): Uint8Array | string {
-  const value = bpeRanks[id];
-  if (value === undefined) throw new RangeError(`o200k token id ${id} is not in the rank table`);
-  return typeof value === 'string' ? value : Uint8Array.from(value);
-}
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-
-function tryDecode(bytes: Uint8Array): string | undefined {
-  try {
-    return strictUtf8.decode(bytes);
-  } catch {
-    return undefined;
+/** UTF-8 bytes of the character at `i` of `text` (a lone surrogate encodes as U+FFFD: 3 bytes). */
+function charBytes(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c < 0x80) return 1;
+  if (c < 0x800) return 2;
+  if (c >= 0xd800 && c <= 0xdbff) {
+    const next = text.charCodeAt(i + 1);
+    if (next >= 0xdc00 && next <= 0xdfff) return 4;
   }
+  return 3;
 }
 
-/** Tokenizes `text` with o200k_base; throws if the pieces do not rebuild the text exactly. */
+/**
+ * Tokenizes `text` with o200k_base. Rather than decode each token's bytes, it walks the text's
+ * characters by their UTF-8 lengths beside the tokens' byte lengths, and cuts the text where both
+ * meet: a token that ends inside a character runs on into the next. So every piece is a slice of
+ * the input (a lone surrogate stays as it came, where a decoder would make it U+FFFD). Throws if
+ * the lengths disagree.
+ */
 export function tokenizeText(text: string): TokenizedText {
-  const ids = encode(text, ORDINARY);
+  const enc = o200k();
+  const ids = enc.encode(text);
   const tokens: string[] = [];
-  let pending: Uint8Array | undefined;
+  let char = 0;
+  let from = 0;
+  let walked = 0;
+  let wanted = 0;
   for (const id of ids) {
-    const piece = tokenBytes(id);
-    if (pending === undefined && typeof piece === 'string') {
-      // Most ids are whole characters already: no byte work.
-      tokens.push(piece);
-      continue;
+    wanted += enc.tokenLength(id);
+    while (walked < wanted && char < text.length) {
+      const b = charBytes(text, char);
+      walked += b;
+      char += b === 4 ? 2 : 1;
     }
-    const bytes = typeof piece === 'string' ? utf8.encode(piece) : piece;
-    pending = pending === undefined ? bytes : concatBytes(pending, bytes);
-    const decoded = tryDecode(pending);
-    if (decoded !== undefined) {
-      tokens.push(decoded);
-      pending = undefined;
+    if (walked === wanted) {
+      tokens.push(text.slice(from, char));
+      from = char;
     }
   }
-  if (pending !== undefined || tokens.join('') !== text) {
-    throw new Error(`tokenizeText: o200k pieces do not rebuild the input (${ids.length} ids, starts ${JSON.stringify(text.slice(0, 40))})`);
+  if (from !== text.length || walked !== wanted) {
+    throw new Error(`tokenizeText: o200k tokens do not cover the input (${ids.length} ids, starts ${JSON.stringify(text.slice(0, 40))})`);
   }
   return { tokens, tokenIdCount: ids.length };
 }
-
 /**
  * Splits text into the token strings a provider would stream. A token that ends inside a
  * multi-byte character is merged with the next, so every piece is valid text and the pieces

@@ -6,11 +6,16 @@
  *
  * Loaded by piscina from `dist/` (Node 20 workers cannot load TypeScript), like the server threads.
  */
-import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { isWorkerThread, move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { embedText, embedTokenIds } from '../corpus/embedding.js';
+import { installO200kTable } from '../corpus/o200k.js';
 import { countTokens } from '../corpus/tokens.js';
 import { geminiEmbeddingsBody, type GeminiBodyShape } from '../server/gemini/embed-encode.js';
 import { embeddingsBody, type EmbeddingEncoding } from '../server/openai/embeddings-encode.js';
+import type { TaskWorkerData } from './task-pool.js';
+
+// Inline runs (on a server thread) use the thread's own table; a pool worker takes its thread's.
+if (isWorkerThread) installO200kTable((workerData as TaskWorkerData).o200k);
 
 /** A batch's inputs: texts, or pre-tokenized id arrays (OpenAI accepts both). */
 export type EmbeddingInputs =

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { QuotaTable } from '../quota/limits.js';
 import type { HistogramName, HistogramPart, HistogramSummary } from '../metrics/histograms.js';
 import type { SharedCorpus } from '../corpus/compiled.js';
+import type { O200kTableData } from '../corpus/o200k.js';
 import type { SimErrorCode } from '../sim-error.js';
 import type { ProfileTable } from '../timing/profiles.js';
 import type { PeerAnswer, PeerQuery } from '../server/peers.js';
@@ -13,6 +14,8 @@ export interface ServerThreadData {
   readonly port: number;
   readonly config: Config;
   readonly corpus: SharedCorpus;
+  /** The o200k rank table, built once on the main thread (`src/corpus/o200k.ts`). */
+  readonly o200k: O200kTableData;
   readonly profiles: ProfileTable;
   readonly counters: SharedArrayBuffer;
   readonly arrivals: SharedArrayBuffer;

@@ -5,6 +5,7 @@
  */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import { installO200kTable } from '../corpus/o200k.js';
 import { Corpus } from '../corpus/sampler.js';
 import { CounterLayout, CounterWriter } from '../metrics/counters.js';
 import { observeGcPauses } from '../metrics/gc-pauses.js';
@@ -37,6 +38,7 @@ function fail(err: unknown): void {
 
 try {
   const uws = loadUws();
+  installO200kTable(data.o200k);
   const { config } = data;
   const corpus = new Corpus(data.corpus, config.fallbackModel);
   const layout = new CounterLayout(corpus.models);

@@ -22,6 +22,7 @@ import { ARRIVALS_BYTES } from '../server/thread-context.js';
 import { loadScenario } from '../chaos/library.js';
 import { allocateQuotaMemory } from '../quota/engine.js';
 import { loadQuota } from '../quota/limits.js';
+import { o200kTableData, type O200kTableData } from '../corpus/o200k.js';
 import type { FromThread, Policy, ServerThreadData, ToThread } from './messages.js';
 
 export interface RunningServer {
@@ -50,6 +51,7 @@ function threadEntry(): string {
 interface Shared {
   readonly config: Config;
   readonly corpus: SharedCorpus;
+  readonly o200k: O200kTableData;
   readonly profiles: ProfileTable;
   readonly counters: SharedArrayBuffer;
   readonly arrivals: SharedArrayBuffer;
@@ -105,6 +107,7 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
   const shared: Shared = {
     config,
     corpus,
+    o200k: o200kTableData(),
     profiles,
     counters: CounterLayout.allocate(layout, config.threads),
     arrivals: new SharedArrayBuffer(ARRIVALS_BYTES),

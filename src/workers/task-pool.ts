@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { o200kTableData, type O200kTableData } from '../corpus/o200k.js';
 import { packageRoot } from '../package-root.js';
 import { SimError } from '../sim-error.js';
 
@@ -17,6 +18,11 @@ const IDLE_TIMEOUT_MS = 30_000;
 /** Two workers where the cores allow it after one per server thread, else one. */
 function maxThreadsFor(serverThreads: number): number {
   return availableParallelism() >= serverThreads * 2 ? 2 : 1;
+}
+
+/** What every pool worker gets: the thread's o200k table, so no worker builds its own. */
+export interface TaskWorkerData {
+  readonly o200k: O200kTableData;
 }
 
 export class TaskPool<In, Out> {
@@ -41,7 +47,8 @@ export class TaskPool<In, Out> {
   }
 
   run(job: In, serverThreads: number): Promise<Out> {
-    this.#pool ??= new Piscina<In, Out>({ filename: this.#taskFile(), minThreads: 0, maxThreads: maxThreadsFor(serverThreads), idleTimeout: IDLE_TIMEOUT_MS });
+    const workerData: TaskWorkerData = { o200k: o200kTableData() };
+    this.#pool ??= new Piscina<In, Out>({ filename: this.#taskFile(), workerData, minThreads: 0, maxThreads: maxThreadsFor(serverThreads), idleTimeout: IDLE_TIMEOUT_MS });
     return this.#pool.run(job);
   }
 

@@ -3,8 +3,8 @@
  * accepted and known ones are checked as OpenAI checks them; the first problem becomes a 400
  * whose `param` names the field.
  */
-import bpeRanks from 'gpt-tokenizer/bpeRanks/o200k_base';
 import { z } from 'zod';
+import { o200k } from '../../corpus/o200k.js';
 import { countTokens } from '../../corpus/tokens.js';
 import { bodyNotObject, invalidRequest, type OpenAIError } from './errors.js';
 import { issueToOpenAIError } from './request-issues.js';
@@ -64,16 +64,21 @@ const utf8 = new TextDecoder('utf-8');
 
 /** o200k ids back to text (whole array at once, so a character split across ids decodes whole). */
 function decodeIds(ids: readonly number[]): string | number {
-  const pieces: Uint8Array[] = [];
+  const enc = o200k();
   let length = 0;
   for (const id of ids) {
-    const value = bpeRanks[id];
-    if (value === undefined) return id;
-    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Uint8Array.from(value);
-    pieces.push(bytes);
-    length += bytes.length;
+    const n = enc.tokenLength(id);
+    if (n === 0) return id;
+    length += n;
   }
-  return utf8.decode(Buffer.concat(pieces, length));
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const id of ids) {
+    const token = enc.tokenBytes(id)!;
+    bytes.set(token, at);
+    at += token.length;
+  }
+  return utf8.decode(bytes);
 }
 
 type ArrayPrompt = Exclude<CompletionsRequestBody['prompt'], string>;

@@ -1,0 +1,398 @@
+/**
+ * The o200k_base byte-pair encoding over one flat, shared rank table.
+ *
+ * gpt-tokenizer keeps its 200,000 ranks as 200,000 strings, an array and a Map of them, and a
+ * merge cache of up to 100,000 more arrays: about 21 MB of small objects in every thread that
+ * counts. Every mark-compact of a server thread walks all of them, and each such pause holds every
+ * stream the thread paces: with the tables loaded, a thread's mark-compact pauses ran 9–16 ms,
+ * without them 4 ms (decision 0014). So the ranks live here as three typed arrays (the tokens'
+ * bytes, their offsets by rank, and an open-addressed hash of the bytes), built once from
+ * gpt-tokenizer's rank list on the main thread and shared with every thread, which the collector
+ * never walks. The pre-tokenizer is gpt-tokenizer's own pattern and the merge is tiktoken's, so
+ * counts and ids are the library's (`test/o200k.test.ts` compares them).
+ */
+import { createRequire } from 'node:module';
+import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
+
+/** The shared table, cloneable into `workerData` (the buffers are shared, not copied). */
+export interface O200kTableData {
+  /** Every token's bytes, in rank order. */
+  readonly bytes: SharedArrayBuffer;
+  /** Uint32 offsets into `bytes` by rank, one more than there are ranks. */
+  readonly offsets: SharedArrayBuffer;
+  /** Int32 open-addressed hash of the tokens' bytes: rank + 1, 0 for an empty slot. */
+  readonly slots: SharedArrayBuffer;
+}
+
+// 2^19 slots for 200,000 ranks: under 40% full, so a probe rarely goes past its first slot.
+const SLOT_BITS = 19;
+const SLOT_MASK = (1 << SLOT_BITS) - 1;
+const NO_RANK = 0x7fffffff;
+
+/** FNV-1a over bytes[start, end), its high bits folded in (the table indexes by the low bits). */
+function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return (h ^ (h >>> SLOT_BITS)) & SLOT_MASK;
+}
+
+/*
+ * The pre-tokenizer. gpt-tokenizer's o200k pattern, run by V8's regex engine, is three quarters of
+ * counting a prompt (33 of 45 µs for 600 characters): its Unicode property classes are slow to
+ * match. Its alternatives, in order:
+ *
+ *   1. [^\r\n\p{L}\p{N}]? [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]* [\p{Ll}\p{Lm}\p{Lo}\p{M}]+ ('s|'t|'re|'ve|'m|'ll|'d)?
+ *   2. [^\r\n\p{L}\p{N}]? [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+ [\p{Ll}\p{Lm}\p{Lo}\p{M}]* ('s|...)?
+ *   3. \p{N}{1,3}
+ *   4. ' '? [^\s\p{L}\p{N}]+ [\r\n/]*
+ *   5. \s* [\r\n]+
+ *   6. \s+ (?!\S)
+ *   7. \s+
+ *
+ * Every position starts a match, so the pieces tile the text. Over ASCII the classes are simple
+ * (no titlecase, modifier or other letters, no marks, so the two letter classes are disjoint and
+ * no backtracking succeeds), and `asciiPieceEnd` finds the same piece with a table lookup per
+ * character. Where it would have to look at a character past ASCII, it gives up and that piece is
+ * matched by the pattern itself, sticky at the same position.
+ */
+const PIECE = new RegExp(O200K_TOKEN_SPLIT_REGEX.source, 'uy');
+
+// Classes of ASCII characters, taken from the pattern's own classes rather than written out.
+const UPPER = 1; // [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]
+const LOWER = 2; // [\p{Ll}\p{Lm}\p{Lo}\p{M}]
+const DIGIT = 4; // \p{N}
+const SPACE = 8; // \s
+const NEWLINE = 16; // [\r\n]
+const OTHER = 32; // [^\s\p{L}\p{N}]
+const PREFIX = 64; // [^\r\n\p{L}\p{N}]
+const ASCII_CLASS = Uint8Array.from({ length: 128 }, (_, c) => {
+  const ch = String.fromCharCode(c);
+  const is = (re: RegExp): boolean => re.test(ch);
+  return (
+    (is(/[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]/u) ? UPPER : 0) |
+    (is(/[\p{Ll}\p{Lm}\p{Lo}\p{M}]/u) ? LOWER : 0) |
+    (is(/\p{N}/u) ? DIGIT : 0) |
+    (is(/\s/u) ? SPACE : 0) |
+    (is(/[\r\n]/u) ? NEWLINE : 0) |
+    (is(/[^\s\p{L}\p{N}]/u) ? OTHER : 0) |
+    (is(/[^\r\n\p{L}\p{N}]/u) ? PREFIX : 0)
+  );
+});
+/** Past the end of the text: no class. */
+const END = 0;
+/** A character past ASCII: in no class either, so a run stops there, and the piece is left to the pattern. */
+const BEYOND = 128;
+/** What `asciiPieceEnd` returns when it cannot decide without a character past ASCII. */
+const GIVE_UP = -1;
+
+/** The class of text[i]: END past the end, BEYOND at or after `ascii` (where ASCII stops). */
+function classAt(text: string, i: number, ascii: number): number {
+  if (i >= text.length) return END;
+  return i >= ascii ? BEYOND : ASCII_CLASS[text.charCodeAt(i)]!;
+}
+
+/** The index of the first character past ASCII at or after `from`, or the text's length. */
+function asciiUntil(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && text.charCodeAt(i) < 0x80) i++;
+  return i;
+}
+
+/** Where an optional contraction ('s, 't, 're, 've, 'm, 'll, 'd, either case) after a letter run at `at` ends. */
+function contractionEnd(text: string, at: number): number {
+  if (text.charCodeAt(at) !== 0x27) return at;
+  const a = text.charCodeAt(at + 1) | 0x20;
+  if (a === 0x73 || a === 0x74 || a === 0x6d || a === 0x64) return at + 2; // s t m d
+  const b = text.charCodeAt(at + 2) | 0x20;
+  if ((a === 0x6c && b === 0x6c) || ((a === 0x76 || a === 0x72) && b === 0x65)) return at + 3; // ll ve re
+  return at;
+}
+
+/** Alternatives 1 and 2 from `s` (after any prefix): the end of the letters and contraction, `s` if none, or GIVE_UP. */
+function lettersEnd(text: string, s: number, ascii: number): number {
+  let q = s;
+  let k: number;
+  while ((k = classAt(text, q, ascii)) & UPPER) q++;
+  if (k === BEYOND) return GIVE_UP;
+  if (k & LOWER) {
+    // 1: the upper run, then the lower one.
+    let r = q + 1;
+    while ((k = classAt(text, r, ascii)) & LOWER) r++;
+    return k === BEYOND ? GIVE_UP : contractionEnd(text, r);
+  }
+  // 2: an upper run with no lower letter after it.
+  return q > s ? contractionEnd(text, q) : s;
+}
+
+/** The end of the piece that starts at `p` (text[p] is ASCII), or GIVE_UP if deciding it needs a character past ASCII. */
+function asciiPieceEnd(text: string, p: number, ascii: number): number {
+  const c = ASCII_CLASS[text.charCodeAt(p)]!;
+  if (c & (UPPER | LOWER)) return lettersEnd(text, p, ascii);
+  if (c & PREFIX) {
+    const e = lettersEnd(text, p + 1, ascii);
+    if (e !== p + 1) return e; // letters after the prefix, or GIVE_UP
+  }
+  if (c & DIGIT) {
+    let q = p + 1;
+    let k = 0;
+    while (q < p + 3 && (k = classAt(text, q, ascii)) & DIGIT) q++;
+    return k === BEYOND ? GIVE_UP : q;
+  }
+  // 4: an optional space, then other characters, then any line breaks and slashes.
+  let t = -1;
+  if (c & OTHER) t = p;
+  else if (text.charCodeAt(p) === 0x20) {
+    const next = classAt(text, p + 1, ascii);
+    if (next === BEYOND) return GIVE_UP;
+    if (next & OTHER) t = p + 1;
+  }
+  if (t >= 0) {
+    let k: number;
+    while ((k = classAt(text, t, ascii)) & OTHER) t++;
+    if (k === BEYOND) return GIVE_UP;
+    for (let ch = text.charCodeAt(t); ch === 0x0d || ch === 0x0a || ch === 0x2f; ch = text.charCodeAt(++t));
+    return t;
+  }
+  // 5 to 7: whitespace (every ASCII character is in one of the classes above or this one).
+  let q = p;
+  let lastBreak = -1;
+  let k: number;
+  while ((k = classAt(text, q, ascii)) & SPACE) {
+    if (k & NEWLINE) lastBreak = q;
+    q++;
+  }
+  if (k === BEYOND) return GIVE_UP;
+  if (lastBreak >= 0) return lastBreak + 1; // 5: up to the last line break
+  if (q === text.length) return q; // 6: all of it at the end of the text
+  return q - p >= 2 ? q - 1 : q; // 6: all but the last, which goes with what follows; 7: the one
+}
+
+/** Builds the table from a rank list as gpt-tokenizer ships it (a string or the bytes of each rank). */
+export function buildO200kTable(ranks: readonly (string | readonly number[] | undefined)[]): O200kTableData {
+  const lengths = ranks.map((r) => (r === undefined ? 0 : typeof r === 'string' ? Buffer.byteLength(r, 'utf8') : r.length));
+  const total = lengths.reduce((n, len) => n + len, 0);
+  const data: O200kTableData = {
+    bytes: new SharedArrayBuffer(total),
+    offsets: new SharedArrayBuffer(4 * (ranks.length + 1)),
+    slots: new SharedArrayBuffer(4 << SLOT_BITS),
+  };
+  const bytes = Buffer.from(data.bytes);
+  const offsets = new Uint32Array(data.offsets);
+  const slots = new Int32Array(data.slots);
+  let at = 0;
+  ranks.forEach((r, rank) => {
+    offsets[rank] = at;
+    if (r === undefined) return; // a hole in the rank list: never matched
+    if (typeof r === 'string') bytes.write(r, at, 'utf8');
+    else bytes.set(r, at);
+    const end = at + lengths[rank]!;
+    let h = hashBytes(bytes, at, end);
+    while (slots[h] !== 0) h = (h + 1) & SLOT_MASK;
+    slots[h] = rank + 1;
+    at = end;
+  });
+  offsets[ranks.length] = at;
+  return data;
+}
+
+/** The end of the pre-token that starts at `p`; `ascii` is where ASCII stops at or after p. */
+function pieceEnd(text: string, p: number, ascii: number): number {
+  const end = p < ascii ? asciiPieceEnd(text, p, ascii) : GIVE_UP;
+  if (end !== GIVE_UP) return end;
+  PIECE.lastIndex = p;
+  return p + PIECE.exec(text)![0].length;
+}
+
+export class O200k {
+  readonly #bytes: Uint8Array;
+  readonly #offsets: Uint32Array;
+  readonly #slots: Int32Array;
+  readonly #utf8 = new TextEncoder();
+  // Scratch for one pre-token: its UTF-8 bytes, its parts' starts and the rank of each pair of parts.
+  #piece = new Uint8Array(256);
+  #starts = new Int32Array(256);
+  #pairRanks = new Int32Array(256);
+
+  constructor(data: O200kTableData) {
+    this.#bytes = new Uint8Array(data.bytes);
+    this.#offsets = new Uint32Array(data.offsets);
+    this.#slots = new Int32Array(data.slots);
+  }
+
+  /** Number of ranks (token ids) the table holds. */
+  get size(): number {
+    return this.#offsets.length - 1;
+  }
+
+  /** Tokens in `text`, special-token strings counted as ordinary text (tiktoken's `encode_ordinary`). */
+  count(text: string): number {
+    return this.#encodeText(text, null);
+  }
+
+  /** Token ids of `text`, special-token strings encoded as ordinary text. */
+  encode(text: string): number[] {
+    const ids: number[] = [];
+    this.#encodeText(text, ids);
+    return ids;
+  }
+
+  /** The pre-tokens of `text`, as the o200k pattern splits it (for tests). */
+  pieces(text: string): string[] {
+    const out: string[] = [];
+    for (let p = 0, ascii = -1; p < text.length; ) {
+      if (ascii < p) ascii = asciiUntil(text, p);
+      const end = pieceEnd(text, p, ascii);
+      out.push(text.slice(p, end));
+      p = end;
+    }
+    return out;
+  }
+
+  #encodeText(text: string, out: number[] | null): number {
+    let n = 0;
+    for (let p = 0, ascii = -1; p < text.length; ) {
+      if (ascii < p) ascii = asciiUntil(text, p);
+      const end = pieceEnd(text, p, ascii);
+      n += this.#encodePiece(text, p, end, out);
+      p = end;
+    }
+    return n;
+  }
+
+  /** The bytes of token `id` (a view of the shared table: read, never write), or undefined if there is no such token. */
+  tokenBytes(id: number): Uint8Array | undefined {
+    if (!Number.isInteger(id) || id < 0 || id >= this.size) return undefined;
+    const from = this.#offsets[id]!;
+    const to = this.#offsets[id + 1]!;
+    return to === from ? undefined : this.#bytes.subarray(from, to);
+  }
+
+  /** The length in bytes of token `id` (0 if there is no such token). */
+  tokenLength(id: number): number {
+    return id >= 0 && id < this.size ? this.#offsets[id + 1]! - this.#offsets[id]! : 0;
+  }
+
+  /** The rank of piece[start, end), or NO_RANK. */
+  #rank(start: number, end: number): number {
+    return this.#find(hashBytes(this.#piece, start, end), start, end - start);
+  }
+
+  /** The rank whose bytes are piece[start, start + len), probing from slot `h`, or NO_RANK. */
+  #find(h: number, start: number, len: number): number {
+    const piece = this.#piece;
+    const bytes = this.#bytes;
+    const offsets = this.#offsets;
+    const slots = this.#slots;
+    for (; ; h = (h + 1) & SLOT_MASK) {
+      const slot = slots[h]!;
+      if (slot === 0) return NO_RANK;
+      const rank = slot - 1;
+      const at = offsets[rank]!;
+      if (offsets[rank + 1]! - at !== len) continue;
+      let i = 0;
+      while (i < len && bytes[at + i] === piece[start + i]) i++;
+      if (i === len) return rank;
+    }
+  }
+
+  /** Encodes one pre-token, pushing its ids to `out` when given; returns how many there are. */
+  #encodePiece(text: string, start: number, end: number, out: number[] | null): number {
+    if ((end - start) * 3 > this.#piece.length) this.#grow((end - start) * 3);
+    const piece = this.#piece;
+    // Most pre-tokens are ASCII: copy and hash them in one pass, as hashBytes would.
+    let n = 0;
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        n = -1;
+        break;
+      }
+      piece[n++] = c;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    let whole: number;
+    if (n >= 0) {
+      whole = this.#find((h ^ (h >>> SLOT_BITS)) & SLOT_MASK, 0, n);
+    } else {
+      n = this.#utf8.encodeInto(text.slice(start, end), piece).written;
+      whole = this.#rank(0, n);
+    }
+    if (whole !== NO_RANK) {
+      out?.push(whole);
+      return 1;
+    }
+    return this.#merge(n, out);
+  }
+
+  /**
+   * tiktoken's merge: start from single bytes, and merge the adjacent pair of lowest rank (the
+   * leftmost of equals) until no pair is a token. Quadratic in the pre-token's length, which
+   * `tokens.ts` bounds.
+   */
+  #merge(n: number, out: number[] | null): number {
+    const starts = this.#starts;
+    const ranks = this.#pairRanks;
+    // Parts are starts[0, parts - 1); starts[parts - 1] === n closes the last one.
+    let parts = n + 1;
+    for (let i = 0; i <= n; i++) starts[i] = i;
+    for (let i = 0; i < n - 1; i++) ranks[i] = this.#rank(i, i + 2);
+    ranks[n - 1] = NO_RANK;
+    for (;;) {
+      let best = NO_RANK;
+      let at = -1;
+      for (let i = 0; i < parts - 2; i++) {
+        if (ranks[i]! < best) {
+          best = ranks[i]!;
+          at = i;
+        }
+      }
+      if (at < 0) break;
+      starts.copyWithin(at + 1, at + 2, parts);
+      ranks.copyWithin(at + 1, at + 2, parts - 1);
+      parts--;
+      ranks[at] = at + 2 < parts ? this.#rank(starts[at]!, starts[at + 2]!) : NO_RANK;
+      if (at > 0) ranks[at - 1] = this.#rank(starts[at - 1]!, starts[at + 1]!);
+    }
+    if (out !== null) for (let i = 0; i < parts - 1; i++) out.push(this.#rank(starts[i]!, starts[i + 1]!));
+    return parts - 1;
+  }
+
+  #grow(min: number): void {
+    let size = this.#piece.length;
+    while (size < min) size *= 2;
+    this.#piece = new Uint8Array(size);
+    this.#starts = new Int32Array(size + 1);
+    this.#pairRanks = new Int32Array(size + 1);
+  }
+}
+
+let shared: O200kTableData | null = null;
+let instance: O200k | null = null;
+
+/**
+ * Takes the table the main thread built: a server or pool thread calls this before it counts, so
+ * it never loads gpt-tokenizer's rank list itself.
+ */
+export function installO200kTable(data: O200kTableData): void {
+  shared = data;
+  instance = new O200k(data);
+}
+
+/** The table this thread uses, built from gpt-tokenizer's rank list on first use if none was installed. */
+export function o200kTableData(): O200kTableData {
+  if (shared === null) {
+    const require = createRequire(import.meta.url);
+    const path = require.resolve('gpt-tokenizer/bpeRanks/o200k_base');
+    shared = buildO200kTable((require(path) as { default: (string | number[])[] }).default);
+    // The list is garbage once the table is built: let the collector have it.
+    delete require.cache[path];
+  }
+  return shared;
+}
+
+/** This thread's encoder. */
+export function o200k(): O200k {
+  instance ??= new O200k(o200kTableData());
+  return instance;
+}
