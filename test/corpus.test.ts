@@ -29,6 +29,19 @@ describe('corpus file format', () => {
     expect(decodeCorpus(encodeCorpus([e], { createdBy: 't' }), 'x')[0]!.timing).toEqual({ ttftMs: 321, tokenGapsMs: [5, 6] });
   });
 
+  it('keeps recorded gaps in the compiled corpus, each entry\'s own, in shared memory', () => {
+    const a = { ...entry('a', 'gpt-4o', 'text', 'one two three'), timing: { ttftMs: 321, tokenGapsMs: [5.5, 6.25] } };
+    const plain = entry('b', 'gpt-4o', 'text', 'four five');
+    const c = { ...entry('c', 'gpt-4o', 'text', 'six seven eight nine'), timing: { ttftMs: 12, tokenGapsMs: [1.1, 2.2, 3.3] } };
+    const shared = compileCorpus([a, plain, c]);
+    expect(shared.gaps).toBeInstanceOf(SharedArrayBuffer);
+    const byId = new Map(new Corpus(shared, 'gpt-4o').entries.map((e) => [e.id, e]));
+    expect([...byId.get('a')!.tokenGapsMs!]).toEqual([5.5, 6.25]);
+    expect(byId.get('b')!.tokenGapsMs).toBeNull();
+    expect([...byId.get('c')!.tokenGapsMs!]).toEqual([1.1, 2.2, 3.3]);
+    expect(byId.get('c')!.tokenGapsMs!.buffer).toBe(shared.gaps);
+  });
+
   it('rejects a file that is not msgpack, naming the file', () => {
     expect(() => decodeCorpus(Buffer.from([0xc1, 0xc1, 0xc1]), 'bad.msgpack')).toThrow(/bad\.msgpack/);
     expect(codeOf(() => decodeCorpus(Buffer.from([0xc1]), 'bad.msgpack'))).toBe('SIM_ERR_CORPUS_FORMAT');

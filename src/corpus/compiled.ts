@@ -19,14 +19,27 @@ export interface EntryMeta {
   readonly toolCalls: readonly CorpusToolCall[];
   readonly recordedPromptTokens: number;
   readonly ttftMs: number | null;
-  readonly tokenGapsMs: readonly number[] | null;
+  /** Recorded gaps between tokens (tokenCount − 1 of them): a view of the shared gaps. */
+  readonly tokenGapsMs: Float64Array | null;
   readonly tags: readonly string[];
 }
 
-/** Plain data, cloneable into `workerData`; the two buffers are shared, not copied. */
+/**
+ * An entry's metadata as packed: its recorded gaps stay in the shared `gaps` buffer. Unpacked
+ * into plain arrays, every thread held each gap as a boxed double, 30,000 small objects that
+ * every mark-compact walked.
+ */
+interface PackedMeta extends Omit<EntryMeta, 'tokenGapsMs'> {
+  /** Index of the entry's first gap in `gaps`, or −1 when it has none. */
+  readonly gapStart: number;
+}
+
+/** Plain data, cloneable into `workerData`; the buffers are shared, not copied. */
 export interface SharedCorpus {
   readonly bytes: SharedArrayBuffer;
   readonly offsets: SharedArrayBuffer;
+  /** Float64 recorded gaps between tokens, of every entry that has them. */
+  readonly gaps: SharedArrayBuffer;
   readonly meta: Uint8Array;
 }
 
@@ -59,7 +72,12 @@ export function compileCorpus(entries: readonly CorpusEntry[]): SharedCorpus {
   const offsetsSab = new SharedArrayBuffer(totalTokens * 4);
   const offsets = new Int32Array(offsetsSab);
   const pieces: string[] = [];
-  const metas: EntryMeta[] = [];
+  const metas: PackedMeta[] = [];
+  let totalGaps = 0;
+  for (const e of entries) totalGaps += e.timing?.tokenGapsMs.length ?? 0;
+  const gapsSab = new SharedArrayBuffer(totalGaps * 8);
+  const gaps = new Float64Array(gapsSab);
+  let gapAt = 0;
   let byteLength = 0;
   let boundary = 0;
   for (const e of entries) {
@@ -71,6 +89,12 @@ export function compileCorpus(entries: readonly CorpusEntry[]): SharedCorpus {
       byteLength += utf8Length(escaped);
     }
     offsets[boundary++] = byteLength;
+    let gapStart = -1;
+    if (e.timing && e.timing.tokenGapsMs.length > 0) {
+      gapStart = gapAt;
+      gaps.set(e.timing.tokenGapsMs, gapAt);
+      gapAt += e.timing.tokenGapsMs.length;
+    }
     metas.push({
       id: e.id,
       model: e.model,
@@ -81,16 +105,29 @@ export function compileCorpus(entries: readonly CorpusEntry[]): SharedCorpus {
       toolCalls: e.toolCalls,
       recordedPromptTokens: e.usage.promptTokens,
       ttftMs: e.timing ? e.timing.ttftMs : null,
-      tokenGapsMs: e.timing && e.timing.tokenGapsMs.length > 0 ? e.timing.tokenGapsMs : null,
+      gapStart,
       tags: e.tags,
     });
   }
   const bytesSab = new SharedArrayBuffer(Math.max(1, byteLength));
   const written = Buffer.from(bytesSab).write(pieces.join(''), 'utf8');
   if (written !== byteLength) throw new Error(`compileCorpus: wrote ${written} bytes, expected ${byteLength}`);
-  return { bytes: bytesSab, offsets: offsetsSab, meta: metaPackr.pack(metas) };
+  return { bytes: bytesSab, offsets: offsetsSab, gaps: gapsSab, meta: metaPackr.pack(metas) };
 }
 
 export function decodeEntryMetas(shared: SharedCorpus): EntryMeta[] {
-  return metaPackr.unpack(shared.meta) as EntryMeta[];
+  const gaps = new Float64Array(shared.gaps);
+  return (metaPackr.unpack(shared.meta) as PackedMeta[]).map((m) => ({
+    id: m.id,
+    model: m.model,
+    kind: m.kind,
+    finishReason: m.finishReason,
+    tokenStart: m.tokenStart,
+    tokenCount: m.tokenCount,
+    toolCalls: m.toolCalls,
+    recordedPromptTokens: m.recordedPromptTokens,
+    ttftMs: m.ttftMs,
+    tokenGapsMs: m.gapStart < 0 ? null : gaps.subarray(m.gapStart, m.gapStart + m.tokenCount - 1),
+    tags: m.tags,
+  }));
 }

@@ -39,7 +39,7 @@ export interface ScheduleInput {
   readonly ttftMs: number;
   readonly speed: number;
   /** Recorded gaps before tokens 1..n of lane 0, replayed first when present. */
-  readonly recordedGapsMs: readonly number[] | null;
+  readonly recordedGapsMs: ArrayLike<number> | null;
   /** Chaos latency faults: multipliers on TTFT and on the gaps (default 1). */
   readonly ttftFactor?: number;
   readonly itlFactor?: number;
