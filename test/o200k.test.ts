@@ -61,6 +61,17 @@ function boundaryText(rng: SeededRandom, length: number): string {
 const patternPieces = (text: string): string[] => [...text.matchAll(O200K_TOKEN_SPLIT_REGEX)].map((m) => m[0]);
 
 describe('o200k pre-tokenizer', () => {
+  it('was written for the pattern gpt-tokenizer ships (an upgrade that changes it must be read against the scanner)', () => {
+    const contraction = String.raw`(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?`;
+    expect(O200K_TOKEN_SPLIT_REGEX.source).toBe(
+      String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+` +
+        contraction +
+        String.raw`|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*` +
+        contraction +
+        String.raw`|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`,
+    );
+  });
+
   it('splits 5,000 seeded texts over the classes\' boundaries exactly as the pattern does', () => {
     const enc = o200k();
     const rng = new SeededRandom(3);
@@ -133,6 +144,18 @@ describe('o200k', () => {
     const enc = o200k();
     for (const text of ['a'.repeat(700), 'ab'.repeat(300), '!?'.repeat(200), ' '.repeat(500), 'é'.repeat(300), '9'.repeat(50), 'x\u0301'.repeat(100)]) {
       expect(enc.encode(text)).toEqual(reference(text));
+    }
+  });
+
+  it('merges 300 seeded long pieces (past the scan, through the heap) as gpt-tokenizer does', () => {
+    const enc = o200k();
+    const rng = new SeededRandom(11);
+    const alphabets = ['abcdefghijklmnopqrstuvwxyz', 'ab', 'aeiou', 'éèêàç', '東京大学', ' ', ' \t', '!?.'].map((a) => [...a]);
+    for (let i = 0; i < 300; i++) {
+      const chars = alphabets[rng.int(alphabets.length)]!;
+      let text = '';
+      for (let n = 40 + rng.int(600); n > 0; n--) text += chars[rng.int(chars.length)]!;
+      expect(enc.encode(text), `${text.length} of ${chars.join('')}`).toEqual(reference(text));
     }
   });
 

@@ -77,6 +77,13 @@ describe('completions.create against the simulator', () => {
     expect(r.usage!.prompt_tokens).toBe(2);
   });
 
+  it('keeps a byte-order mark that a token-array prompt starts with, as tiktoken decodes it', async () => {
+    // 5574 is U+FEFF; 13225, 2375 "Hello world".
+    const r = await client.completions.create({ model: MODEL, prompt: [5574, 13225, 2375], echo: true, max_tokens: 5, seed: 5 });
+    expect(r.choices[0]!.text.startsWith('\ufeffHello world')).toBe(true);
+    expect(r.usage!.prompt_tokens).toBe(3);
+  });
+
   it('gives n choices per prompt, prompt-major, for an array of prompts', async () => {
     const r = await client.completions.create({ model: MODEL, prompt: ['First prompt', 'Second prompt here', 'Third'], n: 2, max_tokens: 8, echo: true, seed: 6 });
     expect(r.choices.map((c) => c.index)).toEqual([0, 1, 2, 3, 4, 5]);

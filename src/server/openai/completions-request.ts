@@ -60,7 +60,8 @@ export interface CompletionsRequest {
   readonly echo: boolean;
 }
 
-const utf8 = new TextDecoder('utf-8');
+// ignoreBOM: a byte-order mark in the ids is text the model was given (tiktoken's decode keeps it).
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** o200k ids back to text (whole array at once, so a character split across ids decodes whole). */
 function decodeIds(ids: readonly number[]): string | number {
