@@ -30,6 +30,7 @@ export const ROUTES = [
   'gemini_embed',
   'gemini_models',
   'gemini_caches',
+  'gemini_files',
   'metrics',
   'health',
   'stats',

@@ -44,6 +44,8 @@ export interface RequestInfo {
   readonly host: string;
   /** The Content-Type header, for a body that is not JSON (a multipart file upload). */
   readonly contentType: string;
+  /** Gemini's resumable upload headers (`X-Goog-Upload-*`), for `/upload/v1beta/files`; NO_GOOG_UPLOAD unless the route reads them. */
+  readonly googUpload: GoogUploadHeaders;
   /**
    * A batch's request (`./batch-item.ts`): the fault position its batch reserved for it, and no
    * live rate limit; -1 for every request a client sends.
@@ -61,7 +63,19 @@ export interface RequestInfo {
  * Request fields a route may read; those it does not name stay ''. Each is a native call per
  * request (15 of them took a tenth of a chat request's server time), so the hot routes name theirs.
  */
-export type RequestField = 'method' | 'url' | 'query' | 'authorization' | 'x-api-key' | 'x-goog-api-key' | 'api-key' | 'anthropic-version' | 'anthropic-beta' | 'x-request-id' | 'host' | 'content-type';
+/** The `X-Goog-Upload-*` headers of a resumable upload request ('' when absent). */
+export interface GoogUploadHeaders {
+  readonly protocol: string;
+  readonly command: string;
+  readonly offset: string;
+  /** `X-Goog-Upload-Header-Content-Length` and `-Content-Type`: the whole file's, sent with `start`. */
+  readonly contentLength: string;
+  readonly contentType: string;
+}
+
+export const NO_GOOG_UPLOAD: GoogUploadHeaders = Object.freeze({ protocol: '', command: '', offset: '', contentLength: '', contentType: '' });
+
+export type RequestField = 'method' | 'url' | 'query' | 'authorization' | 'x-api-key' | 'x-goog-api-key' | 'api-key' | 'anthropic-version' | 'anthropic-beta' | 'x-request-id' | 'host' | 'content-type' | 'x-goog-upload';
 
 const FIELD_BIT: Readonly<Record<RequestField, number>> = {
   method: 1,
@@ -76,10 +90,11 @@ const FIELD_BIT: Readonly<Record<RequestField, number>> = {
   'anthropic-beta': 512,
   host: 1024,
   'content-type': 2048,
+  'x-goog-upload': 4096,
 };
 
-/** Every field: what a route reads unless it names fewer. */
-const ALL_FIELDS: readonly RequestField[] = Object.keys(FIELD_BIT) as RequestField[];
+/** Every field but the upload headers: what a route reads unless it names its own. */
+const ALL_FIELDS: readonly RequestField[] = (Object.keys(FIELD_BIT) as RequestField[]).filter((f) => f !== 'x-goog-upload');
 
 function fieldMask(fields: readonly RequestField[]): number {
   let mask = 0;
@@ -172,6 +187,7 @@ export const NO_INFO: RequestInfo = Object.freeze({
   anthropicBeta: '',
   host: '',
   contentType: '',
+  googUpload: NO_GOOG_UPLOAD,
   batchFault: -1,
   requestId: '',
   overrideFault: '',
@@ -272,6 +288,16 @@ function copyRequest(req: HttpRequest, paramCount: number, reads: number): Reque
     requestId: (reads & FIELD_BIT['x-request-id']) !== 0 ? req.getHeader('x-request-id') : '',
     host: (reads & FIELD_BIT.host) !== 0 ? req.getHeader('host') : '',
     contentType: (reads & FIELD_BIT['content-type']) !== 0 ? req.getHeader('content-type') : '',
+    googUpload:
+      (reads & FIELD_BIT['x-goog-upload']) !== 0
+        ? {
+            protocol: req.getHeader('x-goog-upload-protocol'),
+            command: req.getHeader('x-goog-upload-command'),
+            offset: req.getHeader('x-goog-upload-offset'),
+            contentLength: req.getHeader('x-goog-upload-header-content-length'),
+            contentType: req.getHeader('x-goog-upload-header-content-type'),
+          }
+        : NO_GOOG_UPLOAD,
     batchFault: -1,
     overrideFault: overrides ? req.getHeader('x-understudy-fault') : '',
     overrideTtftMs: overrides ? req.getHeader('x-understudy-ttft-ms') : '',

@@ -13,6 +13,7 @@ import { foreignOwner, replyFromPeer, throwIfFailed, type OwnedRoute, type PeerA
 import { conversationsFor } from './openai/responses-context.js';
 import { cancelResponse, deleteResponse, listInputItems, retrieveResponse } from './openai/responses.js';
 import { cachedContentsRequest, cacheListings, cacheView } from './gemini/caches.js';
+import { fileListings as geminiFileListings, filesRequest as geminiFilesRequest, fileView as geminiFileView, uploadRequest as geminiUploadRequest } from './gemini/files.js';
 import { batchesRequest, listings as batchListings } from './anthropic/batches.js';
 import { fileContent, fileListings, filesRequest } from './openai/files.js';
 import { batchesRequest as openAIBatchesRequest, batchListings as openAIBatchListings } from './openai/batches.js';
@@ -47,6 +48,9 @@ const OWNED = {
   file_delete: (ctx, info) => filesRequest(ctx, info, 'delete'),
   batch_get: (ctx, info) => openAIBatchesRequest(ctx, info, 'get'),
   batch_cancel: (ctx, info) => openAIBatchesRequest(ctx, info, 'cancel'),
+  gemini_file_get: (ctx, info) => geminiFilesRequest(ctx, info, 'get'),
+  gemini_file_delete: (ctx, info) => geminiFilesRequest(ctx, info, 'delete'),
+  gemini_upload: (ctx, info, body) => geminiUploadRequest(ctx, info, body),
 } as const satisfies Record<OwnedRoute, OwnedHandler>;
 
 export const OWNED_ROUTES = Object.keys(OWNED) as OwnedRoute[];
@@ -54,12 +58,13 @@ export const OWNED_ROUTES = Object.keys(OWNED) as OwnedRoute[];
 /**
  * The handler of a route on one stored object (`params[0]` is its id): answered here when this
  * thread holds it, else by its owner. An owner that does not answer leaves it to this thread,
- * which answers the object's 404.
+ * which answers the object's 404. `ownerOf`: where the owner is not named by the id's digits
+ * (Gemini files), the other thread that holds the object, or undefined for this one.
  */
-export function ownedRoute(ctx: ThreadContext, route: OwnedRoute): PostHandler {
+export function ownedRoute(ctx: ThreadContext, route: OwnedRoute, ownerOf?: (info: RequestInfo, body: string) => number | undefined): PostHandler {
   const local = OWNED[route];
   return (info, body) => {
-    const owner = foreignOwner(ctx, safeDecode(info.params[0] ?? ''));
+    const owner = ownerOf === undefined ? foreignOwner(ctx, safeDecode(info.params[0] ?? '')) : ownerOf(info, body);
     if (owner === undefined) return local(ctx, info, body);
     return ctx.peers!.ask(owner, { kind: 'route', route, info, body }).then((answer) => {
       throwIfFailed(answer, `the object of ${route}`);
@@ -75,6 +80,7 @@ const LISTS = {
   batches: { local: (ctx) => openAIBatchListings(ctx), reply: (ctx, info, _body, others) => openAIBatchesRequest(ctx, info, 'list', others) },
   message_batches: { local: (ctx, host) => batchListings(ctx, host), reply: (ctx, info, body, others) => batchesRequest(ctx, info, body, 'list', others) },
   cached_contents: { local: (ctx) => cacheListings(ctx), reply: (ctx, info, body, others) => cachedContentsRequest(ctx, info, body, 'list', others) },
+  gemini_files: { local: (ctx) => geminiFileListings(ctx), reply: (ctx, info, _body, others) => geminiFilesRequest(ctx, info, 'list', others) },
 } as const satisfies Record<ListKind, { local(ctx: ThreadContext, host: string): ListedObject[]; reply(ctx: ThreadContext, info: RequestInfo, body: string, others: readonly ListedObject[]): Reply }>;
 
 /**
@@ -122,6 +128,8 @@ export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
       return { kind: 'list', entries: LISTS[query.list].local(ctx, query.host) };
     case 'gemini_cache':
       return { kind: 'gemini_cache', cache: cacheView(ctx, query.name) };
+    case 'gemini_file':
+      return { kind: 'gemini_file', file: geminiFileView(ctx, query.id) };
     case 'file_content': {
       const content = fileContent(ctx, query.id);
       return { kind: 'file_content', content: content === undefined ? null : ownBytes(content) };

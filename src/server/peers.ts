@@ -41,7 +41,10 @@ export type OwnedRoute =
   | 'file_content'
   | 'file_delete'
   | 'batch_get'
-  | 'batch_cancel';
+  | 'batch_cancel'
+  | 'gemini_file_get'
+  | 'gemini_file_delete'
+  | 'gemini_upload';
 
 /** A Gemini cached content as a generate request on another thread reads it (`./gemini/caches.ts`). */
 export interface GeminiCacheView {
@@ -51,6 +54,12 @@ export interface GeminiCacheView {
   readonly fieldsJson: string;
 }
 
+/** A Gemini uploaded file as a generate request on another thread checks it (`./gemini/files.ts`). */
+export interface GeminiFileView {
+  readonly mimeType: string;
+  readonly sizeBytes: number;
+}
+
 /** An entry of a list that gathers every thread's objects: its place in the run's order of stores, and its JSON. */
 export interface ListedObject {
   readonly seq: number;
@@ -58,7 +67,7 @@ export interface ListedObject {
 }
 
 /** The lists that gather every thread's objects (stored chat completions, files, batches, Gemini caches). */
-export type ListKind = 'chat_completions' | 'files' | 'batches' | 'message_batches' | 'cached_contents';
+export type ListKind = 'chat_completions' | 'files' | 'batches' | 'message_batches' | 'cached_contents' | 'gemini_files';
 
 export type PeerQuery =
   /** Answer this request on the object's owner, as if it had arrived there. */
@@ -75,6 +84,8 @@ export type PeerQuery =
   | { readonly kind: 'list'; readonly list: ListKind; readonly host: string }
   /** A Gemini cached content, for a generate request that names it. */
   | { readonly kind: 'gemini_cache'; readonly name: string }
+  /** A Gemini uploaded file, for a generate request whose `fileData` names it. */
+  | { readonly kind: 'gemini_file'; readonly id: string }
   /** An uploaded file's bytes, for a batch on another thread that reads it. */
   | { readonly kind: 'file_content'; readonly id: string };
 
@@ -110,6 +121,7 @@ export type PeerAnswer =
   | { readonly kind: 'appended'; readonly found: boolean }
   | { readonly kind: 'list'; readonly entries: readonly ListedObject[] }
   | { readonly kind: 'gemini_cache'; readonly cache: GeminiCacheView | null }
+  | { readonly kind: 'gemini_file'; readonly file: GeminiFileView | null }
   | { readonly kind: 'file_content'; readonly content: Uint8Array | null };
 
 /** The other server threads, as a thread sees them. */

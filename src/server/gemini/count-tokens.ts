@@ -2,12 +2,13 @@
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
-import { INVALID_JSON, modelNotFound } from './errors.js';
+import { INVALID_JSON, modelNotFound, type GeminiError } from './errors.js';
 import { bareModel, type ModelPath } from './path.js';
 import { countPromptTokens, promptTokensDetails } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
 import { isMessage, parseCountTokensRequest, parseJsonBody } from './request.js';
 import { cachedContentOf, findCache, withCache } from './caches.js';
+import { fileIdsIn, missingFile } from './files.js';
 import type { GeminiCacheView } from '../peers.js';
 
 const route = 'gemini_count_tokens';
@@ -20,16 +21,24 @@ export function countTokensRoute(ctx: ThreadContext, info: RequestInfo, body: st
   if (!json.ok) return geminiErrorReply(route, INVALID_JSON, 'invalid_json', other);
   // A generateContentRequest naming an explicit cache counts the cache's part too (`./caches.ts`).
   const inner = isMessage(json.value) && isMessage(json.value.generateContentRequest) ? json.value.generateContentRequest : undefined;
-  const cacheName = inner === undefined ? undefined : cachedContentOf(inner);
-  if (inner === undefined || cacheName === undefined) return countFrom(ctx, json.value, path, 0);
-  const withCached = (cache: GeminiCacheView | null): Reply => {
-    // The model is the request's own when it names one, else the path's.
-    const merged = withCache(inner, cache, typeof inner.model === 'string' ? bareModel(inner.model) : path.model);
-    if ('error' in merged) return geminiErrorReply(route, merged.error, merged.error.code === 403 ? 'not_found' : 'invalid_request', other);
-    return countFrom(ctx, { ...(json.value as Record<string, unknown>), generateContentRequest: merged.request }, path, cache!.tokens);
+  const proceed = (): Reply | Promise<Reply> => {
+    const cacheName = inner === undefined ? undefined : cachedContentOf(inner);
+    if (inner === undefined || cacheName === undefined) return countFrom(ctx, json.value, path, 0);
+    const withCached = (cache: GeminiCacheView | null): Reply => {
+      // The model is the request's own when it names one, else the path's.
+      const merged = withCache(inner, cache, typeof inner.model === 'string' ? bareModel(inner.model) : path.model);
+      if ('error' in merged) return geminiErrorReply(route, merged.error, merged.error.code === 403 ? 'not_found' : 'invalid_request', other);
+      return countFrom(ctx, { ...(json.value as Record<string, unknown>), generateContentRequest: merged.request }, path, cache!.tokens);
+    };
+    const found = findCache(ctx, cacheName);
+    return found instanceof Promise ? replyAfter(found, withCached) : withCached(found);
   };
-  const found = findCache(ctx, cacheName);
-  return found instanceof Promise ? replyAfter(found, withCached) : withCached(found);
+  // `fileData` parts that name this API's files must name live ones (`./files.ts`).
+  const fileIds = body.includes('/v1beta/files/') ? fileIdsIn(inner ?? json.value) : [];
+  if (fileIds.length === 0) return proceed();
+  const missing = missingFile(ctx, fileIds);
+  const afterFiles = (e: GeminiError | null): Reply | Promise<Reply> => (e === null ? proceed() : geminiErrorReply(route, e, 'not_found', other));
+  return missing instanceof Promise ? replyAfter(missing, afterFiles) : afterFiles(missing);
 }
 
 /** countTokens for a parsed body; `cached`: the tokens of the explicit cache it read first (0: none). */

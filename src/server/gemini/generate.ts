@@ -15,7 +15,7 @@ import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
-import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_BOTH, THINKING_LEVEL_UNSUPPORTED, THINKING_REQUIRED } from './errors.js';
+import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_BOTH, THINKING_LEVEL_UNSUPPORTED, THINKING_REQUIRED, type GeminiError } from './errors.js';
 import { GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
 import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
@@ -24,6 +24,7 @@ import { promptCacheFor } from '../prompt-cache.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, parseJsonBody, type GenerateRequest } from './request.js';
 import { cachedContentOf, findCache, withCache } from './caches.js';
+import { fileIdsIn, missingFile } from './files.js';
 import type { GeminiCacheView } from '../peers.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
 
@@ -72,16 +73,24 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
   if (authError) return geminiErrorReply(route, authError, 'authentication', other);
   const json = parseJsonBody(body);
   if (!json.ok) return geminiErrorReply(route, INVALID_JSON, 'invalid_json', other);
-  // A request naming an explicit cache reads the cache's fields first (`./caches.ts`).
-  const cacheName = cachedContentOf(json.value);
-  if (cacheName === undefined) return generateFrom(ctx, info, json.value, path, stream, 0);
-  const withCached = (cache: GeminiCacheView | null): Reply => {
-    const merged = withCache(json.value as Record<string, unknown>, cache, path.model);
-    if ('error' in merged) return geminiErrorReply(route, merged.error, merged.error.code === 403 ? 'not_found' : 'invalid_request', other);
-    return generateFrom(ctx, info, merged.request, path, stream, cache!.tokens);
+  const proceed = (): Reply | Promise<Reply> => {
+    // A request naming an explicit cache reads the cache's fields first (`./caches.ts`).
+    const cacheName = cachedContentOf(json.value);
+    if (cacheName === undefined) return generateFrom(ctx, info, json.value, path, stream, 0);
+    const withCached = (cache: GeminiCacheView | null): Reply => {
+      const merged = withCache(json.value as Record<string, unknown>, cache, path.model);
+      if ('error' in merged) return geminiErrorReply(route, merged.error, merged.error.code === 403 ? 'not_found' : 'invalid_request', other);
+      return generateFrom(ctx, info, merged.request, path, stream, cache!.tokens);
+    };
+    const found = findCache(ctx, cacheName);
+    return found instanceof Promise ? replyAfter(found, withCached) : withCached(found);
   };
-  const found = findCache(ctx, cacheName);
-  return found instanceof Promise ? replyAfter(found, withCached) : withCached(found);
+  // `fileData` parts that name this API's files must name live ones (`./files.ts`).
+  const fileIds = body.includes('/v1beta/files/') ? fileIdsIn(json.value) : [];
+  if (fileIds.length === 0) return proceed();
+  const missing = missingFile(ctx, fileIds);
+  const afterFiles = (e: GeminiError | null): Reply | Promise<Reply> => (e === null ? proceed() : geminiErrorReply(route, e, 'not_found', other));
+  return missing instanceof Promise ? replyAfter(missing, afterFiles) : afterFiles(missing);
 }
 
 /** generateContent for a parsed body; `explicitCached`: the tokens of the explicit cache it read first (0: none). */

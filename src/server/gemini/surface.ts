@@ -5,7 +5,7 @@
  * OpenAI's, whose `/v1/models/{id}` is GET only. `GET /v1/models` stays OpenAI's.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { countsOffThread, getRoute, postRoute, type RequestField, type RequestInfo, type RouteErrors } from '../http-exchange.js';
+import { countsOffThread, getRoute, postRoute, takesBytes, type RequestField, type RequestInfo, type RouteErrors } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { routeErrors, type Surface } from '../surface.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -18,6 +18,7 @@ import { GEMINI_METHODS, parseModelPath } from './path.js';
 import { checkGeminiAuth, geminiErrorReply, queryOf } from './reply.js';
 import { cachedContentsRequest } from './caches.js';
 import { listRoute, ownedRoute } from '../owned-routes.js';
+import { fileRouteOwner, uploadOwner } from './files.js';
 
 /** What the model routes read: the path (model and method), the key (header or `?key=`), and the method for errors. */
 const EMBED_METHOD = /:(batchEmbedContents|embedContent)(\?|$)/;
@@ -76,8 +77,11 @@ export const geminiSurface: Surface = {
     [/^\/v1beta\/models\/[^/:]+$/, 'GET'],
     [/^\/v1beta\/cachedContents\/?$/, 'GET, POST'],
     [/^\/v1beta\/cachedContents\/[^/]+$/, 'GET, PATCH, DELETE'],
+    [/^\/v1beta\/files\/?$/, 'GET'],
+    [/^\/v1beta\/files\/[^/]+$/, 'GET, DELETE'],
+    [/^\/upload\/v1beta\/files\/?$/, 'POST'],
   ],
-  owns: (path) => /^\/v1beta(\/|$)/.test(path) || /^\/v1\/models\/[^/]+:[A-Za-z]+$/.test(path),
+  owns: (path) => /^\/(upload\/)?v1beta(\/|$)/.test(path) || /^\/v1\/models\/[^/]+:[A-Za-z]+$/.test(path),
   errors: {
     reply: (status, message, kind) =>
       geminiErrorReply('unrouted', status === 500 ? INTERNAL_ERROR : geminiError(status, message), kind, OTHER_MODEL),
@@ -103,5 +107,14 @@ export const geminiSurface: Surface = {
     getRoute(app, 'get', '/v1beta/cachedContents/:id', 1, errors, (info) => get(info, ''));
     postRoute(app, '/v1beta/cachedContents/:id', 1, errors, update, GEMINI_FIELDS, 'patch');
     getRoute(app, 'del', '/v1beta/cachedContents/:id', 1, errors, (info) => remove(info, ''));
+    // Files (`./files.ts`): a file's routes, and its upload's, run on the thread that holds it.
+    const upload = ownedRoute(ctx, 'gemini_upload', (info, body) => uploadOwner(ctx, info, body));
+    postRoute(app, '/upload/v1beta/files', 0, errors, takesBytes(upload), [...GEMINI_FIELDS, 'host', 'x-goog-upload']);
+    const files = listRoute(ctx, 'gemini_files');
+    getRoute(app, 'get', '/v1beta/files', 0, errors, (info) => files(info, ''));
+    const fileGet = ownedRoute(ctx, 'gemini_file_get', (info) => fileRouteOwner(ctx, info));
+    const fileDelete = ownedRoute(ctx, 'gemini_file_delete', (info) => fileRouteOwner(ctx, info));
+    getRoute(app, 'get', '/v1beta/files/:id', 1, errors, (info) => fileGet(info, ''));
+    getRoute(app, 'del', '/v1beta/files/:id', 1, errors, (info) => fileDelete(info, ''));
   },
 };

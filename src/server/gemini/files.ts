@@ -1,0 +1,369 @@
+/**
+ * Gemini's Files API, as `@google/genai`'s `ai.files` calls it: a resumable upload, then get, list
+ * and delete under `/v1beta/files`. An app that uploads a document and asks about it failed at
+ * `files.upload` with 404; now the file exists, and a `fileData` part naming one that does not (or
+ * no longer does) gets the API's 403, as it would.
+ *
+ * The upload is the resumable protocol the SDK speaks: `POST /upload/v1beta/files` with
+ * `X-Goog-Upload-Protocol: resumable` and `-Command: start` and the file's metadata as JSON; the
+ * answer's `X-Goog-Upload-URL` names an upload session; the bytes go there in chunks (8 MiB from
+ * the SDK), each `upload` at its `X-Goog-Upload-Offset`, the last `upload, finalize`, whose answer
+ * is `{"file": …}` with `X-Goog-Upload-Status: final`. `query` and `cancel` work as well.
+ *
+ * A file lives 48 hours from its upload's start. Ids are 12 lowercase letters and digits, as the
+ * API's are (the SDK cuts an id out of a file URI by `[a-z0-9]+`); a client may choose its own
+ * (`config.name`). A chosen name cannot carry an owner's digits (`../owner-ids.ts`), so a file's
+ * owner is a hash of its id (`fileOwner`): a drawn id is drawn until it hashes to the drawing
+ * thread, and a start naming another thread's file runs on that thread, where the upload session
+ * and the file then live. Bounded per thread like the other stores.
+ */
+import { createHash } from 'node:crypto';
+import { OTHER_MODEL } from '../../metrics/counters.js';
+import { BoundedStore } from '../bounded-store.js';
+import type { RequestInfo } from '../http-exchange.js';
+import { ownedId } from '../owner-ids.js';
+import { safeDecode } from '../path-segment.js';
+import { foreignOwner, ownSlot, throwIfFailed, type GeminiFileView, type ListedObject } from '../peers.js';
+import type { Reply } from '../reply.js';
+import { perThread, type ThreadContext } from '../thread-context.js';
+import type { SeededRandom } from '../../timing/random.js';
+import { geminiError, INVALID_JSON, invalidArgument, ROOT_NOT_OBJECT, type GeminiError } from './errors.js';
+import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
+import { isMessage, parseJsonBody } from './request.js';
+
+const MAX_FILES = 1000;
+/** The bytes a thread keeps, files and unfinished uploads alike; one file may take all of it. */
+const MAX_BYTES = 256 * 1024 * 1024;
+const MAX_SESSIONS = 100;
+const LIFETIME_MS = 48 * 3600 * 1000;
+const DEFAULT_PAGE_SIZE = 10;
+const MAX_PAGE_SIZE = 100;
+/** What the API's upload answers advertise: the SDK's chunks are this size. */
+const CHUNK_GRANULARITY = 8 * 1024 * 1024;
+const ID_DIGITS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const ID_LENGTH = 12;
+/** A resource name the API accepts: lowercase letters, digits and dashes, no dash at either end, up to 40. */
+const NAME_ID = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+/** The id in a file URI as the API returns it (`https://generativelanguage.googleapis.com/v1beta/files/{id}`), whatever the host. */
+const FILE_URI_ID = /\/v1beta\/files\/([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)$/;
+const API_FILE_URI = 'https://generativelanguage.googleapis.com/v1beta/files/';
+
+export const fileNotFound = (id: string): GeminiError => geminiError(403, `You do not have permission to access the File ${id} or it may not exist.`);
+
+interface StoredFile {
+  readonly id: string;
+  readonly seq: number;
+  readonly displayName: string | undefined;
+  readonly mimeType: string;
+  readonly createTime: string;
+  readonly expireMs: number;
+  /** Base64 of the SHA-256 digest's hex string, as the API reports it. */
+  readonly sha256Hash: string;
+  readonly content: Buffer;
+}
+
+interface UploadSession {
+  readonly id: string;
+  readonly fileId: string;
+  readonly displayName: string | undefined;
+  readonly mimeType: string;
+  readonly startedMs: number;
+  readonly chunks: Buffer[];
+  received: number;
+  /** Finalized (the file exists) or cancelled: the session answers `query` and takes nothing more. */
+  status: 'active' | 'final' | 'cancelled';
+}
+
+interface Registry {
+  readonly files: BoundedStore<StoredFile>;
+  readonly sessions: BoundedStore<UploadSession>;
+}
+
+const registryFor = perThread<Registry>(() => ({
+  files: new BoundedStore<StoredFile>(MAX_FILES, MAX_BYTES, (f) => f.content.length),
+  // A finished session holds no bytes (its file does), and is kept only to answer `query`.
+  sessions: new BoundedStore<UploadSession>(MAX_SESSIONS, MAX_BYTES, (s) => (s.status === 'active' ? s.received : 0)),
+}));
+
+/** The thread that holds the file `id` (FNV-1a of the id, modulo the threads). */
+export function fileOwner(id: string, threads: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % threads;
+}
+
+/** The other thread that holds file `id`, or undefined when it is this one. */
+function foreignFileOwner(ctx: ThreadContext, id: string): number | undefined {
+  const peers = ctx.peers;
+  if (peers === null) return undefined;
+  const owner = fileOwner(id, peers.threads);
+  return owner === peers.slot ? undefined : owner;
+}
+
+/** A fresh id that this thread owns. */
+function drawFileId(ctx: ThreadContext, rng: SeededRandom): string {
+  for (;;) {
+    let id = '';
+    for (let i = 0; i < ID_LENGTH; i++) id += ID_DIGITS[rng.int(ID_DIGITS.length)]!;
+    if (foreignFileOwner(ctx, id) === undefined && registryFor(ctx).files.get(id) === undefined) return id;
+  }
+}
+
+/** `files/abc` or `abc` to `abc`. */
+const idOf = (name: string): string => (name.startsWith('files/') ? name.slice('files/'.length) : name);
+
+function fileObject(f: StoredFile): Record<string, unknown> {
+  return {
+    name: `files/${f.id}`,
+    ...(f.displayName === undefined ? {} : { displayName: f.displayName }),
+    mimeType: f.mimeType,
+    sizeBytes: String(f.content.length),
+    createTime: f.createTime,
+    updateTime: f.createTime,
+    expirationTime: new Date(f.expireMs).toISOString(),
+    sha256Hash: f.sha256Hash,
+    uri: `${API_FILE_URI}${f.id}`,
+    state: 'ACTIVE',
+    source: 'UPLOADED',
+  };
+}
+
+/** A live file; an expired one is dropped on the way. */
+function liveFile(ctx: ThreadContext, id: string, nowMs: number): StoredFile | undefined {
+  const files = registryFor(ctx).files;
+  const f = files.get(id);
+  if (f === undefined || nowMs < f.expireMs) return f;
+  files.delete(id);
+  return undefined;
+}
+
+const route = 'gemini_files';
+const fail = (e: GeminiError, kind: 'invalid_request' | 'not_found' | 'invalid_json' | 'authentication'): Reply => geminiErrorReply(route, e, kind, OTHER_MODEL);
+
+function ok(body: string, headers: readonly string[] = []): Reply {
+  return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: [...geminiHeaders(0), ...headers], body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
+}
+
+type Op = 'get' | 'delete' | 'list';
+
+/** GET and DELETE `/v1beta/files/{id}`, and the list; `others`: other threads' live files, for a list. */
+export function filesRequest(ctx: ThreadContext, info: RequestInfo, op: Op, others: readonly ListedObject[] = []): Reply {
+  const authError = checkGeminiAuth(ctx, info, queryOf(info));
+  if (authError) return fail(authError, 'authentication');
+  const nowMs = Date.now();
+  if (op === 'list') {
+    const all = [...fileListings(ctx), ...others].sort((a, b) => a.seq - b.seq);
+    const q = queryOf(info);
+    const size = Math.min(MAX_PAGE_SIZE, Math.max(1, Number(q.get('pageSize') ?? DEFAULT_PAGE_SIZE) || DEFAULT_PAGE_SIZE));
+    const from = Math.max(0, Number(Buffer.from(q.get('pageToken') ?? '', 'base64url').toString('latin1')) || 0);
+    const page = all.slice(from, from + size);
+    // The last page has no nextPageToken: the SDK's pager stops only when there is none.
+    const next = from + size < all.length ? `,"nextPageToken":"${Buffer.from(String(from + size), 'latin1').toString('base64url')}"` : '';
+    return ok(page.length === 0 && next === '' ? '{}' : `{"files":[${page.map((e) => e.json).join(',')}]${next}}`);
+  }
+  const id = idOf(safeDecode(info.params[0] ?? ''));
+  const f = liveFile(ctx, id, nowMs);
+  if (f === undefined) return fail(fileNotFound(id), 'not_found');
+  if (op === 'get') return ok(JSON.stringify(fileObject(f)));
+  registryFor(ctx).files.delete(id);
+  return ok('{}');
+}
+
+/** This thread's live files, for a list on another thread. */
+export function fileListings(ctx: ThreadContext): ListedObject[] {
+  const nowMs = Date.now();
+  return [...registryFor(ctx).files.values()].filter((f) => liveFile(ctx, f.id, nowMs) !== undefined).map((f) => ({ seq: f.seq, json: JSON.stringify(fileObject(f)) }));
+}
+
+/** A file this thread holds, as a generate request on any thread checks it; null when there is none by that id. */
+export function fileView(ctx: ThreadContext, id: string): GeminiFileView | null {
+  const f = liveFile(ctx, id, Date.now());
+  return f === undefined ? null : { mimeType: f.mimeType, sizeBytes: f.content.length };
+}
+
+/**
+ * The ids of this API's files that a request's `fileData` parts name (other URIs, such as public
+ * URLs, are left as they are), found by walking its contents and system instruction.
+ */
+export function fileIdsIn(value: unknown): string[] {
+  const ids: string[] = [];
+  const walkParts = (parts: unknown): void => {
+    if (!Array.isArray(parts)) return;
+    for (const p of parts) {
+      if (!isMessage(p)) continue;
+      const data = p.fileData ?? p.file_data;
+      if (!isMessage(data)) continue;
+      const uri = data.fileUri ?? data.file_uri;
+      const m = typeof uri === 'string' ? FILE_URI_ID.exec(uri) : null;
+      if (m !== null && !ids.includes(m[1]!)) ids.push(m[1]!);
+    }
+  };
+  if (!isMessage(value)) return ids;
+  if (Array.isArray(value.contents)) for (const c of value.contents) if (isMessage(c)) walkParts(c.parts);
+  const system = value.systemInstruction ?? value.system_instruction;
+  if (isMessage(system)) walkParts(system.parts);
+  return ids;
+}
+
+/**
+ * The API's 403 for the first file a request names that does not exist; null when all do. Files on
+ * other threads are asked for (a promise then).
+ */
+export function missingFile(ctx: ThreadContext, ids: readonly string[]): GeminiError | null | Promise<GeminiError | null> {
+  const remote: Promise<string | null>[] = [];
+  for (const id of ids) {
+    const owner = foreignFileOwner(ctx, id);
+    if (owner === undefined) {
+      if (fileView(ctx, id) === null) return fileNotFound(id);
+      continue;
+    }
+    remote.push(
+      ctx.peers!.ask(owner, { kind: 'gemini_file', id }).then((answer) => {
+        throwIfFailed(answer, 'the file');
+        return answer.kind === 'gemini_file' && answer.file !== null ? null : id;
+      }),
+    );
+  }
+  if (remote.length === 0) return null;
+  return Promise.all(remote).then((missing) => {
+    const id = missing.find((m) => m !== null);
+    return id === undefined || id === null ? null : fileNotFound(id);
+  });
+}
+
+/** The upload session id in an upload URL's query, or '' for a `start`. */
+export function uploadIdOf(info: RequestInfo): string {
+  return queryOf(info).get('upload_id') ?? '';
+}
+
+/** The other thread that holds the file a `/v1beta/files/{id}` request names, or undefined for this one. */
+export function fileRouteOwner(ctx: ThreadContext, info: RequestInfo): number | undefined {
+  return foreignFileOwner(ctx, idOf(safeDecode(info.params[0] ?? '')));
+}
+
+/** The thread to run an upload request on: a chunk's session's, or for a `start` the named file's; undefined for this one. */
+export function uploadOwner(ctx: ThreadContext, info: RequestInfo, body: string): number | undefined {
+  const session = uploadIdOf(info);
+  if (session !== '') return foreignOwner(ctx, session);
+  const name = startName(body);
+  return name === undefined ? undefined : foreignFileOwner(ctx, name);
+}
+
+/** The file name a `start` asks for, if it names one (the body is latin1 bytes of JSON). */
+function startName(body: string): string | undefined {
+  const json = parseJsonBody(Buffer.from(body, 'latin1').toString('utf8'));
+  if (!json.ok || !isMessage(json.value) || !isMessage(json.value.file)) return undefined;
+  const name = json.value.file.name;
+  return typeof name === 'string' ? idOf(name) : undefined;
+}
+
+const invalidName = invalidArgument(
+  '* CreateFileRequest.file.name: File resource name may only contain lowercase alphanumeric characters or dashes (-) and cannot begin or end with a dash. You can set the display_name which is not constrained by this format.\n',
+);
+
+/** `POST /upload/v1beta/files` (a `start`) and `POST` to its upload URL (the bytes); `body` is latin1 (`takesBytes`). */
+export function uploadRequest(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
+  const authError = checkGeminiAuth(ctx, info, queryOf(info));
+  if (authError) return fail(authError, 'authentication');
+  const sessionId = uploadIdOf(info);
+  if (sessionId === '') return startUpload(ctx, info, body);
+  return uploadBytes(ctx, info, sessionId, body);
+}
+
+function startUpload(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
+  const upload = info.googUpload;
+  if (upload.protocol.toLowerCase() !== 'resumable' || upload.command.toLowerCase() !== 'start') {
+    return fail(invalidArgument('This simulator takes the resumable upload protocol: X-Goog-Upload-Protocol: resumable, X-Goog-Upload-Command: start.'), 'invalid_request');
+  }
+  const text = Buffer.from(body, 'latin1').toString('utf8');
+  let meta: Record<string, unknown> = {};
+  if (text.trim() !== '') {
+    const json = parseJsonBody(text);
+    if (!json.ok) return fail(INVALID_JSON, 'invalid_json');
+    if (!isMessage(json.value)) return fail(ROOT_NOT_OBJECT, 'invalid_request');
+    const file = json.value.file;
+    if (file !== undefined && !isMessage(file)) return fail(invalidArgument(`Invalid value at 'file' (type.googleapis.com/google.ai.generativelanguage.v1beta.File), ${JSON.stringify(file)}`, 'file'), 'invalid_request');
+    meta = file ?? {};
+  }
+  const registry = registryFor(ctx);
+  let fileId: string;
+  if (meta.name !== undefined) {
+    if (typeof meta.name !== 'string' || !NAME_ID.test(idOf(meta.name))) return fail(invalidName, 'invalid_request');
+    fileId = idOf(meta.name);
+    if (liveFile(ctx, fileId, Date.now()) !== undefined) return fail(geminiError(409, `File files/${fileId} already exists.`), 'invalid_request');
+  } else {
+    fileId = drawFileId(ctx, ctx.requestRng(undefined, ''));
+  }
+  const displayName = meta.displayName ?? meta.display_name;
+  const mimeType = meta.mimeType ?? meta.mime_type;
+  const session: UploadSession = {
+    // The session id names this thread, which the chunks then reach (`../owner-ids.ts`).
+    id: ownedId(ctx.requestRng(undefined, ''), '', 32, ownSlot(ctx)),
+    fileId,
+    displayName: typeof displayName === 'string' ? displayName : undefined,
+    mimeType: typeof mimeType === 'string' ? mimeType : upload.contentType,
+    startedMs: Date.now(),
+    chunks: [],
+    received: 0,
+    status: 'active',
+  };
+  registry.sessions.put(session.id, session);
+  const url = `http://${info.host || 'localhost'}/upload/v1beta/files?upload_id=${session.id}&upload_protocol=resumable`;
+  return ok('', ['x-goog-upload-status', 'active', 'x-goog-upload-url', url, 'x-goog-upload-control-url', url, 'x-goog-upload-chunk-granularity', String(CHUNK_GRANULARITY)]);
+}
+
+function uploadBytes(ctx: ThreadContext, info: RequestInfo, sessionId: string, body: string): Reply {
+  const registry = registryFor(ctx);
+  const session = registry.sessions.get(sessionId);
+  if (session === undefined) return fail(geminiError(404, `Upload session ${sessionId} was not found (or it has expired).`), 'not_found');
+  const status = (s: string): string[] => ['x-goog-upload-status', s, 'x-goog-upload-size-received', String(session.received)];
+  const commands = info.googUpload.command
+    .toLowerCase()
+    .split(',')
+    .map((c) => c.trim());
+  if (commands.includes('query')) return ok(session.status === 'final' ? finalBody(ctx, session) : '', status(session.status));
+  if (session.status !== 'active') return fail(invalidArgument(`Upload session ${sessionId} is ${session.status}.`), 'invalid_request');
+  if (commands.includes('cancel')) {
+    session.status = 'cancelled';
+    session.chunks.length = 0;
+    registry.sessions.put(session.id, session);
+    return ok('', status('cancelled'));
+  }
+  if (commands.includes('upload')) {
+    const offset = Number(info.googUpload.offset);
+    if (info.googUpload.offset === '' || offset !== session.received) {
+      return fail(invalidArgument(`X-Goog-Upload-Offset ${JSON.stringify(info.googUpload.offset)} does not match the ${session.received} bytes received.`), 'invalid_request');
+    }
+    const bytes = Buffer.from(body, 'latin1');
+    if (session.received + bytes.length > MAX_BYTES) {
+      return fail(invalidArgument(`The file is larger than the ${MAX_BYTES} bytes this simulator keeps per thread.`), 'invalid_request');
+    }
+    session.chunks.push(bytes);
+    session.received += bytes.length;
+    // Counted again at its new size.
+    registry.sessions.put(session.id, session);
+  }
+  if (!commands.includes('finalize')) return ok('', status('active'));
+  const content = Buffer.concat(session.chunks, session.received);
+  session.chunks.length = 0;
+  session.status = 'final';
+  const createTime = new Date().toISOString();
+  const f: StoredFile = {
+    id: session.fileId,
+    seq: ctx.nextStoreSeq(),
+    displayName: session.displayName,
+    mimeType: session.mimeType,
+    createTime,
+    expireMs: session.startedMs + LIFETIME_MS,
+    sha256Hash: Buffer.from(createHash('sha256').update(content).digest('hex'), 'latin1').toString('base64'),
+    content,
+  };
+  registry.files.put(f.id, f);
+  registry.sessions.put(session.id, session);
+  return ok(finalBody(ctx, session), status('final'));
+}
+
+function finalBody(ctx: ThreadContext, session: UploadSession): string {
+  const f = liveFile(ctx, session.fileId, Date.now());
+  return f === undefined ? '{}' : JSON.stringify({ file: fileObject(f) });
+}

@@ -1,0 +1,196 @@
+/**
+ * Gemini's Files API through `@google/genai`'s `ai.files` against the real server: the resumable
+ * upload (one request, and 8 MiB chunks), get, list, delete, and `fileData` parts in
+ * generateContent and countTokens, on one thread and across two.
+ */
+import { createHash } from 'node:crypto';
+import { ApiError, createPartFromUri, GoogleGenAI } from '@google/genai';
+import { describe, expect, it } from 'vitest';
+import { fileOwner } from '../src/server/gemini/files.js';
+import { useSimulator } from './fixtures/sim.js';
+
+const MODEL = 'gemini-2.5-flash';
+
+async function apiError(promise: Promise<unknown>): Promise<{ status: number; message: string; code: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApiError);
+    const body = JSON.parse((err as ApiError).message) as { error: { message: string; status: string } };
+    return { status: (err as ApiError).status, message: body.error.message, code: body.error.status };
+  }
+  throw new Error('expected an ApiError, but the request succeeded');
+}
+
+describe('Gemini files', () => {
+  const sim = useSimulator({ seed: 5 });
+  const ai = () => new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: sim().url } });
+  const upload = (text: string, config: Record<string, unknown> = {}) => ai().files.upload({ file: new Blob([text], { type: 'text/plain' }), config });
+
+  it('uploads a file and reports it as the API does', async () => {
+    const text = 'The carrier delivers parcels within five working days.';
+    const before = Date.now();
+    const file = await upload(text, { displayName: 'terms' });
+    expect(file.name).toMatch(/^files\/[a-z0-9]{12}$/);
+    expect(file).toMatchObject({ displayName: 'terms', mimeType: 'text/plain', sizeBytes: String(Buffer.byteLength(text)), state: 'ACTIVE', source: 'UPLOADED' });
+    expect(file.uri).toBe(`https://generativelanguage.googleapis.com/v1beta/${file.name}`);
+    // Base64 of the hex digest, as the API reports it.
+    expect(file.sha256Hash).toBe(Buffer.from(createHash('sha256').update(text).digest('hex')).toString('base64'));
+    const expires = Date.parse(file.expirationTime!);
+    expect(expires - before).toBeGreaterThanOrEqual(48 * 3600_000 - 1000);
+    expect(expires - before).toBeLessThanOrEqual(48 * 3600_000 + 5000);
+    expect(await ai().files.get({ name: file.name! })).toEqual(file);
+    // The SDK also takes the bare id.
+    expect((await ai().files.get({ name: file.name!.slice('files/'.length) })).name).toBe(file.name);
+  });
+
+  it('takes a file in 8 MiB chunks, each at its offset, and keeps every byte', async () => {
+    const bytes = Buffer.alloc(9 * 1024 * 1024 + 123);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) & 0xff;
+    const file = await ai().files.upload({ file: new Blob([bytes], { type: 'application/octet-stream' }) });
+    expect(file.sizeBytes).toBe(String(bytes.length));
+    expect(file.sha256Hash).toBe(Buffer.from(createHash('sha256').update(bytes).digest('hex')).toString('base64'));
+  });
+
+  it('keeps a name the client chose, and refuses one the API would not take', async () => {
+    const file = await upload('named', { name: 'my-notes-1' });
+    expect(file.name).toBe('files/my-notes-1');
+    const again = await apiError(upload('named', { name: 'my-notes-1' }));
+    expect(again).toMatchObject({ status: 409, code: 'ALREADY_EXISTS' });
+    const bad = await apiError(upload('named', { name: 'Bad_Name' }));
+    expect(bad.status).toBe(400);
+    expect(bad.message).toContain('File resource name may only contain lowercase alphanumeric characters or dashes');
+  });
+
+  it('lists files page by page, oldest first, and forgets a deleted one', async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) made.push((await upload(`page ${i}`, { displayName: `p${i}` })).name!);
+    const names: string[] = [];
+    for await (const f of await ai().files.list({ config: { pageSize: 2 } })) names.push(f.name!);
+    expect(names.filter((n) => made.includes(n))).toEqual(made);
+    await ai().files.delete({ name: made[1]! });
+    const gone = await apiError(ai().files.get({ name: made[1]! }));
+    const id = made[1]!.slice('files/'.length);
+    expect(gone).toEqual({ status: 403, code: 'PERMISSION_DENIED', message: `You do not have permission to access the File ${id} or it may not exist.` });
+    expect(await apiError(ai().files.delete({ name: made[1]! }))).toMatchObject({ status: 403 });
+    const after: string[] = [];
+    for await (const f of await ai().files.list()) after.push(f.name!);
+    expect(after).not.toContain(made[1]);
+    expect(after).toContain(made[2]);
+  });
+
+  it('answers a generate request on an uploaded file, and the API\'s 403 for one that does not exist', async () => {
+    const file = await upload('A short contract about parcels.');
+    const ask = (uri: string) => ai().models.generateContent({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri(uri, 'text/plain'), { text: 'Summarize it.' }] }] });
+    const r = await ask(file.uri!);
+    expect(r.text!.length).toBeGreaterThan(0);
+    const missing = await apiError(ask('https://generativelanguage.googleapis.com/v1beta/files/nosuchfile12'));
+    expect(missing).toMatchObject({ status: 403, code: 'PERMISSION_DENIED', message: 'You do not have permission to access the File nosuchfile12 or it may not exist.' });
+    // Streamed and counted alike.
+    const stream = ai().models.generateContentStream({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri('https://generativelanguage.googleapis.com/v1beta/files/nosuchfile12', 'text/plain')] }] });
+    expect(await apiError(stream)).toMatchObject({ status: 403 });
+    const counted = await ai().models.countTokens({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri(file.uri!, 'text/plain')] }] });
+    expect(counted.totalTokens).toBeGreaterThan(0);
+    expect(await apiError(ai().models.countTokens({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri('https://x.example/v1beta/files/gone', 'text/plain')] }] }))).toMatchObject({ status: 403 });
+    // A public URL is not this API's file: left to the model, as before.
+    const url = await ai().models.generateContent({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri('https://example.com/report.pdf', 'application/pdf')] }] });
+    expect(url.text!.length).toBeGreaterThan(0);
+  });
+
+  it('answers the upload protocol by hand: query, a wrong offset, cancel, and a start without the resumable headers', async () => {
+    const base = sim().url;
+    const start = await fetch(`${base}/upload/v1beta/files`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': 'k', 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start', 'x-goog-upload-header-content-type': 'text/csv', 'content-type': 'application/json' },
+      body: JSON.stringify({ file: { displayName: 'by hand' } }),
+    });
+    expect(start.status).toBe(200);
+    expect(start.headers.get('x-goog-upload-status')).toBe('active');
+    const url = new URL(start.headers.get('x-goog-upload-url')!);
+    expect(url.pathname).toBe('/upload/v1beta/files');
+    expect(url.searchParams.get('upload_protocol')).toBe('resumable');
+    const at = `${base}${url.pathname}${url.search}`;
+    const send = (command: string, body?: string, offset?: number) =>
+      fetch(at, { method: 'POST', headers: { 'x-goog-api-key': 'k', 'x-goog-upload-command': command, ...(offset === undefined ? {} : { 'x-goog-upload-offset': String(offset) }) }, ...(body === undefined ? {} : { body }) });
+    const first = await send('upload', 'a,b\n', 0);
+    expect(first.headers.get('x-goog-upload-status')).toBe('active');
+    expect(first.headers.get('x-goog-upload-size-received')).toBe('4');
+    expect((await send('upload', '1,2\n', 0)).status).toBe(400);
+    const query = await send('query');
+    expect(query.headers.get('x-goog-upload-size-received')).toBe('4');
+    const done = await send('upload, finalize', '1,2\n', 4);
+    expect(done.headers.get('x-goog-upload-status')).toBe('final');
+    const { file } = (await done.json()) as { file: { mimeType: string; sizeBytes: string; displayName: string } };
+    // The type the start's header gave, as no metadata named one.
+    expect(file).toMatchObject({ mimeType: 'text/csv', sizeBytes: '8', displayName: 'by hand' });
+    expect((await send('upload', 'more', 8)).status).toBe(400);
+
+    const other = await fetch(`${base}/upload/v1beta/files`, { method: 'POST', headers: { 'x-goog-api-key': 'k', 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' } });
+    const otherAt = new URL(other.headers.get('x-goog-upload-url')!);
+    const cancel = await fetch(`${base}${otherAt.pathname}${otherAt.search}`, { method: 'POST', headers: { 'x-goog-api-key': 'k', 'x-goog-upload-command': 'cancel' } });
+    expect(cancel.headers.get('x-goog-upload-status')).toBe('cancelled');
+
+    const plain = await fetch(`${base}/upload/v1beta/files`, { method: 'POST', headers: { 'x-goog-api-key': 'k', 'content-type': 'text/plain' }, body: 'raw bytes' });
+    expect(plain.status).toBe(400);
+    expect(((await plain.json()) as { error: { status: string } }).error.status).toBe('INVALID_ARGUMENT');
+    const starts = async (body: string): Promise<{ status: number; code: string }> => {
+      const r = await fetch(`${base}/upload/v1beta/files`, { method: 'POST', headers: { 'x-goog-api-key': 'k', 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' }, body });
+      return { status: r.status, code: ((await r.json()) as { error: { status: string } }).error.status };
+    };
+    for (const body of ['{not json', '[]', '{"file":"x"}', '{"file":{"name":7}}', `{"file":{"name":"files/${'a'.repeat(41)}"}}`, '{"file":{"name":"-dash"}}']) {
+      expect(await starts(body), body).toEqual({ status: 400, code: 'INVALID_ARGUMENT' });
+    }
+    const hostile = await fetch(at, { method: 'POST', headers: { 'x-goog-api-key': 'k', 'x-goog-upload-command': 'upload', 'x-goog-upload-offset': '-1' }, body: 'x' });
+    expect(hostile.status).toBe(400);
+    const unknown = await fetch(`${base}/upload/v1beta/files?upload_id=nosuchsession&upload_protocol=resumable`, { method: 'POST', headers: { 'x-goog-api-key': 'k', 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0' }, body: 'x' });
+    expect(unknown.status).toBe(404);
+  });
+});
+
+describe('Gemini files across server threads', () => {
+  const sim = useSimulator({ threads: 2, seed: 12 });
+  // `connection: close`: a new connection per request, spread over the threads by the kernel.
+  const ai = () => new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: sim().url, headers: { connection: 'close' } } });
+  const SPREAD = 12;
+  const times = <T>(n: number, fn: () => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: n }, fn));
+
+  it('names each file\'s thread by a hash of its id, chosen or drawn', () => {
+    expect(fileOwner('my-notes-1', 2)).toBe(fileOwner('my-notes-1', 2));
+    const owners = new Set(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => fileOwner(id, 2)));
+    expect(owners).toEqual(new Set([0, 1]));
+  });
+
+  it('finds a file from any thread, to read, list, generate with and delete, drawn or named', async () => {
+    for (const name of [undefined, 'shared-doc', 'another-doc-2']) {
+      const file = await ai().files.upload({ file: new Blob(['Parcels arrive within five working days.'], { type: 'text/plain' }), config: name === undefined ? {} : { name } });
+      if (name !== undefined) expect(file.name).toBe(`files/${name}`);
+      const got = await times(SPREAD, () => ai().files.get({ name: file.name! }));
+      expect(got.every((f) => f.name === file.name && f.sizeBytes === file.sizeBytes)).toBe(true);
+      const answers = await times(SPREAD, () => ai().models.generateContent({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri(file.uri!, 'text/plain'), { text: 'When?' }] }] }));
+      expect(answers.every((r) => (r.text ?? '').length > 0)).toBe(true);
+      const listed = await times(4, async () => {
+        const names: string[] = [];
+        for await (const f of await ai().files.list()) names.push(f.name!);
+        return names;
+      });
+      expect(listed.every((names) => names.includes(file.name!))).toBe(true);
+      await ai().files.delete({ name: file.name! });
+      const gone = await times(SPREAD, () => ai().files.get({ name: file.name! }).then(() => 200, (err: { status: number }) => err.status));
+      expect(gone).toEqual(Array(SPREAD).fill(403));
+    }
+  });
+});
+
+describe('Gemini files with keys configured', () => {
+  const sim = useSimulator({ apiKeys: ['good-key'] });
+  const ai = (apiKey: string) => new GoogleGenAI({ apiKey, httpOptions: { baseUrl: sim().url } });
+
+  it('refuses an upload, a read and a list with a wrong key, as every Gemini route does', async () => {
+    const file = await ai('good-key').files.upload({ file: new Blob(['x'], { type: 'text/plain' }) });
+    expect(await apiError(ai('bad-key').files.upload({ file: new Blob(['x'], { type: 'text/plain' }) }))).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT' });
+    expect(await apiError(ai('bad-key').files.get({ name: file.name! }))).toMatchObject({ status: 400 });
+    expect(await apiError(ai('bad-key').files.list())).toMatchObject({ status: 400 });
+    const noKey = await fetch(`${sim().url}/upload/v1beta/files`, { method: 'POST', headers: { 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' } });
+    expect(noKey.status).toBe(403);
+  });
+});
