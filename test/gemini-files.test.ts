@@ -97,6 +97,26 @@ describe('Gemini files', () => {
     expect(url.text!.length).toBeGreaterThan(0);
   });
 
+  it('counts what a file holds: the text of a text file, 258 tokens a PDF page, an image as one media part', async () => {
+    const text = Array.from({ length: 40 }, (_, i) => `Clause ${i}: parcels arrive within five working days.`).join('\n');
+    const asText = await ai().models.countTokens({ model: MODEL, contents: [{ role: 'user', parts: [{ text }] }] });
+    const doc = await upload(text);
+    const part = (uri: string, mimeType: string) => [{ role: 'user', parts: [createPartFromUri(uri, mimeType)] }];
+    const counted = await ai().models.countTokens({ model: MODEL, contents: part(doc.uri!, 'text/plain') });
+    expect(counted.totalTokens).toBe(asText.totalTokens);
+    expect(counted.totalTokens).toBeGreaterThan(400);
+    const r = await ai().models.generateContent({ model: MODEL, contents: part(doc.uri!, 'text/plain') });
+    expect(r.usageMetadata!.promptTokenCount).toBe(asText.totalTokens);
+    expect(r.usageMetadata!.promptTokensDetails).toEqual([{ modality: 'TEXT', tokenCount: asText.totalTokens }]);
+    const pdfBytes = '%PDF-1.4\n1 0 obj << /Type /Pages /Count 3 >> endobj\n' + [2, 3, 4].map((n) => `${n} 0 obj << /Type /Page /Parent 1 0 R >> endobj\n`).join('') + '%%EOF\n';
+    const pdf = await ai().files.upload({ file: new Blob([pdfBytes], { type: 'application/pdf' }) });
+    const pdfCount = await ai().models.countTokens({ model: MODEL, contents: part(pdf.uri!, 'application/pdf') });
+    expect(pdfCount.totalTokens).toBe(3 * 258);
+    const image = await ai().files.upload({ file: new Blob([Buffer.from([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' }) });
+    const imageUse = await ai().models.generateContent({ model: MODEL, contents: part(image.uri!, 'image/png') });
+    expect(imageUse.usageMetadata!.promptTokensDetails).toEqual([{ modality: 'IMAGE', tokenCount: 258 }]);
+  });
+
   it('answers the upload protocol by hand: query, a wrong offset, cancel, and a start without the resumable headers', async () => {
     const base = sim().url;
     const start = await fetch(`${base}/upload/v1beta/files`, {
@@ -168,6 +188,10 @@ describe('Gemini files across server threads', () => {
       expect(got.every((f) => f.name === file.name && f.sizeBytes === file.sizeBytes)).toBe(true);
       const answers = await times(SPREAD, () => ai().models.generateContent({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri(file.uri!, 'text/plain'), { text: 'When?' }] }] }));
       expect(answers.every((r) => (r.text ?? '').length > 0)).toBe(true);
+      // The file's own tokens, whichever thread counted the request.
+      expect(new Set(answers.map((r) => r.usageMetadata!.promptTokenCount)).size).toBe(1);
+      const alone = await ai().models.countTokens({ model: MODEL, contents: 'Parcels arrive within five working days.When?' });
+      expect(answers[0]!.usageMetadata!.promptTokenCount).toBeLessThanOrEqual(alone.totalTokens! + 1);
       const listed = await times(4, async () => {
         const names: string[] = [];
         for await (const f of await ai().files.list()) names.push(f.name!);

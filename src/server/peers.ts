@@ -58,6 +58,8 @@ export interface GeminiCacheView {
 export interface GeminiFileView {
   readonly mimeType: string;
   readonly sizeBytes: number;
+  /** What a part naming it counts: a text file's tokens, 258 a PDF page, else 258. */
+  readonly tokens: number;
 }
 
 /** An entry of a list that gathers every thread's objects: its place in the run's order of stores, and its JSON. */

@@ -2,13 +2,13 @@
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
-import { INVALID_JSON, modelNotFound, type GeminiError } from './errors.js';
+import { INVALID_JSON, modelNotFound } from './errors.js';
 import { bareModel, type ModelPath } from './path.js';
-import { countPromptTokens, promptTokensDetails } from './prompt.js';
+import { countPromptTokens, NO_FILES, promptTokensDetails, type FileTokens } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
 import { isMessage, parseCountTokensRequest, parseJsonBody } from './request.js';
 import { cachedContentOf, findCache, withCache } from './caches.js';
-import { fileIdsIn, missingFile } from './files.js';
+import { fileIdsIn, resolveFiles, type FileResolution } from './files.js';
 import type { GeminiCacheView } from '../peers.js';
 
 const route = 'gemini_count_tokens';
@@ -21,28 +21,28 @@ export function countTokensRoute(ctx: ThreadContext, info: RequestInfo, body: st
   if (!json.ok) return geminiErrorReply(route, INVALID_JSON, 'invalid_json', other);
   // A generateContentRequest naming an explicit cache counts the cache's part too (`./caches.ts`).
   const inner = isMessage(json.value) && isMessage(json.value.generateContentRequest) ? json.value.generateContentRequest : undefined;
-  const proceed = (): Reply | Promise<Reply> => {
+  const proceed = (files: FileTokens): Reply | Promise<Reply> => {
     const cacheName = inner === undefined ? undefined : cachedContentOf(inner);
-    if (inner === undefined || cacheName === undefined) return countFrom(ctx, json.value, path, 0);
+    if (inner === undefined || cacheName === undefined) return countFrom(ctx, json.value, path, 0, files);
     const withCached = (cache: GeminiCacheView | null): Reply => {
       // The model is the request's own when it names one, else the path's.
       const merged = withCache(inner, cache, typeof inner.model === 'string' ? bareModel(inner.model) : path.model);
       if ('error' in merged) return geminiErrorReply(route, merged.error, merged.error.code === 403 ? 'not_found' : 'invalid_request', other);
-      return countFrom(ctx, { ...(json.value as Record<string, unknown>), generateContentRequest: merged.request }, path, cache!.tokens);
+      return countFrom(ctx, { ...(json.value as Record<string, unknown>), generateContentRequest: merged.request }, path, cache!.tokens, files);
     };
     const found = findCache(ctx, cacheName);
     return found instanceof Promise ? replyAfter(found, withCached) : withCached(found);
   };
-  // `fileData` parts that name this API's files must name live ones (`./files.ts`).
+  // `fileData` parts that name this API's files must name live ones, and count what they hold (`./files.ts`).
   const fileIds = body.includes('/v1beta/files/') ? fileIdsIn(inner ?? json.value) : [];
-  if (fileIds.length === 0) return proceed();
-  const missing = missingFile(ctx, fileIds);
-  const afterFiles = (e: GeminiError | null): Reply | Promise<Reply> => (e === null ? proceed() : geminiErrorReply(route, e, 'not_found', other));
-  return missing instanceof Promise ? replyAfter(missing, afterFiles) : afterFiles(missing);
+  if (fileIds.length === 0) return proceed(NO_FILES);
+  const resolved = resolveFiles(ctx, fileIds);
+  const afterFiles = (r: FileResolution): Reply | Promise<Reply> => ('error' in r ? geminiErrorReply(route, r.error, 'not_found', other) : proceed(r.tokens));
+  return resolved instanceof Promise ? replyAfter(resolved, afterFiles) : afterFiles(resolved);
 }
 
-/** countTokens for a parsed body; `cached`: the tokens of the explicit cache it read first (0: none). */
-function countFrom(ctx: ThreadContext, value: unknown, path: ModelPath, cached: number): Reply {
+/** countTokens for a parsed body; `cached`: the tokens of the explicit cache it read first (0: none); `files`: the named uploads' tokens. */
+function countFrom(ctx: ThreadContext, value: unknown, path: ModelPath, cached: number, files: FileTokens): Reply {
   const other = ctx.counters.modelIndex('');
   const parsed = parseCountTokensRequest(value);
   if (parsed.error) return geminiErrorReply(route, parsed.error, 'invalid_request', other);
@@ -51,7 +51,7 @@ function countFrom(ctx: ThreadContext, value: unknown, path: ModelPath, cached: 
     return geminiErrorReply(route, modelNotFound(path.model, path.apiVersion, 'countTokens'), 'model_not_found', other);
   }
   const req = parsed.body;
-  const prompt = countPromptTokens(req.generateContentRequest ?? { contents: req.contents ?? [] });
+  const prompt = countPromptTokens(req.generateContentRequest ?? { contents: req.contents ?? [] }, files);
   const total = prompt.total;
   const details = (total > 0 ? `,"promptTokensDetails":${promptTokensDetails(prompt)}` : '') + (cached > 0 ? `,"cachedContentTokenCount":${cached}` : '');
   return {

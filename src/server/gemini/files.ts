@@ -18,6 +18,7 @@
  * and the file then live. Bounded per thread like the other stores.
  */
 import { createHash } from 'node:crypto';
+import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { BoundedStore } from '../bounded-store.js';
 import type { RequestInfo } from '../http-exchange.js';
@@ -59,7 +60,28 @@ interface StoredFile {
   readonly expireMs: number;
   /** Base64 of the SHA-256 digest's hex string, as the API reports it. */
   readonly sha256Hash: string;
+  /** What a `fileData` part naming the file counts (`contentTokens`). */
+  readonly tokens: number;
   readonly content: Buffer;
+}
+
+/** Text files counted whole when uploaded; a longer one is taken at 4 bytes a token (counting 2 MiB inline is about 100 ms). */
+const MAX_COUNTED_TEXT_BYTES = 2 * 1024 * 1024;
+/** The tokens one PDF page counts, and one media part the simulator cannot read (`./prompt.ts`'s 258). */
+const PAGE_TOKENS = 258;
+const TEXT_TYPES = /^(text\/|application\/(json|xml|x-yaml|yaml|javascript|x-python|x-sh)\b)/;
+/** A PDF's page objects (`/Type /Page`, not `/Pages`): an estimate of its pages, without a PDF parser. */
+const PDF_PAGE = /\/Type\s*\/Page(?![A-Za-z])/g;
+
+/**
+ * What a part naming the file counts, as the API's token docs put it: a text document is read as
+ * text, a PDF is 258 tokens a page; anything else (an image; audio and video, whose length the
+ * simulator does not read) counts as one media part.
+ */
+function contentTokens(mimeType: string, content: Buffer): number {
+  if (TEXT_TYPES.test(mimeType)) return content.length <= MAX_COUNTED_TEXT_BYTES ? countTokens(content.toString('utf8')) : Math.ceil(content.length / 4);
+  if (mimeType === 'application/pdf') return PAGE_TOKENS * Math.max(1, content.toString('latin1').match(PDF_PAGE)?.length ?? 0);
+  return PAGE_TOKENS;
 }
 
 interface UploadSession {
@@ -178,7 +200,12 @@ export function fileListings(ctx: ThreadContext): ListedObject[] {
 /** A file this thread holds, as a generate request on any thread checks it; null when there is none by that id. */
 export function fileView(ctx: ThreadContext, id: string): GeminiFileView | null {
   const f = liveFile(ctx, id, Date.now());
-  return f === undefined ? null : { mimeType: f.mimeType, sizeBytes: f.content.length };
+  return f === undefined ? null : { mimeType: f.mimeType, sizeBytes: f.content.length, tokens: f.tokens };
+}
+
+/** The id of this API's file a `fileData` URI names, or undefined for any other URI. */
+export function fileIdOfUri(uri: string): string | undefined {
+  return FILE_URI_ID.exec(uri)?.[1];
 }
 
 /**
@@ -205,29 +232,35 @@ export function fileIdsIn(value: unknown): string[] {
   return ids;
 }
 
-/**
- * The API's 403 for the first file a request names that does not exist; null when all do. Files on
- * other threads are asked for (a promise then).
- */
-export function missingFile(ctx: ThreadContext, ids: readonly string[]): GeminiError | null | Promise<GeminiError | null> {
-  const remote: Promise<string | null>[] = [];
+/** The files a request names, by id with the tokens each counts; or the API's 403 for the first that does not exist. */
+export type FileResolution = { readonly tokens: ReadonlyMap<string, number> } | { readonly error: GeminiError };
+
+/** Finds the files a request names, on this thread or by asking their threads (a promise then). */
+export function resolveFiles(ctx: ThreadContext, ids: readonly string[]): FileResolution | Promise<FileResolution> {
+  const found = new Map<string, number>();
+  const remote: Promise<readonly [string, GeminiFileView | null]>[] = [];
   for (const id of ids) {
     const owner = foreignFileOwner(ctx, id);
     if (owner === undefined) {
-      if (fileView(ctx, id) === null) return fileNotFound(id);
+      const view = fileView(ctx, id);
+      if (view === null) return { error: fileNotFound(id) };
+      found.set(id, view.tokens);
       continue;
     }
     remote.push(
       ctx.peers!.ask(owner, { kind: 'gemini_file', id }).then((answer) => {
         throwIfFailed(answer, 'the file');
-        return answer.kind === 'gemini_file' && answer.file !== null ? null : id;
+        return [id, answer.kind === 'gemini_file' ? answer.file : null] as const;
       }),
     );
   }
-  if (remote.length === 0) return null;
-  return Promise.all(remote).then((missing) => {
-    const id = missing.find((m) => m !== null);
-    return id === undefined || id === null ? null : fileNotFound(id);
+  if (remote.length === 0) return { tokens: found };
+  return Promise.all(remote).then((views) => {
+    for (const [id, view] of views) {
+      if (view === null) return { error: fileNotFound(id) };
+      found.set(id, view.tokens);
+    }
+    return { tokens: found };
   });
 }
 
@@ -356,6 +389,7 @@ function uploadBytes(ctx: ThreadContext, info: RequestInfo, sessionId: string, b
     createTime,
     expireMs: session.startedMs + LIFETIME_MS,
     sha256Hash: Buffer.from(createHash('sha256').update(content).digest('hex'), 'latin1').toString('base64'),
+    tokens: contentTokens(session.mimeType, content),
     content,
   };
   registry.files.put(f.id, f);

@@ -15,16 +15,16 @@ import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
-import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_BOTH, THINKING_LEVEL_UNSUPPORTED, THINKING_REQUIRED, type GeminiError } from './errors.js';
+import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_BOTH, THINKING_LEVEL_UNSUPPORTED, THINKING_REQUIRED } from './errors.js';
 import { GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
 import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
-import { cachedTokensDetails, countPromptTokens, implicitCacheMinimum, promptKey, promptPrefixes, promptTokensDetails } from './prompt.js';
+import { cachedTokensDetails, countPromptTokens, implicitCacheMinimum, NO_FILES, promptKey, promptPrefixes, promptTokensDetails, type FileTokens } from './prompt.js';
 import { promptCacheFor } from '../prompt-cache.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, parseJsonBody, type GenerateRequest } from './request.js';
 import { cachedContentOf, findCache, withCache } from './caches.js';
-import { fileIdsIn, missingFile } from './files.js';
+import { fileIdsIn, resolveFiles, type FileResolution } from './files.js';
 import type { GeminiCacheView } from '../peers.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
 
@@ -73,28 +73,31 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
   if (authError) return geminiErrorReply(route, authError, 'authentication', other);
   const json = parseJsonBody(body);
   if (!json.ok) return geminiErrorReply(route, INVALID_JSON, 'invalid_json', other);
-  const proceed = (): Reply | Promise<Reply> => {
+  const proceed = (files: FileTokens): Reply | Promise<Reply> => {
     // A request naming an explicit cache reads the cache's fields first (`./caches.ts`).
     const cacheName = cachedContentOf(json.value);
-    if (cacheName === undefined) return generateFrom(ctx, info, json.value, path, stream, 0);
+    if (cacheName === undefined) return generateFrom(ctx, info, json.value, path, stream, 0, files);
     const withCached = (cache: GeminiCacheView | null): Reply => {
       const merged = withCache(json.value as Record<string, unknown>, cache, path.model);
       if ('error' in merged) return geminiErrorReply(route, merged.error, merged.error.code === 403 ? 'not_found' : 'invalid_request', other);
-      return generateFrom(ctx, info, merged.request, path, stream, cache!.tokens);
+      return generateFrom(ctx, info, merged.request, path, stream, cache!.tokens, files);
     };
     const found = findCache(ctx, cacheName);
     return found instanceof Promise ? replyAfter(found, withCached) : withCached(found);
   };
-  // `fileData` parts that name this API's files must name live ones (`./files.ts`).
+  // `fileData` parts that name this API's files must name live ones, and count what they hold (`./files.ts`).
   const fileIds = body.includes('/v1beta/files/') ? fileIdsIn(json.value) : [];
-  if (fileIds.length === 0) return proceed();
-  const missing = missingFile(ctx, fileIds);
-  const afterFiles = (e: GeminiError | null): Reply | Promise<Reply> => (e === null ? proceed() : geminiErrorReply(route, e, 'not_found', other));
-  return missing instanceof Promise ? replyAfter(missing, afterFiles) : afterFiles(missing);
+  if (fileIds.length === 0) return proceed(NO_FILES);
+  const resolved = resolveFiles(ctx, fileIds);
+  const afterFiles = (r: FileResolution): Reply | Promise<Reply> => ('error' in r ? geminiErrorReply(route, r.error, 'not_found', other) : proceed(r.tokens));
+  return resolved instanceof Promise ? replyAfter(resolved, afterFiles) : afterFiles(resolved);
 }
 
-/** generateContent for a parsed body; `explicitCached`: the tokens of the explicit cache it read first (0: none). */
-function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, path: ModelPath, stream: boolean, explicitCached: number): Reply {
+/**
+ * generateContent for a parsed body; `explicitCached`: the tokens of the explicit cache it read
+ * first (0: none); `files`: the tokens of the uploaded files it names.
+ */
+function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, path: ModelPath, stream: boolean, explicitCached: number, files: FileTokens): Reply {
   const route = stream ? 'gemini_stream_generate' : 'gemini_generate';
   const other = ctx.counters.modelIndex('');
   const query = queryOf(info);
@@ -117,7 +120,7 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
     if (model.startsWith('gemini-2.5')) return geminiErrorReply(route, THINKING_LEVEL_UNSUPPORTED, 'invalid_request', modelIndex);
   }
   if (thinkingBudget === 0 && geminiMustThink(model)) return geminiErrorReply(route, THINKING_REQUIRED, 'invalid_request', modelIndex);
-  const prompt = countPromptTokens(req);
+  const prompt = countPromptTokens(req, files);
   const promptTokens = prompt.total;
   const window = overflowedWindow(model, promptTokens);
   if (window !== undefined) return geminiErrorReply(route, inputTooLong(promptTokens, window), 'invalid_request', modelIndex);
@@ -157,8 +160,8 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
   // start it saw recently on this thread.
   const minimum = implicitCacheMinimum(model);
   const cachedTokens =
-    explicitCached > 0 ? explicitCached : minimum === undefined || promptTokens < minimum ? 0 : promptCacheFor(ctx).useImplicit(promptPrefixes(model, req), promptTokens, minimum);
-  const cacheDetails = cachedTokens > 0 ? cachedTokensDetails(req, cachedTokens) : '';
+    explicitCached > 0 ? explicitCached : minimum === undefined || promptTokens < minimum ? 0 : promptCacheFor(ctx).useImplicit(promptPrefixes(model, req, files), promptTokens, minimum);
+  const cacheDetails = cachedTokens > 0 ? cachedTokensDetails(req, cachedTokens, files) : '';
   const counts: GeminiCounts = { promptTokens, promptDetails: promptTokensDetails(prompt), cachedTokens, cacheDetails, thoughtsTokens: spent.reasoning };
   // includeThoughts: each candidate shows a summary of its thinking, out of the thought tokens.
   const showThoughts = req.generationConfig?.thinkingConfig?.includeThoughts === true;

@@ -6,9 +6,21 @@
 import { countTokens } from '../../corpus/tokens.js';
 import { PromptPrefixes } from '../prompt-cache.js';
 import type { GeminiPart, GenerateRequest } from './request.js';
+import { fileIdOfUri } from './files.js';
 
-/** Tokens Gemini charges for one image (and, here, for any inline or file media part). */
+/** Tokens Gemini charges for one image (and, here, for any inline or file media part it cannot read). */
 export const MEDIA_PART_TOKENS = 258;
+
+/** The tokens of uploaded files by id (`./files.ts`): what a `fileData` part naming one counts. */
+export type FileTokens = ReadonlyMap<string, number>;
+export const NO_FILES: FileTokens = new Map();
+
+/** A media part's tokens: an uploaded file's own count (a text file's text), else 258. */
+function mediaTokens(p: GeminiPart, files: FileTokens): number {
+  if (p.fileData === undefined || files.size === 0) return MEDIA_PART_TOKENS;
+  const id = fileIdOfUri(p.fileData.fileUri);
+  return (id === undefined ? undefined : files.get(id)) ?? MEDIA_PART_TOKENS;
+}
 
 type PromptParts = Pick<GenerateRequest, 'contents' | 'systemInstruction' | 'tools'>;
 
@@ -41,9 +53,9 @@ export interface PromptCount {
   readonly media: Partial<Record<Modality, number>> | null;
 }
 
-/** One part's tokens: its text's, or 258 for media. */
-export function partTokens(p: GeminiPart): number {
-  return p.inlineData !== undefined || p.fileData !== undefined ? MEDIA_PART_TOKENS : countTokens(partText(p));
+/** One part's tokens: its text's, or a media part's (`mediaTokens`). */
+export function partTokens(p: GeminiPart, files: FileTokens = NO_FILES): number {
+  return p.inlineData !== undefined || p.fileData !== undefined ? mediaTokens(p, files) : countTokens(partText(p));
 }
 
 /**
@@ -59,11 +71,11 @@ export function implicitCacheMinimum(model: string): number | undefined {
  * The prompt's cacheable boundaries in the order the model reads it: the system instruction, the
  * tools, then each turn (`../prompt-cache.ts`).
  */
-export function promptPrefixes(model: string, req: PromptParts): PromptPrefixes {
+export function promptPrefixes(model: string, req: PromptParts, files: FileTokens = NO_FILES): PromptPrefixes {
   const prefixes = new PromptPrefixes(model);
   let n = 0;
   if (req.systemInstruction) {
-    for (const p of req.systemInstruction.parts) n += partTokens(p);
+    for (const p of req.systemInstruction.parts) n += partTokens(p, files);
     prefixes.add(JSON.stringify(req.systemInstruction), n);
   }
   if (req.tools && req.tools.length > 0) {
@@ -72,7 +84,7 @@ export function promptPrefixes(model: string, req: PromptParts): PromptPrefixes 
     prefixes.add(tools, n);
   }
   for (const c of req.contents) {
-    for (const p of c.parts) n += partTokens(p);
+    for (const p of c.parts) n += partTokens(p, files);
     prefixes.add(JSON.stringify(c), n);
   }
   return prefixes;
@@ -82,7 +94,7 @@ export function promptPrefixes(model: string, req: PromptParts): PromptPrefixes 
  * `cacheTokensDetails` as JSON: the first `cached` tokens of the prompt (a prefix ending at a
  * boundary of `promptPrefixes`) by modality, in the order the model reads them.
  */
-export function cachedTokensDetails(req: PromptParts, cached: number): string {
+export function cachedTokensDetails(req: PromptParts, cached: number, files: FileTokens = NO_FILES): string {
   let total = 0;
   const byModality: Partial<Record<Modality, number>> = {};
   const add = (m: Modality, n: number): void => {
@@ -92,7 +104,7 @@ export function cachedTokensDetails(req: PromptParts, cached: number): string {
   const part = (p: GeminiPart): void => {
     const file = p.inlineData ?? p.fileData;
     if (file === undefined) add('TEXT', countTokens(partText(p)));
-    else add(mediaModality(file.mimeType), MEDIA_PART_TOKENS);
+    else add(mediaModality(file.mimeType), mediaTokens(p, files));
   };
   if (req.systemInstruction) for (const p of req.systemInstruction.parts) part(p);
   if (total < cached && req.tools && req.tools.length > 0) add('TEXT', countTokens(JSON.stringify(req.tools)));
@@ -108,7 +120,7 @@ export function cachedTokensDetails(req: PromptParts, cached: number): string {
   return `[${parts.join(',')}]`;
 }
 
-export function countPromptTokens(req: PromptParts): PromptCount {
+export function countPromptTokens(req: PromptParts, files: FileTokens = NO_FILES): PromptCount {
   let total = 0;
   let media: Partial<Record<Modality, number>> | null = null;
   const add = (p: GeminiPart): void => {
@@ -119,8 +131,9 @@ export function countPromptTokens(req: PromptParts): PromptCount {
     }
     media ??= {};
     const m = mediaModality(file.mimeType);
-    media[m] = (media[m] ?? 0) + MEDIA_PART_TOKENS;
-    total += MEDIA_PART_TOKENS;
+    const n = mediaTokens(p, files);
+    media[m] = (media[m] ?? 0) + n;
+    total += n;
   };
   for (const c of req.contents) for (const p of c.parts) add(p);
   if (req.systemInstruction) for (const p of req.systemInstruction.parts) add(p);
