@@ -91,10 +91,26 @@ describe('Gemini files', () => {
     expect(await apiError(stream)).toMatchObject({ status: 403 });
     const counted = await ai().models.countTokens({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri(file.uri!, 'text/plain')] }] });
     expect(counted.totalTokens).toBeGreaterThan(0);
-    expect(await apiError(ai().models.countTokens({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri('https://x.example/v1beta/files/gone', 'text/plain')] }] }))).toMatchObject({ status: 403 });
-    // A public URL is not this API's file: left to the model, as before.
-    const url = await ai().models.generateContent({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri('https://example.com/report.pdf', 'application/pdf')] }] });
-    expect(url.text!.length).toBeGreaterThan(0);
+    expect(await apiError(ai().models.countTokens({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri('https://generativelanguage.googleapis.com/v1beta/files/gone', 'text/plain')] }] }))).toMatchObject({ status: 403 });
+    // A public URL is not this API's file, even with a path like one: left to the model, as before.
+    for (const uri of ['https://example.com/report.pdf', 'https://cdn.example.com/v1beta/files/report']) {
+      const url = await ai().models.generateContent({ model: MODEL, contents: [{ role: 'user', parts: [createPartFromUri(uri, 'application/pdf')] }] });
+      expect(url.text!.length).toBeGreaterThan(0);
+    }
+    // On the API's host (or this server's), any id that is not a live file is the 403, in any form.
+    for (const uri of ['https://generativelanguage.googleapis.com/v1beta/files/NoSuchFile', 'https://generativelanguage.googleapis.com/v1beta/files/gone1?alt=media', `${sim().url}/v1beta/files/gone2`]) {
+      expect(await apiError(ask(uri)).catch((e: Error) => ({ status: 0, message: `${uri}: ${e.message}` }))).toMatchObject({ status: 403 });
+    }
+    // Escaped slashes (PHP's default) are still JSON for the same URI.
+    const escaped = await fetch(`${sim().url}/v1beta/models/${MODEL}:generateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k' },
+      body: '{"contents":[{"role":"user","parts":[{"fileData":{"fileUri":"https:\\/\\/generativelanguage.googleapis.com\\/v1beta\\/files\\/gone3","mimeType":"text/plain"}}]}]}',
+    });
+    expect(escaped.status).toBe(403);
+    // A request may name at most 3,000 files, and naming more is answered at once.
+    const many = Array.from({ length: 3001 }, (_, i) => createPartFromUri(`https://generativelanguage.googleapis.com/v1beta/files/f${i}`, 'text/plain'));
+    expect(await apiError(ai().models.countTokens({ model: MODEL, contents: [{ role: 'user', parts: many }] }))).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT' });
   });
 
   it('counts what a file holds: the text of a text file, 258 tokens a PDF page, an image as one media part', async () => {
@@ -144,6 +160,31 @@ describe('Gemini files', () => {
     // The type the start's header gave, as no metadata named one.
     expect(file).toMatchObject({ mimeType: 'text/csv', sizeBytes: '8', displayName: 'by hand' });
     expect((await send('upload', 'more', 8)).status).toBe(400);
+
+    // Two sessions for one name: the first to finish has it, the second gets 409.
+    const startNamed = async (): Promise<string> => {
+      const r = await fetch(`${base}/upload/v1beta/files`, { method: 'POST', headers: { 'x-goog-api-key': 'k', 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' }, body: "{'file': {'name': 'files/dup-doc', 'display_name': 'single quotes, as Google\\'s curl sample sends'}}" });
+      expect(r.status).toBe(200);
+      const u = new URL(r.headers.get('x-goog-upload-url')!);
+      return `${base}${u.pathname}${u.search}`;
+    };
+    const [one, two] = [await startNamed(), await startNamed()];
+    const finish = (url: string, body: string) => fetch(url, { method: 'POST', headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0' }, body });
+    expect((await finish(one, 'abcd')).status).toBe(200);
+    const second = await finish(two, 'abcdefgh');
+    expect(second.status).toBe(409);
+    expect(((await second.json()) as { error: { status: string } }).error.status).toBe('ALREADY_EXISTS');
+    const kept = (await (await fetch(`${base}/v1beta/files/dup-doc`, { headers: { 'x-goog-api-key': 'k' } })).json()) as { sizeBytes: string };
+    expect(kept.sizeBytes).toBe('4');
+
+    // Commands and offsets the protocol does not have.
+    const freshStart = await fetch(`${base}/upload/v1beta/files`, { method: 'POST', headers: { 'x-goog-api-key': 'k', 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' } });
+    const freshAt = new URL(freshStart.headers.get('x-goog-upload-url')!);
+    const fresh = `${base}${freshAt.pathname}${freshAt.search}`;
+    for (const [command, offset] of [['', '0'], ['upload, explode', '0'], ['upload', '0x0'], ['upload', '-0'], ['upload', '1e0']]) {
+      const r = await fetch(fresh, { method: 'POST', headers: { 'x-goog-upload-command': command!, 'x-goog-upload-offset': offset! }, body: 'x' });
+      expect(r.status, `${command} at ${offset}`).toBe(400);
+    }
 
     const other = await fetch(`${base}/upload/v1beta/files`, { method: 'POST', headers: { 'x-goog-api-key': 'k', 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' } });
     const otherAt = new URL(other.headers.get('x-goog-upload-url')!);
@@ -216,5 +257,10 @@ describe('Gemini files with keys configured', () => {
     expect(await apiError(ai('bad-key').files.list())).toMatchObject({ status: 400 });
     const noKey = await fetch(`${sim().url}/upload/v1beta/files`, { method: 'POST', headers: { 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' } });
     expect(noKey.status).toBe(403);
+    // The bytes need no key: the upload URL is their credential, as Google's own samples use it.
+    const start = await fetch(`${sim().url}/upload/v1beta/files`, { method: 'POST', headers: { 'x-goog-api-key': 'good-key', 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start', 'x-goog-upload-header-content-type': 'text/plain' } });
+    const at = new URL(start.headers.get('x-goog-upload-url')!);
+    const bytes = await fetch(`${sim().url}${at.pathname}${at.search}`, { method: 'POST', headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0' }, body: 'no key here' });
+    expect(bytes.headers.get('x-goog-upload-status')).toBe('final');
   });
 });

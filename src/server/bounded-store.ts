@@ -6,8 +6,12 @@
 export class BoundedStore<T> {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
-  /** Insertion order is recency order: a hit moves its entry to the end. */
-  readonly #entries: Map<string, T>;
+  /**
+   * Insertion order is recency order: a hit moves its entry to the end. Each entry keeps the size
+   * it was counted at, so an object that grows between two `put`s (an upload session) is
+   * uncounted at its old size, not its new one.
+   */
+  readonly #entries: Map<string, { readonly body: T; readonly size: number }>;
   #bytes: number;
   readonly #sizeOf: (body: T) => number;
 
@@ -28,34 +32,38 @@ export class BoundedStore<T> {
     this.delete(id);
     const size = this.#sizeOf(body);
     if (size > this.#maxBytes) return;
-    this.#entries.set(id, body);
+    this.#entries.set(id, { body, size });
     this.#bytes += size;
     for (const [oldest, old] of this.#entries) {
       if (this.#entries.size <= this.#maxEntries && this.#bytes <= this.#maxBytes) break;
       this.#entries.delete(oldest);
-      this.#bytes -= this.#sizeOf(old);
+      this.#bytes -= old.size;
     }
   }
 
   get(id: string): T | undefined {
-    const body = this.#entries.get(id);
-    if (body !== undefined) {
-      this.#entries.delete(id);
-      this.#entries.set(id, body);
-    }
-    return body;
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(id);
+    this.#entries.set(id, entry);
+    return entry.body;
   }
 
   /** Every kept object, least recently used first. */
-  values(): IterableIterator<T> {
-    return this.#entries.values();
+  *values(): IterableIterator<T> {
+    for (const entry of this.#entries.values()) yield entry.body;
+  }
+
+  /** The bytes counted now (for tests). */
+  get bytes(): number {
+    return this.#bytes;
   }
 
   delete(id: string): boolean {
-    const body = this.#entries.get(id);
-    if (body === undefined) return false;
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return false;
     this.#entries.delete(id);
-    this.#bytes -= this.#sizeOf(body);
+    this.#bytes -= entry.size;
     return true;
   }
 }

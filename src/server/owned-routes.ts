@@ -128,8 +128,8 @@ export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
       return { kind: 'list', entries: LISTS[query.list].local(ctx, query.host) };
     case 'gemini_cache':
       return { kind: 'gemini_cache', cache: cacheView(ctx, query.name) };
-    case 'gemini_file':
-      return { kind: 'gemini_file', file: geminiFileView(ctx, query.id) };
+    case 'gemini_files':
+      return { kind: 'gemini_files', files: query.ids.map((id) => geminiFileView(ctx, id)) };
     case 'file_content': {
       const content = fileContent(ctx, query.id);
       return { kind: 'file_content', content: content === undefined ? null : ownBytes(content) };

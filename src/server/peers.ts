@@ -86,8 +86,8 @@ export type PeerQuery =
   | { readonly kind: 'list'; readonly list: ListKind; readonly host: string }
   /** A Gemini cached content, for a generate request that names it. */
   | { readonly kind: 'gemini_cache'; readonly name: string }
-  /** A Gemini uploaded file, for a generate request whose `fileData` names it. */
-  | { readonly kind: 'gemini_file'; readonly id: string }
+  /** Gemini uploaded files this thread holds, for a generate request whose `fileData` parts name them. */
+  | { readonly kind: 'gemini_files'; readonly ids: readonly string[] }
   /** An uploaded file's bytes, for a batch on another thread that reads it. */
   | { readonly kind: 'file_content'; readonly id: string };
 
@@ -123,7 +123,8 @@ export type PeerAnswer =
   | { readonly kind: 'appended'; readonly found: boolean }
   | { readonly kind: 'list'; readonly entries: readonly ListedObject[] }
   | { readonly kind: 'gemini_cache'; readonly cache: GeminiCacheView | null }
-  | { readonly kind: 'gemini_file'; readonly file: GeminiFileView | null }
+  /** One per id asked for, null for a file the thread does not hold. */
+  | { readonly kind: 'gemini_files'; readonly files: readonly (GeminiFileView | null)[] }
   | { readonly kind: 'file_content'; readonly content: Uint8Array | null };
 
 /** The other server threads, as a thread sees them. */

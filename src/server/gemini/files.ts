@@ -33,8 +33,10 @@ import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } 
 import { isMessage, parseJsonBody } from './request.js';
 
 const MAX_FILES = 1000;
-/** The bytes a thread keeps, files and unfinished uploads alike; one file may take all of it. */
+/** The bytes a thread keeps of files, and again of unfinished uploads; one file may take all of it. */
 const MAX_BYTES = 256 * 1024 * 1024;
+/** The most files one request may name (the API's limit on files per prompt is 3,000). */
+const MAX_FILES_PER_REQUEST = 3000;
 const MAX_SESSIONS = 100;
 const LIFETIME_MS = 48 * 3600 * 1000;
 const DEFAULT_PAGE_SIZE = 10;
@@ -42,11 +44,16 @@ const MAX_PAGE_SIZE = 100;
 /** What the API's upload answers advertise: the SDK's chunks are this size. */
 const CHUNK_GRANULARITY = 8 * 1024 * 1024;
 const ID_DIGITS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const UPLOAD_COMMANDS: ReadonlySet<string> = new Set(['upload', 'finalize', 'query', 'cancel']);
 const ID_LENGTH = 12;
 /** A resource name the API accepts: lowercase letters, digits and dashes, no dash at either end, up to 40. */
 const NAME_ID = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
-/** The id in a file URI as the API returns it (`https://generativelanguage.googleapis.com/v1beta/files/{id}`), whatever the host. */
-const FILE_URI_ID = /\/v1beta\/files\/([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)$/;
+/**
+ * The id in a URI of this API's files: on the API's host, as `uri` gives it, or on this server's
+ * (the request's Host, or a loopback address); any other URI is a public one, left to the model.
+ */
+const FILE_URI = /^https?:\/\/([^/?#]+)\/v1(?:beta)?\/files\/([^/?#]+)(?:[?#].*)?$/;
+const OWN_HOSTS = /^(generativelanguage\.googleapis\.com|localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 const API_FILE_URI = 'https://generativelanguage.googleapis.com/v1beta/files/';
 
 export const fileNotFound = (id: string): GeminiError => geminiError(403, `You do not have permission to access the File ${id} or it may not exist.`);
@@ -203,17 +210,22 @@ export function fileView(ctx: ThreadContext, id: string): GeminiFileView | null 
   return f === undefined ? null : { mimeType: f.mimeType, sizeBytes: f.content.length, tokens: f.tokens };
 }
 
-/** The id of this API's file a `fileData` URI names, or undefined for any other URI. */
-export function fileIdOfUri(uri: string): string | undefined {
-  return FILE_URI_ID.exec(uri)?.[1];
+/** The id of this API's file a `fileData` URI names, or undefined for any other URI; `host`: this server's. */
+export function fileIdOfUri(uri: string, host = ''): string | undefined {
+  const m = FILE_URI.exec(uri);
+  if (m === null || !(OWN_HOSTS.test(m[1]!) || m[1] === host)) return undefined;
+  return safeDecode(m[2]!);
 }
+
+export const NO_IDS: ReadonlySet<string> = new Set();
 
 /**
  * The ids of this API's files that a request's `fileData` parts name (other URIs, such as public
- * URLs, are left as they are), found by walking its contents and system instruction.
+ * URLs, are left as they are), found by walking its contents and system instruction; `host`:
+ * this server's Host header.
  */
-export function fileIdsIn(value: unknown): string[] {
-  const ids: string[] = [];
+export function fileIdsIn(value: unknown, host: string): Set<string> {
+  const ids = new Set<string>();
   const walkParts = (parts: unknown): void => {
     if (!Array.isArray(parts)) return;
     for (const p of parts) {
@@ -221,8 +233,8 @@ export function fileIdsIn(value: unknown): string[] {
       const data = p.fileData ?? p.file_data;
       if (!isMessage(data)) continue;
       const uri = data.fileUri ?? data.file_uri;
-      const m = typeof uri === 'string' ? FILE_URI_ID.exec(uri) : null;
-      if (m !== null && !ids.includes(m[1]!)) ids.push(m[1]!);
+      const id = typeof uri === 'string' ? fileIdOfUri(uri, host) : undefined;
+      if (id !== undefined) ids.add(id);
     }
   };
   if (!isMessage(value)) return ids;
@@ -235,28 +247,33 @@ export function fileIdsIn(value: unknown): string[] {
 /** The files a request names, by id with the tokens each counts; or the API's 403 for the first that does not exist. */
 export type FileResolution = { readonly tokens: ReadonlyMap<string, number> } | { readonly error: GeminiError };
 
-/** Finds the files a request names, on this thread or by asking their threads (a promise then). */
-export function resolveFiles(ctx: ThreadContext, ids: readonly string[]): FileResolution | Promise<FileResolution> {
+/** Finds the files a request names, on this thread or by asking each other thread once for its own (a promise then). */
+export function resolveFiles(ctx: ThreadContext, ids: ReadonlySet<string>): FileResolution | Promise<FileResolution> {
+  if (ids.size > MAX_FILES_PER_REQUEST) return { error: invalidArgument(`A request may name at most ${MAX_FILES_PER_REQUEST} files; this one names ${ids.size}.`) };
   const found = new Map<string, number>();
-  const remote: Promise<readonly [string, GeminiFileView | null]>[] = [];
+  const byOwner = new Map<number, string[]>();
   for (const id of ids) {
     const owner = foreignFileOwner(ctx, id);
     if (owner === undefined) {
       const view = fileView(ctx, id);
       if (view === null) return { error: fileNotFound(id) };
       found.set(id, view.tokens);
-      continue;
+    } else {
+      const theirs = byOwner.get(owner);
+      if (theirs === undefined) byOwner.set(owner, [id]);
+      else theirs.push(id);
     }
-    remote.push(
-      ctx.peers!.ask(owner, { kind: 'gemini_file', id }).then((answer) => {
-        throwIfFailed(answer, 'the file');
-        return [id, answer.kind === 'gemini_file' ? answer.file : null] as const;
-      }),
-    );
   }
-  if (remote.length === 0) return { tokens: found };
-  return Promise.all(remote).then((views) => {
-    for (const [id, view] of views) {
+  if (byOwner.size === 0) return { tokens: found };
+  const asks = [...byOwner].map(([owner, theirs]) =>
+    ctx.peers!.ask(owner, { kind: 'gemini_files', ids: theirs }).then((answer) => {
+      throwIfFailed(answer, 'the files');
+      const views = answer.kind === 'gemini_files' ? answer.files : [];
+      return theirs.map((id, i) => [id, views[i] ?? null] as const);
+    }),
+  );
+  return Promise.all(asks).then((answers) => {
+    for (const [id, view] of answers.flat()) {
       if (view === null) return { error: fileNotFound(id) };
       found.set(id, view.tokens);
     }
@@ -290,17 +307,30 @@ function startName(body: string): string | undefined {
   return typeof name === 'string' ? idOf(name) : undefined;
 }
 
+const alreadyExists = (id: string): GeminiError => geminiError(409, `File files/${id} already exists.`);
+
 const invalidName = invalidArgument(
   '* CreateFileRequest.file.name: File resource name may only contain lowercase alphanumeric characters or dashes (-) and cannot begin or end with a dash. You can set the display_name which is not constrained by this format.\n',
 );
 
 /** `POST /upload/v1beta/files` (a `start`) and `POST` to its upload URL (the bytes); `body` is latin1 (`takesBytes`). */
 export function uploadRequest(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
+  const sessionId = uploadIdOf(info);
+  // The upload URL is the credential for the bytes, as at Google (its own samples send no key there).
+  if (sessionId !== '') return uploadBytes(ctx, info, sessionId, body);
   const authError = checkGeminiAuth(ctx, info, queryOf(info));
   if (authError) return fail(authError, 'authentication');
-  const sessionId = uploadIdOf(info);
-  if (sessionId === '') return startUpload(ctx, info, body);
-  return uploadBytes(ctx, info, sessionId, body);
+  return startUpload(ctx, info, body);
+}
+
+/**
+ * A `start`'s JSON. Google's own REST samples send it with single quotes (`{'file': {...}}`),
+ * which its parser takes; so does this one, when the text is not JSON as it stands.
+ */
+function startMeta(text: string): { ok: true; value: unknown } | { ok: false } {
+  const json = parseJsonBody(text);
+  if (json.ok || !text.includes("'")) return json;
+  return parseJsonBody(text.replace(/'/g, '"'));
 }
 
 function startUpload(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
@@ -311,7 +341,7 @@ function startUpload(ctx: ThreadContext, info: RequestInfo, body: string): Reply
   const text = Buffer.from(body, 'latin1').toString('utf8');
   let meta: Record<string, unknown> = {};
   if (text.trim() !== '') {
-    const json = parseJsonBody(text);
+    const json = startMeta(text);
     if (!json.ok) return fail(INVALID_JSON, 'invalid_json');
     if (!isMessage(json.value)) return fail(ROOT_NOT_OBJECT, 'invalid_request');
     const file = json.value.file;
@@ -323,7 +353,9 @@ function startUpload(ctx: ThreadContext, info: RequestInfo, body: string): Reply
   if (meta.name !== undefined) {
     if (typeof meta.name !== 'string' || !NAME_ID.test(idOf(meta.name))) return fail(invalidName, 'invalid_request');
     fileId = idOf(meta.name);
-    if (liveFile(ctx, fileId, Date.now()) !== undefined) return fail(geminiError(409, `File files/${fileId} already exists.`), 'invalid_request');
+    // A start reaches the name's own thread (`uploadOwner`), unless that thread was down: then the file could never be found.
+    if (foreignFileOwner(ctx, fileId) !== undefined) return fail(geminiError(503, 'The service is currently unavailable.'), 'invalid_request');
+    if (liveFile(ctx, fileId, Date.now()) !== undefined) return fail(alreadyExists(fileId), 'invalid_request');
   } else {
     fileId = drawFileId(ctx, ctx.requestRng(undefined, ''));
   }
@@ -354,6 +386,9 @@ function uploadBytes(ctx: ThreadContext, info: RequestInfo, sessionId: string, b
     .toLowerCase()
     .split(',')
     .map((c) => c.trim());
+  if (commands.length === 0 || commands.some((c) => !UPLOAD_COMMANDS.has(c))) {
+    return fail(invalidArgument(`X-Goog-Upload-Command must be upload, finalize, query or cancel (comma-separated); got ${JSON.stringify(info.googUpload.command)}.`), 'invalid_request');
+  }
   if (commands.includes('query')) return ok(session.status === 'final' ? finalBody(ctx, session) : '', status(session.status));
   if (session.status !== 'active') return fail(invalidArgument(`Upload session ${sessionId} is ${session.status}.`), 'invalid_request');
   if (commands.includes('cancel')) {
@@ -363,8 +398,7 @@ function uploadBytes(ctx: ThreadContext, info: RequestInfo, sessionId: string, b
     return ok('', status('cancelled'));
   }
   if (commands.includes('upload')) {
-    const offset = Number(info.googUpload.offset);
-    if (info.googUpload.offset === '' || offset !== session.received) {
+    if (!/^\d{1,15}$/.test(info.googUpload.offset) || Number(info.googUpload.offset) !== session.received) {
       return fail(invalidArgument(`X-Goog-Upload-Offset ${JSON.stringify(info.googUpload.offset)} does not match the ${session.received} bytes received.`), 'invalid_request');
     }
     const bytes = Buffer.from(body, 'latin1');
@@ -377,6 +411,13 @@ function uploadBytes(ctx: ThreadContext, info: RequestInfo, sessionId: string, b
     registry.sessions.put(session.id, session);
   }
   if (!commands.includes('finalize')) return ok('', status('active'));
+  // Another session for the same name may have finished first.
+  if (liveFile(ctx, session.fileId, Date.now()) !== undefined) {
+    session.status = 'cancelled';
+    session.chunks.length = 0;
+    registry.sessions.put(session.id, session);
+    return fail(alreadyExists(session.fileId), 'invalid_request');
+  }
   const content = Buffer.concat(session.chunks, session.received);
   session.chunks.length = 0;
   session.status = 'final';

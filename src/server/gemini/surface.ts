@@ -22,7 +22,8 @@ import { fileRouteOwner, uploadOwner } from './files.js';
 
 /** What the model routes read: the path (model and method), the key (header or `?key=`), and the method for errors. */
 const EMBED_METHOD = /:(batchEmbedContents|embedContent)(\?|$)/;
-const GEMINI_FIELDS: readonly RequestField[] = ['method', 'url', 'query', 'x-goog-api-key', 'authorization'];
+// `host`: a `fileData` URI on this server's own host names one of its files (`./files.ts`).
+const GEMINI_FIELDS: readonly RequestField[] = ['method', 'url', 'query', 'x-goog-api-key', 'authorization', 'host'];
 
 function notFound(info: RequestInfo): Reply {
   return geminiErrorReply('unrouted', geminiError(404, `Invalid URL (${info.method} ${info.url})`), 'not_found', OTHER_MODEL);
@@ -109,7 +110,7 @@ export const geminiSurface: Surface = {
     getRoute(app, 'del', '/v1beta/cachedContents/:id', 1, errors, (info) => remove(info, ''));
     // Files (`./files.ts`): a file's routes, and its upload's, run on the thread that holds it.
     const upload = ownedRoute(ctx, 'gemini_upload', (info, body) => uploadOwner(ctx, info, body));
-    postRoute(app, '/upload/v1beta/files', 0, errors, takesBytes(upload), [...GEMINI_FIELDS, 'host', 'x-goog-upload']);
+    postRoute(app, '/upload/v1beta/files', 0, errors, takesBytes(upload), [...GEMINI_FIELDS, 'x-goog-upload']);
     const files = listRoute(ctx, 'gemini_files');
     getRoute(app, 'get', '/v1beta/files', 0, errors, (info) => files(info, ''));
     const fileGet = ownedRoute(ctx, 'gemini_file_get', (info) => fileRouteOwner(ctx, info));
