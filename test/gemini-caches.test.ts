@@ -3,24 +3,15 @@
  * a cache's contents, system instruction and tools are read before a request's own, its tokens are
  * reported as `cachedContentTokenCount`, and the API's rules are kept in its words.
  */
-import { ApiError, FunctionCallingConfigMode, GoogleGenAI, Type } from '@google/genai';
+import { FunctionCallingConfigMode, GoogleGenAI, Type } from '@google/genai';
 import { describe, expect, it } from 'vitest';
+import { apiError } from './fixtures/gemini.js';
 import { useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'gemini-2.5-flash';
 /** About 2,000 tokens: over Flash's 1,024-token minimum. */
 const DOCUMENT = Array.from({ length: 150 }, (_, i) => `Clause ${i}: the carrier delivers parcels within five working days unless the sender chose express.`).join('\n');
 
-async function apiError(promise: Promise<unknown>): Promise<{ status: number; message: string; code: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    const body = JSON.parse((err as ApiError).message) as { error: { message: string; status: string } };
-    return { status: (err as ApiError).status, message: body.error.message, code: body.error.status };
-  }
-  throw new Error('expected an ApiError, but the request succeeded');
-}
 
 describe('Gemini cached contents', () => {
   const sim = useSimulator({ seed: 4 });

@@ -4,23 +4,14 @@
  * generateContent and countTokens, on one thread and across two.
  */
 import { createHash } from 'node:crypto';
-import { ApiError, createPartFromUri, GoogleGenAI } from '@google/genai';
+import { createPartFromUri, GoogleGenAI } from '@google/genai';
 import { describe, expect, it } from 'vitest';
 import { fileOwner } from '../src/server/gemini/files.js';
+import { apiError } from './fixtures/gemini.js';
 import { useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'gemini-2.5-flash';
 
-async function apiError(promise: Promise<unknown>): Promise<{ status: number; message: string; code: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    const body = JSON.parse((err as ApiError).message) as { error: { message: string; status: string } };
-    return { status: (err as ApiError).status, message: body.error.message, code: body.error.status };
-  }
-  throw new Error('expected an ApiError, but the request succeeded');
-}
 
 describe('Gemini files', () => {
   const sim = useSimulator({ seed: 5 });

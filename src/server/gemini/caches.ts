@@ -25,14 +25,13 @@ import { servingBucket } from '../answer-plan.js';
 import { geminiError, INVALID_JSON, invalidArgument, modelNotFound, ROOT_NOT_OBJECT, type GeminiError } from './errors.js';
 import { bareModel } from './path.js';
 import { countPromptTokens } from './prompt.js';
-import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
+import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiPage, JSON_TYPE, queryOf } from './reply.js';
 import { isMessage, parseGenerateRequest, parseJsonBody } from './request.js';
 
 const MAX_CACHES = 1000;
 /** The cached fields a thread keeps, by their JSON size. */
 const MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_TTL_MS = 3600 * 1000;
-const DEFAULT_PAGE_SIZE = 10;
 const MAX_PAGE_SIZE = 1000;
 
 export const CACHE_NOT_FOUND: GeminiError = geminiError(403, 'CachedContent not found (or permission denied)');
@@ -150,12 +149,7 @@ export function cachedContentsRequest(ctx: ThreadContext, info: RequestInfo, bod
 
   if (op === 'list') {
     const all = [...registry.live(nowMs).map((c) => ({ seq: c.seq, json: JSON.stringify(cacheObject(c)) })), ...others].sort((a, b) => a.seq - b.seq);
-    const q = queryOf(info);
-    const size = Math.min(MAX_PAGE_SIZE, Math.max(1, Number(q.get('pageSize') ?? DEFAULT_PAGE_SIZE) || DEFAULT_PAGE_SIZE));
-    const from = Math.max(0, Number(Buffer.from(q.get('pageToken') ?? '', 'base64url').toString('latin1')) || 0);
-    const page = all.slice(from, from + size);
-    const next = from + size < all.length ? `,"nextPageToken":"${Buffer.from(String(from + size), 'latin1').toString('base64url')}"` : '';
-    return ok(page.length === 0 && next === '' ? '{}' : `{"cachedContents":[${page.map((e) => e.json).join(',')}]${next}}`);
+    return ok(geminiPage(all, queryOf(info), 'cachedContents', MAX_PAGE_SIZE));
   }
   if (op !== 'create') {
     const c = registry.get(safeDecode(info.params[0] ?? ''), nowMs);

@@ -29,7 +29,7 @@ import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import type { SeededRandom } from '../../timing/random.js';
 import { geminiError, INVALID_JSON, invalidArgument, ROOT_NOT_OBJECT, type GeminiError } from './errors.js';
-import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
+import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiPage, JSON_TYPE, queryOf } from './reply.js';
 import { isMessage, parseJsonBody } from './request.js';
 
 const MAX_FILES = 1000;
@@ -39,7 +39,6 @@ const MAX_BYTES = 256 * 1024 * 1024;
 const MAX_FILES_PER_REQUEST = 3000;
 const MAX_SESSIONS = 100;
 const LIFETIME_MS = 48 * 3600 * 1000;
-const DEFAULT_PAGE_SIZE = 10;
 const MAX_PAGE_SIZE = 100;
 /** What the API's upload answers advertise: the SDK's chunks are this size. */
 const CHUNK_GRANULARITY = 8 * 1024 * 1024;
@@ -182,13 +181,7 @@ export function filesRequest(ctx: ThreadContext, info: RequestInfo, op: Op, othe
   const nowMs = Date.now();
   if (op === 'list') {
     const all = [...fileListings(ctx), ...others].sort((a, b) => a.seq - b.seq);
-    const q = queryOf(info);
-    const size = Math.min(MAX_PAGE_SIZE, Math.max(1, Number(q.get('pageSize') ?? DEFAULT_PAGE_SIZE) || DEFAULT_PAGE_SIZE));
-    const from = Math.max(0, Number(Buffer.from(q.get('pageToken') ?? '', 'base64url').toString('latin1')) || 0);
-    const page = all.slice(from, from + size);
-    // The last page has no nextPageToken: the SDK's pager stops only when there is none.
-    const next = from + size < all.length ? `,"nextPageToken":"${Buffer.from(String(from + size), 'latin1').toString('base64url')}"` : '';
-    return ok(page.length === 0 && next === '' ? '{}' : `{"files":[${page.map((e) => e.json).join(',')}]${next}}`);
+    return ok(geminiPage(all, queryOf(info), 'files', MAX_PAGE_SIZE));
   }
   const id = idOf(safeDecode(info.params[0] ?? ''));
   const f = liveFile(ctx, id, nowMs);

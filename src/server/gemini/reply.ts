@@ -51,3 +51,17 @@ export function checkGeminiAuth(ctx: ThreadContext, info: RequestInfo, query: UR
   if (accepted === undefined || accepted) return undefined;
   return key.length === 0 ? API_KEY_MISSING : API_KEY_INVALID;
 }
+
+/**
+ * One page of a Gemini list as JSON (`{"<key>": [...], "nextPageToken"}`): `pageSize` (default
+ * 10, at most `maxPageSize`) entries from the `pageToken`'s place, in the order given. The last
+ * page has no `nextPageToken`, since the SDK's pager stops only when there is none; an empty list
+ * is `{}`, as the API answers it.
+ */
+export function geminiPage(entries: readonly { readonly json: string }[], query: URLSearchParams, key: string, maxPageSize: number): string {
+  const size = Math.min(maxPageSize, Math.max(1, Number(query.get('pageSize') ?? 10) || 10));
+  const from = Math.max(0, Number(Buffer.from(query.get('pageToken') ?? '', 'base64url').toString('latin1')) || 0);
+  const page = entries.slice(from, from + size);
+  const next = from + size < entries.length ? `,"nextPageToken":"${Buffer.from(String(from + size), 'latin1').toString('base64url')}"` : '';
+  return page.length === 0 && next === '' ? '{}' : `{"${key}":[${page.map((e) => e.json).join(',')}]${next}}`;
+}
