@@ -124,6 +124,21 @@ describe('Gemini files', () => {
     expect(imageUse.usageMetadata!.promptTokensDetails).toEqual([{ modality: 'IMAGE', tokenCount: 258 }]);
   });
 
+  it('caches an uploaded document, as the caching docs do, counting what it holds', async () => {
+    const text = Array.from({ length: 150 }, (_, i) => `Clause ${i}: the carrier delivers parcels within five working days unless the sender chose express.`).join('\n');
+    const doc = await upload(text);
+    const part = createPartFromUri(doc.uri!, 'text/plain');
+    const asText = await ai().models.countTokens({ model: MODEL, contents: [{ role: 'user', parts: [{ text }] }] });
+    // As one media part it would be under Flash's 1,024-token minimum.
+    const cache = await ai().caches.create({ model: MODEL, config: { contents: [{ role: 'user', parts: [part] }] } });
+    expect(cache.usageMetadata!.totalTokenCount).toBe(asText.totalTokens);
+    const r = await ai().models.generateContent({ model: MODEL, contents: 'How fast?', config: { cachedContent: cache.name! } });
+    expect(r.usageMetadata!.cachedContentTokenCount).toBe(asText.totalTokens);
+    expect(r.usageMetadata!.promptTokenCount).toBeGreaterThan(asText.totalTokens!);
+    const missing = await apiError(ai().caches.create({ model: MODEL, config: { contents: [{ role: 'user', parts: [createPartFromUri('https://generativelanguage.googleapis.com/v1beta/files/nosuchfile99', 'text/plain')] }] } }));
+    expect(missing).toMatchObject({ status: 403, code: 'PERMISSION_DENIED' });
+  });
+
   it('answers the upload protocol by hand: query, a wrong offset, cancel, and a start without the resumable headers', async () => {
     const base = sim().url;
     const start = await fetch(`${base}/upload/v1beta/files`, {

@@ -52,6 +52,8 @@ export interface GeminiCacheView {
   readonly tokens: number;
   /** The cached request fields, as JSON text. */
   readonly fieldsJson: string;
+  /** The tokens of the uploaded files its parts name, by id. */
+  readonly fileTokens: readonly (readonly [string, number])[];
 }
 
 /** A Gemini uploaded file as a generate request on another thread checks it (`./gemini/files.ts`). */

@@ -24,7 +24,9 @@ import { perThread, type ThreadContext } from '../thread-context.js';
 import { servingBucket } from '../answer-plan.js';
 import { geminiError, INVALID_JSON, invalidArgument, modelNotFound, ROOT_NOT_OBJECT, type GeminiError } from './errors.js';
 import { bareModel } from './path.js';
-import { countPromptTokens } from './prompt.js';
+import { countPromptTokens, NO_FILES, type FileTokens } from './prompt.js';
+import { fileIdsIn, NO_IDS, resolveFiles, type FileResolution } from './files.js';
+import { replyAfter } from '../http-exchange.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiPage, JSON_TYPE, queryOf } from './reply.js';
 import { isMessage, parseGenerateRequest, parseJsonBody } from './request.js';
 
@@ -58,6 +60,8 @@ interface StoredCache {
   readonly tokens: number;
   /** `{contents, systemInstruction, tools, toolConfig}` as sent (camelCase), as JSON text. */
   readonly fieldsJson: string;
+  /** The tokens of the uploaded files its parts name, by id, for the requests that read it. */
+  readonly fileTokens: readonly (readonly [string, number])[];
 }
 
 /** The thread's caches: bounded, and an expired one is dropped when next looked up. */
@@ -132,16 +136,17 @@ function expiryOf(fields: Record<string, unknown>, nowMs: number, fallbackMs: nu
   return fallbackMs;
 }
 
-type Op = 'create' | 'get' | 'update' | 'delete' | 'list';
+type Op = 'get' | 'update' | 'delete' | 'list';
+
+const route = 'gemini_caches';
+const fail = (e: GeminiError, kind: 'invalid_request' | 'not_found' | 'invalid_json' | 'authentication' | 'model_not_found'): Reply => geminiErrorReply(route, e, kind, OTHER_MODEL);
+const ok = (json: string): Reply => ({ kind: 'json', status: 200, contentType: JSON_TYPE, headers: geminiHeaders(0), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
 
 /**
- * Every `/v1beta/cachedContents…` request on this thread; `params[0]` is the cache id where the
- * route has one. `others`: other threads' live caches, for a list.
+ * Every `/v1beta/cachedContents…` request on this thread but a create; `params[0]` is the cache id
+ * where the route has one. `others`: other threads' live caches, for a list.
  */
 export function cachedContentsRequest(ctx: ThreadContext, info: RequestInfo, body: string, op: Op, others: readonly ListedObject[] = []): Reply {
-  const route = 'gemini_caches';
-  const fail = (e: GeminiError, kind: 'invalid_request' | 'not_found' | 'invalid_json' | 'authentication' | 'model_not_found'): Reply => geminiErrorReply(route, e, kind, OTHER_MODEL);
-  const ok = (json: string): Reply => ({ kind: 'json', status: 200, contentType: JSON_TYPE, headers: geminiHeaders(0), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
   const authError = checkGeminiAuth(ctx, info, queryOf(info));
   if (authError) return fail(authError, 'authentication');
   const registry = registryFor(ctx);
@@ -151,25 +156,33 @@ export function cachedContentsRequest(ctx: ThreadContext, info: RequestInfo, bod
     const all = [...registry.live(nowMs).map((c) => ({ seq: c.seq, json: JSON.stringify(cacheObject(c)) })), ...others].sort((a, b) => a.seq - b.seq);
     return ok(geminiPage(all, queryOf(info), 'cachedContents', MAX_PAGE_SIZE));
   }
-  if (op !== 'create') {
-    const c = registry.get(safeDecode(info.params[0] ?? ''), nowMs);
-    if (c === undefined) return fail(CACHE_NOT_FOUND, 'not_found');
-    if (op === 'get') return ok(JSON.stringify(cacheObject(c)));
-    if (op === 'delete') {
-      registry.delete(c.id);
-      return ok('{}');
-    }
-    const json = parseJsonBody(body);
-    if (!json.ok) return fail(INVALID_JSON, 'invalid_json');
-    if (!isMessage(json.value)) return fail(ROOT_NOT_OBJECT, 'invalid_request');
-    const fields = json.value;
-    const expireMs = expiryOf(fields, nowMs, c.expireMs);
-    if (typeof expireMs !== 'number') return fail(expireMs, 'invalid_request');
-    c.expireMs = expireMs;
-    c.updateTime = new Date(nowMs).toISOString();
-    return ok(JSON.stringify(cacheObject(c)));
+  const c = registry.get(safeDecode(info.params[0] ?? ''), nowMs);
+  if (c === undefined) return fail(CACHE_NOT_FOUND, 'not_found');
+  if (op === 'get') return ok(JSON.stringify(cacheObject(c)));
+  if (op === 'delete') {
+    registry.delete(c.id);
+    return ok('{}');
   }
+  const json = parseJsonBody(body);
+  if (!json.ok) return fail(INVALID_JSON, 'invalid_json');
+  if (!isMessage(json.value)) return fail(ROOT_NOT_OBJECT, 'invalid_request');
+  const fields = json.value;
+  const expireMs = expiryOf(fields, nowMs, c.expireMs);
+  if (typeof expireMs !== 'number') return fail(expireMs, 'invalid_request');
+  c.expireMs = expireMs;
+  c.updateTime = new Date(nowMs).toISOString();
+  return ok(JSON.stringify(cacheObject(c)));
+}
 
+/**
+ * POST /v1beta/cachedContents. Uploaded files its parts name must exist, and count what they hold
+ * (`./files.ts`): the caching docs' own example caches an uploaded document, which as one media
+ * part would be "too small".
+ */
+export function createCachedContent(ctx: ThreadContext, info: RequestInfo, body: string): Reply | Promise<Reply> {
+  const authError = checkGeminiAuth(ctx, info, queryOf(info));
+  if (authError) return fail(authError, 'authentication');
+  const registry = registryFor(ctx);
   const json = parseJsonBody(body);
   if (!json.ok) return fail(INVALID_JSON, 'invalid_json');
   if (!isMessage(json.value)) return fail(ROOT_NOT_OBJECT, 'invalid_request');
@@ -182,7 +195,18 @@ export function cachedContentsRequest(ctx: ThreadContext, info: RequestInfo, bod
   const held = { contents, systemInstruction: fields.systemInstruction ?? fields.system_instruction, tools: fields.tools, toolConfig: fields.toolConfig ?? fields.tool_config };
   const parsed = parseGenerateRequest({ ...held, contents: Array.isArray(contents) && contents.length === 0 ? [{ role: 'user', parts: [{ text: '' }] }] : contents });
   if (parsed.error) return fail(parsed.error, 'invalid_request');
-  const tokens = countPromptTokens({ ...parsed.body, contents: Array.isArray(contents) && contents.length === 0 ? [] : parsed.body.contents }).total;
+  const create = (resolved: FileResolution): Reply => {
+    if ('error' in resolved) return fail(resolved.error, 'not_found');
+    return storeCache(ctx, registry, fields, model, held, countPromptTokens({ ...parsed.body, contents: Array.isArray(contents) && contents.length === 0 ? [] : parsed.body.contents }, resolved.tokens).total, resolved.tokens);
+  };
+  const fileIds = body.includes('fileData') || body.includes('file_data') ? fileIdsIn(held, info.host) : NO_IDS;
+  if (fileIds.size === 0) return create({ tokens: NO_FILES });
+  const resolved = resolveFiles(ctx, fileIds);
+  return resolved instanceof Promise ? replyAfter(resolved, create) : create(resolved);
+}
+
+function storeCache(ctx: ThreadContext, registry: CacheRegistry, fields: Record<string, unknown>, model: string, held: Record<string, unknown>, tokens: number, files: FileTokens): Reply {
+  const nowMs = Date.now();
   const minimum = explicitCacheMinimum(model);
   if (tokens < minimum) return fail(invalidArgument(`Cached content is too small. total_token_count=${tokens}, min_total_token_count=${minimum}`), 'invalid_request');
   const expireMs = expiryOf(fields, nowMs, nowMs + DEFAULT_TTL_MS);
@@ -200,6 +224,7 @@ export function cachedContentsRequest(ctx: ThreadContext, info: RequestInfo, bod
     expireMs,
     tokens,
     fieldsJson: JSON.stringify(held),
+    fileTokens: [...files],
   };
   registry.add(c);
   return ok(JSON.stringify(cacheObject(c)));
@@ -215,7 +240,7 @@ export function cacheListings(ctx: ThreadContext): ListedObject[] {
 /** A cache this thread holds, as a generate request on any thread reads it; null when it holds none by that name. */
 export function cacheView(ctx: ThreadContext, name: string): GeminiCacheView | null {
   const c = registryFor(ctx).get(idOf(name), Date.now());
-  return c === undefined ? null : { model: c.model, tokens: c.tokens, fieldsJson: c.fieldsJson };
+  return c === undefined ? null : { model: c.model, tokens: c.tokens, fieldsJson: c.fieldsJson, fileTokens: c.fileTokens };
 }
 
 /** The cache a generate request names: this thread's, or its owner's answer. */
@@ -251,4 +276,9 @@ export function cachedContentOf(value: unknown): string | undefined {
   const v = value as { cachedContent?: unknown; cached_content?: unknown };
   const name = v.cachedContent ?? v.cached_content;
   return typeof name === 'string' ? name : undefined;
+}
+
+/** The file tokens a request reading `cache` counts with: its own files' and the cache's. */
+export function withCacheFiles(files: FileTokens, cache: GeminiCacheView): FileTokens {
+  return cache.fileTokens.length === 0 ? files : new Map([...files, ...cache.fileTokens]);
 }

@@ -7,7 +7,7 @@ import { bareModel, type ModelPath } from './path.js';
 import { countPromptTokens, NO_FILES, promptTokensDetails, type FileTokens } from './prompt.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
 import { isMessage, parseCountTokensRequest, parseJsonBody } from './request.js';
-import { cachedContentOf, findCache, withCache } from './caches.js';
+import { cachedContentOf, findCache, withCache, withCacheFiles } from './caches.js';
 import { fileIdsIn, NO_IDS, resolveFiles, type FileResolution } from './files.js';
 import type { GeminiCacheView } from '../peers.js';
 
@@ -28,7 +28,7 @@ export function countTokensRoute(ctx: ThreadContext, info: RequestInfo, body: st
       // The model is the request's own when it names one, else the path's.
       const merged = withCache(inner, cache, typeof inner.model === 'string' ? bareModel(inner.model) : path.model);
       if ('error' in merged) return geminiErrorReply(route, merged.error, merged.error.code === 403 ? 'not_found' : 'invalid_request', other);
-      return countFrom(ctx, { ...(json.value as Record<string, unknown>), generateContentRequest: merged.request }, path, cache!.tokens, files);
+      return countFrom(ctx, { ...(json.value as Record<string, unknown>), generateContentRequest: merged.request }, path, cache!.tokens, withCacheFiles(files, cache!));
     };
     const found = findCache(ctx, cacheName);
     return found instanceof Promise ? replyAfter(found, withCached) : withCached(found);

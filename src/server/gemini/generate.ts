@@ -23,7 +23,7 @@ import { cachedTokensDetails, countPromptTokens, implicitCacheMinimum, NO_FILES,
 import { promptCacheFor } from '../prompt-cache.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, parseJsonBody, type GenerateRequest } from './request.js';
-import { cachedContentOf, findCache, withCache } from './caches.js';
+import { cachedContentOf, findCache, withCache, withCacheFiles } from './caches.js';
 import { fileIdsIn, NO_IDS, resolveFiles, type FileResolution } from './files.js';
 import type { GeminiCacheView } from '../peers.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
@@ -80,7 +80,7 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
     const withCached = (cache: GeminiCacheView | null): Reply => {
       const merged = withCache(json.value as Record<string, unknown>, cache, path.model);
       if ('error' in merged) return geminiErrorReply(route, merged.error, merged.error.code === 403 ? 'not_found' : 'invalid_request', other);
-      return generateFrom(ctx, info, merged.request, path, stream, cache!.tokens, files);
+      return generateFrom(ctx, info, merged.request, path, stream, cache!.tokens, withCacheFiles(files, cache!));
     };
     const found = findCache(ctx, cacheName);
     return found instanceof Promise ? replyAfter(found, withCached) : withCached(found);

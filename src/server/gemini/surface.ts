@@ -16,7 +16,7 @@ import { generateContent } from './generate.js';
 import { getGeminiModel, listGeminiModels } from './models.js';
 import { GEMINI_METHODS, parseModelPath } from './path.js';
 import { checkGeminiAuth, geminiErrorReply, queryOf } from './reply.js';
-import { cachedContentsRequest } from './caches.js';
+import { createCachedContent } from './caches.js';
 import { listRoute, ownedRoute } from '../owned-routes.js';
 import { fileRouteOwner, uploadOwner } from './files.js';
 
@@ -99,7 +99,7 @@ export const geminiSurface: Surface = {
     getRoute(app, 'get', '/v1beta/models', 0, errors, (info) => listGeminiModels(ctx, info));
     getRoute(app, 'get', '/v1beta/models/*', 0, errors, (info) => modelGet(ctx, info));
     // Explicit caches (`./caches.ts`); one cache's routes run on the thread that holds it.
-    postRoute(app, '/v1beta/cachedContents', 0, errors, (info, body) => cachedContentsRequest(ctx, info, body, 'create'), GEMINI_FIELDS);
+    postRoute(app, '/v1beta/cachedContents', 0, errors, (info, body) => createCachedContent(ctx, info, body), GEMINI_FIELDS);
     const list = listRoute(ctx, 'cached_contents');
     getRoute(app, 'get', '/v1beta/cachedContents', 0, errors, (info) => list(info, ''));
     const get = ownedRoute(ctx, 'gemini_cache_get');
