@@ -4,6 +4,7 @@
  * generateContent and countTokens, on one thread and across two.
  */
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import { createPartFromUri, GoogleGenAI } from '@google/genai';
 import { describe, expect, it } from 'vitest';
 import { fileOwner } from '../src/server/gemini/files.js';
@@ -124,6 +125,26 @@ describe('Gemini files', () => {
     expect(imageUse.usageMetadata!.promptTokensDetails).toEqual([{ modality: 'IMAGE', tokenCount: 258 }]);
   });
 
+  it('counts a file named by a URI on this server\'s own host, whatever the Host header says', async () => {
+    const text = 'word '.repeat(2000);
+    const doc = await upload(text, { name: 'hostdoc' });
+    // fetch may not set Host; node:http sends the one given, as a proxy in front of the simulator would.
+    const count = (uri: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ fileData: { fileUri: uri, mimeType: 'text/plain' } }] }] });
+        const req = request(`${sim().url}/v1beta/models/${MODEL}:countTokens`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': 'k', host: 'Sim.Internal:9000', 'content-length': Buffer.byteLength(body) } }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+          res.on('end', () => resolve((JSON.parse(text) as { totalTokens: number }).totalTokens));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const whole = await count(doc.uri!);
+    expect(whole).toBeGreaterThan(1000);
+    expect(await count('http://sim.internal:9000/v1beta/files/hostdoc')).toBe(whole);
+  });
+
   it('caches an uploaded document, as the caching docs do, counting what it holds', async () => {
     const text = Array.from({ length: 150 }, (_, i) => `Clause ${i}: the carrier delivers parcels within five working days unless the sender chose express.`).join('\n');
     const doc = await upload(text);
@@ -225,6 +246,19 @@ describe('Gemini files across server threads', () => {
     expect(fileOwner('my-notes-1', 2)).toBe(fileOwner('my-notes-1', 2));
     const owners = new Set(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => fileOwner(id, 2)));
     expect(owners).toEqual(new Set([0, 1]));
+  });
+
+  it('runs a named start on the name\'s thread, in either quoting, whichever thread the connection reached', async () => {
+    const statuses = await times(SPREAD, async () => {
+      const name = `sq-doc-${Math.random().toString(36).slice(2, 10)}`;
+      const r = await fetch(`${sim().url}/upload/v1beta/files`, {
+        method: 'POST',
+        headers: { connection: 'close', 'x-goog-api-key': 'k', 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' },
+        body: `{'file': {'name': '${name}'}}`,
+      });
+      return r.status;
+    });
+    expect(statuses).toEqual(Array(SPREAD).fill(200));
   });
 
   it('finds a file from any thread, to read, list, generate with and delete, drawn or named', async () => {

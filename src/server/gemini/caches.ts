@@ -25,7 +25,7 @@ import { servingBucket } from '../answer-plan.js';
 import { geminiError, INVALID_JSON, invalidArgument, modelNotFound, ROOT_NOT_OBJECT, type GeminiError } from './errors.js';
 import { bareModel } from './path.js';
 import { countPromptTokens, NO_FILES, type FileTokens } from './prompt.js';
-import { fileIdsIn, NO_IDS, resolveFiles, type FileResolution } from './files.js';
+import { fileRefsIn, NO_REFS, resolveFiles, type FileResolution } from './files.js';
 import { replyAfter } from '../http-exchange.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiPage, JSON_TYPE, queryOf } from './reply.js';
 import { isMessage, parseGenerateRequest, parseJsonBody } from './request.js';
@@ -196,12 +196,12 @@ export function createCachedContent(ctx: ThreadContext, info: RequestInfo, body:
   const parsed = parseGenerateRequest({ ...held, contents: Array.isArray(contents) && contents.length === 0 ? [{ role: 'user', parts: [{ text: '' }] }] : contents });
   if (parsed.error) return fail(parsed.error, 'invalid_request');
   const create = (resolved: FileResolution): Reply => {
-    if ('error' in resolved) return fail(resolved.error, 'not_found');
+    if ('error' in resolved) return fail(resolved.error, resolved.error.code === 403 ? 'not_found' : 'invalid_request');
     return storeCache(ctx, registry, fields, model, held, countPromptTokens({ ...parsed.body, contents: Array.isArray(contents) && contents.length === 0 ? [] : parsed.body.contents }, resolved.tokens).total, resolved.tokens);
   };
-  const fileIds = body.includes('fileData') || body.includes('file_data') ? fileIdsIn(held, info.host) : NO_IDS;
-  if (fileIds.size === 0) return create({ tokens: NO_FILES });
-  const resolved = resolveFiles(ctx, fileIds);
+  const fileRefs = body.includes('fileData') || body.includes('file_data') ? fileRefsIn(held, info.host) : NO_REFS;
+  if (fileRefs.size === 0) return create({ tokens: NO_FILES });
+  const resolved = resolveFiles(ctx, fileRefs);
   return resolved instanceof Promise ? replyAfter(resolved, create) : create(resolved);
 }
 

@@ -204,21 +204,25 @@ export function fileView(ctx: ThreadContext, id: string): GeminiFileView | null 
 }
 
 /** The id of this API's file a `fileData` URI names, or undefined for any other URI; `host`: this server's. */
-export function fileIdOfUri(uri: string, host = ''): string | undefined {
+export function fileIdOfUri(uri: string, host: string): string | undefined {
   const m = FILE_URI.exec(uri);
-  if (m === null || !(OWN_HOSTS.test(m[1]!) || m[1] === host)) return undefined;
+  if (m === null) return undefined;
+  const at = m[1]!.toLowerCase();
+  if (!OWN_HOSTS.test(at) && at !== host.toLowerCase()) return undefined;
   return safeDecode(m[2]!);
 }
 
-export const NO_IDS: ReadonlySet<string> = new Set();
+/** The files a request's parts name: each URI, and the id it names. */
+export type FileRefs = ReadonlyMap<string, string>;
+export const NO_REFS: FileRefs = new Map();
 
 /**
- * The ids of this API's files that a request's `fileData` parts name (other URIs, such as public
+ * This API's files that a request's `fileData` parts name, by URI (other URIs, such as public
  * URLs, are left as they are), found by walking its contents and system instruction; `host`:
  * this server's Host header.
  */
-export function fileIdsIn(value: unknown, host: string): Set<string> {
-  const ids = new Set<string>();
+export function fileRefsIn(value: unknown, host: string): Map<string, string> {
+  const refs = new Map<string, string>();
   const walkParts = (parts: unknown): void => {
     if (!Array.isArray(parts)) return;
     for (const p of parts) {
@@ -227,21 +231,26 @@ export function fileIdsIn(value: unknown, host: string): Set<string> {
       if (!isMessage(data)) continue;
       const uri = data.fileUri ?? data.file_uri;
       const id = typeof uri === 'string' ? fileIdOfUri(uri, host) : undefined;
-      if (id !== undefined) ids.add(id);
+      if (id !== undefined) refs.set(uri as string, id);
     }
   };
-  if (!isMessage(value)) return ids;
+  if (!isMessage(value)) return refs;
   if (Array.isArray(value.contents)) for (const c of value.contents) if (isMessage(c)) walkParts(c.parts);
   const system = value.systemInstruction ?? value.system_instruction;
   if (isMessage(system)) walkParts(system.parts);
-  return ids;
+  return refs;
 }
 
-/** The files a request names, by id with the tokens each counts; or the API's 403 for the first that does not exist. */
+/**
+ * The tokens each file a request names counts, by the URI that names it (what `./prompt.ts` looks
+ * up); or the API's error: a 403 for the first that does not exist, a 400 for too many.
+ */
 export type FileResolution = { readonly tokens: ReadonlyMap<string, number> } | { readonly error: GeminiError };
 
 /** Finds the files a request names, on this thread or by asking each other thread once for its own (a promise then). */
-export function resolveFiles(ctx: ThreadContext, ids: ReadonlySet<string>): FileResolution | Promise<FileResolution> {
+export function resolveFiles(ctx: ThreadContext, refs: FileRefs): FileResolution | Promise<FileResolution> {
+  const ids = new Set(refs.values());
+  const byUri = (byId: ReadonlyMap<string, number>): FileResolution => ({ tokens: new Map([...refs].map(([uri, id]) => [uri, byId.get(id)!])) });
   if (ids.size > MAX_FILES_PER_REQUEST) return { error: invalidArgument(`A request may name at most ${MAX_FILES_PER_REQUEST} files; this one names ${ids.size}.`) };
   const found = new Map<string, number>();
   const byOwner = new Map<number, string[]>();
@@ -257,7 +266,7 @@ export function resolveFiles(ctx: ThreadContext, ids: ReadonlySet<string>): File
       else theirs.push(id);
     }
   }
-  if (byOwner.size === 0) return { tokens: found };
+  if (byOwner.size === 0) return byUri(found);
   const asks = [...byOwner].map(([owner, theirs]) =>
     ctx.peers!.ask(owner, { kind: 'gemini_files', ids: theirs }).then((answer) => {
       throwIfFailed(answer, 'the files');
@@ -270,7 +279,7 @@ export function resolveFiles(ctx: ThreadContext, ids: ReadonlySet<string>): File
       if (view === null) return { error: fileNotFound(id) };
       found.set(id, view.tokens);
     }
-    return { tokens: found };
+    return byUri(found);
   });
 }
 
@@ -294,7 +303,7 @@ export function uploadOwner(ctx: ThreadContext, info: RequestInfo, body: string)
 
 /** The file name a `start` asks for, if it names one (the body is latin1 bytes of JSON). */
 function startName(body: string): string | undefined {
-  const json = parseJsonBody(Buffer.from(body, 'latin1').toString('utf8'));
+  const json = startMeta(Buffer.from(body, 'latin1').toString('utf8'));
   if (!json.ok || !isMessage(json.value) || !isMessage(json.value.file)) return undefined;
   const name = json.value.file.name;
   return typeof name === 'string' ? idOf(name) : undefined;

@@ -24,7 +24,7 @@ import { promptCacheFor } from '../prompt-cache.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, parseJsonBody, type GenerateRequest } from './request.js';
 import { cachedContentOf, findCache, withCache, withCacheFiles } from './caches.js';
-import { fileIdsIn, NO_IDS, resolveFiles, type FileResolution } from './files.js';
+import { fileRefsIn, NO_REFS, resolveFiles, type FileResolution } from './files.js';
 import type { GeminiCacheView } from '../peers.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
 
@@ -86,10 +86,10 @@ export function generateContent(ctx: ThreadContext, info: RequestInfo, body: str
     return found instanceof Promise ? replyAfter(found, withCached) : withCached(found);
   };
   // `fileData` parts that name this API's files must name live ones, and count what they hold (`./files.ts`).
-  const fileIds = body.includes('fileData') || body.includes('file_data') ? fileIdsIn(json.value, info.host) : NO_IDS;
-  if (fileIds.size === 0) return proceed(NO_FILES);
-  const resolved = resolveFiles(ctx, fileIds);
-  const afterFiles = (r: FileResolution): Reply | Promise<Reply> => ('error' in r ? geminiErrorReply(route, r.error, 'not_found', other) : proceed(r.tokens));
+  const fileRefs = body.includes('fileData') || body.includes('file_data') ? fileRefsIn(json.value, info.host) : NO_REFS;
+  if (fileRefs.size === 0) return proceed(NO_FILES);
+  const resolved = resolveFiles(ctx, fileRefs);
+  const afterFiles = (r: FileResolution): Reply | Promise<Reply> => ('error' in r ? geminiErrorReply(route, r.error, r.error.code === 403 ? 'not_found' : 'invalid_request', other) : proceed(r.tokens));
   return resolved instanceof Promise ? replyAfter(resolved, afterFiles) : afterFiles(resolved);
 }
 

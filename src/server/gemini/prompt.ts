@@ -6,20 +6,18 @@
 import { countTokens } from '../../corpus/tokens.js';
 import { PromptPrefixes } from '../prompt-cache.js';
 import type { GeminiPart, GenerateRequest } from './request.js';
-import { fileIdOfUri } from './files.js';
 
 /** Tokens Gemini charges for one image (and, here, for any inline or file media part it cannot read). */
 export const MEDIA_PART_TOKENS = 258;
 
-/** The tokens of uploaded files by id (`./files.ts`): what a `fileData` part naming one counts. */
+/** The tokens of uploaded files by the URI a part names each with (`./files.ts`): what a `fileData` part naming one counts. */
 export type FileTokens = ReadonlyMap<string, number>;
 export const NO_FILES: FileTokens = new Map();
 
 /** A media part's tokens: an uploaded file's own count (a text file's text), else 258. */
 function mediaTokens(p: GeminiPart, files: FileTokens): number {
   if (p.fileData === undefined || files.size === 0) return MEDIA_PART_TOKENS;
-  const id = fileIdOfUri(p.fileData.fileUri);
-  return (id === undefined ? undefined : files.get(id)) ?? MEDIA_PART_TOKENS;
+  return files.get(p.fileData.fileUri) ?? MEDIA_PART_TOKENS;
 }
 
 type PromptParts = Pick<GenerateRequest, 'contents' | 'systemInstruction' | 'tools'>;
