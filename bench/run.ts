@@ -5,11 +5,12 @@
  * bench/results/lag-vs-concurrency.svg.
  *
  *   node dist/bench/run.js [--only nonstream,stream,micro,policy,scaling] [--quick] [--concurrency 1000,2000]
- *                          [--duration S] [--seed N] [--json out.json] [--profile] [--wait-quiet S]
+ *                          [--duration S] [--seed N] [--json out.json] [--profile] [--alloc-profile] [--wait-quiet S]
  *                          [--pacing poll|sleep] [--arrivals open|closed]
  *
  * --wait-quiet S: before each measured phase, wait up to S seconds for other processes to leave
  * the machine idle (shared machines); --profile: CPU-profile the server thread in each window;
+ * --alloc-profile: sample where the server thread allocates in each realistic streaming window;
  * --pacing: the simulator's pacing for realistic streams (poll, the default, keeps the thread busy
  * while streams are dense, so its CPU per event is only meaningful with sleep); --arrivals: how the
  * realistic levels start requests in the measured window (open, the default: seeded Poisson
@@ -70,6 +71,7 @@ interface Flags {
   readonly seed: number;
   readonly json: string | undefined;
   readonly profile: boolean;
+  readonly allocProfile: boolean;
   readonly waitQuietS: number;
   readonly pacing: 'poll' | 'sleep';
   readonly arrivals: ArrivalMode;
@@ -91,6 +93,7 @@ function readFlags(argv: readonly string[]): Flags {
       seed: { type: 'string', default: '1' },
       json: { type: 'string' },
       profile: { type: 'boolean', default: false },
+      'alloc-profile': { type: 'boolean', default: false },
       'wait-quiet': { type: 'string', default: '0' },
       pacing: { type: 'string', default: 'poll' },
       arrivals: { type: 'string', default: 'open' },
@@ -112,7 +115,7 @@ function readFlags(argv: readonly string[]): Flags {
   if (pacing !== 'poll' && pacing !== 'sleep') fail(`--pacing must be poll or sleep; got "${pacing}"`);
   const arrivals = values.arrivals;
   if (arrivals !== 'open' && arrivals !== 'closed') fail(`--arrivals must be open or closed; got "${arrivals}"`);
-  return { only: only as Section[], quick, concurrency, durationS, seed, json: values.json, profile: values.profile, waitQuietS, pacing, arrivals };
+  return { only: only as Section[], quick, concurrency, durationS, seed, json: values.json, profile: values.profile, allocProfile: values['alloc-profile'], waitQuietS, pacing, arrivals };
 }
 
 function cpuModel(): string {
@@ -285,6 +288,18 @@ function printProfiles(results: BenchResults): void {
   }
 }
 
+function printAllocations(results: BenchResults): void {
+  for (const l of results.stream?.levels ?? []) {
+    const a = l.server.allocations;
+    if (a === undefined) continue;
+    printTable(
+      `Server thread allocations, realistic ${l.concurrency}: ${(a.bytesPerSec / 1e6).toFixed(1)} MB/s in all`,
+      ['allocating function', 'MB/s', 'share'],
+      a.sites.map((e) => [e.name, (e.bytesPerSec / 1e6).toFixed(2), pct(e.share)]),
+    );
+  }
+}
+
 function printMicro(r: readonly MicroResult[]): void {
   printTable(
     'Micro benchmarks (main thread, median of rounds)',
@@ -358,6 +373,7 @@ async function main(): Promise<void> {
         rawConcurrency: 200,
         rawWindowS: flags.durationS ?? (flags.quick ? 2 : 10),
         profile: flags.profile,
+        allocProfile: flags.allocProfile,
         raw: true,
         pacing: flags.pacing,
         arrivals: flags.arrivals,
@@ -413,6 +429,7 @@ async function main(): Promise<void> {
   };
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
   printProfiles(results);
+  printAllocations(results);
   printTargets(results.targets);
 
   mkdirSync(RESULTS_DIR(), { recursive: true });

@@ -16,7 +16,7 @@ import { httpPost, type ArrivalMode, type WindowResult } from './stream-client.j
 import { LoadProcess } from './stream-load-process.js';
 import { progress } from './table.js';
 import { cpuSnapshot, openFileCount, openFileLimit, splitCpu, type CpuSplit } from './thread-cpu.js';
-import { keepProfile, utilizationBetween, type ThreadInspector } from './thread-inspector.js';
+import { keepAllocationProfile, keepProfile, utilizationBetween, type AllocationSite, type ThreadInspector } from './thread-inspector.js';
 import { CHAT_PATH, CHAT_REQUEST } from './nonstream.js';
 
 export interface StreamOptions {
@@ -28,6 +28,8 @@ export interface StreamOptions {
   readonly rawConcurrency: number;
   readonly rawWindowS: number;
   readonly profile: boolean;
+  /** Sample the server thread's allocations in each realistic window (`--alloc-profile`). */
+  readonly allocProfile: boolean;
   readonly raw: boolean;
   /** The simulator's `pacing` at realistic speed: poll (the default) for lag, sleep for CPU per event. */
   readonly pacing: 'poll' | 'sleep';
@@ -52,6 +54,8 @@ export interface ServerFigures {
   readonly elu: number | undefined;
   readonly cpu: CpuSplit;
   readonly profile?: readonly { readonly name: string; readonly share: number }[];
+  /** What the server thread allocated in the window, and where (`--alloc-profile`). */
+  readonly allocations?: { readonly bytesPerSec: number; readonly sites: readonly AllocationSite[] };
 }
 
 export interface MemoryFigures {
@@ -136,6 +140,7 @@ interface WindowOptions {
   readonly settleS: number;
   readonly windowS: number;
   readonly profile: boolean;
+  readonly allocProfile?: boolean;
   readonly label: string;
   readonly concurrency: number;
   readonly rampPerSec: number;
@@ -175,6 +180,7 @@ async function measureWindow(server: ServerUnderTest, load: LoadProcess, opts: W
   const reset = await resetServerStats(server.url);
   const elu0 = await server.session?.eventLoopUtilization();
   if (opts.profile) await server.session?.startProfile();
+  if (opts.allocProfile === true) await server.session?.startAllocationSampling();
   const cpu0 = cpuSnapshot(load.pid);
   const t0 = performance.now();
   await load.beginWindow();
@@ -182,7 +188,9 @@ async function measureWindow(server: ServerUnderTest, load: LoadProcess, opts: W
   await sleep(opts.windowS * 1000);
   const client = await load.endWindow();
   const cpu = splitCpu(cpu0, cpuSnapshot(load.pid), server.threadIds, performance.now() - t0);
+  const windowMs = performance.now() - t0;
   const profile = opts.profile && server.session ? await keepProfile(server.session, `stream-${opts.label}`) : undefined;
+  const allocations = opts.allocProfile === true && server.session ? await keepAllocationProfile(server.session, `stream-${opts.label}`, windowMs) : undefined;
   const elu1 = await server.session?.eventLoopUtilization();
   const [stats, activeStreams] = await Promise.all([readServerStats(server.url), readActiveStreams(server.url)]);
   return {
@@ -195,6 +203,7 @@ async function measureWindow(server: ServerUnderTest, load: LoadProcess, opts: W
       elu: elu0 && elu1 ? utilizationBetween(elu0, elu1) : undefined,
       cpu,
       ...(profile ? { profile } : {}),
+      ...(allocations ? { allocations } : {}),
     },
   };
 }

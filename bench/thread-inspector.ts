@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import type { NodeWorker, Profiler } from 'node:inspector';
+import type { HeapProfiler, NodeWorker, Profiler } from 'node:inspector';
 
 interface Pending {
   resolve(result: unknown): void;
@@ -55,6 +55,18 @@ export class WorkerSession {
     });
     const v = JSON.parse(r.result.value ?? '{}') as Partial<EventLoopUtilization>;
     return { idle: v.idle ?? 0, active: v.active ?? 0 };
+  }
+
+  /** Starts V8's sampling heap profiler: one sample per `intervalBytes` allocated, whether it lives or dies. */
+  async startAllocationSampling(intervalBytes = 1024): Promise<void> {
+    await this.send('HeapProfiler.enable');
+    await this.send('HeapProfiler.startSampling', { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
+
+  async stopAllocationSampling(): Promise<HeapProfiler.SamplingHeapProfile> {
+    const r = await this.send<{ profile: HeapProfiler.SamplingHeapProfile }>('HeapProfiler.stopSampling');
+    await this.send('HeapProfiler.disable');
+    return r.profile;
   }
 
   async startProfile(samplingIntervalUs = 500): Promise<void> {
@@ -179,6 +191,45 @@ export async function keepProfile(session: WorkerSession, label: string, limit =
   mkdirSync(PROFILE_DIR, { recursive: true });
   writeFileSync(join(PROFILE_DIR, `${label.replace(/[^\w.-]+/g, '-')}.cpuprofile`), JSON.stringify(profile));
   return topSelfTime(profile, limit);
+}
+
+/** An allocation site of the server thread: bytes allocated there per second of the window, and its share of all. */
+export interface AllocationSite {
+  readonly name: string;
+  readonly bytesPerSec: number;
+  readonly share: number;
+}
+
+/** Stops the allocation sampling, writes the profile (`.heapprofile`, for DevTools) and returns the top sites. */
+export async function keepAllocationProfile(session: WorkerSession, label: string, windowMs: number, limit = 12): Promise<{ readonly bytesPerSec: number; readonly sites: AllocationSite[] }> {
+  const profile = await session.stopAllocationSampling();
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  writeFileSync(join(PROFILE_DIR, `${label.replace(/[^\w.-]+/g, '-')}.heapprofile`), JSON.stringify(profile));
+  return topAllocationSites(profile, windowMs, limit);
+}
+
+/** Bytes allocated per site (the allocating function and line), largest first. */
+export function topAllocationSites(profile: HeapProfiler.SamplingHeapProfile, windowMs: number, limit: number): { readonly bytesPerSec: number; readonly sites: AllocationSite[] } {
+  const totals = new Map<string, number>();
+  let all = 0;
+  const stack: HeapProfiler.SamplingHeapProfileNode[] = [profile.head];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.selfSize > 0) {
+      const f = n.callFrame;
+      const file = f.url === '' ? '' : ` ${f.url.slice(f.url.lastIndexOf('/') + 1)}:${f.lineNumber + 1}`;
+      const name = `${f.functionName === '' ? '(anonymous)' : f.functionName}${file}`;
+      totals.set(name, (totals.get(name) ?? 0) + n.selfSize);
+      all += n.selfSize;
+    }
+    stack.push(...n.children);
+  }
+  const perSec = (bytes: number): number => (windowMs > 0 ? (bytes * 1000) / windowMs : 0);
+  const sites = [...totals.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([name, bytes]) => ({ name, bytesPerSec: perSec(bytes), share: all > 0 ? bytes / all : 0 }));
+  return { bytesPerSec: perSec(all), sites };
 }
 
 /** Self time per function in a CPU profile, largest first, as shares of all samples. */
