@@ -10,7 +10,8 @@
  *
  * --wait-quiet S: before each measured phase, wait up to S seconds for other processes to leave
  * the machine idle (shared machines); --profile: CPU-profile the server thread in each window;
- * --alloc-profile: sample where the server thread allocates in each realistic streaming window;
+ * --alloc-profile: sample where the server thread allocates in each realistic streaming window
+ * (the sampling slows the thread several-fold: those windows' timing figures are not comparable);
  * --pacing: the simulator's pacing for realistic streams (poll, the default, keeps the thread busy
  * while streams are dense, so its CPU per event is only meaningful with sleep); --arrivals: how the
  * realistic levels start requests in the measured window (open, the default: seeded Poisson
