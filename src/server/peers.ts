@@ -58,8 +58,6 @@ export interface GeminiCacheView {
 
 /** A Gemini uploaded file as a generate request on another thread checks it (`./gemini/files.ts`). */
 export interface GeminiFileView {
-  readonly mimeType: string;
-  readonly sizeBytes: number;
   /** What a part naming it counts: a text file's tokens, 258 a PDF page, else 258. */
   readonly tokens: number;
 }

@@ -200,11 +200,11 @@ export function fileListings(ctx: ThreadContext): ListedObject[] {
 /** A file this thread holds, as a generate request on any thread checks it; null when there is none by that id. */
 export function fileView(ctx: ThreadContext, id: string): GeminiFileView | null {
   const f = liveFile(ctx, id, Date.now());
-  return f === undefined ? null : { mimeType: f.mimeType, sizeBytes: f.content.length, tokens: f.tokens };
+  return f === undefined ? null : { tokens: f.tokens };
 }
 
 /** The id of this API's file a `fileData` URI names, or undefined for any other URI; `host`: this server's. */
-export function fileIdOfUri(uri: string, host: string): string | undefined {
+function fileIdOfUri(uri: string, host: string): string | undefined {
   const m = FILE_URI.exec(uri);
   if (m === null) return undefined;
   const at = m[1]!.toLowerCase();
@@ -284,7 +284,7 @@ export function resolveFiles(ctx: ThreadContext, refs: FileRefs): FileResolution
 }
 
 /** The upload session id in an upload URL's query, or '' for a `start`. */
-export function uploadIdOf(info: RequestInfo): string {
+function uploadIdOf(info: RequestInfo): string {
   return queryOf(info).get('upload_id') ?? '';
 }
 
@@ -388,15 +388,13 @@ function uploadBytes(ctx: ThreadContext, info: RequestInfo, sessionId: string, b
     .toLowerCase()
     .split(',')
     .map((c) => c.trim());
-  if (commands.length === 0 || commands.some((c) => !UPLOAD_COMMANDS.has(c))) {
+  if (commands.some((c) => !UPLOAD_COMMANDS.has(c))) {
     return fail(invalidArgument(`X-Goog-Upload-Command must be upload, finalize, query or cancel (comma-separated); got ${JSON.stringify(info.googUpload.command)}.`), 'invalid_request');
   }
   if (commands.includes('query')) return ok(session.status === 'final' ? finalBody(ctx, session) : '', status(session.status));
   if (session.status !== 'active') return fail(invalidArgument(`Upload session ${sessionId} is ${session.status}.`), 'invalid_request');
   if (commands.includes('cancel')) {
-    session.status = 'cancelled';
-    session.chunks.length = 0;
-    registry.sessions.put(session.id, session);
+    endSession(registry, session, 'cancelled');
     return ok('', status('cancelled'));
   }
   if (commands.includes('upload')) {
@@ -415,14 +413,10 @@ function uploadBytes(ctx: ThreadContext, info: RequestInfo, sessionId: string, b
   if (!commands.includes('finalize')) return ok('', status('active'));
   // Another session for the same name may have finished first.
   if (liveFile(ctx, session.fileId, Date.now()) !== undefined) {
-    session.status = 'cancelled';
-    session.chunks.length = 0;
-    registry.sessions.put(session.id, session);
+    endSession(registry, session, 'cancelled');
     return fail(alreadyExists(session.fileId), 'invalid_request');
   }
   const content = Buffer.concat(session.chunks, session.received);
-  session.chunks.length = 0;
-  session.status = 'final';
   const createTime = new Date().toISOString();
   const f: StoredFile = {
     id: session.fileId,
@@ -436,8 +430,15 @@ function uploadBytes(ctx: ThreadContext, info: RequestInfo, sessionId: string, b
     content,
   };
   registry.files.put(f.id, f);
-  registry.sessions.put(session.id, session);
+  endSession(registry, session, 'final');
   return ok(finalBody(ctx, session), status('final'));
+}
+
+/** Ends an upload: its bytes go (a final one's are the file's now), and it is counted again at no size. */
+function endSession(registry: Registry, session: UploadSession, status: 'final' | 'cancelled'): void {
+  session.status = status;
+  session.chunks.length = 0;
+  registry.sessions.put(session.id, session);
 }
 
 function finalBody(ctx: ThreadContext, session: UploadSession): string {

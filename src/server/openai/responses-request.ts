@@ -157,37 +157,32 @@ function partsText(c: z.output<typeof content>): string {
   return s;
 }
 
+/** `raw` parsed with `schema` and made into its turn, or the 400 for its first issue, at `input[index]`. */
+function itemTurn<S extends z.ZodType>(schema: S, raw: unknown, index: number, turn: (data: z.output<S>) => InputTurn): InputTurn | OpenAIError {
+  const r = parseReportingInput(schema, raw);
+  return r.success ? turn(r.data) : prefixed(r.error.issues[0]!, ['input', index]);
+}
+
 /** One input item as the turn it counts as, or the 400 its shape gets (also checks Conversations API items). */
 export function parseItem(raw: unknown, index: number): InputTurn | OpenAIError {
   const type = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as { type?: unknown }).type : undefined;
-  if (type === 'function_call') {
-    const r = parseReportingInput(functionCallItem, raw);
-    return r.success ? { type, text: `${r.data.name}\n${r.data.arguments}`, mediaTokens: 0 } : prefixed(r.error.issues[0]!, ['input', index]);
-  }
-  if (type === 'function_call_output') {
-    const r = parseReportingInput(functionCallOutputItem, raw);
-    return r.success ? { type, text: partsText(r.data.output), mediaTokens: mediaTokens(r.data.output) } : prefixed(r.error.issues[0]!, ['input', index]);
-  }
-  if (type === 'custom_tool_call') {
-    const r = parseReportingInput(customCallItem, raw);
-    return r.success ? { type, text: `${r.data.name}\n${r.data.input}`, mediaTokens: 0 } : prefixed(r.error.issues[0]!, ['input', index]);
-  }
-  if (type === 'custom_tool_call_output') {
-    const r = parseReportingInput(customCallOutputItem, raw);
-    return r.success ? { type, text: partsText(r.data.output), mediaTokens: mediaTokens(r.data.output) } : prefixed(r.error.issues[0]!, ['input', index]);
-  }
-  if (type === 'compaction') {
-    const r = parseReportingInput(compactionItem, raw);
-    return r.success ? { type, text: '', mediaTokens: 0, tokens: compactionTokens(r.data.encrypted_content) } : prefixed(r.error.issues[0]!, ['input', index]);
+  switch (type) {
+    case 'function_call':
+      return itemTurn(functionCallItem, raw, index, (d) => ({ type, text: `${d.name}\n${d.arguments}`, mediaTokens: 0 }));
+    case 'function_call_output':
+      return itemTurn(functionCallOutputItem, raw, index, (d) => ({ type, text: partsText(d.output), mediaTokens: mediaTokens(d.output) }));
+    case 'custom_tool_call':
+      return itemTurn(customCallItem, raw, index, (d) => ({ type, text: `${d.name}\n${d.input}`, mediaTokens: 0 }));
+    case 'custom_tool_call_output':
+      return itemTurn(customCallOutputItem, raw, index, (d) => ({ type, text: partsText(d.output), mediaTokens: mediaTokens(d.output) }));
+    case 'compaction':
+      return itemTurn(compactionItem, raw, index, (d) => ({ type, text: '', mediaTokens: 0, tokens: compactionTokens(d.encrypted_content) }));
   }
   if (typeof type === 'string' && type !== 'message') {
-    const r = parseReportingInput(otherItem, raw);
-    if (!r.success) return prefixed(r.error.issues[0]!, ['input', index]);
     const id = (raw as { id?: unknown }).id;
-    return type === 'item_reference' && typeof id === 'string' ? { type, text: '', mediaTokens: 0, ref: id } : { type, text: '', mediaTokens: 0 };
+    return itemTurn(otherItem, raw, index, () => (type === 'item_reference' && typeof id === 'string' ? { type, text: '', mediaTokens: 0, ref: id } : { type, text: '', mediaTokens: 0 }));
   }
-  const r = parseReportingInput(messageItem, raw);
-  return r.success ? { type: 'message', text: partsText(r.data.content), mediaTokens: mediaTokens(r.data.content) } : prefixed(r.error.issues[0]!, ['input', index]);
+  return itemTurn(messageItem, raw, index, (d) => ({ type: 'message', text: partsText(d.content), mediaTokens: mediaTokens(d.content) }));
 }
 
 function parseTools(raw: readonly Record<string, unknown>[]): { tools: Record<string, unknown>[]; functions: ResponseFunctionTool[]; customs: string[] } | OpenAIError {
