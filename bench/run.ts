@@ -6,17 +6,17 @@
  *
  *   node dist/bench/run.js [--only nonstream,stream,micro,policy,scaling] [--quick] [--concurrency 1000,2000]
  *                          [--duration S] [--seed N] [--json out.json] [--profile] [--alloc-profile] [--wait-quiet S]
- *                          [--pacing poll|sleep] [--arrivals open|closed]
+ *                          [--pacing poll|spin|sleep] [--arrivals open|closed]
  *
  * --wait-quiet S: before each measured phase, wait up to S seconds for other processes to leave
  * the machine idle (shared machines); --profile: CPU-profile the server thread in each window;
  * --alloc-profile: sample where the server thread allocates in each realistic streaming window
  * (the sampling slows the thread several-fold: those windows' timing figures are not comparable);
- * --pacing: the simulator's pacing for realistic streams (poll, the default, keeps the thread busy
- * while streams are dense, so its CPU per event is only meaningful with sleep); --arrivals: how the
- * realistic levels start requests in the measured window (open, the default: seeded Poisson
- * arrivals at the rate that keeps N streams open at the planned timing; closed: each connection's
- * next request when its response ends).
+ * --pacing: the simulator's pacing for realistic streams (poll, the default, and spin keep the
+ * thread busy while streams are dense, so its CPU per event is only meaningful with sleep);
+ * --arrivals: how the realistic levels start requests in the measured window (open, the default:
+ * seeded Poisson arrivals at the rate that keeps N streams open at the planned timing; closed: each
+ * connection's next request when its response ends).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -74,7 +74,7 @@ interface Flags {
   readonly profile: boolean;
   readonly allocProfile: boolean;
   readonly waitQuietS: number;
-  readonly pacing: 'poll' | 'sleep';
+  readonly pacing: 'poll' | 'spin' | 'sleep';
   readonly arrivals: ArrivalMode;
 }
 
@@ -113,7 +113,7 @@ function readFlags(argv: readonly string[]): Flags {
   const waitQuietS = Number(values['wait-quiet']);
   if (!(waitQuietS >= 0)) fail(`--wait-quiet must be a number of seconds ≥ 0; got "${values['wait-quiet']}"`);
   const pacing = values.pacing;
-  if (pacing !== 'poll' && pacing !== 'sleep') fail(`--pacing must be poll or sleep; got "${pacing}"`);
+  if (pacing !== 'poll' && pacing !== 'spin' && pacing !== 'sleep') fail(`--pacing must be poll, spin or sleep; got "${pacing}"`);
   const arrivals = values.arrivals;
   if (arrivals !== 'open' && arrivals !== 'closed') fail(`--arrivals must be open or closed; got "${arrivals}"`);
   return { only: only as Section[], quick, concurrency, durationS, seed, json: values.json, profile: values.profile, allocProfile: values['alloc-profile'], waitQuietS, pacing, arrivals };

@@ -32,7 +32,7 @@ export interface StreamOptions {
   readonly allocProfile: boolean;
   readonly raw: boolean;
   /** The simulator's `pacing` at realistic speed: poll (the default) for lag, sleep for CPU per event. */
-  readonly pacing: 'poll' | 'sleep';
+  readonly pacing: 'poll' | 'spin' | 'sleep';
   /**
    * How the realistic levels start requests in the window: open-loop arrivals at the rate that
    * keeps N streams open at the planned timing (the default), or closed-loop (each connection's
@@ -105,7 +105,7 @@ export interface RawStreamResult {
 export interface StreamResult {
   readonly fdLimit: number | undefined;
   /** The simulator's pacing in the realistic levels. */
-  readonly pacing?: 'poll' | 'sleep';
+  readonly pacing?: 'poll' | 'spin' | 'sleep';
   /** How the realistic levels started requests in the window (absent in runs before it was recorded: closed). */
   readonly arrivals?: ArrivalMode;
   readonly levels: readonly StreamLevelResult[];

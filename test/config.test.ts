@@ -140,7 +140,7 @@ const RULES: readonly (readonly [string, unknown, RegExp, unknown])[] = [
   ['speed', Number.NaN, /expected number/i, 0.25],
   ['speed', Number.POSITIVE_INFINITY, /number|<=1000/i, 999.5],
   ['headersAt', 'first_token', /expected one of/i, 'first-token'],
-  ['pacing', 'spin', /expected one of/i, 'sleep'],
+  ['pacing', 'busy', /expected one of/i, 'spin'],
   ['profiles', '', /too small|>=1/i, 'p.yaml'],
   ['stalledStreamTimeoutMs', 99, />=100/, 100],
   ['stalledStreamTimeoutMs', 3_600_001, /<=3600000/, 3_600_000],

@@ -148,6 +148,34 @@ describe('TimerWheel', () => {
     host.fire();
     expect(fired.length).toBe(2);
   });
+  it('fires a task scheduled a whole revolution ahead from a callback walking the same slot', () => {
+    const { clock, host } = setup();
+    const fired: [string, number][] = [];
+    const later = new Task('a revolution on');
+    const w: TimerWheel<Task> = new TimerWheel<Task>(
+      (t) => {
+        fired.push([t.name, clock.now()]);
+        // 4096 ms on: the same slot as the one being walked, inserted at its head.
+        if (t.name === 'first') w.schedule(later, 1002 + 4096);
+      },
+      clock,
+      host,
+    );
+    w.schedule(new Task('first'), 1002);
+    clock.set(1002.2);
+    host.fire();
+    expect(fired.map((f) => f[0])).toEqual(['first']);
+    for (let t = 1003; t <= 1002 + 4096; t += 7) {
+      clock.set(t);
+      host.fire();
+    }
+    clock.set(1002 + 4096);
+    host.fire();
+    expect(fired.map((f) => f[0])).toEqual(['first', 'a revolution on']);
+    expect(fired[1]![1]).toBe(1002 + 4096);
+    expect(w.size).toBe(0);
+  });
+
 });
 
 describe('TimerWheel with fractional due times', () => {
@@ -192,7 +220,7 @@ describe('TimerWheel with fractional due times', () => {
     const clock = new ManualClock(1000);
     const host = new ManualHost();
     const fired: string[] = [];
-    const wheel = new TimerWheel<Task>((t) => fired.push(t.name), clock, host, true);
+    const wheel = new TimerWheel<Task>((t) => fired.push(t.name), clock, host, 'poll');
     wheel.schedule(new Task('far'), 1010);
     expect(host.lastDelayMs).toBe(1);
     clock.set(1008.5);
@@ -215,6 +243,69 @@ describe('TimerWheel with fractional due times', () => {
     expect(host.lastDelayMs).toBe(0);
   });
 
+  it('when spinning, waits in the advance for tasks due within 0.1 ms, for 0.4 ms at most', () => {
+    // A clock that moves 0.01 ms on every read: the spin's busy-wait reads it until a task is due.
+    const ticking = new ManualClock(1000);
+    const clock = { now: () => (ticking.advance(0.01), ticking.now()) };
+    const host = new ManualHost();
+    const fired: [string, number][] = [];
+    const wheel = new TimerWheel<Task>((t, late) => fired.push([t.name, late]), clock, host, 'spin');
+    wheel.schedule(new Task('now'), 1000.005);
+    wheel.schedule(new Task('near'), 1000.08);
+    // Due 0.1 ms after the advance's first read, within the spin's horizon only once 'near' has fired.
+    wheel.schedule(new Task('chained'), 1000.17);
+    wheel.schedule(new Task('past the horizon'), 1000.5);
+    host.fire();
+    expect(fired.map((f) => f[0])).toEqual(['now', 'near', 'chained']);
+    // Each fires within two of the clock's 0.01 ms steps of its due time (float sums drift a little).
+    for (const [, late] of fired) expect(late).toBeLessThan(0.02);
+    // What the spin left is polled for on the next turn of the loop.
+    expect(host.lastDelayMs).toBe(0);
+    expect(ticking.now()).toBeLessThan(1000.2);
+    ticking.set(1000.6);
+    host.fire();
+    expect(fired.map((f) => f[0])).toEqual(['now', 'near', 'chained', 'past the horizon']);
+    // A stream of tasks 0.05 ms apart keeps the advance spinning until its 0.4 ms run out.
+    fired.length = 0;
+    ticking.set(2000);
+    for (let i = 0; i < 20; i++) wheel.schedule(new Task(`t${i}`), 2000.02 + i * 0.05);
+    host.fire();
+    const start = 2000.01;
+    const spun = fired.map((f) => f[0]);
+    expect(spun).toEqual(Array.from({ length: spun.length }, (_, i) => `t${i}`));
+    // Tasks due up to 0.4 ms after the advance began fire in it, and none later.
+    expect(spun.length).toBe(Math.floor((start + 0.4 - 2000.02) / 0.05) + 1);
+    expect(host.lastDelayMs).toBe(0);
+  });
+
+  it('does not spin once it is behind', () => {
+    const ticking = new ManualClock(1000);
+    const clock = { now: () => (ticking.advance(0.01), ticking.now()) };
+    const host = new ManualHost();
+    const fired: string[] = [];
+    const wheel = new TimerWheel<Task>((t) => fired.push(t.name), clock, host, 'spin');
+    wheel.schedule(new Task('late'), 1000.2);
+    wheel.schedule(new Task('next'), 1000.33);
+    // The advance comes 0.11 ms after 'late' was due: too late to spin for 'next'.
+    ticking.set(1000.3);
+    host.fire();
+    expect(fired).toEqual(['late']);
+    expect(host.lastDelayMs).toBe(0);
+  });
+
+  it('when polling without spinning, fires only what is due at the advance', () => {
+    const ticking = new ManualClock(1000);
+    const clock = { now: () => (ticking.advance(0.01), ticking.now()) };
+    const host = new ManualHost();
+    const fired: string[] = [];
+    const wheel = new TimerWheel<Task>((t) => fired.push(t.name), clock, host, 'poll');
+    wheel.schedule(new Task('now'), 1000.005);
+    wheel.schedule(new Task('near'), 1000.08);
+    host.fire();
+    expect(fired).toEqual(['now']);
+    expect(host.lastDelayMs).toBe(0);
+  });
+
   it('without polling, always sleeps on the 1 ms timer', () => {
     const { clock, host, wheel } = setup();
     wheel.schedule(new Task('soon'), 1000.5);
@@ -229,9 +320,9 @@ describe('TimerWheel with fractional due times', () => {
     const counting: TimerHost = { set: (fn, delayMs) => NODE_TIMER_HOST.set(() => (ran++, fn()), delayMs), clear: (h, d) => NODE_TIMER_HOST.clear(h, d) };
     const armed: number[] = [];
     const spy: TimerHost = { set: (fn, delayMs) => (armed.push(delayMs), counting.set(fn, delayMs)), clear: (h, d) => counting.clear(h, d) };
-    const soon = new TimerWheel<Task>(() => {}, MONOTONIC_CLOCK, spy, true);
+    const soon = new TimerWheel<Task>(() => {}, MONOTONIC_CLOCK, spy, 'poll');
     soon.schedule(new Task('now'), MONOTONIC_CLOCK.now());
-    const later = new TimerWheel<Task>(() => {}, MONOTONIC_CLOCK, spy, true);
+    const later = new TimerWheel<Task>(() => {}, MONOTONIC_CLOCK, spy, 'poll');
     later.schedule(new Task('later'), MONOTONIC_CLOCK.now() + 60_000);
     expect(armed).toEqual([0, 1]);
     soon.clear();

@@ -46,7 +46,7 @@ try {
   const ctx = new ThreadContext(config, corpus, counters, data.profiles, data.arrivals);
   const link = config.threads > 1 ? new PeerLink(data.slot, config.threads, threadId, post) : null;
   ctx.peers = link;
-  const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST, config.pacing === 'poll');
+  const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST, config.pacing);
   let policy = data.policy;
   const applyPolicy = (p: typeof policy): void => {
     policy = p;
