@@ -192,17 +192,20 @@ export class TimerWheel<T extends WheelTask> {
   }
 
   /**
-   * The earliest due time at or before `limitMs` (at most a tick past the cursor); Infinity if
-   * none. It walks the slots again rather than have `#fire` note it: tracking it in that walk made
-   * every poll turn about a tenth slower in the micro case, and only spinning needs it.
+   * The earliest time at or before `limitMs` (at most a tick past the cursor) that a task can
+   * fire; Infinity if none. It walks the slots again rather than have `#fire` note it: tracking it
+   * in that walk made every poll turn about a tenth slower in the micro case, and only spinning
+   * needs it.
    */
   #earliestDue(limitMs: number): number {
     let earliest = Infinity;
     const lastTick = Math.floor(limitMs);
     for (let tick = this.#cursor; tick <= lastTick; tick++) {
       for (let task = this.#slots[tick & SLOT_MASK] ?? null; task !== null; task = task.wheelNext) {
-        const due = task.wheelDueMs;
-        if (due <= limitMs && due < earliest) earliest = due;
+        // A task fires no sooner than its slot's tick: one overdue when it was scheduled from a
+        // callback sits in the next slot (see `schedule`).
+        const at = task.wheelDueMs > tick ? task.wheelDueMs : tick;
+        if (at <= limitMs && at < earliest) earliest = at;
       }
     }
     return earliest;
