@@ -31,6 +31,7 @@ export const ROUTES = [
   'gemini_models',
   'gemini_caches',
   'gemini_files',
+  'gemini_batches',
   'metrics',
   'health',
   'stats',

@@ -13,7 +13,8 @@ import { foreignOwner, replyFromPeer, throwIfFailed, type OwnedRoute, type PeerA
 import { conversationsFor } from './openai/responses-context.js';
 import { cancelResponse, deleteResponse, listInputItems, retrieveResponse } from './openai/responses.js';
 import { cachedContentsRequest, cacheListings, cacheView } from './gemini/caches.js';
-import { fileListings as geminiFileListings, filesRequest as geminiFilesRequest, fileView as geminiFileView, uploadRequest as geminiUploadRequest } from './gemini/files.js';
+import { fileBytes as geminiFileBytes, fileListings as geminiFileListings, filesRequest as geminiFilesRequest, fileView as geminiFileView, uploadRequest as geminiUploadRequest } from './gemini/files.js';
+import { batchesRequest as geminiBatchesRequest, batchListings as geminiBatchListings } from './gemini/batches.js';
 import { batchesRequest, listings as batchListings } from './anthropic/batches.js';
 import { fileContent, fileListings, filesRequest } from './openai/files.js';
 import { batchesRequest as openAIBatchesRequest, batchListings as openAIBatchListings } from './openai/batches.js';
@@ -50,7 +51,11 @@ const OWNED = {
   batch_cancel: (ctx, info) => openAIBatchesRequest(ctx, info, 'cancel'),
   gemini_file_get: (ctx, info) => geminiFilesRequest(ctx, info, 'get'),
   gemini_file_delete: (ctx, info) => geminiFilesRequest(ctx, info, 'delete'),
+  gemini_file_download: (ctx, info) => geminiFilesRequest(ctx, info, 'download'),
   gemini_upload: (ctx, info, body) => geminiUploadRequest(ctx, info, body),
+  gemini_batch_get: (ctx, info) => geminiBatchesRequest(ctx, info, 'get'),
+  gemini_batch_cancel: (ctx, info) => geminiBatchesRequest(ctx, info, 'cancel'),
+  gemini_batch_delete: (ctx, info) => geminiBatchesRequest(ctx, info, 'delete'),
 } as const satisfies Record<OwnedRoute, OwnedHandler>;
 
 export const OWNED_ROUTES = Object.keys(OWNED) as OwnedRoute[];
@@ -81,6 +86,7 @@ const LISTS = {
   message_batches: { local: (ctx, host) => batchListings(ctx, host), reply: (ctx, info, body, others) => batchesRequest(ctx, info, body, 'list', others) },
   cached_contents: { local: (ctx) => cacheListings(ctx), reply: (ctx, info, body, others) => cachedContentsRequest(ctx, info, body, 'list', others) },
   gemini_files: { local: (ctx) => geminiFileListings(ctx), reply: (ctx, info, _body, others) => geminiFilesRequest(ctx, info, 'list', others) },
+  gemini_batches: { local: (ctx) => geminiBatchListings(ctx), reply: (ctx, info, _body, others) => geminiBatchesRequest(ctx, info, 'list', others) },
 } as const satisfies Record<ListKind, { local(ctx: ThreadContext, host: string): ListedObject[]; reply(ctx: ThreadContext, info: RequestInfo, body: string, others: readonly ListedObject[]): Reply }>;
 
 /**
@@ -132,6 +138,10 @@ export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
       return { kind: 'gemini_files', files: query.ids.map((id) => geminiFileView(ctx, id)) };
     case 'file_content': {
       const content = fileContent(ctx, query.id);
+      return { kind: 'file_content', content: content === undefined ? null : ownBytes(content) };
+    }
+    case 'gemini_file_bytes': {
+      const content = geminiFileBytes(ctx, query.name);
       return { kind: 'file_content', content: content === undefined ? null : ownBytes(content) };
     }
 

@@ -44,7 +44,11 @@ export type OwnedRoute =
   | 'batch_cancel'
   | 'gemini_file_get'
   | 'gemini_file_delete'
-  | 'gemini_upload';
+  | 'gemini_file_download'
+  | 'gemini_upload'
+  | 'gemini_batch_get'
+  | 'gemini_batch_cancel'
+  | 'gemini_batch_delete';
 
 /** A Gemini cached content as a generate request on another thread reads it (`./gemini/caches.ts`). */
 export interface GeminiCacheView {
@@ -69,7 +73,7 @@ export interface ListedObject {
 }
 
 /** The lists that gather every thread's objects (stored chat completions, files, batches, Gemini caches). */
-export type ListKind = 'chat_completions' | 'files' | 'batches' | 'message_batches' | 'cached_contents' | 'gemini_files';
+export type ListKind = 'chat_completions' | 'files' | 'batches' | 'message_batches' | 'cached_contents' | 'gemini_files' | 'gemini_batches';
 
 export type PeerQuery =
   /** Answer this request on the object's owner, as if it had arrived there. */
@@ -89,7 +93,9 @@ export type PeerQuery =
   /** Gemini uploaded files this thread holds, for a generate request whose `fileData` parts name them. */
   | { readonly kind: 'gemini_files'; readonly ids: readonly string[] }
   /** An uploaded file's bytes, for a batch on another thread that reads it. */
-  | { readonly kind: 'file_content'; readonly id: string };
+  | { readonly kind: 'file_content'; readonly id: string }
+  /** A Gemini uploaded file's bytes (answered as `file_content`), for a Gemini batch on another thread that reads it. */
+  | { readonly kind: 'gemini_file_bytes'; readonly name: string };
 
 /** A JSON reply as it crosses threads (a Buffer body arrives as a Uint8Array). */
 export interface PeerReply {

@@ -172,9 +172,25 @@ function ok(body: string, headers: readonly string[] = []): Reply {
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: [...geminiHeaders(0), ...headers], body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
 }
 
-type Op = 'get' | 'delete' | 'list';
+type Op = 'get' | 'delete' | 'list' | 'download';
 
-/** GET and DELETE `/v1beta/files/{id}`, and the list; `others`: other threads' live files, for a list. */
+const DOWNLOAD = ':download';
+
+/** Whether a `/v1beta/files/{id}` path names the file's bytes (`{id}:download`). */
+export function isDownload(info: RequestInfo): boolean {
+  return (info.params[0] ?? '').endsWith(DOWNLOAD);
+}
+
+/** The file id a `/v1beta/files/{id}[:download]` route names. */
+function routeFileId(info: RequestInfo): string {
+  const name = safeDecode(info.params[0] ?? '');
+  return idOf(name.endsWith(DOWNLOAD) ? name.slice(0, -DOWNLOAD.length) : name);
+}
+
+/**
+ * GET and DELETE `/v1beta/files/{id}`, GET `/v1beta/files/{id}:download?alt=media` (the bytes, as
+ * a batch's responses file is read), and the list; `others`: other threads' live files, for a list.
+ */
 export function filesRequest(ctx: ThreadContext, info: RequestInfo, op: Op, others: readonly ListedObject[] = []): Reply {
   const authError = checkGeminiAuth(ctx, info, queryOf(info));
   if (authError) return fail(authError, 'authentication');
@@ -183,12 +199,56 @@ export function filesRequest(ctx: ThreadContext, info: RequestInfo, op: Op, othe
     const all = [...fileListings(ctx), ...others].sort((a, b) => a.seq - b.seq);
     return ok(geminiPage(all, queryOf(info), 'files', MAX_PAGE_SIZE));
   }
-  const id = idOf(safeDecode(info.params[0] ?? ''));
+  const id = routeFileId(info);
   const f = liveFile(ctx, id, nowMs);
   if (f === undefined) return fail(fileNotFound(id), 'not_found');
   if (op === 'get') return ok(JSON.stringify(fileObject(f)));
+  if (op === 'download') {
+    if (queryOf(info).get('alt') !== 'media') return fail(invalidArgument('Downloading a file needs alt=media in the query.'), 'invalid_request');
+    return { kind: 'json', status: 200, contentType: f.mimeType, headers: geminiHeaders(0), body: f.content, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
+  }
   registryFor(ctx).files.delete(id);
   return ok('{}');
+}
+
+/** A live file's bytes on this thread (a batch's input file); undefined when it holds none by that name. */
+export function fileBytes(ctx: ThreadContext, name: string): Buffer | undefined {
+  return liveFile(ctx, idOf(name), Date.now())?.content;
+}
+
+/**
+ * A live file's bytes, from this thread or the thread that holds it (a batch reading its input);
+ * undefined when there is none.
+ */
+export function findFileBytes(ctx: ThreadContext, name: string): Buffer | undefined | Promise<Buffer | undefined> {
+  const owner = foreignFileOwner(ctx, idOf(name));
+  if (owner === undefined) return fileBytes(ctx, name);
+  return ctx.peers!.ask(owner, { kind: 'gemini_file_bytes', name }).then((answer) => {
+    throwIfFailed(answer, 'the input file');
+    return answer.kind === 'file_content' && answer.content !== null ? Buffer.from(answer.content) : undefined;
+  });
+}
+
+/**
+ * Stores a file this API made (a batch's responses file) on this thread, as an upload would be
+ * stored; its id is drawn from `rng`, so a run's ids do not depend on when it is written.
+ */
+export function writeGeminiFile(ctx: ThreadContext, displayName: string, mimeType: string, content: Buffer, rng: SeededRandom): string {
+  const nowMs = Date.now();
+  const createTime = new Date(nowMs).toISOString();
+  const f: StoredFile = {
+    id: drawFileId(ctx, rng),
+    seq: ctx.nextStoreSeq(),
+    displayName,
+    mimeType,
+    createTime,
+    expireMs: nowMs + LIFETIME_MS,
+    sha256Hash: Buffer.from(createHash('sha256').update(content).digest('hex'), 'latin1').toString('base64'),
+    tokens: contentTokens(mimeType, content),
+    content,
+  };
+  registryFor(ctx).files.put(f.id, f);
+  return `files/${f.id}`;
 }
 
 /** This thread's live files, for a list on another thread. */
@@ -290,7 +350,7 @@ function uploadIdOf(info: RequestInfo): string {
 
 /** The other thread that holds the file a `/v1beta/files/{id}` request names, or undefined for this one. */
 export function fileRouteOwner(ctx: ThreadContext, info: RequestInfo): number | undefined {
-  return foreignFileOwner(ctx, idOf(safeDecode(info.params[0] ?? '')));
+  return foreignFileOwner(ctx, routeFileId(info));
 }
 
 /** The thread to run an upload request on: a chunk's session's, or for a `start` the named file's; undefined for this one. */

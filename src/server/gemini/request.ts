@@ -138,12 +138,38 @@ export const MAX_EMBED_BATCH = 100;
 
 const batchEmbedRequest = camel(z.looseObject({ requests: z.array(embedRequest).min(1).max(MAX_EMBED_BATCH) }));
 
+/** The most requests one batch may hold (the API bounds a batch by size: 20 MB inline, 2 GB in a file). */
+export const MAX_BATCH_REQUESTS = 100_000;
+
+/**
+ * `batchGenerateContent`'s body. Each inline `request` is a GenerateContentRequest checked when it
+ * is answered, as the API checks them while processing: a bad one is that request's error.
+ */
+const batchGenerateRequest = camel(
+  z.looseObject({
+    batch: camel(
+      z.looseObject({
+        displayName: z.string().optional(),
+        model: z.string().optional(),
+        inputConfig: camel(
+          z.looseObject({
+            requests: z.looseObject({ requests: z.array(camel(z.looseObject({ request: record, metadata: record.optional() }))).min(1).max(MAX_BATCH_REQUESTS) }).optional(),
+            fileName: z.string().optional(),
+          }),
+        ),
+        priority: z.union([z.string().regex(/^-?\d{1,18}$/), z.int()]).optional(),
+      }),
+    ),
+  }),
+);
+
 export type GeminiPart = z.output<typeof part>;
 export type GeminiContent = z.output<typeof content>;
 export type GenerateRequest = z.output<typeof generateRequest>;
 export type CountTokensRequest = z.output<typeof countTokensRequest>;
 export type EmbedRequest = z.output<typeof embedRequest>;
 export type BatchEmbedRequest = z.output<typeof batchEmbedRequest>;
+export type BatchGenerateRequest = z.output<typeof batchGenerateRequest>;
 export type FunctionDeclaration = z.output<typeof functionDeclaration>;
 
 /** The JSON MIME types generationConfig.responseMimeType may name. */
@@ -284,5 +310,15 @@ export function parseBatchEmbedRequest(input: unknown): Parsed<BatchEmbedRequest
     const err = checkParts(requests[i]!.content, `requests[${i}].content`, 'BatchEmbedContentsRequest');
     if (err) return fail(err);
   }
+  return ok(parsed.data);
+}
+
+export function parseBatchGenerateRequest(input: unknown): Parsed<BatchGenerateRequest> {
+  if (!isMessage(input)) return fail(ROOT_NOT_OBJECT);
+  const parsed = parseReportingInput(batchGenerateRequest, input);
+  if (!parsed.success) return fail(issueToGeminiError(parsed.error.issues[0]!, 'BatchGenerateContentRequest'));
+  const source = parsed.data.batch.inputConfig;
+  const sources = (source.requests === undefined ? 0 : 1) + (source.fileName === undefined ? 0 : 1);
+  if (sources !== 1) return fail(ruleViolation('BatchGenerateContentRequest', 'batch.input_config.source', sources === 0 ? "required oneof field 'source' must have one initialized field" : "oneof field 'source' is already set. Cannot set 'file_name'"));
   return ok(parsed.data);
 }

@@ -18,10 +18,14 @@ import { GEMINI_METHODS, parseModelPath } from './path.js';
 import { checkGeminiAuth, geminiErrorReply, queryOf } from './reply.js';
 import { createCachedContent } from './caches.js';
 import { listRoute, ownedRoute } from '../owned-routes.js';
-import { fileRouteOwner, uploadOwner } from './files.js';
+import { fileRouteOwner, isDownload, uploadOwner } from './files.js';
+import { createBatch, isCancel, routeBatchId } from './batches.js';
+import { foreignOwner } from '../peers.js';
 
 /** What the model routes read: the path (model and method), the key (header or `?key=`), and the method for errors. */
 const EMBED_METHOD = /:(batchEmbedContents|embedContent)(\?|$)/;
+/** A batch's requests are counted when each is answered, after the create has replied. */
+const BATCH_METHOD = /:batchGenerateContent(\?|$)/;
 // `host`: a `fileData` URI on this server's own host names one of its files (`./files.ts`).
 const GEMINI_FIELDS: readonly RequestField[] = ['method', 'url', 'query', 'x-goog-api-key', 'authorization', 'host'];
 
@@ -51,6 +55,8 @@ function modelMethod(ctx: ThreadContext, info: RequestInfo, body: string): Reply
       return embedRoute(ctx, info, body, path, false);
     case 'batchEmbedContents':
       return embedRoute(ctx, info, body, path, true);
+    case 'batchGenerateContent':
+      return createBatch(ctx, info, body, path);
     default:
       return geminiErrorReply(
         'unrouted',
@@ -81,6 +87,9 @@ export const geminiSurface: Surface = {
     [/^\/v1beta\/files\/?$/, 'GET'],
     [/^\/v1beta\/files\/[^/]+$/, 'GET, DELETE'],
     [/^\/upload\/v1beta\/files\/?$/, 'POST'],
+    [/^\/v1beta\/batches\/?$/, 'GET'],
+    [/^\/v1beta\/batches\/[^/:]+$/, 'GET, DELETE'],
+    [/^\/v1beta\/batches\/[^/:]+:cancel$/, 'POST'],
   ],
   owns: (path) => /^\/(upload\/)?v1beta(\/|$)/.test(path) || /^\/v1\/models\/[^/]+:[A-Za-z]+$/.test(path),
   errors: {
@@ -94,7 +103,7 @@ export const geminiSurface: Surface = {
     const errors: RouteErrors = { ...routeErrors(this.errors, limit), tooLarge: () => geminiErrorReply('unrouted', tooLarge, 'body_too_large', OTHER_MODEL) };
     // uWS parameters cannot split `{model}:{method}`, so the model routes are wildcards parsed in `path.ts`.
     // Embedding methods count their texts in the embedding pool's job; a wrong key is answered at once.
-    const prompts = (info: RequestInfo): boolean => !EMBED_METHOD.test(info.url) && checkGeminiAuth(ctx, info, queryOf(info)) === undefined;
+    const prompts = (info: RequestInfo): boolean => !EMBED_METHOD.test(info.url) && !BATCH_METHOD.test(info.url) && checkGeminiAuth(ctx, info, queryOf(info)) === undefined;
     for (const version of ['/v1beta', '/v1']) postRoute(app, `${version}/models/*`, 0, errors, countsOffThread((info, body) => modelMethod(ctx, info, body), prompts), GEMINI_FIELDS);
     getRoute(app, 'get', '/v1beta/models', 0, errors, (info) => listGeminiModels(ctx, info));
     getRoute(app, 'get', '/v1beta/models/*', 0, errors, (info) => modelGet(ctx, info));
@@ -115,7 +124,18 @@ export const geminiSurface: Surface = {
     getRoute(app, 'get', '/v1beta/files', 0, errors, (info) => files(info, ''));
     const fileGet = ownedRoute(ctx, 'gemini_file_get', (info) => fileRouteOwner(ctx, info));
     const fileDelete = ownedRoute(ctx, 'gemini_file_delete', (info) => fileRouteOwner(ctx, info));
-    getRoute(app, 'get', '/v1beta/files/:id', 1, errors, (info) => fileGet(info, ''));
+    const fileDownload = ownedRoute(ctx, 'gemini_file_download', (info) => fileRouteOwner(ctx, info));
+    getRoute(app, 'get', '/v1beta/files/:id', 1, errors, (info) => (isDownload(info) ? fileDownload(info, '') : fileGet(info, '')));
     getRoute(app, 'del', '/v1beta/files/:id', 1, errors, (info) => fileDelete(info, ''));
+    // Batches (`./batches.ts`), created on a model; one batch's routes run on the thread that holds it.
+    const batches = listRoute(ctx, 'gemini_batches');
+    const batchOwner = (info: RequestInfo): number | undefined => foreignOwner(ctx, routeBatchId(info));
+    const batchGet = ownedRoute(ctx, 'gemini_batch_get', batchOwner);
+    const batchCancel = ownedRoute(ctx, 'gemini_batch_cancel', batchOwner);
+    const batchDelete = ownedRoute(ctx, 'gemini_batch_delete', batchOwner);
+    getRoute(app, 'get', '/v1beta/batches', 0, errors, (info) => batches(info, ''));
+    getRoute(app, 'get', '/v1beta/batches/:id', 1, errors, (info) => (isCancel(info) ? methodNotAllowed(info, 'POST') : batchGet(info, '')));
+    getRoute(app, 'del', '/v1beta/batches/:id', 1, errors, (info) => (isCancel(info) ? methodNotAllowed(info, 'POST') : batchDelete(info, '')));
+    postRoute(app, '/v1beta/batches/:id', 1, errors, (info, body) => (isCancel(info) ? batchCancel(info, body) : methodNotAllowed(info, 'GET, DELETE')), GEMINI_FIELDS);
   },
 };
