@@ -7,7 +7,7 @@
 import { GoogleGenAI, JobState, type BatchJob, type GenerateContentResponse, type InlinedRequest } from '@google/genai';
 import { describe, expect, it } from 'vitest';
 import { apiError } from './fixtures/gemini.js';
-import { oneProfileFile, useSimulator } from './fixtures/sim.js';
+import { oneProfileFile, tempFile, useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'gemini-2.5-flash';
 
@@ -159,6 +159,39 @@ describe('Gemini batches', () => {
     expect(emptyRequest.status).toBe(200);
     const wrongMethod = await fetch(`${base}/batches/nosuchbatch1:cancel`, { headers });
     expect(wrongMethod.status).toBe(405);
+  });
+});
+
+describe('Gemini batches under chaos and quotas', () => {
+  const storm = { name: 'three-503s', phases: [{ name: 'overloaded', startAfterRequests: 0, requests: 3, faults: [{ kind: 'unavailable_503' }] }] };
+  const sim = useSimulator({ seed: 8, quota: 'gemini-free', scenario: tempFile('s.json', storm) });
+  const ai = () => new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: sim().url } });
+
+  it('answers every request outside the live rate limits, each fault its request\'s error', async () => {
+    const created = await ai().batches.create({ model: MODEL, src: Array.from({ length: 30 }, (_, i) => ask(`Question ${i}`)) });
+    const batch = await done(ai(), created.name!);
+    const codes = batch.dest!.inlinedResponses!.map((r) => r.error?.code ?? 0);
+    // 14: UNAVAILABLE, the 503 each of the first three requests drew; no 8 (RESOURCE_EXHAUSTED), though the free tier takes 10 a minute.
+    expect(codes).toEqual([14, 14, 14, ...Array<number>(27).fill(0)]);
+    expect(batch.dest!.inlinedResponses![0]!.error!.message).toBe('The model is overloaded. Please try again later.');
+  });
+});
+
+describe('Gemini batches are the same run however often they are polled', () => {
+  const quiet = useSimulator({ seed: 21 });
+  const polled = useSimulator({ seed: 21 });
+  const src = Array.from({ length: 60 }, (_, i) => ask(`Question ${i}`));
+
+  it('gives each request the same answer on two servers with the same seed, one polled all along', async () => {
+    const run = async (url: string, polls: number): Promise<string> => {
+      const ai = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: url } });
+      const created = await ai.batches.create({ model: MODEL, src });
+      for (let i = 0; i < polls; i++) await ai.batches.get({ name: created.name! });
+      return JSON.stringify((await done(ai, created.name!)).dest!.inlinedResponses);
+    };
+    const [a, b] = await Promise.all([run(quiet().url, 0), run(polled().url, 30)]);
+    expect(JSON.parse(a)).toHaveLength(60);
+    expect(b).toBe(a);
   });
 });
 
