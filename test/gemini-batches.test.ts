@@ -104,10 +104,13 @@ describe('Gemini batches', () => {
     expect(rows[2]!.error).toMatchObject({ code: 3 });
   });
 
-  it('refuses a batch on a file that does not exist, as the API refuses the file', async () => {
+  it('refuses a batch on a file that does not exist, as the API refuses the file, and one on a file with no requests', async () => {
     const missing = await apiError(ai().batches.create({ model: MODEL, src: 'files/nosuchfile12' }));
     expect(missing).toMatchObject({ status: 403, code: 'PERMISSION_DENIED' });
     expect(missing.message).toContain('nosuchfile12');
+    const blank = await ai().files.upload({ file: new Blob(['\n\n'], { type: 'application/jsonl' }) });
+    const empty = await apiError(ai().batches.create({ model: MODEL, src: blank.name! }));
+    expect(empty).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT', message: `The input file ${blank.name} holds no requests.` });
   });
 
   it('lists batches page by page, and forgets a deleted one', async () => {

@@ -34,7 +34,8 @@ import { fileNotFound, findFileBytes, writeGeminiFile } from './files.js';
 import { generateContent } from './generate.js';
 import type { ModelPath } from './path.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiPage, JSON_TYPE, queryOf } from './reply.js';
-import { isMessage, MAX_BATCH_REQUESTS, parseBatchGenerateRequest, parseJsonBody } from './request.js';
+import { parseBatchGenerateRequest, parseJsonBody } from './request.js';
+import { fileRequests, INTERNAL_REPLY, RPC_CANCELLED, rpcStatus, slotJson, slotOf, type Slot } from './batch-slots.js';
 
 const MAX_BATCHES = 1000;
 /** Answers a thread keeps, by their JSON size; a running batch is never dropped for it. */
@@ -49,10 +50,6 @@ const NAME_PREFIX = 'batches/';
 const CANCEL = ':cancel';
 const TOO_DEEP = 'The request body nests JSON arrays and objects too deeply to be processed.';
 
-/** `google.rpc.Code` by HTTP status: a request's error in its slot is a `google.rpc.Status`, whose code is the gRPC one. */
-const RPC_CODE: Readonly<Record<number, number>> = { 400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 429: 8, 500: 13, 503: 14, 504: 4 };
-/** `google.rpc.Code.CANCELLED`. */
-const RPC_CANCELLED = 1;
 
 export const BATCH_NOT_FOUND: GeminiError = geminiError(404, 'Requested entity was not found.');
 
@@ -132,12 +129,6 @@ const registryFor = perThread(() => new BatchRegistry());
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** A request's error as its slot reports it: a `google.rpc.Status`. */
-function rpcStatus(e: { readonly code: number; readonly message: string; readonly details?: readonly unknown[] }): string {
-  return JSON.stringify({ code: RPC_CODE[e.code] ?? 2, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) });
-}
-
-const slotJson = (field: 'response' | 'error', json: string, tag: string): string => `{"${field}":${json}${tag === '' ? '' : `,${tag}`}}`;
 
 /** A batch ends once every request is answered and the slowest answer's time has come; a file batch then writes its responses file. */
 function settle(ctx: ThreadContext, b: StoredBatch, nowMs: number): void {
@@ -201,17 +192,6 @@ function operationJson(ctx: ThreadContext, b: StoredBatch): string {
   return `{"name":${JSON.stringify(name)},"metadata":${withOutput},"done":true,"response":{"@type":"${OUTPUT_TYPE}",${b.output}}}`;
 }
 
-/** One request's slot from the generateContent handler's reply; a held, reset or cut reply (a chaos fault) is an internal error. */
-function slotOf(reply: Reply, tag: string): { slot: string; ok: boolean; delayMs: number } {
-  const internal = { slot: slotJson('error', rpcStatus(INTERNAL_ERROR), tag), ok: false, delayMs: 0 };
-  if (reply.kind !== 'json' || reply.truncate === true) return internal;
-  // Copied now: a reply at --speed 0 may be a view of the thread's scratch memory.
-  const body = typeof reply.body === 'string' ? reply.body : reply.body.toString('utf8');
-  if (!body.startsWith('{')) return internal;
-  if (reply.status === 200) return { slot: slotJson('response', body, tag), ok: true, delayMs: reply.delayMs };
-  const parsed = JSON.parse(body) as { error?: { code: number; message: string; details?: unknown[] } };
-  return parsed.error === undefined ? internal : { slot: slotJson('error', rpcStatus(parsed.error), tag), ok: false, delayMs: 0 };
-}
 
 /** Answers a slice of the batch's requests, yielding the thread between slices; an async answer (a file on another thread) is awaited. */
 function answerSlice(ctx: ThreadContext, registry: BatchRegistry, b: StoredBatch, info: RequestInfo, path: ModelPath): void {
@@ -226,7 +206,7 @@ function answerSlice(ctx: ThreadContext, registry: BatchRegistry, b: StoredBatch
     }
     const body = pending[i]!;
     const tag = b.tags[i]!;
-    const take = (r: { slot: string; ok: boolean; delayMs: number }): void => {
+    const take = (r: Slot): void => {
       if (b.pending === null) return;
       pending[i] = '';
       b.slots.push(r.slot);
@@ -258,7 +238,6 @@ function answerSlice(ctx: ThreadContext, registry: BatchRegistry, b: StoredBatch
   if (b.pending !== null) setImmediate(() => answerSlice(ctx, registry, b, info, path));
 }
 
-const INTERNAL_REPLY: Reply = { kind: 'reset', meta: { route: 'gemini_batches', modelIndex: OTHER_MODEL, errorKind: null } };
 
 const route = 'gemini_batches';
 const fail = (e: GeminiError, kind: 'invalid_request' | 'not_found' | 'invalid_json' | 'authentication' | 'model_not_found'): Reply => geminiErrorReply(route, e, kind, OTHER_MODEL);
@@ -333,24 +312,6 @@ export function batchListings(ctx: ThreadContext): ListedObject[] {
     .map((b) => ({ seq: b.seq, json: operationJson(ctx, b) }));
 }
 
-/** The requests of an input file: each line `{key, request}`; a line that is not one is that request's error. */
-function fileRequests(content: string): { tags: string[]; bodies: (string | GeminiError)[] } {
-  const tags: string[] = [];
-  const bodies: (string | GeminiError)[] = [];
-  const rows = content.split('\n');
-  for (let n = 0; n < rows.length && bodies.length < MAX_BATCH_REQUESTS; n++) {
-    const row = rows[n]!.trim();
-    if (row === '') continue;
-    const json = parseJsonBody(row);
-    const line = json.ok && isMessage(json.value) ? json.value : null;
-    const key = line?.key;
-    tags.push(key === undefined ? '' : `"key":${JSON.stringify(typeof key === 'string' ? key : JSON.stringify(key))}`);
-    if (line === null) bodies.push(invalidArgument(`Line ${n + 1} of the input file is not a JSON object.`));
-    else if (!isMessage(line.request)) bodies.push(invalidArgument(`Line ${n + 1} of the input file has no request object.`));
-    else bodies.push(JSON.stringify(line.request));
-  }
-  return { tags, bodies };
-}
 
 /** POST `/v1beta/models/{model}:batchGenerateContent`: checks the batch, reads its input file (this thread's or its owner's), and starts answering. */
 export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath): Reply | Promise<Reply> {
@@ -405,9 +366,9 @@ export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string,
   const fileName = batch.inputConfig.fileName!;
   const fromFile = (content: Buffer | undefined): Reply => {
     if (content === undefined) return fail(fileNotFound(fileName.startsWith('files/') ? fileName.slice('files/'.length) : fileName), 'not_found');
-    const { tags, bodies } = fileRequests(content.toString('utf8'));
-    if (bodies.length === 0) return fail(invalidArgument(`The input file ${fileName} holds no requests.`), 'invalid_request');
-    return start(tags, bodies, fileName.startsWith('files/') ? fileName : `files/${fileName}`);
+    const requests = fileRequests(content.toString('utf8'), fileName);
+    if ('error' in requests) return fail(requests.error, 'invalid_request');
+    return start(requests.tags, requests.bodies, fileName.startsWith('files/') ? fileName : `files/${fileName}`);
   };
   const found = findFileBytes(ctx, fileName);
   return found instanceof Promise ? replyAfter(found, fromFile) : fromFile(found);
