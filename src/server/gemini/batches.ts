@@ -50,7 +50,6 @@ const NAME_PREFIX = 'batches/';
 const CANCEL = ':cancel';
 const TOO_DEEP = 'The request body nests JSON arrays and objects too deeply to be processed.';
 
-
 export const BATCH_NOT_FOUND: GeminiError = geminiError(404, 'Requested entity was not found.');
 
 type BatchState = 'BATCH_STATE_PENDING' | 'BATCH_STATE_RUNNING' | 'BATCH_STATE_SUCCEEDED' | 'BATCH_STATE_CANCELLED';
@@ -129,7 +128,6 @@ const registryFor = perThread(() => new BatchRegistry());
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-
 /** A batch ends once every request is answered and the slowest answer's time has come; a file batch then writes its responses file. */
 function settle(ctx: ThreadContext, b: StoredBatch, nowMs: number): void {
   if (b.endedMs !== null || b.pending !== null || nowMs < b.doneMs) return;
@@ -192,7 +190,6 @@ function operationJson(ctx: ThreadContext, b: StoredBatch): string {
   return `{"name":${JSON.stringify(name)},"metadata":${withOutput},"done":true,"response":{"@type":"${OUTPUT_TYPE}",${b.output}}}`;
 }
 
-
 /** Answers a slice of the batch's requests, yielding the thread between slices; an async answer (a file on another thread) is awaited. */
 function answerSlice(ctx: ThreadContext, registry: BatchRegistry, b: StoredBatch, info: RequestInfo, path: ModelPath): void {
   const startedMs = performance.now();
@@ -237,7 +234,6 @@ function answerSlice(ctx: ThreadContext, registry: BatchRegistry, b: StoredBatch
   }
   if (b.pending !== null) setImmediate(() => answerSlice(ctx, registry, b, info, path));
 }
-
 
 const route = 'gemini_batches';
 const fail = (e: GeminiError, kind: 'invalid_request' | 'not_found' | 'invalid_json' | 'authentication' | 'model_not_found'): Reply => geminiErrorReply(route, e, kind, OTHER_MODEL);
@@ -311,7 +307,6 @@ export function batchListings(ctx: ThreadContext): ListedObject[] {
     .all()
     .map((b) => ({ seq: b.seq, json: operationJson(ctx, b) }));
 }
-
 
 /** POST `/v1beta/models/{model}:batchGenerateContent`: checks the batch, reads its input file (this thread's or its owner's), and starts answering. */
 export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath): Reply | Promise<Reply> {
