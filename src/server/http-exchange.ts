@@ -234,6 +234,11 @@ export class Exchange implements WheelTask {
   sequence: number;
   /** A cut reply's bytes (half a body, a stream up to its fault) are written; the connection closes on the wheel's next turn. */
   cutPending: boolean;
+  /**
+   * Events due before this time are a resumed stream's replay, sent late on purpose: they are
+   * left out of the emission lag and TTFT/ITL histograms. 0 for a stream sent from its start.
+   */
+  replayedBeforeMs: number;
 
   constructor(res: HttpResponse, info: RequestInfo) {
     this.wheelDueMs = 0;
@@ -263,6 +268,7 @@ export class Exchange implements WheelTask {
     this.saturationSlot = -1;
     this.sequence = 0;
     this.cutPending = false;
+    this.replayedBeforeMs = 0;
   }
 }
 
@@ -646,6 +652,14 @@ function startStream(ex: Exchange, s: StreamReply): void {
   ex.schedule = s.schedule;
   ex.fault = s.fault ?? null;
   ex.acceptedAtMs = e.clock.now();
+  const resumed = s.resumed;
+  if (resumed !== undefined) {
+    // Timed against the original acceptance: what is already due goes out at once, corked.
+    ex.replayedBeforeMs = ex.acceptedAtMs;
+    ex.acceptedAtMs -= resumed.elapsedMs;
+    ex.eventIndex = resumed.eventIndex;
+    ex.sequence = resumed.sequence;
+  }
   e.counters.activeStreams(1);
   e.counters.request(ex.route, 200, ex.modelIndex);
   ex.res.onWritable(() => onWritable(ex));
@@ -904,11 +918,13 @@ function emitCorked(): void {
       if (n > sent) sent = n;
       if (!lane.done) open = true;
     }
-    const lag = now - due;
-    e.histograms.record('emissionLagMs', lag);
-    e.counters.emission(lag);
-    if (ex.eventIndex === 0) e.histograms.record('ttftMs', now - ex.acceptedAtMs);
-    else if (sent > 0) e.histograms.record('itlMs', (now - ex.lastEmitAtMs) / sent, sent);
+    if (due >= ex.replayedBeforeMs) {
+      const lag = now - due;
+      e.histograms.record('emissionLagMs', lag);
+      e.counters.emission(lag);
+      if (ex.eventIndex === 0) e.histograms.record('ttftMs', now - ex.acceptedAtMs);
+      else if (sent > 0) e.histograms.record('itlMs', (now - ex.lastEmitAtMs) / sent, sent);
+    }
     ex.lastEmitAtMs = now;
     ex.tokensSent += sent;
     ex.eventIndex++;

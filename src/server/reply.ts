@@ -70,6 +70,19 @@ export interface StreamReply {
   readonly preludeSteps?: number;
   /** A mid-stream fault to apply, from the chaos scenario or an override header. */
   readonly fault?: StreamFault | null;
+  /** A stream resumed part-way (a background response's, `./openai/responses-resume.ts`); absent: from the start. */
+  readonly resumed?: ResumedAt;
+}
+
+/**
+ * Where a resumed stream starts: its lanes are already advanced to the event `eventIndex`, whose
+ * frames are numbered from `sequence`, and it was accepted `elapsedMs` ago, so the events due
+ * by now go out at once and the rest at their planned times.
+ */
+export interface ResumedAt {
+  readonly eventIndex: number;
+  readonly sequence: number;
+  readonly elapsedMs: number;
 }
 
 /** A chaos fault: the request is held and never answered (the client's timeout must fire). */
