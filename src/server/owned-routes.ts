@@ -12,6 +12,7 @@ import { appendItemsById, conversationsRequest, conversationTurnsById, type Conv
 import { foreignOwner, replyFromPeer, throwIfFailed, type OwnedRoute, type PeerAnswer, type PeerQuery, type ListedObject, type ListKind } from './peers.js';
 import { conversationsFor } from './openai/responses-context.js';
 import { cancelResponse, deleteResponse, listInputItems, retrieveResponse } from './openai/responses.js';
+import { streamView } from './openai/responses-resume.js';
 import { cachedContentsRequest, cacheListings, cacheView } from './gemini/caches.js';
 import { fileBytes as geminiFileBytes, fileListings as geminiFileListings, filesRequest as geminiFilesRequest, fileView as geminiFileView, uploadRequest as geminiUploadRequest } from './gemini/files.js';
 import { batchesRequest as geminiBatchesRequest, batchListings as geminiBatchListings } from './gemini/batches.js';
@@ -144,7 +145,8 @@ export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
       const content = geminiFileBytes(ctx, query.name);
       return { kind: 'file_content', content: content === undefined ? null : ownBytes(content) };
     }
-
+    case 'response_stream':
+      return streamView(ctx, query.id);
   }
 }
 

@@ -12,6 +12,7 @@ import { ownerOf } from './owner-ids.js';
 import type { JsonReply, ReplyMeta } from './reply.js';
 import type { ThreadContext } from './thread-context.js';
 import type { InputTurn } from './openai/responses-request.js';
+import type { StreamView } from './openai/responses-resume.js';
 
 /** Routes on one stored object, answered by the thread that holds it. */
 export type OwnedRoute =
@@ -95,7 +96,9 @@ export type PeerQuery =
   /** An uploaded file's bytes, for a batch on another thread that reads it. */
   | { readonly kind: 'file_content'; readonly id: string }
   /** A Gemini uploaded file's bytes (answered as `file_content`), for a Gemini batch on another thread that reads it. */
-  | { readonly kind: 'gemini_file_bytes'; readonly name: string };
+  | { readonly kind: 'gemini_file_bytes'; readonly name: string }
+  /** A background response's stream plan, for a retrieve with stream=true on another thread, which streams it itself. */
+  | { readonly kind: 'response_stream'; readonly id: string };
 
 /** A JSON reply as it crosses threads (a Buffer body arrives as a Uint8Array). */
 export interface PeerReply {
@@ -131,7 +134,8 @@ export type PeerAnswer =
   | { readonly kind: 'gemini_cache'; readonly cache: GeminiCacheView | null }
   /** One per id asked for, null for a file the thread does not hold. */
   | { readonly kind: 'gemini_files'; readonly files: readonly (GeminiFileView | null)[] }
-  | { readonly kind: 'file_content'; readonly content: Uint8Array | null };
+  | { readonly kind: 'file_content'; readonly content: Uint8Array | null }
+  | { readonly kind: 'response_stream'; readonly stream: StreamView };
 
 /** The other server threads, as a thread sees them. */
 export interface Peers {

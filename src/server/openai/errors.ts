@@ -24,6 +24,15 @@ export const invalidRequest = (message: string, param: string | null, code: stri
   code,
 });
 
+/** A stored response (or one of its routes) that no thread holds. */
+export const responseNotFound = (id: string): OpenAIError => ({
+  status: 404,
+  message: `Response with id '${id}' not found.`,
+  type: 'invalid_request_error',
+  param: null,
+  code: null,
+});
+
 /** Chat Completions' answer to a prompt past the model's context window. */
 export const contextLengthExceeded = (window: number, promptTokens: number): OpenAIError =>
   invalidRequest(

@@ -13,12 +13,13 @@ import { perThread, type ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
 import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
-import { INPUT_EXCEEDS_CONTEXT, INTERNAL_ERROR, invalidRequest, type OpenAIError } from './errors.js';
+import { INPUT_EXCEEDS_CONTEXT, INTERNAL_ERROR, responseNotFound, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { pendingResponseBody, RESPONSE_HALF_FRAME, RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type InputTurn, type ResponsesRequest } from './responses-request.js';
 import { requestStoreFor, responseStoreFor, STORE_MAX_ENTRIES } from './responses-store.js';
+import { backgroundStreamsFor, keepBackgroundStream } from './responses-resume.js';
 import { conversationsFor, outputTurns, turnTokens } from './responses-context.js';
 import { acceptOpenAI, isAccepted, type AcceptedOpenAI, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
@@ -219,7 +220,10 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   const summary = summaryWanted ? reasoningSummary(ctx.corpus, bucketKey, reasoning, rng) : null;
   const laneSteps = laneTokenSteps(answer);
   if (summary !== null) laneSteps.unshift(summary.count);
-  const timing = planAnswerTiming(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: summary === null }, req.stream);
+  const background = req.body.background === true;
+  // A background response is planned event by event even when it is not streamed: a retrieve
+  // with stream=true may stream it later (`./responses-resume.ts`).
+  const timing = planAnswerTiming(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: summary === null }, req.stream || background);
   const createdAt = Math.floor(Date.now() / 1000);
   // The response and its output items name this thread, which keeps them (`../owner-ids.ts`).
   const owner = ownSlot(ctx);
@@ -249,15 +253,19 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
     requestStoreFor(ctx).put(parts.who.id, body);
     conversations.record(parts.who.id, input, outputTurns(answer, parts.who));
   }
-  // Background mode: the create answers at once with the response queued; a retrieve finds it in
-  // progress until it would have finished, then finished (the stored final object).
-  if (req.body.background === true && !timing.stream) {
-    backgroundFor(ctx).start(parts.who.id, Date.now() + timing.schedule.totalMs, pendingResponseBody(parts, 'in_progress'), pendingResponseBody(parts, 'cancelled'));
+  // Background mode: the create answers at once with the response queued (or streams it); a
+  // retrieve finds it in progress until it would have finished, then finished (the stored final
+  // object), and may stream it again from its plan, kept with when it was accepted.
+  const plan = timing.stream ? responseStreamPlan(parts, timing.schedule) : null;
+  if (background) {
+    const acceptedAtMs = Date.now();
+    backgroundFor(ctx).start(parts.who.id, acceptedAtMs + timing.schedule.totalMs, pendingResponseBody(parts, 'in_progress'), pendingResponseBody(parts, 'cancelled'));
+    if (req.store && plan !== null && timing.stream) keepBackgroundStream(ctx, parts.who.id, plan, timing.schedule, acceptedAtMs);
   }
   // The conversation gains this request's input and the response's output items.
   const added = conversation?.add([...inputItemsOf(parts.who.id, req), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
   const reply: Reply =
-    req.body.background === true && !timing.stream
+    background && !req.stream
       ? { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: pendingResponseBody(parts, 'queued'), delayMs: 0, completionTokens: answer.completionTokens + reasoning, meta: held }
       : openAIAnswerReply({
           rng,
@@ -267,7 +275,7 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
           lead,
           meta: held,
           faultFrames: { error: RESPONSE_STREAM_ERROR, errorEnd: RESPONSE_STREAM_ERROR_END, malformed: RESPONSE_MALFORMED_FRAME, half: RESPONSE_HALF_FRAME },
-          plan: () => responseStreamPlan(parts, timing.stream ? timing.schedule : null),
+          plan: () => plan ?? responseStreamPlan(parts, null),
           body: () => final,
           completionTokens: answer.completionTokens + reasoning,
         });
@@ -282,14 +290,6 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   });
 }
 
-const responseNotFound = (id: string): OpenAIError => ({
-  status: 404,
-  message: `Response with id '${id}' not found.`,
-  type: 'invalid_request_error',
-  param: null,
-  code: null,
-});
-
 /** Shared by GET and DELETE: auth, then the id. */
 function storedRequest(ctx: ThreadContext, info: RequestInfo): { requestId: string; id: string; error: OpenAIError | undefined } {
   const requestId = requestIdFor(info, ctx.requestRng(undefined, ''));
@@ -300,10 +300,6 @@ export function retrieveResponse(ctx: ThreadContext, info: RequestInfo): Reply {
   const route = 'responses_get';
   const { requestId, id, error } = storedRequest(ctx, info);
   if (error) return openAIErrorReply(requestId, route, error, 'authentication', OTHER_MODEL);
-  if (/(?:^|&)stream=true(?:&|$)/.test(info.query)) {
-    const unsupported = invalidRequest('Streaming a stored response is only supported for responses created with background=true.', 'stream', 'invalid_value');
-    return openAIErrorReply(requestId, route, unsupported, 'invalid_request', OTHER_MODEL);
-  }
   const body = backgroundFor(ctx).pending(id, Date.now()) ?? responseStoreFor(ctx).get(id);
   if (body === undefined) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
@@ -315,6 +311,7 @@ export function deleteResponse(ctx: ThreadContext, info: RequestInfo): Reply {
   if (error) return openAIErrorReply(requestId, route, error, 'authentication', OTHER_MODEL);
   if (!responseStoreFor(ctx).delete(id)) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
   requestStoreFor(ctx).delete(id);
+  backgroundStreamsFor(ctx).delete(id);
   const body = JSON.stringify({ id, object: 'response', deleted: true });
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
 }
@@ -391,8 +388,12 @@ export function cancelResponse(ctx: ThreadContext, info: RequestInfo): Reply {
   const { requestId, id, error } = storedRequest(ctx, info);
   if (error) return openAIErrorReply(requestId, route, error, 'authentication', OTHER_MODEL);
   const store = responseStoreFor(ctx);
-  const cancelled = backgroundFor(ctx).cancel(id, Date.now());
-  if (cancelled !== undefined) store.put(id, cancelled);
+  const nowMs = Date.now();
+  const cancelled = backgroundFor(ctx).cancel(id, nowMs);
+  if (cancelled !== undefined) {
+    store.put(id, cancelled);
+    backgroundStreamsFor(ctx).get(id)?.cancel(nowMs);
+  }
   const body = store.get(id);
   if (body === undefined) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
   if (cancelled === undefined && !body.includes('"background":true')) return openAIErrorReply(requestId, route, NOT_BACKGROUND, 'invalid_request', OTHER_MODEL);

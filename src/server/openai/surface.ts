@@ -12,6 +12,7 @@ import { checkOpenAIAuth, openAIErrorReply } from './reply.js';
 import { conversationsRequest } from './conversations.js';
 import { countResponseInputTokens, createResponse } from './responses.js';
 import { compactResponse } from './responses-compact.js';
+import { streamStoredResponse, wantsStream } from './responses-resume.js';
 import { listRoute, OWNED_ROUTES, ownedRoute } from '../owned-routes.js';
 import { uploadFile } from './files.js';
 import { anthropicSurface } from '../anthropic/surface.js';
@@ -103,7 +104,8 @@ export const openAISurface: Surface = {
       postRoute(app, `${prefix}/responses`, 0, errors, countsOffThread((info, body) => createResponse(ctx, info, body), keyed), OPENAI_FIELDS);
       postRoute(app, `${prefix}/responses/input_tokens`, 0, errors, countsOffThread((info, body) => countResponseInputTokens(ctx, info, body), keyed), OPENAI_FIELDS);
       postRoute(app, `${prefix}/responses/compact`, 0, errors, countsOffThread((info, body) => compactResponse(ctx, info, body), keyed), OPENAI_FIELDS);
-      getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => owned.response_get(info, ''));
+      // stream=true streams a background response, on this thread whichever holds it (`./responses-resume.ts`).
+      getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => (wantsStream(info) ? streamStoredResponse(ctx, info) : owned.response_get(info, '')));
       getRoute(app, 'del', `${prefix}/responses/:id`, 1, errors, (info) => owned.response_delete(info, ''));
       postRoute(app, `${prefix}/responses/:id/cancel`, 1, errors, owned.response_cancel, OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/responses/:id/input_items`, 1, errors, (info) => owned.response_input_items(info, ''));
