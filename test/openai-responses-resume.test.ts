@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { describe, expect, it } from 'vitest';
-import { oneProfileFile, rejection, useSimulator } from './fixtures/sim.js';
+import { rejection, tempFile, useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'gpt-4o';
 const PARAMS = { model: MODEL, input: 'Explain how a parcel is routed between depots.', max_output_tokens: 120 } as const;
@@ -29,12 +29,30 @@ function timeless(event: ResponseStreamEvent): unknown {
 /** The text the deltas of `events` carry. */
 const deltaText = (events: readonly ResponseStreamEvent[]): string => events.map((e) => (e.type === 'response.output_text.delta' ? e.delta : '')).join('');
 
+/**
+ * One profile for every model: tokens 3 ms apart, so a stream cut early is still being generated
+ * when it is resumed, and 1 to 3 tokens an event, so a cut can fall inside an event.
+ */
+const PROFILES = tempFile('profiles.json', {
+  profiles: {
+    only: {
+      ttft: { p50Ms: 10, p95Ms: 20, minMs: 5, maxMs: 30 },
+      prefillMsPerToken: 0,
+      itl: { p50Ms: 3, p95Ms: 4, minMs: 3, maxMs: 4 },
+      stall: { probability: 0, p50Ms: 1, p95Ms: 1 },
+      tokensPerChunk: { min: 1, max: 3 },
+    },
+  },
+  models: [{ prefix: '', profile: 'only' }],
+});
+
 describe('resuming a background stream, paced', () => {
-  // Tokens 3 ms apart, so a stream cut early is still being generated when it is resumed.
-  const options = { speed: 1, seed: 5, profiles: oneProfileFile(10, 3) };
+  const options = { speed: 1, seed: 5, profiles: PROFILES };
   const sim = useSimulator(options);
   // The same seed and the same first request: the uninterrupted reference.
   const reference = useSimulator(options);
+  let whole: ResponseStreamEvent[] = [];
+  let resumedId = '';
 
   it('gives the events of an uninterrupted stream: those before the cut, then the rest from starting_after', async () => {
     const client = clientFor(sim().url);
@@ -51,7 +69,8 @@ describe('resuming a background stream, paced', () => {
     expect(after[0]!.sequence_number).toBe(last + 1);
     expect(after.at(-1)!.type).toBe('response.completed');
 
-    const whole = await collect(await clientFor(reference().url).responses.create({ ...PARAMS, background: true, stream: true }));
+    whole = await collect(await clientFor(reference().url).responses.create({ ...PARAMS, background: true, stream: true }));
+    resumedId = id;
     const joined = [...before, ...after];
     expect(joined.map((e) => e.sequence_number)).toEqual(whole.map((_, i) => i));
     expect(joined.map(timeless)).toEqual(whole.map(timeless));
@@ -63,6 +82,19 @@ describe('resuming a background stream, paced', () => {
     expect(await collect(await client.responses.retrieve(id, { stream: true, starting_after: last + after.length }))).toEqual([]);
     // Without starting_after: every event, from response.created.
     expect(await collect(await client.responses.retrieve(id, { stream: true }))).toEqual(joined);
+  });
+
+  it('resumes after every sequence number with the uninterrupted stream\'s events, a cut inside an event included', async () => {
+    const client = clientFor(sim().url);
+    expect(whole.length).toBeGreaterThan(10);
+    // Some events carry more than one token: fewer deltas than output tokens.
+    const completed = whole.at(-1)!;
+    const deltas = whole.filter((e) => e.type === 'response.output_text.delta').length;
+    expect(completed.type === 'response.completed' ? completed.response.usage!.output_tokens : 0).toBeGreaterThan(deltas);
+    for (let n = 0; n < whole.length; n++) {
+      const rest = await collect(await client.responses.retrieve(resumedId, { stream: true, starting_after: n }));
+      expect(rest.map(timeless)).toEqual(whole.slice(n + 1).map(timeless));
+    }
   });
 
   it('streams through responses.stream({ response_id }) to the final response a retrieve gives', async () => {
