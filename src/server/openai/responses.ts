@@ -9,7 +9,7 @@ import { laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
-import { perThread, type ThreadContext } from '../thread-context.js';
+import type { ThreadContext } from '../thread-context.js';
 import { admit, isAdmission } from '../policy.js';
 import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
@@ -18,8 +18,9 @@ import { OPENAI_FAULTS } from './faults.js';
 import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { pendingResponseBody, RESPONSE_HALF_FRAME, RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type InputTurn, type ResponsesRequest } from './responses-request.js';
-import { requestStoreFor, responseStoreFor, STORE_MAX_ENTRIES } from './responses-store.js';
+import { requestStoreFor, responseStoreFor } from './responses-store.js';
 import { backgroundStreamsFor, keepBackgroundStream } from './responses-resume.js';
+import { backgroundFor } from './responses-background.js';
 import { conversationsFor, outputTurns, turnTokens } from './responses-context.js';
 import { acceptOpenAI, isAccepted, type AcceptedOpenAI, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
@@ -343,39 +344,6 @@ export function countResponseInputTokens(ctx: ThreadContext, info: RequestInfo, 
   const foreign = gatherFor(ctx, req);
   return foreign === undefined ? count(NO_FOREIGN_STATE) : replyAfter(foreign, count);
 }
-
-/**
- * Background responses still running on this thread: until `doneAtMs` a retrieve sees the
- * in-progress object; a cancel before then replaces the stored final object with the cancelled
- * one. Bounded like the store; an entry past its time is dropped when next looked up.
- */
-class BackgroundResponses {
-  readonly #running = new Map<string, { readonly doneAtMs: number; readonly inProgress: Buffer; readonly cancelled: Buffer }>();
-
-  start(id: string, doneAtMs: number, inProgress: Buffer, cancelled: Buffer): void {
-    this.#running.set(id, { doneAtMs, inProgress, cancelled });
-    if (this.#running.size > STORE_MAX_ENTRIES) this.#running.delete(this.#running.keys().next().value!);
-  }
-
-  /** The in-progress object while `id` runs; undefined once it is done (or not a background response). */
-  pending(id: string, nowMs: number): Buffer | undefined {
-    const r = this.#running.get(id);
-    if (r === undefined) return undefined;
-    if (nowMs < r.doneAtMs) return r.inProgress;
-    this.#running.delete(id);
-    return undefined;
-  }
-
-  /** Stops `id` if it still runs, returning its cancelled object; undefined when it is not running. */
-  cancel(id: string, nowMs: number): Buffer | undefined {
-    if (this.pending(id, nowMs) === undefined) return undefined;
-    const cancelled = this.#running.get(id)!.cancelled;
-    this.#running.delete(id);
-    return cancelled;
-  }
-}
-
-const backgroundFor = perThread(() => new BackgroundResponses());
 
 const NOT_BACKGROUND: OpenAIError = { status: 400, message: 'Only responses created with background=true can be cancelled.', type: 'invalid_request_error', param: null, code: null };
 
