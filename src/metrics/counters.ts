@@ -24,6 +24,7 @@ export const ROUTES = [
   'anthropic_count_tokens',
   'anthropic_models',
   'anthropic_batches',
+  'anthropic_files',
   'gemini_generate',
   'gemini_stream_generate',
   'gemini_count_tokens',

@@ -18,6 +18,7 @@ import { fileBytes as geminiFileBytes, fileListings as geminiFileListings, files
 import { batchesRequest as geminiBatchesRequest, batchListings as geminiBatchListings } from './gemini/batches.js';
 import { batchesRequest, listings as batchListings } from './anthropic/batches.js';
 import { fileContent, fileListings, filesRequest } from './openai/files.js';
+import { fileListings as anthropicFileListings, filesRequest as anthropicFilesRequest, fileView as anthropicFileView } from './anthropic/files.js';
 import { batchesRequest as openAIBatchesRequest, batchListings as openAIBatchListings } from './openai/batches.js';
 
 type OwnedHandler = (ctx: ThreadContext, info: RequestInfo, body: string) => Reply;
@@ -57,6 +58,9 @@ const OWNED = {
   gemini_batch_get: (ctx, info) => geminiBatchesRequest(ctx, info, 'get'),
   gemini_batch_cancel: (ctx, info) => geminiBatchesRequest(ctx, info, 'cancel'),
   gemini_batch_delete: (ctx, info) => geminiBatchesRequest(ctx, info, 'delete'),
+  anthropic_file_get: (ctx, info) => anthropicFilesRequest(ctx, info, 'get'),
+  anthropic_file_content: (ctx, info) => anthropicFilesRequest(ctx, info, 'content'),
+  anthropic_file_delete: (ctx, info) => anthropicFilesRequest(ctx, info, 'delete'),
 } as const satisfies Record<OwnedRoute, OwnedHandler>;
 
 export const OWNED_ROUTES = Object.keys(OWNED) as OwnedRoute[];
@@ -88,6 +92,7 @@ const LISTS = {
   cached_contents: { local: (ctx) => cacheListings(ctx), reply: (ctx, info, body, others) => cachedContentsRequest(ctx, info, body, 'list', others) },
   gemini_files: { local: (ctx) => geminiFileListings(ctx), reply: (ctx, info, _body, others) => geminiFilesRequest(ctx, info, 'list', others) },
   gemini_batches: { local: (ctx) => geminiBatchListings(ctx), reply: (ctx, info, _body, others) => geminiBatchesRequest(ctx, info, 'list', others) },
+  anthropic_files: { local: (ctx) => anthropicFileListings(ctx), reply: (ctx, info, _body, others) => anthropicFilesRequest(ctx, info, 'list', others) },
 } as const satisfies Record<ListKind, { local(ctx: ThreadContext, host: string): ListedObject[]; reply(ctx: ThreadContext, info: RequestInfo, body: string, others: readonly ListedObject[]): Reply }>;
 
 /**
@@ -137,6 +142,8 @@ export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
       return { kind: 'gemini_cache', cache: cacheView(ctx, query.name) };
     case 'gemini_files':
       return { kind: 'gemini_files', files: query.ids.map((id) => geminiFileView(ctx, id)) };
+    case 'anthropic_files':
+      return { kind: 'anthropic_files', files: query.ids.map((id) => anthropicFileView(ctx, id)) };
     case 'file_content': {
       const content = fileContent(ctx, query.id);
       return { kind: 'file_content', content: content === undefined ? null : ownBytes(content) };

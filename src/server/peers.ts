@@ -49,7 +49,10 @@ export type OwnedRoute =
   | 'gemini_upload'
   | 'gemini_batch_get'
   | 'gemini_batch_cancel'
-  | 'gemini_batch_delete';
+  | 'gemini_batch_delete'
+  | 'anthropic_file_get'
+  | 'anthropic_file_content'
+  | 'anthropic_file_delete';
 
 /** A Gemini cached content as a generate request on another thread reads it (`./gemini/caches.ts`). */
 export interface GeminiCacheView {
@@ -67,6 +70,16 @@ export interface GeminiFileView {
   readonly tokens: number;
 }
 
+/** An Anthropic uploaded file as a Messages request on another thread checks it (`./anthropic/files.ts`). */
+export interface AnthropicFileView {
+  /** What a block naming it counts: a text file's tokens, else the flat media estimate. */
+  readonly tokens: number;
+  /** Which blocks may name it (an image block an image, a document block a PDF or text). */
+  readonly mimeType: string;
+  /** null: kept until deleted. */
+  readonly expiresAtMs: number | null;
+}
+
 /** An entry of a list that gathers every thread's objects: its place in the run's order of stores, and its JSON. */
 export interface ListedObject {
   readonly seq: number;
@@ -74,7 +87,7 @@ export interface ListedObject {
 }
 
 /** The lists that gather every thread's objects (stored chat completions, files, batches, Gemini caches). */
-export type ListKind = 'chat_completions' | 'files' | 'batches' | 'message_batches' | 'cached_contents' | 'gemini_files' | 'gemini_batches';
+export type ListKind = 'chat_completions' | 'files' | 'batches' | 'message_batches' | 'cached_contents' | 'gemini_files' | 'gemini_batches' | 'anthropic_files';
 
 export type PeerQuery =
   /** Answer this request on the object's owner, as if it had arrived there. */
@@ -93,6 +106,8 @@ export type PeerQuery =
   | { readonly kind: 'gemini_cache'; readonly name: string }
   /** Gemini uploaded files this thread holds, for a generate request whose `fileData` parts name them. */
   | { readonly kind: 'gemini_files'; readonly ids: readonly string[] }
+  /** Anthropic uploaded files this thread holds, for a Messages request whose blocks name them. */
+  | { readonly kind: 'anthropic_files'; readonly ids: readonly string[] }
   /** An uploaded file's bytes, for a batch on another thread that reads it. */
   | { readonly kind: 'file_content'; readonly id: string }
   /** A Gemini uploaded file's bytes (answered as `file_content`), for a Gemini batch on another thread that reads it. */
@@ -135,7 +150,9 @@ export type PeerAnswer =
   /** One per id asked for, null for a file the thread does not hold. */
   | { readonly kind: 'gemini_files'; readonly files: readonly (GeminiFileView | null)[] }
   | { readonly kind: 'file_content'; readonly content: Uint8Array | null }
-  | { readonly kind: 'response_stream'; readonly stream: StreamView };
+  | { readonly kind: 'response_stream'; readonly stream: StreamView }
+  /** One per id asked for, null for a file the thread does not hold. */
+  | { readonly kind: 'anthropic_files'; readonly files: readonly (AnthropicFileView | null)[] };
 
 /** The other server threads, as a thread sees them. */
 export interface Peers {

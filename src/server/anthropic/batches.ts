@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
+import { idPage } from './list-page.js';
 import { safeDecode } from '../path-segment.js';
 import { ownSlot, type ListedObject } from '../peers.js';
 import { answerBatchItem, batchItemInfo } from '../batch-item.js';
@@ -25,7 +26,7 @@ import { isStackOverflow } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { invalidJson, invalidRequest, type AnthropicError } from './errors.js';
-import { createMessage } from './messages.js';
+import { createBatchMessage } from './messages.js';
 import { anthropicErrorReply, anthropicHeaders, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
 
 const MAX_BATCHES = 1000;
@@ -158,9 +159,9 @@ const TOO_DEEP = 'The request body nests JSON arrays and objects too deeply to b
  */
 function answerOne(ctx: ThreadContext, info: RequestInfo, b: StoredBatch, i: number, body: string): { line: string; ok: boolean; delayMs: number } {
   const customId = b.customIds[i]!;
-  // The Messages handler answers synchronously.
+  // The Messages handler answers a batch's request synchronously (another thread's files unasked).
   const failed = (err: unknown): Reply => anthropicErrorReply(anthropicRequestId(ctx.requestRng(undefined, '')), 'anthropic_batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP) : INTERNAL, 'invalid_request', OTHER_MODEL);
-  const reply = answerBatchItem(ctx, b.source + i, () => createMessage(ctx, batchItemInfo(info, b.fault + i), body), failed) as Reply;
+  const reply = answerBatchItem(ctx, b.source + i, () => createBatchMessage(ctx, batchItemInfo(info, b.fault + i), body), failed) as Reply;
   // A held, reset or cut reply (a chaos fault) is a failed request, as is a body that is not JSON (an empty 200).
   const errored = (): { line: string; ok: boolean; delayMs: number } => ({ line: erroredLine(customId, INTERNAL, anthropicRequestId(ctx.requestRng(undefined, ''))), ok: false, delayMs: 0 });
   if (reply.kind !== 'json' || reply.truncate === true) return errored();
@@ -329,23 +330,10 @@ export function listings(ctx: ThreadContext, host: string): ListedObject[] {
     .map((b) => ({ seq: b.seq, json: JSON.stringify(batchObject(b, host)) }));
 }
 
-/** Anthropic's page of a list, newest first: `limit` (1–1000, default 20) after `after_id` or before `before_id`. */
+/** Anthropic's page of a list, newest first (`./list-page.ts`). */
 function pageOf(items: readonly string[], query: string): string {
-  const q = new URLSearchParams(query);
-  const limit = Math.min(1000, Math.max(1, Number(q.get('limit') ?? 20) || 20));
-  const ids = items.map((json) => (JSON.parse(json) as { id: string }).id);
-  const after = q.get('after_id');
-  const before = q.get('before_id');
-  let from = 0;
-  let to = items.length;
-  if (after !== null) from = ids.indexOf(after) + 1;
-  if (before !== null) {
-    const at = ids.indexOf(before);
-    to = at < 0 ? items.length : at;
-    from = Math.max(from, to - limit);
-  }
-  const page = items.slice(from, Math.min(to, from + limit));
-  const pageIds = ids.slice(from, from + page.length);
-  const hasMore = before !== null ? from > 0 : from + page.length < to;
-  return `{"data":[${page.join(',')}],"has_more":${hasMore},"first_id":${JSON.stringify(pageIds[0] ?? null)},"last_id":${JSON.stringify(pageIds[pageIds.length - 1] ?? null)}}`;
+  return idPage(
+    items.map((json) => ({ id: (JSON.parse(json) as { id: string }).id, json })),
+    query,
+  );
 }

@@ -18,6 +18,11 @@ export interface AnthropicError {
   readonly status: number;
   readonly type: AnthropicErrorType;
   readonly message: string;
+  /**
+   * `error.details.error_code`, which the SDK maps to a narrower class (`400 file_not_downloadable`
+   * is its `FileNotDownloadableError`); absent on most errors, as on the API's.
+   */
+  readonly errorCode?: string;
 }
 
 /** The type Anthropic sends with each status; any other 4xx is an `invalid_request_error`. */
@@ -39,7 +44,8 @@ export function errorTypeFor(status: number): AnthropicErrorType {
 }
 
 export function anthropicErrorBody(e: AnthropicError, requestId: string): string {
-  return JSON.stringify({ type: 'error', error: { type: e.type, message: e.message }, request_id: requestId });
+  const details = e.errorCode === undefined ? {} : { details: { error_code: e.errorCode } };
+  return JSON.stringify({ type: 'error', error: { type: e.type, message: e.message, ...details }, request_id: requestId });
 }
 
 export const invalidRequest = (message: string): AnthropicError => ({ status: 400, type: 'invalid_request_error', message });

@@ -77,6 +77,7 @@ const BLOCKS: Readonly<Record<string, z.ZodType>> = {
 };
 
 const THINKING_MIN_BUDGET = 1024;
+const NO_FILE_TOKENS: ReadonlyMap<string, number> = new Map();
 
 /** What the messages route needs, normalized. */
 export interface MessagesRequest {
@@ -96,6 +97,8 @@ export interface MessagesRequest {
   readonly lastIsToolResult: boolean;
   /** `output_config.format.schema` when the caller asks for structured JSON output. */
   readonly jsonSchema: Record<string, unknown> | undefined;
+  /** The tokens of the uploaded files its blocks name, by id (`./file-refs.ts`); set once they are found. */
+  readonly fileTokens: ReadonlyMap<string, number>;
 }
 
 function checkBlocks(blocks: readonly ContentBlock[], at: readonly PropertyKey[]): AnthropicError | undefined {
@@ -225,5 +228,6 @@ export function parseMessagesRequest(input: unknown, forCount: boolean, betas = 
     thinkingOmitted: t?.display === 'omitted',
     lastIsToolResult,
     jsonSchema: body.output_config?.format?.schema ?? undefined,
+    fileTokens: NO_FILE_TOKENS,
   };
 }

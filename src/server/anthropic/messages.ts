@@ -8,7 +8,8 @@ import type { RouteId } from '../../metrics/counters.js';
 import type { SeededRandom } from '../../timing/random.js';
 import { chooseAnswer, laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
 import { groundTruthHeaders } from '../ground-truth.js';
-import type { RequestInfo } from '../http-exchange.js';
+import { replyAfter, type RequestInfo } from '../http-exchange.js';
+import { fileRefsIn, resolveFileRefs, type FileResolution } from './file-refs.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -62,9 +63,42 @@ function thinkingPart(corpus: Corpus, bucketKey: string, budget: number, omitted
   return { ...reasoningText(corpus, bucketKey, budget, rng), signature: randomId(rng, 'Eq', SIGNATURE_LENGTH), omitted };
 }
 
-export function createMessage(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
+/**
+ * Finds the uploaded files the request's blocks name (`./file-refs.ts`), then goes on with their
+ * tokens; a missing one is the API's error. `localOnly`: a batch's request, answered synchronously.
+ */
+function withFiles(ctx: ThreadContext, accepted: Accepted, body: string, route: 'anthropic_messages' | 'anthropic_count_tokens', localOnly: boolean, run: (a: Accepted) => Reply): Reply | Promise<Reply> {
+  const refs = fileRefsIn(body, accepted.req.body.messages);
+  if (refs.length === 0) return run(accepted);
+  const resolved = resolveFileRefs(ctx, refs, localOnly);
+  const after = (r: FileResolution): Reply => {
+    if ('error' in r) return anthropicErrorReply(accepted.requestId, route, r.error, r.error.status === 404 ? 'not_found' : 'invalid_request', accepted.modelIndex);
+    return run({ ...accepted, req: { ...accepted.req, fileTokens: r.tokens } });
+  };
+  if (!(resolved instanceof Promise)) return after(resolved);
+  // A reply after an await goes out after the handler returns: a body in the thread's scratch memory is copied first.
+  return replyAfter(resolved, (r) => ownBody(after(r)));
+}
+
+function ownBody(r: Reply): Reply {
+  if (r.kind !== 'json' || r.transient !== true) return r;
+  return { ...r, body: typeof r.body === 'string' ? r.body : Buffer.from(r.body), transient: false };
+}
+
+export function createMessage(ctx: ThreadContext, info: RequestInfo, body: string): Reply | Promise<Reply> {
   const accepted = accept(ctx, info, body, 'anthropic_messages');
   if (!('req' in accepted)) return accepted;
+  return withFiles(ctx, accepted, body, 'anthropic_messages', false, (a) => answerMessage(ctx, info, body, a));
+}
+
+/** A batch's request: answered at once, reading only this thread's files (`resolveFileRefs`). */
+export function createBatchMessage(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
+  const accepted = accept(ctx, info, body, 'anthropic_messages');
+  if (!('req' in accepted)) return accepted;
+  return withFiles(ctx, accepted, body, 'anthropic_messages', true, (a) => answerMessage(ctx, info, body, a)) as Reply;
+}
+
+function answerMessage(ctx: ThreadContext, info: RequestInfo, body: string, accepted: Accepted): Reply {
   const { req, rng, requestId, bucketKey, modelIndex } = accepted;
   const model = req.body.model;
   const route = 'anthropic_messages';
@@ -140,17 +174,17 @@ export function createMessage(ctx: ThreadContext, info: RequestInfo, body: strin
   });
 }
 
-export function countMessageTokens(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
+export function countMessageTokens(ctx: ThreadContext, info: RequestInfo, body: string): Reply | Promise<Reply> {
   const accepted = accept(ctx, info, body, 'anthropic_count_tokens');
   if (!('req' in accepted)) return accepted;
-  return {
+  return withFiles(ctx, accepted, body, 'anthropic_count_tokens', false, (a) => ({
     kind: 'json',
     status: 200,
     contentType: JSON_TYPE,
-    headers: anthropicHeaders(accepted.requestId),
-    body: JSON.stringify({ input_tokens: countInputTokens(accepted.req) }),
+    headers: anthropicHeaders(a.requestId),
+    body: JSON.stringify({ input_tokens: countInputTokens(a.req) }),
     delayMs: 0,
     completionTokens: 0,
-    meta: { route: 'anthropic_count_tokens', modelIndex: accepted.modelIndex, errorKind: null },
-  };
+    meta: { route: 'anthropic_count_tokens', modelIndex: a.modelIndex, errorKind: null },
+  }));
 }

@@ -2,7 +2,10 @@
  * Input tokens of a Messages request: system prompt, every message's content and the tool
  * definitions, counted with the o200k tokenizer (Claude's own tokenizer is not public; o200k lands
  * close for English text). Images and non-text documents count a flat 1,600 tokens, Anthropic's
- * figure for an image of about a megapixel. Thinking blocks of earlier turns count nothing:
+ * figure for an image of about a megapixel. A block naming an uploaded file counts what the file
+ * holds (`MessagesRequest.fileTokens`: a text file its text, others the same 1,600), and a
+ * `container_upload` nothing, as its file goes to the code execution container, not the prompt.
+ * Thinking blocks of earlier turns count nothing:
  * Anthropic drops them from the context.
  */
 import { countTokens } from '../../corpus/tokens.js';
@@ -23,33 +26,47 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-function blockTokens(b: ContentBlock): number {
+type Files = ReadonlyMap<string, number>;
+
+/** The file a `{type: "file", file_id}` source names, if it is one. */
+function fileIdOf(source: unknown): string | undefined {
+  const s = source as { type?: unknown; file_id?: unknown } | undefined;
+  return s?.type === 'file' && typeof s.file_id === 'string' ? s.file_id : undefined;
+}
+
+function blockTokens(b: ContentBlock, files: Files): number {
   switch (b.type) {
     case 'text':
       return countTokens(str(b.text));
     case 'tool_use':
       return PER_MESSAGE + countTokens(str(b.name)) + countTokens(JSON.stringify(b.input ?? {}));
     case 'tool_result':
-      return PER_MESSAGE + contentTokens(b.content);
+      return PER_MESSAGE + contentTokens(b.content, files);
     case 'thinking':
     case 'redacted_thinking':
       return 0;
-    case 'image':
-      return MEDIA_TOKENS;
+    case 'image': {
+      const file = fileIdOf(b.source);
+      return file === undefined ? MEDIA_TOKENS : (files.get(file) ?? MEDIA_TOKENS);
+    }
     case 'document': {
       const source = b.source as { type?: unknown; data?: unknown } | undefined;
+      const file = fileIdOf(source);
+      if (file !== undefined) return files.get(file) ?? MEDIA_TOKENS;
       return source?.type === 'text' ? countTokens(str(source.data)) : MEDIA_TOKENS;
     }
+    case 'container_upload':
+      return 0;
     default:
       return countTokens(JSON.stringify(b));
   }
 }
 
-function contentTokens(content: unknown): number {
+function contentTokens(content: unknown, files: Files): number {
   if (typeof content === 'string') return countTokens(content);
   if (!Array.isArray(content)) return 0;
   let n = 0;
-  for (const b of content as ContentBlock[]) n += blockTokens(b);
+  for (const b of content as ContentBlock[]) n += blockTokens(b, files);
   return n;
 }
 
@@ -67,20 +84,20 @@ export function countInputTokens(req: MessagesRequest, visit?: BlockVisitor): nu
     n += (req.mustCallTool ? TOOL_PROMPT_FORCED : TOOL_PROMPT_AUTO) + countTokens(JSON.stringify(tools));
     visit?.(tools, n);
   }
-  if (system !== undefined) n = contentPrefix(system, n + PER_MESSAGE, visit);
-  for (const m of messages) n = contentPrefix(m.content, n + PER_MESSAGE, visit);
+  if (system !== undefined) n = contentPrefix(system, n + PER_MESSAGE, visit, req.fileTokens);
+  for (const m of messages) n = contentPrefix(m.content, n + PER_MESSAGE, visit, req.fileTokens);
   return n;
 }
 
 /** `n` plus the tokens of `content`, visiting each of its blocks (a string is one block). */
-function contentPrefix(content: unknown, n: number, visit: BlockVisitor | undefined): number {
+function contentPrefix(content: unknown, n: number, visit: BlockVisitor | undefined, files: Files): number {
   if (visit === undefined || !Array.isArray(content)) {
-    n += contentTokens(content);
+    n += contentTokens(content, files);
     visit?.(content, n);
     return n;
   }
   for (const b of content as ContentBlock[]) {
-    n += blockTokens(b);
+    n += blockTokens(b, files);
     visit(b, n);
   }
   return n;

@@ -1,6 +1,6 @@
 /** The OpenAI surface: Chat Completions, legacy Completions, Embeddings and Models, under `/v1` and without the prefix. */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { countsOffThread, getRoute, postRoute, takesBytes, type PostHandler, type RequestField, type RequestInfo } from '../http-exchange.js';
+import { countsOffThread, getRoute, postRoute, takesBytes, type PostHandler, type RequestField, type RequestInfo, type RouteErrors } from '../http-exchange.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { chatCompletions } from './chat.js';
 import { completions } from './completions.js';
@@ -16,7 +16,7 @@ import { streamStoredResponse, wantsStream } from './responses-resume.js';
 import { listRoute, OWNED_ROUTES, ownedRoute } from '../owned-routes.js';
 import { uploadFile } from './files.js';
 import { anthropicSurface } from '../anthropic/surface.js';
-import type { Reply } from '../reply.js';
+import { isAnthropicRequest, uploadFile as uploadAnthropicFile } from '../anthropic/files.js';
 import { createBatch } from './batches.js';
 import type { OwnedRoute } from '../peers.js';
 
@@ -75,8 +75,12 @@ export const openAISurface: Surface = {
     // Routes on one stored object run where it is held (`../owned-routes.ts`).
     const owned = Object.fromEntries(OWNED_ROUTES.map((r) => [r, ownedRoute(ctx, r)])) as Record<OwnedRoute, PostHandler>;
     const listChats = listRoute(ctx, 'chat_completions');
-    // Anthropic's Files API shares the path; its SDK's header tells it apart, and it is not served.
-    const anthropicFiles = (info: RequestInfo): Reply | undefined => (info.anthropicVersion === '' ? undefined : anthropicSurface.errors.reply(404, `Invalid URL (${info.method} ${info.url})`, 'not_found'));
+    // Anthropic's Files API shares the path; its SDK's headers tell it apart (`../anthropic/files.ts`).
+    const anthropicOwned = { get: ownedRoute(ctx, 'anthropic_file_get'), content: ownedRoute(ctx, 'anthropic_file_content'), delete: ownedRoute(ctx, 'anthropic_file_delete') };
+    const anthropicList = listRoute(ctx, 'anthropic_files');
+    const anthropicErrors = routeErrors(anthropicSurface.errors, ctx.config.bodyLimitBytes);
+    // An upload over the body limit gets its 413 in the shape its client reads.
+    const fileErrors: RouteErrors = { ...errors, tooLarge: (info) => (isAnthropicRequest(info) ? anthropicErrors : errors).tooLarge(info) };
     const files = listRoute(ctx, 'files');
     const batches = listRoute(ctx, 'batches');
     for (const prefix of ['/v1', '']) {
@@ -90,11 +94,18 @@ export const openAISurface: Surface = {
       postRoute(app, `${prefix}/embeddings`, 0, errors, (info, body) => embeddings(ctx, info, body), OPENAI_FIELDS);
       postRoute(app, `${prefix}/moderations`, 0, errors, countsOffThread((info, body) => moderations(ctx, info, body), keyed), OPENAI_FIELDS);
       // Files and batches (`./files.ts`, `./batches.ts`); one object's routes run on the thread that holds it.
-      postRoute(app, `${prefix}/files`, 0, errors, takesBytes((info, body) => anthropicFiles(info) ?? uploadFile(ctx, info, body)), [...OPENAI_FIELDS, 'content-type', 'anthropic-version', 'method', 'url']);
-      getRoute(app, 'get', `${prefix}/files`, 0, errors, (info) => anthropicFiles(info) ?? files(info, ''));
-      getRoute(app, 'get', `${prefix}/files/:id`, 1, errors, (info) => anthropicFiles(info) ?? owned.file_get(info, ''));
-      getRoute(app, 'get', `${prefix}/files/:id/content`, 1, errors, (info) => anthropicFiles(info) ?? owned.file_content(info, ''));
-      getRoute(app, 'del', `${prefix}/files/:id`, 1, errors, (info) => anthropicFiles(info) ?? owned.file_delete(info, ''));
+      postRoute(
+        app,
+        `${prefix}/files`,
+        0,
+        fileErrors,
+        takesBytes((info, body) => (isAnthropicRequest(info) ? uploadAnthropicFile(ctx, info, body) : uploadFile(ctx, info, body))),
+        [...OPENAI_FIELDS, 'content-type', 'anthropic-version', 'anthropic-beta', 'x-api-key', 'query'],
+      );
+      getRoute(app, 'get', `${prefix}/files`, 0, errors, (info) => (isAnthropicRequest(info) ? anthropicList(info, '') : files(info, '')));
+      getRoute(app, 'get', `${prefix}/files/:id`, 1, errors, (info) => (isAnthropicRequest(info) ? anthropicOwned.get(info, '') : owned.file_get(info, '')));
+      getRoute(app, 'get', `${prefix}/files/:id/content`, 1, errors, (info) => (isAnthropicRequest(info) ? anthropicOwned.content(info, '') : owned.file_content(info, '')));
+      getRoute(app, 'del', `${prefix}/files/:id`, 1, errors, (info) => (isAnthropicRequest(info) ? anthropicOwned.delete(info, '') : owned.file_delete(info, '')));
       postRoute(app, `${prefix}/batches`, 0, errors, (info, body) => createBatch(ctx, info, body), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/batches`, 0, errors, (info) => batches(info, ''));
       getRoute(app, 'get', `${prefix}/batches/:id`, 1, errors, (info) => owned.batch_get(info, ''));

@@ -1,0 +1,204 @@
+/**
+ * Anthropic's Files API through the official SDK against the real server: upload, metadata, list
+ * (the GA cursor pages and the beta id pages), delete, the download an uploaded file refuses, and
+ * `document` / `image` blocks that name a file in Messages and count_tokens; on one thread and
+ * across two.
+ */
+import Anthropic, { BadRequestError, NotFoundError, toFile } from '@anthropic-ai/sdk';
+import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
+import { describe, expect, it } from 'vitest';
+import { rejection, useSimulator } from './fixtures/sim.js';
+
+const MODEL = 'claude-sonnet-4-5';
+const BETA = 'files-api-2025-04-14';
+const TEXT = 'Parcels ship within two working days. Returns are accepted for thirty days after delivery, unopened, with the receipt.';
+
+const textFile = (text: string, name = 'notes.txt') => toFile(Buffer.from(text), name, { type: 'text/plain' });
+
+/** A user turn asking about `doc`: a document block of the file, or of the same text inline. */
+function turn(doc: MessageParam['content'] extends infer C ? (C extends (infer B)[] ? B : never) : never): MessageParam[] {
+  return [{ role: 'user', content: [doc, { type: 'text', text: 'How long do returns last?' }] }];
+}
+const fileDoc = (id: string) => turn({ type: 'document', source: { type: 'file', file_id: id } });
+const inlineDoc = (text: string) => turn({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: text } });
+
+describe('Anthropic files', () => {
+  const sim = useSimulator({ seed: 5 });
+  const client = () => new Anthropic({ baseURL: sim().url, apiKey: 'sk-ant-test', maxRetries: 0 });
+  const raw = (path: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
+    fetch(`${sim().url}${path}`, { ...init, headers: { 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01', ...init.headers } });
+
+  it('uploads a file and reports its metadata as the API does, in the GA shape and the beta one', async () => {
+    const before = Date.now();
+    const f = await client().files.upload({ file: await textFile(TEXT) });
+    expect(f.id).toMatch(/^file_011C[A-Za-z0-9]{20}$/);
+    expect(f).toMatchObject({ type: 'file', filename: 'notes.txt', mime_type: 'text/plain', size_bytes: Buffer.byteLength(TEXT), downloadable: false, expires_at: null });
+    expect(f.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    expect(Date.parse(f.created_at)).toBeGreaterThanOrEqual(before - 1000);
+    expect(await client().files.retrieveMetadata(f.id)).toEqual(f);
+    // The beta header selects the beta shape: no expiry field.
+    const beta = await client().beta.files.retrieveMetadata(f.id, { betas: [BETA] });
+    expect(beta).toEqual({ id: f.id, type: 'file', filename: 'notes.txt', mime_type: 'text/plain', size_bytes: f.size_bytes, created_at: f.created_at, downloadable: false });
+    const uploadedBeta = await client().beta.files.upload({ file: await textFile('x', 'dir/sub/report.txt'), betas: [BETA] });
+    expect(uploadedBeta.filename).toBe('report.txt');
+    expect(uploadedBeta).not.toHaveProperty('expires_at');
+  });
+
+  it('keeps an expiry asked for, and refuses one out of range', async () => {
+    const f = await client().files.upload({ file: await textFile('short-lived'), expires_in_seconds: 3600 });
+    expect(Date.parse(f.expires_at!) - Date.parse(f.created_at)).toBe(3600_000);
+    const err = await rejection(client().files.upload({ file: await textFile('x'), expires_in_seconds: 60 }), BadRequestError);
+    expect(err.status).toBe(400);
+    expect(err.type).toBe('invalid_request_error');
+  });
+
+  it('lists newest first, a page at a time, in both pagings', async () => {
+    const mine: string[] = [];
+    for (let i = 0; i < 5; i++) mine.push((await client().files.upload({ file: await textFile(`file ${i}`, `list-${i}.txt`) })).id);
+    const newestFirst = [...mine].reverse();
+    const ga: string[] = [];
+    for await (const f of client().files.list({ limit: 2 })) ga.push(f.id);
+    expect(ga.filter((id) => mine.includes(id))).toEqual(newestFirst);
+    const firstPage = await client().files.list({ limit: 2 });
+    expect(firstPage.data.map((f) => f.id)).toEqual(newestFirst.slice(0, 2));
+    expect(firstPage.next_page).toMatch(/^page_/);
+    // The beta header's pages (`after_id` from each page's `last_id`, as SDKs before 0.122 walk them).
+    const beta: string[] = [];
+    let query = 'limit=2';
+    for (;;) {
+      const page = (await (await raw(`/v1/files?${query}`, { headers: { 'anthropic-beta': BETA } })).json()) as { data: { id: string }[]; has_more: boolean; first_id: string; last_id: string };
+      expect(page).not.toHaveProperty('next_page');
+      if (beta.length === 0) expect(page).toMatchObject({ has_more: true, first_id: newestFirst[0], last_id: newestFirst[1] });
+      beta.push(...page.data.map((f) => f.id));
+      if (!page.has_more) break;
+      query = `limit=2&after_id=${page.last_id}`;
+    }
+    expect(beta).toEqual(ga);
+    const back = (await (await raw(`/v1/files?limit=2&before_id=${newestFirst[2]!}`, { headers: { 'anthropic-beta': BETA } })).json()) as { data: { id: string }[] };
+    expect(back.data.map((f) => f.id)).toEqual(newestFirst.slice(0, 2));
+    const picked = await client().files.list({ ids: [mine[1]!, mine[3]!, 'file_011Cnosuchfile0000000000'] });
+    expect(picked.data.map((f) => f.id)).toEqual([mine[3], mine[1]]);
+    expect(picked.next_page).toBeNull();
+    const both = await raw(`/v1/files?ids[]=${mine[0]!}&limit=2`);
+    expect(both.status).toBe(400);
+  });
+
+  it('deletes a file, which is then not found', async () => {
+    const f = await client().files.upload({ file: await textFile('to delete') });
+    expect(await client().files.delete(f.id)).toEqual({ id: f.id, type: 'file_deleted' });
+    const err = await rejection(client().files.retrieveMetadata(f.id), NotFoundError);
+    expect(err.status).toBe(404);
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'not_found_error', message: `File not found: ${f.id}` } });
+    await rejection(client().files.delete(f.id), NotFoundError);
+  });
+
+  it('refuses to download an uploaded file, as only files a tool wrote can be', async () => {
+    const f = await client().files.upload({ file: await textFile(TEXT) });
+    const err = await rejection(client().files.download(f.id), Anthropic.FileNotDownloadableError);
+    expect(err.status).toBe(400);
+    expect(err.errorCode).toBe('file_not_downloadable');
+    await rejection(client().beta.files.download(f.id, { betas: [BETA] }), BadRequestError);
+  });
+
+  it('counts a document block naming a text file as its text, in Messages, a stream and count_tokens', async () => {
+    const f = await client().files.upload({ file: await textFile(TEXT) });
+    const inline = await client().messages.countTokens({ model: MODEL, messages: inlineDoc(TEXT) });
+    const counted = await client().messages.countTokens({ model: MODEL, messages: fileDoc(f.id) });
+    expect(counted.input_tokens).toBe(inline.input_tokens);
+    const empty = await client().messages.countTokens({ model: MODEL, messages: inlineDoc('') });
+    expect(counted.input_tokens - empty.input_tokens).toBeGreaterThanOrEqual(20);
+    const message = await client().messages.create({ model: MODEL, max_tokens: 32, messages: fileDoc(f.id) });
+    expect(message.usage.input_tokens).toBe(inline.input_tokens);
+    const streamed = await client().messages.stream({ model: MODEL, max_tokens: 32, messages: fileDoc(f.id) }).finalMessage();
+    expect(streamed.usage.input_tokens).toBe(inline.input_tokens);
+    // The beta Messages API, with the header, reads the same file.
+    const beta = await client().beta.messages.create({ model: MODEL, max_tokens: 16, messages: fileDoc(f.id), betas: [BETA] });
+    expect(beta.usage.input_tokens).toBe(inline.input_tokens);
+  });
+
+  it('answers a block naming a missing file, or a file its block cannot take, with the API\'s errors', async () => {
+    const missing = 'file_011CNha8iCJcU1wXNR6q4V8w';
+    const err = await rejection(client().messages.create({ model: MODEL, max_tokens: 16, messages: fileDoc(missing) }), NotFoundError);
+    expect(err.status).toBe(404);
+    expect(err.type).toBe('not_found_error');
+    expect(err.error).toMatchObject({ error: { message: `File not found: ${missing}` } });
+    await rejection(client().messages.countTokens({ model: MODEL, messages: fileDoc(missing) }), NotFoundError);
+    const f = await client().files.upload({ file: await textFile(TEXT) });
+    const asImage = await rejection(client().messages.create({ model: MODEL, max_tokens: 16, messages: turn({ type: 'image', source: { type: 'file', file_id: f.id } }) }), BadRequestError);
+    expect(asImage.status).toBe(400);
+    expect(asImage.message).toContain('messages.0.content.0.image.source');
+  });
+
+  it('serves raw HTTP as the API does: either header set, bad bodies, unknown ids', async () => {
+    // Without the beta header: the GA shapes (the Files API left beta); with it, the beta ones.
+    const ga = (await (await raw('/v1/files?limit=1')).json()) as Record<string, unknown>;
+    expect(Object.keys(ga).sort()).toEqual(['data', 'next_page']);
+    const beta = (await (await raw('/v1/files?limit=1', { headers: { 'anthropic-beta': `other-beta,${BETA}` } })).json()) as Record<string, unknown>;
+    expect(Object.keys(beta).sort()).toEqual(['data', 'first_id', 'has_more', 'last_id']);
+    const notMultipart = await raw('/v1/files', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(notMultipart.status).toBe(400);
+    expect(await notMultipart.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    const broken = await raw('/v1/files', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=XYZ' }, body: '--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nno closing boundary' });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { error: { message: string } }).error.message).toContain('multipart');
+    const form = new FormData();
+    form.append('purpose', 'assistants');
+    const noFile = await raw('/v1/files', { method: 'POST', body: form });
+    expect(noFile.status).toBe(400);
+    expect(await noFile.json()).toMatchObject({ error: { type: 'invalid_request_error', message: 'file: Field required' } });
+    for (const [method, path] of [['GET', '/v1/files/file_011Cunknown00000000000'], ['DELETE', '/v1/files/file_011Cunknown00000000000'], ['GET', '/v1/files/file_011Cunknown00000000000/content']] as const) {
+      const r = await raw(path, { method });
+      expect(r.status).toBe(404);
+      expect(r.headers.get('request-id')).toMatch(/^req_011C/);
+      expect(await r.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error', message: 'File not found: file_011Cunknown00000000000' }, request_id: expect.stringMatching(/^req_/) });
+    }
+    // OpenAI's Files API keeps the path for requests without Anthropic's headers.
+    const openai = await fetch(`${sim().url}/v1/files`, { headers: { authorization: 'Bearer sk-test' } });
+    expect(await openai.json()).toMatchObject({ object: 'list' });
+  });
+});
+
+describe('Anthropic files with keys configured', () => {
+  const sim = useSimulator({ apiKeys: ['good-key'] });
+
+  it('refuses an upload and a read with a wrong key', async () => {
+    const good = new Anthropic({ baseURL: sim().url, apiKey: 'good-key', maxRetries: 0 });
+    const bad = new Anthropic({ baseURL: sim().url, apiKey: 'bad-key', maxRetries: 0 });
+    const f = await good.files.upload({ file: await textFile('x') });
+    expect((await rejection(bad.files.upload({ file: await textFile('x') }), Anthropic.AuthenticationError)).status).toBe(401);
+    await rejection(bad.files.retrieveMetadata(f.id), Anthropic.AuthenticationError);
+    await rejection(bad.files.list(), Anthropic.AuthenticationError);
+  });
+});
+
+describe('Anthropic files across server threads', () => {
+  const sim = useSimulator({ threads: 2, seed: 12 });
+  // `connection: close`: a new connection per request, spread over the threads by the kernel.
+  const client = () => new Anthropic({ baseURL: sim().url, apiKey: 'sk-ant-test', maxRetries: 0, defaultHeaders: { connection: 'close' } });
+  const SPREAD = 12;
+  const times = <T>(n: number, fn: () => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: n }, fn));
+
+  it('finds a file from any thread, to read, list, count, answer with and delete', async () => {
+    const f = await client().files.upload({ file: await textFile(TEXT) });
+    const got = await times(SPREAD, () => client().files.retrieveMetadata(f.id));
+    expect(got.every((g) => g.id === f.id && g.size_bytes === f.size_bytes)).toBe(true);
+    const inline = await client().messages.countTokens({ model: MODEL, messages: inlineDoc(TEXT) });
+    const counts = await times(SPREAD, async () => (await client().messages.countTokens({ model: MODEL, messages: fileDoc(f.id) })).input_tokens);
+    expect(counts).toEqual(Array(SPREAD).fill(inline.input_tokens));
+    const answers = await times(SPREAD, () => client().messages.create({ model: MODEL, max_tokens: 16, messages: fileDoc(f.id) }));
+    expect(answers.map((m) => m.usage.input_tokens)).toEqual(Array(SPREAD).fill(inline.input_tokens));
+    const listed = await times(4, async () => {
+      const ids: string[] = [];
+      for await (const x of client().files.list()) ids.push(x.id);
+      return ids;
+    });
+    expect(listed.every((ids) => ids.includes(f.id))).toBe(true);
+    const downloads = await times(4, () => client().files.download(f.id).then(() => 200, (err: { status: number }) => err.status));
+    expect(downloads).toEqual(Array(4).fill(400));
+    await client().files.delete(f.id);
+    const gone = await times(SPREAD, () => client().files.retrieveMetadata(f.id).then(() => 200, (err: { status: number }) => err.status));
+    expect(gone).toEqual(Array(SPREAD).fill(404));
+    const missing = await times(SPREAD, () => client().messages.create({ model: MODEL, max_tokens: 16, messages: fileDoc(f.id) }).then(() => 200, (err: { status: number }) => err.status));
+    expect(missing).toEqual(Array(SPREAD).fill(404));
+  });
+});
