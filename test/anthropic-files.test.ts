@@ -6,6 +6,7 @@
  */
 import Anthropic, { BadRequestError, NotFoundError, toFile } from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { rejection, useSimulator } from './fixtures/sim.js';
 
@@ -127,6 +128,11 @@ describe('Anthropic files', () => {
     const asImage = await rejection(client().messages.create({ model: MODEL, max_tokens: 16, messages: turn({ type: 'image', source: { type: 'file', file_id: f.id } }) }), BadRequestError);
     expect(asImage.status).toBe(400);
     expect(asImage.message).toContain('messages.0.content.0.image.source');
+    // A container_upload block puts its file in the code execution container, not the prompt.
+    const withContainer = await client().messages.countTokens({ model: MODEL, messages: turn({ type: 'container_upload', file_id: f.id }) });
+    const without = await client().messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: [{ type: 'text', text: 'How long do returns last?' }] }] });
+    expect(withContainer.input_tokens).toBe(without.input_tokens);
+    await rejection(client().messages.countTokens({ model: MODEL, messages: turn({ type: 'container_upload', file_id: missing }) }), NotFoundError);
   });
 
   it('serves raw HTTP as the API does: either header set, bad bodies, unknown ids', async () => {
@@ -155,6 +161,26 @@ describe('Anthropic files', () => {
     // OpenAI's Files API keeps the path for requests without Anthropic's headers.
     const openai = await fetch(`${sim().url}/v1/files`, { headers: { authorization: 'Bearer sk-test' } });
     expect(await openai.json()).toMatchObject({ object: 'list' });
+  });
+});
+
+describe('Anthropic files over the body limit', () => {
+  const sim = useSimulator({ bodyLimitBytes: 4096 });
+
+  it('answers an upload over the limit with Anthropic\'s 413', async () => {
+    // One write of the whole request over a raw socket: the server answers at the headers and closes, which a streaming client may meet mid-write.
+    const body = `--B\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n${'x'.repeat(8192)}\r\n--B--\r\n`;
+    const head = `POST /v1/files HTTP/1.1\r\nHost: localhost\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\ncontent-type: multipart/form-data; boundary=B\r\ncontent-length: ${body.length}\r\n\r\n`;
+    const { port } = new URL(sim().url);
+    const text = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end(head + body));
+      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      socket.on('close', () => resolve(got));
+      socket.on('error', (err) => (got === '' ? reject(err) : resolve(got)));
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 413/);
+    expect(JSON.parse(text.slice(text.indexOf('{')))).toMatchObject({ type: 'error', error: { type: 'request_too_large' } });
   });
 });
 
