@@ -8,6 +8,7 @@ import Anthropic, { BadRequestError, NotFoundError, toFile } from '@anthropic-ai
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { cursorPage, cursorSeq } from '../src/server/anthropic/list-page.js';
 import { rejection, useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'claude-sonnet-4-5';
@@ -22,6 +23,22 @@ function turn(doc: MessageParam['content'] extends infer C ? (C extends (infer B
 }
 const fileDoc = (id: string) => turn({ type: 'document', source: { type: 'file', file_id: id } });
 const inlineDoc = (text: string) => turn({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: text } });
+
+describe('Anthropic list cursors', () => {
+  const items = [5, 4, 3, 2, 1].map((seq) => ({ id: `file_${seq}`, seq, json: `"${seq}"` }));
+  const page = (list: typeof items, after: number | undefined) => JSON.parse(cursorPage(list, after, 2)) as { data: string[]; next_page: string | null };
+
+  it('continues after the place a page ended, even when the item there is gone', () => {
+    const first = page(items, undefined);
+    expect(first.data).toEqual(['5', '4']);
+    const at = cursorSeq(first.next_page!);
+    expect(at).toBe(4);
+    expect(page(items, at).data).toEqual(['3', '2']);
+    expect(page(items.filter((i) => i.seq !== 4), at).data).toEqual(['3', '2']);
+    expect(page(items, 2)).toEqual({ data: ['1'], next_page: null });
+    expect(cursorSeq('not-a-cursor')).toBeUndefined();
+  });
+});
 
 describe('Anthropic files', () => {
   const sim = useSimulator({ seed: 5 });
