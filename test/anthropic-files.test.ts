@@ -152,6 +152,22 @@ describe('Anthropic files', () => {
     await rejection(client().messages.countTokens({ model: MODEL, messages: turn({ type: 'container_upload', file_id: missing }) }), NotFoundError);
   });
 
+  it('reads a file in a message batch\'s requests as Messages does', async () => {
+    const f = await client().files.upload({ file: await textFile(TEXT) });
+    const inline = await client().messages.countTokens({ model: MODEL, messages: inlineDoc(TEXT) });
+    const batch = await client().messages.batches.create({
+      requests: [
+        { custom_id: 'with-file', params: { model: MODEL, max_tokens: 16, messages: fileDoc(f.id) } },
+        { custom_id: 'missing', params: { model: MODEL, max_tokens: 16, messages: fileDoc('file_011Cmissing0000000000') } },
+      ],
+    });
+    await expect.poll(async () => (await client().messages.batches.retrieve(batch.id)).processing_status).toBe('ended');
+    const results = new Map<string, unknown>();
+    for await (const r of await client().messages.batches.results(batch.id)) results.set(r.custom_id, r.result);
+    expect(results.get('with-file')).toMatchObject({ type: 'succeeded', message: { usage: { input_tokens: inline.input_tokens } } });
+    expect(results.get('missing')).toMatchObject({ type: 'errored', error: { error: { type: 'not_found_error', message: 'File not found: file_011Cmissing0000000000' } } });
+  });
+
   it('serves raw HTTP as the API does: either header set, bad bodies, unknown ids', async () => {
     // Without the beta header: the GA shapes (the Files API left beta); with it, the beta ones.
     const ga = (await (await raw('/v1/files?limit=1')).json()) as Record<string, unknown>;
