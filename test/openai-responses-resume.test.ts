@@ -6,7 +6,8 @@
 import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { describe, expect, it } from 'vitest';
-import { rejection, tempFile, useSimulator } from './fixtures/sim.js';
+import type { HistogramName, HistogramSummary } from '../src/metrics/histograms.js';
+import { oneProfileFile, rejection, tempFile, useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'gpt-4o';
 const PARAMS = { model: MODEL, input: 'Explain how a parcel is routed between depots.', max_output_tokens: 120 } as const;
@@ -171,5 +172,26 @@ describe('resuming on a thread that does not hold the response', () => {
     const plain = await client().responses.create(PARAMS);
     const refused = await Promise.all(Array.from({ length: SPREAD }, () => rejection(client().responses.retrieve(plain.id, { stream: true }), OpenAI.BadRequestError)));
     expect(refused.map((e) => e.param)).toEqual(Array(SPREAD).fill('stream'));
+  });
+});
+
+describe('the figures a resumed stream records', () => {
+  // TTFT 200 ms at least, then a token every 2 to 3 ms, one an event.
+  const sim = useSimulator({ speed: 1, seed: 5, profiles: oneProfileFile(400, 2) });
+
+  it('times its first event after the resume point from the plan, not from when the thread started', async () => {
+    const client = clientFor(sim().url);
+    // Created without stream: the create itself sends no events and records nothing.
+    const queued = await client.responses.create({ ...PARAMS, background: true });
+    // After the first two deltas (sequence numbers 4 and 5): events from the third on, none yet due.
+    const rest = await collect(await client.responses.retrieve(queued.id, { stream: true, starting_after: 5 }));
+    expect(rest[0]!.sequence_number).toBe(6);
+    const deltas = rest.filter((e) => e.type === 'response.output_text.delta').length;
+    const stats = (await (await fetch(`${sim().url}/_understudy/stats`)).json()) as { histograms: Record<HistogramName, HistogramSummary> };
+    expect(stats.histograms.ttftMs.count).toBe(0);
+    expect(stats.histograms.emissionLagMs.count).toBe(deltas);
+    expect(stats.histograms.itlMs.count).toBe(deltas);
+    // Every gap is a planned 2 to 3 ms and its lag: none is the time since the thread started.
+    expect(stats.histograms.itlMs.max).toBeLessThan(100);
   });
 });

@@ -659,6 +659,10 @@ function startStream(ex: Exchange, s: StreamReply): void {
     ex.acceptedAtMs -= resumed.elapsedMs;
     ex.eventIndex = resumed.eventIndex;
     ex.sequence = resumed.sequence;
+    // The gap before the first event sent live is timed from the event before it as planned: no
+    // event of this exchange has gone out yet, so `lastEmitAtMs` would be the clock's zero.
+    const prev = Math.min(resumed.eventIndex, s.schedule.events) - 1;
+    ex.lastEmitAtMs = ex.acceptedAtMs + (prev >= 0 ? s.schedule.atMs[prev]! : 0);
   }
   e.counters.activeStreams(1);
   e.counters.request(ex.route, 200, ex.modelIndex);
