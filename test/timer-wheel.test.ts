@@ -148,6 +148,31 @@ describe('TimerWheel', () => {
     host.fire();
     expect(fired.length).toBe(2);
   });
+  it('a callback that cancels or moves the next task in its slot neither fires it nor strands the tasks after it', () => {
+    const { clock, host } = setup();
+    const fired: string[] = [];
+    const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map((n) => new Task(n)) as [Task, Task, Task, Task, Task];
+    const w: TimerWheel<Task> = new TimerWheel<Task>(
+      (t) => {
+        fired.push(t.name);
+        // A slot's list runs newest first: e, d, c, b, a.
+        if (t === e) w.cancel(d);
+        if (t === c) w.schedule(b, 1010);
+      },
+      clock,
+      host,
+    );
+    for (const t of [a, b, c, d, e]) w.schedule(t, 1000.5);
+    clock.set(1002);
+    host.fire();
+    expect(fired).toEqual(['e', 'c', 'a']);
+    expect(w.size).toBe(1);
+    clock.set(1010);
+    host.fire();
+    expect(fired).toEqual(['e', 'c', 'a', 'b']);
+    expect(w.size).toBe(0);
+  });
+
   it('fires a task scheduled a whole revolution ahead from a callback walking the same slot', () => {
     const { clock, host } = setup();
     const fired: [string, number][] = [];

@@ -170,14 +170,18 @@ export class TimerWheel<T extends WheelTask> {
     try {
       for (let tick = this.#cursor; tick <= last; tick++) {
         this.#cursor = tick;
-        let task = this.#slots[tick & SLOT_MASK] ?? null;
+        const slot = tick & SLOT_MASK;
+        let task = this.#slots[slot] ?? null;
         while (task !== null) {
-          const next = task.wheelNext;
+          let next = task.wheelNext;
           const late = now - task.wheelDueMs;
           if (late >= 0) {
             this.cancel(task as T);
             if (late > firedLate[0]) firedLate[0] = late;
             this.#onDue(task as T, late);
+            // The callback cancelled or moved the next task: the slot is walked again from its
+            // head, since `next` no longer leads to the rest (what is there and not due is skipped).
+            if (next !== null && next.wheelSlot !== slot) next = this.#slots[slot] ?? null;
           }
           task = next;
         }
