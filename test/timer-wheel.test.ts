@@ -95,7 +95,7 @@ describe('TimerWheel', () => {
     const wheel: TimerWheel<Task> = new TimerWheel<Task>(
       (t) => {
         count++;
-        if (count < 3) wheel.schedule(t, clock.now()); // due now: must wait for the next tick
+        if (count < 3) wheel.schedule(t, clock.now()); // due now: waits for the next advance
       },
       clock,
       host,
@@ -103,9 +103,53 @@ describe('TimerWheel', () => {
     wheel.schedule(new Task('x'), 0);
     host.fire();
     expect(count).toBe(1);
-    clock.advance(1);
+    clock.advance(0.5);
     host.fire();
     expect(count).toBe(2);
+  });
+
+  it('fires a task a callback schedules later in the current millisecond on the advance after it is due, not at the next millisecond', () => {
+    const clock = new ManualClock(1000.1);
+    const host = new ManualHost();
+    const fired: [string, number][] = [];
+    const wheel: TimerWheel<Task> = new TimerWheel<Task>(
+      (t, late) => {
+        fired.push([t.name, late]);
+        if (t.name === 'first') wheel.schedule(new Task('same millisecond'), 1000.6);
+      },
+      clock,
+      host,
+      'poll',
+    );
+    wheel.schedule(new Task('first'), 1000.05);
+    host.fire();
+    clock.set(1000.5);
+    host.fire();
+    expect(fired.map((f) => f[0])).toEqual(['first']);
+    clock.set(1000.7);
+    host.fire();
+    expect(fired.map((f) => f[0])).toEqual(['first', 'same millisecond']);
+    expect(fired[1]![1]).toBeCloseTo(0.1);
+  });
+
+  it('while catching up over several ticks, fires a task its callback schedules for an earlier tick once, on the walk', () => {
+    const clock = new ManualClock(1000);
+    const host = new ManualHost();
+    let count = 0;
+    const wheel: TimerWheel<Task> = new TimerWheel<Task>(
+      (t) => {
+        count++;
+        // Due in the tick being walked: goes to the next tick's slot, which this walk reaches.
+        if (count === 1) wheel.schedule(t, 1001.5);
+      },
+      clock,
+      host,
+    );
+    wheel.schedule(new Task('x'), 1001.2);
+    clock.set(1004.5);
+    host.fire();
+    expect(count).toBe(2);
+    expect(wheel.size).toBe(0);
   });
 
   it('chained due times do not drift when ticks are late', () => {
@@ -315,6 +359,30 @@ describe('TimerWheel with fractional due times', () => {
     ticking.set(1000.3);
     host.fire();
     expect(fired).toEqual(['late']);
+    expect(host.lastDelayMs).toBe(0);
+  });
+
+  it('ends the spin within its bounds when a callback keeps rescheduling its task overdue', () => {
+    const ticking = new ManualClock(1000);
+    const clock = { now: () => (ticking.advance(0.001), ticking.now()) };
+    const host = new ManualHost();
+    let fired = 0;
+    const wheel: TimerWheel<Task> = new TimerWheel<Task>(
+      (t) => {
+        fired++;
+        // Always overdue: due at a fixed time already past.
+        wheel.schedule(t, 1000.01);
+      },
+      clock,
+      host,
+      'spin',
+    );
+    wheel.schedule(new Task('again'), 1000.01);
+    ticking.set(1000.02);
+    host.fire();
+    // Bounded by the spin's 0.4 ms: a few hundred reads of this clock, not an endless loop.
+    expect(fired).toBeGreaterThan(1);
+    expect(ticking.now() - 1000.02).toBeLessThan(0.41 + 0.01);
     expect(host.lastDelayMs).toBe(0);
   });
 

@@ -67,6 +67,8 @@ export class TimerWheel<T extends WheelTask> {
   /** The delay `#armed` was set with (0: an immediate). */
   #armedDelayMs: number;
   #inAdvance: boolean;
+  /** The tick the walk in progress ends on and the next advance walks again (-1: none); see `schedule`. */
+  #openTick: number;
   /**
    * [0]: the largest lateness among the tasks the last `#fire` fired. An array, not a number
    * field or local: updating either made a poll turn 10–25% slower in the micro case (V8 evidently
@@ -88,6 +90,7 @@ export class TimerWheel<T extends WheelTask> {
     this.#armed = null;
     this.#armedDelayMs = 1;
     this.#inAdvance = false;
+    this.#openTick = -1;
     this.#firedLate = new Float64Array(1);
     this.#poll = pacing !== 'sleep';
     this.#spin = pacing === 'spin';
@@ -104,9 +107,13 @@ export class TimerWheel<T extends WheelTask> {
   schedule(task: T, dueMs: number): void {
     if (task.wheelSlot !== -1) this.cancel(task);
     task.wheelDueMs = dueMs;
-    // A task due in the past or this tick goes to the next unprocessed slot, so it fires on the
-    // next advance and never re-enters the slot being processed now.
-    const tick = Math.max(Math.floor(dueMs), this.#inAdvance ? this.#cursor + 1 : this.#cursor);
+    // During an advance, a task due by the tick being walked goes to a slot this walk has not
+    // reached or has passed, so it never fires twice in one advance: the next tick's slot while
+    // catching up, and in the walk's last tick (the current millisecond, which the next advance
+    // walks again) the current slot, at the head the walk has passed, so it fires on the next
+    // advance rather than at the next millisecond.
+    const earliest = this.#inAdvance && this.#cursor !== this.#openTick ? this.#cursor + 1 : this.#cursor;
+    const tick = Math.max(Math.floor(dueMs), earliest);
     const slot = tick & SLOT_MASK;
     const head = this.#slots[slot] ?? null;
     task.wheelPrev = null;
@@ -149,7 +156,10 @@ export class TimerWheel<T extends WheelTask> {
     }
     const spinEnd = now + SPIN_MAX_MS;
     for (;;) {
-      if (!this.#fire(now) || this.#firedLate[0]! > SPIN_AHEAD_MS) break;
+      // The time bound is checked here too, not only through the next due time: a callback that
+      // keeps rescheduling its task overdue is stopped by the behind rule, one that keeps it due
+      // at the current time by `next`; this holds whatever a callback does.
+      if (!this.#fire(now) || this.#firedLate[0]! > SPIN_AHEAD_MS || now >= spinEnd) break;
       const next = this.#earliestDue(now + SPIN_AHEAD_MS);
       if (next > spinEnd) break;
       do now = this.#clock.now();
@@ -164,6 +174,8 @@ export class TimerWheel<T extends WheelTask> {
     if (target < this.#cursor) return false;
     // After a stall longer than one revolution every slot is visited once; due tasks still fire.
     const last = target - this.#cursor >= SLOT_COUNT ? this.#cursor + SLOT_COUNT - 1 : target;
+    // After a stall of a revolution the walk ends short of the current tick: nothing is open then.
+    this.#openTick = last === target ? target : -1;
     const firedLate = this.#firedLate;
     firedLate[0] = 0;
     this.#inAdvance = true;
