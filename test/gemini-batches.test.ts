@@ -163,6 +163,23 @@ describe('Gemini batches', () => {
     const wrongMethod = await fetch(`${base}/batches/nosuchbatch1:cancel`, { headers });
     expect(wrongMethod.status).toBe(405);
   });
+
+  it('downloads a file whose metadata gave a MIME type with CR LF without writing it into the headers', async () => {
+    const base = sim().url;
+    const start = await fetch(`${base}/upload/v1beta/files`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': 'k', 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start', 'content-type': 'application/json' },
+      body: JSON.stringify({ file: { mimeType: 'text/plain\r\nx-injected: yes\r\n\r\nsmuggled' } }),
+    });
+    const at = new URL(start.headers.get('x-goog-upload-url')!);
+    const done = await fetch(`${base}${at.pathname}${at.search}`, { method: 'POST', headers: { 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0' }, body: 'the bytes' });
+    const { file } = (await done.json()) as { file: { name: string } };
+    const download = await fetch(`${base}/v1beta/${file.name}:download?alt=media`, { headers: { 'x-goog-api-key': 'k' } });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('x-injected')).toBeNull();
+    expect(download.headers.get('content-type')).toBe('application/octet-stream');
+    expect(await download.text()).toBe('the bytes');
+  });
 });
 
 describe('Gemini batches under chaos and quotas', () => {

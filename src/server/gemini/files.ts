@@ -205,10 +205,19 @@ export function filesRequest(ctx: ThreadContext, info: RequestInfo, op: Op, othe
   if (op === 'get') return ok(JSON.stringify(fileObject(f)));
   if (op === 'download') {
     if (queryOf(info).get('alt') !== 'media') return fail(invalidArgument('Downloading a file needs alt=media in the query.'), 'invalid_request');
-    return { kind: 'json', status: 200, contentType: f.mimeType, headers: geminiHeaders(0), body: f.content, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
+    return { kind: 'json', status: 200, contentType: headerSafe(f.mimeType), headers: geminiHeaders(0), body: f.content, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
   }
   registryFor(ctx).files.delete(id);
   return ok('{}');
+}
+
+/**
+ * A file's MIME type as a download's Content-Type: the type an upload's metadata named is any JSON
+ * string, and uWS writes a header verbatim, so one that is not printable ASCII (a CR LF would
+ * start headers of its own) goes out as `application/octet-stream`.
+ */
+function headerSafe(mimeType: string): string {
+  return /^[ -~]+$/.test(mimeType) ? mimeType : 'application/octet-stream';
 }
 
 /** A live file's bytes on this thread (a batch's input file); undefined when it holds none by that name. */
