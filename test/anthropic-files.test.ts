@@ -7,6 +7,7 @@
 import Anthropic, { BadRequestError, NotFoundError, toFile } from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { connect } from 'node:net';
+import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { cursorPage, cursorSeq } from '../src/server/anthropic/list-page.js';
 import { rejection, useSimulator } from './fixtures/sim.js';
@@ -194,6 +195,14 @@ describe('Anthropic files', () => {
     // OpenAI's Files API keeps the path for requests without Anthropic's headers.
     const openai = await fetch(`${sim().url}/v1/files`, { headers: { authorization: 'Bearer sk-test' } });
     expect(await openai.json()).toMatchObject({ object: 'list' });
+    // An OpenAI client behind a gateway that wants its own `x-api-key` (AWS API Gateway's header) is still OpenAI's.
+    const gateway = new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'sk-test', maxRetries: 0, defaultHeaders: { 'x-api-key': 'gateway-key' } });
+    const uploaded = await gateway.files.create({ file: await toFile(Buffer.from('{"a":1}\n'), 'in.jsonl'), purpose: 'batch' });
+    expect(uploaded).toMatchObject({ object: 'file', purpose: 'batch', filename: 'in.jsonl' });
+    expect((await gateway.files.retrieve(uploaded.id)).id).toBe(uploaded.id);
+    const listed: string[] = [];
+    for await (const f of gateway.files.list()) listed.push(f.id);
+    expect(listed).toContain(uploaded.id);
   });
 });
 

@@ -63,9 +63,14 @@ interface StoredFile {
 
 const registryFor = perThread(() => new BoundedStore<StoredFile>(MAX_FILES, MAX_STORED_BYTES, (f) => f.content.length));
 
-/** A request for Anthropic's Files API rather than OpenAI's on the same path: its SDK always sends `anthropic-version`. */
+/**
+ * A request for Anthropic's Files API rather than OpenAI's on the same path: its SDK always sends
+ * `anthropic-version`. An `x-api-key` alone says Anthropic only when the request carries no OpenAI
+ * key (`Authorization`, or Azure's `api-key`): gateways in front of OpenAI-compatible clients take
+ * their own key in `x-api-key` (AWS API Gateway's header), and such a client must keep OpenAI's files.
+ */
 export function isAnthropicRequest(info: RequestInfo): boolean {
-  return info.anthropicVersion !== '' || info.anthropicBeta !== '' || info.xApiKey !== '';
+  return info.anthropicVersion !== '' || info.anthropicBeta !== '' || (info.xApiKey !== '' && info.authorization === '' && info.azureApiKey === '');
 }
 
 /** Whether the request asked for the beta shapes. */
