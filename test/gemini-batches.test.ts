@@ -237,6 +237,23 @@ describe('Gemini batches at realistic speed', () => {
     await ai().batches.delete({ name: created.name! });
     expect(await apiError(ai().batches.get({ name: created.name! }))).toMatchObject({ status: 404 });
   });
+
+  it('refuses a batch while the running ones hold as many requests as a batch may, with 429, and takes it once they end', async () => {
+    const headers = { 'x-goog-api-key': 'k', 'content-type': 'application/json' };
+    const create = (requests: unknown[]) =>
+      fetch(`${sim().url}/v1beta/models/${MODEL}:batchGenerateContent`, { method: 'POST', headers, body: JSON.stringify({ batch: { inputConfig: { requests: { requests } } } }) });
+    // One answer that takes about 20 s keeps the batch running; the other 99,999 are errors, answered at once.
+    const full = await create([{ request: { contents: [{ parts: [{ text: 'Slow' }] }] } }, ...Array.from({ length: 99_999 }, () => ({ request: {} }))]);
+    expect(full.status).toBe(200);
+    const { name } = (await full.json()) as { name: string };
+    const refused = await create([{ request: { contents: [{ parts: [{ text: 'One more' }] }] } }]);
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: { status: string } }).error.status).toBe('RESOURCE_EXHAUSTED');
+    await ai().batches.cancel({ name });
+    const after = await create([{ request: { contents: [{ parts: [{ text: 'One more' }] }] } }]);
+    expect(after.status).toBe(200);
+    await ai().batches.delete({ name: ((await after.json()) as { name: string }).name });
+  });
 });
 
 describe('Gemini batches across server threads', () => {

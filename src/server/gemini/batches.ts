@@ -34,12 +34,18 @@ import { fileNotFound, findFileBytes, writeGeminiFile } from './files.js';
 import { generateContent } from './generate.js';
 import type { ModelPath } from './path.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiPage, JSON_TYPE, queryOf } from './reply.js';
-import { parseBatchGenerateRequest, parseJsonBody } from './request.js';
+import { MAX_BATCH_REQUESTS, parseBatchGenerateRequest, parseJsonBody } from './request.js';
 import { fileRequests, INTERNAL_REPLY, RPC_CANCELLED, rpcStatus, slotJson, slotOf, type Slot } from './batch-slots.js';
 
 const MAX_BATCHES = 1000;
 /** Answers a thread keeps, by their JSON size; a running batch is never dropped for it. */
 const MAX_OUTPUT_BYTES = 128 * 1024 * 1024;
+/**
+ * The requests a thread's running batches hold together; a batch past it is the API's 429
+ * RESOURCE_EXHAUSTED (its limit on enqueued batch work) until some end. Running answers are never
+ * dropped for `MAX_OUTPUT_BYTES`, so without it a client could make a thread hold any number.
+ */
+const MAX_RUNNING_REQUESTS = MAX_BATCH_REQUESTS;
 /** Requests answered per turn of the event loop, and the time a turn may take: streams on the thread keep their pace meanwhile. */
 const SLICE = 32;
 const SLICE_MS = 5;
@@ -121,6 +127,16 @@ class BatchRegistry {
 
   all(): StoredBatch[] {
     return [...this.#byId.values()];
+  }
+
+  /** The requests of the batches still running (each settled first, so an unpolled batch that is done counts nothing). */
+  runningRequests(ctx: ThreadContext, nowMs: number): number {
+    let n = 0;
+    for (const b of this.#byId.values()) {
+      settle(ctx, b, nowMs);
+      if (b.endedMs === null) n += b.tags.length;
+    }
+    return n;
   }
 }
 
@@ -322,8 +338,12 @@ export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string,
   const generatePath: ModelPath = { apiVersion: path.apiVersion, model, method: 'generateContent' };
   const start = (tags: string[], bodies: (string | GeminiError)[], inputFile: string | null): Reply => {
     const nowMs = Date.now();
-    const [source, fault] = ctx.reserveArrivals(bodies.length);
     const registry = registryFor(ctx);
+    const running = registry.runningRequests(ctx, nowMs);
+    if (running + bodies.length > MAX_RUNNING_REQUESTS) {
+      return fail(geminiError(429, `Resource has been exhausted: batches running on this server thread hold ${running} requests, and the ${bodies.length} of this one would pass the ${MAX_RUNNING_REQUESTS} it runs at once.`), 'invalid_request');
+    }
+    const [source, fault] = ctx.reserveArrivals(bodies.length);
     const b: StoredBatch = {
       // The id names this thread, which keeps the batch (`../owner-ids.ts`).
       id: ownedId(ctx.requestRng(undefined, ''), '', 20, ownSlot(ctx)),
