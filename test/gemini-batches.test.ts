@@ -8,6 +8,7 @@ import { GoogleGenAI, JobState, type BatchJob, type GenerateContentResponse, typ
 import { describe, expect, it } from 'vitest';
 import { apiError } from './fixtures/gemini.js';
 import { oneProfileFile, tempFile, useSimulator } from './fixtures/sim.js';
+import { fileOwner } from '../src/server/gemini/files.js';
 
 const MODEL = 'gemini-2.5-flash';
 
@@ -305,5 +306,31 @@ describe('Gemini batches across server threads at realistic speed', () => {
     await Promise.all(Array.from({ length: 6 }, () => ai().batches.cancel({ name: created.name! })));
     const states = await Promise.all(Array.from({ length: 12 }, async () => (await ai().batches.get({ name: created.name! })).state));
     expect(states).toEqual(Array(12).fill(JobState.JOB_STATE_CANCELLED));
+  });
+});
+
+describe('Gemini batches naming files on another thread draw as if the files were their own', () => {
+  const one = useSimulator({ threads: 1, seed: 17 });
+  const two = useSimulator({ threads: 2, seed: 17 });
+  // Named files: one held by each of two threads, so a batch on either has one request that waits for the other thread.
+  const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((c) => `files/held-${c}`);
+  const byThread = [names.find((n) => fileOwner(n.slice(6), 2) === 0)!, names.find((n) => fileOwner(n.slice(6), 2) === 1)!];
+
+  it('answers each request at its reserved position, as one thread holding every file answers it', async () => {
+    const run = async (url: string): Promise<string[]> => {
+      const headers = { 'x-goog-api-key': 'k', connection: 'close' };
+      for (const name of byThread) {
+        const start = await fetch(`${url}/upload/v1beta/files`, { method: 'POST', headers: { ...headers, 'x-goog-upload-protocol': 'resumable', 'x-goog-upload-command': 'start' }, body: JSON.stringify({ file: { name, mimeType: 'text/plain' } }) });
+        const at = new URL(start.headers.get('x-goog-upload-url')!);
+        expect((await fetch(`${url}${at.pathname}${at.search}`, { method: 'POST', headers: { connection: 'close', 'x-goog-upload-command': 'upload, finalize', 'x-goog-upload-offset': '0' }, body: `Notes kept as ${name}.` })).status).toBe(200);
+      }
+      const ai = new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: url, headers: { connection: 'close' } } });
+      const created = await ai.batches.create({ model: MODEL, src: byThread.map((name) => ({ contents: [{ role: 'user', parts: [{ fileData: { fileUri: `${url}/v1beta/${name}`, mimeType: 'text/plain' } }, { text: 'Summarise.' }] }] })) });
+      const batch = await done(ai, created.name!);
+      return batch.dest!.inlinedResponses!.map((r) => `${r.response?.responseId} ${textOf(r.response)}`);
+    };
+    const alone = await run(one().url);
+    expect(alone).toHaveLength(2);
+    expect(await run(two().url)).toEqual(alone);
   });
 });

@@ -20,6 +20,7 @@ import type { EmissionSchedule } from '../timing/schedule.js';
 import type { TimerWheel, WheelTask } from '../timing/timer-wheel.js';
 import { countOffThread, longStrings, OFF_THREAD_BODY_CHARS } from '../workers/count-pool.js';
 import { takeUnclaimedSlot } from './policy.js';
+import { atPinnedArrival, pinnedArrival } from './thread-context.js';
 import { statusLine, type JsonReply, type Reply, type StreamFault, type StreamReply } from './reply.js';
 import type { Lane, Step } from './stream-plan.js';
 
@@ -536,10 +537,12 @@ function settle(ex: Exchange, route: string, errors: RouteErrors, run: () => Rep
  */
 export function replyAfter<T>(ready: Promise<T>, run: (value: T) => Reply | Promise<Reply>): Promise<Reply> {
   const counts = currentPrefetchedCounts();
+  // A batch's request draws at its reserved position after the await too, not at the run's next one.
+  const pinned = pinnedArrival();
   return ready.then((value) => {
     takeUnclaimedSlot();
     try {
-      const reply = withPrefetchedCounts(counts, () => run(value));
+      const reply = atPinnedArrival(pinned, () => withPrefetchedCounts(counts, () => run(value)));
       takeUnclaimedSlot();
       return reply;
     } catch (err) {

@@ -19,6 +19,28 @@ const ARRIVAL_COUNTERS = 3;
 /** Bytes of the `arrivals` buffer a context takes. */
 export const ARRIVALS_BYTES = ARRIVAL_COUNTERS * 4;
 
+/**
+ * The random-source position pinned for the request running now (a batch's item: its own, reserved
+ * at create); -1 when none. Per thread, as each server thread is its own worker.
+ */
+let pinnedRng = -1;
+
+/** The position pinned now, for a continuation after an await to run at again (`replyAfter`). */
+export function pinnedArrival(): number {
+  return pinnedRng;
+}
+
+/** Runs `run` at the random-source position `source` (-1: none pinned), restoring the one before. */
+export function atPinnedArrival<T>(source: number, run: () => T): T {
+  const before = pinnedRng;
+  pinnedRng = source;
+  try {
+    return run();
+  } finally {
+    pinnedRng = before;
+  }
+}
+
 export class ThreadContext {
   readonly config: Config;
   readonly corpus: Corpus;
@@ -68,9 +90,6 @@ export class ThreadContext {
     return Atomics.add(this.#arrivals, 1, 1);
   }
 
-  /** The random-source position pinned for the request running now (a batch's item: its own, reserved at create); -1 when none. */
-  #pinnedRng = -1;
-
   /** Reserves `n` consecutive positions for random sources and for fault decisions: `[first source, first fault]`. */
   reserveArrivals(n: number): readonly [number, number] {
     return [Atomics.add(this.#arrivals, 0, n), Atomics.add(this.#arrivals, 1, n)];
@@ -82,12 +101,7 @@ export class ThreadContext {
    * `RequestInfo.batchFault`, which also holds across an await.
    */
   atArrival<T>(source: number, run: () => T): T {
-    this.#pinnedRng = source;
-    try {
-      return run();
-    } finally {
-      this.#pinnedRng = -1;
-    }
+    return atPinnedArrival(source, run);
   }
 
   /** The saturation slot and capacity of a model's profile (capacity undefined: never saturates). */
@@ -113,7 +127,7 @@ export class ThreadContext {
     if (requestSeed !== null && requestSeed !== undefined) {
       return new SeededRandom(combineSeeds(this.config.seed, hashString(promptKey, requestSeed >>> 0)));
     }
-    return new SeededRandom(combineSeeds(this.config.seed, this.#pinnedRng >= 0 ? this.#pinnedRng : Atomics.add(this.#arrivals, 0, 1)));
+    return new SeededRandom(combineSeeds(this.config.seed, pinnedRng >= 0 ? pinnedRng : Atomics.add(this.#arrivals, 0, 1)));
   }
 
   /** `undefined` when no keys are configured (any key, or none, is accepted). */
