@@ -21,6 +21,7 @@ import { ownedId } from '../owner-ids.js';
 import { idPage } from './list-page.js';
 import { safeDecode } from '../path-segment.js';
 import { ownSlot, type ListedObject } from '../peers.js';
+import { BatchRegistry } from '../batch-registry.js';
 import { answerBatchItem, batchItemInfo } from '../batch-item.js';
 import { isStackOverflow } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
@@ -71,46 +72,7 @@ interface StoredBatch {
   bytes: number;
 }
 
-class BatchRegistry {
-  readonly #byId = new Map<string, StoredBatch>();
-  #bytes = 0;
-
-  add(b: StoredBatch): void {
-    this.#byId.set(b.id, b);
-    while (this.#byId.size > MAX_BATCHES) this.delete(this.#byId.keys().next().value!);
-  }
-
-  get(id: string): StoredBatch | undefined {
-    return this.#byId.get(id);
-  }
-
-  /**
-   * Counts a batch's result bytes; past the budget the oldest ended batches go. A batch still
-   * processing is never dropped: its client is waiting for it.
-   */
-  grow(b: StoredBatch, bytes: number): void {
-    b.bytes += bytes;
-    this.#bytes += bytes;
-    for (const [id, other] of this.#byId) {
-      if (this.#bytes <= MAX_RESULT_BYTES) break;
-      if (id !== b.id && other.endedMs !== null) this.delete(id);
-    }
-  }
-
-  delete(id: string): boolean {
-    const b = this.#byId.get(id);
-    if (b === undefined) return false;
-    this.#bytes -= b.bytes;
-    b.pending = null;
-    return this.#byId.delete(id);
-  }
-
-  all(): StoredBatch[] {
-    return [...this.#byId.values()];
-  }
-}
-
-const registryFor = perThread(() => new BatchRegistry());
+const registryFor = perThread(() => new BatchRegistry<StoredBatch>(MAX_BATCHES, MAX_RESULT_BYTES));
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -177,7 +139,7 @@ function erroredLine(customId: string, e: AnthropicError, requestId: string): st
 }
 
 /** Answers the batch's requests a slice at a time, yielding the thread between slices. */
-function answerSlice(ctx: ThreadContext, registry: BatchRegistry, b: StoredBatch, info: RequestInfo): void {
+function answerSlice(ctx: ThreadContext, registry: BatchRegistry<StoredBatch>, b: StoredBatch, info: RequestInfo): void {
   const pending = b.pending;
   if (pending === null) return;
   const end = Math.min(b.lines.length + SLICE, b.customIds.length);

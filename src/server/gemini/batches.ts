@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { hashString, SeededRandom } from '../../timing/random.js';
 import { servingBucket } from '../answer-plan.js';
+import { BatchRegistry } from '../batch-registry.js';
 import { answerBatchItem, batchItemInfo } from '../batch-item.js';
 import { isStackOverflow, replyAfter, type RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
@@ -94,53 +95,17 @@ interface StoredBatch {
   bytes: number;
 }
 
-class BatchRegistry {
-  readonly #byId = new Map<string, StoredBatch>();
-  #bytes = 0;
+const registryFor = perThread(() => new BatchRegistry<StoredBatch>(MAX_BATCHES, MAX_OUTPUT_BYTES));
 
-  add(b: StoredBatch): void {
-    this.#byId.set(b.id, b);
-    while (this.#byId.size > MAX_BATCHES) this.delete(this.#byId.keys().next().value!);
+/** The requests of the batches still running (each settled first, so an unpolled batch that is done counts nothing). */
+function runningRequests(ctx: ThreadContext, registry: BatchRegistry<StoredBatch>, nowMs: number): number {
+  let n = 0;
+  for (const b of registry.values()) {
+    settle(ctx, b, nowMs);
+    if (b.endedMs === null) n += b.tags.length;
   }
-
-  get(id: string): StoredBatch | undefined {
-    return this.#byId.get(id);
-  }
-
-  /** Counts a batch's answer bytes; past the budget the oldest ended batches go. */
-  grow(b: StoredBatch, bytes: number): void {
-    b.bytes += bytes;
-    this.#bytes += bytes;
-    for (const [id, other] of this.#byId) {
-      if (this.#bytes <= MAX_OUTPUT_BYTES) break;
-      if (id !== b.id && other.endedMs !== null) this.delete(id);
-    }
-  }
-
-  delete(id: string): boolean {
-    const b = this.#byId.get(id);
-    if (b === undefined) return false;
-    this.#bytes -= b.bytes;
-    b.pending = null;
-    return this.#byId.delete(id);
-  }
-
-  all(): StoredBatch[] {
-    return [...this.#byId.values()];
-  }
-
-  /** The requests of the batches still running (each settled first, so an unpolled batch that is done counts nothing). */
-  runningRequests(ctx: ThreadContext, nowMs: number): number {
-    let n = 0;
-    for (const b of this.#byId.values()) {
-      settle(ctx, b, nowMs);
-      if (b.endedMs === null) n += b.tags.length;
-    }
-    return n;
-  }
+  return n;
 }
-
-const registryFor = perThread(() => new BatchRegistry());
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -207,7 +172,7 @@ function operationJson(ctx: ThreadContext, b: StoredBatch): string {
 }
 
 /** Answers a slice of the batch's requests, yielding the thread between slices; an async answer (a file on another thread) is awaited. */
-function answerSlice(ctx: ThreadContext, registry: BatchRegistry, b: StoredBatch, info: RequestInfo, path: ModelPath): void {
+function answerSlice(ctx: ThreadContext, registry: BatchRegistry<StoredBatch>, b: StoredBatch, info: RequestInfo, path: ModelPath): void {
   const startedMs = performance.now();
   for (let n = 0; n < SLICE && performance.now() - startedMs < SLICE_MS; n++) {
     const pending = b.pending;
@@ -339,7 +304,7 @@ export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string,
   const start = (tags: string[], bodies: (string | GeminiError)[], inputFile: string | null): Reply => {
     const nowMs = Date.now();
     const registry = registryFor(ctx);
-    const running = registry.runningRequests(ctx, nowMs);
+    const running = runningRequests(ctx, registry, nowMs);
     if (running + bodies.length > MAX_RUNNING_REQUESTS) {
       return fail(geminiError(429, `Resource has been exhausted: batches running on this server thread hold ${running} requests, and the ${bodies.length} of this one would pass the ${MAX_RUNNING_REQUESTS} it runs at once.`), 'invalid_request');
     }
