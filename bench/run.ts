@@ -12,8 +12,8 @@
  * the machine idle (shared machines); --profile: CPU-profile the server thread in each window;
  * --alloc-profile: sample where the server thread allocates in each realistic streaming window
  * (the sampling slows the thread several-fold: those windows' timing figures are not comparable);
- * --pacing: the simulator's pacing for realistic streams (poll, the default, and spin keep the
- * thread busy while streams are dense, so its CPU per event is only meaningful with sleep);
+ * --pacing: the simulator's pacing for realistic streams (spin, the simulator's default, and poll
+ * keep the thread busy while streams are dense, so its CPU per event is only meaningful with sleep);
  * --arrivals: how the realistic levels start requests in the measured window (open, the default:
  * seeded Poisson arrivals at the rate that keeps N streams open at the planned timing; closed: each
  * connection's next request when its response ends).
@@ -96,7 +96,7 @@ function readFlags(argv: readonly string[]): Flags {
       profile: { type: 'boolean', default: false },
       'alloc-profile': { type: 'boolean', default: false },
       'wait-quiet': { type: 'string', default: '0' },
-      pacing: { type: 'string', default: 'poll' },
+      pacing: { type: 'string', default: 'spin' },
       arrivals: { type: 'string', default: 'open' },
     },
     strict: true,
@@ -196,7 +196,7 @@ function printStream(r: StreamResult): void {
   if (r.levels.length === 0) return;
   const lag = (l: StreamResult['levels'][number]): StreamResult['levels'][number]['server']['stats'] => l.server.stats;
   printTable(
-    `Realistic streaming (speed 1, one server thread, pacing ${r.pacing ?? 'sleep'}, ${r.arrivals ?? 'closed'}-loop arrivals): throughput and server emission lag${r.pacing === 'poll' ? '; with poll pacing the thread stays busy while streams are dense, so its µs/event is an upper bound' : ''}`,
+    `Realistic streaming (speed 1, one server thread, pacing ${r.pacing ?? 'sleep'}, ${r.arrivals ?? 'closed'}-loop arrivals): throughput and server emission lag${r.pacing === 'poll' || r.pacing === 'spin' ? `; with ${r.pacing} pacing the thread stays busy while streams are dense, so its µs/event is an upper bound` : ''}`,
     ['streams', 'open (server)', 'in flight (client mean)', 'offered/s', 'started/s', 'dropped', 'SSE events/s', 'streams/s', 'lag p50 ms', 'lag p99 ms', 'lag p99.9 ms', 'lag max ms', 'server µs/event', 'server busy', 'bare uWS µs/write', 'bare busy', 'load gen busy', 'errors'],
     r.levels.map((l) => [
       l.concurrency === l.requested ? l.concurrency : `${l.concurrency} (asked ${l.requested})`,

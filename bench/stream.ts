@@ -31,7 +31,7 @@ export interface StreamOptions {
   /** Sample the server thread's allocations in each realistic window (`--alloc-profile`). */
   readonly allocProfile: boolean;
   readonly raw: boolean;
-  /** The simulator's `pacing` at realistic speed: poll (the default) for lag, sleep for CPU per event. */
+  /** The simulator's `pacing` at realistic speed: spin (the default) or poll for lag, sleep for CPU per event. */
   readonly pacing: 'poll' | 'spin' | 'sleep';
   /**
    * How the realistic levels start requests in the window: open-loop arrivals at the rate that

@@ -44,7 +44,7 @@ describe('resolveConfig defaults', () => {
       timing: 'profile',
       speed: 1,
       headersAt: 'accept',
-      pacing: 'poll',
+      pacing: 'spin',
       stalledStreamTimeoutMs: 30_000,
       lateEmissionMs: 10,
       overrideHeaders: true,

@@ -51,9 +51,9 @@ export const configSchema = z
       .default('accept')
       .describe('When a stream\'s status and headers go out: on accept (as providers do) or with the first token (so a load tool\'s time-to-first-byte equals TTFT).'),
     pacing: z
-      .enum(['poll', 'spin', 'sleep'])
-      .default('poll')
-      .describe('How a server thread waits for a stream\'s next event: poll turns the event loop without sleeping while an event is due within about 1 ms (sub-millisecond emission; the thread runs hot while streams are dense); spin polls and also busy-waits for an event due within 0.1 ms instead of taking another turn of the loop (at most 0.4 ms at a time, and not while the thread is behind); sleep waits on a 1 ms timer (idle stays idle; events go out 1–2 ms late).'),
+      .enum(['spin', 'poll', 'sleep'])
+      .default('spin')
+      .describe('How a server thread waits for a stream\'s next event: spin turns the event loop without sleeping while an event is due within about 1 ms and, between turns, busy-waits for an event due within 0.1 ms (at most 0.4 ms at a time, and not while the thread is behind); poll only turns the loop; both keep the thread busy while streams are dense, for sub-millisecond emission; sleep waits on a 1 ms timer (idle stays idle; events go out 1–2 ms late).'),
     profiles: z.string().min(1).optional().describe('Path to a latency profiles file (JSON or YAML) that replaces the built-in profiles.'),
     stalledStreamTimeoutMs: z
       .number()
