@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: one process runs every section and prints every figure. Servers run in worker
  * threads (one uWS thread each), the load generator in this main thread, so on a two-core machine
- * each gets a core. Results go to bench/results/latest.json (and --json FILE); the lag chart to
- * bench/results/lag-vs-concurrency.svg.
+ * each gets a core. Results go to bench/results/latest.json and the lag chart to
+ * bench/results/lag-vs-concurrency.svg, or with --json FILE to FILE alone.
  *
  *   node dist/bench/run.js [--only nonstream,stream,micro,policy,scaling] [--quick] [--concurrency 1000,2000]
  *                          [--duration S] [--seed N] [--json out.json] [--profile] [--alloc-profile] [--wait-quiet S]
@@ -27,6 +27,7 @@ import { CHART_FILE, RESULTS_DIR, writeLagChart } from './chart.js';
 import { runMicro, type MicroResult } from './micro.js';
 import { runPolicyCost, type PolicyCostResult } from './policy-cost.js';
 import { runScaling, scalingLevels, type ScalingResult } from './scaling.js';
+import { runStreamScaling, type StreamScalingResult } from './stream-scaling.js';
 import { runNonStream, type NonStreamResult } from './nonstream.js';
 import { packageRoot } from '../src/package-root.js';
 import { runStream, type StreamResult } from './stream.js';
@@ -61,6 +62,7 @@ export interface BenchResults {
   readonly micro?: readonly MicroResult[];
   readonly policy?: PolicyCostResult;
   readonly scaling?: ScalingResult;
+  readonly streamScaling?: StreamScalingResult;
   readonly targets: readonly TargetVerdict[];
 }
 
@@ -351,6 +353,7 @@ async function main(): Promise<void> {
   let micro: MicroResult[] | undefined;
   let policy: PolicyCostResult | undefined;
   let scaling: ScalingResult | undefined;
+  let streamScaling: StreamScalingResult | undefined;
   try {
     if (flags.only.includes('nonstream')) {
       nonstream = await runNonStream(inspector, {
@@ -412,6 +415,36 @@ async function main(): Promise<void> {
           ['server threads', 'load generator workers', 'req/s', 'efficiency', 'server CPU µs/req', 'pinned'],
           scaling.levels.map((l) => [l.threads, l.loadWorkers, l.reqPerSec, pct(l.efficiency), fmt(l.serverCpuUsPerReq), l.pinned ? 'yes' : 'no']),
         );
+        await beforePhase('stream scaling');
+        streamScaling = await runStreamScaling({
+          seed: flags.seed,
+          cores: meta.cores,
+          windowS: flags.durationS ?? (flags.quick ? 3 : 10),
+          settleS: flags.quick ? 1 : 2,
+          rawPerThread: 200,
+          realisticPerThread: 1000,
+        });
+        printTable(
+          `Thread scaling: streaming chat, the simulator's threads on the last N cores, one load process per core on the first ones; raw at speed 0 with ${streamScaling.rawPerThread} streams per thread, realistic at speed 1 with ${streamScaling.realisticPerThread} per thread (open loop), ${streamScaling.windowS} s per phase`,
+          ['server threads', 'load processes', 'raw streams', 'raw events/s', 'efficiency', 'server µs/event', 'realistic streams', 'realistic events/s', 'lag p50 ms', 'lag p99 ms', 'lag p99.9 ms', 'dropped', 'load gen busy (max)', 'errors', 'pinned'],
+          streamScaling.levels.map((l) => [
+            l.threads,
+            l.loadProcesses,
+            l.raw.streams,
+            l.raw.eventsPerSec,
+            pct(l.raw.efficiency),
+            fmt(l.raw.serverUsPerEvent),
+            l.realistic.streams,
+            l.realistic.eventsPerSec,
+            fmt(l.realistic.lagP50Ms),
+            fmt(l.realistic.lagP99Ms),
+            fmt(l.realistic.lagP999Ms),
+            l.realistic.dropped,
+            pct(Math.max(l.raw.maxClientElu, l.realistic.maxClientElu)),
+            l.raw.errors + l.realistic.errors,
+            l.pinned ? 'yes' : 'no',
+          ]),
+        );
       }
     }
   } finally {
@@ -427,18 +460,25 @@ async function main(): Promise<void> {
     ...(micro ? { micro } : {}),
     ...(policy ? { policy } : {}),
     ...(scaling ? { scaling } : {}),
+    ...(streamScaling ? { streamScaling } : {}),
   };
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
   printProfiles(results);
   printAllocations(results);
   printTargets(results.targets);
 
-  mkdirSync(RESULTS_DIR(), { recursive: true });
   const text = JSON.stringify(results, null, 2) + '\n';
+  // A run sent elsewhere (an A/B round, a scratch measurement) leaves the run of record and its
+  // chart alone: an A/B round's partial results were once committed as latest.json by mistake.
+  if (flags.json !== undefined) {
+    writeFileSync(flags.json, text);
+    progress(`done in ${fmt((performance.now() - started) / 1000, 0)} s; results in ${flags.json} (${join(RESULTS_DIR(), 'latest.json')} left as it was)`);
+    return;
+  }
+  mkdirSync(RESULTS_DIR(), { recursive: true });
   writeFileSync(join(RESULTS_DIR(), 'latest.json'), text);
-  if (flags.json !== undefined) writeFileSync(flags.json, text);
   if (stream !== undefined && writeLagChart(results)) progress(`wrote ${CHART_FILE()}`);
-  progress(`done in ${fmt((performance.now() - started) / 1000, 0)} s; results in ${join(RESULTS_DIR(), 'latest.json')}${flags.json ? ` and ${flags.json}` : ''}`);
+  progress(`done in ${fmt((performance.now() - started) / 1000, 0)} s; results in ${join(RESULTS_DIR(), 'latest.json')}`);
 }
 
 main().then(

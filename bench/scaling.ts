@@ -39,7 +39,7 @@ export function scalingLevels(cores: number): number[] {
 }
 
 /** `taskset -pc LIST TID` for each thread; false when taskset is missing. */
-function pin(tids: readonly number[], cpus: string): boolean {
+export function pin(tids: readonly number[], cpus: string): boolean {
   let ok = true;
   for (const tid of tids) ok = spawnSync('taskset', ['-pc', cpus, String(tid)]).status === 0 && ok;
   return ok;

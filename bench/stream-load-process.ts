@@ -45,11 +45,14 @@ export class LoadProcess {
     });
   }
 
-  /** Starts the process and ramps it up to `options.concurrency` connections (closed loop). */
-  static async start(options: StreamLoadOptions, timeoutMs: number): Promise<LoadProcess> {
+  /**
+   * Starts the process and ramps it up to `options.concurrency` connections (closed loop). `cpu`:
+   * the core it is pinned to (the thread-scaling section runs one process per load core).
+   */
+  static async start(options: StreamLoadOptions, timeoutMs: number, cpu = 0): Promise<LoadProcess> {
     // Advanced serialization keeps NaN (an empty window's figures) that JSON would turn into null.
     const child = fork(CHILD_SCRIPT, [], { execArgv: CHILD_ARGV, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    if (child.pid !== undefined) spawnSync('taskset', ['-apc', '0', String(child.pid)], { stdio: 'ignore' });
+    if (child.pid !== undefined) spawnSync('taskset', ['-apc', String(cpu), String(child.pid)], { stdio: 'ignore' });
     const load = new LoadProcess(child);
     load.idleHeapUsed = (await load.status(true)).heapUsed;
     const { request, ...rest } = options;
