@@ -76,6 +76,16 @@ function mixedLengthBody(inputs: readonly EmbedInput[], serverThreads: number): 
   return results.some((r) => r instanceof Promise) ? Promise.all(results.map((r) => Promise.resolve(r))).then(list) : list(results as EmbeddingResult[]);
 }
 
+/**
+ * The embedding model an embedding method on `path` serves: one of the table's, or, for an id
+ * outside it, gemini-embedding-001's sizes, unless strictModels makes that id the API's 404.
+ */
+export function embeddingModelFor(ctx: ThreadContext, path: ModelPath, method: string): EmbeddingModel | GeminiError {
+  const known = EMBEDDING_MODELS.get(path.model);
+  if (known === undefined && ctx.config.strictModels) return modelNotFound(path.model, path.apiVersion, method);
+  return known ?? DEFAULT_EMBEDDING_MODEL;
+}
+
 function inputFor(req: EmbedRequest, model: EmbeddingModel, field: string, request: RequestName): EmbedInput | GeminiError {
   const dims = req.outputDimensionality ?? model.defaultDims;
   if (dims > model.maxDims) return ruleViolation(request, `${field}output_dimensionality`, `output_dimensionality must be at most ${model.maxDims} for this model.`);
@@ -102,11 +112,8 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
     requests = [parsed.body];
   }
 
-  const known = EMBEDDING_MODELS.get(path.model);
-  if (known === undefined && ctx.config.strictModels) {
-    return geminiErrorReply(route, modelNotFound(path.model, path.apiVersion, method), 'model_not_found', OTHER_MODEL);
-  }
-  const model = known ?? DEFAULT_EMBEDDING_MODEL;
+  const model = embeddingModelFor(ctx, path, method);
+  if ('code' in model) return geminiErrorReply(route, model, 'model_not_found', OTHER_MODEL);
   const request: RequestName = batch ? 'BatchEmbedContentsRequest' : 'EmbedContentRequest';
   const inputs: EmbedInput[] = [];
   for (let i = 0; i < requests.length; i++) {

@@ -13,7 +13,7 @@ import type { ModelPath } from './path.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, JSON_TYPE, queryOf } from './reply.js';
 
 const GENERATE_METHODS = ['generateContent', 'countTokens', 'createCachedContent', 'batchGenerateContent'] as const;
-const EMBED_METHODS = ['embedContent', 'batchEmbedContents', 'countTokens'] as const;
+const EMBED_METHODS = ['embedContent', 'batchEmbedContents', 'countTokens', 'asyncBatchEmbedContent'] as const;
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;

@@ -4,7 +4,7 @@
  */
 import { safeDecode } from '../path-segment.js';
 
-export const GEMINI_METHODS = ['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents', 'batchGenerateContent'] as const;
+export const GEMINI_METHODS = ['generateContent', 'streamGenerateContent', 'countTokens', 'embedContent', 'batchEmbedContents', 'batchGenerateContent', 'asyncBatchEmbedContent'] as const;
 export type GeminiMethod = (typeof GEMINI_METHODS)[number];
 
 export interface ModelPath {

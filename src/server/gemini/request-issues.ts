@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { invalidArgument, type GeminiError } from './errors.js';
 
 /** The request message a route validates, named in rule-violation messages. */
-export type RequestName = 'GenerateContentRequest' | 'CountTokensRequest' | 'EmbedContentRequest' | 'BatchEmbedContentsRequest' | 'BatchGenerateContentRequest';
+export type RequestName = 'GenerateContentRequest' | 'CountTokensRequest' | 'EmbedContentRequest' | 'BatchEmbedContentsRequest' | 'BatchGenerateContentRequest' | 'AsyncBatchEmbedContentRequest';
 
 const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 

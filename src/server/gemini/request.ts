@@ -1,6 +1,6 @@
 /**
- * Gemini request validation: generateContent (and its stream), countTokens and the embedding
- * methods. Unknown fields are accepted (SDKs add fields faster than a simulator follows); known
+ * Gemini request validation: generateContent (and its stream), countTokens, the embedding methods
+ * and the batch creates. Unknown fields are accepted (SDKs add fields faster than a simulator follows); known
  * fields are checked as the API checks them. Field names are accepted in camelCase or snake_case,
  * as the API's proto-JSON parser accepts both (Google's curl examples use `system_instruction`).
  */
@@ -142,10 +142,11 @@ const batchEmbedRequest = camel(z.looseObject({ requests: z.array(embedRequest).
 export const MAX_BATCH_REQUESTS = 100_000;
 
 /**
- * `batchGenerateContent`'s body. Each inline `request` is a GenerateContentRequest checked when it
- * is answered, as the API checks them while processing: a bad one is that request's error.
+ * The body of `batchGenerateContent` and of `asyncBatchEmbedContent`, which differ only in what
+ * each inline `request` is (a GenerateContentRequest or an EmbedContentRequest). Each is checked
+ * when it is answered, as the API checks them while processing: a bad one is that request's error.
  */
-const batchGenerateRequest = camel(
+const batchRequest = camel(
   z.looseObject({
     batch: camel(
       z.looseObject({
@@ -169,7 +170,7 @@ export type GenerateRequest = z.output<typeof generateRequest>;
 export type CountTokensRequest = z.output<typeof countTokensRequest>;
 export type EmbedRequest = z.output<typeof embedRequest>;
 export type BatchEmbedRequest = z.output<typeof batchEmbedRequest>;
-export type BatchGenerateRequest = z.output<typeof batchGenerateRequest>;
+export type BatchRequest = z.output<typeof batchRequest>;
 export type FunctionDeclaration = z.output<typeof functionDeclaration>;
 
 /** The JSON MIME types generationConfig.responseMimeType may name. */
@@ -313,12 +314,15 @@ export function parseBatchEmbedRequest(input: unknown): Parsed<BatchEmbedRequest
   return ok(parsed.data);
 }
 
-export function parseBatchGenerateRequest(input: unknown): Parsed<BatchGenerateRequest> {
+/** The request message of a batch create, named in its 400s. */
+export type BatchRequestName = 'BatchGenerateContentRequest' | 'AsyncBatchEmbedContentRequest';
+
+export function parseBatchRequest(input: unknown, request: BatchRequestName): Parsed<BatchRequest> {
   if (!isMessage(input)) return fail(ROOT_NOT_OBJECT);
-  const parsed = parseReportingInput(batchGenerateRequest, input);
-  if (!parsed.success) return fail(issueToGeminiError(parsed.error.issues[0]!, 'BatchGenerateContentRequest'));
+  const parsed = parseReportingInput(batchRequest, input);
+  if (!parsed.success) return fail(issueToGeminiError(parsed.error.issues[0]!, request));
   const source = parsed.data.batch.inputConfig;
   const sources = (source.requests === undefined ? 0 : 1) + (source.fileName === undefined ? 0 : 1);
-  if (sources !== 1) return fail(ruleViolation('BatchGenerateContentRequest', 'batch.input_config.source', sources === 0 ? "required oneof field 'source' must have one initialized field" : "oneof field 'source' is already set. Cannot set 'file_name'"));
+  if (sources !== 1) return fail(ruleViolation(request, 'batch.input_config.source', sources === 0 ? "required oneof field 'source' must have one initialized field" : "oneof field 'source' is already set. Cannot set 'file_name'"));
   return ok(parsed.data);
 }

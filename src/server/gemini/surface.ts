@@ -25,7 +25,7 @@ import { foreignOwner } from '../peers.js';
 /** What the model routes read: the path (model and method), the key (header or `?key=`), and the method for errors. */
 const EMBED_METHOD = /:(batchEmbedContents|embedContent)(\?|$)/;
 /** A batch's requests are counted when each is answered, after the create has replied. */
-const BATCH_METHOD = /:batchGenerateContent(\?|$)/;
+const BATCH_METHOD = /:(batchGenerateContent|asyncBatchEmbedContent)(\?|$)/;
 // `host`: a `fileData` URI on this server's own host names one of its files (`./files.ts`).
 const GEMINI_FIELDS: readonly RequestField[] = ['method', 'url', 'query', 'x-goog-api-key', 'authorization', 'host'];
 
@@ -56,7 +56,9 @@ function modelMethod(ctx: ThreadContext, info: RequestInfo, body: string): Reply
     case 'batchEmbedContents':
       return embedRoute(ctx, info, body, path, true);
     case 'batchGenerateContent':
-      return createBatch(ctx, info, body, path);
+      return createBatch(ctx, info, body, path, 'generate');
+    case 'asyncBatchEmbedContent':
+      return createBatch(ctx, info, body, path, 'embed');
     default:
       return geminiErrorReply(
         'unrouted',
