@@ -262,6 +262,27 @@ describe('Gemini embedding batches at realistic speed', () => {
   });
 });
 
+describe('Gemini embedding batches take their seeded time', () => {
+  // Each vector takes 100–600 ms to compute; the batch ends when its slowest would have been.
+  const profiles = oneProfileFile(200, 1);
+  const one = useSimulator({ speed: 1, seed: 5, profiles });
+  const same = useSimulator({ speed: 1, seed: 5, profiles });
+  const other = useSimulator({ speed: 1, seed: 6, profiles });
+
+  it('runs as long on two servers with the same seed, and another seed draws another time', async () => {
+    const run = async (url: string): Promise<number> => {
+      const ai = clientAt(url);
+      const created = await ai.batches.createEmbeddings({ model: MODEL, src: { inlinedRequests: { contents: ['a', 'b', 'c', 'd', 'e'] } } });
+      const batch = await done(ai, created.name!);
+      return Date.parse(batch.endTime!) - Date.parse(batch.createTime!);
+    };
+    const [a, b, c] = await Promise.all([run(one().url), run(same().url), run(other().url)]);
+    expect(a).toBeGreaterThanOrEqual(100);
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+  });
+});
+
 describe('Gemini embedding batches across server threads', () => {
   const sim = useSimulator({ threads: 2, seed: 12 });
   // `connection: close`: a new connection per request, spread over the threads by the kernel.
