@@ -25,7 +25,7 @@ describe('owner ids', () => {
     for (let slot = 0; slot < 256; slot++) {
       const id = ownedId(rng, 'resp_', 48, slot);
       expect(id).toMatch(/^resp_[A-Za-z0-9]{48}$/);
-      expect(ownerOf(id, 256)).toBe(slot);
+      expect(ownerOf(id, 256, 'mixed')).toBe(slot);
     }
     const ids = Array.from({ length: 50 }, () => ownedId(rng, 'conv_', 48, 0));
     expect(new Set(ids.map((id) => id.slice(-2))).size).toBeGreaterThan(40);
@@ -34,12 +34,36 @@ describe('owner ids', () => {
   });
 
   it('name no thread for an id too short, with other characters, or past the thread count', () => {
-    expect(ownerOf('abc', 4)).toBeUndefined();
-    expect(ownerOf('resp_abc-_', 4)).toBeUndefined();
-    expect(ownerOf('resp_ABCDéA', 4)).toBeUndefined();
+    expect(ownerOf('abc', 4, 'mixed')).toBeUndefined();
+    expect(ownerOf('resp_abc-_', 4, 'mixed')).toBeUndefined();
+    expect(ownerOf('resp_ABCDéA', 4, 'mixed')).toBeUndefined();
     const id = ownedId(new SeededRandom(1), 'resp_', 48, 3);
-    expect(ownerOf(id, 3)).toBeUndefined();
-    expect(ownerOf(id, 4)).toBe(3);
+    expect(ownerOf(id, 3, 'mixed')).toBeUndefined();
+    expect(ownerOf(id, 4, 'mixed')).toBe(3);
+  });
+
+  it('name their owner in lowercase letters and digits, as Gemini\'s ids are, for every slot, and look random', () => {
+    const rng = new SeededRandom(3);
+    for (let slot = 0; slot < 256; slot++) {
+      const id = ownedId(rng, '', 36, slot, 'lower');
+      expect(id).toMatch(/^[a-z0-9]{36}$/);
+      expect(ownerOf(id, 256, 'lower')).toBe(slot);
+    }
+    const ids = Array.from({ length: 50 }, () => ownedId(rng, '', 40, 0, 'lower'));
+    expect(new Set(ids.map((id) => id.slice(-2))).size).toBeGreaterThan(40);
+    expect(ids.filter((id) => id.slice(-2) === id.slice(-4, -2)).length).toBeLessThan(3);
+    // Seeded: the same source draws the same ids.
+    expect(ownedId(new SeededRandom(5), '', 40, 1, 'lower')).toBe(ownedId(new SeededRandom(5), '', 40, 1, 'lower'));
+  });
+
+  it('are read in the digits the route names: a lowercase id is base-62 digits too, naming another owner there', () => {
+    const rng = new SeededRandom(4);
+    const ids = Array.from({ length: 64 }, (_, slot) => ownedId(rng, '', 40, slot, 'lower'));
+    expect(ids.map((id) => ownerOf(id, 64, 'lower'))).toEqual(ids.map((_, slot) => slot));
+    expect(ids.filter((id, slot) => ownerOf(id, 64, 'mixed') === slot).length).toBeLessThan(4);
+    // Capitals are no lowercase digits; nor is an OpenAI id's dash.
+    expect(ownerOf('abcdEFGH', 4, 'lower')).toBeUndefined();
+    expect(ownerOf('file-ab-c', 4, 'lower')).toBeUndefined();
   });
 });
 

@@ -79,11 +79,15 @@ const ID_CODES = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
  */
 const ID_SCRATCH = Buffer.allocUnsafe(128);
 
-/** Base-62 digits one 32-bit draw yields (62^5 < 2^32); the slight bias of the top digit does not matter for ids. */
+/** Digits one 32-bit draw yields in base 62 or less (62^5 < 2^32); the slight bias of the top digit does not matter for ids. */
 const DIGITS_PER_DRAW = 5;
 
-/** Provider-style random id (`chatcmpl-…`, `call_…`), drawn from the request's seeded source. */
-export function randomId(rng: SeededRandom, prefix: string, length: number): string {
+/**
+ * Provider-style random id (`chatcmpl-…`, `call_…`), drawn from the request's seeded source;
+ * `codes`: the digits as bytes, at most 62 of them (`./owner-ids.ts` draws Gemini's lowercase ids).
+ */
+export function randomId(rng: SeededRandom, prefix: string, length: number, codes: Buffer = ID_CODES): string {
+  const base = codes.length;
   const bytes = prefix.length + length <= ID_SCRATCH.length ? ID_SCRATCH : Buffer.allocUnsafe(prefix.length + length);
   let at = bytes.write(prefix, 0, 'latin1');
   // Five digits per draw rather than one: ids are drawn several times per request.
@@ -91,8 +95,8 @@ export function randomId(rng: SeededRandom, prefix: string, length: number): str
     let u = rng.nextUint32();
     const digits = Math.min(DIGITS_PER_DRAW, length - i);
     for (let d = 0; d < digits; d++) {
-      bytes[at++] = ID_CODES[u % 62]!;
-      u = Math.floor(u / 62);
+      bytes[at++] = codes[u % base]!;
+      u = Math.floor(u / base);
     }
   }
   return bytes.toString('latin1', 0, at);

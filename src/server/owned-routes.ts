@@ -74,7 +74,7 @@ export const OWNED_ROUTES = Object.keys(OWNED) as OwnedRoute[];
 export function ownedRoute(ctx: ThreadContext, route: OwnedRoute, ownerOf?: (info: RequestInfo, body: string) => number | undefined): PostHandler {
   const local = OWNED[route];
   return (info, body) => {
-    const owner = ownerOf === undefined ? foreignOwner(ctx, safeDecode(info.params[0] ?? '')) : ownerOf(info, body);
+    const owner = ownerOf === undefined ? foreignOwner(ctx, safeDecode(info.params[0] ?? ''), 'mixed') : ownerOf(info, body);
     if (owner === undefined) return local(ctx, info, body);
     return ctx.peers!.ask(owner, { kind: 'route', route, info, body }).then((answer) => {
       throwIfFailed(answer, `the object of ${route}`);

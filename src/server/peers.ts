@@ -8,7 +8,7 @@
  * client's case), stays local. With one thread (`peers` null) everything is local.
  */
 import type { RequestInfo } from './http-exchange.js';
-import { ownerOf } from './owner-ids.js';
+import { ownerOf, type IdDigits } from './owner-ids.js';
 import type { JsonReply, ReplyMeta } from './reply.js';
 import type { ThreadContext } from './thread-context.js';
 import type { InputTurn } from './openai/responses-request.js';
@@ -167,11 +167,15 @@ export function ownSlot(ctx: ThreadContext): number {
   return ctx.peers?.slot ?? 0;
 }
 
-/** The thread holding `id` when that is another thread this one can ask; undefined when it is this one, or no thread's. */
-export function foreignOwner(ctx: ThreadContext, id: string): number | undefined {
+/**
+ * The thread holding `id` when that is another thread this one can ask; undefined when it is this
+ * one, or no thread's. `digits`: the API's, which the caller knows and the id cannot tell
+ * (`./owner-ids.ts`): `'lower'` for Gemini's resource ids, `'mixed'` for the rest.
+ */
+export function foreignOwner(ctx: ThreadContext, id: string, digits: IdDigits): number | undefined {
   const peers = ctx.peers;
   if (peers === null) return undefined;
-  const owner = ownerOf(id, peers.threads);
+  const owner = ownerOf(id, peers.threads, digits);
   return owner === peers.slot ? undefined : owner;
 }
 
@@ -217,13 +221,13 @@ export function gatherForeignState(ctx: ThreadContext, previous: string | null, 
     if (q === undefined) queries.set(owner, (q = { previous: null, refs: [], conversation: null }));
     return q;
   };
-  const previousOwner = previous === null ? undefined : foreignOwner(ctx, previous);
+  const previousOwner = previous === null ? undefined : foreignOwner(ctx, previous, 'mixed');
   if (previousOwner !== undefined) queryFor(previousOwner).previous = previous;
   for (const ref of refs) {
-    const owner = foreignOwner(ctx, ref);
+    const owner = foreignOwner(ctx, ref, 'mixed');
     if (owner !== undefined) queryFor(owner).refs.push(ref);
   }
-  const conversationOwner = conversation === null ? undefined : foreignOwner(ctx, conversation);
+  const conversationOwner = conversation === null ? undefined : foreignOwner(ctx, conversation, 'mixed');
   if (conversationOwner !== undefined) queryFor(conversationOwner).conversation = conversation;
   if (queries.size === 0) return undefined;
   return Promise.all([...queries].map(([owner, q]) => peers.ask(owner, { kind: 'context', ...q }).then((answer) => [owner, q, answer] as const))).then((answers) => {

@@ -90,7 +90,7 @@ export function resolveFileRefs(ctx: ThreadContext, refs: readonly FileRef[], lo
   const byOwner = new Map<number, string[]>();
   for (const { id } of refs) {
     if (views.has(id)) continue;
-    const owner = foreignOwner(ctx, id);
+    const owner = foreignOwner(ctx, id, 'mixed');
     if (owner === undefined) views.set(id, fileView(ctx, id));
     else if (localOnly) views.set(id, UNASKED);
     else {

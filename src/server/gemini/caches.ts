@@ -245,7 +245,7 @@ export function cacheView(ctx: ThreadContext, name: string): GeminiCacheView | n
 
 /** The cache a generate request names: this thread's, or its owner's answer. */
 export function findCache(ctx: ThreadContext, name: string): GeminiCacheView | null | Promise<GeminiCacheView | null> {
-  const owner = foreignOwner(ctx, idOf(name));
+  const owner = foreignOwner(ctx, idOf(name), 'mixed');
   if (owner === undefined) return cacheView(ctx, name);
   return ctx.peers!.ask(owner, { kind: 'gemini_cache', name }).then((answer) => {
     throwIfFailed(answer, 'the cached content');

@@ -365,7 +365,8 @@ export function fileRouteOwner(ctx: ThreadContext, info: RequestInfo): number | 
 /** The thread to run an upload request on: a chunk's session's, or for a `start` the named file's; undefined for this one. */
 export function uploadOwner(ctx: ThreadContext, info: RequestInfo, body: string): number | undefined {
   const session = uploadIdOf(info);
-  if (session !== '') return foreignOwner(ctx, session);
+  // An upload id is no resource name: the API's are mixed-case (and longer), so this one's digits are base 62.
+  if (session !== '') return foreignOwner(ctx, session, 'mixed');
   const name = startName(body);
   return name === undefined ? undefined : foreignFileOwner(ctx, name);
 }

@@ -131,7 +131,7 @@ export const geminiSurface: Surface = {
     getRoute(app, 'del', '/v1beta/files/:id', 1, errors, (info) => fileDelete(info, ''));
     // Batches (`./batches.ts`), created on a model; one batch's routes run on the thread that holds it.
     const batches = listRoute(ctx, 'gemini_batches');
-    const batchOwner = (info: RequestInfo): number | undefined => foreignOwner(ctx, routeBatchId(info));
+    const batchOwner = (info: RequestInfo): number | undefined => foreignOwner(ctx, routeBatchId(info), 'mixed');
     const batchGet = ownedRoute(ctx, 'gemini_batch_get', batchOwner);
     const batchCancel = ownedRoute(ctx, 'gemini_batch_cancel', batchOwner);
     const batchDelete = ownedRoute(ctx, 'gemini_batch_delete', batchOwner);

@@ -334,7 +334,7 @@ export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string)
     if (lines !== null) setImmediate(() => answerSlice(ctx, b, info));
     return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: JSON.stringify(batchObject(ctx, b)), delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
   };
-  const owner = foreignOwner(ctx, fileId);
+  const owner = foreignOwner(ctx, fileId, 'mixed');
   if (owner === undefined) return start(fileContent(ctx, fileId));
   return ctx.peers!.ask(owner, { kind: 'file_content', id: fileId }).then((answer) => {
     throwIfFailed(answer, 'the input file');

@@ -212,7 +212,7 @@ export function streamStoredResponse(ctx: ThreadContext, info: RequestInfo): Rep
   const after = startingAfter(info.query);
   if (typeof after !== 'number') return openAIErrorReply(requestId, ROUTE, after, 'invalid_request', OTHER_MODEL);
   const id = safeDecode(info.params[0] ?? '');
-  const owner = foreignOwner(ctx, id);
+  const owner = foreignOwner(ctx, id, 'mixed');
   if (owner === undefined) return resumedStream(requestId, id, after, localView(ctx, id), Date.now());
   return ctx.peers!.ask(owner, { kind: 'response_stream', id }).then((answer) => {
     throwIfFailed(answer, 'the response to stream');
