@@ -218,6 +218,7 @@ describe('stored objects across server threads', () => {
     const ai = () => new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: sim().url, headers: { connection: 'close' } } });
     const text = Array.from({ length: 150 }, (_, i) => `Clause ${i}: parcels arrive within five working days.`).join('\n');
     const cache = await ai().caches.create({ model: 'gemini-2.5-flash', config: { contents: [{ role: 'user', parts: [{ text }] }] } });
+    expect(cache.name).toMatch(/^cachedContents\/[a-z0-9]{40}$/);
     const tokens = cache.usageMetadata!.totalTokenCount!;
     const answers = await times(SPREAD, () => ai().models.generateContent({ model: 'gemini-2.5-flash', contents: 'How fast?', config: { cachedContent: cache.name! } }));
     expect(answers.map((r) => r.usageMetadata!.cachedContentTokenCount)).toEqual(Array(SPREAD).fill(tokens));
@@ -232,6 +233,33 @@ describe('stored objects across server threads', () => {
     await ai().caches.delete({ name: cache.name! });
     const gone = await times(SPREAD, () => ai().caches.get({ name: cache.name! }).then(() => 200, (err: { status: number }) => err.status));
     expect(gone).toEqual(Array(SPREAD).fill(403));
+  });
+
+  it('gives Gemini files, caches and batches lowercase ids, and gets and deletes each from either thread', async () => {
+    const ai = () => new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: sim().url, headers: { connection: 'close' } } });
+    const text = Array.from({ length: 150 }, (_, i) => `Clause ${i}: parcels arrive within five working days.`).join('\n');
+    // SPREAD of each, created and then each read and deleted on a new connection: some on their
+    // owner's thread, the rest on the other, which must reach the owner.
+    const files = await times(SPREAD, () => ai().files.upload({ file: new Blob(['Parcels arrive within five working days.'], { type: 'text/plain' }) }));
+    const caches = await times(SPREAD, () => ai().caches.create({ model: 'gemini-2.5-flash', config: { contents: [{ role: 'user', parts: [{ text }] }] } }));
+    const batches = await times(SPREAD, () => ai().batches.create({ model: 'gemini-2.5-flash', src: [{ contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }] }));
+    const names = (made: readonly { name?: string }[]): string[] => made.map((m) => m.name!);
+    for (const name of names(files)) expect(name).toMatch(/^files\/[a-z0-9]{12}$/);
+    for (const name of names(caches)) expect(name).toMatch(/^cachedContents\/[a-z0-9]{40}$/);
+    for (const name of names(batches)) expect(name).toMatch(/^batches\/[a-z0-9]{36}$/);
+    // Made on both threads, and each id names the one that made it.
+    const idOf = (name: string): string => name.slice(name.indexOf('/') + 1);
+    expect(new Set(names([...caches, ...batches]).map((name) => ownerOf(idOf(name), 2, 'lower')))).toEqual(new Set([0, 1]));
+    expect(names(await times(SPREAD, (i) => ai().files.get({ name: files[i]!.name! })))).toEqual(names(files));
+    expect(names(await times(SPREAD, (i) => ai().caches.get({ name: caches[i]!.name! })))).toEqual(names(caches));
+    expect(names(await times(SPREAD, (i) => ai().batches.get({ name: batches[i]!.name! })))).toEqual(names(batches));
+    await times(SPREAD, (i) => ai().files.delete({ name: files[i]!.name! }));
+    await times(SPREAD, (i) => ai().caches.delete({ name: caches[i]!.name! }));
+    await times(SPREAD, (i) => ai().batches.delete({ name: batches[i]!.name! }));
+    const status = (p: Promise<unknown>): Promise<number> => p.then(() => 200, (err: { status: number }) => err.status);
+    expect(await times(SPREAD, (i) => status(ai().files.get({ name: files[i]!.name! })))).toEqual(Array(SPREAD).fill(403));
+    expect(await times(SPREAD, (i) => status(ai().caches.get({ name: caches[i]!.name! })))).toEqual(Array(SPREAD).fill(403));
+    expect(await times(SPREAD, (i) => status(ai().batches.get({ name: batches[i]!.name! })))).toEqual(Array(SPREAD).fill(404));
   });
 
   it('finds an Anthropic message batch and its results from any thread', async () => {

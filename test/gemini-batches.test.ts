@@ -40,7 +40,7 @@ describe('Gemini batches', () => {
       ],
       config: { displayName: 'colours' },
     });
-    expect(created.name).toMatch(/^batches\/[A-Za-z0-9]{20}$/);
+    expect(created.name).toMatch(/^batches\/[a-z0-9]{36}$/);
     expect(created).toMatchObject({ displayName: 'colours', model: `models/${MODEL}`, state: JobState.JOB_STATE_PENDING });
     expect(created.dest).toBeUndefined();
     const batch = await done(ai(), created.name!);
@@ -71,10 +71,15 @@ describe('Gemini batches', () => {
     expect(bad!.error).toMatchObject({ code: 3 });
     expect(bad!.error!.message).toContain('candidate_count');
     const raw = (await (await fetch(`${sim().url}/v1beta/${created.name}`, { headers: { 'x-goog-api-key': 'k' } })).json()) as {
+      name: string;
       done: boolean;
-      metadata: { '@type': string; batchStats: Record<string, string> };
+      metadata: { '@type': string; name: string; batchStats: Record<string, string> };
       response: { '@type': string };
     };
+    // The operation's name is the batch's, lowercase as the API's are.
+    expect(raw.name).toBe(created.name);
+    expect(raw.metadata.name).toBe(created.name);
+    expect(raw.name).toMatch(/^batches\/[a-z0-9]{36}$/);
     expect(raw.done).toBe(true);
     expect(raw.metadata['@type']).toBe('type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch');
     expect(raw.metadata.batchStats).toEqual({ requestCount: '2', successfulRequestCount: '1', failedRequestCount: '1', pendingRequestCount: '0' });
@@ -266,6 +271,7 @@ describe('Gemini batches across server threads', () => {
 
   it('finds a batch from any thread, to read, list, cancel and delete, and reads another thread\'s input file', async () => {
     const created = await ai().batches.create({ model: MODEL, src: [ask('Across threads.', 4)] });
+    expect(created.name).toMatch(/^batches\/[a-z0-9]{36}$/);
     await expect.poll(async () => (await ai().batches.get({ name: created.name! })).state).toBe(JobState.JOB_STATE_SUCCEEDED);
     const got = await times(SPREAD, () => ai().batches.get({ name: created.name! }));
     const texts = new Set(got.map((b) => textOf(b.dest!.inlinedResponses![0]!.response)));

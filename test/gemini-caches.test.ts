@@ -22,7 +22,7 @@ describe('Gemini cached contents', () => {
   it('creates a cache and reports it as the API does', async () => {
     const before = Date.now();
     const cache = await createCache({ ttl: '600s' });
-    expect(cache.name).toMatch(/^cachedContents\/[A-Za-z0-9]{12}$/);
+    expect(cache.name).toMatch(/^cachedContents\/[a-z0-9]{40}$/);
     expect(cache.model).toBe(`models/${MODEL}`);
     expect(cache.displayName).toBe('contract');
     expect(cache.usageMetadata!.totalTokenCount).toBeGreaterThan(1024);

@@ -68,8 +68,10 @@ export const OWNED_ROUTES = Object.keys(OWNED) as OwnedRoute[];
 /**
  * The handler of a route on one stored object (`params[0]` is its id): answered here when this
  * thread holds it, else by its owner. An owner that does not answer leaves it to this thread,
- * which answers the object's 404. `ownerOf`: where the owner is not named by the id's digits
- * (Gemini files), the other thread that holds the object, or undefined for this one.
+ * which answers the object's 404. Without `ownerOf`, the id's base-62 digits name the owner (an
+ * OpenAI or Anthropic id); Gemini's routes pass theirs (their ids are lowercase base 36, and a
+ * file's owner is a hash of its id): the other thread that holds the object, or undefined for
+ * this one.
  */
 export function ownedRoute(ctx: ThreadContext, route: OwnedRoute, ownerOf?: (info: RequestInfo, body: string) => number | undefined): PostHandler {
   const local = OWNED[route];

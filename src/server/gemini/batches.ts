@@ -17,9 +17,10 @@
  * the thread's store and its bound on running requests, as they share the API's `batches/` names,
  * list, cancel and delete.
  *
- * Kept by the server thread that created it, bounded like the other stores; its id names that
- * thread (`../owner-ids.ts`), and a request on another thread asks it (`../peers.ts`), as a batch
- * reads another thread's input file by asking for it.
+ * Kept by the server thread that created it, bounded like the other stores; its id (36 lowercase
+ * letters and digits, as the API's are) names that thread (`../owner-ids.ts`), and a request on
+ * another thread asks it (`../peers.ts`), as a batch reads another thread's input file by asking
+ * for it.
  */
 import { performance } from 'node:perf_hooks';
 import { OTHER_MODEL } from '../../metrics/counters.js';
@@ -29,7 +30,7 @@ import { answerBatchItem, batchItemInfo } from '../batch-item.js';
 import { isStackOverflow, replyAfter, type RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
-import { ownSlot, type ListedObject } from '../peers.js';
+import { foreignOwner, ownSlot, type ListedObject } from '../peers.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { geminiError, INTERNAL_ERROR, INVALID_JSON, invalidArgument, type GeminiError } from './errors.js';
@@ -54,6 +55,8 @@ const SLICE = 32;
 const SLICE_MS = 5;
 const PAGE_SIZE_MAX = 1000;
 const NAME_PREFIX = 'batches/';
+/** The API's: `batches/z2p8ksus4lyxt25rntl3fpd67p2niw4hfij5` in `@google/genai`'s (Python) tests. */
+const ID_LENGTH = 36;
 const CANCEL = ':cancel';
 const TOO_DEEP = 'The request body nests JSON arrays and objects too deeply to be processed.';
 
@@ -222,9 +225,14 @@ const fail = (e: GeminiError, kind: 'invalid_request' | 'not_found' | 'invalid_j
 const ok = (json: string): Reply => ({ kind: 'json', status: 200, contentType: JSON_TYPE, headers: geminiHeaders(0), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
 
 /** The batch id a `/v1beta/batches/{id}[:cancel]` route names. */
-export function routeBatchId(info: RequestInfo): string {
+function routeBatchId(info: RequestInfo): string {
   const name = safeDecode(info.params[0] ?? '');
   return name.endsWith(CANCEL) ? name.slice(0, -CANCEL.length) : name;
+}
+
+/** The other thread that holds the batch a `/v1beta/batches/{id}[:cancel]` route names, or undefined for this one. */
+export function batchRouteOwner(ctx: ThreadContext, info: RequestInfo): number | undefined {
+  return foreignOwner(ctx, routeBatchId(info), 'lower');
 }
 
 /** Whether a POST on `/v1beta/batches/{id}` is a cancel (`{id}:cancel`). */
@@ -317,7 +325,7 @@ export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string,
     const [source, fault] = ctx.reserveArrivals(bodies.length);
     const b: StoredBatch = {
       // The id names this thread, which keeps the batch (`../owner-ids.ts`).
-      id: ownedId(ctx.requestRng(undefined, ''), '', 20, ownSlot(ctx)),
+      id: ownedId(ctx.requestRng(undefined, ''), '', ID_LENGTH, ownSlot(ctx), 'lower'),
       seq: ctx.nextStoreSeq(),
       kind,
       model,

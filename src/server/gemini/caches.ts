@@ -10,8 +10,9 @@
  * `toolConfig`, nor use another model; an unknown or expired cache is 403 "CachedContent not found
  * (or permission denied)". Caches live until their `ttl` (default one hour) or `expireTime`.
  *
- * Kept by the server thread that created one, bounded like the OpenAI stores; its name names that
- * thread (`../owner-ids.ts`), and a request on another thread asks it (`../peers.ts`).
+ * Kept by the server thread that created one, bounded like the OpenAI stores; its id (40 lowercase
+ * letters and digits, as the API's are) names that thread (`../owner-ids.ts`), and a request on
+ * another thread asks it (`../peers.ts`).
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { BoundedStore } from '../bounded-store.js';
@@ -93,6 +94,8 @@ const registryFor = perThread(() => new CacheRegistry());
 
 const NAME_PREFIX = 'cachedContents/';
 const idOf = (name: string): string => (name.startsWith(NAME_PREFIX) ? name.slice(NAME_PREFIX.length) : name);
+/** The API's: `cachedContents/o239k1gxzz0juy9wqstndhncr85krehehf551hqh` in `@google/genai`'s (Python) tests. */
+const ID_LENGTH = 40;
 
 function cacheObject(c: StoredCache): Record<string, unknown> {
   return {
@@ -141,6 +144,11 @@ type Op = 'get' | 'update' | 'delete' | 'list';
 const route = 'gemini_caches';
 const fail = (e: GeminiError, kind: 'invalid_request' | 'not_found' | 'invalid_json' | 'authentication' | 'model_not_found'): Reply => geminiErrorReply(route, e, kind, OTHER_MODEL);
 const ok = (json: string): Reply => ({ kind: 'json', status: 200, contentType: JSON_TYPE, headers: geminiHeaders(0), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
+
+/** The other thread that holds the cache a `/v1beta/cachedContents/{id}` route names, or undefined for this one. */
+export function cacheRouteOwner(ctx: ThreadContext, info: RequestInfo): number | undefined {
+  return foreignOwner(ctx, safeDecode(info.params[0] ?? ''), 'lower');
+}
 
 /**
  * Every `/v1beta/cachedContents…` request on this thread but a create; `params[0]` is the cache id
@@ -215,7 +223,7 @@ function storeCache(ctx: ThreadContext, registry: CacheRegistry, fields: Record<
   const rng = ctx.requestRng(undefined, '');
   const c: StoredCache = {
     // The id names this thread, which keeps the cache (`../owner-ids.ts`).
-    id: ownedId(rng, '', 12, ownSlot(ctx)),
+    id: ownedId(rng, '', ID_LENGTH, ownSlot(ctx), 'lower'),
     seq: ctx.nextStoreSeq(),
     model,
     displayName: typeof fields.displayName === 'string' ? fields.displayName : typeof fields.display_name === 'string' ? fields.display_name : undefined,
@@ -245,7 +253,7 @@ export function cacheView(ctx: ThreadContext, name: string): GeminiCacheView | n
 
 /** The cache a generate request names: this thread's, or its owner's answer. */
 export function findCache(ctx: ThreadContext, name: string): GeminiCacheView | null | Promise<GeminiCacheView | null> {
-  const owner = foreignOwner(ctx, idOf(name), 'mixed');
+  const owner = foreignOwner(ctx, idOf(name), 'lower');
   if (owner === undefined) return cacheView(ctx, name);
   return ctx.peers!.ask(owner, { kind: 'gemini_cache', name }).then((answer) => {
     throwIfFailed(answer, 'the cached content');

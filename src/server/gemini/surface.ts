@@ -16,11 +16,10 @@ import { generateContent } from './generate.js';
 import { getGeminiModel, listGeminiModels } from './models.js';
 import { GEMINI_METHODS, parseModelPath } from './path.js';
 import { checkGeminiAuth, geminiErrorReply, queryOf } from './reply.js';
-import { createCachedContent } from './caches.js';
+import { cacheRouteOwner, createCachedContent } from './caches.js';
 import { listRoute, ownedRoute } from '../owned-routes.js';
 import { fileRouteOwner, isDownload, uploadOwner } from './files.js';
-import { createBatch, isCancel, routeBatchId } from './batches.js';
-import { foreignOwner } from '../peers.js';
+import { batchRouteOwner, createBatch, isCancel } from './batches.js';
 
 /** What the model routes read: the path (model and method), the key (header or `?key=`), and the method for errors. */
 const EMBED_METHOD = /:(batchEmbedContents|embedContent)(\?|$)/;
@@ -113,9 +112,10 @@ export const geminiSurface: Surface = {
     postRoute(app, '/v1beta/cachedContents', 0, errors, (info, body) => createCachedContent(ctx, info, body), GEMINI_FIELDS);
     const list = listRoute(ctx, 'cached_contents');
     getRoute(app, 'get', '/v1beta/cachedContents', 0, errors, (info) => list(info, ''));
-    const get = ownedRoute(ctx, 'gemini_cache_get');
-    const update = ownedRoute(ctx, 'gemini_cache_update');
-    const remove = ownedRoute(ctx, 'gemini_cache_delete');
+    const cacheOwner = (info: RequestInfo): number | undefined => cacheRouteOwner(ctx, info);
+    const get = ownedRoute(ctx, 'gemini_cache_get', cacheOwner);
+    const update = ownedRoute(ctx, 'gemini_cache_update', cacheOwner);
+    const remove = ownedRoute(ctx, 'gemini_cache_delete', cacheOwner);
     getRoute(app, 'get', '/v1beta/cachedContents/:id', 1, errors, (info) => get(info, ''));
     postRoute(app, '/v1beta/cachedContents/:id', 1, errors, update, GEMINI_FIELDS, 'patch');
     getRoute(app, 'del', '/v1beta/cachedContents/:id', 1, errors, (info) => remove(info, ''));
@@ -131,7 +131,7 @@ export const geminiSurface: Surface = {
     getRoute(app, 'del', '/v1beta/files/:id', 1, errors, (info) => fileDelete(info, ''));
     // Batches (`./batches.ts`), created on a model; one batch's routes run on the thread that holds it.
     const batches = listRoute(ctx, 'gemini_batches');
-    const batchOwner = (info: RequestInfo): number | undefined => foreignOwner(ctx, routeBatchId(info), 'mixed');
+    const batchOwner = (info: RequestInfo): number | undefined => batchRouteOwner(ctx, info);
     const batchGet = ownedRoute(ctx, 'gemini_batch_get', batchOwner);
     const batchCancel = ownedRoute(ctx, 'gemini_batch_cancel', batchOwner);
     const batchDelete = ownedRoute(ctx, 'gemini_batch_delete', batchOwner);
