@@ -61,7 +61,7 @@ describe('Gemini embedding batches', () => {
     const config = { outputDimensionality: 16, taskType: 'RETRIEVAL_DOCUMENT', title: 'Notes' };
     const texts = ['The tide comes in.', 'A hill at dusk.', 'The tide comes in.'];
     const created = await ai().batches.createEmbeddings({ model: MODEL, src: { inlinedRequests: { contents: texts, config } }, config: { displayName: 'tides' } });
-    expect(created.name).toMatch(/^batches\/[A-Za-z0-9]{20}$/);
+    expect(created.name).toMatch(/^batches\/[a-z0-9]{36}$/);
     expect(created).toMatchObject({ displayName: 'tides', model: `models/${MODEL}`, state: JobState.JOB_STATE_PENDING });
     expect(created.dest).toBeUndefined();
     const batch = await done(ai(), created.name!);
