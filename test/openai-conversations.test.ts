@@ -60,6 +60,29 @@ describe('Conversations API', () => {
     await expect(client().conversations.create({ metadata: { k: 'x'.repeat(513) } })).rejects.toMatchObject({ status: 400, param: 'metadata' });
   });
 
+  it('refuses items nested past 1,000 levels, on create, on add and from a response, and keeps the conversation as it was', async () => {
+    const nested = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const item = (depth: number): string => `{"type":"function_call_output","call_id":"call_1","output":"ok","extra":${nested(depth)}}`;
+    // The item is a level of its own, so 999 levels inside it make 1,000.
+    const c = await client().conversations.create({ items: [JSON.parse(item(999)) as never] });
+    // Raw bodies: the SDK's own JSON.stringify overflows this thread's stack at 20,000.
+    const post = async (path: string, body: string): Promise<{ status: number; message: string }> => {
+      const res = await fetch(`${sim().url}/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' }, body });
+      return { status: res.status, message: ((await res.json()) as { error: { message: string } }).error.message };
+    };
+    for (const depth of [1000, 20_000]) {
+      const refused = [
+        await post('/conversations', `{"items":[${item(depth)}]}`),
+        await post(`/conversations/${c.id}/items`, `{"items":[${item(depth)}]}`),
+        await post('/responses', `{"model":"${MODEL}","conversation":"${c.id}","input":[${item(depth)}]}`),
+      ];
+      for (const r of refused) expect(r).toEqual({ status: 400, message: 'The request body nests JSON arrays and objects too deeply to be processed.' });
+    }
+    const kept = (await client().conversations.items.list(c.id)).data;
+    expect(kept).toHaveLength(1);
+    expect(JSON.stringify(kept[0]).length).toBeGreaterThan(999 * 5);
+  });
+
   it('a response in a conversation counts its items as input, then adds its input and output to it', async () => {
     const c = await client().conversations.create({ items: [{ type: 'message', role: 'user', content: 'My parcel number is 48213 and it left Lisbon on Monday.' }] });
     const alone = await client().responses.create({ model: MODEL, input: 'Where is it now?' });

@@ -491,6 +491,9 @@ export function describeInternalError(err: unknown): string {
   return frames.length > 0 ? `${err.name} at ${frames.join(' < ')}` : err.name;
 }
 
+/** What a request nested too deep to process is told, in each provider's shape. */
+export const TOO_DEEP_MESSAGE = 'The request body nests JSON arrays and objects too deeply to be processed.';
+
 /**
  * V8's stack overflow. Parsing a body never overflows (JSON.parse is iterative), but the handlers
  * walk what it returns recursively (token counting, schemas, JSON.stringify); a body nested tens

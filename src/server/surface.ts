@@ -5,7 +5,7 @@
  */
 import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { ErrorKind } from '../metrics/counters.js';
-import type { RouteErrors } from './http-exchange.js';
+import { TOO_DEEP_MESSAGE, type RouteErrors } from './http-exchange.js';
 import type { JsonReply } from './reply.js';
 import type { ThreadContext } from './thread-context.js';
 
@@ -30,7 +30,7 @@ export function routeErrors(shape: SurfaceErrorShape, bodyLimitBytes: number): R
   return {
     tooLarge: () => ({ ...shape.reply(413, `Request body too large: the limit is ${bodyLimitBytes} bytes.`, 'body_too_large') }),
     internal: () => shape.reply(500, 'The server had an error while processing your request. Sorry about that!', 'internal'),
-    tooDeep: () => shape.reply(400, 'The request body nests JSON arrays and objects too deeply to be processed.', 'invalid_request'),
+    tooDeep: () => shape.reply(400, TOO_DEEP_MESSAGE, 'invalid_request'),
     shuttingDown: () => shape.reply(503, 'The server is shutting down; retry on a new connection.', 'shutting_down'),
   };
 }

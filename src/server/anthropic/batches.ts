@@ -23,7 +23,7 @@ import { safeDecode } from '../path-segment.js';
 import { ownSlot, type ListedObject } from '../peers.js';
 import { BatchRegistry } from '../batch-registry.js';
 import { answerBatchItem, batchItemInfo } from '../batch-item.js';
-import { isStackOverflow } from '../http-exchange.js';
+import { isStackOverflow, TOO_DEEP_MESSAGE } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { invalidJson, invalidRequest, type AnthropicError } from './errors.js';
@@ -112,7 +112,6 @@ function batchObject(b: StoredBatch, host: string): Record<string, unknown> {
 }
 
 const INTERNAL: AnthropicError = { status: 500, type: 'api_error', message: 'Internal server error' };
-const TOO_DEEP = 'The request body nests JSON arrays and objects too deeply to be processed.';
 
 /**
  * The request each batch entry stands for (the batch's own headers: key, version, betas),
@@ -122,7 +121,7 @@ const TOO_DEEP = 'The request body nests JSON arrays and objects too deeply to b
 function answerOne(ctx: ThreadContext, info: RequestInfo, b: StoredBatch, i: number, body: string): { line: string; ok: boolean; delayMs: number } {
   const customId = b.customIds[i]!;
   // The Messages handler answers a batch's request synchronously (another thread's files unasked).
-  const failed = (err: unknown): Reply => anthropicErrorReply(anthropicRequestId(ctx.requestRng(undefined, '')), 'anthropic_batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP) : INTERNAL, 'invalid_request', OTHER_MODEL);
+  const failed = (err: unknown): Reply => anthropicErrorReply(anthropicRequestId(ctx.requestRng(undefined, '')), 'anthropic_batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP_MESSAGE) : INTERNAL, 'invalid_request', OTHER_MODEL);
   const reply = answerBatchItem(ctx, b.source + i, () => createBatchMessage(ctx, batchItemInfo(info, b.fault + i), body), failed) as Reply;
   // A held, reset or cut reply (a chaos fault) is a failed request, as is a body that is not JSON (an empty 200).
   const errored = (): { line: string; ok: boolean; delayMs: number } => ({ line: erroredLine(customId, INTERNAL, anthropicRequestId(ctx.requestRng(undefined, ''))), ok: false, delayMs: 0 });

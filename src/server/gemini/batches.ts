@@ -27,7 +27,7 @@ import { OTHER_MODEL } from '../../metrics/counters.js';
 import { hashString, SeededRandom } from '../../timing/random.js';
 import { BatchRegistry } from '../batch-registry.js';
 import { answerBatchItem, batchItemInfo } from '../batch-item.js';
-import { isStackOverflow, replyAfter, type RequestInfo } from '../http-exchange.js';
+import { isStackOverflow, TOO_DEEP_MESSAGE, replyAfter, type RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
 import { foreignOwner, ownSlot, type ListedObject } from '../peers.js';
@@ -58,7 +58,6 @@ const NAME_PREFIX = 'batches/';
 /** The API's: `batches/z2p8ksus4lyxt25rntl3fpd67p2niw4hfij5` in `@google/genai`'s (Python) tests. */
 const ID_LENGTH = 36;
 const CANCEL = ':cancel';
-const TOO_DEEP = 'The request body nests JSON arrays and objects too deeply to be processed.';
 
 export const BATCH_NOT_FOUND: GeminiError = geminiError(404, 'Requested entity was not found.');
 
@@ -201,7 +200,7 @@ function answerSlice(ctx: ThreadContext, registry: BatchRegistry<StoredBatch>, b
       take({ slot: slotJson('error', rpcStatus(body), tag), ok: false, delayMs: 0 });
       continue;
     }
-    const failed = (err: unknown): Reply => geminiErrorReply('gemini_batches', isStackOverflow(err) ? invalidArgument(TOO_DEEP) : INTERNAL_ERROR, 'invalid_request', OTHER_MODEL);
+    const failed = (err: unknown): Reply => geminiErrorReply('gemini_batches', isStackOverflow(err) ? invalidArgument(TOO_DEEP_MESSAGE) : INTERNAL_ERROR, 'invalid_request', OTHER_MODEL);
     const reply = answerBatchItem(ctx, b.source + i, () => KINDS[b.kind].answer(ctx, batchItemInfo(info, b.fault + i), body, path), failed);
     if (reply instanceof Promise) {
       reply

@@ -16,7 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { answerBatchItem, batchItemInfo } from '../batch-item.js';
-import { isStackOverflow, type RequestInfo } from '../http-exchange.js';
+import { isStackOverflow, TOO_DEEP_MESSAGE, type RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
 import { foreignOwner, ownSlot, throwIfFailed, type ListedObject } from '../peers.js';
@@ -44,7 +44,6 @@ const DAY_S = 24 * 3600;
  * `n: 128` choices per line adds up). Half the file store's budget, so its files are always kept.
  */
 const MAX_OUTPUT_BYTES = 128 * 1024 * 1024;
-const TOO_DEEP = 'The request body nests JSON arrays and objects too deeply to be processed.';
 
 type Handler = (ctx: ThreadContext, info: RequestInfo, body: string) => Reply | Promise<Reply>;
 
@@ -172,7 +171,7 @@ function answerSlice(ctx: ThreadContext, b: StoredBatch, info: RequestInfo): voi
   for (let n = 0; n < SLICE && b.answered < lines.length && performance.now() - startedMs < SLICE_MS; n++) {
     const i = b.answered;
     const line = lines[i]!;
-    const failed = (err: unknown): Reply => openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), 'batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP, null, null) : INTERNAL_ERROR, 'invalid_request', OTHER_MODEL);
+    const failed = (err: unknown): Reply => openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), 'batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP_MESSAGE, null, null) : INTERNAL_ERROR, 'invalid_request', OTHER_MODEL);
     const reply = answerBatchItem(ctx, b.source + i, () => handler(ctx, batchItemInfo(info, b.fault + i), line.body), failed);
     const take = (r: Reply): void => {
       if (b.cancelledAt !== null) return;

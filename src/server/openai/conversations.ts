@@ -10,7 +10,8 @@
  * conversations and `MAX_BYTES` of items (the least recently created conversations go first).
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { type RequestInfo } from '../http-exchange.js';
+import { TOO_DEEP_MESSAGE, type RequestInfo } from '../http-exchange.js';
+import { nestedDeeperThan } from '../json-depth.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { randomId } from '../answer.js';
@@ -32,6 +33,18 @@ const METADATA_KEY_CHARS = 64;
 const METADATA_VALUE_CHARS = 512;
 /** Items one create call may add, as the API allows. */
 const MAX_ITEMS_PER_CALL = 20;
+/**
+ * Deepest nesting an item a conversation keeps may have. Every listing serializes the items again
+ * (`../json-depth.ts` gives the cost: tens of ms per item nested 10,000 deep), so a client that
+ * nested its items that deep made each list of its conversation stall the thread that holds it;
+ * no real item nests past a few levels. Deeper is the 400 for a body nested too deep.
+ */
+const MAX_ITEM_DEPTH = 1000;
+
+/** The 400 for items nested past `MAX_ITEM_DEPTH`, or undefined: checked before anything is added. */
+export function itemsTooDeep(items: unknown): OpenAIError | undefined {
+  return nestedDeeperThan(items, MAX_ITEM_DEPTH + 1) ? invalidRequest(TOO_DEEP_MESSAGE, null, null) : undefined;
+}
 
 /** An item as the API returns it: with its id and status. */
 export type ConversationItem = Readonly<Record<string, unknown>> & { readonly id: string; readonly type: string };
@@ -204,6 +217,8 @@ function itemsToAdd(value: unknown, rng: SeededRandom): ConversationItem[] | Ope
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) return invalidRequest("Invalid type for 'items': expected an array.", 'items', 'invalid_type');
   if (value.length > MAX_ITEMS_PER_CALL) return invalidRequest(`Invalid 'items': array too long. Expected an array with maximum length ${MAX_ITEMS_PER_CALL}, but got an array with length ${value.length} instead.`, 'items', 'array_above_max_length');
+  const tooDeep = itemsTooDeep(value);
+  if (tooDeep !== undefined) return tooDeep;
   const out: ConversationItem[] = [];
   for (let i = 0; i < value.length; i++) {
     const raw: unknown = value[i];

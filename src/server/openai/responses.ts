@@ -29,7 +29,7 @@ import { effectiveEffort } from './reasoning-params.js';
 import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
-import { appendItems, conversationFor, conversationIdOf, conversationNotFound, conversationTurns, itemPage, storedItem, type ConversationItem } from './conversations.js';
+import { appendItems, conversationFor, conversationIdOf, conversationNotFound, conversationTurns, itemPage, itemsTooDeep, storedItem, type ConversationItem } from './conversations.js';
 import { gatherForeignState, NO_FOREIGN_STATE, ownSlot, type ForeignState, type PeerAnswer } from '../peers.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
@@ -112,6 +112,11 @@ interface ContinuedConversation {
  * input, or OpenAI's 404 for a conversation no thread holds.
  */
 function withConversation(ctx: ThreadContext, req: ResponsesRequest, own: readonly InputTurn[], foreign: ForeignState): { readonly conversation: ContinuedConversation | undefined; readonly turns: readonly InputTurn[] } | OpenAIError {
+  // The input becomes the conversation's items: refused before anything is generated or added.
+  if (req.body.conversation !== undefined && req.body.conversation !== null) {
+    const tooDeep = itemsTooDeep(req.body.input);
+    if (tooDeep !== undefined) return tooDeep;
+  }
   const remote = foreign.conversation;
   if (remote !== undefined) {
     if (remote.turns === null) return conversationNotFound(remote.id);
