@@ -261,6 +261,21 @@ describe('request validation: status and OpenAI error body', () => {
     });
   });
 
+  it('checks the body of a stored completion update: JSON, an object, with metadata', async () => {
+    const stored = (await (await postChat(sim, { ...valid, store: true })).json()) as { id: string };
+    const update = (body: string): Promise<Response> => post(sim, `/v1/chat/completions/${stored.id}`, body);
+    await expectOpenAIError(await update('{"metadata": '), 400, { param: null, code: null });
+    await expectOpenAIError(await update('[]'), 400, { param: null, code: 'invalid_type' });
+    // `metadata` is required (the SDK's ChatCompletionUpdateParams), if only as null.
+    const { message } = await expectOpenAIError(await update('{}'), 400, { param: 'metadata', code: 'missing_required_parameter' });
+    expect(message).toBe("Missing required parameter: 'metadata'.");
+    await expectOpenAIError(await update('{"metadata":"x"}'), 400, { param: 'metadata', code: 'invalid_type' });
+    await expectOpenAIError(await update(JSON.stringify({ metadata: { k: 'v'.repeat(513) } })), 400, { param: 'metadata', code: 'invalid_value' });
+    // The body is checked before the completion is looked up.
+    await expectOpenAIError(await post(sim, '/v1/chat/completions/chatcmpl-none', '{}'), 400, { param: 'metadata', code: 'missing_required_parameter' });
+    for (const body of ['{"metadata":null}', '{"metadata":{"run":"2"}}']) expect((await update(body)).status).toBe(200);
+  });
+
   it('answers an unknown path with 404 and the OpenAI body', async () => {
     const { message } = await expectOpenAIError(await fetch(`${sim.url}/v1/nope`), 404, { param: null, code: null });
     expect(message).toBe('Invalid URL (GET /v1/nope)');

@@ -13,7 +13,8 @@ import type { RequestInfo } from '../http-exchange.js';
 import { safeDecode } from '../path-segment.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
-import type { OpenAIError } from './errors.js';
+import { bodyNotObject, INVALID_JSON, type OpenAIError } from './errors.js';
+import { requiredMetadataOf } from './metadata.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { itemPage } from './conversations.js';
 import { ResponseStore, STORE_MAX_BYTES, STORE_MAX_ENTRIES } from './responses-store.js';
@@ -68,23 +69,44 @@ function okReply(requestId: string, json: string | Buffer): Reply {
 
 type Op = 'get' | 'update' | 'delete' | 'messages';
 
-/** Every request on one stored completion; `params[0]` is its id. */
-export function storedChatRequest(ctx: ThreadContext, info: RequestInfo, op: Op): Reply {
+/**
+ * An update's body: JSON with `metadata`, which the update requires (`ChatCompletionUpdateParams`),
+ * checked before the completion is looked up, as the API checks a body first.
+ */
+function updateBodyError(body: string): OpenAIError | undefined {
+  let input: unknown;
+  try {
+    input = JSON.parse(body);
+  } catch {
+    return INVALID_JSON;
+  }
+  const notObject = bodyNotObject(input);
+  if (notObject) return notObject;
+  const m = requiredMetadataOf(input as Record<string, unknown>);
+  return 'error' in m ? m.error : undefined;
+}
+
+/** Every request on one stored completion; `params[0]` is its id; `body` is an update's. */
+export function storedChatRequest(ctx: ThreadContext, info: RequestInfo, op: Op, body = ''): Reply {
   const requestId = requestIdFor(info, ctx.requestRng(undefined, ''));
   const ok = (json: string | Buffer): Reply => okReply(requestId, json);
   const authError = checkOpenAIAuth(ctx, info);
   if (authError) return openAIErrorReply(requestId, route, authError, 'authentication', OTHER_MODEL);
+  if (op === 'update') {
+    const bodyError = updateBodyError(body);
+    if (bodyError) return openAIErrorReply(requestId, route, bodyError, bodyError === INVALID_JSON ? 'invalid_json' : 'invalid_request', OTHER_MODEL);
+  }
   const s = storeFor(ctx);
   // Messages run oldest first unless `order=desc`.
   const page = (all: readonly { readonly id: string }[]): string => itemPage(all, info.query, 'asc');
   const id = safeDecode(info.params[0] ?? '');
-  const body = s.bodies.get(id);
-  if (body === undefined) return openAIErrorReply(requestId, route, notFound(id), 'not_found', OTHER_MODEL);
+  const stored = s.bodies.get(id);
+  if (stored === undefined) return openAIErrorReply(requestId, route, notFound(id), 'not_found', OTHER_MODEL);
   switch (op) {
     case 'get':
     case 'update':
       // An update sets metadata, which the completion object does not show: it comes back as it was.
-      return ok(body);
+      return ok(stored);
     case 'delete':
       s.bodies.delete(id);
       s.requests.delete(id);

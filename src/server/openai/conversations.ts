@@ -18,6 +18,7 @@ import { randomId } from '../answer.js';
 import { ownedId } from '../owner-ids.js';
 import { ownSlot } from '../peers.js';
 import { bodyNotObject, invalidRequest, INVALID_JSON, type OpenAIError } from './errors.js';
+import { metadataOf } from './metadata.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { parseItem, type InputTurn } from './responses-request.js';
 import type { SeededRandom } from '../../timing/random.js';
@@ -27,10 +28,6 @@ const MAX_CONVERSATIONS = 1000;
 const MAX_ITEMS = 1000;
 /** Items a thread keeps, by their JSON size: a client can send 8 MiB of items per request. */
 const MAX_BYTES = 64 * 1024 * 1024;
-/** OpenAI's metadata limits: 16 pairs, keys of 64 characters, values of 512. */
-const METADATA_PAIRS = 16;
-const METADATA_KEY_CHARS = 64;
-const METADATA_VALUE_CHARS = 512;
 /** Items one create call may add, as the API allows. */
 const MAX_ITEMS_PER_CALL = 20;
 /**
@@ -230,23 +227,6 @@ function itemsToAdd(value: unknown, rng: SeededRandom): ConversationItem[] | Ope
 }
 
 const isError = (x: InputTurn | OpenAIError): x is OpenAIError => 'status' in x;
-
-function metadataOf(value: unknown): { readonly metadata: Readonly<Record<string, string>> } | { readonly error: OpenAIError } {
-  if (value === undefined || value === null) return { metadata: {} };
-  if (typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
-    return { error: invalidRequest("Invalid type for 'metadata': expected an object with string values.", 'metadata', 'invalid_type') };
-  }
-  const pairs = Object.entries(value as Record<string, string>);
-  if (pairs.length > METADATA_PAIRS) {
-    return { error: invalidRequest(`Invalid 'metadata': too many properties. Expected an object with at most ${METADATA_PAIRS} properties, but got an object with ${pairs.length} properties instead.`, 'metadata', 'object_above_max_properties') };
-  }
-  for (const [k, v] of pairs) {
-    if (k.length > METADATA_KEY_CHARS || v.length > METADATA_VALUE_CHARS) {
-      return { error: invalidRequest(`Invalid 'metadata': keys may have at most ${METADATA_KEY_CHARS} characters and values at most ${METADATA_VALUE_CHARS}.`, 'metadata', 'invalid_value') };
-    }
-  }
-  return { metadata: Object.fromEntries(pairs) };
-}
 
 /**
  * Every `/v1/conversations…` request: `params` are the path's conversation id and item id, when
