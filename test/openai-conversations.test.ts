@@ -83,6 +83,23 @@ describe('Conversations API', () => {
     expect(JSON.stringify(kept[0]).length).toBeGreaterThan(999 * 5);
   });
 
+  it('requires what an update and an items create set, and a JSON body on every POST', async () => {
+    const c = await client().conversations.create({ metadata: { topic: 'shipping' } });
+    const post = (path: string, body: string) => fetch(`${sim().url}/v1/conversations${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const error = async (res: Response) => ({ status: res.status, ...((await res.json()) as { error: Record<string, unknown> }).error });
+    // An update without metadata is refused, and leaves the conversation's as it was.
+    expect(await error(await post(`/${c.id}`, '{}'))).toMatchObject({ status: 400, param: 'metadata', code: 'missing_required_parameter', message: "Missing required parameter: 'metadata'." });
+    expect((await client().conversations.retrieve(c.id)).metadata).toEqual({ topic: 'shipping' });
+    expect((await client().conversations.update(c.id, { metadata: null })).metadata).toEqual({});
+    expect(await error(await post(`/${c.id}/items`, '{}'))).toMatchObject({ status: 400, param: 'items', code: 'missing_required_parameter', message: "Missing required parameter: 'items'." });
+    expect(await error(await post(`/${c.id}/items`, '{"items":null}'))).toMatchObject({ status: 400, param: 'items', code: 'invalid_type' });
+    // A blank body is not JSON, as on every other POST route.
+    for (const path of ['', `/${c.id}`, `/${c.id}/items`]) {
+      expect(await error(await post(path, ' '))).toMatchObject({ status: 400, param: null, message: expect.stringContaining('We could not parse the JSON body') as string });
+    }
+    expect((await client().conversations.items.list(c.id)).data).toEqual([]);
+  });
+
   it('a response in a conversation counts its items as input, then adds its input and output to it', async () => {
     const c = await client().conversations.create({ items: [{ type: 'message', role: 'user', content: 'My parcel number is 48213 and it left Lisbon on Monday.' }] });
     const alone = await client().responses.create({ model: MODEL, input: 'Where is it now?' });

@@ -18,7 +18,7 @@ import { randomId } from '../answer.js';
 import { ownedId } from '../owner-ids.js';
 import { ownSlot } from '../peers.js';
 import { bodyNotObject, invalidRequest, INVALID_JSON, type OpenAIError } from './errors.js';
-import { metadataOf } from './metadata.js';
+import { metadataOf, requiredMetadataOf } from './metadata.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { parseItem, type InputTurn } from './responses-request.js';
 import type { SeededRandom } from '../../timing/random.js';
@@ -200,8 +200,12 @@ export function itemPage(items: readonly { readonly id: string }[], query: strin
   return list(ordered.slice(from, from + limit), from + limit < ordered.length);
 }
 
-function parseJson(body: string): { ok: true; value: unknown } | { ok: false } {
-  if (body.trim() === '') return { ok: true, value: {} };
+/**
+ * The body of a create, an update or an items create, parsed as every OpenAI POST route parses
+ * one (a blank body is not JSON); the other operations have none to read.
+ */
+function parseJson(body: string, op: Op): { ok: true; value: unknown } | { ok: false } {
+  if (op !== 'create' && op !== 'update' && op !== 'items_create') return { ok: true, value: {} };
   try {
     return { ok: true, value: JSON.parse(body) as unknown };
   } catch {
@@ -209,9 +213,13 @@ function parseJson(body: string): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
-/** Validates items to add (`items` of a create call), each as a Responses input item. */
-function itemsToAdd(value: unknown, rng: SeededRandom): ConversationItem[] | OpenAIError {
-  if (value === undefined || value === null) return [];
+/**
+ * Validates items to add, each as a Responses input item: a create's optional `items`, or the
+ * `items` an items create requires (`ItemCreateParams`).
+ */
+function itemsToAdd(value: unknown, rng: SeededRandom, required: boolean): ConversationItem[] | OpenAIError {
+  if (required && value === undefined) return invalidRequest("Missing required parameter: 'items'.", 'items', 'missing_required_parameter');
+  if (!required && (value === undefined || value === null)) return [];
   if (!Array.isArray(value)) return invalidRequest("Invalid type for 'items': expected an array.", 'items', 'invalid_type');
   if (value.length > MAX_ITEMS_PER_CALL) return invalidRequest(`Invalid 'items': array too long. Expected an array with maximum length ${MAX_ITEMS_PER_CALL}, but got an array with length ${value.length} instead.`, 'items', 'array_above_max_length');
   const tooDeep = itemsTooDeep(value);
@@ -233,7 +241,9 @@ const isError = (x: InputTurn | OpenAIError): x is OpenAIError => 'status' in x;
  * the route has them. Create, retrieve, update (metadata), delete; items create, list (`limit`,
  * `order`, `after`), retrieve and delete.
  */
-export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body: string, op: 'create' | 'get' | 'update' | 'delete' | 'items_create' | 'items_list' | 'item_get' | 'item_delete'): Reply {
+type Op = 'create' | 'get' | 'update' | 'delete' | 'items_create' | 'items_list' | 'item_get' | 'item_delete';
+
+export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body: string, op: Op): Reply {
   const route = 'conversations';
   const rng = ctx.requestRng(undefined, '');
   const requestId = requestIdFor(info, rng);
@@ -241,7 +251,7 @@ export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body
   const ok = (json: string): Reply => ({ kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: json, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } });
   const authError = checkOpenAIAuth(ctx, info);
   if (authError) return fail(authError, 'authentication');
-  const parsed = parseJson(body);
+  const parsed = parseJson(body, op);
   if (!parsed.ok) return fail(INVALID_JSON, 'invalid_json');
   const notObject = bodyNotObject(parsed.value);
   if (notObject) return fail(notObject, 'invalid_request');
@@ -251,7 +261,7 @@ export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body
   if (op === 'create') {
     const m = metadataOf(input.metadata);
     if ('error' in m) return fail(m.error, 'invalid_request');
-    const items = itemsToAdd(input.items, rng);
+    const items = itemsToAdd(input.items, rng, false);
     if (!Array.isArray(items)) return fail(items, 'invalid_request');
     // The id names this thread, which keeps the conversation (`../owner-ids.ts`).
     const c = registry.create(ownedId(rng, 'conv_', 48, ownSlot(ctx)), m.metadata);
@@ -265,7 +275,8 @@ export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body
     case 'get':
       return ok(conversationObject(c));
     case 'update': {
-      const m = metadataOf(input.metadata);
+      // An update sets only metadata, so it must send it (`ConversationUpdateParams`); null clears it.
+      const m = requiredMetadataOf(input);
       if ('error' in m) return fail(m.error, 'invalid_request');
       c.metadata = m.metadata;
       return ok(conversationObject(c));
@@ -274,7 +285,7 @@ export function conversationsRequest(ctx: ThreadContext, info: RequestInfo, body
       registry.delete(id);
       return ok(JSON.stringify({ id, object: 'conversation.deleted', deleted: true }));
     case 'items_create': {
-      const items = itemsToAdd(input.items, rng);
+      const items = itemsToAdd(input.items, rng, true);
       if (!Array.isArray(items)) return fail(items, 'invalid_request');
       registry.append(c, items);
       return ok(list(items, false));
