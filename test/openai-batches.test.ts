@@ -86,6 +86,17 @@ describe('Files and Batch API', () => {
     await expect(client().batches.create({ input_file_id: file.id, endpoint: '/v1/images/generations', completion_window: '24h' })).rejects.toMatchObject({ status: 400 });
   });
 
+  it("holds a batch's metadata to OpenAI's rules: string values, 16 pairs, 64 and 512 characters", async () => {
+    const file = await client().files.create({ file: await toFile(Buffer.from(jsonl([chatLine('a', 'Hi')])), 'in.jsonl'), purpose: 'batch' });
+    const create = (metadata: unknown) => client().batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: metadata as Record<string, string> });
+    await expect(create({ attempt: 2 })).rejects.toMatchObject({ status: 400, param: 'metadata', code: 'invalid_type' });
+    await expect(create('nightly')).rejects.toMatchObject({ status: 400, param: 'metadata', code: 'invalid_type' });
+    await expect(create(Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])))).rejects.toMatchObject({ status: 400, param: 'metadata', code: 'object_above_max_properties' });
+    await expect(create({ k: 'v'.repeat(513) })).rejects.toMatchObject({ status: 400, param: 'metadata', code: 'invalid_value' });
+    expect((await create(null)).metadata).toBeNull();
+    expect((await create({ job: 'nightly' })).metadata).toEqual({ job: 'nightly' });
+  });
+
   it('runs embeddings and moderations lines too', async () => {
     const rows = [
       { custom_id: 'e1', method: 'POST', url: '/v1/embeddings', body: { model: 'text-embedding-3-small', input: 'parcel' } },

@@ -28,6 +28,7 @@ import { completions } from './completions.js';
 import { itemPage } from './conversations.js';
 import { embeddings } from './embeddings.js';
 import { bodyNotObject, INTERNAL_ERROR, INVALID_JSON, invalidRequest, type OpenAIError } from './errors.js';
+import { metadataOf } from './metadata.js';
 import { fileContent, fileNotFound, writeFile } from './files.js';
 import { moderations } from './moderations.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
@@ -292,7 +293,9 @@ export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string)
     return fail(invalidRequest(`Invalid value for 'endpoint': '${String(req.endpoint)}'. Supported values are: ${[...ENDPOINTS.keys()].map((e) => `'${e}'`).join(', ')}.`, 'endpoint', 'invalid_value'));
   }
   if (req.completion_window !== '24h') return fail(invalidRequest("Invalid value for 'completion_window': only '24h' is supported.", 'completion_window', 'invalid_value'));
-  const metadata = typeof req.metadata === 'object' && req.metadata !== null && !Array.isArray(req.metadata) ? (req.metadata as Record<string, string>) : null;
+  const m = metadataOf(req.metadata);
+  if ('error' in m) return fail(m.error);
+  const metadata = req.metadata === undefined || req.metadata === null ? null : m.metadata;
   const fileId = req.input_file_id;
   const endpoint = req.endpoint;
   const start = (content: Buffer | undefined): Reply => {
