@@ -472,6 +472,12 @@ describe('hostile input never takes a thread down', () => {
       { param: null, code: null },
     );
     await expectOpenAIError(await post(sim, '/v1/responses', `{"model":"${MODEL}","input":"hi","tools":[{"type":"function","name":"f","parameters":${schema}}]}`), 400, { param: null, code: null });
+    // Azure passes the model service's 400s through in OpenAI's shape, with its own headers.
+    for (const path of ['/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21', '/openai/v1/chat/completions']) {
+      const azure = await post(sim, path, `{"model":"${MODEL}","messages":[{"role":${deep}}]}`, { 'api-key': 'k' });
+      expect(azure.headers.get('apim-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await expectOpenAIError(azure, 400, { param: null, code: null })).message).toBe(message);
+    }
     const anthropic = await post(sim, '/v1/messages', `{"model":"claude-sonnet-4-5","max_tokens":100,"messages":[{"role":"user","content":"hi"}],"tools":[{"name":"f","input_schema":${schema}}]}`);
     expect(anthropic.status).toBe(400);
     expect(await anthropic.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message } });

@@ -4,9 +4,11 @@
  * body). Every path under `/openai/` is Azure's, so unknown ones get Azure's 404.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { countsOffThread, postRoute, type PostHandler, type RequestInfo } from '../http-exchange.js';
+import { countsOffThread, postRoute, type PostHandler, type RequestInfo, type RouteErrors } from '../http-exchange.js';
+import { openAISurface } from '../openai/surface.js';
+import type { JsonReply } from '../reply.js';
 import { routeErrors, type Surface } from '../surface.js';
-import { azureErrorReply, RESOURCE_NOT_FOUND } from './errors.js';
+import { azureErrorReply, azureHeaders, RESOURCE_NOT_FOUND } from './errors.js';
 import { azureGatewayPasses, azureRequest, type AzureOperation } from './routes.js';
 
 let errorSeq = 0;
@@ -34,7 +36,15 @@ export const azureSurface: Surface = {
       azureErrorReply(errorRequestId(), 'unrouted', status === 404 ? RESOURCE_NOT_FOUND : { status, code: String(status), message }, kind, OTHER_MODEL),
   },
   register(app, ctx) {
-    const errors = routeErrors(this.errors, ctx.config.bodyLimitBytes);
+    const limit = ctx.config.bodyLimitBytes;
+    // A body nested too deeply is refused past the gateway, like any other bad field: in OpenAI's
+    // shape, which Azure passes through, with Azure's headers.
+    const tooDeep = (): JsonReply => {
+      const reply = routeErrors(openAISurface.errors, limit).tooDeep();
+      const requestId = reply.headers[reply.headers.indexOf('x-request-id') + 1] ?? '';
+      return { ...reply, headers: [...reply.headers, ...azureHeaders(requestId)] };
+    };
+    const errors: RouteErrors = { ...routeErrors(this.errors, limit), tooDeep };
     // Prompt routes count large bodies off the thread once the gateway would let them through;
     // embeddings count in their own pool job.
     const prompts = (operation: AzureOperation, handler: PostHandler, deployment: (info: RequestInfo) => string | undefined): PostHandler =>
