@@ -110,6 +110,16 @@ describe('Anthropic bad input', () => {
     expect(res.status, await res.clone().text()).toBe(200);
   });
 
+  it('takes block types named after Object.prototype members as unknown types, not a 500', async () => {
+    for (const type of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const blocks = [{ type, text: 'Hi' }, { type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type, text: 'ok' }] }];
+      for (const path of ['/v1/messages', '/v1/messages/count_tokens']) {
+        const res = await post(sim(), { ...valid, messages: [{ role: 'user', content: blocks }] }, path);
+        expect(res.status, `${type} on ${path}: ${await res.clone().text()}`).toBe(200);
+      }
+    }
+  });
+
   it('413 in Anthropic shape for a body past the limit', async () => {
     const big = { ...valid, messages: [{ role: 'user', content: 'x'.repeat(80 * 1024) }] };
     await expectAnthropicError(await post(sim(), big), 413, 'request_too_large');

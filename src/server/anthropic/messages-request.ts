@@ -65,16 +65,19 @@ const messagesRequest = z.looseObject(shape);
 const countTokensRequest = z.looseObject({ ...shape, max_tokens: shape.max_tokens.optional() });
 export type MessagesBody = z.output<typeof countTokensRequest>;
 
-/** Required fields of the content blocks the simulator reads; other block types pass as they are. */
-const BLOCKS: Readonly<Record<string, z.ZodType>> = {
-  text: z.looseObject({ text: z.string() }),
-  image: z.looseObject({ source: z.looseObject({ type: z.string() }) }),
-  document: z.looseObject({ source: z.looseObject({ type: z.string() }) }),
-  tool_use: z.looseObject({ id: z.string(), name: z.string(), input: z.record(z.string(), z.unknown()) }),
-  tool_result: z.looseObject({ tool_use_id: z.string(), content: z.union([z.string(), z.array(block)]).optional(), is_error: z.boolean().optional() }),
-  thinking: z.looseObject({ thinking: z.string(), signature: z.string() }),
-  redacted_thinking: z.looseObject({ data: z.string() }),
-};
+/**
+ * Required fields of the content blocks the simulator reads; other block types pass as they are.
+ * A Map: a block's `type` is the client's, and `constructor` or `__proto__` must find nothing.
+ */
+const BLOCKS: ReadonlyMap<string, z.ZodType> = new Map<string, z.ZodType>([
+  ['text', z.looseObject({ text: z.string() })],
+  ['image', z.looseObject({ source: z.looseObject({ type: z.string() }) })],
+  ['document', z.looseObject({ source: z.looseObject({ type: z.string() }) })],
+  ['tool_use', z.looseObject({ id: z.string(), name: z.string(), input: z.record(z.string(), z.unknown()) })],
+  ['tool_result', z.looseObject({ tool_use_id: z.string(), content: z.union([z.string(), z.array(block)]).optional(), is_error: z.boolean().optional() })],
+  ['thinking', z.looseObject({ thinking: z.string(), signature: z.string() })],
+  ['redacted_thinking', z.looseObject({ data: z.string() })],
+]);
 
 const THINKING_MIN_BUDGET = 1024;
 const NO_FILE_TOKENS: ReadonlyMap<string, number> = new Map();
@@ -104,7 +107,7 @@ export interface MessagesRequest {
 function checkBlocks(blocks: readonly ContentBlock[], at: readonly PropertyKey[]): AnthropicError | undefined {
   for (let j = 0; j < blocks.length; j++) {
     const b = blocks[j]!;
-    const schema = BLOCKS[b.type];
+    const schema = BLOCKS.get(b.type);
     if (schema === undefined) continue;
     const where = [...at, j, b.type];
     const parsed = parseReportingInput(schema, b);
