@@ -186,6 +186,13 @@ describe('Anthropic files', () => {
     const noFile = await raw('/v1/files', { method: 'POST', body: form });
     expect(noFile.status).toBe(400);
     expect(await noFile.json()).toMatchObject({ error: { type: 'invalid_request_error', message: 'file: Field required' } });
+    // A file with no name is kept as `unnamed` with its type's extension, and none for a type the table lacks.
+    const nameless = async (type: string): Promise<unknown> => {
+      const body = `--B\r\nContent-Disposition: form-data; name="file"; filename="dir/"\r\nContent-Type: ${type}\r\n\r\nhello\r\n--B--\r\n`;
+      return ((await (await raw('/v1/files', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=B' }, body })).json()) as { filename: unknown }).filename;
+    };
+    expect(await nameless('text/plain')).toBe('unnamed.txt');
+    expect(await nameless('constructor')).toBe('unnamed');
     for (const [method, path] of [['GET', '/v1/files/file_011Cunknown00000000000'], ['DELETE', '/v1/files/file_011Cunknown00000000000'], ['GET', '/v1/files/file_011Cunknown00000000000/content']] as const) {
       const r = await raw(path, { method });
       expect(r.status).toBe(404);

@@ -46,8 +46,17 @@ const MAX_COUNTED_TEXT_BYTES = 2 * 1024 * 1024;
 const FORBIDDEN_NAME = /[<>:"|?*\\/]/;
 /** Control characters (0–31), which a filename may not hold either; by code, as lint refuses them in a pattern. */
 const hasControl = (name: string): boolean => [...name].some((c) => c.charCodeAt(0) < 32);
-/** The extension for a nameless upload's `unnamed` name, as the API gives one. */
-const EXTENSIONS: Readonly<Record<string, string>> = { 'application/pdf': '.pdf', 'text/plain': '.txt', 'image/png': '.png', 'image/jpeg': '.jpg', 'image/gif': '.gif', 'image/webp': '.webp', 'text/csv': '.csv', 'application/json': '.json' };
+/** The extension for a nameless upload's `unnamed` name, as the API gives one; a Map, as the type is the client's (`constructor` finds nothing). */
+const EXTENSIONS: ReadonlyMap<string, string> = new Map([
+  ['application/pdf', '.pdf'],
+  ['text/plain', '.txt'],
+  ['image/png', '.png'],
+  ['image/jpeg', '.jpg'],
+  ['image/gif', '.gif'],
+  ['image/webp', '.webp'],
+  ['text/csv', '.csv'],
+  ['application/json', '.json'],
+]);
 
 interface StoredFile {
   readonly id: string;
@@ -178,7 +187,7 @@ function listFiles(ctx: ThreadContext, info: RequestInfo, beta: boolean, entries
 /** The name the API keeps: the last path component, or `unnamed` with the type's extension when there is none. */
 function keptName(name: string, mimeType: string): string {
   const last = name.split(/[\\/]/).pop() ?? '';
-  return last === '' ? `unnamed${EXTENSIONS[mimeType] ?? ''}` : last;
+  return last === '' ? `unnamed${EXTENSIONS.get(mimeType) ?? ''}` : last;
 }
 
 /** POST /v1/files: a multipart upload of `file` (and `expires_in_seconds`); `body` is the bytes as latin1 (`takesBytes`). */
