@@ -84,6 +84,17 @@ describe('Files and Batch API', () => {
     ]);
     await expect(client().batches.create({ input_file_id: 'file-nosuchfile000000000000', endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({ status: 404 });
     await expect(client().batches.create({ input_file_id: file.id, endpoint: '/v1/images/generations', completion_window: '24h' })).rejects.toMatchObject({ status: 400 });
+    // A field left out is missing, one of another type mistyped: not the value 'undefined' or '[object Object]'.
+    const create = (body: Record<string, unknown>) => client().batches.create(body as never);
+    await expect(create({ input_file_id: file.id, completion_window: '24h' })).rejects.toMatchObject({ status: 400, param: 'endpoint', code: 'missing_required_parameter', error: { message: "Missing required parameter: 'endpoint'." } });
+    await expect(create({ input_file_id: file.id, endpoint: {}, completion_window: '24h' })).rejects.toMatchObject({
+      status: 400,
+      param: 'endpoint',
+      code: 'invalid_type',
+      error: { message: "Invalid type for 'endpoint': expected a string, but got an object instead." },
+    });
+    await expect(create({ input_file_id: 5, endpoint: '/v1/chat/completions', completion_window: '24h' })).rejects.toMatchObject({ status: 400, param: 'input_file_id', code: 'invalid_type' });
+    await expect(create({ input_file_id: file.id, endpoint: '/v1/chat/completions' })).rejects.toMatchObject({ status: 400, param: 'completion_window', code: 'missing_required_parameter' });
   });
 
   it("holds a batch's metadata to OpenAI's rules: string values, 16 pairs, 64 and 512 characters", async () => {

@@ -14,6 +14,7 @@
  * request on another thread asks it (`../peers.ts`), as does a batch reading another thread's file.
  */
 import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { answerBatchItem, batchItemInfo } from '../batch-item.js';
 import { isStackOverflow, TOO_DEEP_MESSAGE, type RequestInfo } from '../http-exchange.js';
@@ -31,6 +32,8 @@ import { bodyNotObject, INTERNAL_ERROR, INVALID_JSON, invalidRequest, type OpenA
 import { metadataOf } from './metadata.js';
 import { fileContent, fileNotFound, writeFile } from './files.js';
 import { moderations } from './moderations.js';
+import { parseReportingInput } from '../request-schema.js';
+import { issueToOpenAIError } from './request-issues.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { createResponse } from './responses.js';
 
@@ -272,6 +275,9 @@ export function batchListings(ctx: ThreadContext): ListedObject[] {
   return [...registryFor(ctx).values()].map((b) => ({ seq: b.seq, json: JSON.stringify(batchObject(ctx, b)) }));
 }
 
+/** The create's required fields, each a string (`BatchCreateParams`); their values are checked after. */
+const createFields = z.looseObject({ input_file_id: z.string(), endpoint: z.string(), completion_window: z.string(), metadata: z.unknown().optional() });
+
 /** POST /v1/batches: reads the input file (this thread's or its owner's) and starts answering its lines. */
 export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string): Reply | Promise<Reply> {
   const route = 'batches';
@@ -287,10 +293,11 @@ export function createBatch(ctx: ThreadContext, info: RequestInfo, body: string)
   }
   const notObject = bodyNotObject(input);
   if (notObject) return fail(notObject);
-  const req = input as { input_file_id?: unknown; endpoint?: unknown; completion_window?: unknown; metadata?: unknown };
-  if (typeof req.input_file_id !== 'string') return fail(invalidRequest("Missing required parameter: 'input_file_id'.", 'input_file_id', 'missing_required_parameter'));
-  if (typeof req.endpoint !== 'string' || !ENDPOINTS.has(req.endpoint)) {
-    return fail(invalidRequest(`Invalid value for 'endpoint': '${String(req.endpoint)}'. Supported values are: ${[...ENDPOINTS.keys()].map((e) => `'${e}'`).join(', ')}.`, 'endpoint', 'invalid_value'));
+  const typed = parseReportingInput(createFields, input);
+  if (!typed.success) return fail(issueToOpenAIError(typed.error.issues[0]!));
+  const req = typed.data;
+  if (!ENDPOINTS.has(req.endpoint)) {
+    return fail(invalidRequest(`Invalid value for 'endpoint': '${req.endpoint}'. Supported values are: ${[...ENDPOINTS.keys()].map((e) => `'${e}'`).join(', ')}.`, 'endpoint', 'invalid_value'));
   }
   if (req.completion_window !== '24h') return fail(invalidRequest("Invalid value for 'completion_window': only '24h' is supported.", 'completion_window', 'invalid_value'));
   const m = metadataOf(req.metadata);
