@@ -29,10 +29,11 @@ export function ruleViolation(request: RequestName, field: string, rule: string)
 /** Proto types of the integer fields, so a string sent for one names the right type. */
 const INT_FIELDS = new Set(['maxOutputTokens', 'candidateCount', 'topK', 'seed', 'outputDimensionality', 'thinkingBudget', 'logprobs']);
 
-const ENUM_TYPES: Readonly<Record<string, string>> = {
-  mode: 'type.googleapis.com/google.ai.generativelanguage.v1beta.FunctionCallingConfig.Mode',
-  taskType: 'type.googleapis.com/google.ai.generativelanguage.v1beta.TaskType',
-};
+/** A Map, so that an issue whose path ends in a client's key (`constructor`) finds nothing. */
+const ENUM_TYPES: ReadonlyMap<string, string> = new Map([
+  ['mode', 'type.googleapis.com/google.ai.generativelanguage.v1beta.FunctionCallingConfig.Mode'],
+  ['taskType', 'type.googleapis.com/google.ai.generativelanguage.v1beta.TaskType'],
+]);
 
 function protoType(expected: string, last: PropertyKey | undefined): string {
   if (typeof last === 'string' && INT_FIELDS.has(last)) return 'TYPE_INT32';
@@ -78,7 +79,7 @@ export function issueToGeminiError(issue: z.core.$ZodIssue, request: RequestName
     case 'invalid_value': {
       if (last === 'role') return invalidArgument('Please use a valid role: user, model.');
       if (issue.input === undefined) return ruleViolation(request, field, `${name} is not specified`);
-      const type = typeof last === 'string' ? (ENUM_TYPES[last] ?? 'TYPE_ENUM') : 'TYPE_ENUM';
+      const type = typeof last === 'string' ? (ENUM_TYPES.get(last) ?? 'TYPE_ENUM') : 'TYPE_ENUM';
       return invalidArgument(`Invalid value at '${field}' (${type}), ${render(issue.input)}`, field);
     }
     case 'too_small':
