@@ -13,7 +13,7 @@ import type { ThreadContext } from './thread-context.js';
 
 /** The request as the batch's item `index` sends it: the batch's headers, its reserved fault position, no overrides. */
 export function batchItemInfo(info: RequestInfo, fault: number): RequestInfo {
-  return { ...info, params: [], overrideFault: '', overrideTtftMs: '', overrideEntry: '', batchFault: fault };
+  return { ...info, params: [], overrideFault: '', overrideTtftMs: '', overrideEntry: '', overrideBatchOutputBytes: '', batchFault: fault };
 }
 
 /**

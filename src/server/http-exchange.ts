@@ -56,6 +56,11 @@ export interface RequestInfo {
   readonly overrideFault: string;
   readonly overrideTtftMs: string;
   readonly overrideEntry: string;
+  /**
+   * `x-understudy-batch-output-limit-bytes`: a lower bound on a Gemini batch's output than the
+   * simulator's own, for tests of a batch too large to keep; read only on the routes that name it.
+   */
+  readonly overrideBatchOutputBytes: string;
   /** Values of the headers a chaos scenario targets (lower-case names). */
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -75,7 +80,7 @@ export const NO_GOOG_UPLOAD: GoogUploadHeaders = Object.freeze({ protocol: '', c
  * Request fields a route may read; those it does not name stay ''. Each is a native call per
  * request (15 of them took a tenth of a chat request's server time), so the hot routes name theirs.
  */
-export type RequestField = 'method' | 'url' | 'query' | 'authorization' | 'x-api-key' | 'x-goog-api-key' | 'api-key' | 'anthropic-version' | 'anthropic-beta' | 'x-request-id' | 'host' | 'content-type' | 'x-goog-upload';
+export type RequestField = 'method' | 'url' | 'query' | 'authorization' | 'x-api-key' | 'x-goog-api-key' | 'api-key' | 'anthropic-version' | 'anthropic-beta' | 'x-request-id' | 'host' | 'content-type' | 'x-goog-upload' | 'x-understudy-batch-output-limit-bytes';
 
 const FIELD_BIT: Readonly<Record<RequestField, number>> = {
   method: 1,
@@ -91,10 +96,11 @@ const FIELD_BIT: Readonly<Record<RequestField, number>> = {
   host: 1024,
   'content-type': 2048,
   'x-goog-upload': 4096,
+  'x-understudy-batch-output-limit-bytes': 8192,
 };
 
-/** Every field but the upload headers: what a route reads unless it names its own. */
-const ALL_FIELDS: readonly RequestField[] = (Object.keys(FIELD_BIT) as RequestField[]).filter((f) => f !== 'x-goog-upload');
+/** Every field but the upload headers and the batch override: what a route reads unless it names its own. */
+const ALL_FIELDS: readonly RequestField[] = (Object.keys(FIELD_BIT) as RequestField[]).filter((f) => f !== 'x-goog-upload' && f !== 'x-understudy-batch-output-limit-bytes');
 
 function fieldMask(fields: readonly RequestField[]): number {
   let mask = 0;
@@ -193,6 +199,7 @@ export const NO_INFO: RequestInfo = Object.freeze({
   overrideFault: '',
   overrideTtftMs: '',
   overrideEntry: '',
+  overrideBatchOutputBytes: '',
   tags: Object.freeze({}),
 });
 
@@ -307,6 +314,7 @@ function copyRequest(req: HttpRequest, paramCount: number, reads: number): Reque
     overrideFault: overrides ? req.getHeader('x-understudy-fault') : '',
     overrideTtftMs: overrides ? req.getHeader('x-understudy-ttft-ms') : '',
     overrideEntry: overrides ? req.getHeader('x-understudy-entry') : '',
+    overrideBatchOutputBytes: overrides && (reads & FIELD_BIT['x-understudy-batch-output-limit-bytes']) !== 0 ? req.getHeader('x-understudy-batch-output-limit-bytes') : '',
     tags: tagHeaders.length === 0 ? NO_TAGS : Object.fromEntries(tagHeaders.map((n) => [n, req.getHeader(n)])),
   };
 }

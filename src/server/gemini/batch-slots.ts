@@ -13,6 +13,8 @@ import { isMessage, MAX_BATCH_REQUESTS, parseJsonBody } from './request.js';
 const RPC_CODE: Readonly<Record<number, number>> = { 400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 429: 8, 500: 13, 503: 14, 504: 4 };
 /** `google.rpc.Code.CANCELLED`. */
 export const RPC_CANCELLED = 1;
+/** `google.rpc.Code.RESOURCE_EXHAUSTED`: a failed batch's, whose output was more than could be kept. */
+export const RPC_RESOURCE_EXHAUSTED = 8;
 
 /** A request's error as its slot reports it: a `google.rpc.Status`. */
 export function rpcStatus(e: { readonly code: number; readonly message: string; readonly details?: readonly unknown[] }): string {

@@ -33,8 +33,12 @@ import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiPage, JSON_TYPE
 import { isMessage, parseJsonBody } from './request.js';
 
 const MAX_FILES = 1000;
-/** The bytes a thread keeps of files, and again of unfinished uploads; one file may take all of it. */
-const MAX_BYTES = 256 * 1024 * 1024;
+/**
+ * The bytes a thread keeps of files, and again of unfinished uploads; one file may take all of it,
+ * and no file is larger (an upload past it is refused, a batch whose responses file would pass it
+ * fails: `./batches.ts`).
+ */
+export const MAX_FILE_BYTES = 256 * 1024 * 1024;
 /** The most files one request may name (the API's limit on files per prompt is 3,000). */
 const MAX_FILES_PER_REQUEST = 3000;
 const MAX_SESSIONS = 100;
@@ -108,9 +112,9 @@ interface Registry {
 }
 
 const registryFor = perThread<Registry>(() => ({
-  files: new BoundedStore<StoredFile>(MAX_FILES, MAX_BYTES, (f) => f.content.length),
+  files: new BoundedStore<StoredFile>(MAX_FILES, MAX_FILE_BYTES, (f) => f.content.length),
   // A finished session holds no bytes (its file does), and is kept only to answer `query`.
-  sessions: new BoundedStore<UploadSession>(MAX_SESSIONS, MAX_BYTES, (s) => (s.status === 'active' ? s.received : 0)),
+  sessions: new BoundedStore<UploadSession>(MAX_SESSIONS, MAX_FILE_BYTES, (s) => (s.status === 'active' ? s.received : 0)),
 }));
 
 /** The thread that holds the file `id` (FNV-1a of the id, modulo the threads). */
@@ -240,9 +244,12 @@ export function findFileBytes(ctx: ThreadContext, name: string): Buffer | undefi
 
 /**
  * Stores a file this API made (a batch's responses file) on this thread, as an upload would be
- * stored; its id is drawn from `rng`, so a run's ids do not depend on when it is written.
+ * stored; its id is drawn from `rng`, so a run's ids do not depend on when it is written. Null,
+ * and nothing stored, for content past `MAX_FILE_BYTES`, which the store would not keep: the
+ * caller says so rather than name a file that cannot be read.
  */
-export function writeGeminiFile(ctx: ThreadContext, displayName: string, mimeType: string, content: Buffer, rng: SeededRandom): string {
+export function writeGeminiFile(ctx: ThreadContext, displayName: string, mimeType: string, content: Buffer, rng: SeededRandom): string | null {
+  if (content.length > MAX_FILE_BYTES) return null;
   const nowMs = Date.now();
   const createTime = new Date(nowMs).toISOString();
   const f: StoredFile = {
@@ -472,8 +479,8 @@ function uploadBytes(ctx: ThreadContext, info: RequestInfo, sessionId: string, b
       return fail(invalidArgument(`X-Goog-Upload-Offset ${JSON.stringify(info.googUpload.offset)} does not match the ${session.received} bytes received.`), 'invalid_request');
     }
     const bytes = Buffer.from(body, 'latin1');
-    if (session.received + bytes.length > MAX_BYTES) {
-      return fail(invalidArgument(`The file is larger than the ${MAX_BYTES} bytes this simulator keeps per thread.`), 'invalid_request');
+    if (session.received + bytes.length > MAX_FILE_BYTES) {
+      return fail(invalidArgument(`The file is larger than the ${MAX_FILE_BYTES} bytes this simulator keeps per thread.`), 'invalid_request');
     }
     session.chunks.push(bytes);
     session.received += bytes.length;

@@ -27,6 +27,8 @@ const EMBED_METHOD = /:(batchEmbedContents|embedContent)(\?|$)/;
 const BATCH_METHOD = /:(batchGenerateContent|asyncBatchEmbedContent)(\?|$)/;
 // `host`: a `fileData` URI on this server's own host names one of its files (`./files.ts`).
 const GEMINI_FIELDS: readonly RequestField[] = ['method', 'url', 'query', 'x-goog-api-key', 'authorization', 'host'];
+/** The model routes' fields: a batch create (`./batches.ts`) also reads the override that lowers its output limit. */
+const MODEL_FIELDS: readonly RequestField[] = [...GEMINI_FIELDS, 'x-understudy-batch-output-limit-bytes'];
 
 function notFound(info: RequestInfo): Reply {
   return geminiErrorReply('unrouted', geminiError(404, `Invalid URL (${info.method} ${info.url})`), 'not_found', OTHER_MODEL);
@@ -105,7 +107,7 @@ export const geminiSurface: Surface = {
     // uWS parameters cannot split `{model}:{method}`, so the model routes are wildcards parsed in `path.ts`.
     // Embedding methods count their texts in the embedding pool's job; a wrong key is answered at once.
     const prompts = (info: RequestInfo): boolean => !EMBED_METHOD.test(info.url) && !BATCH_METHOD.test(info.url) && checkGeminiAuth(ctx, info, queryOf(info)) === undefined;
-    for (const version of ['/v1beta', '/v1']) postRoute(app, `${version}/models/*`, 0, errors, countsOffThread((info, body) => modelMethod(ctx, info, body), prompts), GEMINI_FIELDS);
+    for (const version of ['/v1beta', '/v1']) postRoute(app, `${version}/models/*`, 0, errors, countsOffThread((info, body) => modelMethod(ctx, info, body), prompts), MODEL_FIELDS);
     getRoute(app, 'get', '/v1beta/models', 0, errors, (info) => listGeminiModels(ctx, info));
     getRoute(app, 'get', '/v1beta/models/*', 0, errors, (info) => modelGet(ctx, info));
     // Explicit caches (`./caches.ts`); one cache's routes run on the thread that holds it.
