@@ -61,7 +61,7 @@ export function outputTooLarge(limit: OutputLimit, answered: number, total: numb
     : limit.inline
       ? `the ${limit.bytes} bytes this simulator keeps inline (the operation carries them twice, in one string of at most ${constants.MAX_STRING_LENGTH} characters)`
       : `the ${limit.bytes} bytes this simulator keeps of one file`;
-  const advice = limit.inline && !limit.lowered ? `split it into batches of fewer requests, or give its requests as an input file, whose responses file may hold ${MAX_FILE_BYTES} bytes` : 'split it into batches of fewer requests, or ask for shorter answers';
+  const advice = limit.inline && !limit.lowered ? `split it into batches of fewer requests, or give its requests as an input file, whose responses file may hold ${MAX_FILE_BYTES} bytes` : 'split it into batches of fewer requests, or ask for shorter answers (a lower maxOutputTokens, or outputDimensionality for embeddings)';
   const message = `The batch's ${what} passed ${why} at request ${answered} of ${total}, so the batch was stopped there and its output is not kept. To run it, ${advice}.`;
   return JSON.stringify({ code: RPC_RESOURCE_EXHAUSTED, message });
 }
