@@ -81,7 +81,7 @@ export const configSchema = z
     overrideHeaders: z
       .boolean()
       .default(true)
-      .describe('Honour per-request x-understudy-fault / -ttft-ms / -entry headers (for unit tests); turn off for load tests with --no-override-headers.'),
+      .describe('Honour per-request x-understudy-fault / -ttft-ms / -entry / -batch-output-limit-bytes headers (for unit tests); turn off for load tests with --no-override-headers.'),
     adminToken: z
       .string()
       .min(8)
