@@ -1,7 +1,8 @@
 /**
  * Micro benchmarks of the hot pieces, in-process on the main thread: SSE frame assembly
  * (./micro-frames.ts), corpus sampling (here), the timer wheel (./micro-scheduler.ts), the
- * non-streaming handler (./micro-handler.ts), token counting on a cache miss (./micro-tokens.ts) and a stats read (./micro-stats.ts), each as
+ * non-streaming handler (./micro-handler.ts), token counting on a cache miss (./micro-tokens.ts),
+ * a stats read (./micro-stats.ts) and an embeddings response body (./micro-embeddings.ts), each as
  * a ratio against a baseline measured in the same run (./micro-harness.ts).
  */
 import { readCorpusFile } from '../src/corpus/codec.js';
@@ -10,6 +11,7 @@ import { Corpus } from '../src/corpus/sampler.js';
 import { DEFAULT_CORPUS_FILE } from '../src/package-root.js';
 import { chooseAnswer } from '../src/server/answer.js';
 import { SeededRandom } from '../src/timing/random.js';
+import { embeddingPairs } from './micro-embeddings.js';
 import { ANSWER_REQUEST, framePairs } from './micro-frames.js';
 import { handlerPairs } from './micro-handler.js';
 import { measurePair, sink, type Body, type MicroOptions, type MicroResult, type Pair } from './micro-harness.js';
@@ -57,7 +59,7 @@ function samplingPairs(corpus: Corpus, seed: number): Pair[] {
 /** Every micro case of this build, on the default corpus (also what `./ab.ts` loads from each build). */
 export function microPairs(seed: number): Pair[] {
   const corpus = new Corpus(compileCorpus(readCorpusFile(DEFAULT_CORPUS_FILE())), 'gpt-4o-mini');
-  return [...framePairs(corpus, seed), ...samplingPairs(corpus, seed), ...schedulerPairs(seed), ...handlerPairs(corpus, seed), ...tokenPairs(seed), ...statsPairs(seed)];
+  return [...framePairs(corpus, seed), ...samplingPairs(corpus, seed), ...schedulerPairs(seed), ...handlerPairs(corpus, seed), ...tokenPairs(seed), ...statsPairs(seed), ...embeddingPairs(seed)];
 }
 
 export function runMicro(opts: MicroOptions): MicroResult[] {
