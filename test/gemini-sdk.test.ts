@@ -6,7 +6,9 @@
 import { ApiError, FinishReason, FunctionCallingConfigMode, GoogleGenAI, ThinkingLevel, Type, type Content, type FunctionDeclaration, type GenerateContentResponse } from '@google/genai';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { embedText } from '../src/corpus/embedding.js';
 import { type Simulator } from '../src/index.js';
+import { float32Json } from '../src/server/float32-json.js';
 import { healthChecksWhile, postJson, useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'gemini-2.5-flash';
@@ -471,6 +473,15 @@ describe('@google/genai against the simulator', () => {
       const values = r.embeddings![0]!.values!;
       expect(values).toHaveLength(3072);
       expect(norm(values)).toBeCloseTo(1, 4);
+    });
+
+    it('sends each value as the shortest decimal that reads back as the float32, as the API does', async () => {
+      const vector = embedText('hello world', new Float32Array(3072));
+      const r = await ai.models.embedContent({ model: 'gemini-embedding-001', contents: 'hello world' });
+      expect(Float32Array.from(r.embeddings![0]!.values!)).toEqual(vector);
+      const res = await postJson(sim().url, '/v1beta/models/gemini-embedding-001:embedContent', { content: { parts: [{ text: 'hello world' }] } });
+      // `{"embedding":{"values":[0.0023064255,…]}}`: float64's form would be about twice as long.
+      expect(await res.text()).toBe(`{"embedding":{"values":[${Array.from(vector, float32Json).join(',')}]}}`);
     });
 
     it('embeds several contents with text-embedding-004 at 768 dimensions, deterministically', async () => {

@@ -1,14 +1,16 @@
 /**
  * Embeddings (`POST /v1/embeddings`) through the official `openai` SDK against the real server,
- * both wire encodings (the SDK asks for base64 unless told otherwise and decodes it itself), token
- * inputs, OpenAI's limits, and large batches computed in the embedding pool while the server
- * thread keeps answering.
+ * both wire encodings (the SDK asks for base64 unless told otherwise and decodes it itself; floats
+ * are the shortest decimals that read back as the float32s), token inputs, OpenAI's limits, and
+ * large batches computed in the embedding pool while the server thread keeps answering.
  */
 import OpenAI from 'openai';
 import type { CreateEmbeddingResponse } from 'openai/resources/embeddings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { embedText } from '../src/corpus/embedding.js';
 import { countTokens } from '../src/corpus/tokens.js';
 import { startSimulator, type Simulator } from '../src/index.js';
+import { float32Json } from '../src/server/float32-json.js';
 import { loadProfiles, profileNameFor } from '../src/timing/profiles.js';
 import { computeEmbeddings, destroyEmbeddingPool } from '../src/workers/embedding-pool.js';
 import { runEmbeddingJob, type EmbeddingJob } from '../src/workers/embedding-task.js';
@@ -79,14 +81,27 @@ describe('embeddings.create against the simulator', () => {
     expect(decoded.data).toHaveLength(2);
     for (let i = 0; i < 2; i++) {
       expect(decoded.data[i]!.embedding).toHaveLength(1536);
-      expect(Array.from(decoded.data[i]!.embedding)).toEqual(floats.data[i]!.embedding);
+      // The float body's numbers are the shortest decimals that read back as these float32s.
+      expect(Array.from(decoded.data[i]!.embedding)).toEqual(Array.from(Float32Array.from(floats.data[i]!.embedding)));
     }
     // On the wire: a base64 string of 1,536 little-endian float32s.
     const res = await fetch(`${sim.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'text-embedding-3-small', input: 'hello world', encoding_format: 'base64' }) });
     const wire = (await res.json()) as { data: { embedding: string }[] };
     const bytes = Buffer.from(wire.data[0]!.embedding, 'base64');
     expect(bytes.length).toBe(1536 * 4);
-    expect(bytes.readFloatLE(0)).toBe(floats.data[0]!.embedding[0]);
+    expect(bytes.readFloatLE(0)).toBe(Math.fround(floats.data[0]!.embedding[0]!));
+  });
+
+  it('sends each float as the shortest decimal that reads back as the float32, as OpenAI does', async () => {
+    const input = 'The food was delicious and the waiter was kind.';
+    const vector = embedText(input, new Float32Array(1536));
+    const r = await client.embeddings.create({ model: 'text-embedding-3-small', input, encoding_format: 'float' });
+    expect(Float32Array.from(r.data[0]!.embedding)).toEqual(vector);
+    const res = await fetch(`${sim.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'text-embedding-3-small', input, encoding_format: 'float' }) });
+    const text = await res.text();
+    const open = text.indexOf('"embedding":[') + '"embedding":['.length;
+    // `0.32767323`, not float64's `0.3276732265949249`.
+    expect(text.slice(open, text.indexOf(']', open)).split(',')).toEqual(Array.from(vector, float32Json));
   });
 
   it('embeds token-id input, one array or many, counting ids as tokens', async () => {
@@ -212,14 +227,18 @@ describe('embedding jobs', () => {
     expect(runEmbeddingJob({ ...job(['short', 'a b c d e f']), maxInputTokens: 3 })).toEqual({ kind: 'input_too_long', index: 1, tokens: countTokens('a b c d e f') });
   });
 
-  it('returns an OpenAI body whose floats equal its base64', () => {
+  it('returns an OpenAI float body of the shortest decimals that read back as its base64 floats', () => {
     const base = { inputs: { kind: 'text', texts: ['x y'] }, dimensions: 8, maxInputTokens: 10, maxRequestTokens: 10 } as const;
     const f = runEmbeddingJob({ ...base, output: { kind: 'openai', encoding: 'float', modelJson: '"m"' } });
     const b = runEmbeddingJob({ ...base, output: { kind: 'openai', encoding: 'base64', modelJson: '"m"' } });
     if (f.kind !== 'openai' || b.kind !== 'openai') throw new Error('expected bodies');
-    const floats = (JSON.parse(Buffer.from(f.body).toString()) as CreateEmbeddingResponse).data[0]!.embedding;
     const raw = Buffer.from((JSON.parse(Buffer.from(b.body).toString()) as { data: { embedding: string }[] }).data[0]!.embedding, 'base64');
-    expect(Array.from(new Float32Array(raw.buffer, raw.byteOffset, 8))).toEqual(floats);
+    const floats = Array.from({ length: 8 }, (_, i) => raw.readFloatLE(i * 4));
+    expect(Buffer.from(f.body).toString()).toBe(
+      `{"object":"list","data":[{"object":"embedding","index":0,"embedding":[${floats.map(float32Json).join(',')}]}],"model":"m","usage":{"prompt_tokens":${f.promptTokens},"total_tokens":${f.promptTokens}}}`,
+    );
+    const parsed = (JSON.parse(Buffer.from(f.body).toString()) as CreateEmbeddingResponse).data[0]!.embedding;
+    expect(parsed.map(Math.fround)).toEqual(floats);
   });
 });
 

@@ -1,9 +1,11 @@
 /**
  * The Gemini embeddings body, built whole from a batch's vectors: `{"embedding":{"values":[…]}}`
  * for embedContent, `{"embeddings":[{"values":[…]},…]}` for batchEmbedContents. Each number is the
- * shortest decimal that parses back to the float32. Pure and synchronous: large batches run it in
- * the embedding pool, small ones inline, with the same bytes.
+ * shortest decimal that parses back to the float32 (`../float32-json.ts`), as protobuf's JSON
+ * mapping prints a `float`. Pure and synchronous: large batches run it in the embedding pool, small
+ * ones inline, with the same bytes.
  */
+import { FLOAT32_JSON_TYPICAL_BYTES, Float32JsonBody } from '../float32-json.js';
 
 /**
  * What a body holds: embedContent's one `embedding`, batchEmbedContents' `embeddings` list, or only
@@ -18,25 +20,21 @@ const WRAP: Readonly<Record<GeminiBodyShape, readonly [string, string]>> = {
   items: ['', ''],
 };
 
+const VALUES_OPEN = '{"values":';
+
 /**
  * `count` vectors of `dims` floats laid end to end in `vectors`. The body is unpooled memory, so
  * it owns its ArrayBuffer and can be transferred from a pool worker.
  */
 export function geminiEmbeddingsBody(vectors: Float32Array, count: number, dims: number, shape: GeminiBodyShape): Buffer {
   const [open, close] = WRAP[shape];
-  const pieces: string[] = [open];
-  for (let i = 0; i < count; i++) pieces.push((i > 0 ? ',' : '') + valuesObject(vectors.subarray(i * dims, (i + 1) * dims)));
-  pieces.push(close);
-  // Every piece is ASCII, so string lengths are byte counts.
-  let bytes = 0;
-  for (const piece of pieces) bytes += piece.length;
-  const body = Buffer.allocUnsafeSlow(bytes);
-  let at = 0;
-  for (const piece of pieces) at += body.write(piece, at, 'latin1');
-  return body;
-}
-
-/** `{"values":[…]}` for one vector. */
-function valuesObject(vector: Float32Array): string {
-  return `{"values":${JSON.stringify(Array.from(vector))}}`;
+  const body = new Float32JsonBody(open.length + close.length + count * (VALUES_OPEN.length + 2 + dims * FLOAT32_JSON_TYPICAL_BYTES));
+  body.ascii(open);
+  for (let i = 0; i < count; i++) {
+    body.ascii(i > 0 ? `,${VALUES_OPEN}` : VALUES_OPEN);
+    body.float32Array(vectors.subarray(i * dims, (i + 1) * dims));
+    body.ascii('}');
+  }
+  body.ascii(close);
+  return body.finish();
 }

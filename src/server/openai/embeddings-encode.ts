@@ -1,10 +1,11 @@
 /**
  * The OpenAI embeddings body, built whole from a batch's vectors: `{"object":"list","data":[…],
  * "model","usage"}`. `base64` is each vector's raw little-endian float32 bytes (what openai-node
- * decodes, and what it asks for by default); `float` is a JSON array whose numbers parse back to
- * exactly those float32 values. Pure and synchronous: large batches run it in the embedding pool.
+ * decodes, and what it asks for by default); `float` is a JSON array of each float32 as the shortest
+ * decimal that parses back to it (`../float32-json.ts`), as OpenAI's are. Pure and synchronous: large batches run it in the embedding pool.
  */
 import { endianness } from 'node:os';
+import { FLOAT32_JSON_TYPICAL_BYTES, Float32JsonBody } from '../float32-json.js';
 
 export type EmbeddingEncoding = 'float' | 'base64';
 
@@ -55,18 +56,13 @@ function base64Body(vectors: Float32Array, count: number, dims: number, tail: st
 }
 
 function floatBody(vectors: Float32Array, count: number, dims: number, tail: string): Buffer {
-  // Every piece but the model id in the tail is ASCII, so string lengths are byte counts.
-  const pieces: string[] = [HEAD];
-  let asciiBytes = HEAD.length;
+  const body = new Float32JsonBody(HEAD.length + tail.length + count * (ITEM_OPEN.length + ITEM_VALUE.length + 8 + dims * FLOAT32_JSON_TYPICAL_BYTES));
+  body.ascii(HEAD);
   for (let i = 0; i < count; i++) {
-    const start = i * dims;
-    const item = `${i > 0 ? ',' : ''}${ITEM_OPEN}${i}${ITEM_VALUE}${JSON.stringify(Array.from(vectors.subarray(start, start + dims)))}}`;
-    pieces.push(item);
-    asciiBytes += item.length;
+    body.ascii(`${i > 0 ? ',' : ''}${ITEM_OPEN}${i}${ITEM_VALUE}`);
+    body.float32Array(vectors.subarray(i * dims, (i + 1) * dims));
+    body.ascii('}');
   }
-  const body = Buffer.allocUnsafeSlow(asciiBytes + Buffer.byteLength(tail, 'utf8'));
-  let at = 0;
-  for (const piece of pieces) at += body.write(piece, at, 'latin1');
-  body.write(tail, at, 'utf8');
-  return body;
+  body.utf8(tail);
+  return body.finish();
 }
