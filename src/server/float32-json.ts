@@ -2,7 +2,8 @@
  * float32 values as JSON numbers, the way the embeddings APIs send them: each value is the shortest
  * decimal that reads back as the same float32 (`0.0023064255`, not float64's `0.002306425478309393`),
  * that is `v.toPrecision(p)` for the fewest digits p with `Math.fround(Number(…)) === v`, printed as
- * JavaScript prints that number (`String(Number(…))`: no trailing zeros, an exponent below 1e-6).
+ * JavaScript prints that number (`String(Number(…))`: no trailing zeros, an exponent below 1e-6
+ * and from 1e21).
  * Pure and synchronous, so the embedding pool's workers and the server threads give the same bytes.
  *
  * The digits come from exact integer work on a scaled copy of the value rather than from
@@ -14,7 +15,10 @@
  * `toPrecision` search instead, so every result is the one the definition gives.
  */
 
-/** At most one error of `t`, `lo` and `hi` below, in units of the ninth digit: 1e9 × 2^-52 is 2.2e-7. */
+/**
+ * How near a rounding boundary, in units of the ninth digit, the scaled value or an interval end
+ * may be before the search decides: each carries a float64 error of about 1e9 × 2^-52 = 2.2e-7.
+ */
 const EPS = 1e-5;
 
 /** 10^j as float64, correctly rounded (exact up to 10^22). */
@@ -34,7 +38,7 @@ const U32 = new Uint32Array(F32.buffer);
 
 /**
  * The most bytes one value takes: a sign and 21 digits (numbers below 1e21 print without an
- * exponent, as `1.23456789e+20` does: `123456789000000000000`).
+ * exponent: `-123456790000000000000`).
  */
 export const FLOAT32_JSON_MAX_BYTES = 22;
 
@@ -168,7 +172,7 @@ function writeFloat32(v: number, bits: number, out: Uint8Array, at: number): num
     if (digits === 0) {
       p = 9;
       digits = candidate(whole, frac, 9, lo, hi);
-    } else {
+    } else if (digits > 0) {
       while (p > 1) {
         const shorter = candidate(whole, frac, p - 1, lo, hi);
         if (shorter === 0) break;
