@@ -2,7 +2,8 @@
  * The OpenAI embeddings body, built whole from a batch's vectors: `{"object":"list","data":[…],
  * "model","usage"}`. `base64` is each vector's raw little-endian float32 bytes (what openai-node
  * decodes, and what it asks for by default); `float` is a JSON array of each float32 as the shortest
- * decimal that parses back to it (`../float32-json.ts`), as OpenAI's are. Pure and synchronous: large batches run it in the embedding pool.
+ * decimal that parses back to it (`../float32-json.ts`), as OpenAI's are. Pure and synchronous:
+ * large batches run it in the embedding pool.
  */
 import { endianness } from 'node:os';
 import { FLOAT32_JSON_TYPICAL_BYTES, Float32JsonBody } from '../float32-json.js';
