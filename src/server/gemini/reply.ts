@@ -53,15 +53,29 @@ export function checkGeminiAuth(ctx: ThreadContext, info: RequestInfo, query: UR
 }
 
 /**
- * One page of a Gemini list as JSON (`{"<key>": [...], "nextPageToken"}`): `pageSize` (default
- * 10, at most `maxPageSize`) entries from the `pageToken`'s place, in the order given. The last
- * page has no `nextPageToken`, since the SDK's pager stops only when there is none; an empty list
- * is `{}`, as the API answers it.
+ * Characters of entries a page holds past its first. A finished batch's operation can be a few
+ * hundred MB of JSON (`./batch-output.ts` bounds one below half of V8's longest string, 2^29 − 24
+ * characters), so a page of several would be a string V8 cannot build: the page ends early and
+ * its `nextPageToken` goes on from there.
  */
-export function geminiPage(entries: readonly { readonly json: string }[], query: URLSearchParams, key: string, maxPageSize: number): string {
+const PAGE_CHARS = 2 ** 28;
+
+/**
+ * One page of a Gemini list as JSON (`{"<key>": [...], "nextPageToken"}`): `pageSize` (default
+ * 10, at most `maxPageSize`) entries from the `pageToken`'s place, in the order given, fewer when
+ * they pass `maxChars` (one at least). The last page has no `nextPageToken`, since the SDK's
+ * pager stops only when there is none; an empty list is `{}`, as the API answers it.
+ */
+export function geminiPage(entries: readonly { readonly json: string }[], query: URLSearchParams, key: string, maxPageSize: number, maxChars = PAGE_CHARS): string {
   const size = Math.min(maxPageSize, Math.max(1, Number(query.get('pageSize') ?? 10) || 10));
   const from = Math.max(0, Number(Buffer.from(query.get('pageToken') ?? '', 'base64url').toString('latin1')) || 0);
-  const page = entries.slice(from, from + size);
-  const next = from + size < entries.length ? `,"nextPageToken":"${Buffer.from(String(from + size), 'latin1').toString('base64url')}"` : '';
+  const last = Math.min(entries.length, from + size);
+  let end = from;
+  for (let chars = 0; end < last; end++) {
+    chars += entries[end]!.json.length + 1;
+    if (end > from && chars > maxChars) break;
+  }
+  const page = entries.slice(from, end);
+  const next = end < entries.length ? `,"nextPageToken":"${Buffer.from(String(end), 'latin1').toString('base64url')}"` : '';
   return page.length === 0 && next === '' ? '{}' : `{"${key}":[${page.map((e) => e.json).join(',')}]${next}}`;
 }
