@@ -276,4 +276,32 @@ describe('Anthropic files across server threads', () => {
     const missing = await times(SPREAD, () => client().messages.create({ model: MODEL, max_tokens: 16, messages: fileDoc(f.id) }).then(() => 200, (err: { status: number }) => err.status));
     expect(missing).toEqual(Array(SPREAD).fill(404));
   });
+
+  it('reads another thread\'s file in a message batch\'s requests, in order, as Messages does', async () => {
+    const f = await client().files.upload({ file: await textFile(TEXT) });
+    const inline = await client().messages.countTokens({ model: MODEL, messages: inlineDoc(TEXT) });
+    const plain = await client().messages.countTokens({ model: MODEL, messages: [{ role: 'user', content: 'Hello' }] });
+    // Batches created over new connections land on both threads; on the one that does not hold
+    // the file, its requests wait for the owner's answer and the rest of the batch waits behind them.
+    const batches = await times(SPREAD, () =>
+      client().messages.batches.create({
+        requests: [
+          { custom_id: 'first', params: { model: MODEL, max_tokens: 16, messages: fileDoc(f.id) } },
+          { custom_id: 'plain', params: { model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'Hello' }] } },
+          { custom_id: 'missing', params: { model: MODEL, max_tokens: 16, messages: fileDoc('file_011Cmissing0000000000') } },
+          { custom_id: 'last', params: { model: MODEL, max_tokens: 16, messages: fileDoc(f.id) } },
+        ],
+      }),
+    );
+    for (const batch of batches) {
+      await expect.poll(async () => (await client().messages.batches.retrieve(batch.id)).processing_status).toBe('ended');
+      const results: { custom_id: string; result: unknown }[] = [];
+      for await (const r of await client().messages.batches.results(batch.id)) results.push(r);
+      expect(results.map((r) => r.custom_id)).toEqual(['first', 'plain', 'missing', 'last']);
+      expect(results[0]!.result).toMatchObject({ type: 'succeeded', message: { usage: { input_tokens: inline.input_tokens } } });
+      expect(results[1]!.result).toMatchObject({ type: 'succeeded', message: { usage: { input_tokens: plain.input_tokens } } });
+      expect(results[2]!.result).toMatchObject({ type: 'errored', error: { error: { type: 'not_found_error' } } });
+      expect(results[3]!.result).toMatchObject({ type: 'succeeded', message: { usage: { input_tokens: inline.input_tokens } } });
+    }
+  });
 });

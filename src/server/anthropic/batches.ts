@@ -15,6 +15,7 @@
  * thread (`../owner-ids.ts`), and a request on another thread asks it (`../peers.ts`).
  */
 import { performance } from 'node:perf_hooks';
+import { hashString, SeededRandom } from '../../timing/random.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
@@ -27,7 +28,7 @@ import { isStackOverflow, TOO_DEEP_MESSAGE } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { invalidJson, invalidRequest, type AnthropicError } from './errors.js';
-import { createBatchMessage } from './messages.js';
+import { createMessage } from './messages.js';
 import { anthropicErrorReply, anthropicHeaders, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
 
 const MAX_BATCHES = 1000;
@@ -113,18 +114,34 @@ function batchObject(b: StoredBatch, host: string): Record<string, unknown> {
 
 const INTERNAL: AnthropicError = { status: 500, type: 'api_error', message: 'Internal server error' };
 
+/** One result line, whether it succeeded, and when it would have been generated (ms after the create). */
+interface Answered {
+  readonly line: string;
+  readonly ok: boolean;
+  readonly delayMs: number;
+}
+
 /**
  * The request each batch entry stands for (the batch's own headers: key, version, betas),
  * answered by the Messages handler at the positions reserved for it (`../batch-item.ts`); a chaos
- * fault is an errored result.
+ * fault is an errored result. A promise when the request names a file another thread holds.
  */
-function answerOne(ctx: ThreadContext, info: RequestInfo, b: StoredBatch, i: number, body: string): { line: string; ok: boolean; delayMs: number } {
-  const customId = b.customIds[i]!;
-  // The Messages handler answers a batch's request synchronously (another thread's files unasked).
-  const failed = (err: unknown): Reply => anthropicErrorReply(anthropicRequestId(ctx.requestRng(undefined, '')), 'anthropic_batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP_MESSAGE) : INTERNAL, 'invalid_request', OTHER_MODEL);
-  const reply = answerBatchItem(ctx, b.source + i, () => createBatchMessage(ctx, batchItemInfo(info, b.fault + i), body), failed) as Reply;
+function answerOne(ctx: ThreadContext, info: RequestInfo, b: StoredBatch, i: number, body: string): Answered | Promise<Answered> {
+  const failed = (rng: SeededRandom, err: unknown): Reply => anthropicErrorReply(anthropicRequestId(rng), 'anthropic_batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP_MESSAGE) : INTERNAL, 'invalid_request', OTHER_MODEL);
+  const reply = answerBatchItem(ctx, b.source + i, () => createMessage(ctx, batchItemInfo(info, b.fault + i), body), (err) => failed(ctx.requestRng(undefined, ''), err));
+  if (!(reply instanceof Promise)) return answered(() => ctx.requestRng(undefined, ''), b.customIds[i]!, reply);
+  // After the wait the thread's own draws have moved on: an error's request id comes from the entry itself.
+  const own = (): SeededRandom => new SeededRandom(hashString(`${b.id}:${i}`));
+  return reply.then(
+    (r) => answered(own, b.customIds[i]!, r),
+    (err: unknown) => answered(own, b.customIds[i]!, failed(own(), err)),
+  );
+}
+
+/** `rng`: where an errored line's request id is drawn. */
+function answered(rng: () => SeededRandom, customId: string, reply: Reply): Answered {
   // A held, reset or cut reply (a chaos fault) is a failed request, as is a body that is not JSON (an empty 200).
-  const errored = (): { line: string; ok: boolean; delayMs: number } => ({ line: erroredLine(customId, INTERNAL, anthropicRequestId(ctx.requestRng(undefined, ''))), ok: false, delayMs: 0 });
+  const errored = (): Answered => ({ line: erroredLine(customId, INTERNAL, anthropicRequestId(rng())), ok: false, delayMs: 0 });
   if (reply.kind !== 'json' || reply.truncate === true) return errored();
   const json = typeof reply.body === 'string' ? reply.body : reply.body.toString('utf8');
   if (!json.startsWith('{')) return errored();
@@ -137,25 +154,41 @@ function erroredLine(customId: string, e: AnthropicError, requestId: string): st
   return JSON.stringify({ custom_id: customId, result: { type: 'errored', error: { type: 'error', error: { type: e.type, message: e.message }, request_id: requestId } } });
 }
 
-/** Answers the batch's requests a slice at a time, yielding the thread between slices. */
+/**
+ * Answers the batch's requests a slice at a time, yielding the thread between slices, in order:
+ * a request that waits on another thread's files holds the rest until it is answered. A cancel
+ * (which ends `pending`) meanwhile drops that answer.
+ */
 function answerSlice(ctx: ThreadContext, registry: BatchRegistry<StoredBatch>, b: StoredBatch, info: RequestInfo): void {
   const pending = b.pending;
   if (pending === null) return;
+  const take = (i: number, a: Answered): void => {
+    pending[i] = '';
+    b.lines.push(a.line);
+    b.lineDoneMs.push(b.createdMs + a.delayMs);
+    b.lineOk.push(a.ok);
+    registry.grow(b, a.line.length);
+    if (a.ok) b.succeeded++;
+    else b.errored++;
+    b.doneMs = Math.max(b.doneMs, b.createdMs + a.delayMs);
+  };
   const end = Math.min(b.lines.length + SLICE, b.customIds.length);
   const startedMs = performance.now();
-  let bytes = 0;
   for (let i = b.lines.length; i < end && performance.now() - startedMs < SLICE_MS; i++) {
-    const { line, ok, delayMs } = answerOne(ctx, info, b, i, pending[i]!);
-    pending[i] = '';
-    b.lines.push(line);
-    b.lineDoneMs.push(b.createdMs + delayMs);
-    b.lineOk.push(ok);
-    bytes += line.length;
-    if (ok) b.succeeded++;
-    else b.errored++;
-    b.doneMs = Math.max(b.doneMs, b.createdMs + delayMs);
+    const a = answerOne(ctx, info, b, i, pending[i]!);
+    if (a instanceof Promise) {
+      a.then(
+        (late) => {
+          if (b.pending !== pending) return;
+          take(i, late);
+          answerSlice(ctx, registry, b, info);
+        },
+        () => undefined,
+      );
+      return;
+    }
+    take(i, a);
   }
-  registry.grow(b, bytes);
   if (b.lines.length < b.customIds.length) {
     setImmediate(() => answerSlice(ctx, registry, b, info));
     return;

@@ -67,8 +67,7 @@ function suits(kind: BlockKind, mimeType: string): boolean {
 function check(ref: FileRef, view: AnthropicFileView | null, nowMs: number): AnthropicError | undefined {
   if (view === null) return fileNotFound(ref.id);
   if (view.expiresAtMs !== null && nowMs >= view.expiresAtMs) return fileExpired(ref.id);
-  // '' is a file another thread holds that a batch counts without asking (`resolveFileRefs`).
-  if (view.mimeType !== '' && !suits(ref.kind, view.mimeType)) {
+  if (!suits(ref.kind, view.mimeType)) {
     const takes = ref.kind === 'image' ? 'image/jpeg, image/png, image/gif or image/webp' : 'application/pdf or text/plain';
     return invalidRequest(`${ref.at}: file ${ref.id} has type ${view.mimeType}, and a ${ref.kind} block takes ${takes}.`);
   }
@@ -77,22 +76,14 @@ function check(ref: FileRef, view: AnthropicFileView | null, nowMs: number): Ant
 
 export type FileResolution = { readonly tokens: FileTokens } | { readonly error: AnthropicError };
 
-/** A file another thread holds, as a batch counts it: the flat estimate, its type unchecked. */
-const UNASKED: AnthropicFileView = { tokens: 1_600, mimeType: '', expiresAtMs: null };
-
-/**
- * Checks the files `refs` name and gives their tokens; a promise when another thread holds some.
- * `localOnly` (a batch, whose requests are answered synchronously a slice at a time): other
- * threads' files are not asked for, and count as `UNASKED`.
- */
-export function resolveFileRefs(ctx: ThreadContext, refs: readonly FileRef[], localOnly: boolean): FileResolution | Promise<FileResolution> {
+/** Checks the files `refs` name and gives their tokens; a promise when another thread holds some. */
+export function resolveFileRefs(ctx: ThreadContext, refs: readonly FileRef[]): FileResolution | Promise<FileResolution> {
   const views = new Map<string, AnthropicFileView | null>();
   const byOwner = new Map<number, string[]>();
   for (const { id } of refs) {
     if (views.has(id)) continue;
     const owner = foreignOwner(ctx, id, 'mixed');
     if (owner === undefined) views.set(id, fileView(ctx, id));
-    else if (localOnly) views.set(id, UNASKED);
     else {
       views.set(id, null);
       const theirs = byOwner.get(owner);

@@ -65,12 +65,12 @@ function thinkingPart(corpus: Corpus, bucketKey: string, budget: number, omitted
 
 /**
  * Finds the uploaded files the request's blocks name (`./file-refs.ts`), then goes on with their
- * tokens; a missing one is the API's error. `localOnly`: a batch's request, answered synchronously.
+ * tokens; a missing one is the API's error.
  */
-function withFiles(ctx: ThreadContext, accepted: Accepted, body: string, route: 'anthropic_messages' | 'anthropic_count_tokens', localOnly: boolean, run: (a: Accepted) => Reply): Reply | Promise<Reply> {
+function withFiles(ctx: ThreadContext, accepted: Accepted, body: string, route: 'anthropic_messages' | 'anthropic_count_tokens', run: (a: Accepted) => Reply): Reply | Promise<Reply> {
   const refs = fileRefsIn(body, accepted.req.body.messages);
   if (refs.length === 0) return run(accepted);
-  const resolved = resolveFileRefs(ctx, refs, localOnly);
+  const resolved = resolveFileRefs(ctx, refs);
   const after = (r: FileResolution): Reply => {
     if ('error' in r) return anthropicErrorReply(accepted.requestId, route, r.error, r.error.status === 404 ? 'not_found' : 'invalid_request', accepted.modelIndex);
     return run({ ...accepted, req: { ...accepted.req, fileTokens: r.tokens } });
@@ -88,14 +88,7 @@ function ownBody(r: Reply): Reply {
 export function createMessage(ctx: ThreadContext, info: RequestInfo, body: string): Reply | Promise<Reply> {
   const accepted = accept(ctx, info, body, 'anthropic_messages');
   if (!('req' in accepted)) return accepted;
-  return withFiles(ctx, accepted, body, 'anthropic_messages', false, (a) => answerMessage(ctx, info, body, a));
-}
-
-/** A batch's request: answered at once, reading only this thread's files (`resolveFileRefs`). */
-export function createBatchMessage(ctx: ThreadContext, info: RequestInfo, body: string): Reply {
-  const accepted = accept(ctx, info, body, 'anthropic_messages');
-  if (!('req' in accepted)) return accepted;
-  return withFiles(ctx, accepted, body, 'anthropic_messages', true, (a) => answerMessage(ctx, info, body, a)) as Reply;
+  return withFiles(ctx, accepted, body, 'anthropic_messages', (a) => answerMessage(ctx, info, body, a));
 }
 
 function answerMessage(ctx: ThreadContext, info: RequestInfo, body: string, accepted: Accepted): Reply {
@@ -177,7 +170,7 @@ function answerMessage(ctx: ThreadContext, info: RequestInfo, body: string, acce
 export function countMessageTokens(ctx: ThreadContext, info: RequestInfo, body: string): Reply | Promise<Reply> {
   const accepted = accept(ctx, info, body, 'anthropic_count_tokens');
   if (!('req' in accepted)) return accepted;
-  return withFiles(ctx, accepted, body, 'anthropic_count_tokens', false, (a) => ({
+  return withFiles(ctx, accepted, body, 'anthropic_count_tokens', (a) => ({
     kind: 'json',
     status: 200,
     contentType: JSON_TYPE,
