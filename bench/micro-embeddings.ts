@@ -33,33 +33,21 @@ export function embeddingPairs(seed: number): Pair[] {
     for (let i = 0; i < ops; i++) sink.value += JSON.stringify(numbers).length;
     return ops;
   };
-  const openaiBytes = embeddingsBody(vectors, COUNT, DIMS, 'float', MODEL_JSON, 1200).length;
-  const geminiBytes = geminiEmbeddingsBody(vectors, COUNT, DIMS, 'batch').length;
   const plainBytes = JSON.stringify(numbers).length;
+  const bodyCase = (name: string, build: () => Buffer): Pair => ({
+    name,
+    baseline: 'JSON.stringify of the same 12,288 numbers',
+    note: `${build().length.toLocaleString('en-US')} B per body; the plain array ${plainBytes.toLocaleString('en-US')} B`,
+    ops: 2000,
+    minOps: 200,
+    run: (ops) => {
+      for (let i = 0; i < ops; i++) sink.value += build().length;
+      return ops;
+    },
+    base: stringify,
+  });
   return [
-    {
-      name: 'embeddings: float body of 8 vectors of 1,536 dims (OpenAI encoding_format float)',
-      baseline: 'JSON.stringify of the same 12,288 numbers',
-      note: `${openaiBytes.toLocaleString('en-US')} B per body; the plain array ${plainBytes.toLocaleString('en-US')} B`,
-      ops: 2000,
-      minOps: 200,
-      run: (ops) => {
-        for (let i = 0; i < ops; i++) sink.value += embeddingsBody(vectors, COUNT, DIMS, 'float', MODEL_JSON, 1200).length;
-        return ops;
-      },
-      base: stringify,
-    },
-    {
-      name: 'embeddings: Gemini batchEmbedContents body of 8 vectors of 1,536 dims',
-      baseline: 'JSON.stringify of the same 12,288 numbers',
-      note: `${geminiBytes.toLocaleString('en-US')} B per body; the plain array ${plainBytes.toLocaleString('en-US')} B`,
-      ops: 2000,
-      minOps: 200,
-      run: (ops) => {
-        for (let i = 0; i < ops; i++) sink.value += geminiEmbeddingsBody(vectors, COUNT, DIMS, 'batch').length;
-        return ops;
-      },
-      base: stringify,
-    },
+    bodyCase('embeddings: float body of 8 vectors of 1,536 dims (OpenAI encoding_format float)', () => embeddingsBody(vectors, COUNT, DIMS, 'float', MODEL_JSON, 1200)),
+    bodyCase('embeddings: Gemini batchEmbedContents body of 8 vectors of 1,536 dims', () => geminiEmbeddingsBody(vectors, COUNT, DIMS, 'batch')),
   ];
 }

@@ -12,11 +12,10 @@
  * The load processes are the same client as the streaming section's (`stream-load-process.ts`).
  */
 import { startSimulator, type Simulator } from '../src/index.js';
-import { CHAT_PATH, CHAT_REQUEST } from './nonstream.js';
 import { scalingLevels, pin } from './scaling.js';
 import { readServerStats, resetServerStats } from './sim-stats.js';
-import { httpPost } from './stream-client.js';
 import { LoadProcess } from './stream-load-process.js';
+import { streamRequest } from './stream.js';
 import { progress } from './table.js';
 import { cpuSnapshot, threadIds } from './thread-cpu.js';
 
@@ -101,7 +100,7 @@ async function phase(
   opts: StreamScalingOptions & { readonly label: string; readonly openLoop: boolean },
 ): Promise<StreamScalingPhase & { readonly lag: { p50: number; p99: number; p999: number } | undefined }> {
   const { sim } = started;
-  const request = httpPost(sim.port, CHAT_PATH, JSON.stringify({ ...CHAT_REQUEST, stream: true, stream_options: { include_usage: true } }));
+  const request = streamRequest(sim.port);
   const perProcess = shares(streams, where.loadCpus.length);
   progress(`${opts.label}: ${streams} streams from ${perProcess.length} load process(es) on CPU ${where.loadCpus.join(',')}`);
   const loads = await Promise.all(

@@ -114,7 +114,8 @@ export interface StreamResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function streamRequest(port: number): Buffer {
+/** The streaming chat request every streaming phase sends (the thread-scaling section's too). */
+export function streamRequest(port: number): Buffer {
   return httpPost(port, CHAT_PATH, JSON.stringify({ ...CHAT_REQUEST, stream: true, stream_options: { include_usage: true } }));
 }
 
