@@ -4,7 +4,7 @@
  * `run.ts` writes it after a streaming run; `node dist/bench/chart.js [results.json]` redraws it
  * from saved results.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../src/package-root.js';
@@ -106,10 +106,10 @@ export function lagChartSvg(points: readonly LagPoint[], targets: readonly LagTa
 }
 
 export const RESULTS_DIR = (): string => join(packageRoot(), 'bench', 'results');
-export const CHART_FILE = (): string => join(RESULTS_DIR(), 'lag-vs-concurrency.svg');
+export const CHART_FILE = (dir = RESULTS_DIR()): string => join(dir, 'lag-vs-concurrency.svg');
 
 /** Minimal shape of saved results that the chart needs. */
-interface SavedResults {
+export interface SavedResults {
   readonly meta?: { readonly date?: string; readonly cpu?: string; readonly node?: string };
   readonly stream?: {
     readonly levels?: readonly {
@@ -135,6 +135,24 @@ export function writeLagChart(results: SavedResults, file = CHART_FILE()): boole
   const m = results.meta;
   writeFileSync(file, lagChartSvg(points, LAG_TARGETS, `${m?.cpu ?? ''}, Node ${m?.node ?? ''}, ${m?.date ?? ''}`));
   return true;
+}
+
+/**
+ * Where a run's results go: `jsonFile` alone when given (an A/B round, a scratch measurement:
+ * once such a partial run was committed as latest.json by mistake), else `latest.json` and, with
+ * streaming levels, the chart, in `dir`. Returns the files written.
+ */
+export function saveResults(results: SavedResults, jsonFile: string | undefined, dir = RESULTS_DIR()): string[] {
+  const text = JSON.stringify(results, null, 2) + '\n';
+  if (jsonFile !== undefined) {
+    writeFileSync(jsonFile, text);
+    return [jsonFile];
+  }
+  mkdirSync(dir, { recursive: true });
+  const latest = join(dir, 'latest.json');
+  writeFileSync(latest, text);
+  const chart = CHART_FILE(dir);
+  return writeLagChart(results, chart) ? [latest, chart] : [latest];
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -19,11 +19,11 @@
  * connection's next request when its response ends).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CHART_FILE, RESULTS_DIR, writeLagChart } from './chart.js';
+import { RESULTS_DIR, saveResults } from './chart.js';
 import { runMicro, type MicroResult } from './micro.js';
 import { runPolicyCost, type PolicyCostResult } from './policy-cost.js';
 import { runScaling, scalingLevels, type ScalingResult } from './scaling.js';
@@ -467,18 +467,9 @@ async function main(): Promise<void> {
   printAllocations(results);
   printTargets(results.targets);
 
-  const text = JSON.stringify(results, null, 2) + '\n';
-  // A run sent elsewhere (an A/B round, a scratch measurement) leaves the run of record and its
-  // chart alone: an A/B round's partial results were once committed as latest.json by mistake.
-  if (flags.json !== undefined) {
-    writeFileSync(flags.json, text);
-    progress(`done in ${fmt((performance.now() - started) / 1000, 0)} s; results in ${flags.json} (${join(RESULTS_DIR(), 'latest.json')} left as it was)`);
-    return;
-  }
-  mkdirSync(RESULTS_DIR(), { recursive: true });
-  writeFileSync(join(RESULTS_DIR(), 'latest.json'), text);
-  if (stream !== undefined && writeLagChart(results)) progress(`wrote ${CHART_FILE()}`);
-  progress(`done in ${fmt((performance.now() - started) / 1000, 0)} s; results in ${join(RESULTS_DIR(), 'latest.json')}`);
+  const written = saveResults(results, flags.json);
+  const kept = flags.json === undefined ? '' : ` (${join(RESULTS_DIR(), 'latest.json')} left as it was)`;
+  progress(`done in ${fmt((performance.now() - started) / 1000, 0)} s; wrote ${written.join(', ')}${kept}`);
 }
 
 main().then(
