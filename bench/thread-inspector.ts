@@ -232,13 +232,27 @@ export function topAllocationSites(profile: HeapProfiler.SamplingHeapProfile, wi
   return { bytesPerSec: perSec(all), sites };
 }
 
-/** Self time per function in a CPU profile, largest first, as shares of all samples. */
+/**
+ * Self time per function in a CPU profile, largest first, as shares of all samples.
+ *
+ * A native function (no script, not one of V8's bracketed entries) is named with the JavaScript
+ * function that called it: the uWS binding registers `cork` under the name `collect`, so the
+ * server thread's biggest entry, the writes a cork sends, read as a mystery without it.
+ */
 export function topSelfTime(profile: Profiler.Profile, limit: number): { readonly name: string; readonly share: number }[] {
+  const parentOf = new Map<number, Profiler.ProfileNode>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n);
   const byNode = new Map<number, string>();
   for (const n of profile.nodes) {
     const f = n.callFrame;
     const file = f.url === '' ? '' : ` ${f.url.slice(f.url.lastIndexOf('/') + 1)}:${f.lineNumber + 1}`;
-    byNode.set(n.id, `${f.functionName === '' ? '(anonymous)' : f.functionName}${file}`);
+    let name = `${f.functionName === '' ? '(anonymous)' : f.functionName}${file}`;
+    if (f.url === '' && !f.functionName.startsWith('(')) {
+      let caller = parentOf.get(n.id);
+      while (caller !== undefined && caller.callFrame.url === '') caller = parentOf.get(caller.id);
+      if (caller !== undefined) name += ` (native, from ${caller.callFrame.functionName === '' ? '(anonymous)' : caller.callFrame.functionName})`;
+    }
+    byNode.set(n.id, name);
   }
   const totals = new Map<string, number>();
   const samples = profile.samples ?? [];
