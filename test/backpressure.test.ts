@@ -80,3 +80,29 @@ describe('backpressure', () => {
     await expect.poll(() => metric(sim, 'understudy_active_streams')).toBe(0);
   });
 });
+
+describe('a stall limit above uWS\'s own 10 s timeout', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ threads: 1, speed: 0, stalledStreamTimeoutMs: 14_000 });
+  });
+  afterAll(() => sim.stop());
+
+  // uWS closes a socket whose write has waited 10 s (swept every 4 s: 8–12 s into the pause) unless
+  // the stream re-arms it; a closed stream would read as a client disconnect, not a stall. This
+  // waits on uWS's real timer, which no clock of ours drives.
+  it('is the limit that closes the stream, and the cut counts as a stall', async () => {
+    const socket = openStream(sim.port);
+    socket.pause();
+    await expect.poll(() => metric(sim, 'understudy_paused_streams'), { timeout: 5000 }).toBe(1);
+    const pausedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 12_500));
+    expect(await metric(sim, 'understudy_active_streams')).toBe(1);
+    expect(await metric(sim, 'understudy_paused_streams')).toBe(1);
+    await expect.poll(() => metric(sim, 'understudy_errors_total{kind="stalled_stream"}'), { timeout: 5000 }).toBe(1);
+    expect(Date.now() - pausedAt).toBeGreaterThanOrEqual(13_000);
+    expect(await metric(sim, 'understudy_active_streams')).toBe(0);
+    expect(await metric(sim, 'understudy_errors_total{kind="client_disconnect"}')).not.toBeGreaterThan(0);
+    socket.destroy();
+  }, 30_000);
+});

@@ -733,8 +733,14 @@ export function onWheelDue(ex: Exchange, lateMs: number): void {
   } else if (ex.phase === 'streaming') {
     emitDue(ex);
   } else if (ex.phase === 'paused') {
-    // Stalled past the limit: a reader this slow is dropped rather than buffered for.
     const e = currentEnv();
+    const now = e.clock.now();
+    const stallEndMs = ex.pausedAtMs + e.config.stalledStreamTimeoutMs;
+    if (now < stallEndMs) {
+      holdUwsTimeout(ex, e, now, stallEndMs);
+      return;
+    }
+    // Stalled past the limit: a reader this slow is dropped rather than buffered for.
     e.counters.error('stalled_stream');
     if (ex.tokensSent > 0) e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
     finish(ex);
@@ -990,11 +996,28 @@ function emitDue(ex: Exchange): void {
     ex.phase = 'paused';
     e.counters.pausedStreams(1);
     ex.pausedAtMs = e.clock.now();
-    e.wheel.schedule(ex, ex.pausedAtMs + e.config.stalledStreamTimeoutMs);
+    e.wheel.schedule(ex, Math.min(ex.pausedAtMs + e.config.stalledStreamTimeoutMs, ex.pausedAtMs + UWS_TIMEOUT_REFRESH_MS));
     return;
   }
   // Due times come from the plan, not from now, so lateness never accumulates.
   scheduleNext(ex, e);
+}
+
+/**
+ * How often a paused stream re-arms uWS's own timeout. A write that fails arms it for
+ * HTTP_TIMEOUT_S (10 s), swept every 4 s, so uWS closes the socket 8–12 s into a pause: before
+ * any stall limit above that, with the cut counted as a client disconnect. Re-arming it more
+ * often than the sweep leaves the stall limit the only one.
+ */
+const UWS_TIMEOUT_REFRESH_MS = 4_000;
+
+/** Re-arms uWS's timeout of a paused stream and wakes it again at the next refresh or its stall limit. */
+function holdUwsTimeout(ex: Exchange, e: ExchangeEnv, now: number, stallEndMs: number): void {
+  // `resume` re-arms the timeout; `pause` first, since resuming a socket never paused may do
+  // nothing in some uSockets builds. Reading stops for no time at all.
+  ex.res.pause();
+  ex.res.resume();
+  e.wheel.schedule(ex, Math.min(stallEndMs, now + UWS_TIMEOUT_REFRESH_MS));
 }
 
 function onWritable(ex: Exchange): boolean {
