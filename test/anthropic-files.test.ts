@@ -217,7 +217,7 @@ describe('Anthropic files over the body limit', () => {
   const sim = useSimulator({ bodyLimitBytes: 4096 });
 
   it('answers an upload over the limit with Anthropic\'s 413', async () => {
-    // One write of the whole request over a raw socket: the server answers at the headers and closes, which a streaming client may meet mid-write.
+    // One write of the whole request over a raw socket, ended at once: the 413 comes as the body passes the limit.
     const body = `--B\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\nContent-Type: text/plain\r\n\r\n${'x'.repeat(8192)}\r\n--B--\r\n`;
     const head = `POST /v1/files HTTP/1.1\r\nHost: localhost\r\nx-api-key: k\r\nanthropic-version: 2023-06-01\r\ncontent-type: multipart/form-data; boundary=B\r\ncontent-length: ${body.length}\r\n\r\n`;
     const { port } = new URL(sim().url);

@@ -308,19 +308,39 @@ describe('body limit', () => {
     expect(message).toContain('2048');
   });
 
-  it('answers a chunked body that grows past the limit with 413 and closes the connection', async () => {
-    // The whole chunk is sent before the response is read, so the server never leaves bytes unread.
+  it('answers a chunked body that grows past the limit with 413 at once, and serves the connection\'s next request once the body ends', async () => {
     const chunk = Buffer.from(big);
-    const raw = await rawUntilClosed(
-      sim,
-      Buffer.concat([Buffer.from(httpRequest('/v1/chat/completions', '', { 'Transfer-Encoding': 'chunked' })), Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]),
-    );
-    const res = rawBody(raw);
-    expect(res.status).toBe(413);
-    expect(res.headers).toContain('connection: close');
-    const body = JSON.parse(res.body) as { error: Record<string, unknown> };
+    const socket = await rawSocket(sim);
+    let raw = '';
+    const received = (test: (text: string) => boolean) =>
+      new Promise<string>((resolve) => {
+        const check = () => {
+          if (test(raw)) {
+            socket.off('data', onData);
+            resolve(raw);
+          }
+        };
+        const onData = (d: Buffer) => {
+          raw += d.toString('latin1');
+          check();
+        };
+        socket.on('data', onData);
+        check();
+      });
+    // One chunk past the limit and no end to the body: the 413 comes without waiting for the rest.
+    socket.write(Buffer.concat([Buffer.from(httpRequest('/v1/chat/completions', '', { 'Transfer-Encoding': 'chunked' })), Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
+    const first = rawBody(await received((t) => t.includes('\r\n\r\n') && t.endsWith('}')));
+    expect(first.status).toBe(413);
+    expect(first.headers).not.toContain('connection: close');
+    const body = JSON.parse(first.body) as { error: Record<string, unknown> };
     expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
     expect(body.error).toMatchObject({ type: 'invalid_request_error', param: null, code: 'request_too_large' });
+    // The rest of the body is read and dropped; the next request on the socket is answered.
+    raw = '';
+    socket.write(`0\r\n\r\n${httpRequest('/v1/chat/completions', JSON.stringify(valid))}`);
+    const second = rawBody(await received((t) => t.includes('"chat.completion"') && t.endsWith('}')));
+    expect(second.status).toBe(200);
+    socket.destroy();
   });
 
   it('accepts a streamed (chunked) body under the limit', async () => {

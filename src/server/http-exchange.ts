@@ -424,6 +424,9 @@ function begin(res: HttpResponse, req: HttpRequest, paramCount: number, reads: n
   return ex;
 }
 
+/** Body bytes past the limit that are read and dropped so that the 413 arrives intact; past this the connection is cut. */
+const DISCARD_PAST_LIMIT_BYTES = 64 * 1024 * 1024;
+
 /**
  * Registers a POST route (or, with `method`, a PATCH one) whose handler gets the whole body, read
  * under the configured limit. `fields`: what the handler reads of the request (override and
@@ -442,8 +445,9 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
     }
     const limit = currentEnv().config.bodyLimitBytes;
     const declared = Number(req.getHeader('content-length') || '0');
-    if (declared > limit) {
-      // The body is never read, so the connection cannot be reused.
+    if (declared > limit + DISCARD_PAST_LIMIT_BYTES) {
+      // Too much to read and drop: refused at once, and the connection closed (a client still
+      // writing may see that as a reset).
       dispatch(ex, { ...errors.tooLarge(ex.info), close: true });
       return;
     }
@@ -451,8 +455,13 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
       if (ex.phase !== 'reading') return;
       ex.bodyBytes += chunk.byteLength;
       if (ex.bodyBytes > limit) {
+        // Past the limit the body is read and dropped, and the 413 goes out when it has all
+        // arrived, on a connection that stays usable. Answered and closed earlier, the socket
+        // would hold unread bytes, which makes the kernel send a reset: the SDKs, which write the
+        // whole body before reading, then got a connection error in place of the 413 and retried
+        // the upload.
         ex.bodyChunks = NO_BODY_CHUNKS;
-        dispatch(ex, { ...errors.tooLarge(ex.info), close: true });
+        dispatch(ex, errors.tooLarge(ex.info));
         return;
       }
       if (!isLast) {
