@@ -343,6 +343,22 @@ describe('body limit', () => {
     socket.destroy();
   });
 
+  it('answers a declared length past the limit before the body comes, and reads the body it declared before the next request', async () => {
+    const body = JSON.stringify({ ...valid, messages: [{ role: 'user', content: 'y'.repeat(100_000) }] });
+    const socket = await rawSocket(sim);
+    let raw = '';
+    socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+    socket.write(httpRequest('/v1/chat/completions', '', { 'Content-Length': String(Buffer.byteLength(body)) }));
+    await expect.poll(() => raw.endsWith('}'), { timeout: 5000 }).toBe(true);
+    expect(rawBody(raw).status).toBe(413);
+    expect(rawBody(raw).headers).not.toContain('connection: close');
+    raw = '';
+    socket.write(body + httpRequest('/v1/chat/completions', JSON.stringify(valid)));
+    await expect.poll(() => raw.includes('"chat.completion"') && raw.endsWith('}'), { timeout: 5000 }).toBe(true);
+    expect(rawBody(raw).status).toBe(200);
+    socket.destroy();
+  });
+
   it('accepts a streamed (chunked) body under the limit', async () => {
     const bytes = new TextEncoder().encode(JSON.stringify(valid));
     const body = new ReadableStream<Uint8Array>({

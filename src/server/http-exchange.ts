@@ -445,10 +445,11 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
     }
     const limit = currentEnv().config.bodyLimitBytes;
     const declared = Number(req.getHeader('content-length') || '0');
-    if (declared > limit + DISCARD_PAST_LIMIT_BYTES) {
-      // Too much to read and drop: refused at once, and the connection closed (a client still
-      // writing may see that as a reset).
-      dispatch(ex, { ...errors.tooLarge(ex.info), close: true });
+    if (declared > limit) {
+      // Refused at once. uWS reads the declared bytes and drops them, so the connection stays
+      // usable; past DISCARD_PAST_LIMIT_BYTES it is closed instead (a client still writing may
+      // see that as a reset).
+      dispatch(ex, declared > limit + DISCARD_PAST_LIMIT_BYTES ? { ...errors.tooLarge(ex.info), close: true } : errors.tooLarge(ex.info));
       return;
     }
     res.onData((chunk, isLast) => {
