@@ -109,6 +109,17 @@ describe('openai SDK against the simulator', () => {
       expect((await client.chat.completions.create({ model: MODEL, messages: HELLO })).choices[0]!.logprobs).toBeNull();
     });
 
+    it('refuses a reply of more log probabilities than a thread builds without holding up its streams, and serves the same choices without alternatives', async () => {
+      const big = { model: MODEL, messages: HELLO, logprobs: true, top_logprobs: 20, n: 128, seed: 5 } as const;
+      const err = await rejection(client.chat.completions.create(big), OpenAI.BadRequestError);
+      expect(err).toMatchObject({ param: 'top_logprobs', code: 'invalid_value' });
+      expect(err.message).toMatch(/asks for \d+ log probabilities .* at most 200000 in one reply/);
+      await expect(client.chat.completions.create({ ...big, stream: true })).rejects.toMatchObject({ status: 400, param: 'top_logprobs' });
+      // Without alternatives the same choices fit, and the count is of what the answers hold.
+      const plain = await client.chat.completions.create({ ...big, top_logprobs: 0 });
+      expect(plain.choices.reduce((n, c) => n + c.logprobs!.content!.length, 0)).toBe(plain.usage!.completion_tokens);
+    });
+
     it('stores a completion created with store: true: retrieve, its messages, the list (by model, paged), update and delete', async () => {
       const messages: ChatCompletionMessageParam[] = [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: [{ type: 'text', text: 'Name a sea.' }] }];
       const stored = await client.chat.completions.create({ model: 'gpt-4.1-nano', messages, store: true, metadata: { run: 'eval-1' } });
@@ -951,5 +962,20 @@ describe('refusals', () => {
     const final = await stream.finalChatCompletion();
     expect(refusal).toBe(REFUSAL);
     expect(final.choices[0]!.message).toMatchObject({ content: null, refusal: REFUSAL, parsed: null });
+  });
+});
+
+describe('Responses log probabilities past the limit', () => {
+  // About 12,000 tokens: with 20 alternatives each, past the 200,000 a reply is built with.
+  const sim = useSimulator({ corpus: writeTempCorpus([entry('long', MODEL, 'text', 'word '.repeat(12_000))]) });
+
+  it('refuses them as chat does, and serves the same answer with fewer alternatives', async () => {
+    const client = clientFor(sim());
+    const params = { model: MODEL, input: 'Write at length.', include: ['message.output_text.logprobs' as const] };
+    await expect(client.responses.create({ ...params, top_logprobs: 20 })).rejects.toMatchObject({ status: 400, param: 'top_logprobs', code: 'invalid_value' });
+    const r = await client.responses.create({ ...params, top_logprobs: 5 });
+    const text = r.output.find((o) => o.type === 'message')!;
+    const part = text.type === 'message' ? text.content[0]! : null;
+    expect(part?.type === 'output_text' ? part.logprobs!.length : 0).toBe(r.usage!.output_tokens);
   });
 });

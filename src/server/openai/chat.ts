@@ -25,7 +25,7 @@ import { stopList } from '../stop-sequences.js';
 import { answerAfterReasoning, openAIReasoningTokens, reasoningText, xaiReasoningTokens, xaiShowsReasoning } from '../reasoning.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
-import { tokenLogprobs } from './logprobs.js';
+import { tokenLogprobs, tooManyLogprobs } from './logprobs.js';
 import { xaiErrorReply, xaiParamsRefusal } from './xai-params.js';
 import { storeChatCompletion } from './chat-store.js';
 import { ownSlot } from '../peers.js';
@@ -161,6 +161,10 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   // Grok 3 Mini shows its reasoning before the answer, streamed first (the first choice's; others reason unseen).
   const shown = xai && xaiShowsReasoning(model) && firstReasoning > 0 ? reasoningText(ctx.corpus, bucketKey, firstReasoning, rng) : null;
 
+  if (req.body.logprobs === true) {
+    const tooMany = tooManyLogprobs(answers, req.body.top_logprobs ?? 0);
+    if (tooMany !== null) return openAIErrorReply(requestId, route, tooMany, 'invalid_request', modelIndex);
+  }
   const lead = answers[0]!.entry;
   const laneSteps = answers.map(laneTokenSteps);
   if (shown !== null && shown.count > 0) laneSteps[0]!.unshift(shown.count);

@@ -12,6 +12,7 @@
 import type { SeededRandom } from '../../timing/random.js';
 import type { TokenSource } from '../stream-plan.js';
 import { splitTokens } from '../../corpus/tokens.js';
+import { invalidRequest, type OpenAIError } from './errors.js';
 
 /** The escaped JSON text of token `i` of `src` (the arena stores it ready to put between quotes). */
 function escapedToken(src: TokenSource, i: number): string {
@@ -71,6 +72,27 @@ function drawToken(src: TokenSource, count: number, i: number, top: number, rng:
     }
   }
   return { escaped, logprob, top: listed };
+}
+
+/**
+ * Most log probabilities, a token's own and each of its alternatives, that one Chat Completions
+ * or Responses reply is built with. They are built on the server thread when the request is
+ * accepted, about 2.7 µs and 70 bytes each, and no stream on the thread is served meanwhile:
+ * 200,000 hold it about half a second. (`n: 128` with `top_logprobs: 20` asked for 950,000: 2.5 s
+ * and 70 MB.)
+ */
+export const MAX_LOGPROBS = 200_000;
+
+/** The 400 for a reply that would carry more than MAX_LOGPROBS log probabilities, or null when it fits. */
+export function tooManyLogprobs(answers: readonly { readonly contentCount: number }[], top: number): OpenAIError | null {
+  let count = 0;
+  for (const a of answers) count += a.contentCount * (1 + top);
+  if (count <= MAX_LOGPROBS) return null;
+  return invalidRequest(
+    `This request asks for ${count} log probabilities (answer tokens × (1 + top_logprobs), over every choice); the simulator builds at most ${MAX_LOGPROBS} in one reply, since building them holds up every stream on its thread. Ask for fewer choices or a smaller top_logprobs.`,
+    'top_logprobs',
+    'invalid_value',
+  );
 }
 
 /**

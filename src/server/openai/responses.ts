@@ -33,7 +33,7 @@ import { appendItems, conversationFor, conversationIdOf, conversationNotFound, c
 import { gatherForeignState, NO_FOREIGN_STATE, ownSlot, type ForeignState, type PeerAnswer } from '../peers.js';
 import { ownedId } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
-import { tokenLogprobs } from './logprobs.js';
+import { tokenLogprobs, tooManyLogprobs } from './logprobs.js';
 import { hashString, SeededRandom } from '../../timing/random.js';
 
 /** Output charged against a token rate limit when the request sets no max_output_tokens. */
@@ -219,6 +219,9 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   };
   // A reasoning model thinks first, out of the same limit: what is left bounds the answer.
   const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, openAIReasoningTokens(model, req.body.reasoning?.effort, rng), rng);
+  const logprobsWanted = req.body.include?.includes('message.output_text.logprobs') === true && !answer.refusal && !custom;
+  const tooMany = logprobsWanted ? tooManyLogprobs([answer], req.body.top_logprobs ?? 0) : null;
+  if (tooMany !== null) return openAIErrorReply(requestId, route, tooMany, 'invalid_request', modelIndex);
 
   const lead = answer.entry;
   // A summary of the reasoning, when asked for: shown text within the reasoning tokens, streamed before the answer.
@@ -249,7 +252,7 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
     echo: echoOf(req, conversation?.id ?? null),
     answer,
     usage: { inputTokens, cachedTokens, outputTokens: answer.completionTokens + reasoning, reasoningTokens: reasoning },
-    logprobs: req.body.include?.includes('message.output_text.logprobs') === true && !answer.refusal && !custom ? tokenLogprobs(answer.content, answer.contentCount, req.body.top_logprobs ?? 0, rng) : null,
+    logprobs: logprobsWanted ? tokenLogprobs(answer.content, answer.contentCount, req.body.top_logprobs ?? 0, rng) : null,
   };
 
   // Stored when accepted, as its final object: a retrieve during generation sees the finished response.
