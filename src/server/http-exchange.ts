@@ -247,6 +247,8 @@ export class Exchange implements WheelTask {
    * left out of the emission lag and TTFT/ITL histograms. 0 for a stream sent from its start.
    */
   replayedBeforeMs: number;
+  /** A HEAD request: answered with the status and headers its GET would get, and no body. */
+  headOnly: boolean;
 
   constructor(res: HttpResponse, info: RequestInfo) {
     this.wheelDueMs = 0;
@@ -277,6 +279,7 @@ export class Exchange implements WheelTask {
     this.sequence = 0;
     this.cutPending = false;
     this.replayedBeforeMs = 0;
+    this.headOnly = false;
   }
 }
 
@@ -574,18 +577,26 @@ export function replyAfter<T>(ready: Promise<T>, run: (value: T) => Reply | Prom
   });
 }
 
-/** Registers a body-less route (any method uWS accepts for `method`); it reads every request field. */
+/**
+ * Registers a body-less route (any method uWS accepts for `method`); it reads every request field.
+ * A GET route answers HEAD as well, and whatever answers a HEAD (the `any` fallback's 405 or 404
+ * included) sends no body: a body after a HEAD's headers would be read as the start of the
+ * connection's next response.
+ */
 export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'any', pattern: string, paramCount: number, errors: RouteErrors, handler: GetHandler): void {
   const reads = fieldMask(ALL_FIELDS);
   const route = `${method === 'del' ? 'DELETE' : method.toUpperCase()} ${pattern}`;
-  app[method](pattern, (res, req) => {
+  const answer = (res: HttpResponse, req: HttpRequest) => {
     const ex = begin(res, req, paramCount, reads);
+    ex.headOnly = ex.info.method === 'HEAD';
     if (draining) {
       dispatch(ex, { ...errors.shuttingDown(), close: true });
       return;
     }
     settleInsideUws(ex, route, errors, () => handler(ex.info));
-  });
+  };
+  app[method](pattern, answer);
+  if (method === 'get') app.head(pattern, answer);
 }
 
 function dispatch(ex: Exchange, reply: Reply): void {
@@ -612,6 +623,10 @@ function dispatch(ex: Exchange, reply: Reply): void {
     finish(ex);
     ex.res.close();
     return;
+  }
+  if (ex.headOnly && reply.kind === 'stream') {
+    // A stream's status and headers, and nothing of its events.
+    reply = { kind: 'json', status: 200, contentType: 'text/event-stream; charset=utf-8', headers: reply.headers, body: '', delayMs: 0, completionTokens: 0, meta: reply.meta };
   }
   if (reply.kind === 'json') {
     // A held reply outlives the scratch memory a transient body points into: it gets its own copy.
@@ -651,6 +666,16 @@ function sendJson(ex: Exchange): void {
   e.counters.request(ex.route, r.status, ex.modelIndex);
   if (ex.errorKind !== null) e.counters.error(ex.errorKind);
   if (r.completionTokens > 0) e.counters.tokensOut(ex.modelIndex, r.completionTokens);
+  if (ex.headOnly) {
+    // The GET's length as a header of our own: given to `endWithoutBody`, uWS 20.30 waits for that
+    // many body bytes before it counts the response done, and the connection hangs. No argument
+    // at all: the binding reads `undefined` as a length too. So a HEAD never closes its
+    // connection here (a HEAD has no body left unread; a draining thread closes it at shutdown).
+    writeHead(ex.res, r.status, r.contentType, [...r.headers, 'content-length', String(Buffer.byteLength(r.body))]);
+    ex.res.endWithoutBody();
+    finish(ex);
+    return;
+  }
   writeHead(ex.res, r.status, r.contentType, r.headers);
   if (r.truncate === true) {
     // A body cut mid-JSON, then the connection closes: what a proxy timeout does to a reply.
