@@ -57,6 +57,9 @@ describe('latency profiles', () => {
     expect(profileNameFor(table, 'claude-sonnet-4-6')).toBe('anthropic-sonnet');
     expect(profileNameFor(table, 'gemini-2.5-flash')).toBe('gemini-flash');
     expect(profileNameFor(table, 'who-knows')).toBe('openai-standard');
+    // Not the o-series' reasoning profile, whose prefix "o" they also start with.
+    expect(profileNameFor(table, 'omni-moderation-latest')).toBe('openai-moderation');
+    expect(profileNameFor(table, 'text-moderation-latest')).toBe('openai-moderation');
   });
 
   const base = () => structuredClone(table) as unknown as { profiles: Record<string, Record<string, Record<string, number>>>; models: { prefix: string; profile: string }[] };
@@ -67,6 +70,8 @@ describe('latency profiles', () => {
     ['unknown profile', (t: ReturnType<typeof base>) => (t.models[0]!.profile = 'nope'), /models\[0\]\.profile names unknown profile "nope"/],
     ['profile named after an Object.prototype member', (t: ReturnType<typeof base>) => (t.models[0]!.profile = 'constructor'), /models\[0\]\.profile names unknown profile "constructor"/],
     ['no catch-all', (t: ReturnType<typeof base>) => (t.models = t.models.filter((m) => m.prefix !== '')), /catch-all/],
+    ['a rule no model can reach', (t: ReturnType<typeof base>) => t.models.unshift({ prefix: 'claude', profile: 'anthropic-opus' }), /models\[\d+\] \(prefix "claude-haiku"\) never applies: models\[0\] \(prefix "claude"\) comes first/],
+    ['a rule after the catch-all', (t: ReturnType<typeof base>) => t.models.push({ prefix: 'late-', profile: 'openai-fast' }), /prefix "late-"\) never applies/],
     ['negative prefill', (t: ReturnType<typeof base>) => (t.profiles['openai-fast']!.prefillMsPerToken = -1 as never), /prefillMsPerToken/],
   ])('rejects a profile table with %s, naming the field', (_name, mutate, message) => {
     const t = base();

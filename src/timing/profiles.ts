@@ -72,6 +72,11 @@ function checkProfileRules(table: ProfileTable, file: string): void {
   }
   table.models.forEach((m, i) => {
     if (!Object.hasOwn(table.profiles, m.profile)) fail(`models[${i}].profile names unknown profile "${m.profile}"`);
+    // The first matching rule wins, so a rule after one with a prefix of its prefix never applies:
+    // the default file once had "o" (the o-series) before "omni-moderation", and served
+    // moderations at a reasoning model's seconds of TTFT.
+    const earlier = table.models.findIndex((e, j) => j < i && m.prefix.startsWith(e.prefix));
+    if (earlier !== -1) fail(`models[${i}] (prefix "${m.prefix}") never applies: models[${earlier}] (prefix "${table.models[earlier]!.prefix}") comes first and matches every model it would`);
   });
   if (!table.models.some((m) => m.prefix === '')) fail('models must end with a catch-all entry whose prefix is ""');
 }
