@@ -13,3 +13,11 @@ export function groundTruthHeaders(entry: EntryMeta | null, schedule: ScheduleSu
     'x-understudy-trace-id', traceId,
   ];
 }
+
+/**
+ * The same headers for a reply with no output tokens (embeddings, moderations): no corpus entry,
+ * the planned time to the whole reply as its TTFT, and no gaps.
+ */
+export function oneShotGroundTruthHeaders(plannedMs: number, traceId: string): string[] {
+  return groundTruthHeaders(null, { ttftMs: plannedMs, meanItlMs: 0, totalMs: plannedMs }, traceId);
+}

@@ -4,6 +4,8 @@
  * input). Vectors are the deterministic unit vectors of `embedText`, `outputDimensionality` long
  * (default: the model's full size). Generation time is one prefill: the model's time to first token.
  */
+import { oneShotGroundTruthHeaders } from '../ground-truth.js';
+import { randomId } from '../answer.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { computeEmbeddings, embeddingWork, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
 import type { EmbeddingJob, EmbeddingResult } from '../../workers/embedding-task.js';
@@ -144,7 +146,7 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
       kind: 'json',
       status: 200,
       contentType: JSON_TYPE,
-      headers: geminiHeaders(delayMs, admission.headers),
+      headers: geminiHeaders(delayMs, [...oneShotGroundTruthHeaders(delayMs, randomId(rng, 'trc_', 24)), ...admission.headers]),
       body,
       delayMs,
       completionTokens: 0,

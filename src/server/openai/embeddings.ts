@@ -8,6 +8,8 @@
  * by the `text-embedding-3` / `text-embedding-ada` prefixes). Time spent computing counts toward
  * it, so a pooled batch is not answered later than planned.
  */
+import { oneShotGroundTruthHeaders } from '../ground-truth.js';
+import { randomId } from '../answer.js';
 import { performance } from 'node:perf_hooks';
 import { computeEmbeddings, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
 import type { EmbeddingResult } from '../../workers/embedding-task.js';
@@ -65,7 +67,7 @@ export function embeddings(ctx: ThreadContext, info: RequestInfo, body: string, 
       status: 200,
       contentType: JSON_TYPE,
       // The model id is the client's text: echoed only when it is a plain header token.
-      headers: openAIHeaders(requestId, plannedMs, echoableInHeader(req.model, 256) ? ['openai-model', req.model] : [], admission.headers),
+      headers: openAIHeaders(requestId, plannedMs, echoableInHeader(req.model, 256) ? ['openai-model', req.model] : [], oneShotGroundTruthHeaders(plannedMs, randomId(rng, 'trc_', 24)), admission.headers),
       // A body computed in the pool arrives as a plain Uint8Array over a transferred buffer.
       body: Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength),
       delayMs: Math.max(0, plannedMs - (performance.now() - acceptedAtMs)),

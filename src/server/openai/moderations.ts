@@ -13,6 +13,8 @@
  * Latency comes from the model's profile (`openai-moderation`) as for embeddings: the TTFT draw
  * plus prefill per input token.
  */
+import { oneShotGroundTruthHeaders } from '../ground-truth.js';
+import { randomId } from '../answer.js';
 import { z } from 'zod';
 import { countTokens } from '../../corpus/tokens.js';
 import { hashString, SeededRandom } from '../../timing/random.js';
@@ -168,7 +170,7 @@ export function moderations(ctx: ThreadContext, info: RequestInfo, body: string)
     kind: 'json',
     status: 200,
     contentType: JSON_TYPE,
-    headers: openAIHeaders(requestId, plannedMs, echoableInHeader(served, 256) ? ['openai-model', served] : [], admission.headers),
+    headers: openAIHeaders(requestId, plannedMs, echoableInHeader(served, 256) ? ['openai-model', served] : [], oneShotGroundTruthHeaders(plannedMs, randomId(rng, 'trc_', 24)), admission.headers),
     body: reply,
     delayMs: plannedMs,
     completionTokens: 0,

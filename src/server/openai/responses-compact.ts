@@ -9,6 +9,7 @@
  * billed, smaller than the history it replaced. Its latency is the profile's TTFT for the input
  * plus the time to write the summary, as a request's would be.
  */
+import { groundTruthHeaders } from '../ground-truth.js';
 import { SeededRandom, hashString } from '../../timing/random.js';
 import { randomId } from '../answer.js';
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
@@ -69,14 +70,16 @@ export function compactResponse(ctx: ThreadContext, info: RequestInfo, body: str
     const latency = ctx.latencyFor(model);
     const timing = scheduleTiming(admission, latency.ttftMs(rng, inputTokens));
     // The summary is written at one drawn pace, token after token, after the input is read.
-    const plannedMs = (timing.ttftMs * timing.ttftFactor + summaryTokens * latency.tokenGapMs(rng)) * ctx.config.speed + timing.holdMs;
+    const gapMs = latency.tokenGapMs(rng) * ctx.config.speed;
+    const ttftMs = timing.ttftMs * timing.ttftFactor * ctx.config.speed + timing.holdMs;
+    const plannedMs = ttftMs + summaryTokens * gapMs;
     const id = randomId(rng, 'resp_', 48);
     // Item ids are drawn from the response id, so the same request always compacts alike.
     const itemRng = new SeededRandom(hashString(id));
     const output = [...userMessages(req, itemRng), { id: randomId(itemRng, 'cmp_', 48), type: 'compaction', encrypted_content: sealSummary(summaryTokens, itemRng) }];
     const usage = { input_tokens: inputTokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: summaryTokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: inputTokens + summaryTokens };
     const json = JSON.stringify({ id, object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output, usage });
-    return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, plannedMs, [], admission.headers), body: json, delayMs: plannedMs, completionTokens: summaryTokens, meta: heldMeta(meta, admission.saturationSlot), truncate: admission.faults.stream !== null };
+    return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, plannedMs, groundTruthHeaders(null, { ttftMs, meanItlMs: gapMs, totalMs: plannedMs }, randomId(rng, 'trc_', 24)), admission.headers), body: json, delayMs: plannedMs, completionTokens: summaryTokens, meta: heldMeta(meta, admission.saturationSlot), truncate: admission.faults.stream !== null };
   };
   const foreign = gatherFor(ctx, req);
   if (foreign === undefined) return compact(NO_FOREIGN_STATE);
