@@ -328,12 +328,18 @@ describe('admin API', () => {
     try {
       expect((await fetch(`${guarded.url}/_understudy/quota`)).status).toBe(401);
       expect((await fetch(`${guarded.url}/_understudy/quota`, { headers: { authorization: 'Bearer secret-token' } })).status).toBe(200);
+      // Zeroing the stats is an admin call too; reading them is not.
+      expect((await fetch(`${guarded.url}/_understudy/stats/reset`, { method: 'POST' })).status).toBe(401);
+      expect((await fetch(`${guarded.url}/_understudy/stats/reset`, { method: 'POST', headers: { authorization: 'Bearer secret-token' } })).status).toBe(200);
+      expect((await fetch(`${guarded.url}/_understudy/stats`)).status).toBe(200);
     } finally {
       await guarded.stop();
     }
     const open = await startSimulator({ threads: 1, speed: 0, host: '0.0.0.0' });
     try {
       expect((await fetch(`${open.url}/_understudy/scenario`)).status).toBe(403);
+      expect((await fetch(`${open.url}/_understudy/stats/reset`, { method: 'POST' })).status).toBe(403);
+      expect((await fetch(`${open.url}/_understudy/stats`)).status).toBe(200);
     } finally {
       await open.stop();
     }

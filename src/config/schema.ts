@@ -86,7 +86,7 @@ export const configSchema = z
       .string()
       .min(8)
       .optional()
-      .describe('Bearer token for the admin API under /_understudy/ (scenario and quota control). Required to use it when --host is not a loopback address.'),
+      .describe('Bearer token, at least 8 characters, for the admin API under /_understudy/ (scenario and quota control, and resetting the stats). Required to use it when --host is not a loopback address.'),
     logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info').describe('Log verbosity (logs go to stderr; API keys are never logged).'),
   })
   .strict();

@@ -31,7 +31,7 @@ function adminError(status: number, code: string, message: string): JsonReply {
 }
 
 /** `undefined` when the caller may use the admin API. */
-function checkAdmin(ctx: ThreadContext, info: RequestInfo): JsonReply | undefined {
+export function checkAdmin(ctx: ThreadContext, info: RequestInfo): JsonReply | undefined {
   const token = ctx.config.adminToken;
   if (token === undefined) {
     if (LOOPBACK.test(ctx.config.host)) return undefined;

@@ -9,7 +9,7 @@ import type { MergedStats } from '../workers/messages.js';
 import { anthropicSurface } from './anthropic/surface.js';
 import { azureSurface } from './azure/surface.js';
 import { geminiSurface } from './gemini/surface.js';
-import { registerAdmin, type AdminHooks } from './admin.js';
+import { checkAdmin, registerAdmin, type AdminHooks } from './admin.js';
 import { getRoute, postRoute } from './http-exchange.js';
 import { openAISurface } from './openai/surface.js';
 import type { Reply } from './reply.js';
@@ -61,8 +61,9 @@ export function buildApp(app: TemplatedApp, ctx: ThreadContext, hooks: AppHooks)
     return jsonReply('stats', 'application/json', JSON.stringify({ ...merged, activeStreams: counters.activeStreams, pausedStreams: counters.pausedStreams, tokensOut, ...emissions }));
   };
   getRoute(app, 'get', '/_understudy/stats', 0, ownErrors, () => statsReply(false));
-  // Reads and zeroes in one step, so load tools can measure one phase at a time.
-  postRoute(app, '/_understudy/stats/reset', 0, ownErrors, () => statsReply(true));
+  // Reads and zeroes in one step, so load tools can measure one phase at a time. Zeroing changes
+  // what everyone else reads, so it is an admin call (reading the stats is not).
+  postRoute(app, '/_understudy/stats/reset', 0, ownErrors, (info) => checkAdmin(ctx, info) ?? statsReply(true));
   registerAdmin(app, ctx, hooks.admin, ownErrors);
 
   getRoute(app, 'any', '/*', 0, ownErrors, (info): Reply => {
