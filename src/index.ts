@@ -36,3 +36,9 @@ export async function startSimulator(options: ConfigInput = {}): Promise<Simulat
 export { resolveConfig, configSchema } from './config/schema.js';
 export type { Config, ConfigInput } from './config/schema.js';
 export { SimError, SIM_ERROR_CODES, type SimErrorCode } from './sim-error.js';
+
+// Writing a corpus of your own (docs/corpus-format.md): the entries' types, the tokenizer the
+// default corpus is split with, and the encoder `--corpus` files are read back with.
+export { encodeCorpus, readCorpusFile } from './corpus/codec.js';
+export { splitTokens } from './corpus/tokens.js';
+export type { CorpusEntry, CorpusToolCall, EntryKind, FinishReason, RecordedTiming } from './corpus/format.js';
