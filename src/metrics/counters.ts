@@ -36,6 +36,7 @@ export const ROUTES = [
   'metrics',
   'health',
   'stats',
+  'preflight',
   'unrouted',
 ] as const;
 export type RouteId = (typeof ROUTES)[number];

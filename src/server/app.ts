@@ -41,7 +41,9 @@ export interface AppHooks {
   readonly admin: AdminHooks;
 }
 
-function jsonReply(route: 'metrics' | 'health' | 'stats', contentType: string, body: string): Reply {
+const PREFLIGHT_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
+
+function jsonReply(route: 'metrics' | 'health' | 'stats' | 'preflight', contentType: string, body: string): Reply {
   return { kind: 'json', status: 200, contentType, headers: [], body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
 }
 
@@ -65,6 +67,13 @@ export function buildApp(app: TemplatedApp, ctx: ThreadContext, hooks: AppHooks)
   // what everyone else reads, so it is an admin call (reading the stats is not).
   postRoute(app, '/_understudy/stats/reset', 0, ownErrors, (info) => checkAdmin(ctx, info) ?? statsReply(true));
   registerAdmin(app, ctx, hooks.admin, ownErrors);
+
+  // A browser's preflight, for any path: every method and header the request may carry (the SDKs
+  // add x-stainless-* headers; `*` does not cover Authorization, so it is named), cached a day.
+  getRoute(app, 'options', '/*', 0, ownErrors, () => ({
+    ...jsonReply('preflight', 'text/plain', ''),
+    headers: ['allow', PREFLIGHT_METHODS, 'access-control-allow-methods', PREFLIGHT_METHODS, 'access-control-allow-headers', '*, authorization', 'access-control-max-age', '86400'],
+  }));
 
   getRoute(app, 'any', '/*', 0, ownErrors, (info): Reply => {
     for (const surface of SURFACES) {

@@ -45,6 +45,10 @@ export interface RequestInfo {
   readonly host: string;
   /** The Content-Type header, for a body that is not JSON (a multipart file upload). */
   readonly contentType: string;
+  /** The Origin header a browser sends on a cross-origin request; '' from other clients. Read on every request. */
+  readonly origin: string;
+  /** `anthropic-dangerous-direct-browser-access`, read only when `origin` is set (Anthropic refuses a browser's request without it). */
+  readonly browserAccess: string;
   /** Gemini's resumable upload headers (`X-Goog-Upload-*`), for `/upload/v1beta/files`; NO_GOOG_UPLOAD unless the route reads them. */
   readonly googUpload: GoogUploadHeaders;
   /**
@@ -193,6 +197,8 @@ export const NO_INFO: RequestInfo = Object.freeze({
   anthropicBeta: '',
   host: '',
   contentType: '',
+  origin: '',
+  browserAccess: '',
   googUpload: NO_GOOG_UPLOAD,
   batchFault: -1,
   requestId: '',
@@ -249,6 +255,8 @@ export class Exchange implements WheelTask {
   replayedBeforeMs: number;
   /** A HEAD request: answered with the status and headers its GET would get, and no body. */
   headOnly: boolean;
+  /** A browser's cross-origin request (it sent Origin): the reply allows any origin to read it. */
+  cors: boolean;
 
   constructor(res: HttpResponse, info: RequestInfo) {
     this.wheelDueMs = 0;
@@ -280,6 +288,7 @@ export class Exchange implements WheelTask {
     this.cutPending = false;
     this.replayedBeforeMs = 0;
     this.headOnly = false;
+    this.cors = info.origin !== '';
   }
 }
 
@@ -290,6 +299,7 @@ function copyRequest(req: HttpRequest, paramCount: number, reads: number): Reque
   for (let i = 0; i < paramCount; i++) params.push(req.getParameter(i));
   // Override headers are read only where they are honoured: load tests switch them off.
   const overrides = currentEnv().config.overrideHeaders;
+  const origin = req.getHeader('origin');
   return {
     method: (reads & FIELD_BIT.method) !== 0 ? req.getCaseSensitiveMethod() : '',
     url: (reads & FIELD_BIT.url) !== 0 ? req.getUrl() : '',
@@ -304,6 +314,8 @@ function copyRequest(req: HttpRequest, paramCount: number, reads: number): Reque
     requestId: (reads & FIELD_BIT['x-request-id']) !== 0 ? req.getHeader('x-request-id') : '',
     host: (reads & FIELD_BIT.host) !== 0 ? req.getHeader('host') : '',
     contentType: (reads & FIELD_BIT['content-type']) !== 0 ? req.getHeader('content-type') : '',
+    origin,
+    browserAccess: origin === '' ? '' : req.getHeader('anthropic-dangerous-direct-browser-access'),
     googUpload:
       (reads & FIELD_BIT['x-goog-upload']) !== 0
         ? {
@@ -583,7 +595,7 @@ export function replyAfter<T>(ready: Promise<T>, run: (value: T) => Reply | Prom
  * included) sends no body: a body after a HEAD's headers would be read as the start of the
  * connection's next response.
  */
-export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'any', pattern: string, paramCount: number, errors: RouteErrors, handler: GetHandler): void {
+export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'options' | 'any', pattern: string, paramCount: number, errors: RouteErrors, handler: GetHandler): void {
   const reads = fieldMask(ALL_FIELDS);
   const route = `${method === 'del' ? 'DELETE' : method.toUpperCase()} ${pattern}`;
   const answer = (res: HttpResponse, req: HttpRequest) => {
@@ -651,11 +663,14 @@ function dispatch(ex: Exchange, reply: Reply): void {
  * are the simulator's own (some carry lines it joined ahead of time, see `JsonReply.headers`), and
  * the echoed x-request-id is checked to be printable ASCII.
  */
-function writeHead(res: HttpResponse, status: number, contentType: string, headers: readonly string[]): void {
+function writeHead(res: HttpResponse, status: number, contentType: string, headers: readonly string[], cors: boolean): void {
   // uWS writes "200 OK" itself when no status was written: one native call fewer for most replies.
   if (status !== 200) res.writeStatus(statusLine(status));
   let block = contentType;
   for (let i = 0; i < headers.length; i += 2) block += `\r\n${headers[i]!}: ${headers[i + 1]!}`;
+  // The providers' APIs answer browsers with `*` (Anthropic once the request opts in, which its
+  // handlers check): keys, not origins, guard them.
+  if (cors) block += '\r\naccess-control-allow-origin: *';
   res.writeHeader('content-type', block);
 }
 
@@ -671,12 +686,12 @@ function sendJson(ex: Exchange): void {
     // many body bytes before it counts the response done, and the connection hangs. No argument
     // at all: the binding reads `undefined` as a length too. So a HEAD never closes its
     // connection here (a HEAD has no body left unread; a draining thread closes it at shutdown).
-    writeHead(ex.res, r.status, r.contentType, [...r.headers, 'content-length', String(Buffer.byteLength(r.body))]);
+    writeHead(ex.res, r.status, r.contentType, [...r.headers, 'content-length', String(Buffer.byteLength(r.body))], ex.cors);
     ex.res.endWithoutBody();
     finish(ex);
     return;
   }
-  writeHead(ex.res, r.status, r.contentType, r.headers);
+  writeHead(ex.res, r.status, r.contentType, r.headers, ex.cors);
   if (r.truncate === true) {
     // A body cut mid-JSON, then the connection closes: what a proxy timeout does to a reply.
     // Closing inside the cork would drop the corked bytes, so the close waits for the wheel's
@@ -730,7 +745,7 @@ function startStream(ex: Exchange, s: StreamReply): void {
  * frames (`StreamReply.preludeSteps`), or else a newline.
  */
 function writeStreamHead(ex: Exchange, preludeSteps: number): void {
-  writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
+  writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers, ex.cors);
   ex.headers = NO_HEADERS;
   if (preludeSteps === 0) {
     ex.res.write(SSE_FIRST_BYTE);
@@ -948,7 +963,7 @@ function emitCorked(): void {
   sequence = ex.sequence;
   if (!ex.headersSent) {
     // `first-token` mode: the status and headers go out with the first event.
-    writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers);
+    writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers, ex.cors);
     ex.headers = NO_HEADERS;
     ex.headersSent = true;
   }

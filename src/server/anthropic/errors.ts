@@ -69,3 +69,4 @@ export const modelNotFound = (model: string): AnthropicError => ({ status: 404, 
 export const INVALID_API_KEY: AnthropicError = { status: 401, type: 'authentication_error', message: 'invalid x-api-key' };
 
 export const MISSING_API_KEY: AnthropicError = { status: 401, type: 'authentication_error', message: 'x-api-key header is required' };
+export const BROWSER_ACCESS_REQUIRED: AnthropicError = { status: 401, type: 'authentication_error', message: "CORS requests must set 'anthropic-dangerous-direct-browser-access' header" };

@@ -5,7 +5,7 @@ import { randomId } from '../answer.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { JsonReply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
-import { anthropicErrorBody, INVALID_API_KEY, MISSING_API_KEY, type AnthropicError } from './errors.js';
+import { anthropicErrorBody, BROWSER_ACCESS_REQUIRED, INVALID_API_KEY, MISSING_API_KEY, type AnthropicError } from './errors.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
 
 export const JSON_TYPE = 'application/json';
@@ -50,6 +50,9 @@ export function anthropicKey(info: RequestInfo): string {
 }
 
 export function checkAnthropicAuth(ctx: ThreadContext, info: RequestInfo): AnthropicError | undefined {
+  // A browser's request must opt in, whatever its key: the SDK sends the header only when built
+  // with dangerouslyAllowBrowser.
+  if (info.origin !== '' && info.browserAccess !== 'true') return BROWSER_ACCESS_REQUIRED;
   const key = anthropicKey(info);
   const accepted = ctx.keyAccepted(key);
   if (accepted === undefined || accepted) return undefined;
