@@ -30,10 +30,53 @@ describe('planSchedule', () => {
     expect(s.meanItlMs).toBeCloseTo((150 - 100) / 6);
   });
 
-  it('keeps each recorded gap with its own token when the first event carries several', () => {
-    // Gaps before tokens 2..6: the first event (3 tokens) drops the first two.
-    const s = plan([[6]], scripted([3], 10), 1, [1, 2, 4, 8, 16]);
-    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([100, 100 + 4 + 8 + 16]);
+  it('sends each recorded token at its recorded time, one event per recorded instant, whatever the profile chunks', () => {
+    // The audit's entry: TTFT 300, seven gaps of 100, the last token at 1,000. The profile's
+    // chunk of 3 would have sent three tokens at 300 and ended at 800.
+    const s = plan([[8]], scripted([3], 10, 300), 1, [100, 100, 100, 100, 100, 100, 100]);
+    expect(Array.from(s.chunk.subarray(0, s.events))).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([300, 400, 500, 600, 700, 800, 900, 1000]);
+    expect(s).toMatchObject({ ttftMs: 300, totalMs: 1000, meanItlMs: 100 });
+    // Gaps before tokens 2..6: each token keeps its own gap, the first event carries one token.
+    const t = plan([[6]], scripted([3], 10), 1, [1, 2, 4, 8, 16]);
+    expect(Array.from(t.atMs.subarray(0, t.events))).toEqual([100, 101, 103, 107, 115, 131]);
+  });
+
+  it('sends tokens recorded at one instant (gap 0) in one event, as the provider did', () => {
+    const s = plan([[8]], scripted([5], 10, 300), 1, [0, 100, 0, 0, 100, 100, 0]);
+    expect(Array.from(s.chunk.subarray(0, s.events))).toEqual([2, 3, 1, 2]);
+    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([300, 400, 500, 600]);
+    expect(s).toMatchObject({ ttftMs: 300, totalMs: 600 });
+    expect(s.meanItlMs).toBeCloseTo(300 / 7);
+  });
+
+  it('splits a recorded event at a step boundary without moving any token from its recorded time', () => {
+    // Tokens 0..3 recorded at 300; the first step ends after token 2, so token 3 goes alone, also at 300.
+    const s = plan([[3, 5]], scripted([1], 10, 300), 1, [0, 0, 0, 50, 0, 0, 0]);
+    expect(Array.from(s.chunk.subarray(0, s.events))).toEqual([4, 1, 4]);
+    expect(Array.from(s.atMs.subarray(0, s.events))).toEqual([300, 300, 350]);
+  });
+
+  it('scales a recording by speed, and keeps its events at speed 0', () => {
+    const gaps = [0, 100, 0, 0, 100, 100, 0];
+    const half = plan([[8]], scripted([5], 10, 300), 0.5, gaps);
+    expect(Array.from(half.atMs.subarray(0, half.events))).toEqual([150, 200, 250, 300]);
+    const zero = plan([[8]], scripted([5], 10, 300), 0, gaps);
+    expect(Array.from(zero.chunk.subarray(0, zero.events))).toEqual([2, 3, 1, 2]);
+    expect(Array.from(zero.atMs.subarray(0, zero.events))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('ends a recording at its recorded end under every real profile (Gemini sends 12-40 tokens a chunk)', () => {
+    const gaps = Array.from({ length: 99 }, (_, i) => (i % 3 === 0 ? 0 : 10 + (i % 7)));
+    const recordedEnd = 450 + gaps.reduce((a, b) => a + b, 0);
+    for (const name of ['gemini-flash', 'anthropic-haiku', 'openai-fast']) {
+      const profile = new ProfileLatency(loadProfiles().profiles[name]!);
+      const s = planSchedule({ laneSteps: [[100]], latency: profile, rng: new SeededRandom(3), ttftMs: 450, speed: 1, recordedGapsMs: gaps });
+      expect(s.ttftMs, name).toBe(450);
+      expect(s.totalMs, name).toBeCloseTo(recordedEnd, 3);
+      expect(s.meanItlMs, name).toBeCloseTo((recordedEnd - 450) / 99, 3);
+      expect(s.events, name).toBe(1 + gaps.filter((g) => g !== 0).length);
+    }
   });
 
   it('never crosses a step boundary within one event (tool-call arguments start a new event)', () => {
@@ -97,8 +140,10 @@ describe('planTotals (answers sent whole)', () => {
     for (const [tokens, chunks] of [[7, [3]], [7, [2, 3, 1, 5]], [40, [12, 40]], [2, [5]]] as const) {
       expect(totals(tokens, scripted([...chunks])).totalMs).toBe(plan([[tokens]], scripted([...chunks])).totalMs);
     }
-    // Recorded gaps keep their tokens: the first chunk (3) drops the gaps before tokens 2 and 3.
-    expect(totals(6, scripted([3]), 1, [1, 2, 4, 8, 16]).totalMs).toBe(100 + 4 + 8 + 16);
+    // A recording sets the first chunk: it drops no recorded gap, only the zeros of tokens sent with the first.
+    expect(totals(6, scripted([3]), 1, [1, 2, 4, 8, 16]).totalMs).toBe(100 + 1 + 2 + 4 + 8 + 16);
+    expect(totals(8, scripted([5], 10, 300), 1, [0, 100, 0, 0, 100, 100, 0]).totalMs).toBe(600);
+    expect(totals(8, scripted([5], 10, 300), 1, [0, 100, 0, 0, 100, 100, 0]).totalMs).toBe(plan([[8]], scripted([5], 10, 300), 1, [0, 100, 0, 0, 100, 100, 0]).totalMs);
   });
 
   it('ends, on average, when a stream of the same answer does, even with large chunks', () => {
