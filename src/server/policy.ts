@@ -51,6 +51,20 @@ export interface Admission {
 }
 
 const OVERRIDABLE = new Set<string>(FAULT_KINDS);
+
+/**
+ * The largest x-understudy-ttft-ms override: ten minutes, the OpenAI and Anthropic SDKs' default
+ * request timeout, past every profile's TTFT clamp. A larger one is a stream no client waits for.
+ */
+export const MAX_TTFT_OVERRIDE_MS = 600_000;
+const DECIMAL_MS = /^\d+(?:\.\d+)?$/;
+
+/** The x-understudy-ttft-ms override in ms; null unless a decimal number from 0 to MAX_TTFT_OVERRIDE_MS. */
+function ttftOverrideMs(value: string): number | null {
+  if (!DECIMAL_MS.test(value)) return null;
+  const ms = Number(value);
+  return ms <= MAX_TTFT_OVERRIDE_MS ? ms : null;
+}
 /** Routes that answer from no corpus entry. */
 const ENTRYLESS_ROUTES: ReadonlySet<RouteId> = new Set<RouteId>(['embeddings', 'azure_embeddings', 'gemini_embed', 'moderations']);
 
@@ -93,6 +107,11 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   // Embeddings and moderations answer from no entry: a client that sends the header on every call is not refused there.
   if (overrides && req.info.overrideEntry !== '' && !ENTRYLESS_ROUTES.has(req.route) && ctx.corpus.indexOf(req.info.overrideEntry) === undefined) {
     return dialect.badOverride(`x-understudy-entry names no corpus entry: ${JSON.stringify(req.info.overrideEntry)}`, req.meta, req.info);
+  }
+  // A TTFT the simulator would drop (negative, not a number) or never reach would pass a test by mistake.
+  const ttftOverride = overrides && req.info.overrideTtftMs !== '' ? ttftOverrideMs(req.info.overrideTtftMs) : null;
+  if (overrides && req.info.overrideTtftMs !== '' && ttftOverride === null) {
+    return dialect.badOverride(`x-understudy-ttft-ms must be a decimal number of milliseconds from 0 to ${MAX_TTFT_OVERRIDE_MS}: ${JSON.stringify(req.info.overrideTtftMs)}`, req.meta, req.info);
   }
   const plan =
     forced !== null
@@ -141,14 +160,13 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
     headers = outcome.headers;
   }
 
-  const ttftOverride = overrides && req.info.overrideTtftMs !== '' ? Number(req.info.overrideTtftMs) : NaN;
   unclaimedSlot = saturation.slot;
   return {
     headers,
     faults: saturation.slot < 0 ? plan : { ...plan, ttftFactor: plan.ttftFactor * saturation.ttftFactor, itlFactor: plan.itlFactor * saturation.itlFactor },
     saturationSlot: saturation.slot,
     holdMs: terminal?.kind === 'timeout_slow_answer' ? terminal.delayMs : 0,
-    ttftMs: Number.isFinite(ttftOverride) && ttftOverride >= 0 ? ttftOverride : null,
+    ttftMs: ttftOverride,
     entryId: overrides && req.info.overrideEntry !== '' ? req.info.overrideEntry : null,
   };
 }
