@@ -159,17 +159,41 @@ describe('generateDefaultCorpus', () => {
     }
   });
 
-  it('records timing on about a tenth of entries, one gap per token after the first', () => {
+  it('records timing on about a tenth of entries, one gap per token after the first, in the provider\'s events', () => {
     const timed = corpus.filter((e) => e.timing !== undefined);
     expect(timed.length / corpus.length).toBeGreaterThan(0.05);
     expect(timed.length / corpus.length).toBeLessThan(0.15);
-    const bad = timed.filter(
-      (e) =>
+    // A recorder stamps every token of an SSE event with its arrival: 0 ms inside an event.
+    const eventSizes = (gaps: readonly number[]): number[] => {
+      const sizes = [1];
+      for (const gap of gaps) {
+        if (gap === 0) sizes[sizes.length - 1]!++;
+        else sizes.push(1);
+      }
+      return sizes;
+    };
+    const chunking: [string, number, number][] = [['gemini-', 12, 40], ['claude-', 2, 8], ['grok-', 1, 3], ['', 1, 3]];
+    const bad = timed.filter((e) => {
+      const gaps = e.timing!.tokenGapsMs;
+      const [, min, max] = chunking.find(([prefix]) => e.model.startsWith(prefix))!;
+      const sizes = eventSizes(gaps);
+      return (
         !(e.timing!.ttftMs > 0) ||
-        e.timing!.tokenGapsMs.length !== Math.max(0, e.tokens.length - 1) ||
-        e.timing!.tokenGapsMs.some((gap) => gap < 3 || gap > 820),
-    );
+        gaps.length !== Math.max(0, e.tokens.length - 1) ||
+        gaps.some((gap) => gap !== 0 && (gap < 3 || gap > max * 820)) ||
+        // Every event but the last holds the family's chunk size.
+        sizes.slice(0, -1).some((n) => n < min || n > max) ||
+        sizes[sizes.length - 1]! > max
+      );
+    });
     expect(bad.map((e) => e.id)).toEqual([]);
+    // And the chunking shows: Gemini's events are far larger than OpenAI's.
+    const meanEvent = (prefix: string) => {
+      const all = timed.filter((e) => e.model.startsWith(prefix)).flatMap((e) => eventSizes(e.timing!.tokenGapsMs).slice(0, -1));
+      return all.reduce((a, b) => a + b, 0) / all.length;
+    };
+    expect(meanEvent('gemini-')).toBeGreaterThan(20);
+    expect(meanEvent('gpt-')).toBeLessThan(2.5);
   });
 
   it('includes accents, CJK and emoji', () => {
