@@ -95,4 +95,17 @@ describe('seeded random', () => {
     expect(a.nextUint32()).toBe(b.nextUint32());
     expect(new SeededRandom(7).hex(4)).toMatch(/^[0-9a-f]{32}$/);
   });
+
+  it('reseed(n) starts over as new SeededRandom(n) starts, spare normal included', () => {
+    const reused = new SeededRandom(1);
+    reused.normal();
+    reused.reseed(5);
+    const fresh = new SeededRandom(5);
+    expect([reused.normal(), reused.normal(), reused.nextUint32()]).toEqual([fresh.normal(), fresh.normal(), fresh.nextUint32()]);
+  });
+
+  it('draws what it drew before its warm-up ran in locals', () => {
+    const r = new SeededRandom(7);
+    expect([r.nextUint32(), r.nextUint32(), new SeededRandom(0xffffffff).nextUint32(), new SeededRandom(-5).nextUint32()]).toEqual([4244348465, 3792777784, 3199221271, 608207602]);
+  });
 });

@@ -52,14 +52,37 @@ export class SeededRandom {
   #hasSpare: boolean;
 
   constructor(seed: number) {
-    this.#a = 0x9e3779b9;
-    this.#b = 0x243f6a88;
-    this.#c = 0xb7e15162;
-    this.#d = seed >>> 0;
+    this.#a = 0;
+    this.#b = 0;
+    this.#c = 0;
+    this.#d = 0;
     this.#spareNormal = 0;
     this.#hasSpare = false;
-    // Warm-up discards the first outputs, which correlate with the seed.
-    for (let i = 0; i < 12; i++) this.nextUint32();
+    this.reseed(seed);
+  }
+
+  /** Starts over as `new SeededRandom(seed)` starts, without allocating one (a per-thread source reused per request). */
+  reseed(seed: number): this {
+    let a = 0x9e3779b9 | 0;
+    let b = 0x243f6a88;
+    let c = 0xb7e15162 | 0;
+    let d = seed | 0;
+    // Warm-up discards the first outputs, which correlate with the seed. The steps of
+    // `nextUint32` in locals: this runs for every request, and field by field it cost 100 ns.
+    for (let i = 0; i < 12; i++) {
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (((c << 21) | (c >>> 11)) + t) | 0;
+    }
+    this.#a = a;
+    this.#b = b;
+    this.#c = c;
+    this.#d = d;
+    this.#spareNormal = 0;
+    this.#hasSpare = false;
+    return this;
   }
 
   nextUint32(): number {
