@@ -3,8 +3,10 @@
  * emission schedule of an admitted answer, and the mid-stream fault in the dialect's bytes.
  */
 import type { EntryMeta } from '../corpus/compiled.js';
+import { NO_LATENCY } from '../timing/latency.js';
 import type { SeededRandom } from '../timing/random.js';
 import { planSchedule, planTotals, type EmissionSchedule, type ScheduleSummary } from '../timing/schedule.js';
+import { TimingDraws } from '../timing/timing-draws.js';
 import { scheduleTiming, streamFaultKind, type Admission } from './policy.js';
 import type { StreamPlan } from './stream-plan.js';
 import type { Reply, ReplyMeta, StreamFault } from './reply.js';
@@ -30,20 +32,32 @@ export interface TimingInput {
   readonly recordingApplies?: boolean;
 }
 
+/** This thread's timing streams, re-seeded per request (`../timing/timing-draws.ts`). */
+const TIMING_DRAWS = new TimingDraws(NO_LATENCY);
+
+/**
+ * `model`'s latency, drawing from timing streams forked from the request's `rng` (one draw,
+ * whatever timing then takes): pass it `.rng`. Valid until the next request's timing is drawn.
+ */
+export function timingDraws(ctx: ThreadContext, model: string, rng: SeededRandom): TimingDraws {
+  return TIMING_DRAWS.fork(rng, ctx.latencyFor(model));
+}
+
 /** A streamed answer is planned event by event; one sent whole needs only its totals. */
 export type PlannedTiming = { readonly stream: true; readonly schedule: EmissionSchedule } | { readonly stream: false; readonly schedule: ScheduleSummary };
 
 /** Plans the timing of an admitted answer: when each event goes out, or for a body only when it is done. */
 export function planAnswerTiming(ctx: ThreadContext, t: TimingInput, stream: boolean): PlannedTiming {
-  const latency = ctx.latencyFor(t.model);
+  const latency = timingDraws(ctx, t.model, t.rng);
+  const rng = latency.rng;
   const lead = t.lead;
   const recorded = ctx.config.timing === 'recorded' && t.recordingApplies !== false && lead !== null && lead.ttftMs !== null;
-  const { ttftMs, ttftFactor, itlFactor, holdMs } = scheduleTiming(t.admission, recorded ? lead.ttftMs : latency.ttftMs(t.rng, t.promptTokens));
+  const { ttftMs, ttftFactor, itlFactor, holdMs } = scheduleTiming(t.admission, recorded ? lead.ttftMs : latency.ttftMs(rng, t.promptTokens));
   const speed = ctx.config.speed;
   const recordedGapsMs = recorded ? lead.tokenGapsMs : null;
   // Literal inputs rather than spreads: this runs per request.
   if (stream) {
-    return { stream, schedule: planSchedule({ laneSteps: t.laneSteps, latency, rng: t.rng, ttftMs, ttftFactor, itlFactor, holdMs, speed, recordedGapsMs }) };
+    return { stream, schedule: planSchedule({ laneSteps: t.laneSteps, latency, rng, ttftMs, ttftFactor, itlFactor, holdMs, speed, recordedGapsMs }) };
   }
   let tokens = 0;
   let firstStep = 0;
@@ -53,7 +67,7 @@ export function planAnswerTiming(ctx: ThreadContext, t: TimingInput, stream: boo
     if (n > tokens) tokens = n;
     if (steps.length > 0 && steps[0]! > firstStep) firstStep = steps[0]!;
   }
-  return { stream, schedule: planTotals({ tokens, firstStep, latency, rng: t.rng, ttftMs, ttftFactor, itlFactor, holdMs, speed, recordedGapsMs }) };
+  return { stream, schedule: planTotals({ tokens, firstStep, latency, rng, ttftMs, ttftFactor, itlFactor, holdMs, speed, recordedGapsMs }) };
 }
 
 /** A dialect's bytes for mid-stream faults: its in-stream error event, and optionally its own broken frames. */

@@ -9,6 +9,7 @@ import { randomId } from '../answer.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { computeEmbeddings, embeddingWork, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
 import type { EmbeddingJob, EmbeddingResult } from '../../workers/embedding-task.js';
+import { timingDraws } from '../answer-plan.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission, scheduleTiming } from '../policy.js';
 import type { Reply } from '../reply.js';
@@ -140,7 +141,8 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
     const admission = admit(ctx, { route, dialect: 'gemini', model: path.model, apiKey: geminiKey(info, query), info, inputTokens: tokens, maxOutputTokens: 0, meta }, GEMINI_FAULTS);
     if (!isAdmission(admission)) return admission;
     const rng = ctx.requestRng(undefined, '');
-    const timing = scheduleTiming(admission, ctx.latencyFor(path.model).ttftMs(rng, tokens));
+    const latency = timingDraws(ctx, path.model, rng);
+    const timing = scheduleTiming(admission, latency.ttftMs(latency.rng, tokens));
     const delayMs = timing.ttftMs * ctx.config.speed * timing.ttftFactor + timing.holdMs;
     return {
       kind: 'json',

@@ -13,6 +13,7 @@ import { randomId } from '../answer.js';
 import { performance } from 'node:perf_hooks';
 import { computeEmbeddings, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
 import type { EmbeddingResult } from '../../workers/embedding-task.js';
+import { timingDraws } from '../answer-plan.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission, scheduleTiming } from '../policy.js';
 import type { Reply } from '../reply.js';
@@ -60,7 +61,8 @@ export function embeddings(ctx: ThreadContext, info: RequestInfo, body: string, 
     const meta = { route, modelIndex, errorKind: null } as const;
     const admission = admit(ctx, { route, dialect: 'openai', model: req.model, apiKey: quotaKey(info), info, inputTokens: result.promptTokens, maxOutputTokens: 0, meta }, OPENAI_FAULTS);
     if (!isAdmission(admission)) return admission;
-    const timing = scheduleTiming(admission, ctx.latencyFor(req.model).ttftMs(rng, result.promptTokens));
+    const latency = timingDraws(ctx, req.model, rng);
+    const timing = scheduleTiming(admission, latency.ttftMs(latency.rng, result.promptTokens));
     const plannedMs = timing.ttftMs * ctx.config.speed * timing.ttftFactor + timing.holdMs;
     return {
       kind: 'json',

@@ -18,6 +18,7 @@ import { randomId } from '../answer.js';
 import { z } from 'zod';
 import { countTokens } from '../../corpus/tokens.js';
 import { hashString, SeededRandom } from '../../timing/random.js';
+import { timingDraws } from '../answer-plan.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission, scheduleTiming } from '../policy.js';
 import { heldMeta, type Reply } from '../reply.js';
@@ -163,7 +164,8 @@ export function moderations(ctx: ThreadContext, info: RequestInfo, body: string)
   const meta = { route, modelIndex: other, errorKind: null } as const;
   const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens, maxOutputTokens: 0, meta }, OPENAI_FAULTS);
   if (!isAdmission(admission)) return admission;
-  const timing = scheduleTiming(admission, ctx.latencyFor(model).ttftMs(rng, inputTokens));
+  const latency = timingDraws(ctx, model, rng);
+  const timing = scheduleTiming(admission, latency.ttftMs(latency.rng, inputTokens));
   const plannedMs = timing.ttftMs * ctx.config.speed * timing.ttftFactor + timing.holdMs;
   const reply = JSON.stringify({ id: `modr-${rng.hex(4)}`, model: served, results: subjects.map((s) => resultOf(s, omni)) });
   return {

@@ -11,6 +11,7 @@
  */
 import { groundTruthHeaders } from '../ground-truth.js';
 import { SeededRandom, hashString } from '../../timing/random.js';
+import { timingDraws } from '../answer-plan.js';
 import { randomId } from '../answer.js';
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import { NO_FOREIGN_STATE, type ForeignState } from '../peers.js';
@@ -67,10 +68,10 @@ export function compactResponse(ctx: ThreadContext, info: RequestInfo, body: str
     const meta = { route, modelIndex, errorKind: null } as const;
     const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: bearerKey(info), info, inputTokens, maxOutputTokens: summaryTokens, meta }, OPENAI_FAULTS);
     if (!isAdmission(admission)) return admission;
-    const latency = ctx.latencyFor(model);
-    const timing = scheduleTiming(admission, latency.ttftMs(rng, inputTokens));
+    const latency = timingDraws(ctx, model, rng);
+    const timing = scheduleTiming(admission, latency.ttftMs(latency.rng, inputTokens));
     // The summary is written at one drawn pace, token after token, after the input is read.
-    const gapMs = latency.tokenGapMs(rng) * ctx.config.speed;
+    const gapMs = latency.tokenGapMs(latency.rng) * ctx.config.speed;
     const ttftMs = timing.ttftMs * timing.ttftFactor * ctx.config.speed + timing.holdMs;
     const plannedMs = ttftMs + summaryTokens * gapMs;
     const id = randomId(rng, 'resp_', 48);
