@@ -82,4 +82,30 @@ describe('a saturated provider', () => {
       await sim.stop();
     }
   }, 30_000);
+
+  it('frees the slot of a request refused after admission for asking too many log probabilities', async () => {
+    const table = JSON.parse(readFileSync(new URL('../profiles/default.json', import.meta.url), 'utf8')) as { profiles: Record<string, Record<string, unknown>> };
+    // gpt-4o-mini (chat) and gpt-3.5-turbo-instruct (legacy completions) each get two slots.
+    table.profiles['openai-fast']!.capacity = { knee: 1, hardLimit: 2, queueMs: 1, overflowStatus: 429 };
+    table.profiles['openai-standard']!.capacity = { knee: 1, hardLimit: 2, queueMs: 1, overflowStatus: 429 };
+    const file = join(mkdtempSync(join(tmpdir(), 'understudy-')), 'profiles.json');
+    writeFileSync(file, JSON.stringify(table));
+    const sim = await startSimulator({ threads: 1, speed: 0, profiles: file });
+    try {
+      const post = (path: string, body: unknown) =>
+        fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.status);
+      const chat = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] };
+      const legacy = { model: 'gpt-3.5-turbo-instruct', prompt: ['hi', 'there', 'again'], max_tokens: 4000 };
+      for (let i = 0; i < 3; i++) {
+        expect(await post('/v1/chat/completions', { ...chat, n: 128, logprobs: true, top_logprobs: 20 })).toBe(400);
+        // 3 prompts × 128 choices × 4,000 tokens: past the million entries a legacy reply is built with.
+        expect(await post('/v1/completions', { ...legacy, n: 128, logprobs: 5 })).toBe(400);
+      }
+      // Every refusal let its slot go, so both slots of each are free for ordinary requests.
+      expect(await Promise.all([post('/v1/chat/completions', chat), post('/v1/chat/completions', chat)])).toEqual([200, 200]);
+      expect(await Promise.all([post('/v1/completions', legacy), post('/v1/completions', legacy)])).toEqual([200, 200]);
+    } finally {
+      await sim.stop();
+    }
+  }, 30_000);
 });

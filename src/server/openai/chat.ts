@@ -11,7 +11,7 @@ import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { parseChatRequest, messageText, type ChatRequest } from './chat-request.js';
 import { chatBody, chatStreamPlan, type ChatIdentity } from './chat-encode.js';
-import { openAIErrorReply, quotaKey } from './reply.js';
+import { openAIErrorReply, quotaKey, refusedAfterAdmission } from './reply.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { admit, isAdmission } from '../policy.js';
 import { planAnswerTiming } from '../answer-plan.js';
@@ -163,7 +163,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
 
   if (req.body.logprobs === true) {
     const tooMany = tooManyLogprobs(answers, req.body.top_logprobs ?? 0);
-    if (tooMany !== null) return openAIErrorReply(requestId, route, tooMany, 'invalid_request', modelIndex);
+    if (tooMany !== null) return refusedAfterAdmission(requestId, route, tooMany, modelIndex, admission.saturationSlot);
   }
   const lead = answers[0]!.entry;
   const laneSteps = answers.map(laneTokenSteps);

@@ -16,7 +16,7 @@ import { systemFingerprint } from './chat.js';
 import { completionLaneSteps, completionsBody, completionsStreamPlan, escapeJsonText, type CompletionChoice, type CompletionIdentity } from './completions-encode.js';
 import { parseCompletionsRequest, type CompletionsRequest } from './completions-request.js';
 import { OPENAI_FAULTS } from './faults.js';
-import { openAIErrorReply, quotaKey } from './reply.js';
+import { openAIErrorReply, quotaKey, refusedAfterAdmission } from './reply.js';
 import { completionContextExceeded, invalidRequest, wrongEndpoint } from './errors.js';
 import { stopList } from '../stop-sequences.js';
 import { type RouteVariant } from './route-variant.js';
@@ -84,7 +84,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
     for (const prompt of req.prompts) entries += req.n * ((req.echo ? prompt.tokens : 0) + req.maxTokens);
     if (entries > MAX_LOGPROB_ENTRIES) {
       const tooMany = invalidRequest(`This request asks for ${entries} token log probabilities (choices × tokens); the simulator builds at most ${MAX_LOGPROB_ENTRIES} in one reply. Ask for fewer choices, prompts or tokens.`, 'logprobs', 'invalid_value');
-      return openAIErrorReply(requestId, route, tooMany, 'invalid_request', modelIndex);
+      return refusedAfterAdmission(requestId, route, tooMany, modelIndex, admission.saturationSlot);
     }
   }
   for (const prompt of req.prompts) {

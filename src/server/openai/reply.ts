@@ -2,7 +2,7 @@
 import type { ErrorKind, RouteId } from '../../metrics/counters.js';
 import type { SeededRandom } from '../../timing/random.js';
 import type { RequestInfo } from '../http-exchange.js';
-import type { JsonReply } from '../reply.js';
+import { heldMeta, type JsonReply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { invalidApiKey, MISSING_API_KEY, openAIErrorBody, type OpenAIError } from './errors.js';
 
@@ -52,6 +52,16 @@ export function openAIErrorReply(requestId: string, route: RouteId, err: OpenAIE
     completionTokens: 0,
     meta: { route, modelIndex, errorKind: kind },
   };
+}
+
+/**
+ * A 400 for a request refused after it was admitted (what it asks for is known only once its
+ * answers are drawn): the reply carries the admission's saturation slot, so the exchange gives it
+ * back. `openAIErrorReply` carries none, and the slot was lost for good.
+ */
+export function refusedAfterAdmission(requestId: string, route: RouteId, err: OpenAIError, modelIndex: number, saturationSlot: number): JsonReply {
+  const reply = openAIErrorReply(requestId, route, err, 'invalid_request', modelIndex);
+  return { ...reply, meta: heldMeta(reply.meta, saturationSlot) };
 }
 
 /** The key from `Authorization: Bearer …`, or '' without one. */

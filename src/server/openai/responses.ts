@@ -15,7 +15,7 @@ import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import { INPUT_EXCEEDS_CONTEXT, INTERNAL_ERROR, responseNotFound, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
-import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
+import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, refusedAfterAdmission, requestIdFor } from './reply.js';
 import { pendingResponseBody, RESPONSE_HALF_FRAME, RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type InputTurn, type ResponsesRequest } from './responses-request.js';
 import { requestStoreFor, responseStoreFor } from './responses-store.js';
@@ -221,7 +221,7 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, openAIReasoningTokens(model, req.body.reasoning?.effort, rng), rng);
   const logprobsWanted = req.body.include?.includes('message.output_text.logprobs') === true && !answer.refusal && !custom;
   const tooMany = logprobsWanted ? tooManyLogprobs([answer], req.body.top_logprobs ?? 0) : null;
-  if (tooMany !== null) return openAIErrorReply(requestId, route, tooMany, 'invalid_request', modelIndex);
+  if (tooMany !== null) return refusedAfterAdmission(requestId, route, tooMany, modelIndex, admission.saturationSlot);
 
   const lead = answer.entry;
   // A summary of the reasoning, when asked for: shown text within the reasoning tokens, streamed before the answer.
