@@ -442,6 +442,9 @@ function begin(res: HttpResponse, req: HttpRequest, paramCount: number, reads: n
 /** Body bytes past the limit that are read and dropped so that the 413 arrives intact; past this the connection is cut. */
 const DISCARD_PAST_LIMIT_BYTES = 64 * 1024 * 1024;
 
+/** The data handler of a refused body: its bytes are dropped as they come. */
+function ignoreBody(): void {}
+
 /**
  * Registers a POST route (or, with `method`, a PATCH one) whose handler gets the whole body, read
  * under the configured limit. `fields`: what the handler reads of the request (override and
@@ -461,21 +464,26 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
     const limit = currentEnv().config.bodyLimitBytes;
     const declared = Number(req.getHeader('content-length') || '0');
     if (declared > limit) {
-      // Refused at once. uWS reads the declared bytes and drops them, so the connection stays
-      // usable; past DISCARD_PAST_LIMIT_BYTES it is closed instead (a client still writing may
-      // see that as a reset).
-      dispatch(ex, declared > limit + DISCARD_PAST_LIMIT_BYTES ? { ...errors.tooLarge(ex.info), close: true } : errors.tooLarge(ex.info));
+      // Refused at once; uWS reads the declared bytes and drops them, so the connection stays
+      // usable. A data handler keeps uWS's timeout moving with the bytes: without one it cut an
+      // upload still under way 8–12 s after the 413. (uWS has sent 100 Continue already to a
+      // client that waits for it, so that client sends its body too.) Past
+      // DISCARD_PAST_LIMIT_BYTES the connection is closed instead (a client still writing may see
+      // that as a reset).
+      const close = declared > limit + DISCARD_PAST_LIMIT_BYTES;
+      if (!close) res.onData(ignoreBody);
+      dispatch(ex, close ? { ...errors.tooLarge(ex.info), close: true } : errors.tooLarge(ex.info));
       return;
     }
     res.onData((chunk, isLast) => {
       if (ex.phase !== 'reading') return;
       ex.bodyBytes += chunk.byteLength;
       if (ex.bodyBytes > limit) {
-        // Past the limit the body is read and dropped, and the 413 goes out when it has all
-        // arrived, on a connection that stays usable. Answered and closed earlier, the socket
-        // would hold unread bytes, which makes the kernel send a reset: the SDKs, which write the
-        // whole body before reading, then got a connection error in place of the 413 and retried
-        // the upload.
+        // Past the limit the 413 goes out at once and the rest of the body is read and dropped
+        // (this handler ignores it), on a connection that stays usable. Closed with the body
+        // unread, the socket would send a reset: the SDKs, which write the whole body before
+        // reading, then got a connection error in place of the 413 and retried the upload. A
+        // chunked body is read to its end, however long.
         ex.bodyChunks = NO_BODY_CHUNKS;
         dispatch(ex, errors.tooLarge(ex.info));
         return;
