@@ -105,4 +105,29 @@ describe('a stall limit above uWS\'s own 10 s timeout', () => {
     expect(await metric(sim, 'understudy_errors_total{kind="client_disconnect"}')).not.toBeGreaterThan(0);
     socket.destroy();
   }, 30_000);
+
+  it('resumes a stream paused past a re-arm of uWS\'s timeout once the client reads, and delivers every frame', async () => {
+    const stalledBefore = await metric(sim, 'understudy_errors_total{kind="stalled_stream"}');
+    const socket = openStream(sim.port);
+    socket.pause();
+    await expect.poll(() => metric(sim, 'understudy_paused_streams'), { timeout: 5000 }).toBe(1);
+    // Past the first re-arm (4 s into the pause), which pauses and resumes the socket in uWS.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    const chunks: Buffer[] = [];
+    const done = new Promise<string>((resolve) => {
+      let tail = Buffer.alloc(0);
+      socket.on('data', (d: Buffer) => {
+        chunks.push(d);
+        tail = Buffer.concat([tail, d]).subarray(-16);
+        if (tail.includes('\r\n0\r\n\r\n')) resolve(Buffer.concat(chunks).toString('latin1'));
+      });
+    });
+    socket.resume();
+    const text = dechunk(await done);
+    socket.destroy();
+    expect(Buffer.from(text, 'latin1').toString('utf8').match(/"finish_reason":"(stop|length|tool_calls)"/g)?.length).toBe(128);
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(await metric(sim, 'understudy_errors_total{kind="stalled_stream"}')).toBe(stalledBefore);
+    await expect.poll(() => metric(sim, 'understudy_active_streams')).toBe(0);
+  }, 30_000);
 });
