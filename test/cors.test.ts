@@ -31,6 +31,8 @@ describe('CORS', () => {
     const client = new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'k', maxRetries: 0, dangerouslyAllowBrowser: true, defaultHeaders: { origin: ORIGIN } });
     const { response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    // Every header readable from the page: retry-after, the rate limits, the ground truth.
+    expect(response.headers.get('access-control-expose-headers')!.split(/,\s*/)).toContain('*');
     const { response: streamed } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }).withResponse();
     expect(streamed.headers.get('access-control-allow-origin')).toBe('*');
     const gemini = await fetch(`${sim().url}/v1beta/models/gemini-2.5-flash:generateContent`, {
@@ -42,6 +44,16 @@ describe('CORS', () => {
     expect(gemini.headers.get('access-control-allow-origin')).toBe('*');
     const plain = await new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'k', maxRetries: 0 }).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     expect(plain.response.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('keeps the admin API from browsers: a page cannot load a scenario into a simulator on loopback', async () => {
+    const load = (headers: Record<string, string>) =>
+      fetch(`${sim().url}/_understudy/scenario`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ name: 'rate-limit-storm' }) });
+    const fromPage = await load({ origin: ORIGIN });
+    expect(fromPage.status).toBe(403);
+    expect(await fromPage.json()).toMatchObject({ error: { code: 'admin_browser' } });
+    expect((await fetch(`${sim().url}/_understudy/scenario`)).status).toBe(200);
+    expect(((await (await fetch(`${sim().url}/_understudy/scenario`)).json()) as { scenario: unknown }).scenario).toBeNull();
   });
 
   it('refuses an Anthropic request from a browser that has not opted in, and serves one that has', async () => {

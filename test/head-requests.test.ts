@@ -54,6 +54,20 @@ describe('HEAD requests', () => {
     expect(JSON.parse(after.body)).toMatchObject({ status: 'ok' });
   });
 
+  it('answers HEAD on a stream (a background response retrieved with stream=true) with its headers and no length', async () => {
+    const created = await fetch(`${sim().url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-head-key' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', input: 'hi', background: true }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    const head = await send('HEAD', `/v1/responses/${id}?stream=true`);
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(head.headers['content-length']).toBeUndefined();
+    expect(head.body).toBe('');
+  });
+
   it('sends no bytes after the header block, read off the wire', async () => {
     const { port } = new URL(sim().url);
     const raw = await new Promise<string>((resolve) => {

@@ -34,6 +34,10 @@ function adminError(status: number, code: string, message: string): JsonReply {
 export function checkAdmin(ctx: ThreadContext, info: RequestInfo): JsonReply | undefined {
   const token = ctx.config.adminToken;
   if (token === undefined) {
+    // Browsers answer to the pages they show: any page could otherwise load a chaos scenario into
+    // a simulator on the developer's loopback. A browser's request carries Origin; a script's or
+    // a load tool's does not.
+    if (info.origin !== '') return adminError(403, 'admin_browser', 'The admin API does not take requests from browsers unless --admin-token is set.');
     if (LOOPBACK.test(ctx.config.host)) return undefined;
     return adminError(403, 'admin_disabled', 'The admin API is disabled on a non-loopback address; start with --admin-token to enable it.');
   }

@@ -677,8 +677,9 @@ function writeHead(res: HttpResponse, status: number, contentType: string, heade
   let block = contentType;
   for (let i = 0; i < headers.length; i += 2) block += `\r\n${headers[i]!}: ${headers[i + 1]!}`;
   // The providers' APIs answer browsers with `*` (Anthropic once the request opts in, which its
-  // handlers check): keys, not origins, guard them.
-  if (cors) block += '\r\naccess-control-allow-origin: *';
+  // handlers check): keys, not origins, guard them. Every header is exposed, so a browser SDK
+  // reads retry-after, the rate-limit headers and the ground truth as a server-side one does.
+  if (cors) block += '\r\naccess-control-allow-origin: *\r\naccess-control-expose-headers: *';
   res.writeHeader('content-type', block);
 }
 
@@ -694,7 +695,9 @@ function sendJson(ex: Exchange): void {
     // many body bytes before it counts the response done, and the connection hangs. No argument
     // at all: the binding reads `undefined` as a length too. So a HEAD never closes its
     // connection here (a HEAD has no body left unread; a draining thread closes it at shutdown).
-    writeHead(ex.res, r.status, r.contentType, [...r.headers, 'content-length', String(Buffer.byteLength(r.body))], ex.cors);
+    // A stream's GET has no length (it is chunked): its HEAD names none either.
+    const length = r.contentType.startsWith('text/event-stream') ? r.headers : [...r.headers, 'content-length', String(Buffer.byteLength(r.body))];
+    writeHead(ex.res, r.status, r.contentType, length, ex.cors);
     ex.res.endWithoutBody();
     finish(ex);
     return;

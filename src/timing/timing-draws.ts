@@ -19,8 +19,9 @@ import { combineSeeds, SeededRandom } from './random.js';
  * synchronous, and a schedule keeps no source.
  *
  * @example
- * const draws = TIMING_DRAWS.fork(requestRng, ctx.latencyFor(model));
- * const ttftMs = draws.ttftMs(draws.rng, promptTokens);
+ * const draws = new TimingDraws(NO_LATENCY); // once per thread
+ * const timing = draws.fork(requestRng, ctx.latencyFor(model)); // per request
+ * const ttftMs = timing.ttftMs(timing.rng, promptTokens);
  */
 export class TimingDraws implements LatencyModel {
   /** The stream the TTFT and gaps draw from. */

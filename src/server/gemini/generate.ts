@@ -173,7 +173,9 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
 
   const lead = answers[0]!.entry;
   // Both stream forms (SSE, and the JSON array without alt=sse) are chunked by the event schedule.
-  const timing = planAnswerTiming(ctx, { model, laneSteps: plans.map(candidateSteps), rng, promptTokens, admission, lead }, stream);
+  // A recording times the answer's tokens, not a thought summary streamed before them.
+  const recordingApplies = !showThoughts || spent.reasoning === 0;
+  const timing = planAnswerTiming(ctx, { model, laneSteps: plans.map(candidateSteps), rng, promptTokens, admission, lead, recordingApplies }, stream);
   const schedule = timing.schedule;
   const who: GeminiIdentity = { modelVersion: model, responseId: randomId(rng, '', 23) };
   const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
