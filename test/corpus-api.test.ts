@@ -3,7 +3,7 @@
  * package importing `llm-understudy` by name, then a server on the file it wrote.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -20,7 +20,8 @@ describe('writing a corpus through the package', () => {
   it('runs the documented script and serves what it wrote, its recorded timing included', async () => {
     const project = mkdtempSync(join(tmpdir(), 'understudy-user-'));
     mkdirSync(join(project, 'node_modules'));
-    symlinkSync(process.cwd(), join(project, 'node_modules', 'llm-understudy'), 'dir');
+    // A junction on Windows needs no privilege; elsewhere the type is ignored.
+    symlinkSync(process.cwd(), join(project, 'node_modules', 'llm-understudy'), 'junction');
     writeFileSync(join(project, 'write-corpus.mjs'), docExample());
     execFileSync(process.execPath, ['write-corpus.mjs'], { cwd: project, stdio: 'pipe' });
 
@@ -35,6 +36,7 @@ describe('writing a corpus through the package', () => {
       expect(response.headers.get('x-understudy-itl-ms')).toBe('0.12');
     } finally {
       await sim.stop();
+      rmSync(project, { recursive: true, force: true });
     }
   });
 });
