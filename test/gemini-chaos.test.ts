@@ -3,6 +3,7 @@
  * against the real server: refusals in `google.rpc.Status` shape (RESOURCE_EXHAUSTED with
  * QuotaFailure / Help / RetryInfo), the SDK's opt-in retries, and a stream broken by an error frame.
  */
+import { connect } from 'node:net';
 import { ApiError, FinishReason, GoogleGenAI, type GenerateContentResponse, type HttpOptions } from '@google/genai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
@@ -193,6 +194,38 @@ describe('override headers on the Gemini surface', () => {
     const body = (await r.json()) as { error: { message: string; details: { '@type': string; retryDelay?: string }[] } };
     expect(body.error.message).toMatch(/Please retry in 1s\.$/);
     expect(body.error.details).toContainEqual({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '1s' });
+  });
+
+  it('breaks a stream cut before its first chunk mid-body, not as a complete empty 200', async () => {
+    const SHORT = 'gemini-2.5-flash-lite-text-019';
+    // An answer of 8 tokens is one Gemini event, so the fault strikes before it: Gemini holds its
+    // headers until then, and the cut must still leave a body that did not end.
+    const body = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+    const raw = await new Promise<string>((resolve) => {
+      let got = '';
+      const socket = connect(sim.port, '127.0.0.1', () =>
+        socket.write(
+          `POST /v1beta/models/gemini-2.5-flash-lite:streamGenerateContent?alt=sse HTTP/1.1\r\nHost: x\r\nx-goog-api-key: k\r\nx-understudy-fault: disconnect_after_tokens\r\nx-understudy-entry: ${SHORT}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        ),
+      );
+      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      socket.on('close', () => resolve(got));
+      socket.on('error', () => {});
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 200 /);
+    expect(raw.toLowerCase()).toContain('transfer-encoding: chunked');
+    expect(raw.endsWith('0\r\n\r\n')).toBe(false);
+    // The SDK sees the stream break, not an answer with no candidates.
+    const stream = await ai.models.generateContentStream({
+      model: 'gemini-2.5-flash-lite',
+      contents: HELLO,
+      config: { httpOptions: { headers: { 'x-understudy-fault': 'disconnect_after_tokens', 'x-understudy-entry': SHORT } } },
+    });
+    await expect(
+      (async () => {
+        for await (const chunk of stream) void chunk;
+      })(),
+    ).rejects.toThrow();
   });
 
   it('frames the error as one more `data: <json>\\r\\n\\r\\n` event', async () => {

@@ -932,6 +932,8 @@ let emitFinished = false;
 let suppressTail = false;
 /** Set when a fault cut the stream inside the cork; the connection is closed after it. */
 let emitCut = false;
+/** The cork in progress wrote the stream's status and headers: no body byte has gone out yet. */
+let headWrittenNow = false;
 
 /** Bytes a malformed_frame fault sends: an SSE event whose data is not JSON. */
 const MALFORMED_FRAME = Buffer.from('data: {"id":"broken","choices":[{"delta":{"content":"unterminated\n\n');
@@ -955,6 +957,11 @@ function strike(ex: Exchange, fault: StreamFault): boolean {
       emitCut = true;
       return true;
     case 'disconnect_after_tokens':
+      // A stream whose status and headers go out in this cork (Gemini's, or any with
+      // `--headers-at first-token`) has sent no body yet: uWS frames the body as chunked only
+      // from its first write, so a cut here would read as a complete, empty 200. A blank SSE line
+      // starts the body; the cut then breaks it, as it breaks any other stream.
+      if (headWrittenNow) put(SSE_FIRST_BYTE);
       emitCut = true;
       return true;
   }
@@ -972,7 +979,8 @@ function emitCorked(): void {
   target = ex.res;
   writeOk = true;
   sequence = ex.sequence;
-  if (!ex.headersSent) {
+  headWrittenNow = !ex.headersSent;
+  if (headWrittenNow) {
     // `first-token` mode: the status and headers go out with the first event.
     writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers, ex.cors);
     ex.headers = NO_HEADERS;
