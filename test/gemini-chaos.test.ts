@@ -110,6 +110,27 @@ describe('rate limits in google.rpc.Status shape', () => {
   });
 });
 
+describe('Gemini\'s token limit', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ threads: 1, speed: 0, quota: tempFile('q.json', { defaults: { requestsPerMinute: 100, tokensPerMinute: 10_000 } }) });
+  });
+  afterAll(() => sim.stop());
+
+  it('counts input tokens alone, as the quota it names does: a large maxOutputTokens is not charged', async () => {
+    const ai = clientFor(sim, 'k-tokens');
+    // Charged as OpenAI charges (prompt + maxOutputTokens), the second would pass 10,000.
+    for (let i = 0; i < 3; i++) {
+      const r = await ai.models.generateContent({ model: MODEL, contents: HELLO, config: { maxOutputTokens: 6000, thinkingConfig: { thinkingBudget: 0 } } });
+      expect(r.text!.length).toBeGreaterThan(0);
+    }
+    // A prompt past the limit is refused, naming the input-token quota.
+    const { status, body } = await apiError(ai.models.generateContent({ model: MODEL, contents: 'word '.repeat(11_000) }));
+    expect(status).toBe(429);
+    expect(JSON.stringify(body)).toContain('GenerateContentInputTokensPerModelPerMinute');
+  });
+});
+
 describe('chaos scenarios through @google/genai', () => {
   let sim: Simulator;
   beforeAll(async () => {

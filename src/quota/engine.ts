@@ -221,7 +221,9 @@ export class QuotaEngine {
       const names = dialect === 'openai' ? OPENAI_HEADER_NAMES[dimension] : dialect === 'anthropic' ? ANTHROPIC_HEADER_NAMES[dimension] : null;
       plans.push({
         dimension,
-        charge: CHARGE[dimension],
+        // Gemini's per-minute token limit counts input tokens alone (its quota is
+        // GenerateContentInputTokensPerModelPerMinute); OpenAI's charges the prompt plus max_tokens.
+        charge: dialect === 'gemini' && dimension === 'tokens' ? 'input' : CHARGE[dimension],
         cell: DIMENSION_INDEX[dimension],
         limit: this.#limit(cap),
         limitName: names === null ? '' : names[0],
