@@ -16,6 +16,7 @@ import { beginDrain, describeInternalError, isStackOverflow, inFlightCount, inst
 import { QuotaEngine } from '../quota/engine.js';
 import { SaturationTracker } from '../timing/saturation.js';
 import { ThreadContext } from '../server/thread-context.js';
+import { seedErrorIds } from '../server/error-ids.js';
 import { loadUws } from '../server/uws.js';
 import { simErrorCode, SimError } from '../sim-error.js';
 import { MONOTONIC_CLOCK } from '../timing/clock.js';
@@ -44,6 +45,7 @@ try {
   const layout = new CounterLayout(corpus.models);
   const counters = new CounterWriter(data.counters, layout, data.slot, data.config.lateEmissionMs);
   const ctx = new ThreadContext(config, corpus, counters, data.profiles, data.arrivals);
+  seedErrorIds(config.seed, data.slot, data.start);
   const link = config.threads > 1 ? new PeerLink(data.slot, config.threads, threadId, post) : null;
   ctx.peers = link;
   const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST, config.pacing);

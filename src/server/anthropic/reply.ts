@@ -2,6 +2,7 @@
 import type { ErrorKind, RouteId } from '../../metrics/counters.js';
 import type { SeededRandom } from '../../timing/random.js';
 import { randomId } from '../answer.js';
+import { errorIdSource } from '../error-ids.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { JsonReply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -16,9 +17,8 @@ export function anthropicRequestId(rng: SeededRandom): string {
   return randomId(rng, 'req_011C', 20);
 }
 
-let errorSeq = 0;
-/** Request ids for replies answered before a request's seeded source exists. */
-export const errorRequestId = (): string => `req_011E${(errorSeq++).toString(16).padStart(20, '0')}`;
+/** Request ids for replies answered before a request's seeded source exists, from the thread's error-id source (`../error-ids.ts`). */
+export const errorRequestId = (): string => anthropicRequestId(errorIdSource());
 
 /** `rateLimits`: the quota engine's headers when a quota is configured; else the static, generous ones. */
 export function anthropicHeaders(requestId: string, extra: readonly string[] = [], rateLimits: readonly string[] = rateLimitHeaders(Date.now())): string[] {

@@ -5,14 +5,11 @@
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { countsOffThread, postRoute, type PostHandler, type RequestInfo, type RouteErrors } from '../http-exchange.js';
-import { openAISurface } from '../openai/surface.js';
+import { errorRequestId, openAISurface } from '../openai/surface.js';
 import type { JsonReply } from '../reply.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { azureErrorReply, azureHeaders, RESOURCE_NOT_FOUND } from './errors.js';
 import { azureGatewayPasses, azureRequest, type AzureOperation } from './routes.js';
-
-let errorSeq = 0;
-const errorRequestId = (): string => `azr_err${(errorSeq++).toString(16).padStart(24, '0')}`;
 
 const DEPLOYMENT_PATHS: readonly (readonly [string, AzureOperation])[] = [
   ['chat/completions', 'chat'],

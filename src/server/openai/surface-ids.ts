@@ -1,3 +1,5 @@
 /** Request ids for OpenAI-shaped replies answered before a request's seeded source exists. */
-let errorSeq = 0;
-export const errorRequestId = (): string => `req_${(errorSeq++).toString(16).padStart(32, '0')}`;
+import { errorIdSource } from '../error-ids.js';
+
+/** Like OpenAI's `req_<32 hex>`, drawn from the thread's error-id source (`../error-ids.ts`). */
+export const errorRequestId = (): string => 'req_' + errorIdSource().hex(4);
