@@ -1,12 +1,27 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
+import { limitsFor, loadQuota } from '../src/quota/limits.js';
 import { metric, rawPost, tempFile } from './fixtures/sim.js';
 
 const CHAT = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 20 };
 
 const post = (sim: Simulator, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-a', ...headers }, body: JSON.stringify(body) });
+
+describe('quota presets', () => {
+  it('give a small OpenAI model its own limit, not the flagship\'s whose id it extends', () => {
+    const tier1 = loadQuota('openai-tier-1');
+    expect(limitsFor(tier1, 'gpt-4o')).toEqual({ requestsPerMinute: 500, tokensPerMinute: 30_000 });
+    expect(limitsFor(tier1, 'gpt-4o-2024-08-06')).toEqual({ requestsPerMinute: 500, tokensPerMinute: 30_000 });
+    for (const model of ['gpt-4o-mini', 'gpt-4o-mini-2024-07-18', 'gpt-4.1-mini', 'gpt-4.1-nano']) {
+      expect(limitsFor(tier1, model)).toEqual({ requestsPerMinute: 500, tokensPerMinute: 200_000 });
+    }
+    expect(limitsFor(tier1, 'gpt-4.1')).toEqual({ requestsPerMinute: 500, tokensPerMinute: 30_000 });
+    expect(limitsFor(loadQuota('openai-tier-3'), 'gpt-4o-mini')).toEqual({ requestsPerMinute: 5_000, tokensPerMinute: 4_000_000 });
+    expect(limitsFor(loadQuota('openai-tier-5'), 'gpt-4o-mini')).toEqual({ requestsPerMinute: 10_000, tokensPerMinute: 150_000_000 });
+  });
+});
 
 describe('rate limits', () => {
   it('admits exactly the limit across two threads, then 429s in OpenAI shape with retry headers', async () => {
@@ -40,6 +55,10 @@ describe('rate limits', () => {
         expect(r.headers.get('x-ratelimit-limit-requests')).toBe('500');
         expect(r.headers.get('x-ratelimit-limit-tokens')).toBe('30000');
       }
+      // gpt-4o-mini has a limit of its own, though its id extends gpt-4o's.
+      const mini = await post(sim, { ...CHAT, model: 'gpt-4o-mini', max_tokens: 100 });
+      await mini.text();
+      expect(mini.headers.get('x-ratelimit-limit-tokens')).toBe('200000');
       // Exact for a fresh bucket; after that the continuous refill (one request per 120 ms at
       // 500 RPM) may give back a charge between two requests on a slow machine.
       expect(seen[0]![0]).toBe('499');

@@ -36,20 +36,35 @@ export type QuotaTable = Readonly<z.output<typeof quotaFileSchema>>;
 
 /**
  * Presets modelled on the providers' published usage tiers (late 2026 figures rounded); per
- * model where the provider differs by model.
+ * model where the provider differs by model. The longest model-id prefix wins, so a smaller
+ * model whose id extends a flagship's (`gpt-4o-mini`, `gpt-4.1-nano`) needs an entry of its own,
+ * or it gets the flagship's far lower token limit.
+ *
+ * OpenAI's figures are the tier tables on each model's page (platform.openai.com/docs/models/<id>,
+ * "Rate limits"): tier 1 gives gpt-4o and gpt-4.1 30,000 TPM but gpt-4o-mini, gpt-4.1-mini and
+ * gpt-4.1-nano 200,000 (500 RPM each); tier 3 gpt-4o 800,000 TPM and gpt-4o-mini 4,000,000 (5,000
+ * RPM); tier 5 gpt-4o 30,000,000 TPM and gpt-4o-mini 150,000,000 (10,000 RPM).
  */
 export const QUOTA_PRESETS = {
   'openai-tier-1': {
     defaults: { requestsPerMinute: 500, tokensPerMinute: 200_000 },
-    models: { 'gpt-4o': { requestsPerMinute: 500, tokensPerMinute: 30_000 }, 'gpt-4.1': { requestsPerMinute: 500, tokensPerMinute: 30_000 }, o3: { requestsPerMinute: 500, tokensPerMinute: 30_000 }, 'gpt-5': { requestsPerMinute: 500, tokensPerMinute: 500_000 } },
+    models: {
+      'gpt-4o': { requestsPerMinute: 500, tokensPerMinute: 30_000 },
+      'gpt-4o-mini': { requestsPerMinute: 500, tokensPerMinute: 200_000 },
+      'gpt-4.1': { requestsPerMinute: 500, tokensPerMinute: 30_000 },
+      'gpt-4.1-mini': { requestsPerMinute: 500, tokensPerMinute: 200_000 },
+      'gpt-4.1-nano': { requestsPerMinute: 500, tokensPerMinute: 200_000 },
+      o3: { requestsPerMinute: 500, tokensPerMinute: 30_000 },
+      'gpt-5': { requestsPerMinute: 500, tokensPerMinute: 500_000 },
+    },
   },
   'openai-tier-3': {
     defaults: { requestsPerMinute: 5_000, tokensPerMinute: 4_000_000 },
-    models: { 'gpt-4o': { requestsPerMinute: 5_000, tokensPerMinute: 800_000 } },
+    models: { 'gpt-4o': { requestsPerMinute: 5_000, tokensPerMinute: 800_000 }, 'gpt-4o-mini': { requestsPerMinute: 5_000, tokensPerMinute: 4_000_000 } },
   },
   'openai-tier-5': {
     defaults: { requestsPerMinute: 30_000, tokensPerMinute: 150_000_000 },
-    models: { 'gpt-4o': { requestsPerMinute: 10_000, tokensPerMinute: 30_000_000 } },
+    models: { 'gpt-4o': { requestsPerMinute: 10_000, tokensPerMinute: 30_000_000 }, 'gpt-4o-mini': { requestsPerMinute: 10_000, tokensPerMinute: 150_000_000 } },
   },
   'anthropic-tier-1': {
     defaults: { requestsPerMinute: 50, inputTokensPerMinute: 30_000, outputTokensPerMinute: 8_000 },
