@@ -9,14 +9,19 @@ const THOUSANDTHS: readonly string[] = Array.from({ length: 1000 }, (_, f) => (f
 
 /**
  * Go's `time.Duration.String()`, as OpenAI's `x-ratelimit-reset-*` headers use it:
- * `20ms`, `1s`, `6m0s`, `23h55m16.126s` (fractions trimmed to milliseconds).
+ * `216µs`, `20ms`, `1s`, `6m0s`, `23h55m16.126s` (fractions trimmed to microseconds below a
+ * second, milliseconds above; under a microsecond, whole nanoseconds). Go writes the micro sign
+ * U+00B5, sent as UTF-8.
  */
 export function goDuration(ms: number): string {
   if (!(ms > 0)) return '0s';
   if (ms < 1000) {
     // Rounded to the microsecond, as thousandths of a millisecond.
     const us = Math.round(ms * 1000);
-    return `${Math.floor(us / 1000)}${THOUSANDTHS[us % 1000]!}ms`;
+    if (us >= 1000) return `${Math.floor(us / 1000)}${THOUSANDTHS[us % 1000]!}ms`;
+    if (us > 0) return `${us}µs`;
+    const ns = Math.round(ms * 1_000_000);
+    return ns > 0 ? `${ns}ns` : '0s';
   }
   const totalMs = Math.round(ms);
   const h = Math.floor(totalMs / 3_600_000);
