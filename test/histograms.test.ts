@@ -43,6 +43,25 @@ describe('thread histograms', () => {
     expect(decoded(h.encode().itlMs).totalCount).toBe(1);
   });
 
+  it('keep the exact sum of what they record, merged across threads, which only grows (a sum made from hdr\'s mean moved down between scrapes)', () => {
+    const h = new ThreadHistograms();
+    let exactUs = 0;
+    let last = 0;
+    for (let i = 1; i <= 400; i++) {
+      // Values past the array, where hdr's buckets are 32 µs wide: its mean is an estimate.
+      const ms = 40 + ((i * 37) % 97) / 1000;
+      h.record('emissionLagMs', ms, 50);
+      exactUs += Math.round(ms * 1000) * 50;
+      const parts = [h.encode()];
+      const merged = mergeHistograms(parts).emissionLagMs;
+      expect(merged.sum).toBe(Math.round(exactUs) / 1000);
+      expect(merged.sum).toBeGreaterThan(last);
+      last = merged.sum;
+    }
+    h.reset();
+    expect(mergeHistograms([h.encode()]).emissionLagMs.sum).toBe(0);
+  });
+
   it('hand over a copy of the counts below 32.768 ms, leaving hdr work to the reader', () => {
     const h = new ThreadHistograms();
     for (const ms of [0.5, 0.5, 1.25, 30, 0.5]) h.record('emissionLagMs', ms);
@@ -80,7 +99,9 @@ describe('thread histograms', () => {
     );
     // Values past 32.768 ms cross as hdr's encoding, which rounds the max to its bucket.
     const want = hdr.decodeFromCompressedBase64(hdr.encodeIntoCompressedBase64(direct(values)), 32, false);
-    expect(mergeHistograms(parts).itlMs).toEqual(summarizeUs(want));
+    // The sum is the recorded values' own, not hdr's bucket estimate.
+    const sumUs = values.reduce((n, [ms, count]) => n + Math.round(ms * 1000) * count, 0);
+    expect(mergeHistograms(parts).itlMs).toEqual(summarizeUs(want, sumUs));
   });
 });
 

@@ -43,18 +43,24 @@ const FAST_LIMIT_US = 32_768;
 export interface HistogramPart {
   readonly small: Uint32Array;
   readonly large: string | null;
+  /** The exact sum of the values recorded, µs: hdr's mean is a bucket estimate, and a sum made from it moved down between scrapes. */
+  readonly sumUs: number;
 }
 
 class FastHistogram {
   readonly #large: hdr.Histogram;
   readonly #small: Uint32Array;
+  /** [0]: the sum of the µs recorded (integers, so exact in a double for centuries of them). An array, as the wheel keeps its double: a number field risks a boxed store per record. */
+  readonly #sumUs: Float64Array;
 
   constructor() {
     this.#large = buildUsHistogram();
     this.#small = new Uint32Array(FAST_LIMIT_US);
+    this.#sumUs = new Float64Array(1);
   }
 
   record(us: number, count: number): void {
+    this.#sumUs[0]! += us * count;
     if (us < FAST_LIMIT_US) this.#small[us] = this.#small[us]! + count;
     else if (count === 1) this.#large.recordValue(us);
     else this.#large.recordValueWithCount(us, count);
@@ -62,12 +68,13 @@ class FastHistogram {
 
   /** What has been recorded since the last reset; recording goes on unchanged. */
   snapshot(): HistogramPart {
-    return { small: this.#small.slice(), large: this.#large.totalCount === 0 ? null : hdr.encodeIntoCompressedBase64(this.#large) };
+    return { small: this.#small.slice(), large: this.#large.totalCount === 0 ? null : hdr.encodeIntoCompressedBase64(this.#large), sumUs: this.#sumUs[0]! };
   }
 
   reset(): void {
     this.#small.fill(0);
     this.#large.reset();
+    this.#sumUs[0] = 0;
   }
 }
 
@@ -106,6 +113,8 @@ export function addPart(into: hdr.Histogram, part: HistogramPart): void {
 
 export interface HistogramSummary {
   readonly count: number;
+  /** The exact sum of the values, ms (three decimals): what a Prometheus summary's `_sum` reports. */
+  readonly sum: number;
   readonly min: number;
   readonly mean: number;
   readonly p50: number;
@@ -117,19 +126,24 @@ export interface HistogramSummary {
 
 const round3 = (us: number): number => Math.round(us) / 1000;
 
-/** A µs histogram's summary in ms (three decimals); all zero when empty. */
-export function summarizeUs(h: hdr.Histogram): HistogramSummary {
+/**
+ * A µs histogram's summary in ms (three decimals); all zero when empty. `sumUs`: the exact sum
+ * when the recorder kept one; hdr's mean × count otherwise (an estimate from its buckets).
+ */
+export function summarizeUs(h: hdr.Histogram, sumUs?: number): HistogramSummary {
   const count = h.totalCount;
-  if (count === 0) return { count, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  if (count === 0) return { count, sum: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
   const max = h.maxValue;
   // hdr answers a percentile with the top of its bucket, which can lie above the largest value
   // recorded (a p99.9 of 20.431 ms beside a max of 20.422); no percentile is reported past the max.
   const at = (percentile: number): number => round3(Math.min(h.getValueAtPercentile(percentile), max));
+  const sum = sumUs ?? h.mean * count;
   return {
     count,
+    sum: round3(sum),
     // Percentile 0 is the least value recorded, zero included (a lag of 0 is a real minimum).
     min: at(0),
-    mean: round3(h.mean),
+    mean: round3(sumUs === undefined ? h.mean : sum / count),
     p50: at(50),
     p90: at(90),
     p99: at(99),
@@ -143,8 +157,12 @@ export function mergeHistograms(parts: readonly Record<HistogramName, HistogramP
   const out = {} as Record<HistogramName, HistogramSummary>;
   for (const name of HISTOGRAMS) {
     const merged = buildUsHistogram();
-    for (const part of parts) addPart(merged, part[name]);
-    out[name] = summarizeUs(merged);
+    let sumUs = 0;
+    for (const part of parts) {
+      addPart(merged, part[name]);
+      sumUs += part[name].sumUs;
+    }
+    out[name] = summarizeUs(merged, sumUs);
   }
   return out;
 }

@@ -46,8 +46,9 @@ class HdrSummary extends Summary {
     if (h !== undefined) {
       // An empty summary reports NaN quantiles, as prom-client's and the Go client's do.
       for (const [quantile, key] of QUANTILES) values.push({ labels: { quantile }, value: h.count === 0 ? Number.NaN : h[key] });
-      // The sum of recorded values, from hdr's mean (ms, to the µs the histograms keep).
-      values.push({ metricName: `${this.#name}_sum`, labels: {}, value: Math.round(h.mean * h.count * 1000) / 1000 });
+      // The exact sum of the values recorded (ms, to the µs the histograms keep): a sum estimated
+      // from hdr's mean moved down between scrapes, which rate() reads as a counter reset.
+      values.push({ metricName: `${this.#name}_sum`, labels: {}, value: h.sum });
       values.push({ metricName: `${this.#name}_count`, labels: {}, value: h.count });
     }
     return { ...base, values };
