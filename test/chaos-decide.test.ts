@@ -51,6 +51,17 @@ describe('decideFaults', () => {
     expect(hit.map((h, i) => (h ? i : -1)).filter((i) => i >= 0)).toEqual([10, 11, 12, 13, 14]);
   });
 
+  it('a phase of requests alone covers the first requests after the load', () => {
+    const s = parseScenario({ name: 'n', phases: [{ name: 'first', requests: 3, faults: [{ kind: 'unavailable_503' }] }] }, 't');
+    const hit = Array.from({ length: 6 }, (_, i) => decideFaults(s, 1, facts(i, { elapsedMs: 60_000 })).terminal !== null);
+    expect(hit).toEqual([true, true, true, false, false, false]);
+  });
+
+  it('a request outside the count (position -1) is in no counted phase', () => {
+    const s = parseScenario({ name: 'n', phases: [{ name: 'first', requests: 3, faults: [{ kind: 'unavailable_503' }] }] }, 't');
+    expect(decideFaults(s, 1, facts(-1)).terminal).toBeNull();
+  });
+
   it('matches targets: dialect, model prefix, key, header', () => {
     const s = parseScenario(
       {
@@ -107,6 +118,9 @@ describe('scenario validation', () => {
     [{ name: 'x', phases: [{ name: 'p', faults: [{ kind: 'rate_limit', probability: 2 }] }] }, /phases\[0\]\.faults\[0\]\.probability/],
     [{ name: 'x', phases: [{ name: 'p', duration: 'soon', faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\]\.duration: must be a duration/],
     [{ name: 'x', phases: [{ name: 'p', duration: '1s', requests: 3, faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\] sets both duration and requests/],
+    [{ name: 'x', phases: [{ name: 'p', startAfterRequests: 5, duration: '10s', faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\] sets both duration and startAfterRequests; a phase is timed \(start, duration\) or counted/],
+    [{ name: 'x', phases: [{ name: 'p', start: '1s', requests: 10, faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\] sets both start and requests/],
+    [{ name: 'x', phases: [{ name: 'p', start: 0, startAfterRequests: 10, faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\] sets both start and startAfterRequests/],
     [{ name: 'x', phases: [{ name: 'p', faults: [{ kind: 'ttft_brownout', factorFrom: 1, factorTo: 3 }] }] }, /phases\[0\]\.faults\[0\]: a ramp/],
     [{ name: 'x', extra: 1, phases: [{ name: 'p', faults: [{ kind: 'rate_limit' }] }] }, /Unrecognized key/],
     [{ name: 'x', phases: [{ name: 'p', target: { dialects: ['cohere'] }, faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\]\.target\.dialects\[0\]/],

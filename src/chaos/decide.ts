@@ -8,7 +8,7 @@ import { FAULTS } from './faults.js';
 import type { Dialect, Fault, Phase, Scenario } from './scenario.js';
 
 export interface RequestFacts {
-  /** Position of the request in the run, counted across threads. */
+  /** Position of the request since the scenario was loaded, counted across threads (-1: outside the count). */
   readonly arrivalIndex: number;
   /** Milliseconds since the scenario was loaded. */
   readonly elapsedMs: number;
@@ -34,17 +34,16 @@ export const NO_FAULTS: FaultPlan = { terminal: null, stream: null, ttftFactor: 
 
 /** Where the request sits in the phase: 0 at its start, 1 at its end; undefined when outside it. */
 function progress(phase: Phase, facts: RequestFacts): number | undefined {
-  if (phase.startAfterRequests !== undefined) {
-    const i = facts.arrivalIndex - phase.startAfterRequests;
+  // A phase is counted or timed, never both (`rules` in ./scenario.ts).
+  if (phase.startAfterRequests !== undefined || phase.requests !== undefined) {
+    const i = facts.arrivalIndex - (phase.startAfterRequests ?? 0);
     if (i < 0) return undefined;
     if (phase.requests !== undefined) return i < phase.requests ? i / phase.requests : undefined;
-    if (phase.duration !== undefined) return undefined;
     return 0;
   }
-  const t = facts.elapsedMs - phase.start;
+  const t = facts.elapsedMs - (phase.start ?? 0);
   if (t < 0) return undefined;
   if (phase.duration !== undefined) return t < phase.duration ? t / phase.duration : undefined;
-  if (phase.requests !== undefined) return undefined;
   return 0;
 }
 

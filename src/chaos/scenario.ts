@@ -77,10 +77,13 @@ const targetSchema = z
 const phaseSchema = z
   .object({
     name: z.string().min(1),
-    /** When the phase starts, from scenario load; or after a number of requests. */
-    start: duration.default(0),
+    /**
+     * A timed phase starts `start` after the scenario was loaded (0 when absent) and lasts
+     * `duration`; a counted one starts after `startAfterRequests` requests (0 when absent) and lasts
+     * `requests`. Absent end: until the scenario ends. A phase is one or the other (see `rules`).
+     */
+    start: duration.optional(),
     startAfterRequests: z.number().int().nonnegative().optional(),
-    /** How long it lasts; or for a number of requests. Absent: until the scenario ends. */
     duration: duration.optional(),
     requests: z.number().int().positive().optional(),
     target: targetSchema.default({}),
@@ -104,8 +107,12 @@ export type Fault = Phase['faults'][number];
 
 function rules(s: Scenario, source: string): void {
   s.phases.forEach((p, i) => {
-    if (p.duration !== undefined && p.requests !== undefined) {
-      throw new SimError('SIM_ERR_SCENARIO_INVALID', `${source}: phases[${i}] sets both duration and requests; a phase ends by one or the other`);
+    // Mixing the two would need the time a given request arrived, or the position of the first
+    // request after a time: neither is a function of the seed and the request's position.
+    const timed = p.start !== undefined ? 'start' : p.duration !== undefined ? 'duration' : undefined;
+    const counted = p.startAfterRequests !== undefined ? 'startAfterRequests' : p.requests !== undefined ? 'requests' : undefined;
+    if (timed !== undefined && counted !== undefined) {
+      throw new SimError('SIM_ERR_SCENARIO_INVALID', `${source}: phases[${i}] sets both ${timed} and ${counted}; a phase is timed (start, duration) or counted (startAfterRequests, requests), not both`);
     }
     p.faults.forEach((f, j) => {
       if (f.kind === 'ttft_brownout' || f.kind === 'slow_tokens') {
