@@ -343,6 +343,64 @@ describe('admin API', () => {
     }
   });
 
+  it('restarts the request count with each load: the same requests fail again, and startAfterRequests counts from the load', async () => {
+    const sim = await startSimulator({ threads: 2, speed: 0, seed: 9 });
+    try {
+      const statuses = async (n: number): Promise<number[]> => {
+        const out: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const r = await post(sim, CHAT, { connection: 'close' });
+          await r.text();
+          out.push(r.status);
+        }
+        return out;
+      };
+      const load = async (scenario: unknown): Promise<void> => {
+        const r = await fetch(`${sim.url}/_understudy/scenario`, { method: 'POST', body: JSON.stringify(scenario) });
+        expect(r.status).toBe(200);
+      };
+      const coin = { name: 'coin', phases: [{ name: 'p', faults: [{ kind: 'server_error_500', probability: 0.5 }] }] };
+      // Traffic before the load is not counted in the scenario's run.
+      expect(await statuses(7)).toEqual(Array(7).fill(200));
+      await load(coin);
+      const first = await statuses(16);
+      expect(new Set(first)).toEqual(new Set([200, 500]));
+      await load(coin);
+      expect(await statuses(16)).toEqual(first);
+      // Clearing restarts it too: a load after a clearing fails the same requests again.
+      await fetch(`${sim.url}/_understudy/scenario`, { method: 'DELETE' });
+      expect(await statuses(3)).toEqual(Array(3).fill(200));
+      await load(coin);
+      expect(await statuses(16)).toEqual(first);
+
+      await load({ name: 'later', phases: [{ name: 'p', startAfterRequests: 3, requests: 2, faults: [{ kind: 'unavailable_503' }] }] });
+      expect(await statuses(6)).toEqual([200, 200, 200, 503, 503, 200]);
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('starts a --scenario timeline and request count when the server listens, not before the corpus loads', async () => {
+    const scenario = { name: 'first', phases: [{ name: 'p', requests: 2, faults: [{ kind: 'unavailable_503' }] }] };
+    const before = Date.now();
+    const sim = await startSimulator({ threads: 2, speed: 0, scenario: tempFile('first.json', scenario) });
+    const listening = Date.now();
+    try {
+      const state = (await (await fetch(`${sim.url}/_understudy/scenario`)).json()) as { loadedAt: string };
+      // Loaded at the end of start-up (threads up), not at its beginning.
+      expect(Date.parse(state.loadedAt)).toBeGreaterThanOrEqual(before + (listening - before) / 2);
+      const out: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const r = await post(sim, CHAT, { connection: 'close' });
+        await r.text();
+        out.push(r.status);
+      }
+      expect(out).toEqual([503, 503, 200]);
+    } finally {
+      await sim.stop();
+    }
+  });
+
   it('requires the token when one is set, and is off beyond loopback without one', async () => {
     const guarded = await startSimulator({ threads: 1, speed: 0, adminToken: 'secret-token' });
     try {

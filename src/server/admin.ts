@@ -9,15 +9,18 @@ import { parseScenario } from '../chaos/scenario.js';
 import { OTHER_MODEL } from '../metrics/counters.js';
 import { isQuotaPreset, loadQuota, parseQuotaTable } from '../quota/limits.js';
 import { simErrorCode } from '../sim-error.js';
-import type { Policy } from '../workers/messages.js';
+import type { Policy, PolicyRestart } from '../workers/messages.js';
 import { getRoute, postRoute, type RequestInfo, type RouteErrors } from './http-exchange.js';
 import type { JsonReply, Reply } from './reply.js';
 import type { ThreadContext } from './thread-context.js';
 
 export interface AdminHooks {
   policy(): Policy;
-  /** Applies a new policy on every thread; resolves once this thread has it. */
-  setPolicy(policy: Policy, resetQuota: boolean): Promise<Policy>;
+  /**
+   * Applies a new policy on every thread; resolves once every thread has it. `restarts: 'scenario'`
+   * starts the scenario's timeline and request count afresh, `'quota'` the buckets.
+   */
+  setPolicy(policy: Policy, restarts: PolicyRestart): Promise<Policy>;
 }
 
 const LOOPBACK = /^(127\.|localhost$|::1$|\[::1\]$)/;
@@ -89,11 +92,11 @@ export function registerAdmin(app: TemplatedApp, ctx: ThreadContext, hooks: Admi
       } catch (err) {
         return invalid(err);
       }
-      const next = await hooks.setPolicy({ ...hooks.policy(), scenario, scenarioLoadedAtMs: Date.now() }, false);
+      const next = await hooks.setPolicy({ ...hooks.policy(), scenario }, 'scenario');
       return json(200, scenarioState(next));
     }),
   );
-  getRoute(app, 'del', '/_understudy/scenario', 0, errors, guarded(async () => json(200, scenarioState(await hooks.setPolicy({ ...hooks.policy(), scenario: null }, false)))));
+  getRoute(app, 'del', '/_understudy/scenario', 0, errors, guarded(async () => json(200, scenarioState(await hooks.setPolicy({ ...hooks.policy(), scenario: null }, 'scenario')))));
 
   getRoute(app, 'get', '/_understudy/quota', 0, errors, guarded(() => json(200, quotaState(hooks.policy()))));
   postRoute(
@@ -119,8 +122,8 @@ export function registerAdmin(app: TemplatedApp, ctx: ThreadContext, hooks: Admi
       } catch (err) {
         return invalid(err);
       }
-      return json(200, quotaState(await hooks.setPolicy({ ...hooks.policy(), quota, quotaSource: source }, true)));
+      return json(200, quotaState(await hooks.setPolicy({ ...hooks.policy(), quota, quotaSource: source }, 'quota')));
     }),
   );
-  getRoute(app, 'del', '/_understudy/quota', 0, errors, guarded(async () => json(200, quotaState(await hooks.setPolicy({ ...hooks.policy(), quota: null, quotaSource: null }, true)))));
+  getRoute(app, 'del', '/_understudy/quota', 0, errors, guarded(async () => json(200, quotaState(await hooks.setPolicy({ ...hooks.policy(), quota: null, quotaSource: null }, 'quota')))));
 }

@@ -16,8 +16,11 @@ import type { Peers } from './peers.js';
 const LATENCY_CACHE_LIMIT = 1024;
 /** Int32 counters the threads share in the `arrivals` buffer. */
 const ARRIVAL_COUNTERS = 3;
+/** Where the fault-position word sits in the `arrivals` buffer (a BigInt64 needs 8-byte alignment). */
+const FAULT_WORD_OFFSET = 16;
 /** Bytes of the `arrivals` buffer a context takes. */
-export const ARRIVALS_BYTES = ARRIVAL_COUNTERS * 4;
+export const ARRIVALS_BYTES = FAULT_WORD_OFFSET + 8;
+const LOW32 = 0xffffffffn;
 
 /**
  * The random-source position pinned for the request running now (a batch's item: its own, reserved
@@ -56,9 +59,16 @@ export class ThreadContext {
   saturation: SaturationTracker | null;
   /** Rate limits, exact across threads; null when none are configured. */
   quota: QuotaEngine | null;
+  /**
+   * Fault positions, shared across threads: the run of the scenario loaded last (its
+   * `scenarioRun`) in the high 32 bits, the positions taken in that run in the low 32.
+   */
+  readonly #faultWord: BigInt64Array;
   /** The chaos scenario in force and when it was loaded (epoch ms); replaced through the admin API. */
   scenario: Scenario | null;
   scenarioLoadedAtMs: number;
+  /** Which load of a scenario is in force (`Policy.scenarioRun`): fault positions count from 0 in each. */
+  scenarioRun: number;
   /** The other server threads, to ask for objects they hold; null with one thread (or in process). */
   peers: Peers | null;
 
@@ -69,14 +79,16 @@ export class ThreadContext {
     this.#profiles = profiles;
     this.#byProfile = new Map(Object.entries(profiles.profiles).map(([name, p]) => [name, new ProfileLatency(p)]));
     this.#byModel = new Map();
-    // [0]: random-stream index; [1]: arrival index for fault decisions; [2]: order of stored objects.
+    // [0]: random-stream index; [1]: unused (fault positions are in #faultWord); [2]: order of stored objects.
     this.#arrivals = new Int32Array(arrivals, 0, ARRIVAL_COUNTERS);
+    this.#faultWord = new BigInt64Array(arrivals, FAULT_WORD_OFFSET, 1);
     this.#apiKeys = new Set(config.apiKeys);
     this.quota = null;
     this.#profileSlots = new Map(Object.keys(profiles.profiles).map((name, i) => [name, i]));
     this.saturation = null;
     this.scenario = null;
     this.scenarioLoadedAtMs = 0;
+    this.scenarioRun = 0;
     this.peers = null;
   }
 
@@ -85,14 +97,41 @@ export class ThreadContext {
     return Atomics.add(this.#arrivals, 2, 1);
   }
 
-  /** Position of a request in the run across all threads, for fault decisions. */
+  /**
+   * Position of a request since the scenario in force was loaded, across all threads, for fault
+   * decisions. -1 while another thread already runs a newer load and this one has not applied it
+   * yet: the request is decided by the scenario it still holds, outside the new run's count.
+   */
   nextArrival(): number {
-    return Atomics.add(this.#arrivals, 1, 1);
+    return this.#takeFaultPositions(1, false);
   }
 
-  /** Reserves `n` consecutive positions for random sources and for fault decisions: `[first source, first fault]`. */
+  /**
+   * Reserves `n` consecutive positions for random sources and for fault decisions: `[first source, first fault]`.
+   * A batch's items run later, under the newest scenario, so a thread not yet switched takes them in its run.
+   */
   reserveArrivals(n: number): readonly [number, number] {
-    return [Atomics.add(this.#arrivals, 0, n), Atomics.add(this.#arrivals, 1, n)];
+    return [Atomics.add(this.#arrivals, 0, n), this.#takeFaultPositions(n, true)];
+  }
+
+  /**
+   * The first of `n` fault positions in this thread's scenario run. The first thread to count in a
+   * newer run starts it at 0 in the same compare-and-swap, so no request of the old scenario takes a
+   * position of the new one.
+   */
+  #takeFaultPositions(n: number, joinNewer: boolean): number {
+    const run = BigInt(this.scenarioRun);
+    const step = BigInt(n);
+    for (;;) {
+      const word = Atomics.load(this.#faultWord, 0);
+      const at = word >> 32n;
+      if (at > run) {
+        if (!joinNewer) return -1;
+        return Number(Atomics.add(this.#faultWord, 0, step) & LOW32);
+      }
+      const first = at === run ? word & LOW32 : 0n;
+      if (Atomics.compareExchange(this.#faultWord, 0, word, (run << 32n) | (first + step)) === word) return Number(first);
+    }
   }
 
   /**

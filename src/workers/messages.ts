@@ -29,6 +29,9 @@ export interface ServerThreadData {
   readonly portHeld: boolean;
 }
 
+/** What a policy change starts afresh: the quota's buckets, or the scenario's timeline and request count. */
+export type PolicyRestart = 'quota' | 'scenario';
+
 /** Rate limits and chaos in force; the same on every thread. */
 export interface Policy {
   readonly quota: QuotaTable | null;
@@ -37,6 +40,8 @@ export interface Policy {
   readonly scenario: Scenario | null;
   /** When the scenario was loaded (epoch ms): phase times count from here. */
   readonly scenarioLoadedAtMs: number;
+  /** Counts the scenario's loads (and clearings): request positions for fault decisions restart at 0 with each. */
+  readonly scenarioRun: number;
 }
 
 export type ToThread =
@@ -73,7 +78,7 @@ export type FromThread =
   | { readonly type: 'stats-request'; readonly slot: number; readonly requestId: number; readonly reset: boolean }
   | { readonly type: 'stats-part'; readonly slot: number; readonly collectId: number; readonly encoded: Record<HistogramName, HistogramPart> }
   /** An admin request on one thread changes the policy for all: the main thread broadcasts it. */
-  | { readonly type: 'policy-set'; readonly slot: number; readonly requestId: number; readonly policy: Policy; readonly resetQuota: boolean }
+  | { readonly type: 'policy-set'; readonly slot: number; readonly requestId: number; readonly policy: Policy; readonly restarts: PolicyRestart }
   | { readonly type: 'policy-applied'; readonly slot: number; readonly applyId: number }
   /** Ask thread `to` about an object it holds (`src/server/peers.ts`). */
   | { readonly type: 'peer-ask'; readonly slot: number; readonly to: number; readonly askId: number; readonly query: PeerQuery }

@@ -55,6 +55,7 @@ try {
     ctx.quota = p.quota === null ? null : new QuotaEngine(data.quotaMemory, p.quota, MONOTONIC_CLOCK);
     ctx.scenario = p.scenario;
     ctx.scenarioLoadedAtMs = p.scenarioLoadedAtMs;
+    ctx.scenarioRun = p.scenarioRun;
     setTagHeaders(p.scenario?.phases.flatMap((ph) => (ph.target.header ? [ph.target.header.name] : [])) ?? []);
   };
   applyPolicy(policy);
@@ -119,11 +120,11 @@ try {
     countersLayout: layout,
     admin: {
       policy: () => policy,
-      setPolicy: (next, resetQuota) =>
+      setPolicy: (next, restarts) =>
         new Promise((resolve) => {
           const requestId = policySeq++;
           policyPending.set(requestId, resolve);
-          post({ type: 'policy-set', slot: data.slot, requestId, policy: next, resetQuota });
+          post({ type: 'policy-set', slot: data.slot, requestId, policy: next, restarts });
         }),
     },
     health: () => ({ status: 'ok', thread: data.slot, uptimeMs: Date.now() - startedAt, inFlight: inFlightCount(), corpusEntries: corpus.entries.length }),

@@ -93,11 +93,13 @@ function holdPort(host: string, port: number): Promise<Server | null> {
 
 export async function startServer(config: Config, log: Logger, seams: ServerSeams = {}): Promise<RunningServer> {
   const profiles = loadProfiles(config.profiles);
+  // The timeline and the request count start again once every thread listens (`restartScenario`).
   let policy: Policy = {
     quota: config.quota === undefined ? null : loadQuota(config.quota),
     quotaSource: config.quota ?? null,
     scenario: config.scenario === undefined ? null : loadScenario(config.scenario),
     scenarioLoadedAtMs: Date.now(),
+    scenarioRun: 0,
   };
   const quotaMemory = allocateQuotaMemory();
   const saturationMemory = SaturationTracker.allocate(Object.keys(profiles.profiles).length);
@@ -126,24 +128,29 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
   const applying = new Map<number, { left: number; done: () => void }>();
 
   /**
-   * Sends the policy to every thread and answers the admin request once all have applied it, so a
-   * request made after the admin reply meets the new policy on whichever thread takes it.
+   * Sends the policy to every thread; resolves once all have applied it, so a request made after
+   * the admin reply meets the new policy on whichever thread takes it.
    */
-  const broadcastPolicy = (origin: number, requestId: number): void => {
-    const live = workers.filter((w): w is Worker => w !== null);
-    const applyId = applySeq++;
-    let answered = false;
-    const done = (): void => {
-      if (answered) return;
-      answered = true;
-      clearTimeout(timer);
-      applying.delete(applyId);
-      workers[origin]?.postMessage({ type: 'policy-done', requestId, policy } satisfies ToThread);
-    };
-    // A thread that died meanwhile must not hold the admin reply forever.
-    const timer = setTimeout(done, 1000);
-    applying.set(applyId, { left: live.length, done });
-    for (const w of live) w.postMessage({ type: 'policy', policy, applyId } satisfies ToThread);
+  const broadcastPolicy = (): Promise<void> =>
+    new Promise((resolve) => {
+      const live = workers.filter((w): w is Worker => w !== null);
+      const applyId = applySeq++;
+      let answered = false;
+      const done = (): void => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        applying.delete(applyId);
+        resolve();
+      };
+      // A thread that died meanwhile must not hold the admin reply forever.
+      const timer = setTimeout(done, 1000);
+      applying.set(applyId, { left: live.length, done });
+      for (const w of live) w.postMessage({ type: 'policy', policy, applyId } satisfies ToThread);
+    });
+  /** Starts the scenario's timeline and request count again (a load, a clearing, the server's start). */
+  const restartScenario = (scenario: Policy['scenario']): void => {
+    policy = { ...policy, scenario, scenarioLoadedAtMs: Date.now(), scenarioRun: policy.scenarioRun + 1 };
   };
   const collecting = new Map<number, { parts: Record<HistogramName, HistogramPart>[]; expected: number; done: () => void }>();
 
@@ -184,10 +191,15 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
       let ready = false;
       worker.on('message', (msg: FromThread) => {
         if (msg.type === 'policy-set') {
-          // Fresh buckets when the limits change, so old charges do not carry over.
-          if (msg.resetQuota) new Uint8Array(quotaMemory).fill(0);
-          policy = msg.policy;
-          broadcastPolicy(msg.slot, msg.requestId);
+          if (msg.restarts === 'quota') {
+            // Fresh buckets when the limits change, so old charges do not carry over.
+            new Uint8Array(quotaMemory).fill(0);
+            policy = { ...policy, quota: msg.policy.quota, quotaSource: msg.policy.quotaSource };
+          } else {
+            restartScenario(msg.policy.scenario);
+          }
+          const sent = policy;
+          void broadcastPolicy().then(() => workers[msg.slot]?.postMessage({ type: 'policy-done', requestId: msg.requestId, policy: sent } satisfies ToThread));
         } else if (msg.type === 'policy-applied') {
           const waiting = applying.get(msg.applyId);
           if (waiting && --waiting.left === 0) waiting.done();
@@ -260,6 +272,9 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
     // The first thread resolves port 0 to a real port; the others join it there.
     port = await spawn(0);
     await Promise.all(Array.from({ length: config.threads - 1 }, (_, i) => spawn(i + 1)));
+    // A scenario's phases count from when the server listens, not from before the corpus loaded.
+    restartScenario(policy.scenario);
+    await broadcastPolicy();
   } catch (err) {
     releasePort(() => undefined);
     stopping = true;
