@@ -62,6 +62,12 @@ describe('decideFaults', () => {
     expect(decideFaults(s, 1, facts(-1)).terminal).toBeNull();
   });
 
+  it('in a timed phase, a request outside the count meets only the certain faults (such requests would share one draw)', () => {
+    for (let seed = 0; seed < 40; seed++) expect(decideFaults(storm, seed, facts(-1, { elapsedMs: 15_000 })).terminal).toBeNull();
+    const certain = parseScenario({ name: 'c', phases: [{ name: 'p', faults: [{ kind: 'unavailable_503' }] }] }, 't');
+    expect(decideFaults(certain, 1, facts(-1)).terminal?.kind).toBe('unavailable_503');
+  });
+
   it('matches targets: dialect, model prefix, key, header', () => {
     const s = parseScenario(
       {

@@ -19,7 +19,7 @@ describe('quota presets', () => {
     }
     expect(limitsFor(tier1, 'gpt-4.1')).toEqual({ requestsPerMinute: 500, tokensPerMinute: 30_000 });
     expect(limitsFor(loadQuota('openai-tier-3'), 'gpt-4o-mini')).toEqual({ requestsPerMinute: 5_000, tokensPerMinute: 4_000_000 });
-    expect(limitsFor(loadQuota('openai-tier-5'), 'gpt-4o-mini')).toEqual({ requestsPerMinute: 10_000, tokensPerMinute: 150_000_000 });
+    expect(limitsFor(loadQuota('openai-tier-5'), 'gpt-4o-mini')).toEqual({ requestsPerMinute: 30_000, tokensPerMinute: 150_000_000 });
   });
 });
 

@@ -78,7 +78,10 @@ export function decideFaults(scenario: Scenario | null, seed: number, facts: Req
     const faults = phase.faults;
     for (let f = 0; f < faults.length; f++) {
       const fault = faults[f]!;
-      if (fault.probability === 0 || draw(seed, facts.arrivalIndex, p, f) >= fault.probability) continue;
+      // Position -1: a thread that has not yet applied a newer load (`ThreadContext.nextArrival`).
+      // Every such request would share one draw, failing together or passing together, so only
+      // certain faults apply to it.
+      if (fault.probability === 0 || (facts.arrivalIndex < 0 ? fault.probability < 1 : draw(seed, facts.arrivalIndex, p, f) >= fault.probability)) continue;
       const effect = FAULTS[fault.kind].effect;
       if (effect === 'latency') {
         const factor = fault.factorFrom + (fault.factorTo - fault.factorFrom) * at;

@@ -43,7 +43,7 @@ export type QuotaTable = Readonly<z.output<typeof quotaFileSchema>>;
  * OpenAI's figures are the tier tables on each model's page (platform.openai.com/docs/models/<id>,
  * "Rate limits"): tier 1 gives gpt-4o and gpt-4.1 30,000 TPM but gpt-4o-mini, gpt-4.1-mini and
  * gpt-4.1-nano 200,000 (500 RPM each); tier 3 gpt-4o 800,000 TPM and gpt-4o-mini 4,000,000 (5,000
- * RPM); tier 5 gpt-4o 30,000,000 TPM and gpt-4o-mini 150,000,000 (10,000 RPM).
+ * RPM); tier 5 gpt-4o 30,000,000 TPM at 10,000 RPM and gpt-4o-mini 150,000,000 at 30,000 RPM.
  */
 export const QUOTA_PRESETS = {
   'openai-tier-1': {
@@ -64,7 +64,7 @@ export const QUOTA_PRESETS = {
   },
   'openai-tier-5': {
     defaults: { requestsPerMinute: 30_000, tokensPerMinute: 150_000_000 },
-    models: { 'gpt-4o': { requestsPerMinute: 10_000, tokensPerMinute: 30_000_000 }, 'gpt-4o-mini': { requestsPerMinute: 10_000, tokensPerMinute: 150_000_000 } },
+    models: { 'gpt-4o': { requestsPerMinute: 10_000, tokensPerMinute: 30_000_000 }, 'gpt-4o-mini': { requestsPerMinute: 30_000, tokensPerMinute: 150_000_000 } },
   },
   'anthropic-tier-1': {
     defaults: { requestsPerMinute: 50, inputTokensPerMinute: 30_000, outputTokensPerMinute: 8_000 },

@@ -1011,6 +1011,8 @@ function emitCorked(): void {
       if (n > sent) sent = n;
       if (!lane.done) open = true;
     }
+    // The body has begun: a later cut in this cork needs no blank line to start it.
+    headWrittenNow = false;
     if (due >= ex.replayedBeforeMs) {
       const lag = now - due;
       e.histograms.record('emissionLagMs', lag);

@@ -125,12 +125,16 @@ export class ThreadContext {
     for (;;) {
       const word = Atomics.load(this.#faultWord, 0);
       const at = word >> 32n;
+      // The count stays in the low 32 bits (it wraps after 2^32 positions of one run rather than
+      // carry into the run number, which would make every thread read a newer run).
       if (at > run) {
         if (!joinNewer) return -1;
-        return Number(Atomics.add(this.#faultWord, 0, step) & LOW32);
+        const first = word & LOW32;
+        if (Atomics.compareExchange(this.#faultWord, 0, word, (at << 32n) | ((first + step) & LOW32)) === word) return Number(first);
+        continue;
       }
       const first = at === run ? word & LOW32 : 0n;
-      if (Atomics.compareExchange(this.#faultWord, 0, word, (run << 32n) | (first + step)) === word) return Number(first);
+      if (Atomics.compareExchange(this.#faultWord, 0, word, (run << 32n) | ((first + step) & LOW32)) === word) return Number(first);
     }
   }
 

@@ -93,11 +93,14 @@ function holdPort(host: string, port: number): Promise<Server | null> {
 
 export async function startServer(config: Config, log: Logger, seams: ServerSeams = {}): Promise<RunningServer> {
   const profiles = loadProfiles(config.profiles);
-  // The timeline and the request count start again once every thread listens (`restartScenario`).
+  // A --scenario is loaded (and refused, if invalid) now, and put in force once every thread
+  // listens (`restartScenario`): the first thread serves while the others start, and its requests
+  // then must neither meet the scenario early nor take positions of its run.
+  const startScenario = config.scenario === undefined ? null : loadScenario(config.scenario);
   let policy: Policy = {
     quota: config.quota === undefined ? null : loadQuota(config.quota),
     quotaSource: config.quota ?? null,
-    scenario: config.scenario === undefined ? null : loadScenario(config.scenario),
+    scenario: null,
     scenarioLoadedAtMs: Date.now(),
     scenarioRun: 0,
   };
@@ -273,8 +276,10 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
     port = await spawn(0);
     await Promise.all(Array.from({ length: config.threads - 1 }, (_, i) => spawn(i + 1)));
     // A scenario's phases count from when the server listens, not from before the corpus loaded.
-    restartScenario(policy.scenario);
-    await broadcastPolicy();
+    if (startScenario !== null) {
+      restartScenario(startScenario);
+      await broadcastPolicy();
+    }
   } catch (err) {
     releasePort(() => undefined);
     stopping = true;
