@@ -32,6 +32,29 @@ function dechunk(raw: string): string {
   }
 }
 
+/** Resumes a paused socket and reads its response to the chunked terminator; the body, dechunked. */
+function readToEnd(socket: Socket): Promise<string> {
+  const chunks: Buffer[] = [];
+  const done = new Promise<string>((resolve) => {
+    let tail = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => {
+      chunks.push(d);
+      // The terminating chunk may straddle two reads.
+      tail = Buffer.concat([tail, d]).subarray(-16);
+      if (tail.includes('\r\n0\r\n\r\n')) resolve(dechunk(Buffer.concat(chunks).toString('latin1')));
+    });
+  });
+  socket.resume();
+  return done;
+}
+
+/** Every one of BIG_REQUEST's 128 choices finished, and the stream ended with [DONE]. */
+function expectWholeStream(text: string): void {
+  const finishes = Buffer.from(text, 'latin1').toString('utf8').match(/"finish_reason":"(stop|length|tool_calls)"/g) ?? [];
+  expect(finishes.length).toBe(128);
+  expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+}
+
 async function metric(sim: Simulator, name: string): Promise<number> {
   const text = await (await fetch(`${sim.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'));
@@ -61,22 +84,8 @@ describe('backpressure', () => {
     const socket = openStream(sim.port);
     socket.pause();
     await expect.poll(() => metric(sim, 'understudy_paused_streams'), { timeout: 5000 }).toBe(1);
-    const chunks: Buffer[] = [];
-    const done = new Promise<string>((resolve) => {
-      let tail = Buffer.alloc(0);
-      socket.on('data', (d: Buffer) => {
-        chunks.push(d);
-        // The terminating chunk may straddle two reads.
-        tail = Buffer.concat([tail, d]).subarray(-16);
-        if (tail.includes('\r\n0\r\n\r\n')) resolve(Buffer.concat(chunks).toString('latin1'));
-      });
-    });
-    socket.resume();
-    const text = dechunk(await done);
+    expectWholeStream(await readToEnd(socket));
     socket.destroy();
-    const finishes = Buffer.from(text, 'latin1').toString('utf8').match(/"finish_reason":"(stop|length|tool_calls)"/g) ?? [];
-    expect(finishes.length).toBe(128);
-    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
     await expect.poll(() => metric(sim, 'understudy_active_streams')).toBe(0);
   });
 });
@@ -113,20 +122,8 @@ describe('a stall limit above uWS\'s own 10 s timeout', () => {
     await expect.poll(() => metric(sim, 'understudy_paused_streams'), { timeout: 5000 }).toBe(1);
     // Past the first re-arm (4 s into the pause), which pauses and resumes the socket in uWS.
     await new Promise((resolve) => setTimeout(resolve, 6000));
-    const chunks: Buffer[] = [];
-    const done = new Promise<string>((resolve) => {
-      let tail = Buffer.alloc(0);
-      socket.on('data', (d: Buffer) => {
-        chunks.push(d);
-        tail = Buffer.concat([tail, d]).subarray(-16);
-        if (tail.includes('\r\n0\r\n\r\n')) resolve(Buffer.concat(chunks).toString('latin1'));
-      });
-    });
-    socket.resume();
-    const text = dechunk(await done);
+    expectWholeStream(await readToEnd(socket));
     socket.destroy();
-    expect(Buffer.from(text, 'latin1').toString('utf8').match(/"finish_reason":"(stop|length|tool_calls)"/g)?.length).toBe(128);
-    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
     expect(await metric(sim, 'understudy_errors_total{kind="stalled_stream"}')).toBe(stalledBefore);
     await expect.poll(() => metric(sim, 'understudy_active_streams')).toBe(0);
   }, 30_000);
