@@ -7,6 +7,8 @@ import { NO_LATENCY } from '../timing/latency.js';
 import type { SeededRandom } from '../timing/random.js';
 import { planSchedule, planTotals, type EmissionSchedule, type ScheduleSummary } from '../timing/schedule.js';
 import { TimingDraws } from '../timing/timing-draws.js';
+import { randomId } from './answer.js';
+import { oneShotGroundTruthHeaders } from './ground-truth.js';
 import { scheduleTiming, streamFaultKind, type Admission } from './policy.js';
 import type { StreamPlan } from './stream-plan.js';
 import type { Reply, ReplyMeta, StreamFault } from './reply.js';
@@ -41,6 +43,17 @@ const TIMING_DRAWS = new TimingDraws(NO_LATENCY);
  */
 export function timingDraws(ctx: ThreadContext, model: string, rng: SeededRandom): TimingDraws {
   return TIMING_DRAWS.fork(rng, ctx.latencyFor(model));
+}
+
+/**
+ * The timing of a reply with no output tokens, sent whole (embeddings, moderations): when it is
+ * due (ms from acceptance) and its ground-truth headers, whose trace id is drawn from `rng`.
+ */
+export function planOneShot(ctx: ThreadContext, model: string, rng: SeededRandom, admission: Admission, inputTokens: number): { readonly plannedMs: number; readonly truth: string[] } {
+  const latency = timingDraws(ctx, model, rng);
+  const timing = scheduleTiming(admission, latency.ttftMs(latency.rng, inputTokens));
+  const plannedMs = timing.ttftMs * ctx.config.speed * timing.ttftFactor + timing.holdMs;
+  return { plannedMs, truth: oneShotGroundTruthHeaders(plannedMs, randomId(rng, 'trc_', 24)) };
 }
 
 /** A streamed answer is planned event by event; one sent whole needs only its totals. */

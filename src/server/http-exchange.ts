@@ -1067,7 +1067,7 @@ function emitDue(ex: Exchange): void {
     ex.phase = 'paused';
     e.counters.pausedStreams(1);
     ex.pausedAtMs = e.clock.now();
-    e.wheel.schedule(ex, Math.min(ex.pausedAtMs + e.config.stalledStreamTimeoutMs, ex.pausedAtMs + UWS_TIMEOUT_REFRESH_MS));
+    e.wheel.schedule(ex, ex.pausedAtMs + Math.min(e.config.stalledStreamTimeoutMs, UWS_TIMEOUT_REFRESH_MS));
     return;
   }
   // Due times come from the plan, not from now, so lateness never accumulates.

@@ -15,9 +15,9 @@ import type { Peers } from './peers.js';
 
 const LATENCY_CACHE_LIMIT = 1024;
 /** Int32 counters the threads share in the `arrivals` buffer. */
-const ARRIVAL_COUNTERS = 3;
+const ARRIVAL_COUNTERS = 2;
 /** Where the fault-position word sits in the `arrivals` buffer (a BigInt64 needs 8-byte alignment). */
-const FAULT_WORD_OFFSET = 16;
+const FAULT_WORD_OFFSET = 8;
 /** Bytes of the `arrivals` buffer a context takes. */
 export const ARRIVALS_BYTES = FAULT_WORD_OFFSET + 8;
 const LOW32 = 0xffffffffn;
@@ -79,7 +79,7 @@ export class ThreadContext {
     this.#profiles = profiles;
     this.#byProfile = new Map(Object.entries(profiles.profiles).map(([name, p]) => [name, new ProfileLatency(p)]));
     this.#byModel = new Map();
-    // [0]: random-stream index; [1]: unused (fault positions are in #faultWord); [2]: order of stored objects.
+    // [0]: random-stream index; [1]: order of stored objects. Fault positions are in #faultWord.
     this.#arrivals = new Int32Array(arrivals, 0, ARRIVAL_COUNTERS);
     this.#faultWord = new BigInt64Array(arrivals, FAULT_WORD_OFFSET, 1);
     this.#apiKeys = new Set(config.apiKeys);
@@ -94,7 +94,7 @@ export class ThreadContext {
 
   /** Position of a stored object among every thread's, for lists in creation order. */
   nextStoreSeq(): number {
-    return Atomics.add(this.#arrivals, 2, 1);
+    return Atomics.add(this.#arrivals, 1, 1);
   }
 
   /**

@@ -4,14 +4,12 @@
  * input). Vectors are the deterministic unit vectors of `embedText`, `outputDimensionality` long
  * (default: the model's full size). Generation time is one prefill: the model's time to first token.
  */
-import { oneShotGroundTruthHeaders } from '../ground-truth.js';
-import { randomId } from '../answer.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { computeEmbeddings, embeddingWork, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
 import type { EmbeddingJob, EmbeddingResult } from '../../workers/embedding-task.js';
-import { timingDraws } from '../answer-plan.js';
+import { planOneShot } from '../answer-plan.js';
 import type { RequestInfo } from '../http-exchange.js';
-import { admit, isAdmission, scheduleTiming } from '../policy.js';
+import { admit, isAdmission } from '../policy.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -141,14 +139,12 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
     const admission = admit(ctx, { route, dialect: 'gemini', model: path.model, apiKey: geminiKey(info, query), info, inputTokens: tokens, maxOutputTokens: 0, meta }, GEMINI_FAULTS);
     if (!isAdmission(admission)) return admission;
     const rng = ctx.requestRng(undefined, '');
-    const latency = timingDraws(ctx, path.model, rng);
-    const timing = scheduleTiming(admission, latency.ttftMs(latency.rng, tokens));
-    const delayMs = timing.ttftMs * ctx.config.speed * timing.ttftFactor + timing.holdMs;
+    const { plannedMs: delayMs, truth } = planOneShot(ctx, path.model, rng, admission, tokens);
     return {
       kind: 'json',
       status: 200,
       contentType: JSON_TYPE,
-      headers: geminiHeaders(delayMs, [...oneShotGroundTruthHeaders(delayMs, randomId(rng, 'trc_', 24)), ...admission.headers]),
+      headers: geminiHeaders(delayMs, [...truth, ...admission.headers]),
       body,
       delayMs,
       completionTokens: 0,

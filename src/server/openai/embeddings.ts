@@ -8,14 +8,12 @@
  * by the `text-embedding-3` / `text-embedding-ada` prefixes). Time spent computing counts toward
  * it, so a pooled batch is not answered later than planned.
  */
-import { oneShotGroundTruthHeaders } from '../ground-truth.js';
-import { randomId } from '../answer.js';
 import { performance } from 'node:perf_hooks';
 import { computeEmbeddings, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
 import type { EmbeddingResult } from '../../workers/embedding-task.js';
-import { timingDraws } from '../answer-plan.js';
+import { planOneShot } from '../answer-plan.js';
 import type { RequestInfo } from '../http-exchange.js';
-import { admit, isAdmission, scheduleTiming } from '../policy.js';
+import { admit, isAdmission } from '../policy.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -61,15 +59,13 @@ export function embeddings(ctx: ThreadContext, info: RequestInfo, body: string, 
     const meta = { route, modelIndex, errorKind: null } as const;
     const admission = admit(ctx, { route, dialect: 'openai', model: req.model, apiKey: quotaKey(info), info, inputTokens: result.promptTokens, maxOutputTokens: 0, meta }, OPENAI_FAULTS);
     if (!isAdmission(admission)) return admission;
-    const latency = timingDraws(ctx, req.model, rng);
-    const timing = scheduleTiming(admission, latency.ttftMs(latency.rng, result.promptTokens));
-    const plannedMs = timing.ttftMs * ctx.config.speed * timing.ttftFactor + timing.holdMs;
+    const { plannedMs, truth } = planOneShot(ctx, req.model, rng, admission, result.promptTokens);
     return {
       kind: 'json',
       status: 200,
       contentType: JSON_TYPE,
       // The model id is the client's text: echoed only when it is a plain header token.
-      headers: openAIHeaders(requestId, plannedMs, echoableInHeader(req.model, 256) ? ['openai-model', req.model] : [], oneShotGroundTruthHeaders(plannedMs, randomId(rng, 'trc_', 24)), admission.headers),
+      headers: openAIHeaders(requestId, plannedMs, echoableInHeader(req.model, 256) ? ['openai-model', req.model] : [], truth, admission.headers),
       // A body computed in the pool arrives as a plain Uint8Array over a transferred buffer.
       body: Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength),
       delayMs: Math.max(0, plannedMs - (performance.now() - acceptedAtMs)),

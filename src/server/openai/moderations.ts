@@ -13,14 +13,12 @@
  * Latency comes from the model's profile (`openai-moderation`) as for embeddings: the TTFT draw
  * plus prefill per input token.
  */
-import { oneShotGroundTruthHeaders } from '../ground-truth.js';
-import { randomId } from '../answer.js';
 import { z } from 'zod';
 import { countTokens } from '../../corpus/tokens.js';
 import { hashString, SeededRandom } from '../../timing/random.js';
-import { timingDraws } from '../answer-plan.js';
+import { planOneShot } from '../answer-plan.js';
 import type { RequestInfo } from '../http-exchange.js';
-import { admit, isAdmission, scheduleTiming } from '../policy.js';
+import { admit, isAdmission } from '../policy.js';
 import { heldMeta, type Reply } from '../reply.js';
 import { parseReportingInput } from '../request-schema.js';
 import type { ThreadContext } from '../thread-context.js';
@@ -164,15 +162,13 @@ export function moderations(ctx: ThreadContext, info: RequestInfo, body: string)
   const meta = { route, modelIndex: other, errorKind: null } as const;
   const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens, maxOutputTokens: 0, meta }, OPENAI_FAULTS);
   if (!isAdmission(admission)) return admission;
-  const latency = timingDraws(ctx, model, rng);
-  const timing = scheduleTiming(admission, latency.ttftMs(latency.rng, inputTokens));
-  const plannedMs = timing.ttftMs * ctx.config.speed * timing.ttftFactor + timing.holdMs;
+  const { plannedMs, truth } = planOneShot(ctx, model, rng, admission, inputTokens);
   const reply = JSON.stringify({ id: `modr-${rng.hex(4)}`, model: served, results: subjects.map((s) => resultOf(s, omni)) });
   return {
     kind: 'json',
     status: 200,
     contentType: JSON_TYPE,
-    headers: openAIHeaders(requestId, plannedMs, echoableInHeader(served, 256) ? ['openai-model', served] : [], oneShotGroundTruthHeaders(plannedMs, randomId(rng, 'trc_', 24)), admission.headers),
+    headers: openAIHeaders(requestId, plannedMs, echoableInHeader(served, 256) ? ['openai-model', served] : [], truth, admission.headers),
     body: reply,
     delayMs: plannedMs,
     completionTokens: 0,
