@@ -80,6 +80,10 @@ export class ThreadContext {
     this.#byProfile = new Map(Object.entries(profiles.profiles).map(([name, p]) => [name, new ProfileLatency(p)]));
     this.#byModel = new Map();
     // [0]: random-stream index; [1]: order of stored objects. Fault positions are in #faultWord.
+    // Both counters are read as unsigned (`>>> 0`): an Int32 turns negative after 2^31 requests (12
+    // hours at 50,000 a second); a negative reserved source read as "none pinned" gave a batch's
+    // items fresh streams instead of their own, and a negative store position listed a new object
+    // before every older one. They wrap to 0 after 2^32.
     this.#arrivals = new Int32Array(arrivals, 0, ARRIVAL_COUNTERS);
     this.#faultWord = new BigInt64Array(arrivals, FAULT_WORD_OFFSET, 1);
     this.#apiKeys = new Set(config.apiKeys);
@@ -94,7 +98,7 @@ export class ThreadContext {
 
   /** Position of a stored object among every thread's, for lists in creation order. */
   nextStoreSeq(): number {
-    return Atomics.add(this.#arrivals, 1, 1);
+    return Atomics.add(this.#arrivals, 1, 1) >>> 0;
   }
 
   /**
@@ -111,7 +115,7 @@ export class ThreadContext {
    * A batch's items run later, under the newest scenario, so a thread not yet switched takes them in its run.
    */
   reserveArrivals(n: number): readonly [number, number] {
-    return [Atomics.add(this.#arrivals, 0, n), this.#takeFaultPositions(n, true)];
+    return [Atomics.add(this.#arrivals, 0, n) >>> 0, this.#takeFaultPositions(n, true)];
   }
 
   /**
@@ -170,7 +174,7 @@ export class ThreadContext {
     if (requestSeed !== null && requestSeed !== undefined) {
       return new SeededRandom(combineSeeds(this.config.seed, hashString(promptKey, requestSeed >>> 0)));
     }
-    return new SeededRandom(combineSeeds(this.config.seed, pinnedRng >= 0 ? pinnedRng : Atomics.add(this.#arrivals, 0, 1)));
+    return new SeededRandom(combineSeeds(this.config.seed, pinnedRng >= 0 ? pinnedRng : Atomics.add(this.#arrivals, 0, 1) >>> 0));
   }
 
   /** `undefined` when no keys are configured (any key, or none, is accepted). */
