@@ -19,11 +19,11 @@ export function statsPairs(seed: number): Pair[] {
   }
   for (let i = 0; i < 10_000; i++) h.record('ttftMs', 200 + rng.next() * 3000);
   for (let i = 0; i < 60; i++) h.record('gcPauseMs', rng.next() * 10);
-  const arrays = Array.from({ length: 4 }, () => new Uint32Array(32_768).fill(1));
+  const arrays = Array.from({ length: 4 }, () => new Float64Array(32_768).fill(1));
   return [
     {
       name: 'stats: a server thread reads its histograms (encode)',
-      baseline: 'copy of four 128 KiB count arrays',
+      baseline: 'copy of four 256 KiB count arrays',
       note: '400,000 lags and gaps, 10,000 TTFTs; hdr work and the merge are left to the main thread',
       ops: 1000,
       run: (ops) => {

@@ -103,6 +103,18 @@ describe('thread histograms', () => {
     const sumUs = values.reduce((n, [ms, count]) => n + Math.round(ms * 1000) * count, 0);
     expect(mergeHistograms(parts).itlMs).toEqual(summarizeUs(want, sumUs));
   });
+  it('count past 2^32 of one value, and merge such counts across threads (a --speed 0 soak sends over a million 0 µs gaps a second)', () => {
+    const a = new ThreadHistograms();
+    const b = new ThreadHistograms();
+    a.record('itlMs', 0, 2 ** 32 - 1);
+    a.record('itlMs', 0, 2);
+    b.record('itlMs', 0, 2 ** 31);
+    b.record('itlMs', 5, 1);
+    const merged = mergeHistograms([a.encode(), b.encode()]).itlMs;
+    expect(merged.count).toBe(2 ** 32 + 1 + 2 ** 31 + 1);
+    expect(merged.p50).toBe(0);
+    expect(merged.max).toBe(5);
+  });
 });
 
 describe('summarizeUs', () => {

@@ -14,9 +14,13 @@ export type HistogramName = (typeof HISTOGRAMS)[number];
 /** One hour in µs: anything longer is clamped rather than dropped. */
 const HIGHEST_US = 3_600_000_000;
 
-/** A histogram of integer µs up to `highestUs`, as every timing histogram here (the bench's too) is kept. */
+/**
+ * A histogram of integer µs up to `highestUs`, as every timing histogram here (the bench's too) is
+ * kept. Its counts are 64-bit: hdr's default 32-bit buckets wrapped once one value had been seen
+ * 2^31 times, which a `--speed 0` run's 0 µs gaps reach within the hour.
+ */
 export function buildUsHistogram(highestUs: number = HIGHEST_US): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: highestUs, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: highestUs, numberOfSignificantValueDigits: 3, bitBucketSize: 64, useWebAssembly: false });
 }
 
 /** A duration in ms as integer µs, clamped to [0, highestUs] rather than dropped. */
@@ -35,13 +39,13 @@ const FAST_LIMIT_US = 32_768;
 /**
  * One thread's histogram as it crosses to the main thread: a copy of the array of counts below
  * 32.768 ms (index = µs), and hdr's compressed encoding of the values past it (null when there are
- * none). The server thread only copies 128 KiB per histogram (and encodes the few values past the
+ * none). The server thread only copies 256 KiB per histogram (and encodes the few values past the
  * array); hdr's per-value work (a log2 and two pow for each of up to 32,768 distinct values) and
  * the merge happen on the main thread. Done on the server thread, that work held every stream of
  * the thread for 9–30 ms per stats read or `/metrics` scrape.
  */
 export interface HistogramPart {
-  readonly small: Uint32Array;
+  readonly small: Float64Array;
   readonly large: string | null;
   /** The exact sum of the values recorded, µs: hdr's mean is a bucket estimate, and a sum made from it moved down between scrapes. */
   readonly sumUs: number;
@@ -49,13 +53,14 @@ export interface HistogramPart {
 
 class FastHistogram {
   readonly #large: hdr.Histogram;
-  readonly #small: Uint32Array;
+  /** Counts as doubles (exact to 2^53): 32-bit ones wrapped at 2^32 of one value, an hour of a `--speed 0` run's 0 µs gaps. */
+  readonly #small: Float64Array;
   /** [0]: the sum of the µs recorded (integers, so exact in a double for centuries of them). An array, as the wheel keeps its double: a number field risks a boxed store per record. */
   readonly #sumUs: Float64Array;
 
   constructor() {
     this.#large = buildUsHistogram();
-    this.#small = new Uint32Array(FAST_LIMIT_US);
+    this.#small = new Float64Array(FAST_LIMIT_US);
     this.#sumUs = new Float64Array(1);
   }
 
@@ -103,7 +108,7 @@ export class ThreadHistograms {
 
 /** Adds a thread's part into `into` (a µs histogram from `buildUsHistogram`). */
 export function addPart(into: hdr.Histogram, part: HistogramPart): void {
-  if (part.large !== null) into.add(hdr.decodeFromCompressedBase64(part.large, 32, false));
+  if (part.large !== null) into.add(hdr.decodeFromCompressedBase64(part.large, 64, false));
   const small = part.small;
   for (let us = 0; us < small.length; us++) {
     const n = small[us]!;
