@@ -170,6 +170,7 @@ export function beginDrain(idle: () => void): void {
 type Phase = 'reading' | 'waiting' | 'streaming' | 'paused' | 'done';
 
 const SSE_FIRST_BYTE = Buffer.from('\n');
+const SSE_TYPE = 'text/event-stream; charset=utf-8';
 /**
  * A lone newline ends uWS's header block (uWS sends the header terminator with the first body
  * bytes) and is an empty SSE line, which every SSE parser ignores.
@@ -230,6 +231,8 @@ export class Exchange implements WheelTask {
   // Stream state.
   lanes: Lane[];
   trailer: Buffer | null;
+  /** The stream's content type (`StreamReply.contentType`), written with its headers. */
+  streamType: string;
   /** Until they are written; then `NO_HEADERS`. */
   headers: readonly string[];
   headersSent: boolean;
@@ -274,6 +277,7 @@ export class Exchange implements WheelTask {
     this.json = null;
     this.lanes = NO_LANES;
     this.trailer = null;
+    this.streamType = SSE_TYPE;
     this.headers = NO_HEADERS;
     this.headersSent = false;
     this.schedule = null;
@@ -646,7 +650,7 @@ function dispatch(ex: Exchange, reply: Reply): void {
   }
   if (ex.headOnly && reply.kind === 'stream') {
     // A stream's status and headers, and nothing of its events.
-    reply = { kind: 'json', status: 200, contentType: 'text/event-stream; charset=utf-8', headers: reply.headers, body: '', delayMs: 0, completionTokens: 0, meta: reply.meta };
+    reply = { kind: 'json', status: 200, contentType: reply.contentType ?? SSE_TYPE, headers: reply.headers, body: '', delayMs: 0, completionTokens: 0, meta: reply.meta };
   }
   if (reply.kind === 'json') {
     // A held reply outlives the scratch memory a transient body points into: it gets its own copy.
@@ -723,6 +727,7 @@ function startStream(ex: Exchange, s: StreamReply): void {
   ex.phase = 'streaming';
   ex.lanes = s.lanes;
   ex.trailer = s.trailer;
+  ex.streamType = s.contentType ?? SSE_TYPE;
   ex.headers = s.headers;
   ex.schedule = s.schedule;
   ex.fault = s.fault ?? null;
@@ -756,7 +761,7 @@ function startStream(ex: Exchange, s: StreamReply): void {
  * frames (`StreamReply.preludeSteps`), or else a newline.
  */
 function writeStreamHead(ex: Exchange, preludeSteps: number): void {
-  writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers, ex.cors);
+  writeHead(ex.res, 200, ex.streamType, ex.headers, ex.cors);
   ex.headers = NO_HEADERS;
   if (preludeSteps === 0) {
     ex.res.write(SSE_FIRST_BYTE);
@@ -982,7 +987,7 @@ function emitCorked(): void {
   headWrittenNow = !ex.headersSent;
   if (headWrittenNow) {
     // `first-token` mode: the status and headers go out with the first event.
-    writeHead(ex.res, 200, 'text/event-stream; charset=utf-8', ex.headers, ex.cors);
+    writeHead(ex.res, 200, ex.streamType, ex.headers, ex.cors);
     ex.headers = NO_HEADERS;
     ex.headersSent = true;
   }

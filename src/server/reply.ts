@@ -50,6 +50,8 @@ export interface JsonReply {
 
 export interface StreamReply {
   readonly kind: 'stream';
+  /** Default `text/event-stream; charset=utf-8`; Gemini's JSON-array stream (no `alt=sse`) is JSON. */
+  readonly contentType?: string;
   readonly headers: readonly string[];
   readonly lanes: Lane[];
   readonly trailer: Buffer;

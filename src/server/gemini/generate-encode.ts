@@ -193,28 +193,52 @@ const SSE_CLOSE = '\r\n\r\n';
  * a Gemini stream has no closing frame to drop, since the finish rides on the last tokens.
  */
 export function geminiStreamPlan(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts, schedule: EmissionSchedule, finishSent = true): { lanes: Lane[]; trailer: Buffer } {
-  const textHead = Buffer.from(SSE_OPEN + TEXT_OPEN);
-  const lanes = streamPieces(who, plans, counts, schedule, finishSent).map((pieces) => {
-    const steps = pieces.map((p): Step => {
-      if (p.src !== null) return tokenStep(textHead, p.src, p.src.count, Buffer.from(p.close + SSE_CLOSE));
-      const frame = Buffer.from(SSE_OPEN + p.open + SSE_CLOSE);
-      return p.callTokens > 0 ? tokenStep(EMPTY, wholeFrameSource(frame, p.callTokens), p.callTokens, EMPTY) : Step.frame(frame);
-    });
-    return new Lane(steps);
-  });
-  return { lanes, trailer: EMPTY };
+  return chunkLanes(streamPieces(who, plans, counts, schedule, finishSent), () => SSE_OPEN, SSE_CLOSE, EMPTY);
 }
 
 /**
- * `streamGenerateContent` without `alt=sse`: the API streams one JSON array of the same chunks.
- * Sent whole once generated, since the exchange's streams are SSE.
+ * `streamGenerateContent` without `alt=sse`: the API streams one JSON array of the same chunks,
+ * each element written when it is due, as the SSE form's frames are. The chunk sent first (the
+ * earliest event's, the lowest candidate's within it, as the exchange writes an event's lanes in
+ * order) opens the array; every other one starts with the separator. Not always lane 0's: a
+ * function call goes out with its last token, so another candidate's text can come before it.
+ */
+export function geminiArrayStreamPlan(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts, schedule: EmissionSchedule): { lanes: Lane[]; trailer: Buffer } {
+  const pieces = streamPieces(who, plans, counts, schedule);
+  let opener = 0;
+  pieces.forEach((lane, i) => {
+    if (lane[0]!.event < pieces[opener]![0]!.event) opener = i;
+  });
+  return chunkLanes(pieces, (lane, step) => (lane === opener && step === 0 ? '[' : ARRAY_SEPARATOR), '', Buffer.from(']'));
+}
+
+const ARRAY_SEPARATOR = ',\r\n';
+
+/** One lane per candidate, a step per chunk, each chunk's JSON between `before` and `after`. */
+function chunkLanes(lanes: readonly (readonly Piece[])[], before: (lane: number, step: number) => string, after: string, trailer: Buffer): { lanes: Lane[]; trailer: Buffer } {
+  return {
+    lanes: lanes.map((pieces, lane) => {
+      const steps = pieces.map((p, step): Step => {
+        if (p.src !== null) return tokenStep(Buffer.from(before(lane, step) + p.open), p.src, p.src.count, Buffer.from(p.close + after));
+        const frame = Buffer.from(before(lane, step) + p.open + after);
+        return p.callTokens > 0 ? tokenStep(EMPTY, wholeFrameSource(frame, p.callTokens), p.callTokens, EMPTY) : Step.frame(frame);
+      });
+      return new Lane(steps);
+    }),
+    trailer,
+  };
+}
+
+/**
+ * The same JSON array sent whole, for a stream a fault cuts (the faults' frames are SSE): it goes
+ * out once generated, cut as a held reply is.
  */
 export function geminiChunkArray(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts, schedule: EmissionSchedule): Buffer {
   const pieces = streamPieces(who, plans, counts, schedule).flat();
   pieces.sort((a, b) => a.event - b.event || a.lane - b.lane);
   const parts: Buffer[] = [Buffer.from('[')];
   pieces.forEach((p, i) => {
-    parts.push(Buffer.from((i > 0 ? ',\r\n' : '') + p.open));
+    parts.push(Buffer.from((i > 0 ? ARRAY_SEPARATOR : '') + p.open));
     if (p.src !== null) parts.push(sourceSlice(p.src, p.src.count), Buffer.from(p.close));
   });
   parts.push(Buffer.from(']'));

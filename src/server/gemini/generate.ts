@@ -17,7 +17,7 @@ import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_BOTH, THINKING_LEVEL_UNSUPPORTED, THINKING_REQUIRED } from './errors.js';
 import { GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
-import { candidatePlan, candidateSteps, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
+import { candidatePlan, candidateSteps, geminiArrayStreamPlan, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
 import { cachedTokensDetails, countPromptTokens, implicitCacheMinimum, NO_FILES, promptKey, promptPrefixes, promptTokensDetails, type FileTokens } from './prompt.js';
 import { promptCacheFor } from '../prompt-cache.js';
@@ -195,7 +195,24 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
       fault: streamFaultOf(admission, { error: GEMINI_STREAM_ERROR, malformed: GEMINI_MALFORMED_FRAME, half: GEMINI_HALF_FRAME }),
     };
   }
-  // A non-streaming answer (or the JSON-array stream) arrives when the longest candidate has finished generating.
+  // The JSON-array stream goes out chunk by chunk, as the SSE one (its headers with the first
+  // chunk too: they need a body byte, and a lone newline before the array is not what the API sends).
+  // A stream fault's frames are SSE, so a faulted array is still sent whole and cut, below.
+  if (timing.stream && fault === null) {
+    const { lanes, trailer } = geminiArrayStreamPlan(who, plans, counts, timing.schedule);
+    return {
+      kind: 'stream',
+      contentType: JSON_TYPE,
+      headers: geminiHeaders(schedule.ttftMs, groundTruth),
+      lanes,
+      trailer,
+      schedule: timing.schedule,
+      entry: lead,
+      meta: held,
+      headersAtFirstEvent: true,
+    };
+  }
+  // A non-streaming answer (or a faulted JSON-array stream) arrives when the longest candidate has finished generating.
   return {
     kind: 'json',
     status: 200,
