@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HistogramName, HistogramSummary } from '../src/metrics/histograms.js';
-import { oneProfileFile, useSimulator } from './fixtures/sim.js';
+import { oneProfileFile, tempFile, useSimulator } from './fixtures/sim.js';
 
 const STREAMS = 16;
 
@@ -112,5 +112,40 @@ describe('timing fidelity in /_understudy/stats and /metrics', () => {
     // Spelled as the exposition format spells it (prom-client writes `Nan`).
     expect(m.get('understudy_ttft_sent_ms{quantile="0.5"}')).toBe('NaN');
     expect(m.get('understudy_ttft_sent_ms{quantile="1"}')).toBe('NaN');
+  });
+});
+
+describe('the inter-token gap summary with several tokens an event', () => {
+  // Three tokens an event: the first event's tokens are covered by the TTFT and record no gap.
+  const CHUNK = 3;
+  const profiles = tempFile('profiles.json', {
+    profiles: {
+      only: {
+        ttft: { p50Ms: 20, p95Ms: 40, minMs: 10, maxMs: 60 },
+        prefillMsPerToken: 0,
+        itl: { p50Ms: 2, p95Ms: 3, minMs: 2, maxMs: 3 },
+        stall: { probability: 0, p50Ms: 1, p95Ms: 1 },
+        tokensPerChunk: { min: CHUNK, max: CHUNK },
+      },
+    },
+    models: [{ prefix: '', profile: 'only' }],
+  });
+  const sim = useSimulator({ threads: 1, speed: 1, seed: 11, profiles });
+
+  it('counts one gap per token after the first event, not per token after the first', async () => {
+    await fetch(`${sim().url}/_understudy/stats/reset`, { method: 'POST' });
+    let expected = 0;
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${sim().url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `chunked ${i}` }], max_tokens: 12, stream: true, stream_options: { include_usage: true } }),
+      });
+      const tokens = Number(/"completion_tokens":(\d+)/.exec(await res.text())![1]);
+      expected += tokens - Math.min(CHUNK, tokens);
+    }
+    const { histograms } = (await (await fetch(`${sim().url}/_understudy/stats`)).json()) as Stats;
+    expect(expected).toBeGreaterThan(0);
+    expect(histograms.itlMs.count).toBe(expected);
   });
 });
