@@ -149,3 +149,29 @@ describe('the inter-token gap summary with several tokens an event', () => {
     expect(histograms.itlMs.count).toBe(expected);
   });
 });
+
+describe('the least and greatest values as recorded', () => {
+  // A TTFT of 75-450 ms: past the 32.768 ms that are counted exactly, into hdr's buckets (64-256 µs wide there).
+  const sim = useSimulator({ threads: 2, speed: 1, seed: 11, profiles: oneProfileFile(150, 2) });
+
+  it('a single TTFT is its own minimum, maximum and sum, not the edges of its bucket', async () => {
+    await fetch(`${sim().url}/_understudy/stats/reset`, { method: 'POST' });
+    const res = await fetch(`${sim().url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'one' }], max_tokens: 2, stream: true }),
+    });
+    await res.text();
+    const { histograms } = (await (await fetch(`${sim().url}/_understudy/stats`)).json()) as Stats;
+    const ttft = histograms.ttftMs;
+    expect(ttft.count).toBe(1);
+    expect(ttft.sum).toBeGreaterThan(32.768);
+    // Nothing goes out before it is due: the least TTFT sent is not below the one announced.
+    expect(ttft.min).toBeGreaterThanOrEqual(Number(res.headers.get('x-understudy-ttft-ms')) - 0.05);
+    expect(ttft.min).toBe(ttft.sum);
+    expect(ttft.max).toBe(ttft.sum);
+    for (const q of [ttft.p50, ttft.p90, ttft.p99, ttft.p999]) expect(q).toBe(ttft.sum);
+    const text = await (await fetch(`${sim().url}/metrics`)).text();
+    expect(text).toContain(`understudy_ttft_sent_ms{quantile="1"} ${ttft.sum}\n`);
+  });
+});

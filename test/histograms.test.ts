@@ -97,11 +97,14 @@ describe('thread histograms', () => {
           }),
       ),
     );
-    // Values past 32.768 ms cross as hdr's encoding, which rounds the max to its bucket.
+    // Values past 32.768 ms cross as hdr's encoding, which rounds them to their buckets.
     const want = hdr.decodeFromCompressedBase64(hdr.encodeIntoCompressedBase64(direct(values)), 32, false);
-    // The sum is the recorded values' own, not hdr's bucket estimate.
+    // The sum, least and greatest are the recorded values' own, not hdr's bucket estimates.
+    const us = values.map(([ms]) => Math.round(ms * 1000));
     const sumUs = values.reduce((n, [ms, count]) => n + Math.round(ms * 1000) * count, 0);
-    expect(mergeHistograms(parts).itlMs).toEqual(summarizeUs(want, sumUs));
+    const merged = mergeHistograms(parts).itlMs;
+    expect(merged).toEqual(summarizeUs(want, { sumUs, minUs: Math.min(...us), maxUs: Math.max(...us) }));
+    expect(merged.max).toBe(Math.max(...us) / 1000);
   });
   it('count past 2^32 of one value, and merge such counts across threads (a --speed 0 soak sends over a million 0 µs gaps a second)', () => {
     const a = new ThreadHistograms();

@@ -49,23 +49,37 @@ export interface HistogramPart {
   readonly large: string | null;
   /** The exact sum of the values recorded, µs: hdr's mean is a bucket estimate, and a sum made from it moved down between scrapes. */
   readonly sumUs: number;
+  /**
+   * The least and greatest values recorded, µs (Infinity and -Infinity when none were): hdr gives
+   * the edges of their buckets, up to 0.1% off (a single 205.363 ms TTFT read as a minimum of
+   * 205.312), enough to put a TTFT's minimum under the one its header announced.
+   */
+  readonly minUs: number;
+  readonly maxUs: number;
 }
 
 class FastHistogram {
   readonly #large: hdr.Histogram;
   /** Counts as doubles (exact to 2^53): 32-bit ones wrapped at 2^32 of one value, an hour of a `--speed 0` run's 0 µs gaps. */
   readonly #small: Float64Array;
-  /** [0]: the sum of the µs recorded (integers, so exact in a double for centuries of them). An array, as the wheel keeps its double: a number field risks a boxed store per record. */
-  readonly #sumUs: Float64Array;
+  /**
+   * [0]: the sum of the µs recorded (integers, so exact in a double for centuries of them); [1],
+   * [2]: the least and greatest. An array, as the wheel keeps its double: a number field risks a
+   * boxed store per record.
+   */
+  readonly #exact: Float64Array;
 
   constructor() {
     this.#large = buildUsHistogram();
     this.#small = new Float64Array(FAST_LIMIT_US);
-    this.#sumUs = new Float64Array(1);
+    this.#exact = new Float64Array([0, Infinity, -Infinity]);
   }
 
   record(us: number, count: number): void {
-    this.#sumUs[0]! += us * count;
+    const exact = this.#exact;
+    exact[0]! += us * count;
+    if (us < exact[1]!) exact[1] = us;
+    if (us > exact[2]!) exact[2] = us;
     if (us < FAST_LIMIT_US) this.#small[us] = this.#small[us]! + count;
     else if (count === 1) this.#large.recordValue(us);
     else this.#large.recordValueWithCount(us, count);
@@ -73,13 +87,14 @@ class FastHistogram {
 
   /** What has been recorded since the last reset; recording goes on unchanged. */
   snapshot(): HistogramPart {
-    return { small: this.#small.slice(), large: this.#large.totalCount === 0 ? null : hdr.encodeIntoCompressedBase64(this.#large), sumUs: this.#sumUs[0]! };
+    const exact = this.#exact;
+    return { small: this.#small.slice(), large: this.#large.totalCount === 0 ? null : hdr.encodeIntoCompressedBase64(this.#large), sumUs: exact[0]!, minUs: exact[1]!, maxUs: exact[2]! };
   }
 
   reset(): void {
     this.#small.fill(0);
     this.#large.reset();
-    this.#sumUs[0] = 0;
+    this.#exact.set([0, Infinity, -Infinity]);
   }
 }
 
@@ -131,24 +146,34 @@ export interface HistogramSummary {
 
 const round3 = (us: number): number => Math.round(us) / 1000;
 
+/** What a recorder kept exactly beside its histogram, µs. */
+export interface ExactFigures {
+  readonly sumUs: number;
+  readonly minUs: number;
+  readonly maxUs: number;
+}
+
 /**
- * A µs histogram's summary in ms (three decimals); all zero when empty. `sumUs`: the exact sum
- * when the recorder kept one; hdr's mean × count otherwise (an estimate from its buckets).
+ * A µs histogram's summary in ms (three decimals); all zero when empty. `exact`: the sum, least
+ * and greatest values when the recorder kept them; otherwise hdr's mean × count and the edges of
+ * the extreme buckets (estimates).
  */
-export function summarizeUs(h: hdr.Histogram, sumUs?: number): HistogramSummary {
+export function summarizeUs(h: hdr.Histogram, exact?: ExactFigures): HistogramSummary {
   const count = h.totalCount;
   if (count === 0) return { count, sum: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
-  const max = h.maxValue;
-  // hdr answers a percentile with the top of its bucket, which can lie above the largest value
-  // recorded (a p99.9 of 20.431 ms beside a max of 20.422); no percentile is reported past the max.
-  const at = (percentile: number): number => round3(Math.min(h.getValueAtPercentile(percentile), max));
-  const sum = sumUs ?? h.mean * count;
+  const max = exact?.maxUs ?? h.maxValue;
+  // Percentile 0 is the least value recorded, zero included (a lag of 0 is a real minimum).
+  const min = exact?.minUs ?? h.getValueAtPercentile(0);
+  // hdr answers a percentile with an edge of its bucket, which can lie above the largest value
+  // recorded (a p99.9 of 20.431 ms beside a max of 20.422) or below the least; no percentile is
+  // reported outside them.
+  const at = (percentile: number): number => round3(Math.max(min, Math.min(h.getValueAtPercentile(percentile), max)));
+  const sum = exact?.sumUs ?? h.mean * count;
   return {
     count,
     sum: round3(sum),
-    // Percentile 0 is the least value recorded, zero included (a lag of 0 is a real minimum).
-    min: at(0),
-    mean: round3(sumUs === undefined ? h.mean : sum / count),
+    min: round3(min),
+    mean: round3(exact === undefined ? h.mean : sum / count),
     p50: at(50),
     p90: at(90),
     p99: at(99),
@@ -163,11 +188,16 @@ export function mergeHistograms(parts: readonly Record<HistogramName, HistogramP
   for (const name of HISTOGRAMS) {
     const merged = buildUsHistogram();
     let sumUs = 0;
+    let minUs = Infinity;
+    let maxUs = -Infinity;
     for (const part of parts) {
-      addPart(merged, part[name]);
-      sumUs += part[name].sumUs;
+      const p = part[name];
+      addPart(merged, p);
+      sumUs += p.sumUs;
+      minUs = Math.min(minUs, p.minUs);
+      maxUs = Math.max(maxUs, p.maxUs);
     }
-    out[name] = summarizeUs(merged, sumUs);
+    out[name] = summarizeUs(merged, { sumUs, minUs, maxUs });
   }
   return out;
 }
