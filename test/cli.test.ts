@@ -174,6 +174,33 @@ describe('serve', () => {
     expect(stdout).not.toMatch(/listening on/);
   });
 
+  // docs/errors.md: a bad config is printed as `understudy: CODE: message`, exit 1. A flag whose
+  // text is no value of its type (or an empty API key, which would turn key checks off) is one.
+  it.each([
+    [['--speed', 'abc'], /option '--speed <number>' argument 'abc' is invalid: speed must be a decimal number/],
+    [['--threads', 'NaN'], /option '--threads <integer>' argument 'NaN' is invalid: threads /],
+    [['--seed', '0x10'], /option '--seed <integer>' argument '0x10' is invalid: seed /],
+    [['--timing', 'replay'], /option '--timing <mode>' argument 'replay' is invalid: timing must be one of profile, recorded/],
+    [['--log-level', 'loud'], /option '--log-level <mode>' argument 'loud' is invalid: logLevel must be one of silent, error, warn, info, debug/],
+    [['--api-keys', ''], /option '--api-keys <list>' argument '' is invalid: apiKeys /],
+    [['--api-keys', ' , '], /option '--api-keys <list>' argument ' , ' is invalid: apiKeys /],
+    [['--api-keys', 'sk-a,,sk-b'], /option '--api-keys <list>' argument 'sk-a,,sk-b' is invalid: apiKeys /],
+  ])('refuses %j in one coded line, SIM_ERR_CONFIG_INVALID, exit 1', async (args, message) => {
+    const { code, stderr, stdout } = await run(['serve', '--port', '0', '--threads', '1', ...args]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^understudy: SIM_ERR_CONFIG_INVALID: /);
+    expect(stderr).toMatch(message);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stdout).not.toMatch(/listening on/);
+  });
+
+  it('reads a number flag as the decimal a user types, exponent included', async () => {
+    const cli = await serve(['--port', '0', '--threads', '1', '--seed', '1e3', '--speed', '.5', '--log-level', 'silent']);
+    expect(cli.line.slice(2)).toEqual(['1', '1000', '0.5']);
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
+  });
+
   it('refuses to serve through the pure-JS uWS fallback', async () => {
     const { code, stderr, stdout } = await run(['serve', '--port', '0', '--threads', '1', '--log-level', 'silent'], { UWS_USE_FALLBACK: '1' });
     expect(code).not.toBe(0);

@@ -3,25 +3,39 @@
  * `understudy` command line. `serve` flags are generated from the config schema; a config file
  * (`--config`) supplies the same fields, and flags win over the file.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { configFields, type ConfigField } from '../config/fields.js';
 import { readConfigFile } from '../config/file.js';
 import { resolveConfig } from '../config/schema.js';
 import { createLogger } from '../log.js';
-import { simErrorCode } from '../sim-error.js';
+import { SimError, simErrorCode } from '../sim-error.js';
 import { startServer } from '../workers/supervisor.js';
 
-function parserFor(field: ConfigField): ((value: string) => unknown) | undefined {
+/** A decimal literal, as a user types one (`8787`, `0.5`, `1e3`): `Number()` alone also reads `0x10`, `0b1` and whitespace. */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Turns a flag's text into the value its field takes. The schema checks ranges and rules; a text
+ * that is no value of the field's type at all is refused here, as SIM_ERR_CONFIG_INVALID naming
+ * the option and the field, the code every other bad value gets.
+ */
+function parserFor(field: ConfigField, option: string): ((value: string) => unknown) | undefined {
+  const refuse = (value: string, rule: string): never => {
+    throw new SimError('SIM_ERR_CONFIG_INVALID', `option '${option}' argument '${value}' is invalid: ${field.key} ${rule}`);
+  };
   switch (field.kind) {
     case 'integer':
     case 'number':
-      return (value) => {
-        const n = Number(value);
-        if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number');
-        return n;
-      };
+      return (value) => (DECIMAL.test(value.trim()) ? Number(value) : refuse(value, 'must be a decimal number'));
+    case 'enum':
+      return (value) => (field.choices.includes(value) ? value : refuse(value, `must be one of ${field.choices.join(', ')}`));
     case 'string-list':
-      return (value) => value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      // An empty key is refused rather than dropped: `--api-keys "$KEY"` with KEY unset would
+      // otherwise name no key, and accept every key.
+      return (value) => {
+        const list = value.split(',').map((s) => s.trim());
+        return list.includes('') ? refuse(value, 'must list non-empty values separated by commas') : list;
+      };
     default:
       return undefined;
   }
@@ -39,8 +53,9 @@ function buildProgram(): Command {
     const value = field.kind === 'boolean' ? '' : field.kind === 'string-list' ? ' <list>' : ` <${field.kind === 'enum' ? 'mode' : field.kind}>`;
     const note = (field.kind === 'string-list' ? ' Comma-separated.' : '') + (field.defaultText === '' ? '' : ` (default: ${field.defaultText})`);
     const option = new Option(`${field.flag}${value}`, field.description + note);
+    // choices() for the help's list; its check is replaced by parserFor's, which carries a code.
     if (field.kind === 'enum') option.choices(field.choices);
-    const parse = parserFor(field);
+    const parse = parserFor(field, `${field.flag}${value}`);
     if (parse) option.argParser(parse);
     serve.addOption(option);
   }
