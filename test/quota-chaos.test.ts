@@ -343,6 +343,33 @@ describe('admin API', () => {
     }
   });
 
+  it('refuses a preset with other fields beside it, and a scenario name that is not the library\'s, loading neither', async () => {
+    const sim = await startSimulator({ threads: 1, speed: 0 });
+    try {
+      const postAdmin = async (path: string, body: unknown): Promise<{ status: number; error: { code: string; message: string } }> => {
+        const r = await fetch(`${sim.url}/_understudy/${path}`, { method: 'POST', body: JSON.stringify(body) });
+        return { status: r.status, ...((await r.json()) as { error: { code: string; message: string } }) };
+      };
+      // README: `{"preset": "openai-tier-1"}` or `{defaults, models}`, not both.
+      expect(await postAdmin('quota', { preset: 'openai-tier-1', defaults: { requestsPerMinute: 5 } })).toMatchObject({
+        status: 400,
+        error: { code: 'SIM_ERR_QUOTA_INVALID', message: expect.stringMatching(/"defaults"/) },
+      });
+      expect(await postAdmin('quota', { preset: 5 })).toMatchObject({ status: 400, error: { code: 'SIM_ERR_QUOTA_INVALID', message: expect.stringMatching(/^preset: /) } });
+      expect(((await (await fetch(`${sim.url}/_understudy/quota`)).json()) as { source: unknown }).source).toBeNull();
+
+      // README: `{"name": "rate-limit-storm"}` from the library; a path names a file on the server.
+      const path = new URL('../scenarios/rate-limit-storm.yaml', import.meta.url).pathname;
+      expect(await postAdmin('scenario', { name: path })).toMatchObject({
+        status: 400,
+        error: { code: 'SIM_ERR_SCENARIO_INVALID', message: expect.stringMatching(/is not a library scenario \(flaky-streams, .*rate-limit-storm\)/) },
+      });
+      expect(((await (await fetch(`${sim.url}/_understudy/scenario`)).json()) as { scenario: unknown }).scenario).toBeNull();
+    } finally {
+      await sim.stop();
+    }
+  });
+
   it('restarts the request count with each load: the same requests fail again, and startAfterRequests counts from the load', async () => {
     const sim = await startSimulator({ threads: 2, speed: 0, seed: 9 });
     try {

@@ -16,6 +16,18 @@ export function libraryNames(): string[] {
     .sort();
 }
 
+/**
+ * A scenario of the shipped library by name, never a path: what the admin API's `{"name"}` loads,
+ * so a request cannot make the server read, or report on, any other file it can open.
+ */
+export function loadLibraryScenario(name: string): Scenario {
+  const names = libraryNames();
+  if (!names.includes(name)) {
+    throw new SimError('SIM_ERR_SCENARIO_INVALID', `name: ${JSON.stringify(name)} is not a library scenario (${names.join(', ')}); send the scenario itself to load one of your own`);
+  }
+  return readScenarioFile(join(libraryDir(), `${name}.yaml`));
+}
+
 export function loadScenario(spec: string): Scenario {
   const named = join(libraryDir(), `${spec}.yaml`);
   if (/^[a-z0-9-]+$/.test(spec) && existsSync(named)) return readScenarioFile(named);

@@ -4,7 +4,7 @@
  * the main thread. When the server listens beyond loopback, the API requires `--admin-token`.
  */
 import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
-import { loadScenario } from '../chaos/library.js';
+import { loadLibraryScenario } from '../chaos/library.js';
 import { parseScenario } from '../chaos/scenario.js';
 import { OTHER_MODEL } from '../metrics/counters.js';
 import { isQuotaPreset, loadQuota, parseQuotaTable } from '../quota/limits.js';
@@ -88,7 +88,7 @@ export function registerAdmin(app: TemplatedApp, ctx: ThreadContext, hooks: Admi
       try {
         // {"name": "<library scenario>"} loads from the library; anything else is a scenario.
         const named = typeof raw === 'object' && raw !== null && Object.keys(raw).length === 1 && typeof (raw as { name?: unknown }).name === 'string';
-        scenario = named ? loadScenario((raw as { name: string }).name) : parseScenario(raw, 'request body');
+        scenario = named ? loadLibraryScenario((raw as { name: string }).name) : parseScenario(raw, 'request body');
       } catch (err) {
         return invalid(err);
       }
@@ -110,9 +110,13 @@ export function registerAdmin(app: TemplatedApp, ctx: ThreadContext, hooks: Admi
       let quota;
       let source: string;
       try {
-        const preset = typeof raw === 'object' && raw !== null ? (raw as { preset?: unknown }).preset : undefined;
-        if (typeof preset === 'string') {
-          if (!isQuotaPreset(preset)) return adminError(400, 'SIM_ERR_QUOTA_INVALID', `preset: unknown quota preset "${preset}"`);
+        if (typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.hasOwn(raw, 'preset')) {
+          // A preset is loaded whole: a field beside it (a `defaults` meant to adjust it, a typo)
+          // would otherwise be dropped without a word.
+          const { preset, ...rest } = raw as { preset: unknown };
+          const others = Object.keys(rest);
+          if (others.length > 0) return adminError(400, 'SIM_ERR_QUOTA_INVALID', `preset is loaded alone: unknown field(s) ${others.map((k) => `"${k}"`).join(', ')} beside it`);
+          if (typeof preset !== 'string' || !isQuotaPreset(preset)) return adminError(400, 'SIM_ERR_QUOTA_INVALID', `preset: unknown quota preset ${JSON.stringify(preset)}`);
           quota = loadQuota(preset);
           source = preset;
         } else {
