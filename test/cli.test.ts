@@ -4,7 +4,7 @@
  * pure-JS uWS fallback.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -126,6 +126,17 @@ describe('serve', () => {
     const exit = await cli.exited;
     expect(exit).toMatchObject({ code: 0, signal: null });
     await expect(request(`${base}/_understudy/health`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('prints the start-up lines the README shows', async () => {
+    const cli = await serve(['--port', '0', '--threads', '2', '--seed', '1', '--speed', '1', '--log-level', 'silent']);
+    // Every line of the banner, the README's port in place of the free one.
+    await expect.poll(() => cli.stdout()).toMatch(/health: /);
+    const banner = cli.stdout().replaceAll(`:${cli.port}`, ':8787').trimEnd();
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`\n${banner}\n\`\`\``);
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
   });
 
   it('delivers a held non-streaming reply in full on SIGTERM', async () => {
