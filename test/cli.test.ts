@@ -135,8 +135,6 @@ describe('serve', () => {
     const banner = cli.stdout().replaceAll(`:${cli.port}`, ':8787').trimEnd();
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
     expect(readme).toContain(`\`\`\`\n${banner}\n\`\`\``);
-    cli.child.kill('SIGTERM');
-    expect((await cli.exited).code).toBe(0);
   });
 
   it('delivers a held non-streaming reply in full on SIGTERM', async () => {
@@ -205,11 +203,23 @@ describe('serve', () => {
     expect(stdout).not.toMatch(/listening on/);
   });
 
+  it('refuses a --fallback-model that the corpus cannot serve, and takes one of a vendor it has', async () => {
+    // Unrefused, a typo here served every unknown model id from the whole corpus.
+    const { code, stderr, stdout } = await run(['serve', '--port', '0', '--threads', '1', '--log-level', 'silent', '--fallback-model', 'mistral-large']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^understudy: SIM_ERR_CONFIG_INVALID: .*fallbackModel: "mistral-large" is neither a model of the corpus nor of its vendors \(.*gpt-4o-mini/);
+    expect(stdout).not.toMatch(/listening on/);
+    const cli = await serve(['--port', '0', '--threads', '1', '--speed', '0', '--log-level', 'silent', '--fallback-model', 'claude-haiku-4-5']);
+    const res = await request(`http://127.0.0.1:${cli.port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'mistral-large', messages: [{ role: 'user', content: 'Hi' }] }) });
+    expect(res.headers['x-understudy-entry']).toMatch(/^claude-haiku-4-5-/);
+    await res.body.dump();
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
+  });
+
   it('reads a number flag as the decimal a user types, exponent included', async () => {
     const cli = await serve(['--port', '0', '--threads', '1', '--seed', '1e3', '--speed', '.5', '--log-level', 'silent']);
     expect(cli.line.slice(2)).toEqual(['1', '1000', '0.5']);
-    cli.child.kill('SIGTERM');
-    expect((await cli.exited).code).toBe(0);
   });
 
   it('refuses to serve through the pure-JS uWS fallback', async () => {

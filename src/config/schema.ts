@@ -13,6 +13,9 @@ export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 
 const MiB = 1024 * 1024;
 
+/** The fallback when none is named; a corpus without it is served whole to unknown ids. */
+export const DEFAULT_FALLBACK_MODEL = 'gpt-4o-mini';
+
 export const configSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1').describe('Address to listen on.'),
@@ -42,7 +45,7 @@ export const configSchema = z
     fallbackModel: z
       .string()
       .min(1)
-      .default('gpt-4o-mini')
+      .default(DEFAULT_FALLBACK_MODEL)
       .describe('Corpus model that serves model ids the corpus lacks whose vendor it also lacks (an unknown gpt-*/claude-*/gemini-*/grok-* id is served from its vendor\'s entries).'),
     timing: z.enum(['profile', 'recorded']).default('profile').describe('profile: latencies drawn from the model\'s latency profile; recorded: replay recorded timing where an entry has it.'),
     speed: z.number().min(0).max(1000).default(1).describe('Multiplier on every delay: 2 is twice as slow, 0.5 twice as fast, 0 sends with no delay (raw throughput).'),

@@ -7,9 +7,10 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Config } from '../config/schema.js';
+import { DEFAULT_FALLBACK_MODEL, type Config } from '../config/schema.js';
 import { readCorpusFile } from '../corpus/codec.js';
 import { compileCorpus, type SharedCorpus } from '../corpus/compiled.js';
+import { Corpus } from '../corpus/sampler.js';
 import type { Logger } from '../log.js';
 import { CounterLayout, readEmissions } from '../metrics/counters.js';
 import { FIDELITY_WATCH_DEFAULTS, FidelityWatch, type EmissionReading } from '../metrics/fidelity-watch.js';
@@ -108,6 +109,13 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
   const saturationMemory = SaturationTracker.allocate(Object.keys(profiles.profiles).length);
   const entries = readCorpusFile(config.corpus ?? DEFAULT_CORPUS_FILE());
   const corpus = compileCorpus(entries);
+  // A fallback the corpus cannot serve (neither one of its models nor of their vendors) would
+  // silently serve unknown ids from the whole corpus: a typo'd --fallback-model is refused. The
+  // default is kept for a corpus that lacks it, which serves unknown ids whole, as documented.
+  if (config.fallbackModel !== DEFAULT_FALLBACK_MODEL && new Corpus(corpus, config.fallbackModel).resolveModel(config.fallbackModel) === undefined) {
+    const models = [...new Set(entries.map((e) => e.model))].sort();
+    throw new SimError('SIM_ERR_CONFIG_INVALID', `invalid configuration: fallbackModel: "${config.fallbackModel}" is neither a model of the corpus nor of its vendors (${models.join(', ')})`);
+  }
   const layout = new CounterLayout([...new Set(entries.map((e) => e.model))].sort());
   const shared: Shared = {
     config,
