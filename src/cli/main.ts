@@ -69,18 +69,8 @@ function buildProgram(): Command {
     const config = resolveConfig({ ...fromFile, ...cleaned });
     const log = createLogger(config.logLevel);
     const server = await startServer(config, log);
-    const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
-    const base = `http://${host}:${server.port}`;
-    process.stdout.write(
-      [
-        `llm-understudy listening on ${base} (${server.threads} thread${server.threads === 1 ? '' : 's'}, seed ${config.seed}, speed ${config.speed})`,
-        `  OpenAI SDK:  baseURL ${base}/v1   (OPENAI_BASE_URL=${base}/v1)`,
-        `  Anthropic SDK: baseURL ${base}   (ANTHROPIC_BASE_URL=${base})`,
-        `  Gemini SDK:  httpOptions.baseUrl ${base}   (GOOGLE_GEMINI_BASE_URL=${base})`,
-        `  metrics:     ${base}/metrics   health: ${base}/_understudy/health`,
-        '',
-      ].join('\n'),
-    );
+    // Handled before the listening line goes out: a supervisor or test that signals as soon as it
+    // reads the line would otherwise meet Node's default handler, and the process dies of the signal.
     let stopping = false;
     const onSignal = (signal: string): void => {
       if (stopping) return;
@@ -96,6 +86,18 @@ function buildProgram(): Command {
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
+    const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    const base = `http://${host}:${server.port}`;
+    process.stdout.write(
+      [
+        `llm-understudy listening on ${base} (${server.threads} thread${server.threads === 1 ? '' : 's'}, seed ${config.seed}, speed ${config.speed})`,
+        `  OpenAI SDK:  baseURL ${base}/v1   (OPENAI_BASE_URL=${base}/v1)`,
+        `  Anthropic SDK: baseURL ${base}   (ANTHROPIC_BASE_URL=${base})`,
+        `  Gemini SDK:  httpOptions.baseUrl ${base}   (GOOGLE_GEMINI_BASE_URL=${base})`,
+        `  metrics:     ${base}/metrics   health: ${base}/_understudy/health`,
+        '',
+      ].join('\n'),
+    );
   });
   return program;
 }
