@@ -93,6 +93,14 @@ describe('help', () => {
     for (const flag of flags) expect(stdout).toMatch(new RegExp(`\\s${flag}\\b`));
     for (const field of configFields()) for (const choice of field.choices) expect(stdout).toContain(`"${choice}"`);
   });
+
+  it('says a --no-… switch is off unless given, not "(default: true)" beside it', async () => {
+    // README: override headers are honoured unless --no-override-headers is given.
+    const { stdout } = await run(['serve', '--help']);
+    const line = stdout.slice(stdout.indexOf('--no-override-headers'), stdout.indexOf('--admin-token'));
+    expect(line).toContain('(default: on; this flag turns it off)');
+    expect(line).not.toContain('(default: true)');
+  });
 });
 
 describe('serve', () => {

@@ -51,7 +51,11 @@ function buildProgram(): Command {
     .option('--config <file>', 'Config file (JSON, or YAML) with the same fields as the flags; flags win.');
   for (const field of configFields()) {
     const value = field.kind === 'boolean' ? '' : field.kind === 'string-list' ? ' <list>' : ` <${field.kind === 'enum' ? 'mode' : field.kind}>`;
-    const note = (field.kind === 'string-list' ? ' Comma-separated.' : '') + (field.defaultText === '' ? '' : ` (default: ${field.defaultText})`);
+    // A `--no-…` switch turns off a field that is on by default: "(default: true)" beside the
+    // switch read as if the switch itself were on, i.e. the field off.
+    const negated = field.kind === 'boolean' && field.flag.startsWith('--no-');
+    const shown = negated ? ' (default: on; this flag turns it off)' : field.defaultText === '' ? '' : ` (default: ${field.defaultText})`;
+    const note = (field.kind === 'string-list' ? ' Comma-separated.' : '') + shown;
     const option = new Option(`${field.flag}${value}`, field.description + note);
     // choices() for the help's list; its check is replaced by parserFor's, which carries a code.
     if (field.kind === 'enum') option.choices(field.choices);
