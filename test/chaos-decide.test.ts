@@ -130,6 +130,8 @@ describe('scenario validation', () => {
     [{ name: 'x', phases: [{ name: 'p', faults: [{ kind: 'ttft_brownout', factorFrom: 1, factorTo: 3 }] }] }, /phases\[0\]\.faults\[0\]: a ramp/],
     [{ name: 'x', extra: 1, phases: [{ name: 'p', faults: [{ kind: 'rate_limit' }] }] }, /Unrecognized key/],
     [{ name: 'x', phases: [{ name: 'p', target: { dialects: ['cohere'] }, faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\]\.target\.dialects\[0\]/],
+    // A path where a route id belongs matched no request: the phase loaded and never fired.
+    [{ name: 'x', phases: [{ name: 'p', target: { routes: ['/v1/chat/completions'] }, faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\]\.target\.routes\[0\]: "\/v1\/chat\/completions" is not a route id \(chat_completions, /],
   ])('rejects %j naming the field', (raw, message) => {
     expect(() => parseScenario(raw, 'scenario.yaml')).toThrow(message);
     try {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { readDataFile } from '../config/data-file.js';
+import { ROUTES } from '../metrics/counters.js';
 import { SimError } from '../sim-error.js';
 
 /** Every fault the simulator can inject; the table in ./faults.ts is checked against this union. */
@@ -64,6 +65,7 @@ const faultSchema = z
 
 const targetSchema = z
   .object({
+    /** Route ids as /metrics labels them (`chat_completions`, `anthropic_messages`…), checked in `rules`. */
     routes: z.array(z.string().min(1)).optional(),
     dialects: z.array(z.enum(DIALECTS)).optional(),
     /** Model id prefixes. */
@@ -114,6 +116,13 @@ function rules(s: Scenario, source: string): void {
     if (timed !== undefined && counted !== undefined) {
       throw new SimError('SIM_ERR_SCENARIO_INVALID', `${source}: phases[${i}] sets both ${timed} and ${counted}; a phase is timed (start, duration) or counted (startAfterRequests, requests), not both`);
     }
+    // A path or a typo matched no request, and the phase loaded and never fired. Checked here,
+    // not in the schema: ROUTES' module imports this one, so it is not there yet when the schema is built.
+    p.target.routes?.forEach((r, k) => {
+      if (!(ROUTES as readonly string[]).includes(r)) {
+        throw new SimError('SIM_ERR_SCENARIO_INVALID', `${source}: phases[${i}].target.routes[${k}]: "${r}" is not a route id (${ROUTES.join(', ')})`);
+      }
+    });
     p.faults.forEach((f, j) => {
       if (f.kind === 'ttft_brownout' || f.kind === 'slow_tokens') {
         if (p.duration === undefined && p.requests === undefined && f.factorFrom !== f.factorTo) {
