@@ -130,6 +130,11 @@ describe('scenario validation', () => {
     [{ name: 'x', phases: [{ name: 'p', faults: [{ kind: 'ttft_brownout', factorFrom: 1, factorTo: 3 }] }] }, /phases\[0\]\.faults\[0\]: a ramp/],
     [{ name: 'x', extra: 1, phases: [{ name: 'p', faults: [{ kind: 'rate_limit' }] }] }, /Unrecognized key/],
     [{ name: 'x', phases: [{ name: 'p', target: { dialects: ['cohere'] }, faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\]\.target\.dialects\[0\]/],
+    // A field its kind does not read was dropped: no retry-after on a 500, no cut point on a 503.
+    [{ name: 'x', phases: [{ name: 'p', faults: [{ kind: 'server_error_500', retryAfterMs: 2000 }] }] }, /phases\[0\]\.faults\[0\]\.retryAfterMs: server_error_500 does not use it \(it applies to rate_limit, overloaded_529, unavailable_503\)/],
+    [{ name: 'x', phases: [{ name: 'p', faults: [{ kind: 'rate_limit' }, { kind: 'unavailable_503', afterTokens: 3 }] }] }, /phases\[0\]\.faults\[1\]\.afterTokens: unavailable_503 does not use it/],
+    [{ name: 'x', phases: [{ name: 'p', faults: [{ kind: 'timeout_no_answer', delayMs: 100 }] }] }, /phases\[0\]\.faults\[0\]\.delayMs: timeout_no_answer does not use it/],
+    [{ name: 'x', phases: [{ name: 'p', duration: '1m', faults: [{ kind: 'rate_limit', factorTo: 3 }] }] }, /phases\[0\]\.faults\[0\]\.factorTo: rate_limit does not use it/],
     // A path where a route id belongs matched no request: the phase loaded and never fired.
     [{ name: 'x', phases: [{ name: 'p', target: { routes: ['/v1/chat/completions'] }, faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\]\.target\.routes\[0\]: "\/v1\/chat\/completions" is not a route id \(chat_completions, /],
   ])('rejects %j naming the field', (raw, message) => {

@@ -107,6 +107,32 @@ export type Scenario = Readonly<z.output<typeof scenarioSchema>>;
 export type Phase = Scenario['phases'][number];
 export type Fault = Phase['faults'][number];
 
+/**
+ * The kinds that read each of a fault's optional fields. A field set on another kind was dropped
+ * without a word (a `retryAfterMs` on a 500 sent no retry-after), so it is refused when loaded.
+ */
+const FAULT_FIELD_KINDS = {
+  retryAfterMs: ['rate_limit', 'overloaded_529', 'unavailable_503'],
+  afterTokens: ['stream_overloaded', 'disconnect_after_tokens', 'malformed_frame', 'truncated_json'],
+  delayMs: ['timeout_slow_answer'],
+  factorFrom: ['ttft_brownout', 'slow_tokens'],
+  factorTo: ['ttft_brownout', 'slow_tokens'],
+} as const satisfies Record<string, readonly FaultKind[]>;
+
+/** Fields the raw input set on a fault whose kind does not read them (defaults fill the parsed ones, so the raw input tells). */
+function unusedFaultFields(raw: unknown, source: string): void {
+  const phases = (raw as { phases: { faults: Record<string, unknown>[] }[] }).phases;
+  phases.forEach((p, i) =>
+    p.faults.forEach((f, j) => {
+      for (const [field, kinds] of Object.entries(FAULT_FIELD_KINDS)) {
+        if (Object.hasOwn(f, field) && !(kinds as readonly string[]).includes(f.kind as string)) {
+          throw new SimError('SIM_ERR_SCENARIO_INVALID', `${source}: phases[${i}].faults[${j}].${field}: ${String(f.kind)} does not use it (it applies to ${kinds.join(', ')})`);
+        }
+      }
+    }),
+  );
+}
+
 function rules(s: Scenario, source: string): void {
   s.phases.forEach((p, i) => {
     // Mixing the two would need the time a given request arrived, or the position of the first
@@ -141,6 +167,7 @@ export function parseScenario(raw: unknown, source: string): Scenario {
     throw new SimError('SIM_ERR_SCENARIO_INVALID', `${source}: ${field}: ${issue?.message ?? 'invalid'}`);
   }
   rules(parsed.data, source);
+  unusedFaultFields(raw, source);
   return parsed.data;
 }
 
