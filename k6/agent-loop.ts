@@ -5,7 +5,7 @@
  * reached. Conversations start at a constant rate (an open model), so a slow server shows up as
  * longer conversations, not as fewer of them.
  *
- *   npm start -- --port 8787 &     # or: npx understudy serve …
+ *   npm start -- --port 8787 &     # with llm-understudy installed: npx understudy serve … (not in a clone, where npx looks for a registry package named understudy)
  *   k6 run k6/agent-loop.ts -e BASE_URL=http://127.0.0.1:8787/v1 -e RATE=50
  *
  * The simulator answers a fresh user turn with tool calls most of the time and a turn that ends

@@ -3,7 +3,7 @@
  * percentile thresholds and an error-rate gate. Point it at llm-understudy (or, to compare, at
  * your own gateway in front of it):
  *
- *   npm start -- --port 8787 &     # or: npx understudy serve …
+ *   npm start -- --port 8787 &     # with llm-understudy installed: npx understudy serve … (not in a clone, where npx looks for a registry package named understudy)
  *   k6 run k6/chat-load.ts -e BASE_URL=http://127.0.0.1:8787/v1 -e RATE=200
  *
  * A reply that is not JSON (a chaos fault's empty 200, truncated body or HTML 502) fails the

@@ -6,7 +6,7 @@
  * the first byte goes out on accept, long before the first token, so the script stops the run
  * (`ttft_unmeasured`) rather than pass its TTFT threshold on figures that measure nothing.
  *
- *   npm start -- --port 8787 --headers-at first-token &     # or: npx understudy serve …
+ *   npm start -- --port 8787 --headers-at first-token &     # with llm-understudy installed: npx understudy serve … (not in a clone, where npx looks for a registry package named understudy)
  *   k6 run k6/chat-stream.ts -e BASE_URL=http://127.0.0.1:8787/v1
  *
  * The gaps between tokens arrive inside the body, which k6 hands over whole, so the script records
