@@ -130,6 +130,9 @@ describe('scenario validation', () => {
     [{ name: 'x', phases: [{ name: 'p', faults: [{ kind: 'ttft_brownout', factorFrom: 1, factorTo: 3 }] }] }, /phases\[0\]\.faults\[0\]: a ramp/],
     [{ name: 'x', extra: 1, phases: [{ name: 'p', faults: [{ kind: 'rate_limit' }] }] }, /Unrecognized key/],
     [{ name: 'x', phases: [{ name: 'p', target: { dialects: ['cohere'] }, faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\]\.target\.dialects\[0\]/],
+    // A phase of no time loaded and never fired.
+    [{ name: 'x', phases: [{ name: 'p', duration: '0s', faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\]\.duration: must be more than 0/],
+    [{ name: 'x', phases: [{ name: 'p', start: '10s', duration: 0, faults: [{ kind: 'rate_limit' }] }] }, /phases\[0\]\.duration: must be more than 0/],
     // A field its kind does not read was dropped: no retry-after on a 500, no cut point on a 503.
     [{ name: 'x', phases: [{ name: 'p', faults: [{ kind: 'server_error_500', retryAfterMs: 2000 }] }] }, /phases\[0\]\.faults\[0\]\.retryAfterMs: server_error_500 does not use it \(it applies to rate_limit, overloaded_529, unavailable_503\)/],
     [{ name: 'x', phases: [{ name: 'p', faults: [{ kind: 'rate_limit' }, { kind: 'unavailable_503', afterTokens: 3 }] }] }, /phases\[0\]\.faults\[1\]\.afterTokens: unavailable_503 does not use it/],

@@ -139,6 +139,8 @@ function rules(s: Scenario, source: string): void {
     // request after a time: neither is a function of the seed and the request's position.
     const timed = p.start !== undefined ? 'start' : p.duration !== undefined ? 'duration' : undefined;
     const counted = p.startAfterRequests !== undefined ? 'startAfterRequests' : p.requests !== undefined ? 'requests' : undefined;
+    // `requests` is positive in the schema; a duration of 0 is a window no request falls in.
+    if (p.duration === 0) throw new SimError('SIM_ERR_SCENARIO_INVALID', `${source}: phases[${i}].duration: must be more than 0; a phase of no time never fires`);
     if (timed !== undefined && counted !== undefined) {
       throw new SimError('SIM_ERR_SCENARIO_INVALID', `${source}: phases[${i}] sets both ${timed} and ${counted}; a phase is timed (start, duration) or counted (startAfterRequests, requests), not both`);
     }
