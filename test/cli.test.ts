@@ -94,6 +94,12 @@ describe('help', () => {
     for (const field of configFields()) for (const choice of field.choices) expect(stdout).toContain(`"${choice}"`);
   });
 
+  it('states each flag\'s default once', async () => {
+    // "Default: the number of cores. (default: number of cores)" said it twice.
+    const { stdout } = await run(['serve', '--help']);
+    for (const line of stdout.split('\n')) expect(line.match(/default:/gi)?.length ?? 0, line).toBeLessThanOrEqual(1);
+  });
+
   it('says a --no-… switch is off unless given, not "(default: true)" beside it', async () => {
     // README: override headers are honoured unless --no-override-headers is given.
     const { stdout } = await run(['serve', '--help']);

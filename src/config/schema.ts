@@ -26,9 +26,9 @@ export const configSchema = z
       .min(1)
       .max(256)
       .default(() => availableParallelism())
-      .describe('Server threads, each running its own uWS app on the same port (SO_REUSEPORT). Default: the number of cores.'),
+      .describe('Server threads, each running its own uWS app on the same port (SO_REUSEPORT).'),
     seed: z.number().int().min(0).max(0xffffffff).default(1).describe('Seed for every random choice; the same seed and requests give the same run.'),
-    corpus: z.string().min(1).optional().describe('Path to a corpus .msgpack file. Default: the embedded corpus.'),
+    corpus: z.string().min(1).optional().describe('Path to a corpus .msgpack file.'),
     bodyLimitBytes: z
       .number()
       .int()
