@@ -364,6 +364,10 @@ describe('admin API', () => {
         status: 400,
         error: { code: 'SIM_ERR_SCENARIO_INVALID', message: expect.stringMatching(/is not a library scenario \(flaky-streams, .*rate-limit-storm\)/) },
       });
+      expect(await postAdmin('scenario', { name: 'rate-limit-storm', typo: 1 })).toMatchObject({
+        status: 400,
+        error: { code: 'SIM_ERR_SCENARIO_INVALID', message: expect.stringMatching(/^name loads a library scenario alone: .*"typo"/) },
+      });
       expect(((await (await fetch(`${sim.url}/_understudy/scenario`)).json()) as { scenario: unknown }).scenario).toBeNull();
     } finally {
       await sim.stop();

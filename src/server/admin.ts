@@ -87,8 +87,15 @@ export function registerAdmin(app: TemplatedApp, ctx: ThreadContext, hooks: Admi
       let scenario;
       try {
         // {"name": "<library scenario>"} loads from the library; anything else is a scenario.
-        const named = typeof raw === 'object' && raw !== null && Object.keys(raw).length === 1 && typeof (raw as { name?: unknown }).name === 'string';
-        scenario = named ? loadLibraryScenario((raw as { name: string }).name) : parseScenario(raw, 'request body');
+        const fields = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? Object.keys(raw) : [];
+        const named = fields.length > 0 && typeof (raw as { name?: unknown }).name === 'string';
+        if (named && fields.length > 1 && !fields.includes('phases')) {
+          // A library name with a typo'd or extra field beside it: read as a scenario of its own, it
+          // was refused for its missing phases, which named neither the name nor the extra field.
+          const others = fields.filter((f) => f !== 'name').map((f) => `"${f}"`).join(', ');
+          return adminError(400, 'SIM_ERR_SCENARIO_INVALID', `name loads a library scenario alone: unknown field(s) ${others} beside it`);
+        }
+        scenario = named && fields.length === 1 ? loadLibraryScenario((raw as { name: string }).name) : parseScenario(raw, 'request body');
       } catch (err) {
         return invalid(err);
       }
