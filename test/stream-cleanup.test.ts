@@ -9,10 +9,12 @@
  * timeout, on chat.
  */
 import { connect, type Socket } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/config/schema.js';
+import { startServer, type RunningServer } from '../src/workers/supervisor.js';
 import type { Simulator } from '../src/index.js';
 import { entry, writeTempCorpus } from './fixtures/corpus.js';
-import { metric, oneProfileFile, tempFile, useSimulator } from './fixtures/sim.js';
+import { metric, oneProfileFile, recordingLogger, tempFile, useSimulator } from './fixtures/sim.js';
 
 /**
  * One answer of 60,000 tokens of 64 bytes each, for every model below: with one token per event,
@@ -351,5 +353,33 @@ describe('clients leaving streams while stream faults strike, two threads', () =
     await expect.poll(() => metric(sim(), ACTIVE), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => metric(sim(), DISCONNECTS), { timeout: 10_000 }).toBe(disconnects + leaving);
     expect(await metric(sim(), PAUSED)).toBe(0);
+  }, 30_000);
+});
+
+describe('a server thread that dies with streams open', () => {
+  let server: RunningServer;
+  let sim: Simulator;
+  beforeAll(async () => {
+    const config = resolveConfig({ port: 0, threads: 2, speed: 1, seed: 7, profiles: oneProfileFile(20, 2000), logLevel: 'silent' });
+    server = await startServer(config, recordingLogger());
+    sim = { url: `http://127.0.0.1:${server.port}`, port: server.port, config, stop: () => server.stop() };
+  });
+  afterAll(() => server.stop());
+
+  it('leaves no stream counted as open once it is restarted and the clients are gone', async () => {
+    const clients = await openClients(sim, 4, '1', await backgroundFor(sim, '1'));
+    await Promise.all(clients.map((c) => c.firstEvent));
+    expect(await metric(sim, ACTIVE)).toBe(clients.length);
+    // SO_REUSEPORT spreads the 32 connections over both threads: the one that dies almost
+    // certainly holds some.
+    server.crashThread(0);
+    await expect.poll(() => server.restarts(), { timeout: 10_000 }).toBe(1);
+    // Its clients lost their connections with it.
+    await expect.poll(() => clients.some((c) => c.closed()), { timeout: 10_000 }).toBe(true);
+    for (const c of clients) c.socket.destroy();
+    // The dead thread's streams died with it: the gauges count only the living threads' streams.
+    await expect.poll(() => metric(sim, ACTIVE), { timeout: 10_000 }).toBe(0);
+    expect(await metric(sim, PAUSED)).toBe(0);
+    expect((await stats(sim)).activeStreams).toBe(0);
   }, 30_000);
 });
