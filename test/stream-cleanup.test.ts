@@ -313,10 +313,11 @@ describe.each([1, 2])('clients leaving every streaming surface, %i thread(s)', (
   }, 30_000);
 });
 
-describe('clients leaving streams while stream faults strike, two threads', () => {
-  // Every fault strikes at the first event: a cut (the server closes), a frame that is not JSON
-  // (the response ends), a stream without its end (it goes on) or slowed tokens.
-  // Aimed at the streams by a header: the background response the resumed streams need is made whole.
+describe('clients leaving streams while chaos faults strike, two threads', () => {
+  // Every stream fault strikes at the first event: a cut (the server closes), a frame that is not
+  // JSON (the response ends), a stream without its end (it goes on) or slowed tokens; and some
+  // requests time out, unanswered or answered after a minute. Aimed at the streams by a header:
+  // the background response the resumed streams need is made whole.
   const scenario = tempFile('faults.json', {
     name: 'every-stream-fault',
     phases: [
@@ -324,31 +325,42 @@ describe('clients leaving streams while stream faults strike, two threads', () =
         name: 'all',
         target: { header: { name: 'x-test-faults', value: 'on' } },
         faults: [
-          { kind: 'disconnect_after_tokens', probability: 0.15, afterTokens: 0 },
-          { kind: 'truncated_json', probability: 0.15 },
-          { kind: 'malformed_frame', probability: 0.15, afterTokens: 0 },
-          { kind: 'missing_done', probability: 0.15 },
-          { kind: 'slow_tokens', probability: 0.15, factorFrom: 3, factorTo: 3 },
+          { kind: 'disconnect_after_tokens', probability: 0.12, afterTokens: 0 },
+          { kind: 'truncated_json', probability: 0.12, afterTokens: 0 },
+          { kind: 'malformed_frame', probability: 0.12, afterTokens: 0 },
+          { kind: 'missing_done', probability: 0.12 },
+          { kind: 'slow_tokens', probability: 0.12, factorFrom: 3, factorTo: 3 },
+          { kind: 'timeout_no_answer', probability: 0.12 },
+          { kind: 'timeout_slow_answer', probability: 0.12, delayMs: 60_000 },
         ],
       },
     ],
   });
   const sim = useSimulator({ threads: 2, speed: 1, profiles: oneProfileFile(20, 2000), scenario });
+  const injected = (kind: string): Promise<number> => metric(sim(), `understudy_faults_injected_total{kind="${kind}"}`);
 
-  it('frees every stream, and counts as disconnects exactly the clients that left a stream still open', async () => {
+  it('frees every stream and held request, and counts as disconnects exactly the clients that left one still open', async () => {
     const disconnects = await metric(sim(), DISCONNECTS);
     const clients = await openClients(sim(), 32, '1', await backgroundFor(sim(), '1'), { 'x-test-faults': 'on' });
-    await Promise.all(clients.map((c) => c.firstEvent));
-    // A cut closes the connection on the thread's next turn: once every one has, the streams
-    // still open are those whose clients neither were cut off nor got a whole response.
+    // Every request is taken once each client has its first event, was cut off, or is one of
+    // those the timeouts hold (counted when they are taken).
+    const started = (c: Client): boolean => c.closed() || /\r\n\r\n[\s\S]*data: [^\n]*\r?\n\r?\n/.test(c.text());
+    await expect
+      .poll(async () => clients.filter(started).length + (await injected('timeout_no_answer')) + (await injected('timeout_slow_answer')), { timeout: 10_000 })
+      .toBe(clients.length);
+    // A cut closes the connection on the thread's next turn: once every one has, the requests
+    // still open are those whose clients neither were cut off nor got a whole response; of
+    // them, all but those held unanswered are streams (a slow answer's stream waits to start).
     const open = (): number => clients.filter((c) => !c.closed() && !c.complete()).length;
-    await expect.poll(async () => (await metric(sim(), ACTIVE)) - open(), { timeout: 10_000 }).toBe(0);
+    const unanswered = await injected('timeout_no_answer');
+    await expect.poll(async () => (await metric(sim(), ACTIVE)) + unanswered - open(), { timeout: 10_000 }).toBe(0);
     const leaving = open();
-    // Some of each: streams cut by the server, ended by a fault, and still open.
+    // Some of each: streams cut by the server, ended by a fault, still open, and held.
     expect(clients.filter((c) => c.closed()).length).toBeGreaterThan(0);
     expect(clients.filter((c) => c.complete()).length).toBeGreaterThan(0);
-    expect(leaving).toBeGreaterThan(0);
-    expect(await metric(sim(), 'understudy_faults_injected_total{kind="disconnect_after_tokens"}')).toBeGreaterThan(0);
+    expect(unanswered).toBeGreaterThan(0);
+    expect(await injected('timeout_slow_answer')).toBeGreaterThan(0);
+    expect(await injected('disconnect_after_tokens')).toBeGreaterThan(0);
     for (const c of clients) c.socket.destroy();
     await expect.poll(() => metric(sim(), ACTIVE), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => metric(sim(), DISCONNECTS), { timeout: 10_000 }).toBe(disconnects + leaving);
