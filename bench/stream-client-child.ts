@@ -39,7 +39,7 @@ async function handle(msg: ToLoad): Promise<FromLoad> {
     case 'status': {
       if (msg.collectGarbage) (globalThis as { gc?: () => void }).gc?.();
       // Before 'start' there is no load yet: the idle process's figures.
-      return { id: msg.id, type: 'status', status: { open: load?.open ?? 0, connected: load?.connected ?? 0, heapUsed: process.memoryUsage().heapUsed } };
+      return { id: msg.id, type: 'status', status: { open: load?.open ?? 0, connected: load?.connected ?? 0, served: load?.served ?? 0, heapUsed: process.memoryUsage().heapUsed } };
     }
     case 'stop':
       await load?.stop();

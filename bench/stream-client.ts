@@ -325,6 +325,8 @@ export class StreamLoad {
   dataLines: number;
   bytes: number;
   streamsCompleted: number;
+  /** Streams completed since the start, in or out of a window. */
+  served: number;
   errors: number;
   non200: number;
   readonly clientTtft: hdr.Histogram;
@@ -365,6 +367,7 @@ export class StreamLoad {
     this.dataLines = 0;
     this.bytes = 0;
     this.streamsCompleted = 0;
+    this.served = 0;
     this.errors = 0;
     this.non200 = 0;
     this.clientTtft = buildHistogram();
@@ -478,6 +481,7 @@ export class StreamLoad {
       } else this.#cohortLost++;
     }
     this.#ended(conn);
+    this.served++;
     if (this.recording) {
       this.streamsCompleted++;
       if (conn.tokens > 1 && conn.lastAt > conn.firstAt) recordMs(this.clientItl, (conn.lastAt - conn.firstAt) / (conn.tokens - 1));

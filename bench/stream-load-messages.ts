@@ -18,6 +18,8 @@ export interface LoadStatus {
   /** Connections it holds, and those connected. */
   readonly open: number;
   readonly connected: number;
+  /** Streams completed since it started, in or out of a window. */
+  readonly served: number;
   /** Its V8 heap in use (after a forced GC when asked). */
   readonly heapUsed: number;
 }
