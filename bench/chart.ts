@@ -137,6 +137,36 @@ export function writeLagChart(results: SavedResults, file = CHART_FILE()): boole
   return true;
 }
 
+/** The sections a results file can hold, each measured by one run. */
+const SECTIONS = ['nonstream', 'stream', 'micro', 'policy', 'scaling', 'streamScaling'] as const;
+
+/** Which run measured a section kept from an earlier results file. */
+export interface KeptFrom {
+  readonly commit?: string;
+  readonly date?: string;
+}
+
+/**
+ * What a run writes. To `latest.json` (no `jsonFile`): its own sections, and those it did not run
+ * kept from the file, each named in `meta.kept` with the commit and date of the run that measured
+ * it. To a `--json` file (A/B rounds, scratch runs): its own sections alone. Until this, a scratch
+ * `--only stream --json` file held latest.json's non-streaming, micro and policy sections under
+ * the scratch run's commit and date, and its targets table judged them as that run's.
+ */
+export function resultsToWrite<R extends { readonly meta: object }>(previous: Record<string, unknown>, run: R, jsonFile: string | undefined): R & { readonly meta: { readonly kept?: Record<string, KeptFrom> } } {
+  if (jsonFile !== undefined) return run;
+  const prevMeta = (previous.meta ?? {}) as KeptFrom & { readonly kept?: Record<string, KeptFrom> };
+  const kept: Record<string, KeptFrom> = {};
+  const out: Record<string, unknown> = {};
+  for (const section of SECTIONS) {
+    if ((run as Record<string, unknown>)[section] !== undefined || previous[section] === undefined) continue;
+    out[section] = previous[section];
+    kept[section] = prevMeta.kept?.[section] ?? { commit: prevMeta.commit, date: prevMeta.date };
+  }
+  const meta = Object.keys(kept).length > 0 ? { ...run.meta, kept } : run.meta;
+  return { ...out, ...run, meta };
+}
+
 /**
  * Where a run's results go: `jsonFile` alone when given (an A/B round, a scratch measurement:
  * once such a partial run was committed as latest.json by mistake), else `latest.json` and, with

@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { RESULTS_DIR, saveResults } from './chart.js';
+import { RESULTS_DIR, resultsToWrite, saveResults, type KeptFrom } from './chart.js';
 import { runMicro, type MicroResult } from './micro.js';
 import { runPolicyCost, type PolicyCostResult } from './policy-cost.js';
 import { runScaling, scalingLevels, type ScalingResult } from './scaling.js';
@@ -53,6 +53,8 @@ export interface BenchMeta {
   readonly command: string;
   /** Share of the machine's CPU other processes used in the second before the run. */
   readonly noiseAtStart: number;
+  /** Sections of latest.json this (partial) run did not measure, and the run that did. */
+  readonly kept?: Readonly<Record<string, KeptFrom>>;
 }
 
 export interface BenchResults {
@@ -450,18 +452,21 @@ async function main(): Promise<void> {
   } finally {
     inspector.close();
   }
-  // A partial run (--only) keeps the other sections of the last results file.
-  const previous = readPrevious();
-  const partial = {
-    ...previous,
-    meta,
-    ...(nonstream ? { nonstream } : {}),
-    ...(stream ? { stream } : {}),
-    ...(micro ? { micro } : {}),
-    ...(policy ? { policy } : {}),
-    ...(scaling ? { scaling } : {}),
-    ...(streamScaling ? { streamScaling } : {}),
-  };
+  // A partial run (--only) into latest.json keeps the other sections of that file, named in
+  // meta.kept with the run that measured them; a --json file holds this run's sections alone.
+  const partial = resultsToWrite(
+    flags.json === undefined ? readPrevious() : {},
+    {
+      meta,
+      ...(nonstream ? { nonstream } : {}),
+      ...(stream ? { stream } : {}),
+      ...(micro ? { micro } : {}),
+      ...(policy ? { policy } : {}),
+      ...(scaling ? { scaling } : {}),
+      ...(streamScaling ? { streamScaling } : {}),
+    },
+    flags.json,
+  ) as Omit<BenchResults, 'targets'>;
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
   printProfiles(results);
   printAllocations(results);

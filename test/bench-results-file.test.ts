@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { saveResults, type SavedResults } from '../bench/chart.js';
+import { resultsToWrite, saveResults, type SavedResults } from '../bench/chart.js';
 
 const lag = (p50: number, p99: number) => ({ count: 1, min: 0, mean: p50, p50, p90: p99, p99, p999: p99, max: p99 });
 const results = {
@@ -24,5 +24,27 @@ describe('bench results file', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(results);
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(join(dir, 'latest.json'))).toBe(false);
+  });
+});
+
+describe('what a partial run writes', () => {
+  const meta = (commit: string) => ({ commit, date: `${commit}-date` });
+  const earlier = { meta: { ...meta('aaa'), kept: { policy: meta('old') } }, nonstream: { ratio: 0.7 }, micro: [{ name: 'm' }], policy: { cpuOverhead: 0.1 }, stream: { levels: [] } };
+  const run = { meta: meta('bbb'), stream: { levels: [{ concurrency: 100 }] } };
+
+  it('to --json holds its own sections alone, not the record\'s under its commit', () => {
+    expect(resultsToWrite(earlier, run, '/tmp/scratch.json')).toEqual(run);
+  });
+
+  it('to latest.json keeps the sections it did not run, each named with the run that measured it', () => {
+    expect(resultsToWrite(earlier, run, undefined)).toEqual({
+      meta: { ...meta('bbb'), kept: { nonstream: meta('aaa'), micro: meta('aaa'), policy: meta('old') } },
+      nonstream: { ratio: 0.7 },
+      micro: [{ name: 'm' }],
+      policy: { cpuOverhead: 0.1 },
+      stream: { levels: [{ concurrency: 100 }] },
+    });
+    // A whole run keeps nothing.
+    expect(resultsToWrite(earlier, { meta: meta('ccc'), nonstream: {}, micro: [], policy: {}, stream: {} }, undefined).meta).toEqual(meta('ccc'));
   });
 });
