@@ -63,7 +63,7 @@ export interface NonStreamResult {
   readonly bareSameHeaders: LoadFigures;
   /** Simulator req/s ÷ bare uWS req/s, median over rounds (target ≥ 0.85). */
   readonly ratio: number;
-  /** Bare uWS CPU µs/req ÷ simulator CPU µs/req, median over rounds: the same ratio measured as server cost. */
+  /** Bare uWS CPU µs/req ÷ simulator CPU µs/req, median over rounds: simulator ÷ bare in requests per server CPU second (not in CPU per request, which is its inverse). */
   readonly cpuRatio: number;
   /** Each round's req/s ratio, in round order. */
   readonly roundRatios: readonly number[];

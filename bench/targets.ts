@@ -36,7 +36,7 @@ export function evaluateTargets(m: Measured): TargetVerdict[] {
   out.push({
     target: `non-streaming req/s ≥ ${NON_STREAM_RATIO * 100}% of bare uWS`,
     figure: ns
-      ? `${(ns.ratio * 100).toFixed(1)}% (${ns.simulator.reqPerSec.toLocaleString('en-US')} vs ${ns.bare.reqPerSec.toLocaleString('en-US')} req/s; by server CPU/req ${(ns.cpuRatio * 100).toFixed(1)}%)` +
+      ? `${(ns.ratio * 100).toFixed(1)}% (${ns.simulator.reqPerSec.toLocaleString('en-US')} vs ${ns.bare.reqPerSec.toLocaleString('en-US')} req/s; by requests per server CPU second ${(ns.cpuRatio * 100).toFixed(1)}%, the simulator taking ${(ns.simulator.serverCpuUsPerReq / ns.bare.serverCpuUsPerReq).toFixed(2)}× bare's CPU per request)` +
         (ns.ratioSameHeaders === undefined ? '' : `; with the same headers ${(ns.ratioSameHeaders * 100).toFixed(1)}%`)
       : 'n/a',
     verdict: ns ? verdict(ns.ratio >= NON_STREAM_RATIO) : 'not measured',
