@@ -248,11 +248,12 @@ function printStream(r: StreamResult): void {
     ['streams', 'GC pauses/s', 'GC ms/s', 'pause p50', 'pause p99', 'pause max', 'lag p99.9', 'lag max', 'late writes'],
     r.levels.map((l) => {
       const g = gc(l);
-      const seconds = l.client.windowMs / 1000;
+      // Over the span the server's histograms cover, from their reset to their read.
+      const seconds = (l.server.statsWindowMs ?? l.client.windowMs) / 1000;
       return [
         l.concurrency,
         g === undefined ? 'n/a' : fmt(g.count / seconds, 1),
-        g === undefined ? 'n/a' : fmt((g.mean * g.count) / seconds, 1),
+        g === undefined ? 'n/a' : fmt(g.sum / seconds, 1),
         fmt(g?.p50),
         fmt(g?.p99),
         fmt(g?.max),

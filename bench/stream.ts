@@ -47,6 +47,8 @@ export interface StreamOptions {
 export interface ServerFigures {
   /** `/_understudy/stats` at the end of the window; undefined when the endpoint is missing. */
   readonly stats: ServerStats | undefined;
+  /** From the reset to the read of `stats`: the span their counts cover (GC pauses per second). */
+  readonly statsWindowMs?: number;
   readonly statsReset: boolean;
   /** Share of the window's timed writes later than the server's `lateEmissionMs`. */
   readonly late: { share: number; thresholdMs: number } | undefined;
@@ -170,7 +172,7 @@ export async function idleMemory(inspector: ThreadInspector, server: ServerUnder
   return { heap, rss };
 }
 
-interface WindowOptions {
+export interface WindowOptions {
   readonly settleS: number;
   readonly windowS: number;
   readonly profile: boolean;
@@ -195,7 +197,7 @@ async function rampUp(server: ServerUnderTest, opts: Pick<WindowOptions, 'label'
 }
 
 /** Settle, reset, window; returns the client's and the server's figures for the window. */
-async function measureWindow(server: ServerUnderTest, load: LoadProcess, opts: WindowOptions): Promise<{ client: WindowResult; server: ServerFigures }> {
+export async function measureWindow(server: ServerUnderTest, load: LoadProcess, opts: WindowOptions): Promise<{ client: WindowResult; server: ServerFigures }> {
   await sleep(opts.settleS * 1000);
   if (opts.open !== undefined) {
     // Little's law: N streams open on average need N / (planned duration) arrivals per second.
@@ -212,6 +214,7 @@ async function measureWindow(server: ServerUnderTest, load: LoadProcess, opts: W
     } else progress(`${opts.label}: no stream of the cohort completed; staying closed-loop`);
   }
   const reset = await resetServerStats(server.url);
+  const resetAt = performance.now();
   const elu0 = await server.session?.eventLoopUtilization();
   if (opts.profile) await server.session?.startProfile();
   if (opts.allocProfile === true) await server.session?.startAllocationSampling();
@@ -223,14 +226,19 @@ async function measureWindow(server: ServerUnderTest, load: LoadProcess, opts: W
   const client = await load.endWindow();
   const cpu = splitCpu(cpu0, cpuSnapshot(load.pid), server.threadIds, performance.now() - t0);
   const windowMs = performance.now() - t0;
+  // The server's figures come before the profiles: stopping a profiler serializes its profile on
+  // the server thread, a stall whose lag was counted in the window's histograms when they were
+  // read after it.
+  const statsWindowMs = performance.now() - resetAt;
+  const [stats, activeStreams] = await Promise.all([readServerStats(server.url), readActiveStreams(server.url)]);
+  const elu1 = await server.session?.eventLoopUtilization();
   const profile = opts.profile && server.session ? await keepProfile(server.session, `stream-${opts.label}`) : undefined;
   const allocations = opts.allocProfile === true && server.session ? await keepAllocationProfile(server.session, `stream-${opts.label}`, windowMs) : undefined;
-  const elu1 = await server.session?.eventLoopUtilization();
-  const [stats, activeStreams] = await Promise.all([readServerStats(server.url), readActiveStreams(server.url)]);
   return {
     client,
     server: {
       stats,
+      statsWindowMs,
       statsReset: reset.ok,
       late: lateShare(reset.before, stats),
       activeStreams,
