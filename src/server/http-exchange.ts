@@ -776,10 +776,15 @@ function writeStreamHead(ex: Exchange, preludeSteps: number): void {
   target = null;
 }
 
+/** When the stream's next event is due, as planned (the end, once every event is out). */
+function nextDueMs(ex: Exchange): number {
+  const sch = ex.schedule!;
+  return ex.acceptedAtMs + (ex.eventIndex < sch.events ? sch.atMs[ex.eventIndex]! : sch.totalMs);
+}
+
 /** Puts the stream on the wheel for its next event, or sends it now when it is already due. */
 function scheduleNext(ex: Exchange, e: ExchangeEnv): void {
-  const sch = ex.schedule!;
-  const due = ex.acceptedAtMs + (ex.eventIndex < sch.events ? sch.atMs[ex.eventIndex]! : sch.totalMs);
+  const due = nextDueMs(ex);
   if (due <= e.clock.now()) {
     ex.wheelDueMs = due;
     emitDue(ex);
@@ -1029,7 +1034,7 @@ function emitCorked(): void {
     ex.tokensSent += sent;
     ex.eventIndex++;
     if (!open || !writeOk || scratchLength >= SCRATCH_BYTES / 2) break;
-    due = ex.acceptedAtMs + (ex.eventIndex < sch.events ? sch.atMs[ex.eventIndex]! : sch.totalMs);
+    due = nextDueMs(ex);
     if (due > now) break;
   }
   // A struck stream, or one missing its end, sends no trailer ([DONE], the usage chunk).
@@ -1047,10 +1052,27 @@ function emitCorked(): void {
 
 function emitDue(ex: Exchange): void {
   const e = currentEnv();
-  emitting = ex;
-  ex.res.cork(emitCorked);
-  emitting = null;
-  if (ex.phase === 'done') return; // aborted while writing
+  // One cork sends at most half the scratch buffer; events still due go out in the next turn of
+  // this loop. (A call per cork, through scheduleNext, ran a server thread out of stack: a reader
+  // that keeps up with a stream all due at once, at --speed 0 or resumed after a pause, takes
+  // hundreds of MB without the socket pushing back, one frame per 32 KB.)
+  for (;;) {
+    emitting = ex;
+    ex.res.cork(emitCorked);
+    emitting = null;
+    if (!afterCork(ex, e)) return;
+    const due = nextDueMs(ex);
+    if (due > e.clock.now()) {
+      e.wheel.schedule(ex, due);
+      return;
+    }
+    ex.wheelDueMs = due;
+  }
+}
+
+/** What follows a cork of `emitDue`: the stream ends, is cut or pauses (false), or goes on (true). */
+function afterCork(ex: Exchange, e: ExchangeEnv): boolean {
+  if (ex.phase === 'done') return false; // aborted while writing
   if (emitCut) {
     // The fault drops the connection mid-stream, as a failing proxy would. Not here: at --speed 0
     // the stream starts inside uWS's cork around the handler, and a close there drops every byte
@@ -1059,24 +1081,24 @@ function emitDue(ex: Exchange): void {
     ex.tokensSent = 0;
     ex.cutPending = true;
     e.wheel.schedule(ex, e.clock.now());
-    return;
+    return false;
   }
   if (emitFinished) {
     // emitCorked has ended the response.
     e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
     ex.tokensSent = 0;
     finish(ex);
-    return;
+    return false;
   }
   if (!writeOk) {
     ex.phase = 'paused';
     e.counters.pausedStreams(1);
     ex.pausedAtMs = e.clock.now();
     e.wheel.schedule(ex, ex.pausedAtMs + Math.min(e.config.stalledStreamTimeoutMs, UWS_TIMEOUT_REFRESH_MS));
-    return;
+    return false;
   }
   // Due times come from the plan, not from now, so lateness never accumulates.
-  scheduleNext(ex, e);
+  return true;
 }
 
 /**

@@ -62,6 +62,8 @@ interface Shared {
 export interface ServerSeams {
   /** Runs `fn` every `ms` until the returned function is called (an unref'd `setInterval` by default). */
   readonly every?: (fn: () => void, ms: number) => () => void;
+  /** The server threads' stack, MB (Node's default, 4, when absent): a test's small stack finds unbounded recursion. */
+  readonly threadStackMb?: number;
 }
 
 function everyInterval(fn: () => void, ms: number): () => void {
@@ -197,7 +199,7 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
   const spawn = (slot: number): Promise<number> =>
     new Promise((resolve, reject) => {
       const data: ServerThreadData = { slot, start: starts[slot]!++, port, ...shared, quotaMemory, saturationMemory, policy, portHeld: held !== null };
-      const worker = new Worker(entry, { workerData: data });
+      const worker = new Worker(entry, { workerData: data, ...(seams.threadStackMb === undefined ? {} : { resourceLimits: { stackSizeMb: seams.threadStackMb } }) });
       workers[slot] = worker;
       let ready = false;
       worker.on('message', (msg: FromThread) => {
