@@ -14,7 +14,7 @@ import { startServer } from '../src/workers/supervisor.js';
 import { recordingLogger } from './fixtures/sim.js';
 
 const WATCH = { lateMs: 10, windowMs: 10_000, threads: 1, minEmissions: 1000, maxLateShare: 0.01 };
-const at = (emissions: number, late: number, activeStreams = 0): EmissionReading => ({ emissions, late, activeStreams });
+const at = (emissions: number, late: number, activeStreams = 0, pausedStreams = 0): EmissionReading => ({ emissions, late, activeStreams, pausedStreams });
 
 describe('FidelityWatch windows', () => {
   it('stays quiet while at most 1% of a window is late', () => {
@@ -36,6 +36,15 @@ describe('FidelityWatch windows', () => {
     expect(watch.check(at(45_000, 24_200))?.level).toBe('warn');
     expect(watch.check(at(65_000, 24_210))).toEqual({ level: 'info', message: 'timing fidelity: back on schedule (0.05% of 20,000 timed writes in the last 10 s more than 10 ms late)' });
     expect(watch.check(at(85_000, 24_220))).toBeNull();
+  });
+
+  it('says when streams paused on slow readers may be what is late, rather than only blaming the load', () => {
+    const watch = new FidelityWatch(WATCH, at(0, 0));
+    expect(watch.check(at(10_000, 500, 40, 12))?.message).toBe(
+      'timing fidelity: 5.0% of 10,000 timed writes in the last 10 s went out more than 10 ms late (40 streams open, 1 server thread): ' +
+        "latencies measured by clients now include the simulator's own delay. 12 of the streams are paused on clients that stopped reading, and their wait counts as lag too: " +
+        'if they are not the cause, lower the load or add server threads (--threads); /_understudy/stats has the lag percentiles.',
+    );
   });
 
   it('says nothing about a window with fewer writes than a load test makes, warning or recovery', () => {

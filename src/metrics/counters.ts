@@ -186,17 +186,19 @@ export interface CounterSnapshot {
 }
 
 /** Timed writes, late ones and open streams, summed over every thread's region: three cells, for the fidelity watch. */
-export function readEmissions(sab: SharedArrayBuffer, layout: CounterLayout): { emissions: number; late: number; activeStreams: number } {
+export function readEmissions(sab: SharedArrayBuffer, layout: CounterLayout): { emissions: number; late: number; activeStreams: number; pausedStreams: number } {
   const all = new Float64Array(sab);
   let emissions = 0;
   let late = 0;
   let activeStreams = 0;
+  let pausedStreams = 0;
   for (let at = 0; at < all.length; at += layout.regionLength) {
     emissions += all[at + layout.emissionsAt]!;
     late += all[at + layout.lateEmissionsAt]!;
     activeStreams += all[at + layout.activeStreamsAt]!;
+    pausedStreams += all[at + layout.pausedStreamsAt]!;
   }
-  return { emissions, late, activeStreams };
+  return { emissions, late, activeStreams, pausedStreams };
 }
 
 /** Sums every region; runs on a /metrics scrape, never per request. */

@@ -16,6 +16,8 @@ export interface EmissionReading {
   readonly emissions: number;
   readonly late: number;
   readonly activeStreams: number;
+  /** Streams paused now on clients that stopped reading: their wait counts as lag, and is not the server's. */
+  readonly pausedStreams: number;
 }
 
 export interface FidelityWatchOptions {
@@ -71,7 +73,10 @@ export class FidelityWatch {
         message:
           `timing fidelity: ${percent(share)} of ${count(emissions)} timed writes in the last ${seconds} s went out more than ${o.lateMs} ms late ` +
           `(${count(now.activeStreams)} streams open, ${threads}): latencies measured by clients now include the simulator's own delay. ` +
-          'Lower the load or add server threads (--threads); /_understudy/stats has the lag percentiles.',
+          (now.pausedStreams > 0
+            ? `${count(now.pausedStreams)} of the streams are paused on clients that stopped reading, and their wait counts as lag too: if they are not the cause, lower the load or add server threads (--threads)`
+            : 'Lower the load or add server threads (--threads)') +
+          '; /_understudy/stats has the lag percentiles.',
       };
     }
     if (this.#behind) {
