@@ -181,10 +181,15 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
   const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
   const fault = admission.faults.stream;
 
-  if (timing.stream && query.get('alt') === 'sse') {
-    const { lanes, trailer } = geminiStreamPlan(who, plans, counts, timing.schedule, fault?.kind !== 'missing_done');
+  // The JSON-array stream (no alt=sse) goes out chunk by chunk, as the SSE one, its headers with
+  // the first chunk too (they need a body byte, and a lone newline before the array is not what
+  // the API sends). A stream fault's frames are SSE, so a faulted array is sent whole and cut, below.
+  const sse = query.get('alt') === 'sse';
+  if (timing.stream && (sse || fault === null)) {
+    const { lanes, trailer } = sse ? geminiStreamPlan(who, plans, counts, timing.schedule, fault?.kind !== 'missing_done') : geminiArrayStreamPlan(who, plans, counts, timing.schedule);
     return {
       kind: 'stream',
+      ...(sse ? {} : { contentType: JSON_TYPE }),
       headers: geminiHeaders(schedule.ttftMs, groundTruth),
       lanes,
       trailer,
@@ -192,24 +197,7 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
       entry: lead,
       meta: held,
       headersAtFirstEvent: true,
-      fault: streamFaultOf(admission, { error: GEMINI_STREAM_ERROR, malformed: GEMINI_MALFORMED_FRAME, half: GEMINI_HALF_FRAME }),
-    };
-  }
-  // The JSON-array stream goes out chunk by chunk, as the SSE one (its headers with the first
-  // chunk too: they need a body byte, and a lone newline before the array is not what the API sends).
-  // A stream fault's frames are SSE, so a faulted array is still sent whole and cut, below.
-  if (timing.stream && fault === null) {
-    const { lanes, trailer } = geminiArrayStreamPlan(who, plans, counts, timing.schedule);
-    return {
-      kind: 'stream',
-      contentType: JSON_TYPE,
-      headers: geminiHeaders(schedule.ttftMs, groundTruth),
-      lanes,
-      trailer,
-      schedule: timing.schedule,
-      entry: lead,
-      meta: held,
-      headersAtFirstEvent: true,
+      ...(sse ? { fault: streamFaultOf(admission, { error: GEMINI_STREAM_ERROR, malformed: GEMINI_MALFORMED_FRAME, half: GEMINI_HALF_FRAME }) } : {}),
     };
   }
   // A non-streaming answer (or a faulted JSON-array stream) arrives when the longest candidate has finished generating.
