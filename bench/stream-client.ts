@@ -28,6 +28,8 @@ const DATA_LINE = Buffer.from('\ndata:');
 /** The zero-length chunk that ends a chunked body; SSE JSON never holds a raw CR. */
 const BODY_END = Buffer.from('\r\n0\r\n\r\n');
 const USAGE_TOKENS = Buffer.from('"completion_tokens":');
+/** `x-understudy-ttft-ms` is written with one decimal. */
+const TTFT_HEADER_ROUNDING_MS = 0.05;
 
 // Every socket reads into this buffer; a read is fully handled before the next one lands.
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
@@ -195,7 +197,10 @@ class Conn {
         recordMs(load.clientTtft, now - this.sentAt);
         if (this.headerTtftMs === this.headerTtftMs) {
           recordMs(load.headerTtft, this.headerTtftMs);
-          recordMs(load.ttftExcess, now - this.sentAt - this.headerTtftMs);
+          const excess = now - this.sentAt - this.headerTtftMs;
+          recordMs(load.ttftExcess, excess);
+          // The header has one decimal: anything earlier than its rounding is a send ahead of plan.
+          if (excess < -TTFT_HEADER_ROUNDING_MS) load.ttftEarly++;
         }
       }
     }
@@ -278,8 +283,13 @@ export interface WindowResult {
   readonly clientTtftMs: Summary;
   /** `x-understudy-ttft-ms`: the TTFT the server meant. */
   readonly headerTtftMs: Summary;
-  /** Per stream, client TTFT minus the header's TTFT. */
+  /** Per stream, client TTFT minus the header's TTFT (an early stream's negative excess is recorded as 0). */
   readonly ttftExcessMs: Summary;
+  /**
+   * Streams whose first event arrived before the TTFT their header names (by more than the
+   * header's rounding): a send ahead of plan, which the excess histogram, clamped at 0, cannot show.
+   */
+  readonly ttftEarly: number;
   /** Gap between consecutive reads that carry events, per stream: one server write each, 1–2 tokens. */
   readonly eventGapMs: Summary;
   /** Per stream, (last data read − first data read) / (completion tokens − 1). */
@@ -329,6 +339,8 @@ export class StreamLoad {
   served: number;
   errors: number;
   non200: number;
+  /** See `WindowResult.ttftEarly`. */
+  ttftEarly: number;
   readonly clientTtft: hdr.Histogram;
   readonly headerTtft: hdr.Histogram;
   readonly ttftExcess: hdr.Histogram;
@@ -370,6 +382,7 @@ export class StreamLoad {
     this.served = 0;
     this.errors = 0;
     this.non200 = 0;
+    this.ttftEarly = 0;
     this.clientTtft = buildHistogram();
     this.headerTtft = buildHistogram();
     this.ttftExcess = buildHistogram();
@@ -567,6 +580,7 @@ export class StreamLoad {
     this.streamsCompleted = 0;
     this.errors = 0;
     this.non200 = 0;
+    this.ttftEarly = 0;
     for (const h of [this.clientTtft, this.headerTtft, this.ttftExcess, this.gap, this.clientItl, this.headerItl]) h.reset();
     this.#windowStart = performance.now();
     this.#eluStart = performance.eventLoopUtilization();
@@ -594,6 +608,7 @@ export class StreamLoad {
       streamsPerSec: perSec(this.streamsCompleted),
       errors: this.errors,
       non200: this.non200,
+      ttftEarly: this.ttftEarly,
       clientTtftMs: summarize(this.clientTtft),
       headerTtftMs: summarize(this.headerTtft),
       ttftExcessMs: summarize(this.ttftExcess),

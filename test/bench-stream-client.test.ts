@@ -3,6 +3,7 @@
  * real server (connections reused when idle, arrivals dropped at the connection cap, the planned
  * stream duration read from the ground-truth headers).
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { PoissonArrivals, StreamLoad, httpPost, type WindowResult } from '../bench/stream-client.js';
 import { LoadProcess } from '../bench/stream-load-process.js';
@@ -112,6 +113,45 @@ describe('open loop against the server', () => {
       expect(planned.meanMs).toBeGreaterThanOrEqual(10);
       expect(planned.meanMs).toBeLessThanOrEqual(72);
     });
+  });
+});
+
+describe('first events sent ahead of plan', () => {
+  /** A server that names a TTFT of `ttftMs` and sends its first event at once; one short stream per request. */
+  async function earlyServer(ttftMs: string): Promise<{ port: number; close: () => void }> {
+    const events = 'data: {"choices":[{"delta":{"content":"a"}}]}\n\ndata: {"choices":[],"usage":{"completion_tokens":1}}\n\ndata: [DONE]\n\n';
+    const server = createServer((socket) => {
+      socket.on('data', () => {
+        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nx-understudy-ttft-ms: ${ttftMs}\r\nx-understudy-itl-ms: 1.00\r\ntransfer-encoding: chunked\r\n\r\n`);
+        socket.write(`${Buffer.byteLength(events).toString(16)}\r\n${events}\r\n0\r\n\r\n`);
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as AddressInfo).port, close: () => server.close() };
+  }
+
+  it.each([
+    ['counts every stream whose first event beat its header', '500.0', true],
+    ['counts none that arrive within the header\'s rounding of it', '0.0', false],
+  ])('%s', async (_name, ttftMs, early) => {
+    const server = await earlyServer(ttftMs);
+    const load = new StreamLoad({ port: server.port, request: httpPost(server.port, '/v1/chat/completions', '{}'), concurrency: 2, rampPerSec: 100 });
+    try {
+      await load.start(5000);
+      load.beginWindow();
+      await expect.poll(() => load.streamsCompleted, { timeout: 5000 }).toBeGreaterThan(3);
+      const w = load.endWindow();
+      expect(w.errors + w.non200).toBe(0);
+      if (early) {
+        expect(w.ttftEarly).toBeGreaterThanOrEqual(w.streamsCompleted);
+        // The excess histogram holds an early stream as 0, like one exactly on time.
+        expect(w.ttftExcessMs.max).toBe(0);
+      } else expect(w.ttftEarly).toBe(0);
+    } finally {
+      await load.stop();
+      server.close();
+    }
   });
 });
 
