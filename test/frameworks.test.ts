@@ -12,7 +12,7 @@ import { ChatAnthropic } from '@langchain/anthropic';
 import type { AIMessageChunk } from '@langchain/core/messages';
 import { tool as lcTool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
-import { APICallError, generateObject, generateText, RetryError, stepCountIs, streamObject, streamText, tool, type LanguageModel } from 'ai';
+import { APICallError, embedMany, generateObject, generateText, RetryError, stepCountIs, streamObject, streamText, tool, type LanguageModel } from 'ai';
 import type { ProviderOptions } from '@ai-sdk/provider-utils';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -58,6 +58,8 @@ interface Target {
   readonly parallelModelId: string;
   /** A model that reasons, and the provider options that have its reasoning sent. */
   readonly reasoning: { readonly id: string; readonly providerOptions: ProviderOptions };
+  /** A corpus entry of the model far longer than 20 tokens, to be cut. */
+  readonly longEntry: string;
   /** The fault that overloads the provider and the status it answers with. */
   readonly overloaded: { readonly fault: string; readonly status: number };
   /** The tool's input schema as the provider can send it. */
@@ -70,6 +72,7 @@ const TARGETS: readonly Target[] = [
     model: (sim, o = {}) => createOpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-test', fetch: o.fetch })(o.id ?? 'gpt-4o-mini'),
     modelId: 'gpt-4o-mini',
     parallelModelId: 'gpt-4o',
+    longEntry: 'gpt-4o-mini-text-002',
     reasoning: { id: 'gpt-5', providerOptions: { openai: { reasoningSummary: 'auto', reasoningEffort: 'low' } } },
     overloaded: { fault: 'overloaded_529', status: 503 },
     toolInput: WEATHER_INPUT,
@@ -79,6 +82,7 @@ const TARGETS: readonly Target[] = [
     model: (sim, o = {}) => createOpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-test', fetch: o.fetch }).chat(o.id ?? 'gpt-4o-mini'),
     modelId: 'gpt-4o-mini',
     parallelModelId: 'gpt-4o',
+    longEntry: 'gpt-4o-mini-text-002',
     // Chat Completions sends no reasoning text: the reasoning is in the usage only.
     reasoning: { id: 'o4-mini', providerOptions: { openai: { reasoningEffort: 'low' } } },
     overloaded: { fault: 'overloaded_529', status: 503 },
@@ -89,6 +93,7 @@ const TARGETS: readonly Target[] = [
     model: (sim, o = {}) => createAnthropic({ baseURL: `${sim.url}/v1`, apiKey: 'sk-ant-test', fetch: o.fetch })(o.id ?? 'claude-sonnet-4-6'),
     modelId: 'claude-sonnet-4-6',
     parallelModelId: 'claude-sonnet-4-5',
+    longEntry: 'claude-sonnet-4-6-text-048',
     reasoning: { id: 'claude-sonnet-4-6', providerOptions: { anthropic: { thinking: { type: 'enabled', budgetTokens: 2048 } } } },
     overloaded: { fault: 'overloaded_529', status: 529 },
     toolInput: WEATHER_INPUT,
@@ -98,6 +103,7 @@ const TARGETS: readonly Target[] = [
     model: (sim, o = {}) => createGoogleGenerativeAI({ baseURL: `${sim.url}/v1beta`, apiKey: 'test', fetch: o.fetch })(o.id ?? 'gemini-2.5-flash'),
     modelId: 'gemini-2.5-flash',
     parallelModelId: 'gemini-2.5-flash',
+    longEntry: 'gemini-2.5-flash-text-006',
     reasoning: { id: 'gemini-2.5-flash', providerOptions: { google: { thinkingConfig: { includeThoughts: true } } } },
     overloaded: { fault: 'overloaded_529', status: 503 },
     toolInput: WEATHER_INPUT_AS_GOOGLE_SENDS,
@@ -134,6 +140,21 @@ describe.each(TARGETS)('Vercel AI SDK, $name', (target) => {
     // number of tokens drawn per request, which the pinned entry does not fix, as on the real API.
     expect(usage.outputTokenDetails.textTokens).toBe(generated.usage.outputTokenDetails.textTokens);
     expect(usage.totalTokens).toBe(usage.inputTokens! + usage.outputTokens!);
+  });
+
+  it('an answer cut at maxOutputTokens finishes with length, generated and streamed', async () => {
+    // 20: the Responses API refuses a max_output_tokens under 16. Gemini 2.5 Flash's thoughts
+    // count against the limit too, so its cut may come before any text.
+    const request = { model, prompt: PROMPT, maxOutputTokens: 20, maxRetries: 0, headers: { 'x-understudy-entry': target.longEntry } };
+    const generated = await generateText(request);
+    expect(generated.finishReason).toBe('length');
+    expect(generated.usage.outputTokens).toBe(20);
+    const streamed = streamText(request);
+    const { errors } = await drain(streamed.fullStream);
+    expect(errors).toEqual([]);
+    expect(await streamed.finishReason).toBe('length');
+    expect((await streamed.totalUsage).outputTokens).toBe(20);
+    expect(await streamed.text).toBe(generated.text);
   });
 
   it('a forced tool call is parsed into the zod schema, generated and streamed', async () => {
@@ -247,6 +268,22 @@ describe.each(TARGETS)('Vercel AI SDK, $name', (target) => {
     // The provider's in-stream error, as the framework reads it from the real API: not a zod
     // type-validation error about the chunk's shape.
     expect(String((errors[0] as Error).message ?? JSON.stringify(errors[0]))).not.toMatch(/Type validation failed|Invalid JSON/);
+  });
+});
+
+describe('Vercel AI SDK embeddings', () => {
+  const getSim = useSimulator();
+
+  it('embedMany through the OpenAI and Gemini providers gives a vector of the model\'s size per value', async () => {
+    const sim = getSim();
+    const openaiEmbedding = createOpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-test' }).embedding('text-embedding-3-small');
+    const geminiEmbedding = createGoogleGenerativeAI({ baseURL: `${sim.url}/v1beta`, apiKey: 'test' }).textEmbeddingModel('gemini-embedding-001');
+    const fromOpenAI = await embedMany({ model: openaiEmbedding, values: ['a', 'b'], maxRetries: 0 });
+    expect(fromOpenAI.embeddings.map((e) => e.length)).toEqual([1536, 1536]);
+    expect(fromOpenAI.usage.tokens).toBeGreaterThan(0);
+    const fromGemini = await embedMany({ model: geminiEmbedding, values: ['a', 'b'], maxRetries: 0 });
+    expect(fromGemini.embeddings.map((e) => e.length)).toEqual([3072, 3072]);
+    expect(fromGemini.embeddings[0]).not.toEqual(fromGemini.embeddings[1]);
   });
 });
 
