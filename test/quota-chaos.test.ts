@@ -374,6 +374,24 @@ describe('admin API', () => {
     }
   });
 
+  it('reports the loaded scenario as one that loads again as is: what GET returns can be posted back', async () => {
+    // Saving the active scenario and restoring it later: GET gave each fault every field with its
+    // default (afterTokens on an overloaded_529), which a load refuses as a field its kind does not use.
+    const sim = await startSimulator({ threads: 1, speed: 0 });
+    try {
+      const url = `${sim.url}/_understudy/scenario`;
+      for (const name of ['overload-529', 'provider-brownout', 'rate-limit-storm', 'flaky-streams', 'quota-exhaustion']) {
+        expect((await fetch(url, { method: 'POST', body: JSON.stringify({ name }) })).status).toBe(200);
+        const saved = ((await (await fetch(url)).json()) as { scenario: unknown }).scenario;
+        const reloaded = await fetch(url, { method: 'POST', body: JSON.stringify(saved) });
+        expect(reloaded.status, `${name}: ${await reloaded.clone().text()}`).toBe(200);
+        expect(((await reloaded.json()) as { scenario: unknown }).scenario).toEqual(saved);
+      }
+    } finally {
+      await sim.stop();
+    }
+  });
+
   it('restarts the request count with each load: the same requests fail again, and startAfterRequests counts from the load', async () => {
     const sim = await startSimulator({ threads: 2, speed: 0, seed: 9 });
     try {

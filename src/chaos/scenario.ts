@@ -133,6 +133,27 @@ function unusedFaultFields(raw: unknown, source: string): void {
   );
 }
 
+/**
+ * The scenario as the admin API reports it: each fault with only the fields its kind reads. The
+ * parsed faults carry every field (defaults filled), and a load refuses a field its kind does not
+ * use, so a scenario saved from `GET /_understudy/scenario` would not load again.
+ */
+export function reportedScenario(s: Scenario): unknown {
+  return {
+    ...s,
+    phases: s.phases.map((p) => ({
+      ...p,
+      faults: p.faults.map((f) => {
+        const kept: Record<string, unknown> = { ...f };
+        for (const [field, kinds] of Object.entries(FAULT_FIELD_KINDS)) {
+          if (!(kinds as readonly string[]).includes(f.kind)) delete kept[field];
+        }
+        return kept;
+      }),
+    })),
+  };
+}
+
 function rules(s: Scenario, source: string): void {
   s.phases.forEach((p, i) => {
     // Mixing the two would need the time a given request arrived, or the position of the first

@@ -5,7 +5,7 @@
  */
 import type { TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import { loadLibraryScenario } from '../chaos/library.js';
-import { parseScenario } from '../chaos/scenario.js';
+import { parseScenario, reportedScenario } from '../chaos/scenario.js';
 import { OTHER_MODEL } from '../metrics/counters.js';
 import { isQuotaPreset, loadQuota, parseQuotaTable } from '../quota/limits.js';
 import { simErrorCode } from '../sim-error.js';
@@ -48,7 +48,8 @@ export function checkAdmin(ctx: ThreadContext, info: RequestInfo): JsonReply | u
 }
 
 function scenarioState(p: Policy): unknown {
-  return { scenario: p.scenario, loadedAt: p.scenario ? new Date(p.scenarioLoadedAtMs).toISOString() : null, elapsedMs: p.scenario ? Date.now() - p.scenarioLoadedAtMs : null };
+  // Reported so that it loads again as is: a client can save the active scenario and restore it.
+  return { scenario: p.scenario && reportedScenario(p.scenario), loadedAt: p.scenario ? new Date(p.scenarioLoadedAtMs).toISOString() : null, elapsedMs: p.scenario ? Date.now() - p.scenarioLoadedAtMs : null };
 }
 
 function quotaState(p: Policy): unknown {
