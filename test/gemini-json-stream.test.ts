@@ -40,7 +40,7 @@ describe('Gemini streamGenerateContent without alt=sse', () => {
     return { res, pieces: await reads(res) };
   }
 
-  it('sends the array chunk by chunk: the first read is the array\'s opening and first chunk alone', async () => {
+  it('sends the array chunk by chunk: the first read is the array\'s opening and its first chunks, not all of them', async () => {
     const { res, pieces } = await stream(1);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -49,10 +49,15 @@ describe('Gemini streamGenerateContent without alt=sse', () => {
     expect(chunks.length).toBe(chunks.at(-1)!.usageMetadata.candidatesTokenCount);
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks.at(-1)!.candidates[0]!.finishReason).toBeDefined();
-    // Sent whole, the body came in one read; streamed, the first read holds only the first chunk.
+    // Sent whole, the body came in one read; streamed, the first read is the array's opening and
+    // whole chunks, fewer than all of them (a thread running late on a loaded machine may send
+    // two due chunks in one write).
     expect(pieces.length).toBeGreaterThan(1);
     expect(pieces[0]!.startsWith('[')).toBe(true);
-    expect(JSON.parse(pieces[0]!.slice(1))).toEqual(chunks[0]);
+    const first = JSON.parse(`${pieces[0]!}]`) as Chunk[];
+    expect(first.length).toBeGreaterThanOrEqual(1);
+    expect(first.length).toBeLessThan(chunks.length);
+    expect(first).toEqual(chunks.slice(0, first.length));
     expect(pieces.at(-1)!.endsWith(']')).toBe(true);
   });
 
