@@ -17,6 +17,7 @@ import { parseQuotaTable } from '../src/quota/limits.js';
 import { MONOTONIC_CLOCK } from '../src/timing/clock.js';
 import { loadProfiles } from '../src/timing/profiles.js';
 import { sink, type Pair } from './micro-harness.js';
+import { benchPolicies } from './policy-cost.js';
 import { CHAT_PATH, CHAT_REQUEST } from './nonstream.js';
 
 const INFO: RequestInfo = { ...NO_INFO, method: 'post', url: CHAT_PATH, authorization: 'Bearer sk-bench' };
@@ -32,9 +33,9 @@ function handlerContext(corpus: Corpus, seed: number): ThreadContext {
  * refuse anything, and a scenario phase that matches and draws each fault at probability 0.
  */
 function withPolicies(ctx: ThreadContext): ThreadContext {
-  ctx.quota = new QuotaEngine(allocateQuotaMemory(), parseQuotaTable({ defaults: { requestsPerMinute: 1e9, tokensPerMinute: 1e12 } }, 'bench'), MONOTONIC_CLOCK);
-  const faults = ['rate_limit', 'server_error_500', 'disconnect_after_tokens', 'ttft_brownout'].map((kind) => ({ kind, probability: 0, factorFrom: 1, factorTo: 1 }));
-  ctx.scenario = parseScenario({ name: 'bench', phases: [{ name: 'all', target: { models: ['gpt-'] }, faults }, { name: 'second', faults }] }, 'bench');
+  const policies = benchPolicies();
+  ctx.quota = new QuotaEngine(allocateQuotaMemory(), parseQuotaTable(policies.quota, 'bench'), MONOTONIC_CLOCK);
+  ctx.scenario = parseScenario(policies.scenario, 'bench');
   ctx.scenarioLoadedAtMs = Date.now();
   return ctx;
 }

@@ -45,9 +45,14 @@ export interface PolicyCostResult {
   readonly pairCpuRatios: readonly number[];
 }
 
-/** The policies switched on in the `on` rounds, as the admin API takes them. */
-function policies(): { quota: unknown; scenario: unknown } {
-  const faults = ['rate_limit', 'server_error_500', 'disconnect_after_tokens', 'ttft_brownout'].map((kind) => ({ kind, probability: 0, factorFrom: 1, factorTo: 1 }));
+/**
+ * The policies switched on in the `on` rounds (and in the handler micro case's policy cost), as the
+ * admin API takes them: a rate limit too large to refuse anything, and a scenario whose phase
+ * matches every request and draws each fault at probability 0. Only the brownout gets factors:
+ * a fault field its kind does not read is refused.
+ */
+export function benchPolicies(): { quota: unknown; scenario: unknown } {
+  const faults = ['rate_limit', 'server_error_500', 'disconnect_after_tokens', 'ttft_brownout'].map((kind) => ({ kind, probability: 0, ...(kind === 'ttft_brownout' ? { factorFrom: 1, factorTo: 1 } : {}) }));
   return {
     quota: { defaults: { requestsPerMinute: 1e9, tokensPerMinute: 1e12 } },
     scenario: { name: 'bench', phases: [{ name: 'all', target: { models: ['gpt-'] }, faults }, { name: 'second', faults }] },
@@ -56,7 +61,7 @@ function policies(): { quota: unknown; scenario: unknown } {
 
 /** Switches the simulator's quota and scenario on or off through the admin API. */
 async function setPolicies(server: ServerUnderTest, on: boolean): Promise<void> {
-  const p = policies();
+  const p = benchPolicies();
   for (const [path, body] of [['/_understudy/quota', p.quota], ['/_understudy/scenario', p.scenario]] as const) {
     const res = await fetch(server.url + path, on ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : { method: 'DELETE' });
     if (!res.ok) throw new Error(`policy-cost: ${on ? 'POST' : 'DELETE'} ${path} answered ${res.status}: ${await res.text()}`);
