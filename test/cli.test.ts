@@ -185,6 +185,26 @@ describe('serve', () => {
     }
   }, 60_000);
 
+  it('exits 0 on a SIGTERM sent during start-up, before it listens', async () => {
+    // A supervisor that gives up on a slow start (or a user's Ctrl-C while the threads load)
+    // met Node's default handler: the process died of the signal. The corpus line is logged
+    // before any server thread starts.
+    const cli = launch(['serve', '--port', '0', '--threads', '2', '--log-level', 'debug']);
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (!/ corpus: \d+ entries/.test(cli.stderr())) return;
+        cli.child.stderr.off('data', check);
+        resolve();
+      };
+      cli.child.stderr.on('data', check);
+      void cli.exited.then((e) => reject(new Error(`serve exited (${e.code}) before loading its corpus: ${e.stderr}`)));
+    });
+    cli.child.kill('SIGTERM');
+    const exit = await cli.exited;
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit.stderr).toMatch(/SIGTERM: draining/);
+  }, 30_000);
+
   it('exits 0 on SIGINT', async () => {
     const cli = await serve(['--port', '0', '--threads', '1', '--speed', '0', '--log-level', 'silent']);
     const res = await request(`http://127.0.0.1:${cli.port}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat });

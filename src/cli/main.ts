@@ -9,7 +9,7 @@ import { readConfigFile } from '../config/file.js';
 import { resolveConfig } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import { SimError, simErrorCode } from '../sim-error.js';
-import { startServer } from '../workers/supervisor.js';
+import { startServer, type RunningServer } from '../workers/supervisor.js';
 
 /** A decimal literal, as a user types one (`8787`, `0.5`, `1e3`): `Number()` alone also reads `0x10`, `0b1` and whitespace. */
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
@@ -72,15 +72,14 @@ function buildProgram(): Command {
     const cleaned = Object.fromEntries(Object.entries(given).filter(([k, v]) => v !== undefined && serve.getOptionValueSource(k) === 'cli'));
     const config = resolveConfig({ ...fromFile, ...cleaned });
     const log = createLogger(config.logLevel);
-    const server = await startServer(config, log);
-    // Handled before the listening line goes out: a supervisor or test that signals as soon as it
-    // reads the line would otherwise meet Node's default handler, and the process dies of the signal.
-    let stopping = false;
-    const onSignal = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
+    // The handlers go in before the server starts: a signal during start-up (threads loading the
+    // corpus) or right after the listening line (a supervisor that signals as soon as it reads it)
+    // would otherwise meet Node's default handler, and the process would die of it, exit 143.
+    let server: RunningServer | null = null;
+    let signalled: string | null = null;
+    const stop = (running: RunningServer, signal: string): void => {
       log.info(`${signal}: draining in-flight responses (up to ${config.drainTimeoutMs} ms)`);
-      server.stop().then(
+      running.stop().then(
         () => process.exit(0),
         (err: unknown) => {
           log.error(`stop failed: ${(err as Error).message}`);
@@ -88,8 +87,19 @@ function buildProgram(): Command {
         },
       );
     };
+    const onSignal = (signal: string): void => {
+      if (signalled !== null) return;
+      signalled = signal;
+      // During start-up the server is stopped as soon as it exists.
+      if (server !== null) stop(server, signal);
+    };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
+    server = await startServer(config, log);
+    if (signalled !== null) {
+      stop(server, signalled);
+      return;
+    }
     const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
     const base = `http://${host}:${server.port}`;
     process.stdout.write(
