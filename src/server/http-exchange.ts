@@ -1055,20 +1055,25 @@ function emitDue(ex: Exchange): void {
   // One cork sends at most half the scratch buffer; events still due go out in the next turn of
   // this loop. (A call per cork, through scheduleNext, ran a server thread out of stack: a reader
   // that keeps up with a stream all due at once, at --speed 0 or resumed after a pause, takes
-  // hundreds of MB without the socket pushing back, one frame per 32 KB.)
-  for (;;) {
+  // hundreds of MB without the socket pushing back, one frame per 32 KB.) Past
+  // CORKS_PER_TURN the stream goes back on the wheel, still due, so the thread's other streams
+  // are not held while one sends hundreds of MB.
+  for (let corks = 1; ; corks++) {
     emitting = ex;
     ex.res.cork(emitCorked);
     emitting = null;
     if (!afterCork(ex, e)) return;
     const due = nextDueMs(ex);
-    if (due > e.clock.now()) {
+    if (due > e.clock.now() || corks === CORKS_PER_TURN) {
       e.wheel.schedule(ex, due);
       return;
     }
     ex.wheelDueMs = due;
   }
 }
+
+/** Corks one stream sends before the wheel's other due streams get a turn: about 1 MB. */
+const CORKS_PER_TURN = 32;
 
 /** What follows a cork of `emitDue`: the stream ends, is cut or pauses (false), or goes on (true). */
 function afterCork(ex: Exchange, e: ExchangeEnv): boolean {
