@@ -94,7 +94,7 @@ export function registerAdmin(app: TemplatedApp, ctx: ThreadContext, hooks: Admi
           // A library name with a typo'd or extra field beside it: read as a scenario of its own, it
           // was refused for its missing phases, which named neither the name nor the extra field.
           const others = fields.filter((f) => f !== 'name').map((f) => `"${f}"`).join(', ');
-          return adminError(400, 'SIM_ERR_SCENARIO_INVALID', `name loads a library scenario alone: unknown field(s) ${others} beside it`);
+          return adminError(400, 'SIM_ERR_SCENARIO_INVALID', `name loads a library scenario alone: unknown field(s) ${others} beside it (a scenario of your own needs its phases)`);
         }
         scenario = named && fields.length === 1 ? loadLibraryScenario((raw as { name: string }).name) : parseScenario(raw, 'request body');
       } catch (err) {
