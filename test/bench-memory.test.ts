@@ -28,8 +28,10 @@ describe('the streaming bench idle memory', () => {
       await load.stop();
       await until(async () => (await readActiveStreams(server.url)) === 0);
       const heap = await server.session!.heapUsedBytes(true);
-      // Read on a server that had served nothing, the idle heap was about 1 MiB below this.
-      expect(Math.abs(heap - idle.heap!)).toBeLessThan(256 * 1024);
+      // Read on a server that had served nothing, the idle heap was 0.9–1 MiB below this; a warm
+      // reading comes within 100–270 KiB of it (the last on a loaded CI run), so half a MiB
+      // still tells the two apart.
+      expect(Math.abs(heap - idle.heap!)).toBeLessThan(512 * 1024);
     } finally {
       await server.stop();
       inspector.close();
