@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HistogramName, HistogramSummary } from '../src/metrics/histograms.js';
-import { oneProfileFile, tempFile, useSimulator } from './fixtures/sim.js';
+import { oneProfileFile, useSimulator } from './fixtures/sim.js';
 
 const STREAMS = 16;
 
@@ -118,18 +118,7 @@ describe('timing fidelity in /_understudy/stats and /metrics', () => {
 describe('the inter-token gap summary with several tokens an event', () => {
   // Three tokens an event: the first event's tokens are covered by the TTFT and record no gap.
   const CHUNK = 3;
-  const profiles = tempFile('profiles.json', {
-    profiles: {
-      only: {
-        ttft: { p50Ms: 20, p95Ms: 40, minMs: 10, maxMs: 60 },
-        prefillMsPerToken: 0,
-        itl: { p50Ms: 2, p95Ms: 3, minMs: 2, maxMs: 3 },
-        stall: { probability: 0, p50Ms: 1, p95Ms: 1 },
-        tokensPerChunk: { min: CHUNK, max: CHUNK },
-      },
-    },
-    models: [{ prefix: '', profile: 'only' }],
-  });
+  const profiles = oneProfileFile(20, 2, { min: CHUNK, max: CHUNK });
   const sim = useSimulator({ threads: 1, speed: 1, seed: 11, profiles });
 
   it('counts one gap per token after the first event, not per token after the first', async () => {

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { describe, expect, it } from 'vitest';
 import type { HistogramName, HistogramSummary } from '../src/metrics/histograms.js';
-import { oneProfileFile, rejection, tempFile, useSimulator } from './fixtures/sim.js';
+import { oneProfileFile, rejection, useSimulator } from './fixtures/sim.js';
 
 const MODEL = 'gpt-4o';
 const PARAMS = { model: MODEL, input: 'Explain how a parcel is routed between depots.', max_output_tokens: 120 } as const;
@@ -34,18 +34,7 @@ const deltaText = (events: readonly ResponseStreamEvent[]): string => events.map
  * One profile for every model: tokens 3 ms apart, so a stream cut early is still being generated
  * when it is resumed, and 1 to 3 tokens an event, so a cut can fall inside an event.
  */
-const PROFILES = tempFile('profiles.json', {
-  profiles: {
-    only: {
-      ttft: { p50Ms: 10, p95Ms: 20, minMs: 5, maxMs: 30 },
-      prefillMsPerToken: 0,
-      itl: { p50Ms: 3, p95Ms: 4, minMs: 3, maxMs: 4 },
-      stall: { probability: 0, p50Ms: 1, p95Ms: 1 },
-      tokensPerChunk: { min: 1, max: 3 },
-    },
-  },
-  models: [{ prefix: '', profile: 'only' }],
-});
+const PROFILES = oneProfileFile(10, 3, { min: 1, max: 3 });
 
 describe('resuming a background stream, paced', () => {
   const options = { speed: 1, seed: 5, profiles: PROFILES };
