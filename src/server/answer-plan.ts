@@ -11,7 +11,7 @@ import { randomId } from './answer.js';
 import { oneShotGroundTruthHeaders } from './ground-truth.js';
 import { scheduleTiming, streamFaultKind, type Admission } from './policy.js';
 import type { StreamPlan } from './stream-plan.js';
-import type { Reply, ReplyMeta, StreamFault } from './reply.js';
+import type { ArrayElement, Reply, ReplyMeta, StreamFault } from './reply.js';
 import type { ThreadContext } from './thread-context.js';
 
 /** The corpus bucket that serves `model`; null under --strict-models when the corpus lacks the model. */
@@ -90,6 +90,8 @@ export interface DialectStreamFrames {
   readonly errorEnd?: Buffer | null;
   readonly malformed?: Buffer;
   readonly half?: Buffer;
+  /** For a stream that is one JSON array: what opens it and separates its elements. */
+  readonly element?: ArrayElement;
 }
 
 /** The admission's mid-stream fault in the dialect's bytes; null for none. */
@@ -103,6 +105,7 @@ export function streamFaultOf(admission: Admission, frames: DialectStreamFrames)
     errorEnd: frames.errorEnd ?? null,
     ...(frames.malformed ? { malformedFrame: frames.malformed } : {}),
     ...(frames.half ? { halfFrame: frames.half } : {}),
+    ...(frames.element ? { element: frames.element } : {}),
   };
 }
 

@@ -952,17 +952,25 @@ const HALF_FRAME = Buffer.from('data: {"id":"cut","choi');
 
 /** Applies a due mid-stream fault inside the cork; true when it ended the stream. */
 function strike(ex: Exchange, fault: StreamFault): boolean {
+  // In a JSON-array stream the fault's bytes are an element: after `[`, or after a separator once
+  // the event that opens the array has gone out (not always event 0: a function call goes out
+  // whole with its last token). The fault strikes before event `eventIndex` is written.
+  const element = fault.element;
+  const lead = element === undefined ? null : ex.eventIndex > element.opensAt ? element.separator : element.open;
   switch (fault.kind) {
     case 'missing_done':
       return false;
     case 'malformed_frame':
+      if (lead !== null) put(lead);
       put(fault.malformedFrame ?? MALFORMED_FRAME);
       return true;
     case 'stream_overloaded':
+      if (lead !== null) put(lead);
       if (fault.errorFrame !== null) put(fault.errorFrame);
       if (fault.errorEnd != null) putSequence(fault.errorEnd);
       return true;
     case 'truncated_json':
+      if (lead !== null) put(lead);
       put(fault.halfFrame ?? HALF_FRAME);
       emitCut = true;
       return true;
@@ -970,8 +978,8 @@ function strike(ex: Exchange, fault: StreamFault): boolean {
       // A stream whose status and headers go out in this cork (Gemini's, or any with
       // `--headers-at first-token`) has sent no body yet: uWS frames the body as chunked only
       // from its first write, so a cut here would read as a complete, empty 200. A blank SSE line
-      // starts the body; the cut then breaks it, as it breaks any other stream.
-      if (headWrittenNow) put(SSE_FIRST_BYTE);
+      // (or a JSON array's `[`) starts the body; the cut then breaks it, as it breaks any other stream.
+      if (headWrittenNow) put(element?.open ?? SSE_FIRST_BYTE);
       emitCut = true;
       return true;
   }

@@ -115,6 +115,18 @@ export interface StreamFault {
    * writer puts next, then these bytes. Absent or null: `errorFrame` is the whole event.
    */
   readonly errorEnd?: Buffer | null;
+  /**
+   * For a stream that is one JSON array (Gemini's without `alt=sse`): the fault's bytes are one more
+   * element, put after `open` or `separator`.
+   */
+  readonly element?: ArrayElement;
+}
+
+/** Where a JSON-array stream's fault element goes: after `open` until event `opensAt` has gone out, then after `separator`. */
+export interface ArrayElement {
+  readonly open: Buffer;
+  readonly separator: Buffer;
+  readonly opensAt: number;
 }
 
 export type Reply = JsonReply | StreamReply | HoldReply | ResetReply;

@@ -10,6 +10,8 @@ import type { Fault } from '../../chaos/scenario.js';
 import type { RouteId } from '../../metrics/counters.js';
 import type { QuotaRejection } from '../../quota/engine.js';
 import type { DialectFaults } from '../policy.js';
+import type { DialectStreamFrames } from '../answer-plan.js';
+import { ARRAY_SEPARATOR } from './generate-encode.js';
 import type { JsonReply, ReplyMeta } from '../reply.js';
 import { geminiError, geminiErrorBody, INTERNAL_ERROR, type GeminiError } from './errors.js';
 import { geminiHeaders, JSON_TYPE } from './reply.js';
@@ -135,3 +137,21 @@ export const GEMINI_STREAM_ERROR = Buffer.from(`data: ${geminiErrorBody(OVERLOAD
 export const GEMINI_MALFORMED_FRAME = Buffer.from('data: {"candidates":[{"content":{"parts":[{"text":"unterminated\r\n\r\n');
 /** truncated_json: half a Gemini frame, then the connection drops. */
 export const GEMINI_HALF_FRAME = Buffer.from('data: {"candidates":[{"conte');
+
+/**
+ * The same faults in the JSON array `streamGenerateContent` sends without `alt=sse`: each is one
+ * more element (after the array's `[`, or a separator once the array has opened at event
+ * `opensAt`): the error object, then the array's end; a chunk whose JSON is cut off, then the end;
+ * half a chunk, then the drop.
+ */
+export function geminiArrayFaults(opensAt: number): DialectStreamFrames {
+  return { ...ARRAY_FAULT_FRAMES, element: { open: ARRAY_OPEN, separator: ARRAY_SEPARATOR_BYTES, opensAt } };
+}
+
+const ARRAY_FAULT_FRAMES: DialectStreamFrames = {
+  error: Buffer.from(`${geminiErrorBody(OVERLOADED)}\r\n]`),
+  malformed: Buffer.from('{"candidates":[{"content":{"parts":[{"text":"unterminated\r\n]'),
+  half: Buffer.from('{"candidates":[{"conte'),
+};
+const ARRAY_OPEN = Buffer.from('[');
+const ARRAY_SEPARATOR_BYTES = Buffer.from(ARRAY_SEPARATOR);

@@ -202,17 +202,20 @@ export function geminiStreamPlan(who: GeminiIdentity, plans: readonly CandidateP
  * earliest event's, the lowest candidate's within it, as the exchange writes an event's lanes in
  * order) opens the array; every other one starts with the separator. Not always lane 0's: a
  * function call goes out with its last token, so another candidate's text can come before it.
+ * `opensAt`: the event whose bytes open the array.
  */
-export function geminiArrayStreamPlan(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts, schedule: EmissionSchedule): { lanes: Lane[]; trailer: Buffer } {
-  const pieces = streamPieces(who, plans, counts, schedule);
+export function geminiArrayStreamPlan(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts, schedule: EmissionSchedule, finishSent = true): { lanes: Lane[]; trailer: Buffer; opensAt: number } {
+  const pieces = streamPieces(who, plans, counts, schedule, finishSent);
   let opener = 0;
   pieces.forEach((lane, i) => {
     if (lane[0]!.event < pieces[opener]![0]!.event) opener = i;
   });
-  return chunkLanes(pieces, (lane, step) => (lane === opener && step === 0 ? '[' : ARRAY_SEPARATOR), '', Buffer.from(']'));
+  const { lanes, trailer } = chunkLanes(pieces, (lane, step) => (lane === opener && step === 0 ? '[' : ARRAY_SEPARATOR), '', Buffer.from(']'));
+  return { lanes, trailer, opensAt: pieces[opener]![0]!.event };
 }
 
-const ARRAY_SEPARATOR = ',\r\n';
+/** Between the chunks of the JSON-array stream. */
+export const ARRAY_SEPARATOR = ',\r\n';
 
 /** One lane per candidate, a step per chunk, each chunk's JSON between `before` and `after`. */
 function chunkLanes(lanes: readonly (readonly Piece[])[], before: (lane: number, step: number) => string, after: string, trailer: Buffer): { lanes: Lane[]; trailer: Buffer } {
@@ -227,22 +230,6 @@ function chunkLanes(lanes: readonly (readonly Piece[])[], before: (lane: number,
     }),
     trailer,
   };
-}
-
-/**
- * The same JSON array sent whole, for a stream a fault cuts (the faults' frames are SSE): it goes
- * out once generated, cut as a held reply is.
- */
-export function geminiChunkArray(who: GeminiIdentity, plans: readonly CandidatePlan[], counts: GeminiCounts, schedule: EmissionSchedule): Buffer {
-  const pieces = streamPieces(who, plans, counts, schedule).flat();
-  pieces.sort((a, b) => a.event - b.event || a.lane - b.lane);
-  const parts: Buffer[] = [Buffer.from('[')];
-  pieces.forEach((p, i) => {
-    parts.push(Buffer.from((i > 0 ? ARRAY_SEPARATOR : '') + p.open));
-    if (p.src !== null) parts.push(sourceSlice(p.src, p.src.count), Buffer.from(p.close));
-  });
-  parts.push(Buffer.from(']'));
-  return Buffer.concat(parts);
 }
 
 /** The non-streaming GenerateContentResponse; each candidate's text is one slice of the arena. */

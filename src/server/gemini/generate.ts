@@ -16,8 +16,8 @@ import { heldMeta } from '../reply.js';
 import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_BOTH, THINKING_LEVEL_UNSUPPORTED, THINKING_REQUIRED } from './errors.js';
-import { GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
-import { candidatePlan, candidateSteps, geminiArrayStreamPlan, geminiBody, geminiChunkArray, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
+import { geminiArrayFaults, GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
+import { candidatePlan, candidateSteps, geminiArrayStreamPlan, geminiBody, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
 import { cachedTokensDetails, countPromptTokens, implicitCacheMinimum, NO_FILES, promptKey, promptPrefixes, promptTokensDetails, type FileTokens } from './prompt.js';
 import { promptCacheFor } from '../prompt-cache.js';
@@ -183,10 +183,12 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
 
   // The JSON-array stream (no alt=sse) goes out chunk by chunk, as the SSE one, its headers with
   // the first chunk too (they need a body byte, and a lone newline before the array is not what
-  // the API sends). A stream fault's frames are SSE, so a faulted array is sent whole and cut, below.
-  const sse = query.get('alt') === 'sse';
-  if (timing.stream && (sse || fault === null)) {
-    const { lanes, trailer } = sse ? geminiStreamPlan(who, plans, counts, timing.schedule, fault?.kind !== 'missing_done') : geminiArrayStreamPlan(who, plans, counts, timing.schedule);
+  // the API sends). A stream fault strikes it as one more element (GEMINI_ARRAY_FAULTS).
+  if (timing.stream) {
+    const sse = query.get('alt') === 'sse';
+    const finishSent = fault?.kind !== 'missing_done';
+    const array = sse ? null : geminiArrayStreamPlan(who, plans, counts, timing.schedule, finishSent);
+    const { lanes, trailer } = array ?? geminiStreamPlan(who, plans, counts, timing.schedule, finishSent);
     return {
       kind: 'stream',
       ...(sse ? {} : { contentType: JSON_TYPE }),
@@ -197,20 +199,20 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
       entry: lead,
       meta: held,
       headersAtFirstEvent: true,
-      ...(sse ? { fault: streamFaultOf(admission, { error: GEMINI_STREAM_ERROR, malformed: GEMINI_MALFORMED_FRAME, half: GEMINI_HALF_FRAME }) } : {}),
+      fault: fault === null ? null : streamFaultOf(admission, array === null ? { error: GEMINI_STREAM_ERROR, malformed: GEMINI_MALFORMED_FRAME, half: GEMINI_HALF_FRAME } : geminiArrayFaults(array.opensAt)),
     };
   }
-  // A non-streaming answer (or a faulted JSON-array stream) arrives when the longest candidate has finished generating.
+  // A non-streaming answer arrives when the longest candidate has finished generating.
   return {
     kind: 'json',
     status: 200,
     contentType: JSON_TYPE,
     headers: geminiHeaders(schedule.totalMs, groundTruth),
-    body: timing.stream ? geminiChunkArray(who, plans, counts, timing.schedule) : geminiBody(who, plans, counts),
+    body: geminiBody(who, plans, counts),
     delayMs: schedule.totalMs,
     completionTokens,
     meta: held,
-    // Any mid-stream fault on a non-streaming answer (or the JSON-array stream) cuts its body.
+    // Any mid-stream fault on a non-streaming answer cuts its body.
     truncate: fault !== null,
   };
 }
