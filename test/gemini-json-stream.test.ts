@@ -4,6 +4,7 @@
  * the `x-understudy-ttft-ms` it is told, as on the SSE form. The array used to be sent whole once
  * the last chunk was due, so its first byte came at the end of the answer.
  */
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { entry, TINY_ENTRIES, writeTempCorpus } from './fixtures/corpus.js';
 import { oneProfileFile, useSimulator } from './fixtures/sim.js';
@@ -171,4 +172,45 @@ describe('a fault in a JSON-array stream whose first element comes late', () => 
     expect(JSON.parse(text)).toEqual([{ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } }]);
   });
 
+
+  /** The request by hand, and each read of the socket, until it closes. */
+  async function rawReads(query: string, fault: string): Promise<string[]> {
+    const body = JSON.stringify({
+      contents: [{ role: 'user', parts: [{ text: 'Weather in Paris?' }] }],
+      tools: [{ functionDeclarations: [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }] }],
+      toolConfig: { functionCallingConfig: { mode: 'ANY' } },
+      generationConfig: { thinkingConfig: { thinkingBudget: 0 } },
+    });
+    const socket = connect(Number(new URL(recorded().url).port), '127.0.0.1');
+    const pieces: string[] = [];
+    socket.on('data', (d: Buffer) => pieces.push(d.toString('latin1')));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(
+      `POST /v1beta/models/gemini-2.5-flash:streamGenerateContent${query} HTTP/1.1\r\nHost: x\r\nx-goog-api-key: k\r\n${fault === '' ? '' : `x-understudy-fault: ${fault}\r\n`}` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    await closed;
+    return pieces;
+  }
+
+  it('sends the status and headers with the call\'s element, not before it with their block unfinished', async () => {
+    for (const query of ['', '?alt=sse']) {
+      const pieces = await rawReads(query, '');
+      // The first read holds the whole header block and the body's first bytes: the headers used
+      // to go out at the first (empty) event, their block ended only when the call went out.
+      const head = pieces[0]!.indexOf('\r\n\r\n');
+      expect(head, `${query}: ${JSON.stringify(pieces[0])}`).toBeGreaterThan(0);
+      expect(pieces[0]!.slice(head + 4)).toMatch(query === '' ? /^[0-9a-f]+\r\n\[\{"candidates"/ : /^[0-9a-f]+\r\ndata: \{"candidates"/);
+    }
+  });
+
+  it('breaks the body of a 200, not its header block, when the connection drops before the call\'s element', async () => {
+    for (const query of ['', '?alt=sse']) {
+      const text = (await rawReads(query, 'disconnect_after_tokens')).join('');
+      // A header block cut off reads as a connection that failed before any response (clients
+      // retry those); a 200 whose body breaks is the fault.
+      expect(text, query).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\nTransfer-Encoding: chunked\r\n\r\n/i);
+      expect(text.endsWith('0\r\n\r\n')).toBe(false);
+    }
+  });
 });

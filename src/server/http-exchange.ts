@@ -832,6 +832,7 @@ let sequence = 0;
 
 function flushScratch(): void {
   if (scratchLength === 0) return;
+  if (headPending !== null) writePendingHead();
   const view = (scratchViews[scratchLength] ??= scratch.subarray(0, scratchLength));
   scratchLength = 0;
   if (!target!.write(view)) writeOk = false;
@@ -841,6 +842,7 @@ function put(buf: Buffer): void {
   if (scratchLength + buf.length > SCRATCH_BYTES) {
     flushScratch();
     if (buf.length > SCRATCH_BYTES) {
+      if (headPending !== null) writePendingHead();
       if (!target!.write(buf)) writeOk = false;
       return;
     }
@@ -857,6 +859,7 @@ function putRange(src: Buffer, start: number, end: number): void {
   if (scratchLength + (end - start) > SCRATCH_BYTES) {
     flushScratch();
     if (end - start > SCRATCH_BYTES) {
+      if (headPending !== null) writePendingHead();
       if (!target!.write(src.subarray(start, end))) writeOk = false;
       return;
     }
@@ -931,6 +934,7 @@ export function assembleEvent(lane: Lane, k: number): number {
   scratchLength = 0;
   sequence = 0;
   suppressTail = false;
+  headPending = null;
   emitLane(lane, k);
   const bytes = scratchLength;
   scratchLength = 0;
@@ -942,8 +946,22 @@ let emitFinished = false;
 let suppressTail = false;
 /** Set when a fault cut the stream inside the cork; the connection is closed after it. */
 let emitCut = false;
-/** The cork in progress wrote the stream's status and headers: no body byte has gone out yet. */
-let headWrittenNow = false;
+/**
+ * A stream whose status and headers wait for its body's first bytes (`headersAtFirstEvent`, or
+ * `--headers-at first-token`): the first write of the cork puts them first. Not at the first
+ * event: an event may carry no bytes (a Gemini function call goes out whole with its last token),
+ * and headers written alone leave the client an unfinished header block (uWS ends it with the
+ * body's first bytes) until then, or a broken one if the stream is cut meanwhile.
+ */
+let headPending: Exchange | null = null;
+
+function writePendingHead(): void {
+  const ex = headPending!;
+  headPending = null;
+  writeHead(ex.res, 200, ex.streamType, ex.headers, ex.cors);
+  ex.headers = NO_HEADERS;
+  ex.headersSent = true;
+}
 
 /** Bytes a malformed_frame fault sends: an SSE event whose data is not JSON. */
 const MALFORMED_FRAME = Buffer.from('data: {"id":"broken","choices":[{"delta":{"content":"unterminated\n\n');
@@ -975,11 +993,11 @@ function strike(ex: Exchange, fault: StreamFault): boolean {
       emitCut = true;
       return true;
     case 'disconnect_after_tokens':
-      // A stream whose status and headers go out in this cork (Gemini's, or any with
-      // `--headers-at first-token`) has sent no body yet: uWS frames the body as chunked only
-      // from its first write, so a cut here would read as a complete, empty 200. A blank SSE line
-      // (or a JSON array's `[`) starts the body; the cut then breaks it, as it breaks any other stream.
-      if (headWrittenNow) put(element?.open ?? SSE_FIRST_BYTE);
+      // A stream whose status and headers still wait for its body (Gemini's, or any with
+      // `--headers-at first-token`) has sent nothing: a cut now would read as a connection that
+      // failed before any response, which clients retry. A blank SSE line (or a JSON array's `[`)
+      // starts the body of the 200; the cut then breaks it, as it breaks any other stream.
+      if (headPending !== null && scratchLength === 0) put(element?.open ?? SSE_FIRST_BYTE);
       emitCut = true;
       return true;
   }
@@ -997,13 +1015,8 @@ function emitCorked(): void {
   target = ex.res;
   writeOk = true;
   sequence = ex.sequence;
-  headWrittenNow = !ex.headersSent;
-  if (headWrittenNow) {
-    // `first-token` mode: the status and headers go out with the first event.
-    writeHead(ex.res, 200, ex.streamType, ex.headers, ex.cors);
-    ex.headers = NO_HEADERS;
-    ex.headersSent = true;
-  }
+  // `first-token` mode: the status and headers go out with the body's first bytes.
+  headPending = ex.headersSent ? null : ex;
   const now = e.clock.now();
   let open: boolean;
   let due = ex.wheelDueMs;
@@ -1029,8 +1042,6 @@ function emitCorked(): void {
       if (n > sent) sent = n;
       if (!lane.done) open = true;
     }
-    // The body has begun: a later cut in this cork needs no blank line to start it.
-    headWrittenNow = false;
     if (due >= ex.replayedBeforeMs) {
       const lag = now - due;
       e.histograms.record('emissionLagMs', lag);
@@ -1050,6 +1061,9 @@ function emitCorked(): void {
   flushScratch();
   ex.sequence = sequence;
   emitFinished = !open;
+  // A stream that ends without a byte of body still answers with its status and headers.
+  if (headPending !== null && emitFinished) writePendingHead();
+  headPending = null;
   // A finished stream ends in this cork, so its last event and the chunked terminator leave in
   // one send. Never closeConnection here: the headers are out, so uWS would write its
   // `Connection: close` into the chunked body. A draining thread closes the socket when it shuts down.
