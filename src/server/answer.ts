@@ -22,6 +22,11 @@ export interface AnswerRequest {
   readonly bucketKey: string;
   readonly tools: readonly OfferedTool[];
   readonly mustCallTool: boolean;
+  /**
+   * A tool call goes out with no text before it (Anthropic's forced `tool_choice` prefills the
+   * turn), so the whole token limit is the call's.
+   */
+  readonly callsOnly?: boolean;
   /** The caller allows more than one call per turn (OpenAI `parallel_tool_calls`, default true). */
   readonly parallelToolCalls: boolean;
   /** The conversation's last message is a tool result: models answer it in text. */
@@ -256,7 +261,7 @@ function drawAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRandom): Answ
   if (group === 'tool_call') {
     const index = corpus.sample(rng, req.bucketKey, 'tool_call', req.maxTokens);
     const entry = index === undefined ? null : corpus.entries[index]!;
-    const content = entry ? corpusSource(corpus, entry) : NO_TOKENS;
+    const content = entry && req.callsOnly !== true ? corpusSource(corpus, entry) : NO_TOKENS;
     const contentCount = take(content.count);
     const recorded = entry ? entry.toolCalls.length : 1;
     const callCount = req.parallelToolCalls ? Math.max(1, Math.min(recorded, req.tools.length)) : 1;

@@ -120,6 +120,9 @@ function answerMessage(ctx: ThreadContext, info: RequestInfo, body: string, acce
     bucketKey,
     tools: req.callableTools.map((t) => ({ name: t.name, parameters: t.input_schema })),
     mustCallTool: req.mustCallTool,
+    // A forced tool_choice prefills the turn: the model goes straight to tool_use, with no text
+    // first, and max_tokens is all the call's (text dropped after the draw had spent the budget).
+    callsOnly: req.mustCallTool,
     parallelToolCalls: req.parallelToolCalls,
     lastIsToolResult: req.lastIsToolResult,
     json: req.jsonSchema === undefined ? 'none' : 'schema',
@@ -129,12 +132,7 @@ function answerMessage(ctx: ThreadContext, info: RequestInfo, body: string, acce
     forceEntryId: admission.entryId,
     stop: req.body.stop_sequences ?? undefined,
   };
-  const drawn = chooseAnswer(ctx.corpus, answerReq, rng);
-  // A forced tool_choice prefills the turn, so the model goes straight to tool_use, with no text first.
-  const answer =
-    req.mustCallTool && drawn.toolCalls.length > 0 && drawn.contentCount > 0
-      ? { ...drawn, contentCount: 0, completionTokens: drawn.completionTokens - drawn.contentCount }
-      : drawn;
+  const answer = chooseAnswer(ctx.corpus, answerReq, rng);
   const content: MessageContent = {
     thinking,
     answer,
