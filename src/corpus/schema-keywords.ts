@@ -8,6 +8,7 @@
  * length instead of recursion, so a cyclic or 10,000-deep schema costs a bounded amount of work.
  * Child schemas (property values, items, branches) stay raw; they are read when generated.
  */
+import { describedKeywords } from './schema-described.js';
 
 /** The JSON types a schema can name. Gemini's uppercase names (`"OBJECT"`) are lowercased first. */
 export type JsonType = 'null' | 'boolean' | 'object' | 'array' | 'number' | 'integer' | 'string';
@@ -374,6 +375,8 @@ export function absorbSchemas(
     // `true`, `false` (unsatisfiable: a best effort follows) and non-schemas add nothing.
     if (!isRecord(schema)) continue;
     absorbOwnKeywords(into, schema);
+    const described = describedKeywords(schema);
+    if (described !== undefined) absorbOwnKeywords(into, described);
     const ref = ownField(schema, '$ref');
     if (typeof ref === 'string') queue.push(resolve(ref));
     const allOf = ownField(schema, 'allOf');
