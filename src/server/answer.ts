@@ -24,7 +24,7 @@ export interface AnswerRequest {
   readonly mustCallTool: boolean;
   /**
    * A tool call goes out with no text before it (Anthropic's forced `tool_choice` prefills the
-   * turn), so the whole token limit is the call's.
+   * turn; Gemini's mode ANY predicts function calls only), so the whole token limit is the calls'.
    */
   readonly callsOnly?: boolean;
   /** The caller allows more than one call per turn (OpenAI `parallel_tool_calls`, default true). */

@@ -140,6 +140,8 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
     bucketKey,
     tools,
     mustCallTool: mustCall,
+    // Mode ANY is "constrained to always predicting function calls only": no text goes with them.
+    callsOnly: mustCall,
     parallelToolCalls: true,
     lastIsToolResult: lastTurn.parts.some((p) => p.functionResponse !== undefined),
     json: gc?.responseMimeType === 'application/json' ? (schema !== undefined ? 'schema' : 'object') : 'none',
