@@ -134,6 +134,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     bucketKey,
     tools: custom !== null ? [] : req.callableTools.map((t) => ({ name: t.function.name, parameters: t.function.parameters })),
     mustCallTool: req.mustCallTool && custom === null,
+    // A forced tool choice constrains the model to call: no text first, the limit all the calls'.
+    callsOnly: req.mustCallTool && custom === null,
     parallelToolCalls: req.body.parallel_tool_calls !== false,
     lastIsToolResult: lastRole === 'tool' || lastRole === 'function',
     json: custom !== null ? 'none' : req.responseFormat === 'json_object' ? 'object' : req.responseFormat === 'json_schema' ? 'schema' : 'none',

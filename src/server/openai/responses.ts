@@ -209,6 +209,8 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
     bucketKey,
     tools: custom ? [] : req.callableTools.map((t) => ({ name: t.name, parameters: t.parameters })),
     mustCallTool: req.mustCallTool && !custom,
+    // A forced tool choice constrains the model to call: no message first, the limit all the calls'.
+    callsOnly: req.mustCallTool && !custom,
     parallelToolCalls: req.body.parallel_tool_calls !== false,
     lastIsToolResult: req.lastIsToolResult,
     json: custom ? 'none' : format.type === 'json_object' ? 'object' : format.type === 'json_schema' ? 'schema' : 'none',
