@@ -24,7 +24,14 @@ const DIALECT_DIMENSIONS: Readonly<Record<QuotaDialect, readonly QuotaDimension[
 
 const DIMENSION_INDEX: Readonly<Record<QuotaDimension, number>> = { requests: 0, tokens: 1, input_tokens: 2, output_tokens: 3 };
 const SLOT_CELLS = 4;
-const SLOTS = 4096;
+/**
+ * Buckets in shared memory, 44 bytes each (2.9 MB). A pair that finds no free slot within its
+ * probes shares the last one with every other such pair: a load test with a key per tenant
+ * filled 4,096 slots at about 3,400 tenants, and the rest then throttled one another.
+ */
+const SLOTS = 65_536;
+/** (API key, model) pairs the table keeps apart (half the slots, where probes stay short); README promises this many. */
+export const QUOTA_BUCKET_PAIRS = 32_768;
 const WINDOW_MS = 60_000;
 const KNOWN_LIMIT = 10_000;
 
