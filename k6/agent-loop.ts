@@ -8,6 +8,8 @@
  *   npm start -- --port 8787 &     # with llm-understudy installed: npx understudy serve … (not in a clone, where npx looks for a registry package named understudy)
  *   k6 run k6/agent-loop.ts -e BASE_URL=http://127.0.0.1:8787/v1 -e RATE=50
  *
+ * Add `-e API_KEY=…` when the simulator checks keys (`--api-keys`); any key passes otherwise.
+ *
  * The simulator answers a fresh user turn with tool calls most of the time and a turn that ends
  * in a tool result with text, as models do, and makes every call's arguments from the tool's
  * JSON Schema; the checks hold it to that, and `agent_at_turn_cap` to ending conversations: one that

@@ -6,6 +6,8 @@
  *   npm start -- --port 8787 &     # with llm-understudy installed: npx understudy serve … (not in a clone, where npx looks for a registry package named understudy)
  *   k6 run k6/chat-load.ts -e BASE_URL=http://127.0.0.1:8787/v1 -e RATE=200
  *
+ * Add `-e API_KEY=…` when the simulator checks keys (`--api-keys`); any key passes otherwise.
+ *
  * A reply that is not JSON (a chaos fault's empty 200, truncated body or HTML 502) fails the
  * 'has a choice' check, which the `checks` threshold counts. k6 runs TypeScript directly
  * (k6 ≥ 0.57); this file is type-checked by `npm test`.

@@ -9,6 +9,8 @@
  *   npm start -- --port 8787 --headers-at first-token &     # with llm-understudy installed: npx understudy serve … (not in a clone, where npx looks for a registry package named understudy)
  *   k6 run k6/chat-stream.ts -e BASE_URL=http://127.0.0.1:8787/v1
  *
+ * Add `-e API_KEY=…` when the simulator checks keys (`--api-keys`); any key passes otherwise.
+ *
  * The gaps between tokens arrive inside the body, which k6 hands over whole, so the script records
  * the mean gap the simulator planned (`x-understudy-itl-ms`) by corpus entry (`x-understudy-entry`)
  * beside the TTFTs, to read with the server's emission lag (`/_understudy/stats`).
@@ -63,7 +65,7 @@ export default function (): void {
       stream_options: { include_usage: true },
       messages: [{ role: 'user', content: 'Explain backpressure in two paragraphs.' }],
     }),
-    { headers: { 'content-type': 'application/json' }, timeout: '120s' },
+    { headers: { 'content-type': 'application/json', authorization: `Bearer ${__ENV.API_KEY ?? 'sk-load-test'}` }, timeout: '120s' },
   );
   const body = typeof res.body === 'string' ? res.body : '';
   completed.add(res.status === 200 && body.includes('data: [DONE]'));
