@@ -10,6 +10,9 @@
  *   k6 run k6/chat-stream.ts -e BASE_URL=http://127.0.0.1:8787/v1
  *
  * Add `-e API_KEY=…` when the simulator checks keys (`--api-keys`); any key passes otherwise.
+ * On one host, give the simulator `--threads` of the cores minus k6's share (or `--pacing sleep`):
+ * its default threads, one per core, spin while streams are dense and leave k6 waiting for a core,
+ * which `ttft_overhead_ms` then counts.
  *
  * The gaps between tokens arrive inside the body, which k6 hands over whole, so the script records
  * the mean gap the simulator planned (`x-understudy-itl-ms`) by corpus entry (`x-understudy-entry`)

@@ -3,6 +3,7 @@
  * against a real simulator through a shim of k6's modules (`fixtures/k6-shim.ts`): their
  * requests, checks and metrics hold against what the server sends.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Simulator } from '../src/index.js';
 import { closeClient, record, resetRecord, values } from './fixtures/k6-shim.js';
@@ -96,4 +97,28 @@ describe('k6/agent-loop.ts', () => {
     expect(values('agent_at_turn_cap')).toEqual(Array(40).fill(0));
     expect(values('agent_tool_calls').length).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('--headers-at first-token on every streaming route', () => {
+  const sim = useSimulator({ speed: 1, headersAt: 'first-token' });
+  const routes: [string, string, unknown, RegExp][] = [
+    ['OpenAI chat', '/v1/chat/completions', { model: 'gpt-4o-mini', stream: true, max_tokens: 8, messages: [{ role: 'user', content: 'Hi' }] }, /"delta":\{[^}]*"content":"[^"]/],
+    ['OpenAI Responses', '/v1/responses', { model: 'gpt-4o-mini', stream: true, max_output_tokens: 16, input: 'Hi' }, /event: response\.output_text\.delta/],
+    ['OpenAI legacy completions', '/v1/completions', { model: 'gpt-3.5-turbo-instruct', stream: true, max_tokens: 8, prompt: 'Hi' }, /"text":"[^"]/],
+    ['Anthropic Messages', '/v1/messages', { model: 'claude-haiku-4-5', stream: true, max_tokens: 8, messages: [{ role: 'user', content: 'Hi' }] }, /event: content_block_delta/],
+    ['Gemini SSE', '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }, /"text":"[^"]/],
+    ['Gemini JSON array', '/v1beta/models/gemini-2.5-flash:streamGenerateContent', { contents: [{ role: 'user', parts: [{ text: 'Hi' }] }] }, /"text":"[^"]/],
+  ];
+  for (const [name, path, body, token] of routes) {
+    it(`${name}: the first bytes a load tool sees carry the status and the first token`, async () => {
+      const json = JSON.stringify(body);
+      const socket = connect(sim().port, '127.0.0.1');
+      const first = new Promise<string>((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString('utf8'))));
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nx-understudy-ttft-ms: 40\r\nContent-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+      const text = await first;
+      socket.destroy();
+      expect(text).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*x-understudy-ttft-ms: 40\.0\r\n/);
+      expect(text.slice(text.indexOf('\r\n\r\n'))).toMatch(token);
+    });
+  }
 });
