@@ -251,6 +251,8 @@ export class QuotaEngine {
     const slot = bucket.slot;
     let refused = -1;
     let refusedCost = 0;
+    let refusedRemaining = 0;
+    let retryAfterMs = 0;
     buckets.lock(slot);
     try {
       for (let i = 0; i < plans.length; i++) {
@@ -265,15 +267,22 @@ export class QuotaEngine {
       }
       // All or nothing: a refusal on one dimension charges none of them.
       if (refused < 0) for (let i = 0; i < plans.length; i++) buckets.setTat(slot, plans[i]!.cell, next[i]!);
+      else {
+        refusedRemaining = decisions[refused]!.remaining;
+        retryAfterMs = decisions[refused]!.retryAfterMs;
+        // A 429 carries every dimension's headers, as the providers send them, with what is left
+        // now: the refused request took nothing, so the dimensions checked before the refusal
+        // must not report a charge for it. A step of cost 0 reads a bucket without moving it.
+        for (let i = 0; i < plans.length; i++) gcraStep(buckets.tat(slot, plans[i]!.cell), nowUs, 0, plans[i]!.limit, decisions[i]!);
+      }
     } finally {
       buckets.unlock(slot);
     }
-    if (refused < 0) return { rejection: null, headers: this.#headers(req.dialect, plans, plans.length, null) };
+    if (refused < 0) return { rejection: null, headers: this.#headers(req.dialect, plans, null) };
     const plan = plans[refused]!;
-    const decision = decisions[refused]!;
     const cap = plan.limit.capacity;
-    const rejection: QuotaRejection = { dimension: plan.dimension, limit: cap, requested: refusedCost, used: cap - decision.remaining, retryAfterMs: decision.retryAfterMs };
-    return { rejection, headers: this.#headers(req.dialect, plans, refused + 1, rejection) };
+    const rejection: QuotaRejection = { dimension: plan.dimension, limit: cap, requested: refusedCost, used: cap - refusedRemaining, retryAfterMs };
+    return { rejection, headers: this.#headers(req.dialect, plans, rejection) };
   }
 
   /** Limits are shared objects per capacity, so admission allocates none. */
@@ -283,10 +292,11 @@ export class QuotaEngine {
     return l;
   }
 
-  /** Headers for the first `count` dimensions decided (through the refused one, on a refusal). */
-  #headers(dialect: QuotaDialect, plans: readonly DimensionPlan[], count: number, rejection: QuotaRejection | null): string[] {
+  /** Headers for every dimension of `plans`, from this admission's decisions. */
+  #headers(dialect: QuotaDialect, plans: readonly DimensionPlan[], rejection: QuotaRejection | null): string[] {
     const out: string[] = [];
     const decisions = this.#decisions;
+    const count = plans.length;
     if (dialect === 'openai') {
       for (let i = 0; i < count; i++) {
         const p = plans[i]!;
@@ -295,10 +305,24 @@ export class QuotaEngine {
       }
     } else if (dialect === 'anthropic') {
       const now = this.#clock.now() + this.#epochOffsetMs;
+      // anthropic-ratelimit-tokens-* sums the input and output limits (a recorded response: input
+      // 80,000 + output 16,000 = tokens 96,000, as the unlimited headers send it); it is full again
+      // when both are, at the later reset.
+      let tokensLimit = 0;
+      let tokensRemaining = 0;
+      let tokensResetMs = 0;
       for (let i = 0; i < count; i++) {
         const p = plans[i]!;
         const d = decisions[i]!;
         out.push(p.limitName, p.valueHead + d.remaining + p.resetLead + rfc3339After(now, d.resetMs));
+        if (p.dimension === 'input_tokens' || p.dimension === 'output_tokens') {
+          tokensLimit += p.limit.capacity;
+          tokensRemaining += d.remaining;
+          if (d.resetMs > tokensResetMs) tokensResetMs = d.resetMs;
+        }
+      }
+      if (tokensLimit > 0) {
+        out.push('anthropic-ratelimit-tokens-limit', `${tokensLimit}\r\nanthropic-ratelimit-tokens-remaining: ${tokensRemaining}\r\nanthropic-ratelimit-tokens-reset: ${rfc3339After(now, tokensResetMs)}`);
       }
     }
     // Gemini sends no retry headers: how long to wait is only in the body's RetryInfo.

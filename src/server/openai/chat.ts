@@ -119,7 +119,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   const meta = { route, modelIndex, errorKind: null } as const;
   const admission = admit(
     ctx,
-    { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE, meta },
+    // Each of the n choices may write max_tokens: OpenAI's estimate (its cookbook's too) is the prompt plus n × max_tokens.
+    { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: (req.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE) * req.n, meta },
     OPENAI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;

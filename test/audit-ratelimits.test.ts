@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../src/index.js';
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator({ threads: 1, speed: 0, seed: 7, logLevel: 'silent' });
+});
+afterAll(() => sim.stop());
+
+async function setQuota(table: unknown): Promise<void> {
+  const r = await fetch(`${sim.url}/_understudy/quota`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(table) });
+  expect(r.status).toBe(200);
+}
+
+async function post(path: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; h: (name: string) => string | null; json: Record<string, unknown> }> {
+  const r = await fetch(`${sim.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, h: (name) => r.headers.get(name), json: JSON.parse(text) as Record<string, unknown> };
+}
+
+let keys = 0;
+/** A key no earlier request charged, so its buckets start full and the headers are exact. */
+const freshKey = (): string => `sk-audit-${++keys}`;
+
+const claude = (key: string, maxTokens = 100) =>
+  post('/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: maxTokens, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': key });
+const chat = (key: string, extra: Record<string, unknown> = {}) =>
+  post('/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100, ...extra }, { authorization: `Bearer ${key}` });
+
+describe('Anthropic rate-limit headers under a quota', () => {
+  it('carry anthropic-ratelimit-tokens-*: input and output together, as the API and the unlimited headers send them', async () => {
+    await setQuota({ preset: 'anthropic-tier-1' });
+    const r = await claude(freshKey());
+    expect(r.status).toBe(200);
+    const input = Number(r.h('anthropic-ratelimit-input-tokens-remaining'));
+    const output = Number(r.h('anthropic-ratelimit-output-tokens-remaining'));
+    expect(r.h('anthropic-ratelimit-tokens-limit')).toBe('38000');
+    expect(Number(r.h('anthropic-ratelimit-tokens-remaining'))).toBe(input + output);
+    expect(r.h('anthropic-ratelimit-tokens-reset')).toMatch(RFC3339);
+    // Fully replenished when both are: the later of the two resets.
+    const later = [r.h('anthropic-ratelimit-input-tokens-reset')!, r.h('anthropic-ratelimit-output-tokens-reset')!].sort().at(-1);
+    expect(r.h('anthropic-ratelimit-tokens-reset')).toBe(later);
+  });
+
+  it('are all sent on a 429, with the remaining the refused request did not use', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 50, inputTokensPerMinute: 30_000, outputTokensPerMinute: 8_000 } });
+    const key = freshKey();
+    const first = await claude(key, 5000);
+    expect(first.status).toBe(200);
+    // Output tokens run out: the request was refused on the last dimension, and charged nothing.
+    const refused = await claude(key, 5000);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.h('anthropic-ratelimit-requests-remaining'))).toBeGreaterThanOrEqual(Number(first.h('anthropic-ratelimit-requests-remaining')));
+    expect(Number(refused.h('anthropic-ratelimit-input-tokens-remaining'))).toBeGreaterThanOrEqual(Number(first.h('anthropic-ratelimit-input-tokens-remaining')));
+    expect(refused.h('anthropic-ratelimit-tokens-limit')).toBe('38000');
+
+    // Requests run out first: the token headers still come.
+    await setQuota({ defaults: { requestsPerMinute: 1, inputTokensPerMinute: 30_000, outputTokensPerMinute: 8_000 } });
+    const k2 = freshKey();
+    expect((await claude(k2)).status).toBe(200);
+    const second = await claude(k2);
+    expect(second.status).toBe(429);
+    expect(second.json).toMatchObject({ error: { type: 'rate_limit_error' } });
+    for (const d of ['requests', 'input-tokens', 'output-tokens', 'tokens']) {
+      expect(second.h(`anthropic-ratelimit-${d}-limit`), d).not.toBeNull();
+      expect(second.h(`anthropic-ratelimit-${d}-reset`), d).toMatch(RFC3339);
+    }
+    expect(second.h('anthropic-ratelimit-requests-remaining')).toBe('0');
+    expect(Number(second.h('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('OpenAI rate-limit headers under a quota', () => {
+  it('are all sent on a 429 for requests, the tokens not charged for the refused request', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 1, tokensPerMinute: 100_000 } });
+    const key = freshKey();
+    const ok = await chat(key);
+    expect(ok.status).toBe(200);
+    const refused = await chat(key);
+    expect(refused.status).toBe(429);
+    expect(refused.json).toMatchObject({ error: { type: 'requests', code: 'rate_limit_exceeded' } });
+    expect(refused.h('x-ratelimit-limit-tokens')).toBe('100000');
+    expect(Number(refused.h('x-ratelimit-remaining-tokens'))).toBeGreaterThanOrEqual(Number(ok.h('x-ratelimit-remaining-tokens')));
+    expect(refused.h('x-ratelimit-reset-tokens')).toMatch(/^(\d+(\.\d+)?(ms|µs|ns|s)|\d+m\d+(\.\d+)?s)$/);
+    expect(refused.h('x-ratelimit-remaining-requests')).toBe('0');
+  });
+
+  it('charge the tokens per minute for every one of n completions (max_tokens × n)', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 500, tokensPerMinute: 100_000 } });
+    const r = await chat(freshKey(), { n: 3 });
+    expect(r.status).toBe(200);
+    const prompt = (r.json.usage as { prompt_tokens: number }).prompt_tokens;
+    expect(Number(r.h('x-ratelimit-remaining-tokens'))).toBe(100_000 - prompt - 3 * 100);
+  });
+
+  it('charge a legacy completion for every prompt and every completion it generates', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 500, tokensPerMinute: 100_000 } });
+    const r = await post('/v1/completions', { model: 'gpt-3.5-turbo-instruct', prompt: ['one', 'two'], n: 2, best_of: 3, max_tokens: 50 }, { authorization: `Bearer ${freshKey()}` });
+    expect(r.status).toBe(200);
+    const prompt = (r.json.usage as { prompt_tokens: number }).prompt_tokens;
+    expect(Number(r.h('x-ratelimit-remaining-tokens'))).toBe(100_000 - prompt - 2 * 3 * 50);
+  });
+
+  it('refuse n completions whose max_tokens together pass the limit as too large', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 500, tokensPerMinute: 1_000 } });
+    const r = await chat(freshKey(), { n: 4, max_tokens: 300 });
+    expect(r.status).toBe(429);
+    expect((r.json.error as { message: string }).message).toMatch(/^Request too large for gpt-4o .* Requested \d+\./);
+  });
+});
