@@ -110,3 +110,19 @@ describe('OpenAI rate-limit headers under a quota', () => {
     expect((r.json.error as { message: string }).message).toMatch(/^Request too large for gpt-4o .* Requested \d+\./);
   });
 });
+
+describe('a quota reloaded mid-traffic', () => {
+  it('counts tokens as exactly as the first load: one token of a billion per minute is not lost to rounding', async () => {
+    const exact = async (): Promise<void> => {
+      for (let maxTokens = 1; maxTokens <= 6; maxTokens++) {
+        const r = await chat(freshKey(), { max_tokens: maxTokens });
+        const prompt = (r.json.usage as { prompt_tokens: number }).prompt_tokens;
+        expect(Number(r.h('x-ratelimit-remaining-tokens'))).toBe(1e9 - prompt - maxTokens);
+      }
+    };
+    await setQuota({ defaults: { requestsPerMinute: 10_000, tokensPerMinute: 1e9 } });
+    await exact();
+    await setQuota({ defaults: { requestsPerMinute: 10_000, tokensPerMinute: 1e9 } });
+    await exact();
+  });
+});

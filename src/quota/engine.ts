@@ -100,6 +100,12 @@ export function allocateQuotaMemory(epochNowMs: number = Date.now()): SharedArra
   return memory;
 }
 
+/** Fresh buckets for new limits, the memory's epoch kept (see `SharedBuckets.clear`); in the main thread. */
+export function resetQuotaMemory(memory: SharedArrayBuffer): void {
+  new Int32Array(memory, 0, SLOTS * 2).fill(0);
+  SharedBuckets.clear(memory, KEY_TABLE_BYTES, SLOTS, SLOT_CELLS);
+}
+
 const CHARGE: Readonly<Record<QuotaDimension, Charge>> = { requests: 'request', tokens: 'input_and_output', input_tokens: 'input', output_tokens: 'output' };
 
 function cost(charge: Charge, req: QuotaRequest): number {

@@ -84,6 +84,15 @@ export class SharedBuckets {
     new Float64Array(memory, byteOffset, 1)[0] = epochNowMs;
   }
 
+  /**
+   * Empties every bucket, keeping the epoch and the locks. A zeroed epoch made later TATs count
+   * from 1970, where a Float64 of µs steps by 0.25 µs and the small charges the epoch is there
+   * for were rounded; a zeroed lock could let a second thread into a section another still held.
+   */
+  static clear(memory: SharedArrayBuffer, byteOffset: number, slots: number, cellsPerSlot: number): void {
+    new Float64Array(memory, byteOffset + 8, slots * cellsPerSlot).fill(0);
+  }
+
   constructor(memory: SharedArrayBuffer, byteOffset: number, slots: number, cellsPerSlot: number) {
     this.baseEpochMs = new Float64Array(memory, byteOffset, 1)[0]!;
     this.#tats = new Float64Array(memory, byteOffset + 8, slots * cellsPerSlot);

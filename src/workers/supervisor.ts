@@ -21,7 +21,7 @@ import { loadProfiles, type ProfileTable } from '../timing/profiles.js';
 import { SaturationTracker } from '../timing/saturation.js';
 import { ARRIVALS_BYTES } from '../server/thread-context.js';
 import { loadScenario } from '../chaos/library.js';
-import { allocateQuotaMemory } from '../quota/engine.js';
+import { allocateQuotaMemory, resetQuotaMemory } from '../quota/engine.js';
 import { loadQuota } from '../quota/limits.js';
 import { o200kTableData, type O200kTableData } from '../corpus/o200k.js';
 import type { FromThread, Policy, ServerThreadData, ToThread } from './messages.js';
@@ -206,7 +206,7 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
         if (msg.type === 'policy-set') {
           if (msg.restarts === 'quota') {
             // Fresh buckets when the limits change, so old charges do not carry over.
-            new Uint8Array(quotaMemory).fill(0);
+            resetQuotaMemory(quotaMemory);
             policy = { ...policy, quota: msg.policy.quota, quotaSource: msg.policy.quotaSource };
           } else {
             restartScenario(msg.policy.scenario);
