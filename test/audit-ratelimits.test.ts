@@ -126,3 +126,18 @@ describe('a quota reloaded mid-traffic', () => {
     await exact();
   });
 });
+
+describe('the bucket a request is charged to', () => {
+  it('is the model an alias serves: an alias and its dated id share one limit', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 1, tokensPerMinute: 1_000_000, inputTokensPerMinute: 1_000_000, outputTokensPerMinute: 1_000_000 } });
+    const openaiKey = freshKey();
+    expect((await chat(openaiKey)).status).toBe(200);
+    const dated = await post('/v1/chat/completions', { model: 'gpt-4o-2024-08-06', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100 }, { authorization: `Bearer ${openaiKey}` });
+    expect(dated.status).toBe(429);
+
+    const anthropicKey = freshKey();
+    expect((await claude(anthropicKey)).status).toBe(200);
+    const datedClaude = await post('/v1/messages', { model: 'claude-sonnet-4-5-20250929', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': anthropicKey });
+    expect(datedClaude.status).toBe(429);
+  });
+});

@@ -12,6 +12,7 @@ import type { QuotaRejection } from '../quota/engine.js';
 import type { RequestInfo } from './http-exchange.js';
 import type { JsonReply, Reply, ReplyMeta, StreamFault } from './reply.js';
 import { UNSATURATED } from '../timing/saturation.js';
+import { anthropicModelId, servedModelId } from '../corpus/model-catalog.js';
 import type { ThreadContext } from './thread-context.js';
 
 export interface PolicyRequest {
@@ -97,6 +98,17 @@ export function takeUnclaimedSlot(): number {
   return slot;
 }
 
+/**
+ * The model whose limit a request spends: an alias is the dated model it serves (the id the
+ * answer's `model` names), so `gpt-4o` and `gpt-4o-2024-08-06`, or `claude-sonnet-4-5` and
+ * `claude-sonnet-4-5-20250929`, draw on one bucket, as at the providers, not on two.
+ */
+function quotaModel(dialect: Dialect, model: string): string {
+  if (dialect === 'openai') return servedModelId(model);
+  if (dialect === 'anthropic') return anthropicModelId(model);
+  return model;
+}
+
 export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFaults): Reply | Admission {
   const overrides = ctx.config.overrideHeaders;
   const forced = overrides && req.info.overrideFault !== '' ? overrideFault(req.info.overrideFault) : null;
@@ -151,7 +163,7 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   let headers: readonly string[] = [];
   // A batch's requests have the batch's own limits at the providers, not the live ones.
   if (ctx.quota !== null && req.info.batchFault < 0) {
-    const outcome = ctx.quota.admit({ dialect: req.dialect, apiKey: req.apiKey, model: req.model, inputTokens: req.inputTokens, maxOutputTokens: req.maxOutputTokens });
+    const outcome = ctx.quota.admit({ dialect: req.dialect, apiKey: req.apiKey, model: quotaModel(req.dialect, req.model), inputTokens: req.inputTokens, maxOutputTokens: req.maxOutputTokens });
     if (outcome.rejection !== null) {
       release();
       ctx.counters.quotaRejected(outcome.rejection.dimension);
