@@ -141,3 +141,37 @@ describe('the bucket a request is charged to', () => {
     expect(datedClaude.status).toBe(429);
   });
 });
+
+describe('Anthropic input tokens per minute', () => {
+  const cached = (key: string, model: string) =>
+    post(
+      '/v1/messages',
+      { model, max_tokens: 10, system: [{ type: 'text', text: 'Follow the house style guide closely. '.repeat(400), cache_control: { type: 'ephemeral' } }], messages: [{ role: 'user', content: 'hi' }] },
+      { 'x-api-key': key },
+    );
+  const charged = (before: { h: (n: string) => string | null }, after: { h: (n: string) => string | null }): number =>
+    Number(before.h('anthropic-ratelimit-input-tokens-remaining')) - Number(after.h('anthropic-ratelimit-input-tokens-remaining'));
+
+  it('do not count what a request reads from the prompt cache, as on Claude 4 models', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 1000, inputTokensPerMinute: 100_000, outputTokensPerMinute: 100_000 } });
+    const key = freshKey();
+    const write = await cached(key, 'claude-sonnet-4-5');
+    const usage1 = write.json.usage as { cache_creation_input_tokens: number };
+    expect(usage1.cache_creation_input_tokens).toBeGreaterThan(2000);
+    const read = await cached(key, 'claude-sonnet-4-5');
+    const usage2 = read.json.usage as { input_tokens: number; cache_read_input_tokens: number };
+    expect(usage2.cache_read_input_tokens).toBe(usage1.cache_creation_input_tokens);
+    // The bucket refills about 2 tokens a millisecond between the two: the charge is the uncached input, give or take that.
+    expect(charged(write, read)).toBeLessThan(usage2.input_tokens + 200);
+  });
+
+  it('still count cache reads on the Claude 3 models the docs mark', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 1000, inputTokensPerMinute: 100_000, outputTokensPerMinute: 100_000 } });
+    const key = freshKey();
+    const write = await cached(key, 'claude-3-5-haiku-20241022');
+    const read = await cached(key, 'claude-3-5-haiku-20241022');
+    const usage2 = read.json.usage as { input_tokens: number; cache_read_input_tokens: number };
+    expect(usage2.cache_read_input_tokens).toBeGreaterThan(2000);
+    expect(charged(write, read)).toBeGreaterThan(usage2.cache_read_input_tokens - 200);
+  });
+});

@@ -20,7 +20,7 @@ import { ANTHROPIC_FAULTS, ANTHROPIC_HALF_FRAME, ANTHROPIC_MALFORMED_FRAME, ANTH
 import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type MessageIdentity, type ThinkingPart } from './messages-encode.js';
 import { parseMessagesRequest, type MessagesRequest } from './messages-request.js';
 import { countInputTokens } from './prompt-tokens.js';
-import { countBreakpoints, countWithCache, MAX_BREAKPOINTS } from './prompt-cache.js';
+import { countBreakpoints, countWithCache, MAX_BREAKPOINTS, rateLimitedInputTokens } from './prompt-cache.js';
 import { reasoningText } from '../reasoning.js';
 import { anthropicErrorReply, anthropicHeaders, anthropicKey, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
@@ -106,7 +106,7 @@ function answerMessage(ctx: ThreadContext, info: RequestInfo, body: string, acce
   const admission = admit(
     ctx,
     // Anthropic charges max_tokens against the output-token limit when the request is admitted.
-    { route, dialect: 'anthropic', model, apiKey: anthropicKey(info), info, inputTokens, maxOutputTokens: req.maxTokens ?? 0, meta },
+    { route, dialect: 'anthropic', model, apiKey: anthropicKey(info), info, inputTokens: rateLimitedInputTokens(ctx, req, body, model, inputTokens), maxOutputTokens: req.maxTokens ?? 0, meta },
     ANTHROPIC_FAULTS,
   );
   if (!isAdmission(admission)) return admission;

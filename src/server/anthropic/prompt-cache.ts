@@ -72,8 +72,9 @@ const storeFor = perThread(() => new PrefixStore());
 /**
  * The request's input tokens with the cache applied, and the cache updated, on this thread's
  * store. `body` is the raw request: a prompt without "cache_control" anywhere is counted plainly.
+ * With `update` false the store is only read: what a request would read, before it is admitted.
  */
-export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: string, model: string, total: number, store: PrefixStore = storeFor(ctx)): CacheUsage {
+export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: string, model: string, total: number, store: PrefixStore = storeFor(ctx), update = true): CacheUsage {
   if (!body.includes('"cache_control"')) return { input: total, read: 0, write5m: 0, write1h: 0 };
   const prefixes = new PromptPrefixes(model);
   const ttls: (number | null)[] = [];
@@ -101,11 +102,20 @@ export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: s
     const ttl = ttls[b]!;
     const tokens = prefixes.tokens[b]!;
     if (ttl === null || tokens < minimum) continue;
-    store.remember(prefixes.hashes[b]!, now, ttl);
+    if (update) store.remember(prefixes.hashes[b]!, now, ttl);
     if (tokens <= written) continue;
     if (ttl === ONE_HOUR_MS) write1h += tokens - written;
     else write5m += tokens - written;
     written = tokens;
   }
   return { input: total - written, read, write5m, write1h };
+}
+
+/**
+ * The input tokens the input-tokens-per-minute limit counts: on current models, as the rate-limit
+ * docs say, tokens read from the cache do not count; the Claude 3 models they mark still count them.
+ */
+export function rateLimitedInputTokens(ctx: ThreadContext, req: MessagesRequest, body: string, model: string, total: number): number {
+  if (ctx.quota === null || model.startsWith('claude-3-') || !body.includes('"cache_control"')) return total;
+  return total - countWithCache(ctx, req, body, model, total, storeFor(ctx), false).read;
 }
