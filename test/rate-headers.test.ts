@@ -4,14 +4,9 @@ import { SeededRandom } from '../src/timing/random.js';
 
 /** The straightforward formatting the table-based one replaced, kept as the reference. */
 function reference(ms: number): string {
-  if (!(ms > 0)) return '0s';
-  if (ms < 1000) {
-    const us = Math.round(ms * 1000);
-    if (us >= 1000) return `${us / 1000}ms`;
-    if (us > 0) return `${us}µs`;
-    return Math.round(ms * 1e6) > 0 ? `${Math.round(ms * 1e6)}ns` : '0s';
-  }
-  const totalMs = Math.round(ms);
+  const totalMs = ms > 0 ? Math.round(ms) : 0;
+  if (totalMs === 0) return '0s';
+  if (totalMs < 1000) return `${totalMs}ms`;
   const h = Math.floor(totalMs / 3_600_000);
   const m = Math.floor((totalMs % 3_600_000) / 60_000);
   const s = (totalMs % 60_000) / 1000;
@@ -25,22 +20,21 @@ describe('goDuration (OpenAI reset headers)', () => {
   it('writes durations as OpenAI does', () => {
     expect(goDuration(360_000)).toBe('6m0s');
     expect(goDuration(20)).toBe('20ms');
-    // Below a millisecond Go changes unit: microseconds, then nanoseconds, never `0.216ms`.
-    expect(goDuration(0.216)).toBe('216µs');
-    expect(goDuration(0.06)).toBe('60µs');
-    expect(goDuration(0.0015)).toBe('2µs');
-    expect(goDuration(0.0004)).toBe('400ns');
-    expect(goDuration(1e-9)).toBe('0s');
+    // Rounded to the millisecond, as every recorded value is: no µs, no fractional ms.
+    expect(goDuration(0.216)).toBe('0s');
+    expect(goDuration(0.5)).toBe('1ms');
     expect(goDuration(0.9996)).toBe('1ms');
-    expect(goDuration(1.0005)).toBe('1.001ms');
+    expect(goDuration(1.0005)).toBe('1ms');
+    expect(goDuration(619.2)).toBe('619ms');
     expect(goDuration(7_660)).toBe('7.66s');
     expect(goDuration(1_500)).toBe('1.5s');
     expect(goDuration(3_600_000)).toBe('1h0m0s');
     expect(goDuration(3_661_001)).toBe('1h1m1.001s');
+    expect(goDuration(86_116_126)).toBe('23h55m16.126s');
     expect(goDuration(0)).toBe('0s');
     expect(goDuration(-5)).toBe('0s');
     expect(goDuration(Number.NaN)).toBe('0s');
-    expect(goDuration(999.9996)).toBe('1000ms');
+    expect(goDuration(999.9996)).toBe('1s');
   });
 
   it('matches the reference formatting across magnitudes', () => {

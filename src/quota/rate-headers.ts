@@ -8,22 +8,18 @@
 const THOUSANDTHS: readonly string[] = Array.from({ length: 1000 }, (_, f) => (f === 0 ? '' : `.${String(f).padStart(3, '0')}`.replace(/0+$/, '')));
 
 /**
- * Go's `time.Duration.String()`, as OpenAI's `x-ratelimit-reset-*` headers use it:
- * `216µs`, `20ms`, `1s`, `6m0s`, `23h55m16.126s` (fractions trimmed to microseconds below a
- * second, milliseconds above; under a microsecond, whole nanoseconds). Go writes the micro sign
- * U+00B5, sent as UTF-8.
+ * Go's `time.Duration.String()` of a duration rounded to the millisecond, as OpenAI's
+ * `x-ratelimit-reset-*` headers carry it: `20ms`, `1s`, `6m0s`, `23h55m16.126s`, and `0s` under
+ * half a millisecond. Every recorded value is whole milliseconds (`120ms`, `9ms`, `0s`, and a
+ * `16.126s` where an unrounded Go duration would print nanoseconds), so a wait under a millisecond
+ * never turns into `216µs`, whose micro sign also reaches clients that decode headers as Latin-1
+ * as `216Âµs`.
  */
 export function goDuration(ms: number): string {
   if (!(ms > 0)) return '0s';
-  if (ms < 1000) {
-    // Rounded to the microsecond, as thousandths of a millisecond.
-    const us = Math.round(ms * 1000);
-    if (us >= 1000) return `${Math.floor(us / 1000)}${THOUSANDTHS[us % 1000]!}ms`;
-    if (us > 0) return `${us}µs`;
-    const ns = Math.round(ms * 1_000_000);
-    return ns > 0 ? `${ns}ns` : '0s';
-  }
   const totalMs = Math.round(ms);
+  if (totalMs === 0) return '0s';
+  if (totalMs < 1000) return `${totalMs}ms`;
   const h = Math.floor(totalMs / 3_600_000);
   const m = Math.floor((totalMs % 3_600_000) / 60_000);
   const rem = totalMs % 60_000;
