@@ -1,5 +1,8 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../src/index.js';
+import { metric } from './fixtures/sim.js';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
@@ -188,5 +191,24 @@ describe('OpenAI reset durations', () => {
     const r = await chat(freshKey());
     const charged = (r.json.usage as { prompt_tokens: number }).prompt_tokens + 100;
     expect(r.h('x-ratelimit-reset-tokens')).toBe(`${Math.round((charged * 60_000) / 100_000)}ms`);
+  });
+});
+
+describe('the SDKs against a quota', () => {
+  it('wait out a token refusal by retry-after-ms and get the answer', async () => {
+    // 6,000 tokens a minute refill 1 every 10 ms: two requests of just over 3,000 tokens back to back
+    // overflow by a few dozen, and the second is told to wait a few hundred ms.
+    await setQuota({ defaults: { requestsPerMinute: 500, tokensPerMinute: 6_000, inputTokensPerMinute: 100_000, outputTokensPerMinute: 6_000 } });
+    const before = await metric(sim, 'understudy_quota_rejections_total{dimension="tokens"}') + (await metric(sim, 'understudy_quota_rejections_total{dimension="output_tokens"}'));
+    const openai = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: freshKey(), maxRetries: 2 });
+    const anthropic = new Anthropic({ baseURL: sim.url, apiKey: freshKey(), maxRetries: 2 });
+    for (let i = 0; i < 2; i++) {
+      const { response } = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3_000 }).withResponse();
+      expect(response.status).toBe(200);
+      const reply = await anthropic.messages.create({ model: 'claude-haiku-4-5', max_tokens: 3_010, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      expect(reply.response.status).toBe(200);
+    }
+    const after = await metric(sim, 'understudy_quota_rejections_total{dimension="tokens"}') + (await metric(sim, 'understudy_quota_rejections_total{dimension="output_tokens"}'));
+    expect(after - before).toBeGreaterThanOrEqual(2);
   });
 });
