@@ -212,3 +212,16 @@ describe('the SDKs against a quota', () => {
     expect(after - before).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('a tokensPerMinute limit on Claude models', () => {
+  it('limits input and output together, as Anthropic\'s combined token limit did, instead of nothing', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 500, tokensPerMinute: 5_000 } });
+    const key = freshKey();
+    const first = await claude(key, 4_000);
+    expect(first.status).toBe(200);
+    expect(first.h('anthropic-ratelimit-tokens-limit')).toBe('5000');
+    const second = await claude(key, 4_000);
+    expect(second.status).toBe(429);
+    expect((second.json.error as { message: string }).message).toContain('of 5,000 tokens per minute');
+  });
+});

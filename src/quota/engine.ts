@@ -18,7 +18,9 @@ export type QuotaDialect = 'openai' | 'anthropic' | 'gemini';
 /** Dimensions each provider limits, in the order they are checked. */
 const DIALECT_DIMENSIONS: Readonly<Record<QuotaDialect, readonly QuotaDimension[]>> = {
   openai: ['requests', 'tokens'],
-  anthropic: ['requests', 'input_tokens', 'output_tokens'],
+  // `tokens` is a limit on input and output together (Anthropic's before it split them), so a
+  // tokensPerMinute that reaches a Claude model limits it rather than nothing.
+  anthropic: ['requests', 'tokens', 'input_tokens', 'output_tokens'],
   gemini: ['requests', 'tokens'],
 };
 
@@ -143,7 +145,7 @@ const OPENAI_HEADER_NAMES: Readonly<Record<QuotaDimension, readonly [string, str
 };
 const ANTHROPIC_HEADER_NAMES: Readonly<Record<QuotaDimension, readonly [string, string, string]>> = {
   requests: ['anthropic-ratelimit-requests-limit', 'anthropic-ratelimit-requests-remaining', 'anthropic-ratelimit-requests-reset'],
-  tokens: ['anthropic-ratelimit-output-tokens-limit', 'anthropic-ratelimit-output-tokens-remaining', 'anthropic-ratelimit-output-tokens-reset'],
+  tokens: ['anthropic-ratelimit-tokens-limit', 'anthropic-ratelimit-tokens-remaining', 'anthropic-ratelimit-tokens-reset'],
   input_tokens: ['anthropic-ratelimit-input-tokens-limit', 'anthropic-ratelimit-input-tokens-remaining', 'anthropic-ratelimit-input-tokens-reset'],
   output_tokens: ['anthropic-ratelimit-output-tokens-limit', 'anthropic-ratelimit-output-tokens-remaining', 'anthropic-ratelimit-output-tokens-reset'],
 };
@@ -311,9 +313,10 @@ export class QuotaEngine {
       }
     } else if (dialect === 'anthropic') {
       const now = this.#clock.now() + this.#epochOffsetMs;
-      // anthropic-ratelimit-tokens-* sums the input and output limits (a recorded response: input
-      // 80,000 + output 16,000 = tokens 96,000, as the unlimited headers send it); it is full again
-      // when both are, at the later reset.
+      // Without a limit of its own, anthropic-ratelimit-tokens-* sums the input and output limits
+      // (a recorded response: input 80,000 + output 16,000 = tokens 96,000, as the unlimited
+      // headers send it); it is full again when both are, at the later reset.
+      let combined = false;
       let tokensLimit = 0;
       let tokensRemaining = 0;
       let tokensResetMs = 0;
@@ -321,13 +324,14 @@ export class QuotaEngine {
         const p = plans[i]!;
         const d = decisions[i]!;
         out.push(p.limitName, p.valueHead + d.remaining + p.resetLead + rfc3339After(now, d.resetMs));
-        if (p.dimension === 'input_tokens' || p.dimension === 'output_tokens') {
+        if (p.dimension === 'tokens') combined = true;
+        else if (p.dimension === 'input_tokens' || p.dimension === 'output_tokens') {
           tokensLimit += p.limit.capacity;
           tokensRemaining += d.remaining;
           if (d.resetMs > tokensResetMs) tokensResetMs = d.resetMs;
         }
       }
-      if (tokensLimit > 0) {
+      if (tokensLimit > 0 && !combined) {
         out.push('anthropic-ratelimit-tokens-limit', `${tokensLimit}\r\nanthropic-ratelimit-tokens-remaining: ${tokensRemaining}\r\nanthropic-ratelimit-tokens-reset: ${rfc3339After(now, tokensResetMs)}`);
       }
     }

@@ -1,7 +1,8 @@
 /**
  * Rate limits per API key and model, from a named preset resembling a provider usage tier or
  * from a file. OpenAI and Gemini limit requests and tokens per minute; Anthropic limits
- * requests, input tokens and output tokens per minute.
+ * requests, input tokens and output tokens per minute (and tokens, input and output together,
+ * where a table gives a Claude model a tokensPerMinute).
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
