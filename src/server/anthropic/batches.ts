@@ -15,7 +15,7 @@
  * thread (`../owner-ids.ts`), and a request on another thread asks it (`../peers.ts`).
  */
 import { performance } from 'node:perf_hooks';
-import { hashString, SeededRandom } from '../../timing/random.js';
+import type { SeededRandom } from '../../timing/random.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { ownedId } from '../owner-ids.js';
@@ -128,10 +128,11 @@ interface Answered {
  */
 function answerOne(ctx: ThreadContext, info: RequestInfo, b: StoredBatch, i: number, body: string): Answered | Promise<Answered> {
   const failed = (rng: SeededRandom, err: unknown): Reply => anthropicErrorReply(anthropicRequestId(rng), 'anthropic_batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP_MESSAGE) : INTERNAL, 'invalid_request', OTHER_MODEL);
-  const reply = answerBatchItem(ctx, b.source + i, () => createMessage(ctx, batchItemInfo(info, b.fault + i), body), (err) => failed(ctx.requestRng(undefined, ''), err));
-  if (!(reply instanceof Promise)) return answered(() => ctx.requestRng(undefined, ''), b.customIds[i]!, reply);
-  // After the wait the thread's own draws have moved on: an error's request id comes from the entry itself.
-  const own = (): SeededRandom => new SeededRandom(hashString(`${b.id}:${i}`));
+  // An errored line's request id comes from the entry's own reserved position, as its answer does: drawn
+  // from the run's live order (it ran between live requests), it shifted every later request's answer.
+  const own = (): SeededRandom => ctx.atArrival(b.source + i, () => ctx.requestRng(undefined, ''));
+  const reply = answerBatchItem(ctx, b.source + i, () => createMessage(ctx, batchItemInfo(info, b.fault + i), body), (err) => failed(own(), err));
+  if (!(reply instanceof Promise)) return answered(own, b.customIds[i]!, reply);
   return reply.then(
     (r) => answered(own, b.customIds[i]!, r),
     (err: unknown) => answered(own, b.customIds[i]!, failed(own(), err)),

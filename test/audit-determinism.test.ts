@@ -1,0 +1,42 @@
+/**
+ * Reproducibility audit: the same seed and request sequence must give the same bytes, whatever a
+ * chaos scenario did to requests that are not the ones compared.
+ */
+import { describe, expect, it } from 'vitest';
+import { tempFile, useSimulator } from './fixtures/sim.js';
+
+const ANTHROPIC = { 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' };
+
+/** Faults every request for one model, by `kind`; other models pass untouched. */
+const faultHaiku = (kind: string): string => tempFile('scenario.json', { name: `haiku-${kind}`, phases: [{ name: 'all', target: { models: ['claude-3-5-haiku'] }, faults: [{ kind, probability: 1 }] }] });
+
+describe('an Anthropic batch whose requests a fault leaves without a JSON answer', () => {
+  // An empty 200 (like a reset or a held request) makes an errored result line with a request id of its own.
+  const emptied = useSimulator({ seed: 5, scenario: faultHaiku('empty_200') });
+  // A 500 is an errored result too, with the fault reply's own JSON.
+  const failed = useSimulator({ seed: 5, scenario: faultHaiku('server_error_500') });
+
+  /** A batch of three faulted requests, then a live request the scenario does not touch. */
+  async function run(url: string): Promise<{ live: unknown; errored: string[] }> {
+    const params = { model: 'claude-3-5-haiku-latest', max_tokens: 32, messages: [{ role: 'user', content: 'Hi' }] };
+    const created = await fetch(`${url}/v1/messages/batches`, { method: 'POST', headers: ANTHROPIC, body: JSON.stringify({ requests: ['a', 'b', 'c'].map((custom_id) => ({ custom_id, params })) }) });
+    expect(created.status).toBe(200);
+    const { id } = (await created.json()) as { id: string };
+    const res = await fetch(`${url}/v1/messages`, { method: 'POST', headers: ANTHROPIC, body: JSON.stringify({ ...params, model: 'claude-sonnet-4-5' }) });
+    expect(res.status).toBe(200);
+    const live = { requestId: res.headers.get('request-id'), body: (await res.json()) };
+    await expect.poll(async () => ((await (await fetch(`${url}/v1/messages/batches/${id}`, { headers: ANTHROPIC })).json()) as { processing_status: string }).processing_status).toBe('ended');
+    const lines = (await (await fetch(`${url}/v1/messages/batches/${id}/results`, { headers: ANTHROPIC })).text()).trim().split('\n');
+    const errored = lines.map((l) => (JSON.parse(l) as { result: { type: string; error?: { request_id: string } } }).result).map((r) => `${r.type} ${r.error?.request_id ?? ''}`);
+    return { live, errored };
+  }
+
+  it('takes no place in the run: a later request is answered as after any other batch', async () => {
+    const a = await run(emptied().url);
+    const b = await run(failed().url);
+    expect(a.errored.every((l) => /^errored req_011C\w{20}$/.test(l))).toBe(true);
+    // The batch's items run at the positions it reserved; drawing an errored line's id from the
+    // live order shifted every later request's answer, by as many items as had failed.
+    expect(a.live).toEqual(b.live);
+  });
+});
