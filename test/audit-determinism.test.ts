@@ -40,3 +40,27 @@ describe('an Anthropic batch whose requests a fault leaves without a JSON answer
     expect(a.live).toEqual(b.live);
   });
 });
+
+describe('a request seed', () => {
+  const sim = useSimulator({ seed: 5 });
+  const OPENAI = { authorization: 'Bearer sk-test', 'content-type': 'application/json' };
+
+  /** The request id and answer of a seeded chat request: both drawn from the seed's source. */
+  async function seeded(seed: number): Promise<string> {
+    const res = await fetch(`${sim().url}/v1/chat/completions`, { method: 'POST', headers: OPENAI, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello there' }], seed }) });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { choices: { message: { content: string } }[] };
+    return `${res.headers.get('x-request-id')} ${body.choices[0]!.message.content}`;
+  }
+
+  it('repeats its answer', async () => {
+    expect(await seeded(2 ** 40 + 3)).toBe(await seeded(2 ** 40 + 3));
+  });
+
+  it('past 32 bits is a seed of its own: OpenAI seeds are 64-bit, and one 2^32 apart from another drew the same', async () => {
+    // Only the low 32 bits were hashed, so 1 and 2^32 + 1, or -1 and 2^32 − 1, were the same seed.
+    expect(await seeded(2 ** 32 + 1)).not.toBe(await seeded(1));
+    expect(await seeded(-1)).not.toBe(await seeded(2 ** 32 - 1));
+    expect(await seeded(-(2 ** 40))).not.toBe(await seeded(2 ** 40));
+  });
+});

@@ -172,7 +172,12 @@ export class ThreadContext {
    */
   requestRng(requestSeed: number | null | undefined, promptKey: string): SeededRandom {
     if (requestSeed !== null && requestSeed !== undefined) {
-      return new SeededRandom(combineSeeds(this.config.seed, hashString(promptKey, requestSeed >>> 0)));
+      // OpenAI's seeds are 64-bit: hashing the low 32 bits alone made seeds 2^32 apart (1 and
+      // 2^32 + 1, -1 and 2^32 - 1) one seed. The high word folds in only where it is not 0, so a
+      // seed from 0 to 2^32 - 1 draws as it always did.
+      const high = Math.floor(requestSeed / 0x100000000);
+      const seed = high === 0 ? requestSeed >>> 0 : combineSeeds(requestSeed >>> 0, high >>> 0);
+      return new SeededRandom(combineSeeds(this.config.seed, hashString(promptKey, seed)));
     }
     return new SeededRandom(combineSeeds(this.config.seed, pinnedRng >= 0 ? pinnedRng : Atomics.add(this.#arrivals, 0, 1) >>> 0));
   }
