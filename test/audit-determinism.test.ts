@@ -64,3 +64,33 @@ describe('a request seed', () => {
     expect(await seeded(-(2 ** 40))).not.toBe(await seeded(2 ** 40));
   });
 });
+
+describe('request ids of replies answered before a request has a source of its own (unrouted paths, bad overrides, faults)', () => {
+  const one = useSimulator({ seed: 9, threads: 1 });
+  const two = useSimulator({ seed: 9, threads: 2 });
+
+  /** Each on a new connection, which the kernel gives to any thread. */
+  async function ids(url: string): Promise<string[]> {
+    const out: string[] = [];
+    const chat = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    for (let i = 0; i < 6; i++) {
+      const unrouted = await fetch(`${url}/v1/no-such-route-${i}`, { headers: { connection: 'close' } });
+      out.push(`${unrouted.status} ${unrouted.headers.get('x-request-id')}`);
+      await unrouted.arrayBuffer();
+      const faulted = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: chat, headers: { connection: 'close', 'content-type': 'application/json', 'x-understudy-fault': 'server_error_500' } });
+      out.push(`${faulted.status} ${faulted.headers.get('x-request-id')}`);
+      await faulted.arrayBuffer();
+      const anthropic = await fetch(`${url}/v1/messages/x/y/z`, { headers: { connection: 'close', 'anthropic-version': '2023-06-01' } });
+      out.push(`${anthropic.status} ${anthropic.headers.get('request-id')}`);
+      await anthropic.arrayBuffer();
+    }
+    return out;
+  }
+
+  it('are the same on any --threads for requests sent one after another', async () => {
+    const a = await ids(one().url);
+    expect(new Set(a).size).toBe(a.length);
+    // They came from a source per thread: which thread the kernel picked for a connection changed them.
+    expect(await ids(two().url)).toEqual(a);
+  });
+});

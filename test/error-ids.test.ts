@@ -1,7 +1,8 @@
 /**
  * Request ids on replies answered before a request's seeded source exists (unrouted paths, rate
- * limits, faults): drawn per server thread from the run seed and the thread's slot, so two
- * threads' ids differ, each looks like its provider's, and a seed repeats its sequence.
+ * limits, faults): the n-th such reply of the run, counted across threads, draws from the run seed
+ * and n, so ids never repeat, each looks like its provider's, and a seed repeats its sequence on
+ * any number of threads.
  */
 import { describe, expect, it } from 'vitest';
 import { errorRequestId as anthropicErrorId } from '../src/server/anthropic/reply.js';
@@ -12,27 +13,31 @@ import { useSimulator } from './fixtures/sim.js';
 const OPENAI_ID = /^req_[0-9a-f]{32}$/;
 const ANTHROPIC_ID = /^req_011C[A-Za-z0-9]{20}$/;
 
-const draw = (runSeed: number, slot: number, start: number, n = 4): string[] => {
-  seedErrorIds(runSeed, slot, start);
+/** `n` ids from a run seeded `runSeed` whose shared count stands at `start`. */
+const draw = (runSeed: number, start: number, n = 4): string[] => {
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  counter[0] = start;
+  seedErrorIds(runSeed, counter);
   return Array.from({ length: n }, (_, i) => (i % 2 === 0 ? openAIErrorId() : anthropicErrorId()));
 };
 
 describe('error request ids', () => {
   it('look like each provider\'s', () => {
-    seedErrorIds(1, 0, 0);
+    seedErrorIds(1);
     for (let i = 0; i < 20; i++) {
       expect(openAIErrorId()).toMatch(OPENAI_ID);
       expect(anthropicErrorId()).toMatch(ANTHROPIC_ID);
     }
   });
 
-  it('repeat their sequence for a seed on one thread', () => {
-    expect(draw(7, 1, 0)).toEqual(draw(7, 1, 0));
+  it('repeat their sequence for a seed', () => {
+    expect(draw(7, 0)).toEqual(draw(7, 0));
   });
 
-  it('differ between threads, between a thread and its restart, and between seeds', () => {
-    const ids = [draw(7, 0, 0), draw(7, 1, 0), draw(7, 0, 1), draw(8, 0, 0)].flat();
+  it('go on from the run\'s count, and differ between seeds', () => {
+    const ids = [draw(7, 0), draw(7, 4), draw(8, 0)].flat();
     expect(new Set(ids).size).toBe(ids.length);
+    expect(draw(7, 0, 8).slice(4)).toEqual(draw(7, 4));
   });
 });
 

@@ -18,8 +18,15 @@ const LATENCY_CACHE_LIMIT = 1024;
 const ARRIVAL_COUNTERS = 2;
 /** Where the fault-position word sits in the `arrivals` buffer (a BigInt64 needs 8-byte alignment). */
 const FAULT_WORD_OFFSET = 8;
+/** Where the count of error-reply ids (`./error-ids.ts`) sits in the `arrivals` buffer. */
+const ERROR_ID_WORD_OFFSET = FAULT_WORD_OFFSET + 8;
 /** Bytes of the `arrivals` buffer a context takes. */
-export const ARRIVALS_BYTES = FAULT_WORD_OFFSET + 8;
+export const ARRIVALS_BYTES = ERROR_ID_WORD_OFFSET + 4;
+
+/** The word of the `arrivals` buffer that counts error-reply ids across threads. */
+export function errorIdCounter(arrivals: SharedArrayBuffer): Int32Array {
+  return new Int32Array(arrivals, ERROR_ID_WORD_OFFSET, 1);
+}
 const LOW32 = 0xffffffffn;
 
 /**

@@ -11,8 +11,6 @@ import type { PeerAnswer, PeerQuery } from '../server/peers.js';
 
 export interface ServerThreadData {
   readonly slot: number;
-  /** How many times this slot has started before (0 for the first thread, 1 after a restart, …). */
-  readonly start: number;
   readonly port: number;
   readonly config: Config;
   readonly corpus: SharedCorpus;

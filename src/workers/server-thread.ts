@@ -15,7 +15,7 @@ import { buildApp } from '../server/app.js';
 import { beginDrain, describeInternalError, isStackOverflow, inFlightCount, installExchangeEnv, onWheelDue, setTagHeaders, type Exchange } from '../server/http-exchange.js';
 import { QuotaEngine } from '../quota/engine.js';
 import { SaturationTracker } from '../timing/saturation.js';
-import { ThreadContext } from '../server/thread-context.js';
+import { errorIdCounter, ThreadContext } from '../server/thread-context.js';
 import { seedErrorIds } from '../server/error-ids.js';
 import { loadUws } from '../server/uws.js';
 import { simErrorCode, SimError } from '../sim-error.js';
@@ -45,7 +45,7 @@ try {
   const layout = new CounterLayout(corpus.models);
   const counters = new CounterWriter(data.counters, layout, data.slot, data.config.lateEmissionMs);
   const ctx = new ThreadContext(config, corpus, counters, data.profiles, data.arrivals);
-  seedErrorIds(config.seed, data.slot, data.start);
+  seedErrorIds(config.seed, errorIdCounter(data.arrivals));
   const link = config.threads > 1 ? new PeerLink(data.slot, config.threads, threadId, post) : null;
   ctx.peers = link;
   const wheel = new TimerWheel<Exchange>(onWheelDue, MONOTONIC_CLOCK, NODE_TIMER_HOST, config.pacing);

@@ -131,8 +131,6 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
 
   const entry = threadEntry();
   const workers: (Worker | null)[] = new Array<Worker | null>(config.threads).fill(null);
-  /** Starts per slot, so a restarted thread's error ids do not repeat its predecessor's. */
-  const starts: number[] = new Array<number>(config.threads).fill(0);
   let stopping = false;
   let port = config.port;
   let restarts = 0;
@@ -198,7 +196,7 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
 
   const spawn = (slot: number): Promise<number> =>
     new Promise((resolve, reject) => {
-      const data: ServerThreadData = { slot, start: starts[slot]!++, port, ...shared, quotaMemory, saturationMemory, policy, portHeld: held !== null };
+      const data: ServerThreadData = { slot, port, ...shared, quotaMemory, saturationMemory, policy, portHeld: held !== null };
       const worker = new Worker(entry, { workerData: data, ...(seams.threadStackMb === undefined ? {} : { resourceLimits: { stackSizeMb: seams.threadStackMb } }) });
       workers[slot] = worker;
       let ready = false;
