@@ -94,3 +94,32 @@ describe('request ids of replies answered before a request has a source of its o
     expect(await ids(two().url)).toEqual(a);
   });
 });
+
+describe('a Gemini embedding request a rate limit refuses', () => {
+  // One request a minute for the embedding model: the second is refused, in one run and not the other.
+  const limited = useSimulator({ seed: 4, quota: tempFile('quota.json', { defaults: { requestsPerMinute: 1000 }, models: { 'gemini-embedding': { requestsPerMinute: 1 } } }) });
+  const free = useSimulator({ seed: 4 });
+  const GEMINI = { 'x-goog-api-key': 'k', 'content-type': 'application/json' };
+
+  async function run(url: string): Promise<unknown> {
+    const embed = JSON.stringify({ content: { parts: [{ text: 'hello' }] } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${url}/v1beta/models/gemini-embedding-001:embedContent`, { method: 'POST', headers: GEMINI, body: embed });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    const res = await fetch(`${url}/v1beta/models/gemini-2.5-flash:generateContent`, { method: 'POST', headers: GEMINI, body: JSON.stringify({ contents: [{ parts: [{ text: 'Hi' }] }] }) });
+    expect(res.status).toBe(200);
+    return { statuses, trace: res.headers.get('x-understudy-trace-id'), entry: res.headers.get('x-understudy-entry'), body: (await res.json()) };
+  }
+
+  it('takes its place in the order as an admitted one does, so the requests after it draw the same', async () => {
+    const a = (await run(limited().url)) as { statuses: number[] };
+    const b = (await run(free().url)) as { statuses: number[] };
+    expect(a.statuses).toEqual([200, 429]);
+    expect(b.statuses).toEqual([200, 200]);
+    // It drew its source only once admitted: a refusal, which hangs on timing, shifted every later request.
+    expect({ ...a, statuses: [] }).toEqual({ ...b, statuses: [] });
+  });
+});

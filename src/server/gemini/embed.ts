@@ -136,9 +136,11 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
   const finish = (body: Buffer, tokens: number): Reply => {
     // Embeddings count requests and input tokens; they produce no output tokens.
     const meta = { route, modelIndex: OTHER_MODEL, errorKind: null } as const;
+    // Drawn before admission, as every surface draws it: a request a rate limit refuses (which hangs
+    // on timing) then takes its place in the order all the same, and the requests after it draw alike.
+    const rng = ctx.requestRng(undefined, '');
     const admission = admit(ctx, { route, dialect: 'gemini', model: path.model, apiKey: geminiKey(info, query), info, inputTokens: tokens, maxOutputTokens: 0, meta }, GEMINI_FAULTS);
     if (!isAdmission(admission)) return admission;
-    const rng = ctx.requestRng(undefined, '');
     const { plannedMs: delayMs, truth } = planOneShot(ctx, path.model, rng, admission, tokens);
     return {
       kind: 'json',
