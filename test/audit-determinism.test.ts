@@ -2,6 +2,7 @@
  * Reproducibility audit: the same seed and request sequence must give the same bytes, whatever a
  * chaos scenario did to requests that are not the ones compared.
  */
+import OpenAI, { toFile } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { tempFile, useSimulator } from './fixtures/sim.js';
 
@@ -121,5 +122,36 @@ describe('a Gemini embedding request a rate limit refuses', () => {
     expect(b.statuses).toEqual([200, 200]);
     // It drew its source only once admitted: a refusal, which hangs on timing, shifted every later request.
     expect({ ...a, statuses: [] }).toEqual({ ...b, statuses: [] });
+  });
+});
+
+describe('an OpenAI batch whose requests a fault refuses', () => {
+  const scenario = tempFile('scenario.json', { name: 'mini-500', phases: [{ name: 'all', target: { models: ['gpt-4o-mini'] }, faults: [{ kind: 'server_error_500', probability: 1 }] }] });
+  const quiet = useSimulator({ seed: 8, scenario });
+  const noisy = useSimulator({ seed: 8, scenario });
+
+  /** The request ids of a faulted batch's lines, after `before` other error replies. */
+  async function requestIds(url: string, before: number): Promise<string[]> {
+    for (let i = 0; i < before; i++) await (await fetch(`${url}/v1/no-such-route`)).arrayBuffer();
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+    const rows = ['a', 'b', 'c'].map((id) => JSON.stringify({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] } }));
+    const file = await client.files.create({ file: await toFile(Buffer.from(rows.join('\n') + '\n'), 'in.jsonl'), purpose: 'batch' });
+    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    await expect.poll(async () => (await client.batches.retrieve(batch.id)).status).toBe('completed');
+    const errors = await (await client.files.content((await client.batches.retrieve(batch.id)).error_file_id!)).text();
+    return errors
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { response: { status_code: number; request_id: string } }).response)
+      .map((r) => `${r.status_code} ${r.request_id}`);
+  }
+
+  it('gives each the request id of its reserved position, whatever error replies went before', async () => {
+    const a = await requestIds(quiet().url, 0);
+    expect(a).toHaveLength(3);
+    expect(a.every((l) => /^500 req_[0-9a-f]{32}$/.test(l))).toBe(true);
+    // A fault reply's id came from the run's count of error replies, which live traffic (and the
+    // moment a batch slice ran between live requests) moves.
+    expect(await requestIds(noisy().url, 2)).toEqual(a);
   });
 });
