@@ -155,3 +155,27 @@ describe('an OpenAI batch whose requests a fault refuses', () => {
     expect(await requestIds(noisy().url, 2)).toEqual(a);
   });
 });
+
+describe('a client x-request-id header, which OpenAI replies echo', () => {
+  const sim = useSimulator({ seed: 3 });
+
+  /** What a seeded chat request drew: its answer, log probabilities and trace id (the request id aside). */
+  async function drawn(headers: Record<string, string>): Promise<unknown> {
+    const res = await fetch(`${sim().url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hello there' }], seed: 77, logprobs: true, top_logprobs: 2 }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { id: string; created: number; choices: unknown };
+    return { trace: res.headers.get('x-understudy-trace-id'), entry: res.headers.get('x-understudy-entry'), id: body.id, choices: body.choices };
+  }
+
+  it('changes nothing a seeded request draws', async () => {
+    const plain = await drawn({});
+    const tagged = await drawn({ 'x-request-id': 'trace-from-my-app-1' });
+    // The request id's draws were skipped when the client's was echoed, so everything drawn after
+    // them (the answer, its log probabilities, ids, schedule) differed from the same request without it.
+    expect(tagged).toEqual(plain);
+  });
+});

@@ -24,13 +24,16 @@ const INJECTED_RPM_LIMIT = 500;
 
 const DIMENSION_TEXT = { requests: ['requests per min (RPM)', 'requests'], tokens: ['tokens per min (TPM)', 'tokens'] } as const;
 
+const echoedOr = (echoed: string, drawn: string): string => (echoableInHeader(echoed, 128) ? echoed : drawn);
+
 function reply(status: number, body: string, headers: readonly string[], meta: ReplyMeta, info: RequestInfo, contentType = JSON_TYPE): JsonReply {
   return {
     kind: 'json',
     status,
     contentType,
     // The caller's own x-request-id comes back on these replies too, as on every other.
-    headers: [...openAIHeaders(echoableInHeader(info.requestId, 128) ? info.requestId : errorRequestId(), 0), ...headers],
+    // An id is drawn even when the caller's is echoed, so the ids of later error replies do not hang on the header.
+    headers: [...openAIHeaders(echoedOr(info.requestId, errorRequestId()), 0), ...headers],
     body,
     delayMs: 0,
     completionTokens: 0,

@@ -18,9 +18,11 @@ export function echoableInHeader(value: string, maxLength: number): boolean {
 }
 
 export function requestIdFor(info: RequestInfo, rng: SeededRandom): string {
+  // Drawn even when the client's id is echoed: skipping the draws shifted everything drawn after
+  // them (the answer, ids, schedule), so a header alone changed a seeded request's answer.
+  const drawn = 'req_' + rng.hex(4);
   const id = info.requestId;
-  if (echoableInHeader(id, 128)) return id;
-  return 'req_' + rng.hex(4);
+  return echoableInHeader(id, 128) ? id : drawn;
 }
 
 /**
