@@ -179,3 +179,26 @@ describe('a client x-request-id header, which OpenAI replies echo', () => {
     expect(tagged).toEqual(plain);
   });
 });
+
+describe('an OpenAI batch line too deep for its handler', () => {
+  const deep = useSimulator({ seed: 12 });
+  const refused = useSimulator({ seed: 12 });
+  const chatRow = (content: string, extra: Record<string, unknown> = {}): string => JSON.stringify({ custom_id: 'only', method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content }], ...extra } });
+
+  /** A batch of one failing line, then a live request; the live request's draws. */
+  async function liveAfter(url: string, row: string): Promise<unknown> {
+    const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+    const file = await client.files.create({ file: await toFile(Buffer.from(row + '\n'), 'in.jsonl'), purpose: 'batch' });
+    const batch = await client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }).withResponse();
+    await expect.poll(async () => (await client.batches.retrieve(batch.id)).request_counts?.failed).toBe(1);
+    return { requestId: response.headers.get('x-request-id'), id: data.id, choices: data.choices };
+  }
+
+  it('takes no place in the run: a later request is answered as after any other failed line', async () => {
+    // One word of 6 MB overflows the tokenizer's stack: the handler throws, and the line fails.
+    const a = await liveAfter(deep().url, chatRow('x'.repeat(6_000_000)));
+    const b = await liveAfter(refused().url, chatRow('Hi', { temperature: 9 }));
+    expect(a).toEqual(b);
+  });
+});

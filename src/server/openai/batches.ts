@@ -175,7 +175,10 @@ function answerSlice(ctx: ThreadContext, b: StoredBatch, info: RequestInfo): voi
   for (let n = 0; n < SLICE && b.answered < lines.length && performance.now() - startedMs < SLICE_MS; n++) {
     const i = b.answered;
     const line = lines[i]!;
-    const failed = (err: unknown): Reply => openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), 'batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP_MESSAGE, null, null) : INTERNAL_ERROR, 'invalid_request', OTHER_MODEL);
+    // At the line's reserved position, as its answer: drawn from the live order (it runs between
+    // live requests), the id shifted every later request's answer.
+    const rng = (): SeededRandom => ctx.atArrival(b.source + i, () => ctx.requestRng(undefined, ''));
+    const failed = (err: unknown): Reply => openAIErrorReply(requestIdFor(info, rng()), 'batches', isStackOverflow(err) ? invalidRequest(TOO_DEEP_MESSAGE, null, null) : INTERNAL_ERROR, 'invalid_request', OTHER_MODEL);
     const reply = answerBatchItem(ctx, b.source + i, () => handler(ctx, batchItemInfo(info, b.fault + i), line.body), failed);
     const take = (r: Reply): void => {
       if (b.cancelledAt !== null) return;
