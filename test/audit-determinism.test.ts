@@ -22,6 +22,30 @@ describe('a request seed', () => {
     expect(await seeded(2 ** 40 + 3)).toBe(await seeded(2 ** 40 + 3));
   });
 
+  it('takes any 64-bit integer, as OpenAI does, with its own answer', async () => {
+    // JSON numbers past 2^53 were refused ("Expected a value <= 9007199254740991"), a bound of
+    // JavaScript's and not OpenAI's, whose seed is an int64: a 63-bit random seed got a 400.
+    const big = async (seed: string, path = '/v1/chat/completions', body: Record<string, unknown> = { messages: [{ role: 'user', content: 'Hello there' }] }): Promise<string> => {
+      const res = await fetch(`${sim().url}${path}`, { method: 'POST', headers: OPENAI, body: JSON.stringify({ model: path.includes('chat') ? 'gpt-4o-mini' : 'gpt-3.5-turbo-instruct', ...body, seed: 0 }).replace('"seed":0', `"seed":${seed}`) });
+      const text = await res.text();
+      expect(res.status, text).toBe(200);
+      return res.headers.get('x-request-id')!;
+    };
+    expect(await big('9223372036854775807')).toBe(await big('9223372036854775807'));
+    expect(await big('-9223372036854775808')).not.toBe(await big('9223372036854775807'));
+    expect(await big('4611686018427387904')).not.toBe(await big('9223372036854775807'));
+    await big('9007199254740993', '/v1/completions', { prompt: 'Once upon a time', max_tokens: 5 });
+    // Past int64, and a fraction, are refused as before.
+    const refused = async (seed: string): Promise<{ message: string }> => {
+      const res = await fetch(`${sim().url}/v1/chat/completions`, { method: 'POST', headers: OPENAI, body: `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hi"}],"seed":${seed}}` });
+      expect(res.status).toBe(400);
+      return ((await res.json()) as { error: { message: string } }).error;
+    };
+    expect((await refused('1e20')).message).toContain('Expected a value <= 9223372036854775807');
+    expect((await refused('-1e20')).message).toContain('Expected a value >= -9223372036854775808');
+    expect((await refused('1.5')).message).toContain("Invalid type for 'seed'");
+  });
+
   it('past 32 bits is a seed of its own: OpenAI seeds are 64-bit, and one 2^32 apart from another drew the same', async () => {
     // Only the low 32 bits were hashed, so 1 and 2^32 + 1, or -1 and 2^32 − 1, were the same seed.
     expect(await seeded(2 ** 32 + 1)).not.toBe(await seeded(1));

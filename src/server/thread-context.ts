@@ -183,7 +183,8 @@ export class ThreadContext {
       // 2^32 + 1, -1 and 2^32 - 1) one seed. The high word folds in only where it is not 0, so a
       // seed from 0 to 2^32 - 1 draws as it always did.
       const high = Math.floor(requestSeed / 0x100000000);
-      const seed = high === 0 ? requestSeed >>> 0 : combineSeeds(requestSeed >>> 0, high >>> 0);
+      // The sign too: high words of -2^31 and 2^31 (-2^63 and int64's largest, read as 2^63) agree in 32 bits.
+      const seed = high === 0 ? requestSeed >>> 0 : combineSeeds(combineSeeds(requestSeed >>> 0, high >>> 0), requestSeed < 0 ? 1 : 0);
       return new SeededRandom(combineSeeds(this.config.seed, hashString(promptKey, seed)));
     }
     return new SeededRandom(combineSeeds(this.config.seed, pinnedRng >= 0 ? pinnedRng : Atomics.add(this.#arrivals, 0, 1) >>> 0));

@@ -30,6 +30,21 @@ const message = z.looseObject({
   tool_call_id: z.string().optional(),
 });
 
+/**
+ * OpenAI's `seed`: an int64. `z.int()` stops at 2^53 (JavaScript's safe integers), which refused
+ * most 63-bit random seeds with a bound OpenAI does not have. A JSON number arrives as the nearest
+ * double, so int64's largest (2^63 - 1) reads as 2^63, which is let through; past it, and a
+ * fraction, are refused with OpenAI's words.
+ */
+export const int64Seed = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    if (typeof v !== 'number' || !Number.isInteger(v)) ctx.addIssue({ code: 'invalid_type', expected: 'int', input: v });
+    else if (v > 2 ** 63) ctx.addIssue({ code: 'too_big', origin: 'int', maximum: 9223372036854775807n, inclusive: true, input: v });
+    else if (v < -(2 ** 63)) ctx.addIssue({ code: 'too_small', origin: 'int', minimum: -9223372036854775808n, inclusive: true, input: v });
+  })
+  .transform((v) => v as number);
+
 const functionTool = z.looseObject({
   type: z.literal('function'),
   function: z.looseObject({
@@ -90,7 +105,7 @@ const chatRequest = z.looseObject({
   tool_choice: toolChoice.optional(),
   parallel_tool_calls: z.boolean().optional(),
   response_format: responseFormat.optional(),
-  seed: z.int().nullable().optional(),
+  seed: int64Seed.nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
   // Sampling fields the simulator does not act on, checked as OpenAI checks them.

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { o200k } from '../../corpus/o200k.js';
 import { countTokens } from '../../corpus/tokens.js';
 import { bodyNotObject, invalidRequest, type OpenAIError } from './errors.js';
+import { int64Seed } from './chat-request.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
 
@@ -29,7 +30,7 @@ const completionsRequest = z.looseObject({
   stream: z.boolean().nullable().optional(),
   stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
   logprobs: z.int().min(0).max(5).nullable().optional(),
-  seed: z.int().nullable().optional(),
+  seed: int64Seed.nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),
   top_p: z.number().min(0).max(1).nullable().optional(),
   presence_penalty: z.number().min(-2).max(2).nullable().optional(),
