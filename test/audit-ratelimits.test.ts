@@ -29,6 +29,21 @@ const freshKey = (): string => `sk-audit-${++keys}`;
 
 const claude = (key: string, maxTokens = 100) =>
   post('/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: maxTokens, messages: [{ role: 'user', content: 'hi' }] }, { 'x-api-key': key });
+/**
+ * A stream whose first token is 5 s away, its headers read: it holds its max_tokens of the output
+ * limits until it ends (Anthropic corrects the charge to the output produced then). `end` leaves it.
+ */
+async function runningClaude(key: string, maxTokens: number): Promise<{ h: (name: string) => string | null; end: () => void }> {
+  const leave = new AbortController();
+  const r = await fetch(`${sim.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key, 'x-understudy-ttft-ms': '5000' },
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: maxTokens, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    signal: leave.signal,
+  });
+  expect(r.status).toBe(200);
+  return { h: (name) => r.headers.get(name), end: () => leave.abort() };
+}
 const chat = (key: string, extra: Record<string, unknown> = {}) =>
   post('/v1/chat/completions', { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100, ...extra }, { authorization: `Bearer ${key}` });
 
@@ -50,10 +65,10 @@ describe('Anthropic rate-limit headers under a quota', () => {
   it('are all sent on a 429, with the remaining the refused request did not use', async () => {
     await setQuota({ defaults: { requestsPerMinute: 50, inputTokensPerMinute: 30_000, outputTokensPerMinute: 8_000 } });
     const key = freshKey();
-    const first = await claude(key, 5000);
-    expect(first.status).toBe(200);
+    const first = await runningClaude(key, 5000);
     // Output tokens run out: the request was refused on the last dimension, and charged nothing.
     const refused = await claude(key, 5000);
+    first.end();
     expect(refused.status).toBe(429);
     expect(Number(refused.h('anthropic-ratelimit-requests-remaining'))).toBeGreaterThanOrEqual(Number(first.h('anthropic-ratelimit-requests-remaining')));
     expect(Number(refused.h('anthropic-ratelimit-input-tokens-remaining'))).toBeGreaterThanOrEqual(Number(first.h('anthropic-ratelimit-input-tokens-remaining')));
@@ -205,9 +220,13 @@ describe('the SDKs against a quota', () => {
     for (let i = 0; i < 2; i++) {
       const { response } = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], max_tokens: 3_000 }).withResponse();
       expect(response.status).toBe(200);
-      const reply = await anthropic.messages.create({ model: 'claude-haiku-4-5', max_tokens: 3_010, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
-      expect(reply.response.status).toBe(200);
     }
+    // Anthropic holds max_tokens only until an answer ends: the second is refused while the first streams.
+    const claudeParams = { model: 'claude-haiku-4-5', max_tokens: 3_010, messages: [{ role: 'user' as const, content: 'hi' }] };
+    const streaming = await anthropic.messages.create({ ...claudeParams, stream: true }, { headers: { 'x-understudy-ttft-ms': '1000' } });
+    const reply = await anthropic.messages.create(claudeParams).withResponse();
+    expect(reply.response.status).toBe(200);
+    for await (const event of streaming) void event;
     const after = await metric(sim, 'understudy_quota_rejections_total{dimension="tokens"}') + (await metric(sim, 'understudy_quota_rejections_total{dimension="output_tokens"}'));
     expect(after - before).toBeGreaterThanOrEqual(2);
   });
@@ -217,10 +236,10 @@ describe('a tokensPerMinute limit on Claude models', () => {
   it('limits input and output together, as Anthropic\'s combined token limit did, instead of nothing', async () => {
     await setQuota({ defaults: { requestsPerMinute: 500, tokensPerMinute: 5_000 } });
     const key = freshKey();
-    const first = await claude(key, 4_000);
-    expect(first.status).toBe(200);
+    const first = await runningClaude(key, 4_000);
     expect(first.h('anthropic-ratelimit-tokens-limit')).toBe('5000');
     const second = await claude(key, 4_000);
+    first.end();
     expect(second.status).toBe(429);
     expect((second.json.error as { message: string }).message).toContain('of 5,000 tokens per minute');
   });

@@ -6,6 +6,10 @@
  * (API key, model), claimed with compare-and-swap, each slot holding one GCRA state per
  * dimension under one lock, so a request is charged on every dimension or on none. A full
  * table degrades to one shared overflow slot rather than failing.
+ *
+ * Anthropic charges max_tokens against its output-token limits when a request starts and corrects
+ * the charge to the output actually produced when it ends: an admission returns an `OutputHold`
+ * that gives the unused part back then.
  */
 import type { Clock } from '../timing/clock.js';
 import { hashString } from '../timing/random.js';
@@ -70,10 +74,19 @@ interface DimensionPlan {
   readonly resetLead: string;
 }
 
+/** The cells of a bucket whose charge for max_tokens is corrected at the end, and each one's refill interval. */
+export interface OutputCells {
+  readonly cells: readonly number[];
+  /** µs per token. */
+  readonly intervalsUs: readonly number[];
+}
+
 interface Bucket {
   readonly slot: number;
   readonly limits: ModelLimits;
   readonly plans: { [D in QuotaDialect]?: readonly DimensionPlan[] };
+  /** Per dialect: null where no charge is corrected (OpenAI, Gemini, or no output limit). */
+  readonly outputCells: { [D in QuotaDialect]?: OutputCells | null };
 }
 
 export interface QuotaRejection {
@@ -90,14 +103,48 @@ export interface QuotaOutcome {
   readonly rejection: QuotaRejection | null;
   /** The provider's rate-limit headers for this response (flat name, value list; see `JsonReply.headers`). */
   readonly headers: string[];
+  /** What the admitted request reserved of an output limit that is corrected at its end; null for none. */
+  readonly hold: OutputHold | null;
+}
+
+/**
+ * The max_tokens an admitted Anthropic request holds of its output-token limits (and of a
+ * `tokens` limit, which counts output too) while its answer is produced. Anthropic estimates
+ * the output from max_tokens at the start and adjusts it to the output actually used at the end,
+ * so requests running together see one another's whole reservations, and a finished one costs
+ * what it produced.
+ */
+export class OutputHold {
+  readonly #engine: QuotaEngine;
+  readonly slot: number;
+  /** The memory's generation at admission: buckets emptied for new limits since take nothing back. */
+  readonly generation: number;
+  /** Tokens reserved: max_tokens. */
+  readonly reserved: number;
+  readonly cells: OutputCells;
+
+  constructor(engine: QuotaEngine, slot: number, generation: number, reserved: number, cells: OutputCells) {
+    this.#engine = engine;
+    this.slot = slot;
+    this.generation = generation;
+    this.reserved = reserved;
+    this.cells = cells;
+  }
+
+  /** Once, when the answer ends (finished, sent, cut or left): keeps `produced` tokens charged and gives back the rest. */
+  settle(produced: number): void {
+    this.#engine.giveBack(this, produced);
+  }
 }
 
 /** Per slot, two Int32 words of key hash, ahead of the buckets. */
 const KEY_TABLE_BYTES = SLOTS * 8;
+/** After the buckets: one Int32 counting the resets, so a reservation outliving its buckets is not given back to new ones. */
+const GENERATION_OFFSET = KEY_TABLE_BYTES + SharedBuckets.bytes(SLOTS, SLOT_CELLS);
 
 /** Shared memory for the buckets; allocate once in the main thread. */
 export function allocateQuotaMemory(epochNowMs: number = Date.now()): SharedArrayBuffer {
-  const memory = new SharedArrayBuffer(KEY_TABLE_BYTES + SharedBuckets.bytes(SLOTS, SLOT_CELLS));
+  const memory = new SharedArrayBuffer(GENERATION_OFFSET + 8);
   SharedBuckets.init(memory, KEY_TABLE_BYTES, epochNowMs);
   return memory;
 }
@@ -106,6 +153,8 @@ export function allocateQuotaMemory(epochNowMs: number = Date.now()): SharedArra
 export function resetQuotaMemory(memory: SharedArrayBuffer): void {
   new Int32Array(memory, 0, SLOTS * 2).fill(0);
   SharedBuckets.clear(memory, KEY_TABLE_BYTES, SLOTS, SLOT_CELLS);
+  // A slot may now belong to another key: a request admitted before this must not give back to it.
+  Atomics.add(new Int32Array(memory, GENERATION_OFFSET, 1), 0, 1);
 }
 
 const CHARGE: Readonly<Record<QuotaDimension, Charge>> = { requests: 'request', tokens: 'input_and_output', input_tokens: 'input', output_tokens: 'output' };
@@ -152,6 +201,7 @@ const ANTHROPIC_HEADER_NAMES: Readonly<Record<QuotaDimension, readonly [string, 
 
 export class QuotaEngine {
   readonly #keys: Int32Array;
+  readonly #generation: Int32Array;
   readonly #buckets: SharedBuckets;
   readonly #table: QuotaTable;
   readonly #clock: Clock;
@@ -169,6 +219,7 @@ export class QuotaEngine {
 
   constructor(memory: SharedArrayBuffer, table: QuotaTable, clock: Clock, epochNowMs: () => number = Date.now) {
     this.#keys = new Int32Array(memory, 0, SLOTS * 2);
+    this.#generation = new Int32Array(memory, GENERATION_OFFSET, 1);
     this.#buckets = new SharedBuckets(memory, KEY_TABLE_BYTES, SLOTS, SLOT_CELLS);
     this.#table = table;
     this.#clock = clock;
@@ -196,7 +247,7 @@ export class QuotaEngine {
     const id = `${apiKey}\u0000${model}`;
     let b = this.#known.get(id);
     if (b === undefined) {
-      b = { slot: this.#slot(id), limits: limitsFor(this.#table, model), plans: {} };
+      b = { slot: this.#slot(id), limits: limitsFor(this.#table, model), plans: {}, outputCells: {} };
       // Keys and models come from clients: the cache is bounded.
       if (this.#known.size < KNOWN_LIMIT) this.#known.set(id, b);
     }
@@ -249,9 +300,24 @@ export class QuotaEngine {
     return plans;
   }
 
+  /** Anthropic's dimensions that count output (its output tokens, and tokens, input and output together). */
+  #outputCellsFor(plans: readonly DimensionPlan[], dialect: QuotaDialect): OutputCells | null {
+    if (dialect !== 'anthropic') return null;
+    const cells: number[] = [];
+    const intervalsUs: number[] = [];
+    for (const p of plans) {
+      if (p.charge !== 'output' && p.charge !== 'input_and_output') continue;
+      cells.push(p.cell);
+      intervalsUs.push((p.limit.windowMs * 1000) / p.limit.capacity);
+    }
+    return cells.length === 0 ? null : { cells, intervalsUs };
+  }
+
   admit(req: QuotaRequest): QuotaOutcome {
     const bucket = this.#bucket(req.apiKey, req.model);
     const plans = (bucket.plans[req.dialect] ??= this.#planFor(bucket, req.dialect));
+    let outputCells = bucket.outputCells[req.dialect];
+    if (outputCells === undefined) outputCells = bucket.outputCells[req.dialect] = this.#outputCellsFor(plans, req.dialect);
     const buckets = this.#buckets;
     const nowUs = (this.#clock.now() + this.#epochOffsetMs - buckets.baseEpochMs) * 1000;
     const decisions = this.#decisions;
@@ -261,6 +327,8 @@ export class QuotaEngine {
     let refusedCost = 0;
     let refusedRemaining = 0;
     let retryAfterMs = 0;
+    // Read before the charge: a reset after it gives the hold a generation that takes nothing back.
+    const generation = Atomics.load(this.#generation, 0);
     buckets.lock(slot);
     try {
       for (let i = 0; i < plans.length; i++) {
@@ -286,11 +354,41 @@ export class QuotaEngine {
     } finally {
       buckets.unlock(slot);
     }
-    if (refused < 0) return { rejection: null, headers: this.#headers(req.dialect, plans, null) };
+    if (refused < 0) {
+      const hold = outputCells === null || req.maxOutputTokens <= 0 ? null : new OutputHold(this, slot, generation, req.maxOutputTokens, outputCells);
+      return { rejection: null, headers: this.#headers(req.dialect, plans, null), hold };
+    }
     const plan = plans[refused]!;
     const cap = plan.limit.capacity;
     const rejection: QuotaRejection = { dimension: plan.dimension, limit: cap, requested: refusedCost, used: cap - refusedRemaining, retryAfterMs };
-    return { rejection, headers: this.#headers(req.dialect, plans, rejection) };
+    return { rejection, headers: this.#headers(req.dialect, plans, rejection), hold: null };
+  }
+
+  /**
+   * Gives back the part of `hold`'s reservation its answer did not produce (see `OutputHold.settle`).
+   * Moving a TAT back by the unused tokens is what charging only the produced ones at admission
+   * would have left, give or take where the bucket was full in between; it never goes below now,
+   * where the bucket is full.
+   */
+  giveBack(hold: OutputHold, produced: number): void {
+    const unused = hold.reserved - produced;
+    if (!(unused > 0)) return;
+    const buckets = this.#buckets;
+    const nowUs = (this.#clock.now() + this.#epochOffsetMs - buckets.baseEpochMs) * 1000;
+    const { cells, intervalsUs } = hold.cells;
+    const slot = hold.slot;
+    buckets.lock(slot);
+    try {
+      if (Atomics.load(this.#generation, 0) !== hold.generation) return;
+      for (let i = 0; i < cells.length; i++) {
+        const tat = buckets.tat(slot, cells[i]!);
+        if (tat <= nowUs) continue;
+        const back = tat - unused * intervalsUs[i]!;
+        buckets.setTat(slot, cells[i]!, back > nowUs ? back : nowUs);
+      }
+    } finally {
+      buckets.unlock(slot);
+    }
   }
 
   /** Limits are shared objects per capacity, so admission allocates none. */

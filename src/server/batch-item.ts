@@ -7,7 +7,7 @@
  * rather than refuse, so the live limits do not apply (`RequestInfo.batchFault`); chaos faults do.
  */
 import type { RequestInfo } from './http-exchange.js';
-import { takeUnclaimedSlot } from './policy.js';
+import { forgetUnclaimed, releaseUnclaimed } from './policy.js';
 import type { Reply } from './reply.js';
 import type { ThreadContext } from './thread-context.js';
 
@@ -22,15 +22,14 @@ export function batchItemInfo(info: RequestInfo, fault: number): RequestInfo {
  * for it) is answered by `failed`, as the exchange answers one: the thread goes on.
  */
 export function answerBatchItem(ctx: ThreadContext, source: number, run: () => Reply | Promise<Reply>, failed: (err: unknown) => Reply): Reply | Promise<Reply> {
-  takeUnclaimedSlot();
+  forgetUnclaimed();
   let reply: Reply | Promise<Reply>;
   try {
     reply = ctx.atArrival(source, run);
   } catch (err) {
     reply = failed(err);
   } finally {
-    const unclaimed = takeUnclaimedSlot();
-    if (unclaimed >= 0) ctx.saturation?.release(unclaimed);
+    releaseUnclaimed((slot) => ctx.saturation?.release(slot));
   }
   if (!(reply instanceof Promise)) return reply;
   // A reply computed in a pool (a large embeddings request) was admitted when it arrived.

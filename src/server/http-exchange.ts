@@ -19,7 +19,8 @@ import type { ThreadHistograms } from '../metrics/histograms.js';
 import type { EmissionSchedule } from '../timing/schedule.js';
 import type { TimerWheel, WheelTask } from '../timing/timer-wheel.js';
 import { countOffThread, longStrings, OFF_THREAD_BODY_CHARS } from '../workers/count-pool.js';
-import { takeUnclaimedSlot } from './policy.js';
+import { forgetUnclaimed, releaseUnclaimed } from './policy.js';
+import type { OutputHold } from '../quota/engine.js';
 import { atPinnedArrival, pinnedArrival } from './thread-context.js';
 import { statusLine, type JsonReply, type Reply, type StreamFault, type StreamReply } from './reply.js';
 import type { Lane, Step } from './stream-plan.js';
@@ -247,6 +248,8 @@ export class Exchange implements WheelTask {
   fault: StreamFault | null;
   /** Saturation slot held until the exchange finishes; -1 for none. */
   saturationSlot: number;
+  /** Output reservation settled when the answer ends, at what it produced; null for none. */
+  outputHold: OutputHold | null;
   /** Next `sequence_number` of a stream with numbered frames (OpenAI Responses). */
   sequence: number;
   /** A cut reply's bytes (half a body, a stream up to its fault) are written; the connection closes on the wheel's next turn. */
@@ -288,6 +291,7 @@ export class Exchange implements WheelTask {
     this.tokensSent = 0;
     this.fault = null;
     this.saturationSlot = -1;
+    this.outputHold = null;
     this.sequence = 0;
     this.cutPending = false;
     this.replayedBeforeMs = 0;
@@ -338,6 +342,18 @@ function copyRequest(req: HttpRequest, paramCount: number, reads: number): Reque
   };
 }
 
+/**
+ * Corrects the request's output charge to `produced` tokens, once. A JSON reply produced its whole
+ * answer when it is sent (or cut, or its client leaves while it is held: it was drawn whole); a
+ * stream, the tokens it sent.
+ */
+function settleOutput(ex: Exchange, produced: number): void {
+  const hold = ex.outputHold;
+  if (hold === null) return;
+  ex.outputHold = null;
+  hold.settle(produced);
+}
+
 function finish(ex: Exchange): void {
   if (ex.phase === 'done') return;
   const wasStreaming = ex.phase === 'streaming' || ex.phase === 'paused';
@@ -347,6 +363,7 @@ function finish(ex: Exchange): void {
     currentEnv().releaseSlot(ex.saturationSlot);
     ex.saturationSlot = -1;
   }
+  if (ex.outputHold !== null) settleOutput(ex, ex.json !== null ? ex.json.completionTokens : ex.tokensSent);
   ex.lanes = NO_LANES;
   ex.trailer = null;
   ex.schedule = null;
@@ -559,14 +576,13 @@ function handlerError(route: string, errors: RouteErrors, err: unknown): JsonRep
 /** Runs a handler and dispatches its reply, sync or async; a throw becomes the dialect's 500 (400 for a stack overflow). */
 function settle(ex: Exchange, route: string, errors: RouteErrors, run: () => Reply | Promise<Reply>): void {
   let reply: Reply | Promise<Reply>;
-  takeUnclaimedSlot();
+  forgetUnclaimed();
   try {
     reply = run();
-    // A reply that was admitted carries its slot in its meta.
-    takeUnclaimedSlot();
+    // A reply that was admitted carries its slot and reservation in its meta.
+    forgetUnclaimed();
   } catch (err) {
-    const slot = takeUnclaimedSlot();
-    if (slot >= 0) currentEnv().releaseSlot(slot);
+    releaseUnclaimed(currentEnv().releaseSlot);
     reply = handlerError(route, errors, err);
   }
   if (reply instanceof Promise) {
@@ -588,14 +604,13 @@ export function replyAfter<T>(ready: Promise<T>, run: (value: T) => Reply | Prom
   // A batch's request draws at its reserved position after the await too, not at the run's next one.
   const pinned = pinnedArrival();
   return ready.then((value) => {
-    takeUnclaimedSlot();
+    forgetUnclaimed();
     try {
       const reply = atPinnedArrival(pinned, () => withPrefetchedCounts(counts, () => run(value)));
-      takeUnclaimedSlot();
+      forgetUnclaimed();
       return reply;
     } catch (err) {
-      const slot = takeUnclaimedSlot();
-      if (slot >= 0) currentEnv().releaseSlot(slot);
+      releaseUnclaimed(currentEnv().releaseSlot);
       throw err;
     }
   });
@@ -625,9 +640,11 @@ export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'options' | 
 
 function dispatch(ex: Exchange, reply: Reply): void {
   if (ex.phase !== 'reading') {
-    // An async reply for a client that left meanwhile: the slot it was admitted with goes back.
+    // An async reply for a client that left meanwhile: the slot it was admitted with goes back,
+    // and its output reservation whole, as no answer was produced for it.
     const slot = reply.meta.saturationSlot ?? -1;
     if (slot >= 0) currentEnv().releaseSlot(slot);
+    reply.meta.outputHold?.settle(0);
     return;
   }
   // The handler has read what it needs; a reply held or streamed for seconds does not keep it.
@@ -635,6 +652,7 @@ function dispatch(ex: Exchange, reply: Reply): void {
   ex.route = reply.meta.route;
   ex.modelIndex = reply.meta.modelIndex;
   ex.saturationSlot = reply.meta.saturationSlot ?? -1;
+  ex.outputHold = reply.meta.outputHold ?? null;
   ex.errorKind = reply.meta.errorKind;
   if (reply.kind === 'hold') {
     // Accepted and never answered: only the client's timeout (or the drain deadline) ends it.
@@ -691,6 +709,8 @@ function writeHead(res: HttpResponse, status: number, contentType: string, heade
 function sendJson(ex: Exchange): void {
   const r = ex.json!;
   const e = currentEnv();
+  // The answer is whole once it is sent, even when a fault then cuts its body short.
+  settleOutput(ex, r.completionTokens);
   e.counters.request(ex.route, r.status, ex.modelIndex);
   if (ex.errorKind !== null) e.counters.error(ex.errorKind);
   if (r.completionTokens > 0) e.counters.tokensOut(ex.modelIndex, r.completionTokens);
@@ -1105,6 +1125,7 @@ function afterCork(ex: Exchange, e: ExchangeEnv): boolean {
     // the stream starts inside uWS's cork around the handler, and a close there drops every byte
     // written so far (headers included). The wheel's next turn closes it, after the cork.
     e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
+    settleOutput(ex, ex.tokensSent);
     ex.tokensSent = 0;
     ex.cutPending = true;
     e.wheel.schedule(ex, e.clock.now());
@@ -1113,6 +1134,7 @@ function afterCork(ex: Exchange, e: ExchangeEnv): boolean {
   if (emitFinished) {
     // emitCorked has ended the response.
     e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
+    settleOutput(ex, ex.tokensSent);
     ex.tokensSent = 0;
     finish(ex);
     return false;

@@ -8,7 +8,7 @@ import { decideFaults, NO_FAULTS, type FaultPlan } from '../chaos/decide.js';
 import { FAULTS } from '../chaos/faults.js';
 import { FAULT_KINDS, type Dialect, type Fault, type FaultKind } from '../chaos/scenario.js';
 import type { RouteId } from '../metrics/counters.js';
-import type { QuotaRejection } from '../quota/engine.js';
+import type { OutputHold, QuotaRejection } from '../quota/engine.js';
 import type { RequestInfo } from './http-exchange.js';
 import type { JsonReply, Reply, ReplyMeta, StreamFault } from './reply.js';
 import { UNSATURATED } from '../timing/saturation.js';
@@ -49,6 +49,8 @@ export interface Admission {
   readonly entryId: string | null;
   /** Saturation slot taken; put it in the reply's meta so the exchange frees it. */
   readonly saturationSlot: number;
+  /** Output reservation to correct when the answer ends (Anthropic's); put it in the reply's meta. Null for none. */
+  readonly outputHold: OutputHold | null;
 }
 
 const OVERRIDABLE = new Set<string>(FAULT_KINDS);
@@ -85,17 +87,27 @@ function planFromOverride(fault: Fault): FaultPlan {
 }
 
 /**
- * The saturation slot the last admission took, until its reply claims it. A handler that throws
- * after admitting never returns the reply that would carry the slot to the exchange; the exchange
- * then releases it here (`takeUnclaimedSlot`), or the slot would be held until restart.
+ * The saturation slot and output reservation the last admission took, until its reply claims
+ * them. A handler that throws after admitting never returns the reply that would carry them to
+ * the exchange; the exchange then gives them back here (`releaseUnclaimed`), or the slot would be
+ * held until restart and the reservation charged in full.
  */
 let unclaimedSlot = -1;
+let unclaimedHold: OutputHold | null = null;
 
-/** The slot admitted since the last call and not yet claimed, or -1; clears it. */
-export function takeUnclaimedSlot(): number {
-  const slot = unclaimedSlot;
+/** Forgets the last admission's slot and reservation: its reply carries them, or there was none. */
+export function forgetUnclaimed(): void {
   unclaimedSlot = -1;
-  return slot;
+  unclaimedHold = null;
+}
+
+/** For a handler that threw past its admission: frees the slot, and gives the whole reservation back (nothing was produced). */
+export function releaseUnclaimed(releaseSlot: (slot: number) => void): void {
+  const slot = unclaimedSlot;
+  const hold = unclaimedHold;
+  forgetUnclaimed();
+  if (slot >= 0) releaseSlot(slot);
+  hold?.settle(0);
 }
 
 /**
@@ -161,6 +173,7 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   const release = (): void => ctx.saturation?.release(saturation.slot);
 
   let headers: readonly string[] = [];
+  let outputHold: OutputHold | null = null;
   // A batch's requests have the batch's own limits at the providers, not the live ones.
   if (ctx.quota !== null && req.info.batchFault < 0) {
     const outcome = ctx.quota.admit({ dialect: req.dialect, apiKey: req.apiKey, model: quotaModel(req.dialect, req.model), inputTokens: req.inputTokens, maxOutputTokens: req.maxOutputTokens });
@@ -170,11 +183,14 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
       return dialect.rateLimited(outcome.rejection, req.model, outcome.headers, req.meta, req.info);
     }
     headers = outcome.headers;
+    outputHold = outcome.hold;
   }
 
   unclaimedSlot = saturation.slot;
+  unclaimedHold = outputHold;
   return {
     headers,
+    outputHold,
     faults: saturation.slot < 0 ? plan : { ...plan, ttftFactor: plan.ttftFactor * saturation.ttftFactor, itlFactor: plan.itlFactor * saturation.itlFactor },
     saturationSlot: saturation.slot,
     holdMs: terminal?.kind === 'timeout_slow_answer' ? terminal.delayMs : 0,

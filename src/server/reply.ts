@@ -3,6 +3,7 @@
  * time) or a stream plan. Routes never write sockets.
  */
 import type { EntryMeta } from '../corpus/compiled.js';
+import type { OutputHold } from '../quota/engine.js';
 import type { ErrorKind, RouteId } from '../metrics/counters.js';
 import type { EmissionSchedule } from '../timing/schedule.js';
 import type { Lane } from './stream-plan.js';
@@ -11,15 +12,17 @@ export interface ReplyMeta {
   readonly route: RouteId;
   /** Saturation slot held while the request is in flight (released when it finishes); absent: none. */
   readonly saturationSlot?: number;
+  /** Output reservation corrected to what the answer produced when it ends (Anthropic's); absent or null: none. */
+  readonly outputHold?: OutputHold | null;
   /** Counter index of the corpus model serving the request. */
   readonly modelIndex: number;
   readonly errorKind: ErrorKind | null;
 }
 
-/** The meta of an admitted request, holding its saturation slot (-1: none) until it finishes. */
-export function heldMeta(meta: ReplyMeta, saturationSlot: number): ReplyMeta {
+/** The meta of an admitted request, holding its saturation slot (-1: none) and output reservation until it finishes. */
+export function heldMeta(meta: ReplyMeta, saturationSlot: number, outputHold: OutputHold | null = null): ReplyMeta {
   // A literal, not a spread: spreading showed up beside JSON.parse in request profiles.
-  return { route: meta.route, modelIndex: meta.modelIndex, errorKind: meta.errorKind, saturationSlot };
+  return { route: meta.route, modelIndex: meta.modelIndex, errorKind: meta.errorKind, saturationSlot, outputHold };
 }
 
 export interface JsonReply {

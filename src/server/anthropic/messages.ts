@@ -105,12 +105,13 @@ function answerMessage(ctx: ThreadContext, info: RequestInfo, body: string, acce
   const meta = { route, modelIndex, errorKind: null } as const;
   const admission = admit(
     ctx,
-    // Anthropic charges max_tokens against the output-token limit when the request is admitted.
+    // Anthropic charges max_tokens against the output-token limit when the request is admitted,
+    // and corrects it to the output produced when the answer ends (the exchange settles the hold).
     { route, dialect: 'anthropic', model, apiKey: anthropicKey(info), info, inputTokens: rateLimitedInputTokens(ctx, req, body, model, inputTokens), maxOutputTokens: req.maxTokens ?? 0, meta },
     ANTHROPIC_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
-  const held = heldMeta(meta, admission.saturationSlot);
+  const held = heldMeta(meta, admission.saturationSlot, admission.outputHold);
   // Only a prompt the model took reads or writes the cache: a refusal above never reached it.
   const cache = countWithCache(ctx, req, body, model, inputTokens);
 
