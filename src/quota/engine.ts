@@ -44,7 +44,10 @@ const KNOWN_LIMIT = 10_000;
 export interface QuotaRequest {
   readonly dialect: QuotaDialect;
   readonly apiKey: string;
+  /** The model whose bucket the request spends (the dated id an alias serves). */
   readonly model: string;
+  /** The name the client sent, where it is not `model`: a limit written for it applies too. */
+  readonly alias?: string | undefined;
   readonly inputTokens: number;
   /** The output the request may produce (max_tokens, or the provider's estimate). */
   readonly maxOutputTokens: number;
@@ -215,6 +218,7 @@ export class QuotaEngine {
   readonly #limits: Map<number, Limit>;
   #lastKey: string;
   #lastModel: string;
+  #lastAlias: string | undefined;
   #lastBucket: Bucket | null;
 
   constructor(memory: SharedArrayBuffer, table: QuotaTable, clock: Clock, epochNowMs: () => number = Date.now) {
@@ -230,26 +234,30 @@ export class QuotaEngine {
     this.#limits = new Map();
     this.#lastKey = '';
     this.#lastModel = '';
+    this.#lastAlias = undefined;
     this.#lastBucket = null;
   }
 
-  #bucket(apiKey: string, model: string): Bucket {
+  #bucket(apiKey: string, model: string, alias: string | undefined): Bucket {
     // A load test sends one key and model over and over: the last pair skips the key string and the Map.
-    if (apiKey === this.#lastKey && model === this.#lastModel && this.#lastBucket !== null) return this.#lastBucket;
-    const b = this.#bucketFor(apiKey, model);
+    if (apiKey === this.#lastKey && model === this.#lastModel && alias === this.#lastAlias && this.#lastBucket !== null) return this.#lastBucket;
+    const b = this.#bucketFor(apiKey, model, alias);
     this.#lastKey = apiKey;
     this.#lastModel = model;
+    this.#lastAlias = alias;
     this.#lastBucket = b;
     return b;
   }
 
-  #bucketFor(apiKey: string, model: string): Bucket {
+  #bucketFor(apiKey: string, model: string, alias: string | undefined): Bucket {
     const id = `${apiKey}\u0000${model}`;
-    let b = this.#known.get(id);
+    // An alias shares its dated model's slot, with the limits its own name may add.
+    const known = alias === undefined ? id : `${id}\u0000${alias}`;
+    let b = this.#known.get(known);
     if (b === undefined) {
-      b = { slot: this.#slot(id), limits: limitsFor(this.#table, model), plans: {}, outputCells: {} };
+      b = { slot: this.#slot(id), limits: limitsFor(this.#table, model, alias), plans: {}, outputCells: {} };
       // Keys and models come from clients: the cache is bounded.
-      if (this.#known.size < KNOWN_LIMIT) this.#known.set(id, b);
+      if (this.#known.size < KNOWN_LIMIT) this.#known.set(known, b);
     }
     return b;
   }
@@ -314,7 +322,7 @@ export class QuotaEngine {
   }
 
   admit(req: QuotaRequest): QuotaOutcome {
-    const bucket = this.#bucket(req.apiKey, req.model);
+    const bucket = this.#bucket(req.apiKey, req.model, req.alias);
     const plans = (bucket.plans[req.dialect] ??= this.#planFor(bucket, req.dialect));
     let outputCells = bucket.outputCells[req.dialect];
     if (outputCells === undefined) outputCells = bucket.outputCells[req.dialect] = this.#outputCellsFor(plans, req.dialect);

@@ -110,11 +110,16 @@ export function loadQuota(spec: string): QuotaTable {
   return parseQuotaTable(raw, spec);
 }
 
-/** The limits for a model: the longest matching prefix in `models`, else `defaults`. */
-export function limitsFor(table: QuotaTable, model: string): ModelLimits {
+/**
+ * The limits for a model: the longest prefix in `models` that `model` or `alias` (the name a client
+ * sent for it, where another) starts with, else `defaults`. A table names models as clients send
+ * them, and an alias's dated id need not extend it (`claude-opus-4-0` serves `claude-opus-4-20250514`).
+ */
+export function limitsFor(table: QuotaTable, model: string, alias?: string): ModelLimits {
   let best: string | undefined;
   for (const prefix of Object.keys(table.models)) {
-    if (model.startsWith(prefix) && (best === undefined || prefix.length > best.length)) best = prefix;
+    const matches = model.startsWith(prefix) || (alias !== undefined && alias.startsWith(prefix));
+    if (matches && (best === undefined || prefix.length > best.length)) best = prefix;
   }
   return best === undefined ? table.defaults : table.models[best]!;
 }

@@ -113,7 +113,8 @@ export function releaseUnclaimed(releaseSlot: (slot: number) => void): void {
 /**
  * The model whose limit a request spends: an alias is the dated model it serves (the id the
  * answer's `model` names), so `gpt-4o` and `gpt-4o-2024-08-06`, or `claude-sonnet-4-5` and
- * `claude-sonnet-4-5-20250929`, draw on one bucket, as at the providers, not on two.
+ * `claude-sonnet-4-5-20250929`, draw on one bucket, as at the providers, not on two. A limit the
+ * table writes for the alias still applies to it (`QuotaRequest.alias`).
  */
 function quotaModel(dialect: Dialect, model: string): string {
   if (dialect === 'openai') return servedModelId(model);
@@ -176,7 +177,9 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   let outputHold: OutputHold | null = null;
   // A batch's requests have the batch's own limits at the providers, not the live ones.
   if (ctx.quota !== null && req.info.batchFault < 0) {
-    const outcome = ctx.quota.admit({ dialect: req.dialect, apiKey: req.apiKey, model: quotaModel(req.dialect, req.model), inputTokens: req.inputTokens, maxOutputTokens: req.maxOutputTokens });
+    const model = quotaModel(req.dialect, req.model);
+    const alias = model === req.model ? undefined : req.model;
+    const outcome = ctx.quota.admit({ dialect: req.dialect, apiKey: req.apiKey, model, alias, inputTokens: req.inputTokens, maxOutputTokens: req.maxOutputTokens });
     if (outcome.rejection !== null) {
       release();
       ctx.counters.quotaRejected(outcome.rejection.dimension);

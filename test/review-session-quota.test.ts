@@ -1,0 +1,56 @@
+/**
+ * A quota table names models as clients send them. Charging an alias as the dated model it serves
+ * must not drop a limit written for the alias: `claude-opus-4-0` serves `claude-opus-4-20250514`,
+ * which no `claude-opus-4-0` prefix matches.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../src/index.js';
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator({ threads: 1, speed: 0, seed: 7, logLevel: 'silent' });
+});
+afterAll(() => sim.stop());
+
+async function setQuota(table: unknown): Promise<void> {
+  const r = await fetch(`${sim.url}/_understudy/quota`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(table) });
+  expect(r.status).toBe(200);
+}
+
+const claude = async (model: string, key: string): Promise<number> => {
+  const r = await fetch(`${sim.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await r.arrayBuffer();
+  return r.status;
+};
+const chat = async (model: string, key: string): Promise<number> => {
+  const r = await fetch(`${sim.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  await r.arrayBuffer();
+  return r.status;
+};
+
+describe('a quota entry written for the name a client sends', () => {
+  it('limits an alias whose dated id it does not prefix (claude-opus-4-0, claude-3-7-sonnet-latest)', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 1000 }, models: { 'claude-opus-4-0': { requestsPerMinute: 1 }, 'claude-3-7-sonnet-latest': { requestsPerMinute: 1 } } });
+    expect([await claude('claude-opus-4-0', 'sk-a'), await claude('claude-opus-4-0', 'sk-a')]).toEqual([200, 429]);
+    expect([await claude('claude-3-7-sonnet-latest', 'sk-b'), await claude('claude-3-7-sonnet-latest', 'sk-b')]).toEqual([200, 429]);
+  });
+
+  it('still shares one bucket between an alias and its dated id', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 1 } });
+    expect([await claude('claude-opus-4-0', 'sk-c'), await claude('claude-opus-4-20250514', 'sk-c')]).toEqual([200, 429]);
+    expect([await chat('gpt-4o', 'sk-d'), await chat('gpt-4o-2024-08-06', 'sk-d')]).toEqual([200, 429]);
+  });
+
+  it('gives a dated id the limit written for it', async () => {
+    await setQuota({ defaults: { requestsPerMinute: 1000 }, models: { 'claude-opus-4-2025': { requestsPerMinute: 1 } } });
+    expect([await claude('claude-opus-4-0', 'sk-e'), await claude('claude-opus-4-0', 'sk-e')]).toEqual([200, 429]);
+  });
+});
