@@ -152,9 +152,13 @@ export function allocateQuotaMemory(epochNowMs: number = Date.now()): SharedArra
   return memory;
 }
 
-/** Fresh buckets for new limits, the memory's epoch kept (see `SharedBuckets.clear`); in the main thread. */
+/**
+ * Fresh buckets for new limits, the memory's epoch kept (see `SharedBuckets.clear`); in the main
+ * thread, while server threads go on admitting. The key table stays: a key holds no charge, and
+ * its two words are claimed one after the other, so zeroing them mid-claim could leave a first word
+ * without its second, on which every later lookup of that key would spin for good.
+ */
 export function resetQuotaMemory(memory: SharedArrayBuffer): void {
-  new Int32Array(memory, 0, SLOTS * 2).fill(0);
   SharedBuckets.clear(memory, KEY_TABLE_BYTES, SLOTS, SLOT_CELLS);
   // A slot may now belong to another key: a request admitted before this must not give back to it.
   Atomics.add(new Int32Array(memory, GENERATION_OFFSET, 1), 0, 1);

@@ -88,9 +88,16 @@ export class SharedBuckets {
    * Empties every bucket, keeping the epoch and the locks. A zeroed epoch made later TATs count
    * from 1970, where a Float64 of µs steps by 0.25 µs and the small charges the epoch is there
    * for were rounded; a zeroed lock could let a second thread into a section another still held.
+   * Each slot is emptied under its lock, so a charge a thread decided from the old state does not
+   * land after it.
    */
   static clear(memory: SharedArrayBuffer, byteOffset: number, slots: number, cellsPerSlot: number): void {
-    new Float64Array(memory, byteOffset + 8, slots * cellsPerSlot).fill(0);
+    const buckets = new SharedBuckets(memory, byteOffset, slots, cellsPerSlot);
+    for (let slot = 0; slot < slots; slot++) {
+      buckets.lock(slot);
+      for (let cell = 0; cell < cellsPerSlot; cell++) buckets.setTat(slot, cell, 0);
+      buckets.unlock(slot);
+    }
   }
 
   constructor(memory: SharedArrayBuffer, byteOffset: number, slots: number, cellsPerSlot: number) {
