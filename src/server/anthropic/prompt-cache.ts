@@ -114,8 +114,13 @@ export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: s
 /**
  * The input tokens the input-tokens-per-minute limit counts: on current models, as the rate-limit
  * docs say, tokens read from the cache do not count; the Claude 3 models they mark still count them.
+ * Claude 3.7 Sonnet is not one: cache-aware limits came with it ("Prompt cache read tokens no longer
+ * count against your Input Tokens Per Minute (ITPM) limit for Claude 3.7 Sonnet").
  */
 export function rateLimitedInputTokens(ctx: ThreadContext, req: MessagesRequest, body: string, model: string, total: number): number {
-  if (ctx.quota === null || model.startsWith('claude-3-') || !body.includes('"cache_control"')) return total;
+  if (ctx.quota === null || !body.includes('"cache_control"') || countsCacheReads(model)) return total;
   return total - countWithCache(ctx, req, body, model, total, storeFor(ctx), false).read;
 }
+
+/** The models whose input-token limit still counts cache reads: Claude 3's, but for 3.7 Sonnet. */
+const countsCacheReads = (model: string): boolean => model.startsWith('claude-3-') && !model.startsWith('claude-3-7-sonnet');
