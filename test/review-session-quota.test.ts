@@ -3,22 +3,17 @@
  * must not drop a limit written for the alias: `claude-opus-4-0` serves `claude-opus-4-20250514`,
  * which no `claude-opus-4-0` prefix matches. And what Anthropic's input-token limit counts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { postJson, useSimulator } from './fixtures/sim.js';
 
-let sim: Simulator;
-beforeAll(async () => {
-  sim = await startSimulator({ threads: 1, speed: 0, seed: 7, logLevel: 'silent' });
-});
-afterAll(() => sim.stop());
+const sim = useSimulator();
 
 async function setQuota(table: unknown): Promise<void> {
-  const r = await fetch(`${sim.url}/_understudy/quota`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(table) });
-  expect(r.status).toBe(200);
+  expect((await postJson(sim().url, '/_understudy/quota', table)).status).toBe(200);
 }
 
 const claude = async (model: string, key: string): Promise<number> => {
-  const r = await fetch(`${sim.url}/v1/messages`, {
+  const r = await fetch(`${sim().url}/v1/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
     body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
@@ -27,7 +22,7 @@ const claude = async (model: string, key: string): Promise<number> => {
   return r.status;
 };
 const chat = async (model: string, key: string): Promise<number> => {
-  const r = await fetch(`${sim.url}/v1/chat/completions`, {
+  const r = await fetch(`${sim().url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
@@ -57,7 +52,7 @@ describe('a quota entry written for the name a client sends', () => {
 
 describe('Anthropic input tokens per minute on Claude 3.7 Sonnet', () => {
   const cached = async (key: string): Promise<{ remaining: number; read: number }> => {
-    const r = await fetch(`${sim.url}/v1/messages`, {
+    const r = await fetch(`${sim().url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({
