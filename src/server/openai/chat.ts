@@ -147,6 +147,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     forceEntryId: admission.entryId,
     stop: stopList(req.body.stop),
   };
+  // A named function's call ends in "stop" at OpenAI, streamed or not; `required` ends in "tool_calls".
+  const named = typeof req.body.tool_choice === 'object' && req.body.tool_choice.type === 'function';
   const answers: Answer[] = [];
   let reasoningTokens = 0;
   let firstReasoning = 0;
@@ -154,7 +156,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     // A reasoning model thinks first, out of the same limit: what is left bounds the answer.
     const tokens = xai ? xaiReasoningTokens(model, req.body.reasoning_effort, rng) : openAIReasoningTokens(model, req.body.reasoning_effort, rng);
     const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, tokens, rng);
-    answers.push(custom === null ? answer : customCallOf(answer, custom, rng));
+    if (custom !== null) answers.push(customCallOf(answer, custom, rng));
+    else answers.push(named && answer.finishReason === 'tool_calls' ? { ...answer, finishReason: 'stop' } : answer);
     reasoningTokens += reasoning;
     if (i === 0) firstReasoning = reasoning;
   }
