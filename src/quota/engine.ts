@@ -160,7 +160,7 @@ export function allocateQuotaMemory(epochNowMs: number = Date.now()): SharedArra
  */
 export function resetQuotaMemory(memory: SharedArrayBuffer): void {
   SharedBuckets.clear(memory, KEY_TABLE_BYTES, SLOTS, SLOT_CELLS);
-  // A slot may now belong to another key: a request admitted before this must not give back to it.
+  // A request admitted before this was charged to the buckets just emptied: it must not give back to the fresh ones.
   Atomics.add(new Int32Array(memory, GENERATION_OFFSET, 1), 0, 1);
 }
 
