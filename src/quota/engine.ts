@@ -159,9 +159,11 @@ export function allocateQuotaMemory(epochNowMs: number = Date.now()): SharedArra
  * without its second, on which every later lookup of that key would spin for good.
  */
 export function resetQuotaMemory(memory: SharedArrayBuffer): void {
-  SharedBuckets.clear(memory, KEY_TABLE_BYTES, SLOTS, SLOT_CELLS);
-  // A request admitted before this was charged to the buckets just emptied: it must not give back to the fresh ones.
+  // A request admitted before this was charged to the buckets about to be emptied: it must not give
+  // back to the fresh ones. The generation moves first: a give-back checks it under the slot's
+  // lock, so one that saw the old generation lands before the slot is cleared, never after.
   Atomics.add(new Int32Array(memory, GENERATION_OFFSET, 1), 0, 1);
+  SharedBuckets.clear(memory, KEY_TABLE_BYTES, SLOTS, SLOT_CELLS);
 }
 
 const CHARGE: Readonly<Record<QuotaDimension, Charge>> = { requests: 'request', tokens: 'input_and_output', input_tokens: 'input', output_tokens: 'output' };
