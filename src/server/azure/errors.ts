@@ -16,6 +16,12 @@ export interface AzureError {
 
 export const RESOURCE_NOT_FOUND: AzureError = { status: 404, code: '404', message: 'Resource not found' };
 
+export const DEPLOYMENT_NOT_FOUND: AzureError = {
+  status: 404,
+  code: 'DeploymentNotFound',
+  message: 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
+};
+
 export const INVALID_KEY: AzureError = {
   status: 401,
   code: '401',

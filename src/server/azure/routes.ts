@@ -2,7 +2,9 @@
  * Azure OpenAI requests, answered by the OpenAI handlers. Azure's gateway steps come first, as
  * they do there: a deployment URL without `?api-version=` matches no operation (404 "Resource not
  * found"), then the key (`api-key` header, or an Entra token as Bearer) is checked, with Azure's
- * 401 body. The deployment name is the model: it replaces the body's `model`. The `/openai/v1/…`
+ * 401 body, then the deployment (with `--strict-models`, one that names no model the simulator
+ * knows is Azure's 404 DeploymentNotFound, whatever the body). The deployment name is the model:
+ * it replaces the body's `model`. The `/openai/v1/…`
  * routes (Azure's v1 API) take the model from the body and need no api-version.
  */
 import type { RouteId } from '../../metrics/counters.js';
@@ -14,7 +16,10 @@ import { requestIdFor } from '../openai/reply.js';
 import type { RouteVariant } from '../openai/route-variant.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
-import { azureErrorReply, azureHeaders, INVALID_KEY, MISSING_KEY, RESOURCE_NOT_FOUND } from './errors.js';
+import { azureErrorReply, azureHeaders, DEPLOYMENT_NOT_FOUND, INVALID_KEY, MISSING_KEY, RESOURCE_NOT_FOUND } from './errors.js';
+import { AZURE_FAULTS } from './faults.js';
+import { servingBucket } from '../answer-plan.js';
+import { embeddingModel } from '../openai/embeddings-request.js';
 import { safeDecode } from '../path-segment.js';
 
 export type AzureOperation = 'chat' | 'completions' | 'embeddings';
@@ -49,6 +54,11 @@ function headerValue(headers: readonly string[], name: string): string | undefin
   return undefined;
 }
 
+/** Whether a deployment of this name would exist: it serves a model the simulator knows. */
+function deploymentExists(ctx: ThreadContext, operation: AzureOperation, model: string): boolean {
+  return operation === 'embeddings' ? embeddingModel(model).known : servingBucket(ctx, model) !== null;
+}
+
 /** Whether the gateway steps pass (the api-version, the key): only then is a large prompt worth counting before the handler runs. */
 export function azureGatewayPasses(ctx: ThreadContext, info: RequestInfo, deployment: string | undefined): boolean {
   if (deployment !== undefined && !hasApiVersion(info.query)) return false;
@@ -70,7 +80,11 @@ export function azureRequest(ctx: ThreadContext, info: RequestInfo, body: string
   if (accepted === false) {
     return azureErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, key.length === 0 ? MISSING_KEY : INVALID_KEY, 'authentication', other);
   }
-  const variant: RouteVariant = { route, model: deployment === undefined ? undefined : safeDecode(deployment), authChecked: true };
+  const model = deployment === undefined ? undefined : safeDecode(deployment);
+  if (model !== undefined && ctx.config.strictModels && !deploymentExists(ctx, operation, model)) {
+    return azureErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, DEPLOYMENT_NOT_FOUND, 'model_not_found', other);
+  }
+  const variant: RouteVariant = { route, model, authChecked: true, faults: AZURE_FAULTS[operation] };
   const reply = handler(ctx, info, body, variant);
   return reply instanceof Promise ? reply.then(withAzureHeaders) : withAzureHeaders(reply);
 }

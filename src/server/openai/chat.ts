@@ -121,7 +121,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     ctx,
     // Each of the n choices may write max_tokens: OpenAI's estimate (its cookbook's too) is the prompt plus n × max_tokens.
     { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: (req.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE) * req.n, meta },
-    OPENAI_FAULTS,
+    variant.faults ?? OPENAI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
   // Only a prompt the model took is cached: a refusal above never reached it.

@@ -61,7 +61,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
   // Charged as chat is: the prompts plus max_tokens (16 when unset) for every completion generated,
   // best_of of them per prompt when it asks for more than n.
   const completions = req.prompts.length * Math.max(req.n, req.body.best_of ?? 1);
-  const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens * completions, meta }, OPENAI_FAULTS);
+  const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens * completions, meta }, variant.faults ?? OPENAI_FAULTS);
   if (!isAdmission(admission)) return admission;
   const held = heldMeta(meta, admission.saturationSlot);
 

@@ -4,6 +4,7 @@
  * the key arrives (and is checked) before the body is read.
  */
 import type { RouteId } from '../../metrics/counters.js';
+import type { DialectFaults } from '../policy.js';
 
 export interface RouteVariant<R extends RouteId = RouteId> {
   /** Counter label for the route. */
@@ -12,6 +13,8 @@ export interface RouteVariant<R extends RouteId = RouteId> {
   readonly model: string | undefined;
   /** The caller has already checked the key in its own dialect, so OpenAI's Bearer check is skipped. */
   readonly authChecked: boolean;
+  /** How rate limits and faults answer, where the surface has its own shape for them (Azure's quota layer); OpenAI's when absent. */
+  readonly faults?: DialectFaults;
 }
 
 /** The request body with the URL's model in place of the body's, as Azure deployments route it. */

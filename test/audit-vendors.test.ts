@@ -1,0 +1,65 @@
+/**
+ * Azure OpenAI and xAI as their users meet them: Azure's own 429 and deployment-not-found
+ * answers through the `AzureOpenAI` client, and which Grok models take a reasoning effort.
+ */
+import OpenAI, { AzureOpenAI } from 'openai';
+import { describe, expect, it } from 'vitest';
+import { rejection, tempFile, useSimulator } from './fixtures/sim.js';
+import type { Simulator } from '../src/index.js';
+
+const API_VERSION = '2024-10-21';
+const HELLO = [{ role: 'user' as const, content: 'Say hello in one sentence.' }];
+
+function azure(sim: Simulator, deployment: string): AzureOpenAI {
+  return new AzureOpenAI({ endpoint: sim.url, apiKey: 'k', apiVersion: API_VERSION, deployment, maxRetries: 0 });
+}
+
+describe("Azure's rate limits answer in Azure's shape, not OpenAI's", () => {
+  const sim = useSimulator({ quota: tempFile('quota.json', { defaults: { requestsPerMinute: 1, tokensPerMinute: 1_000_000 } }) });
+
+  it('a chat request past the requests-per-minute limit: 429 with code "429", the operation and api-version named, and retry-after', async () => {
+    const client = azure(sim(), 'gpt-4o-mini');
+    await client.chat.completions.create({ model: 'x', messages: HELLO, max_tokens: 5 });
+    const err = await rejection(client.chat.completions.create({ model: 'x', messages: HELLO, max_tokens: 5 }), OpenAI.RateLimitError);
+    expect(err.code).toBe('429');
+    expect(err.type).toBeUndefined();
+    expect(err.error).toEqual({ code: '429', message: expect.any(String) as unknown });
+    expect(err.message).toMatch(
+      /^429 Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit of your current OpenAI S0 pricing tier\. Please retry after \d+ seconds?\. Please go here: https:\/\/aka\.ms\/oai\/quotaincrease if you would like to further increase the default rate limit\.$/,
+    );
+    expect(Number(err.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(err.headers.get('apim-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('an injected rate limit on an embeddings deployment names Embeddings_Create', async () => {
+    const err = await rejection(
+      azure(sim(), 'text-embedding-3-small').embeddings.create({ model: 'x', input: 'hi' }, { headers: { 'x-understudy-fault': 'rate_limit' } }),
+      OpenAI.RateLimitError,
+    );
+    expect(err.code).toBe('429');
+    expect(err.message).toMatch(/^429 Requests to the Embeddings_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit .* Please retry after 1 second\./);
+    expect(err.headers.get('retry-after')).toBe('1');
+  });
+});
+
+describe('Azure with --strict-models: an unknown deployment', () => {
+  const sim = useSimulator({ strictModels: true });
+
+  it("is Azure's 404 DeploymentNotFound, answered before the body is read, on every deployment route", async () => {
+    const err = await rejection(azure(sim(), 'no-such-deployment').chat.completions.create({ model: 'x', messages: HELLO }), OpenAI.NotFoundError);
+    expect(err.code).toBe('DeploymentNotFound');
+    expect(err.error).toEqual({
+      code: 'DeploymentNotFound',
+      message: 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
+    });
+    expect(err.headers.get('apim-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // A bad body does not matter: the gateway has no deployment to send it to.
+    const bad = await rejection(azure(sim(), 'no-such-deployment').chat.completions.create({ model: 'x', messages: [] }), OpenAI.NotFoundError);
+    expect(bad.code).toBe('DeploymentNotFound');
+    const emb = await rejection(azure(sim(), 'no-such-embedder').embeddings.create({ model: 'x', input: 'hi' }), OpenAI.NotFoundError);
+    expect(emb.code).toBe('DeploymentNotFound');
+    // Deployments named as the models they serve still answer.
+    expect((await azure(sim(), 'gpt-4o-mini').chat.completions.create({ model: 'x', messages: HELLO, max_tokens: 5 })).choices).toHaveLength(1);
+    expect((await azure(sim(), 'text-embedding-3-small').embeddings.create({ model: 'x', input: 'hi' })).data).toHaveLength(1);
+  });
+});
