@@ -63,3 +63,20 @@ describe('Azure with --strict-models: an unknown deployment', () => {
     expect((await azure(sim(), 'text-embedding-3-small').embeddings.create({ model: 'x', input: 'hi' })).data).toHaveLength(1);
   });
 });
+
+describe('xAI: the Grok models that take a reasoning effort', () => {
+  const sim = useSimulator();
+
+  it('Grok 4.3 and 4.20 multi-agent take reasoning_effort, as xAI documents; Grok 4 and 4.1 Fast still refuse it', async () => {
+    const client = new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'xai-key', maxRetries: 0 });
+    for (const model of ['grok-4.3', 'grok-4.20-multi-agent']) {
+      const reply = await client.chat.completions.create({ model, messages: HELLO, reasoning_effort: 'low' });
+      expect(reply.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    }
+    for (const model of ['grok-4', 'grok-4-1-fast']) {
+      const err = await rejection(client.chat.completions.create({ model, messages: HELLO, reasoning_effort: 'low' }), OpenAI.BadRequestError);
+      // xAI's body is {"code":…,"error":"…"}: the SDK keeps its `error` string.
+      expect(err.error).toBe(`Model ${model} does not support parameter reasoningEffort.`);
+    }
+  });
+});

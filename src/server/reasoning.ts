@@ -56,12 +56,13 @@ export function openAIReasoningTokens(model: string, effort: string | null | und
 
 /**
  * xAI's reasoning models: Grok 3 Mini by its `reasoning_effort` (`low`, the default, or `high`),
- * Grok 4 always (about a medium effort; it takes no effort parameter), and not the
+ * Grok 4 always (about a medium effort; it takes no effort parameter, as the later 4.x do), and not the
  * `-non-reasoning` variants. 0 for the rest.
  */
 export function xaiReasoningTokens(model: string, effort: string | null | undefined, rng: SeededRandom): number {
   if (model.startsWith('grok-3-mini')) return draw(rng, effortRange(effort === 'high' ? 'high' : 'low'));
-  if (model.startsWith('grok-4') && !model.includes('non-reasoning')) return draw(rng, MEDIUM);
+  // Only the Grok 4.x models that take an effort get past xai-params.ts with one (`none` turns reasoning off).
+  if (model.startsWith('grok-4') && !model.includes('non-reasoning')) return draw(rng, effortRange(effort));
   return 0;
 }
 

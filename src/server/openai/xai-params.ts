@@ -10,8 +10,12 @@ import { JSON_TYPE, openAIHeaders } from './reply.js';
 
 const INVALID_ARGUMENT = 'Client specified an invalid argument';
 
-/** Grok 4 reasons on its own: it takes no reasoning effort. Grok 3 Mini takes one. */
-const takesNoEffort = (model: string): boolean => model.startsWith('grok-4');
+/**
+ * Grok 4 and 4.1 Fast reason on their own and refuse an effort. Grok 3 Mini takes one, and so do
+ * the later Grok 4.x reasoning models xAI documents with effort levels (4.3, 4.5, 4.20 multi-agent).
+ */
+const TAKES_EFFORT = /^grok-4\.(?:3|5|20-multi-agent)(?![0-9])/;
+const takesNoEffort = (model: string): boolean => model.startsWith('grok-4') && !TAKES_EFFORT.test(model);
 /** The reasoning models take no presence penalty (Grok 4's `-non-reasoning` variants are not among them). */
 const takesNoPresencePenalty = (model: string): boolean => (model.startsWith('grok-4') && !model.includes('non-reasoning')) || model.startsWith('grok-3-mini');
 
