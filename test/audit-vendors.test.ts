@@ -64,7 +64,7 @@ describe('Azure with --strict-models: an unknown deployment', () => {
   });
 });
 
-describe('xAI: the Grok models that take a reasoning effort', () => {
+describe('xAI: Grok reasoning and the models that take an effort', () => {
   const sim = useSimulator();
 
   it('Grok 4.3 and 4.20 multi-agent take reasoning_effort, as xAI documents; Grok 4 and 4.1 Fast still refuse it', async () => {
@@ -76,6 +76,18 @@ describe('xAI: the Grok models that take a reasoning effort', () => {
     for (const model of ['grok-4', 'grok-4-1-fast']) {
       const err = await rejection(client.chat.completions.create({ model, messages: HELLO, reasoning_effort: 'low' }), OpenAI.BadRequestError);
       // xAI's body is {"code":…,"error":"…"}: the SDK keeps its `error` string.
+      expect(err.error).toBe(`Model ${model} does not support parameter reasoningEffort.`);
+    }
+  });
+
+  it('on the Responses API, Grok 4 reasons there too, billing reasoning tokens, and refuses reasoning.effort as it does on chat; Grok 3 Mini takes one', async () => {
+    const client = new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'xai-key', maxRetries: 0 });
+    const grok4 = await client.responses.create({ model: 'grok-4', input: 'Say hello.' });
+    expect(grok4.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
+    const mini = await client.responses.create({ model: 'grok-3-mini', input: 'Say hello.', reasoning: { effort: 'high' } });
+    expect(mini.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
+    for (const model of ['grok-4', 'grok-4-1-fast']) {
+      const err = await rejection(client.responses.create({ model, input: 'Say hello.', reasoning: { effort: 'low' } }), OpenAI.BadRequestError);
       expect(err.error).toBe(`Model ${model} does not support parameter reasoningEffort.`);
     }
   });

@@ -24,9 +24,10 @@ import { backgroundFor } from './responses-background.js';
 import { conversationsFor, outputTurns, turnTokens } from './responses-context.js';
 import { acceptOpenAI, isAccepted, type AcceptedOpenAI, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
-import { isReasoningModel, outputBudget, overflowedWindow, servedModelId } from '../../corpus/model-catalog.js';
+import { isReasoningModel, outputBudget, overflowedWindow, servedModelId, vendorOf } from '../../corpus/model-catalog.js';
 import { effectiveEffort } from './reasoning-params.js';
-import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary } from '../reasoning.js';
+import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary, xaiReasoningTokens } from '../reasoning.js';
+import { xaiErrorReply, xaiParamsRefusal } from './xai-params.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
 import { appendItems, conversationFor, conversationIdOf, conversationNotFound, conversationTurns, itemPage, itemsTooDeep, storedItem, type ConversationItem } from './conversations.js';
@@ -184,6 +185,10 @@ function mayWait(reply: Reply): Reply {
 function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, accepted: AcceptedOpenAI<ResponsesRequest>, foreign: ForeignState): Reply | Promise<Reply> {
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
   const route = OPENAI_RESPONSES.route;
+  // xAI serves Grok on its Responses API too, with the effort rules of its chat route.
+  const xai = vendorOf(model) === 'xai';
+  const xaiRefusal = xai ? xaiParamsRefusal(model, { reasoning_effort: req.body.reasoning?.effort }) : undefined;
+  if (xaiRefusal !== undefined) return xaiErrorReply(requestId, route, xaiRefusal, modelIndex);
 
   const conversations = conversationsFor(ctx);
   const input = conversations.resolve(req, foreign);
@@ -220,7 +225,8 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
     forceEntryId: admission.entryId,
   };
   // A reasoning model thinks first, out of the same limit: what is left bounds the answer.
-  const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, openAIReasoningTokens(model, req.body.reasoning?.effort, rng), rng);
+  const effort = req.body.reasoning?.effort;
+  const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, xai ? xaiReasoningTokens(model, effort, rng) : openAIReasoningTokens(model, effort, rng), rng);
   const logprobsWanted = req.body.include?.includes('message.output_text.logprobs') === true && !answer.refusal && !custom;
   const tooMany = logprobsWanted ? tooManyLogprobs([answer], req.body.top_logprobs ?? 0) : null;
   if (tooMany !== null) return refusedAfterAdmission(requestId, route, tooMany, modelIndex, admission.saturationSlot);

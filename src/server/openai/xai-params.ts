@@ -5,7 +5,6 @@
  */
 import type { RouteId } from '../../metrics/counters.js';
 import type { JsonReply } from '../reply.js';
-import type { ChatRequestBody } from './chat-request.js';
 import { JSON_TYPE, openAIHeaders } from './reply.js';
 
 const INVALID_ARGUMENT = 'Client specified an invalid argument';
@@ -19,8 +18,14 @@ const takesNoEffort = (model: string): boolean => model.startsWith('grok-4') && 
 /** The reasoning models take no presence penalty (Grok 4's `-non-reasoning` variants are not among them). */
 const takesNoPresencePenalty = (model: string): boolean => (model.startsWith('grok-4') && !model.includes('non-reasoning')) || model.startsWith('grok-3-mini');
 
+/** The parameters xAI checks, as chat names them (a Responses request's `reasoning.effort` is passed as `reasoning_effort`). */
+export interface XaiParams {
+  readonly reasoning_effort?: string | null | undefined;
+  readonly presence_penalty?: number | null | undefined;
+}
+
 /** xAI's refusal of a grok request's parameters, or undefined when it takes them. */
-export function xaiParamsRefusal(model: string, body: ChatRequestBody): string | undefined {
+export function xaiParamsRefusal(model: string, body: XaiParams): string | undefined {
   if (body.reasoning_effort != null && takesNoEffort(model)) return `Model ${model} does not support parameter reasoningEffort.`;
   if (body.presence_penalty != null && takesNoPresencePenalty(model)) return 'Argument not supported on this model: presencePenalty';
   return undefined;
