@@ -80,6 +80,24 @@ describe('xAI: Grok reasoning and the models that take an effort', () => {
     }
   });
 
+  it("Grok's reasoning models refuse a frequency penalty and stop sequences, and Grok 4 words a presence penalty's refusal as it does now; the non-reasoning variants take them", async () => {
+    const client = new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'xai-key', maxRetries: 0 });
+    const refused = async (body: Omit<OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, 'messages'>): Promise<unknown> =>
+      (await rejection(client.chat.completions.create({ ...body, messages: HELLO }), OpenAI.BadRequestError)).error;
+    expect(await refused({ model: 'grok-4', frequency_penalty: 0 })).toBe('Model grok-4 does not support parameter frequencyPenalty.');
+    expect(await refused({ model: 'grok-4.5', frequency_penalty: 0.3 })).toBe('Model grok-4.5 does not support parameter frequencyPenalty.');
+    // Grok 3 Mini answers in the older wording xAI used for it.
+    expect(await refused({ model: 'grok-3-mini', frequency_penalty: 0.3 })).toBe('Argument not supported on this model: frequencyPenalty');
+    expect(await refused({ model: 'grok-4.3', stop: ['END'] })).toBe('Model grok-4.3 does not support parameter stop.');
+    expect(await refused({ model: 'grok-4-fast-reasoning', stop: 'END' })).toBe('Model grok-4-fast-reasoning does not support parameter stop.');
+    expect(await refused({ model: 'grok-4-1-fast-reasoning', presence_penalty: 0 })).toBe('Model grok-4-1-fast-reasoning does not support parameter presencePenalty.');
+    // A null or empty stop is no stop sequence: xAI lets it through.
+    expect((await client.chat.completions.create({ model: 'grok-4', messages: HELLO, stop: null, max_tokens: 5 })).choices).toHaveLength(1);
+    expect((await client.chat.completions.create({ model: 'grok-4', messages: HELLO, stop: [], max_tokens: 5 })).choices).toHaveLength(1);
+    const plain = await client.chat.completions.create({ model: 'grok-4-fast-non-reasoning', messages: HELLO, stop: ['END'], frequency_penalty: 0.3, max_tokens: 5 });
+    expect(plain.choices).toHaveLength(1);
+  });
+
   it('on the Responses API, Grok 4 reasons there too, billing reasoning tokens, and refuses reasoning.effort as it does on chat; Grok 3 Mini takes one', async () => {
     const client = new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'xai-key', maxRetries: 0 });
     const grok4 = await client.responses.create({ model: 'grok-4', input: 'Say hello.' });

@@ -15,20 +15,38 @@ const INVALID_ARGUMENT = 'Client specified an invalid argument';
  */
 const TAKES_EFFORT = /^grok-4\.(?:3|5|20-multi-agent)(?![0-9])/;
 const takesNoEffort = (model: string): boolean => model.startsWith('grok-4') && !TAKES_EFFORT.test(model);
-/** The reasoning models take no presence penalty (Grok 4's `-non-reasoning` variants are not among them). */
-const takesNoPresencePenalty = (model: string): boolean => (model.startsWith('grok-4') && !model.includes('non-reasoning')) || model.startsWith('grok-3-mini');
+/** The reasoning models (Grok 4's `-non-reasoning` variants are not among them). */
+const reasons = (model: string): boolean => (model.startsWith('grok-4') && !model.includes('non-reasoning')) || model.startsWith('grok-3-mini');
 
 /** The parameters xAI checks, as chat names them (a Responses request's `reasoning.effort` is passed as `reasoning_effort`). */
 export interface XaiParams {
   readonly reasoning_effort?: string | null | undefined;
   readonly presence_penalty?: number | null | undefined;
+  readonly frequency_penalty?: number | null | undefined;
+  readonly stop?: string | readonly string[] | null | undefined;
+}
+
+/** A stop that names a sequence: xAI lets `null` and an empty list through. */
+const hasStop = (stop: XaiParams['stop']): boolean => stop != null && (typeof stop === 'string' || stop.length > 0);
+
+/**
+ * The camelCase parameter a reasoning model refuses, in xAI's checking order: penalties (any value,
+ * 0 too) and stop sequences.
+ */
+function refusedByReasoning(body: XaiParams): string | undefined {
+  if (body.presence_penalty != null) return 'presencePenalty';
+  if (body.frequency_penalty != null) return 'frequencyPenalty';
+  if (hasStop(body.stop)) return 'stop';
+  return undefined;
 }
 
 /** xAI's refusal of a grok request's parameters, or undefined when it takes them. */
 export function xaiParamsRefusal(model: string, body: XaiParams): string | undefined {
   if (body.reasoning_effort != null && takesNoEffort(model)) return `Model ${model} does not support parameter reasoningEffort.`;
-  if (body.presence_penalty != null && takesNoPresencePenalty(model)) return 'Argument not supported on this model: presencePenalty';
-  return undefined;
+  const param = reasons(model) ? refusedByReasoning(body) : undefined;
+  if (param === undefined) return undefined;
+  // Grok 3 Mini's refusals were recorded in xAI's older wording; the Grok 4 family's in the current one.
+  return model.startsWith('grok-3-mini') ? `Argument not supported on this model: ${param}` : `Model ${model} does not support parameter ${param}.`;
 }
 
 export function xaiErrorReply(requestId: string, route: RouteId, message: string, modelIndex: number): JsonReply {
