@@ -98,10 +98,29 @@ describe('xAI: Grok reasoning and the models that take an effort', () => {
     expect(plain.choices).toHaveLength(1);
   });
 
+  it("Grok's chat usage has xAI's fields: text and image tokens in the prompt's details, num_sources_used, streamed too", async () => {
+    const client = new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'xai-key', maxRetries: 0 });
+    const usage = (await client.chat.completions.create({ model: 'grok-4', messages: HELLO })).usage as OpenAI.CompletionUsage & { num_sources_used?: number };
+    expect(usage.prompt_tokens_details).toEqual({ text_tokens: usage.prompt_tokens, audio_tokens: 0, image_tokens: 0, cached_tokens: 0 });
+    expect(usage.num_sources_used).toBe(0);
+    expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens + usage.completion_tokens_details!.reasoning_tokens!);
+    let streamed: (OpenAI.CompletionUsage & { num_sources_used?: number }) | null | undefined;
+    for await (const c of await client.chat.completions.create({ model: 'grok-3-mini', messages: HELLO, stream: true, stream_options: { include_usage: true } })) streamed = c.usage ?? streamed;
+    expect(streamed!.num_sources_used).toBe(0);
+    expect(streamed!.prompt_tokens_details).toMatchObject({ text_tokens: streamed!.prompt_tokens, image_tokens: 0 });
+    // OpenAI's models keep OpenAI's usage.
+    const gpt = (await client.chat.completions.create({ model: 'gpt-4o-mini', messages: HELLO, max_tokens: 5 })).usage as OpenAI.CompletionUsage & { num_sources_used?: number };
+    expect(gpt.prompt_tokens_details).toEqual({ cached_tokens: 0, audio_tokens: 0 });
+    expect(gpt.num_sources_used).toBeUndefined();
+  });
+
   it('on the Responses API, Grok 4 reasons there too, billing reasoning tokens, and refuses reasoning.effort as it does on chat; Grok 3 Mini takes one', async () => {
     const client = new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'xai-key', maxRetries: 0 });
     const grok4 = await client.responses.create({ model: 'grok-4', input: 'Say hello.' });
     expect(grok4.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
+    // xAI's Responses API counts reasoning inside output_tokens, as OpenAI's does.
+    expect(grok4.usage!.output_tokens).toBeGreaterThan(grok4.usage!.output_tokens_details.reasoning_tokens);
+    expect(grok4.usage!.total_tokens).toBe(grok4.usage!.input_tokens + grok4.usage!.output_tokens);
     const mini = await client.responses.create({ model: 'grok-3-mini', input: 'Say hello.', reasoning: { effort: 'high' } });
     expect(mini.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
     for (const model of ['grok-4', 'grok-4-1-fast']) {

@@ -42,6 +42,7 @@ export interface ChatUsage {
   /**
    * xAI's convention: reasoning tokens are billed beside `completion_tokens`, not inside it, and
    * `total_tokens` adds them (`@ai-sdk/xai` sums the two; OpenAI's convention would count them twice).
+   * It also selects the rest of xAI's usage shape (`text_tokens`, `image_tokens`, `num_sources_used`).
    */
   readonly reasoningOutside: boolean;
 }
@@ -201,8 +202,14 @@ export function joinPieces(parts: readonly (string | Buffer)[], transient = fals
   return out;
 }
 
+const COMPLETION_DETAILS_TAIL = ',"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}';
+
 function usageJson(u: ChatUsage): string {
-  return `{"prompt_tokens":${u.promptTokens},"completion_tokens":${u.completionTokens},"total_tokens":${u.promptTokens + u.completionTokens + (u.reasoningOutside ? u.reasoningTokens : 0)},"prompt_tokens_details":{"cached_tokens":${u.cachedTokens},"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens},"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`;
+  if (u.reasoningOutside) {
+    // xAI's usage as its docs show it: the prompt's text and image tokens, and the live-search sources (none here).
+    return `{"prompt_tokens":${u.promptTokens},"completion_tokens":${u.completionTokens},"total_tokens":${u.promptTokens + u.completionTokens + u.reasoningTokens},"prompt_tokens_details":{"text_tokens":${u.promptTokens},"audio_tokens":0,"image_tokens":0,"cached_tokens":${u.cachedTokens}},"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens}${COMPLETION_DETAILS_TAIL},"num_sources_used":0}`;
+  }
+  return `{"prompt_tokens":${u.promptTokens},"completion_tokens":${u.completionTokens},"total_tokens":${u.promptTokens + u.completionTokens},"prompt_tokens_details":{"cached_tokens":${u.cachedTokens},"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":${u.reasoningTokens}${COMPLETION_DETAILS_TAIL}}`;
 }
 
 /** The non-streaming `chat.completion` body; content is spliced from the arena as one slice. */
