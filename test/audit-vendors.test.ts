@@ -129,3 +129,28 @@ describe('xAI: Grok reasoning and the models that take an effort', () => {
     }
   });
 });
+
+describe("Azure's v1 API: the Responses route the AI SDK and openai's responses.create call", () => {
+  const sim = useSimulator({ apiKeys: ['azure-good'] });
+
+  it('creates a response, streamed or not, with the api-key header or a Bearer token, and answers a wrong key in Azure’s 401', async () => {
+    const v1 = new OpenAI({ baseURL: `${sim().url}/openai/v1`, apiKey: 'azure-good', maxRetries: 0 });
+    const { data, response } = await v1.responses.create({ model: 'gpt-4o-mini', input: 'Say hello.' }).withResponse();
+    expect(new URL(response.url).pathname).toBe('/openai/v1/responses');
+    expect(data.status).toBe('completed');
+    expect(data.output_text.length).toBeGreaterThan(0);
+    expect(response.headers.get('apim-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const types: string[] = [];
+    for await (const event of await v1.responses.create({ model: 'gpt-4o-mini', input: 'Say hello.', stream: true })) types.push(event.type);
+    expect(types[0]).toBe('response.created');
+    expect(types.at(-1)).toBe('response.completed');
+    const withHeader = await fetch(`${sim().url}/openai/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'api-key': 'azure-good' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', input: 'hi' }),
+    });
+    expect(withHeader.status).toBe(200);
+    const wrong = await rejection(new OpenAI({ baseURL: `${sim().url}/openai/v1`, apiKey: 'azure-bad', maxRetries: 0 }).responses.create({ model: 'gpt-4o-mini', input: 'hi' }), OpenAI.AuthenticationError);
+    expect(wrong.code).toBe('401');
+  });
+});

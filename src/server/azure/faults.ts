@@ -15,7 +15,10 @@ import type { DialectFaults } from '../policy.js';
 import type { JsonReply } from '../reply.js';
 import type { AzureOperation } from './routes.js';
 
-const OPERATION_NAMES: Readonly<Record<AzureOperation, string>> = {
+/** The operations whose 429 wording is on record; a Responses request keeps OpenAI's. */
+type NamedOperation = Exclude<AzureOperation, 'responses'>;
+
+const OPERATION_NAMES: Readonly<Record<NamedOperation, string>> = {
   chat: 'ChatCompletions_Create',
   completions: 'Completions_Create',
   embeddings: 'Embeddings_Create',
@@ -26,7 +29,7 @@ function apiVersion(info: RequestInfo): string {
   return new URLSearchParams(info.query).get('api-version') || 'v1';
 }
 
-function rateLimitMessage(operation: AzureOperation, info: RequestInfo, dimension: 'requests' | 'tokens', retryAfterMs: number): string {
+function rateLimitMessage(operation: NamedOperation, info: RequestInfo, dimension: 'requests' | 'tokens', retryAfterMs: number): string {
   const limit = dimension === 'requests' ? 'call' : 'token';
   // Azure says when to retry in whole seconds, the retry-after header's value; a request larger than the whole bucket gets no time.
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
@@ -37,7 +40,7 @@ function rateLimitMessage(operation: AzureOperation, info: RequestInfo, dimensio
 /** OpenAI's reply (status, headers, meta) with Azure's body. */
 const withBody = (reply: JsonReply, message: string): JsonReply => ({ ...reply, body: JSON.stringify({ error: { code: '429', message } }) });
 
-function azureFaults(operation: AzureOperation): DialectFaults {
+function azureFaults(operation: NamedOperation): DialectFaults {
   return {
     rateLimited: (r: QuotaRejection, model, headers, meta, info) =>
       withBody(OPENAI_FAULTS.rateLimited(r, model, headers, meta, info), rateLimitMessage(operation, info, r.dimension === 'requests' ? 'requests' : 'tokens', r.retryAfterMs)),
@@ -49,7 +52,7 @@ function azureFaults(operation: AzureOperation): DialectFaults {
   };
 }
 
-export const AZURE_FAULTS: Readonly<Record<AzureOperation, DialectFaults>> = {
+export const AZURE_FAULTS: Readonly<Record<NamedOperation, DialectFaults>> = {
   chat: azureFaults('chat'),
   completions: azureFaults('completions'),
   embeddings: azureFaults('embeddings'),

@@ -12,6 +12,7 @@ import { type RequestInfo } from '../http-exchange.js';
 import { chatCompletions } from '../openai/chat.js';
 import { completions } from '../openai/completions.js';
 import { embeddings } from '../openai/embeddings.js';
+import { createResponse } from '../openai/responses.js';
 import { requestIdFor } from '../openai/reply.js';
 import type { RouteVariant } from '../openai/route-variant.js';
 import type { Reply } from '../reply.js';
@@ -22,7 +23,7 @@ import { servingBucket } from '../answer-plan.js';
 import { embeddingModel } from '../openai/embeddings-request.js';
 import { safeDecode } from '../path-segment.js';
 
-export type AzureOperation = 'chat' | 'completions' | 'embeddings';
+export type AzureOperation = 'chat' | 'completions' | 'embeddings' | 'responses';
 
 type Handler = (ctx: ThreadContext, info: RequestInfo, body: string, variant: RouteVariant) => Reply | Promise<Reply>;
 
@@ -31,6 +32,8 @@ const OPERATIONS = {
   // No Azure-specific counter label exists for legacy completions; they count with OpenAI's.
   completions: { route: 'completions', handler: completions },
   embeddings: { route: 'azure_embeddings', handler: embeddings },
+  // Created here, then retrieved, cancelled or deleted on OpenAI's /v1 routes, which hold the same stores.
+  responses: { route: 'responses', handler: createResponse },
 } as const satisfies Record<AzureOperation, { route: RouteId; handler: Handler }>;
 
 function hasApiVersion(query: string): boolean {
@@ -84,7 +87,8 @@ export function azureRequest(ctx: ThreadContext, info: RequestInfo, body: string
   if (model !== undefined && ctx.config.strictModels && !deploymentExists(ctx, operation, model)) {
     return azureErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, DEPLOYMENT_NOT_FOUND, 'model_not_found', other);
   }
-  const variant: RouteVariant = { route, model, authChecked: true, faults: AZURE_FAULTS[operation] };
+  const faults = operation === 'responses' ? undefined : AZURE_FAULTS[operation];
+  const variant: RouteVariant = faults === undefined ? { route, model, authChecked: true } : { route, model, authChecked: true, faults };
   const reply = handler(ctx, info, body, variant);
   return reply instanceof Promise ? reply.then(withAzureHeaders) : withAzureHeaders(reply);
 }

@@ -19,13 +19,14 @@ const DEPLOYMENT_PATHS: readonly (readonly [string, AzureOperation])[] = [
 const V1_PATHS: readonly (readonly [string, AzureOperation])[] = [
   ['chat/completions', 'chat'],
   ['embeddings', 'embeddings'],
+  ['responses', 'responses'],
 ];
 
 export const azureSurface: Surface = {
   name: 'azure',
   paths: [
     [/^\/openai\/deployments\/[^/]+\/(chat\/completions|completions|embeddings)\/?$/, 'POST'],
-    [/^\/openai\/v1\/(chat\/completions|embeddings)\/?$/, 'POST'],
+    [/^\/openai\/v1\/(chat\/completions|embeddings|responses)\/?$/, 'POST'],
   ],
   owns: (path) => path.startsWith('/openai/'),
   errors: {

@@ -15,7 +15,7 @@ import { planAnswerTiming } from '../answer-plan.js';
 import { openAIAnswerReply } from './answer-reply.js';
 import { INPUT_EXCEEDS_CONTEXT, INTERNAL_ERROR, responseNotFound, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
-import { bearerKey, checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, refusedAfterAdmission, requestIdFor } from './reply.js';
+import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, quotaKey, refusedAfterAdmission, requestIdFor } from './reply.js';
 import { pendingResponseBody, RESPONSE_HALF_FRAME, RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type InputTurn, type ResponsesRequest } from './responses-request.js';
 import { requestStoreFor, responseStoreFor } from './responses-store.js';
@@ -163,13 +163,13 @@ const OPENAI_RESPONSES: RouteVariant<'responses'> = { route: 'responses', model:
 /** The Responses API has no `seed`: every request draws from the run's arrival-indexed source. */
 export const RESPONSES_SEEDING: RequestSeeding<ResponsesRequest> = { seed: () => undefined, promptKey: () => '' };
 
-export function createResponse(ctx: ThreadContext, info: RequestInfo, body: string): Reply | Promise<Reply> {
-  const accepted = acceptOpenAI(ctx, info, body, OPENAI_RESPONSES, parseResponsesRequest, RESPONSES_SEEDING);
+export function createResponse(ctx: ThreadContext, info: RequestInfo, body: string, variant: RouteVariant = OPENAI_RESPONSES): Reply | Promise<Reply> {
+  const accepted = acceptOpenAI(ctx, info, body, variant, parseResponsesRequest, RESPONSES_SEEDING);
   if (!isAccepted(accepted)) return accepted;
   const foreign = gatherFor(ctx, accepted.req);
-  if (foreign === undefined) return answerResponse(ctx, info, body, accepted, NO_FOREIGN_STATE);
+  if (foreign === undefined) return answerResponse(ctx, info, body, accepted, NO_FOREIGN_STATE, variant);
   return replyAfter(foreign, (state) => {
-    const reply = answerResponse(ctx, info, body, accepted, state);
+    const reply = answerResponse(ctx, info, body, accepted, state, variant);
     return reply instanceof Promise ? reply : mayWait(reply);
   });
 }
@@ -182,9 +182,9 @@ function mayWait(reply: Reply): Reply {
   return reply.kind === 'json' && reply.transient === true ? { ...reply, transient: false } : reply;
 }
 
-function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, accepted: AcceptedOpenAI<ResponsesRequest>, foreign: ForeignState): Reply | Promise<Reply> {
+function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, accepted: AcceptedOpenAI<ResponsesRequest>, foreign: ForeignState, variant: RouteVariant): Reply | Promise<Reply> {
   const { req, rng, requestId, model, bucketKey, modelIndex } = accepted;
-  const route = OPENAI_RESPONSES.route;
+  const route = variant.route;
   // xAI serves Grok on its Responses API too, with the effort rules of its chat route.
   const xai = vendorOf(model) === 'xai';
   const xaiRefusal = xai ? xaiParamsRefusal(model, { reasoning_effort: req.body.reasoning?.effort }) : undefined;
@@ -201,8 +201,8 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   const meta = { route, modelIndex, errorKind: null } as const;
   const admission = admit(
     ctx,
-    { route, dialect: 'openai', model, apiKey: bearerKey(info), info, inputTokens, maxOutputTokens: req.body.max_output_tokens ?? DEFAULT_OUTPUT_ESTIMATE, meta },
-    OPENAI_FAULTS,
+    { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens, maxOutputTokens: req.body.max_output_tokens ?? DEFAULT_OUTPUT_ESTIMATE, meta },
+    variant.faults ?? OPENAI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
   const cachedTokens = inputTokens < MIN_CACHED_PROMPT ? 0 : promptCacheFor(ctx).use(responsesPrefixes(req, turns, model), inputTokens);
