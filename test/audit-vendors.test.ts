@@ -42,6 +42,20 @@ describe("Azure's rate limits answer in Azure's shape, not OpenAI's", () => {
   });
 });
 
+describe("Azure's spent quota", () => {
+  const sim = useSimulator();
+
+  it('an injected quota_exhausted is the 429 Azure sends for a spent daily quota: token rate limit, retry after 86400 seconds, not OpenAI’s billing error', async () => {
+    const err = await rejection(
+      azure(sim(), 'gpt-4o-mini').chat.completions.create({ model: 'x', messages: HELLO }, { headers: { 'x-understudy-fault': 'quota_exhausted' } }),
+      OpenAI.RateLimitError,
+    );
+    expect(err.code).toBe('429');
+    expect(err.message).toMatch(/^429 Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier\. Please retry after 86400 seconds\./);
+    expect(err.headers.get('retry-after')).toBe('86400');
+  });
+});
+
 describe('Azure with --strict-models: an unknown deployment', () => {
   const sim = useSimulator({ strictModels: true });
 

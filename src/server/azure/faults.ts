@@ -3,7 +3,8 @@
  * service, so it has Azure's error shape (`{"error":{"code":"429","message":"Requests to the
  * ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call
  * rate limit of your current OpenAI S0 pricing tier. Please retry after 1 second. …"}}`), not
- * OpenAI's organization and platform.openai.com links. Other faults (5xx) come from the model
+ * OpenAI's organization and platform.openai.com links; a spent quota is its daily limit's 429, not
+ * OpenAI's `insufficient_quota`. Other faults (5xx) come from the model
  * service behind it and keep OpenAI's shape, as Azure passes them through.
  */
 import { INJECTED_RETRY_AFTER_MS } from '../../chaos/faults.js';
@@ -40,13 +41,24 @@ function rateLimitMessage(operation: NamedOperation, info: RequestInfo, dimensio
 /** OpenAI's reply (status, headers, meta) with Azure's body. */
 const withBody = (reply: JsonReply, message: string): JsonReply => ({ ...reply, body: JSON.stringify({ error: { code: '429', message } }) });
 
+/**
+ * Azure has no prepaid credit to run out of: a spent quota is its daily token limit, a 429 that
+ * says to come back in a day (86400 s, as users report it), which SDKs may retry in vain.
+ */
+const SPENT_QUOTA_MS = 86_400_000;
+
 function azureFaults(operation: NamedOperation): DialectFaults {
   return {
     rateLimited: (r: QuotaRejection, model, headers, meta, info) =>
       withBody(OPENAI_FAULTS.rateLimited(r, model, headers, meta, info), rateLimitMessage(operation, info, r.dimension === 'requests' ? 'requests' : 'tokens', r.retryAfterMs)),
     faultReply(fault: Fault, status, model, meta, info) {
       const reply = OPENAI_FAULTS.faultReply(fault, status, model, meta, info);
-      return fault.kind === 'rate_limit' ? withBody(reply, rateLimitMessage(operation, info, 'requests', fault.retryAfterMs ?? INJECTED_RETRY_AFTER_MS)) : reply;
+      if (fault.kind === 'rate_limit') return withBody(reply, rateLimitMessage(operation, info, 'requests', fault.retryAfterMs ?? INJECTED_RETRY_AFTER_MS));
+      if (fault.kind === 'quota_exhausted') {
+        const spent = withBody(reply, rateLimitMessage(operation, info, 'tokens', SPENT_QUOTA_MS));
+        return { ...spent, headers: [...spent.headers, 'retry-after', String(SPENT_QUOTA_MS / 1000), 'retry-after-ms', String(SPENT_QUOTA_MS)] };
+      }
+      return reply;
     },
     badOverride: (message, meta, info) => OPENAI_FAULTS.badOverride(message, meta, info),
   };
