@@ -164,6 +164,15 @@ describe("Azure's v1 API: the Responses route the AI SDK and openai's responses.
       body: JSON.stringify({ model: 'gpt-4o-mini', input: 'hi' }),
     });
     expect(withHeader.status).toBe(200);
+    // AzureOpenAI sends responses.create to /openai/responses?api-version=… (no deployment in the path).
+    const { data: az, response: azResponse } = await new AzureOpenAI({ endpoint: sim().url, apiKey: 'azure-good', apiVersion: '2025-03-01-preview', maxRetries: 0 })
+      .responses.create({ model: 'gpt-4o-mini', input: 'Say hello.' })
+      .withResponse();
+    expect(new URL(azResponse.url).pathname).toBe('/openai/responses');
+    expect(az.output_text.length).toBeGreaterThan(0);
+    const unversioned = await fetch(`${sim().url}/openai/responses`, { method: 'POST', headers: { 'content-type': 'application/json', 'api-key': 'azure-good' }, body: JSON.stringify({ model: 'gpt-4o-mini', input: 'hi' }) });
+    expect(unversioned.status).toBe(404);
+    expect(await unversioned.json()).toEqual({ error: { code: '404', message: 'Resource not found' } });
     const wrong = await rejection(new OpenAI({ baseURL: `${sim().url}/openai/v1`, apiKey: 'azure-bad', maxRetries: 0 }).responses.create({ model: 'gpt-4o-mini', input: 'hi' }), OpenAI.AuthenticationError);
     expect(wrong.code).toBe('401');
   });

@@ -63,19 +63,19 @@ function deploymentExists(ctx: ThreadContext, operation: AzureOperation, model: 
 }
 
 /** Whether the gateway steps pass (the api-version, the key): only then is a large prompt worth counting before the handler runs. */
-export function azureGatewayPasses(ctx: ThreadContext, info: RequestInfo, deployment: string | undefined): boolean {
-  if (deployment !== undefined && !hasApiVersion(info.query)) return false;
+export function azureGatewayPasses(ctx: ThreadContext, info: RequestInfo, deployment: string | undefined, versioned = deployment !== undefined): boolean {
+  if (versioned && !hasApiVersion(info.query)) return false;
   return ctx.keyAccepted(azureKey(info)) !== false;
 }
 
 /**
  * Answers one Azure request. `deployment` is the URL's deployment segment (raw), or undefined on
- * the `/openai/v1/…` routes.
+ * the `/openai/v1/…` routes and `/openai/responses`; `versioned` routes need `?api-version=`.
  */
-export function azureRequest(ctx: ThreadContext, info: RequestInfo, body: string, operation: AzureOperation, deployment: string | undefined): Reply | Promise<Reply> {
+export function azureRequest(ctx: ThreadContext, info: RequestInfo, body: string, operation: AzureOperation, deployment: string | undefined, versioned = deployment !== undefined): Reply | Promise<Reply> {
   const { route, handler } = OPERATIONS[operation];
   const other = ctx.counters.modelIndex('');
-  if (deployment !== undefined && !hasApiVersion(info.query)) {
+  if (versioned && !hasApiVersion(info.query)) {
     return azureErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, RESOURCE_NOT_FOUND, 'not_found', other);
   }
   const key = azureKey(info);

@@ -6,7 +6,7 @@
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { countsOffThread, postRoute, type PostHandler, type RequestInfo, type RouteErrors } from '../http-exchange.js';
 import { errorRequestId, openAISurface } from '../openai/surface.js';
-import type { JsonReply } from '../reply.js';
+import type { JsonReply, Reply } from '../reply.js';
 import { routeErrors, type Surface } from '../surface.js';
 import { azureErrorReply, azureHeaders, RESOURCE_NOT_FOUND } from './errors.js';
 import { azureGatewayPasses, azureRequest, type AzureOperation } from './routes.js';
@@ -27,6 +27,7 @@ export const azureSurface: Surface = {
   paths: [
     [/^\/openai\/deployments\/[^/]+\/(chat\/completions|completions|embeddings)\/?$/, 'POST'],
     [/^\/openai\/v1\/(chat\/completions|embeddings|responses)\/?$/, 'POST'],
+    [/^\/openai\/responses\/?$/, 'POST'],
   ],
   owns: (path) => path.startsWith('/openai/'),
   errors: {
@@ -52,6 +53,9 @@ export const azureSurface: Surface = {
     for (const [path, operation] of DEPLOYMENT_PATHS) {
       postRoute(app, `/openai/deployments/:deployment/${path}`, 1, errors, prompts(operation, (info, body) => azureRequest(ctx, info, body, operation, fromPath(info)), fromPath));
     }
+    // The Responses API's versioned route (what `AzureOpenAI`'s responses.create calls): no deployment, model in the body.
+    const versioned = (info: RequestInfo, body: string): Reply | Promise<Reply> => azureRequest(ctx, info, body, 'responses', undefined, true);
+    postRoute(app, '/openai/responses', 0, errors, countsOffThread(versioned, (info) => azureGatewayPasses(ctx, info, undefined, true)));
     for (const [path, operation] of V1_PATHS) {
       postRoute(app, `/openai/v1/${path}`, 0, errors, prompts(operation, (info, body) => azureRequest(ctx, info, body, operation, undefined), none));
     }
