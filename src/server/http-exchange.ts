@@ -3,11 +3,12 @@
  * synchronously (uWS frees it when the callback returns), attaches `onAborted` before anything
  * async, reads bodies under a limit, holds replies back on the thread's timer wheel, paces
  * streams, and honours backpressure: when a write cannot be flushed, emission pauses until
- * `onWritable`, and a stream paused past the stall limit is closed. Every write from a timer
- * happens inside `cork`.
+ * `onWritable`, and a stream paused past the stall limit is closed. A large reply that is not a
+ * stream goes out the same way: a slice at a time, as fast as the socket takes it (`sendBody`).
+ * Every write from a timer happens inside `cork`.
  *
- * This file is one state machine (reading → waiting → streaming ⇄ paused → done); its size
- * follows from that.
+ * This file is one state machine (reading → waiting → streaming ⇄ paused → done, or
+ * → sending ⇄ sendPaused → done for a large body); its size follows from that.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import type { Config } from '../config/schema.js';
@@ -168,7 +169,7 @@ export function beginDrain(idle: () => void): void {
   if (inFlight === 0) idle();
 }
 
-type Phase = 'reading' | 'waiting' | 'streaming' | 'paused' | 'done';
+type Phase = 'reading' | 'waiting' | 'streaming' | 'paused' | 'sending' | 'sendPaused' | 'done';
 
 const SSE_FIRST_BYTE = Buffer.from('\n');
 const SSE_TYPE = 'text/event-stream; charset=utf-8';
@@ -229,6 +230,10 @@ export class Exchange implements WheelTask {
   bodyBytes: number;
   // Held JSON reply.
   json: JsonReply | null;
+  /** A large body being sent a slice at a time (`sendBody`); null otherwise. */
+  body: Buffer | null;
+  /** Where its sending stops: its length, or half of it for a cut (`JsonReply.truncate`). */
+  bodyEnd: number;
   // Stream state.
   lanes: Lane[];
   trailer: Buffer | null;
@@ -278,6 +283,8 @@ export class Exchange implements WheelTask {
     this.bodyChunks = NO_BODY_CHUNKS;
     this.bodyBytes = 0;
     this.json = null;
+    this.body = null;
+    this.bodyEnd = 0;
     this.lanes = NO_LANES;
     this.trailer = null;
     this.streamType = SSE_TYPE;
@@ -368,6 +375,7 @@ function finish(ex: Exchange): void {
   ex.trailer = null;
   ex.schedule = null;
   ex.json = null;
+  ex.body = null;
   ex.bodyChunks = NO_BODY_CHUNKS;
   ex.headers = NO_HEADERS;
   if (wasStreaming) currentEnv().counters.activeStreams(-1);
@@ -726,6 +734,11 @@ function sendJson(ex: Exchange): void {
     finish(ex);
     return;
   }
+  // A string's length in UTF-16 units: its UTF-8 is at least as long, and at most three times.
+  if (r.body.length > BIG_BODY_BYTES) {
+    startBody(ex, r);
+    return;
+  }
   writeHead(ex.res, r.status, r.contentType, r.headers, ex.cors);
   if (r.truncate === true) {
     // A body cut mid-JSON, then the connection closes: what a proxy timeout does to a reply.
@@ -740,6 +753,82 @@ function sendJson(ex: Exchange): void {
   }
   ex.res.end(r.body, r.close === true || draining);
   finish(ex);
+}
+
+/**
+ * Bodies longer than this are sent by `sendBody`. Handed to `end`, uWS copies whatever the socket
+ * does not take at once into a buffer of its own: for a file's content or a batch's results, tens
+ * to hundreds of MiB per client that reads slowly, on top of the stored object. Smaller replies,
+ * the hot path, stay one `end`.
+ */
+const BIG_BODY_BYTES = 256 * 1024;
+/**
+ * A large body goes to uWS this much at a time: `tryEnd` writes only what the socket takes and
+ * copies none of it, but a write that has to flush corked headers first reserves room for the
+ * whole slice when the socket pushes back.
+ */
+const BODY_SLICE_BYTES = 1024 * 1024;
+/** What one large body sends before the wheel's other due work gets a turn, as `CORKS_PER_TURN` for a stream. */
+const BODY_BYTES_PER_TURN = 4 * 1024 * 1024;
+
+/** Runs inside a cork: the status and headers, then as much of the body as the socket takes. */
+function startBody(ex: Exchange, r: JsonReply): void {
+  // Converted once. A transient body is a view of scratch memory that the next reply reuses, and
+  // this one is sent over many turns of the loop: it gets its own copy.
+  const body = typeof r.body === 'string' || r.transient === true ? Buffer.from(r.body) : r.body;
+  // `tryEnd` takes no flag to close the connection once the body is out, as `end` does: the client
+  // is asked to, and a draining thread closes the socket at shutdown.
+  const headers = r.close === true || draining ? [...r.headers, 'connection', 'close'] : r.headers;
+  writeHead(ex.res, r.status, r.contentType, headers, ex.cors);
+  ex.json = null;
+  ex.body = body;
+  // A cut body (a chaos fault) announces its whole length and stops at half, then the connection
+  // closes: what a proxy timeout does to a reply.
+  ex.bodyEnd = r.truncate === true ? body.length >> 1 : body.length;
+  ex.phase = 'sending';
+  ex.res.onWritable(() => onWritable(ex));
+  sendBody(ex);
+}
+
+/**
+ * Runs inside a cork. Hands the body to uWS a slice at a time from where the socket left off,
+ * until the socket pushes back (the exchange pauses until `onWritable`, under the stall limit of a
+ * stream), the turn's share is sent (it goes back on the wheel, due now), or it is all out.
+ */
+function sendBody(ex: Exchange): void {
+  const e = currentEnv();
+  const res = ex.res;
+  const body = ex.body!;
+  let offset = res.getWriteOffset();
+  for (let sent = 0; ; ) {
+    if (offset >= ex.bodyEnd) {
+      // Only a cut body stops short of its end. Not closed here: a close inside the cork drops
+      // the corked bytes; the wheel's next turn closes it.
+      ex.body = null;
+      ex.cutPending = true;
+      e.wheel.schedule(ex, e.clock.now());
+      return;
+    }
+    const end = Math.min(ex.bodyEnd, offset + BODY_SLICE_BYTES);
+    const [ok, done] = res.tryEnd(body.subarray(offset, end), body.length);
+    if (ex.phase === 'done') return; // aborted while writing
+    if (done) {
+      finish(ex);
+      return;
+    }
+    if (!ok) {
+      ex.phase = 'sendPaused';
+      ex.pausedAtMs = e.clock.now();
+      e.wheel.schedule(ex, ex.pausedAtMs + Math.min(e.config.stalledStreamTimeoutMs, UWS_TIMEOUT_REFRESH_MS));
+      return;
+    }
+    sent += end - offset;
+    offset = end;
+    if (sent >= BODY_BYTES_PER_TURN && offset < ex.bodyEnd) {
+      e.wheel.schedule(ex, e.clock.now());
+      return;
+    }
+  }
 }
 
 function startStream(ex: Exchange, s: StreamReply): void {
@@ -811,7 +900,7 @@ function scheduleNext(ex: Exchange, e: ExchangeEnv): void {
   } else e.wheel.schedule(ex, due);
 }
 
-/** The wheel's single callback: a held reply is due, a stream's next event is due, or a paused stream stalled too long. */
+/** The wheel's single callback: a held reply is due, a stream's next event is due, a large body's next share, or a paused stream or body stalled too long. */
 export function onWheelDue(ex: Exchange, lateMs: number): void {
   if (ex.cutPending) {
     finish(ex);
@@ -823,7 +912,9 @@ export function onWheelDue(ex: Exchange, lateMs: number): void {
     ex.res.cork(() => sendJson(ex));
   } else if (ex.phase === 'streaming') {
     emitDue(ex);
-  } else if (ex.phase === 'paused') {
+  } else if (ex.phase === 'sending') {
+    ex.res.cork(() => sendBody(ex));
+  } else if (ex.phase === 'paused' || ex.phase === 'sendPaused') {
     const e = currentEnv();
     const now = e.clock.now();
     const stallEndMs = ex.pausedAtMs + e.config.stalledStreamTimeoutMs;
@@ -1168,6 +1259,12 @@ function holdUwsTimeout(ex: Exchange, e: ExchangeEnv, now: number, stallEndMs: n
 }
 
 function onWritable(ex: Exchange): boolean {
+  if (ex.phase === 'sendPaused') {
+    currentEnv().wheel.cancel(ex);
+    ex.phase = 'sending';
+    ex.res.cork(() => sendBody(ex));
+    return true;
+  }
   if (ex.phase !== 'paused') return true;
   const e = currentEnv();
   e.wheel.cancel(ex);
