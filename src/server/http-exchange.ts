@@ -767,9 +767,9 @@ const BIG_BODY_BYTES = 256 * 1024;
  * copies none of it, but a write that has to flush corked headers first reserves room for the
  * whole slice when the socket pushes back.
  */
-const BODY_SLICE_BYTES = 1024 * 1024;
+const BODY_SLICE_BYTES = 256 * 1024;
 /** What one large body sends before the wheel's other due work gets a turn, as `CORKS_PER_TURN` for a stream. */
-const BODY_BYTES_PER_TURN = 4 * 1024 * 1024;
+const BODY_BYTES_PER_TURN = 1024 * 1024;
 
 /** Runs inside a cork: the status and headers, then as much of the body as the socket takes. */
 function startBody(ex: Exchange, r: JsonReply): void {
