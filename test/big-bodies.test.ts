@@ -86,6 +86,19 @@ async function inFlight(sim: Simulator): Promise<number> {
 /** The whole process's resident memory: the server threads run in it. */
 const rss = (): number => process.memoryUsage().rss;
 
+
+/** The connection, kept alive after a large reply, answers the next request: the file's object. */
+async function expectServesNext(socket: Socket, id: string): Promise<void> {
+  const next = new Promise<string>((resolve) => {
+    let text = '';
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (text.endsWith('}')) resolve(text);
+    });
+  });
+  socket.write(`GET /v1/files/${id} HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\n\r\n`);
+  expect(await next).toContain(`"bytes":${BODY_BYTES}`);
+}
 describe('a large reply that is not a stream', () => {
   let sim: Simulator;
   let id: string;
@@ -146,15 +159,7 @@ describe('a large reply that is not a stream', () => {
     expect(sha(body)).toBe(sha(content));
     // The connection, kept alive, serves the next request.
     socket.removeAllListeners('data');
-    const next = new Promise<string>((resolve) => {
-      let text = '';
-      socket.on('data', (d: Buffer) => {
-        text += d.toString('latin1');
-        if (text.endsWith('}')) resolve(text);
-      });
-    });
-    socket.write(`GET /v1/files/${id} HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\n\r\n`);
-    expect(await next).toContain(`"bytes":${BODY_BYTES}`);
+    await expectServesNext(socket, id);
     socket.destroy();
   });
 
@@ -191,15 +196,7 @@ describe('a large reply that is not a stream', () => {
     expect(head.head).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(head.head.toLowerCase()).toContain(`content-length: ${BODY_BYTES}`);
     expect(head.body.length).toBe(0);
-    const next = new Promise<string>((resolve) => {
-      let text = '';
-      socket.on('data', (d: Buffer) => {
-        text += d.toString('latin1');
-        if (text.endsWith('}')) resolve(text);
-      });
-    });
-    socket.write(`GET /v1/files/${id} HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\n\r\n`);
-    expect(await next).toContain(`"bytes":${BODY_BYTES}`);
+    await expectServesNext(socket, id);
     socket.destroy();
   });
 });
