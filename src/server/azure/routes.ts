@@ -57,6 +57,24 @@ function headerValue(headers: readonly string[], name: string): string | undefin
   return undefined;
 }
 
+/**
+ * A request on a response stored by the Responses routes (retrieve, delete, cancel, input items):
+ * Azure's gateway steps, then OpenAI's handler, as Azure passes these through. The key the gateway
+ * took is handed on as a Bearer token, which OpenAI's handlers check.
+ */
+export function azureStoredResponse(ctx: ThreadContext, info: RequestInfo, body: string, versioned: boolean, handler: (info: RequestInfo, body: string) => Reply | Promise<Reply>): Reply | Promise<Reply> {
+  const other = ctx.counters.modelIndex('');
+  if (versioned && !hasApiVersion(info.query)) {
+    return azureErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), 'responses_get', RESOURCE_NOT_FOUND, 'not_found', other);
+  }
+  const key = azureKey(info);
+  if (ctx.keyAccepted(key) === false) {
+    return azureErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), 'responses_get', key.length === 0 ? MISSING_KEY : INVALID_KEY, 'authentication', other);
+  }
+  const reply = handler(key.length === 0 ? info : { ...info, authorization: `Bearer ${key}` }, body);
+  return reply instanceof Promise ? reply.then(withAzureHeaders) : withAzureHeaders(reply);
+}
+
 /** Whether a deployment of this name would exist: it serves a model the simulator knows. */
 function deploymentExists(ctx: ThreadContext, operation: AzureOperation, model: string): boolean {
   return operation === 'embeddings' ? embeddingModel(model).known : servingBucket(ctx, model) !== null;
