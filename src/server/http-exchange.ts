@@ -734,8 +734,9 @@ function sendJson(ex: Exchange): void {
     finish(ex);
     return;
   }
-  // A string's length in UTF-16 units: its UTF-8 is at least as long, and at most three times.
-  if (r.body.length > BIG_BODY_BYTES) {
+  // A string's length in UTF-16 units: its UTF-8 is at least as long, and at most three times, so
+  // only a string between a third of the limit and the limit needs its bytes counted.
+  if (r.body.length > BIG_BODY_BYTES || (typeof r.body === 'string' && r.body.length * 3 > BIG_BODY_BYTES && Buffer.byteLength(r.body) > BIG_BODY_BYTES)) {
     startBody(ex, r);
     return;
   }
