@@ -20,7 +20,7 @@ import { ANTHROPIC_FAULTS, ANTHROPIC_HALF_FRAME, ANTHROPIC_MALFORMED_FRAME, ANTH
 import { messageBody, messageStreamPlan, STOP_REASON, type MessageContent, type MessageIdentity, type ThinkingPart } from './messages-encode.js';
 import { parseMessagesRequest, type MessagesRequest } from './messages-request.js';
 import { countInputTokens } from './prompt-tokens.js';
-import { countBreakpoints, countWithCache, MAX_BREAKPOINTS, rateLimitedInputTokens } from './prompt-cache.js';
+import { applyCache, countBreakpoints, lookUpCache, MAX_BREAKPOINTS, rateLimitedInputTokens } from './prompt-cache.js';
 import { reasoningText } from '../reasoning.js';
 import { anthropicErrorReply, anthropicHeaders, anthropicKey, anthropicRequestId, checkAnthropicAuth, JSON_TYPE } from './reply.js';
 import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
@@ -103,17 +103,18 @@ function answerMessage(ctx: ThreadContext, info: RequestInfo, body: string, acce
   const window = overflowedWindow(model, inputTokens);
   if (window !== undefined) return anthropicErrorReply(requestId, route, promptTooLong(inputTokens, window), 'invalid_request', modelIndex);
   const meta = { route, modelIndex, errorKind: null } as const;
+  const lookup = lookUpCache(ctx, req, body, model);
   const admission = admit(
     ctx,
     // Anthropic charges max_tokens against the output-token limit when the request is admitted,
     // and corrects it to the output produced when the answer ends (the exchange settles the hold).
-    { route, dialect: 'anthropic', model, apiKey: anthropicKey(info), info, inputTokens: rateLimitedInputTokens(ctx, req, body, model, inputTokens), maxOutputTokens: req.maxTokens ?? 0, meta },
+    { route, dialect: 'anthropic', model, apiKey: anthropicKey(info), info, inputTokens: rateLimitedInputTokens(ctx, lookup, model, inputTokens), maxOutputTokens: req.maxTokens ?? 0, meta },
     ANTHROPIC_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
   const held = heldMeta(meta, admission.saturationSlot, admission.outputHold);
   // Only a prompt the model took reads or writes the cache: a refusal above never reached it.
-  const cache = countWithCache(ctx, req, body, model, inputTokens);
+  const cache = applyCache(ctx, lookup, model, inputTokens);
 
   const thinking = req.thinkingBudget === null ? null : thinkingPart(ctx.corpus, bucketKey, req.thinkingBudget, req.thinkingOmitted, rng);
   const thinkingTokens = thinking?.count ?? 0;

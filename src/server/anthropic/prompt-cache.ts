@@ -70,21 +70,28 @@ export function countBreakpoints(req: MessagesRequest, body: string): number {
 const storeFor = perThread(() => new PrefixStore());
 
 /**
- * The request's input tokens with the cache applied, and the cache updated, on this thread's
- * store. `body` is the raw request: a prompt without "cache_control" anywhere is counted plainly.
- * With `update` false the store is only read: what a request would read, before it is admitted.
+ * What the thread's cache holds of a request's prompt: its blocks' prefixes and breakpoints, and
+ * the longest cached prefix it reads. Looked up once, before admission (the input-token limit
+ * leaves the read out), and applied once admitted: nothing else touches the store in between, and
+ * the lookup JSON-encodes and hashes every block of the prompt.
  */
-export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: string, model: string, total: number, store: PrefixStore = storeFor(ctx), update = true): CacheUsage {
-  if (!body.includes('"cache_control"')) return { input: total, read: 0, write5m: 0, write1h: 0 };
+export interface CacheLookup {
+  readonly prefixes: PromptPrefixes;
+  readonly ttls: readonly (number | null)[];
+  readonly read: number;
+  readonly now: number;
+}
+
+/** The request's cache lookup on this thread's store; null for a prompt without "cache_control" anywhere (`body` is the raw request). */
+export function lookUpCache(ctx: ThreadContext, req: MessagesRequest, body: string, model: string, store: PrefixStore = storeFor(ctx)): CacheLookup | null {
+  if (!body.includes('"cache_control"')) return null;
   const prefixes = new PromptPrefixes(model);
   const ttls: (number | null)[] = [];
   countInputTokens(req, (block, tokens) => {
     prefixes.add(JSON.stringify(block, withoutBreakpoints) ?? '', tokens);
     ttls.push(block === req.body.tools ? toolsTtl(block) : breakpointTtl(block));
   });
-  const minimum = minimumCacheable(model);
   const now = store.now();
-
   // The longest cached prefix within the lookback of a breakpoint.
   let hit = -1;
   for (let b = ttls.length - 1; b >= 0 && hit < 0; b--) {
@@ -92,8 +99,17 @@ export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: s
     const found = store.longest(prefixes.hashes.slice(Math.max(0, b - LOOKBACK_BLOCKS), b + 1), now);
     if (found >= 0) hit = Math.max(0, b - LOOKBACK_BLOCKS) + found;
   }
-  const read = hit < 0 ? 0 : prefixes.tokens[hit]!;
+  return { prefixes, ttls, read: hit < 0 ? 0 : prefixes.tokens[hit]!, now };
+}
 
+/**
+ * The request's input tokens with its lookup applied, and the cache updated (with `update` false
+ * the store is only read). `total`: the prompt's tokens.
+ */
+export function applyCache(ctx: ThreadContext, lookup: CacheLookup | null, model: string, total: number, store: PrefixStore = storeFor(ctx), update = true): CacheUsage {
+  if (lookup === null) return { input: total, read: 0, write5m: 0, write1h: 0 };
+  const { prefixes, ttls, read, now } = lookup;
+  const minimum = minimumCacheable(model);
   // Every breakpoint past what was read writes the tokens since the one before it, at its TTL.
   let written = read;
   let write5m = 0;
@@ -111,15 +127,20 @@ export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: s
   return { input: total - written, read, write5m, write1h };
 }
 
+/** The request's input tokens with the cache applied, and the cache updated, on `store`. */
+export function countWithCache(ctx: ThreadContext, req: MessagesRequest, body: string, model: string, total: number, store: PrefixStore = storeFor(ctx), update = true): CacheUsage {
+  return applyCache(ctx, lookUpCache(ctx, req, body, model, store), model, total, store, update);
+}
+
 /**
  * The input tokens the input-tokens-per-minute limit counts: on current models, as the rate-limit
  * docs say, tokens read from the cache do not count; the Claude 3 models they mark still count them.
  * Claude 3.7 Sonnet is not one: cache-aware limits came with it ("Prompt cache read tokens no longer
  * count against your Input Tokens Per Minute (ITPM) limit for Claude 3.7 Sonnet").
  */
-export function rateLimitedInputTokens(ctx: ThreadContext, req: MessagesRequest, body: string, model: string, total: number): number {
-  if (ctx.quota === null || !body.includes('"cache_control"') || countsCacheReads(model)) return total;
-  return total - countWithCache(ctx, req, body, model, total, storeFor(ctx), false).read;
+export function rateLimitedInputTokens(ctx: ThreadContext, lookup: CacheLookup | null, model: string, total: number): number {
+  if (ctx.quota === null || lookup === null || countsCacheReads(model)) return total;
+  return total - lookup.read;
 }
 
 /** The models whose input-token limit still counts cache reads: Claude 3's, but for 3.7 Sonnet. */
