@@ -83,7 +83,10 @@ describe('k6/chat-load.ts', () => {
     expect(failedChecks()).toEqual({});
     expect(values('understudy_planned_ttft_ms')).toHaveLength(8);
     expect(values('understudy_planned_reply_ms')).toHaveLength(8);
-    for (const overhead of values('reply_overhead_ms')) expect(overhead).toBeGreaterThanOrEqual(-1);
+    // Never sent before its planned time, within what the measure itself blurs: the header is
+    // rounded to the millisecond, and the shim stamps the request sent when its 'finish' event
+    // runs, which a loaded machine runs late (-1.03 ms seen on a CI run).
+    for (const overhead of values('reply_overhead_ms')) expect(overhead).toBeGreaterThanOrEqual(-5);
   }, 60_000);
 });
 
