@@ -40,9 +40,10 @@ describe('k6/chat-stream.ts against --headers-at first-token', () => {
     expect(failedChecks()).toEqual({});
     expect(values('stream_completed')).toEqual(Array(6).fill(1));
     expect(values('ttft_planned_ms')).toHaveLength(6);
-    // Never before the planned TTFT (the client stamps its send on its own event loop, a fraction
-    // of a millisecond after the server has the request); how far after is this machine's load.
-    for (const overhead of values('ttft_overhead_ms')) expect(overhead).toBeGreaterThanOrEqual(-1);
+    // Never before the planned TTFT, within what the measure blurs: the client stamps its send on
+    // its own event loop, after the server has the request, and later on a loaded machine (the
+    // reply case below read -1.03 ms on a CI run); how far after is this machine's load.
+    for (const overhead of values('ttft_overhead_ms')) expect(overhead).toBeGreaterThanOrEqual(-5);
     expect(values('itl_planned_ms').every((v) => v > 0)).toBe(true);
     expect(record.metrics.get('ttft_seen_ms')!.every((m) => m.tags?.entry !== undefined && m.tags.entry !== 'unknown')).toBe(true);
   }, 60_000);
