@@ -1082,34 +1082,32 @@ const HALF_FRAME = Buffer.from('data: {"id":"cut","choi');
 
 /** Applies a due mid-stream fault inside the cork; true when it ended the stream. */
 function strike(ex: Exchange, fault: StreamFault): boolean {
+  const kind = fault.kind;
+  if (kind === 'missing_done') return false;
+  const element = fault.element;
+  if (kind === 'disconnect_after_tokens') {
+    // A stream whose status and headers still wait for its body (Gemini's, or any with
+    // `--headers-at first-token`) has sent nothing: a cut now would read as a connection that
+    // failed before any response, which clients retry. A blank SSE line (or a JSON array's `[`)
+    // starts the body of the 200; the cut then breaks it, as it breaks any other stream.
+    if (headPending !== null && scratchLength === 0) put(element?.open ?? SSE_FIRST_BYTE);
+    emitCut = true;
+    return true;
+  }
   // In a JSON-array stream the fault's bytes are an element: after `[`, or after a separator once
   // the event that opens the array has gone out (not always event 0: a function call goes out
   // whole with its last token). The fault strikes before event `eventIndex` is written.
-  const element = fault.element;
-  const lead = element === undefined ? null : ex.eventIndex > element.opensAt ? element.separator : element.open;
-  switch (fault.kind) {
-    case 'missing_done':
-      return false;
+  if (element !== undefined) put(ex.eventIndex > element.opensAt ? element.separator : element.open);
+  switch (kind) {
     case 'malformed_frame':
-      if (lead !== null) put(lead);
       put(fault.malformedFrame ?? MALFORMED_FRAME);
       return true;
     case 'stream_overloaded':
-      if (lead !== null) put(lead);
       if (fault.errorFrame !== null) put(fault.errorFrame);
       if (fault.errorEnd != null) putSequence(fault.errorEnd);
       return true;
     case 'truncated_json':
-      if (lead !== null) put(lead);
       put(fault.halfFrame ?? HALF_FRAME);
-      emitCut = true;
-      return true;
-    case 'disconnect_after_tokens':
-      // A stream whose status and headers still wait for its body (Gemini's, or any with
-      // `--headers-at first-token`) has sent nothing: a cut now would read as a connection that
-      // failed before any response, which clients retry. A blank SSE line (or a JSON array's `[`)
-      // starts the body of the 200; the cut then breaks it, as it breaks any other stream.
-      if (headPending !== null && scratchLength === 0) put(element?.open ?? SSE_FIRST_BYTE);
       emitCut = true;
       return true;
   }
