@@ -82,29 +82,66 @@ interface Flags {
   readonly arrivals: ArrivalMode;
 }
 
+/** What `--help` prints; BENCHMARKS.md's options table says more about each. */
+const USAGE = `Usage: npm run bench -- [options]   (or node dist/bench/run.js [options])
+
+Starts the simulator and the load generator together and prints every figure; results go to
+bench/results/latest.json and the lag chart to bench/results/lag-vs-concurrency.svg.
+
+Options:
+  --only nonstream,stream,micro,policy,scaling   sections to run (default: all)
+  --quick                   short warmups and windows, concurrency 1000 and 2000
+  --concurrency 1000,2000,5000,10000             realistic-streaming levels
+  --duration S              length of every measured window, in seconds
+  --seed N                  the simulator's and the micro benchmarks' seed (default 1)
+  --json FILE               write this run's results to FILE alone
+  --wait-quiet S            before each phase, wait up to S s for other processes to go idle
+  --profile                 CPU-profile the server thread in each measured window
+  --alloc-profile           sample the server thread's allocations in each realistic window
+  --pacing spin|poll|sleep  the simulator's pacing for the realistic levels (default spin)
+  --arrivals open|closed    how the realistic levels start requests (default open)
+  -h, --help                print this and exit
+
+Details: BENCHMARKS.md.
+`;
+
 function fail(msg: string): never {
   process.stderr.write(`bench: ${msg}\n`);
   process.exit(2);
 }
 
+/** parseArgs, with a mistyped option said in one line (its own error is a stack trace) and --help answered. */
+function parseFlags(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        only: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        concurrency: { type: 'string' },
+        duration: { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        json: { type: 'string' },
+        profile: { type: 'boolean', default: false },
+        'alloc-profile': { type: 'boolean', default: false },
+        'wait-quiet': { type: 'string', default: '0' },
+        pacing: { type: 'string', default: 'spin' },
+        arrivals: { type: 'string', default: 'open' },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    return fail(`${err instanceof Error ? err.message : String(err)} (--help lists the options)`);
+  }
+}
+
 function readFlags(argv: readonly string[]): Flags {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      only: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      concurrency: { type: 'string' },
-      duration: { type: 'string' },
-      seed: { type: 'string', default: '1' },
-      json: { type: 'string' },
-      profile: { type: 'boolean', default: false },
-      'alloc-profile': { type: 'boolean', default: false },
-      'wait-quiet': { type: 'string', default: '0' },
-      pacing: { type: 'string', default: 'spin' },
-      arrivals: { type: 'string', default: 'open' },
-    },
-    strict: true,
-  });
+  const { values } = parseFlags(argv);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   const only = (values.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim());
   for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) fail(`--only takes ${SECTIONS.join(', ')}; got "${s}"`);
   const quick = values.quick;
