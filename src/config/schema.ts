@@ -48,7 +48,7 @@ export const configSchema = z
       .default(DEFAULT_FALLBACK_MODEL)
       .describe('Corpus model that serves model ids the corpus lacks whose vendor it also lacks (an unknown gpt-*/claude-*/gemini-*/grok-* id is served from its vendor\'s entries).'),
     timing: z.enum(['profile', 'recorded']).default('profile').describe('profile: latencies drawn from the model\'s latency profile; recorded: replay recorded timing where an entry has it.'),
-    speed: z.number().min(0).max(1000).default(1).describe('Multiplier on every delay: 2 is twice as slow, 0.5 twice as fast, 0 sends with no delay (raw throughput).'),
+    speed: z.number().min(0).max(1000).default(1).describe('Multiplier on every delay the timing model plans (TTFT, token gaps, held replies): 2 is twice as slow, 0.5 twice as fast, 0 sends with no delay (raw throughput). A chaos fault\'s delayMs and a saturated profile\'s queueMs are not scaled.'),
     headersAt: z
       .enum(['accept', 'first-token'])
       .default('accept')
