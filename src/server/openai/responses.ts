@@ -6,6 +6,7 @@
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
+import { groundTruthHeaders } from '../ground-truth.js';
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
@@ -283,7 +284,9 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   const added = conversation?.add([...inputItemsOf(parts.who.id, req), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
   const reply: Reply =
     background && !req.stream
-      ? { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body: pendingResponseBody(parts, 'queued'), delayMs: 0, completionTokens: answer.completionTokens + reasoning, meta: held }
+      ? // Answered at once, but with the headers of the answer it queued: a load tool compares its
+        // polls with the schedule, and OpenAI sends the rate limits on every reply.
+        { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0, groundTruthHeaders(lead, timing.schedule, randomId(rng, 'trc_', 24)), admission.headers), body: pendingResponseBody(parts, 'queued'), delayMs: 0, completionTokens: answer.completionTokens + reasoning, meta: held }
       : openAIAnswerReply({
           rng,
           requestId,
