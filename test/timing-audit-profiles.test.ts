@@ -1,7 +1,8 @@
 /**
  * Which built-in latency profile a model id gets. The models that always reason before their first
- * visible token (the GPT-5 family but gpt-5-chat, Grok 4, the Gemini Pro models) must get a
- * reasoning model's seconds of TTFT, and the ones that do not reason must not; docs/latency-profiles.md
+ * visible token (GPT-5 and its mini and nano, Grok 4, the Gemini Pro models) must get a reasoning
+ * model's seconds of TTFT, and the ones that do not reason by default (gpt-5-chat, GPT-5.1 and
+ * later at effort none) must not; docs/latency-profiles.md
  * gives the measurements behind each.
  */
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,11 @@ describe('built-in profile for a model id', () => {
     ['gpt-5-mini-2025-08-07', 'openai-reasoning'],
     ['gpt-5-nano', 'openai-reasoning'],
     ['gpt-5-chat-latest', 'openai-standard'],
+    // GPT-5.1 and later reason at effort none unless asked (reasoning_tokens 0 by default).
+    ['gpt-5.1', 'openai-standard'],
+    ['gpt-5.2', 'openai-standard'],
+    ['gpt-5.2-pro', 'openai-reasoning'],
+    ['gpt-5.1-codex', 'openai-reasoning'],
     ['gpt-4o-mini', 'openai-fast'],
     ['gpt-4.1-nano', 'openai-fast'],
     ['o4-mini', 'openai-reasoning'],
