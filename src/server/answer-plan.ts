@@ -32,6 +32,8 @@ export interface TimingInput {
   readonly lead: EntryMeta | null;
   /** False when the recording does not describe this answer (e.g. a thinking block goes first). */
   readonly recordingApplies?: boolean;
+  /** Tokens the answer reasons unseen before its first visible token (the profile's `hiddenReasoning` scales the TTFT by them). */
+  readonly hiddenReasoningTokens?: number;
 }
 
 /** This thread's timing streams, re-seeded per request (`../timing/timing-draws.ts`). */
@@ -65,7 +67,7 @@ export function planAnswerTiming(ctx: ThreadContext, t: TimingInput, stream: boo
   const rng = latency.rng;
   const lead = t.lead;
   const recorded = ctx.config.timing === 'recorded' && t.recordingApplies !== false && lead !== null && lead.ttftMs !== null;
-  const { ttftMs, ttftFactor, itlFactor, holdMs } = scheduleTiming(t.admission, recorded ? lead.ttftMs : latency.ttftMs(rng, t.promptTokens));
+  const { ttftMs, ttftFactor, itlFactor, holdMs } = scheduleTiming(t.admission, recorded ? lead.ttftMs : latency.ttftMs(rng, t.promptTokens, t.hiddenReasoningTokens ?? 0));
   const speed = ctx.config.speed;
   const recordedGapsMs = recorded ? lead.tokenGapsMs : null;
   // Literal inputs rather than spreads: this runs per request.

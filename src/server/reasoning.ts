@@ -7,9 +7,10 @@
  * cut with `length` / `MAX_TOKENS`.
  *
  * How many tokens a model reasons is drawn log-uniformly from a range per effort, from the
- * request's seeded source (docs/surfaces.md gives the ranges and why). Timing is not stretched for
- * them: the profiles' TTFTs for these models are measured times to the first visible token, which
- * already include typical reasoning.
+ * request's seeded source (docs/surfaces.md gives the ranges and why). The profiles' TTFTs for these
+ * models are measured times to the first visible token at the default effort, which include its
+ * typical reasoning; a profile's `hiddenReasoning` scales the TTFT by how far a request's tokens
+ * are from that (`../timing/latency.ts`), so `minimal` answers about as fast as a plain model.
  */
 import { effortSupport, isReasoningModel } from '../corpus/model-catalog.js';
 import type { Corpus } from '../corpus/sampler.js';

@@ -31,8 +31,11 @@ export class Lognormal {
 
 /** What the timing engine needs from a model: behind an interface so tests can pin it. */
 export interface LatencyModel {
-  /** Milliseconds from accepting the request to the first token. */
-  ttftMs(rng: SeededRandom, promptTokens: number): number;
+  /**
+   * Milliseconds from accepting the request to the first token, for a request whose answer
+   * reasons `hiddenReasoningTokens` unseen first (0 when it does not, or shows its reasoning).
+   */
+  ttftMs(rng: SeededRandom, promptTokens: number, hiddenReasoningTokens?: number): number;
   /** Milliseconds before one more output token. */
   tokenGapMs(rng: SeededRandom): number;
   /** How many tokens the next SSE event carries. */
@@ -45,6 +48,10 @@ export class ProfileLatency implements LatencyModel {
   readonly #stall: Lognormal;
   readonly #stallProbability: number;
   readonly #prefillMsPerToken: number;
+  /** The TTFT's scale is `#reasoningBase + R × #reasoningPerToken` for R hidden tokens (1 and 0 without `hiddenReasoning`). */
+  readonly #reasoningBase: number;
+  readonly #reasoningPerToken: number;
+  readonly #ttftMaxMs: number;
   readonly #chunkMin: number;
   readonly #chunkSpan: number;
 
@@ -55,12 +62,19 @@ export class ProfileLatency implements LatencyModel {
     this.#stall = new Lognormal(stall.p50Ms, stall.p95Ms, 0, stall.p95Ms * 10);
     this.#stallProbability = stall.probability;
     this.#prefillMsPerToken = profile.prefillMsPerToken;
+    const hidden = profile.hiddenReasoning;
+    this.#reasoningPerToken = hidden ? hidden.msPerToken / ttft.p50Ms : 0;
+    this.#reasoningBase = hidden ? 1 - hidden.typicalTokens * this.#reasoningPerToken : 1;
+    this.#ttftMaxMs = ttft.maxMs;
     this.#chunkMin = profile.tokensPerChunk.min;
     this.#chunkSpan = profile.tokensPerChunk.max - profile.tokensPerChunk.min + 1;
   }
 
-  ttftMs(rng: SeededRandom, promptTokens: number): number {
-    return this.#ttft.sample(rng) + promptTokens * this.#prefillMsPerToken;
+  ttftMs(rng: SeededRandom, promptTokens: number, hiddenReasoningTokens = 0): number {
+    // Scaled rather than added, so the draw's spread follows the reasoning: no extra draw, and the
+    // clamp still bounds it.
+    const scaled = this.#ttft.sample(rng) * (this.#reasoningBase + hiddenReasoningTokens * this.#reasoningPerToken);
+    return (scaled > this.#ttftMaxMs ? this.#ttftMaxMs : scaled) + promptTokens * this.#prefillMsPerToken;
   }
 
   tokenGapMs(rng: SeededRandom): number {

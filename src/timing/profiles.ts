@@ -25,6 +25,13 @@ const profileSchema = z
     stall: z.object({ probability: z.number().min(0).max(1), p50Ms: z.number().positive(), p95Ms: z.number().positive() }).strict(),
     tokensPerChunk: z.object({ min: z.number().int().min(1), max: z.number().int().min(1) }).strict(),
     /**
+     * Hidden reasoning (optional): `ttft` was measured at the model's default effort, which reasons
+     * about `typicalTokens` unseen before the first visible token; a request that reasons R tokens
+     * has its drawn TTFT scaled by `1 + (R − typicalTokens) × msPerToken / ttft.p50Ms`, so an
+     * effort of `minimal` answers in about a second and `high` waits several times the median.
+     */
+    hiddenReasoning: z.object({ typicalTokens: z.number().nonnegative(), msPerToken: z.number().nonnegative() }).strict().optional(),
+    /**
      * Concurrency capacity (optional): past `knee` requests in flight for this profile, TTFT and
      * inter-token gaps grow by `slope × ((inFlight − knee) / knee)^exponent`; past `hardLimit`,
      * requests wait `queueMs` and are refused with `overflowStatus`, as a saturated provider does.
@@ -68,6 +75,9 @@ function checkProfileRules(table: ProfileTable, file: string): void {
     }
     if (p.stall.p95Ms < p.stall.p50Ms) fail(`profiles.${name}.stall.p95Ms must be ≥ profiles.${name}.stall.p50Ms`);
     if (p.tokensPerChunk.max < p.tokensPerChunk.min) fail(`profiles.${name}.tokensPerChunk.max must be ≥ profiles.${name}.tokensPerChunk.min`);
+    const hidden = p.hiddenReasoning;
+    // The scale at R = 0 must stay positive: a request that reasons nothing still waits for its first token.
+    if (hidden && hidden.typicalTokens * hidden.msPerToken >= p.ttft.p50Ms) fail(`profiles.${name}.hiddenReasoning.typicalTokens × msPerToken must be < profiles.${name}.ttft.p50Ms`);
     if (p.capacity && p.capacity.hardLimit < p.capacity.knee) fail(`profiles.${name}.capacity.hardLimit must be ≥ profiles.${name}.capacity.knee`);
   }
   table.models.forEach((m, i) => {

@@ -44,8 +44,8 @@ export class TimingDraws implements LatencyModel {
     return this;
   }
 
-  ttftMs(rng: SeededRandom, promptTokens: number): number {
-    return this.#latency.ttftMs(rng, promptTokens);
+  ttftMs(rng: SeededRandom, promptTokens: number, hiddenReasoningTokens = 0): number {
+    return this.#latency.ttftMs(rng, promptTokens, hiddenReasoningTokens);
   }
 
   tokenGapMs(rng: SeededRandom): number {

@@ -174,7 +174,9 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   const lead = answers[0]!.entry;
   const laneSteps = answers.map(laneTokenSteps);
   if (shown !== null && shown.count > 0) laneSteps[0]!.unshift(shown.count);
-  const timing = planAnswerTiming(ctx, { model, laneSteps, rng, promptTokens, admission, lead, recordingApplies: shown === null }, req.stream);
+  // The first choice's unseen reasoning holds the first token back (what Grok 3 Mini shows streams instead).
+  const hiddenReasoningTokens = Math.max(0, firstReasoning - (shown?.count ?? 0));
+  const timing = planAnswerTiming(ctx, { model, laneSteps, rng, promptTokens, admission, lead, recordingApplies: shown === null, hiddenReasoningTokens }, req.stream);
   const logprobs = req.body.logprobs === true ? answers.map((a) => tokenLogprobs(a.content, a.contentCount, req.body.top_logprobs ?? 0, rng)) : null;
   const stored = req.body.store === true && route === 'chat_completions';
   const who: ChatIdentity = {
