@@ -105,8 +105,7 @@ export function azureRequest(ctx: ThreadContext, info: RequestInfo, body: string
   if (model !== undefined && ctx.config.strictModels && !deploymentExists(ctx, operation, model)) {
     return azureErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, DEPLOYMENT_NOT_FOUND, 'model_not_found', other);
   }
-  const faults = operation === 'responses' ? undefined : AZURE_FAULTS[operation];
-  const variant: RouteVariant = faults === undefined ? { route, model, authChecked: true } : { route, model, authChecked: true, faults };
+  const variant: RouteVariant = { route, model, authChecked: true, faults: AZURE_FAULTS[operation] };
   const reply = handler(ctx, info, body, variant);
   return reply instanceof Promise ? reply.then(withAzureHeaders) : withAzureHeaders(reply);
 }
