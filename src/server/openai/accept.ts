@@ -11,6 +11,7 @@ import type { ThreadContext } from '../thread-context.js';
 import { INVALID_JSON, modelNotFound, type OpenAIError } from './errors.js';
 import { checkOpenAIAuth, openAIErrorReply, requestIdFor } from './reply.js';
 import { withRouteModel, type RouteVariant } from './route-variant.js';
+import { isXaiModel, modelNamed, xaiAuthReply } from './xai-errors.js';
 
 /** How a route's request seeds its random source: a `seed` field, and the prompt it keys. */
 export interface RequestSeeding<R> {
@@ -41,7 +42,11 @@ export function acceptOpenAI<R extends { readonly body: { readonly model: string
   const other = ctx.counters.modelIndex('');
   const unseededId = (): string => requestIdFor(info, ctx.requestRng(undefined, ''));
   const authError = variant.authChecked ? undefined : checkOpenAIAuth(ctx, info);
-  if (authError) return openAIErrorReply(unseededId(), route, authError, 'authentication', other);
+  if (authError) {
+    // A key for Grok is xAI's to refuse (api.x.ai), in its own words: the body is read for the model only here.
+    if (isXaiModel(modelNamed(body))) return xaiAuthReply(unseededId(), route, authError.code !== 'invalid_api_key', other);
+    return openAIErrorReply(unseededId(), route, authError, 'authentication', other);
+  }
   let input: unknown;
   try {
     input = JSON.parse(body);

@@ -27,6 +27,7 @@ import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cac
 import { servedTier } from './service-tier.js';
 import { tokenLogprobs, tooManyLogprobs } from './logprobs.js';
 import { xaiErrorReply, xaiParamsRefusal } from './xai-params.js';
+import { XAI_FAULTS } from './xai-errors.js';
 import { storeChatCompletion } from './chat-store.js';
 import { ownSlot } from '../peers.js';
 import { ownedId } from '../owner-ids.js';
@@ -121,7 +122,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
     ctx,
     // Each of the n choices may write max_tokens: OpenAI's estimate (its cookbook's too) is the prompt plus n × max_tokens.
     { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: (req.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE) * req.n, meta },
-    variant.faults ?? OPENAI_FAULTS,
+    variant.faults ?? (xai ? XAI_FAULTS : OPENAI_FAULTS),
   );
   if (!isAdmission(admission)) return admission;
   // Only a prompt the model took is cached: a refusal above never reached it.

@@ -21,6 +21,7 @@ import { completionContextExceeded, invalidRequest, wrongEndpoint } from './erro
 import { stopList } from '../stop-sequences.js';
 import { type RouteVariant } from './route-variant.js';
 import { acceptOpenAI, isAccepted, type RequestSeeding } from './accept.js';
+import { isXaiModel, XAI_FAULTS } from './xai-errors.js';
 import { contextWindow, openAIEndpointOf, outputBudget, servedModelId } from '../../corpus/model-catalog.js';
 import { legacyLogprobs, promptLogprobs } from './logprobs.js';
 
@@ -61,7 +62,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
   // Charged as chat is: the prompts plus max_tokens (16 when unset) for every completion generated,
   // best_of of them per prompt when it asks for more than n.
   const completions = req.prompts.length * Math.max(req.n, req.body.best_of ?? 1);
-  const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens * completions, meta }, variant.faults ?? OPENAI_FAULTS);
+  const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens * completions, meta }, variant.faults ?? (isXaiModel(model) ? XAI_FAULTS : OPENAI_FAULTS));
   if (!isAdmission(admission)) return admission;
   const held = heldMeta(meta, admission.saturationSlot);
 

@@ -29,6 +29,7 @@ import { isReasoningModel, outputBudget, overflowedWindow, servedModelId, vendor
 import { effectiveEffort } from './reasoning-params.js';
 import { answerAfterReasoning, openAIReasoningTokens, reasoningSummary, xaiReasoningTokens } from '../reasoning.js';
 import { xaiErrorReply, xaiParamsRefusal } from './xai-params.js';
+import { XAI_FAULTS } from './xai-errors.js';
 import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cache.js';
 import { servedTier } from './service-tier.js';
 import { appendItems, conversationFor, conversationIdOf, conversationNotFound, conversationTurns, itemPage, itemsTooDeep, storedItem, type ConversationItem } from './conversations.js';
@@ -203,7 +204,7 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   const admission = admit(
     ctx,
     { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens, maxOutputTokens: req.body.max_output_tokens ?? DEFAULT_OUTPUT_ESTIMATE, meta },
-    variant.faults ?? OPENAI_FAULTS,
+    variant.faults ?? (xai ? XAI_FAULTS : OPENAI_FAULTS),
   );
   if (!isAdmission(admission)) return admission;
   const cachedTokens = inputTokens < MIN_CACHED_PROMPT ? 0 : promptCacheFor(ctx).use(responsesPrefixes(req, turns, model), inputTokens);
