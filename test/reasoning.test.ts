@@ -180,7 +180,7 @@ describe('OpenAI reasoning models', () => {
     const post = (body: unknown) => fetch(`${sim().url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const effort = await post({ model: 'grok-4', messages: HELLO, reasoning_effort: 'high' });
     expect(effort.status).toBe(400);
-    expect(await effort.json()).toEqual({ code: 'Client specified an invalid argument', error: 'Model grok-4 does not support parameter reasoningEffort.' });
+    expect(await effort.json()).toEqual({ code: 'invalid-argument', error: 'Model grok-4 does not support parameter reasoningEffort.' });
     const penalty = await post({ model: 'grok-3-mini', messages: HELLO, presence_penalty: 0.5 });
     expect(((await penalty.json()) as { error: string }).error).toBe('Argument not supported on this model: presencePenalty');
   });

@@ -113,3 +113,14 @@ describe("xAI's rate limits under a quota", () => {
     expect(Number(err.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 });
+
+describe("xAI's code for a refused parameter", () => {
+  const sim = useSimulator();
+
+  it('is the same invalid-argument its other 400s carry', async () => {
+    const post = (body: unknown) => fetch(`${sim().url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const effort = await post({ model: 'grok-4', messages: HELLO, reasoning_effort: 'high' });
+    expect(effort.status).toBe(400);
+    expect(await effort.json()).toEqual({ code: 'invalid-argument', error: 'Model grok-4 does not support parameter reasoningEffort.' });
+  });
+});

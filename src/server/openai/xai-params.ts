@@ -1,13 +1,13 @@
 /**
  * What xAI's OpenAI-compatible chat API refuses that OpenAI's takes, in xAI's own error shape
- * (`{"code":"Client specified an invalid argument","error":"…"}`, which `@ai-sdk/xai` parses; the
+ * (`{"code":"invalid-argument","error":"…"}`, which `@ai-sdk/xai` parses; the
  * openai SDK shows the body as the message). Only refusals clients have recorded are modelled.
  */
 import type { RouteId } from '../../metrics/counters.js';
 import type { JsonReply } from '../reply.js';
 import { JSON_TYPE, openAIHeaders } from './reply.js';
+import { XAI_INVALID_ARGUMENT } from './xai-errors.js';
 
-const INVALID_ARGUMENT = 'Client specified an invalid argument';
 
 /**
  * Grok 4 and 4.1 Fast reason on their own and refuse an effort. Grok 3 Mini takes one, and so do
@@ -55,7 +55,7 @@ export function xaiErrorReply(requestId: string, route: RouteId, message: string
     status: 400,
     contentType: JSON_TYPE,
     headers: openAIHeaders(requestId, 0),
-    body: JSON.stringify({ code: INVALID_ARGUMENT, error: message }),
+    body: JSON.stringify({ code: XAI_INVALID_ARGUMENT, error: message }),
     delayMs: 0,
     completionTokens: 0,
     meta: { route, modelIndex, errorKind: 'invalid_request' },
