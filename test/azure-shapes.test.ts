@@ -109,3 +109,19 @@ describe('Azure gateway failures are not Cloudflare pages', () => {
     expect(counted.attempts()).toBe(2);
   });
 });
+
+describe("Azure's 500 from the model service", () => {
+  const sim = useSimulator();
+
+  it.each(ALL_ROUTES)('on %s is OpenAI’s shape with Azure’s words, naming the request id and Azure support', async (_route, create) => {
+    const err = await rejection(create(sim(), 0, undefined, 'server_error_500'), OpenAI.InternalServerError);
+    expect(err.status).toBe(500);
+    const id = err.headers.get('apim-request-id')!;
+    expect(err.error).toEqual({
+      message: `The server had an error processing your request. Sorry about that! You can retry your request, or contact us through an Azure support request at: https://go.microsoft.com/fwlink/?linkid=2213926 if you keep seeing this error. (Please include the request ID ${id} in your email.)`,
+      type: 'server_error',
+      param: null,
+      code: null,
+    });
+  });
+});

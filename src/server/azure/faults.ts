@@ -13,15 +13,17 @@
  * record, so it is Azure's JSON shape. Azure's gateway timeout is a 408
  * `{"error":{"code":"Timeout","message":"The operation was timeout."}}`, as Azure OpenAI users
  * report it, which the SDKs retry. Other faults (500, 503) come from the model service behind
- * the gateway and keep OpenAI's shape, as Azure passes them through.
+ * the gateway and keep OpenAI's shape, as Azure passes them through; a 500 in Azure's words.
  */
 import { INJECTED_RETRY_AFTER_MS } from '../../chaos/faults.js';
 import type { Fault } from '../../chaos/scenario.js';
 import type { QuotaRejection } from '../../quota/engine.js';
 import type { RequestInfo } from '../http-exchange.js';
+import { openAIErrorBody } from '../openai/errors.js';
 import { OPENAI_FAULTS } from '../openai/faults.js';
 import type { DialectFaults } from '../policy.js';
 import type { JsonReply } from '../reply.js';
+import { apimRequestId } from './errors.js';
 import type { AzureOperation } from './routes.js';
 
 /** The operations whose 429 wording is on record; a Responses request gets the gateway's generic one. */
@@ -56,6 +58,23 @@ function rateLimitMessage(operation: AzureOperation, info: RequestInfo, dimensio
 const withBody = (reply: JsonReply, code: string, message: string): JsonReply => ({ ...reply, contentType: 'application/json', body: JSON.stringify({ error: { code, message } }) });
 
 /**
+ * The model service's 500 in OpenAI's shape with Azure's words: where to get support, and the
+ * request id to quote (the `apim-request-id` the reply carries), as Microsoft's model docs and
+ * Azure OpenAI users quote it.
+ */
+function serverErrorBody(reply: JsonReply): string {
+  const at = reply.headers.indexOf('x-request-id');
+  const requestId = apimRequestId(at >= 0 ? (reply.headers[at + 1] ?? '') : '');
+  return openAIErrorBody({
+    status: 500,
+    message: `The server had an error processing your request. Sorry about that! You can retry your request, or contact us through an Azure support request at: https://go.microsoft.com/fwlink/?linkid=2213926 if you keep seeing this error. (Please include the request ID ${requestId} in your email.)`,
+    type: 'server_error',
+    param: null,
+    code: null,
+  });
+}
+
+/**
  * Azure has no prepaid credit to run out of: a spent quota is its daily token limit, a 429 that
  * says to come back in a day (86400 s, as users report it), which SDKs may retry in vain.
  */
@@ -78,6 +97,8 @@ function azureFaults(operation: AzureOperation): DialectFaults {
           return withBody(reply, '502', 'Bad gateway');
         case 'gateway_timeout_504':
           return { ...withBody(reply, 'Timeout', 'The operation was timeout.'), status: 408 };
+        case 'server_error_500':
+          return { ...reply, body: serverErrorBody(reply) };
         default:
           return reply;
       }
