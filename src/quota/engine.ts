@@ -379,6 +379,38 @@ export class QuotaEngine {
   }
 
   /**
+   * A 429 the chaos scenario injects, in the loaded limits' terms: the first dimension the dialect
+   * limits (requests, where limited) reads exhausted, the others as they stand, and nothing is
+   * charged. The exhausted dimension's reset is what a bucket refusing one more request for
+   * `retryAfterMs` reports: that wait plus a window less the request's cost, as the engine's own
+   * refusals relate the two. Null where the dialect limits nothing here (the caller then sends
+   * the fault's fixed 429).
+   */
+  injected(req: QuotaRequest, retryAfterMs: number): { readonly rejection: QuotaRejection; readonly headers: string[] } | null {
+    const bucket = this.#bucket(req.apiKey, req.model, req.alias);
+    const plans = (bucket.plans[req.dialect] ??= this.#planFor(bucket, req.dialect));
+    if (plans.length === 0) return null;
+    const buckets = this.#buckets;
+    const nowUs = (this.#clock.now() + this.#epochOffsetMs - buckets.baseEpochMs) * 1000;
+    const decisions = this.#decisions;
+    const slot = bucket.slot;
+    buckets.lock(slot);
+    try {
+      for (let i = 0; i < plans.length; i++) gcraStep(buckets.tat(slot, plans[i]!.cell), nowUs, 0, plans[i]!.limit, decisions[i]!);
+    } finally {
+      buckets.unlock(slot);
+    }
+    const plan = plans[0]!;
+    const { capacity: cap, windowMs } = plan.limit;
+    const requested = cost(plan.charge, req);
+    const exhausted = decisions[0]!;
+    exhausted.remaining = 0;
+    exhausted.resetMs = retryAfterMs + windowMs - (Math.min(requested, cap) * windowMs) / cap;
+    const rejection: QuotaRejection = { dimension: plan.dimension, limit: cap, requested, used: cap, retryAfterMs };
+    return { rejection, headers: this.#headers(req.dialect, plans, rejection) };
+  }
+
+  /**
    * Gives back the part of `hold`'s reservation its answer did not produce (see `OutputHold.settle`).
    * Moving a TAT back by the unused tokens is what charging only the produced ones at admission
    * would have left, give or take where the bucket was full in between; it never goes below now,

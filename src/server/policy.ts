@@ -5,10 +5,10 @@
  * fault into its own dialect through `DialectFaults`.
  */
 import { decideFaults, NO_FAULTS, type FaultPlan } from '../chaos/decide.js';
-import { FAULTS } from '../chaos/faults.js';
+import { FAULTS, INJECTED_RETRY_AFTER_MS } from '../chaos/faults.js';
 import { FAULT_KINDS, type Dialect, type Fault, type FaultKind } from '../chaos/scenario.js';
 import type { RouteId } from '../metrics/counters.js';
-import type { OutputHold, QuotaRejection } from '../quota/engine.js';
+import type { OutputHold, QuotaRejection, QuotaRequest } from '../quota/engine.js';
 import type { RequestInfo } from './http-exchange.js';
 import type { JsonReply, Reply, ReplyMeta, StreamFault } from './reply.js';
 import { UNSATURATED } from '../timing/saturation.js';
@@ -122,6 +122,25 @@ function quotaModel(dialect: Dialect, model: string): string {
   return model;
 }
 
+function quotaRequest(req: PolicyRequest): QuotaRequest {
+  const model = quotaModel(req.dialect, req.model);
+  return { dialect: req.dialect, apiKey: req.apiKey, model, alias: model === req.model ? undefined : req.model, inputTokens: req.inputTokens, maxOutputTokens: req.maxOutputTokens };
+}
+
+/**
+ * An injected 429 (a `rate_limit` fault, or a saturated profile's 429): with limits loaded, in
+ * their terms, as the engine's own refusals read (an app that sizes its backoff from the limit
+ * headers sees the limits it runs under, not the fault's fixed ones); without, the fault's reply.
+ * A batch's requests keep the fault's reply, as they are not charged against the live limits.
+ */
+function injectedRateLimit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFaults, fault: Fault, status: number): JsonReply {
+  if (ctx.quota !== null && req.info.batchFault < 0) {
+    const outcome = ctx.quota.injected(quotaRequest(req), fault.retryAfterMs ?? INJECTED_RETRY_AFTER_MS);
+    if (outcome !== null) return dialect.rateLimited(outcome.rejection, req.model, outcome.headers, req.meta, req.info);
+  }
+  return dialect.faultReply(fault, status, req.model, req.meta, req.info);
+}
+
 export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFaults): Reply | Admission {
   const overrides = ctx.config.overrideHeaders;
   const forced = overrides && req.info.overrideFault !== '' ? overrideFault(req.info.overrideFault) : null;
@@ -155,7 +174,7 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   const terminal = plan.terminal;
   if (terminal !== null) {
     const spec = FAULTS[terminal.kind];
-    if (spec.effect === 'reply') return dialect.faultReply(terminal, spec.status, req.model, req.meta, req.info);
+    if (spec.effect === 'reply') return terminal.kind === 'rate_limit' ? injectedRateLimit(ctx, req, dialect, terminal, spec.status) : dialect.faultReply(terminal, spec.status, req.model, req.meta, req.info);
     if (spec.effect === 'socket') return { kind: 'reset', meta: req.meta };
     if (terminal.kind === 'timeout_no_answer') return { kind: 'hold', meta: req.meta };
   }
@@ -168,7 +187,8 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
     if (saturation.overflow !== null) {
       const kind = saturation.overflow.status === 429 ? 'rate_limit' : 'unavailable_503';
       const fault: Fault = { kind, probability: 1, retryAfterMs: 1000, afterTokens: 0, delayMs: 0, factorFrom: 1, factorTo: 1 };
-      return { ...dialect.faultReply(fault, saturation.overflow.status, req.model, req.meta, req.info), delayMs: saturation.overflow.queueMs };
+      const refusal = kind === 'rate_limit' ? injectedRateLimit(ctx, req, dialect, fault, 429) : dialect.faultReply(fault, saturation.overflow.status, req.model, req.meta, req.info);
+      return { ...refusal, delayMs: saturation.overflow.queueMs };
     }
   }
   const release = (): void => ctx.saturation?.release(saturation.slot);
@@ -177,9 +197,7 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
   let outputHold: OutputHold | null = null;
   // A batch's requests have the batch's own limits at the providers, not the live ones.
   if (ctx.quota !== null && req.info.batchFault < 0) {
-    const model = quotaModel(req.dialect, req.model);
-    const alias = model === req.model ? undefined : req.model;
-    const outcome = ctx.quota.admit({ dialect: req.dialect, apiKey: req.apiKey, model, alias, inputTokens: req.inputTokens, maxOutputTokens: req.maxOutputTokens });
+    const outcome = ctx.quota.admit(quotaRequest(req));
     if (outcome.rejection !== null) {
       release();
       ctx.counters.quotaRejected(outcome.rejection.dimension);
