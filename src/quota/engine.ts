@@ -14,7 +14,7 @@
 import type { Clock } from '../timing/clock.js';
 import { hashString } from '../timing/random.js';
 import { DecisionSlot, gcraStep, SharedBuckets, type Limit } from './gcra.js';
-import { limitsFor, type ModelLimits, type QuotaDimension, type QuotaTable } from './limits.js';
+import { familyOf, limitsFor, type ModelLimits, type QuotaDimension, type QuotaTable } from './limits.js';
 import { goDuration, rfc3339After } from './rate-headers.js';
 
 export type QuotaDialect = 'openai' | 'anthropic' | 'gemini';
@@ -261,7 +261,9 @@ export class QuotaEngine {
     const known = alias === undefined ? id : `${id}\u0000${alias}`;
     let b = this.#known.get(known);
     if (b === undefined) {
-      b = { slot: this.#slot(id), limits: limitsFor(this.#table, model, alias), plans: {}, outputCells: {} };
+      // A family's models share one slot per key; \u0001 keeps a family's name apart from a model's.
+      const family = familyOf(this.#table, model, alias);
+      b = { slot: this.#slot(family === undefined ? id : `${apiKey}\u0000\u0001${family}`), limits: limitsFor(this.#table, model, alias), plans: {}, outputCells: {} };
       // Keys and models come from clients: the cache is bounded.
       if (this.#known.size < KNOWN_LIMIT) this.#known.set(known, b);
     }

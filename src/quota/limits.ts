@@ -30,6 +30,24 @@ const quotaFileSchema = z
     defaults: limitsSchema,
     /** Limits by model-id prefix; the longest matching prefix wins. */
     models: z.record(z.string().min(1), limitsSchema).default({}),
+    /**
+     * Models whose traffic one limit counts together, by family name: each a list of model-id
+     * prefixes (matched as `models` are, the longest across families winning). Anthropic's Opus 4.x
+     * limit is one total over Opus 4, 4.1, 4.5 and later 4.x models.
+     */
+    families: z
+      .record(z.string().min(1), z.array(z.string().min(1)).min(1))
+      .optional()
+      .superRefine((families, ctx) => {
+        const owner = new Map<string, string>();
+        for (const [family, prefixes] of Object.entries(families ?? {})) {
+          for (const prefix of prefixes) {
+            const other = owner.get(prefix);
+            if (other !== undefined) ctx.addIssue({ code: 'custom', path: [family], message: `prefix ${JSON.stringify(prefix)} is in family ${JSON.stringify(other)} too` });
+            owner.set(prefix, family);
+          }
+        }
+      }),
   })
   .strict();
 
@@ -46,6 +64,14 @@ export type QuotaTable = Readonly<z.output<typeof quotaFileSchema>>;
  * gpt-4.1-nano 200,000 (500 RPM each); tier 3 gpt-4o 800,000 TPM and gpt-4o-mini 4,000,000 (5,000
  * RPM); tier 5 gpt-4o 30,000,000 TPM at 10,000 RPM and gpt-4o-mini 150,000,000 at 30,000 RPM.
  */
+/**
+ * Anthropic's rate-limit tables give one row to "Claude Opus 4.x" and one to "Claude Sonnet 4.x",
+ * each "a total limit that applies to combined traffic" across the 4.x models of the line (Opus 4,
+ * 4.1, 4.5 and later; Sonnet 4, 4.5 and later), so every Opus 4.x model a key calls draws on one
+ * bucket. Haiku 4.5 and the Claude 3 models have limits of their own.
+ */
+const ANTHROPIC_FAMILIES = { 'claude-opus-4.x': ['claude-opus-4'], 'claude-sonnet-4.x': ['claude-sonnet-4'] };
+
 export const QUOTA_PRESETS = {
   'openai-tier-1': {
     defaults: { requestsPerMinute: 500, tokensPerMinute: 200_000 },
@@ -70,10 +96,12 @@ export const QUOTA_PRESETS = {
   'anthropic-tier-1': {
     defaults: { requestsPerMinute: 50, inputTokensPerMinute: 30_000, outputTokensPerMinute: 8_000 },
     models: { 'claude-haiku': { requestsPerMinute: 50, inputTokensPerMinute: 50_000, outputTokensPerMinute: 10_000 } },
+    families: ANTHROPIC_FAMILIES,
   },
   'anthropic-tier-4': {
     defaults: { requestsPerMinute: 4_000, inputTokensPerMinute: 2_000_000, outputTokensPerMinute: 400_000 },
     models: {},
+    families: ANTHROPIC_FAMILIES,
   },
   'gemini-free': {
     defaults: { requestsPerMinute: 10, tokensPerMinute: 250_000 },
@@ -83,7 +111,7 @@ export const QUOTA_PRESETS = {
     defaults: { requestsPerMinute: 1_000, tokensPerMinute: 1_000_000 },
     models: { 'gemini-2.5-pro': { requestsPerMinute: 150, tokensPerMinute: 2_000_000 } },
   },
-} as const satisfies Record<string, { defaults: ModelLimits; models: Record<string, ModelLimits> }>;
+} as const satisfies Record<string, { defaults: ModelLimits; models: Record<string, ModelLimits>; families?: Record<string, readonly string[]> }>;
 
 export type QuotaPreset = keyof typeof QUOTA_PRESETS;
 
@@ -122,4 +150,23 @@ export function limitsFor(table: QuotaTable, model: string, alias?: string): Mod
     if (matches && (best === undefined || prefix.length > best.length)) best = prefix;
   }
   return best === undefined ? table.defaults : table.models[best]!;
+}
+
+/**
+ * The family whose shared limit a model spends (see `families`): the one with the longest prefix
+ * that `model` or `alias` starts with; undefined for a model in none.
+ */
+export function familyOf(table: QuotaTable, model: string, alias?: string): string | undefined {
+  let best: string | undefined;
+  let bestLength = -1;
+  for (const [family, prefixes] of Object.entries(table.families ?? {})) {
+    for (const prefix of prefixes) {
+      const matches = model.startsWith(prefix) || (alias !== undefined && alias.startsWith(prefix));
+      if (matches && prefix.length > bestLength) {
+        best = family;
+        bestLength = prefix.length;
+      }
+    }
+  }
+  return best;
 }
