@@ -442,7 +442,7 @@ export class QuotaEngine {
   /** Limits are shared objects per capacity, so admission allocates none. */
   #limit(cap: number): Limit {
     let l = this.#limits.get(cap);
-    if (l === undefined) this.#limits.set(cap, (l = { capacity: cap, windowMs: WINDOW_MS }));
+    if (l === undefined) this.#limits.set(cap, (l = { capacity: cap, windowMs: WINDOW_MS, burstMs: this.#table.burstWindowMs ?? WINDOW_MS }));
     return l;
   }
 

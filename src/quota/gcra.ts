@@ -18,6 +18,13 @@ export interface Limit {
   readonly capacity: number;
   /** Window over which `capacity` refills, ms (60,000 for "per minute"). */
   readonly windowMs: number;
+  /**
+   * A shorter window the limit is also enforced over, ms: the bucket then holds only this
+   * window's share of `capacity` (60 a minute over 1,000 ms: one at a time), refilling at the same
+   * rate. A cost larger than that share is admitted when none of the share is in use. Absent or
+   * `windowMs`: the bucket holds the whole window.
+   */
+  readonly burstMs?: number;
 }
 
 /** A decision, written in place so admission allocates nothing. */
@@ -39,14 +46,23 @@ export function gcraStep(tatUs: number, nowUs: number, cost: number, limit: Limi
   const windowUs = limit.windowMs * 1000;
   const intervalUs = windowUs / limit.capacity;
   const base = tatUs > nowUs ? tatUs : nowUs;
-  const next = base + cost * intervalUs;
+  const costUs = cost * intervalUs;
+  const next = base + costUs;
   const ahead = next - nowUs;
-  if (cost > limit.capacity || ahead > windowUs) {
+  // Positive: how long until the cost fits.
+  let waitUs = ahead - windowUs;
+  const burstMs = limit.burstMs;
+  if (burstMs !== undefined && burstMs < limit.windowMs && cost > 0) {
+    const burstUs = burstMs * 1000;
+    const burstWaitUs = base - nowUs - (burstUs - (costUs < burstUs ? costUs : burstUs));
+    if (burstWaitUs > waitUs) waitUs = burstWaitUs;
+  }
+  if (cost > limit.capacity || waitUs > 0) {
     const backlog = base - nowUs;
     out.admitted = false;
     out.remaining = Math.max(0, Math.floor((windowUs - backlog) / intervalUs));
     out.resetMs = backlog / 1000;
-    out.retryAfterMs = cost > limit.capacity ? Number.POSITIVE_INFINITY : (ahead - windowUs) / 1000;
+    out.retryAfterMs = cost > limit.capacity ? Number.POSITIVE_INFINITY : waitUs / 1000;
     return tatUs;
   }
   out.admitted = true;

@@ -31,6 +31,12 @@ const quotaFileSchema = z
     /** Limits by model-id prefix; the longest matching prefix wins. */
     models: z.record(z.string().min(1), limitsSchema).default({}),
     /**
+     * A shorter window every per-minute limit is also enforced over, ms (1,000: 60 RPM as one
+     * request a second); absent, the bucket holds the whole minute. More than a minute would let
+     * more than the limit through in one.
+     */
+    burstWindowMs: z.number().int().min(1).max(60_000).optional(),
+    /**
      * Models whose traffic one limit counts together, by family name: each a list of model-id
      * prefixes (matched as `models` are, the longest across families winning). Anthropic's Opus 4.x
      * limit is one total over Opus 4, 4.1, 4.5 and later 4.x models.
