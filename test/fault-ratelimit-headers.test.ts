@@ -52,7 +52,8 @@ describe('an injected rate_limit with a quota loaded', () => {
   });
 
   it('OpenAI: takes nothing from the bucket, so the next request counts from a full one', async () => {
-    const r = await post(sim, '/v1/chat/completions', { ...CHAT, model: 'gpt-4.1-mini' }, { authorization: 'Bearer sk-g' });
+    // The same key and model as the fault above.
+    const r = await post(sim, '/v1/chat/completions', CHAT);
     await r.text();
     expect(r.status).toBe(200);
     expect(r.headers.get('x-ratelimit-remaining-requests')).toBe('49');
@@ -78,6 +79,24 @@ describe('an injected rate_limit with a quota loaded', () => {
     expect(r.headers.get('anthropic-ratelimit-tokens-limit')).toBe('38000');
     expect(r.headers.get('anthropic-ratelimit-tokens-remaining')).toBe('38000');
     expect(r.headers.get('retry-after')).toBe('1');
+  });
+
+  it('a scenario\'s fault: its retryAfterMs sets the wait and the reset, for the key and model it strikes', async () => {
+    const scenario = { name: 'storm', phases: [{ name: 'all', target: { apiKeys: ['sk-s'] }, faults: [{ kind: 'rate_limit', probability: 1, retryAfterMs: 2500 }] }] };
+    const loaded = await fetch(`${sim.url}/_understudy/scenario`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(scenario) });
+    expect(loaded.status).toBe(200);
+    try {
+      const r = await post(sim, '/v1/chat/completions', { ...CHAT, model: 'gpt-4o' }, { authorization: 'Bearer sk-s' });
+      expect(r.status).toBe(429);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toContain('Limit 50, Used 50, Requested 1. Please try again in 2.5s.');
+      expect(r.headers.get('retry-after')).toBe('3');
+      expect(r.headers.get('retry-after-ms')).toBe('2500');
+      expect(r.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+      // 2.5 s + 60 s - 1.2 s.
+      expect(r.headers.get('x-ratelimit-reset-requests')).toBe('1m1.3s');
+    } finally {
+      await fetch(`${sim.url}/_understudy/scenario`, { method: 'DELETE' });
+    }
   });
 
   it('Gemini: the body names the configured limit, still with no retry headers', async () => {
