@@ -60,6 +60,14 @@ const quotaFileSchema = z
 export type QuotaTable = Readonly<z.output<typeof quotaFileSchema>>;
 
 /**
+ * Anthropic's rate-limit tables give one row to "Claude Opus 4.x" and one to "Claude Sonnet 4.x",
+ * each "a total limit that applies to combined traffic" across the 4.x models of the line (Opus 4,
+ * 4.1, 4.5 and later; Sonnet 4, 4.5 and later), so every Opus 4.x model a key calls draws on one
+ * bucket. Haiku 4.5 and the Claude 3 models have limits of their own.
+ */
+const ANTHROPIC_FAMILIES = { 'claude-opus-4.x': ['claude-opus-4'], 'claude-sonnet-4.x': ['claude-sonnet-4'] };
+
+/**
  * Presets modelled on the providers' published usage tiers (late 2026 figures rounded); per
  * model where the provider differs by model. The longest model-id prefix wins, so a smaller
  * model whose id extends a flagship's (`gpt-4o-mini`, `gpt-4.1-nano`) needs an entry of its own,
@@ -70,14 +78,6 @@ export type QuotaTable = Readonly<z.output<typeof quotaFileSchema>>;
  * gpt-4.1-nano 200,000 (500 RPM each); tier 3 gpt-4o 800,000 TPM and gpt-4o-mini 4,000,000 (5,000
  * RPM); tier 5 gpt-4o 30,000,000 TPM at 10,000 RPM and gpt-4o-mini 150,000,000 at 30,000 RPM.
  */
-/**
- * Anthropic's rate-limit tables give one row to "Claude Opus 4.x" and one to "Claude Sonnet 4.x",
- * each "a total limit that applies to combined traffic" across the 4.x models of the line (Opus 4,
- * 4.1, 4.5 and later; Sonnet 4, 4.5 and later), so every Opus 4.x model a key calls draws on one
- * bucket. Haiku 4.5 and the Claude 3 models have limits of their own.
- */
-const ANTHROPIC_FAMILIES = { 'claude-opus-4.x': ['claude-opus-4'], 'claude-sonnet-4.x': ['claude-sonnet-4'] };
-
 export const QUOTA_PRESETS = {
   'openai-tier-1': {
     defaults: { requestsPerMinute: 500, tokensPerMinute: 200_000 },
