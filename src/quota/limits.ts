@@ -61,9 +61,9 @@ export type QuotaTable = Readonly<z.output<typeof quotaFileSchema>>;
 
 /**
  * Anthropic's rate-limit tables give one row to "Claude Opus 4.x" and one to "Claude Sonnet 4.x",
- * each "a total limit that applies to combined traffic" across the 4.x models of the line (Opus 4,
- * 4.1, 4.5 and later; Sonnet 4, 4.5 and later), so every Opus 4.x model a key calls draws on one
- * bucket. Haiku 4.5 and the Claude 3 models have limits of their own.
+ * each a total over the combined traffic of the line's 4.x models (Opus 4, 4.1, 4.5 and later;
+ * Sonnet 4, 4.5 and later), so every Opus 4.x model a key calls draws on one bucket. Haiku 4.5 and
+ * the Claude 3 models have limits of their own.
  */
 const ANTHROPIC_FAMILIES = { 'claude-opus-4.x': ['claude-opus-4'], 'claude-sonnet-4.x': ['claude-sonnet-4'] };
 
