@@ -308,38 +308,27 @@ describe('body limit', () => {
     expect(message).toContain('2048');
   });
 
-  it('answers a chunked body that grows past the limit with 413 at once, and serves the connection\'s next request once the body ends', async () => {
+  it('answers a chunked body that grows past the limit with 413 at once, and reads nothing more of that connection', async () => {
     const chunk = Buffer.from(big);
     const socket = await rawSocket(sim);
     let raw = '';
-    const received = (test: (text: string) => boolean) =>
-      new Promise<string>((resolve) => {
-        const check = () => {
-          if (test(raw)) {
-            socket.off('data', onData);
-            resolve(raw);
-          }
-        };
-        const onData = (d: Buffer) => {
-          raw += d.toString('latin1');
-          check();
-        };
-        socket.on('data', onData);
-        check();
-      });
+    socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+    socket.on('error', () => {});
     // One chunk past the limit and no end to the body: the 413 comes without waiting for the rest.
     socket.write(Buffer.concat([Buffer.from(httpRequest('/v1/chat/completions', '', { 'Transfer-Encoding': 'chunked' })), Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]));
-    const first = rawBody(await received((t) => t.includes('\r\n\r\n') && t.endsWith('}')));
+    await expect.poll(() => raw.includes('\r\n\r\n') && raw.endsWith('}'), { timeout: 5000 }).toBe(true);
+    const first = rawBody(raw);
     expect(first.status).toBe(413);
-    expect(first.headers).not.toContain('connection: close');
+    // A body with no declared end is not read on to its end: the connection is done.
+    expect(first.headers).toContain('connection: close');
     const body = JSON.parse(first.body) as { error: Record<string, unknown> };
     expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
     expect(body.error).toMatchObject({ type: 'invalid_request_error', param: null, code: 'request_too_large' });
-    // The rest of the body is read and dropped; the next request on the socket is answered.
+    // The body's end and a request after it go unread and unanswered.
     raw = '';
     socket.write(`0\r\n\r\n${httpRequest('/v1/chat/completions', JSON.stringify(valid))}`);
-    const second = rawBody(await received((t) => t.includes('"chat.completion"') && t.endsWith('}')));
-    expect(second.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(raw).toBe('');
     socket.destroy();
   });
 

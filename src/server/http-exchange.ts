@@ -508,13 +508,17 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
       if (ex.phase !== 'reading') return;
       ex.bodyBytes += chunk.byteLength;
       if (ex.bodyBytes > limit) {
-        // Past the limit the 413 goes out at once and the rest of the body is read and dropped
-        // (this handler ignores it), on a connection that stays usable. Closed with the body
-        // unread, the socket would send a reset: the SDKs, which write the whole body before
-        // reading, then got a connection error in place of the 413 and retried the upload. A
-        // chunked body is read to its end, however long.
+        // Only a chunked body gets here (a declared one is refused above), and it declares no
+        // end to wait for: read and dropped, it let a client send gigabytes. The socket stops
+        // reading now and the 413 goes out with `Connection: close`; uWS's idle timeout closes
+        // the socket 8–12 s later. Not closed at once: a close with unread bytes is a reset, which
+        // drops the 413 still in the send buffer. (And `res` is invalid once the reply has ended,
+        // so nothing of ours could close it later.) A fetch client, as every SDK is, reads the
+        // 413 and stops sending.
         ex.bodyChunks = NO_BODY_CHUNKS;
-        dispatch(ex, errors.tooLarge(ex.info));
+        res.pause();
+        const reply = errors.tooLarge(ex.info);
+        dispatch(ex, { ...reply, headers: [...reply.headers, 'connection', 'close'] });
         return;
       }
       if (!isLast) {
