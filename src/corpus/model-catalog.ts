@@ -5,6 +5,13 @@
  */
 export type Vendor = 'openai' | 'anthropic' | 'google' | 'xai';
 
+/**
+ * The longest model id served: Anthropic's limit ("model: String should have at most 256
+ * characters"); no provider has a longer id, so a longer one is each provider's not-found. Served
+ * as an unknown id, it was repeated in every streamed chunk: a 1 MB id drew an 87 MB stream.
+ */
+export const MAX_MODEL_ID_CHARS = 256;
+
 const VENDOR_PREFIXES: readonly (readonly [string, Vendor])[] = [
   ['gpt-', 'openai'],
   ['chatgpt-', 'openai'],

@@ -3,6 +3,7 @@
  * emission schedule of an admitted answer, and the mid-stream fault in the dialect's bytes.
  */
 import type { EntryMeta } from '../corpus/compiled.js';
+import { MAX_MODEL_ID_CHARS } from '../corpus/model-catalog.js';
 import { NO_LATENCY } from '../timing/latency.js';
 import type { SeededRandom } from '../timing/random.js';
 import { planSchedule, planTotals, type EmissionSchedule, type ScheduleSummary } from '../timing/schedule.js';
@@ -14,8 +15,9 @@ import type { StreamPlan } from './stream-plan.js';
 import type { ArrayElement, Reply, ReplyMeta, StreamFault } from './reply.js';
 import type { ThreadContext } from './thread-context.js';
 
-/** The corpus bucket that serves `model`; null under --strict-models when the corpus lacks the model. */
+/** The corpus bucket that serves `model`; null for an id longer than any served, or under --strict-models when the corpus lacks the model. */
 export function servingBucket(ctx: ThreadContext, model: string): { bucketKey: string; modelIndex: number } | null {
+  if (model.length > MAX_MODEL_ID_CHARS) return null;
   const resolution = ctx.corpus.resolveModel(model);
   if (ctx.config.strictModels && resolution?.known !== true) return null;
   const bucketKey = resolution?.key ?? ctx.corpus.fallbackKey;

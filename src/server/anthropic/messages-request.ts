@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { invalidRequest, type AnthropicError } from './errors.js';
 import { issueMessage } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
-import { refusesCombinedSampling } from '../../corpus/model-catalog.js';
+import { MAX_MODEL_ID_CHARS, refusesCombinedSampling } from '../../corpus/model-catalog.js';
 
 const block = z.looseObject({ type: z.string() });
 export type ContentBlock = z.output<typeof block>;
@@ -44,7 +44,7 @@ const thinking = z.looseObject({
 });
 
 const shape = {
-  model: z.string().min(1),
+  model: z.string().min(1).max(MAX_MODEL_ID_CHARS),
   messages: z.array(message),
   max_tokens: z.int().min(1),
   system: z.union([z.string(), z.array(textBlock)]).optional(),

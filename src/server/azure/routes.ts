@@ -22,6 +22,7 @@ import { AZURE_FAULTS } from './faults.js';
 import { servingBucket } from '../answer-plan.js';
 import { embeddingModel } from '../openai/embeddings-request.js';
 import { safeDecode } from '../path-segment.js';
+import { MAX_MODEL_ID_CHARS } from '../../corpus/model-catalog.js';
 
 export type AzureOperation = 'chat' | 'completions' | 'embeddings' | 'responses';
 
@@ -102,7 +103,8 @@ export function azureRequest(ctx: ThreadContext, info: RequestInfo, body: string
     return azureErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, key.length === 0 ? MISSING_KEY : INVALID_KEY, 'authentication', other);
   }
   const model = deployment === undefined ? undefined : safeDecode(deployment);
-  if (model !== undefined && ctx.config.strictModels && !deploymentExists(ctx, operation, model)) {
+  // A name past any model id's length names no deployment, strict or not (Azure's are at most 64 characters).
+  if (model !== undefined && (ctx.config.strictModels || model.length > MAX_MODEL_ID_CHARS) && !deploymentExists(ctx, operation, model)) {
     return azureErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, DEPLOYMENT_NOT_FOUND, 'model_not_found', other);
   }
   const variant: RouteVariant = { route, model, authChecked: true, faults: AZURE_FAULTS[operation] };
