@@ -64,7 +64,9 @@ export function issueToOpenAIError(issue: z.core.$ZodIssue): OpenAIError {
     }
     case 'too_big': {
       if (issue.origin === 'array' || issue.origin === 'string') {
-        return invalidRequest(`Invalid '${param}': ${issue.origin} too long. Expected at most ${String(issue.maximum)}.`, param, `${issue.origin}_above_max_length`);
+        const a = issue.origin === 'array' ? 'an array' : 'a string';
+        const length = Array.isArray(issue.input) || typeof issue.input === 'string' ? issue.input.length : NaN;
+        return invalidRequest(`Invalid '${param}': ${issue.origin} too long. Expected ${a} with maximum length ${String(issue.maximum)}, but got ${a} with length ${length} instead.`, param, `${issue.origin}_above_max_length`);
       }
       const kind = issue.origin === 'int' || Number.isInteger(issue.input) ? 'integer' : 'decimal';
       return invalidRequest(`Invalid '${param}': ${kind} above maximum value. Expected a value <= ${String(issue.maximum)}, but got ${String(issue.input)} instead.`, param, `${kind}_above_max_value`);
