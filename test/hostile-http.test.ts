@@ -34,7 +34,7 @@ interface Flood {
 }
 
 /** How long the socket's buffers stay full, with the reply in, before the server counts as no longer reading. */
-const STALL_MS = 1000;
+const STALL_MS = 500;
 
 /** Sends `head` and then a chunked body that never ends, until the server stops reading or closes, or FLOOD_CAP_BYTES have gone out. */
 async function flood(port: number, head: string): Promise<Flood> {
@@ -133,6 +133,53 @@ describe('a chunked body that never ends', () => {
   it('leaves the server serving, with nothing in flight', async () => {
     await expectAlive(sim().url);
     await expect.poll(async () => ((await (await fetch(`${sim().url}/_understudy/health`)).json()) as { inFlight: number }).inFlight).toBe(1);
+  });
+});
+
+describe('a body that never ends, on a route that takes none', () => {
+  const sim = useSimulator({ bodyLimitBytes: LIMIT });
+
+  for (const [method, path, status] of [
+    ['POST', '/v1/nowhere', 404],
+    ['GET', '/v1/models', 200],
+    ['PUT', '/v1/chat/completions', 405],
+    ['DELETE', '/v1/responses/resp_x', 404],
+  ] as const) {
+    it(`gets the ${method} ${path} reply (${status}), and the server stops reading`, async () => {
+      const result = await flood(sim().port, `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      expect(result.refused, `the server read ${result.sentBytes} bytes`).toBe(true);
+      expect(result.sentBytes).toBeLessThan(READ_BOUND_BYTES);
+      const reply = parseReply(result.raw);
+      expect(reply.status).toBe(status);
+      expect(reply.head).toContain('\r\nconnection: close');
+    });
+  }
+
+  it('answers a declared body past the limit without waiting for it, and reads none of it', async () => {
+    const socket = await rawSocket(sim().port);
+    let raw = '';
+    socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+    socket.on('error', () => {});
+    socket.write(`GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${900_000_000}\r\n\r\n`);
+    await expect.poll(() => parseReply(raw).body.endsWith('}'), { timeout: 5000 }).toBe(true);
+    expect(parseReply(raw).status).toBe(200);
+    expect(parseReply(raw).head).toContain('\r\nconnection: close');
+    socket.destroy();
+  });
+
+  it('still reads a small declared body and serves the next request on the connection', async () => {
+    const socket = await rawSocket(sim().port);
+    let raw = '';
+    socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+    socket.write('DELETE /v1/responses/resp_x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhelloGET /_understudy/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    await expect.poll(() => raw.includes('"status":"ok"'), { timeout: 5000 }).toBe(true);
+    expect(raw).toMatch(/^HTTP\/1\.1 404 /);
+    expect(raw.toLowerCase()).not.toContain('connection: close');
+    socket.destroy();
+  });
+
+  it('leaves the server serving', async () => {
+    await expectAlive(sim().url);
   });
 });
 

@@ -268,6 +268,11 @@ export class Exchange implements WheelTask {
   headOnly: boolean;
   /** A browser's cross-origin request (it sent Origin): the reply allows any origin to read it. */
   cors: boolean;
+  /**
+   * The request's body is not read (a body past the limit on a route that takes none, or chunked):
+   * the socket has stopped reading, and the reply says `connection: close`.
+   */
+  unreadBody: boolean;
 
   constructor(res: HttpResponse, info: RequestInfo) {
     this.wheelDueMs = 0;
@@ -304,6 +309,7 @@ export class Exchange implements WheelTask {
     this.replayedBeforeMs = 0;
     this.headOnly = false;
     this.cors = info.origin !== '';
+    this.unreadBody = false;
   }
 }
 
@@ -474,6 +480,21 @@ const DISCARD_PAST_LIMIT_BYTES = 64 * 1024 * 1024;
 /** The data handler of a refused body: its bytes are dropped as they come. */
 function ignoreBody(): void {}
 
+/** The socket reads nothing more, and the reply says `connection: close` (uWS's idle timeout then closes it). */
+function stopReading(ex: Exchange): void {
+  ex.unreadBody = true;
+  ex.res.pause();
+}
+
+/**
+ * Whether a request to a route that takes no body carries one it must not read: chunked (no end
+ * to wait for) or declared past the limit. uWS reads and drops a body no handler takes, to its
+ * end: a GET, or a POST to an unknown path, could send gigabytes.
+ */
+function unboundedBody(req: HttpRequest, limit: number): boolean {
+  return req.getHeader('transfer-encoding') !== '' || Number(req.getHeader('content-length') || '0') > limit;
+}
+
 /**
  * Registers a POST route (or, with `method`, a PATCH one) whose handler gets the whole body, read
  * under the configured limit. `fields`: what the handler reads of the request (override and
@@ -516,9 +537,8 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
         // so nothing of ours could close it later.) A fetch client, as every SDK is, reads the
         // 413 and stops sending.
         ex.bodyChunks = NO_BODY_CHUNKS;
-        res.pause();
-        const reply = errors.tooLarge(ex.info);
-        dispatch(ex, { ...reply, headers: [...reply.headers, 'connection', 'close'] });
+        stopReading(ex);
+        dispatch(ex, errors.tooLarge(ex.info));
         return;
       }
       if (!isLast) {
@@ -640,6 +660,7 @@ export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'options' | 
   const answer = (res: HttpResponse, req: HttpRequest) => {
     const ex = begin(res, req, paramCount, reads);
     ex.headOnly = ex.info.method === 'HEAD';
+    if (unboundedBody(req, currentEnv().config.bodyLimitBytes)) stopReading(ex);
     if (draining) {
       dispatch(ex, { ...errors.shuttingDown(), close: true });
       return;
@@ -705,7 +726,8 @@ function dispatch(ex: Exchange, reply: Reply): void {
  * are the simulator's own (some carry lines it joined ahead of time, see `JsonReply.headers`), and
  * the echoed x-request-id is checked to be printable ASCII.
  */
-function writeHead(res: HttpResponse, status: number, contentType: string, headers: readonly string[], cors: boolean): void {
+function writeHead(ex: Exchange, status: number, contentType: string, headers: readonly string[]): void {
+  const res = ex.res;
   // uWS writes "200 OK" itself when no status was written: one native call fewer for most replies.
   if (status !== 200) res.writeStatus(statusLine(status));
   let block = contentType;
@@ -713,7 +735,9 @@ function writeHead(res: HttpResponse, status: number, contentType: string, heade
   // The providers' APIs answer browsers with `*` (Anthropic once the request opts in, which its
   // handlers check): keys, not origins, guard them. Every header is exposed, so a browser SDK
   // reads retry-after, the rate-limit headers and the ground truth as a server-side one does.
-  if (cors) block += '\r\naccess-control-allow-origin: *\r\naccess-control-expose-headers: *';
+  if (ex.cors) block += '\r\naccess-control-allow-origin: *\r\naccess-control-expose-headers: *';
+  // The socket has stopped reading a body it will not take: the client must not send another request on it.
+  if (ex.unreadBody) block += '\r\nconnection: close';
   res.writeHeader('content-type', block);
 }
 
@@ -733,7 +757,7 @@ function sendJson(ex: Exchange): void {
     // connection here (a HEAD has no body left unread; a draining thread closes it at shutdown).
     // A stream's GET has no length (it is chunked): its HEAD names none either.
     const length = r.contentType.startsWith('text/event-stream') ? r.headers : [...r.headers, 'content-length', String(Buffer.byteLength(r.body))];
-    writeHead(ex.res, r.status, r.contentType, length, ex.cors);
+    writeHead(ex, r.status, r.contentType, length);
     ex.res.endWithoutBody();
     finish(ex);
     return;
@@ -744,7 +768,7 @@ function sendJson(ex: Exchange): void {
     startBody(ex, r);
     return;
   }
-  writeHead(ex.res, r.status, r.contentType, r.headers, ex.cors);
+  writeHead(ex, r.status, r.contentType, r.headers);
   if (r.truncate === true) {
     // A body cut mid-JSON, then the connection closes: what a proxy timeout does to a reply.
     // Closing inside the cork would drop the corked bytes, so the close waits for the wheel's
@@ -756,7 +780,8 @@ function sendJson(ex: Exchange): void {
     e.wheel.schedule(ex, e.clock.now());
     return;
   }
-  ex.res.end(r.body, r.close === true || draining);
+  // A socket that stopped reading is not closed here: a close with unread bytes is a reset, which drops the reply.
+  ex.res.end(r.body, (r.close === true || draining) && !ex.unreadBody);
   finish(ex);
 }
 
@@ -783,8 +808,8 @@ function startBody(ex: Exchange, r: JsonReply): void {
   const body = typeof r.body === 'string' || r.transient === true ? Buffer.from(r.body) : r.body;
   // `tryEnd` takes no flag to close the connection once the body is out, as `end` does: the client
   // is asked to, and a draining thread closes the socket at shutdown.
-  const headers = r.close === true || draining ? [...r.headers, 'connection', 'close'] : r.headers;
-  writeHead(ex.res, r.status, r.contentType, headers, ex.cors);
+  const headers = (r.close === true || draining) && !ex.unreadBody ? [...r.headers, 'connection', 'close'] : r.headers;
+  writeHead(ex, r.status, r.contentType, headers);
   ex.json = null;
   ex.body = body;
   // A cut body (a chaos fault) announces its whole length and stops at half, then the connection
@@ -875,7 +900,7 @@ function startStream(ex: Exchange, s: StreamReply): void {
  * frames (`StreamReply.preludeSteps`), or else a newline.
  */
 function writeStreamHead(ex: Exchange, preludeSteps: number): void {
-  writeHead(ex.res, 200, ex.streamType, ex.headers, ex.cors);
+  writeHead(ex, 200, ex.streamType, ex.headers);
   ex.headers = NO_HEADERS;
   if (preludeSteps === 0) {
     ex.res.write(SSE_FIRST_BYTE);
@@ -1074,7 +1099,7 @@ let headPending: Exchange | null = null;
 function writePendingHead(): void {
   const ex = headPending!;
   headPending = null;
-  writeHead(ex.res, 200, ex.streamType, ex.headers, ex.cors);
+  writeHead(ex, 200, ex.streamType, ex.headers);
   ex.headers = NO_HEADERS;
   ex.headersSent = true;
 }
