@@ -102,13 +102,19 @@ describe('resuming a background stream, paced', () => {
     expect(seen[0]).toBe(3);
   });
 
-  it('streams a cancelled response up to its cancel, then ends; a retrieve finds it cancelled', async () => {
+  it('streams a cancelled response up to its cancel, then ends it as OpenAI does; a retrieve finds it cancelled', async () => {
     const client = clientFor(sim().url);
     const slow = { headers: { 'x-understudy-ttft-ms': '60000' } };
     const queued = await client.responses.create({ ...PARAMS, background: true }, slow);
     await client.responses.cancel(queued.id);
     const events = await collect(await client.responses.retrieve(queued.id, { stream: true }));
-    expect(events.map((e) => e.type)).toEqual(['response.created', 'response.in_progress']);
+    expect(events.map((e) => e.type)).toEqual(['response.created', 'response.in_progress', 'response.failed']);
+    expect(events.map((e) => e.sequence_number)).toEqual([0, 1, 2]);
+    const last = events[2]!;
+    if (last.type === 'response.failed') expect(last.response).toMatchObject({ id: queued.id, status: 'cancelled', output: [] });
+    // After its last event: nothing; after the one before, the end again.
+    expect(await collect(await client.responses.retrieve(queued.id, { stream: true, starting_after: 2 }))).toEqual([]);
+    expect(await collect(await client.responses.retrieve(queued.id, { stream: true, starting_after: 1 }))).toEqual([last]);
     expect((await client.responses.retrieve(queued.id)).status).toBe('cancelled');
   });
 });

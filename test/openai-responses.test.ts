@@ -134,16 +134,15 @@ describe('openai SDK responses against the simulator', () => {
       await expect(client.responses.cancel(plain.id)).rejects.toMatchObject({ status: 400, error: { message: 'Only responses created with background=true can be cancelled.' } });
     });
 
-    it('a background response that has finished is retrieved whole, and cancelling it returns it unchanged', async () => {
+    it('a background response that has finished is retrieved whole, and cancelling it is refused, as at OpenAI', async () => {
       // At speed 0 it finishes at once.
       const queued = await client.responses.create({ model: MODEL, input: 'Hi', background: true });
       expect(queued.status).toBe('queued');
       const done = await client.responses.retrieve(queued.id);
       expect(done).toMatchObject({ status: 'completed', background: true });
       expect(done.output_text.length).toBeGreaterThan(0);
-      const again = await client.responses.cancel(queued.id);
-      expect(again).toMatchObject({ id: queued.id, status: 'completed' });
-      expect(again.output).toEqual(done.output);
+      await expect(client.responses.cancel(queued.id)).rejects.toMatchObject({ status: 400, error: { message: 'Cannot cancel a completed response.' } });
+      expect(await client.responses.retrieve(queued.id)).toEqual(done);
     });
   });
 

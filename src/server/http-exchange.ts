@@ -25,6 +25,7 @@ import type { OutputHold } from '../quota/engine.js';
 import { atPinnedArrival, pinnedArrival } from './thread-context.js';
 import { statusLine, type JsonReply, type Reply, type StreamFault, type StreamReply } from './reply.js';
 import type { Lane, Step } from './stream-plan.js';
+import type { StreamStop } from './stream-stop.js';
 
 /** Request fields copied out of uWS's stack-allocated request. */
 export interface RequestInfo {
@@ -251,6 +252,8 @@ export class Exchange implements WheelTask {
   tokensSent: number;
   /** A mid-stream chaos fault still to strike. */
   fault: StreamFault | null;
+  /** What ends the stream early when marked (`StreamReply.stop`); null for none. */
+  stop: StreamStop | null;
   /** Saturation slot held until the exchange finishes; -1 for none. */
   saturationSlot: number;
   /** Output reservation settled when the answer ends, at what it produced; null for none. */
@@ -302,6 +305,7 @@ export class Exchange implements WheelTask {
     this.pausedAtMs = 0;
     this.tokensSent = 0;
     this.fault = null;
+    this.stop = null;
     this.saturationSlot = -1;
     this.outputHold = null;
     this.sequence = 0;
@@ -870,6 +874,7 @@ function startStream(ex: Exchange, s: StreamReply): void {
   ex.headers = s.headers;
   ex.schedule = s.schedule;
   ex.fault = s.fault ?? null;
+  ex.stop = s.stop ?? null;
   ex.acceptedAtMs = e.clock.now();
   const resumed = s.resumed;
   if (resumed !== undefined) {
@@ -1163,7 +1168,16 @@ function emitCorked(): void {
   suppressTail = fault !== null && fault.kind === 'missing_done';
   emitCut = false;
   let struck = false;
+  const stop = ex.stop;
   for (;;) {
+    // A stopped stream (its response cancelled) ends at the event boundary with its own last event.
+    if (stop !== null && stop.marks.isMarked(stop.token)) {
+      put(stop.frame);
+      putSequence(stop.end);
+      open = false;
+      struck = true;
+      break;
+    }
     // A fault strikes after its tokens, and always before the last event: an answer shorter than
     // `afterTokens` (or sent whole in one event, as at --speed 0) would otherwise end cleanly with
     // the fault counted as injected.

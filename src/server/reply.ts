@@ -7,6 +7,7 @@ import type { OutputHold } from '../quota/engine.js';
 import type { ErrorKind, RouteId } from '../metrics/counters.js';
 import type { EmissionSchedule } from '../timing/schedule.js';
 import type { Lane } from './stream-plan.js';
+import type { StreamStop } from './stream-stop.js';
 
 export interface ReplyMeta {
   readonly route: RouteId;
@@ -77,6 +78,8 @@ export interface StreamReply {
   readonly fault?: StreamFault | null;
   /** A stream resumed part-way (a background response's, `./openai/responses-resume.ts`); absent: from the start. */
   readonly resumed?: ResumedAt;
+  /** Ends the stream early once marked (a background response cancelled while it streams); absent: it runs to its end. */
+  readonly stop?: StreamStop | null;
 }
 
 /**

@@ -12,6 +12,7 @@ import { ProfileLatency, type LatencyModel } from '../timing/latency.js';
 import { profileNameFor, type ProfileTable } from '../timing/profiles.js';
 import { SeededRandom, combineSeeds, hashString } from '../timing/random.js';
 import type { Peers } from './peers.js';
+import { CANCEL_TABLE_BYTES, StopMarks } from './stream-stop.js';
 
 const LATENCY_CACHE_LIMIT = 1024;
 /** Int32 counters the threads share in the `arrivals` buffer. */
@@ -20,8 +21,10 @@ const ARRIVAL_COUNTERS = 2;
 const FAULT_WORD_OFFSET = 8;
 /** Where the count of error-reply ids (`./error-ids.ts`) sits in the `arrivals` buffer. */
 const ERROR_ID_WORD_OFFSET = FAULT_WORD_OFFSET + 8;
+/** Where the marks of cancelled background responses (`./stream-stop.ts`) start in the `arrivals` buffer. */
+const STOP_MARKS_OFFSET = ERROR_ID_WORD_OFFSET + 4;
 /** Bytes of the `arrivals` buffer a context takes. */
-export const ARRIVALS_BYTES = ERROR_ID_WORD_OFFSET + 4;
+export const ARRIVALS_BYTES = STOP_MARKS_OFFSET + CANCEL_TABLE_BYTES;
 
 /** The word of the `arrivals` buffer that counts error-reply ids across threads. */
 export function errorIdCounter(arrivals: SharedArrayBuffer): Int32Array {
@@ -78,6 +81,8 @@ export class ThreadContext {
   scenarioRun: number;
   /** The other server threads, to ask for objects they hold; null with one thread (or in process). */
   peers: Peers | null;
+  /** Cancelled background responses, read by their open streams on any thread. */
+  readonly stopMarks: StopMarks;
 
   constructor(config: Config, corpus: Corpus, counters: CounterWriter, profiles: ProfileTable, arrivals: SharedArrayBuffer) {
     this.config = config;
@@ -101,6 +106,7 @@ export class ThreadContext {
     this.scenarioLoadedAtMs = 0;
     this.scenarioRun = 0;
     this.peers = null;
+    this.stopMarks = new StopMarks(arrivals, STOP_MARKS_OFFSET);
   }
 
   /** Position of a stored object among every thread's, for lists in creation order. */

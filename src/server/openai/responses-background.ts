@@ -6,16 +6,24 @@
 import { perThread } from '../thread-context.js';
 import { STORE_MAX_ENTRIES } from './responses-store.js';
 
+/** A running background response: when it is done, its objects until then, and the token its open streams stop on (`../stream-stop.ts`). */
+interface Running {
+  readonly doneAtMs: number;
+  readonly inProgress: Buffer;
+  readonly cancelled: Buffer;
+  readonly stopToken: number;
+}
+
 /**
  * Background responses still running on this thread: until `doneAtMs` a retrieve sees the
  * in-progress object; a cancel before then replaces the stored final object with the cancelled
  * one. Bounded like the store; an entry past its time is dropped when next looked up.
  */
 export class BackgroundResponses {
-  readonly #running = new Map<string, { readonly doneAtMs: number; readonly inProgress: Buffer; readonly cancelled: Buffer }>();
+  readonly #running = new Map<string, Running>();
 
-  start(id: string, doneAtMs: number, inProgress: Buffer, cancelled: Buffer): void {
-    this.#running.set(id, { doneAtMs, inProgress, cancelled });
+  start(id: string, doneAtMs: number, inProgress: Buffer, cancelled: Buffer, stopToken: number): void {
+    this.#running.set(id, { doneAtMs, inProgress, cancelled, stopToken });
     if (this.#running.size > STORE_MAX_ENTRIES) this.#running.delete(this.#running.keys().next().value!);
   }
 
@@ -28,12 +36,12 @@ export class BackgroundResponses {
     return undefined;
   }
 
-  /** Stops `id` if it still runs, returning its cancelled object; undefined when it is not running. */
-  cancel(id: string, nowMs: number): Buffer | undefined {
+  /** Stops `id` if it still runs, returning its cancelled object and stop token; undefined when it is not running. */
+  cancel(id: string, nowMs: number): Running | undefined {
     if (this.pending(id, nowMs) === undefined) return undefined;
-    const cancelled = this.#running.get(id)!.cancelled;
+    const running = this.#running.get(id)!;
     this.#running.delete(id);
-    return cancelled;
+    return running;
   }
 }
 

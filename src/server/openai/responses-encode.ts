@@ -276,6 +276,16 @@ export function pendingResponseBody(p: ResponseParts, status: PendingStatus): Bu
   return Buffer.concat(responseObject(p, false, [EMPTY_OUTPUT], status));
 }
 
+/**
+ * How OpenAI ends a stream whose background response is cancelled: a `response.failed` event
+ * carrying the cancelled response (the event union has no `response.cancelled`), up to its
+ * sequence number; `RESPONSE_STREAM_END` follows the number.
+ */
+export function cancelledStreamEvent(cancelled: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(eventHead('response.failed') + '"response":'), cancelled, SEQUENCE]);
+}
+export const RESPONSE_STREAM_END = FRAME_END;
+
 function eventHead(type: string): string {
   return `event: ${type}\ndata: {"type":"${type}",`;
 }

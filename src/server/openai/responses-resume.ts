@@ -8,8 +8,9 @@
  * and when it was accepted, so a resumed stream is the original's, frame for frame: same ids, text
  * and sequence numbers, and no JSON is built per event. A response created without `stream: true`
  * is planned the same way, so it can be streamed too. One that was cancelled streams the events
- * generated before the cancel and then ends: the API has no stream event for a cancel (the SDK's
- * event union names none), and a retrieve tells the client it was cancelled.
+ * generated before the cancel and then OpenAI's end for a cancel: a `response.failed` event whose
+ * response is `cancelled` (the event union has no cancel event). A stream open when the cancel
+ * comes ends the same way at its next event (`../stream-stop.ts`), on any thread.
  *
  * A request that lands on a thread other than the owner (decision 0012) asks the owner for the
  * plan, copied (`PortableStream`), and streams it on its own timer wheel: the peer link carries one
@@ -23,11 +24,13 @@ import { safeDecode } from '../path-segment.js';
 import { foreignOwner, throwIfFailed, type PeerAnswer } from '../peers.js';
 import type { Reply, ReplyMeta } from '../reply.js';
 import { EMPTY, Lane, Step, type StreamPlan } from '../stream-plan.js';
+import { StreamStop, type StopMarks } from '../stream-stop.js';
 import { eventsDueBy, positionAfterFrames, stepsBeforeEvent } from '../stream-resume.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { invalidRequest, responseNotFound, type OpenAIError } from './errors.js';
 import { checkOpenAIAuth, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 import { responseStoreFor, STORE_MAX_BYTES, STORE_MAX_ENTRIES } from './responses-store.js';
+import { RESPONSE_STREAM_END } from './responses-encode.js';
 
 /** What a background response keeps to be streamed again. */
 export class BackgroundStream {
@@ -39,13 +42,19 @@ export class BackgroundStream {
   readonly acceptedAtMs: number;
   /** Epoch ms of a cancel while it ran; null when it was not cancelled. */
   cancelledAtMs: number | null;
+  /** Marked when it is cancelled: a stream of it open then ends (`../stream-stop.ts`). */
+  readonly stopToken: number;
+  /** The event a cancelled stream ends with, up to its sequence number (`cancelledStreamEvent`). */
+  readonly stopFrame: Buffer;
 
-  constructor(steps: readonly Step[], preludeSteps: number, schedule: EmissionSchedule, acceptedAtMs: number, cancelledAtMs: number | null) {
+  constructor(steps: readonly Step[], preludeSteps: number, schedule: EmissionSchedule, acceptedAtMs: number, cancelledAtMs: number | null, stopToken: number, stopFrame: Buffer) {
     this.steps = steps;
     this.preludeSteps = preludeSteps;
     this.schedule = schedule;
     this.acceptedAtMs = acceptedAtMs;
     this.cancelledAtMs = cancelledAtMs;
+    this.stopToken = stopToken;
+    this.stopFrame = stopFrame;
   }
 
   cancel(atMs: number): void {
@@ -55,7 +64,7 @@ export class BackgroundStream {
 
 /** The bytes a kept stream holds on its own (token text in the corpus arena is shared, and counted once per step at most). */
 function sizeOf(s: BackgroundStream): number {
-  let n = 5 * s.schedule.events;
+  let n = 5 * s.schedule.events + s.stopFrame.length;
   for (const step of s.steps) {
     n += step.head.length + step.tail.length + (step.prefix?.length ?? 0) + (step.numberedEnd?.length ?? 0);
     if (step.source !== null && step.offsets !== null) n += step.offsets[step.first + step.count]! - step.offsets[step.first]!;
@@ -67,8 +76,8 @@ function sizeOf(s: BackgroundStream): number {
 export const backgroundStreamsFor = perThread(() => new BoundedStore<BackgroundStream>(STORE_MAX_ENTRIES, STORE_MAX_BYTES, sizeOf));
 
 /** Keeps a background response's plan (its steps are immutable; the lanes the create streams are not kept). */
-export function keepBackgroundStream(ctx: ThreadContext, id: string, plan: StreamPlan, schedule: EmissionSchedule, acceptedAtMs: number): void {
-  backgroundStreamsFor(ctx).put(id, new BackgroundStream(plan.lanes[0]!.steps, plan.preludeSteps ?? 0, schedule, acceptedAtMs, null));
+export function keepBackgroundStream(ctx: ThreadContext, id: string, plan: StreamPlan, schedule: EmissionSchedule, acceptedAtMs: number, stopToken: number, stopFrame: Buffer): void {
+  backgroundStreamsFor(ctx).put(id, new BackgroundStream(plan.lanes[0]!.steps, plan.preludeSteps ?? 0, schedule, acceptedAtMs, null, stopToken, stopFrame));
 }
 
 /** A step whose bytes are its own, to cross threads: a Buffer may view a shared pool or the corpus arena, and posting a view copies all of it. */
@@ -94,6 +103,8 @@ export interface PortableStream {
   readonly totalMs: number;
   readonly acceptedAtMs: number;
   readonly cancelledAtMs: number | null;
+  readonly stopToken: number;
+  readonly stopFrame: Uint8Array;
 }
 
 /** What the owner answers for a stream request: the plan, a stored response that is not a background one, or nothing. */
@@ -124,13 +135,15 @@ function toPortable(s: BackgroundStream): PortableStream {
     totalMs: sch.totalMs,
     acceptedAtMs: s.acceptedAtMs,
     cancelledAtMs: s.cancelledAtMs,
+    stopToken: s.stopToken,
+    stopFrame: new Uint8Array(s.stopFrame),
   };
 }
 
 function fromPortable(p: PortableStream): BackgroundStream {
   const steps = p.steps.map((s) => new Step(view(s.head), s.tokens === null ? null : view(s.tokens), s.offsets, 0, s.count, view(s.tail), s.numberedEnd === null ? null : view(s.numberedEnd), s.prefix === null ? null : view(s.prefix)));
   const schedule: EmissionSchedule = { atMs: p.atMs, chunk: p.chunk, events: p.atMs.length, ttftMs: p.ttftMs, meanItlMs: p.meanItlMs, totalMs: p.totalMs };
-  return new BackgroundStream(steps, p.preludeSteps, schedule, p.acceptedAtMs, p.cancelledAtMs);
+  return new BackgroundStream(steps, p.preludeSteps, schedule, p.acceptedAtMs, p.cancelledAtMs, p.stopToken, view(p.stopFrame));
 }
 
 function localView(ctx: ThreadContext, id: string): BackgroundStream | 'not_background' | null {
@@ -169,22 +182,26 @@ const ROUTE: RouteId = 'responses_get';
 const META: ReplyMeta = { route: ROUTE, modelIndex: OTHER_MODEL, errorKind: null };
 
 /**
- * The stream from after sequence number `after`: the kept plan (cut where a cancel stopped it)
- * with its lane advanced past the frames before, timed from when the response was accepted.
- * A `starting_after` at or past the last event gives a stream with no events.
+ * The stream from after sequence number `after`: the kept plan (cut where a cancel stopped it,
+ * then the cancel's end event) with its lane advanced past the frames before, timed from when the
+ * response was accepted. A `starting_after` at or past the last event gives a stream with no
+ * events. A stream of a response still running stops if it is cancelled while open.
  */
-function resumedStream(requestId: string, id: string, after: number, found: BackgroundStream | 'not_background' | null, nowMs: number): Reply {
+function resumedStream(marks: StopMarks, requestId: string, id: string, after: number, found: BackgroundStream | 'not_background' | null, nowMs: number): Reply {
   if (found === null) return openAIErrorReply(requestId, ROUTE, responseNotFound(id), 'not_found', OTHER_MODEL);
   if (found === 'not_background') return openAIErrorReply(requestId, ROUTE, NOT_BACKGROUND, 'invalid_request', OTHER_MODEL);
   let sch = found.schedule;
   let steps = found.steps;
+  let stop: StreamStop | null = new StreamStop(marks, found.stopToken, found.stopFrame, RESPONSE_STREAM_END);
   if (found.cancelledAtMs !== null) {
-    // Only the events due before the cancel, and the stream ends with the last of them rather
-    // than waiting for the events that were never generated.
+    // Only the events due before the cancel, then the end event, rather than waiting for the
+    // events that were never generated: numbered as the plan's own frames, so a resume after
+    // any of them finds its place.
     const cancelMs = found.cancelledAtMs - found.acceptedAtMs;
     const events = eventsDueBy(sch, cancelMs);
-    steps = stepsBeforeEvent(steps, sch, events, found.preludeSteps);
+    steps = [...stepsBeforeEvent(steps, sch, events, found.preludeSteps), Step.numberedFrame(found.stopFrame, RESPONSE_STREAM_END)];
     sch = { ...sch, events, totalMs: Math.min(sch.totalMs, Math.max(0, cancelMs)) };
+    stop = null;
   }
   const at = positionAfterFrames(steps, sch, after + 1);
   const lane = new Lane(steps);
@@ -201,6 +218,7 @@ function resumedStream(requestId: string, id: string, after: number, found: Back
     entry: null,
     meta: META,
     resumed: { eventIndex: at.eventIndex, sequence: at.frames, elapsedMs: Math.max(0, nowMs - found.acceptedAtMs) },
+    stop,
   };
 }
 
@@ -213,10 +231,10 @@ export function streamStoredResponse(ctx: ThreadContext, info: RequestInfo): Rep
   if (typeof after !== 'number') return openAIErrorReply(requestId, ROUTE, after, 'invalid_request', OTHER_MODEL);
   const id = safeDecode(info.params[0] ?? '');
   const owner = foreignOwner(ctx, id, 'mixed');
-  if (owner === undefined) return resumedStream(requestId, id, after, localView(ctx, id), Date.now());
+  if (owner === undefined) return resumedStream(ctx.stopMarks, requestId, id, after, localView(ctx, id), Date.now());
   return ctx.peers!.ask(owner, { kind: 'response_stream', id }).then((answer) => {
     throwIfFailed(answer, 'the response to stream');
     const found = answer.kind === 'response_stream' ? answer.stream : null;
-    return resumedStream(requestId, id, after, found === null || found === 'not_background' ? found : fromPortable(found), Date.now());
+    return resumedStream(ctx.stopMarks, requestId, id, after, found === null || found === 'not_background' ? found : fromPortable(found), Date.now());
   });
 }

@@ -17,11 +17,12 @@ import { openAIAnswerReply } from './answer-reply.js';
 import { INPUT_EXCEEDS_CONTEXT, INTERNAL_ERROR, responseNotFound, type OpenAIError } from './errors.js';
 import { OPENAI_FAULTS } from './faults.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, quotaKey, refusedAfterAdmission, requestIdFor } from './reply.js';
-import { pendingResponseBody, RESPONSE_HALF_FRAME, RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
+import { cancelledStreamEvent, pendingResponseBody, RESPONSE_HALF_FRAME, RESPONSE_STREAM_END, RESPONSE_MALFORMED_FRAME, RESPONSE_STREAM_ERROR, RESPONSE_STREAM_ERROR_END, responseBody, responseStreamPlan, type ResponseEcho, type ResponseParts } from './responses-encode.js';
 import { parseResponsesRequest, type InputTurn, type ResponsesRequest } from './responses-request.js';
 import { requestStoreFor, responseStoreFor } from './responses-store.js';
 import { backgroundStreamsFor, keepBackgroundStream } from './responses-resume.js';
 import { backgroundFor } from './responses-background.js';
+import { StreamStop } from '../stream-stop.js';
 import { conversationsFor, outputTurns, turnTokens } from './responses-context.js';
 import { acceptOpenAI, isAccepted, type AcceptedOpenAI, type RequestSeeding } from './accept.js';
 import type { RouteVariant } from './route-variant.js';
@@ -276,14 +277,20 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   // retrieve finds it in progress until it would have finished, then finished (the stored final
   // object), and may stream it again from its plan, kept with when it was accepted.
   const plan = timing.stream ? responseStreamPlan(parts, timing.schedule) : null;
+  // A cancel marks `stopToken`: every stream of the response open then ends with `stopFrame`.
+  let stop: StreamStop | null = null;
   if (background) {
     const acceptedAtMs = Date.now();
-    backgroundFor(ctx).start(parts.who.id, acceptedAtMs + timing.schedule.totalMs, pendingResponseBody(parts, 'in_progress'), pendingResponseBody(parts, 'cancelled'));
-    if (req.store && plan !== null && timing.stream) keepBackgroundStream(ctx, parts.who.id, plan, timing.schedule, acceptedAtMs);
+    const cancelled = pendingResponseBody(parts, 'cancelled');
+    const stopToken = ctx.stopMarks.draw();
+    const stopFrame = cancelledStreamEvent(cancelled);
+    stop = new StreamStop(ctx.stopMarks, stopToken, stopFrame, RESPONSE_STREAM_END);
+    backgroundFor(ctx).start(parts.who.id, acceptedAtMs + timing.schedule.totalMs, pendingResponseBody(parts, 'in_progress'), cancelled, stopToken);
+    if (req.store && plan !== null && timing.stream) keepBackgroundStream(ctx, parts.who.id, plan, timing.schedule, acceptedAtMs, stopToken, stopFrame);
   }
   // The conversation gains this request's input and the response's output items.
   const added = conversation?.add([...inputItemsOf(parts.who.id, req), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
-  const reply: Reply =
+  const answered: Reply =
     background && !req.stream
       ? // Answered at once, but with the headers of the answer it queued: a load tool compares its
         // polls with the schedule, and OpenAI sends the rate limits on every reply.
@@ -300,6 +307,7 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
           body: () => final,
           completionTokens: answer.completionTokens + reasoning,
         });
+  const reply: Reply = stop !== null && answered.kind === 'stream' ? { ...answered, stop } : answered;
   // Another thread's conversation has the items before the client can ask for them; if they did
   // not get there, the client hears so (a 500, which clients retry) rather than losing a turn.
   if (added === undefined) return reply;
@@ -367,9 +375,26 @@ export function countResponseInputTokens(ctx: ThreadContext, info: RequestInfo, 
 
 const NOT_BACKGROUND: OpenAIError = { status: 400, message: 'Only responses created with background=true can be cancelled.', type: 'invalid_request_error', param: null, code: null };
 
+/** OpenAI's refusal to cancel a background response that has already ended, by how it ended. */
+function alreadyEnded(status: string): OpenAIError {
+  const message = status === 'completed' ? 'Cannot cancel a completed response.' : 'Cannot cancel a response in terminal state.';
+  return { status: 400, message, type: 'invalid_request_error', param: null, code: null };
+}
+
+/** The `status` of a stored Response object: its first `status` field (the items' come after it). */
+function statusOf(body: Buffer): string {
+  const at = body.indexOf('"status":"');
+  if (at < 0) return '';
+  const from = at + '"status":"'.length;
+  return body.toString('latin1', from, body.indexOf('"', from));
+}
+
 /**
- * POST /v1/responses/{id}/cancel: a running background response ends `cancelled` (and a retrieve
- * finds it so); cancelling one that already finished returns it as it is, as OpenAI does.
+ * POST /v1/responses/{id}/cancel: a running background response ends `cancelled`, and so does any
+ * stream of it open then (with a `response.failed` event carrying the cancelled response, on any
+ * thread: `../stream-stop.ts`); a retrieve finds it cancelled. Cancelling it again returns the
+ * same object (OpenAI documents it as idempotent); cancelling one that has already finished is a
+ * 400, as it is at OpenAI.
  */
 export function cancelResponse(ctx: ThreadContext, info: RequestInfo): Reply {
   const route = 'responses_get';
@@ -377,14 +402,19 @@ export function cancelResponse(ctx: ThreadContext, info: RequestInfo): Reply {
   if (error) return openAIErrorReply(requestId, route, error, 'authentication', OTHER_MODEL);
   const store = responseStoreFor(ctx);
   const nowMs = Date.now();
-  const cancelled = backgroundFor(ctx).cancel(id, nowMs);
-  if (cancelled !== undefined) {
-    store.put(id, cancelled);
+  const running = backgroundFor(ctx).cancel(id, nowMs);
+  if (running !== undefined) {
+    store.put(id, running.cancelled);
     backgroundStreamsFor(ctx).get(id)?.cancel(nowMs);
+    ctx.stopMarks.mark(running.stopToken);
   }
   const body = store.get(id);
   if (body === undefined) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
-  if (cancelled === undefined && !body.includes('"background":true')) return openAIErrorReply(requestId, route, NOT_BACKGROUND, 'invalid_request', OTHER_MODEL);
+  if (running === undefined) {
+    if (!body.includes('"background":true')) return openAIErrorReply(requestId, route, NOT_BACKGROUND, 'invalid_request', OTHER_MODEL);
+    const status = statusOf(body);
+    if (status !== 'cancelled') return openAIErrorReply(requestId, route, alreadyEnded(status), 'invalid_request', OTHER_MODEL);
+  }
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0), body, delayMs: 0, completionTokens: 0, meta: { route, modelIndex: OTHER_MODEL, errorKind: null } };
 }
 
