@@ -16,6 +16,7 @@
  * upload (`contentTokens`), and `./file-refs.ts` reads it.
  */
 import { countTokens } from '../../corpus/tokens.js';
+import { countPdf } from '../pdf-tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { BoundedStore } from '../bounded-store.js';
 import type { RequestInfo } from '../http-exchange.js';
@@ -88,10 +89,14 @@ function betaShapes(info: RequestInfo): boolean {
 }
 
 /**
- * What a block naming the file counts: a plain-text document its text (as an inline `text`
- * source counts), a PDF or an image the flat 1,600 an inline one counts.
+ * What a block naming the file counts, as the same content inline counts: a plain-text document
+ * its text, a PDF 1,600 a page plus its text (`../pdf-tokens.ts`), an image the flat 1,600.
  */
 function contentTokens(mimeType: string, content: Buffer): number {
+  if (mimeType === 'application/pdf') {
+    const pdf = countPdf(content);
+    return pdf === null ? MEDIA_TOKENS : pdf.pages * MEDIA_TOKENS + pdf.textTokens;
+  }
   if (!mimeType.startsWith('text/')) return MEDIA_TOKENS;
   return content.length <= MAX_COUNTED_TEXT_BYTES ? countTokens(content.toString('utf8')) : Math.ceil(content.length / 4);
 }

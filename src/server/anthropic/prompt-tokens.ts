@@ -1,8 +1,8 @@
 /**
  * Input tokens of a Messages request: system prompt, every message's content and the tool
  * definitions, counted with the o200k tokenizer (Claude's own tokenizer is not public; o200k lands
- * close for English text). Images and non-text documents count a flat 1,600 tokens, Anthropic's
- * figure for an image of about a megapixel. A block naming an uploaded file counts what the file
+ * close for English text). Images count a flat 1,600 tokens, Anthropic's figure for an image of
+ * about a megapixel; a base64 PDF document 1,600 a page plus its text (`ANTHROPIC_PDF`). A block naming an uploaded file counts what the file
  * holds (`MessagesRequest.fileTokens`: a text file its text, others the same 1,600), and a
  * `container_upload` nothing, as its file goes to the code execution container, not the prompt.
  * Thinking blocks of earlier turns count nothing:
@@ -10,8 +10,16 @@
  */
 import { countTokens } from '../../corpus/tokens.js';
 import type { ContentBlock, MessagesRequest } from './messages-request.js';
+import { inlineFileTokens, type InlineFileBilling } from '../pdf-tokens.js';
 
 const MEDIA_TOKENS = 1_600;
+/**
+ * A base64 PDF: Anthropic bills its extracted text plus each page as an image (its PDF docs: "the
+ * same image-based cost calculations"), so a page counts as the image figure above and the text
+ * as text (`../pdf-tokens.ts`); a text page lands near the low end of the docs' 1,500–3,000 range
+ * a page. Bytes that are not a PDF count as one image, as before.
+ */
+const ANTHROPIC_PDF: InlineFileBilling = { perPage: MEDIA_TOKENS, text: true, notPdf: () => MEDIA_TOKENS };
 /** Framing per message (role markers) and for the turn the model writes. */
 const PER_MESSAGE = 3;
 const REPLY_PRIMING = 4;
@@ -53,6 +61,7 @@ function blockTokens(b: ContentBlock, files: Files): number {
       const source = b.source as { type?: unknown; data?: unknown } | undefined;
       const file = fileIdOf(source);
       if (file !== undefined) return files.get(file) ?? MEDIA_TOKENS;
+      if (source?.type === 'base64' && typeof source.data === 'string') return inlineFileTokens(source.data, ANTHROPIC_PDF);
       return source?.type === 'text' ? countTokens(str(source.data)) : MEDIA_TOKENS;
     }
     case 'container_upload':

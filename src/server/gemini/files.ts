@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { countTokens } from '../../corpus/tokens.js';
+import { countPdf } from '../pdf-tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { BoundedStore } from '../bounded-store.js';
 import type { RequestInfo } from '../http-exchange.js';
@@ -80,8 +81,6 @@ const MAX_COUNTED_TEXT_BYTES = 2 * 1024 * 1024;
 /** The tokens one PDF page counts, and one media part the simulator cannot read (`./prompt.ts`'s 258). */
 const PAGE_TOKENS = 258;
 const TEXT_TYPES = /^(text\/|application\/(json|xml|x-yaml|yaml|javascript|x-python|x-sh)\b)/;
-/** A PDF's page objects (`/Type /Page`, not `/Pages`): an estimate of its pages, without a PDF parser. */
-const PDF_PAGE = /\/Type\s*\/Page(?![A-Za-z])/g;
 
 /**
  * What a part naming the file counts, as the API's token docs put it: a text document is read as
@@ -90,7 +89,8 @@ const PDF_PAGE = /\/Type\s*\/Page(?![A-Za-z])/g;
  */
 function contentTokens(mimeType: string, content: Buffer): number {
   if (TEXT_TYPES.test(mimeType)) return content.length <= MAX_COUNTED_TEXT_BYTES ? countTokens(content.toString('utf8')) : Math.ceil(content.length / 4);
-  if (mimeType === 'application/pdf') return PAGE_TOKENS * Math.max(1, content.toString('latin1').match(PDF_PAGE)?.length ?? 0);
+  // Its page objects, in object streams too (`../pdf-tokens.ts`), as an inline PDF counts.
+  if (mimeType === 'application/pdf') return PAGE_TOKENS * (countPdf(content)?.pages ?? 1);
   return PAGE_TOKENS;
 }
 

@@ -1,11 +1,12 @@
 /**
  * Prompt accounting shared by generateContent and countTokens: Gemini counts the tokens of each
- * part's content with no per-turn framing; an image or other media part counts a fixed 258, and
- * usage reports the tokens by modality.
+ * part's content with no per-turn framing; an image or other media part counts a fixed 258, an
+ * inline PDF 258 a page, and usage reports the tokens by modality.
  */
 import { countTokens } from '../../corpus/tokens.js';
 import { PromptPrefixes } from '../prompt-cache.js';
 import type { GeminiPart, GenerateRequest } from './request.js';
+import { inlineFileTokens, type InlineFileBilling } from '../pdf-tokens.js';
 
 /** Tokens Gemini charges for one image (and, here, for any inline or file media part it cannot read). */
 export const MEDIA_PART_TOKENS = 258;
@@ -14,8 +15,17 @@ export const MEDIA_PART_TOKENS = 258;
 export type FileTokens = ReadonlyMap<string, number>;
 export const NO_FILES: FileTokens = new Map();
 
-/** A media part's tokens: an uploaded file's own count (a text file's text), else 258. */
+/**
+ * Inline PDF data: Gemini's document docs bill each page as 258 tokens (an image's figure), text
+ * included; its pages are counted from the bytes (`../pdf-tokens.ts`). Other bytes sent as a PDF
+ * count as one media part.
+ */
+const GEMINI_PDF: InlineFileBilling = { perPage: MEDIA_PART_TOKENS, text: false, notPdf: () => MEDIA_PART_TOKENS };
+
+/** A media part's tokens: an inline PDF's pages, an uploaded file's own count (a text file's text), else 258. */
 function mediaTokens(p: GeminiPart, files: FileTokens): number {
+  const inline = p.inlineData;
+  if (inline !== undefined && inline.mimeType === 'application/pdf' && typeof inline.data === 'string') return inlineFileTokens(inline.data, GEMINI_PDF);
   if (p.fileData === undefined || files.size === 0) return MEDIA_PART_TOKENS;
   return files.get(p.fileData.fileUri) ?? MEDIA_PART_TOKENS;
 }

@@ -6,6 +6,8 @@
  * 170 at `detail: "high"` or `"auto"` (765), and the 85 alone at `detail: "low"`. The other
  * dialects count media flat the same way (Anthropic 1,600 per image, Gemini 258).
  */
+import { inlineFileTokens, textFileTokens, type InlineFileBilling } from '../pdf-tokens.js';
+
 const LOW_DETAIL_TOKENS = 85;
 const HIGH_DETAIL_TOKENS = 85 + 4 * 170;
 
@@ -16,8 +18,26 @@ function detailOf(part: Record<string, unknown>): unknown {
   return part.detail;
 }
 
-/** Tokens for one content part: an image's flat figure, 0 for anything else. */
+/**
+ * A PDF sent inline: OpenAI puts "both the extracted text and an image of each page" into the
+ * context, so each page counts as the image above and the text as text (`../pdf-tokens.ts`).
+ * Other files (the Responses API reads text files as text) count their bytes as text.
+ */
+const OPENAI_FILES: InlineFileBilling = { perPage: HIGH_DETAIL_TOKENS, text: true, notPdf: textFileTokens };
+
+/** The base64 data of a file part (Chat nests it in `file`, Responses puts it on the part); '' when it names a file instead. */
+function fileDataOf(part: Record<string, unknown>): string {
+  const nested = part.file;
+  const data = typeof nested === 'object' && nested !== null ? (nested as { file_data?: unknown }).file_data : part.file_data;
+  return typeof data === 'string' ? data : '';
+}
+
+/** Tokens for one content part: an image's flat figure, an inline file's (`OPENAI_FILES`), 0 for anything else. */
 export function mediaPartTokens(part: { readonly type: string }): number {
+  if (part.type === 'file' || part.type === 'input_file') {
+    const data = fileDataOf(part);
+    return data === '' ? 0 : inlineFileTokens(data, OPENAI_FILES);
+  }
   if (part.type !== 'image_url' && part.type !== 'input_image') return 0;
   return detailOf(part) === 'low' ? LOW_DETAIL_TOKENS : HIGH_DETAIL_TOKENS;
 }
