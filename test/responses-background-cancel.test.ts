@@ -97,6 +97,10 @@ describe('cancelling a background response that has ended', () => {
     const refused = await rejection(client.responses.cancel(id), OpenAI.BadRequestError);
     expect(refused.error).toMatchObject({ message: 'Cannot cancel a completed response.', type: 'invalid_request_error' });
     expect((await client.responses.retrieve(id)).status).toBe('completed');
+    // Cut short by max_output_tokens, it has ended too.
+    const cut = await client.responses.create({ model: 'gpt-4o', input: 'Write a long report.', max_output_tokens: 16, background: true });
+    expect((await client.responses.retrieve(cut.id)).status).toBe('incomplete');
+    await expect(client.responses.cancel(cut.id)).rejects.toMatchObject({ status: 400, error: { type: 'invalid_request_error' } });
     const plain = await client.responses.create({ model: 'gpt-4o', input: 'Hi' });
     await expect(client.responses.cancel(plain.id)).rejects.toMatchObject({ status: 400 });
   });
