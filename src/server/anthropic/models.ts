@@ -1,8 +1,8 @@
 /**
  * Anthropic's GET /v1/models and /v1/models/{id}. The path is OpenAI's too: the OpenAI model
  * routes hand a request here when it carries `anthropic-version`, which Anthropic's SDK always
- * sends. Lists the corpus's Claude models (every corpus model when it has none), paginated with
- * `limit`, `after_id` and `before_id` as Anthropic pages.
+ * sends. Lists the corpus's Claude models (every corpus model when it has none), newest first,
+ * paginated with `limit`, `after_id` and `before_id` as Anthropic pages.
  */
 import { anthropicModelId, anthropicReleaseDate, contextWindow, maxOutputTokens, vendorOf } from '../../corpus/model-catalog.js';
 import { type RequestInfo } from '../http-exchange.js';
@@ -60,10 +60,16 @@ function modelInfo(id: string): Record<string, unknown> {
   };
 }
 
-/** The Claude models (every corpus model when it has none), by the dated ids the API lists. */
+/**
+ * The Claude models (every corpus model when it has none), by the dated ids the API lists, newest
+ * release first ("More recently released models are listed first.", the SDK's docs for
+ * `models.list`), so a client that takes the first as the latest gets it; undated ones go last.
+ */
 function listed(ctx: ThreadContext): readonly string[] {
   const claude = ctx.corpus.models.filter((m) => vendorOf(m) === 'anthropic');
-  return (claude.length > 0 ? claude : ctx.corpus.models).map(anthropicModelId);
+  const ids = (claude.length > 0 ? claude : ctx.corpus.models).map(anthropicModelId);
+  const released = (id: string): string => anthropicReleaseDate(id) ?? '';
+  return ids.sort((a, b) => released(b).localeCompare(released(a)) || a.localeCompare(b));
 }
 
 export function listAnthropicModels(ctx: ThreadContext, info: RequestInfo): Reply {
