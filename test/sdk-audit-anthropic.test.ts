@@ -4,7 +4,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { useSimulator } from './fixtures/sim.js';
+import { rejection, useSimulator } from './fixtures/sim.js';
 
 describe('Anthropic models.list', () => {
   const sim = useSimulator();
@@ -26,5 +26,39 @@ describe('Anthropic models.list', () => {
     const last = all[all.length - 1]!;
     const before = await client().models.list({ before_id: last, limit: 2 });
     expect(before.data.map((m) => m.id)).toEqual(all.slice(-3, -1));
+  });
+});
+
+describe('Anthropic request checks the API makes', () => {
+  const sim = useSimulator();
+  const client = (): Anthropic => new Anthropic({ baseURL: sim().url, apiKey: 'k', maxRetries: 0 });
+  const base = { model: 'claude-haiku-4-5', max_tokens: 2000, messages: [{ role: 'user' as const, content: 'Hi' }] };
+
+  async function refusal(params: Anthropic.MessageCreateParamsNonStreaming): Promise<string> {
+    const err = await rejection(client().messages.create(params), Anthropic.BadRequestError);
+    expect(err.status).toBe(400);
+    return (err.error as { error: { type: string; message: string } }).error.message;
+  }
+
+  // As the API answers (BerriAI/litellm#3286, MegaGrindStone/mcp-web-ui#5): a newline, the usual
+  // stop sequence carried over from OpenAI code, is refused, not ignored.
+  it('refuses a whitespace-only stop sequence and an empty one, streamed or not', async () => {
+    expect(await refusal({ ...base, stop_sequences: ['END', '\n'] })).toBe('stop_sequences: each stop sequence must contain non-whitespace');
+    expect(await refusal({ ...base, stop_sequences: [' \t'] })).toBe('stop_sequences: each stop sequence must contain non-whitespace');
+    expect(await refusal({ ...base, stop_sequences: ['', '\n'] })).toBe('stop_sequences: each stop sequence must be non-empty');
+    await rejection(client().messages.stream({ ...base, stop_sequences: ['\n\n'] }).finalMessage(), Anthropic.BadRequestError);
+    const ok = await client().messages.create({ ...base, max_tokens: 50, stop_sequences: ['\nEND\n'] });
+    expect(ok.type).toBe('message');
+  });
+
+  // As the API answers (quarkiverse/quarkus-langchain4j#1812, danny-avila/LibreChat#6023).
+  it('refuses top_k with extended thinking', async () => {
+    // The SDK's types dropped the sampling fields; LangChain and older SDKs still send top_k.
+    const topK = { ...base, top_k: 40 };
+    expect(await refusal({ ...topK, thinking: { type: 'enabled', budget_tokens: 1024 } })).toBe(
+      '`top_k` must be unset when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking',
+    );
+    const ok = await client().messages.create(topK);
+    expect(ok.type).toBe('message');
   });
 });

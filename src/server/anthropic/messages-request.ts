@@ -149,6 +149,18 @@ function customTools(tools: readonly z.output<typeof tool>[]): CustomTool[] | An
   return out;
 }
 
+/**
+ * The API refuses an empty or whitespace-only stop sequence (a `"\n"` carried over from OpenAI code
+ * is the usual one) rather than ignoring it, in these words; the first such sequence decides which.
+ */
+function checkStopSequences(stops: readonly string[]): AnthropicError | undefined {
+  for (const stop of stops) {
+    if (stop.length === 0) return invalidRequest('stop_sequences: each stop sequence must be non-empty');
+    if (stop.trim().length === 0) return invalidRequest('stop_sequences: each stop sequence must contain non-whitespace');
+  }
+  return undefined;
+}
+
 function isToolResultTurn(messages: readonly MessageParam[]): boolean {
   const last = messages[messages.length - 1]!;
   return last.role === 'user' && Array.isArray(last.content) && last.content.some((b) => b.type === 'tool_result');
@@ -182,6 +194,11 @@ export function parseMessagesRequest(input: unknown, forCount: boolean, betas = 
   const messageError = checkMessages(body.messages);
   if (messageError) return messageError;
 
+  if (!forCount) {
+    const stopError = checkStopSequences(body.stop_sequences ?? []);
+    if (stopError) return stopError;
+  }
+
   const tools = customTools(body.tools ?? []);
   if (!Array.isArray(tools)) return tools;
   const choice = body.tool_choice;
@@ -214,6 +231,12 @@ export function parseMessagesRequest(input: unknown, forCount: boolean, betas = 
   }
   const budget = thinkingBudgetFor(t, body.max_tokens);
   if (budget !== null && mustCallTool) return invalidRequest('Thinking may not be enabled when tool_choice forces tool use.');
+  // Recorded for `enabled`; what adaptive thinking answers to top_k is not.
+  if (t?.type === 'enabled' && !forCount && body.top_k != null) {
+    return invalidRequest(
+      '`top_k` must be unset when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking',
+    );
+  }
   if (budget !== null && !forCount && body.temperature != null && body.temperature !== 1) {
     return invalidRequest('`temperature` may only be set to 1 when thinking is enabled or in adaptive mode');
   }
