@@ -33,6 +33,8 @@ const INT_FIELDS = new Set(['maxOutputTokens', 'candidateCount', 'topK', 'seed',
 const ENUM_TYPES: ReadonlyMap<string, string> = new Map([
   ['mode', 'type.googleapis.com/google.ai.generativelanguage.v1beta.FunctionCallingConfig.Mode'],
   ['taskType', 'type.googleapis.com/google.ai.generativelanguage.v1beta.TaskType'],
+  ['category', 'type.googleapis.com/google.ai.generativelanguage.v1beta.HarmCategory'],
+  ['threshold', 'type.googleapis.com/google.ai.generativelanguage.v1beta.SafetySetting.HarmBlockThreshold'],
 ]);
 
 function protoType(expected: string, last: PropertyKey | undefined): string {

@@ -5,7 +5,7 @@
  * as the API's proto-JSON parser accepts both (Google's curl examples use `system_instruction`).
  */
 import { z } from 'zod';
-import { ROOT_NOT_OBJECT, type GeminiError } from './errors.js';
+import { invalidArgument, ROOT_NOT_OBJECT, type GeminiError } from './errors.js';
 import { fieldPath, issueToGeminiError, ruleViolation, type RequestName } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
 
@@ -91,6 +91,41 @@ const generationConfig = camel(
   }),
 );
 
+/** The values of v1beta's `HarmCategory` enum: the Gemini models' and PaLM's legacy ones. */
+const HARM_CATEGORIES = [
+  'HARM_CATEGORY_UNSPECIFIED',
+  'HARM_CATEGORY_DEROGATORY',
+  'HARM_CATEGORY_TOXICITY',
+  'HARM_CATEGORY_VIOLENCE',
+  'HARM_CATEGORY_SEXUAL',
+  'HARM_CATEGORY_MEDICAL',
+  'HARM_CATEGORY_DANGEROUS',
+  'HARM_CATEGORY_HARASSMENT',
+  'HARM_CATEGORY_HATE_SPEECH',
+  'HARM_CATEGORY_SEXUALLY_EXPLICIT',
+  'HARM_CATEGORY_DANGEROUS_CONTENT',
+  'HARM_CATEGORY_CIVIC_INTEGRITY',
+  'HARM_CATEGORY_JAILBREAK',
+] as const;
+
+/**
+ * The categories a Gemini model filters on, in the order the API's refusal lists them (the five of
+ * its recorded message, and the jailbreak filter it has added since).
+ */
+const GEMINI_HARM_CATEGORIES: readonly string[] = [
+  'HARM_CATEGORY_HATE_SPEECH',
+  'HARM_CATEGORY_SEXUALLY_EXPLICIT',
+  'HARM_CATEGORY_DANGEROUS_CONTENT',
+  'HARM_CATEGORY_HARASSMENT',
+  'HARM_CATEGORY_CIVIC_INTEGRITY',
+  'HARM_CATEGORY_JAILBREAK',
+];
+const HARM_CATEGORY_RULE = `element predicate failed: $.category in (${GEMINI_HARM_CATEGORIES.map((c) => `HarmCategory.${c}`).join(', ')})`;
+
+const HARM_BLOCK_THRESHOLDS = ['HARM_BLOCK_THRESHOLD_UNSPECIFIED', 'BLOCK_LOW_AND_ABOVE', 'BLOCK_MEDIUM_AND_ABOVE', 'BLOCK_ONLY_HIGH', 'BLOCK_NONE', 'OFF'] as const;
+
+const safetySetting = z.looseObject({ category: z.enum(HARM_CATEGORIES), threshold: z.enum(HARM_BLOCK_THRESHOLDS) });
+
 const generateFields = {
   model: z.string().optional(),
   contents: z.array(content).min(1),
@@ -98,7 +133,7 @@ const generateFields = {
   generationConfig: generationConfig.optional(),
   tools: z.array(tool).optional(),
   toolConfig: toolConfig.optional(),
-  safetySettings: z.array(z.looseObject({ category: z.string(), threshold: z.string() })).optional(),
+  safetySettings: z.array(safetySetting).optional(),
   cachedContent: z.string().optional(),
 };
 
@@ -195,6 +230,18 @@ function checkContents(contents: readonly GeminiContent[], at: string, request: 
   return undefined;
 }
 
+/**
+ * A category of the enum that the Gemini models do not filter on (PaLM's, UNSPECIFIED) is refused,
+ * not ignored: one line for each such setting, as the API lists every failed element.
+ */
+function checkSafetySettings(settings: readonly z.output<typeof safetySetting>[], request: RequestName, prefix: string): GeminiError | undefined {
+  let message = '';
+  for (let i = 0; i < settings.length; i++) {
+    if (!GEMINI_HARM_CATEGORIES.includes(settings[i]!.category)) message += `* ${request}.${prefix}safety_settings[${i}]: ${HARM_CATEGORY_RULE}\n`;
+  }
+  return message.length > 0 ? invalidArgument(message) : undefined;
+}
+
 /** Rules across fields, checked after the shapes: response MIME type and schema, tool config against the declarations. */
 function checkGenerate(body: GenerateRequest, request: RequestName, prefix: string): GeminiError | undefined {
   const partsError = checkContents(body.contents, `${prefix}contents`, request);
@@ -203,6 +250,8 @@ function checkGenerate(body: GenerateRequest, request: RequestName, prefix: stri
     const sys = checkParts(body.systemInstruction, `${prefix}system_instruction`, request);
     if (sys) return sys;
   }
+  const safetyError = checkSafetySettings(body.safetySettings ?? [], request, prefix);
+  if (safetyError) return safetyError;
   const gc = body.generationConfig;
   if (gc?.responseMimeType !== undefined && !RESPONSE_MIME_TYPES.has(gc.responseMimeType)) {
     return ruleViolation(
