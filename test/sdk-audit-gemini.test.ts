@@ -95,3 +95,22 @@ describe('Gemini safetySettings', () => {
     );
   });
 });
+
+describe('Gemini models.get and models.list', () => {
+  const sim = useSimulator();
+  const client = (): GoogleGenAI => new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: sim().url } });
+
+  // The API's Model has `thinking` ("Whether the model supports thinking features", the SDK's
+  // type), true for the 2.5 and 3 models and absent for the others, as proto3 leaves a false out.
+  it('says which models think', async () => {
+    expect((await client().models.get({ model: 'gemini-2.5-flash' })).thinking).toBe(true);
+    expect((await client().models.get({ model: 'gemini-2.5-pro' })).thinking).toBe(true);
+    const listed = new Map<string, boolean | undefined>();
+    for await (const m of await client().models.list({ config: { pageSize: 5 } })) listed.set(m.name!, m.thinking);
+    expect(listed.get('models/gemini-2.5-flash-lite')).toBe(true);
+    expect(listed.has('models/gemini-embedding-001')).toBe(true);
+    expect(listed.get('models/gemini-embedding-001')).toBeUndefined();
+    const raw = (await (await fetch(`${sim().url}/v1beta/models/gemini-embedding-001`, { headers: { 'x-goog-api-key': 'k' } })).json()) as Record<string, unknown>;
+    expect('thinking' in raw).toBe(false);
+  });
+});

@@ -7,6 +7,7 @@ import { OTHER_MODEL } from '../../metrics/counters.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
+import { geminiThinks } from '../reasoning.js';
 import { geminiError, modelNotFound } from './errors.js';
 import { EMBEDDING_MODELS } from './embed.js';
 import type { ModelPath } from './path.js';
@@ -39,6 +40,8 @@ function generativeModel(id: string): Record<string, unknown> {
     topP: 0.95,
     topK: 64,
     maxTemperature: 2,
+    // The API sends `thinking` only when true, as proto3 leaves a false bool out.
+    ...(geminiThinks(id) ? { thinking: true } : {}),
   };
 }
 
