@@ -73,8 +73,12 @@ export function issueToOpenAIError(issue: z.core.$ZodIssue): OpenAIError {
     }
     case 'invalid_format':
       return invalidRequest(`Invalid '${param}': string does not match pattern. Expected a string that matches the pattern '${issue.format === 'regex' ? String(issue.pattern) : issue.format}'.`, param, 'invalid_value');
-    case 'invalid_union':
+    case 'invalid_union': {
+      // A value of the right kind but the wrong length (a fifth `stop`) gets that branch's message, as OpenAI words it.
+      const sized = issue.errors.find((branch) => branch[0]?.code === 'too_big' || branch[0]?.code === 'too_small')?.[0];
+      if (sized !== undefined) return issueToOpenAIError({ ...sized, path: [...issue.path, ...sized.path] });
       return invalidRequest(`Invalid value for '${param}'.`, param, 'invalid_value');
+    }
     default:
       return invalidRequest(`Invalid '${param}': ${issue.message}`, param, 'invalid_value');
   }
