@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { isReasoningModel } from '../../corpus/model-catalog.js';
 import { bodyNotObject, invalidRequest, type OpenAIError } from './errors.js';
+import { strictSchemaViolation } from './strict-schema.js';
 import { reasoningParamsError } from './reasoning-params.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
@@ -167,6 +168,23 @@ function checkMessages(messages: readonly ChatMessage[]): OpenAIError | undefine
   return undefined;
 }
 
+/** A strict function's parameters, or a strict response_format's schema, outside Structured Outputs' subset. */
+function strictChatSchemasError(body: ChatRequestBody): OpenAIError | undefined {
+  const offered = body.tools ?? [];
+  for (let i = 0; i < offered.length; i++) {
+    const t = offered[i]!;
+    if (t.type !== 'function' || t.function.strict !== true || t.function.parameters === undefined) continue;
+    const violation = strictSchemaViolation(t.function.parameters);
+    if (violation) return invalidRequest(`Invalid schema for function '${t.function.name}': ${violation}`, `tools[${i}].function.parameters`, 'invalid_function_parameters');
+  }
+  const format = body.response_format;
+  if (format?.type === 'json_schema' && format.json_schema.strict === true) {
+    const violation = strictSchemaViolation(format.json_schema.schema ?? {});
+    if (violation) return invalidRequest(`Invalid schema for response_format '${format.json_schema.name}': ${violation}`, 'response_format', null);
+  }
+  return undefined;
+}
+
 export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
   const notObject = bodyNotObject(input);
   if (notObject) return notObject;
@@ -193,6 +211,8 @@ export function parseChatRequest(input: unknown): ChatRequest | OpenAIError {
   const reasoningError = reasoningParamsError('chat', body.model, body.reasoning_effort, body.temperature);
   if (reasoningError) return reasoningError;
   const offered = body.tools ?? [];
+  const strictError = strictChatSchemasError(body);
+  if (strictError) return strictError;
   const tools = offered.filter((t): t is FunctionTool => t.type === 'function');
   const customs = offered.flatMap((t) => (t.type === 'custom' ? [t.custom.name] : []));
   const choice = body.tool_choice;

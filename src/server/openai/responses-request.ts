@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { bodyNotObject, invalidRequest, type OpenAIError } from './errors.js';
+import { strictSchemaViolation } from './strict-schema.js';
 import { reasoningParamsError } from './reasoning-params.js';
 import { issueToOpenAIError } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
@@ -204,6 +205,11 @@ function parseTools(raw: readonly Record<string, unknown>[]): { tools: Record<st
     }
     const r = parseReportingInput(functionTool, t);
     if (!r.success) return prefixed(r.error.issues[0]!, ['tools', i]);
+    // Only a strict the client set is checked: OpenAI's default one is not known to refuse.
+    if (r.data.strict === true && r.data.parameters != null) {
+      const violation = strictSchemaViolation(r.data.parameters);
+      if (violation) return invalidRequest(`Invalid schema for function '${r.data.name}': ${violation}`, `tools[${i}].parameters`, 'invalid_function_parameters');
+    }
     const tool = { ...r.data, description: r.data.description ?? null, parameters: r.data.parameters ?? null, strict: r.data.strict ?? true };
     tools.push(tool);
     functions.push(tool);
@@ -286,6 +292,10 @@ export function parseResponsesRequest(input: unknown): ResponsesRequest | OpenAI
   }
 
   const format = body.text?.format ?? TEXT_FORMAT;
+  if (format.type === 'json_schema' && format.strict === true) {
+    const violation = strictSchemaViolation(format.schema);
+    if (violation) return invalidRequest(`Invalid schema for response_format '${format.name}': ${violation}`, 'text.format.schema', 'invalid_json_schema');
+  }
   if (format.type === 'json_object' && !/json/i.test((body.instructions ?? '') + turns.map((t) => t.text).join('\n'))) {
     return invalidRequest("Response input messages must contain the word 'json' in some form to use 'text.format' of type 'json_object'.", 'input', null);
   }
