@@ -62,3 +62,27 @@ describe('Anthropic request checks the API makes', () => {
     expect(ok.type).toBe('message');
   });
 });
+
+describe('Anthropic structured outputs (output_config.format)', () => {
+  const sim = useSimulator();
+  const client = (): Anthropic => new Anthropic({ baseURL: sim().url, apiKey: 'k', maxRetries: 0 });
+  const base = { model: 'claude-sonnet-4-6', max_tokens: 200, messages: [{ role: 'user' as const, content: 'Hi' }] };
+  const format = (schema: Record<string, unknown>) => ({ output_config: { format: { type: 'json_schema' as const, schema } } });
+
+  // As the API answers (veryfront/veryfront-code#3918, ax-llm/ax#458): every object in the schema
+  // must close itself, with no strict flag to opt out, unlike OpenAI's non-strict json_schema.
+  it('refuses an object schema that does not set additionalProperties: false, at any depth', async () => {
+    const message = "output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false";
+    for (const schema of [
+      { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      { type: 'object', properties: { user: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } }, required: ['user'], additionalProperties: false },
+      { type: 'object', properties: { list: { type: 'array', items: { type: 'object', properties: {}, additionalProperties: true } } }, required: ['list'], additionalProperties: false },
+    ]) {
+      const err = await rejection(client().messages.create({ ...base, ...format(schema) }), Anthropic.BadRequestError);
+      expect((err.error as { error: { message: string } }).error.message).toBe(message);
+    }
+    const closed = { type: 'object', properties: { user: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false } }, required: ['user'], additionalProperties: false };
+    const ok = await client().messages.create({ ...base, ...format(closed) });
+    expect(JSON.parse((ok.content[0] as Anthropic.TextBlock).text)).toHaveProperty('user');
+  });
+});
