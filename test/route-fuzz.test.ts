@@ -85,7 +85,7 @@ async function validProblems(sim: Simulator, made: Made, route: Route): Promise<
     const [bytes, type] = route.parts ? [multipart(route.parts, boundary), `multipart/form-data; boundary=${boundary}`] : [Buffer.from(JSON.stringify(t.body)), 'application/json'];
     const res = await fetch(`${sim.url}${t.path}`, { method: route.method ?? 'POST', headers: { ...route.headers, 'content-type': type }, body: bytes });
     const o = { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() };
-    const wrong = o.status >= 300 ? `status ${o.status}` : problem(route, o, true);
+    const wrong = o.status === route.validStatus ? problem(route, o, true) : o.status >= 300 ? `status ${o.status}` : problem(route, o, true);
     if (wrong !== null) out.push(`route '${route.name}', the valid body to ${t.path}: ${wrong}\n  answer: ${excerpt(o.text, 400)}`);
   }
   return out;
