@@ -380,3 +380,40 @@ describe('reloading the scenario mid-drill, two threads', () => {
     expect(await metric(sim, 'understudy_faults_injected_total{kind="rate_limit"}')).toBe(5);
   });
 });
+
+describe('overlapping phases and faults that meet on one request', () => {
+  // Phases may overlap: a request in two meets the faults of both. Of those that end it before
+  // any answer, the first drawn (in phase order, then fault order) is the one it gets; a stream
+  // or latency fault drawn beside such a fault never reaches the client, and is not counted.
+  const scenario = tempFile('overlap.json', {
+    name: 'overlap',
+    phases: [
+      { name: 'cut-and-slow', requests: 4, faults: [{ kind: 'disconnect_after_tokens', afterTokens: 2 }, { kind: 'ttft_brownout', factorFrom: 3, factorTo: 3 }] },
+      { name: 'errors', requests: 2, faults: [{ kind: 'server_error_500' }, { kind: 'rate_limit' }] },
+      { name: 'late', startAfterRequests: 2, requests: 2, faults: [{ kind: 'timeout_slow_answer', delayMs: 10 }] },
+    ],
+  });
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ threads: 2, speed: 0, seed: 5, scenario });
+  });
+  afterAll(() => sim.stop());
+  const injected = (kind: string): Promise<number> => metric(sim, `understudy_faults_injected_total{kind="${kind}"}`);
+
+  it('answers with the first fault that ends a request, and counts only the faults a client met', async () => {
+    const client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-drill', maxRetries: 0 });
+    // Positions 0 and 1: in all of the first two phases; the 500 ends them before any answer.
+    for (let i = 0; i < 2; i++) await rejection(client.chat.completions.create({ ...CHAT, stream: true }), OpenAI.InternalServerError);
+    // Positions 2 and 3: held, then slowed and cut mid-stream.
+    for (let i = 0; i < 2; i++) {
+      const { response } = await client.chat.completions.create({ ...CHAT, stream: true }).withResponse();
+      expect(Number(response.headers.get('x-understudy-ttft-ms'))).toBe(10);
+      await expect(response.text()).rejects.toThrow('terminated');
+    }
+    expect(await injected('server_error_500')).toBe(2);
+    expect(await injected('rate_limit')).toBe(0);
+    expect(await injected('timeout_slow_answer')).toBe(2);
+    expect(await injected('disconnect_after_tokens')).toBe(2);
+    expect(await injected('ttft_brownout')).toBe(2);
+  });
+});

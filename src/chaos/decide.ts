@@ -57,6 +57,12 @@ function targets(phase: Phase, facts: RequestFacts): boolean {
   return true;
 }
 
+/** An error reply, a cut socket or a request never answered: no answer is planned for it. */
+function endsBeforeAnswer(fault: Fault): boolean {
+  const effect = FAULTS[fault.kind].effect;
+  return effect === 'reply' || effect === 'socket' || fault.kind === 'timeout_no_answer';
+}
+
 /** Uniform in [0, 1) for (seed, request, phase, fault): independent draws, no shared state. */
 function draw(seed: number, arrivalIndex: number, phase: number, fault: number): number {
   return mix32(combineSeeds(combineSeeds(seed, arrivalIndex), phase * 1024 + fault)) / 4294967296;
@@ -98,5 +104,8 @@ export function decideFaults(scenario: Scenario | null, seed: number, facts: Req
     }
   }
   if (fired === null) return NO_FAULTS;
+  // A fault that ends the request before any answer leaves nothing for a stream or latency fault
+  // drawn beside it to act on: those never reach the client, so they are not counted as injected.
+  if (terminal !== null && endsBeforeAnswer(terminal)) return { ...NO_FAULTS, terminal, fired: fired.length === 1 ? fired : [terminal] };
   return { terminal, stream, ttftFactor, itlFactor, fired };
 }
