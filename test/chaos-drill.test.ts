@@ -417,3 +417,23 @@ describe('overlapping phases and faults that meet on one request', () => {
     expect(await injected('ttft_brownout')).toBe(2);
   });
 });
+
+describe('faults drawn for a request the rate limit then refuses', () => {
+  const scenario = tempFile('cut.json', { name: 'cut', phases: [{ name: 'all', faults: [{ kind: 'disconnect_after_tokens', afterTokens: 2 }, { kind: 'slow_tokens', factorFrom: 2, factorTo: 2 }] }] });
+  const quota = tempFile('quota.json', { defaults: { requestsPerMinute: 1 } });
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ threads: 2, speed: 0, seed: 5, scenario, quota });
+  });
+  afterAll(() => sim.stop());
+
+  it('are not counted as injected: the 429 is all the client met', async () => {
+    const client = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'sk-drill', maxRetries: 0 });
+    const { response } = await client.chat.completions.create({ ...CHAT, stream: true }).withResponse();
+    await expect(response.text()).rejects.toThrow('terminated');
+    await rejection(client.chat.completions.create({ ...CHAT, stream: true }), OpenAI.RateLimitError);
+    expect(await metric(sim, 'understudy_quota_rejections_total{dimension="requests"}')).toBe(1);
+    expect(await metric(sim, 'understudy_faults_injected_total{kind="disconnect_after_tokens"}')).toBe(1);
+    expect(await metric(sim, 'understudy_faults_injected_total{kind="slow_tokens"}')).toBe(1);
+  });
+});

@@ -141,6 +141,10 @@ function injectedRateLimit(ctx: ThreadContext, req: PolicyRequest, dialect: Dial
   return dialect.faultReply(fault, status, req.model, req.meta, req.info);
 }
 
+function countInjected(ctx: ThreadContext, plan: FaultPlan): void {
+  for (const f of plan.fired) ctx.counters.faultInjected(f.kind);
+}
+
 export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFaults): Reply | Admission {
   const overrides = ctx.config.overrideHeaders;
   const forced = overrides && req.info.overrideFault !== '' ? overrideFault(req.info.overrideFault) : null;
@@ -169,11 +173,11 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
           apiKey: req.apiKey,
           header: (name) => req.info.tags[name] ?? '',
         });
-  for (const f of plan.fired) ctx.counters.faultInjected(f.kind);
-
   const terminal = plan.terminal;
   if (terminal !== null) {
     const spec = FAULTS[terminal.kind];
+    // A fault that ends the request is all its plan holds (`decideFaults`): it is met now.
+    if (spec.effect === 'reply' || spec.effect === 'socket' || terminal.kind === 'timeout_no_answer') countInjected(ctx, plan);
     if (spec.effect === 'reply') return terminal.kind === 'rate_limit' ? injectedRateLimit(ctx, req, dialect, terminal, spec.status) : dialect.faultReply(terminal, spec.status, req.model, req.meta, req.info);
     if (spec.effect === 'socket') return { kind: 'reset', meta: req.meta };
     if (terminal.kind === 'timeout_no_answer') return { kind: 'hold', meta: req.meta };
@@ -206,6 +210,8 @@ export function admit(ctx: ThreadContext, req: PolicyRequest, dialect: DialectFa
     headers = outcome.headers;
     outputHold = outcome.hold;
   }
+  // Counted once admitted: a request the capacity or the rate limit refuses meets none of them.
+  countInjected(ctx, plan);
 
   unclaimedSlot = saturation.slot;
   unclaimedHold = outputHold;
