@@ -34,8 +34,9 @@ function visit(node: unknown, path: Segment[], depth: number): string | undefine
     if (node['additionalProperties'] !== false) return `In context=${context(path)}, 'additionalProperties' is required to be supplied and to be false.`;
     const properties = node['properties'];
     if (isRecord(properties)) {
-      const required = Array.isArray(node['required']) ? (node['required'] as unknown[]) : [];
-      const missing = Object.keys(properties).find((k) => !required.includes(k));
+      // A set, not a scan of the array per key: a body of 200,000 properties held the thread for minutes.
+      const required = new Set(Array.isArray(node['required']) ? (node['required'] as unknown[]) : []);
+      const missing = Object.keys(properties).find((k) => !required.has(k));
       if (missing !== undefined) {
         return `In context=${context(path)}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${missing}'.`;
       }
