@@ -46,6 +46,9 @@ function countPages(text: string): number {
 
 /** The strings a content stream shows, spaced where a text operator separates them. */
 function shownText(content: string, out: string[]): void {
+  // The next '(' from where reading stands, kept across text objects: searched afresh in each, a
+  // stream of many empty ones (`BT ET`) and one string at its end was scanned once per object.
+  let nextOpen = content.indexOf('(');
   let at = content.indexOf('BT');
   while (at >= 0) {
     const end = content.indexOf('ET', at + 2);
@@ -53,7 +56,8 @@ function shownText(content: string, out: string[]): void {
     let i = at + 2;
     let last = -1;
     while (i < stop) {
-      const open = content.indexOf('(', i);
+      if (nextOpen >= 0 && nextOpen < i) nextOpen = content.indexOf('(', i);
+      const open = nextOpen;
       if (open < 0 || open >= stop) break;
       // A text operator (Tj, TJ, ', ", T*, Td) between two strings starts a new run of text.
       if (last >= 0 && /T[jJ*dD]|'|"/.test(content.slice(last, open))) out.push(' ');
