@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { invalidRequest, type AnthropicError } from './errors.js';
 import { issueMessage } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
+import { firstSchemaRefusal } from '../schema-walk.js';
 import { MAX_MODEL_ID_CHARS, refusesCombinedSampling } from '../../corpus/model-catalog.js';
 
 const block = z.looseObject({ type: z.string() });
@@ -161,24 +162,15 @@ function checkStopSequences(stops: readonly string[]): AnthropicError | undefine
   return undefined;
 }
 
-const SUBSCHEMA_MAPS = ['properties', '$defs', 'definitions'] as const;
-const SUBSCHEMA_LISTS = ['anyOf', 'allOf', 'oneOf', 'prefixItems'] as const;
+const OPEN_OBJECT = "output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false";
 
 /**
  * Structured outputs take only closed objects: every object in the schema, at any depth, must set
  * `additionalProperties: false`, with no strict flag to opt out (the API's 400, in its words).
  */
-function openObjectSchema(node: unknown, depth = 0): boolean {
-  if (typeof node !== 'object' || node === null || Array.isArray(node) || depth > 64) return false;
-  const n = node as Record<string, unknown>;
-  const type = n['type'];
-  if ((type === 'object' || (Array.isArray(type) && type.includes('object'))) && n['additionalProperties'] !== false) return true;
-  for (const key of SUBSCHEMA_MAPS) {
-    const map = n[key];
-    if (typeof map === 'object' && map !== null && Object.values(map).some((v) => openObjectSchema(v, depth + 1))) return true;
-  }
-  if (openObjectSchema(n['items'], depth + 1)) return true;
-  return SUBSCHEMA_LISTS.some((key) => Array.isArray(n[key]) && (n[key] as unknown[]).some((v) => openObjectSchema(v, depth + 1)));
+function openObject(node: Readonly<Record<string, unknown>>): string | undefined {
+  const type = node['type'];
+  return (type === 'object' || (Array.isArray(type) && type.includes('object'))) && node['additionalProperties'] !== false ? OPEN_OBJECT : undefined;
 }
 
 function isToolResultTurn(messages: readonly MessageParam[]): boolean {
@@ -261,9 +253,8 @@ export function parseMessagesRequest(input: unknown, forCount: boolean, betas = 
     return invalidRequest('`temperature` may only be set to 1 when thinking is enabled or in adaptive mode');
   }
   const schema = body.output_config?.format?.schema;
-  if (!forCount && schema !== undefined && openObjectSchema(schema)) {
-    return invalidRequest("output_config.format.schema: For 'object' type, 'additionalProperties' must be explicitly set to false");
-  }
+  const openError = forCount || schema === undefined ? undefined : firstSchemaRefusal(schema, openObject);
+  if (openError !== undefined) return invalidRequest(openError);
   const lastIsToolResult = isToolResultTurn(body.messages);
   const thinkingBudget = lastIsToolResult && !interleaved ? null : budget;
 
