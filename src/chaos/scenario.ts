@@ -34,32 +34,49 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export const DIALECTS = ['openai', 'anthropic', 'gemini'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
-/** `30s`, `1500ms`, `2m`, or a number of milliseconds. */
-const duration = z.union([
-  z.number().nonnegative(),
+/**
+ * Upper bounds on a scenario's numbers. Unbounded, a typo (`retryAfterMs: 1e300`, `delayMs` in
+ * seconds where ms were meant twice over) loaded and sent `retry-after: 1e+297`, or held a request
+ * past every timer a client could set, or scaled TTFT to Infinity, instead of being refused.
+ */
+/** retry-after and timeout_slow_answer's hold: no provider asks a client to wait longer than a day, and a hold longer than any client timeout is timeout_no_answer. */
+const MAX_DELAY_MS = 86_400_000;
+/** A phase's start and duration: longer than any soak run (30 days). */
+const MAX_TIMELINE_MS = 30 * 86_400_000;
+/** ttft_brownout and slow_tokens factors: a 1,000-fold TTFT already outlasts every client timeout. */
+const MAX_FACTOR = 1000;
+/** afterTokens: more than any model's output limit, so a larger count never strikes. */
+const MAX_AFTER_TOKENS = 1_000_000;
+
+/** `30s`, `1500ms`, `2m`, or a number of milliseconds, up to `max` ms. */
+const duration = (max: number, why: string) =>
   z
-    .string()
-    .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration like 500ms, 30s, 2m or 1h')
-    .transform((s) => {
-      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(s)!;
-      const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-      return Number(m[1]) * unit;
-    }),
-], { error: 'must be a duration like 500ms, 30s, 2m or 1h, or a number of ms' });
+    .union([
+      z.number().nonnegative(),
+      z
+        .string()
+        .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration like 500ms, 30s, 2m or 1h')
+        .transform((s) => {
+          const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(s)!;
+          const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+          return Number(m[1]) * unit;
+        }),
+    ], { error: 'must be a duration like 500ms, 30s, 2m or 1h, or a number of ms' })
+    .pipe(z.number().max(max, `must be at most ${max} ms (${why})`));
 
 const faultSchema = z
   .object({
     kind: z.enum(FAULT_KINDS),
     probability: z.number().min(0).max(1).default(1),
     /** rate_limit, overloaded_529, unavailable_503: the retry-after sent (ms); absent: 1 s for rate_limit, none for the others. */
-    retryAfterMs: z.number().nonnegative().optional(),
+    retryAfterMs: z.number().nonnegative().max(MAX_DELAY_MS, `must be at most ${MAX_DELAY_MS} ms (a day)`).optional(),
     /** disconnect_after_tokens, stream_overloaded, malformed_frame: tokens sent before the fault. */
-    afterTokens: z.number().int().nonnegative().default(5),
+    afterTokens: z.number().int().nonnegative().max(MAX_AFTER_TOKENS, `must be at most ${MAX_AFTER_TOKENS}`).default(5),
     /** timeout_slow_answer: how long the answer is held back (ms). */
-    delayMs: z.number().nonnegative().default(30_000),
+    delayMs: z.number().nonnegative().max(MAX_DELAY_MS, `must be at most ${MAX_DELAY_MS} ms (a day; to hold for good, use timeout_no_answer)`).default(30_000),
     /** ttft_brownout: TTFT multiplier at the phase start and end (linear ramp). slow_tokens: inter-token multiplier. */
-    factorFrom: z.number().positive().default(1),
-    factorTo: z.number().positive().default(5),
+    factorFrom: z.number().positive().max(MAX_FACTOR, `must be at most ${MAX_FACTOR}`).default(1),
+    factorTo: z.number().positive().max(MAX_FACTOR, `must be at most ${MAX_FACTOR}`).default(5),
   })
   .strict();
 
@@ -84,9 +101,9 @@ const phaseSchema = z
      * `duration`; a counted one starts after `startAfterRequests` requests (0 when absent) and lasts
      * `requests`. Absent end: until the scenario ends. A phase is one or the other (see `rules`).
      */
-    start: duration.optional(),
+    start: duration(MAX_TIMELINE_MS, '30 days').optional(),
     startAfterRequests: z.number().int().nonnegative().optional(),
-    duration: duration.optional(),
+    duration: duration(MAX_TIMELINE_MS, '30 days').optional(),
     requests: z.number().int().positive().optional(),
     target: targetSchema.default({}),
     faults: z.array(faultSchema).min(1),
