@@ -79,6 +79,7 @@ export class CounterLayout {
   readonly errorsBase: number;
   readonly activeStreamsAt: number;
   readonly pausedStreamsAt: number;
+  readonly heldRequestsAt: number;
   readonly faultsBase: number;
   readonly quotaBase: number;
   readonly emissionsAt: number;
@@ -92,7 +93,8 @@ export class CounterLayout {
     this.errorsBase = this.tokensBase + M;
     this.activeStreamsAt = this.errorsBase + ERROR_KINDS.length;
     this.pausedStreamsAt = this.activeStreamsAt + 1;
-    this.faultsBase = this.pausedStreamsAt + 1;
+    this.heldRequestsAt = this.pausedStreamsAt + 1;
+    this.faultsBase = this.heldRequestsAt + 1;
     this.quotaBase = this.faultsBase + FAULT_KINDS.length;
     this.emissionsAt = this.quotaBase + QUOTA_DIMENSIONS.length;
     this.lateEmissionsAt = this.emissionsAt + 1;
@@ -170,6 +172,11 @@ export class CounterWriter {
   pausedStreams(delta: number): void {
     this.#cells[this.#layout.pausedStreamsAt]! += delta;
   }
+
+  /** Requests a chaos fault holds before any response byte (timeout_no_answer, timeout_slow_answer). */
+  heldRequests(delta: number): void {
+    this.#cells[this.#layout.heldRequestsAt]! += delta;
+  }
 }
 
 export interface CounterSnapshot {
@@ -178,6 +185,7 @@ export interface CounterSnapshot {
   readonly errors: { kind: ErrorKind; value: number }[];
   readonly activeStreams: number;
   readonly pausedStreams: number;
+  readonly heldRequests: number;
   readonly faults: { kind: FaultKind; value: number }[];
   readonly quotaRejections: { dimension: QuotaDimension; value: number }[];
   /** Timed writes, and those later than `lateEmissionMs`, since the server started. */
@@ -230,6 +238,7 @@ export function readCounters(sab: SharedArrayBuffer, layout: CounterLayout): Cou
     errors,
     activeStreams: sum(layout.activeStreamsAt),
     pausedStreams: sum(layout.pausedStreamsAt),
+    heldRequests: sum(layout.heldRequestsAt),
     faults,
     quotaRejections,
     emissions: sum(layout.emissionsAt),

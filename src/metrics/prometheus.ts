@@ -157,6 +157,14 @@ export class MetricsExporter {
         this.set(snap().pausedStreams);
       },
     });
+    new Gauge({
+      name: 'understudy_held_requests',
+      help: 'Requests a chaos fault holds before any response byte (timeout_no_answer until the client leaves, timeout_slow_answer until its answer starts), across all server threads.',
+      registers: [this.#registry],
+      collect() {
+        this.set(snap().heldRequests);
+      },
+    });
   }
 
   get contentType(): string {

@@ -60,7 +60,7 @@ export function buildApp(app: TemplatedApp, ctx: ThreadContext, hooks: AppHooks)
     const tokensOut = counters.tokensOut.reduce((n, t) => n + t.value, 0);
     // The emission counts run from the server's start: a reset zeroes the histograms only.
     const emissions = { emissions: counters.emissions, lateEmissions: counters.lateEmissions, lateEmissionMs: ctx.config.lateEmissionMs };
-    return jsonReply('stats', 'application/json', JSON.stringify({ ...merged, activeStreams: counters.activeStreams, pausedStreams: counters.pausedStreams, tokensOut, ...emissions }));
+    return jsonReply('stats', 'application/json', JSON.stringify({ ...merged, activeStreams: counters.activeStreams, pausedStreams: counters.pausedStreams, heldRequests: counters.heldRequests, tokensOut, ...emissions }));
   };
   getRoute(app, 'get', '/_understudy/stats', 0, ownErrors, () => statsReply(false));
   // Reads and zeroes in one step, so load tools can measure one phase at a time. Zeroing changes

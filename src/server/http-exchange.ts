@@ -276,6 +276,8 @@ export class Exchange implements WheelTask {
    * the socket has stopped reading, and the reply says `connection: close`.
    */
   unreadBody: boolean;
+  /** A chaos fault holds it and no response byte has gone out: counted in the held-requests gauge. */
+  held: boolean;
 
   constructor(res: HttpResponse, info: RequestInfo) {
     this.wheelDueMs = 0;
@@ -314,6 +316,7 @@ export class Exchange implements WheelTask {
     this.headOnly = false;
     this.cors = info.origin !== '';
     this.unreadBody = false;
+    this.held = false;
   }
 }
 
@@ -371,8 +374,15 @@ function settleOutput(ex: Exchange, produced: number): void {
   hold.settle(produced);
 }
 
+/** The hold is over: the answer starts, or the exchange ends (the client left, a drain). */
+function endHold(ex: Exchange): void {
+  ex.held = false;
+  currentEnv().counters.heldRequests(-1);
+}
+
 function finish(ex: Exchange): void {
   if (ex.phase === 'done') return;
+  if (ex.held) endHold(ex);
   const wasStreaming = ex.phase === 'streaming' || ex.phase === 'paused';
   if (ex.phase === 'paused') currentEnv().counters.pausedStreams(-1);
   ex.phase = 'done';
@@ -693,9 +703,16 @@ function dispatch(ex: Exchange, reply: Reply): void {
   ex.errorKind = reply.meta.errorKind;
   if (reply.kind === 'hold') {
     // Accepted and never answered: only the client's timeout (or the drain deadline) ends it.
-    currentEnv().counters.request(ex.route, 0, ex.modelIndex);
+    const e = currentEnv();
+    e.counters.request(ex.route, 0, ex.modelIndex);
+    e.counters.heldRequests(1);
+    ex.held = true;
     ex.phase = 'waiting';
     return;
+  }
+  if (reply.meta.held === true) {
+    currentEnv().counters.heldRequests(1);
+    ex.held = true;
   }
   if (reply.kind === 'reset') {
     currentEnv().counters.request(ex.route, 0, ex.modelIndex);
@@ -749,6 +766,7 @@ function writeHead(ex: Exchange, status: number, contentType: string, headers: r
 function sendJson(ex: Exchange): void {
   const r = ex.json!;
   const e = currentEnv();
+  if (ex.held) endHold(ex);
   // The answer is whole once it is sent, even when a fault then cuts its body short.
   settleOutput(ex, r.completionTokens);
   e.counters.request(ex.route, r.status, ex.modelIndex);
@@ -1227,6 +1245,8 @@ function emitCorked(): void {
 
 function emitDue(ex: Exchange): void {
   const e = currentEnv();
+  // The first event is due once the hold (folded into its TTFT) has passed.
+  if (ex.held) endHold(ex);
   // One cork sends at most half the scratch buffer; events still due go out in the next turn of
   // this loop. (A call per cork, through scheduleNext, ran a server thread out of stack: a reader
   // that keeps up with a stream all due at once, at --speed 0 or resumed after a pause, takes

@@ -18,12 +18,14 @@ export interface ReplyMeta {
   /** Counter index of the corpus model serving the request. */
   readonly modelIndex: number;
   readonly errorKind: ErrorKind | null;
+  /** A timeout_slow_answer fault holds the answer back: counted in the held-requests gauge until its first byte. Absent: not held. */
+  readonly held?: boolean;
 }
 
 /** The meta of an admitted request, holding its saturation slot (-1: none) and output reservation until it finishes. */
-export function heldMeta(meta: ReplyMeta, saturationSlot: number, outputHold: OutputHold | null = null): ReplyMeta {
+export function heldMeta(meta: ReplyMeta, saturationSlot: number, outputHold: OutputHold | null = null, held = false): ReplyMeta {
   // A literal, not a spread: spreading showed up beside JSON.parse in request profiles.
-  return { route: meta.route, modelIndex: meta.modelIndex, errorKind: meta.errorKind, saturationSlot, outputHold };
+  return { route: meta.route, modelIndex: meta.modelIndex, errorKind: meta.errorKind, saturationSlot, outputHold, held };
 }
 
 export interface JsonReply {

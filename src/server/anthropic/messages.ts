@@ -112,7 +112,7 @@ function answerMessage(ctx: ThreadContext, info: RequestInfo, body: string, acce
     ANTHROPIC_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
-  const held = heldMeta(meta, admission.saturationSlot, admission.outputHold);
+  const held = heldMeta(meta, admission.saturationSlot, admission.outputHold, admission.holdMs > 0);
   // Only a prompt the model took reads or writes the cache: a refusal above never reached it.
   const cache = applyCache(ctx, lookup, model, inputTokens);
 

@@ -150,7 +150,7 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
       body,
       delayMs,
       completionTokens: 0,
-      meta: heldMeta(meta, admission.saturationSlot),
+      meta: heldMeta(meta, admission.saturationSlot, null, admission.holdMs > 0),
       // A mid-stream fault on a one-shot body cuts it.
       truncate: admission.faults.stream !== null,
     };

@@ -132,7 +132,7 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
     GEMINI_FAULTS,
   );
   if (!isAdmission(admission)) return admission;
-  const held = heldMeta(meta, admission.saturationSlot);
+  const held = heldMeta(meta, admission.saturationSlot, null, admission.holdMs > 0);
   const schema = gc?.responseSchema ?? gc?.responseJsonSchema;
   const { tools, mustCall } = callableTools(req);
   const lastTurn = req.contents[req.contents.length - 1]!;

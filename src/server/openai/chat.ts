@@ -127,7 +127,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   if (!isAdmission(admission)) return admission;
   // Only a prompt the model took is cached: a refusal above never reached it.
   const cachedTokens = promptTokens < MIN_CACHED_PROMPT ? 0 : promptCacheFor(ctx).use(chatPrefixes(req, model), promptTokens);
-  const held = heldMeta(meta, admission.saturationSlot);
+  const held = heldMeta(meta, admission.saturationSlot, null, admission.holdMs > 0);
   const lastRole = req.body.messages[req.body.messages.length - 1]!.role;
   const format = req.body.response_format;
   // A custom tool's call is free text: the answer's text becomes its input (`customCallOf`).

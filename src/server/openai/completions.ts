@@ -64,7 +64,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
   const completions = req.prompts.length * Math.max(req.n, req.body.best_of ?? 1);
   const admission = admit(ctx, { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: req.maxTokens * completions, meta }, variant.faults ?? (isXaiModel(model) ? XAI_FAULTS : OPENAI_FAULTS));
   if (!isAdmission(admission)) return admission;
-  const held = heldMeta(meta, admission.saturationSlot);
+  const held = heldMeta(meta, admission.saturationSlot, null, admission.holdMs > 0);
 
   const answerReq: AnswerRequest = {
     bucketKey,

@@ -70,7 +70,7 @@ export function embeddings(ctx: ThreadContext, info: RequestInfo, body: string, 
       body: Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength),
       delayMs: Math.max(0, plannedMs - (performance.now() - acceptedAtMs)),
       completionTokens: 0,
-      meta: heldMeta(meta, admission.saturationSlot),
+      meta: heldMeta(meta, admission.saturationSlot, null, admission.holdMs > 0),
       // Embeddings never stream: a mid-stream fault cuts the body.
       truncate: admission.faults.stream !== null,
     };

@@ -172,7 +172,7 @@ export function moderations(ctx: ThreadContext, info: RequestInfo, body: string)
     body: reply,
     delayMs: plannedMs,
     completionTokens: 0,
-    meta: heldMeta(meta, admission.saturationSlot),
+    meta: heldMeta(meta, admission.saturationSlot, null, admission.holdMs > 0),
     truncate: admission.faults.stream !== null,
   };
 }

@@ -80,7 +80,7 @@ export function compactResponse(ctx: ThreadContext, info: RequestInfo, body: str
     const output = [...userMessages(req, itemRng), { id: randomId(itemRng, 'cmp_', 48), type: 'compaction', encrypted_content: sealSummary(summaryTokens, itemRng) }];
     const usage = { input_tokens: inputTokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: summaryTokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: inputTokens + summaryTokens };
     const json = JSON.stringify({ id, object: 'response.compaction', created_at: Math.floor(Date.now() / 1000), output, usage });
-    return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, plannedMs, groundTruthHeaders(null, { ttftMs, meanItlMs: gapMs, totalMs: plannedMs }, randomId(rng, 'trc_', 24)), admission.headers), body: json, delayMs: plannedMs, completionTokens: summaryTokens, meta: heldMeta(meta, admission.saturationSlot), truncate: admission.faults.stream !== null };
+    return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, plannedMs, groundTruthHeaders(null, { ttftMs, meanItlMs: gapMs, totalMs: plannedMs }, randomId(rng, 'trc_', 24)), admission.headers), body: json, delayMs: plannedMs, completionTokens: summaryTokens, meta: heldMeta(meta, admission.saturationSlot, null, admission.holdMs > 0), truncate: admission.faults.stream !== null };
   };
   const foreign = gatherFor(ctx, req);
   if (foreign === undefined) return compact(NO_FOREIGN_STATE);

@@ -209,7 +209,7 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   );
   if (!isAdmission(admission)) return admission;
   const cachedTokens = inputTokens < MIN_CACHED_PROMPT ? 0 : promptCacheFor(ctx).use(responsesPrefixes(req, turns, model), inputTokens);
-  const held = heldMeta(meta, admission.saturationSlot);
+  const held = heldMeta(meta, admission.saturationSlot, null, admission.holdMs > 0);
   const format = req.format;
   // A custom tool's call is free text: the answer's text becomes its input.
   const custom = req.customCall !== null;
