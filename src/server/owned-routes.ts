@@ -17,7 +17,7 @@ import { cachedContentsRequest, cacheListings, cacheView } from './gemini/caches
 import { fileBytes as geminiFileBytes, fileListings as geminiFileListings, filesRequest as geminiFilesRequest, fileView as geminiFileView, uploadRequest as geminiUploadRequest } from './gemini/files.js';
 import { batchesRequest as geminiBatchesRequest, batchListings as geminiBatchListings } from './gemini/batches.js';
 import { batchesRequest, listings as batchListings } from './anthropic/batches.js';
-import { fileContent, fileListings, filesRequest } from './openai/files.js';
+import { fileContent, fileListings, filesRequest, fileTokens as openAIFileTokens } from './openai/files.js';
 import { fileListings as anthropicFileListings, filesRequest as anthropicFilesRequest, fileView as anthropicFileView } from './anthropic/files.js';
 import { batchesRequest as openAIBatchesRequest, batchListings as openAIBatchListings } from './openai/batches.js';
 
@@ -146,6 +146,8 @@ export function answerPeer(ctx: ThreadContext, query: PeerQuery): PeerAnswer {
       return { kind: 'gemini_files', files: query.ids.map((id) => geminiFileView(ctx, id)) };
     case 'anthropic_files':
       return { kind: 'anthropic_files', files: query.ids.map((id) => anthropicFileView(ctx, id)) };
+    case 'openai_files':
+      return { kind: 'openai_files', tokens: query.ids.map((id) => openAIFileTokens(ctx, id)) };
     case 'file_content': {
       const content = fileContent(ctx, query.id);
       return { kind: 'file_content', content: content === undefined ? null : ownBytes(content) };

@@ -175,12 +175,16 @@ let lastData = '';
 let lastBilling: InlineFileBilling | null = null;
 let lastTokens = 0;
 
+/** The prompt tokens of a file's bytes (sent inline or uploaded), billed as `billing` says. */
+export function fileBytesTokens(bytes: Buffer, billing: InlineFileBilling): number {
+  const pdf = countPdf(bytes);
+  return pdf === null ? billing.notPdf(bytes) : pdf.pages * billing.perPage + (billing.text ? pdf.textTokens : 0);
+}
+
 /** The prompt tokens of a file sent as base64 (bare or a data URL), billed as `billing` says. */
 export function inlineFileTokens(data: string, billing: InlineFileBilling): number {
   if (data === lastData && billing === lastBilling) return lastTokens;
-  const bytes = base64Bytes(data);
-  const pdf = countPdf(bytes);
-  const tokens = pdf === null ? billing.notPdf(bytes) : pdf.pages * billing.perPage + (billing.text ? pdf.textTokens : 0);
+  const tokens = fileBytesTokens(base64Bytes(data), billing);
   lastData = data;
   lastBilling = billing;
   lastTokens = tokens;

@@ -108,6 +108,8 @@ export type PeerQuery =
   | { readonly kind: 'gemini_files'; readonly ids: readonly string[] }
   /** Anthropic uploaded files this thread holds, for a Messages request whose blocks name them. */
   | { readonly kind: 'anthropic_files'; readonly ids: readonly string[] }
+  /** OpenAI uploaded files this thread holds, for a chat or Responses request whose file parts name them. */
+  | { readonly kind: 'openai_files'; readonly ids: readonly string[] }
   /** An uploaded file's bytes, for a batch on another thread that reads it. */
   | { readonly kind: 'file_content'; readonly id: string }
   /** A Gemini uploaded file's bytes (answered as `file_content`), for a Gemini batch on another thread that reads it. */
@@ -152,7 +154,9 @@ export type PeerAnswer =
   | { readonly kind: 'file_content'; readonly content: Uint8Array | null }
   | { readonly kind: 'response_stream'; readonly stream: StreamView }
   /** One per id asked for, null for a file the thread does not hold. */
-  | { readonly kind: 'anthropic_files'; readonly files: readonly (AnthropicFileView | null)[] };
+  | { readonly kind: 'anthropic_files'; readonly files: readonly (AnthropicFileView | null)[] }
+  /** The prompt tokens of each file asked for, null for a file the thread does not hold. */
+  | { readonly kind: 'openai_files'; readonly tokens: readonly (number | null)[] };
 
 /** The other server threads, as a thread sees them. */
 export interface Peers {

@@ -18,6 +18,7 @@ import { perThread, type ThreadContext } from '../thread-context.js';
 import type { SeededRandom } from '../../timing/random.js';
 import { itemPage } from './conversations.js';
 import { invalidRequest, type OpenAIError } from './errors.js';
+import { uploadedFileTokens } from './media-tokens.js';
 import { checkOpenAIAuth, JSON_TYPE, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
 
 const MAX_FILES = 1000;
@@ -55,6 +56,21 @@ export function fileContent(ctx: ThreadContext, id: string): Buffer | undefined 
 /** This thread's files as a list gathers them. */
 export function fileListings(ctx: ThreadContext): ListedObject[] {
   return [...registryFor(ctx).values()].map((f) => ({ seq: f.seq, json: JSON.stringify(fileObject(f)) }));
+}
+
+// Counted once per file, when a request first names it: a batch's JSONL input is never counted.
+const countedTokens = new WeakMap<StoredFile, number>();
+
+/** The prompt tokens of a file this thread holds, as a chat `file` or Responses `input_file` part naming it counts; null when it holds none by that id. */
+export function fileTokens(ctx: ThreadContext, id: string): number | null {
+  const f = registryFor(ctx).get(id);
+  if (f === undefined) return null;
+  let n = countedTokens.get(f);
+  if (n === undefined) {
+    n = uploadedFileTokens(f.content);
+    countedTokens.set(f, n);
+  }
+  return n;
 }
 
 export const fileNotFound = (id: string): OpenAIError => ({ status: 404, message: `No such File object: ${id}`, type: 'invalid_request_error', param: 'id', code: null });

@@ -6,7 +6,7 @@
  * 170 at `detail: "high"` or `"auto"` (765), and the 85 alone at `detail: "low"`. The other
  * dialects count media flat the same way (Anthropic 1,600 per image, Gemini 258).
  */
-import { inlineFileTokens, textFileTokens, type InlineFileBilling } from '../pdf-tokens.js';
+import { fileBytesTokens, inlineFileTokens, textFileTokens, type InlineFileBilling } from '../pdf-tokens.js';
 
 const LOW_DETAIL_TOKENS = 85;
 const HIGH_DETAIL_TOKENS = 85 + 4 * 170;
@@ -25,18 +25,42 @@ function detailOf(part: Record<string, unknown>): unknown {
  */
 const OPENAI_FILES: InlineFileBilling = { perPage: HIGH_DETAIL_TOKENS, text: true, notPdf: textFileTokens };
 
-/** The base64 data of a file part (Chat nests it in `file`, Responses puts it on the part); '' when it names a file instead. */
-function fileDataOf(part: Record<string, unknown>): string {
-  const nested = part.file;
-  const data = typeof nested === 'object' && nested !== null ? (nested as { file_data?: unknown }).file_data : part.file_data;
-  return typeof data === 'string' ? data : '';
+/** An uploaded file's prompt tokens: counted as the same bytes sent inline are. */
+export function uploadedFileTokens(bytes: Buffer): number {
+  return fileBytesTokens(bytes, OPENAI_FILES);
 }
 
-/** Tokens for one content part: an image's flat figure, an inline file's (`OPENAI_FILES`), 0 for anything else. */
+/** The fields of a file part (Chat nests them in `file`, Responses puts them on the part). */
+function fileFieldsOf(part: Record<string, unknown>): { file_data?: unknown; file_id?: unknown } {
+  const nested = part.file;
+  return typeof nested === 'object' && nested !== null ? nested : part;
+}
+
+export type FileTokens = ReadonlyMap<string, number>;
+const NO_FILES: FileTokens = new Map();
+/**
+ * The tokens of the uploaded files the request being counted names (`./file-refs.ts` looks them
+ * up before its handler runs, which counts synchronously); empty outside such a request.
+ */
+let requestFiles: FileTokens = NO_FILES;
+
+/** Runs `count` with the tokens of the uploaded files its request names. */
+export function withFileTokens<T>(files: FileTokens, count: () => T): T {
+  const before = requestFiles;
+  requestFiles = files;
+  try {
+    return count();
+  } finally {
+    requestFiles = before;
+  }
+}
+
+/** Tokens for one content part: an image's flat figure, an inline or uploaded file's (`OPENAI_FILES`), 0 for anything else. */
 export function mediaPartTokens(part: { readonly type: string }): number {
   if (part.type === 'file' || part.type === 'input_file') {
-    const data = fileDataOf(part);
-    return data === '' ? 0 : inlineFileTokens(data, OPENAI_FILES);
+    const f = fileFieldsOf(part);
+    if (typeof f.file_data === 'string' && f.file_data !== '') return inlineFileTokens(f.file_data, OPENAI_FILES);
+    return typeof f.file_id === 'string' ? (requestFiles.get(f.file_id) ?? 0) : 0;
   }
   if (part.type !== 'image_url' && part.type !== 'input_image') return 0;
   return detailOf(part) === 'low' ? LOW_DETAIL_TOKENS : HIGH_DETAIL_TOKENS;
