@@ -92,3 +92,22 @@ describe('OpenAI file parts by file_id, across server threads', () => {
     expect(byId.input_tokens).toBeGreaterThan(2 * 765);
   });
 });
+
+describe('OpenAI file parts by file_id in a batch', () => {
+  const sim = useSimulator({ seed: 5 });
+  const client = () => new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+
+  it('counts a line\'s file part as a live request does, and fails a line naming no file', async () => {
+    const report = await client().files.create({ file: await toFile(REPORT, 'report.pdf'), purpose: 'user_data' });
+    const live = await chatPromptTokens(client(), { file_id: report.id });
+    const line = (id: string, fileId: string) => ({ custom_id: id, method: 'POST', url: '/v1/chat/completions', body: { model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: ASK }, { type: 'file', file: { file_id: fileId } }] }] } });
+    const input = await client().files.create({ file: await toFile(Buffer.from(`${JSON.stringify(line('a', report.id))}\n${JSON.stringify(line('b', 'file-NoSuchFileHereAtAll00'))}\n`), 'in.jsonl'), purpose: 'batch' });
+    const batch = await client().batches.create({ input_file_id: input.id, endpoint: '/v1/chat/completions', completion_window: '24h' });
+    await expect.poll(async () => (await client().batches.retrieve(batch.id)).status).toBe('completed');
+    const done = await client().batches.retrieve(batch.id);
+    const output = (await (await client().files.content(done.output_file_id!)).text()).trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; response: { body: { usage: { prompt_tokens: number } } } });
+    expect(output.map((l) => [l.custom_id, l.response.body.usage.prompt_tokens])).toEqual([['a', live]]);
+    const errors = (await (await client().files.content(done.error_file_id!)).text()).trim().split('\n').map((l) => JSON.parse(l) as { custom_id: string; response: { status_code: number } });
+    expect(errors.map((l) => [l.custom_id, l.response.status_code])).toEqual([['b', 404]]);
+  });
+});

@@ -25,6 +25,7 @@ import type { Reply } from '../reply.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { combineSeeds, hashString, SeededRandom } from '../../timing/random.js';
 import { chatCompletions } from './chat.js';
+import { withFileRefs } from './file-refs.js';
 import { completions } from './completions.js';
 import { itemPage } from './conversations.js';
 import { embeddings } from './embeddings.js';
@@ -53,8 +54,9 @@ type Handler = (ctx: ThreadContext, info: RequestInfo, body: string) => Reply | 
 
 /** The endpoints a batch may call, each answered by its route's handler. */
 const ENDPOINTS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
-  ['/v1/chat/completions', chatCompletions],
-  ['/v1/responses', createResponse],
+  // A line's file parts name uploaded files as a live request's do.
+  ['/v1/chat/completions', (ctx, info, body) => withFileRefs(ctx, info, body, 'chat_completions', () => chatCompletions(ctx, info, body))],
+  ['/v1/responses', (ctx, info, body) => withFileRefs(ctx, info, body, 'responses', () => createResponse(ctx, info, body))],
   ['/v1/embeddings', embeddings],
   ['/v1/completions', completions],
   ['/v1/moderations', moderations],
