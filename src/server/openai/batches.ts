@@ -55,8 +55,8 @@ type Handler = (ctx: ThreadContext, info: RequestInfo, body: string) => Reply | 
 /** The endpoints a batch may call, each answered by its route's handler. */
 const ENDPOINTS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   // A line's file parts name uploaded files as a live request's do.
-  ['/v1/chat/completions', (ctx, info, body) => withFileRefs(ctx, info, body, 'chat_completions', () => chatCompletions(ctx, info, body))],
-  ['/v1/responses', (ctx, info, body) => withFileRefs(ctx, info, body, 'responses', () => createResponse(ctx, info, body))],
+  ['/v1/chat/completions', (ctx, info, body) => withFileRefs(ctx, info, body, 'chat_completions', chatCompletions)],
+  ['/v1/responses', (ctx, info, body) => withFileRefs(ctx, info, body, 'responses', createResponse)],
   ['/v1/embeddings', embeddings],
   ['/v1/completions', completions],
   ['/v1/moderations', moderations],

@@ -87,16 +87,17 @@ function resolve(ctx: ThreadContext, refs: readonly FileRef[]): Resolution | Pro
  * Runs `handler` with the tokens of the uploaded files the request names; a file no thread holds
  * is refused first (once the key is checked: a request without one is the handler's 401).
  */
-export function withFileRefs(ctx: ThreadContext, info: RequestInfo, body: string, route: RouteId, handler: () => Reply | Promise<Reply>): Reply | Promise<Reply> {
-  if (!body.includes('file_id')) return handler();
+export function withFileRefs(ctx: ThreadContext, info: RequestInfo, body: string, route: RouteId, handler: (ctx: ThreadContext, info: RequestInfo, body: string) => Reply | Promise<Reply>): Reply | Promise<Reply> {
+  // The handler is passed, not a closure over its arguments: a request without files allocates nothing here.
+  if (!body.includes('file_id')) return handler(ctx, info, body);
   const refs = fileRefsIn(body);
-  if (refs.length === 0 || checkOpenAIAuth(ctx, info)) return handler();
+  if (refs.length === 0 || checkOpenAIAuth(ctx, info)) return handler(ctx, info, body);
   const after = (r: Resolution): Reply | Promise<Reply> => {
     if ('missing' in r) {
       const err = { ...fileNotFound(r.missing.id), param: r.missing.at };
       return openAIErrorReply(requestIdFor(info, ctx.requestRng(undefined, '')), route, err, 'not_found', OTHER_MODEL);
     }
-    return withFileTokens(r.tokens, handler);
+    return withFileTokens(r.tokens, () => handler(ctx, info, body));
   };
   const resolved = resolve(ctx, refs);
   if (!(resolved instanceof Promise)) return after(resolved);

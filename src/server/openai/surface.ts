@@ -85,7 +85,7 @@ export const openAISurface: Surface = {
     const files = listRoute(ctx, 'files');
     const batches = listRoute(ctx, 'batches');
     for (const prefix of ['/v1', '']) {
-      postRoute(app, `${prefix}/chat/completions`, 0, errors, countsOffThread((info, body) => withFileRefs(ctx, info, body, 'chat_completions', () => chatCompletions(ctx, info, body)), keyed), OPENAI_FIELDS);
+      postRoute(app, `${prefix}/chat/completions`, 0, errors, countsOffThread((info, body) => withFileRefs(ctx, info, body, 'chat_completions', chatCompletions), keyed), OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/chat/completions`, 0, errors, (info) => listChats(info, ''));
       getRoute(app, 'get', `${prefix}/chat/completions/:id`, 1, errors, (info) => owned.chat_get(info, ''));
       postRoute(app, `${prefix}/chat/completions/:id`, 1, errors, owned.chat_update, OPENAI_FIELDS);
@@ -113,8 +113,8 @@ export const openAISurface: Surface = {
       postRoute(app, `${prefix}/batches/:id/cancel`, 1, errors, owned.batch_cancel, OPENAI_FIELDS);
       getRoute(app, 'get', `${prefix}/models`, 0, errors, (info) => listModels(ctx, info));
       getRoute(app, 'get', `${prefix}/models/:id`, 1, errors, (info) => retrieveModel(ctx, info));
-      postRoute(app, `${prefix}/responses`, 0, errors, countsOffThread((info, body) => withFileRefs(ctx, info, body, 'responses', () => createResponse(ctx, info, body)), keyed), OPENAI_FIELDS);
-      postRoute(app, `${prefix}/responses/input_tokens`, 0, errors, countsOffThread((info, body) => withFileRefs(ctx, info, body, 'responses_input_tokens', () => countResponseInputTokens(ctx, info, body)), keyed), OPENAI_FIELDS);
+      postRoute(app, `${prefix}/responses`, 0, errors, countsOffThread((info, body) => withFileRefs(ctx, info, body, 'responses', createResponse), keyed), OPENAI_FIELDS);
+      postRoute(app, `${prefix}/responses/input_tokens`, 0, errors, countsOffThread((info, body) => withFileRefs(ctx, info, body, 'responses_input_tokens', countResponseInputTokens), keyed), OPENAI_FIELDS);
       postRoute(app, `${prefix}/responses/compact`, 0, errors, countsOffThread((info, body) => compactResponse(ctx, info, body), keyed), OPENAI_FIELDS);
       // stream=true streams a background response, on this thread whichever holds it (`./responses-resume.ts`).
       getRoute(app, 'get', `${prefix}/responses/:id`, 1, errors, (info) => (wantsStream(info) ? streamStoredResponse(ctx, info) : owned.response_get(info, '')));
