@@ -40,7 +40,7 @@ export const configSchema = z
     apiKeys: z
       .array(z.string().min(1))
       .default([])
-      .describe('Accepted API keys; none listed (the default) accepts any key, or none. Wrong keys get the provider\'s 401. An empty key is refused.'),
+      .describe('Accepted API keys; none listed (the default) accepts any key, or none. Wrong keys get the provider\'s refusal (401; Gemini\'s and xAI\'s 400). An empty key is refused.'),
     strictModels: z.boolean().default(false).describe('Answer unknown model ids with 404 model_not_found instead of serving them from the fallback model.'),
     fallbackModel: z
       .string()

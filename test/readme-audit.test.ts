@@ -1,0 +1,180 @@
+/**
+ * The README as a new user meets it: its client snippets, its test example and its YAML examples
+ * are read out of README.md and run against the real server, so an example that stops working (or
+ * never worked outside an environment with API keys set) fails here.
+ */
+import { readFileSync } from 'node:fs';
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import { createOpenAI } from '@ai-sdk/openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { GoogleGenAI } from '@google/genai';
+import { ChatAnthropic } from '@langchain/anthropic';
+import { ChatOpenAI } from '@langchain/openai';
+import { generateText } from 'ai';
+import OpenAI, { AzureOpenAI } from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { configFields } from '../src/config/fields.js';
+import { startSimulator } from '../src/index.js';
+import { useSimulator } from './fixtures/sim.js';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const README_URL = 'http://127.0.0.1:8787';
+
+/** The code spans of the "Pointing your SDK at it" row for `client` that build a client. */
+function clientSnippets(client: string): string[] {
+  const row = readme.split('\n').find((line) => line.startsWith(`| ${client} |`));
+  if (row === undefined) throw new Error(`README has no row for ${client}`);
+  return [...row.matchAll(/`([^`]+)`/g)].map((m) => m[1]!).filter((code) => /^(new [A-Z]\w*|create\w+)\(/.test(code));
+}
+
+/** Builds a client from README text, with the README's base URL pointed at `url`. */
+function build(code: string, url: string): unknown {
+  const scope = { OpenAI, AzureOpenAI, Anthropic, GoogleGenAI, createOpenAI, createAnthropic, createGoogleGenerativeAI, ChatOpenAI, ChatAnthropic };
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the code under test is the README's own text
+  const make = new Function(...Object.keys(scope), `return ${code.replaceAll(README_URL, url)};`) as (...args: unknown[]) => unknown;
+  return make(...Object.values(scope));
+}
+
+/** One request through whatever `code` built, as a user of that client would send it. */
+async function ask(code: string, client: unknown): Promise<string> {
+  const messages = [{ role: 'user' as const, content: 'Hi' }];
+  if (client instanceof OpenAI) return (await client.chat.completions.create({ model: 'gpt-4o-mini', messages })).choices[0]!.message.content ?? '';
+  if (client instanceof Anthropic) {
+    const reply = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 256, messages });
+    return reply.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+  }
+  if (client instanceof GoogleGenAI) return (await client.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hi' })).text ?? '';
+  if (client instanceof ChatOpenAI || client instanceof ChatAnthropic) return (await client.invoke('Hi')).text;
+  const model = code.startsWith('createAnthropic') ? 'claude-haiku-4-5' : code.startsWith('createGoogle') ? 'gemini-2.5-flash' : 'gpt-4o-mini';
+  const provider = client as (id: string) => Parameters<typeof generateText>[0]['model'];
+  return (await generateText({ model: provider(model), prompt: 'Hi', maxRetries: 0 })).text;
+}
+
+// A new user's shell has no provider keys: the snippets must work without them.
+const KEY_VARS = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GOOGLE_GENERATIVE_AI_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY'];
+const BASE_VARS = ['OPENAI_BASE_URL', 'ANTHROPIC_BASE_URL', 'GOOGLE_GEMINI_BASE_URL'];
+const saved = new Map<string, string | undefined>();
+beforeAll(() => {
+  for (const name of [...KEY_VARS, ...BASE_VARS]) {
+    saved.set(name, process.env[name]);
+    delete process.env[name];
+  }
+});
+afterAll(() => {
+  for (const [name, value] of saved) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+});
+
+describe('README: pointing your SDK at it', () => {
+  const sim = useSimulator();
+  const rows = [
+    '`openai` (Node)',
+    '`AzureOpenAI` (openai Node)',
+    '`@anthropic-ai/sdk` (Node)',
+    '`@google/genai` (Node)',
+    'Vercel AI SDK',
+    'Vercel AI SDK, Anthropic',
+    'Vercel AI SDK, Gemini',
+    'LangChain.js',
+    'LangChain.js, Anthropic',
+  ];
+
+  it.each(rows)('the %s row, as written, answers with no API key in the environment', async (row) => {
+    const snippets = clientSnippets(row);
+    expect(snippets.length).toBeGreaterThan(0);
+    for (const code of snippets) {
+      const text = await ask(code, build(code, sim().url));
+      expect(text.length, code).toBeGreaterThan(0);
+    }
+  });
+
+  it('the environment-variable forms reach the simulator', async () => {
+    const url = sim().url;
+    process.env.OPENAI_BASE_URL = `${url}/v1`;
+    process.env.ANTHROPIC_BASE_URL = url;
+    process.env.GOOGLE_GEMINI_BASE_URL = url;
+    try {
+      expect(await ask('', new OpenAI({ apiKey: 'anything' }))).not.toBe('');
+      expect(await ask('', new Anthropic({ apiKey: 'anything' }))).not.toBe('');
+      expect(await ask('', new GoogleGenAI({ apiKey: 'anything' }))).not.toBe('');
+    } finally {
+      for (const name of BASE_VARS) delete process.env[name];
+    }
+  });
+});
+
+describe('README: the example for your own tests', () => {
+  it('runs as printed', async () => {
+    const block = /In your own tests:\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const body = block!
+      .split('\n')
+      .filter((line) => !line.startsWith('import '))
+      .join('\n');
+    const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...args: unknown[]) => Promise<unknown>;
+    await new AsyncFunction('OpenAI', 'startSimulator', `${body}\nreturn reply;`)(OpenAI, startSimulator).then((reply) => {
+      expect((reply as OpenAI.ChatCompletion).choices[0]!.message.content).toBeTruthy();
+    });
+  });
+});
+
+describe('README: its YAML examples load', () => {
+  const sim = useSimulator();
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parseYaml(m[1]!) as Record<string, unknown>);
+
+  it('every rate-limit file loads through the admin API', async () => {
+    const quotas = blocks.filter((b) => !('phases' in b));
+    expect(quotas.length).toBeGreaterThanOrEqual(2);
+    for (const body of quotas) {
+      const res = await fetch(`${sim().url}/_understudy/quota`, { method: 'POST', body: JSON.stringify(body) });
+      expect(res.status, await res.text()).toBe(200);
+    }
+    await fetch(`${sim().url}/_understudy/quota`, { method: 'DELETE' });
+  });
+
+  it('the scenario file loads and targets what it says', async () => {
+    const scenario = blocks.find((b) => 'phases' in b);
+    expect(scenario, 'README shows no scenario file').toBeDefined();
+    const loaded = await fetch(`${sim().url}/_understudy/scenario`, { method: 'POST', body: JSON.stringify(scenario) });
+    expect(loaded.status, await loaded.text()).toBe(200);
+    try {
+      const claude = await fetch(`${sim().url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 64, messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(claude.status).toBe(529);
+      // The timed phase has not started yet.
+      const chat = await fetch(`${sim().url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-env': 'ci' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      expect(chat.status).toBe(200);
+    } finally {
+      await fetch(`${sim().url}/_understudy/scenario`, { method: 'DELETE' });
+    }
+  });
+});
+
+describe('README: what a wrong key gets', () => {
+  const sim = useSimulator({ apiKeys: ['good-key'] });
+
+  it('the apiKeys description names the status each provider answers', async () => {
+    const post = (path: string, headers: Record<string, string>, body: unknown): Promise<Response> =>
+      fetch(`${sim().url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const messages = [{ role: 'user', content: 'Hi' }];
+    const openai = await post('/v1/chat/completions', { authorization: 'Bearer wrong' }, { model: 'gpt-4o-mini', messages });
+    const anthropic = await post('/v1/messages', { 'x-api-key': 'wrong' }, { model: 'claude-haiku-4-5', max_tokens: 16, messages });
+    const gemini = await post('/v1beta/models/gemini-2.5-flash:generateContent', { 'x-goog-api-key': 'wrong' }, { contents: [{ parts: [{ text: 'Hi' }] }] });
+    const xai = await post('/v1/chat/completions', { authorization: 'Bearer wrong' }, { model: 'grok-4', messages });
+    expect([openai.status, anthropic.status, gemini.status, xai.status]).toEqual([401, 401, 400, 400]);
+    const description = configFields().find((f) => f.key === 'apiKeys')!.description;
+    expect(description).not.toContain("the provider's 401.");
+    expect(description).toMatch(/Gemini's and xAI's 400/);
+  });
+});
