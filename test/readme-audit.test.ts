@@ -3,7 +3,9 @@
  * are read out of README.md and run against the real server, so an example that stops working (or
  * never worked outside an environment with API keys set) fails here.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createOpenAI } from '@ai-sdk/openai';
@@ -16,6 +18,8 @@ import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { configFields } from '../src/config/fields.js';
+import { readConfigFile } from '../src/config/file.js';
+import { resolveConfig } from '../src/config/schema.js';
 import { startSimulator } from '../src/index.js';
 import { useSimulator } from './fixtures/sim.js';
 
@@ -176,5 +180,29 @@ describe('README: what a wrong key gets', () => {
     const description = configFields().find((f) => f.key === 'apiKeys')!.description;
     expect(description).not.toContain("the provider's 401.");
     expect(description).toMatch(/Gemini's and xAI's 400/);
+  });
+});
+
+describe('README: configuration as the section describes it', () => {
+  it('a list field is a list in a config file, and comma-separated text only on the command line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'understudy-readme-'));
+    const listed = join(dir, 'listed.yaml');
+    writeFileSync(listed, 'port: 0\napiKeys: [key-1, key-2]\n');
+    expect(resolveConfig(readConfigFile(listed)).apiKeys).toEqual(['key-1', 'key-2']);
+    const comma = join(dir, 'comma.yaml');
+    writeFileSync(comma, 'port: 0\napiKeys: key-1,key-2\n');
+    expect(() => resolveConfig(readConfigFile(comma))).toThrow(/apiKeys/);
+  });
+
+  it('the admin API takes a rate-limit file with families and burstWindowMs', async () => {
+    const sim = await startSimulator({ threads: 1, speed: 0 });
+    try {
+      const body = { defaults: { requestsPerMinute: 60 }, families: { 'claude-opus-4.x': ['claude-opus-4'] }, burstWindowMs: 1000 };
+      const res = await fetch(`${sim.url}/_understudy/quota`, { method: 'POST', body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { limits: Record<string, unknown> }).limits).toMatchObject(body);
+    } finally {
+      await sim.stop();
+    }
   });
 });
