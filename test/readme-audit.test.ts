@@ -206,3 +206,14 @@ describe('README: configuration as the section describes it', () => {
     }
   });
 });
+
+describe('README: the timing model', () => {
+  it('names the chunk sizes the built-in profiles use', () => {
+    const { profiles } = JSON.parse(readFileSync(new URL('../profiles/default.json', import.meta.url), 'utf8')) as {
+      profiles: Record<string, { tokensPerChunk: { min: number; max: number } }>;
+    };
+    const stated = /tokens go out in SSE events of the provider's chunk size\s+\(([^)]*)\)/.exec(readme)?.[1]?.replace(/\s+/g, ' ') ?? '';
+    const sizes = new Set(Object.entries(profiles).filter(([name]) => !/embedding|moderation/.test(name)).map(([, p]) => `${p.tokensPerChunk.min}–${p.tokensPerChunk.max}`));
+    for (const size of sizes) expect(stated, `README's chunk sizes: ${stated}`).toContain(size);
+  });
+});
