@@ -3,7 +3,7 @@
  * are read out of README.md and run against the real server, so an example that stops working (or
  * never worked outside an environment with API keys set) fails here.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAnthropic } from '@ai-sdk/anthropic';
@@ -20,7 +20,7 @@ import { parse as parseYaml } from 'yaml';
 import { configFields } from '../src/config/fields.js';
 import { readConfigFile } from '../src/config/file.js';
 import { resolveConfig } from '../src/config/schema.js';
-import { startSimulator } from '../src/index.js';
+import { SIM_ERROR_CODES, startSimulator } from '../src/index.js';
 import { useSimulator } from './fixtures/sim.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -215,5 +215,37 @@ describe('README: the timing model', () => {
     const stated = /tokens go out in SSE events of the provider's chunk size\s+\(([^)]*)\)/.exec(readme)?.[1]?.replace(/\s+/g, ' ') ?? '';
     const sizes = new Set(Object.entries(profiles).filter(([name]) => !/embedding|moderation/.test(name)).map(([, p]) => `${p.tokensPerChunk.min}–${p.tokensPerChunk.max}`));
     for (const size of sizes) expect(stated, `README's chunk sizes: ${stated}`).toContain(size);
+  });
+});
+
+describe('docs/errors.md', () => {
+  const errors = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+
+  it('lists every code the simulator throws, and only those', () => {
+    const listed = new Set([...errors.matchAll(/`(SIM_ERR_[A-Z_]+)`/g)].map((m) => m[1]));
+    expect([...listed].sort()).toEqual(Object.keys(SIM_ERROR_CODES).sort());
+  });
+
+  it('sends the reader only to tools the project has', () => {
+    const scripts = Object.keys((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    for (const [, name] of errors.matchAll(/npm run ([\w:-]+)/g)) expect(scripts).toContain(name);
+    // There is no recorder: a corpus is built with npm run corpus:build or the exported encodeCorpus.
+    expect(errors).not.toMatch(/\bthe recorder\b/);
+  });
+});
+
+describe('README: the Node versions it runs on', () => {
+  it('promises only the Node versions the uWS package ships a native binding for', () => {
+    // Node's module ABI by major version; a newer Node loads only the pure-JS fallback, which the
+    // simulator refuses (SIM_ERR_UWS_FALLBACK).
+    const majorByAbi: Record<string, number> = { '93': 16, '108': 18, '115': 20, '127': 22, '137': 24 };
+    const uwsDir = new URL('../node_modules/@trufflesuite/uws-js-unofficial/binaries/', import.meta.url);
+    const abis = readdirSync(uwsDir).map((f) => /_(\d+)\.node$/.exec(f)?.[1]).filter((abi): abi is string => abi !== undefined);
+    const newest = Math.max(...abis.map((abi) => majorByAbi[abi] ?? 0));
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { engines: { node: string } };
+    const below = /<\s*(\d+)/.exec(pkg.engines.node)?.[1];
+    expect(below, `engines.node ${pkg.engines.node} has no upper bound`).toBeDefined();
+    expect(Number(below)).toBe(newest + 1);
+    expect(readme).toContain(`Node ${newest}`);
   });
 });
