@@ -3,9 +3,11 @@
  * are read out of README.md and run against the real server, so an example that stops working (or
  * never worked outside an environment with API keys set) fails here.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createGoogleGenerativeAI } from '@ai-sdk/google';
 import { createOpenAI } from '@ai-sdk/openai';
@@ -247,5 +249,21 @@ describe('README: the Node versions it runs on', () => {
     expect(below, `engines.node ${pkg.engines.node} has no upper bound`).toBeDefined();
     expect(Number(below)).toBe(newest + 1);
     expect(readme).toContain(`Node ${newest}`);
+  });
+});
+
+describe('README: the CLI as its help prints it', () => {
+  it('documents every flag of understudy serve --help, with the default the help gives', () => {
+    const cli = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+    const help = execFileSync(process.execPath, [cli, 'serve', '--help'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '400' } });
+    const flags = [...help.matchAll(/^\s+(--[a-z-]+)/gm)].map((m) => m[1]!);
+    expect(flags.length).toBeGreaterThan(20);
+    for (const flag of flags) expect(readme, flag).toContain(`\`${flag}`);
+    for (const field of configFields()) {
+      if (field.defaultText === '' || field.flag.startsWith('--no-')) continue;
+      const line = help.split('\n').find((l) => l.trimStart().startsWith(`${field.flag} `)) ?? '';
+      expect(line, field.flag).toContain(`(default: ${field.defaultText})`);
+      expect(readme).toContain(`| \`${field.flag}\` | `);
+    }
   });
 });
