@@ -267,3 +267,22 @@ describe('README: the CLI as its help prints it', () => {
     }
   });
 });
+
+describe('README: the chaos faults table', () => {
+  const sim = useSimulator();
+
+  it('names exactly the fault kinds that take afterTokens', async () => {
+    const kinds = [...readme.matchAll(/^\| (`[a-z_0-9]+`(?:, `[a-z_0-9]+`)*) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([a-z_0-9]+)`/g)].map((k) => k[1]!));
+    expect(kinds).toContain('missing_done');
+    const taking: string[] = [];
+    for (const kind of kinds) {
+      const scenario = { name: 'after-tokens', phases: [{ name: 'p', faults: [{ kind, afterTokens: 3 }] }] };
+      const res = await fetch(`${sim().url}/_understudy/scenario`, { method: 'POST', body: JSON.stringify(scenario) });
+      if (res.status === 200) taking.push(kind);
+    }
+    await fetch(`${sim().url}/_understudy/scenario`, { method: 'DELETE' });
+    const sentence = /Every mid-stream fault that takes `afterTokens` \(([^)]*)\)/.exec(readme)?.[1] ?? '';
+    const named = [...sentence.matchAll(/`([a-z_0-9]+)`/g)].map((m) => m[1]!);
+    expect(named.sort()).toEqual(taking.sort());
+  });
+});
