@@ -285,4 +285,22 @@ describe('README: the chaos faults table', () => {
     const named = [...sentence.matchAll(/`([a-z_0-9]+)`/g)].map((m) => m[1]!);
     expect(named.sort()).toEqual(taking.sort());
   });
+
+  it('says in its row of each kind which optional fields that kind takes', async () => {
+    const rows = readme.split('\n').filter((l) => /^\| `[a-z_0-9]+`/.test(l) && !l.includes('| `--'));
+    const rowOf = (kind: string): string => rows.find((r) => r.split(' | ')[0]!.includes(`\`${kind}\``)) ?? '';
+    const values: Record<string, number> = { retryAfterMs: 500, afterTokens: 3, delayMs: 100, factorFrom: 2, factorTo: 3 };
+    const kinds = ['rate_limit', 'quota_exhausted', 'server_error_500', 'bad_gateway_502', 'unavailable_503', 'gateway_timeout_504', 'overloaded_529', 'stream_overloaded', 'timeout_no_answer', 'timeout_slow_answer', 'ttft_brownout', 'slow_tokens', 'disconnect_after_tokens', 'malformed_frame', 'missing_done', 'truncated_json', 'empty_200', 'reset_before_headers'];
+    const missing: string[] = [];
+    for (const kind of kinds) {
+      expect(rowOf(kind), kind).not.toBe('');
+      for (const [field, value] of Object.entries(values)) {
+        const scenario = { name: 'fields', phases: [{ name: 'p', faults: [{ kind, [field]: value }] }] };
+        const res = await fetch(`${sim().url}/_understudy/scenario`, { method: 'POST', body: JSON.stringify(scenario) });
+        if (res.status === 200 && !rowOf(kind).includes(`\`${field}\``)) missing.push(`${kind}: ${field}`);
+      }
+    }
+    await fetch(`${sim().url}/_understudy/scenario`, { method: 'DELETE' });
+    expect(missing).toEqual([]);
+  });
 });
