@@ -6,23 +6,11 @@
  */
 import OpenAI, { AzureOpenAI } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { rejection, tempFile, useSimulator } from './fixtures/sim.js';
+import { countingFetch, rejection, tempFile, useSimulator } from './fixtures/sim.js';
 import type { Simulator } from '../src/index.js';
 
 const API_VERSION = '2025-04-01-preview';
 const HELLO = [{ role: 'user' as const, content: 'Say hello in one sentence.' }];
-
-/** A fetch that counts the requests the SDK sends, retries included. */
-function countingFetch(): { fetch: typeof fetch; attempts: () => number } {
-  let n = 0;
-  return {
-    fetch: (input, init) => {
-      n++;
-      return fetch(input, init);
-    },
-    attempts: () => n,
-  };
-}
 
 function azure(sim: Simulator, maxRetries = 0, counted?: { fetch: typeof fetch }, deployment?: string): AzureOpenAI {
   return new AzureOpenAI({ endpoint: sim.url, apiKey: 'k', apiVersion: API_VERSION, maxRetries, ...(deployment === undefined ? {} : { deployment }), ...(counted ? { fetch: counted.fetch } : {}) });

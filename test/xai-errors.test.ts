@@ -6,21 +6,10 @@
  */
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { rejection, tempFile, useSimulator } from './fixtures/sim.js';
+import { countingFetch, rejection, tempFile, useSimulator } from './fixtures/sim.js';
 import type { Simulator } from '../src/index.js';
 
 const HELLO = [{ role: 'user' as const, content: 'Say hello in one sentence.' }];
-
-function countingFetch(): { fetch: typeof fetch; attempts: () => number } {
-  let n = 0;
-  return {
-    fetch: (input, init) => {
-      n++;
-      return fetch(input, init);
-    },
-    attempts: () => n,
-  };
-}
 
 function xai(sim: Simulator, apiKey: string, maxRetries = 0, counted?: { fetch: typeof fetch }): OpenAI {
   return new OpenAI({ baseURL: `${sim.url}/v1`, apiKey, maxRetries, ...(counted ? { fetch: counted.fetch } : {}) });
