@@ -384,8 +384,8 @@ export class QuotaEngine {
    * A 429 the chaos scenario injects, in the loaded limits' terms: the first dimension the dialect
    * limits (requests, where limited) reads exhausted, the others as they stand, and nothing is
    * charged. The exhausted dimension's reset is what a bucket refusing one more request for
-   * `retryAfterMs` reports: that wait plus a window less the request's cost, as the engine's own
-   * refusals relate the two. Null where the dialect limits nothing here (the caller then sends
+   * `retryAfterMs` reports: that wait plus a window (the burst window where one is set) less the
+   * request's cost, as the engine's own refusals relate the two. Null where the dialect limits nothing here (the caller then sends
    * the fault's fixed 429).
    */
   injected(req: QuotaRequest, retryAfterMs: number): { readonly rejection: QuotaRejection; readonly headers: string[] } | null {
@@ -403,11 +403,15 @@ export class QuotaEngine {
       buckets.unlock(slot);
     }
     const plan = plans[0]!;
-    const { capacity: cap, windowMs } = plan.limit;
+    const { capacity: cap, windowMs, burstMs } = plan.limit;
     const requested = cost(plan.charge, req);
     const exhausted = decisions[0]!;
     exhausted.remaining = 0;
-    exhausted.resetMs = retryAfterMs + windowMs - (Math.min(requested, cap) * windowMs) / cap;
+    // Under `burstWindowMs` the engine's own refusals come from the shorter window (`gcraStep`):
+    // their backlog is the wait plus that window less the request's cost, capped at the window.
+    const spanMs = burstMs !== undefined && burstMs < windowMs ? burstMs : windowMs;
+    const costMs = (Math.min(requested, cap) * windowMs) / cap;
+    exhausted.resetMs = retryAfterMs + spanMs - (costMs < spanMs ? costMs : spanMs);
     const rejection: QuotaRejection = { dimension: plan.dimension, limit: cap, requested, used: cap, retryAfterMs };
     return { rejection, headers: this.#headers(req.dialect, plans, rejection) };
   }
