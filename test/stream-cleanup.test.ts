@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/schema.js';
 import { startServer, type RunningServer } from '../src/workers/supervisor.js';
 import type { Simulator } from '../src/index.js';
+import { dechunkStrict } from './fixtures/chunked.js';
 import { entry, writeTempCorpus } from './fixtures/corpus.js';
 import { metric, oneProfileFile, recordingLogger, tempFile, useSimulator } from './fixtures/sim.js';
 
@@ -120,19 +121,6 @@ function silentClient(sim: Simulator, request: string): Socket {
   return socket;
 }
 
-/** The body of a raw HTTP/1.1 chunked response. */
-function dechunk(raw: Buffer): string {
-  let at = raw.indexOf('\r\n\r\n') + 4;
-  const parts: Buffer[] = [];
-  for (;;) {
-    const eol = raw.indexOf('\r\n', at);
-    const size = parseInt(raw.subarray(at, eol).toString('latin1'), 16);
-    if (!(size > 0)) return Buffer.concat(parts).toString('utf8');
-    parts.push(raw.subarray(eol + 2, eol + 2 + size));
-    at = eol + 2 + size + 2;
-  }
-}
-
 /** Resumes a paused socket and reads its response to the chunked terminator; the body, dechunked. */
 function readToEnd(socket: Socket): Promise<string> {
   const chunks: Buffer[] = [];
@@ -142,7 +130,7 @@ function readToEnd(socket: Socket): Promise<string> {
       chunks.push(d);
       // The terminating chunk may straddle two reads.
       tail = Buffer.concat([tail, d]).subarray(-16);
-      if (tail.includes('\r\n0\r\n\r\n')) resolve(dechunk(Buffer.concat(chunks)));
+      if (tail.includes('\r\n0\r\n\r\n')) resolve(dechunkStrict(Buffer.concat(chunks)).toString('utf8'));
     });
     socket.on('close', () => reject(new Error(`closed after ${Buffer.concat(chunks).length} bytes, before the stream ended`)));
   });

@@ -171,6 +171,7 @@ export function beginDrain(idle: () => void): void {
 }
 
 type Phase = 'reading' | 'waiting' | 'streaming' | 'paused' | 'sending' | 'sendPaused' | 'done';
+type StreamOutcome = 'more' | 'end' | 'cut';
 
 const SSE_FIRST_BYTE = Buffer.from('\n');
 const SSE_TYPE = 'text/event-stream; charset=utf-8';
@@ -278,6 +279,17 @@ export class Exchange implements WheelTask {
   unreadBody: boolean;
   /** A chaos fault holds it and no response byte has gone out: counted in the held-requests gauge. */
   held: boolean;
+  /**
+   * Bytes of the stream assembled but not yet handed to uWS, from `carryStart` to `carryEnd`: what
+   * did not fit the cork they were made in (`CORK_ROOM_BYTES`). Null until a stream needs one.
+   */
+  carry: Buffer | null;
+  carryStart: number;
+  carryEnd: number;
+  /** What the stream does once its carried bytes are out: more events, its end, or a fault's cut. */
+  outcome: StreamOutcome;
+  /** Bytes its stream head put in uWS's cork around the handler, which the first event's cork shares. */
+  corkedBytes: number;
 
   constructor(res: HttpResponse, info: RequestInfo) {
     this.wheelDueMs = 0;
@@ -317,6 +329,11 @@ export class Exchange implements WheelTask {
     this.cors = info.origin !== '';
     this.unreadBody = false;
     this.held = false;
+    this.carry = null;
+    this.carryStart = 0;
+    this.carryEnd = 0;
+    this.outcome = 'more';
+    this.corkedBytes = 0;
   }
 }
 
@@ -396,6 +413,7 @@ function finish(ex: Exchange): void {
   ex.schedule = null;
   ex.json = null;
   ex.body = null;
+  ex.carry = null;
   ex.bodyChunks = NO_BODY_CHUNKS;
   ex.headers = NO_HEADERS;
   if (wasStreaming) currentEnv().counters.activeStreams(-1);
@@ -747,10 +765,21 @@ function dispatch(ex: Exchange, reply: Reply): void {
  * are the simulator's own (some carry lines it joined ahead of time, see `JsonReply.headers`), and
  * the echoed x-request-id is checked to be printable ASCII.
  */
-function writeHead(ex: Exchange, status: number, contentType: string, headers: readonly string[]): void {
-  const res = ex.res;
+function writeHead(ex: Exchange, status: number, contentType: string, headers: readonly string[]): number {
+  const block = headBlock(ex, contentType, headers);
+  writeBlock(ex, status, block);
+  return HEAD_BYTES + block.length;
+}
+
+/** The status line and `headBlock`'s block. */
+function writeBlock(ex: Exchange, status: number, block: string): void {
   // uWS writes "200 OK" itself when no status was written: one native call fewer for most replies.
-  if (status !== 200) res.writeStatus(statusLine(status));
+  if (status !== 200) ex.res.writeStatus(statusLine(status));
+  ex.res.writeHeader('content-type', block);
+}
+
+/** Every header, as the value of `content-type` (see `writeHead`). */
+function headBlock(ex: Exchange, contentType: string, headers: readonly string[]): string {
   let block = contentType;
   for (let i = 0; i < headers.length; i += 2) block += `\r\n${headers[i]!}: ${headers[i + 1]!}`;
   // The providers' APIs answer browsers with `*` (Anthropic once the request opts in, which its
@@ -759,8 +788,15 @@ function writeHead(ex: Exchange, status: number, contentType: string, headers: r
   if (ex.cors) block += '\r\naccess-control-allow-origin: *\r\naccess-control-expose-headers: *';
   // The socket has stopped reading a body it will not take: the client must not send another request on it.
   if (ex.unreadBody) block += '\r\nconnection: close';
-  res.writeHeader('content-type', block);
+  return block;
 }
+
+/**
+ * At most what uWS writes around the header block: the status line, its own Date and uWebSockets
+ * headers, `content-type: `, Transfer-Encoding or Content-Length, and the blank line. The block
+ * itself is ASCII (see `writeHead`), so its length is its bytes.
+ */
+const HEAD_BYTES = 192;
 
 /** Runs inside a cork. */
 function sendJson(ex: Exchange): void {
@@ -784,13 +820,21 @@ function sendJson(ex: Exchange): void {
     finish(ex);
     return;
   }
-  // A string's length in UTF-16 units: its UTF-8 is at least as long, and at most three times, so
-  // only a string between a third of the limit and the limit needs its bytes counted.
-  if (r.body.length > BIG_BODY_BYTES || (typeof r.body === 'string' && r.body.length * 3 > BIG_BODY_BYTES && Buffer.byteLength(r.body) > BIG_BODY_BYTES)) {
-    startBody(ex, r);
+  const close = (r.close === true || draining) && !ex.unreadBody;
+  const block = headBlock(ex, r.contentType, r.headers);
+  // `end` sends the head and body through uWS's cork buffer, and uWS drops a body that overflows
+  // it while the socket is full (see CORK_BUFFER_BYTES): a longer body goes by `tryEnd`, which
+  // stops where the socket does. A string's length in UTF-16 units: its UTF-8 is at least as
+  // long, and at most three times, so only a string between a third of the room and the room
+  // needs its bytes counted.
+  const room = CORK_ROOM_BYTES - HEAD_BYTES - block.length;
+  if (r.body.length > room || (typeof r.body === 'string' && r.body.length * 3 > room && Buffer.byteLength(r.body) > room)) {
+    // `tryEnd` takes no flag to close the connection once the body is out, as `end` does: the
+    // client is asked to, and a draining thread closes the socket at shutdown.
+    startBody(ex, r, close ? `${block}\r\nconnection: close` : block);
     return;
   }
-  writeHead(ex, r.status, r.contentType, r.headers);
+  writeBlock(ex, r.status, block);
   if (r.truncate === true) {
     // A body cut mid-JSON, then the connection closes: what a proxy timeout does to a reply.
     // Closing inside the cork would drop the corked bytes, so the close waits for the wheel's
@@ -803,17 +847,10 @@ function sendJson(ex: Exchange): void {
     return;
   }
   // A socket that stopped reading is not closed here: a close with unread bytes is a reset, which drops the reply.
-  ex.res.end(r.body, (r.close === true || draining) && !ex.unreadBody);
+  ex.res.end(r.body, close);
   finish(ex);
 }
 
-/**
- * Bodies longer than this are sent by `sendBody`. Handed to `end`, uWS copies whatever the socket
- * does not take at once into a buffer of its own: for a file's content or a batch's results, tens
- * to hundreds of MiB per client that reads slowly, on top of the stored object. Smaller replies,
- * the hot path, stay one `end`.
- */
-const BIG_BODY_BYTES = 256 * 1024;
 /**
  * A large body goes to uWS this much at a time: `tryEnd` writes only what the socket takes and
  * copies none of it, but a write that has to flush corked headers first reserves room for the
@@ -823,15 +860,15 @@ const BODY_SLICE_BYTES = 256 * 1024;
 /** What one large body sends before the wheel's other due work gets a turn, as `CORKS_PER_TURN` for a stream. */
 const BODY_BYTES_PER_TURN = 1024 * 1024;
 
-/** Runs inside a cork: the status and headers, then as much of the body as the socket takes. */
-function startBody(ex: Exchange, r: JsonReply): void {
-  // Converted once. A transient body is a view of scratch memory that the next reply reuses, and
-  // this one is sent over many turns of the loop: it gets its own copy.
-  const body = typeof r.body === 'string' || r.transient === true ? Buffer.from(r.body) : r.body;
-  // `tryEnd` takes no flag to close the connection once the body is out, as `end` does: the client
-  // is asked to, and a draining thread closes the socket at shutdown.
-  const headers = (r.close === true || draining) && !ex.unreadBody ? [...r.headers, 'connection', 'close'] : r.headers;
-  writeHead(ex, r.status, r.contentType, headers);
+/**
+ * Runs inside a cork: the status and headers (`block`), then as much of the body as the socket
+ * takes; the rest as the socket drains. Handed to `end`, uWS would copy whatever the socket does
+ * not take at once into a buffer of its own: for a file's content or a batch's results, tens to
+ * hundreds of MiB per client that reads slowly, on top of the stored object.
+ */
+function startBody(ex: Exchange, r: JsonReply, block: string): void {
+  const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+  writeBlock(ex, r.status, block);
   ex.json = null;
   ex.body = body;
   // A cut body (a chaos fault) announces its whole length and stops at half, then the connection
@@ -840,6 +877,9 @@ function startBody(ex: Exchange, r: JsonReply): void {
   ex.phase = 'sending';
   ex.res.onWritable(() => onWritable(ex));
   sendBody(ex);
+  // A transient body is a view of scratch memory that the next reply reuses: one still being
+  // sent gets its own copy.
+  if (r.transient === true && ex.body === body) ex.body = Buffer.from(body);
 }
 
 /**
@@ -923,18 +963,20 @@ function startStream(ex: Exchange, s: StreamReply): void {
  * frames (`StreamReply.preludeSteps`), or else a newline.
  */
 function writeStreamHead(ex: Exchange, preludeSteps: number): void {
-  writeHead(ex, 200, ex.streamType, ex.headers);
+  room = CORK_ROOM_BYTES - writeHead(ex, 200, ex.streamType, ex.headers);
   ex.headers = NO_HEADERS;
-  if (preludeSteps === 0) {
-    ex.res.write(SSE_FIRST_BYTE);
-    return;
-  }
-  target = ex.res;
+  target = ex;
+  writeOk = true;
   sequence = ex.sequence;
-  const lane = ex.lanes[0]!;
-  for (let i = 0; i < preludeSteps && !lane.done && lane.steps[lane.stepIndex]!.source === null; i++) putStatic(lane.steps[lane.stepIndex++]!);
+  if (preludeSteps === 0) put(SSE_FIRST_BYTE);
+  else {
+    const lane = ex.lanes[0]!;
+    for (let i = 0; i < preludeSteps && !lane.done && lane.steps[lane.stepIndex]!.source === null; i++) putStatic(lane.steps[lane.stepIndex++]!);
+  }
   flushScratch();
   ex.sequence = sequence;
+  // Inside uWS's cork around the handler, an event due at once shares this cork.
+  if (insideUws) ex.corkedBytes = CORK_ROOM_BYTES - room;
   target = null;
 }
 
@@ -946,7 +988,8 @@ function nextDueMs(ex: Exchange): number {
 
 /** Puts the stream on the wheel for its next event, or sends it now when it is already due. */
 function scheduleNext(ex: Exchange, e: ExchangeEnv): void {
-  const due = nextDueMs(ex);
+  // Carried bytes were due when they were made.
+  const due = ex.carryEnd > ex.carryStart ? e.clock.now() : nextDueMs(ex);
   if (due <= e.clock.now()) {
     ex.wheelDueMs = due;
     emitDue(ex);
@@ -990,24 +1033,79 @@ const scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 const scratchViews: (Buffer | undefined)[] = [];
 let scratchLength = 0;
 let writeOk = true;
-let target: HttpResponse | null = null;
+let target: Exchange | null = null;
 /** The emitting stream's next sequence number, loaded from and stored back to its exchange. */
 let sequence = 0;
 
+/*
+ * No cork writes more than uWS's cork buffer holds (16 KiB, LoopData::CORK_BUFFER_SIZE). A write
+ * that overflows it makes uWS 20.30 flush the buffer first, and when that flush fails (the socket
+ * is full: a client reading slowly, or one just resumed) uWS buffers the flushed bytes and drops
+ * the write's own: the chunk's size line goes out without its data, and the rest of the response
+ * is misframed (uNetworking/uWebSockets.js#1249). What does not fit waits in the exchange's carry
+ * for its next cork.
+ */
+const CORK_BUFFER_BYTES = 16 * 1024;
+/** What uWS adds to each write of a chunked body: CRLF, the length in hex, CRLF. */
+const CHUNK_FRAMING_BYTES = 12;
+/** What one cork of a stream may write: the cork buffer, less the chunked terminator `end` adds. */
+const CORK_ROOM_BYTES = CORK_BUFFER_BYTES - 7;
+/** A cork with less room than this left writes nothing more: what is left waits for the next. */
+const MIN_WRITE_BYTES = 1024;
+/** Bytes the current cork may still write. */
+let room = 0;
+
+/** Hands `bytes` to uWS, or as much of them as the cork has room for; the rest waits in the carry. */
+function send(bytes: Buffer): void {
+  if (headPending !== null) room -= writePendingHead();
+  const ex = target!;
+  if (ex.carryEnd === ex.carryStart && bytes.length + CHUNK_FRAMING_BYTES <= room) {
+    room -= bytes.length + CHUNK_FRAMING_BYTES;
+    if (!ex.res.write(bytes)) writeOk = false;
+    return;
+  }
+  addCarry(ex, bytes);
+  sendCarry(ex);
+}
+
+function addCarry(ex: Exchange, bytes: Buffer): void {
+  let carry = ex.carry;
+  const held = ex.carryEnd - ex.carryStart;
+  if (carry === null || carry.length - ex.carryEnd < bytes.length) {
+    const grown = carry !== null && carry.length >= held + bytes.length ? carry : Buffer.allocUnsafe(Math.max(CORK_BUFFER_BYTES, 2 * (held + bytes.length)));
+    if (carry !== null) carry.copy(grown, 0, ex.carryStart, ex.carryEnd);
+    carry = ex.carry = grown;
+    ex.carryStart = 0;
+    ex.carryEnd = held;
+  }
+  carry.set(bytes, ex.carryEnd);
+  ex.carryEnd += bytes.length;
+}
+
+/** Writes what the cork has room for of the exchange's carry. */
+function sendCarry(ex: Exchange): void {
+  if (headPending !== null) room -= writePendingHead();
+  const n = Math.min(ex.carryEnd - ex.carryStart, room - CHUNK_FRAMING_BYTES);
+  if (n < MIN_WRITE_BYTES && n < ex.carryEnd - ex.carryStart) return;
+  room -= n + CHUNK_FRAMING_BYTES;
+  const start = ex.carryStart;
+  ex.carryStart += n;
+  if (ex.carryStart === ex.carryEnd) ex.carryStart = ex.carryEnd = 0;
+  if (!ex.res.write(ex.carry!.subarray(start, start + n))) writeOk = false;
+}
+
 function flushScratch(): void {
   if (scratchLength === 0) return;
-  if (headPending !== null) writePendingHead();
   const view = (scratchViews[scratchLength] ??= scratch.subarray(0, scratchLength));
   scratchLength = 0;
-  if (!target!.write(view)) writeOk = false;
+  send(view);
 }
 
 function put(buf: Buffer): void {
   if (scratchLength + buf.length > SCRATCH_BYTES) {
     flushScratch();
     if (buf.length > SCRATCH_BYTES) {
-      if (headPending !== null) writePendingHead();
-      if (!target!.write(buf)) writeOk = false;
+      send(buf);
       return;
     }
   }
@@ -1023,8 +1121,7 @@ function putRange(src: Buffer, start: number, end: number): void {
   if (scratchLength + (end - start) > SCRATCH_BYTES) {
     flushScratch();
     if (end - start > SCRATCH_BYTES) {
-      if (headPending !== null) writePendingHead();
-      if (!target!.write(src.subarray(start, end))) writeOk = false;
+      send(src.subarray(start, end));
       return;
     }
   }
@@ -1119,12 +1216,14 @@ let emitCut = false;
  */
 let headPending: Exchange | null = null;
 
-function writePendingHead(): void {
+/** Writes the head `headPending` waits with; returns its bytes. */
+function writePendingHead(): number {
   const ex = headPending!;
   headPending = null;
-  writeHead(ex, 200, ex.streamType, ex.headers);
+  const bytes = writeHead(ex, 200, ex.streamType, ex.headers);
   ex.headers = NO_HEADERS;
   ex.headersSent = true;
+  return bytes;
 }
 
 /** Bytes a malformed_frame fault sends: an SSE event whose data is not JSON. */
@@ -1166,25 +1265,55 @@ function strike(ex: Exchange, fault: StreamFault): boolean {
 }
 
 /**
- * Module-level so `cork` gets the same function every time (no closure per event). Sends the due
- * event, then any later events that are already due (a late tick catching up, or `--speed 0`),
- * until the socket pushes back or the scratch buffer is half full.
+ * Module-level so `cork` gets the same function every time (no closure per event). Sends what the
+ * last cork carried, then the due event, then any later events that are already due (a late tick
+ * catching up, or `--speed 0`), until the socket pushes back or the cork is full.
  */
 function emitCorked(): void {
   const ex = emitting!;
-  const e = currentEnv();
-  const sch = ex.schedule!;
-  target = ex.res;
+  target = ex;
   writeOk = true;
   sequence = ex.sequence;
+  room = CORK_ROOM_BYTES - ex.corkedBytes;
+  ex.corkedBytes = 0;
   // `first-token` mode: the status and headers go out with the body's first bytes.
   headPending = ex.headersSent ? null : ex;
+  suppressTail = ex.fault !== null && ex.fault.kind === 'missing_done';
+  emitCut = false;
+  let outcome = ex.outcome;
+  let due = ex.wheelDueMs;
+  if (ex.carryEnd > ex.carryStart) {
+    sendCarry(ex);
+    // The carried bytes were due already; the next event may not be.
+    if (outcome === 'more' && ex.carryEnd === ex.carryStart && writeOk) {
+      due = nextDueMs(ex);
+      if (due <= currentEnv().clock.now()) outcome = emitEvents(ex, due);
+    }
+  } else if (outcome === 'more') outcome = emitEvents(ex, due);
+  flushScratch();
+  ex.sequence = sequence;
+  ex.outcome = outcome;
+  const drained = ex.carryEnd === ex.carryStart;
+  emitFinished = outcome === 'end' && drained;
+  emitCut = outcome === 'cut' && drained;
+  // A stream that ends without a byte of body still answers with its status and headers.
+  if (headPending !== null && emitFinished) writePendingHead();
+  headPending = null;
+  // A finished stream ends in this cork, so its last event and the chunked terminator leave in
+  // one send. Never closeConnection here: the headers are out, so uWS would write its
+  // `Connection: close` into the chunked body. A draining thread closes the socket when it shuts down.
+  // A client gone during the writes above has already run onAborted: its response is discarded.
+  if (emitFinished && ex.phase !== 'done') ex.res.end();
+  target = null;
+}
+
+/** The events of `emitCorked`, the first due at `due`: whether the stream goes on, ends, or is cut. */
+function emitEvents(ex: Exchange, due: number): StreamOutcome {
+  const e = currentEnv();
+  const sch = ex.schedule!;
   const now = e.clock.now();
   let open: boolean;
-  let due = ex.wheelDueMs;
   const fault = ex.fault;
-  suppressTail = fault !== null && fault.kind === 'missing_done';
-  emitCut = false;
   let struck = false;
   const stop = ex.stop;
   for (;;) {
@@ -1223,43 +1352,36 @@ function emitCorked(): void {
     ex.lastEmitAtMs = now;
     ex.tokensSent += sent;
     ex.eventIndex++;
-    if (!open || !writeOk || scratchLength >= SCRATCH_BYTES / 2) break;
+    // Another event goes in this cork only while the cork has room for what is assembled so far.
+    if (!open || !writeOk || scratchLength + CHUNK_FRAMING_BYTES >= room || ex.carryEnd > ex.carryStart) break;
     due = nextDueMs(ex);
     if (due > now) break;
   }
+  if (open) return 'more';
   // A struck stream, or one missing its end, sends no trailer ([DONE], the usage chunk).
-  if (!open && !struck && !suppressTail) put(ex.trailer!);
-  flushScratch();
-  ex.sequence = sequence;
-  emitFinished = !open;
-  // A stream that ends without a byte of body still answers with its status and headers.
-  if (headPending !== null && emitFinished) writePendingHead();
-  headPending = null;
-  // A finished stream ends in this cork, so its last event and the chunked terminator leave in
-  // one send. Never closeConnection here: the headers are out, so uWS would write its
-  // `Connection: close` into the chunked body. A draining thread closes the socket when it shuts down.
-  // A client gone during the writes above has already run onAborted: its response is discarded.
-  if (emitFinished && !emitCut && ex.phase !== 'done') ex.res.end();
-  target = null;
+  if (!struck && !suppressTail) put(ex.trailer!);
+  return emitCut ? 'cut' : 'end';
 }
 
 function emitDue(ex: Exchange): void {
   const e = currentEnv();
   // The first event is due once the hold (folded into its TTFT) has passed.
   if (ex.held) endHold(ex);
-  // One cork sends at most half the scratch buffer; events still due go out in the next turn of
+  // One cork sends at most uWS's cork buffer; what is still due goes out in the next turn of
   // this loop. (A call per cork, through scheduleNext, ran a server thread out of stack: a reader
   // that keeps up with a stream all due at once, at --speed 0 or resumed after a pause, takes
-  // hundreds of MB without the socket pushing back, one frame per 32 KB.) Past
-  // CORKS_PER_TURN the stream goes back on the wheel, still due, so the thread's other streams
-  // are not held while one sends hundreds of MB.
+  // hundreds of MB without the socket pushing back, one frame per cork.) Past CORKS_PER_TURN
+  // the stream goes back on the wheel, still due, so the thread's other streams are not held
+  // while one sends hundreds of MB.
   for (let corks = 1; ; corks++) {
     emitting = ex;
     ex.res.cork(emitCorked);
     emitting = null;
     if (!afterCork(ex, e)) return;
-    const due = nextDueMs(ex);
-    if (due > e.clock.now() || corks === CORKS_PER_TURN) {
+    // Carried bytes were due when they were made. Inside uWS's cork around a handler, every
+    // cork of this loop is that one cork, already full: what is due goes on the wheel's next turn.
+    const due = ex.carryEnd > ex.carryStart ? e.clock.now() : nextDueMs(ex);
+    if (due > e.clock.now() || corks === CORKS_PER_TURN || insideUws) {
       e.wheel.schedule(ex, due);
       return;
     }
@@ -1268,7 +1390,7 @@ function emitDue(ex: Exchange): void {
 }
 
 /** Corks one stream sends before the wheel's other due streams get a turn: about 1 MB. */
-const CORKS_PER_TURN = 32;
+const CORKS_PER_TURN = 64;
 
 /** What follows a cork of `emitDue`: the stream ends, is cut or pauses (false), or goes on (true). */
 function afterCork(ex: Exchange, e: ExchangeEnv): boolean {
