@@ -64,7 +64,7 @@ export const configSchema = z
       .min(100)
       .max(3_600_000)
       .default(30_000)
-      .describe('A stream, or a reply over 256 KiB, paused for backpressure this long is closed.'),
+      .describe('A stream, or a reply over 16 KiB, paused for backpressure this long is closed.'),
     lateEmissionMs: z
       .number()
       .min(0.001)
