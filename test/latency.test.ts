@@ -55,7 +55,9 @@ describe('latency profiles', () => {
     expect(profileNameFor(table, 'o3-mini')).toBe('openai-reasoning');
     expect(profileNameFor(table, 'claude-haiku-4-5')).toBe('anthropic-haiku');
     expect(profileNameFor(table, 'claude-sonnet-4-6')).toBe('anthropic-sonnet');
-    expect(profileNameFor(table, 'gemini-2.5-flash')).toBe('gemini-flash');
+    expect(profileNameFor(table, 'gemini-2.5-flash')).toBe('gemini-2.5-flash');
+    expect(profileNameFor(table, 'gemini-2.5-flash-lite')).toBe('gemini-flash-lite');
+    expect(profileNameFor(table, 'gemini-2.0-flash')).toBe('gemini-flash');
     expect(profileNameFor(table, 'who-knows')).toBe('openai-standard');
     // Not the o-series' reasoning profile, whose prefix "o" they also start with.
     expect(profileNameFor(table, 'omni-moderation-latest')).toBe('openai-moderation');

@@ -38,7 +38,7 @@ describe('built-in profile for a model id', () => {
     ['claude-opus-4-6', 'anthropic-opus'],
     ['gemini-3-pro-preview', 'gemini-pro'],
     ['gemini-3.1-pro-preview', 'gemini-pro'],
-    ['gemini-2.5-pro', 'gemini-pro'],
+    ['gemini-2.5-pro', 'gemini-2.5-pro'],
     ['gemini-3-flash', 'gemini-flash'],
   ])('%s → %s', (model, profile) => {
     expect(profileNameFor(table, model)).toBe(profile);

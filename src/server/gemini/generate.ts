@@ -177,7 +177,9 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
   // Both stream forms (SSE, and the JSON array without alt=sse) are chunked by the event schedule.
   // A recording times the answer's tokens, not a thought summary streamed before them.
   const recordingApplies = !showThoughts || spent.reasoning === 0;
-  const timing = planAnswerTiming(ctx, { model, laneSteps: plans.map(candidateSteps), rng, promptTokens, admission, lead, recordingApplies }, stream);
+  // Thoughts hold the first token back, less the first candidate's summary, which streams as thought parts.
+  const hiddenReasoningTokens = Math.max(0, spent.reasoning - (plans[0]!.thought?.count ?? 0));
+  const timing = planAnswerTiming(ctx, { model, laneSteps: plans.map(candidateSteps), rng, promptTokens, admission, lead, recordingApplies, hiddenReasoningTokens }, stream);
   const schedule = timing.schedule;
   const who: GeminiIdentity = { modelVersion: model, responseId: randomId(rng, '', 23) };
   const groundTruth = [...groundTruthHeaders(lead, schedule, randomId(rng, 'trc_', 24)), ...admission.headers];
