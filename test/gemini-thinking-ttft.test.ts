@@ -1,8 +1,8 @@
 /**
  * A Gemini thinking model thinks unseen before its first answer token, so its TTFT grows with the
  * thought tokens it reports (`thoughtsTokenCount`): gemini-2.5-flash with `thinkingBudget: 0`
- * answers about as fast as 2.0 Flash, with a large budget many seconds later. Until the twelfth
- * session both got the same TTFT distribution (generate.ts passed no hidden tokens to the plan and
+ * answers about as fast as 2.0 Flash, with a large budget many seconds later. Before, both got
+ * the same TTFT distribution (generate.ts passed no hidden tokens to the plan and
  * the Gemini profiles had no `hiddenReasoning`). The models that never think keep their timing.
  */
 import { describe, expect, it } from 'vitest';
