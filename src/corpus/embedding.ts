@@ -43,7 +43,30 @@ export function embedText(text: string, out: Float32Array): Float32Array {
   return out;
 }
 
-/** Embedding of a token-id array input (OpenAI accepts pre-tokenized input): ids become words. */
+/** The text a token-id array input embeds as: ids become words. */
+export function tokenIdsText(ids: readonly number[]): string {
+  return ids.map((id) => `t${id}`).join(' ');
+}
+
+/** Embedding of a token-id array input (OpenAI accepts pre-tokenized input). */
 export function embedTokenIds(ids: readonly number[], out: Float32Array): Float32Array {
-  return embedText(ids.map((id) => `t${id}`).join(' '), out);
+  return embedText(tokenIdsText(ids), out);
+}
+
+/** How far a text's prefix norms stray from an evenly spread vector's: ±10% of the kept energy's weight. */
+const PREFIX_SPREAD = 0.1;
+
+/**
+ * The norm the first `dims` values of a `fullDims`-long unit vector have, for a model that returns
+ * a truncated (Matryoshka) embedding without normalizing it, as gemini-embedding-001 does below its
+ * full 3,072. An evenly spread vector keeps sqrt(dims / fullDims) of its length; each text's weight
+ * on its head is moved by up to ±10% (a fixed draw from the text), so norms differ between texts
+ * as real ones do, yet grow with `dims`, stay below 1, and reach 1 at the full length.
+ */
+export function prefixNorm(text: string, dims: number, fullDims: number): number {
+  if (dims >= fullDims) return 1;
+  const a = PREFIX_SPREAD * ((mix32(hashString(text, 0x5bd1e995)) / 0x1_0000_0000) * 2 - 1);
+  const head = dims * (1 + a);
+  const tail = (fullDims - dims) * (1 - a);
+  return Math.sqrt(head / (head + tail));
 }

@@ -2,7 +2,9 @@
  * POST /v1beta/models/{model}:embedContent → `{embedding:{values}}` and :batchEmbedContents →
  * `{embeddings:[{values}]}` (what `@google/genai`'s `models.embedContent` calls, even for one
  * input). Vectors are the deterministic unit vectors of `embedText`, `outputDimensionality` long
- * (default: the model's full size). Generation time is one prefill: the model's time to first token.
+ * (default: the model's full size); a gemini-embedding-001 vector shorter than its full 3,072 has
+ * the norm of a prefix of a unit vector (below 1), as Google documents that only the full length
+ * is normalized. Generation time is one prefill: the model's time to first token.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { computeEmbeddings, embeddingWork, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
@@ -26,6 +28,11 @@ export interface EmbeddingModel {
   readonly defaultDims: number;
   /** Largest `outputDimensionality` accepted. */
   readonly maxDims: number;
+  /**
+   * A shorter `outputDimensionality` is the full vector's prefix, not normalized: Google documents
+   * that only gemini-embedding-001's 3,072-dimension output is, and callers normalize the rest.
+   */
+  readonly prefixUnnormalized: boolean;
   readonly inputTokenLimit: number;
   readonly displayName: string;
 }
@@ -35,18 +42,19 @@ export interface EmbeddingModel {
  * are 768. A Map, not an object: the id comes from the URL, and `constructor` must find nothing.
  */
 export const EMBEDDING_MODELS: ReadonlyMap<string, EmbeddingModel> = new Map([
-  ['gemini-embedding-001', { defaultDims: 3072, maxDims: 3072, inputTokenLimit: 2048, displayName: 'Gemini Embedding 001' }],
-  ['text-embedding-004', { defaultDims: 768, maxDims: 768, inputTokenLimit: 2048, displayName: 'Text Embedding 004' }],
-  ['embedding-001', { defaultDims: 768, maxDims: 768, inputTokenLimit: 2048, displayName: 'Embedding 001' }],
+  ['gemini-embedding-001', { defaultDims: 3072, maxDims: 3072, prefixUnnormalized: true, inputTokenLimit: 2048, displayName: 'Gemini Embedding 001' }],
+  ['text-embedding-004', { defaultDims: 768, maxDims: 768, prefixUnnormalized: false, inputTokenLimit: 2048, displayName: 'Text Embedding 004' }],
+  ['embedding-001', { defaultDims: 768, maxDims: 768, prefixUnnormalized: false, inputTokenLimit: 2048, displayName: 'Embedding 001' }],
 ]);
 
 /** Models outside the table (served when strictModels is off) get gemini-embedding-001's sizes. */
 const DEFAULT_EMBEDDING_MODEL = EMBEDDING_MODELS.get('gemini-embedding-001')!;
 
-/** One text to embed and its vector length. */
+/** One text to embed, its vector length, and the full length it is an unnormalized prefix of. */
 export interface EmbedInput {
   readonly text: string;
   readonly dims: number;
+  readonly prefixOf: number | undefined;
 }
 
 const LIST_OPEN = Buffer.from('{"embeddings":[');
@@ -59,7 +67,7 @@ const LIST_CLOSE = Buffer.from(']}');
  * over the threshold. Each job makes its item of the list; the thread lists them.
  */
 function mixedLengthBody(inputs: readonly EmbedInput[], serverThreads: number): { body: Buffer; tokens: number } | Promise<{ body: Buffer; tokens: number }> {
-  const jobs = inputs.map((input): EmbeddingJob => ({ inputs: { kind: 'text', texts: [input.text] }, dimensions: input.dims, output: { kind: 'gemini', shape: 'items' }, maxInputTokens: Infinity, maxRequestTokens: Infinity }));
+  const jobs = inputs.map((input): EmbeddingJob => ({ inputs: { kind: 'text', texts: [input.text] }, dimensions: input.dims, prefixOf: input.prefixOf, output: { kind: 'gemini', shape: 'items' }, maxInputTokens: Infinity, maxRequestTokens: Infinity }));
   const threshold = jobs.reduce((n, job) => n + embeddingWork(job), 0) > POOL_THRESHOLD ? 0 : POOL_THRESHOLD;
   const results = jobs.map((job) => computeEmbeddings(job, threshold, serverThreads));
   const list = (done: readonly EmbeddingResult[]): { body: Buffer; tokens: number } => {
@@ -90,7 +98,7 @@ export function embeddingModelFor(ctx: ThreadContext, path: ModelPath, method: s
 function inputFor(req: EmbedRequest, model: EmbeddingModel, field: string, request: RequestName): EmbedInput | GeminiError {
   const dims = req.outputDimensionality ?? model.defaultDims;
   if (dims > model.maxDims) return ruleViolation(request, `${field}output_dimensionality`, `output_dimensionality must be at most ${model.maxDims} for this model.`);
-  return { text: req.content.parts.map(partText).join('\n'), dims };
+  return { text: req.content.parts.map(partText).join('\n'), dims, prefixOf: model.prefixUnnormalized ? model.maxDims : undefined };
 }
 
 export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, path: ModelPath, batch: boolean): Reply | Promise<Reply> {
@@ -165,6 +173,7 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
   const job: EmbeddingJob = {
     inputs: { kind: 'text', texts: inputs.map((input) => input.text) },
     dimensions: dims,
+    prefixOf: inputs[0]!.prefixOf,
     output: { kind: 'gemini', shape: batch ? 'batch' : 'single' },
     maxInputTokens: Infinity,
     maxRequestTokens: Infinity,
