@@ -3,6 +3,7 @@
  * share words land near each other. Features (lower-cased words and character trigrams) are hashed
  * into a few signed positions each, a sparse random projection; the sum is normalized. No model,
  * no randomness beyond the fixed hash, so any thread or pool worker computes identical vectors.
+ * `embedPrefix` gives a truncating model's shorter outputs: the first values of a full vector.
  */
 import { hashString, mix32 } from '../timing/random.js';
 
@@ -53,20 +54,43 @@ export function embedTokenIds(ids: readonly number[], out: Float32Array): Float3
   return embedText(tokenIdsText(ids), out);
 }
 
-/** How far a text's prefix norms stray from an evenly spread vector's: ±10% of the kept energy's weight. */
-const PREFIX_SPREAD = 0.1;
+/**
+ * The share of a Matryoshka embedding's energy spread thinly over every position: a trained model's
+ * vectors are dense, and without it a short text's sparse features could miss a short prefix
+ * entirely, leaving a zero vector no real model returns (normalizing it gives NaN).
+ */
+const DENSE_SHARE = 0.2;
+
+/** A full-length vector reused between calls: one per thread, each call overwrites it. */
+let scratch: Float32Array | undefined;
+
+/** One position's value in a text's dense part, uniform in [-1, 1). */
+function denseValue(seed: number, i: number): number {
+  return mix32((seed + Math.imul(i + 1, 0x9e3779b9)) >>> 0) / 0x8000_0000 - 1;
+}
 
 /**
- * The norm the first `dims` values of a `fullDims`-long unit vector have, for a model that returns
- * a truncated (Matryoshka) embedding without normalizing it, as gemini-embedding-001 does below its
- * full 3,072. An evenly spread vector keeps sqrt(dims / fullDims) of its length; each text's weight
- * on its head is moved by up to ±10% (a fixed draw from the text), so norms differ between texts
- * as real ones do, yet grow with `dims`, stay below 1, and reach 1 at the full length.
+ * Writes the first `out.length` values of the `fullDims`-long unit embedding of `text` into `out`:
+ * what a Matryoshka model that truncates without normalizing returns (gemini-embedding-001 below
+ * its full 3,072: "excessive values in the output embedding are truncated from the end", and only
+ * the full length is normalized). So a shorter vector is the longer one's prefix, and its norm is
+ * below 1, about sqrt(out.length / fullDims). The full vector is `embedText`'s, sharing a fifth of
+ * its energy with a dense part drawn from the text, so no prefix is all zeros.
  */
-export function prefixNorm(text: string, dims: number, fullDims: number): number {
-  if (dims >= fullDims) return 1;
-  const a = PREFIX_SPREAD * ((mix32(hashString(text, 0x5bd1e995)) / 0x1_0000_0000) * 2 - 1);
-  const head = dims * (1 + a);
-  const tail = (fullDims - dims) * (1 - a);
-  return Math.sqrt(head / (head + tail));
+export function embedPrefix(text: string, fullDims: number, out: Float32Array): Float32Array {
+  const full = out.length === fullDims ? out : (scratch = scratch?.length === fullDims ? scratch : new Float32Array(fullDims));
+  embedText(text, full);
+  const seed = hashString(text, 0x5bd1e995);
+  const sparseScale = Math.sqrt(1 - DENSE_SHARE);
+  // Uniform values in [-1, 1) square to 1/3 on average; the final scaling makes the norm exactly 1.
+  const denseScale = Math.sqrt((3 * DENSE_SHARE) / fullDims);
+  let norm = 0;
+  for (let i = 0; i < fullDims; i++) {
+    full[i] = sparseScale * full[i]! + denseScale * denseValue(seed, i);
+    norm += full[i]! * full[i]!;
+  }
+  const scale = 1 / Math.sqrt(norm);
+  for (let i = 0; i < fullDims; i++) full[i]! *= scale;
+  if (full !== out) out.set(full.subarray(0, out.length));
+  return out;
 }

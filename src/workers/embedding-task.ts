@@ -7,7 +7,7 @@
  * Loaded by piscina from `dist/` (Node 20 workers cannot load TypeScript), like the server threads.
  */
 import { isWorkerThread, move, transferableSymbol, valueSymbol, workerData } from 'piscina';
-import { embedText, embedTokenIds, prefixNorm, tokenIdsText } from '../corpus/embedding.js';
+import { embedPrefix, embedText, embedTokenIds, tokenIdsText } from '../corpus/embedding.js';
 import { installO200kTable } from '../corpus/o200k.js';
 import { countTokens } from '../corpus/tokens.js';
 import { geminiEmbeddingsBody, type GeminiBodyShape } from '../server/gemini/embed-encode.js';
@@ -32,9 +32,9 @@ export interface EmbeddingJob {
   readonly inputs: EmbeddingInputs;
   readonly dimensions: number;
   /**
-   * The model's full length, for a model whose shorter outputs are its full vector's prefix left
-   * unnormalized (gemini-embedding-001): a vector shorter than this is scaled to such a prefix's
-   * norm. Absent, every vector is unit length (OpenAI normalizes what `dimensions` shortens).
+   * The model's full length, for a model whose shorter outputs are its full vector's first values,
+   * not normalized (gemini-embedding-001): every vector is `embedPrefix`'s. Absent, each is
+   * `embedText`'s unit vector at its own length (OpenAI normalizes what `dimensions` shortens).
    */
   readonly prefixOf?: number;
   readonly output: EmbeddingOutput;
@@ -71,12 +71,9 @@ export function runEmbeddingJob(job: EmbeddingJob): EmbeddingResult {
   const vectors = new Float32Array(count * dimensions);
   for (let i = 0; i < count; i++) {
     const out = vectors.subarray(i * dimensions, (i + 1) * dimensions);
-    if (inputs.kind === 'text') embedText(inputs.texts[i]!, out);
+    if (job.prefixOf !== undefined) embedPrefix(inputs.kind === 'text' ? inputs.texts[i]! : tokenIdsText(inputs.ids[i]!), job.prefixOf, out);
+    else if (inputs.kind === 'text') embedText(inputs.texts[i]!, out);
     else embedTokenIds(inputs.ids[i]!, out);
-    if (job.prefixOf !== undefined && dimensions < job.prefixOf) {
-      const scale = prefixNorm(inputs.kind === 'text' ? inputs.texts[i]! : tokenIdsText(inputs.ids[i]!), dimensions, job.prefixOf);
-      for (let k = 0; k < out.length; k++) out[k]! *= scale;
-    }
   }
   if (job.output.kind === 'vectors') return { kind: 'vectors', vectors, tokens };
   if (job.output.kind === 'gemini') return { kind: 'gemini', body: geminiEmbeddingsBody(vectors, count, dimensions, job.output.shape), promptTokens: total };

@@ -2,9 +2,8 @@
  * POST /v1beta/models/{model}:embedContent → `{embedding:{values}}` and :batchEmbedContents →
  * `{embeddings:[{values}]}` (what `@google/genai`'s `models.embedContent` calls, even for one
  * input). Vectors are the deterministic unit vectors of `embedText`, `outputDimensionality` long
- * (default: the model's full size); a gemini-embedding-001 vector shorter than its full 3,072 has
- * the norm of a prefix of a unit vector (below 1), as Google documents that only the full length
- * is normalized. Generation time is one prefill: the model's time to first token.
+ * (default: the model's full size); a gemini-embedding-001 vector shorter than its full 3,072 is
+ * that vector's first values, not normalized (`embedPrefix`), as Google documents. Generation time is one prefill: the model's time to first token.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { computeEmbeddings, embeddingWork, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
