@@ -1,9 +1,10 @@
 /**
  * POST /v1beta/models/{model}:embedContent → `{embedding:{values}}` and :batchEmbedContents →
  * `{embeddings:[{values}]}` (what `@google/genai`'s `models.embedContent` calls, even for one
- * input). Vectors are the deterministic unit vectors of `embedText`, `outputDimensionality` long
- * (default: the model's full size); a gemini-embedding-001 vector shorter than its full 3,072 is
- * that vector's first values, not normalized (`embedPrefix`), as Google documents. Generation time is one prefill: the model's time to first token.
+ * input). Vectors are deterministic, `outputDimensionality` long (default: the model's full size):
+ * gemini-embedding-001's are the first values of one unit vector of 3,072 (`embedPrefix`), so a
+ * shorter one is not normalized, as Google documents; the 768-long models' are `embedText`'s unit
+ * vectors at any length. Generation time is one prefill: the model's time to first token.
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { computeEmbeddings, embeddingWork, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
