@@ -43,7 +43,7 @@ const QUOTAS = {
 } as const satisfies Record<string, QuotaName>;
 
 function quotaName(route: RouteId, what: 'requests' | 'tokens' | 'daily'): QuotaName {
-  const embed = route === 'gemini_embed';
+  const embed = route === 'gemini_embed' || route === 'gemini_openai_embeddings';
   switch (what) {
     case 'requests':
       return embed ? QUOTAS.embedRequests : QUOTAS.generateRequests;

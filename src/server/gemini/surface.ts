@@ -2,7 +2,8 @@
  * The Gemini surface (Generative Language API): `/v1beta/models/{model}:{method}` for generation,
  * token counting and embeddings, and `/v1beta/models[/{model}]` listings. The same methods answer
  * under `/v1/models/{model}:{method}` (`httpOptions.apiVersion: 'v1'`); a POST there cannot be
- * OpenAI's, whose `/v1/models/{id}` is GET only. `GET /v1/models` stays OpenAI's.
+ * OpenAI's, whose `/v1/models/{id}` is GET only. `GET /v1/models` stays OpenAI's. Google's
+ * OpenAI-compatible endpoint answers under `/v1beta/openai/` (`./openai-compat.ts`).
  */
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { countsOffThread, getRoute, postRoute, takesBytes, type RequestField, type RequestInfo, type RouteErrors } from '../http-exchange.js';
@@ -20,6 +21,7 @@ import { cacheRouteOwner, createCachedContent } from './caches.js';
 import { listRoute, ownedRoute } from '../owned-routes.js';
 import { fileRouteOwner, isDownload, uploadOwner } from './files.js';
 import { batchRouteOwner, createBatch, isCancel } from './batches.js';
+import { COMPAT_PATHS, registerOpenAICompat } from './openai-compat.js';
 
 /** What the model routes read: the path (model and method), the key (header or `?key=`), and the method for errors. */
 const EMBED_METHOD = /:(batchEmbedContents|embedContent)(\?|$)/;
@@ -93,6 +95,7 @@ export const geminiSurface: Surface = {
     [/^\/v1beta\/batches\/?$/, 'GET'],
     [/^\/v1beta\/batches\/[^/:]+$/, 'GET, DELETE'],
     [/^\/v1beta\/batches\/[^/:]+:cancel$/, 'POST'],
+    ...COMPAT_PATHS,
   ],
   owns: (path) => /^\/(upload\/)?v1beta(\/|$)/.test(path) || /^\/v1\/models\/[^/]+:[A-Za-z]+$/.test(path),
   errors: {
@@ -141,5 +144,7 @@ export const geminiSurface: Surface = {
     getRoute(app, 'get', '/v1beta/batches/:id', 1, errors, (info) => (isCancel(info) ? methodNotAllowed(info, 'POST') : batchGet(info, '')));
     getRoute(app, 'del', '/v1beta/batches/:id', 1, errors, (info) => (isCancel(info) ? methodNotAllowed(info, 'POST') : batchDelete(info, '')));
     postRoute(app, '/v1beta/batches/:id', 1, errors, (info, body) => (isCancel(info) ? batchCancel(info, body) : methodNotAllowed(info, 'GET, DELETE')), GEMINI_FIELDS);
+    // The OpenAI-compatible endpoint (`./openai-compat.ts`).
+    registerOpenAICompat(app, ctx, errors);
   },
 };

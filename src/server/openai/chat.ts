@@ -109,6 +109,8 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   const xai = vendorOf(model) === 'xai';
   const xaiRefusal = xai ? xaiParamsRefusal(model, req.body) : undefined;
   if (xaiRefusal !== undefined) return xaiErrorReply(requestId, route, xaiRefusal, modelIndex);
+  const refusal = variant.refusal?.(model, req.body);
+  if (refusal !== undefined) return openAIErrorReply(requestId, route, refusal, 'invalid_request', modelIndex);
   const outputLimit = refusedOutputLimit(model, req.maxTokens);
   if (outputLimit !== undefined) {
     const param = req.body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
@@ -121,7 +123,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   const admission = admit(
     ctx,
     // Each of the n choices may write max_tokens: OpenAI's estimate (its cookbook's too) is the prompt plus n × max_tokens.
-    { route, dialect: 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: (req.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE) * req.n, meta },
+    { route, dialect: variant.dialect ?? 'openai', model, apiKey: quotaKey(info), info, inputTokens: promptTokens, maxOutputTokens: (req.maxTokens ?? DEFAULT_OUTPUT_ESTIMATE) * req.n, meta },
     variant.faults ?? (xai ? XAI_FAULTS : OPENAI_FAULTS),
   );
   if (!isAdmission(admission)) return admission;
@@ -155,7 +157,11 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   let firstReasoning = 0;
   for (let i = 0; i < req.n; i++) {
     // A reasoning model thinks first, out of the same limit: what is left bounds the answer.
-    const tokens = xai ? xaiReasoningTokens(model, req.body.reasoning_effort, rng) : openAIReasoningTokens(model, req.body.reasoning_effort, rng);
+    const tokens = variant.hiddenReasoning
+      ? variant.hiddenReasoning(model, req.body, rng)
+      : xai
+        ? xaiReasoningTokens(model, req.body.reasoning_effort, rng)
+        : openAIReasoningTokens(model, req.body.reasoning_effort, rng);
     const { answer, reasoning } = answerAfterReasoning(ctx.corpus, answerReq, tokens, rng);
     if (custom !== null) answers.push(customCallOf(answer, custom, rng));
     else answers.push(named && answer.finishReason === 'tool_calls' ? { ...answer, finishReason: 'stop' } : answer);

@@ -42,7 +42,7 @@ export function embeddings(ctx: ThreadContext, info: RequestInfo, body: string, 
   }
   const req = parseEmbeddingsRequest(withRouteModel(input, variant));
   if ('status' in req) return openAIErrorReply(requestId, route, req, 'invalid_request', other);
-  const model = embeddingModel(req.model);
+  const model = (variant.embeddingModel ?? embeddingModel)(req.model);
   if (ctx.config.strictModels && !model.known) return openAIErrorReply(requestId, route, modelNotFound(req.model), 'model_not_found', other);
   const dimensions = dimensionsFor(model, req.dimensions);
   if (typeof dimensions !== 'number') return openAIErrorReply(requestId, route, dimensions, 'invalid_request', other);
@@ -57,7 +57,7 @@ export function embeddings(ctx: ThreadContext, info: RequestInfo, body: string, 
     if (result.kind !== 'openai') throw new Error(`embeddings: the job returned ${result.kind}, not a response body`);
     // Admitted once the exact token count is known (the pool counts it); embeddings produce no output tokens.
     const meta = { route, modelIndex, errorKind: null } as const;
-    const admission = admit(ctx, { route, dialect: 'openai', model: req.model, apiKey: quotaKey(info), info, inputTokens: result.promptTokens, maxOutputTokens: 0, meta }, variant.faults ?? OPENAI_FAULTS);
+    const admission = admit(ctx, { route, dialect: variant.dialect ?? 'openai', model: req.model, apiKey: quotaKey(info), info, inputTokens: result.promptTokens, maxOutputTokens: 0, meta }, variant.faults ?? OPENAI_FAULTS);
     if (!isAdmission(admission)) return admission;
     const { plannedMs, truth } = planOneShot(ctx, req.model, rng, admission, result.promptTokens);
     return {

@@ -3,8 +3,13 @@
  * the same bodies under `/openai/deployments/{deployment}/…`, where the URL names the model and
  * the key arrives (and is checked) before the body is read.
  */
+import type { Dialect } from '../../chaos/scenario.js';
 import type { RouteId } from '../../metrics/counters.js';
+import type { SeededRandom } from '../../timing/random.js';
 import type { DialectFaults } from '../policy.js';
+import type { ChatRequest } from './chat-request.js';
+import type { EmbeddingModel } from './embeddings-request.js';
+import type { OpenAIError } from './errors.js';
 
 export interface RouteVariant<R extends RouteId = RouteId> {
   /** Counter label for the route. */
@@ -15,6 +20,14 @@ export interface RouteVariant<R extends RouteId = RouteId> {
   readonly authChecked: boolean;
   /** How rate limits and faults answer, where the surface has its own shape for them (Azure's quota layer); OpenAI's when absent. */
   readonly faults?: DialectFaults;
+  /** Whose quota limits and chaos rules apply (Gemini's for its OpenAI-compatible routes); OpenAI's when absent. */
+  readonly dialect?: Dialect;
+  /** A refusal of the provider's own before the model runs (Gemini's thinking settings). */
+  readonly refusal?: (model: string, body: ChatRequest['body']) => OpenAIError | undefined;
+  /** The hidden reasoning tokens the provider's model spends (Gemini's thinking); OpenAI's or xAI's when absent. */
+  readonly hiddenReasoning?: (model: string, body: ChatRequest['body'], rng: SeededRandom) => number;
+  /** The provider's embedding models and their sizes; OpenAI's when absent. */
+  readonly embeddingModel?: (model: string) => EmbeddingModel;
 }
 
 /** The request body with the URL's model in place of the body's, as Azure deployments route it. */
