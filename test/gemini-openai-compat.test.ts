@@ -104,6 +104,17 @@ describe("Gemini's OpenAI-compatible endpoint", () => {
     expect(body[0]!.error.message).toContain('models/gemini-0-nonexistent is not found for API version v1beta');
   });
 
+  it('refuses thinking off for 2.5 Pro, and reasoning_effort with thinking_config, as 400s', async () => {
+    const off = await rejection(client().chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'none' }), OpenAI.BadRequestError);
+    expect(off.status).toBe(400);
+    const both = { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'low', extra_body: { google: { thinking_config: { thinking_budget: 0 } } } };
+    const raw = await fetch(`${sim().url}/v1beta/openai/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer gemini-key' }, body: JSON.stringify(both) });
+    expect(raw.status).toBe(400);
+    const body = (await raw.json()) as { error: { status: string } }[];
+    expect(body[0]!.error.status).toBe('INVALID_ARGUMENT');
+    expect(raw.headers.get('openai-version')).toBeNull();
+  });
+
   it("an injected rate limit is Gemini's RESOURCE_EXHAUSTED 429, in the array, and the SDK raises RateLimitError", async () => {
     const err = await rejection(
       client().chat.completions.create({ model: 'gemini-2.0-flash', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-understudy-fault': 'rate_limit' } }),

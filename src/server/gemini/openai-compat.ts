@@ -144,7 +144,8 @@ function inGoogleShape(reply: Reply, body: string, method: string): Reply {
   }
   const error = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as { error?: unknown }).error : undefined;
   if (typeof error !== 'object' || error === null) return reply;
-  const keep = reply.headers.filter((_, i, h) => (i % 2 === 0 ? !h[i]!.startsWith('openai-') : !h[i - 1]!.startsWith('openai-')));
+  // Google's front end's headers in place of OpenAI's (the ground-truth and limit headers stay).
+  const keep = [...reply.headers.filter((_, i, h) => !h[i - (i % 2)]!.startsWith('openai-')), ...geminiHeaders(0)];
   if (typeof (error as { status?: unknown }).status === 'string') return { ...reply, contentType: JSON_TYPE, headers: keep, body: `[${reply.body}]` };
   const text = (error as { message?: unknown }).message;
   const message = typeof text === 'string' ? text : '';
