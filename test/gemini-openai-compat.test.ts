@@ -130,6 +130,28 @@ describe("Gemini's OpenAI-compatible endpoint", () => {
     expect(body[0]!.error.status).toBe('RESOURCE_EXHAUSTED');
   });
 
+  it("a chaos scenario aimed at the gemini dialect strikes these routes, in Gemini's shape, and not OpenAI's /v1", async () => {
+    const url = strictSim().url;
+    const scenario = { name: 'gemini-500', phases: [{ name: 'all', target: { dialects: ['gemini'] }, faults: [{ kind: 'server_error_500' }] }] };
+    const loaded = await fetch(`${url}/_understudy/scenario`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(scenario) });
+    expect(loaded.status).toBe(200);
+    try {
+      const raw = await fetch(`${url}/v1beta/openai/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer gemini-key' },
+        body: JSON.stringify({ model: 'gemini-2.5-flash-lite', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(raw.status).toBe(500);
+      const body = (await raw.json()) as { error: { status: string } }[];
+      expect(body[0]!.error.status).toBe('INTERNAL');
+      const openai = new OpenAI({ apiKey: 'k', baseURL: `${url}/v1`, maxRetries: 0 });
+      const res = await openai.chat.completions.create({ model: 'gemini-2.5-flash-lite', messages: [{ role: 'user', content: 'hi' }] });
+      expect(res.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    } finally {
+      await fetch(`${url}/_understudy/scenario`, { method: 'DELETE' });
+    }
+  });
+
   it('reasoning_effort sets the thinking budget, which moves the planned TTFT', async () => {
     const ttfts = async (extra: Record<string, unknown>): Promise<{ ttft: number; reasoning: number }[]> => {
       const out: { ttft: number; reasoning: number }[] = [];
