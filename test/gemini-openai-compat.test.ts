@@ -12,6 +12,7 @@ import { rejection, useSimulator } from './fixtures/sim.js';
 const speed = 0.01;
 const sim = useSimulator({ speed, seed: 17, apiKeys: ['gemini-key'] });
 const strictSim = useSimulator({ strictModels: true });
+const quotaSim = useSimulator({ quota: 'gemini-free' });
 const client = (apiKey = 'gemini-key'): OpenAI => new OpenAI({ apiKey, baseURL: `${sim().url}/v1beta/openai/`, maxRetries: 0 });
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -150,6 +151,28 @@ describe("Gemini's OpenAI-compatible endpoint", () => {
     } finally {
       await fetch(`${url}/_understudy/scenario`, { method: 'DELETE' });
     }
+  });
+
+  it("counts against the gemini-free quota with native Gemini calls on the same key, refusing in Gemini's words", async () => {
+    const url = quotaSim().url;
+    const compat = new OpenAI({ apiKey: 'quota-key', baseURL: `${url}/v1beta/openai/`, maxRetries: 0 });
+    const ask = { model: 'gemini-2.5-pro', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 2_000 };
+    // gemini-2.5-pro's free tier: 5 requests a minute. Two native calls, then three compat ones, spend it.
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${url}/v1beta/models/gemini-2.5-pro:generateContent`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': 'quota-key' }, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }) });
+      expect(res.status).toBe(200);
+    }
+    for (let i = 0; i < 3; i++) {
+      // Gemini sends no rate-limit headers (OpenAI's dialect would add x-ratelimit-*).
+      const { response } = await compat.chat.completions.create(ask).withResponse();
+      expect(response.headers.get('x-ratelimit-limit-requests')).toBeNull();
+    }
+    const err = await rejection(compat.chat.completions.create(ask), OpenAI.RateLimitError);
+    expect(err.status).toBe(429);
+    const raw = await fetch(`${url}/v1beta/openai/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer quota-key' }, body: JSON.stringify(ask) });
+    const body = (await raw.json()) as { error: { status: string; message: string } }[];
+    expect(body[0]!.error.status).toBe('RESOURCE_EXHAUSTED');
+    expect(body[0]!.error.message).toContain('generativelanguage.googleapis.com/generate_content_free_tier_requests');
   });
 
   it('reasoning_effort sets the thinking budget, which moves the planned TTFT', async () => {
