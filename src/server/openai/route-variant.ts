@@ -1,7 +1,9 @@
 /**
  * How a surface that reuses an OpenAI handler differs from the `/v1` route: Azure OpenAI serves
  * the same bodies under `/openai/deployments/{deployment}/…`, where the URL names the model and
- * the key arrives (and is checked) before the body is read.
+ * the key arrives (and is checked) before the body is read; Gemini's OpenAI-compatible endpoint
+ * (`../gemini/openai-compat.ts`) serves them for Gemini's models, with Gemini's thinking, quotas
+ * and embedding sizes.
  */
 import type { Dialect } from '../../chaos/scenario.js';
 import type { RouteId } from '../../metrics/counters.js';
