@@ -993,7 +993,18 @@ function scheduleNext(ex: Exchange, e: ExchangeEnv): void {
   if (due <= e.clock.now()) {
     ex.wheelDueMs = due;
     emitDue(ex);
-  } else e.wheel.schedule(ex, due);
+  } else sleep(ex, e, due);
+}
+
+/**
+ * Puts a stream with nothing carried on the wheel until its next event. Its carry buffer goes: a
+ * stream that needed one once (a Responses prelude echoing long instructions and tools, one large
+ * event) would otherwise hold it, twice what overflowed, for the rest of its seconds or minutes.
+ * The catch-up loop of `emitDue` keeps it from cork to cork.
+ */
+function sleep(ex: Exchange, e: ExchangeEnv, due: number): void {
+  ex.carry = null;
+  e.wheel.schedule(ex, due);
 }
 
 /** The wheel's single callback: a held reply is due, a stream's next event is due, a large body's next share, or a paused stream or body stalled too long. */
@@ -1381,7 +1392,11 @@ function emitDue(ex: Exchange): void {
     // Carried bytes were due when they were made. Inside uWS's cork around a handler, every
     // cork of this loop is that one cork, already full: what is due goes on the wheel's next turn.
     const due = ex.carryEnd > ex.carryStart ? e.clock.now() : nextDueMs(ex);
-    if (due > e.clock.now() || corks === CORKS_PER_TURN || insideUws) {
+    if (due > e.clock.now()) {
+      sleep(ex, e, due);
+      return;
+    }
+    if (corks === CORKS_PER_TURN || insideUws) {
       e.wheel.schedule(ex, due);
       return;
     }

@@ -1,0 +1,219 @@
+/**
+ * A review of the stream write path that keeps uWS's cork buffer from overflowing (the carry,
+ * `src/server/http-exchange.ts`), against the model of uWS 20.30 (`./fixtures/uws-model.ts`):
+ * preludes and events larger than the cork buffer, headers held for the first event, faults that
+ * cut the stream and a stop token with bytes still carried all arrive whole and framed; and a
+ * stream that has sent what it carried does not keep the carry's buffer while it waits.
+ */
+import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/config/schema.js';
+import { createLogger } from '../src/log.js';
+import { CounterLayout, CounterWriter } from '../src/metrics/counters.js';
+import { ThreadHistograms } from '../src/metrics/histograms.js';
+import { getRoute, installExchangeEnv, onWheelDue, type Exchange, type RouteErrors } from '../src/server/http-exchange.js';
+import type { Reply, StreamFault, StreamReply } from '../src/server/reply.js';
+import { Lane, Step } from '../src/server/stream-plan.js';
+import { CANCEL_TABLE_BYTES, StopMarks, StreamStop } from '../src/server/stream-stop.js';
+import { ManualClock } from '../src/timing/clock.js';
+import type { EmissionSchedule } from '../src/timing/schedule.js';
+import { TimerWheel, type TimerHost } from '../src/timing/timer-wheel.js';
+import { dechunkStrict } from './fixtures/chunked.js';
+import { modelApp, modelRequest, ModelResponse } from './fixtures/uws-model.js';
+
+const clock = new ManualClock(1_000);
+const timers: (() => void)[] = [];
+const host: TimerHost = { set: (fn) => timers.push(fn), clear: () => {} };
+const seen = new Set<Exchange>();
+const wheel = new TimerWheel<Exchange>((ex, late) => {
+  seen.add(ex);
+  onWheelDue(ex, late);
+}, clock, host);
+const layout = new CounterLayout(['m']);
+function install(overrides: Record<string, unknown>): void {
+  const config = resolveConfig(overrides);
+  installExchangeEnv({
+    config,
+    clock,
+    wheel,
+    counters: new CounterWriter(CounterLayout.allocate(layout, 1), layout, 0, config.lateEmissionMs),
+    histograms: new ThreadHistograms(),
+    releaseSlot: () => {},
+    log: createLogger('silent'),
+  });
+}
+const fail = (): never => {
+  throw new Error('not expected in this test');
+};
+const ERRORS: RouteErrors = { tooLarge: fail, internal: fail, tooDeep: fail, shuttingDown: fail };
+
+/** A one-lane stream: a static prelude frame of `prelude` bytes (none for 0), `tokens` tokens of `tokenBytes` bytes, `perEvent` to an event, the first due at `firstMs` and the rest `gapMs` apart. */
+interface Shape {
+  prelude: number;
+  tokens: number;
+  tokenBytes: number;
+  perEvent: number;
+  gapMs: number;
+  firstMs: number;
+  firstToken?: boolean;
+  fault?: StreamFault;
+}
+
+/** The stream `s` describes, as a route would return it. */
+function reply(s: Shape): StreamReply {
+  const tok = Buffer.alloc(s.tokens * s.tokenBytes, 'x');
+  for (let i = 0; i < tok.length; i++) tok[i] = 97 + ((i * 7) % 26);
+  const offsets = new Int32Array(s.tokens + 1);
+  for (let i = 0; i <= s.tokens; i++) offsets[i] = i * s.tokenBytes;
+  const steps: Step[] = [];
+  if (s.prelude > 0) steps.push(Step.frame(Buffer.from(`data: ${'P'.repeat(s.prelude)}\n\n`)));
+  steps.push(new Step(Buffer.from('data: {"t":"'), tok, offsets, 0, s.tokens, Buffer.from('"}\n\n')));
+  steps.push(Step.frame(Buffer.from('data: {"finish":true}\n\n')));
+  const events = Math.ceil(s.tokens / s.perEvent);
+  const atMs = new Float32Array(events);
+  const chunk = new Uint8Array(events);
+  for (let i = 0; i < events; i++) {
+    atMs[i] = s.firstMs + i * s.gapMs;
+    chunk[i] = s.perEvent;
+  }
+  const schedule = { atMs, chunk, events, totalMs: s.firstMs + events * s.gapMs } as unknown as EmissionSchedule;
+  return {
+    kind: 'stream',
+    headers: ['x-h', 'v'],
+    lanes: [new Lane(steps)],
+    trailer: Buffer.from('data: [DONE]\n\n'),
+    schedule,
+    entry: null,
+    preludeSteps: s.prelude > 0 ? 1 : 0,
+    headersAtFirstEvent: s.firstToken,
+    fault: s.fault ?? null,
+    meta: { route: 'chat_completions', modelIndex: 0, errorKind: null },
+  };
+}
+
+/** Starts `make`'s reply on a model socket, as uWS does: its handler runs corked. */
+function start(make: () => Reply, kernelBytes: number, full = false): ModelResponse {
+  const { app, handler } = modelApp();
+  getRoute(app, 'get', '/reply', 0, ERRORS, make);
+  const res = new ModelResponse(kernelBytes);
+  // Filled by a reply before, unread when this one starts.
+  if (full) res.kernel.room = 0;
+  res.cork(() => handler('get', '/reply')(res as unknown as HttpResponse, modelRequest('/reply')));
+  return res;
+}
+
+function tick(): void {
+  clock.advance(1);
+  for (const fn of timers.splice(0)) fn();
+}
+
+/** Serves `make`, reading all the kernel holds every `readEvery` ms, until the response is done or closed. */
+function serve(make: () => Reply, kernelBytes: number, full = false, readEvery = 1): { res: ModelResponse; raw: Buffer } {
+  const res = start(make, kernelBytes, full);
+  const read: Buffer[] = [];
+  for (let ms = 0; ms < 120_000 && !res.finished() && !res.closed; ms++) {
+    if (ms % readEvery === 0) read.push(res.read());
+    tick();
+  }
+  read.push(res.read());
+  return { res, raw: Buffer.concat(read) };
+}
+
+/** The body of a chunked response cut mid-stream: every chunk framed as it should be, the last one possibly short. */
+function dechunkCut(raw: Buffer): Buffer {
+  let at = raw.indexOf('\r\n\r\n') + 4;
+  const parts: Buffer[] = [];
+  while (at < raw.length) {
+    const eol = raw.indexOf('\r\n', at);
+    const line = raw.subarray(at, eol).toString('latin1');
+    expect(line).toMatch(/^[0-9a-f]+$/);
+    const end = eol + 2 + parseInt(line, 16);
+    parts.push(raw.subarray(eol + 2, Math.min(end, raw.length)));
+    if (end >= raw.length) break;
+    expect(raw.subarray(end, end + 2).toString('latin1')).toBe('\r\n');
+    at = end + 2;
+  }
+  return Buffer.concat(parts);
+}
+
+describe('streams larger than the cork buffer, through clients that read slowly', () => {
+  const SHAPES: [string, Shape][] = [
+    ['a 40 KB prelude, every event due at once', { prelude: 40_000, tokens: 3000, tokenBytes: 20, perEvent: 1, gapMs: 0, firstMs: 0 }],
+    ['a 40 KB prelude, events 5 ms apart', { prelude: 40_000, tokens: 300, tokenBytes: 20, perEvent: 1, gapMs: 5, firstMs: 50 }],
+    ['a prelude just under the cork buffer', { prelude: 16_000, tokens: 3000, tokenBytes: 20, perEvent: 1, gapMs: 0, firstMs: 0 }],
+    ['30 KB events 5 ms apart', { prelude: 0, tokens: 300, tokenBytes: 300, perEvent: 100, gapMs: 5, firstMs: 20 }],
+    ['headers held for the first event, every event due at once', { prelude: 0, tokens: 3000, tokenBytes: 20, perEvent: 1, gapMs: 0, firstMs: 0, firstToken: true }],
+    ['headers held for a 60 KB first event', { prelude: 0, tokens: 600, tokenBytes: 300, perEvent: 200, gapMs: 0, firstMs: 0, firstToken: true }],
+  ];
+  const READERS: [number, boolean, number][] = [
+    [9_000, false, 1],
+    [9_000, true, 1],
+    [5_000, false, 7],
+    [40_000, true, 3],
+  ];
+  for (const [name, shape] of SHAPES) {
+    it.each(READERS)(`${name}: a %i-byte kernel buffer (full at the start: %s, read every %i ms) gets every byte, framed`, (kernel, full, every) => {
+      install({ speed: shape.gapMs === 0 ? 0 : 1 });
+      const whole = serve(() => reply(shape), 1e9);
+      const got = serve(() => reply(shape), kernel, full, every);
+      expect(got.res.dropped).toBe(0);
+      expect(got.res.finished()).toBe(true);
+      expect(dechunkStrict(got.raw).toString()).toBe(dechunkStrict(whole.raw).toString());
+    });
+  }
+
+  it('a stream cancelled (its stop token marked) while its prelude is carried sends the prelude, then its stop event', () => {
+    install({ speed: 0 });
+    const marks = new StopMarks(new SharedArrayBuffer(CANCEL_TABLE_BYTES), 0);
+    const token = marks.draw();
+    const shape: Shape = { prelude: 40_000, tokens: 3000, tokenBytes: 20, perEvent: 1, gapMs: 0, firstMs: 0 };
+    const r: StreamReply = { ...reply(shape), stop: new StreamStop(marks, token, Buffer.from('data: {"stopped":'), Buffer.from('}\n\n')) };
+    marks.mark(token);
+    const got = serve(() => r, 9_000);
+    expect(got.res.dropped).toBe(0);
+    expect(dechunkStrict(got.raw).toString()).toBe(`data: ${'P'.repeat(40_000)}\n\ndata: {"stopped":0}\n\n`);
+  });
+
+  it.each([
+    ['truncated_json', 'data: {"id":"cut","choi'],
+    ['disconnect_after_tokens', '"}\n\n'],
+  ] as const)('%s at --speed 0 writes every byte before the cut, then closes', (kind, last) => {
+    install({ speed: 0 });
+    const shape: Shape = { prelude: 0, tokens: 3000, tokenBytes: 20, perEvent: 1, gapMs: 0, firstMs: 0, fault: { kind, afterTokens: 2500, errorFrame: null } };
+    const got = serve(() => reply(shape), 1e9);
+    expect(got.res.dropped).toBe(0);
+    expect(got.res.closed).toBe(true);
+    const text = dechunkCut(got.raw).toString('latin1');
+    expect(text.endsWith(last)).toBe(true);
+    // Every event before the cut is there: 2,500 tokens of 20 bytes.
+    expect(text.split('data: {"t":"').length - 1).toBe(2500);
+  });
+});
+
+describe('a stream that has sent what it carried and waits for its next event', () => {
+  it('does not keep the carry buffer (a 40 KB Responses-like prelude held 80 KB for the whole stream)', () => {
+    install({ speed: 1 });
+    seen.clear();
+    const shape: Shape = { prelude: 40_000, tokens: 30, tokenBytes: 20, perEvent: 1, gapMs: 1_000, firstMs: 1_000 };
+    const res = start(() => reply(shape), 1e9);
+    // The prelude goes out over the first corks; the first event is due a second later.
+    for (let ms = 0; ms < 500; ms++) {
+      res.read();
+      tick();
+    }
+    expect(seen.size).toBe(1);
+    const ex = [...seen][0]!;
+    expect(ex.phase).toBe('streaming');
+    expect(ex.carryEnd - ex.carryStart).toBe(0);
+    expect(ex.carry).toBeNull();
+    // A carry needed again later is made again, and the stream still arrives whole.
+    const read: Buffer[] = [];
+    for (let ms = 0; ms < 60_000 && !res.finished(); ms++) {
+      read.push(res.read());
+      tick();
+    }
+    read.push(res.read());
+    expect(res.finished()).toBe(true);
+    expect(Buffer.concat(read).toString()).toContain('data: [DONE]');
+  });
+});
