@@ -217,3 +217,20 @@ describe('a stream that has sent what it carried and waits for its next event', 
     expect(Buffer.concat(read).toString()).toContain('data: [DONE]');
   });
 });
+
+describe('a JSON reply of multibyte text about as long as the cork buffer', () => {
+  it.each([0, 1, 2])('to a full socket arrives whole, whatever its length in bytes against its length in characters (offset %i)', (shift) => {
+    install({ speed: 0 });
+    for (let bytes = 15_900 + shift; bytes < 16_400; bytes += 3) {
+      // Two-byte characters, and one or two ASCII ones to land on every byte length.
+      const text = 'é'.repeat(Math.floor((bytes - 2) / 2)) + 'a'.repeat((bytes - 2) % 2);
+      const body = JSON.stringify(text);
+      expect(Buffer.byteLength(body)).toBe(bytes);
+      const got = serve(() => ({ kind: 'json', status: 200, contentType: 'application/json', headers: ['x-h', 'v'], body, delayMs: 0, completionTokens: 0, meta: { route: 'embeddings', modelIndex: 0, errorKind: null } }), 9_000, true);
+      expect(got.res.dropped).toBe(0);
+      expect(got.res.finished()).toBe(true);
+      const raw = got.raw.toString('utf8');
+      expect(raw.slice(raw.indexOf('\r\n\r\n') + 4)).toBe(body);
+    }
+  });
+});
