@@ -3,8 +3,10 @@
  * `src/server/http-exchange.ts`), against the model of uWS 20.30 (`./fixtures/uws-model.ts`):
  * preludes and events larger than the cork buffer, headers held for the first event, faults that
  * cut the stream and a stop token with bytes still carried all arrive whole and framed; and a
- * stream that has sent what it carried does not keep the carry's buffer while it waits.
+ * stream that has sent what it carried does not keep the carry's buffer while it waits. On the
+ * real server, a Responses stream whose prelude echoes long instructions arrives whole.
  */
+import { connect } from 'node:net';
 import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/schema.js';
@@ -19,6 +21,7 @@ import { ManualClock } from '../src/timing/clock.js';
 import type { EmissionSchedule } from '../src/timing/schedule.js';
 import { TimerWheel, type TimerHost } from '../src/timing/timer-wheel.js';
 import { dechunkStrict } from './fixtures/chunked.js';
+import { metric, oneProfileFile, useSimulator } from './fixtures/sim.js';
 import { modelApp, modelRequest, ModelResponse } from './fixtures/uws-model.js';
 
 const clock = new ManualClock(1_000);
@@ -175,11 +178,13 @@ describe('streams larger than the cork buffer, through clients that read slowly'
   });
 
   it.each([
-    ['truncated_json', 'data: {"id":"cut","choi'],
-    ['disconnect_after_tokens', '"}\n\n'],
-  ] as const)('%s at --speed 0 writes every byte before the cut, then closes', (kind, last) => {
+    ['truncated_json', 'data: {"id":"cut","choi', false],
+    ['disconnect_after_tokens', '"}\n\n', false],
+    ['truncated_json', 'data: {"id":"cut","choi', true],
+    ['disconnect_after_tokens', '"}\n\n', true],
+  ] as const)('%s at --speed 0 writes every byte before the cut, then closes (headers held for the first event: %s)', (kind, last, firstToken) => {
     install({ speed: 0 });
-    const shape: Shape = { prelude: 0, tokens: 3000, tokenBytes: 20, perEvent: 1, gapMs: 0, firstMs: 0, fault: { kind, afterTokens: 2500, errorFrame: null } };
+    const shape: Shape = { prelude: 0, tokens: 3000, tokenBytes: 20, perEvent: 1, gapMs: 0, firstMs: 0, firstToken, fault: { kind, afterTokens: 2500, errorFrame: null } };
     const got = serve(() => reply(shape), 1e9);
     expect(got.res.dropped).toBe(0);
     expect(got.res.closed).toBe(true);
@@ -233,4 +238,51 @@ describe('a JSON reply of multibyte text about as long as the cork buffer', () =
       expect(raw.slice(raw.indexOf('\r\n\r\n') + 4)).toBe(body);
     }
   });
+});
+
+/** A Responses stream request whose response.created and response.in_progress echo 60 KB of instructions. */
+const RESPONSES_REQUEST = (() => {
+  const body = JSON.stringify({ model: 'gpt-4o-mini', input: 'Hi', stream: true, instructions: 'Be brief. '.repeat(6_000) });
+  return `POST /v1/responses HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer sk-test\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+})();
+
+/** Sends `request` on a socket that reads nothing until the stream is paused, then reads it to its end. */
+async function readLate(port: number, request: string, paused: () => Promise<void>): Promise<Buffer> {
+  const socket = connect(port, '127.0.0.1', () => socket.write(request));
+  socket.pause();
+  await paused();
+  const chunks: Buffer[] = [];
+  try {
+    return await new Promise<Buffer>((resolve, reject) => {
+      let tail = Buffer.alloc(0);
+      socket.on('data', (d: Buffer) => {
+        chunks.push(d);
+        tail = Buffer.concat([tail, d]).subarray(-16);
+        if (tail.includes('\r\n0\r\n\r\n')) resolve(Buffer.concat(chunks));
+      });
+      socket.on('close', () => reject(new Error(`closed after ${Buffer.concat(chunks).length} bytes`)));
+      socket.resume();
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+describe.each([0, 1])('a Responses stream whose prelude echoes 60 KB of instructions, --speed %i, read late', (speed) => {
+  const sim = useSimulator({ speed, profiles: oneProfileFile(20, 1), stalledStreamTimeoutMs: 20_000 });
+
+  it('arrives whole and framed: the prelude, every event, response.completed', async () => {
+    const raws = await Promise.all(
+      Array.from({ length: 4 }, () => readLate(sim().port, RESPONSES_REQUEST, () => new Promise((r) => setTimeout(r, 300)))),
+    );
+    for (const raw of raws) {
+      const body = dechunkStrict(raw).toString('utf8');
+      const events = body.split('\n\n').filter((e) => e.includes('data: '));
+      const types = events.map((e) => (JSON.parse(e.slice(e.indexOf('data: ') + 6)) as { type: string }).type);
+      expect(types[0]).toBe('response.created');
+      expect(types.at(-1)).toBe('response.completed');
+      expect(body.split('Be brief. '.repeat(6_000)).length - 1).toBeGreaterThanOrEqual(3);
+    }
+    await expect.poll(() => metric(sim(), 'understudy_active_streams')).toBe(0);
+  }, 15_000);
 });
