@@ -7,15 +7,11 @@
  */
 import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config/schema.js';
 import { readCorpusFile } from '../src/corpus/codec.js';
 import { compileCorpus } from '../src/corpus/compiled.js';
 import { Corpus } from '../src/corpus/sampler.js';
-import { createLogger } from '../src/log.js';
-import { CounterLayout, CounterWriter } from '../src/metrics/counters.js';
-import { ThreadHistograms } from '../src/metrics/histograms.js';
 import { chooseAnswer, laneTokenSteps, type AnswerRequest } from '../src/server/answer.js';
-import { getRoute, installExchangeEnv, onWheelDue, type Exchange, type RouteErrors } from '../src/server/http-exchange.js';
+import { getRoute, onWheelDue, type Exchange } from '../src/server/http-exchange.js';
 import { chatStreamPlan, type ChatIdentity } from '../src/server/openai/chat-encode.js';
 import type { Reply, StreamReply } from '../src/server/reply.js';
 import { ManualClock } from '../src/timing/clock.js';
@@ -25,7 +21,7 @@ import { planSchedule } from '../src/timing/schedule.js';
 import { TimerWheel, type TimerHost } from '../src/timing/timer-wheel.js';
 import { dechunkStrict } from './fixtures/chunked.js';
 import { entry, writeTempCorpus } from './fixtures/corpus.js';
-import { modelApp, modelRequest, ModelResponse } from './fixtures/uws-model.js';
+import { installModelEnv, modelApp, modelRequest, ModelResponse, NO_ROUTE_ERRORS } from './fixtures/uws-model.js';
 
 const MODEL = 'gpt-4o-mini';
 const corpus = new Corpus(compileCorpus(readCorpusFile(writeTempCorpus([entry('long', MODEL, 'text', ('-'.repeat(64) + ' ').repeat(4_000))]))), MODEL);
@@ -34,22 +30,7 @@ const clock = new ManualClock(1_000);
 const timers: (() => void)[] = [];
 const host: TimerHost = { set: (fn) => timers.push(fn), clear: () => {} };
 const wheel = new TimerWheel<Exchange>(onWheelDue, clock, host);
-const layout = new CounterLayout(corpus.models);
-const config = resolveConfig({ speed: 0 });
-installExchangeEnv({
-  config,
-  clock,
-  wheel,
-  counters: new CounterWriter(CounterLayout.allocate(layout, 1), layout, 0, config.lateEmissionMs),
-  histograms: new ThreadHistograms(),
-  releaseSlot: () => {},
-  log: createLogger('silent'),
-});
-
-const fail = (): never => {
-  throw new Error('not expected in this test');
-};
-const ERRORS: RouteErrors = { tooLarge: fail, internal: fail, tooDeep: fail, shuttingDown: fail };
+installModelEnv({ speed: 0 }, clock, wheel, corpus.models);
 
 const REQUEST: AnswerRequest = { bucketKey: MODEL, tools: [], mustCallTool: false, parallelToolCalls: true, lastIsToolResult: false, json: 'none', jsonSchema: undefined, maxTokens: 3_500 };
 
@@ -69,7 +50,7 @@ function streamReply(n: number): StreamReply {
  */
 function serve(reply: () => Reply, kernelBytes: number, full = false): { res: ModelResponse; raw: Buffer } {
   const { app, handler } = modelApp();
-  getRoute(app, 'get', '/reply', 0, ERRORS, reply);
+  getRoute(app, 'get', '/reply', 0, NO_ROUTE_ERRORS, reply);
   const res = new ModelResponse(kernelBytes);
   if (full) res.kernel.room = 0;
   // uWS corks the socket around a request's handler.

@@ -9,11 +9,8 @@
 import { connect } from 'node:net';
 import type { HttpResponse } from '@trufflesuite/uws-js-unofficial';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config/schema.js';
-import { createLogger } from '../src/log.js';
-import { CounterLayout, CounterWriter } from '../src/metrics/counters.js';
-import { ThreadHistograms } from '../src/metrics/histograms.js';
-import { getRoute, installExchangeEnv, onWheelDue, type Exchange, type RouteErrors } from '../src/server/http-exchange.js';
+import type { ConfigInput } from '../src/config/schema.js';
+import { getRoute, onWheelDue, type Exchange } from '../src/server/http-exchange.js';
 import type { Reply, StreamFault, StreamReply } from '../src/server/reply.js';
 import { Lane, Step } from '../src/server/stream-plan.js';
 import { CANCEL_TABLE_BYTES, StopMarks, StreamStop } from '../src/server/stream-stop.js';
@@ -22,7 +19,7 @@ import type { EmissionSchedule } from '../src/timing/schedule.js';
 import { TimerWheel, type TimerHost } from '../src/timing/timer-wheel.js';
 import { dechunkStrict } from './fixtures/chunked.js';
 import { metric, oneProfileFile, useSimulator } from './fixtures/sim.js';
-import { modelApp, modelRequest, ModelResponse } from './fixtures/uws-model.js';
+import { installModelEnv, modelApp, modelRequest, ModelResponse, NO_ROUTE_ERRORS } from './fixtures/uws-model.js';
 
 const clock = new ManualClock(1_000);
 const timers: (() => void)[] = [];
@@ -32,23 +29,9 @@ const wheel = new TimerWheel<Exchange>((ex, late) => {
   seen.add(ex);
   onWheelDue(ex, late);
 }, clock, host);
-const layout = new CounterLayout(['m']);
-function install(overrides: Record<string, unknown>): void {
-  const config = resolveConfig(overrides);
-  installExchangeEnv({
-    config,
-    clock,
-    wheel,
-    counters: new CounterWriter(CounterLayout.allocate(layout, 1), layout, 0, config.lateEmissionMs),
-    histograms: new ThreadHistograms(),
-    releaseSlot: () => {},
-    log: createLogger('silent'),
-  });
+function install(overrides: ConfigInput): void {
+  installModelEnv(overrides, clock, wheel, ['m']);
 }
-const fail = (): never => {
-  throw new Error('not expected in this test');
-};
-const ERRORS: RouteErrors = { tooLarge: fail, internal: fail, tooDeep: fail, shuttingDown: fail };
 
 /** A one-lane stream: a static prelude frame of `prelude` bytes (none for 0), `tokens` tokens of `tokenBytes` bytes, `perEvent` to an event, the first due at `firstMs` and the rest `gapMs` apart. */
 interface Shape {
@@ -97,7 +80,7 @@ function reply(s: Shape): StreamReply {
 /** Starts `make`'s reply on a model socket, as uWS does: its handler runs corked. */
 function start(make: () => Reply, kernelBytes: number, full = false): ModelResponse {
   const { app, handler } = modelApp();
-  getRoute(app, 'get', '/reply', 0, ERRORS, make);
+  getRoute(app, 'get', '/reply', 0, NO_ROUTE_ERRORS, make);
   const res = new ModelResponse(kernelBytes);
   // Filled by a reply before, unread when this one starts.
   if (full) res.kernel.room = 0;
