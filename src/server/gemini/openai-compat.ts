@@ -193,7 +193,16 @@ export const COMPAT_PATHS: readonly (readonly [RegExp, string])[] = [
   [/^\/v1beta\/openai\/models\/.+$/, 'GET'],
 ];
 
-export function registerOpenAICompat(app: Parameters<typeof getRoute>[0], ctx: ThreadContext, errors: RouteErrors): void {
+export function registerOpenAICompat(app: Parameters<typeof getRoute>[0], ctx: ThreadContext, nativeErrors: RouteErrors): void {
+  // The exchange's own refusals (a body past the limit or nested too deep, a drain) in the compat
+  // layer's array too: a JsonReply in, a JsonReply out.
+  const shaped = (reply: JsonReply): JsonReply => inGoogleShape(reply, '', 'generateContent') as JsonReply;
+  const errors: RouteErrors = {
+    tooLarge: (info) => shaped(nativeErrors.tooLarge(info)),
+    internal: (err) => shaped(nativeErrors.internal(err)),
+    tooDeep: () => shaped(nativeErrors.tooDeep()),
+    shuttingDown: () => shaped(nativeErrors.shuttingDown()),
+  };
   const chat = compatRoute(ctx, 'gemini_openai_chat', 'generateContent', (info, body) => chatCompletions(ctx, info, body, CHAT_VARIANT));
   // A refused key is answered at once, before its prompt is counted.
   postRoute(app, `${COMPAT_PREFIX}/chat/completions`, 0, errors, countsOffThread(chat, (info) => ctx.keyAccepted(bearerKey(info)) !== false), COMPAT_FIELDS);
