@@ -1093,9 +1093,11 @@ function addCarry(ex: Exchange, bytes: Buffer): void {
   ex.carryEnd += bytes.length;
 }
 
-/** Writes what the cork has room for of the exchange's carry. */
+/**
+ * Writes what the cork has room for of the exchange's carry. The head is out by now: a carry is
+ * made by `send`, which writes a pending head first.
+ */
 function sendCarry(ex: Exchange): void {
-  if (headPending !== null) room -= writePendingHead();
   const n = Math.min(ex.carryEnd - ex.carryStart, room - CHUNK_FRAMING_BYTES);
   if (n < MIN_WRITE_BYTES && n < ex.carryEnd - ex.carryStart) return;
   room -= n + CHUNK_FRAMING_BYTES;
