@@ -1,7 +1,7 @@
 /**
  * The simulator's own timing-fidelity figures, read the way users read them: streams through the
- * real server on two threads, then `/_understudy/stats` (JSON) and `/metrics` (Prometheus
- * summaries). A profile with one token per event makes every count exact.
+ * real server on two threads, then `/_understudy/stats` (JSON, ms) and `/metrics` (Prometheus
+ * summaries, seconds). A profile with one token per event makes every count exact.
  */
 import { describe, expect, it } from 'vitest';
 import type { HistogramName, HistogramSummary } from '../src/metrics/histograms.js';
@@ -85,18 +85,19 @@ describe('timing fidelity in /_understudy/stats and /metrics', () => {
     expect(histograms.emissionLagMs.min).toBeGreaterThanOrEqual(0);
     expect(histograms.itlMs.min).toBeGreaterThanOrEqual(0);
 
-    // /metrics exports the same merged figures as Prometheus summaries.
+    // /metrics exports the same merged figures as Prometheus summaries, in seconds.
     const m = await scrape();
-    expect(m.get('# TYPE understudy_ttft_sent_ms')).toBe('summary');
-    expect(m.get('# TYPE understudy_emission_lag_ms')).toBe('summary');
-    expect(m.get('# TYPE understudy_itl_sent_ms')).toBe('summary');
-    expect(Number(m.get('understudy_ttft_sent_ms_count'))).toBe(STREAMS);
-    expect(Number(m.get('understudy_emission_lag_ms_count'))).toBe(tokens);
-    expect(Number(m.get('understudy_itl_sent_ms_count'))).toBe(tokens - STREAMS);
-    expect(Number(m.get('understudy_ttft_sent_ms{quantile="0.5"}'))).toBe(histograms.ttftMs.p50);
-    expect(Number(m.get('understudy_ttft_sent_ms{quantile="0.99"}'))).toBe(histograms.ttftMs.p99);
-    expect(Number(m.get('understudy_ttft_sent_ms{quantile="1"}'))).toBe(histograms.ttftMs.max);
-    expect(Number(m.get('understudy_ttft_sent_ms_sum'))).toBeCloseTo(histograms.ttftMs.mean * STREAMS, 1);
+    const seconds = (ms: number): number => Math.round(ms * 1000) / 1e6;
+    expect(m.get('# TYPE understudy_ttft_sent_seconds')).toBe('summary');
+    expect(m.get('# TYPE understudy_emission_lag_seconds')).toBe('summary');
+    expect(m.get('# TYPE understudy_itl_sent_seconds')).toBe('summary');
+    expect(Number(m.get('understudy_ttft_sent_seconds_count'))).toBe(STREAMS);
+    expect(Number(m.get('understudy_emission_lag_seconds_count'))).toBe(tokens);
+    expect(Number(m.get('understudy_itl_sent_seconds_count'))).toBe(tokens - STREAMS);
+    expect(Number(m.get('understudy_ttft_sent_seconds{quantile="0.5"}'))).toBe(seconds(histograms.ttftMs.p50));
+    expect(Number(m.get('understudy_ttft_sent_seconds{quantile="0.99"}'))).toBe(seconds(histograms.ttftMs.p99));
+    expect(Number(m.get('understudy_ttft_sent_seconds{quantile="1"}'))).toBe(seconds(histograms.ttftMs.max));
+    expect(Number(m.get('understudy_ttft_sent_seconds_sum'))).toBe(seconds(histograms.ttftMs.sum));
   });
 
   it('reset hands back the figures it clears, and an empty summary has NaN quantiles', async () => {
@@ -108,10 +109,10 @@ describe('timing fidelity in /_understudy/stats and /metrics', () => {
     expect(after.histograms.ttftMs.count).toBe(0);
     expect(after.histograms.emissionLagMs.count).toBe(0);
     const m = await scrape();
-    expect(m.get('understudy_ttft_sent_ms_count')).toBe('0');
+    expect(m.get('understudy_ttft_sent_seconds_count')).toBe('0');
     // Spelled as the exposition format spells it (prom-client writes `Nan`).
-    expect(m.get('understudy_ttft_sent_ms{quantile="0.5"}')).toBe('NaN');
-    expect(m.get('understudy_ttft_sent_ms{quantile="1"}')).toBe('NaN');
+    expect(m.get('understudy_ttft_sent_seconds{quantile="0.5"}')).toBe('NaN');
+    expect(m.get('understudy_ttft_sent_seconds{quantile="1"}')).toBe('NaN');
   });
 });
 
@@ -161,6 +162,7 @@ describe('the least and greatest values as recorded', () => {
     expect(ttft.max).toBe(ttft.sum);
     for (const q of [ttft.p50, ttft.p90, ttft.p99, ttft.p999]) expect(q).toBe(ttft.sum);
     const text = await (await fetch(`${sim().url}/metrics`)).text();
-    expect(text).toContain(`understudy_ttft_sent_ms{quantile="1"} ${ttft.sum}\n`);
+    // The same µs in seconds, written as the decimal it is.
+    expect(text).toContain(`understudy_ttft_sent_seconds{quantile="1"} ${Math.round(ttft.sum * 1000) / 1e6}\n`);
   });
 });

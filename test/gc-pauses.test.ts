@@ -63,8 +63,8 @@ describe('GC pauses of the server threads', () => {
     expect(gcPauses.max).toBeGreaterThanOrEqual(gcPauses.p50);
 
     const text = await (await fetch(`${sim().url}/metrics`)).text();
-    expect(text).toContain('# TYPE understudy_gc_pause_ms summary');
-    const count = /^understudy_gc_pause_ms_count (\d+)$/m.exec(text);
+    expect(text).toContain('# TYPE understudy_gc_pause_seconds summary');
+    const count = /^understudy_gc_pause_seconds_count (\d+)$/m.exec(text);
     // A scrape reads the threads afresh, and a thread may have collected again since.
     expect(Number(count?.[1])).toBeGreaterThanOrEqual(gcPauses.count);
   });

@@ -14,12 +14,21 @@ const QUANTILES = [
   ['1', 'max'],
 ] as const satisfies readonly (readonly [string, keyof HistogramSummary])[];
 
+// Seconds, Prometheus's base unit for time, so the summaries sit beside other exporters' durations
+// (`http_request_duration_seconds`) without a factor of 1000; the stats JSON keeps ms.
 const HISTOGRAM_METRICS = {
-  emissionLagMs: ['understudy_emission_lag_ms', 'Scheduled-versus-actual emission lag of timed writes (ms), merged over threads.'],
-  ttftMs: ['understudy_ttft_sent_ms', 'Time to first token as actually sent (ms), merged over threads.'],
-  itlMs: ['understudy_itl_sent_ms', 'Inter-token gap as actually sent (ms), merged over threads.'],
-  gcPauseMs: ['understudy_gc_pause_ms', 'Garbage-collection pauses of the server threads (ms), merged over threads: each delays every stream of its thread.'],
+  emissionLagMs: ['understudy_emission_lag_seconds', 'Scheduled-versus-actual emission lag of timed writes (seconds), merged over threads.'],
+  ttftMs: ['understudy_ttft_sent_seconds', 'Time to first token as actually sent (seconds), merged over threads.'],
+  itlMs: ['understudy_itl_sent_seconds', 'Inter-token gap as actually sent (seconds), merged over threads.'],
+  gcPauseMs: ['understudy_gc_pause_seconds', 'Garbage-collection pauses of the server threads (seconds), merged over threads: each delays every stream of its thread.'],
 } as const satisfies Record<HistogramName, readonly [string, string]>;
+
+/**
+ * A summary's ms (three decimals, whole µs) in seconds: the whole µs over 10^6, so the figure is
+ * the double nearest the decimal (0.000018, where 0.018 / 1000 gives 0.000017999999999999997) and
+ * never moves down while the µs grow (a `_sum` that did would read as a counter reset).
+ */
+const toSeconds = (ms: number): number => Math.round(ms * 1000) / 1e6;
 
 type SummaryValues = Awaited<ReturnType<Summary['get']>>;
 
@@ -45,10 +54,10 @@ class HdrSummary extends Summary {
     const values: SummaryValues['values'] = [];
     if (h !== undefined) {
       // An empty summary reports NaN quantiles, as prom-client's and the Go client's do.
-      for (const [quantile, key] of QUANTILES) values.push({ labels: { quantile }, value: h.count === 0 ? Number.NaN : h[key] });
-      // The exact sum of the values recorded (ms, to the µs the histograms keep): a sum estimated
-      // from hdr's mean moved down between scrapes, which rate() reads as a counter reset.
-      values.push({ metricName: `${this.#name}_sum`, labels: {}, value: h.sum });
+      for (const [quantile, key] of QUANTILES) values.push({ labels: { quantile }, value: h.count === 0 ? Number.NaN : toSeconds(h[key]) });
+      // The exact sum of the values recorded (to the µs the histograms keep): a sum estimated from
+      // hdr's mean moved down between scrapes, which rate() reads as a counter reset.
+      values.push({ metricName: `${this.#name}_sum`, labels: {}, value: toSeconds(h.sum) });
       values.push({ metricName: `${this.#name}_count`, labels: {}, value: h.count });
     }
     return { ...base, values };
