@@ -149,7 +149,7 @@ describe('planTotals (answers sent whole)', () => {
   it('ends, on average, when a stream of the same answer does, even with large chunks', () => {
     // Gemini's profile sends 12-40 tokens an event; counting the first chunk's gaps again (as
     // the first version did) put a body about 25 gaps after the stream's last event.
-    for (const name of ['gemini-flash', 'gemini-pro', 'openai-fast', 'anthropic-sonnet']) {
+    for (const name of ['gemini-flash', 'gemini-3-pro', 'openai-fast', 'anthropic-sonnet']) {
       const profile = new ProfileLatency(loadProfiles().profiles[name]!);
       let streamed = 0;
       let whole = 0;

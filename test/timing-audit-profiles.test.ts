@@ -36,10 +36,13 @@ describe('built-in profile for a model id', () => {
     ['claude-haiku-4-5', 'anthropic-haiku'],
     ['claude-3-7-sonnet-20250219', 'anthropic-sonnet'],
     ['claude-opus-4-6', 'anthropic-opus'],
-    ['gemini-3-pro-preview', 'gemini-pro'],
-    ['gemini-3.1-pro-preview', 'gemini-pro'],
+    ['gemini-3-pro-preview', 'gemini-3-pro'],
+    ['gemini-3.1-pro-preview', 'gemini-3-pro'],
     ['gemini-2.5-pro', 'gemini-2.5-pro'],
-    ['gemini-3-flash', 'gemini-flash'],
+    ['gemini-3-flash', 'gemini-3-flash'],
+    ['gemini-3-flash-preview', 'gemini-3-flash'],
+    ['gemini-3.1-flash-lite-preview', 'gemini-flash-lite'],
+    ['gemini-2.0-flash', 'gemini-flash'],
   ])('%s → %s', (model, profile) => {
     expect(profileNameFor(table, model)).toBe(profile);
   });

@@ -81,15 +81,56 @@ export function geminiMustThink(model: string): boolean {
 }
 
 /**
- * A Gemini thinking model's thought tokens: by `thinkingLevel` (Gemini 3's control, with OpenAI's
- * effort ranges; Gemini 3 defaults to `high`), else by `thinkingBudget`: none for 0, dynamic for
- * -1 or none given, else up to the budget (at least an eighth of it). 0 for models that do not think.
+ * Gemini 3's thoughts per `thinkingLevel`, calibrated on its default (`high`, dynamic) against its
+ * published medians (docs/latency-profiles.md): 3.1 Pro's 7.6 s TTFT at 122 tokens/s leaves about
+ * 800 thoughts past a ~1.1 s base (promptfoo saw 404–800+ at high), so Pro's high is OpenAI's
+ * range over 3 (median 809); 3 Flash's 1.1 s at about 5 ms a thought leaves about 130, so Flash's
+ * high is [40, 400] (median 126). The lower levels keep OpenAI's ratios to high. OpenAI's own
+ * ranges (high's median 2,428) would put Pro's first token at 20 s and Flash's at 13 s.
+ */
+const GEMINI_3_PRO_LEVELS: ReadonlyMap<string, readonly [number, number]> = new Map(
+  Object.entries({
+    // Pro cannot stop thinking and has no minimal: its least is low.
+    minimal: [21, 213],
+    low: [21, 213],
+    medium: [64, 640],
+    high: [256, 2_560],
+  } as const),
+);
+const GEMINI_3_FLASH_LEVELS: ReadonlyMap<string, readonly [number, number]> = new Map(
+  Object.entries({
+    // "Matches no thinking for most queries" (Google's thinking guide).
+    minimal: [0, 0],
+    low: [3, 33],
+    medium: [10, 100],
+    high: [40, 400],
+  } as const),
+);
+
+/** A Gemini 3 model's range for `level`: an unlisted name as medium, as for OpenAI's efforts. */
+function gemini3Range(model: string, level: string): readonly [number, number] {
+  const levels = model.includes('-pro') ? GEMINI_3_PRO_LEVELS : GEMINI_3_FLASH_LEVELS;
+  return levels.get(level) ?? levels.get('medium')!;
+}
+
+/** Gemini 3's level when a request names none: `high` (dynamic), but minimal for 3.1 Flash-Lite (the Gemini 3 guide). */
+const gemini3DefaultLevel = (model: string): string => (model.includes('flash-lite') ? 'minimal' : 'high');
+
+/**
+ * A Gemini thinking model's thought tokens: by `thinkingLevel` (Gemini 3's control, with its own
+ * ranges), else by `thinkingBudget`: none for 0, dynamic for -1 or none given (Gemini 3's dynamic
+ * is its default level), else up to the budget (at least an eighth of it). 0 for models that do not think.
  */
 export function geminiThoughtTokens(model: string, thinking: { readonly thinkingBudget?: number; readonly thinkingLevel?: string } | undefined, rng: SeededRandom): number {
   if (!geminiThinks(model)) return 0;
-  const level = thinking?.thinkingLevel?.toLowerCase() ?? (model.startsWith('gemini-3') && thinking?.thinkingBudget === undefined ? 'high' : undefined);
-  if (level !== undefined) return draw(rng, effortRange(level));
   const budget = thinking?.thinkingBudget;
+  if (model.startsWith('gemini-3')) {
+    const level = thinking?.thinkingLevel?.toLowerCase() ?? (budget === undefined || budget < 0 ? gemini3DefaultLevel(model) : undefined);
+    if (level !== undefined) return draw(rng, gemini3Range(model, level));
+  } else if (thinking?.thinkingLevel !== undefined) {
+    // generate.ts refuses a level on 2.5; another route that lets one through gets OpenAI's ranges.
+    return draw(rng, effortRange(thinking.thinkingLevel.toLowerCase()));
+  }
   // 2.5 Flash-Lite thinks only when given a budget (its default is off).
   if (budget === 0 || (budget === undefined && model.startsWith('gemini-2.5-flash-lite'))) return 0;
   if (budget === undefined || budget < 0) return draw(rng, DYNAMIC_THINKING);
