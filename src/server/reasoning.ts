@@ -125,7 +125,9 @@ export function geminiThoughtTokens(model: string, thinking: { readonly thinking
   if (!geminiThinks(model)) return 0;
   const budget = thinking?.thinkingBudget;
   if (model.startsWith('gemini-3')) {
-    const level = thinking?.thinkingLevel?.toLowerCase() ?? (budget === undefined || budget < 0 ? gemini3DefaultLevel(model) : undefined);
+    // THINKING_LEVEL_UNSPECIFIED, the enum's zero, is the model's default as no level is.
+    const named = thinking?.thinkingLevel?.toLowerCase();
+    const level = named !== undefined && named !== 'thinking_level_unspecified' ? named : budget === undefined || budget < 0 ? gemini3DefaultLevel(model) : undefined;
     if (level !== undefined) return draw(rng, gemini3Range(model, level));
   } else if (thinking?.thinkingLevel !== undefined) {
     // generate.ts refuses a level on 2.5; another route that lets one through gets OpenAI's ranges.

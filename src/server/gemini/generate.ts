@@ -23,6 +23,7 @@ import { cachedTokensDetails, countPromptTokens, implicitCacheMinimum, NO_FILES,
 import { promptCacheFor } from '../prompt-cache.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, parseJsonBody, type GenerateRequest } from './request.js';
+import { thinkingLevelRefusal } from './thinking-levels.js';
 import { cachedContentOf, findCache, withCache, withCacheFiles } from './caches.js';
 import { fileRefsIn, NO_REFS, resolveFiles, type FileResolution } from './files.js';
 import type { GeminiCacheView } from '../peers.js';
@@ -118,6 +119,8 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
   if (thinkingConfig?.thinkingLevel !== undefined) {
     if (thinkingBudget !== undefined) return geminiErrorReply(route, THINKING_BOTH, 'invalid_request', modelIndex);
     if (model.startsWith('gemini-2.5')) return geminiErrorReply(route, THINKING_LEVEL_UNSUPPORTED, 'invalid_request', modelIndex);
+    const levelRefused = thinkingLevelRefusal(model, thinkingConfig.thinkingLevel);
+    if (levelRefused !== undefined) return geminiErrorReply(route, levelRefused, 'invalid_request', modelIndex);
   }
   if (thinkingBudget === 0 && geminiMustThink(model)) return geminiErrorReply(route, THINKING_REQUIRED, 'invalid_request', modelIndex);
   const prompt = countPromptTokens(req, files);

@@ -33,16 +33,16 @@ import { EMBEDDING_MODELS } from './embed.js';
 import { API_KEY_INVALID, API_KEY_MISSING, geminiError, geminiErrorBody, modelNotFound, THINKING_REQUIRED, type GeminiError } from './errors.js';
 import { GEMINI_FAULTS } from './faults.js';
 import { geminiHeaders, JSON_TYPE } from './reply.js';
+import { invalidThinkingLevel, THINKING_LEVEL_NAMES, thinkingLevelRefusal } from './thinking-levels.js';
 
 export const COMPAT_PREFIX = '/v1beta/openai';
 
 /** What the compat routes read: the Bearer key (also the quota key) and a caller's request id. */
 const COMPAT_FIELDS: readonly RequestField[] = ['authorization', 'x-request-id'];
 
-/** Gemini 2.5's thinking budget for each OpenAI effort, as Google's compatibility guide maps them. */
+/** Gemini 2.5's thinking budget for each OpenAI effort, as Google's compatibility guide maps them (`minimal` is refused: COMPAT_EFFORTS). */
 const EFFORT_BUDGET: ReadonlyMap<string, number> = new Map([
   ['none', 0],
-  ['minimal', 1_024],
   ['low', 1_024],
   ['medium', 8_192],
   ['high', 24_576],
@@ -71,22 +71,38 @@ function thinkingOf(model: string, body: ChatRequest['body']): ThinkingConfig | 
   const effort = body.reasoning_effort;
   if (effort == null) return undefined;
   if (model.startsWith('gemini-3')) {
-    // Gemini 3 cannot stop thinking: none and minimal are its least (Pro has no `minimal`).
+    // Gemini 3 cannot stop thinking: none is its least level (Pro has no `minimal`).
     const least = model.includes('-pro') ? 'low' : 'minimal';
-    return { thinkingLevel: effort === 'none' || effort === 'minimal' ? least : effort };
+    return { thinkingLevel: effort === 'none' ? least : effort };
   }
   return { thinkingBudget: EFFORT_BUDGET.get(effort) ?? EFFORT_BUDGET.get('medium')! };
 }
 
 const asOpenAIError = (e: GeminiError): OpenAIError => ({ ...invalidRequest(e.message, null, null), status: e.code });
 
+/**
+ * The efforts the compatibility layer takes. Its guide maps `minimal` too, but the API refuses it
+ * (reported on Google's forum for 3 Flash, 2026-01: "Invalid reasoning_effort: minimal. Valid
+ * values are: high, low, medium, none"); the list in that message names no model.
+ */
+const COMPAT_EFFORTS: ReadonlySet<string> = new Set(['high', 'low', 'medium', 'none']);
+
 function thinkingRefusal(model: string, body: ChatRequest['body']): OpenAIError | undefined {
   if (googleThinkingConfig(body) !== undefined && body.reasoning_effort != null) {
     return asOpenAIError(geminiError(400, 'reasoning_effort and thinking_config cannot be set together; use one of them.'));
   }
+  const effort = body.reasoning_effort;
+  if (effort != null && !COMPAT_EFFORTS.has(effort)) return asOpenAIError(geminiError(400, `Invalid reasoning_effort: ${effort}. Valid values are: high, low, medium, none`));
   if (!geminiThinks(model)) return undefined;
   const thinking = thinkingOf(model, body);
   if (thinking?.thinkingBudget === 0 && geminiMustThink(model)) return asOpenAIError(THINKING_REQUIRED);
+  // A level the model lacks (3 Pro's `medium`, from `reasoning_effort` too: reported on Google's
+  // forum, 2025-12) is the native API's refusal.
+  const level = thinking?.thinkingLevel;
+  if (level !== undefined && model.startsWith('gemini-3')) {
+    const refused = THINKING_LEVEL_NAMES.has(level.toUpperCase()) ? thinkingLevelRefusal(model, level) : invalidThinkingLevel(level);
+    if (refused !== undefined) return asOpenAIError(refused);
+  }
   return undefined;
 }
 

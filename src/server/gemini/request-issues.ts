@@ -35,6 +35,7 @@ const ENUM_TYPES: ReadonlyMap<string, string> = new Map([
   ['taskType', 'type.googleapis.com/google.ai.generativelanguage.v1beta.TaskType'],
   ['category', 'type.googleapis.com/google.ai.generativelanguage.v1beta.HarmCategory'],
   ['threshold', 'type.googleapis.com/google.ai.generativelanguage.v1beta.SafetySetting.HarmBlockThreshold'],
+  ['thinkingLevel', 'type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel'],
 ]);
 
 function protoType(expected: string, last: PropertyKey | undefined): string {

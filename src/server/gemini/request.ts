@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { invalidArgument, ROOT_NOT_OBJECT, type GeminiError } from './errors.js';
 import { fieldPath, issueToGeminiError, ruleViolation, type RequestName } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
+import { THINKING_LEVEL_NAMES } from './thinking-levels.js';
 
 /** Renames snake_case keys of one object level to camelCase; values (user schemas, arguments) are left alone. */
 function camelKeys(v: unknown): unknown {
@@ -25,6 +26,14 @@ function camelKeys(v: unknown): unknown {
 }
 
 const camel = <T extends z.ZodType>(schema: T) => z.preprocess(camelKeys, schema);
+
+/**
+ * `ThinkingLevel`, read in any case (Google's REST examples send "low", the SDKs "LOW"); a name
+ * outside the enum fails as the proto parse does, naming the field and the value.
+ */
+const thinkingLevel = z.string().superRefine((level, ctx) => {
+  if (!THINKING_LEVEL_NAMES.has(level.toUpperCase())) ctx.addIssue({ code: 'invalid_value', values: [...THINKING_LEVEL_NAMES], input: level });
+});
 
 const record = z.record(z.string(), z.unknown());
 
@@ -87,7 +96,7 @@ const generationConfig = camel(
     seed: z.int().optional(),
     presencePenalty: z.number().optional(),
     frequencyPenalty: z.number().optional(),
-    thinkingConfig: camel(z.looseObject({ thinkingBudget: z.int().optional(), thinkingLevel: z.string().optional(), includeThoughts: z.boolean().optional() })).optional(),
+    thinkingConfig: camel(z.looseObject({ thinkingBudget: z.int().optional(), thinkingLevel: thinkingLevel.optional(), includeThoughts: z.boolean().optional() })).optional(),
   }),
 );
 

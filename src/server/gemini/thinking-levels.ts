@@ -1,0 +1,37 @@
+/**
+ * Which `thinkingLevel` a Gemini model takes. The API refuses a level a model lacks with a 400
+ * that apps meet when one config is shared across models (public reports: "Thinking level MEDIUM
+ * is not supported for this model. Please retry with other thinking level." from 3 Pro, the same
+ * for MINIMAL from the Pro models).
+ */
+import { geminiError, invalidArgument, type GeminiError } from './errors.js';
+
+/** The `ThinkingLevel` enum of v1beta (the @google/genai SDK's `ThinkingLevel`); request.ts refuses other names. */
+export const THINKING_LEVEL_NAMES: ReadonlySet<string> = new Set(['THINKING_LEVEL_UNSPECIFIED', 'MINIMAL', 'LOW', 'MEDIUM', 'HIGH']);
+
+/**
+ * The levels of the families Google's thinking guide lists: 3 Pro low and high, 3.1 Pro adds
+ * medium (no minimal: Pro cannot stop thinking); 3 Flash and 3.1 Flash-Lite take all four, and so
+ * do other Gemini 3 ids, whose refusals are not on record.
+ */
+function levelsOf(model: string): ReadonlySet<string> | null {
+  if (model.startsWith('gemini-3-pro')) return PRO_3;
+  if (model.startsWith('gemini-3.1-pro')) return PRO_3_1;
+  return null;
+}
+const PRO_3: ReadonlySet<string> = new Set(['LOW', 'HIGH']);
+const PRO_3_1: ReadonlySet<string> = new Set(['LOW', 'MEDIUM', 'HIGH']);
+
+/** The 400 a Gemini 3 model gives a `thinkingLevel` (a name of the enum) it does not take; undefined when it takes it. */
+export function thinkingLevelRefusal(model: string, level: string): GeminiError | undefined {
+  const name = level.toUpperCase();
+  const levels = levelsOf(model);
+  if (name === 'THINKING_LEVEL_UNSPECIFIED' || levels === null || levels.has(name)) return undefined;
+  return geminiError(400, `Thinking level ${name} is not supported for this model. Please retry with other thinking level.`);
+}
+
+const LEVEL_FIELD = 'generation_config.thinking_config.thinking_level';
+
+/** A level outside the enum, as the proto parse refuses it (request.ts's schema raises the same through its issues). */
+export const invalidThinkingLevel = (level: string): GeminiError =>
+  invalidArgument(`Invalid value at '${LEVEL_FIELD}' (type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel), ${JSON.stringify(level)}`, LEVEL_FIELD);
