@@ -6,7 +6,7 @@
 import { splitTokens } from '../../corpus/tokens.js';
 import type { SeededRandom } from '../../timing/random.js';
 import { chooseAnswer, randomId, SPENT_ANSWER, type Answer, type AnswerRequest, type OfferedTool } from '../answer.js';
-import { geminiMustThink, geminiThoughtTokens, reasoningSummary, spendOnReasoning } from '../reasoning.js';
+import { geminiThoughtTokens, reasoningSummary, spendOnReasoning } from '../reasoning.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
@@ -15,7 +15,7 @@ import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
 import { tokenSourceFromStrings } from '../stream-plan.js';
 import type { ThreadContext } from '../thread-context.js';
-import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge, THINKING_BOTH, THINKING_LEVEL_UNSUPPORTED, THINKING_REQUIRED } from './errors.js';
+import { INVALID_JSON, inputTooLong, modelNotFound, outputTooLarge } from './errors.js';
 import { geminiArrayFaults, GEMINI_FAULTS, GEMINI_HALF_FRAME, GEMINI_MALFORMED_FRAME, GEMINI_STREAM_ERROR } from './faults.js';
 import { candidatePlan, candidateSteps, geminiArrayStreamPlan, geminiBody, geminiStreamPlan, type GeminiCounts, type GeminiIdentity } from './generate-encode.js';
 import type { ModelPath } from './path.js';
@@ -23,7 +23,7 @@ import { cachedTokensDetails, countPromptTokens, implicitCacheMinimum, NO_FILES,
 import { promptCacheFor } from '../prompt-cache.js';
 import { checkGeminiAuth, geminiErrorReply, geminiHeaders, geminiKey, JSON_TYPE, queryOf } from './reply.js';
 import { parseGenerateRequest, parseJsonBody, type GenerateRequest } from './request.js';
-import { thinkingLevelRefusal } from './thinking-levels.js';
+import { thinkingConfigRefusal } from './thinking-levels.js';
 import { cachedContentOf, findCache, withCache, withCacheFiles } from './caches.js';
 import { fileRefsIn, NO_REFS, resolveFiles, type FileResolution } from './files.js';
 import type { GeminiCacheView } from '../peers.js';
@@ -114,15 +114,8 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
 
   const outputLimit = refusedOutputLimit(model, req.generationConfig?.maxOutputTokens);
   if (outputLimit !== undefined) return geminiErrorReply(route, outputTooLarge(req.generationConfig!.maxOutputTokens!, outputLimit), 'invalid_request', modelIndex);
-  const thinkingConfig = req.generationConfig?.thinkingConfig;
-  const thinkingBudget = thinkingConfig?.thinkingBudget;
-  if (thinkingConfig?.thinkingLevel !== undefined) {
-    if (thinkingBudget !== undefined) return geminiErrorReply(route, THINKING_BOTH, 'invalid_request', modelIndex);
-    if (model.startsWith('gemini-2.5')) return geminiErrorReply(route, THINKING_LEVEL_UNSUPPORTED, 'invalid_request', modelIndex);
-    const levelRefused = thinkingLevelRefusal(model, thinkingConfig.thinkingLevel);
-    if (levelRefused !== undefined) return geminiErrorReply(route, levelRefused, 'invalid_request', modelIndex);
-  }
-  if (thinkingBudget === 0 && geminiMustThink(model)) return geminiErrorReply(route, THINKING_REQUIRED, 'invalid_request', modelIndex);
+  const thinkingRefused = thinkingConfigRefusal(model, req.generationConfig?.thinkingConfig);
+  if (thinkingRefused !== undefined) return geminiErrorReply(route, thinkingRefused, 'invalid_request', modelIndex);
   const prompt = countPromptTokens(req, files);
   const promptTokens = prompt.total;
   const window = overflowedWindow(model, promptTokens);

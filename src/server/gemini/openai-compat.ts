@@ -11,7 +11,8 @@
  *   Python's prints the body);
  * - `reasoning_effort` sets Gemini's thinking (2.5: a budget of 0, 1,024, 8,192 or 24,576 tokens
  *   for none, low, medium, high; 3: a thinking level), as does
- *   `extra_body.google.thinking_config` (`thinking_budget`, `thinking_level`), but not both;
+ *   `extra_body.google.thinking_config` (`thinking_budget`, `thinking_level`, with the native
+ *   route's refusals), but not both;
  * - models are listed and retrieved by their Gemini resource names (`models/gemini-2.5-flash`);
  * - rate limits, quotas and chaos faults are Gemini's (the gemini quota dialect, its 429 bodies).
  */
@@ -26,14 +27,14 @@ import type { EmbeddingModel as OpenAIEmbeddingModel } from '../openai/embedding
 import { invalidRequest, type OpenAIError } from '../openai/errors.js';
 import type { RouteVariant } from '../openai/route-variant.js';
 import { safeDecode } from '../path-segment.js';
-import { geminiMustThink, geminiThinks, geminiThoughtTokens } from '../reasoning.js';
+import { geminiThoughtTokens } from '../reasoning.js';
 import type { JsonReply, Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { EMBEDDING_MODELS } from './embed.js';
-import { API_KEY_INVALID, API_KEY_MISSING, geminiError, geminiErrorBody, modelNotFound, THINKING_REQUIRED, type GeminiError } from './errors.js';
+import { API_KEY_INVALID, API_KEY_MISSING, geminiError, geminiErrorBody, modelNotFound, type GeminiError } from './errors.js';
 import { GEMINI_FAULTS } from './faults.js';
 import { geminiHeaders, JSON_TYPE } from './reply.js';
-import { invalidThinkingLevel, THINKING_LEVEL_NAMES, thinkingLevelRefusal } from './thinking-levels.js';
+import { invalidThinkingLevel, THINKING_LEVEL_NAMES, thinkingConfigRefusal } from './thinking-levels.js';
 
 export const COMPAT_PREFIX = '/v1beta/openai';
 
@@ -93,17 +94,14 @@ function thinkingRefusal(model: string, body: ChatRequest['body']): OpenAIError 
   }
   const effort = body.reasoning_effort;
   if (effort != null && !COMPAT_EFFORTS.has(effort)) return asOpenAIError(geminiError(400, `Invalid reasoning_effort: ${effort}. Valid values are: high, low, medium, none`));
-  if (!geminiThinks(model)) return undefined;
+  // `thinking_config` is generateContent's `thinkingConfig`, on any model: a name outside the enum
+  // fails its parse, and a level with a budget, a level on 2.5 or one the model lacks (3 Pro's
+  // `medium`, from `reasoning_effort` too: reported on Google's forum, 2025-12) its checks.
   const thinking = thinkingOf(model, body);
-  if (thinking?.thinkingBudget === 0 && geminiMustThink(model)) return asOpenAIError(THINKING_REQUIRED);
-  // A level the model lacks (3 Pro's `medium`, from `reasoning_effort` too: reported on Google's
-  // forum, 2025-12) is the native API's refusal.
   const level = thinking?.thinkingLevel;
-  if (level !== undefined && model.startsWith('gemini-3')) {
-    const refused = THINKING_LEVEL_NAMES.has(level.toUpperCase()) ? thinkingLevelRefusal(model, level) : invalidThinkingLevel(level);
-    if (refused !== undefined) return asOpenAIError(refused);
-  }
-  return undefined;
+  if (level !== undefined && !THINKING_LEVEL_NAMES.has(level.toUpperCase())) return asOpenAIError(invalidThinkingLevel(level));
+  const refused = thinkingConfigRefusal(model, thinking);
+  return refused === undefined ? undefined : asOpenAIError(refused);
 }
 
 function hiddenThoughts(model: string, body: ChatRequest['body'], rng: SeededRandom): number {

@@ -4,7 +4,8 @@
  * is not supported for this model. Please retry with other thinking level." from 3 Pro, the same
  * for MINIMAL from the Pro models).
  */
-import { geminiError, invalidArgument, type GeminiError } from './errors.js';
+import { geminiMustThink } from '../reasoning.js';
+import { geminiError, invalidArgument, THINKING_BOTH, THINKING_LEVEL_UNSUPPORTED, THINKING_REQUIRED, type GeminiError } from './errors.js';
 
 /** The `ThinkingLevel` enum of v1beta (the @google/genai SDK's `ThinkingLevel`); request.ts refuses other names. */
 export const THINKING_LEVEL_NAMES: ReadonlySet<string> = new Set(['THINKING_LEVEL_UNSPECIFIED', 'MINIMAL', 'LOW', 'MEDIUM', 'HIGH']);
@@ -35,3 +36,22 @@ const LEVEL_FIELD = 'generation_config.thinking_config.thinking_level';
 /** A level outside the enum, as the proto parse refuses it (request.ts's schema raises the same through its issues). */
 export const invalidThinkingLevel = (level: string): GeminiError =>
   invalidArgument(`Invalid value at '${LEVEL_FIELD}' (type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel), ${JSON.stringify(level)}`, LEVEL_FIELD);
+
+/**
+ * What generateContent refuses about a parsed `thinkingConfig` (its `thinkingLevel` a name of the
+ * enum), in the order it checks: a level with a budget, a level on 2.5, a level the model lacks, a
+ * zero budget on a model that must think. The OpenAI-compatible route's `thinking_config` is the
+ * same config and gets the same refusals.
+ */
+export function thinkingConfigRefusal(model: string, config: { readonly thinkingBudget?: number; readonly thinkingLevel?: string } | undefined): GeminiError | undefined {
+  const budget = config?.thinkingBudget;
+  const level = config?.thinkingLevel;
+  if (level !== undefined) {
+    if (budget !== undefined) return THINKING_BOTH;
+    if (model.startsWith('gemini-2.5')) return THINKING_LEVEL_UNSUPPORTED;
+    const refused = thinkingLevelRefusal(model, level);
+    if (refused !== undefined) return refused;
+  }
+  if (budget === 0 && geminiMustThink(model)) return THINKING_REQUIRED;
+  return undefined;
+}
