@@ -114,7 +114,8 @@ function compatEmbeddingModel(id: string): OpenAIEmbeddingModel {
   return { dims: m.defaultDims, maxDims: m.maxDims, shortens: true, known: EMBEDDING_MODELS.has(id) };
 }
 
-const COMMON = { model: undefined, authChecked: true, faults: GEMINI_FAULTS, dialect: 'gemini' } as const;
+// A model named as the models list names it (`models/gemini-2.5-flash`) is that model, as a retrieve takes it.
+const COMMON = { model: undefined, authChecked: true, faults: GEMINI_FAULTS, dialect: 'gemini', modelPrefix: 'models/' } as const;
 const CHAT_VARIANT: RouteVariant = { ...COMMON, route: 'gemini_openai_chat', refusal: thinkingRefusal, hiddenReasoning: hiddenThoughts };
 const EMBEDDINGS_VARIANT: RouteVariant = { ...COMMON, route: 'gemini_openai_embeddings', embeddingModel: compatEmbeddingModel };
 
@@ -137,7 +138,8 @@ function checkKey(ctx: ThreadContext, info: RequestInfo, route: RouteId): JsonRe
 function bodyModel(body: string): string {
   try {
     const m = (JSON.parse(body) as { model?: unknown }).model;
-    return typeof m === 'string' ? m : '';
+    if (typeof m !== 'string') return '';
+    return m.startsWith('models/') ? m.slice('models/'.length) : m;
   } catch {
     return '';
   }

@@ -30,10 +30,22 @@ export interface RouteVariant<R extends RouteId = RouteId> {
   readonly hiddenReasoning?: (model: string, body: ChatRequest['body'], rng: SeededRandom) => number;
   /** The provider's embedding models and their sizes; OpenAI's when absent. */
   readonly embeddingModel?: (model: string) => EmbeddingModel;
+  /**
+   * A resource-name prefix the body's `model` may carry (Gemini's `models/`, as its models list
+   * names them): the model is the id after it.
+   */
+  readonly modelPrefix?: string;
 }
 
-/** The request body with the URL's model in place of the body's, as Azure deployments route it. */
+/**
+ * The request body with the URL's model in place of the body's, as Azure deployments route it,
+ * or with the body's model less the surface's resource-name prefix.
+ */
 export function withRouteModel(input: unknown, variant: RouteVariant): unknown {
-  if (variant.model === undefined || typeof input !== 'object' || input === null || Array.isArray(input)) return input;
-  return { ...input, model: variant.model };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  if (variant.model !== undefined) return { ...input, model: variant.model };
+  const model = (input as { model?: unknown }).model;
+  const prefix = variant.modelPrefix;
+  if (prefix === undefined || typeof model !== 'string' || !model.startsWith(prefix)) return input;
+  return { ...input, model: model.slice(prefix.length) };
 }
