@@ -90,8 +90,7 @@ export function geminiMustThink(model: string): boolean {
  */
 const GEMINI_3_PRO_LEVELS: ReadonlyMap<string, readonly [number, number]> = new Map(
   Object.entries({
-    // Pro cannot stop thinking and has no minimal: its least is low.
-    minimal: [21, 213],
+    // No minimal: Pro cannot stop thinking, and both routes refuse the level (./gemini/thinking-levels.ts).
     low: [21, 213],
     medium: [64, 640],
     high: [256, 2_560],
@@ -124,14 +123,12 @@ const gemini3DefaultLevel = (model: string): string => (model.includes('flash-li
 export function geminiThoughtTokens(model: string, thinking: { readonly thinkingBudget?: number; readonly thinkingLevel?: string } | undefined, rng: SeededRandom): number {
   if (!geminiThinks(model)) return 0;
   const budget = thinking?.thinkingBudget;
+  // Only Gemini 3 takes a level: both routes refuse one on 2.5 (./gemini/thinking-levels.ts).
   if (model.startsWith('gemini-3')) {
     // THINKING_LEVEL_UNSPECIFIED, the enum's zero, is the model's default as no level is.
     const named = thinking?.thinkingLevel?.toLowerCase();
     const level = named !== undefined && named !== 'thinking_level_unspecified' ? named : budget === undefined || budget < 0 ? gemini3DefaultLevel(model) : undefined;
     if (level !== undefined) return draw(rng, gemini3Range(model, level));
-  } else if (thinking?.thinkingLevel !== undefined) {
-    // generate.ts refuses a level on 2.5; another route that lets one through gets OpenAI's ranges.
-    return draw(rng, effortRange(thinking.thinkingLevel.toLowerCase()));
   }
   // 2.5 Flash-Lite thinks only when given a budget (its default is off).
   if (budget === 0 || (budget === undefined && model.startsWith('gemini-2.5-flash-lite'))) return 0;

@@ -38,6 +38,10 @@ import { invalidThinkingLevel, THINKING_LEVEL_NAMES, thinkingConfigRefusal } fro
 
 export const COMPAT_PREFIX = '/v1beta/openai';
 
+/** How the models list names a model (`models/gemini-2.5-flash`); requests may name it so too. */
+const MODEL_PREFIX = 'models/';
+const bareModelId = (id: string): string => (id.startsWith(MODEL_PREFIX) ? id.slice(MODEL_PREFIX.length) : id);
+
 /** What the compat routes read: the Bearer key (also the quota key) and a caller's request id. */
 const COMPAT_FIELDS: readonly RequestField[] = ['authorization', 'x-request-id'];
 
@@ -115,7 +119,7 @@ function compatEmbeddingModel(id: string): OpenAIEmbeddingModel {
 }
 
 // A model named as the models list names it (`models/gemini-2.5-flash`) is that model, as a retrieve takes it.
-const COMMON = { model: undefined, authChecked: true, faults: GEMINI_FAULTS, dialect: 'gemini', modelPrefix: 'models/' } as const;
+const COMMON = { model: undefined, authChecked: true, faults: GEMINI_FAULTS, dialect: 'gemini', modelPrefix: MODEL_PREFIX } as const;
 const CHAT_VARIANT: RouteVariant = { ...COMMON, route: 'gemini_openai_chat', refusal: thinkingRefusal, hiddenReasoning: hiddenThoughts };
 const EMBEDDINGS_VARIANT: RouteVariant = { ...COMMON, route: 'gemini_openai_embeddings', embeddingModel: compatEmbeddingModel };
 
@@ -138,8 +142,7 @@ function checkKey(ctx: ThreadContext, info: RequestInfo, route: RouteId): JsonRe
 function bodyModel(body: string): string {
   try {
     const m = (JSON.parse(body) as { model?: unknown }).model;
-    if (typeof m !== 'string') return '';
-    return m.startsWith('models/') ? m.slice('models/'.length) : m;
+    return typeof m === 'string' ? bareModelId(m) : '';
   } catch {
     return '';
   }
@@ -183,7 +186,7 @@ function compatModelIds(ctx: ThreadContext): string[] {
   return [...ctx.corpus.models.filter((m) => vendorOf(m) === 'google'), ...EMBEDDING_MODELS.keys()];
 }
 
-const modelObject = (id: string): Record<string, unknown> => ({ id: `models/${id}`, object: 'model', owned_by: 'google' });
+const modelObject = (id: string): Record<string, unknown> => ({ id: `${MODEL_PREFIX}${id}`, object: 'model', owned_by: 'google' });
 
 function modelsReply(body: string): JsonReply {
   return { kind: 'json', status: 200, contentType: JSON_TYPE, headers: geminiHeaders(0), body, delayMs: 0, completionTokens: 0, meta: { route: 'gemini_openai_models', modelIndex: OTHER_MODEL, errorKind: null } };
@@ -197,8 +200,7 @@ function retrieveCompatModel(ctx: ThreadContext, info: RequestInfo): Reply {
   const refused = checkKey(ctx, info, 'gemini_openai_models');
   if (refused) return refused;
   // The SDK sends the id as given: `gemini-2.5-flash` or the listed `models/gemini-2.5-flash`.
-  const raw = safeDecode(info.params[0] ?? '');
-  const id = raw.startsWith('models/') ? raw.slice('models/'.length) : raw;
+  const id = bareModelId(safeDecode(info.params[0] ?? ''));
   if (!compatModelIds(ctx).includes(id)) return compatError('gemini_openai_models', modelNotFound(id, 'v1beta', 'get'), 'model_not_found', OTHER_MODEL);
   return modelsReply(JSON.stringify(modelObject(id)));
 }

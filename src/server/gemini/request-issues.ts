@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { invalidArgument, type GeminiError } from './errors.js';
+import { THINKING_LEVEL_TYPE } from './thinking-levels.js';
 
 /** The request message a route validates, named in rule-violation messages. */
 export type RequestName = 'GenerateContentRequest' | 'CountTokensRequest' | 'EmbedContentRequest' | 'BatchEmbedContentsRequest' | 'BatchGenerateContentRequest' | 'AsyncBatchEmbedContentRequest';
@@ -35,7 +36,7 @@ const ENUM_TYPES: ReadonlyMap<string, string> = new Map([
   ['taskType', 'type.googleapis.com/google.ai.generativelanguage.v1beta.TaskType'],
   ['category', 'type.googleapis.com/google.ai.generativelanguage.v1beta.HarmCategory'],
   ['threshold', 'type.googleapis.com/google.ai.generativelanguage.v1beta.SafetySetting.HarmBlockThreshold'],
-  ['thinkingLevel', 'type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel'],
+  ['thinkingLevel', THINKING_LEVEL_TYPE],
 ]);
 
 function protoType(expected: string, last: PropertyKey | undefined): string {

@@ -31,11 +31,13 @@ export function thinkingLevelRefusal(model: string, level: string): GeminiError 
   return geminiError(400, `Thinking level ${name} is not supported for this model. Please retry with other thinking level.`);
 }
 
+/** The enum's proto type, as a parse error names it. */
+export const THINKING_LEVEL_TYPE = 'type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel';
+
 const LEVEL_FIELD = 'generation_config.thinking_config.thinking_level';
 
 /** A level outside the enum, as the proto parse refuses it (request.ts's schema raises the same through its issues). */
-export const invalidThinkingLevel = (level: string): GeminiError =>
-  invalidArgument(`Invalid value at '${LEVEL_FIELD}' (type.googleapis.com/google.ai.generativelanguage.v1beta.ThinkingConfig.ThinkingLevel), ${JSON.stringify(level)}`, LEVEL_FIELD);
+export const invalidThinkingLevel = (level: string): GeminiError => invalidArgument(`Invalid value at '${LEVEL_FIELD}' (${THINKING_LEVEL_TYPE}), ${JSON.stringify(level)}`, LEVEL_FIELD);
 
 /**
  * What generateContent refuses about a parsed `thinkingConfig` (its `thinkingLevel` a name of the
