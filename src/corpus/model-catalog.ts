@@ -132,6 +132,23 @@ const MAX_OUTPUT_BY_PREFIX: PrefixTable = [
   ['gemini-1.5', 8_192],
 ];
 
+/**
+ * The model each of Gemini's floating aliases serves, as of 2026-12-07 (the target moves with
+ * Google's releases; docs/latency-profiles.md has the evidence): `gemini-flash-latest` followed
+ * each Flash GA (3.5 Flash in June 2026) and 3.8 Flash is the newest (GA 2026-09-02); 3.5
+ * Flash-Lite is the newest Flash-Lite; 3.1 Pro (preview) is the newest Pro on Google's models page.
+ * An alias gets its target's limits, timing and thinking. Other ids stand for themselves.
+ */
+const GEMINI_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['gemini-flash-latest', 'gemini-3.8-flash'],
+  ['gemini-flash-lite-latest', 'gemini-3.5-flash-lite'],
+  ['gemini-pro-latest', 'gemini-3.1-pro-preview'],
+]);
+
+export function geminiAliasTarget(model: string): string {
+  return GEMINI_ALIASES.get(model) ?? model;
+}
+
 /** The fewest tokens an Anthropic prompt-cache prefix may hold (the prompt-caching docs' table); 1,024 for the rest. */
 const MIN_CACHEABLE_BY_PREFIX: PrefixTable = [
   ['claude-haiku-4-5', 4096],
@@ -144,7 +161,7 @@ export function minimumCacheable(model: string): number {
   return byPrefix(MIN_CACHEABLE_BY_PREFIX, model) ?? 1024;
 }
 
-const tableOutputLimit = perModel((model) => byPrefix(MAX_OUTPUT_BY_PREFIX, model));
+const tableOutputLimit = perModel((model) => byPrefix(MAX_OUTPUT_BY_PREFIX, geminiAliasTarget(model)));
 
 /** For ids the table does not know (xAI publishes no separate output limit; a vendor's new model). */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 32_768;

@@ -12,7 +12,7 @@
  * typical reasoning; a profile's `hiddenReasoning` scales the TTFT by how far a request's tokens
  * are from that (`../timing/latency.ts`), so `minimal` answers about as fast as a plain model.
  */
-import { effortSupport, isReasoningModel } from '../corpus/model-catalog.js';
+import { effortSupport, geminiAliasTarget, isReasoningModel } from '../corpus/model-catalog.js';
 import type { Corpus } from '../corpus/sampler.js';
 import type { SeededRandom } from '../timing/random.js';
 import type { TokenSource } from './stream-plan.js';
@@ -70,15 +70,22 @@ export function xaiReasoningTokens(model: string, effort: string | null | undefi
 /** Grok 3 Mini shows its reasoning (`reasoning_content`); Grok 4 keeps it hidden. */
 export const xaiShowsReasoning = (model: string): boolean => model.startsWith('grok-3-mini');
 
-/** Gemini models that can think (2.5 and 3); 2.5 Flash and Flash-Lite can be told not to, and Flash-Lite does not by default. */
+/** Gemini models that can think (2.5 and 3, and the aliases of them); 2.5 Flash and Flash-Lite can be told not to, and Flash-Lite does not by default. */
 export function geminiThinks(model: string): boolean {
-  return model.startsWith('gemini-2.5') || model.startsWith('gemini-3');
+  const id = geminiAliasTarget(model);
+  return id.startsWith('gemini-2.5') || id.startsWith('gemini-3');
 }
 
 /** Only the Pro models refuse a zero budget: they cannot answer without thinking. */
 export function geminiMustThink(model: string): boolean {
-  return geminiThinks(model) && model.includes('-pro');
+  return geminiThinks(model) && geminiAliasTarget(model).includes('-pro');
 }
+
+/**
+ * The Flash models from 3.5 on (3.5, 3.6, 3.7, 3.8; not their Flash-Lite): `medium` by default,
+ * where 3 Flash defaults to `high` (Google's 3.5 Flash guide), and their own thought ranges.
+ */
+export const isGeminiFlash35 = (model: string): boolean => /^gemini-3\.[5-9]-flash(?!-lite)/.test(model);
 
 /**
  * Gemini 3's thoughts per `thinkingLevel`, calibrated on its default (`high`, dynamic) against its
@@ -106,21 +113,43 @@ const GEMINI_3_FLASH_LEVELS: ReadonlyMap<string, readonly [number, number]> = ne
   } as const),
 );
 
+/**
+ * 3.5 Flash's thoughts, from the one published per-level sweep (nipunbatra.github.io, 2026-05-20:
+ * low 245–408 thoughts, medium 302–1,619, high 387–2,192 over four prompts, minimal none) and its
+ * default's measured TTFT (5.1–5.7 s against about 1.1 s at minimal, at 3.6 ms a token): medium's
+ * median is 1,195, low's 300, and high's 1.5 times medium's (high spent 0.65–1.8 times medium's
+ * thoughts on the same prompts). Each range spans 10×, as 3 Flash's do. 3.6–3.8 Flash publish no
+ * figures of their own and take these (docs/latency-profiles.md).
+ */
+const GEMINI_35_FLASH_LEVELS: ReadonlyMap<string, readonly [number, number]> = new Map(
+  Object.entries({
+    minimal: [0, 0],
+    low: [95, 950],
+    medium: [378, 3_780],
+    high: [567, 5_670],
+  } as const),
+);
+
 /** A Gemini 3 model's range for `level`: an unlisted name as medium, as for OpenAI's efforts. */
 function gemini3Range(model: string, level: string): readonly [number, number] {
-  const levels = model.includes('-pro') ? GEMINI_3_PRO_LEVELS : GEMINI_3_FLASH_LEVELS;
+  const levels = model.includes('-pro') ? GEMINI_3_PRO_LEVELS : isGeminiFlash35(model) ? GEMINI_35_FLASH_LEVELS : GEMINI_3_FLASH_LEVELS;
   return levels.get(level) ?? levels.get('medium')!;
 }
 
-/** Gemini 3's level when a request names none: `high` (dynamic), but minimal for 3.1 Flash-Lite (the Gemini 3 guide). */
-const gemini3DefaultLevel = (model: string): string => (model.includes('flash-lite') ? 'minimal' : 'high');
+/**
+ * Gemini 3's level when a request names none: `high` (dynamic), but `minimal` for Flash-Lite (the
+ * thinking guide's table for 3.1 Flash-Lite; 3.5 Flash-Lite, with no table of its own, as 3.1) and
+ * `medium` for 3.5 Flash and later.
+ */
+const gemini3DefaultLevel = (model: string): string => (model.includes('flash-lite') ? 'minimal' : isGeminiFlash35(model) ? 'medium' : 'high');
 
 /**
  * A Gemini thinking model's thought tokens: by `thinkingLevel` (Gemini 3's control, with its own
  * ranges), else by `thinkingBudget`: none for 0, dynamic for -1 or none given (Gemini 3's dynamic
  * is its default level), else up to the budget (at least an eighth of it). 0 for models that do not think.
  */
-export function geminiThoughtTokens(model: string, thinking: { readonly thinkingBudget?: number; readonly thinkingLevel?: string } | undefined, rng: SeededRandom): number {
+export function geminiThoughtTokens(alias: string, thinking: { readonly thinkingBudget?: number; readonly thinkingLevel?: string } | undefined, rng: SeededRandom): number {
+  const model = geminiAliasTarget(alias);
   if (!geminiThinks(model)) return 0;
   const budget = thinking?.thinkingBudget;
   // Only Gemini 3 takes a level: both routes refuse one on 2.5 (./gemini/thinking-levels.ts).

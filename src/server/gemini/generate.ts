@@ -27,7 +27,7 @@ import { thinkingConfigRefusal } from './thinking-levels.js';
 import { cachedContentOf, findCache, withCache, withCacheFiles } from './caches.js';
 import { fileRefsIn, NO_REFS, resolveFiles, type FileResolution } from './files.js';
 import type { GeminiCacheView } from '../peers.js';
-import { outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
+import { geminiAliasTarget, outputBudget, overflowedWindow, refusedOutputLimit } from '../../corpus/model-catalog.js';
 
 /** Output charged against the token limit when the request sets no maxOutputTokens. */
 const DEFAULT_OUTPUT_ESTIMATE = 1024;
@@ -164,7 +164,7 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
   // includeThoughts: each candidate shows a summary of its thinking, out of the thought tokens.
   const showThoughts = req.generationConfig?.thinkingConfig?.includeThoughts === true;
   const plans = answers.map((a) => {
-    const signature = spent.reasoning > 0 && (a.toolCalls.length > 0 || model.startsWith('gemini-3')) ? thoughtSignature(rng) : null;
+    const signature = spent.reasoning > 0 && (a.toolCalls.length > 0 || geminiAliasTarget(model).startsWith('gemini-3')) ? thoughtSignature(rng) : null;
     return candidatePlan(a, signature, showThoughts ? reasoningSummary(ctx.corpus, bucketKey, spent.reasoning, rng) : null);
   });
   const completionTokens = plans.reduce((n, p) => n + p.tokens, spent.reasoning);

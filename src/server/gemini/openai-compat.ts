@@ -16,7 +16,7 @@
  * - models are listed and retrieved by their Gemini resource names (`models/gemini-2.5-flash`);
  * - rate limits, quotas and chaos faults are Gemini's (the gemini quota dialect, its 429 bodies).
  */
-import { vendorOf } from '../../corpus/model-catalog.js';
+import { geminiAliasTarget, vendorOf } from '../../corpus/model-catalog.js';
 import { OTHER_MODEL, type RouteId } from '../../metrics/counters.js';
 import type { SeededRandom } from '../../timing/random.js';
 import { countsOffThread, getRoute, postRoute, type PostHandler, type RequestField, type RequestInfo, type RouteErrors } from '../http-exchange.js';
@@ -34,7 +34,7 @@ import { EMBEDDING_MODELS } from './embed.js';
 import { API_KEY_INVALID, API_KEY_MISSING, geminiError, geminiErrorBody, modelNotFound, type GeminiError } from './errors.js';
 import { GEMINI_FAULTS } from './faults.js';
 import { geminiHeaders, JSON_TYPE } from './reply.js';
-import { invalidThinkingLevel, THINKING_LEVEL_NAMES, thinkingConfigRefusal } from './thinking-levels.js';
+import { invalidThinkingLevel, THINKING_LEVEL_NAMES, thinkingConfigRefusal, thinkingLevelRefusal } from './thinking-levels.js';
 
 export const COMPAT_PREFIX = '/v1beta/openai';
 
@@ -75,9 +75,10 @@ function thinkingOf(model: string, body: ChatRequest['body']): ThinkingConfig | 
   }
   const effort = body.reasoning_effort;
   if (effort == null) return undefined;
-  if (model.startsWith('gemini-3')) {
-    // Gemini 3 cannot stop thinking: none is its least level (Pro has no `minimal`).
-    const least = model.includes('-pro') ? 'low' : 'minimal';
+  const target = geminiAliasTarget(model);
+  if (target.startsWith('gemini-3')) {
+    // Gemini 3 cannot stop thinking: none is its least level (`low` where `minimal` is refused: Pro, 3.7 and 3.8 Flash).
+    const least = thinkingLevelRefusal(target, 'MINIMAL') === undefined ? 'minimal' : 'low';
     return { thinkingLevel: effort === 'none' ? least : effort };
   }
   return { thinkingBudget: EFFORT_BUDGET.get(effort) ?? EFFORT_BUDGET.get('medium')! };

@@ -3,6 +3,7 @@
  * part's content with no per-turn framing; an image or other media part counts a fixed 258, an
  * inline PDF 258 a page, and usage reports the tokens by modality.
  */
+import { geminiAliasTarget } from '../../corpus/model-catalog.js';
 import { countTokens } from '../../corpus/tokens.js';
 import { PromptPrefixes } from '../prompt-cache.js';
 import type { GeminiPart, GenerateRequest } from './request.js';
@@ -70,7 +71,8 @@ export function partTokens(p: GeminiPart, files: FileTokens = NO_FILES): number 
  * The fewest prompt tokens Gemini's implicit cache serves from (its caching docs: 1,024 for Flash,
  * 4,096 for Pro); undefined for models that do not cache implicitly (before 2.5).
  */
-export function implicitCacheMinimum(model: string): number | undefined {
+export function implicitCacheMinimum(alias: string): number | undefined {
+  const model = geminiAliasTarget(alias);
   if (!model.startsWith('gemini-2.5') && !model.startsWith('gemini-3')) return undefined;
   return model.includes('-pro') ? 4096 : 1024;
 }

@@ -4,6 +4,7 @@
  * is not supported for this model. Please retry with other thinking level." from 3 Pro, the same
  * for MINIMAL from the Pro models).
  */
+import { geminiAliasTarget } from '../../corpus/model-catalog.js';
 import { geminiMustThink } from '../reasoning.js';
 import { geminiError, invalidArgument, THINKING_BOTH, THINKING_LEVEL_UNSUPPORTED, THINKING_REQUIRED, type GeminiError } from './errors.js';
 
@@ -12,14 +13,20 @@ export const THINKING_LEVEL_NAMES: ReadonlySet<string> = new Set(['THINKING_LEVE
 
 /**
  * The levels of the families Google's thinking guide lists: 3 Pro low and high, 3.1 Pro adds
- * medium (no minimal: Pro cannot stop thinking); 3 Flash and 3.1 Flash-Lite take all four, and so
- * do other Gemini 3 ids, whose refusals are not on record.
+ * medium (no minimal: Pro cannot stop thinking); 3.7 and 3.8 Flash low, medium and high (the
+ * guide's table marks minimal "Not supported (error)" for 3.7 Flash; 3.8 Flash's refusal is
+ * recorded by the clients that clamp it, coder/xum#4060, litellm-docs#1505); 3 Flash, 3.5 and 3.6
+ * Flash and the Flash-Lite models take all four, and so do other Gemini 3 ids, whose refusals are
+ * not on record. An alias takes its target's.
  */
-function levelsOf(model: string): ReadonlySet<string> | null {
+function levelsOf(alias: string): ReadonlySet<string> | null {
+  const model = geminiAliasTarget(alias);
   if (model.startsWith('gemini-3-pro')) return PRO_3;
   if (model.startsWith('gemini-3.1-pro')) return PRO_3_1;
+  if (/^gemini-3\.[78]-flash(?!-lite)/.test(model)) return FLASH_3_7;
   return null;
 }
+const FLASH_3_7: ReadonlySet<string> = new Set(['LOW', 'MEDIUM', 'HIGH']);
 const PRO_3: ReadonlySet<string> = new Set(['LOW', 'HIGH']);
 const PRO_3_1: ReadonlySet<string> = new Set(['LOW', 'MEDIUM', 'HIGH']);
 
@@ -50,7 +57,7 @@ export function thinkingConfigRefusal(model: string, config: { readonly thinking
   const level = config?.thinkingLevel;
   if (level !== undefined) {
     if (budget !== undefined) return THINKING_BOTH;
-    if (model.startsWith('gemini-2.5')) return THINKING_LEVEL_UNSUPPORTED;
+    if (geminiAliasTarget(model).startsWith('gemini-2.5')) return THINKING_LEVEL_UNSUPPORTED;
     const refused = thinkingLevelRefusal(model, level);
     if (refused !== undefined) return refused;
   }
