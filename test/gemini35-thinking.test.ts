@@ -148,6 +148,20 @@ describe('on the server (@google/genai and the openai SDK on the compat route)',
     expect((await generate('gemini-flash-lite-latest', { thinkingLevel: ThinkingLevel.HIGH })).usageMetadata?.thoughtsTokenCount).toBeGreaterThan(0);
   });
 
+  it('the aliases cache implicitly as their targets do (gemini-flash-latest had no implicit caching)', async () => {
+    const system = 'You are a careful assistant for a shipping company. Answer with the tracking policy in mind. '.repeat(90);
+    const ask = (question: string) => genai().models.generateContent({ model: 'gemini-flash-latest', contents: question, config: { systemInstruction: system } });
+    expect((await ask('Where is parcel 1?')).usageMetadata!.cachedContentTokenCount).toBeUndefined();
+    expect((await ask('Where is parcel 2?')).usageMetadata!.cachedContentTokenCount).toBeGreaterThan(1024);
+  });
+
+  it('3.5 Flash still takes a thinkingBudget (no refusal is on record): up to the budget, none for 0', async () => {
+    const budget = (await generate('gemini-3.5-flash', { thinkingBudget: 512 })).usageMetadata?.thoughtsTokenCount;
+    expect(budget).toBeGreaterThanOrEqual(64);
+    expect(budget).toBeLessThanOrEqual(512);
+    expect((await generate('gemini-3.5-flash', { thinkingBudget: 0 })).usageMetadata?.thoughtsTokenCount ?? 0).toBe(0);
+  });
+
   it("the compat route: reasoning_effort none on 3.8 Flash and its alias is its least level (low), not the minimal it refuses", async () => {
     for (const model of ['gemini-3.8-flash', 'gemini-flash-latest', 'gemini-pro-latest']) {
       const res = await compat().chat.completions.create({ model, messages: [{ role: 'user', content: HELLO }], reasoning_effort: 'none' });
