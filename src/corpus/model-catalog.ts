@@ -126,6 +126,7 @@ const MAX_OUTPUT_BY_PREFIX: PrefixTable = [
   ['claude-3-7-sonnet', 64_000],
   ['claude-3-5', 8_192],
   ['claude-3', 4_096],
+  ['gemini-4', 65_536],
   ['gemini-3', 65_536],
   ['gemini-2.5', 65_536],
   ['gemini-2.0', 8_192],

@@ -70,11 +70,17 @@ export function xaiReasoningTokens(model: string, effort: string | null | undefi
 /** Grok 3 Mini shows its reasoning (`reasoning_content`); Grok 4 keeps it hidden. */
 export const xaiShowsReasoning = (model: string): boolean => model.startsWith('grok-3-mini');
 
-/** Gemini models that can think (2.5 and 3, and the aliases of them); 2.5 Flash and Flash-Lite can be told not to, and Flash-Lite does not by default. */
+/** Gemini 3 and later (Gemini 4 Argon): thinking by `thinkingLevel`. */
+export const geminiTakesLevels = (model: string): boolean => model.startsWith('gemini-3') || model.startsWith('gemini-4');
+
+/** Gemini models that can think (2.5, 3 and 4, and the aliases of them); 2.5 Flash and Flash-Lite can be told not to, and Flash-Lite does not by default. */
 export function geminiThinks(model: string): boolean {
   const id = geminiAliasTarget(model);
-  return id.startsWith('gemini-2.5') || id.startsWith('gemini-3');
+  return id.startsWith('gemini-2.5') || geminiTakesLevels(id);
 }
+
+/** The Pro-class models: the `-pro` ids and Gemini 4 Argon, the successor to 3.1 Pro (Google's Gemini 4 guide). */
+const isGeminiProClass = (model: string): boolean => model.includes('-pro') || model.startsWith('gemini-4-');
 
 /** Only the Pro models refuse a zero budget: they cannot answer without thinking. */
 export function geminiMustThink(model: string): boolean {
@@ -132,16 +138,22 @@ const GEMINI_35_FLASH_LEVELS: ReadonlyMap<string, readonly [number, number]> = n
 
 /** A Gemini 3 model's range for `level`: an unlisted name as medium, as for OpenAI's efforts. */
 function gemini3Range(model: string, level: string): readonly [number, number] {
-  const levels = model.includes('-pro') ? GEMINI_3_PRO_LEVELS : isGeminiFlash35(model) ? GEMINI_35_FLASH_LEVELS : GEMINI_3_FLASH_LEVELS;
+  const levels = isGeminiProClass(model) ? GEMINI_3_PRO_LEVELS : isGeminiFlash35(model) ? GEMINI_35_FLASH_LEVELS : GEMINI_3_FLASH_LEVELS;
   return levels.get(level) ?? levels.get('medium')!;
 }
 
 /**
  * Gemini 3's level when a request names none: `high` (dynamic), but `minimal` for Flash-Lite (the
- * thinking guide's table for 3.1 Flash-Lite; 3.5 Flash-Lite, with no table of its own, as 3.1) and
- * `medium` for 3.5 Flash and later.
+ * thinking guide's table for 3.1 Flash-Lite; 3.5 Flash-Lite, with no table of its own, as 3.1),
+ * `medium` for 3.5 Flash and later and for Gemini 4 Argon (its `-cyber-permissive` variant `high`,
+ * Google's Gemini 4 Argon guide).
  */
-const gemini3DefaultLevel = (model: string): string => (model.includes('flash-lite') ? 'minimal' : isGeminiFlash35(model) ? 'medium' : 'high');
+function gemini3DefaultLevel(model: string): string {
+  if (model.includes('flash-lite')) return 'minimal';
+  if (isGeminiFlash35(model)) return 'medium';
+  if (model.startsWith('gemini-4-')) return model.includes('cyber-permissive') ? 'high' : 'medium';
+  return 'high';
+}
 
 /**
  * A Gemini thinking model's thought tokens: by `thinkingLevel` (Gemini 3's control, with its own
@@ -152,8 +164,8 @@ export function geminiThoughtTokens(alias: string, thinking: { readonly thinking
   const model = geminiAliasTarget(alias);
   if (!geminiThinks(model)) return 0;
   const budget = thinking?.thinkingBudget;
-  // Only Gemini 3 takes a level: both routes refuse one on 2.5 (./gemini/thinking-levels.ts).
-  if (model.startsWith('gemini-3')) {
+  // Only Gemini 3 and later take a level: both routes refuse one on 2.5 (./gemini/thinking-levels.ts).
+  if (geminiTakesLevels(model)) {
     // THINKING_LEVEL_UNSPECIFIED, the enum's zero, is the model's default as no level is.
     const named = thinking?.thinkingLevel?.toLowerCase();
     const level = named !== undefined && named !== 'thinking_level_unspecified' ? named : budget === undefined || budget < 0 ? gemini3DefaultLevel(model) : undefined;

@@ -6,7 +6,7 @@
 import { splitTokens } from '../../corpus/tokens.js';
 import type { SeededRandom } from '../../timing/random.js';
 import { chooseAnswer, randomId, SPENT_ANSWER, type Answer, type AnswerRequest, type OfferedTool } from '../answer.js';
-import { geminiThoughtTokens, reasoningSummary, spendOnReasoning } from '../reasoning.js';
+import { geminiTakesLevels, geminiThoughtTokens, reasoningSummary, spendOnReasoning } from '../reasoning.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
@@ -164,7 +164,7 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
   // includeThoughts: each candidate shows a summary of its thinking, out of the thought tokens.
   const showThoughts = req.generationConfig?.thinkingConfig?.includeThoughts === true;
   const plans = answers.map((a) => {
-    const signature = spent.reasoning > 0 && (a.toolCalls.length > 0 || geminiAliasTarget(model).startsWith('gemini-3')) ? thoughtSignature(rng) : null;
+    const signature = spent.reasoning > 0 && (a.toolCalls.length > 0 || geminiTakesLevels(geminiAliasTarget(model))) ? thoughtSignature(rng) : null;
     return candidatePlan(a, signature, showThoughts ? reasoningSummary(ctx.corpus, bucketKey, spent.reasoning, rng) : null);
   });
   const completionTokens = plans.reduce((n, p) => n + p.tokens, spent.reasoning);

@@ -27,7 +27,7 @@ import type { EmbeddingModel as OpenAIEmbeddingModel } from '../openai/embedding
 import { invalidRequest, type OpenAIError } from '../openai/errors.js';
 import type { RouteVariant } from '../openai/route-variant.js';
 import { safeDecode } from '../path-segment.js';
-import { geminiThoughtTokens } from '../reasoning.js';
+import { geminiTakesLevels, geminiThoughtTokens } from '../reasoning.js';
 import type { JsonReply, Reply } from '../reply.js';
 import type { ThreadContext } from '../thread-context.js';
 import { EMBEDDING_MODELS } from './embed.js';
@@ -76,7 +76,7 @@ function thinkingOf(model: string, body: ChatRequest['body']): ThinkingConfig | 
   const effort = body.reasoning_effort;
   if (effort == null) return undefined;
   const target = geminiAliasTarget(model);
-  if (target.startsWith('gemini-3')) {
+  if (geminiTakesLevels(target)) {
     // Gemini 3 cannot stop thinking: none is its least level (`low` where `minimal` is refused: Pro, 3.7 and 3.8 Flash).
     const least = thinkingLevelRefusal(target, 'MINIMAL') === undefined ? 'minimal' : 'low';
     return { thinkingLevel: effort === 'none' ? least : effort };

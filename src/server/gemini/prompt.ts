@@ -73,7 +73,7 @@ export function partTokens(p: GeminiPart, files: FileTokens = NO_FILES): number 
  */
 export function implicitCacheMinimum(alias: string): number | undefined {
   const model = geminiAliasTarget(alias);
-  if (!model.startsWith('gemini-2.5') && !model.startsWith('gemini-3')) return undefined;
+  if (!model.startsWith('gemini-2.5') && !model.startsWith('gemini-3') && !model.startsWith('gemini-4')) return undefined;
   return model.includes('-pro') ? 4096 : 1024;
 }
 

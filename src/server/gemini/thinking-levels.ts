@@ -15,7 +15,8 @@ export const THINKING_LEVEL_NAMES: ReadonlySet<string> = new Set(['THINKING_LEVE
  * The levels of the families Google's thinking guide lists: 3 Pro low and high, 3.1 Pro adds
  * medium (no minimal: Pro cannot stop thinking); 3.7 and 3.8 Flash low, medium and high (the
  * guide's table marks minimal "Not supported (error)" for 3.7 Flash; 3.8 Flash's refusal is
- * recorded by the clients that clamp it, coder/xum#4060, litellm-docs#1505); 3 Flash, 3.5 and 3.6
+ * recorded by the clients that clamp it, coder/xum#4060, litellm-docs#1505) and Gemini 4 Argon
+ * likewise (its developer guide: LOW, MEDIUM, HIGH); 3 Flash, 3.5 and 3.6
  * Flash and the Flash-Lite models take all four, and so do other Gemini 3 ids, whose refusals are
  * not on record. An alias takes its target's.
  */
@@ -23,10 +24,10 @@ function levelsOf(alias: string): ReadonlySet<string> | null {
   const model = geminiAliasTarget(alias);
   if (model.startsWith('gemini-3-pro')) return PRO_3;
   if (model.startsWith('gemini-3.1-pro')) return PRO_3_1;
-  if (/^gemini-3\.[78]-flash(?!-lite)/.test(model)) return FLASH_3_7;
+  if (/^gemini-3\.[78]-flash(?!-lite)/.test(model) || model.startsWith('gemini-4-')) return LOW_TO_HIGH;
   return null;
 }
-const FLASH_3_7: ReadonlySet<string> = new Set(['LOW', 'MEDIUM', 'HIGH']);
+const LOW_TO_HIGH: ReadonlySet<string> = new Set(['LOW', 'MEDIUM', 'HIGH']);
 const PRO_3: ReadonlySet<string> = new Set(['LOW', 'HIGH']);
 const PRO_3_1: ReadonlySet<string> = new Set(['LOW', 'MEDIUM', 'HIGH']);
 
