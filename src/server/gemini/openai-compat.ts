@@ -77,7 +77,7 @@ function thinkingOf(model: string, body: ChatRequest['body']): ThinkingConfig | 
   if (effort == null) return undefined;
   const target = geminiAliasTarget(model);
   if (geminiTakesLevels(target)) {
-    // Gemini 3 cannot stop thinking: none is its least level (`low` where `minimal` is refused: Pro, 3.7 and 3.8 Flash).
+    // Gemini 3 and later cannot stop thinking: none is the least level (`low` where `minimal` is refused: Pro, 3.7 and 3.8 Flash, 4 Argon).
     const least = thinkingLevelRefusal(target, 'MINIMAL') === undefined ? 'minimal' : 'low';
     return { thinkingLevel: effort === 'none' ? least : effort };
   }

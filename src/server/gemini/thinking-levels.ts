@@ -16,9 +16,8 @@ export const THINKING_LEVEL_NAMES: ReadonlySet<string> = new Set(['THINKING_LEVE
  * medium (no minimal: Pro cannot stop thinking); 3.7 and 3.8 Flash low, medium and high (the
  * guide's table marks minimal "Not supported (error)" for 3.7 Flash; 3.8 Flash's refusal is
  * recorded by the clients that clamp it, coder/xum#4060, litellm-docs#1505) and Gemini 4 Argon
- * likewise (its developer guide: LOW, MEDIUM, HIGH); 3 Flash, 3.5 and 3.6
- * Flash and the Flash-Lite models take all four, and so do other Gemini 3 ids, whose refusals are
- * not on record. An alias takes its target's.
+ * likewise (its developer guide); 3 Flash, 3.5 and 3.6 Flash and the Flash-Lite models take all
+ * four, and so do other Gemini 3 ids, whose refusals are not on record. An alias takes its target's.
  */
 function levelsOf(alias: string): ReadonlySet<string> | null {
   const model = geminiAliasTarget(alias);
