@@ -127,9 +127,9 @@ describe('OpenAI reasoning models', () => {
 
   it('takes an effort named like an Object member as any other unknown effort (medium) on a model whose efforts it does not list, not a 500', async () => {
     for (const effort of ['constructor', '__proto__', 'toString']) {
-      const chat = await client().chat.completions.create({ model: 'gpt-5.5', messages: HELLO, reasoning_effort: effort as 'low' });
+      const chat = await client().chat.completions.create({ model: 'gpt-5.6-sol', messages: HELLO, reasoning_effort: effort as 'low' });
       expect(chat.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThanOrEqual(192);
-      const r = await client().responses.create({ model: 'gpt-5.5', input: 'Hi', reasoning: { effort: effort as 'low' } });
+      const r = await client().responses.create({ model: 'gpt-5.6-sol', input: 'Hi', reasoning: { effort: effort as 'low' } });
       expect(r.status).toBe('completed');
       // A model whose efforts are known refuses the name like any other it does not take.
       await expect(client().chat.completions.create({ model: 'o3', messages: HELLO, reasoning_effort: effort as 'low' })).rejects.toMatchObject({ status: 400, code: 'unsupported_value' });

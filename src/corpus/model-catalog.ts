@@ -213,6 +213,10 @@ const CONTEXT_BY_PREFIX: PrefixTable = [
   ['gpt-4o', 128_000],
   ['chatgpt-4o', 128_000],
   ['gpt-4.1', 1_047_576],
+  ['gpt-5.4-mini', 400_000],
+  ['gpt-5.4-nano', 400_000],
+  ['gpt-5.4', 1_050_000],
+  ['gpt-5.5', 1_050_000],
   ['gpt-5', 400_000],
   ['gpt-4-turbo', 128_000],
   ['gpt-4.5', 128_000],
@@ -274,6 +278,10 @@ const EFFORTS_BY_MODEL: ReadonlyMap<string, EffortSupport> = new Map([
   ['gpt-5-nano', { values: ['minimal', 'low', 'medium', 'high'], fallback: 'medium', pro: false }],
   ['gpt-5.1', { values: ['none', 'low', 'medium', 'high'], fallback: 'none', pro: false }],
   ['gpt-5.2', { values: ['none', 'low', 'medium', 'high', 'xhigh'], fallback: 'none', pro: false }],
+  ['gpt-5.4', { values: ['none', 'low', 'medium', 'high', 'xhigh'], fallback: 'none', pro: false }],
+  ['gpt-5.4-mini', { values: ['none', 'low', 'medium', 'high', 'xhigh'], fallback: 'none', pro: false }],
+  // GPT-5.5 reasons by default again ("gpt-5.5 defaults to medium reasoning effort", the reasoning guide).
+  ['gpt-5.5', { values: ['none', 'low', 'medium', 'high', 'xhigh'], fallback: 'medium', pro: false }],
   ['gpt-5-pro', { values: ['high'], fallback: 'high', pro: true }],
   ['gpt-5.2-pro', { values: ['medium', 'high', 'xhigh'], fallback: 'medium', pro: true }],
 ]);
