@@ -116,6 +116,8 @@ const MAX_OUTPUT_BY_PREFIX: PrefixTable = [
   ['o1', 100_000],
   ['o3', 100_000],
   ['o4', 100_000],
+  ['claude-opus-4-8', 128_000],
+  ['claude-opus-4-7', 128_000],
   ['claude-opus-4-6', 128_000],
   ['claude-sonnet-4-6', 128_000],
   ['claude-opus-4-5', 64_000],
@@ -230,6 +232,8 @@ const CONTEXT_BY_PREFIX: PrefixTable = [
   ['o1', 200_000],
   ['o3', 200_000],
   ['o4', 200_000],
+  ['claude-opus-4-8', 1_000_000],
+  ['claude-opus-4-7', 1_000_000],
   ['claude-opus-4-6', 1_000_000],
   ['claude-sonnet-4', 1_000_000],
   ['claude-', 200_000],
@@ -310,6 +314,20 @@ export function refusesCombinedSampling(model: string): boolean {
 }
 
 /**
+ * Claude models that refuse every sampling parameter: `temperature` but its default 1, `top_p` and
+ * `top_k` at any value ("`temperature` is deprecated for this model.", as clients have recorded it
+ * since Opus 4.7; Claude Fable 5 too).
+ */
+export function deprecatesSampling(model: string): boolean {
+  return /^claude-(opus-4-[78]|fable-5)/.test(model);
+}
+
+/** Claude models that think only adaptively: `thinking.type.enabled` (a budget) is refused, since Opus 4.7. */
+export function refusesBudgetedThinking(model: string): boolean {
+  return /^claude-opus-4-[78]/.test(model);
+}
+
+/**
  * The dated model an Anthropic alias names, as `GET /v1/models` resolves it (the models API lists
  * and retrieves by the dated id). Ids without a dated snapshot (Claude 4.6) stand for themselves.
  */
@@ -330,6 +348,8 @@ export function anthropicModelId(model: string): string {
 
 /** Release dates of Anthropic models whose ids carry none. */
 const ANTHROPIC_RELEASED: ReadonlyMap<string, string> = new Map([
+  ['claude-opus-4-8', '2026-05-28'],
+  ['claude-opus-4-7', '2026-04-16'],
   ['claude-opus-4-6', '2026-02-05'],
   ['claude-sonnet-4-6', '2026-02-17'],
 ]);
