@@ -1,8 +1,10 @@
 /**
- * Claude Opus 4.7 (2026-04-16) and 4.8 (2026-05-28), as the official SDK calls them: 128,000 output
- * tokens and a 1M-token window (they fell on `claude-opus-4`'s 32,000 and `claude-`'s 200,000),
- * adaptive thinking only (`thinking.type.enabled` is refused), and no sampling parameters
- * (`temperature` but 1, `top_p`, `top_k` are deprecated). docs/surfaces.md cites the sources.
+ * Claude Opus 4.7 (2026-04-16) and 4.8 (2026-05-28), Sonnet 5, Fable 5 and Mythos 5 (2026-06-09),
+ * as the official SDK calls them: 128,000 output tokens and a 1M-token window (Opus fell on
+ * `claude-opus-4`'s 32,000, all on `claude-`'s 200,000), adaptive thinking only
+ * (`thinking.type.enabled` is refused), and no sampling parameters (Opus 4.7 and 4.8: `temperature`
+ * but 1, `top_p`, `top_k` are deprecated; Sonnet 5: any but the defaults). docs/surfaces.md cites
+ * the sources.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +16,9 @@ describe('Claude Opus 4.7 and 4.8 through the official SDK', () => {
   const sim = useSimulator();
   const client = (): Anthropic => new Anthropic({ baseURL: sim().url, apiKey: 'k', maxRetries: 0 });
 
-  it.each(['claude-opus-4-7', 'claude-opus-4-8'])('%s writes up to 128,000 tokens and refuses more, naming that limit', async (model) => {
+  const LATEST = ['claude-opus-4-7', 'claude-opus-4-8', 'claude-sonnet-5', 'claude-fable-5', 'claude-mythos-5'];
+
+  it.each(LATEST)('%s writes up to 128,000 tokens and refuses more, naming that limit', async (model) => {
     // Streamed: the SDK refuses a non-streaming request this long before sending it.
     const message = await client().messages.stream({ model, max_tokens: 128_000, messages: HI }).finalMessage();
     expect(message.content.length).toBeGreaterThan(0);
@@ -22,12 +26,12 @@ describe('Claude Opus 4.7 and 4.8 through the official SDK', () => {
     expect(err.message).toContain(`max_tokens: 128001 > 128000, which is the maximum allowed number of output tokens for ${model}`);
   });
 
-  it.each(['claude-opus-4-7', 'claude-opus-4-8'])('%s reads a 300,000-token prompt (a 1M window)', async (model) => {
+  it.each(LATEST)('%s reads a 300,000-token prompt (a 1M window)', async (model) => {
     const message = await client().messages.create({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hello '.repeat(300_000) }] });
     expect(message.usage.input_tokens).toBeGreaterThan(200_000);
   });
 
-  it.each(['claude-opus-4-7', 'claude-opus-4-8'])('%s refuses thinking.type.enabled and takes adaptive thinking', async (model) => {
+  it.each(LATEST)('%s refuses thinking.type.enabled and takes adaptive thinking', async (model) => {
     const err = await rejection(
       client().messages.create({ model, max_tokens: 4_000, thinking: { type: 'enabled', budget_tokens: 2_000 }, messages: HI }),
       Anthropic.BadRequestError,
@@ -49,6 +53,18 @@ describe('Claude Opus 4.7 and 4.8 through the official SDK', () => {
     // The SDK's types no longer carry sampling parameters; clients still send them.
     const ok = await client().messages.create({ model, max_tokens: 100, messages: HI, ...{ temperature: 1 } });
     expect(ok.content.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a non-default temperature or top_p on Sonnet 5, and takes the defaults', async () => {
+    const model = 'claude-sonnet-5';
+    const refused = async (params: { temperature?: number; top_p?: number }): Promise<string> =>
+      (await rejection(client().messages.create({ model, max_tokens: 100, messages: HI, ...params }), Anthropic.BadRequestError)).message;
+    expect(await refused({ temperature: 0.5 })).toContain('`temperature` is deprecated for this model.');
+    expect(await refused({ top_p: 0.9 })).toContain('`top_p` is deprecated for this model.');
+    for (const sampling of [{ temperature: 1 }, { top_p: 1 }]) {
+      const ok = await client().messages.create({ model, max_tokens: 100, messages: HI, ...sampling });
+      expect(ok.content.length).toBeGreaterThan(0);
+    }
   });
 
   it('still takes budgeted thinking and a temperature on Opus 4.6', async () => {

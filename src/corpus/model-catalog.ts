@@ -116,6 +116,9 @@ const MAX_OUTPUT_BY_PREFIX: PrefixTable = [
   ['o1', 100_000],
   ['o3', 100_000],
   ['o4', 100_000],
+  ['claude-fable-5', 128_000],
+  ['claude-mythos-5', 128_000],
+  ['claude-sonnet-5', 128_000],
   ['claude-opus-4-8', 128_000],
   ['claude-opus-4-7', 128_000],
   ['claude-opus-4-6', 128_000],
@@ -232,6 +235,9 @@ const CONTEXT_BY_PREFIX: PrefixTable = [
   ['o1', 200_000],
   ['o3', 200_000],
   ['o4', 200_000],
+  ['claude-fable-5', 1_000_000],
+  ['claude-mythos-5', 1_000_000],
+  ['claude-sonnet-5', 1_000_000],
   ['claude-opus-4-8', 1_000_000],
   ['claude-opus-4-7', 1_000_000],
   ['claude-opus-4-6', 1_000_000],
@@ -314,17 +320,24 @@ export function refusesCombinedSampling(model: string): boolean {
 }
 
 /**
- * Claude models that refuse every sampling parameter: `temperature` but its default 1, `top_p` and
- * `top_k` at any value ("`temperature` is deprecated for this model.", as clients have recorded it
- * since Opus 4.7; Claude Fable 5 too).
+ * The sampling parameter a Claude model refuses as deprecated ("`temperature` is deprecated for this
+ * model."), or null. Opus 4.7 and 4.8 and Fable 5 refuse `temperature` but its default 1, and
+ * `top_p` and `top_k` at any value, as clients have recorded the API; Sonnet 5 any value but the
+ * default (1), as its migration notes say ("the default value (or omitting the parameter) is
+ * accepted"), `top_k`, which has no value to send as the default, not modelled.
  */
-export function deprecatesSampling(model: string): boolean {
-  return /^claude-(opus-4-[78]|fable-5)/.test(model);
+export function deprecatedSampling(model: string, p: { readonly temperature?: number | null; readonly top_p?: number | null; readonly top_k?: number | null }): string | null {
+  const altered = (v: number | null | undefined): boolean => v != null && v !== 1;
+  if (/^claude-(opus-4-[78]|fable-5)/.test(model)) {
+    return altered(p.temperature) ? 'temperature' : p.top_p != null ? 'top_p' : p.top_k != null ? 'top_k' : null;
+  }
+  if (model.startsWith('claude-sonnet-5')) return altered(p.temperature) ? 'temperature' : altered(p.top_p) ? 'top_p' : null;
+  return null;
 }
 
 /** Claude models that think only adaptively: `thinking.type.enabled` (a budget) is refused, since Opus 4.7. */
 export function refusesBudgetedThinking(model: string): boolean {
-  return /^claude-opus-4-[78]/.test(model);
+  return /^claude-(opus-4-[78]|sonnet-5|fable-5|mythos-5)/.test(model);
 }
 
 /**
@@ -348,6 +361,8 @@ export function anthropicModelId(model: string): string {
 
 /** Release dates of Anthropic models whose ids carry none. */
 const ANTHROPIC_RELEASED: ReadonlyMap<string, string> = new Map([
+  ['claude-fable-5', '2026-06-09'],
+  ['claude-mythos-5', '2026-06-09'],
   ['claude-opus-4-8', '2026-05-28'],
   ['claude-opus-4-7', '2026-04-16'],
   ['claude-opus-4-6', '2026-02-05'],

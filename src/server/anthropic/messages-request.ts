@@ -9,7 +9,7 @@ import { invalidRequest, type AnthropicError } from './errors.js';
 import { issueMessage } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
 import { firstSchemaRefusal } from '../schema-walk.js';
-import { deprecatesSampling, MAX_MODEL_ID_CHARS, refusesBudgetedThinking, refusesCombinedSampling } from '../../corpus/model-catalog.js';
+import { deprecatedSampling, MAX_MODEL_ID_CHARS, refusesBudgetedThinking, refusesCombinedSampling } from '../../corpus/model-catalog.js';
 
 const block = z.looseObject({ type: z.string() });
 export type ContentBlock = z.output<typeof block>;
@@ -225,11 +225,8 @@ export function parseMessagesRequest(input: unknown, forCount: boolean, betas = 
   }
   const mustCallTool = choice?.type === 'any' || choice?.type === 'tool';
 
-  if (!forCount && deprecatesSampling(body.model)) {
-    // The default temperature passes; top_p and top_k are refused at any value, their defaults too.
-    const deprecated = body.temperature != null && body.temperature !== 1 ? 'temperature' : body.top_p != null ? 'top_p' : body.top_k != null ? 'top_k' : null;
-    if (deprecated !== null) return invalidRequest(`\`${deprecated}\` is deprecated for this model.`);
-  }
+  const deprecated = forCount ? null : deprecatedSampling(body.model, body);
+  if (deprecated !== null) return invalidRequest(`\`${deprecated}\` is deprecated for this model.`);
   if (!forCount && body.temperature != null && body.top_p != null && refusesCombinedSampling(body.model)) {
     return invalidRequest('`temperature` and `top_p` cannot both be specified for this model. Please use only one.');
   }
