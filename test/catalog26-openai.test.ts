@@ -60,6 +60,13 @@ describe('GPT-5.4 and GPT-5.5 through the official SDK', () => {
     expect(ok.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThan(0);
   });
 
+  it('reasons at xhigh at least as long as at high (it drew medium\'s 192–1,920 tokens)', async () => {
+    for (let i = 0; i < 9; i++) {
+      const res = await client().chat.completions.create({ model: 'gpt-5.4', reasoning_effort: 'xhigh', messages: [{ role: 'user', content: `hi ${i}` }] });
+      expect(res.usage!.completion_tokens_details!.reasoning_tokens).toBeGreaterThanOrEqual(768);
+    }
+  });
+
   it('reads a 500,000-token prompt on gpt-5.4 (a 1,050,000 window), not on gpt-5.4-mini (400,000)', async () => {
     const content = 'hello '.repeat(500_000);
     const ok = await client().chat.completions.create({ model: 'gpt-5.4', max_completion_tokens: 16, messages: [{ role: 'user', content }] });

@@ -22,18 +22,23 @@ export type ReasoningEffort = 'none' | 'minimal' | 'low' | 'medium' | 'high';
 
 /**
  * Tokens reasoned per effort: [least, most]. A Map, so that a request's `"constructor"` finds
- * nothing. Efforts not listed (a newer one such as `xhigh`) are taken as `medium`: the simulator
- * should not refuse what the provider may accept.
+ * nothing. Efforts not listed are taken as `medium`: the simulator should not refuse what the
+ * provider may accept. `xhigh` (GPT-5.1 Codex Max and later) and `max` (GPT-5.6 Sol) reason more
+ * than `high` by definition, by how much no source gives: they draw `high`'s range, a floor
+ * (before, they fell to `medium`'s and reasoned less than `high`).
  */
-const EFFORT_TOKENS: ReadonlyMap<string, readonly [number, number]> = new Map(
-  Object.entries({
+const HIGH: readonly [number, number] = [768, 7_680];
+const EFFORT_TOKENS: ReadonlyMap<string, readonly [number, number]> = new Map([
+  ...Object.entries({
     none: [0, 0],
     minimal: [0, 0],
     low: [64, 640],
     medium: [192, 1_920],
-    high: [768, 7_680],
+    high: HIGH,
   } as const satisfies Record<ReasoningEffort, readonly [number, number]>),
-);
+  ['xhigh', HIGH],
+  ['max', HIGH],
+]);
 const MEDIUM = EFFORT_TOKENS.get('medium')!;
 
 /** The tokens range of an effort named by a request (medium for any other name). */
