@@ -55,6 +55,18 @@ describe('Claude Opus 4.7 and 4.8 through the official SDK', () => {
     expect(ok.content.length).toBeGreaterThan(0);
   });
 
+  it.each(LATEST)('%s omits the thinking text unless display asks for a summary', async (model) => {
+    const thinkingOf = async (display?: 'summarized' | 'omitted'): Promise<{ thinking: string; signature: string }> => {
+      const m = await client().messages.create({ model, max_tokens: 4_000, thinking: { type: 'adaptive', ...(display ? { display } : {}) }, messages: HI });
+      const block = m.content.find((b) => b.type === 'thinking');
+      return block as { thinking: string; signature: string };
+    };
+    const plain = await thinkingOf();
+    expect(plain.thinking).toBe('');
+    expect(plain.signature.length).toBeGreaterThan(0);
+    expect((await thinkingOf('summarized')).thinking.length).toBeGreaterThan(0);
+  });
+
   it('refuses a non-default temperature or top_p on Sonnet 5, and takes the defaults', async () => {
     const model = 'claude-sonnet-5';
     const refused = async (params: { temperature?: number; top_p?: number }): Promise<string> =>
@@ -71,6 +83,7 @@ describe('Claude Opus 4.7 and 4.8 through the official SDK', () => {
     const model = 'claude-opus-4-6';
     const thought = await client().messages.create({ model, max_tokens: 4_000, thinking: { type: 'enabled', budget_tokens: 2_000 }, messages: HI });
     expect(thought.content[0]!.type).toBe('thinking');
+    expect((thought.content[0] as { thinking: string }).thinking.length).toBeGreaterThan(0);
     const ok = await client().messages.create({ model, max_tokens: 100, messages: HI, ...{ temperature: 0.5 } });
     expect(ok.content.length).toBeGreaterThan(0);
   });

@@ -335,9 +335,20 @@ export function deprecatedSampling(model: string, p: { readonly temperature?: nu
   return null;
 }
 
+const ADAPTIVE_ONLY = /^claude-(opus-4-[78]|sonnet-5|fable-5|mythos-5)/;
+
 /** Claude models that think only adaptively: `thinking.type.enabled` (a budget) is refused, since Opus 4.7. */
 export function refusesBudgetedThinking(model: string): boolean {
-  return /^claude-(opus-4-[78]|sonnet-5|fable-5|mythos-5)/.test(model);
+  return ADAPTIVE_ONLY.test(model);
+}
+
+/**
+ * Claude models that send a thinking block without its text unless `display: "summarized"` asks
+ * ("Starting with Claude Opus 4.7, thinking content is omitted from the response by default",
+ * Anthropic's notes on 4.7): the models that think only adaptively.
+ */
+export function omitsThinkingByDefault(model: string): boolean {
+  return ADAPTIVE_ONLY.test(model);
 }
 
 /**

@@ -9,7 +9,7 @@ import { invalidRequest, type AnthropicError } from './errors.js';
 import { issueMessage } from './request-issues.js';
 import { parseReportingInput } from '../request-schema.js';
 import { firstSchemaRefusal } from '../schema-walk.js';
-import { deprecatedSampling, MAX_MODEL_ID_CHARS, refusesBudgetedThinking, refusesCombinedSampling } from '../../corpus/model-catalog.js';
+import { deprecatedSampling, MAX_MODEL_ID_CHARS, omitsThinkingByDefault, refusesBudgetedThinking, refusesCombinedSampling } from '../../corpus/model-catalog.js';
 
 const block = z.looseObject({ type: z.string() });
 export type ContentBlock = z.output<typeof block>;
@@ -271,7 +271,7 @@ export function parseMessagesRequest(input: unknown, forCount: boolean, betas = 
     mustCallTool,
     parallelToolCalls: choice?.disable_parallel_tool_use !== true,
     thinkingBudget,
-    thinkingOmitted: t?.display === 'omitted',
+    thinkingOmitted: t?.display === 'omitted' || (t?.display == null && omitsThinkingByDefault(body.model)),
     lastIsToolResult,
     jsonSchema: body.output_config?.format?.schema ?? undefined,
     fileTokens: NO_FILE_TOKENS,
