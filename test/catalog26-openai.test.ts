@@ -45,6 +45,13 @@ describe('GPT-5.4 and GPT-5.5 through the official SDK', () => {
     expect(ttftMs).toBeGreaterThan(1_500);
   });
 
+  it('answers gpt-5.4 on the Responses API without reasoning by default, and gpt-5.5-pro with it', async () => {
+    const plain = await client().responses.create({ model: 'gpt-5.4', input: 'hi' });
+    expect(plain.usage!.output_tokens_details.reasoning_tokens).toBe(0);
+    const pro = await client().responses.create({ model: 'gpt-5.5-pro', input: 'hi' });
+    expect(pro.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
+  });
+
   it('takes a temperature on gpt-5.4 at its default effort, as it does not reason', async () => {
     const res = await client().chat.completions.create({ model: 'gpt-5.4-mini', temperature: 0.2, messages: [{ role: 'user', content: 'hi' }] });
     expect(res.choices[0]!.message.content).not.toBe('');
