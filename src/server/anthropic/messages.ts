@@ -6,7 +6,7 @@
 import type { Corpus } from '../../corpus/sampler.js';
 import type { RouteId } from '../../metrics/counters.js';
 import type { SeededRandom } from '../../timing/random.js';
-import { chooseAnswer, laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
+import { chooseAnswer, laneTokenSteps, randomId, recordingDescribes, type AnswerRequest } from '../answer.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import { fileRefsIn, resolveFileRefs, type FileResolution } from './file-refs.js';
@@ -148,7 +148,7 @@ function answerMessage(ctx: ThreadContext, info: RequestInfo, body: string, acce
   const lead = answer.entry;
   const laneSteps = laneTokenSteps(answer);
   if (thinkingTokens > 0) laneSteps.unshift(thinkingTokens);
-  const timing = planAnswerTiming(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: thinking === null }, req.stream);
+  const timing = planAnswerTiming(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: thinking === null && recordingDescribes(answer) }, req.stream);
   const who: MessageIdentity = { id: randomId(rng, 'msg_01', 22), model };
   const rateLimits = ctx.quota === null ? undefined : admission.headers;
   const headers = anthropicHeaders(requestId, groundTruthHeaders(lead, timing.schedule, randomId(rng, 'trc_', 24)), rateLimits);

@@ -5,7 +5,7 @@
  */
 import { splitTokens } from '../../corpus/tokens.js';
 import type { SeededRandom } from '../../timing/random.js';
-import { chooseAnswer, randomId, SPENT_ANSWER, type Answer, type AnswerRequest, type OfferedTool } from '../answer.js';
+import { chooseAnswer, randomId, recordingDescribes, SPENT_ANSWER, type Answer, type AnswerRequest, type OfferedTool } from '../answer.js';
 import { geminiTakesLevels, geminiThoughtTokens, reasoningSummary, spendOnReasoning } from '../reasoning.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
@@ -172,7 +172,7 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
   const lead = answers[0]!.entry;
   // Both stream forms (SSE, and the JSON array without alt=sse) are chunked by the event schedule.
   // A recording times the answer's tokens, not a thought summary streamed before them.
-  const recordingApplies = !showThoughts || spent.reasoning === 0;
+  const recordingApplies = (!showThoughts || spent.reasoning === 0) && recordingDescribes(answers[0]!);
   // Thoughts hold the first token back, less the first candidate's summary, which streams as thought parts.
   const hiddenReasoningTokens = Math.max(0, spent.reasoning - (plans[0]!.thought?.count ?? 0));
   const timing = planAnswerTiming(ctx, { model, laneSteps: plans.map(candidateSteps), rng, promptTokens, admission, lead, recordingApplies, hiddenReasoningTokens }, stream);

@@ -4,7 +4,7 @@
  */
 import { countTokens } from '../../corpus/tokens.js';
 import { hashString, type SeededRandom } from '../../timing/random.js';
-import { laneTokenSteps, randomId, type Answer, type AnswerRequest, type AnswerToolCall } from '../answer.js';
+import { laneTokenSteps, randomId, recordingDescribes, type Answer, type AnswerRequest, type AnswerToolCall } from '../answer.js';
 import type { RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
@@ -183,7 +183,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   if (shown !== null && shown.count > 0) laneSteps[0]!.unshift(shown.count);
   // The first choice's unseen reasoning holds the first token back (what Grok 3 Mini shows streams instead).
   const hiddenReasoningTokens = Math.max(0, firstReasoning - (shown?.count ?? 0));
-  const timing = planAnswerTiming(ctx, { model, laneSteps, rng, promptTokens, admission, lead, recordingApplies: shown === null, hiddenReasoningTokens }, req.stream);
+  const timing = planAnswerTiming(ctx, { model, laneSteps, rng, promptTokens, admission, lead, recordingApplies: shown === null && recordingDescribes(answers[0]!), hiddenReasoningTokens }, req.stream);
   const logprobs = req.body.logprobs === true ? answers.map((a) => tokenLogprobs(a.content, a.contentCount, req.body.top_logprobs ?? 0, rng)) : null;
   const stored = req.body.store === true && route === 'chat_completions';
   const who: ChatIdentity = {

@@ -5,7 +5,7 @@
  */
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
-import { laneTokenSteps, randomId, type AnswerRequest } from '../answer.js';
+import { laneTokenSteps, randomId, recordingDescribes, type AnswerRequest } from '../answer.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
@@ -243,7 +243,7 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   const background = req.body.background === true;
   // A background response is planned event by event even when it is not streamed: a retrieve
   // with stream=true may stream it later (`./responses-resume.ts`).
-  const timing = planAnswerTiming(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: summary === null, hiddenReasoningTokens: Math.max(0, reasoning - (summary?.count ?? 0)) }, req.stream || background);
+  const timing = planAnswerTiming(ctx, { model, laneSteps: [laneSteps], rng, promptTokens: inputTokens, admission, lead, recordingApplies: summary === null && recordingDescribes(answer), hiddenReasoningTokens: Math.max(0, reasoning - (summary?.count ?? 0)) }, req.stream || background);
   const createdAt = Math.floor(Date.now() / 1000);
   // The response and its output items name this thread, which keeps them (`../owner-ids.ts`).
   const owner = ownSlot(ctx);
