@@ -109,8 +109,14 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
   };
   const quotaMemory = allocateQuotaMemory();
   const saturationMemory = SaturationTracker.allocate(Object.keys(profiles.profiles).length);
-  const entries = readCorpusFile(config.corpus ?? DEFAULT_CORPUS_FILE());
+  const corpusFile = config.corpus ?? DEFAULT_CORPUS_FILE();
+  const entries = readCorpusFile(corpusFile);
   const corpus = compileCorpus(entries);
+  // Entries without a recording fall back to the profiles one by one; a corpus with none would
+  // otherwise replay nothing without a word (a forgotten or misnamed field is ignored on read).
+  if (config.timing === 'recorded' && !entries.some((e) => e.timing !== undefined)) {
+    log.warn(`--timing recorded: no entry of ${corpusFile} carries recorded timing, so every answer is timed by the latency profiles (an entry's \`timing\`: docs/corpus-format.md)`);
+  }
   // A fallback the corpus cannot serve (neither one of its models nor of their vendors) would
   // silently serve unknown ids from the whole corpus: a typo'd --fallback-model is refused. The
   // default is kept for a corpus that lacks it, which serves unknown ids whole, as documented.
