@@ -172,13 +172,16 @@ export function planSchedule(input: ScheduleInput): EmissionSchedule {
     }
     if (!open || events >= capacity) break;
   }
+  // The due times as stored (float32), not the doubles they came from: a one-event answer's
+  // last-minus-first is then exactly 0, never a rounding below it (a header of "-0.00").
+  const firstMs = atMs[0]!;
   const totalMs = atMs[events - 1]!;
   return {
     atMs,
     chunk,
     events,
-    ttftMs,
-    meanItlMs: longest > 1 ? (totalMs - ttftMs) / (longest - 1) : 0,
+    ttftMs: firstMs,
+    meanItlMs: longest > 1 ? (totalMs - firstMs) / (longest - 1) : 0,
     totalMs,
   };
 }
