@@ -250,7 +250,19 @@ export function chooseAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRand
 }
 
 function drawAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRandom): Answer {
-  const group = groupFor(req, rng);
+  const forced = req.forceEntryId ? corpus.indexOf(req.forceEntryId) : undefined;
+  // A forced entry answers as what it is, where the request lets it: a tool-calling entry calls
+  // whenever tools are offered, another answers in text unless a call is required. The group is
+  // still drawn, so every later draw keeps its place.
+  const drawn = groupFor(req, rng);
+  const group =
+    forced === undefined || req.tools.length === 0
+      ? drawn
+      : corpus.entries[forced]!.kind === 'tool_call' || req.mustCallTool
+        ? 'tool_call'
+        : req.json === 'object'
+          ? 'json'
+          : 'chat';
   let budget = req.maxTokens ?? Number.POSITIVE_INFINITY;
   let cut = false;
   const take = (count: number): number => {
@@ -265,7 +277,7 @@ function drawAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRandom): Answ
   };
 
   if (group === 'tool_call') {
-    const index = corpus.sample(rng, req.bucketKey, 'tool_call', req.maxTokens);
+    const index = forced ?? corpus.sample(rng, req.bucketKey, 'tool_call', req.maxTokens);
     const entry = index === undefined ? null : corpus.entries[index]!;
     const content = entry && req.callsOnly !== true ? corpusSource(corpus, entry) : NO_TOKENS;
     const contentCount = take(content.count);
@@ -284,8 +296,8 @@ function drawAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRandom): Answ
 
   if (req.json === 'schema') {
     if (req.schemaRefusals === true) {
-      const drawn = (req.forceEntryId ? corpus.indexOf(req.forceEntryId) : undefined) ?? corpus.sample(rng, req.bucketKey, 'chat', req.maxTokens);
-      const entry = drawn === undefined ? null : corpus.entries[drawn]!;
+      const picked = forced ?? corpus.sample(rng, req.bucketKey, 'chat', req.maxTokens);
+      const entry = picked === undefined ? null : corpus.entries[picked]!;
       if (entry !== null && entry.kind === 'refusal') {
         const content = corpusSource(corpus, entry);
         const contentCount = take(content.count);
@@ -297,7 +309,6 @@ function drawAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRandom): Answ
     return { entry: null, refusal: false, content, contentCount, toolCalls: [], finishReason: cut ? 'length' : 'stop', completionTokens: contentCount };
   }
 
-  const forced = req.forceEntryId ? corpus.indexOf(req.forceEntryId) : undefined;
   const index = forced ?? corpus.sample(rng, req.bucketKey, group, req.maxTokens);
   if (index === undefined) {
     // A user corpus without entries of this kind: synthesize a small JSON object or an empty reply.
