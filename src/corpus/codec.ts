@@ -19,6 +19,13 @@ import {
 // Records keep repeated entry shapes compact; structures are embedded in the file itself.
 const packr = new Packr({ useRecords: true, moreTypes: false });
 
+/**
+ * A recorded time, ms after the request (or the token before). The bound catches wall-clock stamps
+ * and unit slips, whose answers would otherwise wait for decades, holding their sockets.
+ */
+const MAX_RECORDED_MS = 3_600_000;
+const recordedMs = z.number().nonnegative().max(MAX_RECORDED_MS, 'must be at most 3,600,000 (an hour): recorded times are ms after the request, or after the token before');
+
 const entrySchema = z.object({
   // Ids go out in a response header, so they are printable ASCII without spaces.
   id: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 printable ASCII characters without spaces'),
@@ -33,8 +40,8 @@ const entrySchema = z.object({
   }),
   timing: z
     .object({
-      ttftMs: z.number().nonnegative(),
-      tokenGapsMs: z.array(z.number().nonnegative()),
+      ttftMs: recordedMs,
+      tokenGapsMs: z.array(recordedMs),
     })
     .optional(),
   tags: z.array(z.string()),
