@@ -4,7 +4,8 @@
  * gaps between that text's tokens. A forced tool choice (OpenAI `required`, Anthropic `any`, Gemini
  * mode `ANY`) drops the text and sends only the calls, so no recorded token is served: the answer
  * is timed by the profile, as any answer the recording does not describe (a thinking block first).
- * It used to take the recording's TTFT and pace the call's arguments at the text's gaps.
+ * It used to take the recording's TTFT and pace the call's arguments at the text's gaps. A forced
+ * custom tool's call is the entry's text itself (its input), so the recording still times it.
  */
 import { describe, expect, it } from 'vitest';
 import type { CorpusEntry } from '../src/corpus/format.js';
@@ -104,4 +105,37 @@ describe('--timing recorded with a forced tool choice', () => {
       expect(auto.ttft).toBe((TIMING.ttftMs * SPEED).toFixed(1));
     });
   }
+});
+
+describe('--timing recorded with a forced custom tool (its input is the entry\'s text)', () => {
+  const tokens = splitTokens('print("hello")');
+  const text: CorpusEntry = {
+    id: 'code',
+    model: 'gpt-4o-mini',
+    kind: 'text',
+    tokens,
+    toolCalls: [],
+    finishReason: 'stop',
+    usage: { promptTokens: 10, completionTokens: tokens.length },
+    timing: { ttftMs: 80, tokenGapsMs: tokens.slice(1).map(() => 40) },
+    tags: [],
+  };
+  const sim = useSimulator({ corpus: writeTempCorpus([text]), timing: 'recorded', speed: SPEED, profiles });
+
+  it('replays the recording: the call carries the recorded tokens', async () => {
+    const res = await fetch(`${sim().url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'Say hello in Python.' }],
+        tools: [{ type: 'custom', custom: { name: 'python' } }],
+        tool_choice: { type: 'custom', custom: { name: 'python' } },
+      }),
+    });
+    const body = (await res.json()) as { choices: { message: { tool_calls?: { custom?: { input: string } }[] } }[] };
+    expect(body.choices[0]!.message.tool_calls?.[0]?.custom?.input).toBe('print("hello")');
+    expect(res.headers.get('x-understudy-ttft-ms')).toBe((80 * SPEED).toFixed(1));
+    expect(res.headers.get('x-understudy-itl-ms')).toBe((40 * SPEED).toFixed(2));
+  });
 });

@@ -332,10 +332,11 @@ function drawAnswer(corpus: Corpus, req: AnswerRequest, rng: SeededRandom): Answ
 
 /**
  * Whether the entry's recorded timing describes `a` (`--timing recorded`). A recording times the
- * entry's text; a forced tool choice drops that text and sends the calls alone, which it never timed.
+ * entry's text; a forced tool choice drops that text and sends the calls alone, which it never
+ * timed. A custom tool's call is that text, so its recording still times it.
  */
 export function recordingDescribes(a: Answer): boolean {
-  return a.entry === null || a.entry.tokenCount === 0 || a.contentCount > 0 || a.toolCalls.length === 0;
+  return a.entry === null || a.entry.tokenCount === 0 || a.contentCount > 0 || a.toolCalls.length === 0 || a.toolCalls[0]!.custom === true;
 }
 
 /** Token counts of an answer's token steps, in the order a stream sends them (for scheduling). */
