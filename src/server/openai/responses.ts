@@ -339,6 +339,8 @@ export function deleteResponse(ctx: ThreadContext, info: RequestInfo): Reply {
   const { requestId, id, error } = storedRequest(ctx, info);
   if (error) return openAIErrorReply(requestId, route, error, 'authentication', OTHER_MODEL);
   if (!responseStoreFor(ctx).delete(id)) return openAIErrorReply(requestId, route, responseNotFound(id), 'not_found', OTHER_MODEL);
+  // A run still under way goes too: a retrieve found it in progress, and a cancel stored it again.
+  backgroundFor(ctx).forget(id);
   requestStoreFor(ctx).delete(id);
   backgroundStreamsFor(ctx).delete(id);
   const body = JSON.stringify({ id, object: 'response', deleted: true });
