@@ -244,9 +244,9 @@ async function hostileRound(sim: Simulator, seed: number, perSurface: number, ex
 async function expectNothingLeft(sim: Simulator, threads: number): Promise<void> {
   await expect.poll(() => gauges(sim), { timeout: 10_000 }).toEqual([0, 0, 0, 0, 0, 0]);
   if (threads === 1) {
-    // The health check itself is the one exchange in flight.
-    const health = (await (await fetch(`${sim.url}/_understudy/health`)).json()) as { inFlight: number };
-    expect(health.inFlight).toBe(1);
+    // The health check itself is the one exchange in flight, and nothing waits on the timer wheel.
+    const health = (await (await fetch(`${sim.url}/_understudy/health`)).json()) as { inFlight: number; wheelTasks: number };
+    expect([health.inFlight, health.wheelTasks]).toEqual([1, 0]);
   }
   expect(await loneTtft(sim)).toBe(`${TTFT_MS}.0`);
 }
@@ -254,11 +254,15 @@ async function expectNothingLeft(sim: Simulator, threads: number): Promise<void>
 describe.each([1, 2])('hostile clients on every streaming surface, headers at the first token, %i thread(s)', (threads) => {
   const sim = useSimulator({ threads, speed: 1, seed: 26, headersAt: 'first-token', profiles: PROFILES, quota: QUOTA });
 
-  it('the probe sees a request still in flight: its capacity slot doubles a lone TTFT', async () => {
+  it('the probes see a stream still open: its capacity slot doubles a lone TTFT, and the thread counts it in flight and on its wheel', async () => {
     expect(await loneTtft(sim())).toBe(`${TTFT_MS}.0`);
     const waiting = connect(sim().port, '127.0.0.1', () => waiting.write(requestBytes(SURFACES[0]!, '', { 'x-understudy-ttft-ms': '600000' })));
     await expect.poll(() => metric(sim(), 'understudy_active_streams')).toBe(1);
     expect(await loneTtft(sim())).toBe(`${2 * TTFT_MS}.0`);
+    if (threads === 1) {
+      const health = (await (await fetch(`${sim().url}/_understudy/health`)).json()) as { inFlight: number; wheelTasks: number };
+      expect([health.inFlight, health.wheelTasks]).toEqual([2, 1]);
+    }
     waiting.destroy();
     await expectNothingLeft(sim(), threads);
   });

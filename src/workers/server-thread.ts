@@ -127,7 +127,8 @@ try {
           post({ type: 'policy-set', slot: data.slot, requestId, policy: next, restarts });
         }),
     },
-    health: () => ({ status: 'ok', thread: data.slot, uptimeMs: Date.now() - startedAt, inFlight: inFlightCount(), corpusEntries: corpus.entries.length }),
+    // `wheelTasks`: a stream or held reply the wheel still holds once every client has left is a leak the gauges would not show.
+    health: () => ({ status: 'ok', thread: data.slot, uptimeMs: Date.now() - startedAt, inFlight: inFlightCount(), wheelTasks: wheel.size, corpusEntries: corpus.entries.length }),
   });
 
   const serve = (listenSocket: us_listen_socket | false, at: number): void => {
