@@ -519,6 +519,24 @@ function stopReading(ex: Exchange): void {
 }
 
 /**
+ * Body bytes read after `stopReading`. uSockets polls a socket whose write the kernel did not
+ * take whole for reading and writing together, which undoes the pause while a large reply or a
+ * stream waits on its client: uWS then read and dropped whatever the client kept sending, 3 GB a
+ * second, until the stall limit. Past the body limit the connection is closed.
+ */
+function readPastStop(ex: Exchange, bytes: number): void {
+  if (ex.phase === 'done') return;
+  ex.bodyBytes += bytes;
+  const e = currentEnv();
+  if (ex.bodyBytes <= e.config.bodyLimitBytes) return;
+  e.wheel.cancel(ex);
+  e.counters.error('body_too_large');
+  if (ex.tokensSent > 0) e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
+  finish(ex);
+  ex.res.close();
+}
+
+/**
  * Whether a request to a route that takes no body carries one it must not read: chunked (no end
  * to wait for) or declared past the limit. uWS reads and drops a body no handler takes, to its
  * end: a GET, or a POST to an unknown path, could send gigabytes.
@@ -558,7 +576,10 @@ export function postRoute(app: TemplatedApp, pattern: string, paramCount: number
       return;
     }
     res.onData((chunk, isLast) => {
-      if (ex.phase !== 'reading') return;
+      if (ex.phase !== 'reading') {
+        if (ex.unreadBody) readPastStop(ex, chunk.byteLength);
+        return;
+      }
       ex.bodyBytes += chunk.byteLength;
       if (ex.bodyBytes > limit) {
         // Only a chunked body gets here (a declared one is refused above), and it declares no
@@ -692,7 +713,10 @@ export function getRoute(app: TemplatedApp, method: 'get' | 'del' | 'options' | 
   const answer = (res: HttpResponse, req: HttpRequest) => {
     const ex = begin(res, req, paramCount, reads);
     ex.headOnly = ex.info.method === 'HEAD';
-    if (unboundedBody(req, currentEnv().config.bodyLimitBytes)) stopReading(ex);
+    if (unboundedBody(req, currentEnv().config.bodyLimitBytes)) {
+      stopReading(ex);
+      res.onData((chunk) => readPastStop(ex, chunk.byteLength));
+    }
     if (draining) {
       dispatch(ex, { ...errors.shuttingDown(), close: true });
       return;
@@ -902,6 +926,7 @@ function sendBody(ex: Exchange): void {
       return;
     }
     const end = Math.min(ex.bodyEnd, offset + BODY_SLICE_BYTES);
+    if (ex.unreadBody) res.pause();
     const [ok, done] = res.tryEnd(body.subarray(offset, end), body.length);
     if (ex.phase === 'done') return; // aborted while writing
     if (done) {
