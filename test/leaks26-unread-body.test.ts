@@ -6,7 +6,8 @@
  * and uWS then read (and dropped) whatever body the client kept sending until the stall limit.
  */
 import { connect, type Socket } from 'node:net';
-import { it, expect } from 'vitest';
+import { describe, it, expect } from 'vitest';
+import { entry, writeTempCorpus } from './fixtures/corpus.js';
 import { metric, useSimulator } from './fixtures/sim.js';
 
 const AUTH = 'Bearer sk-unread';
@@ -71,3 +72,28 @@ it('reads nothing more of an unread body once the large reply to it has gone out
   expect(socket.destroyed).toBe(false);
   socket.destroy();
 }, 30_000);
+
+describe('a resumed Responses stream asked for with a chunked body', () => {
+  // One long answer: a stream of several MB, more than the socket's buffers take at once.
+  const corpus = writeTempCorpus([{ ...entry('long', 'gpt-4.1', 'text', ('-'.repeat(64) + ' ').repeat(60_000)), id: 'long' }]);
+  const streams = useSimulator({ corpus, bodyLimitBytes: 16 * 1024 * 1024 });
+
+  it('reads nothing more of the body once the stream has gone out whole', async () => {
+    const created = await fetch(`${streams().url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: AUTH }, body: JSON.stringify({ model: 'gpt-4.1', input: 'Hi', background: true }) });
+    const id = ((await created.json()) as { id: string }).id;
+    const socket = connect(streams().port, '127.0.0.1');
+    socket.on('error', () => {});
+    let tail = '';
+    let got = 0;
+    socket.on('data', (d: Buffer) => {
+      got += d.length;
+      tail = (tail + d.toString('latin1')).slice(-16);
+    });
+    socket.write(`GET /v1/responses/${id}?stream=true HTTP/1.1\r\nHost: x\r\nAuthorization: ${AUTH}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    await expect.poll(() => tail.endsWith('\r\n0\r\n\r\n'), { timeout: 10_000 }).toBe(true);
+    expect(got).toBeGreaterThan(4 * 1024 * 1024);
+    const sent = await floodFor(socket, 4000);
+    expect(sent).toBeLessThan(READ_BOUND_BYTES);
+    socket.destroy();
+  }, 30_000);
+});
