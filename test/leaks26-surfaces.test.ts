@@ -146,7 +146,7 @@ interface Outcome {
   readonly bytes: number;
   /** The server closed the connection before the client left. */
   readonly closedByServer: boolean;
-  /** Still open when the client gave up waiting (8 s). */
+  /** Still open when the client gave up waiting (4 s). */
   readonly gaveUp: boolean;
 }
 
@@ -168,7 +168,7 @@ function hostileClient(sim: Simulator, request: Buffer, leave: Leave, afterBytes
       socket.destroy();
       resolve({ leave, bytes, closedByServer, gaveUp });
     };
-    const patience = setTimeout(() => go(false, true), 8000);
+    const patience = setTimeout(() => go(false, true), 4000);
     socket.on('error', () => go(true));
     socket.on('close', () => go(true));
     socket.on('data', (d: Buffer) => {
@@ -189,7 +189,7 @@ function hostileClient(sim: Simulator, request: Buffer, leave: Leave, afterBytes
       else if (leave === 'half-close') {
         socket.end();
         // A client that half-closes still reads; it gives up after a while.
-        setTimeout(() => go(false), 3000);
+        setTimeout(() => go(false), 2000);
       }
     });
   });
@@ -269,12 +269,12 @@ describe.each([1, 2])('hostile clients on every streaming surface, headers at th
 
   it('leaves no stream, exchange, capacity slot or output reservation behind, wherever the clients leave', async () => {
     const before = await outputTokensLeft(sim());
-    const outcomes = await hostileRound(sim(), 1000 + threads, 24);
+    const outcomes = await hostileRound(sim(), 1000 + threads, 16);
     // Every kind of leave happened, and some clients left mid-stream with part of a frame read.
     for (const leave of LEAVES) expect(outcomes.filter((o) => o.leave === leave).length).toBeGreaterThan(0);
     expect(outcomes.filter((o) => o.leave === 'mid-stream' && !o.closedByServer).length).toBeGreaterThan(0);
     await expectNothingLeft(sim(), threads);
-    // Each Claude request reserved 20,000 output tokens, 2 × 24 × 20,000 = 960,000 in all: given
+    // Each Claude request reserved 20,000 output tokens, 2 × 16 × 20,000 = 640,000 in all: given
     // back, less what was produced, when each client left.
     expect(await outputTokensLeft(sim())).toBeGreaterThan(before - 50_000);
     expect(before).toBeGreaterThan(OUTPUT_LIMIT - 1_000);
@@ -311,7 +311,7 @@ describe('hostile clients while every chaos fault strikes them, two threads', ()
 
   it('leaves no stream, held request, capacity slot or output reservation behind', async () => {
     const before = await outputTokensLeft(sim());
-    const outcomes = await hostileRound(sim(), 2026, 24, { 'x-hostile': 'on' });
+    const outcomes = await hostileRound(sim(), 2026, 16, { 'x-hostile': 'on' });
     expect(outcomes.filter((o) => o.closedByServer).length).toBeGreaterThan(0);
     for (const kind of ['timeout_no_answer', 'timeout_slow_answer', 'disconnect_after_tokens', 'reset_before_headers']) {
       expect(await metric(sim(), `understudy_faults_injected_total{kind="${kind}"}`), kind).toBeGreaterThan(0);
