@@ -273,6 +273,8 @@ describe.each([1, 2])('hostile clients on every streaming surface, headers at th
     // Every kind of leave happened, and some clients left mid-stream with part of a frame read.
     for (const leave of LEAVES) expect(outcomes.filter((o) => o.leave === leave).length).toBeGreaterThan(0);
     expect(outcomes.filter((o) => o.leave === 'mid-stream' && !o.closedByServer).length).toBeGreaterThan(0);
+    // README: a half-closed connection is taken as gone, and closed.
+    expect(outcomes.filter((o) => o.leave === 'half-close' && o.closedByServer).length).toBeGreaterThan(0);
     await expectNothingLeft(sim(), threads);
     // Each Claude request reserved 20,000 output tokens, 2 × 16 × 20,000 = 640,000 in all: given
     // back, less what was produced, when each client left.
