@@ -467,7 +467,7 @@ export function takesBytes(handler: PostHandler): PostHandler {
 /** Runs the handler once the pool has counted `texts`, taking its counts as made; the thread serves others meanwhile. */
 function countThenSettle(ex: Exchange, route: string, errors: RouteErrors, handler: PostHandler, body: string, texts: readonly string[]): void {
   const run = (): void => settle(ex, route, errors, () => handler(ex.info, body));
-  countOffThread(texts, currentEnv().config.threads).then(
+  countOffThread(texts, currentEnv().config.threads, () => ex.phase === 'reading').then(
     (counts) => {
       // A client gone meanwhile has been let go by onAborted.
       if (ex.phase === 'reading') withPrefetchedCounts(counts, run);

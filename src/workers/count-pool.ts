@@ -86,9 +86,17 @@ class PoolCounts implements PrefetchedCounts {
   }
 }
 
-/** The counts of `texts`, made in this thread's count pool. */
-export async function countOffThread(texts: readonly string[], serverThreads: number): Promise<PrefetchedCounts> {
-  return new PoolCounts(texts, await pool.run(texts, serverThreads));
+/**
+ * The counts of `texts`, made in this thread's count pool; rejected unrun when `wanted` says, as a
+ * worker comes free for them, that the request has gone (its client left while it waited).
+ */
+export async function countOffThread(texts: readonly string[], serverThreads: number, wanted?: () => boolean): Promise<PrefetchedCounts> {
+  return new PoolCounts(texts, await pool.run(texts, serverThreads, wanted));
+}
+
+/** Count jobs handed to a worker so far (for tests). */
+export function countPoolStarted(): number {
+  return pool.started;
 }
 
 /** Stops this thread's pool, if it started one, so the thread can exit. */

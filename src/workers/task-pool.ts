@@ -25,9 +25,28 @@ export interface TaskWorkerData {
   readonly o200k: O200kTableData;
 }
 
+/** A job waiting for a worker, and whether it is still wanted when one is free. */
+interface Waiting<In, Out> {
+  readonly job: In;
+  readonly wanted: () => boolean;
+  readonly resolve: (out: Out) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+const ALWAYS = (): boolean => true;
+
 export class TaskPool<In, Out> {
   readonly #task: string;
   #pool: Piscina<In, Out> | null = null;
+  /**
+   * Jobs beyond one per worker wait here rather than in piscina's queue, so that a job no longer
+   * wanted when its turn comes (its client has left) is dropped unrun: piscina runs every job it
+   * is given, or terminates the worker running one it is told to abort.
+   */
+  #waiting: Waiting<In, Out>[] = [];
+  #running = 0;
+  #maxRunning = 1;
+  #started = 0;
 
   /** `task`: the compiled task's file name in src/workers, without extension (`embedding-task`). */
   constructor(task: string) {
@@ -46,16 +65,48 @@ export class TaskPool<In, Out> {
     return built;
   }
 
-  run(job: In, serverThreads: number): Promise<Out> {
-    const workerData: TaskWorkerData = { o200k: o200kTableData() };
-    this.#pool ??= new Piscina<In, Out>({ filename: this.#taskFile(), workerData, minThreads: 0, maxThreads: maxThreadsFor(serverThreads), idleTimeout: IDLE_TIMEOUT_MS });
-    return this.#pool.run(job);
+  /** Runs `job` on a worker once one is free, unless `wanted` says by then that it is not (it rejects). */
+  run(job: In, serverThreads: number, wanted: () => boolean = ALWAYS): Promise<Out> {
+    if (this.#pool === null) {
+      const workerData: TaskWorkerData = { o200k: o200kTableData() };
+      this.#maxRunning = maxThreadsFor(serverThreads);
+      this.#pool = new Piscina<In, Out>({ filename: this.#taskFile(), workerData, minThreads: 0, maxThreads: this.#maxRunning, idleTimeout: IDLE_TIMEOUT_MS });
+    }
+    return new Promise<Out>((resolve, reject) => {
+      this.#waiting.push({ job, wanted, resolve, reject });
+      this.#next();
+    });
   }
 
-  /** Stops the pool, if it started, so the thread can exit. */
+  /** Jobs handed to a worker so far (for tests). */
+  get started(): number {
+    return this.#started;
+  }
+
+  #next(): void {
+    const pool = this.#pool;
+    while (pool !== null && this.#running < this.#maxRunning && this.#waiting.length > 0) {
+      const w = this.#waiting.shift()!;
+      if (!w.wanted()) {
+        w.reject(new Error('the job was no longer wanted when a worker was free'));
+        continue;
+      }
+      this.#running++;
+      this.#started++;
+      pool.run(w.job).then(w.resolve, w.reject).finally(() => {
+        this.#running--;
+        this.#next();
+      });
+    }
+  }
+
+  /** Stops the pool, if it started, so the thread can exit; jobs still waiting are refused. */
   async destroy(): Promise<void> {
     const p = this.#pool;
     this.#pool = null;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const w of waiting) w.reject(new Error('the pool was stopped'));
     if (p !== null) await p.destroy();
   }
 }
