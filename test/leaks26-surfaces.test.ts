@@ -238,6 +238,10 @@ async function hostileRound(sim: Simulator, seed: number, perSurface: number, ex
     }
     await new Promise((resolve) => setImmediate(resolve));
   }
+  // The background response is cancelled while its resumed streams run: they end with its
+  // response.failed event at their next event, whatever their clients are doing.
+  const cancel = await fetch(`${sim.url}/v1/responses/${bg}/cancel`, { method: 'POST', headers: OPENAI });
+  expect(((await cancel.json()) as { status: string }).status).toBe('cancelled');
   return Promise.all(pending);
 }
 
