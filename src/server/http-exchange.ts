@@ -521,8 +521,9 @@ function stopReading(ex: Exchange): void {
 /**
  * Body bytes read after `stopReading`. uSockets polls a socket whose write the kernel did not
  * take whole for reading and writing together, which undoes the pause while a large reply or a
- * stream waits on its client: uWS then read and dropped whatever the client kept sending, 3 GB a
- * second, until the stall limit. Past the body limit the connection is closed.
+ * stream waits on its client: uWS then read and dropped whatever the client kept sending, 2–3 GB
+ * a second, until the stall limit (and after a large reply, for good). Past the body limit the
+ * connection is closed.
  */
 function readPastStop(ex: Exchange, bytes: number): void {
   if (ex.phase === 'done') return;
@@ -926,6 +927,8 @@ function sendBody(ex: Exchange): void {
       return;
     }
     const end = Math.min(ex.bodyEnd, offset + BODY_SLICE_BYTES);
+    // Paused before each slice: one the socket takes whole leaves reading off, also once the reply
+    // is done and `res` is out of reach; only a slice it cannot take turns reading on (`readPastStop`).
     if (ex.unreadBody) res.pause();
     const [ok, done] = res.tryEnd(body.subarray(offset, end), body.length);
     if (ex.phase === 'done') return; // aborted while writing
