@@ -1416,6 +1416,8 @@ function emitDue(ex: Exchange): void {
   // while one sends hundreds of MB.
   for (let corks = 1; ; corks++) {
     emitting = ex;
+    // As for a large body (`sendBody`): a cork the socket takes whole leaves reading off.
+    if (ex.unreadBody) ex.res.pause();
     ex.res.cork(emitCorked);
     emitting = null;
     if (!afterCork(ex, e)) return;
