@@ -438,13 +438,12 @@ describe('@anthropic-ai/sdk against the simulator', () => {
     });
 
     it('resolves an alias to the dated model it names, and lists dated ids', async () => {
-      // Its 1M window needs a beta; the models API reports the standard 200k.
-      expect(await client.models.retrieve('claude-sonnet-4-5')).toMatchObject({ id: 'claude-sonnet-4-5-20250929', display_name: 'Claude Sonnet 4.5', created_at: '2025-09-29T00:00:00Z', max_tokens: 64_000, max_input_tokens: 200_000 });
+      expect(await client.models.retrieve('claude-opus-4-5')).toMatchObject({ id: 'claude-opus-4-5-20251101', display_name: 'Claude Opus 4.5', created_at: '2025-11-01T00:00:00Z', max_tokens: 64_000, max_input_tokens: 200_000 });
       expect((await client.models.retrieve('claude-haiku-4-5-20251001')).display_name).toBe('Claude Haiku 4.5');
       const ids: string[] = [];
       for await (const model of client.models.list()) ids.push(model.id);
-      expect(ids).toContain('claude-sonnet-4-5-20250929');
-      expect(ids).not.toContain('claude-sonnet-4-5');
+      expect(ids).toContain('claude-opus-4-5-20251101');
+      expect(ids).not.toContain('claude-opus-4-5');
     });
 
     it("still answers OpenAI's shape at /v1/models without anthropic-version", async () => {

@@ -157,8 +157,13 @@ describe('sampling', () => {
   it('resolves model ids: exact, dated snapshots, vendor families, unknown', () => {
     expect(corpus.resolveModel('gpt-4o-mini')).toEqual({ key: 'gpt-4o-mini', known: true });
     expect(corpus.resolveModel('gpt-4o-mini-2024-07-18')).toEqual({ key: 'gpt-4o-mini', known: true });
-    expect(corpus.resolveModel('gpt-4-turbo')).toEqual({ key: 'vendor:openai', known: false });
-    expect(corpus.resolveModel('claude-opus-4-6')).toEqual({ key: 'vendor:anthropic', known: false });
+    // Served by their providers though not in this corpus: their vendor's entries, and known.
+    expect(corpus.resolveModel('gpt-4-turbo')).toEqual({ key: 'vendor:openai', known: true });
+    expect(corpus.resolveModel('claude-opus-4-6')).toEqual({ key: 'vendor:anthropic', known: true });
+    // Neither served nor in the corpus; or retired, the corpus's own snapshot of gpt-4o-mini included.
+    expect(corpus.resolveModel('gpt-4o-turbo')).toEqual({ key: 'vendor:openai', known: false });
+    expect(corpus.resolveModel('gpt-4-turbo-preview')).toEqual({ key: 'vendor:openai', known: false });
+    expect(corpus.resolveModel('gpt-4o-mini-search-preview')).toEqual({ key: 'gpt-4o-mini', known: false });
     expect(corpus.resolveModel('llama-3-70b')).toBeUndefined();
     expect(corpus.fallbackKey).toBe('gpt-4o-mini');
   });

@@ -9,6 +9,7 @@ import type { SharedCorpus, EntryMeta } from './compiled.js';
 import { decodeEntryMetas } from './compiled.js';
 import type { EntryKind } from './format.js';
 import { vendorOf } from './model-catalog.js';
+import { retiredOn, servedIds, servedVendor } from './served-models.js';
 import type { SeededRandom } from '../timing/random.js';
 
 /** What a request can be answered with. `chat` is text plus the occasional refusal. */
@@ -56,7 +57,10 @@ type KindBuckets = Partial<Record<KindGroup, Bucket>>;
 export interface ModelResolution {
   /** Bucket key: a corpus model id, or `vendor:<name>` for a vendor family. */
   readonly key: string;
-  /** True when the corpus holds the model itself (exactly or as a dated snapshot of it). */
+  /**
+   * True when a provider serves the model today (`served-models.ts`) or the corpus holds it
+   * (exactly or as a dated snapshot of it), and it is not retired: what `--strict-models` serves.
+   */
   readonly known: boolean;
 }
 
@@ -68,6 +72,7 @@ export class Corpus {
   readonly entries: readonly EntryMeta[];
   /** Distinct corpus model ids, sorted. */
   readonly models: readonly string[];
+  #listed: readonly string[] | undefined;
   readonly #buckets: Map<string, KindBuckets>;
   readonly #all: KindBuckets;
   readonly #fallbackKey: string;
@@ -110,21 +115,45 @@ export class Corpus {
 
   /** Maps a requested model id to a bucket; `undefined` when neither the model nor its vendor is in the corpus. */
   resolveModel(model: string): ModelResolution | undefined {
-    const hit = this.#resolutions.get(model);
-    // A cached miss is stored as key '' and must read as a miss again, not as bucket ''.
-    if (hit !== undefined) return hit.key === '' ? undefined : hit;
-    const r = this.#resolveUncached(model);
-    // Model ids arrive from clients: the cache is bounded so hostile ids cannot grow it.
-    if (this.#resolutions.size < RESOLUTION_CACHE_LIMIT) this.#resolutions.set(model, r);
+    let r = this.#resolutions.get(model);
+    if (r === undefined) {
+      r = this.#resolveUncached(model);
+      // A served model whose vendor the corpus lacks answers as an unknown id does, from the fallback model.
+      if (r.key === '' && r.known) r = { key: this.fallbackKey, known: true };
+      // Model ids arrive from clients: the cache is bounded so hostile ids cannot grow it.
+      if (this.#resolutions.size < RESOLUTION_CACHE_LIMIT) this.#resolutions.set(model, r);
+    }
+    // A miss is key '' and must read as a miss, not as bucket ''.
     return r.key === '' ? undefined : r;
   }
 
   #resolveUncached(model: string): ModelResolution {
-    if (this.#buckets.has(model) && model !== '*') return { key: model, known: true };
-    for (const m of this.#byLength) if (model.startsWith(m + '-')) return { key: m, known: true };
+    const corpusKey = this.#corpusKey(model);
+    // A shut-down id (or a snapshot of a shut-down model) is unknown even where the corpus holds
+    // it; it keeps its bucket, so without --strict-models its answers are what they were.
+    if (corpusKey !== undefined) return { key: corpusKey, known: retiredOn(model) === undefined && retiredOn(corpusKey) === undefined };
     const vendor = vendorOf(model);
-    if (vendor && this.#buckets.has(`vendor:${vendor}`)) return { key: `vendor:${vendor}`, known: false };
-    return { key: '', known: false };
+    const key = vendor && this.#buckets.has(`vendor:${vendor}`) ? `vendor:${vendor}` : '';
+    // A model the provider serves but the corpus lacks answers from its vendor's entries (or,
+    // when the corpus has none of them, the fallback model's, as an unknown id does).
+    if (servedVendor(model) !== undefined) return { key, known: true };
+    return { key, known: false };
+  }
+
+  /** The corpus model `model` names, exactly or as a dated snapshot of it. */
+  #corpusKey(model: string): string | undefined {
+    if (this.#buckets.has(model) && model !== '*') return model;
+    for (const m of this.#byLength) if (model.startsWith(m + '-')) return m;
+    return undefined;
+  }
+
+  /**
+   * What the models routes list: the corpus's models but retired ones, and every model a
+   * provider serves today (`served-models.ts`), sorted.
+   */
+  get listedModels(): readonly string[] {
+    this.#listed ??= [...new Set([...this.models.filter((m) => retiredOn(m) === undefined), ...servedIds('openai'), ...servedIds('anthropic'), ...servedIds('google'), ...servedIds('xai')])].sort();
+    return this.#listed;
   }
 
   get fallbackKey(): string {

@@ -1,8 +1,8 @@
 /**
  * Anthropic's GET /v1/models and /v1/models/{id}. The path is OpenAI's too: the OpenAI model
  * routes hand a request here when it carries `anthropic-version`, which Anthropic's SDK always
- * sends. Lists the corpus's Claude models (every corpus model when it has none), newest first,
- * paginated with `limit`, `after_id` and `before_id` as Anthropic pages.
+ * sends. Lists the Claude models served today and the corpus's (retired ones neither listed nor
+ * retrieved), newest first, paginated with `limit`, `after_id` and `before_id` as Anthropic pages.
  */
 import { anthropicModelId, anthropicReleaseDate, contextWindow, maxOutputTokens, vendorOf } from '../../corpus/model-catalog.js';
 import { type RequestInfo } from '../http-exchange.js';
@@ -27,7 +27,7 @@ export function displayName(id: string): string {
     .join(' ');
 }
 
-type ModelLine = 'haiku' | 'sonnet' | 'opus';
+type ModelLine = 'haiku' | 'sonnet' | 'opus' | 'fable' | 'mythos';
 
 /**
  * Claude Sonnet 4 and 4.5 read 1M tokens only with the `context-1m` beta: the simulator refuses
@@ -44,7 +44,7 @@ const STANDARD_WINDOW = 200_000;
  */
 function modelInfo(id: string): Record<string, unknown> {
   const released = anthropicReleaseDate(id);
-  const line = /^claude-(?:\d-\d-)?(haiku|sonnet|opus)/.exec(id)?.[1] as ModelLine | undefined;
+  const line = /^claude-(?:\d-\d-)?(haiku|sonnet|opus|fable|mythos)/.exec(id)?.[1] as ModelLine | undefined;
   return {
     type: 'model',
     id,
@@ -61,13 +61,12 @@ function modelInfo(id: string): Record<string, unknown> {
 }
 
 /**
- * The Claude models (every corpus model when it has none), by the dated ids the API lists, newest
+ * The Claude models, by the dated ids the API lists (an alias and its snapshot once), newest
  * release first ("More recently released models are listed first.", the SDK's docs for
  * `models.list`), so a client that takes the first as the latest gets it; undated ones go last.
  */
 function listed(ctx: ThreadContext): readonly string[] {
-  const claude = ctx.corpus.models.filter((m) => vendorOf(m) === 'anthropic');
-  const ids = (claude.length > 0 ? claude : ctx.corpus.models).map(anthropicModelId);
+  const ids = [...new Set(ctx.corpus.listedModels.filter((m) => vendorOf(m) === 'anthropic').map(anthropicModelId))];
   const released = (id: string): string => anthropicReleaseDate(id) ?? '';
   return ids.sort((a, b) => released(b).localeCompare(released(a)) || a.localeCompare(b));
 }

@@ -1,6 +1,7 @@
 /**
  * GET /v1beta/models (paged with `pageSize` and `pageToken`, as `@google/genai`'s pager reads it)
- * and GET /v1beta/models/{model}: the corpus models and the embedding models in Gemini's `Model` shape.
+ * and GET /v1beta/models/{model}: the Gemini models served today, the corpus's models and the
+ * embedding models in Gemini's `Model` shape.
  */
 import { contextWindow, maxOutputTokens, vendorOf } from '../../corpus/model-catalog.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
@@ -60,8 +61,8 @@ function embeddingModel(id: string): Record<string, unknown> {
 
 /** Google's models first (what a Gemini client expects to see), then the other corpus models this API also serves. */
 function allModels(ctx: ThreadContext): Record<string, unknown>[] {
-  const google = ctx.corpus.models.filter((m) => vendorOf(m) === 'google');
-  const others = ctx.corpus.models.filter((m) => vendorOf(m) !== 'google');
+  const google = ctx.corpus.listedModels.filter((m) => vendorOf(m) === 'google');
+  const others = ctx.corpus.models.filter((m) => vendorOf(m) !== 'google' && ctx.corpus.resolveModel(m)?.known === true);
   return [...google.map(generativeModel), ...[...EMBEDDING_MODELS.keys()].map(embeddingModel), ...others.map(generativeModel)];
 }
 

@@ -182,9 +182,9 @@ function compatRoute(ctx: ThreadContext, route: RouteId, method: string, handler
   };
 }
 
-/** The models this endpoint serves: the corpus's Gemini models, then Gemini's embedding models. */
+/** The models this endpoint serves: the Gemini models served today and the corpus's, then Gemini's embedding models. */
 function compatModelIds(ctx: ThreadContext): string[] {
-  return [...ctx.corpus.models.filter((m) => vendorOf(m) === 'google'), ...EMBEDDING_MODELS.keys()];
+  return [...ctx.corpus.listedModels.filter((m) => vendorOf(m) === 'google'), ...EMBEDDING_MODELS.keys()];
 }
 
 const modelObject = (id: string): Record<string, unknown> => ({ id: `${MODEL_PREFIX}${id}`, object: 'model', owned_by: 'google' });

@@ -1,4 +1,4 @@
-/** GET /v1/models and GET /v1/models/{id}, listing the corpus models. */
+/** GET /v1/models and GET /v1/models/{id}, listing the models served today and the corpus's. */
 import { OWNED_BY, vendorOf } from '../../corpus/model-catalog.js';
 import { listAnthropicModels, retrieveAnthropicModel } from '../anthropic/models.js';
 import { getGeminiModel, listGeminiModels } from '../gemini/models.js';
@@ -38,7 +38,7 @@ export function listModels(ctx: ThreadContext, info: RequestInfo): Reply {
     contentType: JSON_TYPE,
     headers: openAIHeaders(requestId, 0),
     // The embedding and moderation models answer from no corpus entry, and are listed too.
-    body: JSON.stringify({ object: 'list', data: [...ctx.corpus.models, ...OPENAI_EMBEDDING_MODEL_IDS, ...MODERATION_MODEL_IDS].map(modelObject) }),
+    body: JSON.stringify({ object: 'list', data: [...ctx.corpus.listedModels, ...OPENAI_EMBEDDING_MODEL_IDS, ...MODERATION_MODEL_IDS].map(modelObject) }),
     delayMs: 0,
     completionTokens: 0,
     meta: { route: 'models', modelIndex: other, errorKind: null },
