@@ -120,8 +120,8 @@ describe('Gemini with --strict-models', () => {
     expect(ttftMs).toBe(Number(b.sdkHttpResponse?.headers?.['x-understudy-ttft-ms']) / speed);
   });
 
-  it('a typo and a retired preview are NOT_FOUND', async () => {
-    for (const model of ['gemini-3.5-flsh', 'gemini-3-pro-preview']) {
+  it('a typo and retired models are NOT_FOUND', async () => {
+    for (const model of ['gemini-3.5-flsh', 'gemini-3-pro-preview', 'gemini-2.0-flash']) {
       const { status, message } = await geminiStatus(gemini(strict().url).models.generateContent({ model, contents: 'hi' }));
       expect(status).toBe(404);
       expect(message).toContain(`models/${model} is not found`);

@@ -55,7 +55,7 @@ const SERVED: Readonly<Record<Vendor, readonly string[]>> = {
     'claude-sonnet-4-5', 'claude-sonnet-4-5-20250929',
   ],
   google: [
-    'gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-3-flash', 'gemini-3.1-pro-preview',
+    'gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-3-flash', 'gemini-3.1-pro-preview', 'gemini-3.1-flash-lite',
     'gemini-3.5-flash', 'gemini-3.6-flash', 'gemini-3.7-flash', 'gemini-3.8-flash', 'gemini-3.5-flash-lite',
     'gemini-4-argon', 'gemini-4-argon-cyber-permissive',
     'gemini-flash-latest', 'gemini-flash-lite-latest', 'gemini-pro-latest',
@@ -72,7 +72,9 @@ const SERVED: Readonly<Record<Vendor, readonly string[]>> = {
  * 2026-01-16, 2026-02-17 and 2026-03-26 groups; the 2026-07-23 and 2026-10-23 groups announced
  * 2026-04-22); the search and mini-audio aliases went with their only snapshots. Anthropic's:
  * the end-of-life dates `@anthropic-ai/sdk` warns with (internal/data/deprecated-models.js).
- * Gemini 3 Pro Preview: shut down 2026-03-09 for 3.1 Pro Preview (Google's Gemini 3 notes).
+ * Google's, from its deprecation notices as developers quoted them: Gemini 3 Pro Preview shut down
+ * 2026-03-09 for 3.1 Pro Preview, 3.1 Flash-Lite Preview 2026-05-25 for the GA 3.1 Flash-Lite,
+ * 2.0 Flash and 2.0 Flash-Lite 2026-06-01.
  */
 const RETIRED: ReadonlyMap<string, string> = new Map([
   ['gpt-3.5-turbo-0301', '2024-09-13'],
@@ -121,6 +123,9 @@ const RETIRED: ReadonlyMap<string, string> = new Map([
   ['claude-sonnet-4-5', '2026-11-30'],
   ['claude-sonnet-4-5-20250929', '2026-11-30'],
   ['gemini-3-pro-preview', '2026-03-09'],
+  ['gemini-3.1-flash-lite-preview', '2026-05-25'],
+  ['gemini-2.0-flash', '2026-06-01'],
+  ['gemini-2.0-flash-lite', '2026-06-01'],
 ]);
 
 const current = (ids: readonly string[]): readonly string[] => ids.filter((id) => !RETIRED.has(id));
