@@ -41,7 +41,10 @@ export const configSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Accepted API keys; none listed (the default) accepts any key, or none. Wrong keys get the provider\'s refusal (401; Gemini\'s and xAI\'s 400). An empty key is refused.'),
-    strictModels: z.boolean().default(false).describe('Answer unknown model ids with 404 model_not_found instead of serving them from the fallback model.'),
+    strictModels: z
+      .boolean()
+      .default(false)
+      .describe("Answer model ids that are neither in the corpus nor served by their provider today (and retired ones) with the provider's 404 instead of serving them from the fallback model or the vendor's entries."),
     fallbackModel: z
       .string()
       .min(1)
