@@ -64,6 +64,16 @@ describe('OpenAI (and xAI on its routes) with --strict-models', () => {
     expect(typo.code).toBe('model_not_found');
   });
 
+  it.each(['gpt-4o-mnii', 'gpt-5-mini-typo', 'grok-4-fast-reasonin', 'claude-haiku-4-5-latest'])('refuses %s, a typo that starts with a corpus model’s id', async (model) => {
+    const e = await rejection(openai(strict().url).chat.completions.create({ model, messages: HELLO }), OpenAI.NotFoundError);
+    expect(e.code).toBe('model_not_found');
+  });
+
+  it.each(['gpt-4o-2024-05-13', 'gpt-4o-mini-2024-07-18', 'grok-4-0709', 'grok-4-fast-reasoning', 'gpt-5-pro'])('still serves %s, a dated snapshot or served variant of a corpus model', async (model) => {
+    const create = model === 'gpt-5-pro' ? openai(strict().url).responses.create({ model, input: 'hi' }) : openai(strict().url).chat.completions.create({ model, messages: HELLO });
+    await expect(create).resolves.toBeTruthy();
+  });
+
   it('lists and retrieves today’s ids, not retired ones', async () => {
     const ids: string[] = [];
     for await (const m of openai(strict().url).models.list()) ids.push(m.id);

@@ -66,6 +66,9 @@ export interface ModelResolution {
 
 const RESOLUTION_CACHE_LIMIT = 1024;
 
+/** How a snapshot's id extends its model's: `-2024-08-06` (OpenAI), `-20250929` (Anthropic), `-0613`, `-0709` (OpenAI's older ones, xAI's). */
+const SNAPSHOT_SUFFIX = /^-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$/;
+
 export class Corpus {
   readonly bytes: Buffer;
   readonly offsets: Int32Array;
@@ -129,9 +132,14 @@ export class Corpus {
 
   #resolveUncached(model: string): ModelResolution {
     const corpusKey = this.#corpusKey(model);
-    // A shut-down id (or a snapshot of a shut-down model) is unknown even where the corpus holds
-    // it; it keeps its bucket, so without --strict-models its answers are what they were.
-    if (corpusKey !== undefined) return { key: corpusKey, known: retiredOn(model) === undefined && retiredOn(corpusKey) === undefined };
+    if (corpusKey !== undefined) {
+      // Any id that starts with a corpus model's answers from it, but only the model itself, a
+      // dated snapshot of it or a served variant (`gpt-5-pro`) is known: `gpt-4o-mnii` is a typo.
+      // A shut-down id (or a snapshot of a shut-down model) is unknown even where the corpus holds
+      // it. Either way it keeps its bucket, so without --strict-models its answers are what they were.
+      const named = model === corpusKey || SNAPSHOT_SUFFIX.test(model.slice(corpusKey.length)) || servedVendor(model) !== undefined;
+      return { key: corpusKey, known: named && retiredOn(model) === undefined && retiredOn(corpusKey) === undefined };
+    }
     const vendor = vendorOf(model);
     const key = vendor && this.#buckets.has(`vendor:${vendor}`) ? `vendor:${vendor}` : '';
     // A model the provider serves but the corpus lacks answers from its vendor's entries (or,
@@ -140,7 +148,7 @@ export class Corpus {
     return { key, known: false };
   }
 
-  /** The corpus model `model` names, exactly or as a dated snapshot of it. */
+  /** The corpus model whose entries answer `model`: the model itself, or the longest whose id and a `-` start it. */
   #corpusKey(model: string): string | undefined {
     if (this.#buckets.has(model) && model !== '*') return model;
     for (const m of this.#byLength) if (model.startsWith(m + '-')) return m;
