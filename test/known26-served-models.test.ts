@@ -9,6 +9,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import { ApiError, GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { compileCorpus } from '../src/corpus/compiled.js';
+import { Corpus } from '../src/corpus/sampler.js';
+import { startSimulator } from '../src/index.js';
+import { TINY_ENTRIES, writeTempCorpus } from './fixtures/corpus.js';
 import { rejection, useSimulator } from './fixtures/sim.js';
 
 const HELLO = [{ role: 'user' as const, content: 'Hello there' }];
@@ -157,5 +161,14 @@ describe('Gemini with --strict-models', () => {
     expect((await client.models.retrieve('gemini-3.5-flash')).id).toBe('models/gemini-3.5-flash');
     const r = await client.chat.completions.create({ model: 'gemini-3.5-flash', messages: HELLO });
     expect(r.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
+  });
+});
+
+describe('a corpus without the served model’s vendor', () => {
+  it('serves the id from the fallback model’s entries, and still refuses it as --fallback-model at start', async () => {
+    const shared = compileCorpus(TINY_ENTRIES.filter((e) => e.model === 'gpt-4o-mini'));
+    expect(new Corpus(shared, 'gpt-4o-mini').resolveModel('grok-4.3')).toEqual({ key: 'gpt-4o-mini', known: true });
+    // A --fallback-model the corpus cannot serve by itself (neither its model nor its vendor's) is a typo'd flag.
+    await expect(startSimulator({ threads: 1, corpus: writeTempCorpus(TINY_ENTRIES.filter((e) => e.model === 'gpt-4o-mini')), fallbackModel: 'grok-4.3' })).rejects.toThrow(/fallbackModel: "grok-4.3" is neither a model of the corpus nor of its vendors/);
   });
 });

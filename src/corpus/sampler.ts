@@ -164,6 +164,11 @@ export class Corpus {
     return this.#listed;
   }
 
+  /** False when neither the fallback model nor its vendor is in the corpus (then the whole corpus serves unknown ids). */
+  get hasFallbackEntries(): boolean {
+    return this.#fallbackKey !== '';
+  }
+
   get fallbackKey(): string {
     return this.#fallbackKey === '' ? '*' : this.#fallbackKey;
   }

@@ -120,7 +120,8 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
   // A fallback the corpus cannot serve (neither one of its models nor of their vendors) would
   // silently serve unknown ids from the whole corpus: a typo'd --fallback-model is refused. The
   // default is kept for a corpus that lacks it, which serves unknown ids whole, as documented.
-  if (config.fallbackModel !== DEFAULT_FALLBACK_MODEL && new Corpus(corpus, config.fallbackModel).resolveModel(config.fallbackModel) === undefined) {
+  // A model its provider serves is no exception: the corpus would still answer it whole.
+  if (config.fallbackModel !== DEFAULT_FALLBACK_MODEL && !new Corpus(corpus, config.fallbackModel).hasFallbackEntries) {
     const models = [...new Set(entries.map((e) => e.model))].sort();
     throw new SimError('SIM_ERR_CONFIG_INVALID', `invalid configuration: fallbackModel: "${config.fallbackModel}" is neither a model of the corpus nor of its vendors (${models.join(', ')})`);
   }
