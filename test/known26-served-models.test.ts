@@ -55,7 +55,7 @@ describe('OpenAI (and xAI on its routes) with --strict-models', () => {
     expect(r.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
   });
 
-  it.each(['gpt-4-turbo-preview', 'gpt-5-chat-latest', 'chatgpt-4o-latest', 'gpt-4o-search-preview-2025-03-11'])('refuses retired %s with 404 model_not_found, corpus snapshot or not', async (model) => {
+  it.each(['gpt-4-turbo-preview', 'gpt-5-chat-latest', 'gpt-5.3-chat-latest', 'chatgpt-4o-latest', 'gpt-4o-search-preview-2025-03-11'])('refuses retired %s with 404 model_not_found, corpus snapshot or not', async (model) => {
     const e = await rejection(openai(strict().url).chat.completions.create({ model, messages: HELLO }), OpenAI.NotFoundError);
     expect(e.code).toBe('model_not_found');
     expect(e.message).toContain(model);

@@ -69,8 +69,9 @@ const SERVED: Readonly<Record<Vendor, readonly string[]>> = {
 /**
  * Shut-down ids and the day each went, from the providers' deprecation notices. OpenAI's: its
  * deprecations page (2024-09-13, 2024-12-06, 2025-06-06, 2025-07-28, 2025-10-10, 2025-10-27,
- * 2026-01-16, 2026-02-17 and 2026-03-26 groups; the 2026-07-23 and 2026-10-23 groups announced
- * 2026-04-22); the search and mini-audio aliases went with their only snapshots. Anthropic's:
+ * 2026-01-16, 2026-02-17 and 2026-03-26 groups; the audio and realtime previews of 2026-05-07;
+ * the 2026-07-23 and 2026-10-23 groups announced 2026-04-22; the 5.2 and 5.3 chat snapshots of
+ * 2026-08-10, announced 2026-05-08); the search and mini-audio aliases went with their only snapshots. Anthropic's:
  * the end-of-life dates `@anthropic-ai/sdk` warns with (internal/data/deprecated-models.js).
  * Google's, from its deprecation notices as developers quoted them: Gemini 3 Pro Preview shut down
  * 2026-03-09 for 3.1 Pro Preview, 3.1 Flash-Lite Preview 2026-05-25 for the GA 3.1 Flash-Lite,
@@ -115,6 +116,9 @@ const RETIRED: ReadonlyMap<string, string> = new Map([
   ['o3-deep-research-2025-06-26', '2026-07-23'],
   ['o4-mini-deep-research', '2026-07-23'],
   ['o4-mini-deep-research-2025-06-26', '2026-07-23'],
+  ['gpt-4o-audio-preview', '2026-05-07'],
+  ['gpt-5.2-chat-latest', '2026-08-10'],
+  ['gpt-5.3-chat-latest', '2026-08-10'],
   ['gpt-3.5-turbo', '2026-10-23'],
   ['gpt-3.5-turbo-0125', '2026-10-23'],
   ['gpt-4', '2026-10-23'],
