@@ -864,6 +864,7 @@ describe('openai SDK against a simulator with api keys and strict models', () =>
     expect(e.code).toBe('invalid_api_key');
   });
 
+  // gpt-4-turbo-preview is retired (shut down 2026-03-26, OpenAI's deprecations page), as a shut-down model is refused.
   it.each(['gpt-4-turbo-preview', 'my-finetune'])('answers unknown model %s with NotFoundError model_not_found', async (model) => {
     const e = await rejection(clientFor(sim(), 'sk-good-0123456789').chat.completions.create({ model, messages: HELLO }), OpenAI.NotFoundError);
     expect(e.status).toBe(404);
