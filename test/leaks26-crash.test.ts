@@ -10,32 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/schema.js';
 import type { Simulator } from '../src/index.js';
 import { startServer, type RunningServer } from '../src/workers/supervisor.js';
-import { metric, recordingLogger, tempFile } from './fixtures/sim.js';
+import { capacityProbeProfiles, loneTtft, PROBE_TTFT_MS } from './fixtures/capacity-probe.js';
+import { metric, recordingLogger } from './fixtures/sim.js';
 
-const TTFT_MS = 50;
-
-/** A fixed 50 ms TTFT scaled by 1 + (requests in flight − 1): a lone request's is 50.0 only when no slot is counted. */
-const PROFILES = tempFile('profiles.json', {
-  profiles: {
-    only: {
-      ttft: { p50Ms: TTFT_MS, p95Ms: 2 * TTFT_MS, minMs: TTFT_MS, maxMs: TTFT_MS },
-      prefillMsPerToken: 0,
-      itl: { p50Ms: 4, p95Ms: 5, minMs: 4, maxMs: 5 },
-      stall: { probability: 0, p50Ms: 1, p95Ms: 1 },
-      tokensPerChunk: { min: 1, max: 1 },
-      capacity: { knee: 1, hardLimit: 100_000, ttftSlope: 1, itlSlope: 0, exponent: 1, queueMs: 0 },
-    },
-  },
-  models: [{ prefix: '', profile: 'only' }],
-});
+const PROFILES = capacityProbeProfiles();
 
 const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true });
-
-async function loneTtft(sim: Simulator): Promise<string | null> {
-  const res = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 1, messages: [{ role: 'user', content: 'Hi' }] }) });
-  await res.arrayBuffer();
-  return res.headers.get('x-understudy-ttft-ms');
-}
 
 describe('capacity slots of a server thread that dies', () => {
   let server: RunningServer;
@@ -48,7 +28,7 @@ describe('capacity slots of a server thread that dies', () => {
   afterAll(() => server.stop());
 
   it('are given back when it is restarted, so a lone request is not slowed by requests that died with it', async () => {
-    expect(await loneTtft(sim)).toBe(`${TTFT_MS}.0`);
+    expect(await loneTtft(sim)).toBe(`${PROBE_TTFT_MS}.0`);
     // Streams waiting ten minutes for their first token, spread over both threads by SO_REUSEPORT.
     const sockets: Socket[] = [];
     let closed = 0;
@@ -70,7 +50,7 @@ describe('capacity slots of a server thread that dies', () => {
     expect(closed).toBeLessThan(sockets.length);
     for (const s of sockets) s.destroy();
     await expect.poll(() => metric(sim, 'understudy_active_streams'), { timeout: 10_000 }).toBe(0);
-    expect(await loneTtft(sim)).toBe(`${TTFT_MS}.0`);
-    expect(await loneTtft(sim)).toBe(`${TTFT_MS}.0`);
+    expect(await loneTtft(sim)).toBe(`${PROBE_TTFT_MS}.0`);
+    expect(await loneTtft(sim)).toBe(`${PROBE_TTFT_MS}.0`);
   }, 30_000);
 });

@@ -12,6 +12,7 @@
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Simulator } from '../src/index.js';
+import { capacityProbeProfiles, loneTtft, PROBE_TTFT_MS } from './fixtures/capacity-probe.js';
 import { metric, tempFile, useSimulator } from './fixtures/sim.js';
 
 /** mulberry32: the abort points are the same on every run. */
@@ -26,27 +27,8 @@ function seeded(seed: number): () => number {
   };
 }
 
-const TTFT_MS = 50;
-
-/**
- * Every model on one profile: a fixed 50 ms TTFT, 4–5 ms gaps (a stream lasts a few seconds), and a capacity whose knee is 1 with
- * a TTFT slope of 1, so a lone request's planned TTFT (`x-understudy-ttft-ms`) is 50 ms times one
- * more than the requests still counted in flight: a slot that leaked shows as 100.0, 150.0, …
- * The hostile requests set their own TTFT, which the capacity does not scale.
- */
-const PROFILES = tempFile('profiles.json', {
-  profiles: {
-    only: {
-      ttft: { p50Ms: TTFT_MS, p95Ms: 2 * TTFT_MS, minMs: TTFT_MS, maxMs: TTFT_MS },
-      prefillMsPerToken: 0,
-      itl: { p50Ms: 4, p95Ms: 5, minMs: 4, maxMs: 5 },
-      stall: { probability: 0, p50Ms: 1, p95Ms: 1 },
-      tokensPerChunk: { min: 1, max: 1 },
-      capacity: { knee: 1, hardLimit: 100_000, ttftSlope: 1, itlSlope: 0, exponent: 1, queueMs: 0 },
-    },
-  },
-  models: [{ prefix: '', profile: 'only' }],
-});
+// The hostile requests set their own TTFT, which the capacity does not scale.
+const PROFILES = capacityProbeProfiles();
 
 /** Output tokens per minute far above what the clients produce, far below what they reserve. */
 const OUTPUT_LIMIT = 2_000_000;
@@ -213,12 +195,6 @@ async function backgroundResponse(sim: Simulator, ttftMs: string): Promise<strin
 }
 
 /** A lone chat request's planned TTFT: 50.0 unless capacity slots are still counted. */
-async function loneTtft(sim: Simulator): Promise<string | null> {
-  const res = await fetch(`${sim.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...OPENAI }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 1, messages: [{ role: 'user', content: 'Hi' }] }) });
-  await res.arrayBuffer();
-  return res.headers.get('x-understudy-ttft-ms');
-}
-
 /** What is left of the Claude output-token limit, read from a lone request's headers. */
 async function outputTokensLeft(sim: Simulator): Promise<number> {
   const res = await fetch(`${sim.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...ANTHROPIC }, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'Hi' }] }) });
@@ -252,17 +228,17 @@ async function expectNothingLeft(sim: Simulator, threads: number): Promise<void>
     const health = (await (await fetch(`${sim.url}/_understudy/health`)).json()) as { inFlight: number; wheelTasks: number };
     expect([health.inFlight, health.wheelTasks]).toEqual([1, 0]);
   }
-  expect(await loneTtft(sim)).toBe(`${TTFT_MS}.0`);
+  expect(await loneTtft(sim)).toBe(`${PROBE_TTFT_MS}.0`);
 }
 
 describe.each([1, 2])('hostile clients on every streaming surface, headers at the first token, %i thread(s)', (threads) => {
   const sim = useSimulator({ threads, speed: 1, seed: 26, headersAt: 'first-token', profiles: PROFILES, quota: QUOTA });
 
   it('the probes see a stream still open: its capacity slot doubles a lone TTFT, and the thread counts it in flight and on its wheel', async () => {
-    expect(await loneTtft(sim())).toBe(`${TTFT_MS}.0`);
+    expect(await loneTtft(sim())).toBe(`${PROBE_TTFT_MS}.0`);
     const waiting = connect(sim().port, '127.0.0.1', () => waiting.write(requestBytes(SURFACES[0]!, '', { 'x-understudy-ttft-ms': '600000' })));
     await expect.poll(() => metric(sim(), 'understudy_active_streams')).toBe(1);
-    expect(await loneTtft(sim())).toBe(`${2 * TTFT_MS}.0`);
+    expect(await loneTtft(sim())).toBe(`${2 * PROBE_TTFT_MS}.0`);
     if (threads === 1) {
       const health = (await (await fetch(`${sim().url}/_understudy/health`)).json()) as { inFlight: number; wheelTasks: number };
       expect([health.inFlight, health.wheelTasks]).toEqual([2, 1]);
