@@ -19,9 +19,10 @@ export const SERVED_AS_OF = '2026-12-07';
  * (resources/completions.d.ts), and the ids OpenAI's reasoning guide and deprecations page name
  * that the SDK does not (`gpt-5.5`, `gpt-5.5-pro`, `gpt-5.4-pro`, `gpt-5.3-codex`; see
  * docs/latency-profiles.md, *OpenAI's 2026 models*). Anthropic's: the `@anthropic-ai/sdk`
- * (1.12) `Model` union (resources/messages/messages.d.ts). Google's and xAI's: the ids the timing
- * catalog names with their sources (docs/latency-profiles.md: Google's models page and model
- * guides, Google Cloud's and Oracle's Grok model cards, xAI's reasoning docs). Ids in `RETIRED`
+ * (1.12) `Model` union (resources/messages/messages.d.ts). Google's: the gemini-* ids of
+ * `@google/genai`'s (2.32) `Model` union (dist/genai.d.ts) and the ids the timing catalog names with
+ * their sources (docs/latency-profiles.md: Google's models page and model guides). xAI's: the ids
+ * the timing catalog names (Google Cloud's and Oracle's Grok model cards, xAI's reasoning docs). Ids in `RETIRED`
  * are taken out of these lists below, so a union can be copied whole.
  */
 const SERVED: Readonly<Record<Vendor, readonly string[]>> = {
@@ -59,6 +60,11 @@ const SERVED: Readonly<Record<Vendor, readonly string[]>> = {
     'gemini-3.5-flash', 'gemini-3.6-flash', 'gemini-3.7-flash', 'gemini-3.8-flash', 'gemini-3.5-flash-lite',
     'gemini-4-argon', 'gemini-4-argon-cyber-permissive',
     'gemini-flash-latest', 'gemini-flash-lite-latest', 'gemini-pro-latest',
+    // The gemini-* ids of @google/genai's (2.32) `Model` union (genai.d.ts) the lines above lack:
+    // gemini-3-flash-preview is 3 Flash's own id (the corpus's gemini-3-flash is not one Google lists).
+    'gemini-3-flash-preview', 'gemini-3.1-pro-preview-customtools', 'gemini-2.5-flash-image', 'gemini-3.1-flash-lite-image', 'gemini-3-pro-image',
+    'gemini-3.1-flash-image', 'gemini-nano-banana-2.1', 'gemini-3.1-flash-tts-preview', 'gemini-3.8-flash-tts', 'gemini-3.8-flash-lite-tts',
+    'gemini-robotics-er-1.6-preview', 'gemini-robotics-er-2-preview', 'gemini-omni-1.1-flash', 'gemini-omni-flash-preview',
   ],
   xai: [
     'grok-3-mini', 'grok-4', 'grok-4-0709', 'grok-4-fast-reasoning', 'grok-4-fast-non-reasoning', 'grok-4-1-fast-reasoning', 'grok-4-1-fast-non-reasoning',

@@ -1,0 +1,32 @@
+/**
+ * An adversarial review of the twentieth session's changes: each test here failed before its fix.
+ */
+import { ApiError, GoogleGenAI } from '@google/genai';
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { useSimulator } from './fixtures/sim.js';
+
+const strict = useSimulator({ strictModels: true, speed: 0, seed: 20 });
+const gemini = (url: string): GoogleGenAI => new GoogleGenAI({ apiKey: 'k', httpOptions: { baseUrl: url } });
+const HELLO = [{ role: 'user' as const, content: 'Hello there' }];
+
+describe('--strict-models and the Gemini ids @google/genai names', () => {
+  // Gemini 3 Flash's id is gemini-3-flash-preview (the SDK's `Model` union, genai.d.ts); it was
+  // served under --strict-models as an id that starts with the corpus's gemini-3-flash until
+  // e0981b9 took only dated snapshots and served ids, and served-models.ts never listed it.
+  it.each(['gemini-3-flash-preview', 'gemini-3.1-pro-preview-customtools', 'gemini-3.1-flash-image'])('serves %s on the native route, the compat route and models.get', async (model) => {
+    const ai = gemini(strict().url);
+    const r = await ai.models.generateContent({ model, contents: 'Hello there' });
+    expect(r.text?.length).toBeGreaterThan(0);
+    expect((await ai.models.get({ model })).name).toBe(`models/${model}`);
+    const compat = new OpenAI({ baseURL: `${strict().url}/v1beta/openai`, apiKey: 'k', maxRetries: 0 });
+    await expect(compat.chat.completions.create({ model, messages: HELLO })).resolves.toBeTruthy();
+  });
+
+  it('lists them, and still refuses an id no source names', async () => {
+    const ids: string[] = [];
+    for await (const m of await gemini(strict().url).models.list({ config: { pageSize: 1000 } })) ids.push(m.name ?? '');
+    expect(ids).toEqual(expect.arrayContaining(['models/gemini-3-flash-preview', 'models/gemini-3.1-pro-preview-customtools']));
+    await expect(gemini(strict().url).models.generateContent({ model: 'gemini-3-flash-previeww', contents: 'Hi' })).rejects.toBeInstanceOf(ApiError);
+  });
+});
