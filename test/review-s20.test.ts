@@ -30,3 +30,25 @@ describe('--strict-models and the Gemini ids @google/genai names', () => {
     await expect(gemini(strict().url).models.generateContent({ model: 'gemini-3-flash-previeww', contents: 'Hi' })).rejects.toBeInstanceOf(ApiError);
   });
 });
+
+describe('--strict-models and the Grok models xAI serves today', () => {
+  // Grok 4.5 (2026-07-09, docs.x.ai/developers/grok-4-5), 4.6 and 4.7 (2026-09-21; Google Cloud's
+  // Model Garden lists 4.7, 4.6, 4.3, 4.20) were 404; grok-4-latest, xAI's `<model>-latest` alias,
+  // was known until e0981b9 took it for a typo of grok-4.
+  it.each(['grok-4.5', 'grok-4.6', 'grok-4.7', 'grok-4-latest'])('serves %s', async (model) => {
+    const client = new OpenAI({ baseURL: `${strict().url}/v1`, apiKey: 'k', maxRetries: 0 });
+    const r = await client.chat.completions.create({ model, messages: HELLO });
+    expect(r.model).toBe(model);
+    expect((await client.models.retrieve(model)).owned_by).toBe('xai');
+  });
+});
+
+describe('Grok 4.7 takes a reasoning effort', () => {
+  // "reasoning effort from low to xhigh" (runware.ai's Grok 4.7 page; apidog's Grok 4.7 API guide):
+  // it was refused as Grok 4's is ("does not support parameter reasoningEffort").
+  it.each(['grok-4.6', 'grok-4.7'])('%s answers a request with reasoning_effort high', async (model) => {
+    const client = new OpenAI({ baseURL: `${strict().url}/v1`, apiKey: 'k', maxRetries: 0 });
+    const r = await client.chat.completions.create({ model, messages: HELLO, reasoning_effort: 'high' });
+    expect(r.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
+  });
+});

@@ -11,9 +11,11 @@ import { XAI_INVALID_ARGUMENT } from './xai-errors.js';
 
 /**
  * Grok 4 and 4.1 Fast reason on their own and refuse an effort. Grok 3 Mini takes one, and so do
- * the later Grok 4.x reasoning models xAI documents with effort levels (4.3, 4.5, 4.20 multi-agent).
+ * the later Grok 4.x reasoning models xAI documents with effort levels (4.3, 4.5, 4.20 multi-agent,
+ * 4.7: "reasoning effort from low to xhigh", runware.ai's Grok 4.7 page), and 4.6, between 4.5 and
+ * 4.7, whose refusal no one has recorded.
  */
-const TAKES_EFFORT = /^grok-4\.(?:3|5|20-multi-agent)(?![0-9])/;
+const TAKES_EFFORT = /^grok-4\.(?:3|5|6|7|20-multi-agent)(?![0-9])/;
 const takesNoEffort = (model: string): boolean => model.startsWith('grok-4') && !TAKES_EFFORT.test(model);
 /** The reasoning models (Grok 4's `-non-reasoning` variants are not among them). */
 const reasons = (model: string): boolean => (model.startsWith('grok-4') && !model.includes('non-reasoning')) || model.startsWith('grok-3-mini');
