@@ -52,3 +52,19 @@ describe('Grok 4.7 takes a reasoning effort', () => {
     expect(r.usage?.completion_tokens_details?.reasoning_tokens).toBeGreaterThan(0);
   });
 });
+
+describe('--strict-models and a dated snapshot of a served model the corpus lacks', () => {
+  // A snapshot of a corpus model (gpt-4o-2024-08-06) is known; one of a served model the corpus
+  // lacks was not: gpt-5.4-2026-03-05 and gpt-5.5-2026-04-23 (GPT-5.4's and 5.5's releases,
+  // docs.oxen.ai's model pages; effortSupport already reads them as gpt-5.4 and gpt-5.5) were 404.
+  it.each(['gpt-5.4-2026-03-05', 'gpt-5.5-2026-04-23'])('serves %s', async (model) => {
+    const client = new OpenAI({ baseURL: `${strict().url}/v1`, apiKey: 'k', maxRetries: 0 });
+    const r = await client.chat.completions.create({ model, messages: HELLO });
+    expect(r.model).toBe(model);
+  });
+
+  it.each(['gpt-5.4-mnii', 'gpt-5.3-chat-latest-2026-01-01', 'gpt-5.4-2026-03-05x'])('still refuses %s', async (model) => {
+    const client = new OpenAI({ baseURL: `${strict().url}/v1`, apiKey: 'k', maxRetries: 0 });
+    await expect(client.chat.completions.create({ model, messages: HELLO })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+});

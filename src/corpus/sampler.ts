@@ -68,6 +68,14 @@ const RESOLUTION_CACHE_LIMIT = 1024;
 
 /** How a snapshot's id extends its model's: `-2024-08-06` (OpenAI), `-20250929` (Anthropic), `-0613`, `-0709` (OpenAI's older ones, xAI's). */
 const SNAPSHOT_SUFFIX = /^-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$/;
+const SNAPSHOT_ID = /^(.+)(-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}))$/;
+
+/** Whether a provider serves `model`, itself or as a dated snapshot of a model it serves (`gpt-5.4-2026-03-05`), and has not retired it. */
+function served(model: string): boolean {
+  if (servedVendor(model) !== undefined) return true;
+  const base = SNAPSHOT_ID.exec(model)?.[1];
+  return base !== undefined && servedVendor(base) !== undefined && retiredOn(model) === undefined;
+}
 
 export class Corpus {
   readonly bytes: Buffer;
@@ -137,15 +145,14 @@ export class Corpus {
       // dated snapshot of it or a served variant (`gpt-5-pro`) is known: `gpt-4o-mnii` is a typo.
       // A shut-down id (or a snapshot of a shut-down model) is unknown even where the corpus holds
       // it. Either way it keeps its bucket, so without --strict-models its answers are what they were.
-      const named = model === corpusKey || SNAPSHOT_SUFFIX.test(model.slice(corpusKey.length)) || servedVendor(model) !== undefined;
+      const named = model === corpusKey || SNAPSHOT_SUFFIX.test(model.slice(corpusKey.length)) || served(model);
       return { key: corpusKey, known: named && retiredOn(model) === undefined && retiredOn(corpusKey) === undefined };
     }
     const vendor = vendorOf(model);
     const key = vendor && this.#buckets.has(`vendor:${vendor}`) ? `vendor:${vendor}` : '';
     // A model the provider serves but the corpus lacks answers from its vendor's entries (or,
     // when the corpus has none of them, the fallback model's, as an unknown id does).
-    if (servedVendor(model) !== undefined) return { key, known: true };
-    return { key, known: false };
+    return { key, known: served(model) };
   }
 
   /** The corpus model whose entries answer `model`: the model itself, or the longest whose id and a `-` start it. */
