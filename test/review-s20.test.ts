@@ -35,7 +35,7 @@ describe('--strict-models and the Grok models xAI serves today', () => {
   // Grok 4.5 (2026-07-09, docs.x.ai/developers/grok-4-5), 4.6 and 4.7 (2026-09-21; Google Cloud's
   // Model Garden lists 4.7, 4.6, 4.3, 4.20) were 404; grok-4-latest, xAI's `<model>-latest` alias,
   // was known until e0981b9 took it for a typo of grok-4.
-  it.each(['grok-4.5', 'grok-4.6', 'grok-4.7', 'grok-4-latest'])('serves %s', async (model) => {
+  it.each(['grok-4.5', 'grok-4.6', 'grok-4.7', 'grok-4-latest', 'grok-3-mini-latest'])('serves %s', async (model) => {
     const client = new OpenAI({ baseURL: `${strict().url}/v1`, apiKey: 'k', maxRetries: 0 });
     const r = await client.chat.completions.create({ model, messages: HELLO });
     expect(r.model).toBe(model);

@@ -71,9 +71,9 @@ const SERVED: Readonly<Record<Vendor, readonly string[]>> = {
     'grok-4.20-reasoning', 'grok-4.20-non-reasoning', 'grok-4.20-0309-reasoning', 'grok-4.20-0309-non-reasoning', 'grok-4.20-multi-agent', 'grok-4.3',
     // Grok 4.5 (2026-07-09, docs.x.ai/developers/grok-4-5 as Zoo-Code-Org/Zoo-Code#866 quotes it),
     // 4.6 and 4.7 (2026-09-21; both on Google Cloud's Grok model page, 4.7 on runware.ai and in
-    // apidog's Grok 4.7 API guide), and grok-4-latest, xAI's `<model>-latest` alias (promptfoo's
+    // apidog's Grok 4.7 API guide), and grok-4-latest and grok-3-mini-latest, xAI's `<model>-latest` aliases (promptfoo's
     // xAI provider docs).
-    'grok-4.5', 'grok-4.6', 'grok-4.7', 'grok-4-latest',
+    'grok-4.5', 'grok-4.6', 'grok-4.7', 'grok-4-latest', 'grok-3-mini-latest',
   ],
 };
 
