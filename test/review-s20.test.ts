@@ -68,3 +68,27 @@ describe('--strict-models and a dated snapshot of a served model the corpus lack
     await expect(client.chat.completions.create({ model, messages: HELLO })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 });
+
+describe('Gemini 4 Argon on both routes, as its developer guide describes it', () => {
+  const sim = useSimulator({ speed: 0, seed: 20 });
+
+  // Argon takes LOW/MEDIUM/HIGH only: like the Pro models it succeeds, it cannot answer without
+  // thinking. The compat route already mapped `none` to `low`; the native route took a zero budget
+  // and thought nothing, so the two routes disagreed on one model.
+  it('refuses a zero thinking budget as the Pro models do', async () => {
+    const refused = gemini(sim().url).models.generateContent({ model: 'gemini-4-argon', contents: 'Hi', config: { thinkingConfig: { thinkingBudget: 0 } } });
+    await expect(refused).rejects.toThrow('Budget 0 is invalid. This model only works in thinking mode.');
+  });
+
+  // "Implicit caching applies automatically to shared prompt prefixes of 6,144 tokens or more"
+  // (Google's Gemini 4 Argon developer guide); it had Flash's 1,024.
+  it('caches implicitly from 6,144 prompt tokens, not 1,024', async () => {
+    const ask = (system: string, question: string) => gemini(sim().url).models.generateContent({ model: 'gemini-4-argon', contents: question, config: { systemInstruction: system } });
+    const short = 'You are a careful assistant for a shipping company. Answer with the tracking policy in mind. '.repeat(200);
+    await ask(short, 'Where is parcel 1?');
+    expect((await ask(short, 'Where is parcel 2?')).usageMetadata!.cachedContentTokenCount).toBeUndefined();
+    const long = 'You are a careful assistant for a shipping company. Answer with the tracking policy in mind. '.repeat(400);
+    await ask(long, 'Where is parcel 3?');
+    expect((await ask(long, 'Where is parcel 4?')).usageMetadata!.cachedContentTokenCount).toBeGreaterThanOrEqual(6144);
+  });
+});

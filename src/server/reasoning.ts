@@ -87,9 +87,12 @@ export function geminiThinks(model: string): boolean {
 /** The Pro-class models: the `-pro` ids and Gemini 4 Argon, the successor to 3.1 Pro (Google's Gemini 4 guide). */
 const isGeminiProClass = (model: string): boolean => model.includes('-pro') || model.startsWith('gemini-4-');
 
-/** Only the Pro models refuse a zero budget: they cannot answer without thinking. */
+/**
+ * Only the Pro-class models refuse a zero budget: they cannot answer without thinking (Gemini 4
+ * Argon takes no MINIMAL level, as Pro does not, and the compat route already maps `none` to its least).
+ */
 export function geminiMustThink(model: string): boolean {
-  return geminiThinks(model) && geminiAliasTarget(model).includes('-pro');
+  return geminiThinks(model) && isGeminiProClass(geminiAliasTarget(model));
 }
 
 /**

@@ -69,11 +69,13 @@ export function partTokens(p: GeminiPart, files: FileTokens = NO_FILES): number 
 
 /**
  * The fewest prompt tokens Gemini's implicit cache serves from (its caching docs: 1,024 for Flash,
- * 4,096 for Pro); undefined for models that do not cache implicitly (before 2.5).
+ * 4,096 for Pro; Gemini 4 Argon's developer guide: 6,144); undefined for models that do not cache
+ * implicitly (before 2.5).
  */
 export function implicitCacheMinimum(alias: string): number | undefined {
   const model = geminiAliasTarget(alias);
-  if (!model.startsWith('gemini-2.5') && !model.startsWith('gemini-3') && !model.startsWith('gemini-4')) return undefined;
+  if (model.startsWith('gemini-4-')) return 6144;
+  if (!model.startsWith('gemini-2.5') && !model.startsWith('gemini-3')) return undefined;
   return model.includes('-pro') ? 4096 : 1024;
 }
 
