@@ -82,8 +82,9 @@ describe('open loop against the server', () => {
       // Streams at speed 0 end long before the next arrival (5 ms apart on average), so a few
       // connections carry the window's ~80 streams; opening one per arrival would reach the cap
       // of 50. The bound leaves room for the stalls of a test run sharing two busy cores (9
-      // connections were seen there), which overlap a few streams that would otherwise not.
-      expect(connections).toBeLessThanOrEqual(20);
+      // connections were seen there, and more than 20 once with two suites running at once),
+      // which overlap streams that would otherwise not; it stays well below the cap.
+      expect(connections).toBeLessThanOrEqual(35);
     });
   });
 
