@@ -67,8 +67,9 @@ export interface ModelResolution {
 const RESOLUTION_CACHE_LIMIT = 1024;
 
 /** How a snapshot's id extends its model's: `-2024-08-06` (OpenAI), `-20250929` (Anthropic), `-0613`, `-0709` (OpenAI's older ones, xAI's). */
-const SNAPSHOT_SUFFIX = /^-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})$/;
-const SNAPSHOT_ID = /^(.+)(-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}))$/;
+const SNAPSHOT = String.raw`-(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})`;
+const SNAPSHOT_SUFFIX = new RegExp(`^${SNAPSHOT}$`);
+const SNAPSHOT_ID = new RegExp(`^(.+)${SNAPSHOT}$`);
 
 /** Whether a provider serves `model`, itself or as a dated snapshot of a model it serves (`gpt-5.4-2026-03-05`), and has not retired it. */
 function served(model: string): boolean {

@@ -92,7 +92,8 @@ const isGeminiProClass = (model: string): boolean => model.includes('-pro') || m
  * Argon takes no MINIMAL level, as Pro does not, and the compat route already maps `none` to its least).
  */
 export function geminiMustThink(model: string): boolean {
-  return geminiThinks(model) && isGeminiProClass(geminiAliasTarget(model));
+  const id = geminiAliasTarget(model);
+  return geminiThinks(id) && isGeminiProClass(id);
 }
 
 /**
