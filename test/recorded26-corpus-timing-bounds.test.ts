@@ -9,20 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { decodeCorpus, encodeCorpus } from '../src/corpus/codec.js';
 import type { CorpusEntry, RecordedTiming } from '../src/corpus/format.js';
 import { SimError } from '../src/sim-error.js';
+import { entry } from './fixtures/corpus.js';
 
 const HOUR_MS = 3_600_000;
-const tokens = ['Hello', ',', ' world', '.'];
-const timed = (timing: RecordedTiming): CorpusEntry => ({
-  id: 'rec-1',
-  model: 'gpt-4o-mini',
-  kind: 'text',
-  tokens,
-  toolCalls: [],
-  finishReason: 'stop',
-  usage: { promptTokens: 5, completionTokens: tokens.length },
-  timing,
-  tags: [],
-});
+const timed = (timing: RecordedTiming): CorpusEntry => ({ ...entry('rec-1', 'gpt-4o-mini', 'text', 'Hello, world.'), timing });
 const load = (timing: RecordedTiming): CorpusEntry[] => decodeCorpus(encodeCorpus([timed(timing)], { createdBy: 'test' }), 'rec.msgpack');
 
 function refusal(timing: RecordedTiming): SimError {

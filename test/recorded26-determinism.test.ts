@@ -7,39 +7,22 @@
 import { describe, expect, it } from 'vitest';
 import type { CorpusEntry } from '../src/corpus/format.js';
 import { splitTokens } from '../src/corpus/tokens.js';
-import { writeTempCorpus } from './fixtures/corpus.js';
+import { entry, recorded, writeTempCorpus } from './fixtures/corpus.js';
 import { useSimulator } from './fixtures/sim.js';
 
 const SPEED = 0.05;
 const TEXT = 'The capital of France is Paris, a city on the Seine.';
 
 /** Gaps of 30 ms, every third token recorded with the one before it (one event). */
-function recorded(id: string, model: string, ttftMs: number): CorpusEntry {
-  const tokens = splitTokens(TEXT);
-  return {
-    id,
-    model,
-    kind: 'text',
-    tokens,
-    toolCalls: [],
-    finishReason: 'stop',
-    usage: { promptTokens: 10, completionTokens: tokens.length },
-    timing: { ttftMs, tokenGapsMs: tokens.slice(1).map((_, i) => (i % 3 === 2 ? 0 : 30)) },
-    tags: [],
-  };
-}
-
-const unrecorded = (id: string, model: string): CorpusEntry => {
-  const { timing: _, ...rest } = recorded(id, model, 0);
-  return { ...rest, id };
-};
+const timedEntry = (id: string, model: string, ttftMs: number): CorpusEntry => recorded(entry(id, model, 'text', TEXT), ttftMs, (i) => (i % 3 === 2 ? 0 : 30));
+const unrecorded = (id: string, model: string): CorpusEntry => entry(id, model, 'text', TEXT);
 
 const ENTRIES = [
-  recorded('oa-rec', 'gpt-4o-mini', 200),
+  timedEntry('oa-rec', 'gpt-4o-mini', 200),
   unrecorded('oa-plain', 'gpt-4o-mini'),
-  recorded('cl-rec', 'claude-haiku-4-5', 300),
+  timedEntry('cl-rec', 'claude-haiku-4-5', 300),
   unrecorded('cl-plain', 'claude-haiku-4-5'),
-  recorded('ge-rec', 'gemini-2.0-flash', 400),
+  timedEntry('ge-rec', 'gemini-2.0-flash', 400),
   unrecorded('ge-plain', 'gemini-2.0-flash'),
 ];
 const TTFT: Record<string, number> = { 'oa-rec': 200, 'cl-rec': 300, 'ge-rec': 400 };

@@ -9,25 +9,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CorpusEntry } from '../src/corpus/format.js';
-import { splitTokens } from '../src/corpus/tokens.js';
-import { writeTempCorpus } from './fixtures/corpus.js';
+import { entry, recorded, writeTempCorpus } from './fixtures/corpus.js';
 import { oneProfileFile, useSimulator } from './fixtures/sim.js';
 
-const LEAD_IN = splitTokens('Let me check the weather there.');
 /** Far from the profile's (TTFT about 300 ms, 5 ms a token): the headers tell the two apart. */
-const TIMING = { ttftMs: 80, tokenGapsMs: LEAD_IN.slice(1).map(() => 40) };
+const TIMING = { ttftMs: 80, gapMs: 40 };
 
-const toolEntry = (id: string, model: string, timed: boolean): CorpusEntry => ({
-  id,
-  model,
-  kind: 'tool_call',
-  tokens: LEAD_IN,
-  toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }],
-  finishReason: 'tool_calls',
-  usage: { promptTokens: 40, completionTokens: LEAD_IN.length + 10 },
-  ...(timed ? { timing: TIMING } : {}),
-  tags: [],
-});
+const toolEntry = (id: string, model: string, timed: boolean): CorpusEntry => {
+  const e = entry(id, model, 'tool_call', 'Let me check the weather there.', [{ name: 'get_weather', arguments: '{"city":"Paris"}' }]);
+  return timed ? recorded(e, TIMING.ttftMs, TIMING.gapMs) : e;
+};
 
 const PARAMS = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
 
@@ -108,18 +99,7 @@ describe('--timing recorded with a forced tool choice', () => {
 });
 
 describe('--timing recorded with a forced custom tool (its input is the entry\'s text)', () => {
-  const tokens = splitTokens('print("hello")');
-  const text: CorpusEntry = {
-    id: 'code',
-    model: 'gpt-4o-mini',
-    kind: 'text',
-    tokens,
-    toolCalls: [],
-    finishReason: 'stop',
-    usage: { promptTokens: 10, completionTokens: tokens.length },
-    timing: { ttftMs: 80, tokenGapsMs: tokens.slice(1).map(() => 40) },
-    tags: [],
-  };
+  const text = recorded(entry('code', 'gpt-4o-mini', 'text', 'print("hello")'), 80, 40);
   const sim = useSimulator({ corpus: writeTempCorpus([text]), timing: 'recorded', speed: SPEED, profiles });
 
   it('replays the recording: the call carries the recorded tokens', async () => {

@@ -8,8 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CorpusEntry } from '../src/corpus/format.js';
-import { splitTokens } from '../src/corpus/tokens.js';
-import { writeTempCorpus } from './fixtures/corpus.js';
+import { entry, recorded, writeTempCorpus } from './fixtures/corpus.js';
 import { useSimulator } from './fixtures/sim.js';
 
 const SPEED = 0.01;
@@ -17,22 +16,11 @@ const SPEED = 0.01;
 /** Entry i's recording starts at (i + 1) seconds, so the TTFT header names the recording replayed. */
 const ttftOf = (i: number): number => 1000 * (i + 1);
 
-function entry(id: string, i: number, kind: 'text' | 'tool_call', text: string): CorpusEntry {
-  const tokens = splitTokens(text);
-  return {
-    id,
-    model: 'gpt-4o-mini',
-    kind,
-    tokens,
-    toolCalls: kind === 'tool_call' ? [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] : [],
-    finishReason: kind === 'tool_call' ? 'tool_calls' : 'stop',
-    usage: { promptTokens: 30, completionTokens: tokens.length },
-    timing: { ttftMs: ttftOf(i), tokenGapsMs: tokens.slice(1).map(() => 10) },
-    tags: [],
-  };
-}
+const CALLS = [{ name: 'get_weather', arguments: '{"city":"Paris"}' }];
+const timedEntry = (id: string, i: number, kind: 'text' | 'tool_call', text: string): CorpusEntry =>
+  recorded(entry(id, 'gpt-4o-mini', kind, text, kind === 'tool_call' ? CALLS : []), ttftOf(i), 10);
 
-const ENTRIES = [...Array.from({ length: 6 }, (_, i) => entry(`call-${i}`, i, 'tool_call', `Checking ${i}.`)), entry('plain', 6, 'text', 'It is sunny in Paris.')];
+const ENTRIES = [...Array.from({ length: 6 }, (_, i) => timedEntry(`call-${i}`, i, 'tool_call', `Checking ${i}.`)), timedEntry('plain', 6, 'text', 'It is sunny in Paris.')];
 const PARAMS = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
 
 interface Served {

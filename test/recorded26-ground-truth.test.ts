@@ -7,13 +7,11 @@
  * at the default profile. The header's TTFT is now the first event's due time itself.
  */
 import { describe, expect, it } from 'vitest';
-import type { CorpusEntry } from '../src/corpus/format.js';
-import { splitTokens } from '../src/corpus/tokens.js';
 import { ProfileLatency } from '../src/timing/latency.js';
 import { loadProfiles } from '../src/timing/profiles.js';
 import { SeededRandom } from '../src/timing/random.js';
 import { planSchedule } from '../src/timing/schedule.js';
-import { writeTempCorpus } from './fixtures/corpus.js';
+import { entry, recorded, writeTempCorpus } from './fixtures/corpus.js';
 import { useSimulator } from './fixtures/sim.js';
 
 const TTFT_MS = 523.3;
@@ -36,19 +34,8 @@ describe('a one-event answer\'s planned mean gap', () => {
 });
 
 describe('x-understudy-itl-ms of a recording sent in one event', () => {
-  const tokens = splitTokens('Paris is the capital.');
-  const entry: CorpusEntry = {
-    id: 'one-event',
-    model: 'gemini-2.0-flash',
-    kind: 'text',
-    tokens,
-    toolCalls: [],
-    finishReason: 'stop',
-    usage: { promptTokens: 5, completionTokens: tokens.length },
-    timing: { ttftMs: TTFT_MS, tokenGapsMs: tokens.slice(1).map(() => 0) },
-    tags: [],
-  };
-  const sim = useSimulator({ corpus: writeTempCorpus([entry]), timing: 'recorded', speed: 1 });
+  const oneEvent = recorded(entry('one-event', 'gemini-2.0-flash', 'text', 'Paris is the capital.'), TTFT_MS, 0);
+  const sim = useSimulator({ corpus: writeTempCorpus([oneEvent]), timing: 'recorded', speed: 1 });
 
   it('reads 0.00 beside the recorded TTFT', async () => {
     const res = await fetch(`${sim().url}/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse`, {

@@ -7,23 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/schema.js';
 import type { CorpusEntry } from '../src/corpus/format.js';
-import { splitTokens } from '../src/corpus/tokens.js';
 import { startServer } from '../src/workers/supervisor.js';
-import { writeTempCorpus } from './fixtures/corpus.js';
+import { entry, recorded, writeTempCorpus } from './fixtures/corpus.js';
 import { recordingLogger } from './fixtures/sim.js';
 
-const tokens = splitTokens('The capital of France is Paris.');
-const plain: CorpusEntry = {
-  id: 'plain',
-  model: 'gpt-4o-mini',
-  kind: 'text',
-  tokens,
-  toolCalls: [],
-  finishReason: 'stop',
-  usage: { promptTokens: 10, completionTokens: tokens.length },
-  tags: [],
-};
-const timed: CorpusEntry = { ...plain, id: 'timed', timing: { ttftMs: 300, tokenGapsMs: tokens.slice(1).map(() => 12) } };
+const plain = entry('plain', 'gpt-4o-mini', 'text', 'The capital of France is Paris.');
+const timed = recorded(entry('timed', 'gpt-4o-mini', 'text', 'The capital of France is Paris.'), 300, 12);
 
 async function startupWarnings(entries: readonly CorpusEntry[], timing: 'profile' | 'recorded'): Promise<string[]> {
   const log = recordingLogger();
