@@ -13,6 +13,7 @@
  */
 import { createRequire } from 'node:module';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
+import { rankSource, readO200kTableFile, type RankSource } from './o200k-table-file.js';
 
 /** The shared table, cloneable into `workerData` (the buffers are shared, not copied). */
 export interface O200kTableData {
@@ -25,7 +26,7 @@ export interface O200kTableData {
 }
 
 // 2^19 slots for 200,000 ranks: under 40% full, so a probe rarely goes past its first slot.
-const SLOT_BITS = 19;
+export const SLOT_BITS = 19;
 const SLOT_MASK = (1 << SLOT_BITS) - 1;
 const NO_RANK = 0x7fffffff;
 
@@ -486,6 +487,9 @@ export class O200k {
 
 let shared: O200kTableData | null = null;
 let instance: O200k | null = null;
+/** Where this thread's table came from, for the start's debug line. */
+export type O200kTableOrigin = 'installed' | 'file' | 'ranks';
+let origin: O200kTableOrigin | null = null;
 
 /**
  * Takes the table the main thread built: a server or pool thread calls this before it counts, so
@@ -493,19 +497,39 @@ let instance: O200k | null = null;
  */
 export function installO200kTable(data: O200kTableData): void {
   shared = data;
+  origin = 'installed';
   instance = new O200k(data);
 }
 
-/** The table this thread uses, built from gpt-tokenizer's rank list on first use if none was installed. */
+/** Builds the table from gpt-tokenizer's rank list (what the build writes to the table file). */
+export function buildO200kTableFromRanks(source: RankSource = rankSource()): O200kTableData {
+  const require = createRequire(import.meta.url);
+  const table = buildO200kTable((require(source.path) as { default: (string | number[])[] }).default);
+  // The list is garbage once the table is built: let the collector have it.
+  delete require.cache[source.path];
+  return table;
+}
+
+/**
+ * The table this thread uses: the one installed, else the build's table file, else built from
+ * gpt-tokenizer's rank list (a checkout built without the file, or with another gpt-tokenizer).
+ */
 export function o200kTableData(): O200kTableData {
   if (shared === null) {
-    const require = createRequire(import.meta.url);
-    const path = require.resolve('gpt-tokenizer/bpeRanks/o200k_base');
-    shared = buildO200kTable((require(path) as { default: (string | number[])[] }).default);
-    // The list is garbage once the table is built: let the collector have it.
-    delete require.cache[path];
+    const source = rankSource();
+    shared = readO200kTableFile(source, SLOT_BITS);
+    origin = 'file';
+    if (shared === null) {
+      shared = buildO200kTableFromRanks(source);
+      origin = 'ranks';
+    }
   }
   return shared;
+}
+
+/** Where the table came from (null before it is needed). */
+export function o200kTableOrigin(): O200kTableOrigin | null {
+  return origin;
 }
 
 /** This thread's encoder. */

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_FALLBACK_MODEL, type Config } from '../config/schema.js';
-import { readCorpusFile } from '../corpus/codec.js';
-import { compileCorpus, type SharedCorpus } from '../corpus/compiled.js';
+import { readCorpusFileOnce } from '../corpus/codec.js';
+import { compileCorpusOnce, type SharedCorpus } from '../corpus/compiled.js';
 import { Corpus } from '../corpus/sampler.js';
 import type { Logger } from '../log.js';
 import { CounterLayout, readEmissions } from '../metrics/counters.js';
@@ -23,7 +23,8 @@ import { ARRIVALS_BYTES } from '../server/thread-context.js';
 import { loadScenario } from '../chaos/library.js';
 import { allocateQuotaMemory, resetQuotaMemory } from '../quota/engine.js';
 import { loadQuota } from '../quota/limits.js';
-import { o200kTableData, type O200kTableData } from '../corpus/o200k.js';
+import { o200kTableData, o200kTableOrigin, type O200kTableData } from '../corpus/o200k.js';
+import { O200K_TABLE_FILE } from '../corpus/o200k-table-file.js';
 import type { FromThread, Policy, ServerThreadData, ToThread } from './messages.js';
 
 export interface RunningServer {
@@ -110,8 +111,8 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
   const quotaMemory = allocateQuotaMemory();
   const saturationMemory = SaturationTracker.allocate(Object.keys(profiles.profiles).length);
   const corpusFile = config.corpus ?? DEFAULT_CORPUS_FILE();
-  const entries = readCorpusFile(corpusFile);
-  const corpus = compileCorpus(entries);
+  const entries = readCorpusFileOnce(corpusFile);
+  const corpus = compileCorpusOnce(entries);
   // Entries without a recording fall back to the profiles one by one; a corpus with none would
   // otherwise replay nothing without a word (a forgotten or misnamed field is ignored on read).
   if (config.timing === 'recorded' && !entries.some((e) => e.timing !== undefined)) {
@@ -135,6 +136,10 @@ export async function startServer(config: Config, log: Logger, seams: ServerSeam
     arrivals: new SharedArrayBuffer(ARRIVALS_BYTES),
   };
   log.debug(`corpus: ${entries.length} entries, ${corpus.bytes.byteLength} bytes of token text`);
+  // Building from the rank list is most of a slow start: say so, and how to avoid it.
+  const tableOrigin = o200kTableOrigin();
+  if (tableOrigin === 'file') log.debug(`o200k table: read from ${O200K_TABLE_FILE()}`);
+  if (tableOrigin === 'ranks') log.debug(`o200k table: built from gpt-tokenizer's rank list (no current ${O200K_TABLE_FILE()}; npm run build writes it)`);
 
   const entry = threadEntry();
   const workers: (Worker | null)[] = new Array<Worker | null>(config.threads).fill(null);
