@@ -38,7 +38,7 @@ describe('the count pool', () => {
     gone = true;
     const counts = await Promise.all([...kept, last]);
     for (const c of counts) expect(c.whole(prose(1, 200_000)) ?? c.whole(prose(2, 200_000)) ?? c.whole(prose(99, 200_000))).toBeGreaterThan(0);
-    expect(await Promise.all(left)).toEqual(new Array<string>(10).fill('the job was no longer wanted when a worker was free'));
+    expect(await Promise.all(left)).toEqual(new Array<string>(10).fill('the job was dropped unrun: it was no longer wanted'));
     expect(countPoolStarted() - before).toBe(3);
   });
 });

@@ -8,7 +8,7 @@
  * would cost more than the work.
  */
 import { countingPieces, type PrefetchedCounts } from '../corpus/tokens.js';
-import { TaskPool } from './task-pool.js';
+import { TaskPool, type PoolLoad } from './task-pool.js';
 
 /** Bodies this long have their long strings counted off the thread (about 30 ms of counting inline). */
 export const OFF_THREAD_BODY_CHARS = 256 * 1024;
@@ -87,11 +87,16 @@ class PoolCounts implements PrefetchedCounts {
 }
 
 /**
- * The counts of `texts`, made in this thread's count pool; rejected unrun when `wanted` says, as a
- * worker comes free for them, that the request has gone (its client left while it waited).
+ * The counts of `texts`, made in this thread's count pool; rejected unrun when `wanted` says, as
+ * its client leaves or a worker comes free for them, that the request has gone.
  */
 export async function countOffThread(texts: readonly string[], serverThreads: number, wanted?: () => boolean): Promise<PrefetchedCounts> {
   return new PoolCounts(texts, await pool.run(texts, serverThreads, wanted));
+}
+
+/** Jobs this thread's pool is running and holding. */
+export function countPoolLoad(): PoolLoad {
+  return pool.load;
 }
 
 /** Count jobs handed to a worker so far (for tests). */

@@ -5,7 +5,7 @@
  * stall every stream the thread is pacing. Small batches stay inline, where a worker hop would
  * cost more than the work.
  */
-import { TaskPool } from './task-pool.js';
+import { TaskPool, type PoolLoad } from './task-pool.js';
 import { inputCount, runEmbeddingJob, type EmbeddingJob, type EmbeddingResult } from './embedding-task.js';
 
 /**
@@ -25,7 +25,10 @@ export function embeddingWork(job: EmbeddingJob): number {
 }
 
 /**
- * Runs a job inline when its work is at most `threshold`, else in this thread's pool.
+ * Runs a job inline when its work is at most `threshold`, else in this thread's pool, where it
+ * is dropped unrun (the promise rejects with `JobNotWanted`) if `wanted` says, when its client
+ * leaves or a worker comes free, that the request has gone. A job already on a worker runs to its
+ * end: stopping it means terminating the worker, and a new one rebuilds its tables.
  *
  * @example
  * ```ts
@@ -34,9 +37,14 @@ export function embeddingWork(job: EmbeddingJob): number {
  * const result = await computeEmbeddings(job, POOL_THRESHOLD, ctx.config.threads);
  * ```
  */
-export function computeEmbeddings(job: EmbeddingJob, threshold: number, serverThreads: number): EmbeddingResult | Promise<EmbeddingResult> {
+export function computeEmbeddings(job: EmbeddingJob, threshold: number, serverThreads: number, wanted?: () => boolean): EmbeddingResult | Promise<EmbeddingResult> {
   if (embeddingWork(job) <= threshold) return runEmbeddingJob(job);
-  return pool.run(job, serverThreads);
+  return pool.run(job, serverThreads, wanted);
+}
+
+/** Jobs this thread's pool is running and holding. */
+export function embeddingPoolLoad(): PoolLoad {
+  return pool.load;
 }
 
 /** Stops this thread's pool, if it started one, so the thread can exit. */

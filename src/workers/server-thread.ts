@@ -21,11 +21,11 @@ import { loadUws } from '../server/uws.js';
 import { simErrorCode, SimError } from '../sim-error.js';
 import { MONOTONIC_CLOCK } from '../timing/clock.js';
 import { NODE_TIMER_HOST, TimerWheel } from '../timing/timer-wheel.js';
-import { destroyCountPool } from './count-pool.js';
+import { countPoolLoad, destroyCountPool } from './count-pool.js';
 import { PeerLink } from './peer-link.js';
 import { answerPeer } from '../server/owned-routes.js';
 import type { PeerAnswer } from '../server/peers.js';
-import { destroyEmbeddingPool } from './embedding-pool.js';
+import { destroyEmbeddingPool, embeddingPoolLoad } from './embedding-pool.js';
 import type { FromThread, MergedStats, ServerThreadData, ToThread } from './messages.js';
 import { createLogger } from '../log.js';
 
@@ -128,7 +128,16 @@ try {
         }),
     },
     // `wheelTasks`: a stream or held reply the wheel still holds once every client has left is a leak the gauges would not show.
-    health: () => ({ status: 'ok', thread: data.slot, uptimeMs: Date.now() - startedAt, inFlight: inFlightCount(), wheelTasks: wheel.size, corpusEntries: corpus.entries.length }),
+    // `pools`: so is pool work (an embedding batch, a prompt's counting) still running or waiting for a request whose client left.
+    health: () => ({
+      status: 'ok',
+      thread: data.slot,
+      uptimeMs: Date.now() - startedAt,
+      inFlight: inFlightCount(),
+      wheelTasks: wheel.size,
+      pools: { embedding: embeddingPoolLoad(), count: countPoolLoad() },
+      corpusEntries: corpus.entries.length,
+    }),
   });
 
   const serve = (listenSocket: us_listen_socket | false, at: number): void => {

@@ -25,7 +25,7 @@ export interface TaskWorkerData {
   readonly o200k: O200kTableData;
 }
 
-/** A job waiting for a worker, and whether it is still wanted when one is free. */
+/** A job waiting for a worker, and whether it is still wanted (asked when its client leaves and when a worker is free). */
 interface Waiting<In, Out> {
   readonly job: In;
   readonly wanted: () => boolean;
@@ -35,13 +35,36 @@ interface Waiting<In, Out> {
 
 const ALWAYS = (): boolean => true;
 
+/**
+ * What a job's promise rejects with when the job is dropped unrun because its client left: the
+ * caller has no one to answer, so it is not a fault to report.
+ */
+export class JobNotWanted extends Error {
+  readonly code = 'JOB_NOT_WANTED';
+
+  constructor() {
+    super('the job was dropped unrun: it was no longer wanted');
+    this.name = 'JobNotWanted';
+  }
+}
+
+/** A pool's jobs on a worker, jobs waiting for one, and jobs handed to one so far, for the health endpoint. */
+export interface PoolLoad {
+  readonly running: number;
+  readonly waiting: number;
+  readonly started: number;
+}
+
+/** Every pool of this thread, for `dropUnwantedJobs`. */
+const POOLS: { dropUnwanted(): void }[] = [];
+
 export class TaskPool<In, Out> {
   readonly #task: string;
   #pool: Piscina<In, Out> | null = null;
   /**
    * Jobs beyond one per worker wait here rather than in piscina's queue, so that a job no longer
-   * wanted when its turn comes (its client has left) is dropped unrun: piscina runs every job it
-   * is given, or terminates the worker running one it is told to abort.
+   * wanted (its client has left) is dropped unrun: piscina runs every job it is given, or
+   * terminates the worker running one it is told to abort.
    */
   #waiting: Waiting<In, Out>[] = [];
   #running = 0;
@@ -51,6 +74,7 @@ export class TaskPool<In, Out> {
   /** `task`: the compiled task's file name in src/workers, without extension (`embedding-task`). */
   constructor(task: string) {
     this.#task = task;
+    POOLS.push(this);
   }
 
   /**
@@ -65,7 +89,7 @@ export class TaskPool<In, Out> {
     return built;
   }
 
-  /** Runs `job` on a worker once one is free, unless `wanted` says by then that it is not (it rejects). */
+  /** Runs `job` on a worker once one is free, unless `wanted` says before then that it is not (it rejects with `JobNotWanted`). */
   run(job: In, serverThreads: number, wanted: () => boolean = ALWAYS): Promise<Out> {
     if (this.#pool === null) {
       const workerData: TaskWorkerData = { o200k: o200kTableData() };
@@ -83,12 +107,31 @@ export class TaskPool<In, Out> {
     return this.#started;
   }
 
+  get load(): PoolLoad {
+    return { running: this.#running, waiting: this.#waiting.length, started: this.#started };
+  }
+
+  /**
+   * Drops, unrun, the waiting jobs no longer wanted. Checked only as a worker comes free, a queue
+   * of jobs whose clients had left kept each job's input (a 2,048-text batch is about a MB) until
+   * the jobs ahead of it were done.
+   */
+  dropUnwanted(): void {
+    if (this.#waiting.length === 0) return;
+    const kept: Waiting<In, Out>[] = [];
+    for (const w of this.#waiting) {
+      if (w.wanted()) kept.push(w);
+      else w.reject(new JobNotWanted());
+    }
+    this.#waiting = kept;
+  }
+
   #next(): void {
     const pool = this.#pool;
     while (pool !== null && this.#running < this.#maxRunning && this.#waiting.length > 0) {
       const w = this.#waiting.shift()!;
       if (!w.wanted()) {
-        w.reject(new Error('the job was no longer wanted when a worker was free'));
+        w.reject(new JobNotWanted());
         continue;
       }
       this.#running++;
@@ -109,4 +152,12 @@ export class TaskPool<In, Out> {
     for (const w of waiting) w.reject(new Error('the pool was stopped'));
     if (p !== null) await p.destroy();
   }
+}
+
+/**
+ * Drops the waiting jobs, in every pool of this thread, that their requests no longer want: run
+ * when a client leaves. Nothing waits in a pool that keeps up, so this is a length check per pool.
+ */
+export function dropUnwantedJobs(): void {
+  for (const p of POOLS) p.dropUnwanted();
 }
