@@ -6,7 +6,7 @@
  * does not change its answers. Batches have their own rate limits at the providers and queue
  * rather than refuse, so the live limits do not apply (`RequestInfo.batchFault`); chaos faults do.
  */
-import type { RequestInfo } from './http-exchange.js';
+import { withoutClient, type RequestInfo } from './http-exchange.js';
 import { forgetUnclaimed, releaseUnclaimed } from './policy.js';
 import type { Reply } from './reply.js';
 import type { ThreadContext } from './thread-context.js';
@@ -25,7 +25,8 @@ export function answerBatchItem(ctx: ThreadContext, source: number, run: () => R
   forgetUnclaimed();
   let reply: Reply | Promise<Reply>;
   try {
-    reply = ctx.atArrival(source, run);
+    // The batch answers it whether or not the client that created the batch is still there.
+    reply = ctx.atArrival(source, () => withoutClient(run));
   } catch (err) {
     reply = failed(err);
   } finally {

@@ -20,6 +20,7 @@ import type { ThreadHistograms } from '../metrics/histograms.js';
 import type { EmissionSchedule } from '../timing/schedule.js';
 import type { TimerWheel, WheelTask } from '../timing/timer-wheel.js';
 import { countOffThread, longStrings, OFF_THREAD_BODY_CHARS } from '../workers/count-pool.js';
+import { dropUnwantedJobs, JobNotWanted } from '../workers/task-pool.js';
 import { forgetUnclaimed, releaseUnclaimed } from './policy.js';
 import type { OutputHold } from '../quota/engine.js';
 import { atPinnedArrival, pinnedArrival } from './thread-context.js';
@@ -433,6 +434,9 @@ function onAborted(ex: Exchange): void {
   e.counters.error('client_disconnect');
   if (ex.tokensSent > 0) e.counters.tokensOut(ex.modelIndex, ex.tokensSent);
   finish(ex);
+  // A pool job waiting for this request (a large embedding batch, a long prompt's counting) is
+  // dropped now, with its input, rather than when a worker comes free.
+  dropUnwantedJobs();
 }
 
 /** `body` is the request body decoded as UTF-8 (malformed bytes become U+FFFD, a BOM is kept). */
@@ -659,10 +663,39 @@ function handlerError(route: string, errors: RouteErrors, err: unknown): JsonRep
   return errors.internal(err);
 }
 
+/** The exchange whose handler is running, for `clientWaiting`; null between handlers and for a batch's requests. */
+let answering: Exchange | null = null;
+
+const NO_CLIENT = (): boolean => true;
+
+/**
+ * Whether the client of the request being answered is still waiting for its answer: for work a
+ * handler hands elsewhere (a pool job), to be dropped once the client has left. Call it while the
+ * handler runs (or in `replyAfter`'s continuation); a request with no client of its own (a batch's)
+ * is always waited for.
+ */
+export function clientWaiting(): () => boolean {
+  const ex = answering;
+  if (ex === null) return NO_CLIENT;
+  return () => ex.phase === 'reading';
+}
+
+/** Runs `run` as no exchange's handler: a batch's request, answered whether or not the client that created the batch stays. */
+export function withoutClient<T>(run: () => T): T {
+  const outer = answering;
+  answering = null;
+  try {
+    return run();
+  } finally {
+    answering = outer;
+  }
+}
+
 /** Runs a handler and dispatches its reply, sync or async; a throw becomes the dialect's 500 (400 for a stack overflow). */
 function settle(ex: Exchange, route: string, errors: RouteErrors, run: () => Reply | Promise<Reply>): void {
   let reply: Reply | Promise<Reply>;
   forgetUnclaimed();
+  answering = ex;
   try {
     reply = run();
     // A reply that was admitted carries its slot and reservation in its meta.
@@ -670,12 +703,18 @@ function settle(ex: Exchange, route: string, errors: RouteErrors, run: () => Rep
   } catch (err) {
     releaseUnclaimed(currentEnv().releaseSlot);
     reply = handlerError(route, errors, err);
+  } finally {
+    answering = null;
   }
   if (reply instanceof Promise) {
     reply.then(
       // A transient body is a view of scratch memory that other requests have reused by now.
       (r) => dispatch(ex, r.kind === 'json' && r.transient === true ? handlerError(route, errors, new Error('an async handler returned a transient body')) : r),
-      (err: unknown) => dispatch(ex, handlerError(route, errors, err)),
+      (err: unknown) => {
+        // Work dropped because the client left: there is no one to answer, and nothing went wrong.
+        if (err instanceof JobNotWanted && ex.phase !== 'reading') return;
+        dispatch(ex, handlerError(route, errors, err));
+      },
     );
   } else dispatch(ex, reply);
 }
@@ -689,8 +728,11 @@ export function replyAfter<T>(ready: Promise<T>, run: (value: T) => Reply | Prom
   const counts = currentPrefetchedCounts();
   // A batch's request draws at its reserved position after the await too, not at the run's next one.
   const pinned = pinnedArrival();
+  // And work the continuation hands a pool is still dropped if the client leaves.
+  const ex = answering;
   return ready.then((value) => {
     forgetUnclaimed();
+    answering = ex;
     try {
       const reply = atPinnedArrival(pinned, () => withPrefetchedCounts(counts, () => run(value)));
       forgetUnclaimed();
@@ -698,6 +740,8 @@ export function replyAfter<T>(ready: Promise<T>, run: (value: T) => Reply | Prom
     } catch (err) {
       releaseUnclaimed(currentEnv().releaseSlot);
       throw err;
+    } finally {
+      answering = null;
     }
   });
 }

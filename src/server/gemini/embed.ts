@@ -10,7 +10,7 @@ import { OTHER_MODEL } from '../../metrics/counters.js';
 import { computeEmbeddings, embeddingWork, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
 import type { EmbeddingJob, EmbeddingResult } from '../../workers/embedding-task.js';
 import { planOneShot } from '../answer-plan.js';
-import type { RequestInfo } from '../http-exchange.js';
+import { clientWaiting, type RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
@@ -69,7 +69,9 @@ const LIST_CLOSE = Buffer.from(']}');
 function mixedLengthBody(inputs: readonly EmbedInput[], serverThreads: number): { body: Buffer; tokens: number } | Promise<{ body: Buffer; tokens: number }> {
   const jobs = inputs.map((input): EmbeddingJob => ({ inputs: { kind: 'text', texts: [input.text] }, dimensions: input.dims, prefixOf: input.prefixOf, output: { kind: 'gemini', shape: 'items' }, maxInputTokens: Infinity, maxRequestTokens: Infinity }));
   const threshold = jobs.reduce((n, job) => n + embeddingWork(job), 0) > POOL_THRESHOLD ? 0 : POOL_THRESHOLD;
-  const results = jobs.map((job) => computeEmbeddings(job, threshold, serverThreads));
+  // The jobs not yet on a worker when the client leaves are dropped unrun; the rest of the list is not made.
+  const wanted = clientWaiting();
+  const results = jobs.map((job) => computeEmbeddings(job, threshold, serverThreads, wanted));
   const list = (done: readonly EmbeddingResult[]): { body: Buffer; tokens: number } => {
     const parts: Uint8Array[] = [LIST_OPEN];
     let tokens = 0;
@@ -183,6 +185,7 @@ export function embedRoute(ctx: ThreadContext, info: RequestInfo, body: string, 
     // A body computed in the pool arrives as a plain Uint8Array over a transferred buffer.
     return finish(Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength), result.promptTokens);
   };
-  const result = computeEmbeddings(job, POOL_THRESHOLD, ctx.config.threads);
+  // A pooled batch is dropped unrun if its client leaves while it waits for a worker.
+  const result = computeEmbeddings(job, POOL_THRESHOLD, ctx.config.threads, clientWaiting());
   return result instanceof Promise ? result.then(done) : done(result);
 }

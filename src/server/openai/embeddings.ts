@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { computeEmbeddings, POOL_THRESHOLD } from '../../workers/embedding-pool.js';
 import type { EmbeddingResult } from '../../workers/embedding-task.js';
 import { planOneShot } from '../answer-plan.js';
-import type { RequestInfo } from '../http-exchange.js';
+import { clientWaiting, type RequestInfo } from '../http-exchange.js';
 import { admit, isAdmission } from '../policy.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
@@ -85,6 +85,8 @@ export function embeddings(ctx: ThreadContext, info: RequestInfo, body: string, 
     },
     POOL_THRESHOLD,
     ctx.config.threads,
+    // A pooled batch is dropped unrun if its client leaves while it waits for a worker.
+    clientWaiting(),
   );
   return result instanceof Promise ? result.then(finish) : finish(result);
 }
