@@ -7,7 +7,7 @@
  * requests ask for different lengths) stops handing its remaining jobs to the pool. A job already
  * on a worker runs to its end: at most one per pool worker (two per thread), each one batch.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyCountPool, countOffThread } from '../src/workers/count-pool.js';
 import { dropUnwantedJobs } from '../src/workers/task-pool.js';
 import { SeededRandom } from '../src/timing/random.js';
@@ -83,6 +83,18 @@ async function expectIdle(url: string): Promise<Health> {
 
 describe('embedding work for clients that left', () => {
   const sim = useSimulator({ threads: 1, speed: 0, seed: 27 });
+  // What the server thread logs (its stderr reaches this process's): a dropped job is no internal error.
+  const logged: string[] = [];
+  beforeAll(() => {
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => {
+      logged.push(String(chunk));
+      return write(chunk, ...rest);
+    };
+    return () => {
+      process.stderr.write = write;
+    };
+  });
 
   it('OpenAI: batches still waiting for a worker when their clients abort are dropped unrun', async () => {
     const url = sim().url;
@@ -100,6 +112,7 @@ describe('embedding work for clients that left', () => {
     expect(live.status).toBe(200);
     expect(((await live.json()) as { data: unknown[] }).data).toHaveLength(2048);
     await expectIdle(url);
+    expect(logged.filter((l) => l.includes('internal error'))).toEqual([]);
   });
 
   it('Gemini batchEmbedContents split into one job per request stops handing its jobs to the pool', async () => {
@@ -116,6 +129,7 @@ describe('embedding work for clients that left', () => {
     expect(live.status).toBe(200);
     expect(((await live.json()) as { embeddings: unknown[] }).embeddings).toHaveLength(100);
     await expectIdle(url);
+    expect(logged.filter((l) => l.includes('internal error'))).toEqual([]);
   });
 });
 
