@@ -94,7 +94,7 @@ export async function countOffThread(texts: readonly string[], serverThreads: nu
   return new PoolCounts(texts, await pool.run(texts, serverThreads, wanted));
 }
 
-/** Jobs this thread's pool is running and holding. */
+/** Jobs this thread's pool is running and holding, and has started since the thread began. */
 export function countPoolLoad(): PoolLoad {
   return pool.load;
 }

@@ -42,7 +42,7 @@ export function computeEmbeddings(job: EmbeddingJob, threshold: number, serverTh
   return pool.run(job, serverThreads, wanted);
 }
 
-/** Jobs this thread's pool is running and holding. */
+/** Jobs this thread's pool is running and holding, and has started since the thread began. */
 export function embeddingPoolLoad(): PoolLoad {
   return pool.load;
 }
