@@ -5,9 +5,22 @@
 import type { EntryMeta } from '../corpus/compiled.js';
 import type { ScheduleSummary } from '../timing/schedule.js';
 
+/** What `x-understudy-entry` names for `entry`: its id, or `synthesized` for a reply no corpus entry leads. */
+export function entryName(entry: EntryMeta | null): string {
+  return entry?.id ?? 'synthesized';
+}
+
 export function groundTruthHeaders(entry: EntryMeta | null, schedule: ScheduleSummary, traceId: string): string[] {
+  return namedGroundTruthHeaders(entryName(entry), schedule, traceId);
+}
+
+/**
+ * The same headers with the entry already named (`entryName`): a background response keeps the
+ * name, not the entry, for the streams that resume it, which may run on another thread.
+ */
+export function namedGroundTruthHeaders(entry: string, schedule: ScheduleSummary, traceId: string): string[] {
   return [
-    'x-understudy-entry', entry?.id ?? 'synthesized',
+    'x-understudy-entry', entry,
     'x-understudy-ttft-ms', schedule.ttftMs.toFixed(1),
     'x-understudy-itl-ms', schedule.meanItlMs.toFixed(2),
     'x-understudy-trace-id', traceId,

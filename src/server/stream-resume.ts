@@ -7,7 +7,7 @@
  * Replaying the rule, rather than keeping what was sent, keeps a resumed stream's frames and
  * sequence numbers identical to the original's with nothing stored per event.
  */
-import type { EmissionSchedule } from '../timing/schedule.js';
+import type { EmissionSchedule, ScheduleSummary } from '../timing/schedule.js';
 import { Step } from './stream-plan.js';
 
 /** A point in a one-lane plan: the lane's next step and token, the next event, and the frames numbered before it. */
@@ -86,4 +86,20 @@ export function eventsDueBy(schedule: EmissionSchedule, elapsedMs: number): numb
   let n = 0;
   while (n < schedule.events && schedule.atMs[n]! <= elapsedMs) n++;
   return n;
+}
+
+/**
+ * The timing of a stream resumed at `at`, `elapsedMs` after the original was accepted, as its
+ * client sees it from the resume: what the resume's ground-truth headers report. An event already
+ * due goes out at once (0 ms); the TTFT is when the first event it sends is due, and the mean gap
+ * the time from that event to the last over the tokens it carries − 1, as on a stream from the
+ * start. With no event left to send, all three are 0.
+ */
+export function resumedSummary(steps: readonly Step[], schedule: EmissionSchedule, at: PlanPosition, elapsedMs: number): ScheduleSummary {
+  if (at.eventIndex >= schedule.events) return { ttftMs: 0, meanItlMs: 0, totalMs: 0 };
+  let tokens = -at.tokenIndex;
+  for (let i = at.stepIndex; i < steps.length; i++) if (steps[i]!.source !== null) tokens += steps[i]!.count;
+  const firstMs = Math.max(0, schedule.atMs[at.eventIndex]! - elapsedMs);
+  const lastMs = Math.max(0, schedule.atMs[schedule.events - 1]! - elapsedMs);
+  return { ttftMs: firstMs, meanItlMs: tokens > 1 ? (lastMs - firstMs) / (tokens - 1) : 0, totalMs: lastMs };
 }

@@ -3,8 +3,6 @@
  * with the ground truth and rate-limit headers, around the shared `answerReply`.
  */
 import type { EntryMeta } from '../../corpus/compiled.js';
-import type { SeededRandom } from '../../timing/random.js';
-import { randomId } from '../answer.js';
 import { answerReply, type DialectStreamFrames, type PlannedTiming } from '../answer-plan.js';
 import { groundTruthHeaders } from '../ground-truth.js';
 import type { Admission } from '../policy.js';
@@ -14,8 +12,8 @@ import { OPENAI_STREAM_ERROR } from './faults.js';
 import { JSON_TYPE, openAIHeaders } from './reply.js';
 
 export interface OpenAIAnswer {
-  /** Draws the trace id, after the response's own ids, so the sequence of draws stays fixed. */
-  readonly rng: SeededRandom;
+  /** Drawn from the request's source after the response's own ids, so the sequence of draws stays fixed. */
+  readonly traceId: string;
   readonly requestId: string;
   readonly timing: PlannedTiming;
   readonly admission: Admission;
@@ -31,7 +29,7 @@ export interface OpenAIAnswer {
 
 export function openAIAnswerReply(a: OpenAIAnswer): Reply {
   const { stream, schedule } = a.timing;
-  const truth = groundTruthHeaders(a.lead, schedule, randomId(a.rng, 'trc_', 24));
+  const truth = groundTruthHeaders(a.lead, schedule, a.traceId);
   return answerReply({
     timing: a.timing,
     admission: a.admission,

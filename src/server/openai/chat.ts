@@ -201,7 +201,7 @@ export function chatCompletions(ctx: ThreadContext, info: RequestInfo, body: str
   // Stored when accepted, as its final object (`store: true`; Chat Completions' default is false).
   if (stored) storeChatCompletion(ctx, who.id, chatBody(who, answers, usage, false, logprobs, shown), body);
   return openAIAnswerReply({
-    rng,
+    traceId: randomId(rng, 'trc_', 24),
     requestId,
     timing,
     admission,

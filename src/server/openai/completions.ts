@@ -112,7 +112,7 @@ export function completions(ctx: ThreadContext, info: RequestInfo, body: string,
   };
 
   return openAIAnswerReply({
-    rng,
+    traceId: randomId(rng, 'trc_', 24),
     requestId,
     timing,
     admission,

@@ -12,6 +12,10 @@
  * response is `cancelled` (the event union has no cancel event). A stream open when the cancel
  * comes ends the same way at its next event (`../stream-stop.ts`), on any thread.
  *
+ * A resumed stream carries the ground truth of what it sends: the response's corpus entry and trace
+ * id, kept from its create so a load tool can join the two, and the TTFT and mean gap of the events
+ * left, timed from the resume (`resumedSummary`).
+ *
  * A request that lands on a thread other than the owner (decision 0012) asks the owner for the
  * plan, copied (`PortableStream`), and streams it on its own timer wheel: the peer link carries one
  * answer per ask, not a stream.
@@ -19,13 +23,14 @@
 import { OTHER_MODEL, type RouteId } from '../../metrics/counters.js';
 import type { EmissionSchedule } from '../../timing/schedule.js';
 import { BoundedStore } from '../bounded-store.js';
+import { namedGroundTruthHeaders } from '../ground-truth.js';
 import type { RequestInfo } from '../http-exchange.js';
 import { safeDecode } from '../path-segment.js';
 import { foreignOwner, throwIfFailed, type PeerAnswer } from '../peers.js';
 import type { Reply, ReplyMeta } from '../reply.js';
 import { EMPTY, Lane, Step, type StreamPlan } from '../stream-plan.js';
 import { StreamStop, type StopMarks } from '../stream-stop.js';
-import { eventsDueBy, positionAfterFrames, stepsBeforeEvent } from '../stream-resume.js';
+import { eventsDueBy, positionAfterFrames, resumedSummary, stepsBeforeEvent } from '../stream-resume.js';
 import { perThread, type ThreadContext } from '../thread-context.js';
 import { invalidRequest, responseNotFound, type OpenAIError } from './errors.js';
 import { checkOpenAIAuth, openAIErrorReply, openAIHeaders, requestIdFor } from './reply.js';
@@ -46,8 +51,11 @@ export class BackgroundStream {
   readonly stopToken: number;
   /** The event a cancelled stream ends with, up to its sequence number (`cancelledStreamEvent`). */
   readonly stopFrame: Buffer;
+  /** The create's `x-understudy-entry` and `x-understudy-trace-id`, which a resumed stream repeats. */
+  readonly entryName: string;
+  readonly traceId: string;
 
-  constructor(steps: readonly Step[], preludeSteps: number, schedule: EmissionSchedule, acceptedAtMs: number, cancelledAtMs: number | null, stopToken: number, stopFrame: Buffer) {
+  constructor(steps: readonly Step[], preludeSteps: number, schedule: EmissionSchedule, acceptedAtMs: number, cancelledAtMs: number | null, stopToken: number, stopFrame: Buffer, entryName: string, traceId: string) {
     this.steps = steps;
     this.preludeSteps = preludeSteps;
     this.schedule = schedule;
@@ -55,6 +63,8 @@ export class BackgroundStream {
     this.cancelledAtMs = cancelledAtMs;
     this.stopToken = stopToken;
     this.stopFrame = stopFrame;
+    this.entryName = entryName;
+    this.traceId = traceId;
   }
 
   cancel(atMs: number): void {
@@ -64,7 +74,7 @@ export class BackgroundStream {
 
 /** The bytes a kept stream holds on its own (token text in the corpus arena is shared, and counted once per step at most). */
 function sizeOf(s: BackgroundStream): number {
-  let n = 5 * s.schedule.events + s.stopFrame.length;
+  let n = 5 * s.schedule.events + s.stopFrame.length + s.entryName.length + s.traceId.length;
   for (const step of s.steps) {
     n += step.head.length + step.tail.length + (step.prefix?.length ?? 0) + (step.numberedEnd?.length ?? 0);
     if (step.source !== null && step.offsets !== null) n += step.offsets[step.first + step.count]! - step.offsets[step.first]!;
@@ -75,9 +85,15 @@ function sizeOf(s: BackgroundStream): number {
 /** The thread's kept streams, bounded like its stored responses. */
 export const backgroundStreamsFor = perThread(() => new BoundedStore<BackgroundStream>(STORE_MAX_ENTRIES, STORE_MAX_BYTES, sizeOf));
 
+/** What a background response's create named in its ground-truth headers (`../ground-truth.ts`). */
+export interface KeptTruth {
+  readonly entryName: string;
+  readonly traceId: string;
+}
+
 /** Keeps a background response's plan (its steps are immutable; the lanes the create streams are not kept). */
-export function keepBackgroundStream(ctx: ThreadContext, id: string, plan: StreamPlan, schedule: EmissionSchedule, acceptedAtMs: number, stopToken: number, stopFrame: Buffer): void {
-  backgroundStreamsFor(ctx).put(id, new BackgroundStream(plan.lanes[0]!.steps, plan.preludeSteps ?? 0, schedule, acceptedAtMs, null, stopToken, stopFrame));
+export function keepBackgroundStream(ctx: ThreadContext, id: string, plan: StreamPlan, schedule: EmissionSchedule, acceptedAtMs: number, stopToken: number, stopFrame: Buffer, truth: KeptTruth): void {
+  backgroundStreamsFor(ctx).put(id, new BackgroundStream(plan.lanes[0]!.steps, plan.preludeSteps ?? 0, schedule, acceptedAtMs, null, stopToken, stopFrame, truth.entryName, truth.traceId));
 }
 
 /** A step whose bytes are its own, to cross threads: a Buffer may view a shared pool or the corpus arena, and posting a view copies all of it. */
@@ -105,6 +121,8 @@ export interface PortableStream {
   readonly cancelledAtMs: number | null;
   readonly stopToken: number;
   readonly stopFrame: Uint8Array;
+  readonly entryName: string;
+  readonly traceId: string;
 }
 
 /** What the owner answers for a stream request: the plan, a stored response that is not a background one, or nothing. */
@@ -137,13 +155,15 @@ function toPortable(s: BackgroundStream): PortableStream {
     cancelledAtMs: s.cancelledAtMs,
     stopToken: s.stopToken,
     stopFrame: new Uint8Array(s.stopFrame),
+    entryName: s.entryName,
+    traceId: s.traceId,
   };
 }
 
 function fromPortable(p: PortableStream): BackgroundStream {
   const steps = p.steps.map((s) => new Step(view(s.head), s.tokens === null ? null : view(s.tokens), s.offsets, 0, s.count, view(s.tail), s.numberedEnd === null ? null : view(s.numberedEnd), s.prefix === null ? null : view(s.prefix)));
   const schedule: EmissionSchedule = { atMs: p.atMs, chunk: p.chunk, events: p.atMs.length, ttftMs: p.ttftMs, meanItlMs: p.meanItlMs, totalMs: p.totalMs };
-  return new BackgroundStream(steps, p.preludeSteps, schedule, p.acceptedAtMs, p.cancelledAtMs, p.stopToken, view(p.stopFrame));
+  return new BackgroundStream(steps, p.preludeSteps, schedule, p.acceptedAtMs, p.cancelledAtMs, p.stopToken, view(p.stopFrame), p.entryName, p.traceId);
 }
 
 function localView(ctx: ThreadContext, id: string): BackgroundStream | 'not_background' | null {
@@ -207,9 +227,10 @@ function resumedStream(marks: StopMarks, requestId: string, id: string, after: n
   const lane = new Lane(steps);
   lane.stepIndex = at.stepIndex;
   lane.tokenIndex = at.tokenIndex;
+  const elapsedMs = Math.max(0, nowMs - found.acceptedAtMs);
   return {
     kind: 'stream',
-    headers: openAIHeaders(requestId, 0),
+    headers: openAIHeaders(requestId, 0, namedGroundTruthHeaders(found.entryName, resumedSummary(steps, sch, at, elapsedMs), found.traceId)),
     lanes: [lane],
     trailer: EMPTY,
     // The prelude frames not yet passed go out with the headers, as they did when the request was taken.
@@ -217,7 +238,7 @@ function resumedStream(marks: StopMarks, requestId: string, id: string, after: n
     schedule: sch,
     entry: null,
     meta: META,
-    resumed: { eventIndex: at.eventIndex, sequence: at.frames, elapsedMs: Math.max(0, nowMs - found.acceptedAtMs) },
+    resumed: { eventIndex: at.eventIndex, sequence: at.frames, elapsedMs },
     stop,
   };
 }

@@ -6,7 +6,7 @@
 import { countTokens } from '../../corpus/tokens.js';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { laneTokenSteps, randomId, recordingDescribes, type AnswerRequest } from '../answer.js';
-import { groundTruthHeaders } from '../ground-truth.js';
+import { entryName, groundTruthHeaders } from '../ground-truth.js';
 import { replyAfter, type RequestInfo } from '../http-exchange.js';
 import type { Reply } from '../reply.js';
 import { heldMeta } from '../reply.js';
@@ -277,6 +277,8 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
   // retrieve finds it in progress until it would have finished, then finished (the stored final
   // object), and may stream it again from its plan, kept with when it was accepted.
   const plan = timing.stream ? responseStreamPlan(parts, timing.schedule) : null;
+  // Drawn last, as on every answer, but here: a background response keeps it for its resumed streams.
+  const traceId = randomId(rng, 'trc_', 24);
   // A cancel marks `stopToken`: every stream of the response open then ends with `stopFrame`.
   let stop: StreamStop | null = null;
   if (background) {
@@ -286,7 +288,7 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
     const stopFrame = cancelledStreamEvent(cancelled);
     stop = new StreamStop(ctx.stopMarks, stopToken, stopFrame, RESPONSE_STREAM_END);
     backgroundFor(ctx).start(parts.who.id, acceptedAtMs + timing.schedule.totalMs, pendingResponseBody(parts, 'in_progress'), cancelled, stopToken);
-    if (req.store && plan !== null && timing.stream) keepBackgroundStream(ctx, parts.who.id, plan, timing.schedule, acceptedAtMs, stopToken, stopFrame);
+    if (req.store && plan !== null && timing.stream) keepBackgroundStream(ctx, parts.who.id, plan, timing.schedule, acceptedAtMs, stopToken, stopFrame, { entryName: entryName(lead), traceId });
   }
   // The conversation gains this request's input and the response's output items.
   const added = conversation?.add([...inputItemsOf(parts.who.id, req), ...(JSON.parse(final.toString('utf8')) as { output: ConversationItem[] }).output]);
@@ -294,9 +296,9 @@ function answerResponse(ctx: ThreadContext, info: RequestInfo, body: string, acc
     background && !req.stream
       ? // Answered at once, but with the headers of the answer it queued: a load tool compares its
         // polls with the schedule, and OpenAI sends the rate limits on every reply.
-        { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0, groundTruthHeaders(lead, timing.schedule, randomId(rng, 'trc_', 24)), admission.headers), body: pendingResponseBody(parts, 'queued'), delayMs: 0, completionTokens: answer.completionTokens + reasoning, meta: held }
+        { kind: 'json', status: 200, contentType: JSON_TYPE, headers: openAIHeaders(requestId, 0, groundTruthHeaders(lead, timing.schedule, traceId), admission.headers), body: pendingResponseBody(parts, 'queued'), delayMs: 0, completionTokens: answer.completionTokens + reasoning, meta: held }
       : openAIAnswerReply({
-          rng,
+          traceId,
           requestId,
           timing,
           admission,
