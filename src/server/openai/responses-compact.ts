@@ -70,8 +70,9 @@ export function compactResponse(ctx: ThreadContext, info: RequestInfo, body: str
     if (!isAdmission(admission)) return admission;
     const latency = timingDraws(ctx, model, rng);
     const timing = scheduleTiming(admission, latency.ttftMs(latency.rng, inputTokens));
-    // The summary is written at one drawn pace, token after token, after the input is read.
-    const gapMs = latency.tokenGapMs(latency.rng) * ctx.config.speed;
+    // The summary is written at one drawn pace, token after token, after the input is read; a
+    // slow_tokens fault or a busy profile's capacity slows that pace as it slows an answer's gaps.
+    const gapMs = latency.tokenGapMs(latency.rng) * ctx.config.speed * timing.itlFactor;
     const ttftMs = timing.ttftMs * timing.ttftFactor * ctx.config.speed + timing.holdMs;
     const plannedMs = ttftMs + summaryTokens * gapMs;
     const id = randomId(rng, 'resp_', 48);
