@@ -115,3 +115,18 @@ describe('ground truth on a resumed stream, at speed 0', () => {
     expect(truth(response.headers)).toEqual({ ...truth(created.headers), ttftMs: '0.0', itlMs: '0.00' });
   });
 });
+
+describe('ground truth on a resumed stream, headers held to the first token', () => {
+  const sim = useSimulator({ headersAt: 'first-token', seed: 9 });
+  const client = (): OpenAI => new OpenAI({ baseURL: `${sim().url}/v1`, apiKey: 'sk-test', maxRetries: 0 });
+
+  it('the same four, whether events are left or none', async () => {
+    const { data: queued, response: created } = await client().responses.create({ ...PARAMS, background: true }).withResponse();
+    const expected = { ...truth(created.headers), ttftMs: '0.0', itlMs: '0.00' };
+    for (const starting_after of [undefined, 1_000_000]) {
+      const { data: stream, response } = await client().responses.retrieve(queued.id, { stream: true, starting_after }).withResponse();
+      for await (const _event of stream);
+      expect(truth(response.headers)).toEqual(expected);
+    }
+  });
+});
