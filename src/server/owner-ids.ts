@@ -66,6 +66,13 @@ export function ownedId(rng: SeededRandom, prefix: string, length: number, owner
   return id.slice(0, n - 2) + String.fromCharCode(a.codes[Math.floor(code / a.base)]!, a.codes[code % a.base]!);
 }
 
+/**
+ * An owned id without the two digits that name its owner: what the same seed and requests draw on
+ * any `--threads`. A source seeded from an id (a response's input item ids, a batch's output file
+ * and line ids) hashes this, or everything drawn from it changes with the thread the kernel picked.
+ */
+export const withoutOwner = (id: string): string => id.slice(0, -2);
+
 /** The thread an id of `digits` names, or undefined for an id no thread of `threads` could have made. */
 export function ownerOf(id: string, threads: number, digits: IdDigits): number | undefined {
   const a = ALPHABETS[digits];

@@ -29,7 +29,7 @@ import { hashString, SeededRandom } from '../../timing/random.js';
 import { BatchRegistry } from '../batch-registry.js';
 import { answerBatchItem, batchItemInfo } from '../batch-item.js';
 import { isStackOverflow, TOO_DEEP_MESSAGE, replyAfter, type RequestInfo } from '../http-exchange.js';
-import { ownedId } from '../owner-ids.js';
+import { ownedId, withoutOwner } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
 import { foreignOwner, ownSlot, type ListedObject } from '../peers.js';
 import type { Reply } from '../reply.js';
@@ -137,7 +137,7 @@ function finishOutput(ctx: ThreadContext, b: StoredBatch): void {
     b.output = inlinedOutput(b.slots);
   } else if (b.failure === null) {
     const content = responsesFileContent(b.slots, b.outputBytes);
-    const file = writeGeminiFile(ctx, `${NAME_PREFIX}${b.id} responses`, 'application/jsonl', content, new SeededRandom(hashString(b.id)));
+    const file = writeGeminiFile(ctx, `${NAME_PREFIX}${b.id} responses`, 'application/jsonl', content, new SeededRandom(hashString(withoutOwner(b.id))));
     if (file === null) b.failure = outputTooLarge(b.outputLimit, b.slots.length, b.tags.length);
     else b.output = `"responsesFile":${JSON.stringify(file)}`;
   }

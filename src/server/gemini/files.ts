@@ -132,12 +132,24 @@ function foreignFileOwner(ctx: ThreadContext, id: string): number | undefined {
   return owner === peers.slot ? undefined : owner;
 }
 
-/** A fresh id that this thread owns. */
+/**
+ * A fresh id that this thread owns. The id hashes to its owner, so only its last two digits are
+ * sought: from the drawn pair onward until the id hashes here. The same seed and requests then
+ * give the same name on any `--threads` but for those two, as other stored ids differ; redrawing
+ * the whole id until it hashed here gave another name on every thread but the first.
+ */
 function drawFileId(ctx: ThreadContext, rng: SeededRandom): string {
+  const base = ID_DIGITS.length;
   for (;;) {
-    let id = '';
-    for (let i = 0; i < ID_LENGTH; i++) id += ID_DIGITS[rng.int(ID_DIGITS.length)]!;
-    if (foreignFileOwner(ctx, id) === undefined && registryFor(ctx).files.get(id) === undefined) return id;
+    let head = '';
+    for (let i = 0; i < ID_LENGTH - 2; i++) head += ID_DIGITS[rng.int(base)]!;
+    const start = rng.int(base * base);
+    // Every pair, in turn: none hashes here only with hundreds of threads, then a new head is drawn.
+    for (let step = 0; step < base * base; step++) {
+      const pair = (start + step) % (base * base);
+      const id = head + ID_DIGITS[Math.floor(pair / base)]! + ID_DIGITS[pair % base]!;
+      if (foreignFileOwner(ctx, id) === undefined && registryFor(ctx).files.get(id) === undefined) return id;
+    }
   }
 }
 

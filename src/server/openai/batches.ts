@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { OTHER_MODEL } from '../../metrics/counters.js';
 import { answerBatchItem, batchItemInfo } from '../batch-item.js';
 import { isStackOverflow, TOO_DEEP_MESSAGE, type RequestInfo } from '../http-exchange.js';
-import { ownedId } from '../owner-ids.js';
+import { ownedId, withoutOwner } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
 import { foreignOwner, ownSlot, throwIfFailed, type ListedObject } from '../peers.js';
 import type { Reply } from '../reply.js';
@@ -104,9 +104,12 @@ function finish(ctx: ThreadContext, b: StoredBatch, nowMs: number): void {
   b.completedAt = Math.floor(nowMs / 1000);
 }
 
-/** Writes the output and error files (file ids drawn from the batch id, so a run's ids do not depend on its polling), and lets go of the lines. */
+/**
+ * Writes the output and error files (file ids drawn from the batch id, so a run's ids do not depend
+ * on its polling, and without its owner, on its thread either), and lets go of the lines.
+ */
 function writeResults(ctx: ThreadContext, b: StoredBatch): void {
-  const rng = new SeededRandom(hashString(b.id));
+  const rng = new SeededRandom(hashString(withoutOwner(b.id)));
   if (b.output.length > 0) b.outputFileId = writeFile(ctx, `${b.id}_output.jsonl`, 'batch_output', Buffer.concat(b.output), rng).id;
   if (b.failures.length > 0) b.errorFileId = writeFile(ctx, `${b.id}_error.jsonl`, 'batch_output', Buffer.concat(b.failures), rng).id;
   b.output = [];
@@ -184,7 +187,7 @@ function answerSlice(ctx: ThreadContext, b: StoredBatch, info: RequestInfo): voi
     const reply = answerBatchItem(ctx, b.source + i, () => handler(ctx, batchItemInfo(info, b.fault + i), line.body), failed);
     const take = (r: Reply): void => {
       if (b.cancelledAt !== null) return;
-      const id = `batch_req_${new SeededRandom(combineSeeds(hashString(b.id), i)).hex(4)}`;
+      const id = `batch_req_${new SeededRandom(combineSeeds(hashString(withoutOwner(b.id)), i)).hex(4)}`;
       let { line: out, failed } = outputLine(id, line.customId, r);
       if (b.outputBytes + out.length > MAX_OUTPUT_BYTES) {
         out = JSON.stringify({ id, custom_id: line.customId, response: null, error: { code: 'batch_output_too_large', message: `The batch's output passed ${MAX_OUTPUT_BYTES} bytes.` } });

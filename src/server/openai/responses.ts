@@ -35,7 +35,7 @@ import { MIN_CACHED_PROMPT, promptCacheFor, PromptPrefixes } from '../prompt-cac
 import { servedTier } from './service-tier.js';
 import { appendItems, conversationFor, conversationIdOf, conversationNotFound, conversationTurns, itemPage, itemsTooDeep, storedItem, type ConversationItem } from './conversations.js';
 import { gatherForeignState, NO_FOREIGN_STATE, ownSlot, type ForeignState, type PeerAnswer } from '../peers.js';
-import { ownedId } from '../owner-ids.js';
+import { ownedId, withoutOwner } from '../owner-ids.js';
 import { safeDecode } from '../path-segment.js';
 import { tokenLogprobs, tooManyLogprobs } from './logprobs.js';
 import { hashString, SeededRandom } from '../../timing/random.js';
@@ -154,10 +154,11 @@ function inputItems(req: ResponsesRequest): Record<string, unknown>[] {
 
 /**
  * A response's input items as stored items: ids an item lacks are drawn from the response id, so
- * its conversation and `input_items` name them alike, every time.
+ * its conversation and `input_items` name them alike, every time (from the id without its owner,
+ * so they are the same on any `--threads`).
  */
 function inputItemsOf(responseId: string, req: ResponsesRequest): ConversationItem[] {
-  const rng = new SeededRandom(hashString(responseId));
+  const rng = new SeededRandom(hashString(withoutOwner(responseId)));
   return inputItems(req).map((raw) => storedItem(raw, rng));
 }
 
