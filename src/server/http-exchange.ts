@@ -398,16 +398,25 @@ function endHold(ex: Exchange): void {
   currentEnv().counters.heldRequests(-1);
 }
 
+/**
+ * Gives back the exchange's capacity slot (`../timing/saturation.ts`), at the latest before the
+ * bytes that end its reply leave: a client that sends its next request once this one has ended,
+ * on a connection another thread serves, must find the slot free, or a run of requests sent one
+ * after another is slowed as if two were in flight, by how the threads happened to be scheduled.
+ */
+function releaseCapacity(ex: Exchange): void {
+  if (ex.saturationSlot < 0) return;
+  currentEnv().releaseSlot(ex.saturationSlot);
+  ex.saturationSlot = -1;
+}
+
 function finish(ex: Exchange): void {
   if (ex.phase === 'done') return;
   if (ex.held) endHold(ex);
   const wasStreaming = ex.phase === 'streaming' || ex.phase === 'paused';
   if (ex.phase === 'paused') currentEnv().counters.pausedStreams(-1);
   ex.phase = 'done';
-  if (ex.saturationSlot >= 0) {
-    currentEnv().releaseSlot(ex.saturationSlot);
-    ex.saturationSlot = -1;
-  }
+  releaseCapacity(ex);
   if (ex.outputHold !== null) settleOutput(ex, ex.json !== null ? ex.json.completionTokens : ex.tokensSent);
   ex.lanes = NO_LANES;
   ex.trailer = null;
@@ -1388,7 +1397,11 @@ function emitCorked(): void {
   // one send. Never closeConnection here: the headers are out, so uWS would write its
   // `Connection: close` into the chunked body. A draining thread closes the socket when it shuts down.
   // A client gone during the writes above has already run onAborted: its response is discarded.
-  if (emitFinished && ex.phase !== 'done') ex.res.end();
+  if (emitFinished && ex.phase !== 'done') {
+    // The cork sends the end after this returns, and `finish` runs later still.
+    releaseCapacity(ex);
+    ex.res.end();
+  }
   target = null;
 }
 
