@@ -45,7 +45,7 @@ async function run(url: string): Promise<Made> {
     geminiBatches.push((await gemini.batches.create({ model: 'gemini-2.5-flash', src: file.name! })).name!);
   }
   // Reads follow the creates: how often a batch is polled changes no id read here.
-  for (const id of made.responses) made.inputItems.push((await openai.responses.inputItems.list(id)).data.map((item) => item.id!));
+  for (const id of made.responses) made.inputItems.push((await openai.responses.inputItems.list(id)).data.map((item) => item.id));
   for (const id of made.batches) {
     await expect.poll(async () => (await openai.batches.retrieve(id)).status).toBe('completed');
     const output = (await openai.batches.retrieve(id)).output_file_id!;
