@@ -110,7 +110,6 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
   const serving = servingBucket(ctx, model);
   if (serving === null) return geminiErrorReply(route, modelNotFound(model, path.apiVersion, stream ? 'streamGenerateContent' : 'generateContent'), 'model_not_found', other);
   const { bucketKey, modelIndex } = serving;
-  const rng = ctx.requestRng(req.generationConfig?.seed, promptKey(model, req));
 
   const outputLimit = refusedOutputLimit(model, req.generationConfig?.maxOutputTokens);
   if (outputLimit !== undefined) return geminiErrorReply(route, outputTooLarge(req.generationConfig!.maxOutputTokens!, outputLimit), 'invalid_request', modelIndex);
@@ -120,6 +119,10 @@ function generateFrom(ctx: ThreadContext, info: RequestInfo, value: unknown, pat
   const promptTokens = prompt.total;
   const window = overflowedWindow(model, promptTokens);
   if (window !== undefined) return geminiErrorReply(route, inputTooLong(promptTokens, window), 'invalid_request', modelIndex);
+  // Drawn once the request is valid, before admission: a Gemini error carries no request id, so a
+  // request refused as invalid takes no place in the order (a thinking level or an output limit
+  // the model refuses shifted every later answer), while one a rate limit or fault refuses does.
+  const rng = ctx.requestRng(req.generationConfig?.seed, promptKey(model, req));
   const gc = req.generationConfig;
   const meta = { route, modelIndex, errorKind: null } as const;
   const admission = admit(
