@@ -8,7 +8,8 @@
  */
 import { GoogleGenAI, JobState } from '@google/genai';
 import OpenAI, { toFile } from 'openai';
-import { describe, expect, it } from 'vitest';
+import { Agent, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileOwner } from '../src/server/gemini/files.js';
 import { ownerOf, withoutOwner } from '../src/server/owner-ids.js';
 import { useSimulator } from './fixtures/sim.js';
@@ -73,6 +74,11 @@ function threadFree(m: Made): unknown {
 }
 
 describe('ids drawn from a stored object\'s id, on 1 and 2 server threads', () => {
+  // No keep-alive at all, whatever headers an SDK sends on a request: a kept connection holds every
+  // request on it to one thread (once in CI every Gemini upload of the run landed on thread 0).
+  const kept = getGlobalDispatcher();
+  beforeAll(() => setGlobalDispatcher(new Agent({ pipelining: 0 })));
+  afterAll(() => setGlobalDispatcher(kept));
   const one = useSimulator({ seed: 27, threads: 1 });
   const two = useSimulator({ seed: 27, threads: 2 });
 

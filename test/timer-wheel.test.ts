@@ -449,8 +449,11 @@ describe('TimerWheel with fractional due times', () => {
     const counting: TimerHost = { set: (fn, delayMs) => NODE_TIMER_HOST.set(() => (ran++, fn()), delayMs), clear: (h, d) => NODE_TIMER_HOST.clear(h, d) };
     const armed: number[] = [];
     const spy: TimerHost = { set: (fn, delayMs) => (armed.push(delayMs), counting.set(fn, delayMs)), clear: (h, d) => counting.clear(h, d) };
+    // Due before the wheel exists, so due in its first slot however long the constructor took
+    // (read after it, `now` may already be 2 ms on on a loaded machine: then the 1 ms timer is armed).
+    const dueNow = MONOTONIC_CLOCK.now();
     const soon = new TimerWheel<Task>(() => {}, MONOTONIC_CLOCK, spy, 'poll');
-    soon.schedule(new Task('now'), MONOTONIC_CLOCK.now());
+    soon.schedule(new Task('now'), dueNow);
     const later = new TimerWheel<Task>(() => {}, MONOTONIC_CLOCK, spy, 'poll');
     later.schedule(new Task('later'), MONOTONIC_CLOCK.now() + 60_000);
     expect(armed).toEqual([0, 1]);
