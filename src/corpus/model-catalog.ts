@@ -119,6 +119,8 @@ const MAX_OUTPUT_BY_PREFIX: PrefixTable = [
   ['claude-fable-5', 128_000],
   ['claude-mythos-5', 128_000],
   ['claude-sonnet-5', 128_000],
+  ['claude-opus-5', 128_000],
+  ['claude-haiku-5-5', 128_000],
   ['claude-opus-4-8', 128_000],
   ['claude-opus-4-7', 128_000],
   ['claude-opus-4-6', 128_000],
@@ -238,6 +240,8 @@ const CONTEXT_BY_PREFIX: PrefixTable = [
   ['claude-fable-5', 1_000_000],
   ['claude-mythos-5', 1_000_000],
   ['claude-sonnet-5', 1_000_000],
+  ['claude-opus-5', 1_000_000],
+  ['claude-haiku-5-5', 1_000_000],
   ['claude-opus-4-8', 1_000_000],
   ['claude-opus-4-7', 1_000_000],
   ['claude-opus-4-6', 1_000_000],
@@ -370,8 +374,17 @@ export function anthropicModelId(model: string): string {
   return ANTHROPIC_SNAPSHOTS.get(model) ?? model;
 }
 
-/** Release dates of Anthropic models whose ids carry none. */
+/** Release dates of Anthropic models whose ids carry none, as docs/surfaces.md cites them. */
 const ANTHROPIC_RELEASED: ReadonlyMap<string, string> = new Map([
+  ['claude-fable-5-2', '2026-11-09'],
+  ['claude-mythos-5-2', '2026-11-09'],
+  ['claude-haiku-5-5', '2026-10-07'],
+  ['claude-sonnet-5-5', '2026-09-28'],
+  ['claude-opus-5-5', '2026-09-22'],
+  ['claude-fable-5-1', '2026-09-01'],
+  ['claude-mythos-5-1', '2026-09-01'],
+  ['claude-opus-5', '2026-07-24'],
+  ['claude-sonnet-5', '2026-06-30'],
   ['claude-fable-5', '2026-06-09'],
   ['claude-mythos-5', '2026-06-09'],
   ['claude-opus-4-8', '2026-05-28'],
