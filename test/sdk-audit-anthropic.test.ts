@@ -17,8 +17,8 @@ describe('Anthropic models.list', () => {
     expect(listed.length).toBeGreaterThan(2);
     const newestFirst = [...listed].sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
     expect(listed.map((m) => m.created)).toEqual(newestFirst.map((m) => m.created));
-    // Fable 5 and Mythos 5 (2026-06-09) are the newest with a known release date; a tie goes by id.
-    expect(listed[0]!.id).toBe('claude-fable-5');
+    // Fable 5.2 and Mythos 5.2 (2026-11-09) are the newest with a known release date; a tie goes by id.
+    expect(listed[0]!.id).toBe('claude-fable-5-2');
   });
 
   it('pages backwards from before_id in the same order', async () => {
