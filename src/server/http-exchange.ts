@@ -480,7 +480,7 @@ export function takesBytes(handler: PostHandler): PostHandler {
 /** Runs the handler once the pool has counted `texts`, taking its counts as made; the thread serves others meanwhile. */
 function countThenSettle(ex: Exchange, route: string, errors: RouteErrors, handler: PostHandler, body: string, texts: readonly string[]): void {
   const run = (): void => settle(ex, route, errors, () => handler(ex.info, body));
-  countOffThread(texts, currentEnv().config.threads, () => ex.phase === 'reading').then(
+  countOffThread(texts, currentEnv().config.threads, waitedFor(ex)).then(
     (counts) => {
       // A client gone meanwhile has been let go by onAborted.
       if (ex.phase === 'reading') withPrefetchedCounts(counts, run);
@@ -684,8 +684,11 @@ const NO_CLIENT = (): boolean => true;
  * is always waited for.
  */
 export function clientWaiting(): () => boolean {
-  const ex = answering;
-  if (ex === null) return NO_CLIENT;
+  return answering === null ? NO_CLIENT : waitedFor(answering);
+}
+
+/** Whether `ex`'s client still waits for its answer: until it is answered, or leaves (`onAborted`). */
+function waitedFor(ex: Exchange): () => boolean {
   return () => ex.phase === 'reading';
 }
 
